@@ -1,0 +1,138 @@
+"""Errors that stop work, and problem records that report bad data without stopping.
+
+Bad *data* is reported, not raised: validation returns :class:`Problem` records (file,
+sheet, row, column, field, code, message, fix). Exceptions are for situations where work
+cannot continue (a file that cannot be read, a broken questionnaire, invalid input that the
+user did not allow to be skipped). Every exception carries a Russian message for the user
+and the exit code the command line reports.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, asdict
+from typing import Any
+
+# Exit codes of the command line (documented in the README).
+EXIT_OK = 0
+EXIT_INVALID = 1      # the input was read but has problems
+EXIT_UNREADABLE = 2   # an input or configuration file cannot be read at all
+EXIT_USAGE = 2        # wrong command-line usage (click's own convention)
+EXIT_INTERNAL = 70    # a bug: please report it (EX_SOFTWARE)
+
+
+class SurveyError(Exception):
+    """Base class of every error the project raises on purpose."""
+
+    exit_code = EXIT_UNREADABLE
+
+    def __init__(self, message: str, *, problems: list["Problem"] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.problems = list(problems or [])
+
+
+class InputError(SurveyError):
+    """An input file cannot be read at all (missing, corrupt, wrong format)."""
+
+    exit_code = EXIT_UNREADABLE
+
+
+class ConfigError(SurveyError):
+    """A questionnaire, codebook or gazetteer file is broken."""
+
+    exit_code = EXIT_UNREADABLE
+
+
+class InvalidDataError(SurveyError):
+    """The input was read but has problems, and skipping them was not allowed."""
+
+    exit_code = EXIT_INVALID
+
+
+class OutputError(SurveyError):
+    """An output file cannot be written."""
+
+    exit_code = EXIT_UNREADABLE
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a value came from: file, sheet, row, column (and cell, when known)."""
+
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None      # column letter in a workbook, header name in a CSV
+    header: str | None = None      # the column's header text, when there is one
+    cell: str | None = None        # e.g. "C12" for filled templates
+    line: int | None = None        # line number in a text file (YAML)
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.sheet:
+            parts.append(f"лист «{self.sheet}»")
+        if self.cell:
+            parts.append(f"ячейка {self.cell}")
+        else:
+            if self.row is not None:
+                parts.append(f"строка {self.row}")
+            if self.column:
+                col = f"столбец {self.column}"
+                if self.header and self.header != self.column:
+                    col += f" («{self.header}»)"
+                parts.append(col)
+        if self.line is not None:
+            parts.append(f"строка {self.line}")
+        return ", ".join(parts)
+
+    def with_(self, **changes: Any) -> "Location":
+        data = asdict(self)
+        data.update(changes)
+        return Location(**data)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in the data: where, what, and how to fix it."""
+
+    location: Location
+    code: str                      # machine-readable kind, e.g. "required-missing"
+    message: str                   # Russian: what is wrong
+    fix: str = ""                  # Russian: what to do
+    field: str | None = None       # questionnaire field id
+    severity: str = "error"        # "error" rejects the row; "warning" does not
+    value: Any = None              # the offending value (shortened for display)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.message}"
+        if self.fix:
+            text += f" {self.fix}"
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        loc = self.location
+        return {
+            "severity": self.severity,
+            "file": loc.file,
+            "sheet": loc.sheet or "",
+            "row": loc.row if loc.row is not None else "",
+            "column": loc.column or "",
+            "cell": loc.cell or "",
+            "field": self.field or "",
+            "code": self.code,
+            "message": self.message,
+            "fix": self.fix,
+            "value": shorten(self.value),
+        }
+
+
+def shorten(value: Any, limit: int = 60) -> str:
+    """Short printable form of an offending value for messages."""
+    if value is None:
+        return ""
+    text = str(value).replace("\n", " ").replace("\r", " ")
+    text = "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
