@@ -389,7 +389,7 @@ def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encodin
     header_index, mapping = found
     header_line, header_values = records[header_index - 1]
     rows = ((line, [v if v != "" else None for v in values]) for line, values in records[header_index:])
-    table = _table_from_rows(path, sha, q, rows, header_line, mapping, sheet=None, letters=False,
+    table = _table_from_rows(path, sha, q, rows, header_line, mapping, sheet=None, letters=True,
                              header_values=header_values, encoding=used)
     if used == "cp1251" and not encoding:
         table.problems.append(Problem(

@@ -1,0 +1,128 @@
+"""Writing outputs safely: atomically, without formula injection, inside the output folder.
+
+* :class:`OutputDir` stages every file of a run in a hidden folder and moves each into
+  place only when the whole run succeeded, so a failed run leaves no half-written report
+  (and the previous reports stay intact).
+* :func:`write_csv` and :func:`safe_text` neutralise text that a spreadsheet would run
+  as a formula (OWASP "CSV injection": cells starting with ``= + - @``, tab or CR).
+* :func:`safe_filename` turns a unit or expert name into a file name that cannot escape
+  the output folder.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import OutputError
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: Any) -> Any:
+    """Prefix ``'`` to a string a spreadsheet would treat as a formula; other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
+    """UTF-8 CSV (no BOM, ``\\n``), text cells neutralised against formula injection."""
+    path = Path(path)
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(safe_text, na_action="ignore")
+    if index:
+        out.index = out.index.map(safe_text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(path, index=index, encoding="utf-8", lineterminator="\n")
+    return path
+
+
+def write_json(data: Any, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    return path
+
+
+_UNSAFE = re.compile(r"[^\w\-. ]+", re.UNICODE)
+
+
+def safe_filename(name: str, suffix: str = "", max_length: int = 80) -> str:
+    """A file name made from free text that stays inside its folder on every OS.
+
+    >>> safe_filename("../../Комсомольск-на-Амуре/ etc", ".xlsx")
+    'Комсомольск-на-Амуре_etc.xlsx'
+    """
+    text = unicodedata.normalize("NFC", str(name))
+    text = _UNSAFE.sub("_", text).strip(" ._")
+    text = re.sub(r"_+", "_", re.sub(r"\s+", "_", text))
+    text = text.strip("._")[:max_length].rstrip("._")
+    if not text or text.upper() in {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
+                                     *(f"LPT{i}" for i in range(10))}:
+        text = "file_" + (text or "unnamed")
+    return text + suffix
+
+
+class OutputDir:
+    """Stage a run's files and move them into ``final`` only if the run succeeds.
+
+    >>> with OutputDir("reports") as out:          # doctest: +SKIP
+    ...     write_csv(frame, out.path("tables/x.csv"))
+    """
+
+    def __init__(self, final: str | Path):
+        self.final = Path(final)
+        self.staging: Path | None = None
+        self.written: list[str] = []
+
+    def __enter__(self) -> "OutputDir":
+        try:
+            self.final.mkdir(parents=True, exist_ok=True)
+            self.staging = Path(tempfile.mkdtemp(prefix=".survey-run-", dir=self.final))
+        except OSError as exc:
+            raise OutputError(f"{self.final}: не удаётся создать папку для отчётов ({exc.strerror}).") from None
+        return self
+
+    def path(self, relative: str | Path) -> Path:
+        """Where to write ``relative`` (inside the staging folder); parents are created."""
+        assert self.staging is not None, "use OutputDir as a context manager"
+        rel = Path(relative)
+        if rel.is_absolute() or ".." in rel.parts:
+            raise OutputError(f"Недопустимое имя выходного файла: {relative}")
+        target = self.staging / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        assert self.staging is not None
+        try:
+            if exc_type is None:
+                self._commit()
+        finally:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _commit(self) -> None:
+        assert self.staging is not None
+        files = sorted(p for p in self.staging.rglob("*") if p.is_file())
+        try:
+            for src in files:
+                rel = src.relative_to(self.staging)
+                dest = self.final / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, dest)
+                self.written.append(rel.as_posix())
+        except OSError as exc:
+            raise OutputError(
+                f"{self.final}: не удаётся записать отчёт ({exc.strerror}). Закройте файлы отчёта, "
+                "открытые в Excel, и запустите снова."
+            ) from None

@@ -1,0 +1,41 @@
+"""Shared fixtures. Tests run from any folder: paths are relative to the repository."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _project_cwd(monkeypatch):
+    """Commands resolve default files from the project folder, as a user runs them."""
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.fixture(scope="session")
+def questionnaire():
+    from survey.questionnaire import load_questionnaire
+
+    return load_questionnaire(ROOT / "questionnaires" / "questionnaire.yaml")
+
+
+@pytest.fixture(scope="session")
+def units():
+    from survey.units import load_units
+
+    return load_units(ROOT / "responses" / "units.csv")
+
+
+@pytest.fixture()
+def cli_run():
+    """Run the command line in-process; returns (exit code, stdout, stderr)."""
+    from survey.cli import main
+
+    def call(*args: str, capsys=None):
+        return main([str(a) for a in args])
+
+    return call

@@ -1,0 +1,126 @@
+"""Validation rules: each defect file gives a precise message, location and exit code."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from survey.errors import InputError
+from survey.validate import validate
+
+from .conftest import DATA
+from .helpers import survey
+
+
+def _problems(name, **kw):
+    result = validate(DATA / name, **kw)
+    return result, [p for p in result.report.problems if p.is_error]
+
+
+def test_valid_file_is_accepted_whole(questionnaire, units):
+    result, errors = _problems("valid.csv", questionnaire=questionnaire, units=units)
+    assert errors == [] and result.report.valid
+    data = result.data.set_index("expert_id")
+    assert list(data.index) == ["T01", "T02", "T03"]
+    assert list(data["unit_id"]) == ["blagoveshchensk", "samara_oblast", "tver"]
+    # codes and labels are both accepted and give the same codes
+    assert list(data["interview_mode"]) == [1, 2, 4]
+    assert list(data["q4_covid"]) == [1, 2, 3]
+    assert data.loc["T02", "interview_date"] == dt.datetime(2022, 6, 1)
+    assert data.loc["T01", "q2_areas_culture"] == 1 and data.loc["T01", "q2_areas_trade"] == 0
+    assert data.loc["T02", "q2_areas_trade"] == 1
+    assert data.loc["T03", "q1_state"] == 9          # "затрудняюсь ответить" kept as its code
+    assert data.loc["T03", "q5_forms_online"] == 1
+    assert list(data["source_row"]) == [2, 3, 4]
+
+
+@pytest.mark.parametrize("name,row,column,code,text", [
+    ("required-missing.csv", 3, "K", "required-missing", "нет ответа на обязательный вопрос «Проблемы и трудности»"),
+    ("unknown-option.csv", 4, "F", "unknown-option", "«по почте» не входит в список"),
+    ("scale-out-of-range.csv", 2, "I", "out-of-range", "оценка 7 вне шкалы 1–5"),
+    ("bad-date.csv", 3, "G", "not-a-date", "«31.02.2021» — не дата"),
+    ("date-out-of-range.csv", 4, "G", "out-of-range", "дата 01.12.2019 вне периода опроса"),
+    ("unknown-unit.csv", 2, "B", "unknown-unit", "Возможно, имелось в виду: Благовещенск"),
+    ("duplicate-expert-id.csv", 4, "A", "duplicate-id", "«T01» уже встречался (duplicate-expert-id.csv, строка 2)"),
+    ("not-integer.csv", 3, "H", "not-integer", "«много» — не целое число"),
+    ("unknown-multiple-option.csv", 4, "M", "unknown-option", "«космос» не входят в список"),
+])
+def test_each_rule_names_row_and_column(questionnaire, units, name, row, column, code, text):
+    result, errors = _problems(name, questionnaire=questionnaire, units=units)
+    assert len(errors) == 1, errors
+    problem = errors[0]
+    assert (problem.location.file, problem.location.row, problem.location.column) == (name, row, column)
+    assert problem.code == code
+    assert text in str(problem)
+    assert problem.fix  # every error says how to fix it
+    report = result.report
+    assert report.rows_read == report.accepted + len(report.rejected) == 3
+    assert [r.location.row for r in report.rejected] == [row]
+    cli = survey("validate", DATA / name)
+    assert cli.code == 1
+    assert f"{name}, строка {row}, столбец {column}" in cli.err
+    assert "Traceback" not in cli.err
+
+
+def test_missing_column_rejects_every_row_once(questionnaire, units):
+    result, errors = _problems("missing-column.csv", questionnaire=questionnaire, units=units)
+    assert [e.code for e in errors] == ["missing-column"]
+    assert "нет столбца «q3_problems»" in errors[0].message
+    assert len(result.report.rejected) == 3 and result.data.empty
+
+
+def test_blank_row_is_a_warning_not_a_respondent(questionnaire, units):
+    result, errors = _problems("blank-row.csv", questionnaire=questionnaire, units=units)
+    assert errors == []
+    warnings = result.report.warnings
+    assert [(w.code, w.location.row) for w in warnings] == [("blank-row", 3)]
+    assert result.report.rows_read == 3 and result.report.blank_rows == 1
+
+
+@pytest.mark.parametrize("name", ["cp1251.csv", "utf8-bom.csv", "utf16.csv", "semicolon-separated.csv",
+                                  "russian-headers.csv"])
+def test_encodings_separators_and_russian_headers(questionnaire, units, name):
+    result, errors = _problems(name, questionnaire=questionnaire, units=units)
+    assert errors == []
+    assert list(result.data["position"])[0] == "начальник отдела международных связей"
+    assert list(result.data["q3_problems"])[1] == "Далеко лететь, нет прямых рейсов; ковид."
+
+
+def test_explicit_encoding_wins_and_wrong_one_is_explained(questionnaire, units):
+    result = validate(DATA / "cp1251.csv", questionnaire, units, encoding="cp1251")
+    assert result.report.valid and result.report.warnings == []
+    with pytest.raises(InputError) as err:
+        validate(DATA / "cp1251.csv", questionnaire, units, encoding="utf-8")
+    assert "не читается в кодировке utf-8" in err.value.message
+
+
+def test_cli_exit_codes_and_no_traceback(tmp_path):
+    assert survey("validate", DATA / "valid.csv").code == 0
+    assert survey("validate", DATA / "bad-date.csv").code == 1
+    missing = survey("validate", tmp_path / "nothing.xlsx")
+    assert missing.code == 2 and "файл не найден" in missing.err and "Traceback" not in missing.err
+    fake = tmp_path / "anketa.xlsx"
+    fake.write_text("это не книга Excel", encoding="utf-8")
+    unreadable = survey("validate", fake)
+    assert unreadable.code == 2 and "не является книгой Excel" in unreadable.err
+    assert "Traceback" not in unreadable.err
+    debug = survey("--debug", "validate", fake)
+    assert debug.code != 0 and "Traceback" in debug.err
+
+
+def test_validate_writes_problem_report(tmp_path):
+    out = tmp_path / "problems.csv"
+    assert survey("validate", DATA / "scale-out-of-range.csv", "--report", out).code == 1
+    text = out.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "severity,file,sheet,row,column,cell,field,code,message,fix,value"
+    assert "scale-out-of-range.csv,,2,I,,q1_state,out-of-range" in text
+
+
+def test_folder_of_files_reports_unreadable_ones(tmp_path, questionnaire, units):
+    (tmp_path / "good.csv").write_bytes((DATA / "valid.csv").read_bytes())
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    result = validate(tmp_path, questionnaire, units)
+    assert result.report.accepted == 3
+    codes = [(p.location.file.split("/")[-1], p.code) for p in result.report.errors]
+    assert codes == [("broken.xlsx", "file-unreadable")]
+    assert survey("validate", tmp_path).code == 1
