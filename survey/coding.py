@@ -1,0 +1,664 @@
+"""Code open answers into categories with the codebook, negation rules and evidence.
+
+How an answer is coded (the rules' lexicons live in the codebook's ``rules`` section):
+
+1. **Clauses.** The answer is cut into clauses at ``. ; : ! ? ( )``, line breaks and the
+   contrast words of ``rules.boundaries`` (но, однако, а, зато, хотя, разве что…). Commas
+   cut a clause further only where both sides have their own predicate («Финансирование
+   выделяется, переводчиков не хватает»), so a list stays together: «Проблем с
+   финансированием, визами и логистикой нет». «кроме X» marks X as an exception: named,
+   whatever the rest of the clause denies.
+2. **Matches.** Codebook patterns are matched on lemmas (any parse; ``ё`` = ``е``;
+   ``ковид*`` prefixes; unknown words one typo away from a codebook word count as it).
+   Matches inside an ``exclude`` phrase of the same category are dropped.
+3. **Negation.** Each «не» attaches to the next word (skipping «очень», «особо»…); «нет»,
+   «отсутствие», «ни», «без» attach to the noun they govern. What it attaches to decides:
+
+   * a problem word («проблем нет», «не является препятствием», «трудностей не
+     возникает», «вопрос решён») — a *denial*: matches between the problem word and the
+     negation are not coded and are kept as "no problem with X";
+   * a resource of the codebook («нет переводчиков», «отсутствие финансирования») or any
+     other word («не хватает», «не налажено», «не решён») — a *shortage*: the resource
+     nearby is coded;
+   * «не в деньгах, а в …» — a contrast: the words after «не в» are not coded.
+
+   False negations («не только», «тем не менее», «не секрет») are ignored.
+4. **Decision.** ``terms`` are coded unless denied. ``needs`` are coded when a shortage
+   applies to them, when an undenied problem word is in the clause («сложности с
+   финансированием»), or when the clause just names them without a predicate (a list item
+   «Финансирование.») — unless it is a topic («сотрудничество в сфере транспорта») or
+   said to be fine. ``needs_strict`` need a shortage or a problem word.
+5. ``no_problems`` is coded when the answer denies problems in general («серьёзных
+   проблем нет», «всё решается в рабочем порядке») and no other category is coded except
+   those in its ``compatible_with``.
+
+>>> coder = Coder()
+>>> c = coder.code("С финансированием проблем нет, но не хватает переводчиков.")
+>>> [k for k, v in c.codes.items() if v]
+['language']
+>>> c.denied
+['funding']
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .codebook import Codebook, Pattern, load_codebook
+from .lemmatize import Lemmatizer, Token
+
+HARD_BOUNDARIES = frozenset(".;:!?()\n")
+SKIP_POS_AFTER_ABSENCE = frozenset({"ADJF", "PRTF", "ADVB", "PRCL", "NPRO", "PREP", "CONJ", "NUMR", "ADJS"})
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a category was coded (or denied): the words and their place in the answer."""
+
+    category: str
+    text: str            # the matched words as written
+    start: int           # character offsets in the answer, end exclusive
+    end: int
+    pattern: str         # the codebook pattern that matched
+    reason: str          # Russian: «нехватка: „не хватает“», «названо», …
+    confidence: str      # "high", "medium" (named without a predicate) or "low" (typo match)
+
+    def __str__(self) -> str:
+        return f"{self.category}: «{self.text}» [{self.start}:{self.end}] ({self.reason})"
+
+
+@dataclass
+class AnswerCoding:
+    """The coding of one answer."""
+
+    codes: dict[str, int]
+    evidence: list[Evidence] = field(default_factory=list)
+    denials: list[Evidence] = field(default_factory=list)
+
+    @property
+    def categories(self) -> list[str]:
+        return [k for k, v in self.codes.items() if v]
+
+    @property
+    def denied(self) -> list[str]:
+        """Categories the answer explicitly says are not a problem (and are not coded)."""
+        seen = []
+        for d in self.denials:
+            if d.category and not self.codes.get(d.category) and d.category not in seen:
+                seen.append(d.category)
+        return seen
+
+    def confidence(self, category: str) -> str:
+        levels = [e.confidence for e in self.evidence if e.category == category]
+        for level in ("high", "medium", "low"):
+            if level in levels:
+                return level
+        return ""
+
+    def evidence_text(self) -> str:
+        """``distance: «нет прямых рейсов» [31:48]; covid: «пандемия» [0:8]``."""
+        return "; ".join(f"{e.category}: «{e.text}» [{e.start}:{e.end}]" for e in self.evidence)
+
+    def denial_text(self) -> str:
+        return "; ".join(f"{d.category or 'общее'}: «{d.text}» [{d.start}:{d.end}]" for d in self.denials)
+
+
+@dataclass
+class _Hit:
+    pattern: Pattern
+    positions: list[int]          # token indices of the matched words
+    fuzzy: list[tuple[str, str]]  # (written, codebook word) of typo matches
+
+    @property
+    def first(self) -> int:
+        return self.positions[0]
+
+    @property
+    def last(self) -> int:
+        return self.positions[-1]
+
+
+@dataclass
+class _Clause:
+    tokens: list[int]                       # word token indices, in order
+    segment: dict[int, int]                 # token index -> comma segment number
+    exception_segments: set[int]
+    segment_has_predicate: dict[int, bool]
+
+    @property
+    def has_predicate(self) -> bool:
+        return any(self.segment_has_predicate.values())
+
+
+class Coder:
+    """Codes answers with a codebook. Configure in the constructor, apply with :meth:`code`.
+
+    Attributes learned while coding: ``unknown_`` (words pymorphy3 does not know, with
+    counts) and ``typos_`` (unknown words matched to a codebook word).
+    """
+
+    def __init__(self, codebook: Codebook | None = None, lemmatizer: Lemmatizer | None = None):
+        self.lemmatizer = lemmatizer or Lemmatizer()
+        self.codebook = codebook or load_codebook(lemmatizer=self.lemmatizer)
+        self.rules = self.codebook.rules
+        self.ids = self.codebook.ids
+        self.no_problems = next((c for c in self.codebook.categories if c.no_problems), None)
+        self._by_lemma: dict[str, list[Pattern]] = {}
+        self._by_prefix: list[tuple[str, Pattern]] = []
+        for cat in self.codebook.categories:
+            for p in cat.patterns:
+                first = p.words[0]
+                if first.prefix is not None:
+                    self._by_prefix.append((first.prefix, p))
+                else:
+                    for lemma in first.lemmas:
+                        self._by_lemma.setdefault(lemma, []).append(p)
+        self._vocabulary = sorted({l for cat in self.codebook.categories for p in cat.patterns
+                                   for w in p.words for l in w.lemmas if len(l) >= 5 and l.isalpha()})
+        self._fuzzy_cache: dict[str, str | None] = {}
+        self.typos_: Counter[tuple[str, str]] = Counter()
+
+    @property
+    def unknown_(self) -> Counter[str]:
+        return self.lemmatizer.unknown
+
+    # ------------------------------------------------------------------ public API
+
+    def code(self, text: str | None) -> AnswerCoding:
+        """Code one answer. Empty or missing answers get all zeros."""
+        codes = dict.fromkeys(self.ids, 0)
+        if not text or not str(text).strip():
+            return AnswerCoding(codes)
+        text = str(text)
+        toks = self.lemmatizer.tokens(text, count_unknown=True)
+        lemmas, typos = self._lemma_sets(toks)
+        neutral = self._false_negations(toks, lemmas)
+        clauses = self._clauses(toks, lemmas)
+        coding = AnswerCoding(codes)
+        general_denial: list[Evidence] = []
+        for clause in clauses:
+            self._code_clause(text, toks, lemmas, typos, neutral, clause, coding, general_denial)
+        self._finish_no_problems(coding, general_denial)
+        coding.evidence = _outermost(coding.evidence)
+        coding.denials = _outermost(coding.denials)
+        coding.evidence.sort(key=lambda e: (self.ids.index(e.category), e.start))
+        return coding
+
+    def code_many(self, texts: Iterable[str | None]) -> list[AnswerCoding]:
+        return [self.code(t) for t in texts]
+
+    # ------------------------------------------------------------------ tokens
+
+    def _lemma_sets(self, toks: list[Token]) -> tuple[list[frozenset[str]], dict[int, tuple[str, str]]]:
+        lemmas: list[frozenset[str]] = []
+        typos: dict[int, tuple[str, str]] = {}
+        for i, t in enumerate(toks):
+            if t.info is None:
+                lemmas.append(frozenset())
+                continue
+            if not t.info.known and len(t.text) >= 5 and t.text.isalpha():
+                fixed = self._fuzzy(t.lower, t.info.lemma)
+                if fixed:
+                    lemmas.append(frozenset({fixed}))
+                    typos[i] = (t.text, fixed)
+                    continue
+            lemmas.append(t.info.lemmas)
+        return lemmas, typos
+
+    def _fuzzy(self, word: str, lemma: str) -> str | None:
+        """The codebook word an unknown word is one typo away from (two for long words)."""
+        if word in self._fuzzy_cache:
+            return self._fuzzy_cache[word]
+        best = None
+        for candidate in (lemma, word):
+            limit = 1 if len(candidate) < 9 else 2
+            for v in self._vocabulary:
+                if abs(len(v) - len(candidate)) <= limit and v[0] in (candidate[0], candidate[1:2]) \
+                        and _edit_distance(candidate, v, limit) <= limit:
+                    best = v
+                    break
+            if best:
+                break
+        self._fuzzy_cache[word] = best
+        return best
+
+    def _false_negations(self, toks: list[Token], lemmas: list[frozenset[str]]) -> set[int]:
+        """Token indices of «не» etc. that are not negations («не только», «тем не менее»)."""
+        neutral: set[int] = set()
+        words = [i for i, t in enumerate(toks) if t.is_word]
+        for phrase in self.rules.phrases.get("false_negations", ()):
+            for k in range(len(words) - len(phrase) + 1):
+                idx = words[k:k + len(phrase)]
+                if all(not phrase[j].isdisjoint(lemmas[idx[j]]) for j in range(len(phrase))):
+                    neutral.update(idx)
+        return neutral
+
+    def _phrase_at(self, name: str, words: list[int], k: int, lemmas: list[frozenset[str]]) -> int:
+        """Length (in words) of a rule phrase or word of lexicon ``name`` starting at ``words[k]``."""
+        for phrase in self.rules.phrases.get(name, ()):
+            idx = words[k:k + len(phrase)]
+            if len(idx) == len(phrase) and all(not phrase[j].isdisjoint(lemmas[idx[j]]) for j in range(len(phrase))):
+                return len(phrase)
+        if self.rules.has(name, lemmas[words[k]]):
+            return 1
+        return 0
+
+    # ------------------------------------------------------------------ clauses
+
+    def _clauses(self, toks: list[Token], lemmas: list[frozenset[str]]) -> list[_Clause]:
+        """Clauses with comma segments; see the module docstring."""
+        raw: list[list[tuple[int, int, bool]]] = [[]]   # per clause: (token, segment, exception)
+        segment, exception = 0, False
+        words_all = [i for i, t in enumerate(toks) if t.is_word]
+        position = {tok: k for k, tok in enumerate(words_all)}
+        skip_until = -1
+        for i, t in enumerate(toks):
+            if i <= skip_until:
+                continue
+            if not t.is_word:
+                if t.text in HARD_BOUNDARIES:
+                    raw.append([])
+                    segment, exception = 0, False
+                elif t.text == ",":
+                    segment += 1
+                    exception = False
+                continue
+            k = position[i]
+            keep = self._phrase_at("not_boundaries", words_all, k, lemmas)
+            if keep:
+                for j in words_all[k:k + keep]:
+                    raw[-1].append((j, segment, exception))
+                skip_until = words_all[k + keep - 1]
+                continue
+            n = self._phrase_at("boundaries", words_all, k, lemmas)
+            if n:
+                raw.append([])
+                segment, exception = 0, False
+                skip_until = words_all[k + n - 1]
+                continue
+            n = self._phrase_at("exceptions", words_all, k, lemmas)
+            if n:
+                segment += 1
+                exception = True
+                skip_until = words_all[k + n - 1]
+                continue
+            raw[-1].append((i, segment, exception))
+        clauses: list[_Clause] = []
+        for items in raw:
+            if not items:
+                continue
+            clauses.extend(self._split_by_predicates(items, toks))
+        return clauses
+
+    def _split_by_predicates(self, items: list[tuple[int, int, bool]], toks: list[Token]) -> list[_Clause]:
+        segs: dict[int, list[tuple[int, bool]]] = {}
+        for tok, seg, exc in items:
+            segs.setdefault(seg, []).append((tok, exc))
+        groups: list[list[int]] = [[]]
+        group_pred = False
+        for seg in sorted(segs):
+            exc = segs[seg][0][1]
+            pred = not exc and any(toks[t].info.predicate for t, _ in segs[seg])
+            if pred and group_pred and groups[-1]:
+                groups.append([])
+                group_pred = False
+            groups[-1].append(seg)
+            group_pred = group_pred or pred
+        out = []
+        for group in groups:
+            tokens, segment, exceptions, has_pred = [], {}, set(), {}
+            for seg in group:
+                for tok, exc in segs[seg]:
+                    tokens.append(tok)
+                    segment[tok] = seg
+                    if exc:
+                        exceptions.add(seg)
+                has_pred[seg] = seg not in exceptions and any(toks[t].info.predicate for t, _ in segs[seg])
+            out.append(_Clause(tokens, segment, exceptions, has_pred))
+        return out
+
+    # ------------------------------------------------------------------ matching
+
+    def _hits(self, clause: _Clause, toks: list[Token], lemmas: list[frozenset[str]],
+              typos: dict[int, tuple[str, str]]) -> list[_Hit]:
+        words = clause.tokens
+        hits: list[_Hit] = []
+        excludes: list[_Hit] = []
+        for k, i in enumerate(words):
+            cands = [p for l in lemmas[i] for p in self._by_lemma.get(l, ())]
+            lower = toks[i].lower
+            cands += [p for prefix, p in self._by_prefix
+                      if lower.startswith(prefix) or any(l.startswith(prefix) for l in lemmas[i])]
+            for p in cands:
+                positions = _match_rest(p, words, k, toks, lemmas)
+                if positions is None:
+                    continue
+                hit = _Hit(p, positions, [typos[j] for j in positions if j in typos])
+                (excludes if p.kind == "exclude" else hits).append(hit)
+        if excludes:
+            hits = [h for h in hits if not any(
+                e.pattern.category == h.pattern.category and e.first <= h.last and h.first <= e.last
+                for e in excludes)]
+        # keep the longest of overlapping hits of one category
+        hits.sort(key=lambda h: (h.first, -(h.last - h.first)))
+        kept: list[_Hit] = []
+        for h in hits:
+            if any(o.pattern.category == h.pattern.category and o.first <= h.first and h.last <= o.last
+                   for o in kept):
+                continue
+            kept.append(h)
+        return kept
+
+    # ------------------------------------------------------------------ negation
+
+    def _next_word(self, clause: _Clause, k: int, lemmas, skip: str) -> int | None:
+        words = clause.tokens
+        for j in range(k + 1, min(k + 5, len(words))):
+            if not self.rules.has(skip, lemmas[words[j]]):
+                return j
+        return None
+
+    def _code_clause(self, text, toks, lemmas, typos, neutral, clause: _Clause,
+                     coding: AnswerCoding, general_denial: list[Evidence]) -> None:
+        rules = self.rules
+        words = clause.tokens
+        hits = self._hits(clause, toks, lemmas, typos)
+        in_hit: dict[int, list[_Hit]] = {}
+        for h in hits:
+            for p in range(h.first, h.last + 1):
+                in_hit.setdefault(p, []).append(h)
+        consumed = {p for h in hits for p in h.positions}
+        seg = clause.segment
+        problem_words = [k for k, i in enumerate(words) if rules.has("problem_words", lemmas[i])]
+        denied_problem: set[int] = set()   # positions (k) of problem words that are denied
+        denials: list[tuple[int, int, int]] = []   # (from k, to k, cue token index) — segment span
+        contrast: list[tuple[int, int]] = []       # k ranges denied by «не в …»
+        cues: list[int] = []                       # k positions of shortage cues
+        direct_denied: set[int] = set()            # ids of hits denied directly
+        neutral_cues: set[int] = set()             # cue words negated («не снижается»)
+        negated: set[int] = set()                  # positions (k) a «не» attaches to
+
+        routine = self.no_problems is not None and any(h.pattern.category == self.no_problems.id for h in hits)
+
+        def nearest_problem_word(k: int) -> int | None:
+            cands = [p for p in problem_words if p not in denied_problem]
+            return min(cands, key=lambda p: abs(p - k)) if cands else None
+
+        def hits_at(k: int) -> list[_Hit]:
+            return in_hit.get(words[k], [])
+
+        for k, i in enumerate(words):
+            if i in neutral:
+                continue
+            lem = lemmas[i]
+            if rules.has("negators", lem) and i not in consumed:
+                j = self._next_word(clause, k, lemmas, "skip_after_negator")
+                if j is None:
+                    cues.append(k)
+                    continue
+                negated.add(j)
+                tl = lemmas[words[j]]
+                if rules.has("problem_words", tl):
+                    denied_problem.add(j)
+                    denials.append((min(k, j), max(k, j), i))
+                elif rules.has("problem_verbs", tl):
+                    denials.append((0, len(words) - 1, i))
+                    pw = nearest_problem_word(k)
+                    if pw is not None:
+                        denied_problem.add(pw)
+                elif rules.has("light_verbs", tl):
+                    pw = nearest_problem_word(k)
+                    if pw is not None:
+                        denied_problem.add(pw)
+                        denials.append((min(k, pw), max(k, pw), i))
+                    else:
+                        cues.append(k)
+                elif toks[words[j]].info.pos == "PREP":
+                    end = j + 1
+                    while end < len(words) - 1 and end < j + 4 and seg[words[end + 1]] == seg[words[j]] \
+                            and toks[words[end + 1]].info.pos not in ("VERB", "CONJ"):
+                        end += 1
+                    contrast.append((j, end))
+                elif hits_at(j):
+                    for h in hits_at(j):
+                        direct_denied.add(id(h))
+                elif rules.has("shortage_cues", tl):
+                    neutral_cues.add(j)
+                else:
+                    cues.append(k)
+            elif rules.has("absence", lem) and i not in consumed:
+                target = self._absence_target(clause, k, toks, lemmas)
+                if target is None:
+                    cues.append(k)
+                    continue
+                if rules.has("problem_words", lemmas[words[target]]):
+                    denied_problem.add(target)
+                    denials.append((min(k, target), max(k, target), i))
+                    continue
+                th = hits_at(target)
+                if th and all(h.pattern.kind == "terms" for h in th):
+                    for h in th:
+                        direct_denied.add(id(h))
+                else:
+                    cues.append(k)
+            elif rules.has("resolution", lem) and k not in negated and (toks[i].info.perfective or routine):
+                # «вопрос решён» denies; «проблема решается за счёт …» still names the problem,
+                # unless it is routine: «решается в рабочем порядке»
+                pw = nearest_problem_word(k)
+                if pw is not None:
+                    denied_problem.add(pw)
+                    denials.append((min(k, pw), max(k, pw), i))
+        for k, i in enumerate(words):
+            if (rules.has("shortage_cues", lemmas[i]) and k not in neutral_cues and i not in neutral
+                    and not rules.has("absence", lemmas[i])):
+                cues.append(k)
+        active_problem = [k for k in problem_words if k not in denied_problem]
+
+        kpos = {i: k for k, i in enumerate(words)}
+        # spans of denials, widened to whole comma segments
+        denial_spans = []
+        for a, b, cue in denials:
+            lo, hi = seg[words[a]], seg[words[b]]
+            denial_spans.append((lo, hi, cue))
+        predicate_free = {s for s, has in clause.segment_has_predicate.items() if not has}
+
+        def cue_applies(h: _Hit) -> int | None:
+            hs = seg[h.first]
+            for c in cues:
+                cs = seg[words[c]]
+                if cs == hs:
+                    return c
+            for c in cues:
+                cs = seg[words[c]]
+                # a list continuing after the cue's segment: «не хватает переводчиков, средств»
+                if cs < hs and all(s in predicate_free for s in range(cs + 1, hs + 1)):
+                    return c
+            # a cue with no resource of its own applies to the nearest one
+            for c in cues:
+                cs = seg[words[c]]
+                own = [o for o in hits if o.pattern.kind != "terms" and seg[o.first] == cs]
+                if not own:
+                    nearest = min((o for o in hits if o.pattern.kind != "terms"),
+                                  key=lambda o: abs(kpos[o.first] - c), default=None)
+                    if nearest is h:
+                        return c
+            return None
+
+        def problem_word_applies(h: _Hit) -> int | None:
+            """An undenied problem word in the hit's segment, or in a run of segments
+            without their own predicate around it («сложности с визами, переводом»)."""
+            hs = seg[h.first]
+            for k in active_problem:
+                ps = seg[words[k]]
+                lo, hi = min(ps, hs), max(ps, hs)
+                if all(s in predicate_free for s in range(lo, hi + 1) if s != ps):
+                    return k
+            return None
+
+        def topic(h: _Hit) -> bool:
+            k0 = kpos[h.first]
+            for j in range(max(0, k0 - 3), k0):
+                if seg[words[j]] == seg[h.first] and rules.has("topic_markers", lemmas[words[j]]):
+                    return True
+            k1 = kpos[h.last]
+            return k1 + 1 < len(words) and rules.has("topic_markers", lemmas[words[k1 + 1]]) \
+                and seg[words[k1 + 1]] == seg[h.last]
+
+        has_positive = any(rules.has("positive", lemmas[i]) and i not in consumed for i in words)
+        nominal = not clause.has_predicate
+
+        for h in hits:
+            cat = h.pattern.category
+            hs = seg[h.first]
+            start, end = toks[h.first].start, toks[h.last].end
+            ev_text = text[start:end]
+            typo_note = "; опечатка: " + ", ".join(f"«{a}» ≈ «{b}»" for a, b in h.fuzzy) if h.fuzzy else ""
+            conf_typo = "low" if h.fuzzy else None
+
+            def add(reason: str, confidence: str) -> None:
+                coding.codes[cat] = 1
+                coding.evidence.append(Evidence(cat, ev_text, start, end, h.pattern.text,
+                                                reason + typo_note, conf_typo or confidence))
+
+            def deny(cue_index: int | None) -> None:
+                cue = f"«{toks[cue_index].text}»" if cue_index is not None else ""
+                coding.denials.append(Evidence(cat, ev_text, start, end, h.pattern.text,
+                                               f"отрицание {cue}".strip(), "high"))
+
+            if self.no_problems is not None and cat == self.no_problems.id:
+                if not any(w in neutral for w in h.positions) and not self._negated_before(words, kpos[h.first], lemmas, neutral):
+                    general_denial.append(Evidence(cat, ev_text, start, end, h.pattern.text, "названо", "high"))
+                continue
+            if hs in clause.exception_segments:
+                add("названо как исключение («кроме …»)", "high")
+                continue
+            if id(h) in direct_denied:
+                deny(None)
+                continue
+            span = next((s for s in denial_spans if s[0] <= hs <= s[1]), None)
+            if span is not None and not any(s in clause.exception_segments for s in [hs]):
+                deny(span[2])
+                continue
+            if any(a <= kpos[h.first] <= b for a, b in contrast):
+                deny(None)
+                continue
+            if h.pattern.kind == "terms":
+                add("названа проблема", "high")
+                continue
+            c = cue_applies(h)
+            if c is not None:
+                add(f"нехватка: «{toks[words[c]].text}»", "high")
+            elif (pw := problem_word_applies(h)) is not None:
+                add(f"проблема: «{toks[words[pw]].text}»", "high")
+            elif h.pattern.kind == "needs" and nominal and not has_positive and not topic(h):
+                add("названо в перечне", "medium")
+        # general denials: a denied problem word whose span has no match («проблем нет»)
+        for lo, hi, cue in denial_spans:
+            if not any(lo <= seg[h.first] <= hi and seg[h.first] not in clause.exception_segments
+                       and h.pattern.category != getattr(self.no_problems, "id", None) for h in hits):
+                segs_words = [i for i in words if lo <= seg[i] <= hi]
+                start, end = toks[segs_words[0]].start, toks[segs_words[-1]].end
+                general_denial.append(Evidence("", text[start:end], start, end, "", "отрицание проблем", "high"))
+
+    def _negated_before(self, words: list[int], k: int, lemmas, neutral: set[int]) -> bool:
+        for j in range(max(0, k - 2), k):
+            if words[j] not in neutral and (self.rules.has("negators", lemmas[words[j]])):
+                return True
+        return False
+
+    def _absence_target(self, clause: _Clause, k: int, toks: list[Token], lemmas) -> int | None:
+        """The word «нет», «отсутствие», «ни», «без»… governs (position in the clause)."""
+        words = clause.tokens
+        seg = clause.segment
+        rules = self.rules
+        # forward: «нет прямых рейсов», «отсутствие проблем», «без переводчика»
+        for j in range(k + 1, min(k + 5, len(words))):
+            i = words[j]
+            if seg[i] != seg[words[k]]:
+                break
+            info = toks[i].info
+            if rules.has("problem_words", lemmas[i]) or (info.noun and info.pos in ("NOUN", None)):
+                return j
+            if info.pos in SKIP_POS_AFTER_ABSENCE or rules.has("absence", lemmas[i]):
+                continue
+            break
+        # backward (only for predicates: «проблем нет», «переводчики отсутствуют»)
+        if not toks[words[k]].info.predicate:
+            return None
+        verb = toks[words[k]].info.pos == "VERB"     # «отсутствуют» agrees with a nominative
+        for j in range(k - 1, -1, -1):
+            i = words[j]
+            if seg[i] in clause.exception_segments:
+                continue
+            info = toks[i].info
+            if info.pos != "NOUN" and not rules.has("problem_words", lemmas[i]):
+                continue
+            governed = j > 0 and toks[words[j - 1]].info.pos == "PREP"
+            if (info.genitive or verb) and not governed:
+                return j
+        return None
+
+    # ------------------------------------------------------------------ no problems
+
+    def _finish_no_problems(self, coding: AnswerCoding, general: list[Evidence]) -> None:
+        if self.no_problems is None or not general:
+            return
+        allowed = set(self.no_problems.compatible_with) | {self.no_problems.id}
+        if any(v and k not in allowed for k, v in coding.codes.items()):
+            coding.denials.extend(e for e in general if not e.category)
+            return
+        cid = self.no_problems.id
+        coding.codes[cid] = 1
+        for e in general:
+            coding.evidence.append(Evidence(cid, e.text, e.start, e.end, e.pattern or "проблем нет",
+                                            e.reason if e.category else "отрицание проблем в целом", "high"))
+
+
+def _outermost(items: list[Evidence]) -> list[Evidence]:
+    """Drop evidence lying inside other evidence of the same category."""
+    out = []
+    for e in items:
+        if any(o is not e and o.category == e.category and o.start <= e.start and e.end <= o.end
+               and (o.end - o.start) > (e.end - e.start) for o in items):
+            continue
+        if any(o.category == e.category and (o.start, o.end) == (e.start, e.end) for o in out):
+            continue
+        out.append(e)
+    return out
+
+
+def _match_rest(p: Pattern, words: list[int], k: int, toks: list[Token],
+                lemmas: list[frozenset[str]]) -> list[int] | None:
+    positions = [words[k]]
+    at = k
+    for w in p.words[1:]:
+        found = None
+        for j in range(at + 1, min(at + 2 + w.gap, len(words))):
+            i = words[j]
+            if w.matches(lemmas[i], toks[i].lower):
+                found = j
+                break
+        if found is None:
+            return None
+        positions.append(words[found])
+        at = found
+    return positions
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau–Levenshtein distance (adjacent transpositions), stopping above ``limit``."""
+    if a == b:
+        return 0
+    prev2: list[int] | None = None
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if prev2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]

@@ -1,0 +1,129 @@
+"""The coder on sentences written for this test (none from the sample): every pitfall of
+negation, scope, false negation, context traps and typos in ../shared/ENGINEERING.md.
+
+Each case: the answer, the categories a careful human coder codes, and the categories the
+answer explicitly says are *not* a problem (kept as "no problem with X").
+"""
+from __future__ import annotations
+
+import pytest
+
+from survey.coding import Coder
+
+CASES = [
+    # --- a negation attached to a problem word denies the problem
+    ("Проблем с финансированием нет.", set(), {"funding"}),
+    ("С финансированием у нас проблем нет.", set(), {"funding"}),
+    ("Трудностей с переводчиками не возникает.", set(), {"language"}),
+    ("Удалённость не является препятствием для сотрудничества.", set(), {"distance"}),
+    ("Языковой барьер не является проблемой: в штате есть свои переводчики.", set(), {"language"}),
+    ("Проблем с финансированием, визами и логистикой нет.", set(), {"funding", "legal", "distance"}),
+    ("Никаких сложностей с языком мы не испытываем.", set(), {"language"}),
+    ("Расстояние нам не мешает.", set(), {"distance"}),
+    ("Различия в менталитете работе не мешают.", set(), {"mentality"}),
+    ("Финансирование для нас не является проблемой.", set(), {"funding"}),
+    ("Вопрос финансирования давно решён.", set(), {"funding"}),
+    ("Визовых проблем не возникает.", set(), {"legal"}),
+    ("Языкового барьера нет — работают профессиональные переводчики.", set(), {"language"}),
+    ("Ни удалённость, ни языковой барьер не мешают.", set(), {"distance", "language"}),
+    # --- a negation attached to a resource names a shortage: coded
+    ("Отсутствие финансирования.", {"funding"}, set()),
+    ("Нет переводчиков.", {"language"}, set()),
+    ("Не хватает кадров со знанием китайского языка.", {"language"}, set()),
+    ("Недостаточное финансирование из муниципального бюджета.", {"funding"}, set()),
+    ("Нет прямого авиасообщения.", {"distance"}, set()),
+    ("Бюджетные средства на эти цели не предусмотрены.", {"funding"}, set()),
+    ("Специалистов, владеющих китайским, в администрации нет.", {"language"}, set()),
+    ("Переводчиков, к сожалению, катастрофически не хватает.", {"language"}, set()),
+    ("Денег на поездки нет.", {"funding"}, set()),
+    ("Нет ни финансирования, ни переводчиков.", {"funding", "language"}, set()),
+    ("Нехватка специалистов-китаистов.", {"language"}, set()),
+    ("Слабая правовая база побратимских отношений.", {"legal"}, set()),
+    # --- mixed answers: scope is the clause, not a fixed window
+    ("С финансированием проблем нет, но не хватает переводчиков.", {"language"}, {"funding"}),
+    ("Языковой барьер не мешает, однако расстояние очень большое.", {"distance"}, {"language"}),
+    ("Финансирование выделяется, переводчиков не хватает.", {"language"}, set()),
+    ("Особых трудностей нет, разве что языковой барьер.", {"language"}, set()),
+    ("Проблем нет, кроме нехватки переводчиков.", {"language"}, set()),
+    ("Недостаточно средств для приёма делегаций, а также слабое знание языка.", {"funding", "language"}, set()),
+    # --- contrast: «не в X, а в Y»
+    ("Проблема не в деньгах, а в отсутствии интереса со стороны партнёров.", {"interest"}, {"funding"}),
+    # --- false negations
+    ("Не только удалённость, но и языковой барьер.", {"distance", "language"}, set()),
+    ("Тем не менее проблема финансирования остаётся.", {"funding"}, set()),
+    ("Вопрос с визами до сих пор не решён.", {"legal"}, set()),
+    ("Не секрет, что расстояния между нашими городами огромные.", {"distance"}, set()),
+    ("Далеко не всегда хватает средств на приём делегаций.", {"funding"}, set()),
+    ("Интерес к сотрудничеству не угасает, трудности только из-за карантина.", {"covid"}, set()),
+    # --- context words are traps
+    ("Развиваем сотрудничество в сфере транспорта и логистики.", set(), set()),
+    ("Проводим обмены в сфере культуры.", set(), set()),
+    ("Сотрудничество в сфере туризма и транспорта.", set(), set()),
+    ("Открыт логистический центр в рамках соглашения.", set(), set()),
+    ("Дни китайской культуры проходят ежегодно.", set(), set()),
+    ("Транспортная доступность хорошая, прямые рейсы есть.", set(), set()),
+    ("Интерес есть с обеих сторон, финансирование выделяется.", set(), set()),
+    ("Работаем в удалённом формате.", set(), set()),
+    # --- plain statements of each category, in officials' words
+    ("Основные проблемы: 1) удаленность; 2) финансирование; 3) языковой барьер; 4) ковид.",
+     {"distance", "funding", "language", "covid"}, set()),
+    ("Дорогие перелеты, лететь приходится с пересадкой через Москву.", {"distance"}, set()),
+    ("Разный менталитет, разные подходы к ведению переговоров.", {"mentality"}, set()),
+    ("Пандемия COVID-19 заморозила все контакты.", {"covid"}, set()),
+    ("Ковидные ограничения в КНР до сих пор действуют.", {"covid"}, set()),
+    ("Эпидемиологическая обстановка.", {"covid"}, set()),
+    ("Соглашение существует только на бумаге.", {"interest"}, set()),
+    ("Китайская сторона перестала отвечать на письма.", {"interest"}, set()),
+    ("После смены руководства в Харбине контакты прекратились.", {"interest"}, set()),
+    ("Снижение интереса с китайской стороны.", {"interest"}, set()),
+    ("Сложности с оформлением виз и таможней.", {"legal"}, set()),
+    ("Проблемы с банковскими платежами из-за санкций.", {"economy"}, set()),
+    ("Долгие согласования с МИДом.", {"bureaucracy"}, set()),
+    ("Проблема удалённости решается за счёт онлайн-встреч.", {"distance"}, set()),
+    # --- typos and new words
+    ("Каронавирус и закрытие границ остановили всё.", {"covid"}, set()),
+    ("Недостаточное финансирвание поездок.", {"funding"}, set()),
+    # --- no problems (the pandemic is compatible: every expert names it)
+    ("Серьёзных проблем не вижу.", {"no_problems"}, set()),
+    ("Кроме пандемии, проблем нет.", {"covid", "no_problems"}, set()),
+    ("Других проблем, кроме ограничений из-за коронавируса, нет.", {"covid", "no_problems"}, set()),
+    ("Все вопросы решаются в рабочем порядке, сложности только из-за пандемии.", {"covid", "no_problems"}, set()),
+    ("Других проблем нет, а вот переводчиков не хватает.", {"language"}, set()),
+]
+
+
+@pytest.fixture(scope="module")
+def coder():
+    return Coder()
+
+
+def test_there_are_at_least_40_cases():
+    assert len(CASES) >= 40
+
+
+@pytest.mark.parametrize("text,coded,denied", CASES, ids=[c[0][:50] for c in CASES])
+def test_pitfall(coder, text, coded, denied):
+    result = coder.code(text)
+    assert set(result.categories) == coded, result.evidence_text()
+    assert set(result.denied) == denied, result.denial_text()
+
+
+def test_evidence_points_at_the_words(coder):
+    text = "Пандемия, а также нет прямых рейсов до Харбина."
+    result = coder.code(text)
+    assert result.categories == ["distance", "covid"]
+    for e in result.evidence:
+        assert text[e.start:e.end] == e.text
+    assert [e.text for e in result.evidence] == ["рейсов", "Пандемия"]
+    assert "нехватка: «нет»" in result.evidence[0].reason
+
+
+def test_empty_and_missing_answers_code_to_zero(coder):
+    for value in (None, "", "   "):
+        assert not any(coder.code(value).codes.values())
+
+
+def test_typos_are_reported_with_low_confidence(coder):
+    result = coder.code("Каронавирус.")
+    assert result.categories == ["covid"] and result.confidence("covid") == "low"
+    assert "опечатка: «Каронавирус» ≈ «коронавирус»" in result.evidence[0].reason
