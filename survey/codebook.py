@@ -30,7 +30,8 @@ _CATEGORY_KEYS = {"id", "label", "description", "questions", "no_problems", "com
                   LINE_KEY, *PATTERN_KINDS}
 RULE_KEYS = ("negators", "absence", "problem_words", "problem_verbs", "light_verbs", "resolution",
              "shortage_cues", "positive", "false_negations", "skip_after_negator", "boundaries",
-             "not_boundaries", "exceptions", "topic_markers")
+             "not_boundaries", "exceptions", "topic_markers", "relative", "subordinators",
+             "double_negation", "rather_than")
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,15 @@ class Rules:
     """Lexicons of the negation and clause rules, lemmatised."""
 
     words: dict[str, frozenset[str]] = field(default_factory=dict)     # single-word lexicons
+    forms: dict[str, frozenset[str]] = field(default_factory=dict)     # the same, as written
     phrases: dict[str, tuple[tuple[frozenset[str], ...], ...]] = field(default_factory=dict)  # multi-word
 
     def has(self, name: str, lemmas: frozenset[str]) -> bool:
         return not self.words.get(name, frozenset()).isdisjoint(lemmas)
+
+    def written(self, name: str, word: str) -> bool:
+        """The word, as written, is in lexicon ``name`` (for «что» vs «чем»)."""
+        return word in self.forms.get(name, frozenset())
 
 
 @dataclass(frozen=True)
@@ -251,5 +257,6 @@ def _parse_rules(raw: dict[str, Any], lem: Lemmatizer, bad) -> Rules:
             else:
                 phrases.append(tuple(word_lemmas(lem, w.text) for w in words))
         rules.words[key] = frozenset(singles)
+        rules.forms[key] = frozenset(fold(str(item)) for item in items)
         rules.phrases[key] = tuple(phrases)
     return rules

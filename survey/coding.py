@@ -49,6 +49,7 @@ from .codebook import Codebook, Pattern, load_codebook
 from .lemmatize import Lemmatizer, Token
 
 HARD_BOUNDARIES = frozenset(".;:!?()\n")
+VERBAL = frozenset({"VERB", "INFN", "PRTS", "PRTF", "GRND"})
 SKIP_POS_AFTER_ABSENCE = frozenset({"ADJF", "PRTF", "ADVB", "PRCL", "NPRO", "PREP", "CONJ", "NUMR", "ADJS"})
 
 
@@ -157,6 +158,7 @@ class Coder:
         self._vocabulary = sorted({l for cat in self.codebook.categories for p in cat.patterns
                                    for w in p.words for l in w.lemmas if len(l) >= 5 and l.isalpha()})
         self._fuzzy_cache: dict[str, str | None] = {}
+        self._forms: dict[str, str] | None = None
         self.typos_: Counter[tuple[str, str]] = Counter()
 
     @property
@@ -173,12 +175,13 @@ class Coder:
         text = str(text)
         toks = self.lemmatizer.tokens(text, count_unknown=True)
         lemmas, typos = self._lemma_sets(toks)
-        neutral = self._false_negations(toks, lemmas)
+        neutral, forced = self._false_negations(toks, lemmas)
+        neutral |= _quoted(toks)
         clauses = self._clauses(toks, lemmas)
         coding = AnswerCoding(codes)
         general_denial: list[Evidence] = []
         for clause in clauses:
-            self._code_clause(text, toks, lemmas, typos, neutral, clause, coding, general_denial)
+            self._code_clause(text, toks, lemmas, typos, neutral, forced, clause, coding, general_denial)
         self._finish_no_problems(coding, general_denial)
         coding.evidence = _outermost(coding.evidence)
         coding.denials = _outermost(coding.denials)
@@ -207,32 +210,82 @@ class Coder:
         return lemmas, typos
 
     def _fuzzy(self, word: str, lemma: str) -> str | None:
-        """The codebook word an unknown word is one typo away from (two for long words)."""
+        """The codebook word an unknown word is one typo away from (two for long words).
+
+        The word as written is compared with every form of the codebook's words
+        («переводчков» ≈ «переводчиков»), and pymorphy3's guessed lemma with their lemmas.
+        """
         if word in self._fuzzy_cache:
             return self._fuzzy_cache[word]
+        forms = self._word_forms()
         best = None
-        for candidate in (lemma, word):
+        for candidate, table in ((word, forms), (lemma, {v: v for v in self._vocabulary})):
             limit = 1 if len(candidate) < 9 else 2
-            for v in self._vocabulary:
-                if abs(len(v) - len(candidate)) <= limit and v[0] in (candidate[0], candidate[1:2]) \
-                        and _edit_distance(candidate, v, limit) <= limit:
-                    best = v
+            for form, target in table.items():
+                if abs(len(form) - len(candidate)) <= limit and form[0] in (candidate[0], candidate[1:2]) \
+                        and _edit_distance(candidate, form, limit) <= limit:
+                    best = target
                     break
             if best:
                 break
         self._fuzzy_cache[word] = best
         return best
 
-    def _false_negations(self, toks: list[Token], lemmas: list[frozenset[str]]) -> set[int]:
-        """Token indices of «не» etc. that are not negations («не только», «тем не менее»)."""
+    def _word_forms(self) -> dict[str, str]:
+        """Every inflected form of the codebook's words → its lemma (built on first use)."""
+        if self._forms is None:
+            from .lemmatize import morph_analyzer
+
+            morph = morph_analyzer()
+            forms: dict[str, str] = {}
+            for v in self._vocabulary:
+                for parse in morph.parse(v)[:1]:
+                    for form in parse.lexeme:
+                        forms.setdefault(form.word.replace("ё", "е"), v)
+            self._forms = forms
+        return self._forms
+
+    def _false_negations(self, toks: list[Token], lemmas: list[frozenset[str]]) -> tuple[set[int], set[int]]:
+        """Negation words that do not negate, and words negated from afar.
+
+        Returns ``(neutral, forced)``: ``neutral`` are «не» etc. that are not negations
+        («не только», «тем не менее»); «нельзя сказать, что X не мешает» is a double
+        negation (both neutral), while «нельзя сказать, что X развивается» negates the
+        first predicate after «что» (``forced``).
+        """
         neutral: set[int] = set()
+        forced: set[int] = set()
         words = [i for i, t in enumerate(toks) if t.is_word]
-        for phrase in self.rules.phrases.get("false_negations", ()):
-            for k in range(len(words) - len(phrase) + 1):
-                idx = words[k:k + len(phrase)]
-                if all(not phrase[j].isdisjoint(lemmas[idx[j]]) for j in range(len(phrase))):
+        for name in ("false_negations", "double_negation"):
+            for phrase in self.rules.phrases.get(name, ()):
+                for k in range(len(words) - len(phrase) + 1):
+                    idx = words[k:k + len(phrase)]
+                    if not all(not phrase[j].isdisjoint(lemmas[idx[j]]) for j in range(len(phrase))):
+                        continue
                     neutral.update(idx)
-        return neutral
+                    if name == "double_negation":
+                        self._double_negation(toks, lemmas, idx[-1] + 1, neutral, forced)
+        return neutral, forced
+
+    def _double_negation(self, toks, lemmas, start: int, neutral: set[int], forced: set[int]) -> None:
+        rules = self.rules
+        first_target = None
+        for i in range(start, len(toks)):
+            t = toks[i]
+            if not t.is_word:
+                if t.text in ".;:!?\n":
+                    break
+                continue
+            if i in neutral:
+                continue
+            if rules.has("negators", lemmas[i]) or (rules.has("absence", lemmas[i]) and t.info.predicate):
+                neutral.add(i)
+                return
+            if first_target is None and (t.info.predicate or rules.has("positive", lemmas[i])
+                                         or rules.has("problem_words", lemmas[i])):
+                first_target = i
+        if first_target is not None:
+            forced.add(first_target)
 
     def _phrase_at(self, name: str, words: list[int], k: int, lemmas: list[frozenset[str]]) -> int:
         """Length (in words) of a rule phrase or word of lexicon ``name`` starting at ``words[k]``."""
@@ -288,23 +341,42 @@ class Coder:
         for items in raw:
             if not items:
                 continue
-            clauses.extend(self._split_by_predicates(items, toks))
+            clauses.extend(self._split_by_predicates(items, toks, lemmas))
         return clauses
 
-    def _split_by_predicates(self, items: list[tuple[int, int, bool]], toks: list[Token]) -> list[_Clause]:
+    def _split_by_predicates(self, items: list[tuple[int, int, bool]], toks: list[Token],
+                             lemmas: list[frozenset[str]]) -> list[_Clause]:
+        """Group comma segments into clauses with one predicate each.
+
+        A segment opening with «который» is a relative clause inside another: it becomes
+        a clause of its own and the clause around it goes on after it («переводчики,
+        которых удаётся найти, не знают терминологии»). A segment opening with a
+        subordinating word («что», «если», «когда»…) starts a new clause.
+        """
         segs: dict[int, list[tuple[int, bool]]] = {}
         for tok, seg, exc in items:
             segs.setdefault(seg, []).append((tok, exc))
         groups: list[list[int]] = [[]]
+        embedded: list[list[int]] = []
         group_pred = False
         for seg in sorted(segs):
             exc = segs[seg][0][1]
+            first = segs[seg][0][0]
             pred = not exc and any(toks[t].info.predicate for t, _ in segs[seg])
-            if pred and group_pred and groups[-1]:
+            opener = [t for t, _ in segs[seg][:2]]
+            relative = any(self.rules.has("relative", lemmas[t]) for t in opener[:1]) or (
+                len(opener) == 2 and toks[opener[0]].info.pos == "PREP" and self.rules.has("relative", lemmas[opener[1]]))
+            if not exc and relative:
+                embedded.append([seg])
+                continue
+            subordinate = not exc and self.rules.written("subordinators", toks[first].lower)
+            comparative = self.rules.written("rather_than", toks[first].lower)   # «…, чем мешает»
+            if (pred or subordinate) and group_pred and groups[-1] and not comparative:
                 groups.append([])
                 group_pred = False
             groups[-1].append(seg)
             group_pred = group_pred or pred
+        groups = [g for g in groups if g] + embedded
         out = []
         for group in groups:
             tokens, segment, exceptions, has_pred = [], {}, set(), {}
@@ -359,7 +431,7 @@ class Coder:
                 return j
         return None
 
-    def _code_clause(self, text, toks, lemmas, typos, neutral, clause: _Clause,
+    def _code_clause(self, text, toks, lemmas, typos, neutral, forced, clause: _Clause,
                      coding: AnswerCoding, general_denial: list[Evidence]) -> None:
         rules = self.rules
         words = clause.tokens
@@ -378,6 +450,7 @@ class Coder:
         direct_denied: set[int] = set()            # ids of hits denied directly
         neutral_cues: set[int] = set()             # cue words negated («не снижается»)
         negated: set[int] = set()                  # positions (k) a «не» attaches to
+        weak_cues: set[int] = set()                # «не» + an ordinary verb
 
         routine = self.no_problems is not None and any(h.pattern.category == self.no_problems.id for h in hits)
 
@@ -388,7 +461,61 @@ class Coder:
         def hits_at(k: int) -> list[_Hit]:
             return in_hit.get(words[k], [])
 
+        def segment_end(k: int) -> int:
+            end = k
+            while end + 1 < len(words) and seg[words[end + 1]] == seg[words[k]]:
+                end += 1
+            return end
+
+        def negate(k: int, j: int, i: int) -> None:
+            """«не» at position k (token i) attaches to the word at position j."""
+            negated.add(j)
+            tl = lemmas[words[j]]
+            if rules.has("problem_words", tl):
+                denied_problem.add(j)
+                denials.append((min(k, j), max(k, j), i))
+            elif rules.has("problem_verbs", tl):
+                # «расстояние нам не мешает»: what stands before the verb is denied
+                denials.append((0, segment_end(k), i))
+                pw = nearest_problem_word(k)
+                if pw is not None:
+                    denied_problem.add(pw)
+            elif rules.has("light_verbs", tl):
+                pw = nearest_problem_word(k)
+                if pw is not None:
+                    denied_problem.add(pw)
+                    denials.append((min(k, pw), max(k, pw), i))
+                else:
+                    # «культурных различий я не вижу» denies the named problems;
+                    # «переводчиков не имеется» is a shortage of the resources
+                    for h in hits:
+                        if h.pattern.kind == "terms":
+                            direct_denied.add(id(h))
+                    cues.append(k)
+            elif toks[words[j]].info.pos == "PREP":
+                end = j + 1
+                while end < len(words) - 1 and end < j + 4 and seg[words[end + 1]] == seg[words[j]] \
+                        and toks[words[end + 1]].info.pos not in ("VERB", "CONJ"):
+                    end += 1
+                contrast.append((j, end))
+            elif hits_at(j) and toks[words[j]].info.pos not in VERBAL:
+                # «не удалённость, а …»: a contrast, the named thing is not the problem
+                for h in hits_at(j):
+                    direct_denied.add(id(h))
+            elif rules.has("shortage_cues", tl):
+                # «интерес не угасает», «добраться не сложно»: the problem is denied
+                neutral_cues.add(j)
+                denials.append((0, segment_end(k), i))
+            else:
+                # «не налажено», «не хватает» say a resource is lacking; «не говорят прямо»
+                # is weaker: it counts only for resources in its own part of the clause
+                cues.append(k)
+                if not rules.has("positive", tl):
+                    weak_cues.add(k)
+
         for k, i in enumerate(words):
+            if i in forced:
+                negate(k, k, i)
             if i in neutral:
                 continue
             lem = lemmas[i]
@@ -397,37 +524,10 @@ class Coder:
                 if j is None:
                     cues.append(k)
                     continue
-                negated.add(j)
-                tl = lemmas[words[j]]
-                if rules.has("problem_words", tl):
-                    denied_problem.add(j)
-                    denials.append((min(k, j), max(k, j), i))
-                elif rules.has("problem_verbs", tl):
-                    denials.append((0, len(words) - 1, i))
-                    pw = nearest_problem_word(k)
-                    if pw is not None:
-                        denied_problem.add(pw)
-                elif rules.has("light_verbs", tl):
-                    pw = nearest_problem_word(k)
-                    if pw is not None:
-                        denied_problem.add(pw)
-                        denials.append((min(k, pw), max(k, pw), i))
-                    else:
-                        cues.append(k)
-                elif toks[words[j]].info.pos == "PREP":
-                    end = j + 1
-                    while end < len(words) - 1 and end < j + 4 and seg[words[end + 1]] == seg[words[j]] \
-                            and toks[words[end + 1]].info.pos not in ("VERB", "CONJ"):
-                        end += 1
-                    contrast.append((j, end))
-                elif hits_at(j):
-                    for h in hits_at(j):
-                        direct_denied.add(id(h))
-                elif rules.has("shortage_cues", tl):
-                    neutral_cues.add(j)
-                else:
-                    cues.append(k)
+                negate(k, j, i)
             elif rules.has("absence", lem) and i not in consumed:
+                if k + 1 < len(words) and toks[words[k + 1]].info.pos == "PREP" and toks[i].info.pos != "PRED":
+                    continue   # «ни с X, ни с Y сложностей нет»: the negation is «нет»
                 target = self._absence_target(clause, k, toks, lemmas)
                 if target is None:
                     cues.append(k)
@@ -438,10 +538,17 @@ class Coder:
                     continue
                 th = hits_at(target)
                 if th and all(h.pattern.kind == "terms" for h in th):
+                    # «языкового барьера нет», «непонимания из-за менталитета нет»
                     for h in th:
                         direct_denied.add(id(h))
+                    denials.append((min(k, target), max(k, target), i))
                 else:
                     cues.append(k)
+            elif (rules.written("rather_than", toks[i].lower) and k + 1 < len(words)
+                  and rules.has("problem_verbs", lemmas[words[k + 1]])):
+                # «скорее интересна, чем мешает»: the problem verb is denied
+                negated.add(k + 1)
+                denials.append((0, segment_end(k), i))
             elif rules.has("resolution", lem) and k not in negated and (toks[i].info.perfective or routine):
                 # «вопрос решён» denies; «проблема решается за счёт …» still names the problem,
                 # unless it is routine: «решается в рабочем порядке»
@@ -450,8 +557,10 @@ class Coder:
                     denied_problem.add(pw)
                     denials.append((min(k, pw), max(k, pw), i))
         for k, i in enumerate(words):
-            if (rules.has("shortage_cues", lemmas[i]) and k not in neutral_cues and i not in neutral
-                    and not rules.has("absence", lemmas[i])):
+            if k in neutral_cues or i in neutral or k in negated or rules.has("absence", lemmas[i]):
+                continue
+            # «не хватает» is handled above; «слабая логистика», «визы мешают» are complaints
+            if rules.has("shortage_cues", lemmas[i]) or rules.has("problem_verbs", lemmas[i]):
                 cues.append(k)
         active_problem = [k for k in problem_words if k not in denied_problem]
 
@@ -461,7 +570,10 @@ class Coder:
         for a, b, cue in denials:
             lo, hi = seg[words[a]], seg[words[b]]
             denial_spans.append((lo, hi, cue))
+        # segments without their own predicate; segments of an embedded relative clause
+        # («…, которые обсуждались, …») belong to another clause and are transparent here
         predicate_free = {s for s, has in clause.segment_has_predicate.items() if not has}
+        predicate_free |= set(range(max(seg.values()) + 1)) - set(clause.segment_has_predicate)
 
         def cue_applies(h: _Hit) -> int | None:
             hs = seg[h.first]
@@ -474,15 +586,18 @@ class Coder:
                 # a list continuing after the cue's segment: «не хватает переводчиков, средств»
                 if cs < hs and all(s in predicate_free for s in range(cs + 1, hs + 1)):
                     return c
-            # a cue with no resource of its own applies to the nearest one
+            # a cue with no resource of its own applies to the nearest one, when only
+            # predicate-free segments lie between: «переводчиков, к сожалению, не хватает»
             for c in cues:
                 cs = seg[words[c]]
                 own = [o for o in hits if o.pattern.kind != "terms" and seg[o.first] == cs]
-                if not own:
-                    nearest = min((o for o in hits if o.pattern.kind != "terms"),
-                                  key=lambda o: abs(kpos[o.first] - c), default=None)
-                    if nearest is h:
-                        return c
+                if own or c in weak_cues:
+                    continue
+                nearest = min((o for o in hits if o.pattern.kind != "terms"),
+                              key=lambda o: abs(kpos[o.first] - c), default=None)
+                lo, hi = min(cs, hs), max(cs, hs)
+                if nearest is h and all(x in predicate_free for x in range(lo, hi + 1) if x != cs):
+                    return c
             return None
 
         def problem_word_applies(h: _Hit) -> int | None:
@@ -575,8 +690,8 @@ class Coder:
         # forward: «нет прямых рейсов», «отсутствие проблем», «без переводчика»
         for j in range(k + 1, min(k + 5, len(words))):
             i = words[j]
-            if seg[i] != seg[words[k]]:
-                break
+            if seg[i] != seg[words[k]] or any(not toks[x].is_word for x in range(words[j - 1] + 1, i)):
+                break   # «вопросов нет — для групп …»: the dash ends what «нет» governs
             info = toks[i].info
             if rules.has("problem_words", lemmas[i]) or (info.noun and info.pos in ("NOUN", None)):
                 return j
@@ -613,6 +728,20 @@ class Coder:
         for e in general:
             coding.evidence.append(Evidence(cid, e.text, e.start, e.end, e.pattern or "проблем нет",
                                             e.reason if e.category else "отрицание проблем в целом", "high"))
+
+
+def _quoted(toks: list[Token]) -> set[int]:
+    """Tokens inside «…»: quoted words are mentioned, not used («не говорят „нет“»)."""
+    out: set[int] = set()
+    inside = False
+    for i, t in enumerate(toks):
+        if t.text == "«":
+            inside = True
+        elif t.text == "»" or t.text in ".;!?\n":
+            inside = False
+        elif inside and t.is_word and len(out) < 10_000:
+            out.add(i)
+    return out
 
 
 def _outermost(items: list[Evidence]) -> list[Evidence]:
@@ -662,3 +791,40 @@ def _edit_distance(a: str, b: str, limit: int) -> int:
             return limit + 1
         prev2, prev = prev, cur
     return prev[-1]
+
+
+def code_frame(texts, ids=None, coder: Coder | None = None, *, details: bool = False):
+    """Code a column of answers: ``id``, one 0/1 column per category, ``evidence``.
+
+    With ``details``: also ``denied`` (categories the answer says are no problem) and
+    ``confidence`` (per coded category: high, medium or low).
+
+    >>> import pandas as pd
+    >>> code_frame(pd.Series(["Нет переводчиков."]), ids=["a1"])[["id", "language", "evidence"]]
+       id  language                            evidence
+    0  a1         1  language: «переводчиков» [4:16]
+    """
+    import pandas as pd
+
+    coder = coder or Coder()
+    texts = list(texts)
+    ids = list(ids) if ids is not None else list(range(1, len(texts) + 1))
+    rows = []
+    for rid, text in zip(ids, texts):
+        c = coder.code(None if _missing(text) else str(text))
+        row = {"id": rid, **c.codes, "evidence": c.evidence_text()}
+        if details:
+            row["denied"] = ", ".join(c.denied)
+            row["confidence"] = ", ".join(f"{k}={c.confidence(k)}" for k in c.categories)
+        rows.append(row)
+    columns = ["id", *coder.ids, "evidence"] + (["denied", "confidence"] if details else [])
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return value != value  # NaN
+    except Exception:
+        return False
