@@ -1798,6 +1798,7 @@ def save_workbook_stable(wb, path: Path) -> None:
     wb.properties.creator = "survey sample generator"
     wb.properties.lastModifiedBy = "survey sample generator"
     wb.properties.title = "Синтетическая выборка экспертного опроса (не реальные данные)"
+    wb.properties.keywords = "synthetic"   # survey marks every report made from it as synthetic
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
     buf = io.BytesIO()

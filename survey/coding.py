@@ -828,3 +828,28 @@ def _missing(value) -> bool:
         return value != value  # NaN
     except Exception:
         return False
+
+
+def code_responses(data, questionnaire, coder: Coder):
+    """Code every coded open question of validated responses.
+
+    Returns one row per (expert, question): ``expert_id, question, answer``, one 0/1
+    column per category of the codebook, ``evidence``, ``denied``, ``confidence``
+    (e.g. ``distance=high, funding=medium``) and ``confidence_<category>`` columns.
+    Categories that do not apply to a question (codebook ``questions``) are 0 for it.
+    """
+    import pandas as pd
+
+    rows = []
+    for f in questionnaire.coded_questions:
+        applies = {c.id for c in coder.codebook.for_question(f.id)}
+        for eid, text in zip(data["expert_id"], data[f.id]):
+            c = coder.code(None if _missing(text) else str(text))
+            codes = {k: (v if k in applies else 0) for k, v in c.codes.items()}
+            rows.append({"expert_id": str(eid), "question": f.id, "answer": "" if _missing(text) else str(text),
+                         **codes, "evidence": c.evidence_text(), "denied": ", ".join(c.denied),
+                         "confidence": ", ".join(f"{k}={c.confidence(k)}" for k in c.categories if codes[k]),
+                         **{f"confidence_{k}": c.confidence(k) for k in coder.ids}})
+    columns = ["expert_id", "question", "answer", *coder.ids, "evidence", "denied", "confidence",
+               *[f"confidence_{k}" for k in coder.ids]]
+    return pd.DataFrame(rows, columns=columns)

@@ -54,6 +54,7 @@ class RawTable:
     sheet: str | None = None
     encoding: str | None = None
     blank_rows: list[Location] = field(default_factory=list)
+    synthetic: bool = False       # the workbook says its data are synthetic (Keywords)
 
 
 @dataclass
@@ -63,6 +64,11 @@ class IngestResult:
     tables: list[RawTable]
     unreadable: list[Problem]
     inputs: list[dict[str, str]]      # [{path, sha256}] of every file looked at
+
+    @property
+    def synthetic(self) -> bool:
+        """Any input marked as synthetic (workbook property Keywords contains "synthetic")."""
+        return any(t.synthetic for t in self.tables)
 
     @property
     def records(self) -> Iterator[tuple[RawTable, RawRecord]]:
@@ -242,10 +248,18 @@ def _read_xlsx_table(path: Path, data: bytes, sha: str, q: Questionnaire) -> Raw
             for i, values in enumerate(ws.iter_rows(min_row=header_row + 1, values_only=True),
                                        start=header_row + 1)
         )
-        return _table_from_rows(path, sha, q, rows, header_row, mapping, sheet=ws.title, letters=True,
-                                header_values=header_values)
+        table = _table_from_rows(path, sha, q, rows, header_row, mapping, sheet=ws.title, letters=True,
+                                 header_values=header_values)
+        table.synthetic = is_synthetic(wb)
+        return table
     finally:
         wb.close()
+
+
+def is_synthetic(wb) -> bool:
+    """The workbook's Keywords property marks its data as synthetic."""
+    keywords = (getattr(wb.properties, "keywords", None) or "").lower()
+    return "synthetic" in keywords or "синтетич" in keywords
 
 
 def find_header(rows: list[list[Any]], q: Questionnaire) -> tuple[int, dict[int, Key]] | None:

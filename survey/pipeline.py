@@ -1,4 +1,8 @@
-"""The whole chain behind ``survey run``: read, validate, and write the run's outputs.
+"""The whole chain behind ``survey run``.
+
+read → validate → code the open answers (codebook, overrides, classifier suggestions,
+agreement with a gold coding when there is one) → analyse → write the reports.
+Everything is staged and moved into the output folder only when the whole run succeeded.
 
 >>> result = run(out="reports")                       # doctest: +SKIP
 >>> result.manifest["respondents_accepted"]          # doctest: +SKIP
@@ -15,15 +19,24 @@ from typing import Any
 
 import pandas as pd
 
+from .codebook import Codebook, load_codebook
+from .coding import Coder, code_responses
 from .errors import InvalidDataError
+from .inspect import unknown_words
 from .output import OutputDir, write_csv, write_json
 from .paths import DEFAULT_OUT, default_path
 from .questionnaire import Questionnaire, load_questionnaire
+from .reliability import agreement, read_coding
+from .review import OverrideResult, apply_overrides, read_overrides, write_coding_sheet
+from .suggest import Suggester
 from .units import load_units
 from .validate import ValidationReport, validate
 from .versions import versions
 
 log = logging.getLogger("survey")
+
+SYNTHETIC_NOTICE = ("Данные синтетические: ответы сгенерированы программой для демонстрации и проверки "
+                    "методики и не являются ответами реальных экспертов.")
 
 
 @dataclass
@@ -32,9 +45,23 @@ class RunResult:
 
     out: Path
     manifest: dict[str, Any]
-    data: pd.DataFrame
+    data: pd.DataFrame                       # accepted respondents (with names: not written)
     report: ValidationReport
+    coded: pd.DataFrame | None = None        # one row per coded answer, automatic codes
+    codes: pd.DataFrame | None = None        # final codes of the problems question
     written: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CodingResult:
+    coded: pd.DataFrame                      # long: automatic codes, evidence, suggestions
+    auto: pd.DataFrame                       # expert_id + categories (problems question)
+    final: pd.DataFrame                      # after overrides
+    overrides: OverrideResult | None
+    classifier: pd.DataFrame
+    gold_agreement: pd.DataFrame | None
+    gold_path: Path | None
+    unknown: pd.DataFrame
 
 
 def _now() -> str:
@@ -50,21 +77,65 @@ def anonymise(data: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
     return data.drop(columns=[c for c in questionnaire.personal_columns if c in data.columns])
 
 
+def find_gold(responses: Path, gold: str | Path | None) -> Path | None:
+    """The gold coding for ``responses``: given, or ``<name>_gold.csv`` beside the file."""
+    if gold:
+        return Path(gold)
+    if responses.is_file():
+        candidate = responses.with_name(f"{responses.stem}_gold.csv")
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def code_data(data: pd.DataFrame, q: Questionnaire, codebook: Codebook, *,
+              overrides: str | Path | None = None, gold: Path | None = None) -> CodingResult:
+    """Code the open answers and apply the review loop (see :mod:`survey.review`)."""
+    coder = Coder(codebook)
+    coded = code_responses(data, q, coder)
+    ids = coder.ids
+    problems_q = q.coded_questions[0].id
+    per_q = coded[coded["question"] == problems_q].reset_index(drop=True)
+    auto = per_q[["expert_id", *ids]].copy()
+    result_overrides = None
+    final = auto.copy()
+    if overrides:
+        table = read_overrides(overrides, ids)
+        result_overrides = apply_overrides(auto, table, ids)
+        final = result_overrides.final
+    suggester = Suggester().fit(per_q["answer"].tolist(), final[ids], coder.lemmatizer)
+    confidence = per_q[[f"confidence_{k}" for k in ids]].set_axis(ids, axis=1)
+    suggestions = suggester.suggestions(final[ids], confidence)
+    coded["suggestion"] = ""
+    coded.loc[coded["question"] == problems_q, "suggestion"] = suggestions.to_numpy()
+    gold_table = None
+    if gold is not None:
+        gold_frame = read_coding(gold)
+        gold_table = agreement(gold_frame, auto, categories=[c for c in ids if c in gold_frame.columns])
+    return CodingResult(coded, auto, final, result_overrides, suggester.scores_, gold_table, gold,
+                        unknown_words(coder))
+
+
 def run(responses: str | Path | None = None, out: str | Path = DEFAULT_OUT, *,
         questionnaire: str | Path | None = None, units: str | Path | None = None,
-        encoding: str | None = None, skip_invalid: bool = False,
+        codebook: str | Path | None = None, overrides: str | Path | None = None,
+        gold: str | Path | None = None, encoding: str | None = None, skip_invalid: bool = False,
         with_names: bool = False) -> RunResult:
-    """Validate ``responses`` (default: the bundled sample) and write the outputs to ``out``.
+    """Run the whole pipeline on ``responses`` (default: the bundled sample) into ``out``.
 
     Invalid rows stop the run with :class:`InvalidDataError` (nothing is written) unless
-    ``skip_invalid``; then they are left out and listed in ``rejected.csv`` and ``run.json``.
+    ``skip_invalid``; then they are left out and listed in ``data/rejected.csv`` and
+    ``run.json``. ``overrides`` is a filled coding sheet (or CSV) from an earlier run;
+    ``gold`` a reference coding to measure agreement with (default: ``<responses>_gold.csv``).
     """
     started = _now()
     responses = Path(responses) if responses else default_path("responses")
     q_path = Path(questionnaire) if questionnaire else default_path("questionnaire")
     u_path = Path(units) if units else default_path("units")
+    cb_path = Path(codebook) if codebook else default_path("codebook")
     q = load_questionnaire(q_path)
     unit_table = load_units(u_path)
+    cb = load_codebook(cb_path, questionnaire=q)
     log.info("Чтение и проверка ответов: %s", responses)
     result = validate(responses, q, unit_table, encoding=encoding)
     report = result.report
@@ -80,6 +151,9 @@ def run(responses: str | Path | None = None, out: str | Path = DEFAULT_OUT, *,
                                problems=report.problems)
     data = result.data
     public = data if with_names else anonymise(data, q)
+    log.info("Кодирование открытых ответов (кодовая книга %s)", cb_path)
+    gold_path = find_gold(responses, gold)
+    coding = code_data(data, q, cb, overrides=overrides, gold=gold_path)
 
     out = Path(out)
     manifest: dict[str, Any] = {
@@ -87,6 +161,7 @@ def run(responses: str | Path | None = None, out: str | Path = DEFAULT_OUT, *,
         "respondents_accepted": report.accepted,
         "respondents_rejected": len(report.rejected),
         "units": int(data["unit_id"].nunique()),
+        "synthetic": report.synthetic,
         "blank_rows": report.blank_rows,
         "errors": len(report.errors),
         "warnings": len(report.warnings),
@@ -94,18 +169,58 @@ def run(responses: str | Path | None = None, out: str | Path = DEFAULT_OUT, *,
         "inputs": report.inputs,
         "questionnaire": {"id": q.id, "version": q.version, "path": str(q_path), "sha256": _sha256(q_path)},
         "units_file": {"path": str(u_path), "sha256": _sha256(u_path)},
-        "options": {"skip_invalid": skip_invalid, "with_names": with_names, "encoding": encoding},
+        "codebook": {"version": cb.version, "path": str(cb_path), "sha256": cb.sha256},
+        "coding": _coding_manifest(coding, cb),
+        "options": {"skip_invalid": skip_invalid, "with_names": with_names, "encoding": encoding,
+                    "overrides": str(overrides) if overrides else None},
         "versions": versions(),
         "started_at": started,
     }
+    ids = cb.ids
     with OutputDir(out) as staged:
         write_csv(public, staged.path("data/responses.csv"))
         write_csv(report.rejected_frame(), staged.path("data/rejected.csv"))
         write_csv(report.to_frame(), staged.path("validation.csv"))
+        auto_out = coding.coded[["expert_id", "question", *ids, "evidence", "denied", "confidence", "suggestion"]]
+        write_csv(auto_out, staged.path("coding/codes_auto.csv"))
+        write_csv(coding.final, staged.path("coding/codes_final.csv"))
+        if coding.overrides is not None:
+            write_csv(coding.overrides.overrides, staged.path("coding/overrides_applied.csv"))
+        write_coding_sheet(staged.path("coding/coding_sheet.xlsx"), coding.coded, ids, cb.labels,
+                           overrides=coding.overrides.overrides if coding.overrides is not None else None,
+                           synthetic=report.synthetic)
+        write_csv(coding.unknown, staged.path("coding/unknown_words.csv"))
+        write_csv(coding.classifier, staged.path("coding/classifier_cv.csv"))
+        if coding.gold_agreement is not None:
+            write_csv(coding.gold_agreement, staged.path("coding/agreement_gold.csv"))
         manifest["finished_at"] = _now()
         manifest["outputs"] = sorted(
             p.relative_to(staged.staging).as_posix() for p in staged.staging.rglob("*") if p.is_file()
         ) + ["run.json"]
         write_json(manifest, staged.path("run.json"))
     log.info("Отчёты записаны в %s", out)
-    return RunResult(out=out, manifest=manifest, data=data, report=report, written=staged.written)
+    return RunResult(out=out, manifest=manifest, data=data, report=report, coded=coding.coded,
+                     codes=coding.final, written=staged.written)
+
+
+def _coding_manifest(coding: CodingResult, cb: Codebook) -> dict[str, Any]:
+    ids = cb.ids
+    info: dict[str, Any] = {
+        "categories": ids,
+        "counts_auto": {k: int(coding.auto[k].sum()) for k in ids},
+        "counts_final": {k: int(coding.final[k].sum()) for k in ids},
+        "overrides": coding.overrides.summary() if coding.overrides is not None else None,
+        "classifier_f1_cv": {r.category: (None if r.f1_cv != r.f1_cv else round(float(r.f1_cv), 4))
+                             for r in coding.classifier.itertuples()},
+        "unknown_words": int(len(coding.unknown)),
+        "gold": str(coding.gold_path) if coding.gold_path else None,
+    }
+    if coding.gold_agreement is not None:
+        g = coding.gold_agreement
+        info["agreement_gold"] = {r.category: {"f1": _num(r.f1), "kappa": _num(r.kappa), "alpha": _num(r.alpha)}
+                                  for r in g.itertuples()}
+    return info
+
+
+def _num(x) -> float | None:
+    return None if x != x else round(float(x), 4)

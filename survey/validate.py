@@ -53,6 +53,7 @@ class ValidationReport:
     blank_rows: int = 0
     inputs: list[dict[str, str]] = field(default_factory=list)
     files_unreadable: int = 0
+    synthetic: bool = False
 
     @property
     def errors(self) -> list[Problem]:
@@ -117,7 +118,7 @@ class Validator:
         self.resolver = UnitResolver(units)
 
     def run(self, ingested: IngestResult) -> ValidationResult:
-        report = ValidationReport(inputs=list(ingested.inputs))
+        report = ValidationReport(inputs=list(ingested.inputs), synthetic=ingested.synthetic)
         report.problems.extend(ingested.unreadable)
         report.files_unreadable = len(ingested.unreadable)
         rows: list[dict[str, Any]] = []
