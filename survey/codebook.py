@@ -41,8 +41,11 @@ class PatternWord:
     lemmas: frozenset[str] = frozenset()
     prefix: str | None = None
     gap: int = 0                       # other words allowed before this one
+    exact: str | None = None           # ``=далеко``: this written form only
 
     def matches(self, lemmas: frozenset[str], lower: str) -> bool:
+        if self.exact is not None:
+            return lower == self.exact
         if self.prefix is not None:
             return lower.startswith(self.prefix) or any(l.startswith(self.prefix) for l in lemmas)
         return not self.lemmas.isdisjoint(lemmas)
@@ -172,7 +175,7 @@ def load_codebook(path: str | Path | None = None, lemmatizer: Lemmatizer | None 
                 pattern = _parse_pattern(text, cid, kind, line, lem, bad)
                 if pattern is None:
                     continue
-                key = (kind, tuple((w.lemmas, w.prefix, w.gap) for w in pattern.words))
+                key = (kind, tuple((w.lemmas, w.prefix, w.exact, w.gap) for w in pattern.words))
                 if key in seen_patterns:
                     bad(line, f"категория «{cid}»: шаблон «{text}» повторяет «{seen_patterns[key]}» ({kind}).",
                         "Удалите повтор.")
@@ -213,7 +216,9 @@ def _parse_pattern(text: str, cid: str, kind: str, line: int | None, lem: Lemmat
                 return None
             gap = int(m.group(1)) if m.group(1) else DEFAULT_GAP
             continue
-        if part.endswith("*"):
+        if part.startswith("=") and len(part) > 1:
+            words.append(PatternWord(exact=fold(part[1:]), gap=gap))
+        elif part.endswith("*"):
             prefix = fold(part[:-1])
             if len(prefix) < 3:
                 bad(line, f"категория «{cid}»: шаблон «{text}»: начало слова перед «*» короче 3 букв.",

@@ -49,6 +49,8 @@ from .codebook import Codebook, Pattern, load_codebook
 from .lemmatize import Lemmatizer, Token
 
 HARD_BOUNDARIES = frozenset(".;:!?()\n")
+SOFT_BOUNDARIES = frozenset(",—–-")       # split a clause into segments
+ANAPHORA = frozenset({"он", "она", "оно", "они", "это", "этот"})
 VERBAL = frozenset({"VERB", "INFN", "PRTS", "PRTF", "GRND"})
 SKIP_POS_AFTER_ABSENCE = frozenset({"ADJF", "PRTF", "ADVB", "PRCL", "NPRO", "PREP", "CONJ", "NUMR", "ADJS"})
 
@@ -126,6 +128,25 @@ class _Clause:
     segment: dict[int, int]                 # token index -> comma segment number
     exception_segments: set[int]
     segment_has_predicate: dict[int, bool]
+    sentence: int = 0                       # clauses of one sentence share the number
+    question: bool = False                  # the clause ends with «?»
+
+    @property
+    def has_predicate(self) -> bool:
+        return any(self.segment_has_predicate.values())
+
+
+@dataclass
+class _Outcome:
+    """What one clause gave, before the answer-level pass (anaphora, «X? Нет, …»)."""
+
+    coded: list[Evidence] = field(default_factory=list)
+    denied: list[Evidence] = field(default_factory=list)
+    general: list[Evidence] = field(default_factory=list)      # «проблем нет», «в рабочем порядке»
+    pending: list[tuple[Evidence, str]] = field(default_factory=list)  # uncoded resources
+    orphan_cue: str | None = None           # a shortage cue that found no resource of its own
+    anaphoric: bool = False                 # refers back: «его», «их», «это»
+    starts_with_no: bool = False            # «Нет, …» answering a question before it
 
     @property
     def has_predicate(self) -> bool:
@@ -147,10 +168,13 @@ class Coder:
         self.no_problems = next((c for c in self.codebook.categories if c.no_problems), None)
         self._by_lemma: dict[str, list[Pattern]] = {}
         self._by_prefix: list[tuple[str, Pattern]] = []
+        self._by_form: dict[str, list[Pattern]] = {}
         for cat in self.codebook.categories:
             for p in cat.patterns:
                 first = p.words[0]
-                if first.prefix is not None:
+                if first.exact is not None:
+                    self._by_form.setdefault(first.exact, []).append(p)
+                elif first.prefix is not None:
                     self._by_prefix.append((first.prefix, p))
                 else:
                     for lemma in first.lemmas:
@@ -179,9 +203,15 @@ class Coder:
         neutral |= _quoted(toks)
         clauses = self._clauses(toks, lemmas)
         coding = AnswerCoding(codes)
+        outcomes = [self._code_clause(text, toks, lemmas, typos, neutral, forced, clause) for clause in clauses]
+        self._refer_back(clauses, outcomes)
         general_denial: list[Evidence] = []
-        for clause in clauses:
-            self._code_clause(text, toks, lemmas, typos, neutral, forced, clause, coding, general_denial)
+        for o in outcomes:
+            for e in o.coded:
+                coding.codes[e.category] = 1
+                coding.evidence.append(e)
+            coding.denials.extend(o.denied)
+            general_denial.extend(o.general)
         self._finish_no_problems(coding, general_denial)
         coding.evidence = _outermost(coding.evidence)
         coding.denials = _outermost(coding.denials)
@@ -302,6 +332,8 @@ class Coder:
     def _clauses(self, toks: list[Token], lemmas: list[frozenset[str]]) -> list[_Clause]:
         """Clauses with comma segments; see the module docstring."""
         raw: list[list[tuple[int, int, bool]]] = [[]]   # per clause: (token, segment, exception)
+        meta: list[list] = [[0, False]]                  # per clause: [sentence, question]
+        sentence = 0
         segment, exception = 0, False
         words_all = [i for i, t in enumerate(toks) if t.is_word]
         position = {tok: k for k, tok in enumerate(words_all)}
@@ -311,9 +343,14 @@ class Coder:
                 continue
             if not t.is_word:
                 if t.text in HARD_BOUNDARIES:
+                    if t.text == "?":
+                        meta[-1][1] = True
+                    if t.text in ".!?\n":
+                        sentence += 1
                     raw.append([])
+                    meta.append([sentence, False])
                     segment, exception = 0, False
-                elif t.text == ",":
+                elif t.text in SOFT_BOUNDARIES:
                     segment += 1
                     exception = False
                 continue
@@ -327,6 +364,7 @@ class Coder:
             n = self._phrase_at("boundaries", words_all, k, lemmas)
             if n:
                 raw.append([])
+                meta.append([sentence, False])
                 segment, exception = 0, False
                 skip_until = words_all[k + n - 1]
                 continue
@@ -338,10 +376,14 @@ class Coder:
                 continue
             raw[-1].append((i, segment, exception))
         clauses: list[_Clause] = []
-        for items in raw:
+        for items, (sent, question) in zip(raw, meta):
             if not items:
                 continue
-            clauses.extend(self._split_by_predicates(items, toks, lemmas))
+            parts = self._split_by_predicates(items, toks, lemmas)
+            for part in parts:
+                part.sentence = sent
+            parts[-1].question = question
+            clauses.extend(parts)
         return clauses
 
     def _split_by_predicates(self, items: list[tuple[int, int, bool]], toks: list[Token],
@@ -400,6 +442,7 @@ class Coder:
         for k, i in enumerate(words):
             cands = [p for l in lemmas[i] for p in self._by_lemma.get(l, ())]
             lower = toks[i].lower
+            cands += self._by_form.get(lower, [])
             cands += [p for prefix, p in self._by_prefix
                       if lower.startswith(prefix) or any(l.startswith(prefix) for l in lemmas[i])]
             for p in cands:
@@ -431,10 +474,15 @@ class Coder:
                 return j
         return None
 
-    def _code_clause(self, text, toks, lemmas, typos, neutral, forced, clause: _Clause,
-                     coding: AnswerCoding, general_denial: list[Evidence]) -> None:
+    def _code_clause(self, text, toks, lemmas, typos, neutral, forced, clause: _Clause) -> _Outcome:
         rules = self.rules
         words = clause.tokens
+        outcome = _Outcome()
+        outcome.anaphoric = any(not lemmas[i].isdisjoint(ANAPHORA) and toks[i].info.pos == "NPRO"
+                                or toks[i].lower in ("это", "этим", "этого") for i in words)
+        first = toks[words[0]]
+        outcome.starts_with_no = first.lower in ("нет", "нету") and (len(words) == 1 or any(
+            not toks[x].is_word for x in range(words[0] + 1, words[1])))
         hits = self._hits(clause, toks, lemmas, typos)
         in_hit: dict[int, list[_Hit]] = {}
         for h in hits:
@@ -566,14 +614,21 @@ class Coder:
 
         kpos = {i: k for k, i in enumerate(words)}
         # spans of denials, widened to whole comma segments
-        denial_spans = []
-        for a, b, cue in denials:
-            lo, hi = seg[words[a]], seg[words[b]]
-            denial_spans.append((lo, hi, cue))
         # segments without their own predicate; segments of an embedded relative clause
         # («…, которые обсуждались, …») belong to another clause and are transparent here
         predicate_free = {s for s, has in clause.segment_has_predicate.items() if not has}
         predicate_free |= set(range(max(seg.values()) + 1)) - set(clause.segment_has_predicate)
+        first_of_segment: dict[int, int] = {}
+        for i in words:
+            first_of_segment.setdefault(seg[i], i)
+        denial_spans = []
+        for a, b, cue in denials:
+            lo, hi = seg[words[a]], seg[words[b]]
+            # «Нет у нас проблем с языком, с визами, с расстоянием»: the list goes on
+            while hi + 1 in predicate_free and hi + 1 in first_of_segment and \
+                    toks[first_of_segment[hi + 1]].info.pos == "PREP":
+                hi += 1
+            denial_spans.append((lo, hi, cue))
 
         def cue_applies(h: _Hit) -> int | None:
             hs = seg[h.first]
@@ -622,6 +677,7 @@ class Coder:
 
         has_positive = any(rules.has("positive", lemmas[i]) and i not in consumed for i in words)
         nominal = not clause.has_predicate
+        used_cues: set[int] = set()
 
         for h in hits:
             cat = h.pattern.category
@@ -632,18 +688,17 @@ class Coder:
             conf_typo = "low" if h.fuzzy else None
 
             def add(reason: str, confidence: str) -> None:
-                coding.codes[cat] = 1
-                coding.evidence.append(Evidence(cat, ev_text, start, end, h.pattern.text,
-                                                reason + typo_note, conf_typo or confidence))
+                outcome.coded.append(Evidence(cat, ev_text, start, end, h.pattern.text,
+                                              reason + typo_note, conf_typo or confidence))
 
             def deny(cue_index: int | None) -> None:
                 cue = f"«{toks[cue_index].text}»" if cue_index is not None else ""
-                coding.denials.append(Evidence(cat, ev_text, start, end, h.pattern.text,
+                outcome.denied.append(Evidence(cat, ev_text, start, end, h.pattern.text,
                                                f"отрицание {cue}".strip(), "high"))
 
             if self.no_problems is not None and cat == self.no_problems.id:
                 if not any(w in neutral for w in h.positions) and not self._negated_before(words, kpos[h.first], lemmas, neutral):
-                    general_denial.append(Evidence(cat, ev_text, start, end, h.pattern.text, "названо", "high"))
+                    outcome.general.append(Evidence(cat, ev_text, start, end, h.pattern.text, "названо", "high"))
                 continue
             if hs in clause.exception_segments:
                 add("названо как исключение («кроме …»)", "high")
@@ -664,17 +719,50 @@ class Coder:
             c = cue_applies(h)
             if c is not None:
                 add(f"нехватка: «{toks[words[c]].text}»", "high")
+                used_cues.add(c)
             elif (pw := problem_word_applies(h)) is not None:
                 add(f"проблема: «{toks[words[pw]].text}»", "high")
             elif h.pattern.kind == "needs" and nominal and not has_positive and not topic(h):
                 add("названо в перечне", "medium")
+            else:
+                outcome.pending.append((Evidence(cat, ev_text, start, end, h.pattern.text, "", "high"), ""))
+        free_cues = [c for c in cues if c not in used_cues
+                     and not any(o.pattern.kind != "terms" and seg[o.first] == seg[words[c]] for o in hits)]
+        if free_cues:
+            outcome.orphan_cue = toks[words[free_cues[0]]].text
         # general denials: a denied problem word whose span has no match («проблем нет»)
         for lo, hi, cue in denial_spans:
             if not any(lo <= seg[h.first] <= hi and seg[h.first] not in clause.exception_segments
                        and h.pattern.category != getattr(self.no_problems, "id", None) for h in hits):
                 segs_words = [i for i in words if lo <= seg[i] <= hi]
                 start, end = toks[segs_words[0]].start, toks[segs_words[-1]].end
-                general_denial.append(Evidence("", text[start:end], start, end, "", "отрицание проблем", "high"))
+                outcome.general.append(Evidence("", text[start:end], start, end, "", "отрицание проблем", "high"))
+        return outcome
+
+    def _refer_back(self, clauses: list[_Clause], outcomes: list[_Outcome]) -> None:
+        """Answer-level pass over neighbouring clauses of one sentence.
+
+        * «Финансирование есть, но его не хватает»: a shortage with a pronoun and no
+          resource of its own applies to the resources of the clause before.
+        * «Расстояние большое, но это не помеха»: a general denial with «это» denies what
+          the clause before named.
+        * «Разница в менталитете? Нет, …»: a question answered «нет» is denied.
+        """
+        for prev, cur, pc, cc in zip(outcomes, outcomes[1:], clauses, clauses[1:]):
+            same_sentence = pc.sentence == cc.sentence
+            if same_sentence and cur.anaphoric and cur.orphan_cue and prev.pending:
+                for e, _ in prev.pending:
+                    prev.coded.append(Evidence(e.category, e.text, e.start, e.end, e.pattern,
+                                               f"нехватка: «{cur.orphan_cue}» (о сказанном выше)", "high"))
+                prev.pending = []
+            denies_prev = (same_sentence and cur.anaphoric and cur.general and not cur.coded) or \
+                (pc.question and cur.starts_with_no)
+            if denies_prev and prev.coded:
+                for e in prev.coded:
+                    prev.denied.append(Evidence(e.category, e.text, e.start, e.end, e.pattern,
+                                                "отрицание (о сказанном выше)", "high"))
+                prev.coded = []
+                cur.general = [g for g in cur.general if g.category]
 
     def _negated_before(self, words: list[int], k: int, lemmas, neutral: set[int]) -> bool:
         for j in range(max(0, k - 2), k):
