@@ -136,7 +136,7 @@ def load_codebook(path: str | Path | None = None, lemmatizer: Lemmatizer | None 
 
     if not isinstance(data, dict) or not isinstance(data.get("categories"), list):
         raise ConfigError(f"{path}: в кодовой книге должен быть раздел categories со списком категорий.")
-    rules = _parse_rules(data.get("rules") or {}, lem, bad)
+    rules = _parse_rules(_with_default_rules(path, data.get("rules") or {}), lem, bad)
     categories: list[Category] = []
     seen: dict[str, int | None] = {}
     question_ids = {f.id for f in questionnaire.fields} if questionnaire is not None else None
@@ -202,6 +202,26 @@ def load_codebook(path: str | Path | None = None, lemmatizer: Lemmatizer | None 
             + "\n".join(f"  - {p}" for p in problems), problems=problems)
     return Codebook(categories=tuple(categories), rules=rules, version=str(data.get("version", "")),
                     path=str(path), sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def _with_default_rules(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
+    """Rule lists a codebook does not define come from the bundled codebook's ``rules``,
+    so a new codebook needs only its categories (an explicitly empty list stays empty)."""
+    missing = [k for k in RULE_KEYS if k not in raw]
+    if not missing:
+        return raw
+    try:
+        default = default_path("codebook")
+    except ConfigError:
+        return raw
+    if default.resolve() == path.resolve():
+        return raw
+    base = load_yaml(default).get("rules") or {}
+    merged = dict(raw)
+    for key in missing:
+        if key in base:
+            merged[key] = base[key]
+    return merged
 
 
 def _parse_pattern(text: str, cid: str, kind: str, line: int | None, lem: Lemmatizer, bad) -> Pattern | None:

@@ -74,10 +74,10 @@ def safe_filename(name: str, suffix: str = "", max_length: int = 80) -> str:
 
 
 class OutputDir:
-    """Stage a run's files and move them into ``final`` only if the run succeeds.
+    """Stage a run's files and move them into ``final`` only if the run succeeds::
 
-    >>> with OutputDir("reports") as out:          # doctest: +SKIP
-    ...     write_csv(frame, out.path("tables/x.csv"))
+        with OutputDir("reports") as out:
+            write_csv(frame, out.path("tables/x.csv"))
     """
 
     def __init__(self, final: str | Path):

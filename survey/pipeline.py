@@ -2,11 +2,10 @@
 
 read → validate → code the open answers (codebook, overrides, classifier suggestions,
 agreement with a gold coding when there is one) → analyse → write the reports.
-Everything is staged and moved into the output folder only when the whole run succeeded.
+Everything is staged and moved into the output folder only when the whole run succeeded::
 
->>> result = run(out="reports")                       # doctest: +SKIP
->>> result.manifest["respondents_accepted"]          # doctest: +SKIP
-123
+    result = run(out="reports")          # the bundled sample
+    result.manifest["respondents_accepted"]   # 123
 """
 from __future__ import annotations
 

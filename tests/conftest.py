@@ -39,3 +39,19 @@ def cli_run():
         return main([str(a) for a in args])
 
     return call
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory):
+    """The whole pipeline once on the bundled sample (shared by many tests)."""
+    from survey.pipeline import run
+
+    out = tmp_path_factory.mktemp("reports")
+    return run(out=out)
+
+
+@pytest.fixture(scope="session")
+def coder():
+    from survey.coding import Coder
+
+    return Coder()

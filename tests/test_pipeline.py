@@ -1,0 +1,99 @@
+"""`survey run`: the manifest contract, anonymisation, atomic outputs, the CLI shell."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import click
+import pandas as pd
+import pytest
+
+from survey import pipeline
+from survey.cli import cli
+
+from .conftest import ROOT
+from .helpers import survey
+
+
+def test_run_json_contract(sample_run):
+    m = json.loads((sample_run.out / "run.json").read_text(encoding="utf-8"))
+    assert (m["respondents_in"], m["respondents_accepted"], m["respondents_rejected"], m["units"]) == (123, 123, 0, 77)
+    assert m["synthetic"] is True
+    sample = ROOT / "responses" / "sample.xlsx"
+    assert m["inputs"] == [{"path": str(sample), "sha256": hashlib.sha256(sample.read_bytes()).hexdigest()}]
+    assert {"python", "pandas", "openpyxl", "pymorphy3", "scikit-learn", "statsmodels"} <= set(m["versions"])
+    assert m["started_at"] <= m["finished_at"]
+    for key in ("started_at", "finished_at"):
+        assert m[key].endswith("+00:00")
+    assert set(m["outputs"]) >= {"run.json", "data/responses.csv", "coding/codes_final.csv"}
+    for name in m["outputs"]:
+        assert (sample_run.out / name).is_file()
+
+
+def test_no_expert_name_in_any_default_output(sample_run):
+    names = pd.read_excel(ROOT / "responses" / "sample.xlsx", engine="openpyxl")["expert_name"]
+    surnames = {n.split()[0] for n in names}
+    assert len(surnames) > 50
+    for path in sample_run.out.rglob("*"):
+        if path.is_file():
+            if path.suffix == ".xlsx":
+                import zipfile
+
+                blob = " ".join(zipfile.ZipFile(path).read(n).decode("utf-8", "ignore")
+                                for n in zipfile.ZipFile(path).namelist())
+            else:
+                blob = path.read_text(encoding="utf-8", errors="ignore")
+            found = [s for s in surnames if s in blob]
+            assert not found, (path, found[:5])
+            assert "expert_name" not in blob, path
+
+
+def test_with_names_keeps_them(tmp_path):
+    result = pipeline.run(out=tmp_path, with_names=True)
+    data = pd.read_csv(tmp_path / "data" / "responses.csv")
+    assert data["expert_name"].notna().all() and result.manifest["options"]["with_names"] is True
+
+
+def test_a_failed_run_leaves_no_half_written_report(tmp_path, monkeypatch):
+    out = tmp_path / "reports"
+    pipeline.run(out=out)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(pipeline, "write_coding_sheet", boom)
+    with pytest.raises(RuntimeError):
+        pipeline.run(out=out)
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before                     # old reports intact, nothing half-written
+    assert not any(p.name.startswith(".survey-run-") for p in out.iterdir())
+
+
+def test_invalid_input_is_refused_unless_skipped(tmp_path):
+    bad = ROOT / "tests" / "data" / "scale-out-of-range.csv"
+    res = survey("run", "--responses", bad, "--out", tmp_path / "r1")
+    assert res.code == 1 and "--skip-invalid" in res.err and "Traceback" not in res.err
+    assert not list((tmp_path / "r1").rglob("*.csv")) if (tmp_path / "r1").exists() else True
+    res = survey("run", "--responses", bad, "--out", tmp_path / "r2", "--skip-invalid")
+    assert res.code == 0, res.err
+    m = json.loads((tmp_path / "r2" / "run.json").read_text(encoding="utf-8"))
+    assert (m["respondents_in"], m["respondents_accepted"], m["respondents_rejected"]) == (3, 2, 1)
+    assert m["rejected"][0]["row"] == 2 and "оценка 7 вне шкалы" in m["rejected"][0]["reasons"]
+    assert m["synthetic"] is False
+    rejected = pd.read_csv(tmp_path / "r2" / "data" / "rejected.csv")
+    assert list(rejected["row"]) == [2]
+
+
+def test_python_dash_m_and_every_command_has_help():
+    res = survey("--help")
+    assert res.code == 0 and "run" in res.out
+    for name, command in cli.commands.items():
+        assert command.help, name
+        res = survey(name, "--help")
+        assert res.code == 0 and "Usage:" in res.out, name
+
+
+def test_unknown_option_is_a_usage_error():
+    res = survey("run", "--no-such-option")
+    assert res.code == 2 and "No such option" in res.err

@@ -1,0 +1,102 @@
+"""The review loop: coding sheet → overrides → final codes, both codings kept."""
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from survey.errors import InvalidDataError
+from survey.pipeline import run
+from survey.review import FIRST_DATA_ROW, KEY_ROW, SHEET
+
+from .helpers import survey
+
+
+def _keys(ws):
+    return {ws.cell(row=KEY_ROW, column=j).value: j for j in range(1, ws.max_column + 1)}
+
+
+def test_coding_sheet_layout(sample_run):
+    wb = openpyxl.load_workbook(sample_run.out / "coding" / "coding_sheet.xlsx")
+    ws = wb[SHEET]
+    keys = _keys(ws)
+    ids = sample_run.manifest["coding"]["categories"]
+    assert ["expert_id", "question", "answer"] == [ws.cell(row=KEY_ROW, column=j).value for j in (1, 2, 3)]
+    for cat in ids:
+        assert f"auto:{cat}" in keys and f"override:{cat}" in keys
+    assert {"evidence", "denied", "confidence", "suggestion", "comment"} <= set(keys)
+    assert ws.max_row == FIRST_DATA_ROW + 123 - 1
+    first = {k: ws.cell(row=FIRST_DATA_ROW, column=j).value for k, j in keys.items()}
+    assert first["expert_id"] == "E001" and first["auto:covid"] == 1
+    assert all(first[f"override:{c}"] is None for c in ids)       # overrides start empty
+    assert ws.freeze_panes == "D3"
+    assert any('"0,1"' in dv.formula1 for dv in ws.data_validations.dataValidation)
+    assert "Инструкция" in wb.sheetnames
+
+
+def test_overrides_win_and_both_codings_are_kept(sample_run, tmp_path):
+    sheet = tmp_path / "reviewed.xlsx"
+    wb = openpyxl.load_workbook(sample_run.out / "coding" / "coding_sheet.xlsx")
+    ws = wb[SHEET]
+    keys = _keys(ws)
+    rows = {ws.cell(row=r, column=1).value: r for r in range(FIRST_DATA_ROW, ws.max_row + 1)}
+    auto = pd.read_csv(sample_run.out / "coding" / "codes_final.csv", dtype={"expert_id": str}).set_index("expert_id")
+    flip = "E005"
+    ws.cell(row=rows[flip], column=keys["override:legal"], value=1 - int(auto.loc[flip, "legal"]))
+    ws.cell(row=rows[flip], column=keys["override:covid"], value=1)          # agrees with auto
+    ws.cell(row=rows["E010"], column=keys["override:funding"], value="да")  # a flag word works too
+    wb.save(sheet)
+
+    out = tmp_path / "second"
+    result = run(out=out, overrides=sheet)
+    summary = result.manifest["coding"]["overrides"]
+    expected_changed = 1 + int(auto.loc["E010", "funding"] == 0)
+    assert summary == {"answers_overridden": 2, "codes_overridden": 3, "codes_changed": expected_changed}
+    final = pd.read_csv(out / "coding" / "codes_final.csv", dtype={"expert_id": str}).set_index("expert_id")
+    kept = pd.read_csv(out / "coding" / "codes_auto.csv", dtype={"expert_id": str}).set_index("expert_id")
+    assert final.loc[flip, "legal"] == 1 - auto.loc[flip, "legal"]
+    assert kept.loc[flip, "legal"] == auto.loc[flip, "legal"]          # automatic coding kept
+    assert final.loc["E010", "funding"] == 1
+    applied = pd.read_csv(out / "coding" / "overrides_applied.csv")
+    assert len(applied) == 3 and applied["location"].str.contains("reviewed.xlsx").all()
+    # the new sheet carries the overrides, so the reviewer can keep working in it
+    ws2 = openpyxl.load_workbook(out / "coding" / "coding_sheet.xlsx")[SHEET]
+    assert ws2.cell(row=rows[flip], column=_keys(ws2)["override:legal"]).value == 1 - int(auto.loc[flip, "legal"])
+    assert json.loads((out / "run.json").read_text())["options"]["overrides"] == str(sheet)
+
+
+def test_invalid_override_names_the_cell(sample_run, tmp_path):
+    sheet = tmp_path / "bad.xlsx"
+    wb = openpyxl.load_workbook(sample_run.out / "coding" / "coding_sheet.xlsx")
+    ws = wb[SHEET]
+    col = _keys(ws)["override:distance"]
+    ws.cell(row=FIRST_DATA_ROW + 1, column=col, value="может быть")
+    wb.save(sheet)
+    with pytest.raises(InvalidDataError):
+        run(out=tmp_path / "never", overrides=sheet)
+    assert not (tmp_path / "never").exists() or not any((tmp_path / "never").rglob("*.csv"))
+    res = survey("run", "--out", tmp_path / "never", "--overrides", sheet)
+    letter = openpyxl.utils.get_column_letter(col)
+    assert res.code == 1
+    assert f"bad.xlsx, лист «Кодирование», строка {FIRST_DATA_ROW + 1}, столбец {letter}" in res.err
+    assert "«может быть»" in res.err and "Traceback" not in res.err
+
+
+def test_overrides_from_csv(tmp_path, sample_run):
+    csv = tmp_path / "over.csv"
+    csv.write_text("expert_id,override:interest,comment\nE001,1,проверено\nE999,0,\n", encoding="utf-8")
+    result = run(out=tmp_path / "out", overrides=csv)
+    assert result.codes.set_index("expert_id").loc["E001", "interest"] == 1
+    assert result.manifest["coding"]["overrides"]["codes_overridden"] == 1   # E999 is unknown
+
+
+def test_suggestions_are_never_applied(sample_run):
+    coded = pd.read_csv(sample_run.out / "coding" / "codes_auto.csv", dtype={"expert_id": str})
+    final = pd.read_csv(sample_run.out / "coding" / "codes_final.csv", dtype={"expert_id": str})
+    ids = sample_run.manifest["coding"]["categories"]
+    assert (coded[ids].to_numpy() == final[ids].to_numpy()).all()
+    scores = pd.read_csv(sample_run.out / "coding" / "classifier_cv.csv").set_index("category")
+    assert "нет вариации" in scores.loc["covid", "note"]
+    assert scores.loc["distance", "f1_cv"] > 0
