@@ -80,8 +80,44 @@ class Rules:
     forms: dict[str, frozenset[str]] = field(default_factory=dict)     # the same, as written
     phrases: dict[str, tuple[tuple[frozenset[str], ...], ...]] = field(default_factory=dict)  # multi-word
 
+    def __post_init__(self) -> None:
+        self._bit = {name: 1 << i for i, name in enumerate(RULE_KEYS)}
+        self._masks: dict[frozenset[str], int] = {}
+        self._starts: dict[str, dict[str, list[tuple[frozenset[str], ...]]]] = {}
+
+    def mask(self, lemmas: frozenset[str]) -> int:
+        """Bit set of the lexicons any of ``lemmas`` belongs to (cached per lemma set)."""
+        m = self._masks.get(lemmas)
+        if m is None:
+            m = 0
+            for name, words in self.words.items():
+                if not words.isdisjoint(lemmas):
+                    m |= self._bit[name]
+            self._masks[lemmas] = m
+        return m
+
     def has(self, name: str, lemmas: frozenset[str]) -> bool:
-        return not self.words.get(name, frozenset()).isdisjoint(lemmas)
+        m = self._masks.get(lemmas)
+        if m is None:
+            m = self.mask(lemmas)
+        return bool(m & self._bit[name])
+
+    def phrases_from(self, name: str, lemmas: frozenset[str]) -> list[tuple[frozenset[str], ...]]:
+        """Multi-word entries of lexicon ``name`` whose first word is one of ``lemmas``
+        (longest first)."""
+        index = self._starts.get(name)
+        if index is None:
+            index = {}
+            for phrase in sorted(self.phrases.get(name, ()), key=len, reverse=True):
+                for lemma in phrase[0]:
+                    index.setdefault(lemma, []).append(phrase)
+            self._starts[name] = index
+        if not index:
+            return []
+        found = []
+        for lemma in lemmas:
+            found.extend(index.get(lemma, ()))
+        return found
 
     def written(self, name: str, word: str) -> bool:
         """The word, as written, is in lexicon ``name`` (for «что» vs «чем»)."""

@@ -41,22 +41,26 @@ How an answer is coded (the rules' lexicons live in the codebook's ``rules`` sec
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from typing import Iterable
 
 from .codebook import Codebook, Pattern, load_codebook
 from .lemmatize import Lemmatizer, Token
 
 HARD_BOUNDARIES = frozenset(".;:!?()\n")
+# sentences: everything up to and including . ! ? or a line break
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*|[.!?\n]+")
+MEMO_SIZE = 100_000
 SOFT_BOUNDARIES = frozenset(",—–-")       # split a clause into segments
 ANAPHORA = frozenset({"он", "она", "оно", "они", "это", "этот"})
 VERBAL = frozenset({"VERB", "INFN", "PRTS", "PRTF", "GRND"})
 SKIP_POS_AFTER_ABSENCE = frozenset({"ADJF", "PRTF", "ADVB", "PRCL", "NPRO", "PREP", "CONJ", "NUMR", "ADJS"})
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     """Why a category was coded (or denied): the words and their place in the answer."""
 
     category: str
@@ -137,6 +141,12 @@ class _Clause:
 
 
 @dataclass
+class _ClauseMeta:
+    sentence: int
+    question: bool
+
+
+@dataclass
 class _Outcome:
     """What one clause gave, before the answer-level pass (anaphora, «X? Нет, …»)."""
 
@@ -147,6 +157,20 @@ class _Outcome:
     orphan_cue: str | None = None           # a shortage cue that found no resource of its own
     anaphoric: bool = False                 # refers back: «его», «их», «это»
     starts_with_no: bool = False            # «Нет, …» answering a question before it
+
+    def shifted(self, offset: int) -> "_Outcome":
+        """A copy with evidence offsets moved by ``offset`` (the sentence's place in the
+        answer). An outcome with no evidence is shared as is: nothing in it can change."""
+        if not (self.coded or self.denied or self.general or self.pending):
+            return self
+
+        def move(items):
+            return [Evidence(e[0], e[1], e[2] + offset, e[3] + offset, e[4], e[5], e[6]) for e in items]
+
+        return _Outcome(move(self.coded), move(self.denied), move(self.general),
+                        [(Evidence(e[0], e[1], e[2] + offset, e[3] + offset, e[4], e[5], e[6]), x)
+                         for e, x in self.pending],
+                        self.orphan_cue, self.anaphoric, self.starts_with_no)
 
     @property
     def has_predicate(self) -> bool:
@@ -160,7 +184,8 @@ class Coder:
     counts) and ``typos_`` (unknown words matched to a codebook word).
     """
 
-    def __init__(self, codebook: Codebook | None = None, lemmatizer: Lemmatizer | None = None):
+    def __init__(self, codebook: Codebook | None = None, lemmatizer: Lemmatizer | None = None,
+                 memo_size: int = MEMO_SIZE):
         self.lemmatizer = lemmatizer or Lemmatizer()
         self.codebook = codebook or load_codebook(lemmatizer=self.lemmatizer)
         self.rules = self.codebook.rules
@@ -182,6 +207,11 @@ class Coder:
         self._vocabulary = sorted({l for cat in self.codebook.categories for p in cat.patterns
                                    for w in p.words for l in w.lemmas if len(l) >= 5 and l.isalpha()})
         self._fuzzy_cache: dict[str, str | None] = {}
+        self._form_cache: dict[str, tuple] = {}
+        # sentences repeat across answers («Финансирование.», «Проблем нет.»): each distinct
+        # sentence is analysed once; bounded so memory stays flat on huge inputs
+        self.memo_size = memo_size
+        self._memo: dict[str, tuple] = {}
         self._forms: dict[str, str] | None = None
         self.typos_: Counter[tuple[str, str]] = Counter()
 
@@ -197,13 +227,23 @@ class Coder:
         if not text or not str(text).strip():
             return AnswerCoding(codes)
         text = str(text)
-        toks = self.lemmatizer.tokens(text, count_unknown=True)
-        lemmas, typos = self._lemma_sets(toks)
-        neutral, forced = self._false_negations(toks, lemmas)
-        neutral |= _quoted(toks)
-        clauses = self._clauses(toks, lemmas)
+        clauses: list[_ClauseMeta] = []
+        outcomes: list[_Outcome] = []
+        memo = self._memo
+        for n, m in enumerate(_SENTENCE.finditer(text)):
+            chunk, offset = m.group(), m.start()
+            entry = memo.get(chunk)
+            if entry is None:
+                entry = self._code_sentence(chunk)
+                if len(memo) >= self.memo_size:
+                    memo.clear()
+                memo[chunk] = entry
+            elif entry[2]:
+                self.lemmatizer.unknown.update(entry[2])
+            for question, outcome in entry[0]:
+                clauses.append(_ClauseMeta(n, question))
+                outcomes.append(outcome.shifted(offset))
         coding = AnswerCoding(codes)
-        outcomes = [self._code_clause(text, toks, lemmas, typos, neutral, forced, clause) for clause in clauses]
         self._refer_back(clauses, outcomes)
         general_denial: list[Evidence] = []
         for o in outcomes:
@@ -221,23 +261,56 @@ class Coder:
     def code_many(self, texts: Iterable[str | None]) -> list[AnswerCoding]:
         return [self.code(t) for t in texts]
 
+    def _code_sentence(self, text: str) -> tuple[list[tuple[bool, "_Outcome"]], int, list[str]]:
+        """Code one sentence on its own (memoised by :meth:`code`): the outcome of each
+        clause (offsets relative to the sentence), and the unknown words met."""
+        toks = self.lemmatizer.tokens(text)
+        unknown = self.lemmatizer.unknown_forms(toks)
+        if unknown:
+            self.lemmatizer.unknown.update(unknown)
+        lemmas, typos = self._lemma_sets(toks)
+        neutral, forced = self._false_negations(toks, lemmas)
+        neutral |= _quoted(toks)
+        clauses = self._clauses(toks, lemmas)
+        outcomes = [(c.question, self._code_clause(text, toks, lemmas, typos, neutral, forced, c)) for c in clauses]
+        return outcomes, 0, unknown
+
     # ------------------------------------------------------------------ tokens
 
     def _lemma_sets(self, toks: list[Token]) -> tuple[list[frozenset[str]], dict[int, tuple[str, str]]]:
+        """Lemma set of every token (typos fixed), and the typo fixes by token index."""
         lemmas: list[frozenset[str]] = []
         typos: dict[int, tuple[str, str]] = {}
+        cache = self._form_cache
+        empty = frozenset()
         for i, t in enumerate(toks):
-            if t.info is None:
-                lemmas.append(frozenset())
+            info = t[3]
+            if info is None:
+                lemmas.append(empty)
                 continue
-            if not t.info.known and len(t.text) >= 5 and t.text.isalpha():
-                fixed = self._fuzzy(t.lower, t.info.lemma)
-                if fixed:
-                    lemmas.append(frozenset({fixed}))
-                    typos[i] = (t.text, fixed)
-                    continue
-            lemmas.append(t.info.lemmas)
+            entry = cache.get(t[4])
+            if entry is None:
+                entry = self._form_entry(t[4], info)
+            lemmas.append(entry[0])
+            if entry[1]:
+                typos[i] = (t[0], entry[1])
         return lemmas, typos
+
+    def _form_entry(self, form: str, info) -> tuple[frozenset[str], str | None, tuple[Pattern, ...]]:
+        """Per word form (cached): lemma set, the codebook word a typo is fixed to, and the
+        patterns that can start at this word."""
+        lemmas, fixed = info.lemmas, None
+        if not info.known and len(form) >= 5 and form.isalpha():
+            fixed = self._fuzzy(form, info.lemma)
+            if fixed:
+                lemmas = frozenset({fixed})
+        cands = [p for l in lemmas for p in self._by_lemma.get(l, ())]
+        cands += self._by_form.get(form, [])
+        cands += [p for prefix, p in self._by_prefix
+                  if form.startswith(prefix) or any(l.startswith(prefix) for l in lemmas)]
+        entry = (lemmas, fixed, tuple(dict.fromkeys(cands)))
+        self._form_cache[form] = entry
+        return entry
 
     def _fuzzy(self, word: str, lemma: str) -> str | None:
         """The codebook word an unknown word is one typo away from (two for long words).
@@ -286,15 +359,17 @@ class Coder:
         neutral: set[int] = set()
         forced: set[int] = set()
         words = [i for i, t in enumerate(toks) if t.is_word]
-        for name in ("false_negations", "double_negation"):
-            for phrase in self.rules.phrases.get(name, ()):
-                for k in range(len(words) - len(phrase) + 1):
+        for k, i in enumerate(words):
+            for name in ("false_negations", "double_negation"):
+                for phrase in self.rules.phrases_from(name, lemmas[i]):
                     idx = words[k:k + len(phrase)]
-                    if not all(not phrase[j].isdisjoint(lemmas[idx[j]]) for j in range(len(phrase))):
+                    if len(idx) < len(phrase) or not all(
+                            not phrase[j].isdisjoint(lemmas[idx[j]]) for j in range(1, len(phrase))):
                         continue
                     neutral.update(idx)
                     if name == "double_negation":
                         self._double_negation(toks, lemmas, idx[-1] + 1, neutral, forced)
+                    break
         return neutral, forced
 
     def _double_negation(self, toks, lemmas, start: int, neutral: set[int], forced: set[int]) -> None:
@@ -319,9 +394,9 @@ class Coder:
 
     def _phrase_at(self, name: str, words: list[int], k: int, lemmas: list[frozenset[str]]) -> int:
         """Length (in words) of a rule phrase or word of lexicon ``name`` starting at ``words[k]``."""
-        for phrase in self.rules.phrases.get(name, ()):
+        for phrase in self.rules.phrases_from(name, lemmas[words[k]]):
             idx = words[k:k + len(phrase)]
-            if len(idx) == len(phrase) and all(not phrase[j].isdisjoint(lemmas[idx[j]]) for j in range(len(phrase))):
+            if len(idx) == len(phrase) and all(not phrase[j].isdisjoint(lemmas[idx[j]]) for j in range(1, len(phrase))):
                 return len(phrase)
         if self.rules.has(name, lemmas[words[k]]):
             return 1
@@ -439,13 +514,9 @@ class Coder:
         words = clause.tokens
         hits: list[_Hit] = []
         excludes: list[_Hit] = []
+        cache = self._form_cache
         for k, i in enumerate(words):
-            cands = [p for l in lemmas[i] for p in self._by_lemma.get(l, ())]
-            lower = toks[i].lower
-            cands += self._by_form.get(lower, [])
-            cands += [p for prefix, p in self._by_prefix
-                      if lower.startswith(prefix) or any(l.startswith(prefix) for l in lemmas[i])]
-            for p in cands:
+            for p in cache[toks[i][4]][2]:
                 positions = _match_rest(p, words, k, toks, lemmas)
                 if positions is None:
                     continue
@@ -762,7 +833,8 @@ class Coder:
                     prev.denied.append(Evidence(e.category, e.text, e.start, e.end, e.pattern,
                                                 "отрицание (о сказанном выше)", "high"))
                 prev.coded = []
-                cur.general = [g for g in cur.general if g.category]
+                if cur.general:
+                    cur.general = [g for g in cur.general if g.category]
 
     def _negated_before(self, words: list[int], k: int, lemmas, neutral: set[int]) -> bool:
         for j in range(max(0, k - 2), k):

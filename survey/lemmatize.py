@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 TOKEN_RE = re.compile(r"[а-яёa-z0-9]+(?:-[а-яёa-z0-9]+)*|[.,;:!?()—–\-«»\"/]|\n", re.IGNORECASE)
+_CYRILLIC = re.compile("[а-я]")
 PUNCT = frozenset(".,;:!?()—–-«»\"/\n")
 # parts of speech that can carry a clause's predicate
 PREDICATE_POS = frozenset({"VERB", "PRTS", "ADJS", "PRED"})
@@ -44,26 +45,32 @@ class WordInfo:
         return self.pos in PREDICATE_POS or self.lemma in ("есть", "нет", "нету")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One token of a text with its character span and analysis."""
+class Token(tuple):
+    """One token of a text: ``(text, start, end, info, lower)``.
 
-    text: str                  # as written
-    start: int
-    end: int
-    info: WordInfo | None      # None for punctuation
+    ``text`` as written, character span ``start:end``, ``info`` (:class:`WordInfo`, None for
+    punctuation) and ``lower`` (lower case, ё → е). A tuple subclass: millions are made
+    when coding large inputs, so creation must be cheap.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, text: str, start: int, end: int, info: WordInfo | None, lower: str = ""):
+        return tuple.__new__(cls, (text, start, end, info, lower or text))
+
+    text = property(lambda self: self[0])
+    start = property(lambda self: self[1])
+    end = property(lambda self: self[2])
+    info = property(lambda self: self[3])
+    lower = property(lambda self: self[4])
 
     @property
     def is_word(self) -> bool:
-        return self.info is not None
+        return self[3] is not None
 
     @property
     def lemma(self) -> str:
-        return self.info.lemma if self.info else self.text
-
-    @property
-    def lower(self) -> str:
-        return self.text.lower().replace("ё", "е")
+        return self[3].lemma if self[3] is not None else self[0]
 
 
 @lru_cache(maxsize=1)
@@ -107,17 +114,24 @@ class Lemmatizer:
         """Tokens of ``text`` with spans; words carry their :class:`WordInfo`."""
         out: list[Token] = []
         cache = self._cache
+        new = tuple.__new__
         for m in TOKEN_RE.finditer(text):
             raw = m.group()
             if raw in PUNCT:
-                out.append(Token(raw, m.start(), m.end(), None))
+                out.append(new(Token, (raw, m.start(), m.end(), None, raw)))
                 continue
-            word = raw.lower()
+            word = raw.lower().replace("ё", "е")
             info = cache.get(word) or self.info(word)
-            if count_unknown and not info.known and not word[0].isdigit() and re.search("[а-я]", word):
-                self.unknown[word] += 1
-            out.append(Token(raw, m.start(), m.end(), info))
+            out.append(new(Token, (raw, m.start(), m.end(), info, word)))
+        if count_unknown:
+            self.unknown.update(self.unknown_forms(out))
         return out
+
+    @staticmethod
+    def unknown_forms(tokens: list[Token]) -> list[str]:
+        """Cyrillic word forms of ``tokens`` that pymorphy3 does not know."""
+        return [t[4] for t in tokens if t[3] is not None and not t[3].known
+                and not t[4][0].isdigit() and _CYRILLIC.search(t[4])]
 
     def lemmas(self, text: str) -> list[str]:
         """Lemmas of the words of ``text`` (punctuation dropped)."""
