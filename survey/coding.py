@@ -212,7 +212,7 @@ class Coder:
         # sentence is analysed once; bounded so memory stays flat on huge inputs
         self.memo_size = memo_size
         self._memo: dict[str, tuple] = {}
-        self._forms: dict[str, str] | None = None
+        self._stems: list[tuple[str, str]] | None = None
         self.typos_: Counter[tuple[str, str]] = Counter()
 
     @property
@@ -315,38 +315,25 @@ class Coder:
     def _fuzzy(self, word: str, lemma: str) -> str | None:
         """The codebook word an unknown word is one typo away from (two for long words).
 
-        The word as written is compared with every form of the codebook's words
-        («переводчков» ≈ «переводчиков»), and pymorphy3's guessed lemma with their lemmas.
+        Stems are compared — the word without its inflectional ending — so a typo in an
+        inflected form is found too («переводчков» ≈ «переводчик», «финансирвания» ≈
+        «финансирование»); pymorphy3's guessed lemma is compared as well.
         """
         if word in self._fuzzy_cache:
             return self._fuzzy_cache[word]
-        forms = self._word_forms()
-        best = None
-        for candidate, table in ((word, forms), (lemma, {v: v for v in self._vocabulary})):
-            limit = 1 if len(candidate) < 9 else 2
-            for form, target in table.items():
-                if abs(len(form) - len(candidate)) <= limit and form[0] in (candidate[0], candidate[1:2]) \
-                        and _edit_distance(candidate, form, limit) <= limit:
-                    best = target
-                    break
-            if best:
-                break
+        if self._stems is None:
+            self._stems = [(_stem(v), v) for v in self._vocabulary]
+        best, best_key = None, None
+        for candidate in dict.fromkeys((_stem(word), _stem(lemma))):
+            limit = 1 if len(candidate) < 8 else 2
+            for stem, v in self._stems:
+                if abs(len(stem) - len(candidate)) <= limit and stem[0] in (candidate[0], candidate[1:2]):
+                    d = _edit_distance(candidate, stem, limit)
+                    key = (d, -len(stem))          # the closest, then the most specific word
+                    if d <= limit and (best_key is None or key < best_key):
+                        best, best_key = v, key
         self._fuzzy_cache[word] = best
         return best
-
-    def _word_forms(self) -> dict[str, str]:
-        """Every inflected form of the codebook's words → its lemma (built on first use)."""
-        if self._forms is None:
-            from .lemmatize import morph_analyzer
-
-            morph = morph_analyzer()
-            forms: dict[str, str] = {}
-            for v in self._vocabulary:
-                for parse in morph.parse(v)[:1]:
-                    for form in parse.lexeme:
-                        forms.setdefault(form.word.replace("ё", "е"), v)
-            self._forms = forms
-        return self._forms
 
     def _false_negations(self, toks: list[Token], lemmas: list[frozenset[str]]) -> tuple[set[int], set[int]]:
         """Negation words that do not negate, and words negated from afar.
@@ -933,6 +920,20 @@ def _match_rest(p: Pattern, words: list[int], k: int, toks: list[Token],
         positions.append(words[found])
         at = found
     return positions
+
+
+_ENDING = re.compile(
+    r"(?:ться|ться|тся|лся|лась|лись|ешь|ете|ишь|ите|ами|ями|ого|его|ому|ему|ыми|ими|ая|яя|ое|ее|"
+    r"ые|ие|ых|их|ым|им|ий|ый|ой|ей|ою|ею|ам|ям|ах|ях|ом|ем|ов|ев|ую|юю|ть|ся|сь|ут|ют|ат|ят|"
+    r"а|я|о|е|и|ы|у|ю|ь|й|л)$")
+
+
+def _stem(word: str) -> str:
+    """The word without a Russian inflectional ending (a crude suffix strip, ≥ 4 letters kept)."""
+    m = _ENDING.search(word)
+    if m and m.start() >= 4:
+        return word[:m.start()]
+    return word
 
 
 def _edit_distance(a: str, b: str, limit: int) -> int:
