@@ -232,6 +232,8 @@ def group_labels(frame: pd.DataFrame, group_by: str, questionnaire: Questionnair
 def wilson_interval(count, nobs, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for proportions (statsmodels), as fractions; NaN where ``nobs`` is 0.
 
+    At ``count`` = 0 the lower limit is exactly 0, at ``count`` = ``nobs`` the upper limit 1.
+
     >>> low, high = wilson_interval([4], [26])
     >>> round(float(low[0]), 6), round(float(high[0]), 6)
     (0.0615, 0.335312)
@@ -246,6 +248,9 @@ def wilson_interval(count, nobs, alpha: float = 0.05) -> tuple[np.ndarray, np.nd
     if ok.any():
         lo, hi = proportion_confint(count[ok], nobs[ok], alpha=alpha, method="wilson")
         low[ok], high[ok] = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
+    # the exact limits at the ends (floating point gives 0.9999999999999999)
+    low[ok & (count == 0)] = 0.0
+    high[ok & (count == nobs)] = 1.0
     return low, high
 
 
