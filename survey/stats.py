@@ -65,7 +65,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .tables import DEFAULT_GROUP, group_order, group_values, is_unit_attribute, unit_frame
+from .tables import DEFAULT_GROUP, _letter, group_order, group_values, is_unit_attribute, unit_frame
 
 PROBLEM_TESTS_COLUMNS = ["category", "odds_ratio", "or_ci_low", "or_ci_high", "p_fisher", "p_chi2",
                          "p_holm", "p_bh", "min_expected"]
@@ -94,7 +94,7 @@ def column_proportion_letters(counts: Sequence[int], bases: Sequence[int], *, al
     counts = [int(c) for c in counts]
     bases = [int(b) for b in bases]
     k = len(counts)
-    letters = [chr(65 + i) if i < 26 else f"{chr(65 + i // 26 - 1)}{chr(65 + i % 26)}" for i in range(k)]
+    letters = [_letter(i) for i in range(k)]
     nonempty = [i for i in range(k) if bases[i] > 0]
     m = len(nonempty) * (len(nonempty) - 1) // 2
     out: list[list[str]] = [[] for _ in range(k)]
