@@ -121,8 +121,9 @@ def unit_frame(frame: pd.DataFrame, categories: Sequence[str]) -> pd.DataFrame:
     grouped = frame.groupby("unit_id", sort=True)
     out = grouped[list(categories)].max().astype(int)
     out.insert(0, "n_experts", grouped.size())
-    keep = [c for c in frame.columns if c not in categories and c not in ("unit_id", "expert_id")
-            and _constant_within(frame, c)]
+    candidates = [c for c in frame.columns if c not in categories and c not in ("unit_id", "expert_id")]
+    distinct = grouped[candidates].nunique(dropna=False)
+    keep = [c for c in candidates if (distinct[c] <= 1).all()]
     first = grouped[keep].first()
     out = first.join(out).reset_index()
     out.attrs["categories"] = list(categories)
