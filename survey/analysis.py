@@ -129,7 +129,7 @@ def analyse_frame(frame: pd.DataFrame, questionnaire: Questionnaire, labels: Map
     t["published_check.csv"] = published_check(frame)
     unit_cols = ["unit_id", "name", "kind", "federal_subject", "federal_district", "macro_region",
                  "border_status", "border_distance_km", "distance_band", "n_experts", *categories]
-    t["units.csv"] = units[[c for c in unit_cols if c in units.columns]]
+    t["units_problems.csv"] = units[[c for c in unit_cols if c in units.columns]]
 
     summary = _summary(frame, group_by, unit_level, t, n_permutations, seed)
     return Analysis(frame=frame, group_by=group_by, tables=t, summary=summary)

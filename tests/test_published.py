@@ -89,7 +89,7 @@ def test_more_tables_and_run_json(reviewed):
     for name in ("problems_by_group_detail.csv", "problems_by_group_units.csv", "problem_tests_detail.csv",
                  "overall_test.csv", "models.csv", "closed_frequencies.csv", "closed_by_group.csv",
                  "closed_multiple_by_group.csv", "closed_multiple_tests.csv", "scale_summary.csv",
-                 "scale_tests.csv", "units.csv"):
+                 "scale_tests.csv", "units_problems.csv"):
         assert (out / "tables" / name).is_file(), name
     manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
     for key in ("respondents_accepted", "coding", "outputs", "inputs", "versions"):
@@ -102,7 +102,7 @@ def test_more_tables_and_run_json(reviewed):
     assert "tables/problems_by_group.csv" in manifest["outputs"]
     models = read(out, "models.csv")
     assert set(models.loc[models["category"] == "covid", "status"]) == {"no_variation"}
-    units = read(out, "units.csv")
+    units = read(out, "units_problems.csv")
     assert len(units) == 77 and units["n_experts"].sum() == 123
     assert result.analysis is not None and result.analysis.group_by == "border_status"
 
