@@ -61,13 +61,17 @@ def _input_options(func):
               help="Leave out rows with errors (each is listed) instead of refusing the input.")
 @click.option("--with-names", is_flag=True,
               help="Keep expert names in the outputs (internal use only; default: anonymised).")
-def run(responses, out, questionnaire, units, encoding, codebook, overrides, gold, skip_invalid, with_names):
+@click.option("--group-by", default="border_status", show_default=True, metavar="COLUMN",
+              help="Group the analysis tables by this column of the units gazetteer or the responses "
+                   "(e.g. federal_district, kind, macro_region, distance_band).")
+def run(responses, out, questionnaire, units, encoding, codebook, overrides, gold, skip_invalid, with_names,
+        group_by):
     """Run the whole pipeline and write the reports to --out."""
     from .pipeline import run as run_pipeline
 
     result = run_pipeline(responses, out, questionnaire=questionnaire, units=units, codebook=codebook,
                           overrides=overrides, gold=gold, encoding=encoding,
-                          skip_invalid=skip_invalid, with_names=with_names)
+                          skip_invalid=skip_invalid, with_names=with_names, group_by=group_by)
     m = result.manifest
     _echo_problems(result.report.problems, only_errors=False)
     if m.get("synthetic"):
@@ -87,6 +91,7 @@ def run(responses, out, questionnaire, units, encoding, codebook, overrides, gol
                    f"{worst[1]['f1']:.3f} ({worst[0]}); подробно: coding/agreement_gold.csv.")
     if coding["unknown_words"]:
         click.echo(f"Слов, неизвестных словарю pymorphy3: {coding['unknown_words']} (coding/unknown_words.csv).")
+    _echo_analysis(m["analysis"])
     click.echo(f"Результаты: {result.out}/ (файлов: {len(result.written)}; манифест run.json)")
 
 
@@ -192,6 +197,17 @@ def kwic_cmd(query, responses, codebook, width, encoding):
         return
     click.echo(format_kwic(lines, width))
     click.echo(f"Строк: {len(lines)}; ответов: {lines['expert_id'].nunique()}.")
+
+
+def _echo_analysis(analysis: dict) -> None:
+    check = analysis["published_check"]
+    if check["all_match"]:
+        click.echo("Сверка с опубликованными данными: все показатели совпадают (tables/published_check.csv).")
+    else:
+        diff = "; ".join(f"{k}: опубликовано {v['published']}, получено {v['computed']}"
+                         for k, v in check["mismatches"].items())
+        click.echo(f"Сверка с опубликованными данными: расхождения — {diff} (tables/published_check.csv).")
+    click.echo(f"Таблицы анализа (группировка: {analysis['group_by']}): tables/")
 
 
 def _echo_problems(problems, only_errors: bool = False) -> None:

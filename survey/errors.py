@@ -48,6 +48,12 @@ class InvalidDataError(SurveyError):
     exit_code = EXIT_INVALID
 
 
+class UsageError(SurveyError):
+    """A call or command names something that does not exist (e.g. an unknown --group-by column)."""
+
+    exit_code = EXIT_USAGE
+
+
 class OutputError(SurveyError):
     """An output file cannot be written."""
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from .analysis import Analysis, analyse, group_by_columns
 from .codebook import Codebook, load_codebook
 from .coding import Coder, code_responses
 from .errors import InvalidDataError
@@ -28,6 +29,7 @@ from .questionnaire import Questionnaire, load_questionnaire
 from .reliability import agreement, read_coding
 from .review import OverrideResult, apply_overrides, read_overrides, write_coding_sheet
 from .suggest import Suggester
+from .tables import DEFAULT_GROUP, check_group_by
 from .units import load_units
 from .validate import ValidationReport, validate
 from .versions import versions
@@ -49,6 +51,7 @@ class RunResult:
     coded: pd.DataFrame | None = None        # one row per coded answer, automatic codes
     codes: pd.DataFrame | None = None        # final codes of the problems question
     written: list[str] = field(default_factory=list)
+    analysis: Analysis | None = None         # tables/ (survey.analysis)
 
 
 @dataclass
@@ -119,13 +122,15 @@ def run(responses: str | Path | None = None, out: str | Path = DEFAULT_OUT, *,
         questionnaire: str | Path | None = None, units: str | Path | None = None,
         codebook: str | Path | None = None, overrides: str | Path | None = None,
         gold: str | Path | None = None, encoding: str | None = None, skip_invalid: bool = False,
-        with_names: bool = False) -> RunResult:
+        with_names: bool = False, group_by: str = DEFAULT_GROUP) -> RunResult:
     """Run the whole pipeline on ``responses`` (default: the bundled sample) into ``out``.
 
     Invalid rows stop the run with :class:`InvalidDataError` (nothing is written) unless
     ``skip_invalid``; then they are left out and listed in ``data/rejected.csv`` and
     ``run.json``. ``overrides`` is a filled coding sheet (or CSV) from an earlier run;
     ``gold`` a reference coding to measure agreement with (default: ``<responses>_gold.csv``).
+    ``group_by`` is the column the analysis tables (``tables/``) are grouped by: a column of
+    the units gazetteer (``border_status``, ``federal_district``, ``kind``…) or of the responses.
     """
     started = _now()
     responses = Path(responses) if responses else default_path("responses")
@@ -150,9 +155,13 @@ def run(responses: str | Path | None = None, out: str | Path = DEFAULT_OUT, *,
                                problems=report.problems)
     data = result.data
     public = data if with_names else anonymise(data, q)
+    check_group_by(group_by, group_by_columns(public.columns, unit_table, q))
     log.info("Кодирование открытых ответов (кодовая книга %s)", cb_path)
     gold_path = find_gold(responses, gold)
     coding = code_data(data, q, cb, overrides=overrides, gold=gold_path)
+
+    log.info("Анализ: таблицы по группам (%s), критерии, модели", group_by)
+    analysis = analyse(public, coding.final, unit_table, q, cb.labels, group_by=group_by)
 
     out = Path(out)
     manifest: dict[str, Any] = {
@@ -170,8 +179,9 @@ def run(responses: str | Path | None = None, out: str | Path = DEFAULT_OUT, *,
         "units_file": {"path": str(u_path), "sha256": _sha256(u_path)},
         "codebook": {"version": cb.version, "path": str(cb_path), "sha256": cb.sha256},
         "coding": _coding_manifest(coding, cb),
+        "analysis": analysis.summary,
         "options": {"skip_invalid": skip_invalid, "with_names": with_names, "encoding": encoding,
-                    "overrides": str(overrides) if overrides else None},
+                    "overrides": str(overrides) if overrides else None, "group_by": group_by},
         "versions": versions(),
         "started_at": started,
     }
@@ -192,6 +202,7 @@ def run(responses: str | Path | None = None, out: str | Path = DEFAULT_OUT, *,
         write_csv(coding.classifier, staged.path("coding/classifier_cv.csv"))
         if coding.gold_agreement is not None:
             write_csv(coding.gold_agreement, staged.path("coding/agreement_gold.csv"))
+        analysis.write(staged)
         manifest["finished_at"] = _now()
         manifest["outputs"] = sorted(
             p.relative_to(staged.staging).as_posix() for p in staged.staging.rglob("*") if p.is_file()
@@ -199,7 +210,7 @@ def run(responses: str | Path | None = None, out: str | Path = DEFAULT_OUT, *,
         write_json(manifest, staged.path("run.json"))
     log.info("Отчёты записаны в %s", out)
     return RunResult(out=out, manifest=manifest, data=data, report=report, coded=coding.coded,
-                     codes=coding.final, written=staged.written)
+                     codes=coding.final, written=staged.written, analysis=analysis)
 
 
 def _coding_manifest(coding: CodingResult, cb: Codebook) -> dict[str, Any]:

@@ -1,0 +1,271 @@
+"""Tests per category, adjustments, letters and the overall test, against scipy and hand computations."""
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as ss
+
+from survey.stats import (PROBLEM_TESTS_COLUMNS, adjust_pvalues, column_proportion_letters, odds_ratio,
+                          overall_test, permutation_pvalues, problem_tests, problem_tests_detail, scale_tests,
+                          two_by_two)
+from survey.tables import sample_frame
+
+CATS = ["distance", "language", "funding", "mentality", "covid", "legal", "interest", "bureaucracy",
+        "economy", "no_problems"]
+Z = 1.959963984540054
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return sample_frame()
+
+
+@pytest.fixture(scope="module")
+def detail(frame):
+    return problem_tests_detail(frame, CATS, n_permutations=999)
+
+
+def holm_by_hand(p):
+    m = len(p)
+    order = sorted(range(m), key=lambda i: p[i])
+    out, running = [0.0] * m, 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        out[i] = running
+    return out
+
+
+def bh_by_hand(p):
+    m = len(p)
+    order = sorted(range(m), key=lambda i: p[i], reverse=True)
+    out, running = [0.0] * m, 1.0
+    for idx, i in enumerate(order):
+        rank = m - idx
+        running = min(running, p[i] * m / rank)
+        out[i] = min(running, 1.0)
+    return out
+
+
+def test_two_by_two_counts(frame):
+    for cat in CATS:
+        t = two_by_two(frame, cat)
+        for row, group in enumerate(("border", "non_border")):
+            sub = frame[frame["border_status"] == group]
+            assert t[row].tolist() == [int(sub[cat].sum()), int((sub[cat] == 0).sum())]
+
+
+def test_fisher_chi2_or_against_scipy_and_woolf(frame, detail):
+    for r in detail.itertuples():
+        t = two_by_two(frame, r.category)
+        a, b, c, d = t.ravel().astype(float)
+        assert r.p_fisher == pytest.approx(ss.fisher_exact(t).pvalue, abs=1e-12)
+        if not r.testable:
+            continue
+        chi = ss.chi2_contingency(t, correction=False)
+        assert r.chi2 == pytest.approx(chi.statistic, abs=1e-9)
+        assert r.p_chi2 == pytest.approx(chi.pvalue, abs=1e-12)
+        assert r.min_expected == pytest.approx(chi.expected_freq.min(), abs=1e-12)
+        if min(a, b, c, d) == 0:
+            a, b, c, d = a + 0.5, b + 0.5, c + 0.5, d + 0.5
+        orr = a * d / (b * c)
+        se = math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+        assert r.odds_ratio == pytest.approx(orr, rel=1e-12)
+        assert r.or_ci_low == pytest.approx(math.exp(math.log(orr) - Z * se), rel=1e-9)
+        assert r.or_ci_high == pytest.approx(math.exp(math.log(orr) + Z * se), rel=1e-9)
+        # also the "sample odds ratio" of scipy
+        if not r.or_corrected:
+            assert r.odds_ratio == pytest.approx(ss.contingency.odds_ratio(t, kind="sample").statistic, rel=1e-12)
+
+
+def test_odds_ratio_direction_is_border_vs_non_border(detail):
+    d = detail.set_index("category")
+    # distance: 4/26 border, 65/97 non-border → OR = (4·32)/(22·65) < 1
+    assert d.loc["distance", "odds_ratio"] == pytest.approx(4 * 32 / (22 * 65), rel=1e-12)
+    assert d.loc["distance", ["k_exposed", "n_exposed", "k_reference", "n_reference"]].tolist() == [4, 26, 65, 97]
+
+
+def test_covid_is_not_a_test_and_leaves_the_family(detail):
+    covid = detail.set_index("category").loc["covid"]
+    assert not covid["testable"]
+    assert covid["p_fisher"] == 1.0
+    for col in ("p_chi2", "chi2", "odds_ratio", "or_ci_low", "or_ci_high", "p_holm", "p_bh"):
+        assert math.isnan(covid[col]), col
+    assert covid["min_expected"] == 0.0
+    assert "исключена" in covid["note"]
+
+
+def test_holm_and_bh_by_hand_over_the_testable_categories(detail):
+    fam = detail[detail["testable"]]
+    assert len(fam) == 9
+    p = fam["p_fisher"].tolist()
+    assert fam["p_holm"].tolist() == pytest.approx(holm_by_hand(p), abs=1e-12)
+    assert fam["p_bh"].tolist() == pytest.approx(bh_by_hand(p), abs=1e-12)
+
+
+def test_adjust_keeps_nan_out_of_the_family():
+    out = adjust_pvalues([0.01, math.nan, 0.04, 0.03], "holm")
+    assert math.isnan(out[1])
+    assert out[[0, 2, 3]].tolist() == pytest.approx(holm_by_hand([0.01, 0.04, 0.03]), abs=1e-15)
+
+
+def test_low_expected_flag_and_note(detail):
+    for r in detail.itertuples():
+        if r.testable:
+            assert r.low_expected == (r.min_expected < 5)
+            assert ("< 5" in r.note) == r.low_expected
+
+
+def test_haldane_correction_on_a_zero_cell():
+    orr, low, high, corrected = odds_ratio([[0, 10], [5, 5]])
+    assert corrected
+    assert orr == pytest.approx((0.5 * 5.5) / (10.5 * 5.5), rel=1e-12)
+    se = math.sqrt(1 / 0.5 + 1 / 10.5 + 1 / 5.5 + 1 / 5.5)
+    assert low == pytest.approx(orr * math.exp(-Z * se), rel=1e-9)
+    assert high == pytest.approx(orr * math.exp(Z * se), rel=1e-9)
+    assert all(math.isnan(x) for x in odds_ratio([[3, 0], [5, 0]])[:3])
+
+
+def test_contract_columns(frame):
+    t = problem_tests(frame, CATS)
+    assert list(t.columns) == PROBLEM_TESTS_COLUMNS
+    assert t["category"].tolist() == CATS
+
+
+def test_unit_level_fisher(frame, detail):
+    from survey.tables import unit_frame
+
+    units = unit_frame(frame, CATS)
+    for r in detail.itertuples():
+        if not r.testable:
+            continue
+        t = two_by_two(units, r.category)
+        assert (r.units_exposed, r.units_reference) == (t[0, 0], t[1, 0])
+        assert r.p_fisher_units == pytest.approx(ss.fisher_exact(t).pvalue, abs=1e-12)
+
+
+# ------------------------------------------------------------------ letters
+
+def letters_by_hand(counts, bases, alpha=0.05):
+    from statsmodels.stats.proportion import proportions_ztest
+
+    k = len(counts)
+    pairs = [(i, j) for i, j in itertools.combinations(range(k), 2) if bases[i] and bases[j]]
+    out = [set() for _ in range(k)]
+    for i, j in pairs:
+        p1, p2 = counts[i] / bases[i], counts[j] / bases[j]
+        if p1 in (0, 1) or p2 in (0, 1):
+            continue
+        _, p = proportions_ztest([counts[i], counts[j]], [bases[i], bases[j]])   # pooled, two-sided
+        if p * len(pairs) < alpha:
+            out[i if p1 > p2 else j].add("ABCDEFGH"[j if p1 > p2 else i])
+    return ["".join(sorted(s)) for s in out]
+
+
+@pytest.mark.parametrize("counts,bases", [
+    ([4, 65], [26, 97]),
+    ([10, 30, 50, 12], [40, 60, 70, 50]),
+    ([5, 5, 40, 0], [50, 50, 50, 20]),
+    ([20, 20, 20], [40, 40, 40]),
+    ([1, 9, 15], [10, 10, 20]),
+])
+def test_column_proportion_letters_against_statsmodels(counts, bases):
+    assert column_proportion_letters(counts, bases) == letters_by_hand(counts, bases)
+
+
+def test_letters_bonferroni_matters():
+    # two groups: z-test p ≈ 0.03 → significant; with 4 groups the same pair needs p < 0.05/6
+    counts, bases = [30, 45], [100, 100]
+    assert column_proportion_letters(counts, bases) == ["", "A"]
+    assert column_proportion_letters(counts + [37, 37], bases + [100, 100])[1] == ""
+
+
+# ------------------------------------------------------------------ overall test
+
+def test_overall_statistic_and_bonferroni_against_scipy(frame):
+    t = overall_test(frame, CATS, n_permutations=199).set_index("method")
+    testable = [c for c in CATS if 0 < frame[c].mean() < 1]
+    chis = [ss.chi2_contingency(pd.crosstab(frame["border_status"], frame[c]).to_numpy(), correction=False)
+            for c in testable]
+    assert t.loc["permutation", "statistic"] == pytest.approx(sum(c.statistic for c in chis), abs=1e-9)
+    assert t.loc["bonferroni", "statistic"] == pytest.approx(max(c.statistic for c in chis), abs=1e-9)
+    assert t.loc["bonferroni", "p_value"] == pytest.approx(min(1.0, len(chis) * min(c.pvalue for c in chis)),
+                                                           abs=1e-15)
+    assert t.loc["bonferroni", "items_excluded"] == "covid"
+    assert t.loc["bonferroni", "items_tested"] == 9
+
+
+def test_overall_more_groups_against_scipy(frame):
+    t = overall_test(frame, CATS, "macro_region", n_permutations=99).set_index("method")
+    testable = [c for c in CATS if 0 < frame[c].mean() < 1]
+    chis = [ss.chi2_contingency(pd.crosstab(frame["macro_region"], frame[c]).to_numpy(), correction=False)
+            for c in testable]
+    assert t.loc["permutation", "statistic"] == pytest.approx(sum(c.statistic for c in chis), abs=1e-9)
+    assert t.loc["bonferroni", "df"] == 3 and all(c.dof == 3 for c in chis)
+    assert t.loc["bonferroni", "p_value"] == pytest.approx(min(1.0, 9 * min(c.pvalue for c in chis)), abs=1e-15)
+
+
+def test_permutation_is_seeded_and_deterministic(frame):
+    a = overall_test(frame, CATS, n_permutations=499, seed=7)
+    b = overall_test(frame, CATS, n_permutations=499, seed=7)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_permutation_agrees_with_full_enumeration():
+    # 8 rows, 2 groups of 4: all C(8,4) = 70 labelings enumerated exactly
+    frame = pd.DataFrame({"g": list("aaaabbbb"), "x": [1, 1, 1, 0, 0, 0, 1, 0], "y": [1, 0, 1, 1, 0, 1, 0, 0]})
+    y = frame[["x", "y"]].to_numpy(float)
+
+    def stat(mask):
+        total = 0.0
+        for j in range(2):
+            total += ss.chi2_contingency(pd.crosstab(mask, y[:, j]).to_numpy(), correction=False).statistic
+        return total
+
+    observed = stat(np.array([True] * 4 + [False] * 4))
+    exact = np.mean([stat(np.isin(np.arange(8), c)) >= observed - 1e-9 for c in itertools.combinations(range(8), 4)])
+    mc = permutation_pvalues(frame, ["x", "y"], "g", n_permutations=20000, seed=3)
+    assert mc["statistic"] == pytest.approx(observed, abs=1e-12)
+    assert mc["p_value"] == pytest.approx(exact, abs=0.01)
+
+
+def test_cluster_permutation_moves_units_together():
+    # each unit has 3 identical experts: the cluster test sees 6 units, not 18 experts
+    units = pd.DataFrame({"unit_id": list("uvwxyz"), "g": list("aaabbb"), "x": [1, 1, 1, 0, 0, 1]})
+    frame = units.loc[units.index.repeat(3)].reset_index(drop=True)
+    expert = permutation_pvalues(frame, ["x"], "g", n_permutations=4999, seed=1)
+    cluster = permutation_pvalues(frame, ["x"], "g", n_permutations=4999, seed=1, cluster="unit_id")
+    assert cluster["n_clusters"] == 6
+    # exact cluster p: labelings of 6 units into 3+3 with X² ≥ observed: P = 8/20 (Fisher-like)
+    assert cluster["p_value"] == pytest.approx(0.4, abs=0.02)
+    assert expert["p_value"] < cluster["p_value"]
+    with pytest.raises(ValueError):
+        bad = frame.assign(g=list("ab") * 9)
+        permutation_pvalues(bad, ["x"], "g", n_permutations=10, cluster="unit_id")
+
+
+def test_problem_tests_cluster_permutation_column(frame, detail):
+    d = detail.set_index("category")
+    assert math.isnan(d.loc["covid", "p_perm_cluster"])
+    assert 0 < d.loc["distance", "p_perm_cluster"] < 0.05
+    assert ((d["p_perm_cluster"].dropna() > 0) & (d["p_perm_cluster"].dropna() <= 1)).all()
+
+
+# ------------------------------------------------------------------ scale tests
+
+def test_scale_tests_against_scipy(frame, questionnaire):
+    t = scale_tests(frame, questionnaire).set_index("question")
+    for qid in ("q1_state", "q6_prospects"):
+        x = frame.loc[(frame["border_status"] == "border") & frame[qid].between(1, 5), qid].astype(float)
+        y = frame.loc[(frame["border_status"] == "non_border") & frame[qid].between(1, 5), qid].astype(float)
+        ref = ss.mannwhitneyu(x, y, alternative="two-sided")
+        assert t.loc[qid, "test"] == "mann_whitney_u"
+        assert t.loc[qid, "statistic"] == pytest.approx(ref.statistic, abs=1e-12)
+        assert t.loc[qid, "p_value"] == pytest.approx(ref.pvalue, abs=1e-12)
+    k = scale_tests(frame, questionnaire, "macro_region").set_index("question")
+    samples = [frame.loc[(frame["macro_region"] == g) & frame["q1_state"].between(1, 5), "q1_state"].astype(float)
+               for g in sorted(frame["macro_region"].unique())]
+    assert k.loc["q1_state", "p_value"] == pytest.approx(ss.kruskal(*samples).pvalue, abs=1e-12)
