@@ -12,7 +12,6 @@ from survey.pipeline import run
 
 from .conftest import ROOT
 
-REVIEW = ROOT / "responses" / "sample_review.csv"
 CATS = ["distance", "language", "funding", "mentality", "covid", "legal", "interest", "bureaucracy",
         "economy", "no_problems"]
 CONTRACT = {
@@ -25,8 +24,9 @@ CONTRACT = {
 
 @pytest.fixture(scope="module")
 def reviewed(tmp_path_factory):
+    """A plain `survey run` on the sample: the automatic coding, no overrides."""
     out = tmp_path_factory.mktemp("reviewed")
-    result = run(ROOT / "responses" / "sample.xlsx", out, overrides=REVIEW)
+    result = run(ROOT / "responses" / "sample.xlsx", out)
     return out, result
 
 
@@ -109,7 +109,7 @@ def test_more_tables_and_run_json(reviewed):
 
 def test_tables_are_byte_identical_on_a_second_run(reviewed, tmp_path):
     out, _ = reviewed
-    run(ROOT / "responses" / "sample.xlsx", tmp_path, overrides=REVIEW)
+    run(ROOT / "responses" / "sample.xlsx", tmp_path)
     names = sorted(p.name for p in (out / "tables").iterdir())
     assert names == sorted(p.name for p in (tmp_path / "tables").iterdir())
     for name in names:

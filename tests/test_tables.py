@@ -1,8 +1,6 @@
 """Multiple-response tables, closed questions, the border distance: numbers checked by hand."""
 from __future__ import annotations
 
-import doctest
-import importlib
 import math
 
 import numpy as np
@@ -188,13 +186,3 @@ def test_multiple_choice_tables(frame, questionnaire):
         assert total.loc[col, "respondents"] == int(frame[col].sum())
         assert total.loc[col, "base"] == len(frame)
     assert total.loc["q2_areas_trade", "label"] == "торговля"
-
-
-# ------------------------------------------------------------------ docstring examples
-
-@pytest.mark.parametrize("module", ["survey.tables", "survey.stats", "survey.models", "survey.geo",
-                                    "survey.analysis"])
-def test_docstring_examples_run(module):
-    mod = importlib.import_module(module)
-    result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0
