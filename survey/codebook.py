@@ -32,6 +32,10 @@ RULE_KEYS = ("negators", "absence", "problem_words", "problem_verbs", "light_ver
              "shortage_cues", "positive", "false_negations", "skip_after_negator", "boundaries",
              "not_boundaries", "exceptions", "topic_markers", "relative", "subordinators",
              "double_negation", "rather_than")
+# bit of each lexicon in a word's mask (see Rules.mask); "phrase_start": the word can open a
+# multi-word entry of a clause-boundary lexicon
+BIT = {name: 1 << i for i, name in enumerate((*RULE_KEYS, "phrase_start", "predicate"))}
+_CLAUSE_PHRASES = ("boundaries", "not_boundaries", "exceptions", "false_negations", "double_negation")
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ class Rules:
     phrases: dict[str, tuple[tuple[frozenset[str], ...], ...]] = field(default_factory=dict)  # multi-word
 
     def __post_init__(self) -> None:
-        self._bit = {name: 1 << i for i, name in enumerate(RULE_KEYS)}
+        self._bit = BIT
         self._masks: dict[frozenset[str], int] = {}
         self._starts: dict[str, dict[str, list[tuple[frozenset[str], ...]]]] = {}
 
@@ -93,6 +97,8 @@ class Rules:
             for name, words in self.words.items():
                 if not words.isdisjoint(lemmas):
                     m |= self._bit[name]
+            if any(self.phrases_from(name, lemmas) for name in _CLAUSE_PHRASES):
+                m |= BIT["phrase_start"]
             self._masks[lemmas] = m
         return m
 

@@ -47,13 +47,19 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from typing import Iterable
 
-from .codebook import Codebook, Pattern, load_codebook
+from .codebook import BIT, Codebook, Pattern, load_codebook
 from .lemmatize import Lemmatizer, Token
 
 HARD_BOUNDARIES = frozenset(".;:!?()\n")
 # sentences: everything up to and including . ! ? or a line break
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*|[.!?\n]+")
-MEMO_SIZE = 100_000
+MEMO_SIZE = 50_000
+PREDICATE = BIT["predicate"]
+# words that make a clause worth analysing even without a codebook match
+QUICK_CHECK = (BIT["problem_words"] | BIT["negators"] | BIT["absence"] | BIT["shortage_cues"]
+               | BIT["problem_verbs"])
+# words that may open a clause boundary («но», «кроме», «а также»…)
+CLAUSE_STARTS = BIT["boundaries"] | BIT["not_boundaries"] | BIT["exceptions"] | BIT["phrase_start"]
 SOFT_BOUNDARIES = frozenset(",—–-")       # split a clause into segments
 ANAPHORA = frozenset({"он", "она", "оно", "они", "это", "этот"})
 VERBAL = frozenset({"VERB", "INFN", "PRTS", "PRTF", "GRND"})
@@ -268,18 +274,21 @@ class Coder:
         unknown = self.lemmatizer.unknown_forms(toks)
         if unknown:
             self.lemmatizer.unknown.update(unknown)
-        lemmas, typos = self._lemma_sets(toks)
-        neutral, forced = self._false_negations(toks, lemmas)
+        lemmas, typos, masks = self._lemma_sets(toks)
+        neutral, forced = self._false_negations(toks, lemmas, masks)
         neutral |= _quoted(toks)
-        clauses = self._clauses(toks, lemmas)
-        outcomes = [(c.question, self._code_clause(text, toks, lemmas, typos, neutral, forced, c)) for c in clauses]
+        clauses = self._clauses(toks, lemmas, masks)
+        outcomes = [(c.question, self._code_clause(text, toks, lemmas, masks, typos, neutral, forced, c))
+                    for c in clauses]
         return outcomes, 0, unknown
 
     # ------------------------------------------------------------------ tokens
 
-    def _lemma_sets(self, toks: list[Token]) -> tuple[list[frozenset[str]], dict[int, tuple[str, str]]]:
-        """Lemma set of every token (typos fixed), and the typo fixes by token index."""
+    def _lemma_sets(self, toks: list[Token]) -> tuple[list[frozenset[str]], dict[int, tuple[str, str]], list[int]]:
+        """Lemma set of every token (typos fixed), the typo fixes by token index, and every
+        token's lexicon bit mask (``masks[i] & BIT["negators"]``…)."""
         lemmas: list[frozenset[str]] = []
+        masks: list[int] = []
         typos: dict[int, tuple[str, str]] = {}
         cache = self._form_cache
         empty = frozenset()
@@ -287,16 +296,18 @@ class Coder:
             info = t[3]
             if info is None:
                 lemmas.append(empty)
+                masks.append(0)
                 continue
             entry = cache.get(t[4])
             if entry is None:
                 entry = self._form_entry(t[4], info)
             lemmas.append(entry[0])
+            masks.append(entry[3])
             if entry[1]:
                 typos[i] = (t[0], entry[1])
-        return lemmas, typos
+        return lemmas, typos, masks
 
-    def _form_entry(self, form: str, info) -> tuple[frozenset[str], str | None, tuple[Pattern, ...]]:
+    def _form_entry(self, form: str, info) -> tuple[frozenset[str], str | None, tuple[Pattern, ...], int]:
         """Per word form (cached): lemma set, the codebook word a typo is fixed to, and the
         patterns that can start at this word."""
         lemmas, fixed = info.lemmas, None
@@ -308,8 +319,10 @@ class Coder:
         cands += self._by_form.get(form, [])
         cands += [p for prefix, p in self._by_prefix
                   if form.startswith(prefix) or any(l.startswith(prefix) for l in lemmas)]
-        entry = (lemmas, fixed, tuple(dict.fromkeys(cands)))
-        self._form_cache[form] = entry
+        mask = self.rules.mask(lemmas) | (BIT["predicate"] if info.predicate else 0)
+        entry = (lemmas, fixed, tuple(dict.fromkeys(cands)), mask)
+        if not form.isdigit():              # numbers vary endlessly and match nothing
+            self._form_cache[form] = entry
         return entry
 
     def _fuzzy(self, word: str, lemma: str) -> str | None:
@@ -335,7 +348,8 @@ class Coder:
         self._fuzzy_cache[word] = best
         return best
 
-    def _false_negations(self, toks: list[Token], lemmas: list[frozenset[str]]) -> tuple[set[int], set[int]]:
+    def _false_negations(self, toks: list[Token], lemmas: list[frozenset[str]],
+                         masks: list[int]) -> tuple[set[int], set[int]]:
         """Negation words that do not negate, and words negated from afar.
 
         Returns ``(neutral, forced)``: ``neutral`` are «не» etc. that are not negations
@@ -347,6 +361,8 @@ class Coder:
         forced: set[int] = set()
         words = [i for i, t in enumerate(toks) if t.is_word]
         for k, i in enumerate(words):
+            if not masks[i] & BIT["phrase_start"]:
+                continue
             for name in ("false_negations", "double_negation"):
                 for phrase in self.rules.phrases_from(name, lemmas[i]):
                     idx = words[k:k + len(phrase)]
@@ -355,11 +371,11 @@ class Coder:
                         continue
                     neutral.update(idx)
                     if name == "double_negation":
-                        self._double_negation(toks, lemmas, idx[-1] + 1, neutral, forced)
+                        self._double_negation(toks, masks, idx[-1] + 1, neutral, forced)
                     break
         return neutral, forced
 
-    def _double_negation(self, toks, lemmas, start: int, neutral: set[int], forced: set[int]) -> None:
+    def _double_negation(self, toks, masks, start: int, neutral: set[int], forced: set[int]) -> None:
         rules = self.rules
         first_target = None
         for i in range(start, len(toks)):
@@ -370,28 +386,28 @@ class Coder:
                 continue
             if i in neutral:
                 continue
-            if rules.has("negators", lemmas[i]) or (rules.has("absence", lemmas[i]) and t.info.predicate):
+            if (masks[i] & BIT["negators"]) or ((masks[i] & BIT["absence"]) and t.info.predicate):
                 neutral.add(i)
                 return
-            if first_target is None and (t.info.predicate or rules.has("positive", lemmas[i])
-                                         or rules.has("problem_words", lemmas[i])):
+            if first_target is None and (t.info.predicate or (masks[i] & BIT["positive"])
+                                         or (masks[i] & BIT["problem_words"])):
                 first_target = i
         if first_target is not None:
             forced.add(first_target)
 
-    def _phrase_at(self, name: str, words: list[int], k: int, lemmas: list[frozenset[str]]) -> int:
+    def _phrase_at(self, name: str, words: list[int], k: int, lemmas: list[frozenset[str]], masks: list[int]) -> int:
         """Length (in words) of a rule phrase or word of lexicon ``name`` starting at ``words[k]``."""
         for phrase in self.rules.phrases_from(name, lemmas[words[k]]):
             idx = words[k:k + len(phrase)]
             if len(idx) == len(phrase) and all(not phrase[j].isdisjoint(lemmas[idx[j]]) for j in range(1, len(phrase))):
                 return len(phrase)
-        if self.rules.has(name, lemmas[words[k]]):
+        if masks[words[k]] & BIT[name]:
             return 1
         return 0
 
     # ------------------------------------------------------------------ clauses
 
-    def _clauses(self, toks: list[Token], lemmas: list[frozenset[str]]) -> list[_Clause]:
+    def _clauses(self, toks: list[Token], lemmas: list[frozenset[str]], masks: list[int]) -> list[_Clause]:
         """Clauses with comma segments; see the module docstring."""
         raw: list[list[tuple[int, int, bool]]] = [[]]   # per clause: (token, segment, exception)
         meta: list[list] = [[0, False]]                  # per clause: [sentence, question]
@@ -417,20 +433,23 @@ class Coder:
                     exception = False
                 continue
             k = position[i]
-            keep = self._phrase_at("not_boundaries", words_all, k, lemmas)
+            if not masks[i] & CLAUSE_STARTS:
+                raw[-1].append((i, segment, exception))
+                continue
+            keep = self._phrase_at("not_boundaries", words_all, k, lemmas, masks)
             if keep:
                 for j in words_all[k:k + keep]:
                     raw[-1].append((j, segment, exception))
                 skip_until = words_all[k + keep - 1]
                 continue
-            n = self._phrase_at("boundaries", words_all, k, lemmas)
+            n = self._phrase_at("boundaries", words_all, k, lemmas, masks)
             if n:
                 raw.append([])
                 meta.append([sentence, False])
                 segment, exception = 0, False
                 skip_until = words_all[k + n - 1]
                 continue
-            n = self._phrase_at("exceptions", words_all, k, lemmas)
+            n = self._phrase_at("exceptions", words_all, k, lemmas, masks)
             if n:
                 segment += 1
                 exception = True
@@ -441,7 +460,7 @@ class Coder:
         for items, (sent, question) in zip(raw, meta):
             if not items:
                 continue
-            parts = self._split_by_predicates(items, toks, lemmas)
+            parts = self._split_by_predicates(items, toks, lemmas, masks)
             for part in parts:
                 part.sentence = sent
             parts[-1].question = question
@@ -449,7 +468,7 @@ class Coder:
         return clauses
 
     def _split_by_predicates(self, items: list[tuple[int, int, bool]], toks: list[Token],
-                             lemmas: list[frozenset[str]]) -> list[_Clause]:
+                             lemmas: list[frozenset[str]], masks: list[int]) -> list[_Clause]:
         """Group comma segments into clauses with one predicate each.
 
         A segment opening with «который» is a relative clause inside another: it becomes
@@ -466,10 +485,15 @@ class Coder:
         for seg in sorted(segs):
             exc = segs[seg][0][1]
             first = segs[seg][0][0]
-            pred = not exc and any(toks[t].info.predicate for t, _ in segs[seg])
+            pred = False
+            if not exc:
+                for t, _ in segs[seg]:
+                    if masks[t] & PREDICATE:
+                        pred = True
+                        break
             opener = [t for t, _ in segs[seg][:2]]
-            relative = any(self.rules.has("relative", lemmas[t]) for t in opener[:1]) or (
-                len(opener) == 2 and toks[opener[0]].info.pos == "PREP" and self.rules.has("relative", lemmas[opener[1]]))
+            relative = any((masks[t] & BIT["relative"]) for t in opener[:1]) or (
+                len(opener) == 2 and toks[opener[0]].info.pos == "PREP" and (masks[opener[1]] & BIT["relative"]))
             if not exc and relative:
                 embedded.append([seg])
                 continue
@@ -490,7 +514,7 @@ class Coder:
                     segment[tok] = seg
                     if exc:
                         exceptions.add(seg)
-                has_pred[seg] = seg not in exceptions and any(toks[t].info.predicate for t, _ in segs[seg])
+                has_pred[seg] = seg not in exceptions and any(masks[t] & PREDICATE for t, _ in segs[seg])
             out.append(_Clause(tokens, segment, exceptions, has_pred))
         return out
 
@@ -503,7 +527,8 @@ class Coder:
         excludes: list[_Hit] = []
         cache = self._form_cache
         for k, i in enumerate(words):
-            for p in cache[toks[i][4]][2]:
+            entry = cache.get(toks[i][4]) or self._form_entry(toks[i][4], toks[i][3])
+            for p in entry[2]:
                 positions = _match_rest(p, words, k, toks, lemmas)
                 if positions is None:
                     continue
@@ -525,14 +550,14 @@ class Coder:
 
     # ------------------------------------------------------------------ negation
 
-    def _next_word(self, clause: _Clause, k: int, lemmas, skip: str) -> int | None:
+    def _next_word(self, clause: _Clause, k: int, masks, skip: str) -> int | None:
         words = clause.tokens
         for j in range(k + 1, min(k + 5, len(words))):
-            if not self.rules.has(skip, lemmas[words[j]]):
+            if not masks[words[j]] & BIT[skip]:
                 return j
         return None
 
-    def _code_clause(self, text, toks, lemmas, typos, neutral, forced, clause: _Clause) -> _Outcome:
+    def _code_clause(self, text, toks, lemmas, masks, typos, neutral, forced, clause: _Clause) -> _Outcome:
         rules = self.rules
         words = clause.tokens
         outcome = _Outcome()
@@ -542,13 +567,20 @@ class Coder:
         outcome.starts_with_no = first.lower in ("нет", "нету") and (len(words) == 1 or any(
             not toks[x].is_word for x in range(words[0] + 1, words[1])))
         hits = self._hits(clause, toks, lemmas, typos)
+        if not hits and not any(masks[i] & QUICK_CHECK for i in words):
+            return outcome          # nothing named, nothing denied, no cue to pass on
+        if not hits and not any(masks[i] & BIT["problem_words"] for i in words):
+            # only a cue that may refer back («…, но его не хватает»): no need for the rest
+            cue = next(i for i in words if masks[i] & QUICK_CHECK)
+            outcome.orphan_cue = toks[cue].text
+            return outcome
         in_hit: dict[int, list[_Hit]] = {}
         for h in hits:
             for p in range(h.first, h.last + 1):
                 in_hit.setdefault(p, []).append(h)
         consumed = {p for h in hits for p in h.positions}
         seg = clause.segment
-        problem_words = [k for k, i in enumerate(words) if rules.has("problem_words", lemmas[i])]
+        problem_words = [k for k, i in enumerate(words) if (masks[i] & BIT["problem_words"])]
         denied_problem: set[int] = set()   # positions (k) of problem words that are denied
         denials: list[tuple[int, int, int]] = []   # (from k, to k, cue token index) — segment span
         contrast: list[tuple[int, int]] = []       # k ranges denied by «не в …»
@@ -576,17 +608,17 @@ class Coder:
         def negate(k: int, j: int, i: int) -> None:
             """«не» at position k (token i) attaches to the word at position j."""
             negated.add(j)
-            tl = lemmas[words[j]]
-            if rules.has("problem_words", tl):
+            tm = masks[words[j]]
+            if (tm & BIT["problem_words"]):
                 denied_problem.add(j)
                 denials.append((min(k, j), max(k, j), i))
-            elif rules.has("problem_verbs", tl):
+            elif (tm & BIT["problem_verbs"]):
                 # «расстояние нам не мешает»: what stands before the verb is denied
                 denials.append((0, segment_end(k), i))
                 pw = nearest_problem_word(k)
                 if pw is not None:
                     denied_problem.add(pw)
-            elif rules.has("light_verbs", tl):
+            elif (tm & BIT["light_verbs"]):
                 pw = nearest_problem_word(k)
                 if pw is not None:
                     denied_problem.add(pw)
@@ -608,7 +640,7 @@ class Coder:
                 # «не удалённость, а …»: a contrast, the named thing is not the problem
                 for h in hits_at(j):
                     direct_denied.add(id(h))
-            elif rules.has("shortage_cues", tl):
+            elif (tm & BIT["shortage_cues"]):
                 # «интерес не угасает», «добраться не сложно»: the problem is denied
                 neutral_cues.add(j)
                 denials.append((0, segment_end(k), i))
@@ -616,7 +648,7 @@ class Coder:
                 # «не налажено», «не хватает» say a resource is lacking; «не говорят прямо»
                 # is weaker: it counts only for resources in its own part of the clause
                 cues.append(k)
-                if not rules.has("positive", tl):
+                if not (tm & BIT["positive"]):
                     weak_cues.add(k)
 
         for k, i in enumerate(words):
@@ -624,21 +656,21 @@ class Coder:
                 negate(k, k, i)
             if i in neutral:
                 continue
-            lem = lemmas[i]
-            if rules.has("negators", lem) and i not in consumed:
-                j = self._next_word(clause, k, lemmas, "skip_after_negator")
+            lem = masks[i]
+            if (lem & BIT["negators"]) and i not in consumed:
+                j = self._next_word(clause, k, masks, "skip_after_negator")
                 if j is None:
                     cues.append(k)
                     continue
                 negate(k, j, i)
-            elif rules.has("absence", lem) and i not in consumed:
+            elif (lem & BIT["absence"]) and i not in consumed:
                 if k + 1 < len(words) and toks[words[k + 1]].info.pos == "PREP" and toks[i].info.pos != "PRED":
                     continue   # «ни с X, ни с Y сложностей нет»: the negation is «нет»
-                target = self._absence_target(clause, k, toks, lemmas)
+                target = self._absence_target(clause, k, toks, masks)
                 if target is None:
                     cues.append(k)
                     continue
-                if rules.has("problem_words", lemmas[words[target]]):
+                if (masks[words[target]] & BIT["problem_words"]):
                     denied_problem.add(target)
                     denials.append((min(k, target), max(k, target), i))
                     continue
@@ -651,11 +683,11 @@ class Coder:
                 else:
                     cues.append(k)
             elif (rules.written("rather_than", toks[i].lower) and k + 1 < len(words)
-                  and rules.has("problem_verbs", lemmas[words[k + 1]])):
+                  and (masks[words[k + 1]] & BIT["problem_verbs"])):
                 # «скорее интересна, чем мешает»: the problem verb is denied
                 negated.add(k + 1)
                 denials.append((0, segment_end(k), i))
-            elif rules.has("resolution", lem) and k not in negated and (toks[i].info.perfective or routine):
+            elif (lem & BIT["resolution"]) and k not in negated and (toks[i].info.perfective or routine):
                 # «вопрос решён» denies; «проблема решается за счёт …» still names the problem,
                 # unless it is routine: «решается в рабочем порядке»
                 pw = nearest_problem_word(k)
@@ -663,10 +695,10 @@ class Coder:
                     denied_problem.add(pw)
                     denials.append((min(k, pw), max(k, pw), i))
         for k, i in enumerate(words):
-            if k in neutral_cues or i in neutral or k in negated or rules.has("absence", lemmas[i]):
+            if k in neutral_cues or i in neutral or k in negated or (masks[i] & BIT["absence"]):
                 continue
             # «не хватает» is handled above; «слабая логистика», «визы мешают» are complaints
-            if rules.has("shortage_cues", lemmas[i]) or rules.has("problem_verbs", lemmas[i]):
+            if (masks[i] & BIT["shortage_cues"]) or (masks[i] & BIT["problem_verbs"]):
                 cues.append(k)
         active_problem = [k for k in problem_words if k not in denied_problem]
 
@@ -727,13 +759,13 @@ class Coder:
         def topic(h: _Hit) -> bool:
             k0 = kpos[h.first]
             for j in range(max(0, k0 - 3), k0):
-                if seg[words[j]] == seg[h.first] and rules.has("topic_markers", lemmas[words[j]]):
+                if seg[words[j]] == seg[h.first] and (masks[words[j]] & BIT["topic_markers"]):
                     return True
             k1 = kpos[h.last]
-            return k1 + 1 < len(words) and rules.has("topic_markers", lemmas[words[k1 + 1]]) \
+            return k1 + 1 < len(words) and (masks[words[k1 + 1]] & BIT["topic_markers"]) \
                 and seg[words[k1 + 1]] == seg[h.last]
 
-        has_positive = any(rules.has("positive", lemmas[i]) and i not in consumed for i in words)
+        has_positive = any((masks[i] & BIT["positive"]) and i not in consumed for i in words)
         nominal = not clause.has_predicate
         used_cues: set[int] = set()
 
@@ -755,7 +787,7 @@ class Coder:
                                                f"отрицание {cue}".strip(), "high"))
 
             if self.no_problems is not None and cat == self.no_problems.id:
-                if not any(w in neutral for w in h.positions) and not self._negated_before(words, kpos[h.first], lemmas, neutral):
+                if not any(w in neutral for w in h.positions) and not self._negated_before(words, kpos[h.first], masks, neutral):
                     outcome.general.append(Evidence(cat, ev_text, start, end, h.pattern.text, "названо", "high"))
                 continue
             if hs in clause.exception_segments:
@@ -823,13 +855,13 @@ class Coder:
                 if cur.general:
                     cur.general = [g for g in cur.general if g.category]
 
-    def _negated_before(self, words: list[int], k: int, lemmas, neutral: set[int]) -> bool:
+    def _negated_before(self, words: list[int], k: int, masks, neutral: set[int]) -> bool:
         for j in range(max(0, k - 2), k):
-            if words[j] not in neutral and (self.rules.has("negators", lemmas[words[j]])):
+            if words[j] not in neutral and ((masks[words[j]] & BIT["negators"])):
                 return True
         return False
 
-    def _absence_target(self, clause: _Clause, k: int, toks: list[Token], lemmas) -> int | None:
+    def _absence_target(self, clause: _Clause, k: int, toks: list[Token], masks) -> int | None:
         """The word «нет», «отсутствие», «ни», «без»… governs (position in the clause)."""
         words = clause.tokens
         seg = clause.segment
@@ -840,9 +872,9 @@ class Coder:
             if seg[i] != seg[words[k]] or any(not toks[x].is_word for x in range(words[j - 1] + 1, i)):
                 break   # «вопросов нет — для групп …»: the dash ends what «нет» governs
             info = toks[i].info
-            if rules.has("problem_words", lemmas[i]) or (info.noun and info.pos in ("NOUN", None)):
+            if (masks[i] & BIT["problem_words"]) or (info.noun and info.pos in ("NOUN", None)):
                 return j
-            if info.pos in SKIP_POS_AFTER_ABSENCE or rules.has("absence", lemmas[i]):
+            if info.pos in SKIP_POS_AFTER_ABSENCE or (masks[i] & BIT["absence"]):
                 continue
             break
         # backward (only for predicates: «проблем нет», «переводчики отсутствуют»)
@@ -854,7 +886,7 @@ class Coder:
             if seg[i] in clause.exception_segments:
                 continue
             info = toks[i].info
-            if info.pos != "NOUN" and not rules.has("problem_words", lemmas[i]):
+            if info.pos != "NOUN" and not (masks[i] & BIT["problem_words"]):
                 continue
             governed = j > 0 and toks[words[j - 1]].info.pos == "PREP"
             if (info.genitive or verb) and not governed:

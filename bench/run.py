@@ -1,0 +1,125 @@
+"""Benchmarks: end-to-end `survey run`, coding throughput, template ingest, growth with size.
+
+    python bench/run.py            # everything (10^6 answers take several minutes)
+    python bench/run.py --quick    # sizes up to 10^4, 3 runs: a smoke check
+
+Prints a Markdown table and writes it to bench/results/latest.md. Machines here are noisy,
+so every target is a ratio measured side by side in the same run.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PY = sys.executable
+
+
+def timed(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one command, measured with wait4."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr.read().decode()}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def median_of(cmd: list[str], runs: int) -> tuple[float, float]:
+    results = [timed(cmd) for _ in range(runs)]
+    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+
+
+def bench_run(runs: int) -> list[str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        floor, _ = median_of([PY, "-c", "import pandas, openpyxl"], runs)
+        wall, rss = median_of([PY, "-m", "survey", "-q", "run", "--out", tmp], runs)
+    return [f"| `survey run` on the sample (reports included), median of {runs} | {wall:.2f} s | "
+            f"floor `import pandas, openpyxl` {floor:.2f} s; ratio {wall / floor:.1f}× (target ≤ 4×); "
+            f"peak RSS {rss:.0f} MB |"]
+
+
+def baseline_tokens_per_s(csv_path: Path, limit: int = 10_000) -> float:
+    """Plain uncached pymorphy3 ``parse()[0].normal_form`` over the same tokens, same process."""
+    import pandas as pd
+
+    from survey.lemmatize import TOKEN_RE, morph_analyzer
+
+    texts = pd.read_csv(csv_path, nrows=limit)["text"]
+    words = [w.lower() for t in texts for w in TOKEN_RE.findall(t) if w[0].isalnum()]
+    morph = morph_analyzer()
+    start = time.perf_counter()
+    for w in words:
+        morph.parse(w)[0].normal_form
+    return len(words) / (time.perf_counter() - start)
+
+
+def count_tokens(csv_path: Path) -> int:
+    import csv
+
+    from survey.lemmatize import TOKEN_RE
+
+    with open(csv_path, encoding="utf-8", newline="") as fh:
+        return sum(len(TOKEN_RE.findall(r["text"])) for r in csv.DictReader(fh))
+
+
+def bench_coding(sizes: list[int], kinds: list[str]) -> list[str]:
+    from bench.corpus import write_corpus
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in kinds:
+            base = None
+            for n in sizes:
+                src = write_corpus(Path(tmp) / f"{kind}-{n}.csv", n, kind)
+                tokens = count_tokens(src)
+                if base is None:
+                    base = baseline_tokens_per_s(src)
+                for jobs in ((1, 2) if n >= 10_000 else (1,)):
+                    wall, rss = timed([PY, "-m", "survey", "-q", "code", str(src), "-o",
+                                       str(Path(tmp) / "out.csv"), "--jobs", str(jobs)])
+                    rows.append(f"| coding, {kind}, {n:,} answers, --jobs {jobs} | {wall:.1f} s | "
+                                f"{n / wall:,.0f} answers/s, {tokens / wall:,.0f} tokens/s "
+                                f"({tokens / wall / base:.1f}× the uncached pymorphy3 baseline "
+                                f"{base:,.0f} tokens/s); {wall / n * 1e6:.0f} µs/answer; peak RSS {rss:.0f} MB |")
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", choices=["run", "coding", "templates"], default=None)
+    args = ap.parse_args()
+    runs = 3 if args.quick else 5
+    sizes = [10**3, 10**4] if args.quick else [10**3, 10**4, 10**5, 10**6]
+    lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+             f"{platform.platform()}", "", "| benchmark | time | result |", "| --- | --- | --- |"]
+    if args.only in (None, "run"):
+        lines += bench_run(runs)
+    if args.only in (None, "coding"):
+        lines += bench_coding(sizes, ["recombined", "unique"])
+    if args.only in (None, "templates"):
+        try:
+            from bench.templates import bench_templates
+        except ImportError:
+            lines.append("| template ingest | — | not available in this version |")
+        else:
+            lines += bench_templates(quick=args.quick)
+    text = "\n".join(lines)
+    print(text)
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.md").write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
