@@ -48,6 +48,12 @@ class InvalidDataError(SurveyError):
     exit_code = EXIT_INVALID
 
 
+class UsageError(SurveyError):
+    """A command or function was called with a wrong argument (e.g. an unknown unit)."""
+
+    exit_code = EXIT_USAGE
+
+
 class OutputError(SurveyError):
     """An output file cannot be written."""
 

@@ -261,6 +261,13 @@ def load_questionnaire(path: str | Path | None = None) -> Questionnaire:
     )
 
 
+def as_questionnaire(questionnaire: Questionnaire | str | Path | None) -> Questionnaire:
+    """A loaded questionnaire, a path to load, or ``None`` for the default file."""
+    if isinstance(questionnaire, Questionnaire):
+        return questionnaire
+    return load_questionnaire(questionnaire)
+
+
 def _parse_field(raw: Any, section: str, bad) -> Field | None:
     if not isinstance(raw, dict):
         bad(None, f"элемент раздела должен быть описанием поля (id, text, type), а не «{raw}».")
