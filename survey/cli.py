@@ -194,6 +194,28 @@ def kwic_cmd(query, responses, codebook, width, encoding):
     click.echo(f"Строк: {len(lines)}; ответов: {lines['expert_id'].nunique()}.")
 
 
+@cli.command("template")
+@click.option("-o", "--output", type=PATH, default=None,
+              help="Template file (.xlsx), or the folder for --all-units (default: Анкета.xlsx / Анкета_<unit>.xlsx).")
+@click.option("--unit", default=None, metavar="UNIT", help="Fill in this city or region (id or Russian name).")
+@click.option("--all-units", is_flag=True, help="Write one filled-in template per unit into the folder -o.")
+@click.option("--questionnaire", type=PATH, default=None,
+              help="Questionnaire YAML (default: questionnaires/questionnaire.yaml).")
+@click.option("--units", type=PATH, default=None, help="Units gazetteer CSV (default: responses/units.csv).")
+@click.option("--password", default=None,
+              help="Password of the sheet protection (default: none; protection only prevents accidents).")
+def template_cmd(output, unit, all_units, questionnaire, units, password):
+    """Write questionnaire templates (Excel) for the administrators of the cities and regions."""
+    from .templates import write_templates
+
+    files = write_templates(output, unit=unit, all_units=all_units, questionnaire=questionnaire, units=units,
+                            password=password)
+    if all_units:
+        click.echo(f"Шаблонов записано: {len(files)} (папка {Path(output)}/).")
+    else:
+        click.echo(f"Шаблон анкеты: {files[0]}")
+
+
 def _echo_problems(problems, only_errors: bool = False) -> None:
     for p in problems:
         if only_errors and not p.is_error:
