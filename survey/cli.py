@@ -216,6 +216,29 @@ def template_cmd(output, unit, all_units, questionnaire, units, password):
         click.echo(f"Шаблон анкеты: {files[0]}")
 
 
+@cli.command("ingest")
+@click.argument("path", type=PATH)
+@click.option("-o", "--output", type=PATH, required=True, help="Consolidated workbook (.xlsx) to write.")
+@_input_options
+@click.option("--skip-invalid", is_flag=True,
+              help="Leave out questionnaires with errors (listed on the «Проблемы» sheet) instead of refusing.")
+@click.option("--with-names", is_flag=True, help="Keep expert names (internal use only; default: anonymised).")
+def ingest_cmd(path, output, questionnaire, units, encoding, skip_invalid, with_names):
+    """Read and validate the files at PATH (filled templates, tables) into one consolidated table."""
+    from .consolidate import consolidate
+    from .errors import InvalidDataError
+
+    try:
+        result = consolidate(path, output, questionnaire=questionnaire, units=units, encoding=encoding,
+                             skip_invalid=skip_invalid, with_names=with_names)
+    except InvalidDataError as exc:
+        _echo_problems(exc.problems)
+        raise
+    _echo_problems(result.report.problems)
+    click.echo(result.report.summary())
+    click.echo(f"Сводная таблица: {result.output} (анкет: {result.rows}).")
+
+
 def _echo_problems(problems, only_errors: bool = False) -> None:
     for p in problems:
         if only_errors and not p.is_error:

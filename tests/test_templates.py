@@ -14,7 +14,8 @@ import openpyxl
 import pytest
 import yaml
 
-from survey.errors import UsageError
+from survey.consolidate import consolidate
+from survey.errors import InvalidDataError, UsageError
 from survey.templates import (FORM_SHEET, LISTS_SHEET, META_SHEET, form_rows, questionnaire_fingerprint,
                               write_templates)
 from survey.validate import validate
@@ -338,6 +339,41 @@ def test_foreign_workbook_is_reported(tmp_path, questionnaire, units, templates)
     [error] = result.report.errors
     assert error.code == "file-unreadable" and error.location.file.endswith("foreign-workbook.xlsx")
     assert "не найдена строка заголовков" in error.message
+
+
+# ---------------------------------------------------------------- consolidated table
+
+
+def test_ingest_writes_consolidated_table_that_validates_again(templates, tmp_path, questionnaire, units):
+    folder = tmp_path / "filled"
+    folder.mkdir()
+    fill(templates["blagoveshchensk"], folder / "Благовещенск_1.xlsx", GOOD)
+    fill(templates["blank"], folder / "Тверь_1.xlsx", {**GOOD, "Код эксперта": "E201", "Город или регион": "Тверь"})
+    fill(templates["blagoveshchensk"], folder / "years-as-text.xlsx", {**GOOD, "Код эксперта": "E301",
+                                                                       "Сколько лет": "много"})
+    out = tmp_path / "consolidated.xlsx"
+    with pytest.raises(InvalidDataError):
+        consolidate(folder, out, questionnaire=questionnaire, units=units)
+    assert not out.exists()                                  # refused: nothing written
+    refused = survey("ingest", folder, "-o", out)
+    assert refused.code == 1 and "years-as-text.xlsx, лист «Анкета», ячейка C12" in refused.err
+    cli = survey("ingest", folder, "-o", out, "--skip-invalid")
+    assert cli.code == 0, cli.err
+    assert "Сводная таблица:" in cli.out and "(анкет: 2)" in cli.out
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Ответы", "Проблемы", "Отклонены"]
+    header = [c.value for c in wb["Ответы"][1]]
+    assert header[:3] == ["expert_id", "unit_id", "position"]          # anonymised: no expert_name
+    assert "expert_name" not in header and "q2_areas_education" in header
+    assert wb["Проблемы"]["E2"].value == "C12" and wb["Отклонены"]["D2"].value == "E301"
+    again = validate(out, questionnaire, units)
+    assert again.report.valid and again.report.accepted == 2
+    first = validate(folder / "Благовещенск_1.xlsx", questionnaire, units).data
+    columns = [c for c in questionnaire.data_columns() if c != "expert_name"]
+    assert again.data[columns].iloc[[0]].reset_index(drop=True).equals(first[columns].reset_index(drop=True))
+    named = consolidate(folder, tmp_path / "named.xlsx", questionnaire=questionnaire, units=units,
+                        skip_invalid=True, with_names=True)
+    assert "Петрова Анна Сергеевна" in [c.value for c in openpyxl.load_workbook(named.output)["Ответы"]["C"]]
 
 
 def test_template_command_has_help():
