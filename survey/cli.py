@@ -239,6 +239,19 @@ def ingest_cmd(path, output, questionnaire, units, encoding, skip_invalid, with_
     click.echo(f"Сводная таблица: {result.output} (анкет: {result.rows}).")
 
 
+@cli.command("xlsform")
+@click.option("-o", "--output", type=PATH, required=True, help="XLSForm workbook (.xlsx) to write.")
+@click.option("--questionnaire", type=PATH, default=None,
+              help="Questionnaire YAML (default: questionnaires/questionnaire.yaml).")
+@click.option("--units", type=PATH, default=None, help="Units gazetteer CSV (default: responses/units.csv).")
+def xlsform_cmd(output, questionnaire, units):
+    """Write the questionnaire as an XLSForm for KoboToolbox / ODK."""
+    from .xlsform import write_xlsform
+
+    path = write_xlsform(output, questionnaire=questionnaire, units=units)
+    click.echo(f"XLSForm: {path} (загрузите его в KoboToolbox или ODK Central).")
+
+
 def _echo_problems(problems, only_errors: bool = False) -> None:
     for p in problems:
         if only_errors and not p.is_error:
