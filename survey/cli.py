@@ -252,6 +252,30 @@ def xlsform_cmd(output, questionnaire, units):
     click.echo(f"XLSForm: {path} (загрузите его в KoboToolbox или ODK Central).")
 
 
+@cli.command("export-sav")
+@click.option("-o", "--output", type=PATH, required=True, help="SPSS file (.sav) to write.")
+@click.option("--responses", type=PATH, default=None,
+              help="Response file (.xlsx/.csv) or folder of files (default: responses/sample.xlsx).")
+@_input_options
+@click.option("--codebook", type=PATH, default=None, help="Codebook YAML (default: questionnaires/codebook.yaml).")
+@click.option("--overrides", type=PATH, default=None,
+              help="Filled coding sheet (or CSV) whose overrides win over the automatic codes.")
+@click.option("--skip-invalid", is_flag=True, help="Leave out rows with errors instead of refusing the input.")
+@click.option("--with-names", is_flag=True,
+              help="Keep expert names and source file names (internal use only; default: anonymised).")
+def export_sav_cmd(output, responses, questionnaire, units, encoding, codebook, overrides, skip_invalid,
+                   with_names):
+    """Write responses and final problem codes to an SPSS file with labels and missing values."""
+    from .spss import export_sav
+
+    result = export_sav(responses, output, questionnaire=questionnaire, units=units, codebook=codebook,
+                        overrides=overrides, encoding=encoding, skip_invalid=skip_invalid, with_names=with_names)
+    if result.synthetic:
+        click.echo("Внимание: данные синтетические (не ответы реальных экспертов).")
+    click.echo(f"Файл SPSS: {result.path} (наблюдений: {result.cases}, переменных: {result.variables}, "
+               f"отклонено анкет: {result.rejected}).")
+
+
 def _echo_problems(problems, only_errors: bool = False) -> None:
     for p in problems:
         if only_errors and not p.is_error:

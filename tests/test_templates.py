@@ -376,6 +376,18 @@ def test_ingest_writes_consolidated_table_that_validates_again(templates, tmp_pa
     assert "Петрова Анна Сергеевна" in [c.value for c in openpyxl.load_workbook(named.output)["Ответы"]["C"]]
 
 
-def test_template_command_has_help():
-    result = survey("template", "--help")
-    assert result.code == 0 and "Usage:" in result.out
+def test_run_reads_a_folder_of_templates(templates, tmp_path):
+    folder = tmp_path / "filled"
+    folder.mkdir()
+    fill(templates["blagoveshchensk"], folder / "Благовещенск_1.xlsx", GOOD)
+    fill(templates["blagoveshchensk"], folder / "Благовещенск_2.xlsx", {**GOOD, "Код эксперта": "E102"})
+    result = survey("run", "--responses", folder, "--out", tmp_path / "reports")
+    assert result.code == 0, result.err
+    assert "Анкет прочитано: 2, принято: 2, отклонено: 0" in result.out
+    assert (tmp_path / "reports" / "data" / "responses.sav").is_file()
+
+
+def test_new_commands_have_help():
+    for command in ("template", "ingest", "xlsform", "export-sav"):
+        result = survey(command, "--help")
+        assert result.code == 0 and "Usage:" in result.out, command
