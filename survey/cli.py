@@ -122,78 +122,6 @@ def validate_cmd(path, questionnaire, units, encoding, report_path):
     click.echo("Ошибок не найдено.")
 
 
-@cli.command("code")
-@click.argument("input", type=PATH)
-@click.option("-o", "--output", type=PATH, required=True, help="Output CSV: id, one 0/1 column per category, evidence.")
-@click.option("--codebook", type=PATH, default=None, help="Codebook YAML (default: questionnaires/codebook.yaml).")
-@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Worker processes for large inputs.")
-@click.option("--chunk-size", type=click.IntRange(1), default=2000, show_default=True,
-              help="Answers read, coded and written at a time (memory stays flat).")
-@click.option("--encoding", default=None, metavar="NAME", help="Encoding of INPUT (default: detect).")
-def code_cmd(input, output, codebook, jobs, chunk_size, encoding):
-    """Code any Russian answers: INPUT is a CSV with columns id,text."""
-    from .batch import code_csv
-
-    result = code_csv(input, output, codebook, jobs=jobs, chunk_size=chunk_size, encoding=encoding)
-    counts = ", ".join(f"{k} {v}" for k, v in result.category_counts.items())
-    click.echo(f"Закодировано ответов: {result.rows} за {result.seconds:.2f} с; по категориям: {counts}.")
-    click.echo(f"Результат: {result.output}")
-
-
-@cli.command("agreement")
-@click.argument("a", type=PATH)
-@click.argument("b", type=PATH)
-@click.option("--id-column", default=None, help="Id column of both files (default: id, expert_id or the first).")
-@click.option("-o", "--output", type=PATH, default=None, help="Also write the table to this CSV.")
-def agreement_cmd(a, b, id_column, output):
-    """Agreement of coding B with reference coding A, per category (F1, κ, α…)."""
-    from .reliability import agreement, read_coding
-
-    table = agreement(read_coding(a), read_coding(b), id_column=id_column)
-    if table.empty:
-        raise SurveyError("В файлах нет общих столбцов категорий с 0/1. Проверьте заголовки.")
-    if output:
-        from .output import write_csv
-
-        write_csv(table, output)
-    click.echo(f"Сравнено ответов: {table.attrs['ids_compared']} (только в A: {len(table.attrs['only_in_a'])}, "
-               f"только в B: {len(table.attrs['only_in_b'])}).")
-    shown = table.copy()
-    for col in ("agreement", "precision", "recall", "f1", "kappa", "alpha"):
-        shown[col] = shown[col].map(lambda x: "—" if x != x else f"{x:.3f}")
-    click.echo(shown.to_string(index=False))
-
-
-@cli.command("kwic")
-@click.argument("query")
-@click.option("--responses", type=PATH, default=None, help="Responses (default: the bundled sample).")
-@click.option("--codebook", type=PATH, default=None, help="Codebook YAML (default: questionnaires/codebook.yaml).")
-@click.option("--width", type=click.IntRange(10, 200), default=40, show_default=True, help="Characters of context.")
-@click.option("--encoding", default=None, metavar="NAME", help="Encoding of CSV input (default: detect).")
-def kwic_cmd(query, responses, codebook, width, encoding):
-    """Keyword in context: QUERY is a word (any form), a prefix like ковид*, or a category id."""
-    from .codebook import load_codebook
-    from .coding import Coder
-    from .inspect import format_kwic, kwic
-    from .paths import default_path
-    from .questionnaire import load_questionnaire
-    from .validate import validate
-
-    q = load_questionnaire()
-    result = validate(responses or default_path("responses"), q, encoding=encoding)
-    coder = Coder(load_codebook(codebook, questionnaire=q))
-    frames = [result.data[["expert_id", f.id]].rename(columns={f.id: "answer"}) for f in q.coded_questions]
-    import pandas as pd
-
-    lines = kwic(pd.concat(frames), query, coder, width=width)
-    if lines.empty:
-        click.echo(f"«{query}» в ответах не встречается.")
-        return
-    click.echo(format_kwic(lines, width))
-    click.echo(f"Строк: {len(lines)}; ответов: {lines['expert_id'].nunique()}.")
-
-
 @cli.command("template")
 @click.option("-o", "--output", type=PATH, default=None,
               help="Template file (.xlsx), or the folder for --all-units (default: Анкета.xlsx / Анкета_<unit>.xlsx).")
@@ -274,6 +202,78 @@ def export_sav_cmd(output, responses, questionnaire, units, encoding, codebook, 
         click.echo("Внимание: данные синтетические (не ответы реальных экспертов).")
     click.echo(f"Файл SPSS: {result.path} (наблюдений: {result.cases}, переменных: {result.variables}, "
                f"отклонено анкет: {result.rejected}).")
+
+
+@cli.command("code")
+@click.argument("input", type=PATH)
+@click.option("-o", "--output", type=PATH, required=True, help="Output CSV: id, one 0/1 column per category, evidence.")
+@click.option("--codebook", type=PATH, default=None, help="Codebook YAML (default: questionnaires/codebook.yaml).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes for large inputs.")
+@click.option("--chunk-size", type=click.IntRange(1), default=2000, show_default=True,
+              help="Answers read, coded and written at a time (memory stays flat).")
+@click.option("--encoding", default=None, metavar="NAME", help="Encoding of INPUT (default: detect).")
+def code_cmd(input, output, codebook, jobs, chunk_size, encoding):
+    """Code any Russian answers: INPUT is a CSV with columns id,text."""
+    from .batch import code_csv
+
+    result = code_csv(input, output, codebook, jobs=jobs, chunk_size=chunk_size, encoding=encoding)
+    counts = ", ".join(f"{k} {v}" for k, v in result.category_counts.items())
+    click.echo(f"Закодировано ответов: {result.rows} за {result.seconds:.2f} с; по категориям: {counts}.")
+    click.echo(f"Результат: {result.output}")
+
+
+@cli.command("agreement")
+@click.argument("a", type=PATH)
+@click.argument("b", type=PATH)
+@click.option("--id-column", default=None, help="Id column of both files (default: id, expert_id or the first).")
+@click.option("-o", "--output", type=PATH, default=None, help="Also write the table to this CSV.")
+def agreement_cmd(a, b, id_column, output):
+    """Agreement of coding B with reference coding A, per category (F1, κ, α…)."""
+    from .reliability import agreement, read_coding
+
+    table = agreement(read_coding(a), read_coding(b), id_column=id_column)
+    if table.empty:
+        raise SurveyError("В файлах нет общих столбцов категорий с 0/1. Проверьте заголовки.")
+    if output:
+        from .output import write_csv
+
+        write_csv(table, output)
+    click.echo(f"Сравнено ответов: {table.attrs['ids_compared']} (только в A: {len(table.attrs['only_in_a'])}, "
+               f"только в B: {len(table.attrs['only_in_b'])}).")
+    shown = table.copy()
+    for col in ("agreement", "precision", "recall", "f1", "kappa", "alpha"):
+        shown[col] = shown[col].map(lambda x: "—" if x != x else f"{x:.3f}")
+    click.echo(shown.to_string(index=False))
+
+
+@cli.command("kwic")
+@click.argument("query")
+@click.option("--responses", type=PATH, default=None, help="Responses (default: the bundled sample).")
+@click.option("--codebook", type=PATH, default=None, help="Codebook YAML (default: questionnaires/codebook.yaml).")
+@click.option("--width", type=click.IntRange(10, 200), default=40, show_default=True, help="Characters of context.")
+@click.option("--encoding", default=None, metavar="NAME", help="Encoding of CSV input (default: detect).")
+def kwic_cmd(query, responses, codebook, width, encoding):
+    """Keyword in context: QUERY is a word (any form), a prefix like ковид*, or a category id."""
+    from .codebook import load_codebook
+    from .coding import Coder
+    from .inspect import format_kwic, kwic
+    from .paths import default_path
+    from .questionnaire import load_questionnaire
+    from .validate import validate
+
+    q = load_questionnaire()
+    result = validate(responses or default_path("responses"), q, encoding=encoding)
+    coder = Coder(load_codebook(codebook, questionnaire=q))
+    frames = [result.data[["expert_id", f.id]].rename(columns={f.id: "answer"}) for f in q.coded_questions]
+    import pandas as pd
+
+    lines = kwic(pd.concat(frames), query, coder, width=width)
+    if lines.empty:
+        click.echo(f"«{query}» в ответах не встречается.")
+        return
+    click.echo(format_kwic(lines, width))
+    click.echo(f"Строк: {len(lines)}; ответов: {lines['expert_id'].nunique()}.")
 
 
 def _echo_problems(problems, only_errors: bool = False) -> None:

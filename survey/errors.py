@@ -49,7 +49,7 @@ class InvalidDataError(SurveyError):
 
 
 class UsageError(SurveyError):
-    """A command or function was called with a wrong argument (e.g. an unknown unit)."""
+    """A call or command names something that does not exist (e.g. an unknown --group-by column)."""
 
     exit_code = EXIT_USAGE
 

@@ -72,7 +72,7 @@ def fit_bytes(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` UTF-8 bytes at a character boundary (``…`` marks a cut).
 
     >>> fit_bytes("сотрудничество", 10)
-    'сотр…'
+    'сот…'
     """
     if len(text.encode("utf-8")) <= limit:
         return text

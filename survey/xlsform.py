@@ -21,7 +21,7 @@ choice (``q2_areas/education``), or both.
 >>> from survey.questionnaire import load_questionnaire
 >>> rows = survey_rows(load_questionnaire())
 >>> [(r["type"], r["name"]) for r in rows if r["name"] in ("q2_areas", "interview_date")]
-[('select_multiple q2_areas', 'q2_areas'), ('date', 'interview_date')]
+[('date', 'interview_date'), ('select_multiple q2_areas', 'q2_areas')]
 """
 from __future__ import annotations
 
