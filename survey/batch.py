@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,9 +18,9 @@ from typing import Iterator
 
 from .coding import Coder
 from .codebook import load_codebook
-from .errors import InputError, OutputError
+from .errors import InputError
 from .ingest import decode_text
-from .output import safe_text
+from .output import atomic_path, safe_text
 
 DEFAULT_CHUNK = 2000
 _WORKER: dict = {}
@@ -135,29 +133,20 @@ def code_csv(input: str | Path, output: str | Path, codebook: str | Path | None 
     ids = codebook_obj.ids
     enc = _sniff_encoding(input, encoding)
     started = time.perf_counter()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
     counts = Counter()
     unknown: Counter = Counter()
-    rows = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(["id", *ids, "evidence"])
-            chunks = _chunks(_rows(input, enc), chunk_size)
-            if jobs > 1:
-                import multiprocessing as mp
+    with atomic_path(output) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["id", *ids, "evidence"])
+        chunks = _chunks(_rows(input, enc), chunk_size)
+        if jobs > 1:
+            import multiprocessing as mp
 
-                with mp.get_context("fork").Pool(jobs, _init_worker, (str(codebook) if codebook else None,)) as pool:
-                    results = pool.imap(_code_chunk, chunks)
-                    rows = _write(writer, results, ids, counts, unknown)
-            else:
-                _WORKER["coder"] = Coder(codebook_obj)
-                rows = _write(writer, map(_code_chunk, chunks), ids, counts, unknown)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            with mp.get_context("fork").Pool(jobs, _init_worker, (str(codebook) if codebook else None,)) as pool:
+                rows = _write(writer, pool.imap(_code_chunk, chunks), ids, counts, unknown)
+        else:
+            _WORKER["coder"] = Coder(codebook_obj)
+            rows = _write(writer, map(_code_chunk, chunks), ids, counts, unknown)
     return BatchResult(rows, time.perf_counter() - started, output, {k: counts[k] for k in ids}, unknown)
 
 

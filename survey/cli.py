@@ -127,6 +127,88 @@ def validate_cmd(path, questionnaire, units, encoding, report_path):
     click.echo("Ошибок не найдено.")
 
 
+@cli.command("template")
+@click.option("-o", "--output", type=PATH, default=None,
+              help="Template file (.xlsx), or the folder for --all-units (default: Анкета.xlsx / Анкета_<unit>.xlsx).")
+@click.option("--unit", default=None, metavar="UNIT", help="Fill in this city or region (id or Russian name).")
+@click.option("--all-units", is_flag=True, help="Write one filled-in template per unit into the folder -o.")
+@click.option("--questionnaire", type=PATH, default=None,
+              help="Questionnaire YAML (default: questionnaires/questionnaire.yaml).")
+@click.option("--units", type=PATH, default=None, help="Units gazetteer CSV (default: responses/units.csv).")
+@click.option("--password", default=None,
+              help="Password of the sheet protection (default: none; protection only prevents accidents).")
+def template_cmd(output, unit, all_units, questionnaire, units, password):
+    """Write questionnaire templates (Excel) for the administrators of the cities and regions."""
+    from .templates import write_templates
+
+    files = write_templates(output, unit=unit, all_units=all_units, questionnaire=questionnaire, units=units,
+                            password=password)
+    if all_units:
+        click.echo(f"Шаблонов записано: {len(files)} (папка {Path(output)}/).")
+    else:
+        click.echo(f"Шаблон анкеты: {files[0]}")
+
+
+@cli.command("ingest")
+@click.argument("path", type=PATH)
+@click.option("-o", "--output", type=PATH, required=True, help="Consolidated workbook (.xlsx) to write.")
+@_input_options
+@click.option("--skip-invalid", is_flag=True,
+              help="Leave out questionnaires with errors (listed on the «Проблемы» sheet) instead of refusing.")
+@click.option("--with-names", is_flag=True, help="Keep expert names (internal use only; default: anonymised).")
+def ingest_cmd(path, output, questionnaire, units, encoding, skip_invalid, with_names):
+    """Read and validate the files at PATH (filled templates, tables) into one consolidated table."""
+    from .consolidate import consolidate
+    from .errors import InvalidDataError
+
+    try:
+        result = consolidate(path, output, questionnaire=questionnaire, units=units, encoding=encoding,
+                             skip_invalid=skip_invalid, with_names=with_names)
+    except InvalidDataError as exc:
+        _echo_problems(exc.problems)
+        raise
+    _echo_problems(result.report.problems)
+    click.echo(result.report.summary())
+    click.echo(f"Сводная таблица: {result.output} (анкет: {result.rows}).")
+
+
+@cli.command("xlsform")
+@click.option("-o", "--output", type=PATH, required=True, help="XLSForm workbook (.xlsx) to write.")
+@click.option("--questionnaire", type=PATH, default=None,
+              help="Questionnaire YAML (default: questionnaires/questionnaire.yaml).")
+@click.option("--units", type=PATH, default=None, help="Units gazetteer CSV (default: responses/units.csv).")
+def xlsform_cmd(output, questionnaire, units):
+    """Write the questionnaire as an XLSForm for KoboToolbox / ODK."""
+    from .xlsform import write_xlsform
+
+    path = write_xlsform(output, questionnaire=questionnaire, units=units)
+    click.echo(f"XLSForm: {path} (загрузите его в KoboToolbox или ODK Central).")
+
+
+@cli.command("export-sav")
+@click.option("-o", "--output", type=PATH, required=True, help="SPSS file (.sav) to write.")
+@click.option("--responses", type=PATH, default=None,
+              help="Response file (.xlsx/.csv) or folder of files (default: responses/sample.xlsx).")
+@_input_options
+@click.option("--codebook", type=PATH, default=None, help="Codebook YAML (default: questionnaires/codebook.yaml).")
+@click.option("--overrides", type=PATH, default=None,
+              help="Filled coding sheet (or CSV) whose overrides win over the automatic codes.")
+@click.option("--skip-invalid", is_flag=True, help="Leave out rows with errors instead of refusing the input.")
+@click.option("--with-names", is_flag=True,
+              help="Keep expert names and source file names (internal use only; default: anonymised).")
+def export_sav_cmd(output, responses, questionnaire, units, encoding, codebook, overrides, skip_invalid,
+                   with_names):
+    """Write responses and final problem codes to an SPSS file with labels and missing values."""
+    from .spss import export_sav
+
+    result = export_sav(responses, output, questionnaire=questionnaire, units=units, codebook=codebook,
+                        overrides=overrides, encoding=encoding, skip_invalid=skip_invalid, with_names=with_names)
+    if result.synthetic:
+        click.echo("Внимание: данные синтетические (не ответы реальных экспертов).")
+    click.echo(f"Файл SPSS: {result.path} (наблюдений: {result.cases}, переменных: {result.variables}, "
+               f"отклонено анкет: {result.rejected}).")
+
+
 @cli.command("code")
 @click.argument("input", type=PATH)
 @click.option("-o", "--output", type=PATH, required=True, help="Output CSV: id, one 0/1 column per category, evidence.")

@@ -77,9 +77,16 @@ class IngestResult:
                 yield table, rec
 
 
+def _read_filled_template(path: Path, data: bytes, questionnaire: Questionnaire) -> RawTable | None:
+    """Filled questionnaire templates (survey template); imported on first use (no import cycle)."""
+    from .templates import read_filled_template
+
+    return read_filled_template(path, data, questionnaire)
+
+
 # Readers for special workbook kinds (filled templates, ...) register here: each gets the
 # path and returns a RawTable, or None when the file is not of its kind.
-SPECIAL_READERS: list[Callable[[Path, bytes, Questionnaire], RawTable | None]] = []
+SPECIAL_READERS: list[Callable[[Path, bytes, Questionnaire], RawTable | None]] = [_read_filled_template]
 
 
 def ingest(path: str | Path, questionnaire: Questionnaire, encoding: str | None = None) -> IngestResult:

@@ -16,8 +16,9 @@ import re
 import shutil
 import tempfile
 import unicodedata
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pandas as pd
 
@@ -172,3 +173,33 @@ def save_workbook(wb, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Write a single file atomically: yields a temporary path beside ``path``.
+
+    The temporary file replaces ``path`` only when the block finishes without an error, so
+    a failed write never leaves a half-written file (or destroys the previous one)::
+
+        with atomic_path("reports/x.csv") as tmp_file:
+            tmp_file.write_text("done")
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.stem[:40]}-", suffix=path.suffix, dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"{path}: не удаётся создать файл ({exc.strerror}).") from None
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise OutputError(
+                f"{path}: не удаётся записать файл ({exc.strerror}). Если он открыт в Excel, "
+                "закройте его и запустите команду снова.") from None
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -28,6 +28,7 @@ from .paths import DEFAULT_OUT, default_path
 from .questionnaire import Questionnaire, load_questionnaire
 from .reliability import agreement, read_coding
 from .review import OverrideResult, apply_overrides, read_overrides, write_coding_sheet
+from .spss import write_sav
 from .suggest import Suggester
 from .tables import DEFAULT_GROUP, check_group_by
 from .units import load_units
@@ -188,6 +189,8 @@ def run(responses: str | Path | None = None, out: str | Path = DEFAULT_OUT, *,
     ids = cb.ids
     with OutputDir(out) as staged:
         write_csv(public, staged.path("data/responses.csv"))
+        write_sav(staged.path("data/responses.sav"), data, q, unit_table, codes=coding.final,
+                  code_labels=cb.labels, with_names=with_names, synthetic=report.synthetic)
         write_csv(report.rejected_frame(), staged.path("data/rejected.csv"))
         write_csv(report.to_frame(), staged.path("validation.csv"))
         auto_out = coding.coded[["expert_id", "question", *ids, "evidence", "denied", "confidence", "suggestion"]]

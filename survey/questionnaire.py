@@ -27,6 +27,7 @@ from .yamlfile import LINE_KEY, load_yaml
 TYPES = ("single", "multiple", "scale", "integer", "date", "text")
 CHOICE_TYPES = ("single", "multiple", "scale")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_GROUP_PATH = re.compile(r"[a-z_][a-z0-9_.]*(?:[/-][a-z_][a-z0-9_.]*)*")   # "questions", "a/b" (export headers)
 _FIELD_KEYS = {
     "id", "short", "text", "type", "required", "options", "options_from", "min", "max",
     "missing", "personal", "coded", "number", "max_length", "aliases", "hint", LINE_KEY,
@@ -194,9 +195,30 @@ class Questionnaire:
         return index
 
     def match_column(self, header: Any) -> tuple[str, str | None] | None:
+        """The (field id, option name) a column header means, or ``None``.
+
+        KoboToolbox and ODK exports may prefix a field with its group path, joined by ``/``
+        (KoboToolbox: ``respondent/expert_id``, ``questions/q2_areas/education``) or ``-``
+        (ODK Central and Briefcase: ``respondent-expert_id``): when the whole header is not
+        known, what follows one or more ASCII group names is tried.
+
+        >>> q = load_questionnaire()
+        >>> q.match_column("questions/q2_areas/education"), q.match_column("respondent-expert_id")
+        (('q2_areas', 'education'), ('expert_id', None))
+        >>> q.match_column("Город/регион"), q.match_column("что-то/регион")
+        (('unit_id', None), None)
+        """
         if header is None:
             return None
-        return self.column_index.get(fold(str(header)))
+        key = fold(str(header))
+        found = self.column_index.get(key)
+        if found is None:
+            for i, ch in enumerate(key):
+                if ch in "/-" and _GROUP_PATH.fullmatch(key[:i]):
+                    found = self.column_index.get(key[i + 1:])
+                    if found is not None:
+                        break
+        return found
 
 
 def load_questionnaire(path: str | Path | None = None) -> Questionnaire:
@@ -259,6 +281,13 @@ def load_questionnaire(path: str | Path | None = None) -> Questionnaire:
         id=str(data["id"]), version=str(data["version"]), title=str(data.get("title", data["id"])),
         description=str(data.get("description", "")).strip(), fields=tuple(fields), path=str(path),
     )
+
+
+def as_questionnaire(questionnaire: Questionnaire | str | Path | None) -> Questionnaire:
+    """A loaded questionnaire, a path to load, or ``None`` for the default file."""
+    if isinstance(questionnaire, Questionnaire):
+        return questionnaire
+    return load_questionnaire(questionnaire)
 
 
 def _parse_field(raw: Any, section: str, bad) -> Field | None:

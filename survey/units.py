@@ -100,6 +100,13 @@ def load_units(path: str | Path | None = None, districts: str | Path | None = No
     return units.set_index("unit_id")
 
 
+def as_units(units: pd.DataFrame | str | Path | None) -> pd.DataFrame:
+    """A loaded gazetteer, a path to load, or ``None`` for the default file."""
+    if isinstance(units, pd.DataFrame):
+        return units
+    return load_units(units)
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")

@@ -234,7 +234,8 @@ class Validator:
         """A multiple-choice answer from one list cell or from one 0/1 cell per option."""
         list_key = (f.id, None)
         option_keys = [k for k in rec.values if k[0] == f.id and k[1] is not None]
-        loc = rec.cells.get(list_key, rec.location)
+        # a missing answer is reported at the list cell, else at the first option's cell
+        loc = rec.cells.get(list_key) or (rec.cells.get(option_keys[0]) if option_keys else None) or rec.location
         chosen: set[str] | None = None
         if list_key in rec.values and not is_empty(rec.values[list_key]):
             chosen, issue = parse_option_list(rec.values[list_key], f)

@@ -212,7 +212,8 @@ def parse_option_list(value: Any, field: Field) -> tuple[set[str] | None, Issue 
             parts = parts[0].split()   # KoboToolbox: space-separated choice names/codes
         elif len(parts) == 1 and " " in parts[0] and match_option(parts[0], field) is None:
             words = parts[0].split()
-            if all(any(o.name == w for o in field.options) for w in words):
+            # KoboToolbox/ODK: space-separated ASCII choice names; report each unknown name alone
+            if all(any(o.name == w for o in field.options) or re.fullmatch(r"[a-z0-9_]+", w) for w in words):
                 parts = words
     chosen: set[str] = set()
     unknown = []
