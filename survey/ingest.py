@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from . import limits
-from .errors import InputError, Location, Problem
+from .errors import InputError, Location, Problem, shorten
 from .questionnaire import Questionnaire
+from .textnorm import fold
 
 Key = tuple[str, "str | None"]   # (field id, option name for one multiple-choice column)
 
@@ -36,6 +37,7 @@ class RawRecord:
     values: dict[Key, Any]
     cells: dict[Key, Location]
     location: Location            # the row (or the whole template)
+    notes: list[Problem] = field(default_factory=list)   # what the reader saw (formulas, merges…)
 
     def is_blank(self) -> bool:
         return all(_blank(v) for v in self.values.values())
@@ -97,15 +99,24 @@ def ingest(path: str | Path, questionnaire: Questionnaire, encoding: str | None 
     """
     path = Path(path)
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.is_file() and not _ignored(p))
+        entries = sorted(p for p in path.iterdir() if not p.name.startswith("."))
+        files = [p for p in entries if p.is_file() and not _ignored(p)]
+        skipped = [Problem(Location(p.name), "file-skipped",
+                           ("временный файл Excel пропущен." if p.name.startswith("~$") else
+                            "файл пропущен: ответы читаются только из .xlsx, .csv, .tsv и .txt."
+                            if p.is_file() else "вложенная папка пропущена."),
+                           "Если в нём ответы, сохраните его как .xlsx или .csv.", severity="warning")
+                   for p in entries if p not in files]
         if not files:
             raise InputError(f"{path}: в папке нет файлов с ответами (.xlsx или .csv).")
-        tables, unreadable, inputs = [], [], []
+        tables, unreadable, inputs = [], list(skipped), []
         for file in files:
             try:
                 table = read_file(file, questionnaire, encoding)
             except InputError as exc:
-                unreadable.append(Problem(Location(str(file)), "file-unreadable", exc.message))
+                message = exc.message.removeprefix(f"{file}, ").removeprefix(f"{file}: ")
+                unreadable.append(Problem(Location(file.name), "file-unreadable", message,
+                                          "Исправьте файл или уберите его из папки с ответами."))
                 inputs.append({"path": str(file), "sha256": _sha256_or_empty(file)})
                 continue
             tables.append(table)
@@ -116,8 +127,8 @@ def ingest(path: str | Path, questionnaire: Questionnaire, encoding: str | None 
 
 
 def _ignored(p: Path) -> bool:
-    name = p.name
-    return name.startswith((".", "~$")) or p.suffix.lower() not in TABLE_SUFFIXES + (".xls", ".ods")
+    """Files of a folder that are not read (they are reported as skipped)."""
+    return p.name.startswith("~$") or p.suffix.lower() not in TABLE_SUFFIXES + (".xls", ".ods")
 
 
 def _sha256_or_empty(path: Path) -> str:
@@ -210,15 +221,20 @@ def check_zip_limits(path: Path, data: bytes) -> None:
             )
 
 
-def open_workbook(path: Path, data: bytes, read_only: bool = True):
+def open_workbook(path: Path, data: bytes, read_only: bool = True, data_only: bool = True):
     """Open xlsx bytes with openpyxl (values only); Russian InputError on failure."""
     import openpyxl  # heavy: imported on first use
 
     try:
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=data_only)
     except Exception as exc:  # openpyxl raises many kinds on broken files
-        kind = type(exc).__name__
-        if "DefusedXml" in kind or "EntitiesForbidden" in kind or "DTDForbidden" in kind:
+        chain, cause = [], exc
+        while cause is not None and len(chain) < 10:    # openpyxl wraps the parser's error
+            chain.append(type(cause).__name__)
+            cause = cause.__cause__ or cause.__context__
+        kind = chain[-1]
+        if any(k in ("DefusedXmlException", "EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden",
+                     "NotSupportedError") for k in chain):
             raise InputError(
                 f"{path}: файл отклонён — он содержит конструкции XML (сущности/DTD), которых не "
                 "бывает в книгах Excel и которые используются для атак. Пересохраните данные в новой книге."
@@ -230,7 +246,10 @@ def open_workbook(path: Path, data: bytes, read_only: bool = True):
 
 
 def _read_xlsx_table(path: Path, data: bytes, sha: str, q: Questionnaire) -> RawTable:
-    wb = open_workbook(path, data)
+    # workbooks up to DETAILED_CHECK_BYTES are opened fully, to see merged cells, hidden rows
+    # and formulas; bigger ones are streamed (read-only mode) without those checks
+    detailed = len(data) <= limits.DETAILED_CHECK_BYTES
+    wb = open_workbook(path, data, read_only=not detailed)
     try:
         best = None
         sheets = sorted(wb.worksheets, key=lambda ws: (ws.sheet_state != "visible",
@@ -255,12 +274,119 @@ def _read_xlsx_table(path: Path, data: bytes, sha: str, q: Questionnaire) -> Raw
             for i, values in enumerate(ws.iter_rows(min_row=header_row + 1, values_only=True),
                                        start=header_row + 1)
         )
+        sheet_notes = _SheetNotes(path, data, ws, header_row, mapping) if detailed else None
+        if sheet_notes is not None:
+            rows = sheet_notes.apply(rows)
         table = _table_from_rows(path, sha, q, rows, header_row, mapping, sheet=ws.title, letters=True,
-                                 header_values=header_values)
+                                 header_values=header_values, notes=sheet_notes)
+        table.problems.extend(_unknown_columns(q, header_values, mapping, Location(path.name, sheet=ws.title),
+                                               header_row, letters=True))
         table.synthetic = is_synthetic(wb)
         return table
     finally:
         wb.close()
+
+
+EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
+                          "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#UNKNOWN!"})
+
+
+class _SheetNotes:
+    """What a fully opened worksheet shows beyond values: merged cells (their value is
+    used for every cell of the range), hidden rows, and formulas (with or without a
+    stored result). Problems are attached to the records of the rows they concern."""
+
+    def __init__(self, path: Path, data: bytes, ws, header_row: int, mapping: dict[int, Key]):
+        from openpyxl.utils import get_column_letter
+
+        self.by_row: dict[int, list[Problem]] = {}
+        self.fill: dict[tuple[int, int], Any] = {}
+        base = Location(path.name, sheet=ws.title)
+        columns = set(mapping)
+        for rng in ws.merged_cells.ranges:
+            cols = [c - 1 for c in range(rng.min_col, rng.max_col + 1) if c - 1 in columns]
+            if not cols or rng.max_row <= header_row:
+                continue
+            value = ws.cell(row=rng.min_row, column=rng.min_col).value
+            first_row = max(rng.min_row, header_row + 1)
+            for r in range(first_row, rng.max_row + 1):
+                for c in cols:
+                    self.fill[(r, c)] = value
+            self._add(first_row, Problem(
+                base.with_(cell=rng.coord), "merged-cells",
+                f"ячейки {rng.coord} объединены: значение «{shorten(value)}» отнесено ко всем строкам "
+                f"{first_row}–{rng.max_row}.",
+                "Проверьте это; лучше не объединять ячейки с ответами.", severity="warning", value=value))
+        for r, dim in ws.row_dimensions.items():
+            if dim.hidden and r > header_row:
+                self._add(r, Problem(base.with_(row=r), "hidden-row",
+                                     f"строка {r} скрыта в Excel; она прочитана, как и остальные.",
+                                     "Если строка не нужна, удалите её.", severity="warning"))
+        if _has_formulas(data):
+            formulas = open_workbook(path, data, read_only=False, data_only=False)
+            try:
+                fws = formulas[ws.title]
+                for c in columns:
+                    for cell in fws.iter_rows(min_row=header_row + 1, min_col=c + 1, max_col=c + 1):
+                        cell = cell[0]
+                        if cell.data_type != "f":
+                            continue
+                        cached = ws.cell(row=cell.row, column=cell.column).value
+                        where = base.with_(cell=f"{get_column_letter(cell.column)}{cell.row}")
+                        if cached is None:
+                            self._add(cell.row, Problem(
+                                where, "formula-without-value",
+                                f"в ячейке формула «{shorten(cell.value)}» без сохранённого результата.",
+                                "Откройте файл в Excel, чтобы формула пересчиталась, и сохраните его, "
+                                "или замените формулу значением.", field=mapping[c][0], value=cell.value))
+                        else:
+                            self._add(cell.row, Problem(
+                                where, "formula", f"в ячейке формула «{shorten(cell.value)}»; прочитан её "
+                                f"результат «{shorten(cached)}».", "Проверьте, что результат верен.",
+                                field=mapping[c][0], severity="warning", value=cell.value))
+            finally:
+                formulas.close()
+
+    def _add(self, row: int, problem: Problem) -> None:
+        self.by_row.setdefault(row, []).append(problem)
+
+    def apply(self, rows: Iterable[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
+        for number, values in rows:
+            for (r, c), value in self.fill.items():
+                if r == number:
+                    values = values + [None] * (c + 1 - len(values)) if c >= len(values) else values
+                    values[c] = value
+            yield number, values
+
+
+def _has_formulas(data: bytes) -> bool:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return any(b"<f>" in zf.read(n) or b"<f " in zf.read(n)
+                   for n in zf.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+
+
+def _unknown_columns(q: Questionnaire, header: list[Any] | None, mapping: dict[int, Key], base: Location,
+                     header_row: int, *, letters: bool) -> list[Problem]:
+    """Warnings for header cells that are not questionnaire columns (they are not read)."""
+    import difflib
+
+    from openpyxl.utils import get_column_letter
+
+    out = []
+    labels = {f.label: f.id for f in q.fields}
+    for idx, name in enumerate(header or []):
+        if idx in mapping or _blank(name):
+            continue
+        key = fold(str(name))
+        near = [lab for lab in labels if len(key) >= 4 and (fold(lab).startswith(key) or key in fold(lab))][:1] \
+            or difflib.get_close_matches(str(name).strip(), list(labels), n=1, cutoff=0.6)
+        fix = (f"Возможно, это столбец «{near[0]}» ({labels[near[0]]}): переименуйте заголовок."
+               if near else "Если в столбце есть ответы анкеты, дайте ему заголовок из анкеты (см. README).")
+        out.append(Problem(base.with_(row=header_row, column=get_column_letter(idx + 1) if letters else str(name),
+                                      header=str(name)),
+                           "unknown-column", f"столбец «{shorten(name)}» не относится к анкете и не читается.",
+                           fix, severity="warning", value=name))
+    return out
 
 
 def is_synthetic(wb) -> bool:
@@ -286,7 +412,7 @@ def find_header(rows: list[list[Any]], q: Questionnaire) -> tuple[int, dict[int,
 def _table_from_rows(path: Path, sha: str, q: Questionnaire, rows: Iterable[tuple[int, list[Any]]],
                      header_row: int, mapping: dict[int, Key], *, sheet: str | None,
                      letters: bool, header_values: list[Any] | None = None,
-                     encoding: str | None = None) -> RawTable:
+                     encoding: str | None = None, notes: "_SheetNotes | None" = None) -> RawTable:
     from openpyxl.utils import get_column_letter
 
     table = RawTable(path=path, sha256=sha, kind="table", sheet=sheet, encoding=encoding)
@@ -318,7 +444,8 @@ def _table_from_rows(path: Path, sha: str, q: Questionnaire, rows: Iterable[tupl
             header = header_cells[idx] if header_cells and idx < len(header_cells) else None
             cells[key] = base.with_(row=row_number, column=names[idx] or _key_name(q, key),
                                     header=str(header) if header is not None else _key_name(q, key))
-        rec = RawRecord(rec_values, cells, base.with_(row=row_number))
+        rec = RawRecord(rec_values, cells, base.with_(row=row_number),
+                        list(notes.by_row.get(row_number, ())) if notes is not None else [])
         if rec.is_blank():
             if any(not _blank(v) for v in values):
                 # only unknown columns are filled: keep it as a record so it is rejected, not lost
@@ -388,16 +515,22 @@ def decode_text(path: Path, data: bytes, encoding: str | None = None) -> tuple[s
 def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encoding: str | None) -> RawTable:
     text, used = decode_text(path, data, encoding)
     delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    csv.field_size_limit(limits.MAX_FILE_BYTES)       # a long answer is judged by validation
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records = []
+    start = 1
     try:
-        records = []
-        start = 1
         for values in reader:
             records.append((start, values))
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise InputError(f"{path}, строка {reader.line_num}: ошибка формата CSV ({exc}). "
-                         "Проверьте кавычки в этой строке.") from None
+        if "end of data" in str(exc):
+            raise InputError(
+                f"{path}, строка {start}: кавычка, открытая в этой строке, не закрыта до конца файла, "
+                "поэтому остальные строки читать нельзя. Закройте кавычку (или удалите лишнюю) и "
+                "сохраните файл снова.") from None
+        raise InputError(f"{path}, строка {start}: ошибка формата CSV ({exc}). "
+                         "Проверьте кавычки в этой строке: кавычки внутри ответа удваиваются (\"\").") from None
     head = [v for _, v in records[: limits.HEADER_SEARCH_ROWS]]
     found = find_header(head, q)
     if found is None:
@@ -412,6 +545,8 @@ def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encodin
     rows = ((line, [v if v != "" else None for v in values]) for line, values in records[header_index:])
     table = _table_from_rows(path, sha, q, rows, header_line, mapping, sheet=None, letters=True,
                              header_values=header_values, encoding=used)
+    table.problems.extend(_unknown_columns(q, header_values, mapping, Location(path.name), header_line,
+                                           letters=True))
     if used == "cp1251" and not encoding:
         table.problems.append(Problem(
             Location(path.name), "encoding-cp1251",

@@ -10,3 +10,5 @@ MAX_ROWS = 100_000                            # data rows in one file
 MAX_COLUMNS = 1_000                           # columns in the header row
 MAX_ANSWER_CHARS = 20_000                     # characters in one answer
 HEADER_SEARCH_ROWS = 10                       # the header row must be among the first rows
+DETAILED_CHECK_BYTES = 5 * 1024 * 1024        # workbooks up to this size are checked for merged
+                                              # cells, hidden rows and formulas (bigger: streamed)

@@ -65,7 +65,7 @@ def safe_filename(name: str, suffix: str = "", max_length: int = 80) -> str:
     'Комсомольск-на-Амуре_etc.xlsx'
     """
     text = unicodedata.normalize("NFC", str(name))
-    text = _UNSAFE.sub("_", text).strip(" ._")
+    text = _UNSAFE.sub("_", re.sub(r"\.{2,}", "", text)).strip(" ._")
     text = re.sub(r"_+", "_", re.sub(r"\s+", "_", text))
     text = text.strip("._")[:max_length].rstrip("._")
     if not text or text.upper() in {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
@@ -175,6 +175,12 @@ def save_workbook(wb, path: str | Path) -> Path:
     return path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Write a single file atomically: yields a temporary path beside ``path``.
@@ -196,6 +202,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     try:
         yield tmp
         try:
+            os.chmod(tmp, 0o666 & ~_umask())      # mkstemp makes 0600; a report is a normal file
             os.replace(tmp, path)
         except OSError as exc:
             raise OutputError(

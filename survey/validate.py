@@ -12,6 +12,7 @@ any error is rejected; warnings do not reject. ``rows_read == accepted + rejecte
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,13 +20,14 @@ from typing import Any
 import pandas as pd
 
 from .errors import Location, Problem, shorten
-from .ingest import IngestResult, RawRecord, RawTable, ingest
+from .ingest import EXCEL_ERRORS, IngestResult, RawRecord, RawTable, ingest
 from .questionnaire import Field, Questionnaire, load_questionnaire
 from .units import UnitResolver, load_units
 from .values import (Issue, is_empty, parse_choice, parse_date, parse_flag, parse_integer,
                      parse_option_list, parse_text)
 
 PROVENANCE = ["source_file", "source_sheet", "source_row"]
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -120,11 +122,15 @@ class Validator:
     def run(self, ingested: IngestResult) -> ValidationResult:
         report = ValidationReport(inputs=list(ingested.inputs), synthetic=ingested.synthetic)
         report.problems.extend(ingested.unreadable)
-        report.files_unreadable = len(ingested.unreadable)
+        report.files_unreadable = sum(p.is_error for p in ingested.unreadable)
         rows: list[dict[str, Any]] = []
         first_seen: dict[str, Location] = {}
         for table in ingested.tables:
             report.problems.extend(table.problems)
+            if table.kind == "table" and not table.records:
+                self._add(report, Location(table.path.name, sheet=table.sheet), "no-data", None,
+                          "в файле нет ни одной анкеты: под строкой заголовков нет строк с ответами.",
+                          "Проверьте, что прислан нужный файл и что ответы на месте.")
             missing_columns = self._check_columns(table, report)
             for loc in table.blank_rows:
                 report.blank_rows += 1
@@ -180,11 +186,28 @@ class Validator:
             "source_row": rec.location.row if rec.location.row is not None else rec.location.cell or "",
         }
         errors: list[str] = []
+        noted = {p.field for p in rec.notes if p.is_error}
+        for p in rec.notes:             # what the reader saw: merged cells, formulas, hidden rows
+            report.problems.append(p)
+            if p.is_error:
+                errors.append(p.message)
         for f in self.q.fields:
             if f.id in missing_columns:
                 errors.append(missing_columns[f.id])
                 continue
+            if f.id in noted:
+                continue
             loc = rec.cells.get((f.id, None), rec.location)
+            raw = rec.values.get((f.id, None))
+            if isinstance(raw, str) and raw.strip() in EXCEL_ERRORS:
+                errors.append(self._add(report, loc, "excel-error", f.id,
+                                        f"«{f.label}»: в ячейке ошибка Excel «{raw.strip()}» вместо ответа.",
+                                        "Исправьте формулу или впишите значение.", raw))
+                continue
+            if f.type == "text" and isinstance(raw, str) and _CONTROL.search(raw):
+                self._add(report, loc, "control-characters", f.id,
+                          f"«{f.label}»: из ответа удалены невидимые управляющие символы.",
+                          "Проверьте текст ответа.", severity="warning")
             if f.type == "multiple":
                 values, issue, loc = self._multiple(rec, f)
                 if issue is None:
