@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -508,6 +509,43 @@ def write_templates(output: str | Path | None = None, *, unit: str | None = None
 # ---------------------------------------------------------------- reading
 
 
+class _FastBook:
+    """The few workbook operations the template reader needs, on python-calamine (a Rust
+    reader ~20× faster than openpyxl on small files: 1,000 templates are read in seconds).
+    Empty cells are ``None`` as in openpyxl."""
+
+    def __init__(self, book):
+        self._book = book
+        self.sheetnames = list(book.sheet_names)
+
+    def __getitem__(self, name: str) -> "_FastSheet":
+        return _FastSheet(self._book.get_sheet_by_name(name))
+
+    def close(self) -> None:
+        self._book.close()
+
+
+class _FastSheet:
+    def __init__(self, sheet):
+        self._rows = sheet.to_python(skip_empty_area=False)
+
+    def iter_rows(self, max_row: int | None = None, max_col: int | None = None, values_only: bool = True):
+        for row in self._rows[:max_row]:
+            yield tuple(None if v == "" else v for v in row[:max_col])
+
+
+def _open_fast(path: Path, data: bytes):
+    """python-calamine when installed and able to read the file, else openpyxl."""
+    try:
+        import python_calamine
+    except ImportError:
+        return open_workbook(path, data)
+    try:
+        return _FastBook(python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)))
+    except Exception:      # anything calamine cannot read: let openpyxl say what is wrong
+        return open_workbook(path, data)
+
+
 def _meta(wb) -> dict[str, str] | None:
     if META_SHEET not in wb.sheetnames:
         return None
@@ -529,7 +567,7 @@ def read_filled_template(path: Path, data: bytes, questionnaire: Questionnaire) 
     has no record: the file is reported, never silently dropped.
     """
     q = questionnaire
-    wb = open_workbook(path, data)
+    wb = _open_fast(path, data)
     try:
         meta = _meta(wb)
         if meta is None:
