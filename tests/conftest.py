@@ -55,3 +55,11 @@ def coder():
     from survey.coding import Coder
 
     return Coder()
+
+
+@pytest.fixture(scope="module")
+def frame():
+    """The bundled sample with its gold coding, as an analysis frame."""
+    from survey.tables import sample_frame
+
+    return sample_frame()

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CATS = ["distance", "language", "funding", "mentality", "covid", "legal", "interest", "bureaucracy",
+        "economy", "no_problems"]
+Z = 1.959963984540054          # the 97.5 % normal quantile, for hand-computed 95 % intervals
 
 
 @dataclass

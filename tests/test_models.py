@@ -11,17 +11,8 @@ from scipy import stats as ss
 
 from survey.errors import UsageError
 from survey.models import MODEL_COLUMNS, category_models, design_matrix, fit_logit
-from survey.tables import sample_frame
 
-CATS = ["distance", "language", "funding", "mentality", "covid", "legal", "interest", "bureaucracy",
-        "economy", "no_problems"]
-Z = 1.959963984540054
-
-
-@pytest.fixture(scope="module")
-def frame():
-    return sample_frame()
-
+from .helpers import CATS, Z
 
 @pytest.fixture(scope="module")
 def models(frame):

@@ -11,9 +11,8 @@ import pytest
 from survey.pipeline import run
 
 from .conftest import ROOT
+from .helpers import CATS
 
-CATS = ["distance", "language", "funding", "mentality", "covid", "legal", "interest", "bureaucracy",
-        "economy", "no_problems"]
 CONTRACT = {
     "problems_by_group.csv": ["category", "group", "base", "respondents", "percent", "ci_low", "ci_high"],
     "problem_tests.csv": ["category", "odds_ratio", "or_ci_low", "or_ci_high", "p_fisher", "p_chi2", "p_holm",

@@ -12,17 +12,8 @@ from scipy import stats as ss
 from survey.stats import (PROBLEM_TESTS_COLUMNS, adjust_pvalues, column_proportion_letters, odds_ratio,
                           overall_test, permutation_pvalues, problem_tests, problem_tests_detail, scale_tests,
                           two_by_two)
-from survey.tables import sample_frame
 
-CATS = ["distance", "language", "funding", "mentality", "covid", "legal", "interest", "bureaucracy",
-        "economy", "no_problems"]
-Z = 1.959963984540054
-
-
-@pytest.fixture(scope="module")
-def frame():
-    return sample_frame()
-
+from .helpers import CATS, Z
 
 @pytest.fixture(scope="module")
 def detail(frame):

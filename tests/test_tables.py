@@ -13,14 +13,7 @@ from survey.tables import (PROBLEMS_BY_GROUP_COLUMNS, check_group_by, closed_by_
                            problems_by_group, problems_by_group_detail, sample_frame, scale_summary,
                            unit_frame, wilson_interval)
 
-CATS = ["distance", "language", "funding", "mentality", "covid", "legal", "interest", "bureaucracy",
-        "economy", "no_problems"]
-Z = 1.959963984540054          # the 97.5 % normal quantile
-
-
-@pytest.fixture(scope="module")
-def frame():
-    return sample_frame()
+from .helpers import CATS, Z
 
 
 def wilson_by_hand(k: int, n: int, z: float = Z) -> tuple[float, float]:
