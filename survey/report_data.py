@@ -1281,8 +1281,9 @@ def _methodology(ctx: _Context, t: Mapping[str, pd.DataFrame], problems_q, with_
                 "Отчёт не содержит имён экспертов: только их коды (например, E001). Имена остаются во входных "
                 "файлах и попадают в отчёт только при явном запуске survey run --with-names."))
     out.append(("Воспроизводимость",
-                f"Отчёт построен программой {('survey ' + (m.get('versions') or {}).get('survey', '')).strip()} "
-                f"{fmt_date(dt.datetime.fromisoformat(m['started_at'])) if m.get('started_at') else ''}. "
+                (f"Отчёт построен {fmt_date(dt.datetime.fromisoformat(m['started_at']))} " if m.get("started_at")
+                 else "Отчёт построен ")
+                + f"программой {('survey ' + (m.get('versions') or {}).get('survey', '')).strip()}. "
                 "Те же входные файлы дают те же таблицы; версии программ и контрольные суммы входных файлов "
                 "приведены ниже, полный список — в run.json."))
     return out

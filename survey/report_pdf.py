@@ -402,7 +402,10 @@ class _Document:
         pdf.set_line_width(0.2)
         pdf.set_y(pdf.get_y() + 1.5)
         if table.note:
-            self.paragraph(table.note, size=SMALL, space=4.5)
+            self.font("", SMALL)
+            note_lines = len(self.wrap(table.note, pdf.epw))
+            keep = note_lines * SMALL * PT * 1.45 if note_lines <= 6 else 0.0    # a short note stays whole
+            self.paragraph(table.note, size=SMALL, space=4.5, keep=keep)
         else:
             pdf.set_y(pdf.get_y() + 3.5)
 
