@@ -1,7 +1,8 @@
 """The whole chain behind ``survey run``.
 
 read → validate → code the open answers (codebook, overrides, classifier suggestions,
-agreement with a gold coding when there is one) → analyse → write the reports.
+agreement with a gold coding when there is one) → analyse → write the tables and the
+summaries for readers (``summary.xlsx``, ``summary.pdf``, ``summary.html``).
 Everything is staged and moved into the output folder only when the whole run succeeded::
 
     result = run(out="reports")          # the bundled sample
@@ -27,6 +28,10 @@ from .output import OutputDir, write_csv, write_json
 from .paths import DEFAULT_OUT, default_path
 from .questionnaire import Questionnaire, load_questionnaire
 from .reliability import agreement, read_coding
+from .report_data import build_report
+from .report_excel import write_summary_xlsx
+from .report_html import write_summary_html
+from .report_pdf import write_summary_pdf
 from .review import OverrideResult, apply_overrides, read_overrides, write_coding_sheet
 from .spss import write_sav
 from .suggest import Suggester
@@ -206,6 +211,12 @@ def run(responses: str | Path | None = None, out: str | Path = DEFAULT_OUT, *,
         if coding.gold_agreement is not None:
             write_csv(coding.gold_agreement, staged.path("coding/agreement_gold.csv"))
         analysis.write(staged)
+        log.info("Сводки для читателей: summary.xlsx, summary.pdf, summary.html")
+        summary = build_report(analysis, cb, q, manifest, coded=coding.coded,
+                               gold_agreement=coding.gold_agreement, classifier=coding.classifier)
+        write_summary_xlsx(summary, staged.path("summary.xlsx"))
+        write_summary_pdf(summary, staged.path("summary.pdf"))
+        write_summary_html(summary, staged.path("summary.html"))
         manifest["finished_at"] = _now()
         manifest["outputs"] = sorted(
             p.relative_to(staged.staging).as_posix() for p in staged.staging.rglob("*") if p.is_file()

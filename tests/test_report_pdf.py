@@ -1,0 +1,192 @@
+"""summary.pdf and summary.html: extracted text with the key numbers, fonts embedded, notice, anonymity, atomicity."""
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+import pytest
+
+from survey import pipeline
+from survey.report_data import fmt_p_table
+
+from .conftest import ROOT
+
+
+def norm(text) -> str:
+    return re.sub(r"\s+", " ", str(text).replace("\xa0", " ").replace("\u202f", " ")).strip()
+
+
+@pytest.fixture(scope="module")
+def pdf(sample_run):
+    from pypdf import PdfReader
+
+    return PdfReader(sample_run.out / "summary.pdf")
+
+
+@pytest.fixture(scope="module")
+def pages(pdf) -> list[str]:
+    return [norm(p.extract_text()) for p in pdf.pages]
+
+
+@pytest.fixture(scope="module")
+def page_html(sample_run) -> str:
+    text = (sample_run.out / "summary.html").read_text(encoding="utf-8")
+    return text
+
+
+def html_text(page: str) -> str:
+    body = re.sub(r'<img [^>]*>', " ", page)
+    return norm(html.unescape(re.sub(r"<[^>]+>", " ", body)))
+
+
+def test_a4_pages_with_running_header_and_page_numbers(pdf, pages):
+    n = len(pages)
+    assert n >= 8
+    for i, (page, text) in enumerate(zip(pdf.pages, pages), start=1):
+        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+        assert f"стр. {i} из {n}" in text
+        if i > 1:
+            assert "Российско-китайское побратимское сотрудничество: экспертный опрос" in text
+            assert "СИНТЕТИЧЕСКИЕ ДАННЫЕ" in text
+
+
+def test_title_page_notice_and_contents(pages):
+    first = pages[0]
+    assert "ВНИМАНИЕ. " + norm(pipeline.SYNTHETIC_NOTICE) in first
+    assert "Экспертов (принятых анкет): 123" in first and "Городов и регионов (единиц): 77" in first
+    assert "Имена экспертов в отчёте не приводятся." in first
+    for section in ("1. Основные результаты", "2. Проблемы по группам", "5. Надёжность кодирования", "6. Методика",
+                    "Приложение. Кодовая книга"):
+        assert section in first
+
+
+def test_key_numbers_in_the_text(pages, sample_run):
+    text = " ".join(pages)
+    assert "В опросе участвовали 123 эксперта — представители 77 городов и регионов (городов — 57, регионов — 20)" in text
+    assert "«Удалённость и транспортная доступность» — 69 (56,1 %)" in text
+    assert ("67,0 % экспертов из неприграничных единиц (65 из 97) и 15,4 % — из приграничных (4 из 26)") in text
+    assert "точный критерий Фишера, p < 0,001; с поправкой Холма p < 0,001" in text
+    assert "15,4 (6,2–33,5)" in text and "67,0 (57,2–75,6)" in text and "69 (56,1)" in text
+    tests = pd.read_csv(sample_run.out / "tables" / "problem_tests.csv").set_index("category")
+    problems = " ".join(p for p in pages if "Проблемы по группам" in p)
+    for cat in ("distance", "mentality", "interest"):
+        for column in ("p_fisher", "p_holm"):
+            assert fmt_p_table(tests.at[cat, column]) in problems, (cat, column)
+    assert "3,1·10⁻⁶" in problems                       # distance, Fisher
+    assert "Методика" in text and norm(pipeline.SYNTHETIC_NOTICE) in " ".join(pages[-6:])
+
+
+def test_reliability_and_codebook(pages):
+    text = " ".join(pages)
+    assert "Согласие с эталонным кодированием" in text and "F1 по категориям — от 0,977" in text
+    appendix = pages[-1]
+    assert "Приложение. Кодовая книга" in appendix and "no_problems" in appendix
+
+
+def test_every_font_is_embedded(pdf):
+    fonts = 0
+    for page in pdf.pages:
+        resources = page["/Resources"]
+        for font in resources.get("/Font", {}).values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            if descendants is not None:
+                font = descendants[0].get_object()
+            descriptor = font["/FontDescriptor"].get_object()
+            assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), font.get("/BaseFont")
+            fonts += 1
+    assert fonts > 0
+
+
+def test_metadata_has_title_and_no_author(pdf):
+    meta = pdf.metadata
+    assert meta.title.startswith("Российско-китайское побратимское сотрудничество")
+    assert "/Author" not in meta and meta.creator.startswith("survey")
+
+
+def test_no_expert_name_in_pdf_or_html(pages, page_html):
+    names = pd.read_excel(ROOT / "responses" / "sample.xlsx", engine="openpyxl")["expert_name"]
+    surnames = {n.split()[0] for n in names}
+    for text in (" ".join(pages), html_text(page_html)):
+        assert not [s for s in surnames if s in text]
+        assert "expert_name" not in text
+
+
+def test_html_page_is_self_contained(page_html):
+    text = html_text(page_html)
+    assert page_html.startswith("<!DOCTYPE html>") and '<html lang="ru">' in page_html
+    assert "data:image/png;base64," in page_html
+    assert not re.search(r'(src|href)="(https?:)?//', page_html)
+    assert "ВНИМАНИЕ. " + norm(pipeline.SYNTHETIC_NOTICE) in text
+    assert "«Удалённость и транспортная доступность» — 69 (56,1 %)" in text
+    assert "3,1·10⁻⁶" in text
+
+
+def test_no_notice_for_real_data(sample_run, tmp_path):
+    """The notice depends on the data: the same report for non-synthetic data has none."""
+    from pypdf import PdfReader
+
+    from survey.codebook import load_codebook
+    from survey.questionnaire import load_questionnaire
+    from survey.report_data import build_report
+    from survey.report_html import write_summary_html
+    from survey.report_pdf import write_summary_pdf
+
+    q = load_questionnaire()
+    report = build_report(sample_run.analysis, load_codebook(questionnaire=q), q,
+                          {**sample_run.manifest, "synthetic": False})
+    assert report.notice is None and report.agreement is None
+    pdf_text = norm(" ".join(p.extract_text() for p in PdfReader(write_summary_pdf(report, tmp_path / "s.pdf")).pages))
+    page = html_text(write_summary_html(report, tmp_path / "s.html").read_text(encoding="utf-8"))
+    for text in (pdf_text, page):
+        assert norm(pipeline.SYNTHETIC_NOTICE) not in text
+        assert "синтетическ" not in text.lower()
+        assert "69 (56,1 %)" in text
+    assert "Эталонного (ручного) кодирования этих ответов нет" in pdf_text
+
+
+def test_other_grouping_with_many_groups(tmp_path):
+    """--group-by federal_district: the chart and tables carry every district; nothing breaks."""
+    from pypdf import PdfReader
+
+    from survey.analysis import analyse_frame
+    from survey.codebook import load_codebook
+    from survey.questionnaire import load_questionnaire
+    from survey.report_data import build_report
+    from survey.report_excel import write_summary_xlsx
+    from survey.report_html import write_summary_html
+    from survey.report_pdf import write_summary_pdf
+    from survey.tables import sample_frame
+
+    q = load_questionnaire()
+    cb = load_codebook(questionnaire=q)
+    analysis = analyse_frame(sample_frame(), q, cb.labels, group_by="federal_district", n_permutations=99)
+    manifest = {"synthetic": True, "respondents_in": 123, "options": {"group_by": "federal_district"},
+                "versions": {"survey": "test"}, "started_at": "2022-12-31T10:00:00+00:00"}
+    report = build_report(analysis, cb, q, manifest)
+    assert len(report.chart_groups) == 8 and report.group_by_label == "федеральные округа"
+    write_summary_xlsx(report, tmp_path / "s.xlsx")
+    write_summary_html(report, tmp_path / "s.html")
+    text = norm(" ".join(p.extract_text() for p in PdfReader(write_summary_pdf(report, tmp_path / "s.pdf")).pages))
+    assert "Дальневосточный" in text and "Группировка: федеральные округа" in text
+    assert "Отчёт построен 31.12.2022" in text
+
+
+def test_a_failed_report_leaves_the_previous_outputs(tmp_path, monkeypatch, sample_run):
+    """A failure while writing the PDF (after the workbook) leaves the old reports as they were."""
+    out = tmp_path / "reports"
+    out.mkdir()
+    for name in ("summary.xlsx", "summary.pdf", "summary.html", "run.json"):
+        (out / name).write_bytes((sample_run.out / name).read_bytes())
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(pipeline, "write_summary_pdf", boom)
+    with pytest.raises(RuntimeError):
+        pipeline.run(out=out)
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert not any(p.name.startswith(".survey-run-") for p in out.iterdir())
