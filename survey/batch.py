@@ -113,14 +113,19 @@ def _init_worker(codebook_path: str | None) -> None:
     _WORKER["coder"] = Coder(load_codebook(codebook_path) if codebook_path else None)
 
 
-def _code_chunk(chunk: list[tuple[str, str]]) -> tuple[list[list], Counter]:
+def _code_chunk(chunk: list[tuple[str, str]]) -> tuple[str, int, Counter, Counter]:
+    """Code one chunk into finished CSV text (so the main process only writes it out),
+    with the chunk's row count, category counts and unknown words."""
     coder: Coder = _WORKER["coder"]
     coder.lemmatizer.unknown = Counter()
-    out = []
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    counts: Counter = Counter()
     for rid, text in chunk:
         c = coder.code(text)
-        out.append([rid, *c.codes.values(), c.evidence_text()])
-    return out, coder.lemmatizer.unknown
+        writer.writerow([safe_text(rid), *c.codes.values(), safe_text(c.evidence_text())])
+        counts.update(k for k, v in c.codes.items() if v)
+    return buf.getvalue(), len(chunk), counts, coder.lemmatizer.unknown
 
 
 def code_csv(input: str | Path, output: str | Path, codebook: str | Path | None = None, *,
@@ -136,29 +141,24 @@ def code_csv(input: str | Path, output: str | Path, codebook: str | Path | None 
     counts = Counter()
     unknown: Counter = Counter()
     with atomic_path(output) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["id", *ids, "evidence"])
+        csv.writer(fh, lineterminator="\n").writerow(["id", *ids, "evidence"])
         chunks = _chunks(_rows(input, enc), chunk_size)
         if jobs > 1:
             import multiprocessing as mp
 
             with mp.get_context("fork").Pool(jobs, _init_worker, (str(codebook) if codebook else None,)) as pool:
-                rows = _write(writer, pool.imap(_code_chunk, chunks), ids, counts, unknown)
+                rows = _write(fh, pool.imap(_code_chunk, chunks), counts, unknown)
         else:
             _WORKER["coder"] = Coder(codebook_obj)
-            rows = _write(writer, map(_code_chunk, chunks), ids, counts, unknown)
+            rows = _write(fh, map(_code_chunk, chunks), counts, unknown)
     return BatchResult(rows, time.perf_counter() - started, output, {k: counts[k] for k in ids}, unknown)
 
 
-def _write(writer, results, ids, counts: Counter, unknown: Counter) -> int:
+def _write(fh, results, counts: Counter, unknown: Counter) -> int:
     n = 0
-    for out, unk in results:
-        for row in out:
-            row[0] = safe_text(row[0])
-            row[-1] = safe_text(row[-1])
-            writer.writerow(row)
-            for cid, v in zip(ids, row[1:-1]):
-                counts[cid] += v
+    for text, rows, chunk_counts, unk in results:
+        fh.write(text)
+        counts.update(chunk_counts)
         unknown.update(unk)
-        n += len(out)
+        n += rows
     return n

@@ -31,9 +31,10 @@ def cli(debug: bool, quiet: bool) -> None:
     results go to reports/.
     """
     _state["debug"] = debug
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s",
-                        stream=sys.stderr, force=True)
-    logging.getLogger("pymorphy3").setLevel(logging.WARNING)
+    _state["quiet"] = quiet
+    # progress messages of this package only; libraries (pymorphy3, fontTools…) stay quiet
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr, force=True)
+    logging.getLogger("survey").setLevel(logging.WARNING if quiet else logging.INFO)
 
 
 def _input_options(func):
@@ -73,26 +74,27 @@ def run(responses, out, questionnaire, units, encoding, codebook, overrides, gol
                           overrides=overrides, gold=gold, encoding=encoding,
                           skip_invalid=skip_invalid, with_names=with_names, group_by=group_by)
     m = result.manifest
-    _echo_problems(result.report.problems, only_errors=False)
+    _echo_problems(result.report.problems, only_errors=bool(_state.get("quiet")))
     if m.get("synthetic"):
-        click.echo("Внимание: данные синтетические (не ответы реальных экспертов).")
-    click.echo(f"Анкет прочитано: {m['respondents_in']}, принято: {m['respondents_accepted']}, "
-               f"отклонено: {m['respondents_rejected']}; городов и регионов: {m['units']}.")
+        _say("Внимание: данные синтетические (не ответы реальных экспертов).")
+    _say(f"Анкет прочитано: {m['respondents_in']}, принято: {m['respondents_accepted']}, "
+         f"отклонено: {m['respondents_rejected']}; городов и регионов: {m['units']}.")
     coding = m["coding"]
     counts = ", ".join(f"{k} {v}" for k, v in coding["counts_final"].items())
-    click.echo(f"Закодировано ответов по категориям: {counts}.")
+    _say(f"Закодировано ответов по категориям: {counts}.")
     if coding["overrides"]:
         o = coding["overrides"]
-        click.echo(f"Исправления: {o['codes_overridden']} кодов в {o['answers_overridden']} ответах, "
-                   f"из них изменили автоматический код: {o['codes_changed']}.")
+        _say(f"Исправления: {o['codes_overridden']} кодов в {o['answers_overridden']} ответах, "
+             f"из них изменили автоматический код: {o['codes_changed']}.")
     if "agreement_gold" in coding:
         worst = min(coding["agreement_gold"].items(), key=lambda kv: kv[1]["f1"] if kv[1]["f1"] is not None else 2)
-        click.echo(f"Согласие с эталонным кодированием ({coding['gold']}): наименьшее F1 = "
-                   f"{worst[1]['f1']:.3f} ({worst[0]}); подробно: coding/agreement_gold.csv.")
+        _say(f"Согласие с эталонным кодированием ({coding['gold']}): наименьшее F1 = "
+             f"{worst[1]['f1']:.3f} ({worst[0]}); подробно: coding/agreement_gold.csv.")
     if coding["unknown_words"]:
-        click.echo(f"Слов, неизвестных словарю pymorphy3: {coding['unknown_words']} (coding/unknown_words.csv).")
+        _say(f"Слов, неизвестных словарю pymorphy3: {coding['unknown_words']} (coding/unknown_words.csv).")
     _echo_analysis(m["analysis"])
-    click.echo(f"Результаты: {result.out}/ (файлов: {len(result.written)}; манифест run.json)")
+    _say(f"Результаты: {result.out}/ (файлов: {len(result.written)}; манифест run.json; "
+         "сводки для читателей: summary.pdf, summary.xlsx, summary.html)")
 
 
 @cli.command("validate")
@@ -284,12 +286,19 @@ def kwic_cmd(query, responses, codebook, width, encoding):
 def _echo_analysis(analysis: dict) -> None:
     check = analysis["published_check"]
     if check["all_match"]:
-        click.echo("Сверка с опубликованными данными: все показатели совпадают (tables/published_check.csv).")
+        _say("Сверка с опубликованными данными: все показатели совпадают (tables/published_check.csv).")
     else:
         diff = "; ".join(f"{k}: опубликовано {v['published']}, получено {v['computed']}"
                          for k, v in check["mismatches"].items())
-        click.echo(f"Сверка с опубликованными данными: расхождения — {diff} (tables/published_check.csv).")
-    click.echo(f"Таблицы анализа (группировка: {analysis['group_by']}): tables/")
+        click.echo(f"Сверка с опубликованными данными: расхождения — {diff} (tables/published_check.csv).",
+                   err=True)
+    _say(f"Таблицы анализа (группировка: {analysis['group_by']}): tables/")
+
+
+def _say(message: str) -> None:
+    """A result line for the user (not printed with -q)."""
+    if not _state.get("quiet"):
+        click.echo(message)
 
 
 def _echo_problems(problems, only_errors: bool = False) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from .analysis import Analysis, analyse, group_by_columns
+from .background import Background
 from .codebook import Codebook, load_codebook
 from .coding import Coder, code_responses
 from .errors import InvalidDataError
@@ -31,10 +32,10 @@ from .reliability import agreement, read_coding
 from .report_data import build_report
 from .report_excel import write_summary_xlsx
 from .report_html import write_summary_html
-from .report_pdf import write_summary_pdf
+from .report_pdf import prepare as prepare_pdf, write_summary_pdf
 from .review import OverrideResult, apply_overrides, read_overrides, write_coding_sheet
 from .spss import write_sav
-from .suggest import Suggester
+from .suggest import Suggester, lemma_lists
 from .tables import DEFAULT_GROUP, check_group_by
 from .units import load_units
 from .validate import ValidationReport, validate
@@ -70,6 +71,7 @@ class CodingResult:
     gold_agreement: pd.DataFrame | None
     gold_path: Path | None
     unknown: pd.DataFrame
+    lemmas: list[list[str]] | None = None    # of the problems answers, for the classifier
 
 
 def _now() -> str:
@@ -99,11 +101,17 @@ def find_gold(responses: Path, gold: str | Path | None) -> Path | None:
 def code_data(data: pd.DataFrame, q: Questionnaire, codebook: Codebook, *,
               overrides: str | Path | None = None, gold: Path | None = None) -> CodingResult:
     """Code the open answers and apply the review loop (see :mod:`survey.review`)."""
+    coding = code_answers(data, q, codebook, overrides=overrides, gold=gold)
+    return learn(coding, *check_coding(coding))
+
+
+def code_answers(data: pd.DataFrame, q: Questionnaire, codebook: Codebook, *,
+                 overrides: str | Path | None = None, gold: Path | None = None) -> CodingResult:
+    """The automatic codes and the final codes (overrides applied); no classifier yet."""
     coder = Coder(codebook)
     coded = code_responses(data, q, coder)
     ids = coder.ids
-    problems_q = q.coded_questions[0].id
-    per_q = coded[coded["question"] == problems_q].reset_index(drop=True)
+    per_q = coded[coded["question"] == q.coded_questions[0].id].reset_index(drop=True)
     auto = per_q[["expert_id", *ids]].copy()
     result_overrides = None
     final = auto.copy()
@@ -111,17 +119,35 @@ def code_data(data: pd.DataFrame, q: Questionnaire, codebook: Codebook, *,
         table = read_overrides(overrides, ids)
         result_overrides = apply_overrides(auto, table, ids)
         final = result_overrides.final
-    suggester = Suggester().fit(per_q["answer"].tolist(), final[ids], coder.lemmatizer)
-    confidence = per_q[[f"confidence_{k}" for k in ids]].set_axis(ids, axis=1)
-    suggestions = suggester.suggestions(final[ids], confidence)
     coded["suggestion"] = ""
-    coded.loc[coded["question"] == problems_q, "suggestion"] = suggestions.to_numpy()
+    return CodingResult(coded, auto, final, result_overrides, pd.DataFrame(), None, gold, unknown_words(coder),
+                        lemma_lists(per_q["answer"].tolist(), coder.lemmatizer))
+
+
+def check_coding(coding: CodingResult) -> tuple[pd.DataFrame, list[str], pd.DataFrame | None]:
+    """The classifier's cross-validated scores and suggestions, and agreement with the gold
+    coding: the scikit-learn part of coding (it runs in the background process)."""
+    ids = list(coding.final.columns.drop("expert_id"))
+    first_q = coding.coded["question"].iloc[0] if len(coding.coded) else None
+    per_q = coding.coded[coding.coded["question"] == first_q].reset_index(drop=True)
+    suggester = Suggester().fit(coding.lemmas or per_q["answer"].tolist(), coding.final[ids])
+    confidence = per_q[[f"confidence_{k}" for k in ids]].set_axis(ids, axis=1)
+    suggestions = suggester.suggestions(coding.final[ids], confidence).tolist()
     gold_table = None
-    if gold is not None:
-        gold_frame = read_coding(gold)
-        gold_table = agreement(gold_frame, auto, categories=[c for c in ids if c in gold_frame.columns])
-    return CodingResult(coded, auto, final, result_overrides, suggester.scores_, gold_table, gold,
-                        unknown_words(coder))
+    if coding.gold_path is not None:
+        gold_frame = read_coding(coding.gold_path)
+        gold_table = agreement(gold_frame, coding.auto, categories=[c for c in ids if c in gold_frame.columns])
+    return suggester.scores_, suggestions, gold_table
+
+
+def learn(coding: CodingResult, scores: pd.DataFrame, suggestions: list[str],
+          gold_table: pd.DataFrame | None) -> CodingResult:
+    """Attach what :func:`check_coding` found to the coding."""
+    first_q = coding.coded["question"].iloc[0] if len(coding.coded) else None
+    coding.coded.loc[coding.coded["question"] == first_q, "suggestion"] = suggestions
+    coding.classifier = scores
+    coding.gold_agreement = gold_table
+    return coding
 
 
 def run(responses: str | Path | None = None, out: str | Path = DEFAULT_OUT, *,
@@ -139,6 +165,14 @@ def run(responses: str | Path | None = None, out: str | Path = DEFAULT_OUT, *,
     the units gazetteer (``border_status``, ``federal_district``, ``kind``…) or of the responses.
     """
     started = _now()
+    with Background() as background:
+        return _run(background, started, responses, out, questionnaire=questionnaire, units=units,
+                    codebook=codebook, overrides=overrides, gold=gold, encoding=encoding,
+                    skip_invalid=skip_invalid, with_names=with_names, group_by=group_by)
+
+
+def _run(background: Background, started: str, responses, out, *, questionnaire, units, codebook,
+         overrides, gold, encoding, skip_invalid, with_names, group_by) -> RunResult:
     responses = Path(responses) if responses else default_path("responses")
     q_path = Path(questionnaire) if questionnaire else default_path("questionnaire")
     u_path = Path(units) if units else default_path("units")
@@ -164,53 +198,59 @@ def run(responses: str | Path | None = None, out: str | Path = DEFAULT_OUT, *,
     check_group_by(group_by, group_by_columns(public.columns, unit_table, q))
     log.info("Кодирование открытых ответов (кодовая книга %s)", cb_path)
     gold_path = find_gold(responses, gold)
-    coding = code_data(data, q, cb, overrides=overrides, gold=gold_path)
-
+    coding = code_answers(data, q, cb, overrides=overrides, gold=gold_path)
+    # the classifier and the analysis run in the background process (see survey.background);
+    # meanwhile this process writes what needs neither and prepares the report libraries
+    checked = background.submit(check_coding, coding)
     log.info("Анализ: таблицы по группам (%s), критерии, модели", group_by)
-    analysis = analyse(public, coding.final, unit_table, q, cb.labels, group_by=group_by)
-
-    out = Path(out)
-    manifest: dict[str, Any] = {
-        "respondents_in": report.rows_read,
-        "respondents_accepted": report.accepted,
-        "respondents_rejected": len(report.rejected),
-        "units": int(data["unit_id"].nunique()),
-        "synthetic": report.synthetic,
-        "blank_rows": report.blank_rows,
-        "errors": len(report.errors),
-        "warnings": len(report.warnings),
-        "rejected": [r.as_dict() for r in report.rejected],
-        "inputs": report.inputs,
-        "questionnaire": {"id": q.id, "version": q.version, "path": str(q_path), "sha256": _sha256(q_path)},
-        "units_file": {"path": str(u_path), "sha256": _sha256(u_path)},
-        "codebook": {"version": cb.version, "path": str(cb_path), "sha256": cb.sha256},
-        "coding": _coding_manifest(coding, cb),
-        "analysis": analysis.summary,
-        "options": {"skip_invalid": skip_invalid, "with_names": with_names, "encoding": encoding,
-                    "overrides": str(overrides) if overrides else None, "group_by": group_by},
-        "versions": versions(),
-        "started_at": started,
-    }
+    analysed = background.submit(analyse, public, coding.final, unit_table, q, cb.labels, group_by=group_by)
     ids = cb.ids
+    out = Path(out)
     with OutputDir(out) as staged:
         write_csv(public, staged.path("data/responses.csv"))
         write_sav(staged.path("data/responses.sav"), data, q, unit_table, codes=coding.final,
                   code_labels=cb.labels, with_names=with_names, synthetic=report.synthetic)
         write_csv(report.rejected_frame(), staged.path("data/rejected.csv"))
         write_csv(report.to_frame(), staged.path("validation.csv"))
-        auto_out = coding.coded[["expert_id", "question", *ids, "evidence", "denied", "confidence", "suggestion"]]
-        write_csv(auto_out, staged.path("coding/codes_auto.csv"))
         write_csv(coding.final, staged.path("coding/codes_final.csv"))
         if coding.overrides is not None:
             write_csv(coding.overrides.overrides, staged.path("coding/overrides_applied.csv"))
+        write_csv(coding.unknown, staged.path("coding/unknown_words.csv"))
+        prepare_pdf()
+
+        coding = learn(coding, *checked.result())
+        auto_out = coding.coded[["expert_id", "question", *ids, "evidence", "denied", "confidence", "suggestion"]]
+        write_csv(auto_out, staged.path("coding/codes_auto.csv"))
         write_coding_sheet(staged.path("coding/coding_sheet.xlsx"), coding.coded, ids, cb.labels,
                            overrides=coding.overrides.overrides if coding.overrides is not None else None,
                            synthetic=report.synthetic)
-        write_csv(coding.unknown, staged.path("coding/unknown_words.csv"))
         write_csv(coding.classifier, staged.path("coding/classifier_cv.csv"))
         if coding.gold_agreement is not None:
             write_csv(coding.gold_agreement, staged.path("coding/agreement_gold.csv"))
+
+        analysis = analysed.result()
         analysis.write(staged)
+        manifest: dict[str, Any] = {
+            "respondents_in": report.rows_read,
+            "respondents_accepted": report.accepted,
+            "respondents_rejected": len(report.rejected),
+            "units": int(data["unit_id"].nunique()),
+            "synthetic": report.synthetic,
+            "blank_rows": report.blank_rows,
+            "errors": len(report.errors),
+            "warnings": len(report.warnings),
+            "rejected": [r.as_dict() for r in report.rejected],
+            "inputs": report.inputs,
+            "questionnaire": {"id": q.id, "version": q.version, "path": str(q_path), "sha256": _sha256(q_path)},
+            "units_file": {"path": str(u_path), "sha256": _sha256(u_path)},
+            "codebook": {"version": cb.version, "path": str(cb_path), "sha256": cb.sha256},
+            "coding": _coding_manifest(coding, cb),
+            "analysis": analysis.summary,
+            "options": {"skip_invalid": skip_invalid, "with_names": with_names, "encoding": encoding,
+                        "overrides": str(overrides) if overrides else None, "group_by": group_by},
+            "versions": versions(),
+            "started_at": started,
+        }
         log.info("Сводки для читателей: summary.xlsx, summary.pdf, summary.html")
         summary = build_report(analysis, cb, q, manifest, coded=coding.coded,
                                gold_agreement=coding.gold_agreement, classifier=coding.classifier)

@@ -45,6 +45,14 @@ def font_paths() -> dict[str, Path]:
     return {"": folder / "DejaVuSans.ttf", "B": folder / "DejaVuSans-Bold.ttf"}
 
 
+def prepare() -> None:
+    """Import matplotlib and fpdf2 ahead of time (``survey run`` does it while the
+    background process computes the analysis, so the PDF itself is written faster)."""
+    import fpdf  # noqa: F401
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+
+
 def write_summary_pdf(report: ReportData, path: str | Path) -> Path:
     """Write ``summary.pdf`` for ``report`` to ``path``."""
     from .charts import problems_chart_image

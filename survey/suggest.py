@@ -31,14 +31,19 @@ class Suggester:
     threshold: float = 0.5
     random_state: int = 0
 
-    def fit(self, texts: list[str], codes: pd.DataFrame, lemmatizer: Lemmatizer | None = None) -> "Suggester":
-        """Cross-validate on ``texts`` and their final ``codes`` (one 0/1 column per category)."""
+    def fit(self, texts: list[str] | list[list[str]], codes: pd.DataFrame,
+            lemmatizer: Lemmatizer | None = None) -> "Suggester":
+        """Cross-validate on ``texts`` (or their lemma lists) and their final ``codes``
+        (one 0/1 column per category)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-        lem = lemmatizer or Lemmatizer()
-        docs = [[t.lemma for t in lem.tokens(str(x or "")) if t.is_word] for x in texts]
+        if texts and all(isinstance(x, list) for x in texts):
+            docs = texts
+        else:
+            lem = lemmatizer or Lemmatizer()
+            docs = lemma_lists(texts, lem)
         n = len(docs)
         self.proba_ = pd.DataFrame(np.nan, index=codes.index, columns=codes.columns)
         rows = []
@@ -56,7 +61,7 @@ class Suggester:
                                else f"не обучается: меньше {self.min_examples} примеров одного из классов")
                 rows.append(row)
                 continue
-            model = LogisticRegression(class_weight="balanced", max_iter=2000, C=10.0)
+            model = LogisticRegression(class_weight="balanced", max_iter=2000, C=10.0, solver="liblinear")
             cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -91,6 +96,11 @@ class Suggester:
                     parts.append(f"проверить: {cat} ({p:.2f})")
             out.append("; ".join(parts))
         return pd.Series(out, index=codes.index)
+
+
+def lemma_lists(texts, lemmatizer: Lemmatizer) -> list[list[str]]:
+    """The lemmas of each text's words (what the classifier's TF-IDF counts)."""
+    return [[t.lemma for t in lemmatizer.tokens(str(x or "")) if t.is_word] for x in texts]
 
 
 def _ngrams(tokens: list[str]) -> list[str]:
