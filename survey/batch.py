@@ -109,10 +109,6 @@ def _chunks(rows: Iterator[tuple[int, str, str]], size: int) -> Iterator[list[tu
         yield chunk
 
 
-def _init_worker(codebook_path: str | None) -> None:
-    _WORKER["coder"] = Coder(load_codebook(codebook_path) if codebook_path else None)
-
-
 def _code_chunk(chunk: list[tuple[str, str]]) -> tuple[str, int, Counter, Counter]:
     """Code one chunk into finished CSV text (so the main process only writes it out),
     with the chunk's row count, category counts and unknown words."""
@@ -143,13 +139,14 @@ def code_csv(input: str | Path, output: str | Path, codebook: str | Path | None 
     with atomic_path(output) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerow(["id", *ids, "evidence"])
         chunks = _chunks(_rows(input, enc), chunk_size)
+        _WORKER["coder"] = Coder(codebook_obj)
         if jobs > 1:
             import multiprocessing as mp
 
-            with mp.get_context("fork").Pool(jobs, _init_worker, (str(codebook) if codebook else None,)) as pool:
+            # forked workers inherit the coder built above (codebook and lexicons loaded once)
+            with mp.get_context("fork").Pool(jobs) as pool:
                 rows = _write(fh, pool.imap(_code_chunk, chunks), counts, unknown)
         else:
-            _WORKER["coder"] = Coder(codebook_obj)
             rows = _write(fh, map(_code_chunk, chunks), counts, unknown)
     return BatchResult(rows, time.perf_counter() - started, output, {k: counts[k] for k in ids}, unknown)
 

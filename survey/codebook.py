@@ -34,7 +34,7 @@ RULE_KEYS = ("negators", "absence", "problem_words", "problem_verbs", "light_ver
              "double_negation", "rather_than")
 # bit of each lexicon in a word's mask (see Rules.mask); "phrase_start": the word can open a
 # multi-word entry of a clause-boundary lexicon
-BIT = {name: 1 << i for i, name in enumerate((*RULE_KEYS, "phrase_start", "predicate"))}
+BIT = {name: 1 << i for i, name in enumerate((*RULE_KEYS, "phrase_start", "predicate", "anaphora"))}
 _CLAUSE_PHRASES = ("boundaries", "not_boundaries", "exceptions", "false_negations", "double_negation")
 
 

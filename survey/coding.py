@@ -55,6 +55,8 @@ HARD_BOUNDARIES = frozenset(".;:!?()\n")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*|[.!?\n]+")
 MEMO_SIZE = 50_000
 PREDICATE = BIT["predicate"]
+ANAPHORIC = BIT["anaphora"]
+_NUMBER_ENTRY = (frozenset(), None, (), 0)   # digits: no lemma, no pattern, no lexicon
 # words that make a clause worth analysing even without a codebook match
 QUICK_CHECK = (BIT["problem_words"] | BIT["negators"] | BIT["absence"] | BIT["shortage_cues"]
                | BIT["problem_verbs"])
@@ -300,7 +302,7 @@ class Coder:
                 continue
             entry = cache.get(t[4])
             if entry is None:
-                entry = self._form_entry(t[4], info)
+                entry = _NUMBER_ENTRY if t[4].isdigit() else self._form_entry(t[4], info)
             lemmas.append(entry[0])
             masks.append(entry[3])
             if entry[1]:
@@ -320,6 +322,8 @@ class Coder:
         cands += [p for prefix, p in self._by_prefix
                   if form.startswith(prefix) or any(l.startswith(prefix) for l in lemmas)]
         mask = self.rules.mask(lemmas) | (BIT["predicate"] if info.predicate else 0)
+        if (info.pos == "NPRO" and not lemmas.isdisjoint(ANAPHORA)) or form in ("это", "этим", "этого"):
+            mask |= BIT["anaphora"]       # refers back: «его не хватает», «это не помеха»
         entry = (lemmas, fixed, tuple(dict.fromkeys(cands)), mask)
         if not form.isdigit():              # numbers vary endlessly and match nothing
             self._form_cache[form] = entry
@@ -561,8 +565,7 @@ class Coder:
         rules = self.rules
         words = clause.tokens
         outcome = _Outcome()
-        outcome.anaphoric = any(not lemmas[i].isdisjoint(ANAPHORA) and toks[i].info.pos == "NPRO"
-                                or toks[i].lower in ("это", "этим", "этого") for i in words)
+        outcome.anaphoric = any(masks[i] & ANAPHORIC for i in words)
         first = toks[words[0]]
         outcome.starts_with_no = first.lower in ("нет", "нету") and (len(words) == 1 or any(
             not toks[x].is_word for x in range(words[0] + 1, words[1])))
@@ -912,6 +915,8 @@ class Coder:
 def _quoted(toks: list[Token]) -> set[int]:
     """Tokens inside «…»: quoted words are mentioned, not used («не говорят „нет“»)."""
     out: set[int] = set()
+    if not any(t[0] == "«" for t in toks):
+        return out
     inside = False
     for i, t in enumerate(toks):
         if t.text == "«":
