@@ -88,7 +88,7 @@ def run(responses, out, questionnaire, units, encoding, codebook, overrides, gol
              f"из них изменили автоматический код: {o['codes_changed']}.")
     if "agreement_gold" in coding:
         worst = min(coding["agreement_gold"].items(), key=lambda kv: kv[1]["f1"] if kv[1]["f1"] is not None else 2)
-        _say(f"Согласие с эталонным кодированием ({coding['gold']}): наименьшее F1 = "
+        _say(f"Согласие с эталонным кодированием ({_shown(coding['gold'])}): наименьшее F1 = "
              f"{worst[1]['f1']:.3f} ({worst[0]}); подробно: coding/agreement_gold.csv.")
     if coding["unknown_words"]:
         _say(f"Слов, неизвестных словарю pymorphy3: {coding['unknown_words']} (coding/unknown_words.csv).")
@@ -293,6 +293,14 @@ def _echo_analysis(analysis: dict) -> None:
         click.echo(f"Сверка с опубликованными данными: расхождения — {diff} (tables/published_check.csv).",
                    err=True)
     _say(f"Таблицы анализа (группировка: {analysis['group_by']}): tables/")
+
+
+def _shown(path: str) -> str:
+    """A path as the user would type it: relative to the current folder when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _say(message: str) -> None:
