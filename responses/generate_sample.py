@@ -1319,6 +1319,7 @@ class Composer:
             items.insert(rng.randrange(len(items) + 1), p)
         capital = rng.random() < 0.45
         lines = []
+        lines_mark = ""
         for k, it in enumerate(items, 1):
             body = it.text
             if capital:

@@ -45,7 +45,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
-from typing import Iterable
 
 from .codebook import BIT, Codebook, Pattern, load_codebook
 from .lemmatize import Lemmatizer, Token
@@ -188,8 +187,8 @@ class _Outcome:
 class Coder:
     """Codes answers with a codebook. Configure in the constructor, apply with :meth:`code`.
 
-    Attributes learned while coding: ``unknown_`` (words pymorphy3 does not know, with
-    counts) and ``typos_`` (unknown words matched to a codebook word).
+    Learned while coding: ``unknown_`` (words pymorphy3 does not know, with counts; the
+    codebook word a typo was matched to is in :func:`survey.inspect.unknown_words`).
     """
 
     def __init__(self, codebook: Codebook | None = None, lemmatizer: Lemmatizer | None = None,
@@ -221,7 +220,6 @@ class Coder:
         self.memo_size = memo_size
         self._memo: dict[str, tuple] = {}
         self._stems: list[tuple[str, str]] | None = None
-        self.typos_: Counter[tuple[str, str]] = Counter()
 
     @property
     def unknown_(self) -> Counter[str]:
@@ -265,9 +263,6 @@ class Coder:
         coding.denials = _outermost(coding.denials)
         coding.evidence.sort(key=lambda e: (self.ids.index(e.category), e.start))
         return coding
-
-    def code_many(self, texts: Iterable[str | None]) -> list[AnswerCoding]:
-        return [self.code(t) for t in texts]
 
     def _code_sentence(self, text: str) -> tuple[list[tuple[bool, "_Outcome"]], int, list[str]]:
         """Code one sentence on its own (memoised by :meth:`code`): the outcome of each
@@ -380,7 +375,6 @@ class Coder:
         return neutral, forced
 
     def _double_negation(self, toks, masks, start: int, neutral: set[int], forced: set[int]) -> None:
-        rules = self.rules
         first_target = None
         for i in range(start, len(toks)):
             t = toks[i]
@@ -868,7 +862,6 @@ class Coder:
         """The word «нет», «отсутствие», «ни», «без»… governs (position in the clause)."""
         words = clause.tokens
         seg = clause.segment
-        rules = self.rules
         # forward: «нет прямых рейсов», «отсутствие проблем», «без переводчика»
         for j in range(k + 1, min(k + 5, len(words))):
             i = words[j]

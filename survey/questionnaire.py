@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .errors import ConfigError, Location, Problem
 from .paths import default_path
@@ -413,6 +413,3 @@ def _parse_options(raw: Any, fid: str, line: int | None, bad) -> list[Option]:
         options.append(Option(code=code, name=name, label=label.strip()))
     return options
 
-
-def iter_option_labels(field: Field) -> Iterable[str]:
-    return (o.label for o in field.options)

@@ -85,23 +85,13 @@ def write_summary_xlsx(report: ReportData, path: str | Path) -> Path:
     _table(ws, report.scales, end + 2, st)
     _print_setup(ws, landscape=True, title_rows="2:2")
 
-    ws = wb.create_sheet("Модели")
-    _widths(ws, report.models)
-    _table(ws, report.models, 1, st, freeze=True, freeze_col=3)
-    _print_setup(ws, landscape=True, title_rows="2:2")
+    _single_table_sheet(wb, "Модели", report.models, st, freeze_col=3)
 
     ws = wb.create_sheet("Надёжность")
     _reliability_sheet(ws, report, st)
 
-    ws = wb.create_sheet("Кодовая книга")
-    _widths(ws, report.codebook)
-    _table(ws, report.codebook, 1, st, freeze=True, freeze_col=3)
-    _print_setup(ws, landscape=True, title_rows="2:2")
-
-    ws = wb.create_sheet("Данные")
-    _widths(ws, report.data)
-    _table(ws, report.data, 1, st, freeze=True, freeze_col=2)
-    _print_setup(ws, landscape=True, title_rows="2:2")
+    _single_table_sheet(wb, "Кодовая книга", report.codebook, st, freeze_col=3)
+    _single_table_sheet(wb, "Данные", report.data, st, freeze_col=2)
 
     ws = wb.create_sheet("Методика")
     _methodology_sheet(ws, report, st)
@@ -188,6 +178,14 @@ def _widths(ws, *tables: Table | None, minimum: list[float] | None = None) -> li
     for j, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = w
     return widths
+
+
+def _single_table_sheet(wb, name: str, table, st, *, freeze_col: int) -> None:
+    """A sheet holding one table: widths, frozen heading and first columns, landscape print."""
+    ws = wb.create_sheet(name)
+    _widths(ws, table)
+    _table(ws, table, 1, st, freeze=True, freeze_col=freeze_col)
+    _print_setup(ws, landscape=True, title_rows="2:2")
 
 
 def _table(ws, table: Table, start: int, st: _Styles, *, freeze: bool = False, freeze_col: int = 2) -> int:

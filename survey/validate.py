@@ -11,7 +11,6 @@ any error is rejected; warnings do not reject. ``rows_read == accepted + rejecte
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -1,7 +1,6 @@
 """Shared fixtures. Tests run from any folder: paths are relative to the repository."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

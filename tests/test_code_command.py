@@ -8,7 +8,6 @@ import pytest
 from survey.batch import code_csv
 from survey.codebook import load_codebook
 
-from .conftest import ROOT
 from .helpers import survey
 
 CONTRACT = ["distance", "language", "funding", "mentality", "covid", "legal", "interest", "no_problems"]

@@ -1,7 +1,6 @@
 """Logistic models: estimates and cluster-robust errors checked by a hand implementation."""
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np

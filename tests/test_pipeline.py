@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-import click
 import pandas as pd
 import pytest
 
@@ -54,15 +53,21 @@ def test_with_names_keeps_them(tmp_path):
     assert data["expert_name"].notna().all() and result.manifest["options"]["with_names"] is True
 
 
-def test_a_failed_run_leaves_no_half_written_report(tmp_path, monkeypatch):
+@pytest.mark.parametrize("failing", ["write_coding_sheet", "write_summary_pdf"])
+def test_a_failed_run_leaves_no_half_written_report(tmp_path, monkeypatch, sample_run, failing):
     out = tmp_path / "reports"
-    pipeline.run(out=out)
+    out.mkdir()
+    for path in sample_run.out.rglob("*"):          # the previous run's reports
+        if path.is_file():
+            target = out / path.relative_to(sample_run.out)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(pipeline, "write_coding_sheet", boom)
+    monkeypatch.setattr(pipeline, failing, boom)
     with pytest.raises(RuntimeError):
         pipeline.run(out=out)
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}

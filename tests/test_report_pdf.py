@@ -171,22 +171,3 @@ def test_other_grouping_with_many_groups(tmp_path):
     text = norm(" ".join(p.extract_text() for p in PdfReader(write_summary_pdf(report, tmp_path / "s.pdf")).pages))
     assert "Дальневосточный" in text and "Группировка: федеральные округа" in text
     assert "Отчёт построен 31.12.2022" in text
-
-
-def test_a_failed_report_leaves_the_previous_outputs(tmp_path, monkeypatch, sample_run):
-    """A failure while writing the PDF (after the workbook) leaves the old reports as they were."""
-    out = tmp_path / "reports"
-    out.mkdir()
-    for name in ("summary.xlsx", "summary.pdf", "summary.html", "run.json"):
-        (out / name).write_bytes((sample_run.out / name).read_bytes())
-    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-
-    def boom(*args, **kwargs):
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(pipeline, "write_summary_pdf", boom)
-    with pytest.raises(RuntimeError):
-        pipeline.run(out=out)
-    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    assert after == before
-    assert not any(p.name.startswith(".survey-run-") for p in out.iterdir())

@@ -3,7 +3,6 @@ no expert names by default, the same inputs give the same bytes."""
 from __future__ import annotations
 
 import csv
-import io
 import zipfile
 from pathlib import Path
 

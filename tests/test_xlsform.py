@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from survey.validate import validate
-from survey.xlsform import LANGUAGE, write_xlsform
+from survey.xlsform import LANGUAGE
 
 from .conftest import DATA
 from .helpers import survey
