@@ -353,19 +353,24 @@ class _Document:
         head_lines = row_lines(headings, "B")
         head_h = max(len(x) for x in head_lines) * line_h + 1.6
 
-        def draw_head() -> None:
+        def draw_row(lines, h: float, style: str, fill: int | None, rule: int, rule_width: float) -> None:
+            """One row (heading or body): background, the cells' lines, the rule under it."""
             y = pdf.get_y()
-            pdf.set_fill_color(HEAD_FILL)
-            pdf.rect(MARGIN, y, total, head_h, style="F")
-            self.font("B", font_size)
+            if fill is not None:
+                pdf.set_fill_color(fill)
+                pdf.rect(MARGIN, y, total, h, style="F")
+            self.font(style, font_size)
             x = MARGIN
-            for lines, w, a in zip(head_lines, widths, aligns):
-                self.draw_lines(lines, x + PAD, y + 0.8, w - 2 * PAD, line_h, font_size, a)
+            for cell_lines, w, a in zip(lines, widths, aligns):
+                self.draw_lines(cell_lines, x + PAD, y + 0.8, w - 2 * PAD, line_h, font_size, a)
                 x += w
-            pdf.set_draw_color(0)
-            pdf.set_line_width(0.3)
-            pdf.line(MARGIN, y + head_h, MARGIN + total, y + head_h)
-            pdf.set_y(y + head_h)
+            pdf.set_draw_color(rule)
+            pdf.set_line_width(rule_width)
+            pdf.line(MARGIN, y + h, MARGIN + total, y + h)
+            pdf.set_y(y + h)
+
+        def draw_head() -> None:
+            draw_row(head_lines, head_h, "B", HEAD_FILL, 0, 0.3)
 
         collapse = [c.collapse for c in cols]
         shown = []
@@ -391,19 +396,7 @@ class _Document:
                 self.paragraph(f"{table.title} (продолжение)", size=SMALL, space=0.8)
                 draw_head()
                 lines = row_lines(texts[i], "")               # repeat grouped values after a break
-            self.font("", font_size)
-            y = pdf.get_y()
-            if i % 2:
-                pdf.set_fill_color(ROW_FILL)
-                pdf.rect(MARGIN, y, total, h, style="F")
-            x = MARGIN
-            for cell_lines, w, a in zip(lines, widths, aligns):
-                self.draw_lines(cell_lines, x + PAD, y + 0.8, w - 2 * PAD, line_h, font_size, a)
-                x += w
-            pdf.set_draw_color(190)
-            pdf.set_line_width(0.1)
-            pdf.line(MARGIN, y + h, MARGIN + total, y + h)
-            pdf.set_y(y + h)
+            draw_row(lines, h, "", ROW_FILL if i % 2 else None, 190, 0.1)
         pdf.set_draw_color(0)
         pdf.set_line_width(0.3)
         pdf.line(MARGIN, pdf.get_y(), MARGIN + total, pdf.get_y())
