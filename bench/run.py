@@ -51,7 +51,7 @@ def bench_run(runs: int) -> list[str]:
 def _words(csv_path: Path, limit: int) -> list[str]:
     import pandas as pd
 
-    from survey.lemmatize import TOKEN_RE
+    from survey.base.lemmatize import TOKEN_RE
 
     texts = pd.read_csv(csv_path, nrows=limit)["text"]
     return [w.lower() for t in texts for w in TOKEN_RE.findall(t) if w[0].isalnum()]
@@ -59,7 +59,7 @@ def _words(csv_path: Path, limit: int) -> list[str]:
 
 def baseline_tokens_per_s(words: list[str]) -> float:
     """Plain uncached pymorphy3 ``parse()[0].normal_form`` over the tokens, in this process."""
-    from survey.lemmatize import morph_analyzer
+    from survey.base.lemmatize import morph_analyzer
 
     morph = morph_analyzer()
     start = time.perf_counter()
@@ -71,7 +71,7 @@ def baseline_tokens_per_s(words: list[str]) -> float:
 def count_tokens(csv_path: Path) -> int:
     import csv
 
-    from survey.lemmatize import TOKEN_RE
+    from survey.base.lemmatize import TOKEN_RE
 
     with open(csv_path, encoding="utf-8", newline="") as fh:
         return sum(len(TOKEN_RE.findall(r["text"])) for r in csv.DictReader(fh))
@@ -82,7 +82,7 @@ def bench_coding(sizes: list[int], kinds: list[str], unique_max: int = 10**5) ->
     the uncached pymorphy3 baseline measured just before and just after on the same tokens
     (first 20,000 answers); peak memory of the largest size from a `survey code` process."""
     from bench.corpus import write_corpus
-    from survey.batch import code_csv
+    from survey.coding.batch import code_csv
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -17,7 +17,7 @@ def filled_template(folder: Path) -> Path:
     sys.path.insert(0, str(ROOT))
     from tests.test_templates import GOOD, fill
 
-    from survey.templates import write_templates
+    from survey.forms.templates import write_templates
 
     blank = write_templates(folder / "blank.xlsx", unit="blagoveshchensk")[0]
     return fill(blank, folder / "filled.xlsx", {**GOOD, "Код эксперта": PLACEHOLDER})
@@ -43,9 +43,9 @@ def copies(template: Path, folder: Path, n: int) -> list[Path]:
 def bench_templates(quick: bool = False) -> list[str]:
     import openpyxl
 
-    from survey.questionnaire import load_questionnaire
-    from survey.units import load_units
-    from survey.validate import validate
+    from survey.spec.questionnaire import load_questionnaire
+    from survey.spec.units import load_units
+    from survey.inputs.validate import validate
 
     n = 100 if quick else 1000
     with tempfile.TemporaryDirectory() as tmp:

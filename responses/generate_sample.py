@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from survey.questionnaire import load_questionnaire  # noqa: E402
+from survey.spec.questionnaire import load_questionnaire  # noqa: E402
 
 SEED = 2021
 OUT_XLSX = HERE / "sample.xlsx"

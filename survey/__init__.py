@@ -15,10 +15,10 @@ from typing import Any
 __all__ = ["load_questionnaire", "load_units", "validate", "ingest", "run", "SurveyError"]
 
 _LAZY = {
-    "load_questionnaire": "survey.questionnaire",
-    "load_units": "survey.units",
-    "validate": "survey.validate",
-    "ingest": "survey.ingest",
+    "load_questionnaire": "survey.spec.questionnaire",
+    "load_units": "survey.spec.units",
+    "validate": "survey.inputs.validate",
+    "ingest": "survey.inputs.readers",
     "run": "survey.pipeline",
     "SurveyError": "survey.errors",
 }

@@ -1,4 +1,4 @@
 """``python -m survey`` — the same as the ``survey`` command."""
-from .cli import entry_point
+from survey.cli import entry_point
 
 entry_point()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .errors import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, SurveyError
+from survey.errors import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, SurveyError
 
 _state = {"debug": False}
 
@@ -68,7 +68,7 @@ def _input_options(func):
 def run(responses, out, questionnaire, units, encoding, codebook, overrides, gold, skip_invalid, with_names,
         group_by):
     """Run the whole pipeline and write the reports to --out."""
-    from .pipeline import run as run_pipeline
+    from survey.pipeline import run as run_pipeline
 
     result = run_pipeline(responses, out, questionnaire=questionnaire, units=units, codebook=codebook,
                           overrides=overrides, gold=gold, encoding=encoding,
@@ -107,15 +107,15 @@ def validate_cmd(path, questionnaire, units, encoding, report_path):
 
     Exit code 0: valid; 1: problems found (listed); 2: the input cannot be read at all.
     """
-    from .questionnaire import load_questionnaire
-    from .units import load_units
-    from .validate import validate
+    from survey.spec.questionnaire import load_questionnaire
+    from survey.spec.units import load_units
+    from survey.inputs.validate import validate
 
     q = load_questionnaire(questionnaire)
     result = validate(path, q, load_units(units), encoding=encoding)
     report = result.report
     if report_path:
-        from .output import write_csv
+        from survey.base.files import write_csv
 
         write_csv(report.to_frame(), report_path)
     _echo_problems(report.problems)
@@ -141,7 +141,7 @@ def validate_cmd(path, questionnaire, units, encoding, report_path):
               help="Password of the sheet protection (default: none; protection only prevents accidents).")
 def template_cmd(output, unit, all_units, questionnaire, units, password):
     """Write questionnaire templates (Excel) for the administrators of the cities and regions."""
-    from .templates import write_templates
+    from survey.forms.templates import write_templates
 
     files = write_templates(output, unit=unit, all_units=all_units, questionnaire=questionnaire, units=units,
                             password=password)
@@ -160,8 +160,8 @@ def template_cmd(output, unit, all_units, questionnaire, units, password):
 @click.option("--with-names", is_flag=True, help="Keep expert names (internal use only; default: anonymised).")
 def ingest_cmd(path, output, questionnaire, units, encoding, skip_invalid, with_names):
     """Read and validate the files at PATH (filled templates, tables) into one consolidated table."""
-    from .consolidate import consolidate
-    from .errors import InvalidDataError
+    from survey.forms.consolidate import consolidate
+    from survey.errors import InvalidDataError
 
     try:
         result = consolidate(path, output, questionnaire=questionnaire, units=units, encoding=encoding,
@@ -181,7 +181,7 @@ def ingest_cmd(path, output, questionnaire, units, encoding, skip_invalid, with_
 @click.option("--units", type=PATH, default=None, help="Units gazetteer CSV (default: responses/units.csv).")
 def xlsform_cmd(output, questionnaire, units):
     """Write the questionnaire as an XLSForm for KoboToolbox / ODK."""
-    from .xlsform import write_xlsform
+    from survey.forms.xlsform import write_xlsform
 
     path = write_xlsform(output, questionnaire=questionnaire, units=units)
     click.echo(f"XLSForm: {path} (загрузите его в KoboToolbox или ODK Central).")
@@ -201,7 +201,7 @@ def xlsform_cmd(output, questionnaire, units):
 def export_sav_cmd(output, responses, questionnaire, units, encoding, codebook, overrides, skip_invalid,
                    with_names):
     """Write responses and final problem codes to an SPSS file with labels and missing values."""
-    from .spss import export_sav
+    from survey.exports.spss import export_sav
 
     result = export_sav(responses, output, questionnaire=questionnaire, units=units, codebook=codebook,
                         overrides=overrides, encoding=encoding, skip_invalid=skip_invalid, with_names=with_names)
@@ -222,7 +222,7 @@ def export_sav_cmd(output, responses, questionnaire, units, encoding, codebook, 
 @click.option("--encoding", default=None, metavar="NAME", help="Encoding of INPUT (default: detect).")
 def code_cmd(input, output, codebook, jobs, chunk_size, encoding):
     """Code any Russian answers: INPUT is a CSV with columns id,text."""
-    from .batch import code_csv
+    from survey.coding.batch import code_csv
 
     result = code_csv(input, output, codebook, jobs=jobs, chunk_size=chunk_size, encoding=encoding)
     counts = ", ".join(f"{k} {v}" for k, v in result.category_counts.items())
@@ -237,13 +237,13 @@ def code_cmd(input, output, codebook, jobs, chunk_size, encoding):
 @click.option("-o", "--output", type=PATH, default=None, help="Also write the table to this CSV.")
 def agreement_cmd(a, b, id_column, output):
     """Agreement of coding B with reference coding A, per category (F1, κ, α…)."""
-    from .reliability import agreement, read_coding
+    from survey.coding.agreement import agreement, read_coding
 
     table = agreement(read_coding(a), read_coding(b), id_column=id_column)
     if table.empty:
         raise SurveyError("В файлах нет общих столбцов категорий с 0/1. Проверьте заголовки.")
     if output:
-        from .output import write_csv
+        from survey.base.files import write_csv
 
         write_csv(table, output)
     click.echo(f"Сравнено ответов: {table.attrs['ids_compared']} (только в A: {len(table.attrs['only_in_a'])}, "
@@ -262,12 +262,12 @@ def agreement_cmd(a, b, id_column, output):
 @click.option("--encoding", default=None, metavar="NAME", help="Encoding of CSV input (default: detect).")
 def kwic_cmd(query, responses, codebook, width, encoding):
     """Keyword in context: QUERY is a word (any form), a prefix like ковид*, or a category id."""
-    from .codebook import load_codebook
-    from .coding import Coder
-    from .inspect import format_kwic, kwic
-    from .paths import default_path
-    from .questionnaire import load_questionnaire
-    from .validate import validate
+    from survey.spec.codebook import load_codebook
+    from survey.coding.coder import Coder
+    from survey.coding.kwic import format_kwic, kwic
+    from survey.spec.paths import default_path
+    from survey.spec.questionnaire import load_questionnaire
+    from survey.inputs.validate import validate
 
     q = load_questionnaire()
     result = validate(responses or default_path("responses"), q, encoding=encoding)

@@ -19,27 +19,27 @@ from typing import Any
 
 import pandas as pd
 
-from .analysis import Analysis, analyse, group_by_columns
-from .background import Background
-from .codebook import Codebook, load_codebook
-from .coding import Coder, code_responses
-from .errors import InvalidDataError
-from .inspect import unknown_words
-from .output import OutputDir, write_csv, write_json
-from .paths import DEFAULT_OUT, default_path
-from .questionnaire import Questionnaire, load_questionnaire
-from .reliability import agreement, read_coding
-from .report_data import build_report
-from .report_excel import write_summary_xlsx
-from .report_html import write_summary_html
-from .report_pdf import prepare as prepare_pdf, write_summary_pdf
-from .review import OverrideResult, apply_overrides, read_overrides, write_coding_sheet
-from .spss import write_sav
-from .suggest import Suggester, lemma_lists
-from .tables import DEFAULT_GROUP, check_group_by
-from .units import load_units
-from .validate import ValidationReport, validate
-from .versions import versions
+from survey.analysis.run import Analysis, analyse, group_by_columns
+from survey.base.background import Background
+from survey.spec.codebook import Codebook, load_codebook
+from survey.coding.coder import Coder, code_responses
+from survey.errors import InvalidDataError
+from survey.coding.kwic import unknown_words
+from survey.base.files import OutputDir, write_csv, write_json
+from survey.spec.paths import DEFAULT_OUT, default_path
+from survey.spec.questionnaire import Questionnaire, load_questionnaire
+from survey.coding.agreement import agreement, read_coding
+from survey.reports.build import build_report
+from survey.reports.excel import write_summary_xlsx
+from survey.reports.html import write_summary_html
+from survey.reports.pdf import prepare as prepare_pdf, write_summary_pdf
+from survey.coding.review import OverrideResult, apply_overrides, read_overrides, write_coding_sheet
+from survey.exports.spss import write_sav
+from survey.coding.classifier import Suggester, lemma_lists
+from survey.analysis.tables import DEFAULT_GROUP, check_group_by
+from survey.spec.units import load_units
+from survey.inputs.validate import ValidationReport, validate
+from survey.base.versions import versions
 
 log = logging.getLogger("survey")
 
@@ -58,7 +58,7 @@ class RunResult:
     coded: pd.DataFrame | None = None        # one row per coded answer, automatic codes
     codes: pd.DataFrame | None = None        # final codes of the problems question
     written: list[str] = field(default_factory=list)
-    analysis: Analysis | None = None         # tables/ (survey.analysis)
+    analysis: Analysis | None = None         # tables/ (survey.analysis.run)
 
 
 @dataclass
@@ -100,7 +100,7 @@ def find_gold(responses: Path, gold: str | Path | None) -> Path | None:
 
 def code_data(data: pd.DataFrame, q: Questionnaire, codebook: Codebook, *,
               overrides: str | Path | None = None, gold: Path | None = None) -> CodingResult:
-    """Code the open answers and apply the review loop (see :mod:`survey.review`)."""
+    """Code the open answers and apply the review loop (see :mod:`survey.coding.review`)."""
     coding = code_answers(data, q, codebook, overrides=overrides, gold=gold)
     return learn(coding, *check_coding(coding))
 
@@ -199,7 +199,7 @@ def _run(background: Background, started: str, responses, out, *, questionnaire,
     log.info("Кодирование открытых ответов (кодовая книга %s)", cb_path)
     gold_path = find_gold(responses, gold)
     coding = code_answers(data, q, cb, overrides=overrides, gold=gold_path)
-    # the classifier and the analysis run in the background process (see survey.background);
+    # the classifier and the analysis run in the background process (see survey.base.background);
     # meanwhile this process writes what needs neither and prepares the report libraries
     checked = background.submit(check_coding, coding)
     log.info("Анализ: таблицы по группам (%s), критерии, модели", group_by)

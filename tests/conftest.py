@@ -17,14 +17,14 @@ def _project_cwd(monkeypatch):
 
 @pytest.fixture(scope="session")
 def questionnaire():
-    from survey.questionnaire import load_questionnaire
+    from survey.spec.questionnaire import load_questionnaire
 
     return load_questionnaire(ROOT / "questionnaires" / "questionnaire.yaml")
 
 
 @pytest.fixture(scope="session")
 def units():
-    from survey.units import load_units
+    from survey.spec.units import load_units
 
     return load_units(ROOT / "responses" / "units.csv")
 
@@ -51,7 +51,7 @@ def sample_run(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def coder():
-    from survey.coding import Coder
+    from survey.coding.coder import Coder
 
     return Coder()
 
@@ -59,6 +59,6 @@ def coder():
 @pytest.fixture(scope="module")
 def frame():
     """The bundled sample with its gold coding, as an analysis frame."""
-    from survey.tables import sample_frame
+    from survey.analysis.tables import sample_frame
 
     return sample_frame()

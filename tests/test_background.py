@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from survey.background import Background
+from survey.base.background import Background
 from survey.errors import InvalidDataError
 
 

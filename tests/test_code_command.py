@@ -5,8 +5,8 @@ import csv
 
 import pytest
 
-from survey.batch import code_csv
-from survey.codebook import load_codebook
+from survey.coding.batch import code_csv
+from survey.spec.codebook import load_codebook
 
 from .helpers import survey
 

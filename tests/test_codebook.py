@@ -5,8 +5,8 @@ import textwrap
 
 import pytest
 
-from survey.codebook import load_codebook
-from survey.coding import Coder
+from survey.spec.codebook import load_codebook
+from survey.coding.coder import Coder
 from survey.errors import ConfigError
 
 CONTRACT_IDS = ["distance", "language", "funding", "mentality", "covid", "legal", "interest", "no_problems"]

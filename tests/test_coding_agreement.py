@@ -5,8 +5,8 @@ import math
 
 import pandas as pd
 
-from survey.coding import code_frame
-from survey.reliability import agreement
+from survey.coding.coder import code_frame
+from survey.coding.agreement import agreement
 
 from .conftest import DATA, ROOT
 

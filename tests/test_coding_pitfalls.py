@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from survey.coding import Coder
+from survey.coding.coder import Coder
 
 CASES = [
     # --- a negation attached to a problem word denies the problem

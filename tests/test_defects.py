@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from survey.validate import validate
+from survey.inputs.validate import validate
 
 from .conftest import ROOT
 from .helpers import survey
@@ -132,7 +132,7 @@ def test_skip_invalid_lists_every_skipped_row(tmp_path):
 
 
 def test_size_limits_are_enforced_with_a_message(tmp_path, monkeypatch, questionnaire, units):
-    from survey import limits
+    from survey.inputs import limits
     from survey.errors import InputError
 
     monkeypatch.setattr(limits, "MAX_FILE_BYTES", 1000)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from survey.errors import ConfigError
-from survey.geo import EARTH_RADIUS_KM, distance_to_border, haversine_km, load_border, unit_distances
+from survey.spec.geo import EARTH_RADIUS_KM, distance_to_border, haversine_km, load_border, unit_distances
 
 from .conftest import ROOT
 

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats as ss
 
 from survey.errors import UsageError
-from survey.models import MODEL_COLUMNS, category_models, design_matrix, fit_logit
+from survey.analysis.models import MODEL_COLUMNS, category_models, design_matrix, fit_logit
 
 from .helpers import CATS, Z
 

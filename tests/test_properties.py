@@ -10,8 +10,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from survey.consolidate import consolidate
-from survey.validate import validate
+from survey.forms.consolidate import consolidate
+from survey.inputs.validate import validate
 
 from .conftest import ROOT
 

@@ -6,7 +6,7 @@ import textwrap
 import pytest
 
 from survey.errors import ConfigError
-from survey.questionnaire import load_questionnaire
+from survey.spec.questionnaire import load_questionnaire
 
 
 def test_seven_questions_of_the_study_scope(questionnaire):

@@ -7,7 +7,7 @@ import random
 import pandas as pd
 import pytest
 
-from survey.reliability import agreement
+from survey.coding.agreement import agreement
 
 
 def _hand_kappa(x, y):

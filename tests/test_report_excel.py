@@ -176,8 +176,8 @@ def test_data_sheet_is_anonymised(book, sample_run):
 
 
 def test_with_names_is_an_explicit_choice(sample_run, tmp_path):
-    from survey.report_data import build_report
-    from survey.report_excel import write_summary_xlsx
+    from survey.reports.build import build_report
+    from survey.reports.excel import write_summary_xlsx
 
     analysis = sample_run.analysis
     named = analysis.frame.merge(sample_run.data[["expert_id", "expert_name"]], on="expert_id")
@@ -185,8 +185,8 @@ def test_with_names_is_an_explicit_choice(sample_run, tmp_path):
     analysis_named = type(analysis)(frame=named, group_by=analysis.group_by, tables=analysis.tables,
                                     summary=analysis.summary)
     manifest = {**sample_run.manifest, "options": {**sample_run.manifest["options"], "with_names": True}}
-    from survey.codebook import load_codebook
-    from survey.questionnaire import load_questionnaire
+    from survey.spec.codebook import load_codebook
+    from survey.spec.questionnaire import load_questionnaire
 
     q = load_questionnaire()
     report = build_report(analysis_named, load_codebook(questionnaire=q), q, manifest)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from survey import pipeline
-from survey.report_data import fmt_p_table
+from survey.reports.build import fmt_p_table
 
 from .conftest import ROOT
 
@@ -127,11 +127,11 @@ def test_no_notice_for_real_data(sample_run, tmp_path):
     """The notice depends on the data: the same report for non-synthetic data has none."""
     from pypdf import PdfReader
 
-    from survey.codebook import load_codebook
-    from survey.questionnaire import load_questionnaire
-    from survey.report_data import build_report
-    from survey.report_html import write_summary_html
-    from survey.report_pdf import write_summary_pdf
+    from survey.spec.codebook import load_codebook
+    from survey.spec.questionnaire import load_questionnaire
+    from survey.reports.build import build_report
+    from survey.reports.html import write_summary_html
+    from survey.reports.pdf import write_summary_pdf
 
     q = load_questionnaire()
     report = build_report(sample_run.analysis, load_codebook(questionnaire=q), q,
@@ -150,14 +150,14 @@ def test_other_grouping_with_many_groups(tmp_path):
     """--group-by federal_district: the chart and tables carry every district; nothing breaks."""
     from pypdf import PdfReader
 
-    from survey.analysis import analyse_frame
-    from survey.codebook import load_codebook
-    from survey.questionnaire import load_questionnaire
-    from survey.report_data import build_report
-    from survey.report_excel import write_summary_xlsx
-    from survey.report_html import write_summary_html
-    from survey.report_pdf import write_summary_pdf
-    from survey.tables import sample_frame
+    from survey.analysis.run import analyse_frame
+    from survey.spec.codebook import load_codebook
+    from survey.spec.questionnaire import load_questionnaire
+    from survey.reports.build import build_report
+    from survey.reports.excel import write_summary_xlsx
+    from survey.reports.html import write_summary_html
+    from survey.reports.pdf import write_summary_pdf
+    from survey.analysis.tables import sample_frame
 
     q = load_questionnaire()
     cb = load_codebook(questionnaire=q)

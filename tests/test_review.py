@@ -9,7 +9,7 @@ import pytest
 
 from survey.errors import InvalidDataError
 from survey.pipeline import run
-from survey.review import FIRST_DATA_ROW, KEY_ROW, SHEET
+from survey.coding.review import FIRST_DATA_ROW, KEY_ROW, SHEET
 
 from .helpers import survey
 

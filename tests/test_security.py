@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from survey.output import FORMULA_START, safe_filename
+from survey.base.files import FORMULA_START, safe_filename
 from survey.pipeline import run
 
 from .conftest import ROOT

@@ -7,11 +7,11 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from survey.coding import Coder, code_responses
-from survey.codebook import load_codebook
+from survey.coding.coder import Coder, code_responses
+from survey.spec.codebook import load_codebook
 from survey.errors import InvalidDataError
-from survey.spss import FILE_LABEL_BYTES, VALUE_LABEL_BYTES, VARIABLE_LABEL_BYTES, export_sav, fit_bytes, note_lines
-from survey.validate import validate
+from survey.exports.spss import FILE_LABEL_BYTES, VALUE_LABEL_BYTES, VARIABLE_LABEL_BYTES, export_sav, fit_bytes, note_lines
+from survey.inputs.validate import validate
 
 from .conftest import DATA, ROOT
 from .helpers import survey

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats as ss
 
-from survey.stats import (PROBLEM_TESTS_COLUMNS, adjust_pvalues, column_proportion_letters, odds_ratio,
+from survey.analysis.stats import (PROBLEM_TESTS_COLUMNS, adjust_pvalues, column_proportion_letters, odds_ratio,
                           overall_test, permutation_pvalues, problem_tests, problem_tests_detail, scale_tests,
                           two_by_two)
 
@@ -127,7 +127,7 @@ def test_contract_columns(frame):
 
 
 def test_unit_level_fisher(frame, detail):
-    from survey.tables import unit_frame
+    from survey.analysis.tables import unit_frame
 
     units = unit_frame(frame, CATS)
     for r in detail.itertuples():

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from survey.errors import UsageError
-from survey.tables import (PROBLEMS_BY_GROUP_COLUMNS, check_group_by, closed_by_group, closed_frequencies,
+from survey.analysis.tables import (PROBLEMS_BY_GROUP_COLUMNS, check_group_by, closed_by_group, closed_frequencies,
                            distance_band, group_order, multiple_choice_by_group, multiple_response_table,
                            problems_by_group, problems_by_group_detail, scale_summary,
                            unit_frame, wilson_interval)

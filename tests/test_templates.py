@@ -14,11 +14,11 @@ import openpyxl
 import pytest
 import yaml
 
-from survey.consolidate import consolidate
+from survey.forms.consolidate import consolidate
 from survey.errors import InvalidDataError, UsageError
-from survey.templates import (FORM_SHEET, LISTS_SHEET, META_SHEET, form_rows, questionnaire_fingerprint,
+from survey.forms.templates import (FORM_SHEET, LISTS_SHEET, META_SHEET, form_rows, questionnaire_fingerprint,
                               write_templates)
-from survey.validate import validate
+from survey.inputs.validate import validate
 
 from .conftest import ROOT
 from .helpers import survey
@@ -137,7 +137,7 @@ def test_template_sheets_validations_and_protection(templates):
 
 
 def form_rows_for(wb):
-    from survey.questionnaire import load_questionnaire
+    from survey.spec.questionnaire import load_questionnaire
 
     return form_rows(load_questionnaire())
 
@@ -312,14 +312,14 @@ def test_template_of_another_version_names_both_versions(tmp_path, questionnaire
         "(--questionnaire).")
     assert result.report.rows_read == 0
     # the same file checked with its own questionnaire is fine
-    from survey.questionnaire import load_questionnaire
+    from survey.spec.questionnaire import load_questionnaire
 
     assert validate(path, load_questionnaire(old), units).report.valid
 
 
 def test_changed_options_without_new_version_are_caught(tmp_path, questionnaire, units):
     changed = _questionnaire_copy(tmp_path, options="работа остановлена")
-    from survey.questionnaire import load_questionnaire
+    from survey.spec.questionnaire import load_questionnaire
 
     assert questionnaire_fingerprint(load_questionnaire(changed)) != questionnaire_fingerprint(questionnaire)
     template = write_templates(tmp_path / "t.xlsx", unit="tver", questionnaire=changed)[0]

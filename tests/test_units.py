@@ -6,7 +6,7 @@ import csv
 import pytest
 
 from survey.errors import ConfigError
-from survey.units import UNIT_COLUMNS, UnitResolver, load_units
+from survey.spec.units import UNIT_COLUMNS, UnitResolver, load_units
 
 from .conftest import ROOT
 

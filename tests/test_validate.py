@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from survey.errors import InputError
-from survey.validate import validate
+from survey.inputs.validate import validate
 
 from .conftest import DATA
 from .helpers import survey

@@ -8,8 +8,8 @@ import io
 import openpyxl
 import pytest
 
-from survey.validate import validate
-from survey.xlsform import LANGUAGE
+from survey.inputs.validate import validate
+from survey.forms.xlsform import LANGUAGE
 
 from .conftest import DATA
 from .helpers import survey

@@ -219,8 +219,8 @@ def make() -> None:
     _zip_bomb(HERE / "zip-bomb.xlsx")
 
     # --- templates (survey template)
-    from survey.questionnaire import load_questionnaire
-    from survey.templates import write_templates
+    from survey.spec.questionnaire import load_questionnaire
+    from survey.forms.templates import write_templates
 
     q = load_questionnaire()
     write_templates(HERE / "unfilled-template.xlsx", unit="tver")

@@ -1,0 +1,173 @@
+"""The analysis step of ``survey run``: every table of ``tables/`` from one analysis frame.
+
+:func:`analyse` builds the analysis frame (responses + final codes + unit attributes), computes
+the tables of :mod:`survey.analysis.tables`, :mod:`survey.analysis.stats` and :mod:`survey.analysis.models`, and returns
+them with a short summary for ``run.json``. :func:`group_by_columns` lists what ``group_by``
+may name.
+
+>>> from survey.analysis.tables import sample_frame
+>>> from survey.spec.questionnaire import load_questionnaire
+>>> result = analyse_frame(sample_frame(), load_questionnaire(), n_permutations=99)
+>>> result.summary["published_check"]["all_match"]
+True
+>>> sorted(result.tables)[:3]
+['closed_by_group.csv', 'closed_frequencies.csv', 'closed_multiple_by_group.csv']
+"""
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
+
+from survey.spec.questionnaire import Questionnaire
+from survey.analysis.tables import (DEFAULT_GROUP, UNIT_ATTRIBUTES, analysis_frame, check_group_by, closed_by_group,
+                     closed_frequencies, is_unit_attribute, multiple_choice_by_group, problems_by_group_detail,
+                     published_check, scale_summary, unit_frame, PROBLEMS_BY_GROUP_COLUMNS)
+
+log = logging.getLogger("survey")
+
+
+@dataclass
+class Analysis:
+    """The analysis frame, the tables (file name under ``tables/`` → DataFrame) and a summary."""
+
+    frame: pd.DataFrame
+    group_by: str
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, staged) -> list[str]:
+        """Write every table with :func:`survey.base.files.write_csv` into ``staged`` (an OutputDir)."""
+        from survey.base.files import write_csv
+
+        written = []
+        for name in sorted(self.tables):
+            write_csv(self.tables[name], staged.path(f"tables/{name}"))
+            written.append(f"tables/{name}")
+        return written
+
+
+def group_by_columns(data_columns: Sequence[str], units: pd.DataFrame,
+                     questionnaire: Questionnaire | None = None) -> list[str]:
+    """Columns ``group_by`` may name: the units' attributes (with ``border_distance_km`` and
+    ``distance_band``) and the responses' columns, except ``expert_id``, the source location
+    (``source_*``) and free-text fields of the questionnaire."""
+    derived = ("border_distance_km", "log10_distance", "distance_band")
+    unit_cols = [c for c in UNIT_ATTRIBUTES if c in units.columns or c in derived]
+    text = {f.id for f in questionnaire.fields if f.type == "text"} if questionnaire is not None else set()
+    resp = [c for c in data_columns if c != "expert_id" and c not in text and not c.startswith("source_")
+            and c not in unit_cols]
+    return unit_cols + resp
+
+
+def analyse(data: pd.DataFrame, codes: pd.DataFrame, units: pd.DataFrame, questionnaire: Questionnaire,
+            labels: Mapping[str, str] | None = None, *, group_by: str = DEFAULT_GROUP,
+            categories: Sequence[str] | None = None, border: pd.DataFrame | None = None,
+            n_permutations: int | None = None, seed: int | None = None) -> Analysis:
+    """All analysis tables of a run. ``data``: accepted responses; ``codes``: final codes."""
+    check_group_by(group_by, group_by_columns(data.columns, units, questionnaire))
+    frame = analysis_frame(data, codes, units, categories, border=border)
+    return analyse_frame(frame, questionnaire, labels, group_by=group_by, n_permutations=n_permutations,
+                         seed=seed)
+
+
+def analyse_frame(frame: pd.DataFrame, questionnaire: Questionnaire, labels: Mapping[str, str] | None = None, *,
+                  group_by: str = DEFAULT_GROUP, n_permutations: int | None = None,
+                  seed: int | None = None) -> Analysis:
+    """All analysis tables from an analysis frame (:func:`survey.analysis.tables.analysis_frame`)."""
+    from survey.analysis.models import category_models
+    from survey.analysis.stats import (DEFAULT_PERMUTATIONS, DEFAULT_SEED, overall_test, problem_tests_detail, scale_tests,
+                        PROBLEM_TESTS_COLUMNS)
+
+    n_permutations = DEFAULT_PERMUTATIONS if n_permutations is None else n_permutations
+    seed = DEFAULT_SEED if seed is None else seed
+    check_group_by(group_by, [c for c in frame.columns if c != "expert_id"])
+    categories = list(frame.attrs["categories"])
+    labels = dict(labels or {})
+    t: dict[str, pd.DataFrame] = {}
+
+    detail = problems_by_group_detail(frame, categories, group_by, labels=labels, questionnaire=questionnaire)
+    t["problems_by_group.csv"] = detail[PROBLEMS_BY_GROUP_COLUMNS]
+    t["problems_by_group_detail.csv"] = detail
+    unit_level = is_unit_attribute(frame, group_by)
+    units = unit_frame(frame, categories)
+    if unit_level:
+        t["problems_by_group_units.csv"] = problems_by_group_detail(units, categories, group_by, labels=labels,
+                                                                   questionnaire=questionnaire)
+    else:
+        log.info("Группировка %s меняется внутри единиц: таблица по единицам не строится.", group_by)
+
+    tests = problem_tests_detail(frame, categories, "border_status", labels=labels,
+                                 n_permutations=n_permutations, seed=seed)
+    t["problem_tests.csv"] = tests[PROBLEM_TESTS_COLUMNS]
+    t["problem_tests_detail.csv"] = tests
+    overall = [overall_test(frame, categories, "border_status", n_permutations=n_permutations, seed=seed)]
+    if group_by != "border_status":
+        overall.append(overall_test(frame, categories, group_by, n_permutations=n_permutations, seed=seed))
+    t["overall_test.csv"] = pd.concat(overall, ignore_index=True)
+    models = category_models(frame, categories, labels=labels)
+    t["models.csv"] = models
+
+    t["closed_frequencies.csv"] = closed_frequencies(frame, questionnaire)
+    t["closed_by_group.csv"] = closed_by_group(frame, questionnaire, group_by)
+    t["closed_multiple_by_group.csv"] = multiple_choice_by_group(frame, questionnaire, group_by)
+    t["scale_summary.csv"] = scale_summary(frame, questionnaire, group_by)
+    t["scale_tests.csv"] = scale_tests(frame, questionnaire, group_by)
+    multi = [f for f in questionnaire.questions if f.type == "multiple"]
+    if multi:
+        parts = []
+        for f in multi:
+            opt_labels = {f.option_column(o): o.label for o in f.options}
+            part = problem_tests_detail(frame, f.columns(), "border_status", labels=opt_labels, n_permutations=0)
+            part.insert(0, "question", f.id)
+            parts.append(part)
+        t["closed_multiple_tests.csv"] = pd.concat(parts, ignore_index=True)
+
+    t["published_check.csv"] = published_check(frame)
+    unit_cols = ["unit_id", "name", "kind", "federal_subject", "federal_district", "macro_region",
+                 "border_status", "border_distance_km", "distance_band", "n_experts", *categories]
+    t["units_problems.csv"] = units[[c for c in unit_cols if c in units.columns]]
+
+    summary = _summary(frame, group_by, unit_level, t, n_permutations, seed)
+    return Analysis(frame=frame, group_by=group_by, tables=t, summary=summary)
+
+
+def _num(x, digits: int = 6):
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+        return None
+    return round(float(x), digits)
+
+
+def _summary(frame, group_by, unit_level, t, n_permutations, seed) -> dict[str, Any]:
+    check = t["published_check.csv"]
+    detail = t["problems_by_group_detail.csv"]
+    tests = t["problem_tests_detail.csv"]
+    overall = t["overall_test.csv"]
+    models = t["models.csv"]
+    by_group = {}
+    for cat, part in detail.groupby("category", sort=False):
+        by_group[cat] = {r.group: {"respondents": int(r.respondents), "base": int(r.base), "percent": _num(r.percent, 2)}
+                         for r in part.itertuples()}
+    return {
+        "group_by": group_by,
+        "unit_level_table": unit_level,
+        "tables": sorted(f"tables/{name}" for name in t),
+        "published_check": {
+            "all_match": bool(check["match"].all()),
+            "mismatches": {r.figure: {"published": int(r.published), "computed": int(r.computed)}
+                           for r in check.itertuples() if not r.match},
+        },
+        "problems_by_group": by_group,
+        "tests_border": {r.category: {"odds_ratio": _num(r.odds_ratio), "p_fisher": _num(r.p_fisher),
+                                      "p_holm": _num(r.p_holm), "p_bh": _num(r.p_bh),
+                                      "p_perm_cluster": _num(r.p_perm_cluster)}
+                         for r in tests.itertuples()},
+        "overall_test": [{"group_by": r.group_by, "method": r.method, "p_value": _num(r.p_value)}
+                         for r in overall.itertuples()],
+        "models": {cat: part["status"].iloc[0] for cat, part in models.groupby("category", sort=False)},
+        "n_permutations": n_permutations,
+        "seed": seed,
+    }

@@ -1,0 +1,212 @@
+"""Writing outputs safely: atomically, without formula injection, inside the output folder.
+
+* :class:`OutputDir` stages every file of a run in a hidden folder and moves each into
+  place only when the whole run succeeded, so a failed run leaves no half-written report
+  (and the previous reports stay intact).
+* :func:`write_csv` and :func:`safe_text` neutralise text that a spreadsheet would run
+  as a formula (OWASP "CSV injection": cells starting with ``= + - @``, tab or CR).
+* :func:`safe_filename` turns a unit or expert name into a file name that cannot escape
+  the output folder.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import pandas as pd
+
+from survey.errors import OutputError
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: Any) -> Any:
+    """Prefix ``'`` to a string a spreadsheet would treat as a formula; other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
+    """UTF-8 CSV (no BOM, ``\\n``), text cells neutralised against formula injection."""
+    path = Path(path)
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(safe_text, na_action="ignore")
+    if index:
+        out.index = out.index.map(safe_text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(path, index=index, encoding="utf-8", lineterminator="\n")
+    return path
+
+
+def write_json(data: Any, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    return path
+
+
+_UNSAFE = re.compile(r"[^\w\-. ]+", re.UNICODE)
+
+
+def safe_filename(name: str, suffix: str = "", max_length: int = 80) -> str:
+    """A file name made from free text that stays inside its folder on every OS.
+
+    >>> safe_filename("../../Комсомольск-на-Амуре/ etc", ".xlsx")
+    'Комсомольск-на-Амуре_etc.xlsx'
+    """
+    text = unicodedata.normalize("NFC", str(name))
+    text = _UNSAFE.sub("_", re.sub(r"\.{2,}", "", text)).strip(" ._")
+    text = re.sub(r"_+", "_", re.sub(r"\s+", "_", text))
+    text = text.strip("._")[:max_length].rstrip("._")
+    if not text or text.upper() in {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
+                                     *(f"LPT{i}" for i in range(10))}:
+        text = "file_" + (text or "unnamed")
+    return text + suffix
+
+
+class OutputDir:
+    """Stage a run's files and move them into ``final`` only if the run succeeds::
+
+        with OutputDir("reports") as out:
+            write_csv(frame, out.path("tables/x.csv"))
+    """
+
+    def __init__(self, final: str | Path):
+        self.final = Path(final)
+        self.staging: Path | None = None
+        self.written: list[str] = []
+
+    def __enter__(self) -> "OutputDir":
+        try:
+            self.final.mkdir(parents=True, exist_ok=True)
+            self.staging = Path(tempfile.mkdtemp(prefix=".survey-run-", dir=self.final))
+        except OSError as exc:
+            raise OutputError(f"{self.final}: не удаётся создать папку для отчётов ({exc.strerror}).") from None
+        return self
+
+    def path(self, relative: str | Path) -> Path:
+        """Where to write ``relative`` (inside the staging folder); parents are created."""
+        assert self.staging is not None, "use OutputDir as a context manager"
+        rel = Path(relative)
+        if rel.is_absolute() or ".." in rel.parts:
+            raise OutputError(f"Недопустимое имя выходного файла: {relative}")
+        target = self.staging / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        assert self.staging is not None
+        try:
+            if exc_type is None:
+                self._commit()
+        finally:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _commit(self) -> None:
+        assert self.staging is not None
+        files = sorted(p for p in self.staging.rglob("*") if p.is_file())
+        try:
+            for src in files:
+                rel = src.relative_to(self.staging)
+                dest = self.final / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, dest)
+                self.written.append(rel.as_posix())
+        except OSError as exc:
+            raise OutputError(
+                f"{self.final}: не удаётся записать отчёт ({exc.strerror}). Закройте файлы отчёта, "
+                "открытые в Excel, и запустите снова."
+            ) from None
+
+
+# ---------------------------------------------------------------- xlsx helpers
+
+XLSX_FONT = "Calibri"   # named, so LibreOffice does not substitute a serif font
+
+
+def xlsx_value(cell, value: Any) -> None:
+    """Write ``value`` into an openpyxl cell; text can never become a formula.
+
+    Strings are stored as strings (``data_type="s"``); those a spreadsheet would read as
+    a formula also get Excel's quote prefix, so they display as typed and stay inert.
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        cell.value = None
+        return
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        cell.value = text
+        cell.data_type = "s"
+        if text.startswith(FORMULA_START):
+            cell.quotePrefix = True
+        return
+    if hasattr(value, "item"):          # numpy scalars
+        value = value.item()
+    cell.value = value
+
+
+def xlsx_fixed_properties(wb, title: str) -> None:
+    """Stable workbook metadata (no run time inside the file)."""
+    import datetime as dt
+
+    wb.properties.creator = "survey"
+    wb.properties.title = title
+    fixed = dt.datetime(2000, 1, 1)
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+
+
+def save_workbook(wb, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Write a single file atomically: yields a temporary path beside ``path``.
+
+    The temporary file replaces ``path`` only when the block finishes without an error, so
+    a failed write never leaves a half-written file (or destroys the previous one)::
+
+        with atomic_path("reports/x.csv") as tmp_file:
+            tmp_file.write_text("done")
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.stem[:40]}-", suffix=path.suffix, dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"{path}: не удаётся создать файл ({exc.strerror}).") from None
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        try:
+            os.chmod(tmp, 0o666 & ~_umask())      # mkstemp makes 0600; a report is a normal file
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise OutputError(
+                f"{path}: не удаётся записать файл ({exc.strerror}). Если он открыт в Excel, "
+                "закройте его и запустите команду снова.") from None
+    finally:
+        tmp.unlink(missing_ok=True)

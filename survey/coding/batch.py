@@ -1,0 +1,161 @@
+"""Code a CSV of answers of any size: streamed in chunks, optionally on several processes.
+
+``survey code INPUT.csv -o OUTPUT.csv`` reads UTF-8 CSV with columns ``id,text`` and writes
+``id``, one 0/1 column per category in codebook order, and ``evidence``. Memory stays
+flat: rows are read, coded and written ``chunk_size`` at a time; ``jobs`` > 1 codes chunks
+in worker processes (each with its own lemma cache). The output is written to a temporary
+file and renamed at the end, so a failed run leaves no half-written file.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from survey.coding.coder import Coder
+from survey.spec.codebook import load_codebook
+from survey.errors import InputError
+from survey.inputs.readers import decode_text
+from survey.base.files import atomic_path, safe_text
+
+DEFAULT_CHUNK = 2000
+_WORKER: dict = {}
+
+
+@dataclass
+class BatchResult:
+    rows: int
+    seconds: float
+    output: Path
+    category_counts: dict[str, int]
+    unknown: Counter = field(default_factory=Counter)
+
+
+def _sniff_encoding(path: Path, encoding: str | None) -> str:
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    if not head.strip():
+        raise InputError(f"{path}: файл пуст.")
+    if encoding:
+        return encoding
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start > len(head) - 4:   # a character cut by the sample's end
+            return "utf-8"
+    _, used = decode_text(path, head)
+    return used
+
+
+def _rows(path: Path, encoding: str) -> Iterator[tuple[int, str, str]]:
+    """(line number, id, text) for every data row; header must have id and text."""
+    try:
+        fh = open(path, encoding=encoding, newline="")
+    except OSError as exc:
+        raise InputError(f"{path}: не удаётся открыть файл ({exc.strerror}).") from None
+    with fh:
+        sample = fh.read(8192)
+        fh.seek(0)
+        try:
+            dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.reader(fh, dialect)
+        try:
+            header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]
+        except StopIteration:
+            raise InputError(f"{path}: файл пуст.") from None
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: файл не в кодировке {encoding}; укажите --encoding cp1251.") from None
+        if "id" not in header or "text" not in header:
+            raise InputError(
+                f"{path}, строка 1: нужны столбцы id и text (есть: {', '.join(header) or 'ничего'}). "
+                "Переименуйте столбцы с кодом ответа и текстом ответа в id и text."
+            )
+        ii, ti = header.index("id"), header.index("text")
+        line = 1
+        try:
+            for values in reader:
+                line = reader.line_num
+                if not any(v.strip() for v in values):
+                    continue
+                rid = values[ii] if ii < len(values) else ""
+                text = values[ti] if ti < len(values) else ""
+                yield line, rid, text
+        except UnicodeDecodeError:
+            raise InputError(f"{path}, около строки {line + 1}: байты не в кодировке {encoding}. "
+                             "Сохраните файл как «CSV UTF-8» или укажите --encoding.") from None
+        except csv.Error as exc:
+            raise InputError(f"{path}, строка {reader.line_num}: ошибка формата CSV ({exc}).") from None
+
+
+def _chunks(rows: Iterator[tuple[int, str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
+    chunk: list[tuple[str, str]] = []
+    for _, rid, text in rows:
+        chunk.append((rid, text))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _code_chunk(chunk: list[tuple[str, str]]) -> tuple[str, int, Counter, Counter]:
+    """Code one chunk into finished CSV text (so the main process only writes it out),
+    with the chunk's row count, category counts and unknown words."""
+    coder: Coder = _WORKER["coder"]
+    coder.lemmatizer.unknown = Counter()
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    counts: Counter = Counter()
+    for rid, text in chunk:
+        c = coder.code(text)
+        writer.writerow([safe_text(rid), *c.codes.values(), safe_text(c.evidence_text())])
+        counts.update(k for k, v in c.codes.items() if v)
+    return buf.getvalue(), len(chunk), counts, coder.lemmatizer.unknown
+
+
+def code_csv(input: str | Path, output: str | Path, codebook: str | Path | None = None, *,
+             jobs: int = 1, chunk_size: int = DEFAULT_CHUNK, encoding: str | None = None) -> BatchResult:
+    """Code ``input`` (CSV ``id,text``) into ``output``; see the module docstring."""
+    input, output = Path(input), Path(output)
+    if not input.is_file():
+        raise InputError(f"{input}: файл не найден.")
+    codebook_obj = load_codebook(codebook)
+    ids = codebook_obj.ids
+    enc = _sniff_encoding(input, encoding)
+    started = time.perf_counter()
+    counts = Counter()
+    unknown: Counter = Counter()
+    with atomic_path(output) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerow(["id", *ids, "evidence"])
+        chunks = _chunks(_rows(input, enc), chunk_size)
+        _WORKER["coder"] = Coder(codebook_obj)
+        if jobs > 1:
+            import multiprocessing as mp
+
+            # forked workers inherit the coder built above (codebook and lexicons loaded once)
+            with mp.get_context("fork").Pool(jobs) as pool:
+                rows = _write(fh, pool.imap(_code_chunk, chunks), counts, unknown)
+        else:
+            rows = _write(fh, map(_code_chunk, chunks), counts, unknown)
+    return BatchResult(rows, time.perf_counter() - started, output, {k: counts[k] for k in ids}, unknown)
+
+
+def _write(fh, results, counts: Counter, unknown: Counter) -> int:
+    n = 0
+    for text, rows, chunk_counts, unk in results:
+        fh.write(text)
+        counts.update(chunk_counts)
+        unknown.update(unk)
+        n += rows
+    return n

@@ -1,0 +1,76 @@
+"""Inspection tools: keyword in context, and the words pymorphy3 does not know.
+
+>>> import pandas as pd
+>>> answers = pd.DataFrame({"expert_id": ["E1"], "answer": ["Главное — нет прямых рейсов до Харбина."]})
+>>> kwic(answers, "рейс", width=12)[["expert_id", "left", "match", "right"]].values.tolist()
+[['E1', 'нет прямых', 'рейсов', 'до Харбина.']]
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from survey.coding.coder import Coder
+from survey.base.lemmatize import Lemmatizer
+from survey.base.text import fold
+
+
+def kwic(answers: pd.DataFrame, query: str, coder: Coder | None = None, *, width: int = 40,
+         id_column: str = "expert_id", text_column: str = "answer") -> pd.DataFrame:
+    """Keyword in context for a word (any form), a prefix (``ковид*``) or a category id.
+
+    For a category, the lines show the evidence the coder used (and, marked, the places
+    where the answer denies it). Columns: ``expert_id, left, match, right, category, note``.
+    """
+    rows = []
+    query = query.strip()
+    if coder is not None and query in coder.ids:
+        for rid, text in zip(answers[id_column], answers[text_column]):
+            if not isinstance(text, str):
+                continue
+            c = coder.code(text)
+            for e in c.evidence:
+                if e.category == query:
+                    rows.append(_line(rid, text, e.start, e.end, width, query, e.reason))
+            for d in c.denials:
+                if d.category == query:
+                    rows.append(_line(rid, text, d.start, d.end, width, query, "отрицание: не кодируется"))
+    else:
+        lem = coder.lemmatizer if coder is not None else Lemmatizer()
+        prefix = fold(query[:-1]) if query.endswith("*") else None
+        wanted = None if prefix else lem.info(fold(query)).lemmas
+        for rid, text in zip(answers[id_column], answers[text_column]):
+            if not isinstance(text, str):
+                continue
+            for t in lem.tokens(text):
+                if not t.is_word:
+                    continue
+                hit = (t.lower.startswith(prefix) or t.lemma.startswith(prefix)) if prefix else \
+                    not wanted.isdisjoint(t.info.lemmas)
+                if hit:
+                    rows.append(_line(rid, text, t.start, t.end, width, "", ""))
+    return pd.DataFrame(rows, columns=["expert_id", "left", "match", "right", "category", "note"])
+
+
+def _line(rid, text: str, start: int, end: int, width: int, category: str, note: str) -> dict:
+    flat = text.replace("\n", " ")
+    return {"expert_id": rid, "left": flat[max(0, start - width):start].strip(),
+            "match": flat[start:end], "right": flat[end:end + width].strip(),
+            "category": category, "note": note}
+
+
+def format_kwic(lines: pd.DataFrame, width: int = 40) -> str:
+    """Aligned plain-text lines: ``E012  …left [MATCH] right…``."""
+    out = []
+    id_width = max([len(str(x)) for x in lines["expert_id"]] + [4])
+    for r in lines.itertuples():
+        note = f"   ({r.note})" if r.note else ""
+        out.append(f"{str(r.expert_id):<{id_width}}  {r.left:>{width}} [{r.match}] {r.right}{note}")
+    return "\n".join(out)
+
+
+def unknown_words(coder: Coder) -> pd.DataFrame:
+    """Words pymorphy3 does not know, most frequent first, with the codebook word a typo
+    was matched to. Columns: ``word, count, typo_of``."""
+    rows = [{"word": w, "count": n, "typo_of": coder._fuzzy_cache.get(w) or ""}
+            for w, n in coder.unknown_.most_common()]
+    return pd.DataFrame(rows, columns=["word", "count", "typo_of"])

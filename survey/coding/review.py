@@ -1,0 +1,246 @@
+"""The review loop: a coding sheet for sociologists, and their corrections read back.
+
+``survey run`` writes ``coding/coding_sheet.xlsx``: one row per coded answer with the
+answer, the automatic codes, the evidence, what the answer denies, the confidence, the
+classifier's suggestions, and empty *override* columns (0 or 1 per category). A
+sociologist fills overrides where the coder is wrong and runs ``survey run --overrides
+coding_sheet.xlsx``: overrides win, both codings are kept (``codes_auto.csv`` and
+``codes_final.csv``), and the run reports how many codes were overridden.
+
+Row 1 of the sheet holds Russian headings, row 2 the machine keys
+(``auto:distance``, ``override:distance``…) the reader uses; data start on row 3. A CSV
+with ``expert_id`` and ``override:<category>`` (or plain ``<category>``) columns works too.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from survey.errors import InputError, InvalidDataError, Location, Problem
+from survey.base.files import XLSX_FONT, save_workbook, xlsx_fixed_properties, xlsx_value
+from survey.inputs.cells import parse_flag
+
+SHEET = "Кодирование"
+KEY_ROW, FIRST_DATA_ROW = 2, 3
+
+
+@dataclass
+class OverrideResult:
+    """Final codes after overrides, and what the overrides changed."""
+
+    final: pd.DataFrame                      # expert_id + one 0/1 column per category
+    overrides: pd.DataFrame                  # expert_id, category, auto, override, location
+    answers: int = 0                         # answers with at least one override
+    cells: int = 0                           # override cells filled
+    changed: int = 0                         # cells where the override differs from auto
+    problems: list[Problem] = field(default_factory=list)   # warnings (unknown experts…)
+
+    def summary(self) -> dict[str, Any]:
+        return {"answers_overridden": self.answers, "codes_overridden": self.cells,
+                "codes_changed": self.changed}
+
+
+def write_coding_sheet(path: str | Path, coded: pd.DataFrame, categories: list[str],
+                       labels: dict[str, str], *, overrides: pd.DataFrame | None = None,
+                       synthetic: bool = False) -> Path:
+    """Write the coding sheet for ``coded`` (see :func:`survey.pipeline.code_answers`)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    xlsx_fixed_properties(wb, "Лист кодирования")
+    ws = wb.active
+    ws.title = SHEET
+    columns: list[tuple[str, str, int]] = [
+        ("expert_id", "Код эксперта", 11), ("question", "Вопрос", 12), ("answer", "Ответ", 70)]
+    columns += [(f"auto:{c}", f"авто: {labels[c]}", 9) for c in categories]
+    columns += [("evidence", "Основания (слова ответа)", 45), ("denied", "Явно «нет проблемы с…»", 18),
+                ("confidence", "Уверенность", 16), ("suggestion", "Подсказка классификатора (не применена)", 28)]
+    columns += [(f"override:{c}", f"исправление: {labels[c]}", 9) for c in categories]
+    columns += [("comment", "Комментарий", 30)]
+    bold = Font(name=XLSX_FONT, bold=True)
+    normal = Font(name=XLSX_FONT)
+    small = Font(name=XLSX_FONT, size=8, color="808080")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    head = Alignment(wrap_text=True, vertical="bottom")
+    fill = PatternFill("solid", fgColor="FFF2CC")
+    for j, (key, label, width) in enumerate(columns, start=1):
+        c1 = ws.cell(row=1, column=j)
+        xlsx_value(c1, label)
+        c1.font, c1.alignment = bold, head
+        c2 = ws.cell(row=KEY_ROW, column=j)
+        xlsx_value(c2, key)
+        c2.font = small
+        ws.column_dimensions[get_column_letter(j)].width = width
+    ws.row_dimensions[1].height = 60
+    over = {}
+    if overrides is not None and not overrides.empty:
+        over = {(str(r.expert_id), r.category): int(r.override) for r in overrides.itertuples()}
+    validation = DataValidation(type="list", formula1='"0,1"', allow_blank=True, showErrorMessage=True,
+                                errorTitle="Только 0 или 1",
+                                error="Введите 1 (категория есть), 0 (категории нет) или оставьте пусто.")
+    ws.add_data_validation(validation)
+    keys = [k for k, _, _ in columns]
+    for i, row in enumerate(coded.to_dict("records"), start=FIRST_DATA_ROW):
+        for j, key in enumerate(keys, start=1):
+            cell = ws.cell(row=i, column=j)
+            if key.startswith("auto:"):
+                value = int(row[key[5:]])
+            elif key.startswith("override:"):
+                value = over.get((str(row["expert_id"]), key[9:]))
+                cell.fill = fill
+            else:
+                value = row.get(key, "")
+            xlsx_value(cell, value)
+            cell.font = normal
+            cell.alignment = wrap
+    last = FIRST_DATA_ROW + len(coded) - 1
+    first_over = keys.index(f"override:{categories[0]}") + 1
+    validation.add(f"{get_column_letter(first_over)}{FIRST_DATA_ROW}:"
+                   f"{get_column_letter(first_over + len(categories) - 1)}{max(last, FIRST_DATA_ROW)}")
+    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=4)
+    ws.auto_filter.ref = f"A{KEY_ROW}:{get_column_letter(len(columns))}{max(last, KEY_ROW)}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:2"
+    info = wb.create_sheet("Инструкция")
+    lines = [
+        "Как проверить кодирование",
+        "1. На листе «Кодирование» у каждого ответа — автоматические коды (столбцы «авто»), "
+        "слова, на которых они основаны, и подсказки классификатора.",
+        "2. Если код неверен, поставьте 1 или 0 в столбце «исправление» этой категории. "
+        "Пустая ячейка — согласие с автоматическим кодом.",
+        "3. Подсказки классификатора не применяются сами: примите их, проставив исправление.",
+        "4. Сохраните файл и запустите: survey run --overrides <этот файл>. Исправления имеют приоритет; "
+        "в отчёте сохраняются оба кодирования и число исправлений.",
+        "Не меняйте строку 2 (служебные ключи столбцов) и коды экспертов.",
+    ]
+    if synthetic:
+        lines.append("Данные синтетические: сгенерированы для демонстрации, не являются ответами реальных экспертов.")
+    for r, text in enumerate(lines, start=1):
+        cell = info.cell(row=r, column=1)
+        xlsx_value(cell, text)
+        cell.font = bold if r == 1 else normal
+        cell.alignment = Alignment(wrap_text=True)
+    info.column_dimensions["A"].width = 110
+    return save_workbook(wb, path)
+
+
+def read_overrides(path: str | Path, categories: list[str]) -> pd.DataFrame:
+    """Read overrides from a coding sheet (xlsx) or a CSV.
+
+    Returns ``expert_id, category, override, location`` for every filled override cell.
+    A value other than 0/1 (or да/нет, x) raises :class:`InvalidDataError` naming each cell.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: файл с исправлениями не найден.")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        rows, header, sheet = _xlsx_rows(path)
+        letters = True
+    else:
+        rows, header, sheet = _csv_rows(path)
+        letters = False
+    keys = {}
+    for j, name in enumerate(header):
+        name = str(name or "").strip()
+        cat = name[9:] if name.startswith("override:") else (name if name in categories else None)
+        if cat in categories:
+            keys[j] = cat
+    if "expert_id" not in header or not keys:
+        raise InputError(
+            f"{path}: не найдены столбцы expert_id и override:<категория>. Используйте лист "
+            "кодирования из папки отчёта (coding/coding_sheet.xlsx) или CSV с этими столбцами.")
+    id_col = header.index("expert_id")
+    from openpyxl.utils import get_column_letter
+
+    found, bad = [], []
+    for row_number, values in rows:
+        expert = values[id_col] if id_col < len(values) else None
+        if expert is None or str(expert).strip() == "":
+            continue
+        for j, cat in keys.items():
+            raw = values[j] if j < len(values) else None
+            flag, issue = parse_flag(raw)
+            loc = Location(path.name, sheet=sheet, row=row_number,
+                           column=get_column_letter(j + 1) if letters else header[j],
+                           header=header[j])
+            if issue:
+                bad.append(Problem(loc, "bad-override", f"исправление «{raw}» для «{cat}» — не 0 и не 1.",
+                                   "Поставьте 1, 0 или оставьте ячейку пустой.", field=cat, value=raw))
+            elif flag is not None:
+                found.append({"expert_id": _id_text(expert), "category": cat, "override": flag, "location": str(loc)})
+    if bad:
+        raise InvalidDataError(
+            f"{path}: недопустимые исправления ({len(bad)}):\n" + "\n".join(f"  - {p}" for p in bad), problems=bad)
+    return pd.DataFrame(found, columns=["expert_id", "category", "override", "location"])
+
+
+def _id_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _xlsx_rows(path: Path):
+    from survey.inputs.readers import check_zip_limits, open_workbook
+
+    data = path.read_bytes()
+    check_zip_limits(path, data)
+    wb = open_workbook(path, data)
+    try:
+        ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
+        all_rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        title = ws.title
+    finally:
+        wb.close()
+    for idx, row in enumerate(all_rows[:5]):
+        if "expert_id" in [str(v).strip() if v is not None else "" for v in row]:
+            header = [str(v).strip() if v is not None else "" for v in row]
+            return [(i + 1, r) for i, r in enumerate(all_rows) if i > idx], header, title
+    return [], [], title
+
+
+def _csv_rows(path: Path):
+    import csv
+    import io
+
+    from survey.inputs.readers import decode_text
+
+    text, _ = decode_text(path, path.read_bytes())
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if not rows:
+        return [], [], None
+    header = [h.strip() for h in rows[0]]
+    return [(i + 2, [v if v != "" else None for v in r]) for i, r in enumerate(rows[1:])], header, None
+
+
+def apply_overrides(auto: pd.DataFrame, overrides: pd.DataFrame, categories: list[str]) -> OverrideResult:
+    """Final codes: ``auto`` (expert_id + categories) with ``overrides`` applied (override wins)."""
+    final = auto.copy()
+    index = {eid: i for i, eid in enumerate(final["expert_id"].astype(str))}
+    problems: list[Problem] = []
+    records = []
+    for r in overrides.itertuples():
+        if r.expert_id not in index:
+            problems.append(Problem(Location(str(r.location)), "unknown-expert",
+                                    f"исправление для эксперта «{r.expert_id}», которого нет среди принятых анкет, пропущено.",
+                                    "Проверьте код эксперта.", severity="warning"))
+            continue
+        i = index[r.expert_id]
+        before = int(final.at[i, r.category])
+        final.at[i, r.category] = int(r.override)
+        records.append({"expert_id": r.expert_id, "category": r.category, "auto": before,
+                        "override": int(r.override), "location": r.location})
+    applied = pd.DataFrame(records, columns=["expert_id", "category", "auto", "override", "location"])
+    return OverrideResult(
+        final=final, overrides=applied, answers=applied["expert_id"].nunique() if len(applied) else 0,
+        cells=len(applied), changed=int((applied["auto"] != applied["override"]).sum()) if len(applied) else 0,
+        problems=problems)

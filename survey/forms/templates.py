@@ -1,0 +1,659 @@
+"""Fillable questionnaire workbooks for administrators, and reading them back.
+
+:func:`write_templates` writes one Excel workbook per expert questionnaire (optionally with
+the city or region filled in, or one per unit of the gazetteer). A template has
+
+* «Инструкция»: how to fill it, in Russian;
+* «Анкета»: question text (column B) beside its answer cell (column C, yellow), a hint
+  (column D); drop-down lists for closed questions, date and number validation with error
+  messages on, multiple choice as one «да/нет» row per option; the sheet is protected and
+  only the answer cells are unlocked; printed on A4 portrait, one page wide;
+* «Списки» (hidden): the drop-down lists (the 77 units do not fit the 255 characters of an
+  inline list, so every list is a range here);
+* «_meta» (very hidden): the template marker, the questionnaire id and version, a
+  fingerprint of its questions and options, and the prefilled values.
+
+Column E of «Анкета» (hidden) holds the data key of each answer row (``q1_state``,
+``q2_areas/education``). :func:`read_filled_template` is the ingest reader for such files
+(see :data:`survey.inputs.readers.SPECIAL_READERS`): it returns the answers with the cell of each
+(«Благовещенск_1.xlsx, лист «Анкета», ячейка C12»), and reports a template of another
+questionnaire or version, and an unfilled template, as errors of that file.
+
+>>> from survey.spec.questionnaire import load_questionnaire
+>>> rows = form_rows(load_questionnaire())
+>>> [(r.cell, r.key) for r in rows if r.key in ("expert_id", "years_cooperation", "q2_areas/education")]
+[('C5', 'expert_id'), ('C12', 'years_cooperation'), ('C16', 'q2_areas/education')]
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from survey.inputs import limits
+from survey.errors import Location, OutputError, Problem, UsageError
+from survey.inputs.readers import RawRecord, RawTable, open_workbook
+from survey.base.files import (XLSX_FONT, OutputDir, atomic_path, safe_filename, xlsx_fixed_properties,
+                     xlsx_value)
+from survey.spec.questionnaire import Field, Option, Questionnaire, as_questionnaire
+from survey.base.text import fold
+from survey.spec.units import UnitResolver, as_units
+from survey.inputs.cells import is_empty
+
+MARKER = "survey-template"
+FORMAT_VERSION = "1"
+INSTRUCTION_SHEET = "Инструкция"
+FORM_SHEET = "Анкета"
+LISTS_SHEET = "Списки"
+META_SHEET = "_meta"
+ANSWER_COLUMN = "C"
+KEY_COLUMN = "E"
+HEADER_ROW = 3
+FIRST_ROW = 4
+YES, NO = "да", "нет"
+FILE_PREFIX = "Анкета"
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_MAX_FORM_ROWS = 2000          # a form has one row per answer; the reader looks no further
+
+_ANSWER_FILL = "FFF2CC"     # light yellow: "write here"
+_SECTION_FILL = "D9E1F2"
+_HEADER_FILL = "BDD7EE"
+_MUTED = "595959"
+
+
+@dataclass(frozen=True)
+class FormRow:
+    """One row of the form sheet: a section title, a question, or an answer cell."""
+
+    row: int
+    kind: str                        # "section", "question" (no own answer), "answer"
+    text: str
+    field: Field | None = None
+    option: Option | None = None
+
+    @property
+    def key(self) -> str | None:
+        """Data key written to the hidden key column (``q2_areas/education``)."""
+        if self.kind != "answer" or self.field is None:
+            return None
+        return f"{self.field.id}/{self.option.name}" if self.option else self.field.id
+
+    @property
+    def cell(self) -> str | None:
+        return f"{ANSWER_COLUMN}{self.row}" if self.kind == "answer" else None
+
+
+def form_rows(q: Questionnaire) -> list[FormRow]:
+    """The layout of the form sheet, computed from the questionnaire (same for every unit)."""
+    rows: list[FormRow] = []
+    r = FIRST_ROW
+    for title, fields in (("Сведения об эксперте", q.respondent), ("Вопросы анкеты", q.questions)):
+        rows.append(FormRow(r, "section", title))
+        r += 1
+        for f in fields:
+            text = f.text + (" *" if f.required else "")
+            if f.type == "multiple":
+                rows.append(FormRow(r, "question", text, f))
+                r += 1
+                for opt in f.options:
+                    rows.append(FormRow(r, "answer", opt.label, f, opt))
+                    r += 1
+            else:
+                rows.append(FormRow(r, "answer", text, f))
+                r += 1
+    return rows
+
+
+def questionnaire_fingerprint(q: Questionnaire) -> str:
+    """Short hash of what a template's answers mean: field ids, types, ranges, options.
+
+    Two questionnaires with the same fingerprint read the same template the same way;
+    question wording is left out on purpose (rewording does not change the data).
+    """
+    spec = [[f.id, f.type, f.options_from, str(f.min), str(f.max), list(f.missing),
+             [[o.code, o.name, o.label] for o in f.options]] for f in q.fields]
+    return hashlib.sha256(json.dumps(spec, ensure_ascii=False).encode("utf-8")).hexdigest()[:12]
+
+
+def template_id(q: Questionnaire) -> str:
+    """``<questionnaire id>@<version>#<fingerprint>``: what the hidden sheet records."""
+    return f"{q.id}@{q.version}#{questionnaire_fingerprint(q)}"
+
+
+def template_filename(unit_name: str | None = None) -> str:
+    """``Анкета_Благовещенск.xlsx`` (or ``Анкета.xlsx``), safe on every OS."""
+    return safe_filename(f"{FILE_PREFIX}_{unit_name}" if unit_name else FILE_PREFIX, ".xlsx")
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _choices(f: Field, units: pd.DataFrame) -> list[str]:
+    """The drop-down entries of a closed question, as shown to the administrator."""
+    if f.options_from == "units":
+        return sorted(units["name"], key=fold)
+    if f.type == "scale":
+        return [o.label if o.code in f.missing else f"{o.code} — {o.label}" for o in f.options]
+    return [o.label for o in f.options]
+
+
+def _hint(f: Field, option: Option | None, units: pd.DataFrame) -> str:
+    need = "Обязательно. " if f.required and option is None else ""
+    if option is not None:
+        return "да / нет"
+    if f.options_from == "units":
+        return need + f"Выберите из списка ({len(units)} городов и регионов)."
+    if f.type == "scale":
+        return need + f"Выберите оценку от {f.min} до {f.max} из списка."
+    if f.type == "single":
+        return need + "Выберите вариант из списка."
+    if f.type == "date":
+        lo, hi = _date_bounds(f)
+        return need + f"Дата ДД.ММ.ГГГГ, с {lo:%d.%m.%Y} по {hi:%d.%m.%Y}."
+    if f.type == "integer":
+        lo, hi = _int_bounds(f)
+        return need + f"Целое число от {lo} до {hi}."
+    if f.id == "expert_id":
+        return need + "Код, выданный организатором опроса, например E001."
+    if f.personal:
+        return "Для связи с экспертом; в отчёты не попадает."
+    if f.section == "question":
+        return need + "Развёрнутый ответ своими словами."
+    return need.strip()
+
+
+def _excel_serial(date: dt.date) -> int:
+    return (date - _EXCEL_EPOCH).days
+
+
+def _date_bounds(f: Field) -> tuple[dt.date, dt.date]:
+    """The field's date range (a questionnaire may leave either end open)."""
+    return f.min_date or dt.date(1900, 1, 1), f.max_date or dt.date(2099, 12, 31)
+
+
+def _int_bounds(f: Field) -> tuple[int, int]:
+    return (f.min if f.min is not None else 0), (f.max if f.max is not None else 10**9)
+
+
+def _row_height(text: str, chars_per_line: int, minimum: int = 1) -> float:
+    lines = max(minimum, sum(max(1, -(-len(part) // chars_per_line)) for part in text.split("\n")))
+    return 15.0 * lines + 3
+
+
+def build_template(questionnaire: Questionnaire, units: pd.DataFrame, unit_id: str | None = None,
+                   password: str | None = None):
+    """The template as an openpyxl workbook (see the module docstring for its sheets)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+    from openpyxl.utils import get_column_letter, quote_sheetname
+    from openpyxl.workbook.protection import WorkbookProtection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    q = questionnaire
+    unit_name = str(units.loc[unit_id, "name"]) if unit_id else None
+    wb = Workbook()
+    xlsx_fixed_properties(wb, f"{q.title}: анкета" + (f" ({unit_name})" if unit_name else ""))
+    wb.properties.subject = template_id(q)
+    wb.properties.keywords = MARKER
+
+    normal = Font(name=XLSX_FONT, size=11)
+    bold = Font(name=XLSX_FONT, size=11, bold=True)
+    title_font = Font(name=XLSX_FONT, size=14, bold=True)
+    muted = Font(name=XLSX_FONT, size=9, color=_MUTED)
+    wrap_top = Alignment(wrap_text=True, vertical="top")
+    thin = Side(style="thin", color="A6A6A6")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    answer_fill = PatternFill("solid", fgColor=_ANSWER_FILL)
+    unlocked = Protection(locked=False)
+
+    # ---- instruction sheet (first: what an administrator sees on opening the file)
+    info = wb.active
+    info.title = INSTRUCTION_SHEET
+    _write_instructions(info, q, unit_name, title_font, bold, normal)
+
+    # ---- form sheet
+    ws = wb.create_sheet(FORM_SHEET)
+    widths = {"A": 4.5, "B": 46, "C": 34, "D": 19, KEY_COLUMN: 24}
+    for col, width in widths.items():
+        ws.column_dimensions[col].width = width
+    ws.column_dimensions[KEY_COLUMN].hidden = True
+    ws.merge_cells("A1:D1")
+    xlsx_value(ws["A1"], q.title)
+    ws["A1"].font, ws["A1"].alignment = title_font, Alignment(wrap_text=True, vertical="center")
+    ws.row_dimensions[1].height = 40
+    ws.merge_cells("A2:D2")
+    subtitle = ("Заполняйте только жёлтые ячейки столбца «Ответ»; обязательные вопросы отмечены *. "
+                "Порядок заполнения — на листе «Инструкция».")
+    if unit_name:
+        subtitle = f"Город (регион): {unit_name}. " + subtitle
+    xlsx_value(ws["A2"], subtitle)
+    ws["A2"].font, ws["A2"].alignment = normal, wrap_top
+    ws.row_dimensions[2].height = 33
+    for col, text in zip("ABCD", ("№", "Вопрос", "Ответ", "Как заполнить")):
+        cell = ws[f"{col}{HEADER_ROW}"]
+        xlsx_value(cell, text)
+        cell.font, cell.border = bold, box
+        cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    xlsx_value(ws[f"{KEY_COLUMN}{HEADER_ROW}"], "key")
+
+    # ---- lists sheet (hidden) and the validations that use it
+    lists = wb.create_sheet(LISTS_SHEET)
+    list_ranges: dict[str, str] = {}
+    closed = [f for f in q.fields if f.type in ("single", "scale")]
+    list_specs = [(f.id, f.label, _choices(f, units)) for f in closed]
+    if any(f.type == "multiple" for f in q.fields):
+        list_specs.append(("_yes_no", "да / нет", [YES, NO]))
+    for j, (key, label, entries) in enumerate(list_specs, start=1):
+        letter = get_column_letter(j)
+        xlsx_value(lists.cell(row=1, column=j), label)
+        lists.cell(row=1, column=j).font = bold
+        for i, entry in enumerate(entries, start=2):
+            xlsx_value(lists.cell(row=i, column=j), entry)
+        lists.column_dimensions[letter].width = max(12, min(45, max(len(e) for e in entries) + 2))
+        list_ranges[key] = f"{quote_sheetname(LISTS_SHEET)}!${letter}$2:${letter}${len(entries) + 1}"
+    lists.sheet_state = "hidden"
+    lists.protection.sheet = True
+
+    validations: dict[str, Any] = {}
+
+    def validation(key: str, **kw) -> Any:
+        if key not in validations:
+            # the hint column says what to enter; input pop-ups on every cell would only get in the way
+            dv = DataValidation(allow_blank=True, showErrorMessage=True, showInputMessage=False,
+                                errorStyle="stop", **kw)
+            ws.add_data_validation(dv)
+            validations[key] = dv
+        return validations[key]
+
+    def list_validation(key: str, title: str, error: str) -> Any:
+        return validation(key, type="list", formula1=list_ranges[key], errorTitle=title[:32], error=error[:255])
+
+    meta_prefill: dict[str, str] = {}
+    rows = form_rows(q)
+    for fr in rows:
+        r = fr.row
+        if fr.kind == "section":
+            ws.merge_cells(f"A{r}:D{r}")
+            xlsx_value(ws[f"A{r}"], fr.text)
+            ws[f"A{r}"].font = bold
+            ws[f"A{r}"].fill = PatternFill("solid", fgColor=_SECTION_FILL)
+            ws.row_dimensions[r].height = 20
+            continue
+        f = fr.field
+        assert f is not None
+        number, text_cell, answer, hint = ws[f"A{r}"], ws[f"B{r}"], ws[f"C{r}"], ws[f"D{r}"]
+        for c in (number, text_cell, answer, hint):
+            c.border = box
+            c.alignment = wrap_top
+            c.font = normal
+        hint.font = muted
+        if fr.option is None:
+            xlsx_value(number, f"{f.number}." if f.number else "")
+            xlsx_value(text_cell, fr.text)
+        else:
+            xlsx_value(text_cell, f"    {fr.text}")
+        if fr.kind == "question":        # a multiple-choice question: the options follow
+            text_cell.font = bold if f.section == "question" else normal
+            xlsx_value(answer, "Отметьте «да» у каждого подходящего варианта ↓")
+            answer.font = muted
+            ws.row_dimensions[r].height = _row_height(fr.text, 44)
+            continue
+        if f.section == "question" and fr.option is None:
+            text_cell.font = bold
+        xlsx_value(hint, _hint(f, fr.option, units))
+        xlsx_value(ws[f"{KEY_COLUMN}{r}"], fr.key)
+        answer.fill = answer_fill
+        answer.protection = unlocked
+        height = max(_row_height(fr.text, 44), _row_height(_hint(f, fr.option, units), 25) * 0.8)
+        if fr.option is not None:
+            dv = list_validation("_yes_no", "Только «да» или «нет»",
+                                 "Выберите «да», если вариант подходит; иначе оставьте пусто или выберите «нет».")
+        elif f.type in ("single", "scale"):
+            if f.options_from == "units":
+                error = ("Выберите город или регион из списка. Если его там нет, сообщите организатору "
+                         "опроса — вписывать название вручную нельзя.")
+            else:
+                error = "Выберите вариант из раскрывающегося списка (стрелка справа от ячейки)."
+            dv = list_validation(f.id, "Значение не из списка", error)
+        elif f.type == "date":
+            lo, hi = _date_bounds(f)
+            dv = validation(f.id, type="date", operator="between",
+                            formula1=str(_excel_serial(lo)), formula2=str(_excel_serial(hi)),
+                            errorTitle="Неверная дата",
+                            error=f"Введите дату в формате ДД.ММ.ГГГГ с {lo:%d.%m.%Y} по {hi:%d.%m.%Y}, "
+                                  "например 15.03.2021.")
+            answer.number_format = "DD.MM.YYYY"
+        elif f.type == "integer":
+            lo, hi = _int_bounds(f)
+            dv = validation(f.id, type="whole", operator="between", formula1=str(lo), formula2=str(hi),
+                            errorTitle="Нужно целое число", error=f"Введите целое число от {lo} до {hi}.")
+            answer.number_format = "0"
+        else:                           # text
+            limit = f.max_length or limits.MAX_ANSWER_CHARS
+            dv = validation(f"_text_{limit}", type="textLength", operator="lessThanOrEqual", formula1=str(limit),
+                            errorTitle="Слишком длинный ответ", error=f"Не больше {limit} символов.")
+            answer.number_format = "@"     # "001" stays text, not the number 1
+            if f.section == "question":
+                height = max(height, 105.0)   # room for a long open answer
+        dv.add(answer.coordinate)
+        ws.row_dimensions[r].height = height
+        if fr.option is None and f.options_from == "units" and unit_name:
+            xlsx_value(answer, unit_name)
+            meta_prefill[f.id] = unit_name
+
+    last = rows[-1].row
+    note = last + 2
+    ws.merge_cells(f"A{note}:D{note}")
+    xlsx_value(ws[f"A{note}"], "Спасибо за участие в опросе! Сохраните файл (.xlsx) и отправьте его организатору.")
+    ws[f"A{note}"].font = normal
+    ws.freeze_panes = f"A{FIRST_ROW}"
+    ws.print_area = f"A1:D{note}"
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    _a4_portrait(ws)
+    ws.oddFooter.center.text = "Стр. &P из &N"
+    # protection: only the answer cells (unlocked above) can be changed; rows may be made
+    # taller for long answers. No password by default: this prevents accidents, not attacks.
+    ws.protection.sheet = True
+    ws.protection.formatRows = False
+    ws.protection.selectLockedCells = False
+    ws.protection.selectUnlockedCells = False
+
+    # ---- meta sheet (very hidden): what the reader checks
+    meta = wb.create_sheet(META_SHEET)
+    entries = [("marker", MARKER), ("format", FORMAT_VERSION), ("template_id", template_id(q)),
+               ("questionnaire_id", q.id), ("questionnaire_version", q.version),
+               ("fingerprint", questionnaire_fingerprint(q)), ("form_sheet", FORM_SHEET),
+               ("answer_column", ANSWER_COLUMN), ("key_column", KEY_COLUMN), ("unit_id", unit_id or "")]
+    entries += [(f"prefill:{k}", v) for k, v in meta_prefill.items()]
+    for i, (k, v) in enumerate(entries, start=1):
+        xlsx_value(meta.cell(row=i, column=1), k)
+        xlsx_value(meta.cell(row=i, column=2), v)
+    meta.sheet_state = "veryHidden"
+    meta.protection.sheet = True
+    if password:
+        for sheet in (info, ws, lists, meta):
+            sheet.protection.password = password
+    # hidden sheets cannot be shown, renamed or deleted while the structure is protected
+    wb.security = WorkbookProtection(lockStructure=True)
+    if password:
+        wb.security.workbookPassword = password
+    info.sheet_view.tabSelected = True
+    wb.active = 0
+    return wb
+
+
+def _a4_portrait(ws) -> None:
+    ws.page_setup.orientation = "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+
+
+def _write_instructions(ws, q: Questionnaire, unit_name: str | None, title_font, bold, normal) -> None:
+    from openpyxl.styles import Alignment
+
+    multiple = [f for f in q.questions if f.type == "multiple"]
+    open_q = [f for f in q.questions if f.type == "text"]
+    numbers = lambda fs: " и ".join(str(f.number) for f in fs)  # noqa: E731
+    lines: list[tuple[str, Any]] = [
+        (q.title, title_font),
+        (f"Анкета для: {unit_name}" if unit_name else "Анкета эксперта", bold),
+        ("", normal),
+        ("Как заполнить анкету", bold),
+        ("1. Один файл — одна анкета одного эксперта. Если отвечают несколько сотрудников, каждый "
+         "заполняет свою копию этого файла.", normal),
+        (f"2. Перейдите на лист «{FORM_SHEET}». Ответы вписываются только в жёлтые ячейки столбца "
+         "«Ответ»; остальные ячейки защищены от случайных изменений. Обязательные вопросы отмечены "
+         "звёздочкой *.", normal),
+        ("3. Где у ячейки появляется стрелка, выберите значение из раскрывающегося списка. Значения "
+         "не из списка таблица не примет.", normal),
+    ]
+    if multiple:
+        lines.append((f"4. В вопросах {numbers(multiple)} можно выбрать несколько вариантов: у каждого "
+                      "подходящего варианта выберите «да», остальные оставьте пустыми или выберите «нет».", normal))
+    lines += [
+        ("5. Дату пишите в виде ДД.ММ.ГГГГ (например, 15.03.2021), число лет — целым числом.", normal),
+        (f"6. На вопросы {numbers(open_q)} отвечайте своими словами, подробно. Новая строка внутри "
+         "ячейки: Alt+Enter в Excel, Ctrl+Enter в LibreOffice. Если текст не помещается, строку "
+         "можно сделать выше.", normal),
+        ("7. Код эксперта сообщает организатор опроса (например, E001). ФИО нужно только для связи "
+         "с экспертом и в отчёты не включается.", normal),
+        ("8. Не переименовывайте и не удаляйте листы и не переносите ответы в другой файл: программа "
+         "обработки узнаёт анкету по служебным данным этого файла.", normal),
+        ("9. Сохраните файл в формате «Книга Excel (*.xlsx)» и отправьте организатору опроса. Имя "
+         "файла можно изменить, например: Благовещенск_1.xlsx.", normal),
+        ("", normal),
+        (f"Версия анкеты: {q.version} ({q.id}).", normal),
+    ]
+    for r, (text, font) in enumerate(lines, start=1):
+        cell = ws.cell(row=r, column=1)
+        xlsx_value(cell, text)
+        cell.font = font
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if len(text) > 75:
+            ws.row_dimensions[r].height = _row_height(text, 75)
+    ws.row_dimensions[1].height = 40
+    ws.column_dimensions["A"].width = 80
+    ws.print_area = f"A1:A{len(lines)}"
+    _a4_portrait(ws)
+    ws.protection.sheet = True
+
+
+def write_templates(output: str | Path | None = None, *, unit: str | None = None, all_units: bool = False,
+                    questionnaire: Questionnaire | str | Path | None = None,
+                    units: pd.DataFrame | str | Path | None = None,
+                    password: str | None = None) -> list[Path]:
+    """Write questionnaire templates; returns the files written.
+
+    * default: one template with the unit as a drop-down, to ``output`` (a file, or a folder —
+      any path without a suffix — for ``Анкета.xlsx``; default ``Анкета.xlsx`` in the current
+      folder);
+    * ``unit`` (id or Russian name): the unit is filled in and named in the default file name;
+    * ``all_units``: one prefilled template per unit of the gazetteer into the folder
+      ``output`` (``Анкета_Благовещенск.xlsx`` …), written all together or not at all.
+
+    Every file is written atomically. An unknown ``unit`` raises :class:`UsageError`.
+    """
+    q = as_questionnaire(questionnaire)
+    unit_table = as_units(units)
+    if all_units:
+        if unit:
+            raise UsageError("Укажите либо --unit, либо --all-units, но не оба сразу.")
+        if output is None:
+            raise UsageError("Для --all-units укажите папку: -o ПАПКА.")
+        folder = Path(output)
+        if folder.suffix.lower() == ".xlsx" or folder.is_file():
+            raise UsageError(f"{folder}: для --all-units нужна папка, а не файл.")
+        names: dict[str, str] = {}
+        for uid, name in zip(unit_table.index, unit_table["name"]):
+            filename = template_filename(name)
+            if fold(filename) in names:
+                raise UsageError(f"Имена файлов совпадают у «{names[fold(filename)]}» и «{name}»: "
+                                 "переименуйте одну из единиц в справочнике.")
+            names[fold(filename)] = name
+        with OutputDir(folder) as staged:
+            for uid, name in zip(unit_table.index, unit_table["name"]):
+                build_template(q, unit_table, uid, password).save(staged.path(template_filename(name)))
+        return [folder / rel for rel in staged.written]
+    unit_id = None
+    if unit:
+        unit_id = UnitResolver(unit_table).resolve(unit)
+        if unit_id is None:
+            near = UnitResolver(unit_table).suggest(unit)
+            hint = f" Возможно, имелось в виду: {', '.join(near)}." if near else ""
+            raise UsageError(f"Город или регион «{unit}» не найден в справочнике.{hint}")
+    default_name = template_filename(str(unit_table.loc[unit_id, "name"]) if unit_id else None)
+    target = Path(output) if output else Path(default_name)
+    if target.is_dir() or not target.suffix:        # a folder (created if need be)
+        target = target / default_name
+    if target.suffix.lower() != ".xlsx":
+        raise UsageError(f"{target}: шаблон сохраняется как книга Excel — укажите имя файла с расширением .xlsx.")
+    wb = build_template(q, unit_table, unit_id, password)
+    with atomic_path(target) as tmp:
+        try:
+            wb.save(tmp)
+        except OSError as exc:
+            raise OutputError(f"{target}: не удаётся записать шаблон ({exc.strerror}).") from None
+    return [target]
+
+
+# ---------------------------------------------------------------- reading
+
+
+class _FastBook:
+    """The few workbook operations the template reader needs, on python-calamine (a Rust
+    reader ~20× faster than openpyxl on small files: 1,000 templates are read in seconds).
+    Empty cells are ``None`` as in openpyxl."""
+
+    def __init__(self, book):
+        self._book = book
+        self.sheetnames = list(book.sheet_names)
+
+    def __getitem__(self, name: str) -> "_FastSheet":
+        return _FastSheet(self._book.get_sheet_by_name(name))
+
+    def close(self) -> None:
+        self._book.close()
+
+
+class _FastSheet:
+    def __init__(self, sheet):
+        self._rows = sheet.to_python(skip_empty_area=False)
+
+    def iter_rows(self, max_row: int | None = None, max_col: int | None = None, values_only: bool = True):
+        for row in self._rows[:max_row]:
+            yield tuple(None if v == "" else v for v in row[:max_col])
+
+
+def _open_fast(path: Path, data: bytes):
+    """python-calamine when installed and able to read the file, else openpyxl."""
+    try:
+        import python_calamine
+    except ImportError:
+        return open_workbook(path, data)
+    try:
+        return _FastBook(python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)))
+    except Exception:      # anything calamine cannot read: let openpyxl say what is wrong
+        return open_workbook(path, data)
+
+
+def _meta(wb) -> dict[str, str] | None:
+    if META_SHEET not in wb.sheetnames:
+        return None
+    meta: dict[str, str] = {}
+    sheet = wb[META_SHEET]
+    if getattr(sheet, "reset_dimensions", None):   # read-only mode: do not trust the stored size
+        sheet.reset_dimensions()
+    for row in sheet.iter_rows(max_col=2, max_row=200, values_only=True):
+        if row and row[0] is not None:
+            meta[str(row[0])] = "" if len(row) < 2 or row[1] is None else str(row[1])
+    return meta if meta.get("marker") == MARKER else None
+
+
+def read_filled_template(path: Path, data: bytes, questionnaire: Questionnaire) -> RawTable | None:
+    """Read a filled template (an ingest reader); ``None`` when the workbook is not a template.
+
+    One record with a cell for every answer. File-level errors (another questionnaire or
+    version, a damaged or unfilled template) are problems of the returned table, which then
+    has no record: the file is reported, never silently dropped.
+    """
+    q = questionnaire
+    wb = _open_fast(path, data)
+    try:
+        meta = _meta(wb)
+        if meta is None:
+            return None
+        table = RawTable(path=path, sha256=hashlib.sha256(data).hexdigest(), kind="template")
+        sheet = meta.get("form_sheet") or FORM_SHEET
+        table.sheet = sheet
+        file_loc = Location(path.name, sheet=sheet)
+        problem = _version_problem(meta, q)
+        if problem:
+            table.problems.append(Problem(Location(path.name), *problem))
+            return table
+        if sheet not in wb.sheetnames:
+            table.problems.append(Problem(
+                Location(path.name), "template-damaged",
+                f"в шаблоне анкеты нет листа «{sheet}» (лист удалён или переименован).",
+                "Перенесите ответы в новый шаблон (survey template) и пришлите его."))
+            return table
+        answer_idx = _column_index(meta.get("answer_column") or ANSWER_COLUMN)
+        key_idx = _column_index(meta.get("key_column") or KEY_COLUMN)
+        expected = {fr.key: fr for fr in form_rows(q) if fr.kind == "answer"}
+        values: dict[tuple[str, str | None], Any] = {}
+        cells: dict[tuple[str, str | None], Location] = {}
+        letter = meta.get("answer_column") or ANSWER_COLUMN
+        form = wb[sheet]
+        if getattr(form, "reset_dimensions", None):
+            form.reset_dimensions()
+        rows = form.iter_rows(max_row=_MAX_FORM_ROWS, max_col=max(answer_idx, key_idx) + 1, values_only=True)
+        for r, row in enumerate(rows, start=1):
+            key_text = row[key_idx] if key_idx < len(row) else None
+            if not isinstance(key_text, str) or key_text not in expected:
+                continue
+            fr = expected[key_text]
+            key = (fr.field.id, fr.option.name if fr.option else None)
+            if key in values:
+                continue
+            values[key] = row[answer_idx] if answer_idx < len(row) else None
+            header = f"{fr.field.label}: {fr.option.label}" if fr.option else fr.field.label
+            cells[key] = Location(path.name, sheet=sheet, row=r, column=letter, header=header,
+                                  cell=f"{letter}{r}")
+        missing = [k for k, fr in expected.items() if (fr.field.id, fr.option.name if fr.option else None) not in values]
+        if missing:
+            table.problems.append(Problem(
+                file_loc, "template-damaged",
+                f"в шаблоне анкеты нет ячеек для ответов: {', '.join(missing[:5])}"
+                + ("…" if len(missing) > 5 else "") + " (строки удалены или лист изменён).",
+                "Перенесите ответы в новый шаблон (survey template) и пришлите его."))
+            return table
+        table.columns = set(values)
+        prefilled = {k[len("prefill:"):]: v for k, v in meta.items() if k.startswith("prefill:")}
+        if all(is_empty(v) or (k[1] is None and prefilled.get(k[0]) == v) for k, v in values.items()):
+            table.problems.append(Problem(
+                file_loc, "template-empty", "шаблон анкеты не заполнен: все ячейки ответов пусты.",
+                "Проверьте, что прислан заполненный файл; если эксперт не отвечал, уберите файл из папки."))
+            return table
+        table.records.append(RawRecord(values, cells, file_loc))
+        return table
+    finally:
+        wb.close()
+
+
+def _version_problem(meta: dict[str, str], q: Questionnaire) -> tuple[str, str, str] | None:
+    """(code, message, fix) when the template was made for another questionnaire or version."""
+    tid, tver, tfp = meta.get("questionnaire_id", ""), meta.get("questionnaire_version", ""), meta.get("fingerprint", "")
+    regenerate = "Перенесите ответы в шаблон текущей версии (survey template)"
+    if tid != q.id:
+        return ("template-questionnaire",
+                f"это шаблон другой анкеты («{tid}», версия {tver}), а проверка идёт по анкете «{q.id}» "
+                f"версии {q.version}.",
+                f"Проверьте файл с той анкетой (--questionnaire) или {regenerate[0].lower() + regenerate[1:]}.")
+    if tver != q.version:
+        return ("template-version",
+                f"шаблон составлен по анкете версии {tver}, а проверка идёт по анкете версии {q.version}.",
+                f"{regenerate} или проверьте файл анкетой версии {tver} (--questionnaire).")
+    if tfp != questionnaire_fingerprint(q):
+        return ("template-version",
+                f"шаблон составлен по анкете версии {tver}, но её вопросы или варианты ответа отличаются от "
+                f"текущей анкеты версии {q.version} (анкету изменили, не сменив номер версии).",
+                f"{regenerate}; при изменении анкеты увеличивайте её version.")
+    return None
+
+
+def _column_index(letter: str) -> int:
+    from openpyxl.utils import column_index_from_string
+
+    try:
+        return column_index_from_string(letter) - 1
+    except ValueError:
+        return column_index_from_string(ANSWER_COLUMN) - 1

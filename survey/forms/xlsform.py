@@ -1,0 +1,163 @@
+"""The questionnaire as an XLSForm, for online collection with KoboToolbox or ODK.
+
+:func:`write_xlsform` writes the three sheets of an XLSForm:
+
+* ``survey``: ``type`` (``select_one``/``select_multiple``/``text``/``integer``/``date``),
+  ``name`` (the questionnaire's field id), ``label::Russian (ru)``, ``hint::Russian (ru)``,
+  ``required``, ``required_message::Russian (ru)``, ``constraint``,
+  ``constraint_message::Russian (ru)``, ``appearance``; the respondent block and the
+  questions are two groups;
+* ``choices``: ``list_name``, ``name`` (the option's ASCII name; for units the unit id),
+  ``label::Russian (ru)`` — every option list and the units of the gazetteer;
+* ``settings``: ``form_title``, ``form_id``, ``version``, ``default_language``,
+  ``instance_name``.
+
+Data exported from KoboToolbox or ODK Central ("XML values and headers") are read by
+``survey validate``/``survey run`` like any table: headers are field names, with or
+without their group (``questions/q2_areas``); a select_multiple answer is either one
+column of space-separated choice names (``education culture``) or one 0/1 column per
+choice (``q2_areas/education``), or both.
+
+>>> from survey.spec.questionnaire import load_questionnaire
+>>> rows = survey_rows(load_questionnaire())
+>>> [(r["type"], r["name"]) for r in rows if r["name"] in ("q2_areas", "interview_date")]
+[('date', 'interview_date'), ('select_multiple q2_areas', 'q2_areas')]
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from survey.errors import UsageError
+from survey.base.files import XLSX_FONT, atomic_path, xlsx_fixed_properties, xlsx_value
+from survey.spec.questionnaire import Field, Questionnaire, as_questionnaire
+from survey.base.text import fold
+from survey.spec.units import as_units
+
+LANGUAGE = "Russian (ru)"
+SURVEY_COLUMNS = ["type", "name", f"label::{LANGUAGE}", f"hint::{LANGUAGE}", "required",
+                  f"required_message::{LANGUAGE}", "constraint", f"constraint_message::{LANGUAGE}",
+                  "appearance"]
+CHOICE_COLUMNS = ["list_name", "name", f"label::{LANGUAGE}"]
+SETTINGS_COLUMNS = ["form_title", "form_id", "version", "default_language", "instance_name"]
+UNITS_LIST = "units"
+_GROUPS = (("respondent", "Сведения об эксперте"), ("questions", "Вопросы анкеты"))
+
+
+def list_name(f: Field) -> str:
+    """The choices list of a closed question (``units`` for the unit field)."""
+    return UNITS_LIST if f.options_from == "units" else f.id
+
+
+def _row(**values: Any) -> dict[str, Any]:
+    return {col: values.get(col.split("::")[0] if "::" in col else col, "") for col in SURVEY_COLUMNS}
+
+
+def survey_rows(q: Questionnaire) -> list[dict[str, Any]]:
+    """The rows of the ``survey`` sheet, as dicts keyed by :data:`SURVEY_COLUMNS`."""
+    rows: list[dict[str, Any]] = []
+    for (group, label), fields in zip(_GROUPS, (q.respondent, q.questions)):
+        rows.append(_row(type="begin_group", name=group, label=label))
+        for f in fields:
+            rows.append(_field_row(f))
+        rows.append(_row(type="end_group", name=group))
+    return rows
+
+
+def _field_row(f: Field) -> dict[str, Any]:
+    label = f"{f.number}. {f.text}" if f.number else f.text
+    kind = {"text": "text", "integer": "integer", "date": "date"}.get(f.type)
+    if kind is None:
+        kind = f"select_multiple {list_name(f)}" if f.type == "multiple" else f"select_one {list_name(f)}"
+    constraint, message, hint, appearance = "", "", f.hint, ""
+    if f.type == "integer":
+        constraint = f". >= {f.min} and . <= {f.max}"
+        message = hint = f"Целое число от {f.min} до {f.max}."
+    elif f.type == "date":
+        constraint = f". >= date('{f.min_date:%Y-%m-%d}') and . <= date('{f.max_date:%Y-%m-%d}')"
+        message = f"Дата должна быть в периоде опроса: с {f.min_date:%d.%m.%Y} по {f.max_date:%d.%m.%Y}."
+        hint = hint or f"С {f.min_date:%d.%m.%Y} по {f.max_date:%d.%m.%Y}."
+    elif f.type == "text":
+        if f.max_length:
+            constraint = f"string-length(.) <= {f.max_length}"
+            message = f"Не больше {f.max_length} символов."
+        if f.section == "question":
+            appearance = "multiline"
+        if f.personal:
+            hint = hint or "Для связи с экспертом; в отчёты не попадает."
+    elif f.type == "multiple":
+        hint = hint or "Отметьте все подходящие варианты."
+    if f.options_from == "units":
+        appearance = "autocomplete"
+        hint = hint or "Начните вводить название города или региона."
+    required = "yes" if f.required else ""
+    return _row(type=kind, name=f.id, label=label, hint=hint, required=required,
+                required_message="Это обязательный вопрос." if required else "",
+                constraint=constraint, constraint_message=message, appearance=appearance)
+
+
+def choice_rows(q: Questionnaire, units: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of the ``choices`` sheet (each list once, units sorted by Russian name)."""
+    rows: list[dict[str, Any]] = []
+    done: set[str] = set()
+    for f in q.fields:
+        if f.type not in ("single", "multiple", "scale") or list_name(f) in done:
+            continue
+        done.add(list_name(f))
+        if f.options_from == "units":
+            pairs = sorted(zip(units.index, units["name"]), key=lambda p: fold(p[1]))
+            rows += [{"list_name": UNITS_LIST, "name": uid, f"label::{LANGUAGE}": name} for uid, name in pairs]
+        else:
+            rows += [{"list_name": f.id, "name": o.name, f"label::{LANGUAGE}": o.label} for o in f.options]
+    return rows
+
+
+def settings_row(q: Questionnaire) -> dict[str, str]:
+    unit = next((f.id for f in q.respondent if f.options_from == "units"), None)
+    instance = f"concat(${{expert_id}}, ' — ', ${{{unit}}})" if unit and "expert_id" in q else ""
+    return {"form_title": q.title, "form_id": q.id, "version": q.version,
+            "default_language": LANGUAGE, "instance_name": instance}
+
+
+def build_xlsform(questionnaire: Questionnaire, units: pd.DataFrame):
+    """The XLSForm as an openpyxl workbook."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    xlsx_fixed_properties(wb, f"{questionnaire.title}: XLSForm")
+    bold, normal = Font(name=XLSX_FONT, bold=True), Font(name=XLSX_FONT)
+    sheets = (
+        ("survey", SURVEY_COLUMNS, survey_rows(questionnaire)),
+        ("choices", CHOICE_COLUMNS, choice_rows(questionnaire, units)),
+        ("settings", SETTINGS_COLUMNS, [settings_row(questionnaire)]),
+    )
+    for k, (title, columns, rows) in enumerate(sheets):
+        ws = wb.active if k == 0 else wb.create_sheet()
+        ws.title = title
+        for j, col in enumerate(columns, start=1):
+            xlsx_value(ws.cell(row=1, column=j), col)
+            ws.cell(row=1, column=j).font = bold
+        for i, row in enumerate(rows, start=2):
+            for j, col in enumerate(columns, start=1):
+                value = row.get(col, "")
+                cell = ws.cell(row=i, column=j)
+                xlsx_value(cell, value if value != "" else None)
+                cell.font = normal
+        ws.freeze_panes = "A2"
+    return wb
+
+
+def write_xlsform(output: str | Path, *, questionnaire: Questionnaire | str | Path | None = None,
+                  units: pd.DataFrame | str | Path | None = None) -> Path:
+    """Write the questionnaire as an XLSForm workbook ``output`` (atomically)."""
+    q = as_questionnaire(questionnaire)
+    output = Path(output)
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError(f"{output}: XLSForm сохраняется как книга Excel — укажите имя с расширением .xlsx.")
+    wb = build_xlsform(q, as_units(units))
+    with atomic_path(output) as tmp:
+        wb.save(tmp)
+    return output

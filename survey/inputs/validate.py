@@ -1,0 +1,300 @@
+"""Check raw records against the questionnaire and the units gazetteer.
+
+:func:`validate` never raises on bad data: it returns the accepted respondents as a
+DataFrame and a :class:`ValidationReport` listing every problem (file, sheet, row, column,
+field, what is wrong, how to fix it) and every rejected row with its reasons. A row with
+any error is rejected; warnings do not reject. ``rows_read == accepted + rejected`` always.
+
+>>> result = validate("responses/sample.xlsx")
+>>> result.report.valid, result.report.rows_read, len(result.data)
+(True, 123, 123)
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from survey.errors import Location, Problem, shorten
+from survey.inputs.readers import EXCEL_ERRORS, IngestResult, RawRecord, RawTable, ingest
+from survey.spec.questionnaire import Field, Questionnaire, load_questionnaire
+from survey.spec.units import UnitResolver, load_units
+from survey.inputs.cells import (Issue, is_empty, parse_choice, parse_date, parse_flag, parse_integer,
+                     parse_option_list, parse_text)
+
+PROVENANCE = ["source_file", "source_sheet", "source_row"]
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+@dataclass
+class RejectedRow:
+    """A row that was read but not accepted, with every reason."""
+
+    location: Location
+    expert_id: str
+    reasons: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.location.file, "sheet": self.location.sheet or "",
+                "row": self.location.row if self.location.row is not None else "",
+                "expert_id": self.expert_id, "reasons": "; ".join(self.reasons)}
+
+
+@dataclass
+class ValidationReport:
+    """Everything validation found. ``valid`` is true when there is no error."""
+
+    problems: list[Problem] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
+    rows_read: int = 0
+    accepted: int = 0
+    blank_rows: int = 0
+    inputs: list[dict[str, str]] = field(default_factory=list)
+    files_unreadable: int = 0
+    synthetic: bool = False
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def to_frame(self) -> pd.DataFrame:
+        """Problems as a table: severity, file, sheet, row, column, cell, field, code, message, fix, value."""
+        columns = ["severity", "file", "sheet", "row", "column", "cell", "field", "code", "message", "fix", "value"]
+        return pd.DataFrame([p.as_dict() for p in self.problems], columns=columns)
+
+    def rejected_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([r.as_dict() for r in self.rejected],
+                            columns=["file", "sheet", "row", "expert_id", "reasons"])
+
+    def summary(self) -> str:
+        """One Russian line: rows read, accepted, rejected, errors, warnings."""
+        text = (f"Прочитано строк: {self.rows_read}; принято: {self.accepted}; "
+                f"отклонено: {len(self.rejected)}; ошибок: {len(self.errors)}; "
+                f"предупреждений: {len(self.warnings)}")
+        if self.blank_rows:
+            text += f"; пустых строк пропущено: {self.blank_rows}"
+        if self.files_unreadable:
+            text += f"; нечитаемых файлов: {self.files_unreadable}"
+        return text + "."
+
+
+@dataclass
+class ValidationResult:
+    """Accepted respondents (one row each, questionnaire columns + provenance) and the report."""
+
+    data: pd.DataFrame
+    report: ValidationReport
+
+
+def validate(source: str | Path | IngestResult, questionnaire: Questionnaire | None = None,
+             units: pd.DataFrame | None = None, encoding: str | None = None) -> ValidationResult:
+    """Read (if given a path) and validate responses.
+
+    ``source`` is a file, a folder of files, or an :class:`IngestResult`. Raises
+    :class:`~survey.errors.InputError` only when a single given file cannot be read.
+    """
+    q = questionnaire or load_questionnaire()
+    units = units if units is not None else load_units()
+    ingested = source if isinstance(source, IngestResult) else ingest(source, q, encoding)
+    return Validator(q, units).run(ingested)
+
+
+class Validator:
+    """Validation rules; configure with the questionnaire and units, apply with :meth:`run`."""
+
+    def __init__(self, questionnaire: Questionnaire, units: pd.DataFrame):
+        self.q = questionnaire
+        self.units = units
+        self.resolver = UnitResolver(units)
+
+    def run(self, ingested: IngestResult) -> ValidationResult:
+        report = ValidationReport(inputs=list(ingested.inputs), synthetic=ingested.synthetic)
+        report.problems.extend(ingested.unreadable)
+        report.files_unreadable = sum(p.is_error for p in ingested.unreadable)
+        rows: list[dict[str, Any]] = []
+        first_seen: dict[str, Location] = {}
+        for table in ingested.tables:
+            report.problems.extend(table.problems)
+            if table.kind == "table" and not table.records:
+                self._add(report, Location(table.path.name, sheet=table.sheet), "no-data", None,
+                          "в файле нет ни одной анкеты: под строкой заголовков нет строк с ответами.",
+                          "Проверьте, что прислан нужный файл и что ответы на месте.")
+            missing_columns = self._check_columns(table, report)
+            for loc in table.blank_rows:
+                report.blank_rows += 1
+                report.problems.append(Problem(loc, "blank-row", "пустая строка пропущена.",
+                                               "Удалите пустую строку, если она не нужна.", severity="warning"))
+            for rec in table.records:
+                report.rows_read += 1
+                row, errors = self._record(rec, report, missing_columns)
+                expert_id = row.get("expert_id")
+                if expert_id is not None and not errors:
+                    if expert_id in first_seen:
+                        where = first_seen[expert_id]
+                        errors.append(self._add(report, rec.cells.get(("expert_id", None), rec.location),
+                                                "duplicate-id", "expert_id",
+                                                f"код эксперта «{expert_id}» уже встречался ({where}).",
+                                                "Дайте каждому эксперту уникальный код; если это повтор той же анкеты, удалите строку.",
+                                                expert_id))
+                    else:
+                        first_seen[expert_id] = rec.location
+                if errors:
+                    report.rejected.append(RejectedRow(rec.location, shorten(rec.values.get(("expert_id", None))), errors))
+                    continue
+                rows.append(row)
+        report.accepted = len(rows)
+        return ValidationResult(self._frame(rows), report)
+
+    # --------------------------------------------------------------- helpers
+
+    def _add(self, report: ValidationReport, loc: Location, code: str, fid: str | None,
+             message: str, fix: str, value: Any = None, severity: str = "error") -> str:
+        report.problems.append(Problem(loc, code, message, fix, field=fid, severity=severity, value=value))
+        return message
+
+    def _check_columns(self, table: RawTable, report: ValidationReport) -> dict[str, str]:
+        """Table-level: required fields with no column. Returns {field id: reason}."""
+        missing: dict[str, str] = {}
+        if table.kind != "table":
+            return missing
+        present = {fid for fid, _ in table.columns}
+        loc = Location(table.path.name, sheet=table.sheet)
+        for f in self.q.fields:
+            if f.required and f.id not in present:
+                reason = f"в файле нет столбца «{f.id}» ({f.label})"
+                missing[f.id] = reason
+                self._add(report, loc, "missing-column", f.id, reason + ".",
+                          f"Добавьте столбец с заголовком «{f.id}» или «{f.label}».")
+        return missing
+
+    def _record(self, rec: RawRecord, report: ValidationReport,
+                missing_columns: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+        row: dict[str, Any] = {
+            "source_file": rec.location.file, "source_sheet": rec.location.sheet or "",
+            "source_row": rec.location.row if rec.location.row is not None else rec.location.cell or "",
+        }
+        errors: list[str] = []
+        noted = {p.field for p in rec.notes if p.is_error}
+        for p in rec.notes:             # what the reader saw: merged cells, formulas, hidden rows
+            report.problems.append(p)
+            if p.is_error:
+                errors.append(p.message)
+        for f in self.q.fields:
+            if f.id in missing_columns:
+                errors.append(missing_columns[f.id])
+                continue
+            if f.id in noted:
+                continue
+            loc = rec.cells.get((f.id, None), rec.location)
+            raw = rec.values.get((f.id, None))
+            if isinstance(raw, str) and raw.strip() in EXCEL_ERRORS:
+                errors.append(self._add(report, loc, "excel-error", f.id,
+                                        f"«{f.label}»: в ячейке ошибка Excel «{raw.strip()}» вместо ответа.",
+                                        "Исправьте формулу или впишите значение.", raw))
+                continue
+            if f.type == "text" and isinstance(raw, str) and _CONTROL.search(raw):
+                self._add(report, loc, "control-characters", f.id,
+                          f"«{f.label}»: из ответа удалены невидимые управляющие символы.",
+                          "Проверьте текст ответа.", severity="warning")
+            if f.type == "multiple":
+                values, issue, loc = self._multiple(rec, f)
+                if issue is None:
+                    for opt in f.options:
+                        row[f.option_column(opt)] = None if values is None else int(opt.name in values)
+                    present = values is not None
+            else:
+                raw = rec.values.get((f.id, None))
+                value, issue = self._single_value(raw, f)
+                row[f.id] = value
+                present = value is not None
+            if issue is not None:
+                errors.append(self._add(report, loc, issue.code, f.id, f"«{f.label}»: {issue.message}",
+                                        issue.fix, self._raw_for(rec, f)))
+                continue
+            if f.required and not present:
+                errors.append(self._add(
+                    report, loc, "required-missing", f.id, f"нет ответа на обязательный вопрос «{f.label}».",
+                    "Заполните ячейку." if f.type != "multiple" else "Отметьте хотя бы один вариант."))
+        return row, errors
+
+    def _raw_for(self, rec: RawRecord, f: Field) -> Any:
+        if f.type == "multiple":
+            return rec.values.get((f.id, None)) or {k[1]: v for k, v in rec.values.items() if k[0] == f.id}
+        return rec.values.get((f.id, None))
+
+    def _single_value(self, raw: Any, f: Field) -> tuple[Any, Issue | None]:
+        if f.type == "text":
+            return parse_text(raw, f)
+        if f.type == "integer":
+            return parse_integer(raw, f)
+        if f.type == "date":
+            return parse_date(raw, f)
+        if f.options_from == "units":
+            if is_empty(raw):
+                return None, None
+            uid = self.resolver.resolve(raw)
+            if uid is None:
+                near = self.resolver.suggest(raw)
+                fix = (f"Возможно, имелось в виду: {', '.join(near)}." if near else
+                       "Укажите название города или региона так, как в справочнике responses/units.csv.")
+                return None, Issue("unknown-unit", f"«{raw}» нет в справочнике городов и регионов.", fix)
+            return uid, None
+        return parse_choice(raw, f)
+
+    def _multiple(self, rec: RawRecord, f: Field) -> tuple[set[str] | None, Issue | None, Location]:
+        """A multiple-choice answer from one list cell or from one 0/1 cell per option."""
+        list_key = (f.id, None)
+        option_keys = [k for k in rec.values if k[0] == f.id and k[1] is not None]
+        # a missing answer is reported at the list cell, else at the first option's cell
+        loc = rec.cells.get(list_key) or (rec.cells.get(option_keys[0]) if option_keys else None) or rec.location
+        chosen: set[str] | None = None
+        if list_key in rec.values and not is_empty(rec.values[list_key]):
+            chosen, issue = parse_option_list(rec.values[list_key], f)
+            if issue:
+                return None, issue, loc
+        if option_keys:
+            flags: dict[str, int] = {}
+            for key in option_keys:
+                flag, issue = parse_flag(rec.values[key])
+                if issue:
+                    return None, Issue(issue.code, f"вариант «{f.option_by_name(key[1]).label}»: {issue.message}",
+                                       issue.fix), rec.cells.get(key, loc)
+                if flag is not None:
+                    flags[key[1]] = flag
+            if flags:
+                from_flags = {name for name, v in flags.items() if v}
+                if chosen is not None and chosen != from_flags:
+                    return None, Issue("conflict", "ответ указан и списком, и отметками, и они расходятся.",
+                                       "Оставьте один способ записи."), loc
+                chosen = from_flags
+                if option_keys:
+                    loc = rec.cells.get(option_keys[0], loc)
+        if chosen is not None and not chosen:
+            chosen = None if f.required else chosen
+        return chosen, None, loc
+
+    def _frame(self, rows: list[dict[str, Any]]) -> pd.DataFrame:
+        columns = self.q.data_columns() + PROVENANCE
+        frame = pd.DataFrame(rows, columns=columns)
+        for f in self.q.fields:
+            if f.type in ("single", "scale", "integer") and not f.options_from:
+                frame[f.id] = frame[f.id].astype("Int64")
+            elif f.type == "multiple":
+                for col in f.columns():
+                    frame[col] = frame[col].astype("Int64")
+            elif f.type == "date":
+                frame[f.id] = pd.to_datetime(frame[f.id])
+            else:
+                frame[f.id] = frame[f.id].astype("string")
+        return frame

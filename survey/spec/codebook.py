@@ -1,0 +1,329 @@
+"""The codebook: categories, their patterns, and the negation lexicons, as data.
+
+``questionnaires/codebook.yaml`` is edited by sociologists. :func:`load_codebook` reads it,
+runs every pattern through the same lemmatizer the answers go through, and checks it:
+unknown keys or categories, patterns that lemmatise to nothing, duplicate patterns,
+a bad gap syntax — each reported with its line in :class:`~survey.errors.ConfigError`.
+
+>>> cb = load_codebook()
+>>> cb.ids[:8]
+['distance', 'language', 'funding', 'mentality', 'covid', 'legal', 'interest', 'bureaucracy']
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from survey.errors import ConfigError, Location, Problem
+from survey.base.lemmatize import Lemmatizer
+from survey.spec.paths import default_path
+from survey.base.text import fold
+from survey.spec.yamlfile import LINE_KEY, load_yaml
+
+PATTERN_KINDS = ("terms", "needs", "needs_strict", "exclude")
+DEFAULT_GAP = 3
+_GAP = re.compile(r"^~(\d*)$")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_CATEGORY_KEYS = {"id", "label", "description", "questions", "no_problems", "compatible_with",
+                  LINE_KEY, *PATTERN_KINDS}
+RULE_KEYS = ("negators", "absence", "problem_words", "problem_verbs", "light_verbs", "resolution",
+             "shortage_cues", "positive", "false_negations", "skip_after_negator", "boundaries",
+             "not_boundaries", "exceptions", "topic_markers", "relative", "subordinators",
+             "double_negation", "rather_than")
+# bit of each lexicon in a word's mask (see Rules.mask); "phrase_start": the word can open a
+# multi-word entry of a clause-boundary lexicon
+BIT = {name: 1 << i for i, name in enumerate((*RULE_KEYS, "phrase_start", "predicate", "anaphora"))}
+_CLAUSE_PHRASES = ("boundaries", "not_boundaries", "exceptions", "false_negations", "double_negation")
+
+
+@dataclass(frozen=True)
+class PatternWord:
+    """One word of a pattern: a set of acceptable lemmas, or a prefix (``ковид*``)."""
+
+    lemmas: frozenset[str] = frozenset()
+    prefix: str | None = None
+    gap: int = 0                       # other words allowed before this one
+    exact: str | None = None           # ``=далеко``: this written form only
+
+    def matches(self, lemmas: frozenset[str], lower: str) -> bool:
+        if self.exact is not None:
+            return lower == self.exact
+        if self.prefix is not None:
+            return lower.startswith(self.prefix) or any(l.startswith(self.prefix) for l in lemmas)
+        return not self.lemmas.isdisjoint(lemmas)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    text: str                          # as written in the codebook
+    words: tuple[PatternWord, ...]
+    category: str
+    kind: str                          # terms | needs | needs_strict | exclude
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    label: str
+    description: str
+    questions: tuple[str, ...]
+    patterns: tuple[Pattern, ...]
+    no_problems: bool = False
+    compatible_with: tuple[str, ...] = ()
+    line: int | None = None
+
+
+@dataclass
+class Rules:
+    """Lexicons of the negation and clause rules, lemmatised."""
+
+    words: dict[str, frozenset[str]] = field(default_factory=dict)     # single-word lexicons
+    forms: dict[str, frozenset[str]] = field(default_factory=dict)     # the same, as written
+    phrases: dict[str, tuple[tuple[frozenset[str], ...], ...]] = field(default_factory=dict)  # multi-word
+
+    def __post_init__(self) -> None:
+        self._bit = BIT
+        self._masks: dict[frozenset[str], int] = {}
+        self._starts: dict[str, dict[str, list[tuple[frozenset[str], ...]]]] = {}
+
+    def mask(self, lemmas: frozenset[str]) -> int:
+        """Bit set of the lexicons any of ``lemmas`` belongs to (cached per lemma set)."""
+        m = self._masks.get(lemmas)
+        if m is None:
+            m = 0
+            for name, words in self.words.items():
+                if not words.isdisjoint(lemmas):
+                    m |= self._bit[name]
+            if any(self.phrases_from(name, lemmas) for name in _CLAUSE_PHRASES):
+                m |= BIT["phrase_start"]
+            self._masks[lemmas] = m
+        return m
+
+    def has(self, name: str, lemmas: frozenset[str]) -> bool:
+        m = self._masks.get(lemmas)
+        if m is None:
+            m = self.mask(lemmas)
+        return bool(m & self._bit[name])
+
+    def phrases_from(self, name: str, lemmas: frozenset[str]) -> list[tuple[frozenset[str], ...]]:
+        """Multi-word entries of lexicon ``name`` whose first word is one of ``lemmas``
+        (longest first)."""
+        index = self._starts.get(name)
+        if index is None:
+            index = {}
+            for phrase in sorted(self.phrases.get(name, ()), key=len, reverse=True):
+                for lemma in phrase[0]:
+                    index.setdefault(lemma, []).append(phrase)
+            self._starts[name] = index
+        if not index:
+            return []
+        found = []
+        for lemma in lemmas:
+            found.extend(index.get(lemma, ()))
+        return found
+
+    def written(self, name: str, word: str) -> bool:
+        """The word, as written, is in lexicon ``name`` (for «что» vs «чем»)."""
+        return word in self.forms.get(name, frozenset())
+
+
+@dataclass(frozen=True)
+class Codebook:
+    categories: tuple[Category, ...]
+    rules: Rules
+    version: str = ""
+    path: str = ""
+    sha256: str = ""
+
+    @property
+    def ids(self) -> list[str]:
+        return [c.id for c in self.categories]
+
+    def category(self, cid: str) -> Category:
+        for c in self.categories:
+            if c.id == cid:
+                return c
+        raise KeyError(cid)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {c.id: c.label for c in self.categories}
+
+    def for_question(self, qid: str) -> list[Category]:
+        return [c for c in self.categories if not c.questions or qid in c.questions]
+
+
+def word_lemmas(lem: Lemmatizer, word: str) -> frozenset[str]:
+    """Lemmas a codebook word stands for: itself if it is a lemma, else all its lemmas."""
+    w = fold(word)
+    info = lem.info(w)
+    return frozenset({w}) if w in info.lemmas else info.lemmas
+
+
+def load_codebook(path: str | Path | None = None, lemmatizer: Lemmatizer | None = None,
+                  questionnaire=None) -> Codebook:
+    """Load, lemmatise and check the codebook (default ``questionnaires/codebook.yaml``)."""
+    import hashlib
+
+    path = Path(path) if path else default_path("codebook")
+    data = load_yaml(path)
+    lem = lemmatizer or Lemmatizer()
+    problems: list[Problem] = []
+
+    def bad(line: int | None, message: str, fix: str = "") -> None:
+        problems.append(Problem(Location(str(path), line=line), "codebook", message, fix))
+
+    if not isinstance(data, dict) or not isinstance(data.get("categories"), list):
+        raise ConfigError(f"{path}: в кодовой книге должен быть раздел categories со списком категорий.")
+    rules = _parse_rules(_with_default_rules(path, data.get("rules") or {}), lem, bad)
+    categories: list[Category] = []
+    seen: dict[str, int | None] = {}
+    question_ids = {f.id for f in questionnaire.fields} if questionnaire is not None else None
+    for raw in data["categories"]:
+        if not isinstance(raw, dict):
+            bad(None, f"категория должна быть описанием (id, label, terms…), а не «{raw}».")
+            continue
+        line = raw.get(LINE_KEY)
+        cid = raw.get("id")
+        if not isinstance(cid, str) or not _ID.match(cid):
+            bad(line, f"у категории нет id или он недопустим («{cid}»).", "id: латинские строчные буквы, цифры и _.")
+            continue
+        if cid in seen:
+            bad(line, f"категория «{cid}» повторяется (первый раз — строка {seen[cid]}).")
+            continue
+        seen[cid] = line
+        for key in sorted(set(raw) - _CATEGORY_KEYS):
+            bad(line, f"категория «{cid}»: неизвестный ключ «{key}».",
+                f"Допустимые ключи: {', '.join(sorted(_CATEGORY_KEYS - {LINE_KEY}))}.")
+        if not str(raw.get("label") or "").strip():
+            bad(line, f"категория «{cid}»: нет названия (label).")
+        questions = tuple(raw.get("questions") or ())
+        if question_ids is not None:
+            for qid in questions:
+                if qid not in question_ids:
+                    bad(line, f"категория «{cid}»: вопроса «{qid}» нет в анкете.")
+        patterns: list[Pattern] = []
+        seen_patterns: dict[tuple, str] = {}
+        for kind in PATTERN_KINDS:
+            items = raw.get(kind) or []
+            if not isinstance(items, list):
+                bad(line, f"категория «{cid}»: {kind} должен быть списком шаблонов.")
+                continue
+            for item in items:
+                text = str(item)
+                pattern = _parse_pattern(text, cid, kind, line, lem, bad)
+                if pattern is None:
+                    continue
+                key = (kind, tuple((w.lemmas, w.prefix, w.exact, w.gap) for w in pattern.words))
+                if key in seen_patterns:
+                    bad(line, f"категория «{cid}»: шаблон «{text}» повторяет «{seen_patterns[key]}» ({kind}).",
+                        "Удалите повтор.")
+                    continue
+                seen_patterns[key] = text
+                patterns.append(pattern)
+        if not any(p.kind != "exclude" for p in patterns):
+            bad(line, f"категория «{cid}»: нет ни одного шаблона (terms, needs или needs_strict).")
+        categories.append(Category(
+            id=cid, label=str(raw.get("label") or cid).strip(),
+            description=" ".join(str(raw.get("description") or "").split()),
+            questions=questions, patterns=tuple(patterns), no_problems=bool(raw.get("no_problems")),
+            compatible_with=tuple(raw.get("compatible_with") or ()), line=line))
+    ids = {c.id for c in categories}
+    for c in categories:
+        for other in c.compatible_with:
+            if other not in ids:
+                bad(c.line, f"категория «{c.id}»: в compatible_with неизвестная категория «{other}».")
+    if sum(c.no_problems for c in categories) > 1:
+        bad(None, "категория «проблем нет» (no_problems: true) может быть только одна.")
+    if problems:
+        raise ConfigError(
+            f"{path}: кодовая книга содержит ошибки ({len(problems)}):\n"
+            + "\n".join(f"  - {p}" for p in problems), problems=problems)
+    return Codebook(categories=tuple(categories), rules=rules, version=str(data.get("version", "")),
+                    path=str(path), sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def _with_default_rules(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
+    """Rule lists a codebook does not define come from the bundled codebook's ``rules``,
+    so a new codebook needs only its categories (an explicitly empty list stays empty)."""
+    missing = [k for k in RULE_KEYS if k not in raw]
+    if not missing:
+        return raw
+    try:
+        default = default_path("codebook")
+    except ConfigError:
+        return raw
+    if default.resolve() == path.resolve():
+        return raw
+    base = load_yaml(default).get("rules") or {}
+    merged = dict(raw)
+    for key in missing:
+        if key in base:
+            merged[key] = base[key]
+    return merged
+
+
+def _parse_pattern(text: str, cid: str, kind: str, line: int | None, lem: Lemmatizer, bad) -> Pattern | None:
+    parts = text.split()
+    words: list[PatternWord] = []
+    gap = 0
+    for i, part in enumerate(parts):
+        m = _GAP.match(part)
+        if m:
+            if not words or i == len(parts) - 1:
+                bad(line, f"категория «{cid}»: в шаблоне «{text}» знак «~» должен стоять между словами.")
+                return None
+            gap = int(m.group(1)) if m.group(1) else DEFAULT_GAP
+            continue
+        if part.startswith("=") and len(part) > 1:
+            words.append(PatternWord(exact=fold(part[1:]), gap=gap))
+        elif part.endswith("*"):
+            prefix = fold(part[:-1])
+            if len(prefix) < 3:
+                bad(line, f"категория «{cid}»: шаблон «{text}»: начало слова перед «*» короче 3 букв.",
+                    "Так совпадёт слишком много слов; удлините начало.")
+                return None
+            words.append(PatternWord(prefix=prefix, gap=gap))
+        else:
+            tokens = [t for t in lem.tokens(part) if t.is_word]
+            if not tokens:
+                bad(line, f"категория «{cid}»: шаблон «{text}»: «{part}» не даёт ни одной леммы.",
+                    "Используйте буквы или цифры.")
+                return None
+            for j, tok in enumerate(tokens):
+                words.append(PatternWord(lemmas=word_lemmas(lem, tok.text), gap=gap if j == 0 else 0))
+        gap = 0
+    if not words:
+        bad(line, f"категория «{cid}»: пустой шаблон в разделе {kind}.")
+        return None
+    return Pattern(text=text, words=tuple(words), category=cid, kind=kind, line=line)
+
+
+def _parse_rules(raw: dict[str, Any], lem: Lemmatizer, bad) -> Rules:
+    rules = Rules()
+    line = raw.get(LINE_KEY) if isinstance(raw, dict) else None
+    for key in sorted(set(raw) - set(RULE_KEYS) - {LINE_KEY}):
+        bad(line, f"rules: неизвестный список «{key}».", f"Допустимые: {', '.join(RULE_KEYS)}.")
+    for key in RULE_KEYS:
+        items = raw.get(key) or []
+        if not isinstance(items, list):
+            bad(line, f"rules: «{key}» должен быть списком слов.")
+            continue
+        singles: set[str] = set()
+        phrases: list[tuple[frozenset[str], ...]] = []
+        for item in items:
+            words = [t for t in lem.tokens(str(item)) if t.is_word]
+            if not words:
+                bad(line, f"rules.{key}: «{item}» не даёт ни одной леммы.")
+                continue
+            if len(words) == 1:
+                singles |= word_lemmas(lem, words[0].text)
+            else:
+                phrases.append(tuple(word_lemmas(lem, w.text) for w in words))
+        rules.words[key] = frozenset(singles)
+        rules.forms[key] = frozenset(fold(str(item)) for item in items)
+        rules.phrases[key] = tuple(phrases)
+    return rules
