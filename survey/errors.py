@@ -8,7 +8,8 @@ and the exit code the command line reports.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, asdict
+from dataclasses import asdict, dataclass
+from enum import StrEnum
 from typing import Any
 
 # Exit codes of the command line (documented in the README).
@@ -60,6 +61,69 @@ class OutputError(SurveyError):
     exit_code = EXIT_UNREADABLE
 
 
+class Code(StrEnum):
+    """The catalogue of problems the tool reports: machine code, severity, Russian name.
+
+    The code is what ``validation.csv`` and ``run.json`` carry; the severity is the default of
+    a :class:`Problem` with this code (``error`` rejects the row or stops the run, ``warning``
+    does not); the name is what a summary of problems calls the kind.
+
+    >>> Code.BLANK_ROW, Code.BLANK_ROW.severity, Code.BLANK_ROW.title
+    (<Code.BLANK_ROW: 'blank-row'>, 'warning', 'пустая строка')
+    """
+
+    severity: str
+    title: str
+
+    def __new__(cls, code: str, severity: str, title: str) -> "Code":
+        obj = str.__new__(cls, code)
+        obj._value_ = code
+        obj.severity = severity
+        obj.title = title
+        return obj
+
+    # study files (questionnaire, codebook, gazetteer): errors stop every command
+    QUESTIONNAIRE = "questionnaire", "error", "ошибка в файле анкеты"
+    CODEBOOK = "codebook", "error", "ошибка в кодовой книге"
+    GAZETTEER = "gazetteer", "error", "ошибка в справочнике единиц"
+    # files and folders
+    FILE_SKIPPED = "file-skipped", "warning", "файл пропущен"
+    FILE_UNREADABLE = "file-unreadable", "error", "файл не читается"
+    ENCODING_CP1251 = "encoding-cp1251", "warning", "кодировка Windows-1251"
+    NO_DATA = "no-data", "error", "в файле нет анкет"
+    # columns
+    MISSING_COLUMN = "missing-column", "error", "нет столбца"
+    UNKNOWN_COLUMN = "unknown-column", "warning", "лишний столбец"
+    DUPLICATE_COLUMN = "duplicate-column", "warning", "повтор столбца"
+    # what a worksheet shows beyond values
+    MERGED_CELLS = "merged-cells", "warning", "объединённые ячейки"
+    HIDDEN_ROW = "hidden-row", "warning", "скрытая строка"
+    FORMULA = "formula", "warning", "формула"
+    FORMULA_WITHOUT_VALUE = "formula-without-value", "error", "формула без значения"
+    EXCEL_ERROR = "excel-error", "error", "ошибка Excel в ячейке"
+    BLANK_ROW = "blank-row", "warning", "пустая строка"
+    # one value
+    REQUIRED_MISSING = "required-missing", "error", "нет обязательного ответа"
+    UNKNOWN_OPTION = "unknown-option", "error", "нет такого варианта"
+    UNKNOWN_UNIT = "unknown-unit", "error", "нет такой единицы"
+    OUT_OF_RANGE = "out-of-range", "error", "вне диапазона"
+    NOT_INTEGER = "not-integer", "error", "не целое число"
+    NOT_A_DATE = "not-a-date", "error", "не дата"
+    NOT_A_FLAG = "not-a-flag", "error", "не отметка"
+    TOO_LONG = "too-long", "error", "слишком длинный ответ"
+    CONFLICT = "conflict", "error", "противоречивый ответ"
+    CONTROL_CHARACTERS = "control-characters", "warning", "управляющие символы"
+    DUPLICATE_ID = "duplicate-id", "error", "повтор кода эксперта"
+    # filled templates
+    TEMPLATE_QUESTIONNAIRE = "template-questionnaire", "error", "шаблон другой анкеты"
+    TEMPLATE_VERSION = "template-version", "error", "шаблон другой версии анкеты"
+    TEMPLATE_DAMAGED = "template-damaged", "error", "шаблон повреждён"
+    TEMPLATE_EMPTY = "template-empty", "error", "шаблон не заполнен"
+    # the review loop (overrides of codes)
+    BAD_OVERRIDE = "bad-override", "error", "неверное исправление кода"
+    UNKNOWN_EXPERT = "unknown-expert", "warning", "исправление для неизвестного эксперта"
+
+
 @dataclass(frozen=True)
 class Location:
     """Where a value came from: file, sheet, row, column (and cell, when known)."""
@@ -101,12 +165,16 @@ class Problem:
     """One problem found in the data: where, what, and how to fix it."""
 
     location: Location
-    code: str                      # machine-readable kind, e.g. "required-missing"
+    code: Code                     # the kind, from the catalogue (:class:`Code`)
     message: str                   # Russian: what is wrong
     fix: str = ""                  # Russian: what to do
     field: str | None = None       # questionnaire field id
-    severity: str = "error"        # "error" rejects the row; "warning" does not
+    severity: str = ""             # "error" rejects the row; "warning" does not (default: the code's)
     value: Any = None              # the offending value (shortened for display)
+
+    def __post_init__(self) -> None:
+        if not self.severity:
+            object.__setattr__(self, "severity", Code(self.code).severity)
 
     @property
     def is_error(self) -> bool:
@@ -128,7 +196,7 @@ class Problem:
             "column": loc.column or "",
             "cell": loc.cell or "",
             "field": self.field or "",
-            "code": self.code,
+            "code": str(self.code),
             "message": self.message,
             "fix": self.fix,
             "value": shorten(self.value),

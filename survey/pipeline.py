@@ -36,7 +36,7 @@ from survey.reports.pdf import prepare as prepare_pdf, write_summary_pdf
 from survey.coding.review import OverrideResult, apply_overrides, read_overrides, write_coding_sheet
 from survey.exports.spss import write_sav
 from survey.coding.classifier import Suggester, lemma_lists
-from survey.analysis.tables import DEFAULT_GROUP, check_group_by
+from survey.analysis.frame import DEFAULT_GROUP, check_group_by
 from survey.spec.units import load_units
 from survey.inputs.validate import ValidationReport, validate
 from survey.base.versions import versions

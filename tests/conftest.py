@@ -59,6 +59,6 @@ def coder():
 @pytest.fixture(scope="module")
 def frame():
     """The bundled sample with its gold coding, as an analysis frame."""
-    from survey.analysis.tables import sample_frame
+    from survey.analysis.frame import sample_frame
 
     return sample_frame()

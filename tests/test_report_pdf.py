@@ -157,7 +157,7 @@ def test_other_grouping_with_many_groups(tmp_path):
     from survey.reports.excel import write_summary_xlsx
     from survey.reports.html import write_summary_html
     from survey.reports.pdf import write_summary_pdf
-    from survey.analysis.tables import sample_frame
+    from survey.analysis.frame import sample_frame
 
     q = load_questionnaire()
     cb = load_codebook(questionnaire=q)

@@ -127,7 +127,7 @@ def test_contract_columns(frame):
 
 
 def test_unit_level_fisher(frame, detail):
-    from survey.analysis.tables import unit_frame
+    from survey.analysis.frame import unit_frame
 
     units = unit_frame(frame, CATS)
     for r in detail.itertuples():

@@ -8,10 +8,18 @@ import pandas as pd
 import pytest
 
 from survey.errors import UsageError
-from survey.analysis.tables import (PROBLEMS_BY_GROUP_COLUMNS, check_group_by, closed_by_group, closed_frequencies,
-                           distance_band, group_order, multiple_choice_by_group, multiple_response_table,
-                           problems_by_group, problems_by_group_detail, scale_summary,
-                           unit_frame, wilson_interval)
+from survey.analysis.tables import (
+    PROBLEMS_BY_GROUP_COLUMNS,
+    closed_by_group,
+    closed_frequencies,
+    multiple_choice_by_group,
+    multiple_response_table,
+    problems_by_group,
+    problems_by_group_detail,
+    scale_summary,
+    wilson_interval,
+)
+from survey.analysis.frame import check_group_by, distance_band, group_order, unit_frame
 
 from .helpers import CATS, Z
 

@@ -21,7 +21,7 @@ A model that cannot be fitted is reported, not printed as numbers: ``status`` is
 * ``not_converged`` / ``failed`` — the optimiser did not converge or failed;
 * ``ok`` otherwise.
 
->>> from survey.analysis.tables import sample_frame
+>>> from survey.analysis.frame import sample_frame
 >>> m = category_models(sample_frame(), ["distance", "covid"])
 >>> m[["category", "term", "status"]]
    category            term        status

@@ -5,7 +5,7 @@ the tables of :mod:`survey.analysis.tables`, :mod:`survey.analysis.stats` and :m
 them with a short summary for ``run.json``. :func:`group_by_columns` lists what ``group_by``
 may name.
 
->>> from survey.analysis.tables import sample_frame
+>>> from survey.analysis.frame import sample_frame
 >>> from survey.spec.questionnaire import load_questionnaire
 >>> result = analyse_frame(sample_frame(), load_questionnaire(), n_permutations=99)
 >>> result.summary["published_check"]["all_match"]
@@ -23,9 +23,23 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from survey.spec.questionnaire import Questionnaire
-from survey.analysis.tables import (DEFAULT_GROUP, UNIT_ATTRIBUTES, analysis_frame, check_group_by, closed_by_group,
-                     closed_frequencies, is_unit_attribute, multiple_choice_by_group, problems_by_group_detail,
-                     published_check, scale_summary, unit_frame, PROBLEMS_BY_GROUP_COLUMNS)
+from survey.analysis.frame import (
+    DEFAULT_GROUP,
+    UNIT_ATTRIBUTES,
+    analysis_frame,
+    check_group_by,
+    is_unit_attribute,
+    unit_frame,
+)
+from survey.analysis.tables import (
+    closed_by_group,
+    closed_frequencies,
+    multiple_choice_by_group,
+    problems_by_group_detail,
+    published_check,
+    scale_summary,
+    PROBLEMS_BY_GROUP_COLUMNS,
+)
 
 log = logging.getLogger("survey")
 

@@ -46,7 +46,7 @@ for pick any/c variables. *Communications in Statistics – Simulation and Compu
 Bilder, C. R., Loughin, T. M. (2004). Testing for marginal independence between two
 categorical variables with multiple responses. *Biometrics* 60, 241–248.
 
->>> from survey.analysis.tables import sample_frame
+>>> from survey.analysis.frame import sample_frame
 >>> frame = sample_frame()
 >>> print(problem_tests(frame, ["distance", "mentality", "covid"]).round(6).to_string())
     category  odds_ratio  or_ci_low  or_ci_high  p_fisher    p_chi2    p_holm      p_bh  min_expected
@@ -66,7 +66,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from survey.analysis.tables import DEFAULT_GROUP, _letter, group_order, group_values, is_unit_attribute, unit_frame
+from survey.analysis.frame import DEFAULT_GROUP, group_order, group_values, is_unit_attribute, letter, unit_frame
 
 PROBLEM_TESTS_COLUMNS = ["category", "odds_ratio", "or_ci_low", "or_ci_high", "p_fisher", "p_chi2",
                          "p_holm", "p_bh", "min_expected"]
@@ -95,7 +95,7 @@ def column_proportion_letters(counts: Sequence[int], bases: Sequence[int], *, al
     counts = [int(c) for c in counts]
     bases = [int(b) for b in bases]
     k = len(counts)
-    letters = [_letter(i) for i in range(k)]
+    letters = [letter(i) for i in range(k)]
     nonempty = [i for i in range(k) if bases[i] > 0]
     m = len(nonempty) * (len(nonempty) - 1) // 2
     out: list[list[str]] = [[] for _ in range(k)]
@@ -122,7 +122,7 @@ def two_by_two(frame: pd.DataFrame, category: str, group_by: str = DEFAULT_GROUP
                exposed: str = "border", reference: str = "non_border") -> np.ndarray:
     """The 2×2 table ``[[a, b], [c, d]]``: rows ``exposed``, ``reference``; columns mention yes, no.
 
-    >>> from survey.analysis.tables import sample_frame
+    >>> from survey.analysis.frame import sample_frame
     >>> two_by_two(sample_frame(), "distance")
     array([[ 4, 22],
            [65, 32]])
@@ -382,7 +382,7 @@ def overall_test(frame: pd.DataFrame, categories: Sequence[str] | None = None,
     ``df`` (r − 1 for each item), ``p_value, groups, n, n_clusters, items_tested, items_excluded,
     n_permutations, seed, note``. See the module docstring for the method and references.
 
-    >>> from survey.analysis.tables import sample_frame
+    >>> from survey.analysis.frame import sample_frame
     >>> t = overall_test(sample_frame(), n_permutations=999)
     >>> t[["method", "items_tested", "p_value"]].round(6)
                     method  items_tested   p_value

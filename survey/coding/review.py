@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from survey.errors import InputError, InvalidDataError, Location, Problem
+from survey.errors import Code, InputError, InvalidDataError, Location, Problem
 from survey.base.files import XLSX_FONT, save_workbook, xlsx_fixed_properties, xlsx_value
 from survey.inputs.cells import parse_flag
 
@@ -173,7 +173,7 @@ def read_overrides(path: str | Path, categories: list[str]) -> pd.DataFrame:
                            column=get_column_letter(j + 1) if letters else header[j],
                            header=header[j])
             if issue:
-                bad.append(Problem(loc, "bad-override", f"исправление «{raw}» для «{cat}» — не 0 и не 1.",
+                bad.append(Problem(loc, Code.BAD_OVERRIDE, f"исправление «{raw}» для «{cat}» — не 0 и не 1.",
                                    "Поставьте 1, 0 или оставьте ячейку пустой.", field=cat, value=raw))
             elif flag is not None:
                 found.append({"expert_id": _id_text(expert), "category": cat, "override": flag, "location": str(loc)})
@@ -230,9 +230,9 @@ def apply_overrides(auto: pd.DataFrame, overrides: pd.DataFrame, categories: lis
     records = []
     for r in overrides.itertuples():
         if r.expert_id not in index:
-            problems.append(Problem(Location(str(r.location)), "unknown-expert",
+            problems.append(Problem(Location(str(r.location)), Code.UNKNOWN_EXPERT,
                                     f"исправление для эксперта «{r.expert_id}», которого нет среди принятых анкет, пропущено.",
-                                    "Проверьте код эксперта.", severity="warning"))
+                                    "Проверьте код эксперта."))
             continue
         i = index[r.expert_id]
         before = int(final.at[i, r.category])

@@ -27,111 +27,32 @@ questionnaire or version, and an unfilled template, as errors of that file.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import io
-import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from survey.inputs import limits
-from survey.errors import Location, OutputError, Problem, UsageError
-from survey.inputs.readers import RawRecord, RawTable, open_workbook
+from survey.errors import OutputError, UsageError
 from survey.base.files import (XLSX_FONT, OutputDir, atomic_path, safe_filename, xlsx_fixed_properties,
                      xlsx_value)
 from survey.spec.questionnaire import Field, Option, Questionnaire, as_questionnaire
 from survey.base.text import fold
 from survey.spec.units import UnitResolver, as_units
-from survey.inputs.cells import is_empty
-
-MARKER = "survey-template"
-FORMAT_VERSION = "1"
-INSTRUCTION_SHEET = "Инструкция"
-FORM_SHEET = "Анкета"
-LISTS_SHEET = "Списки"
-META_SHEET = "_meta"
-ANSWER_COLUMN = "C"
-KEY_COLUMN = "E"
-HEADER_ROW = 3
-FIRST_ROW = 4
-YES, NO = "да", "нет"
-FILE_PREFIX = "Анкета"
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
-_MAX_FORM_ROWS = 2000          # a form has one row per answer; the reader looks no further
+from survey.spec.template_layout import (ANSWER_COLUMN, FILE_PREFIX, FIRST_ROW, FORM_SHEET, FORMAT_VERSION,
+                                         HEADER_ROW, INSTRUCTION_SHEET, KEY_COLUMN, LISTS_SHEET, MARKER,
+                                         META_SHEET, NO, YES, form_rows, questionnaire_fingerprint, template_id)
 
 _ANSWER_FILL = "FFF2CC"     # light yellow: "write here"
 _SECTION_FILL = "D9E1F2"
 _HEADER_FILL = "BDD7EE"
 _MUTED = "595959"
-
-
-@dataclass(frozen=True)
-class FormRow:
-    """One row of the form sheet: a section title, a question, or an answer cell."""
-
-    row: int
-    kind: str                        # "section", "question" (no own answer), "answer"
-    text: str
-    field: Field | None = None
-    option: Option | None = None
-
-    @property
-    def key(self) -> str | None:
-        """Data key written to the hidden key column (``q2_areas/education``)."""
-        if self.kind != "answer" or self.field is None:
-            return None
-        return f"{self.field.id}/{self.option.name}" if self.option else self.field.id
-
-    @property
-    def cell(self) -> str | None:
-        return f"{ANSWER_COLUMN}{self.row}" if self.kind == "answer" else None
-
-
-def form_rows(q: Questionnaire) -> list[FormRow]:
-    """The layout of the form sheet, computed from the questionnaire (same for every unit)."""
-    rows: list[FormRow] = []
-    r = FIRST_ROW
-    for title, fields in (("Сведения об эксперте", q.respondent), ("Вопросы анкеты", q.questions)):
-        rows.append(FormRow(r, "section", title))
-        r += 1
-        for f in fields:
-            text = f.text + (" *" if f.required else "")
-            if f.type == "multiple":
-                rows.append(FormRow(r, "question", text, f))
-                r += 1
-                for opt in f.options:
-                    rows.append(FormRow(r, "answer", opt.label, f, opt))
-                    r += 1
-            else:
-                rows.append(FormRow(r, "answer", text, f))
-                r += 1
-    return rows
-
-
-def questionnaire_fingerprint(q: Questionnaire) -> str:
-    """Short hash of what a template's answers mean: field ids, types, ranges, options.
-
-    Two questionnaires with the same fingerprint read the same template the same way;
-    question wording is left out on purpose (rewording does not change the data).
-    """
-    spec = [[f.id, f.type, f.options_from, str(f.min), str(f.max), list(f.missing),
-             [[o.code, o.name, o.label] for o in f.options]] for f in q.fields]
-    return hashlib.sha256(json.dumps(spec, ensure_ascii=False).encode("utf-8")).hexdigest()[:12]
-
-
-def template_id(q: Questionnaire) -> str:
-    """``<questionnaire id>@<version>#<fingerprint>``: what the hidden sheet records."""
-    return f"{q.id}@{q.version}#{questionnaire_fingerprint(q)}"
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
 def template_filename(unit_name: str | None = None) -> str:
     """``Анкета_Благовещенск.xlsx`` (or ``Анкета.xlsx``), safe on every OS."""
     return safe_filename(f"{FILE_PREFIX}_{unit_name}" if unit_name else FILE_PREFIX, ".xlsx")
-
-
-# ---------------------------------------------------------------- writing
 
 
 def _choices(f: Field, units: pd.DataFrame) -> list[str]:
@@ -506,154 +427,3 @@ def write_templates(output: str | Path | None = None, *, unit: str | None = None
     return [target]
 
 
-# ---------------------------------------------------------------- reading
-
-
-class _FastBook:
-    """The few workbook operations the template reader needs, on python-calamine (a Rust
-    reader ~20× faster than openpyxl on small files: 1,000 templates are read in seconds).
-    Empty cells are ``None`` as in openpyxl."""
-
-    def __init__(self, book):
-        self._book = book
-        self.sheetnames = list(book.sheet_names)
-
-    def __getitem__(self, name: str) -> "_FastSheet":
-        return _FastSheet(self._book.get_sheet_by_name(name))
-
-    def close(self) -> None:
-        self._book.close()
-
-
-class _FastSheet:
-    def __init__(self, sheet):
-        self._rows = sheet.to_python(skip_empty_area=False)
-
-    def iter_rows(self, max_row: int | None = None, max_col: int | None = None, values_only: bool = True):
-        for row in self._rows[:max_row]:
-            yield tuple(None if v == "" else v for v in row[:max_col])
-
-
-def _open_fast(path: Path, data: bytes):
-    """python-calamine when installed and able to read the file, else openpyxl."""
-    try:
-        import python_calamine
-    except ImportError:
-        return open_workbook(path, data)
-    try:
-        return _FastBook(python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)))
-    except Exception:      # anything calamine cannot read: let openpyxl say what is wrong
-        return open_workbook(path, data)
-
-
-def _meta(wb) -> dict[str, str] | None:
-    if META_SHEET not in wb.sheetnames:
-        return None
-    meta: dict[str, str] = {}
-    sheet = wb[META_SHEET]
-    if getattr(sheet, "reset_dimensions", None):   # read-only mode: do not trust the stored size
-        sheet.reset_dimensions()
-    for row in sheet.iter_rows(max_col=2, max_row=200, values_only=True):
-        if row and row[0] is not None:
-            meta[str(row[0])] = "" if len(row) < 2 or row[1] is None else str(row[1])
-    return meta if meta.get("marker") == MARKER else None
-
-
-def read_filled_template(path: Path, data: bytes, questionnaire: Questionnaire) -> RawTable | None:
-    """Read a filled template (an ingest reader); ``None`` when the workbook is not a template.
-
-    One record with a cell for every answer. File-level errors (another questionnaire or
-    version, a damaged or unfilled template) are problems of the returned table, which then
-    has no record: the file is reported, never silently dropped.
-    """
-    q = questionnaire
-    wb = _open_fast(path, data)
-    try:
-        meta = _meta(wb)
-        if meta is None:
-            return None
-        table = RawTable(path=path, sha256=hashlib.sha256(data).hexdigest(), kind="template")
-        sheet = meta.get("form_sheet") or FORM_SHEET
-        table.sheet = sheet
-        file_loc = Location(path.name, sheet=sheet)
-        problem = _version_problem(meta, q)
-        if problem:
-            table.problems.append(Problem(Location(path.name), *problem))
-            return table
-        if sheet not in wb.sheetnames:
-            table.problems.append(Problem(
-                Location(path.name), "template-damaged",
-                f"в шаблоне анкеты нет листа «{sheet}» (лист удалён или переименован).",
-                "Перенесите ответы в новый шаблон (survey template) и пришлите его."))
-            return table
-        answer_idx = _column_index(meta.get("answer_column") or ANSWER_COLUMN)
-        key_idx = _column_index(meta.get("key_column") or KEY_COLUMN)
-        expected = {fr.key: fr for fr in form_rows(q) if fr.kind == "answer"}
-        values: dict[tuple[str, str | None], Any] = {}
-        cells: dict[tuple[str, str | None], Location] = {}
-        letter = meta.get("answer_column") or ANSWER_COLUMN
-        form = wb[sheet]
-        if getattr(form, "reset_dimensions", None):
-            form.reset_dimensions()
-        rows = form.iter_rows(max_row=_MAX_FORM_ROWS, max_col=max(answer_idx, key_idx) + 1, values_only=True)
-        for r, row in enumerate(rows, start=1):
-            key_text = row[key_idx] if key_idx < len(row) else None
-            if not isinstance(key_text, str) or key_text not in expected:
-                continue
-            fr = expected[key_text]
-            key = (fr.field.id, fr.option.name if fr.option else None)
-            if key in values:
-                continue
-            values[key] = row[answer_idx] if answer_idx < len(row) else None
-            header = f"{fr.field.label}: {fr.option.label}" if fr.option else fr.field.label
-            cells[key] = Location(path.name, sheet=sheet, row=r, column=letter, header=header,
-                                  cell=f"{letter}{r}")
-        missing = [k for k, fr in expected.items() if (fr.field.id, fr.option.name if fr.option else None) not in values]
-        if missing:
-            table.problems.append(Problem(
-                file_loc, "template-damaged",
-                f"в шаблоне анкеты нет ячеек для ответов: {', '.join(missing[:5])}"
-                + ("…" if len(missing) > 5 else "") + " (строки удалены или лист изменён).",
-                "Перенесите ответы в новый шаблон (survey template) и пришлите его."))
-            return table
-        table.columns = set(values)
-        prefilled = {k[len("prefill:"):]: v for k, v in meta.items() if k.startswith("prefill:")}
-        if all(is_empty(v) or (k[1] is None and prefilled.get(k[0]) == v) for k, v in values.items()):
-            table.problems.append(Problem(
-                file_loc, "template-empty", "шаблон анкеты не заполнен: все ячейки ответов пусты.",
-                "Проверьте, что прислан заполненный файл; если эксперт не отвечал, уберите файл из папки."))
-            return table
-        table.records.append(RawRecord(values, cells, file_loc))
-        return table
-    finally:
-        wb.close()
-
-
-def _version_problem(meta: dict[str, str], q: Questionnaire) -> tuple[str, str, str] | None:
-    """(code, message, fix) when the template was made for another questionnaire or version."""
-    tid, tver, tfp = meta.get("questionnaire_id", ""), meta.get("questionnaire_version", ""), meta.get("fingerprint", "")
-    regenerate = "Перенесите ответы в шаблон текущей версии (survey template)"
-    if tid != q.id:
-        return ("template-questionnaire",
-                f"это шаблон другой анкеты («{tid}», версия {tver}), а проверка идёт по анкете «{q.id}» "
-                f"версии {q.version}.",
-                f"Проверьте файл с той анкетой (--questionnaire) или {regenerate[0].lower() + regenerate[1:]}.")
-    if tver != q.version:
-        return ("template-version",
-                f"шаблон составлен по анкете версии {tver}, а проверка идёт по анкете версии {q.version}.",
-                f"{regenerate} или проверьте файл анкетой версии {tver} (--questionnaire).")
-    if tfp != questionnaire_fingerprint(q):
-        return ("template-version",
-                f"шаблон составлен по анкете версии {tver}, но её вопросы или варианты ответа отличаются от "
-                f"текущей анкеты версии {q.version} (анкету изменили, не сменив номер версии).",
-                f"{regenerate}; при изменении анкеты увеличивайте её version.")
-    return None
-
-
-def _column_index(letter: str) -> int:
-    from openpyxl.utils import column_index_from_string
-
-    try:
-        return column_index_from_string(letter) - 1
-    except ValueError:
-        return column_index_from_string(ANSWER_COLUMN) - 1

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from survey.errors import Code
 from survey.inputs import limits
 from survey.spec.questionnaire import Field, Option
 from survey.base.text import clean_cell_text, fold
@@ -30,7 +31,7 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 @dataclass(frozen=True)
 class Issue:
-    code: str
+    code: Code
     message: str
     fix: str = ""
 
@@ -56,7 +57,7 @@ def parse_text(value: Any, field: Field) -> tuple[str | None, Issue | None]:
         text = clean_cell_text(str(value))
     limit = field.max_length or limits.MAX_ANSWER_CHARS
     if len(text) > limit:
-        return None, Issue("too-long", f"ответ слишком длинный ({len(text)} символов; предел {limit}).",
+        return None, Issue(Code.TOO_LONG, f"ответ слишком длинный ({len(text)} символов; предел {limit}).",
                            "Сократите ответ или разбейте его; проверьте, не вставлен ли в ячейку лишний текст.")
     return (text or None), None
 
@@ -117,10 +118,10 @@ def parse_choice(value: Any, field: Field) -> tuple[int | None, Issue | None]:
         if field.missing:
             allowed += " или " + ", ".join(f"{m} ({field.option_by_code(m).label})" for m in field.missing)
         if code is not None:
-            return None, Issue("out-of-range", f"оценка {code} вне шкалы {field.min}–{field.max}.", f"Укажите {allowed}.")
+            return None, Issue(Code.OUT_OF_RANGE, f"оценка {code} вне шкалы {field.min}–{field.max}.", f"Укажите {allowed}.")
         if isinstance(value, float):
-            return None, Issue("not-integer", f"оценка «{value}» не целая.", f"Укажите {allowed}.")
-    return None, Issue("unknown-option", f"значение «{value}» не входит в список вариантов ответа.",
+            return None, Issue(Code.NOT_INTEGER, f"оценка «{value}» не целая.", f"Укажите {allowed}.")
+    return None, Issue(Code.UNKNOWN_OPTION, f"значение «{value}» не входит в список вариантов ответа.",
                        f"Выберите код или текст варианта: {_options_hint(field)}.")
 
 
@@ -129,9 +130,9 @@ def parse_integer(value: Any, field: Field) -> tuple[int | None, Issue | None]:
         return None, None
     number = _as_int(value)
     if number is None:
-        return None, Issue("not-integer", f"«{value}» — не целое число.", "Укажите число цифрами, например 12.")
+        return None, Issue(Code.NOT_INTEGER, f"«{value}» — не целое число.", "Укажите число цифрами, например 12.")
     if field.min is not None and number < field.min or field.max is not None and number > field.max:
-        return None, Issue("out-of-range", f"число {number} вне допустимого диапазона {field.min}–{field.max}.",
+        return None, Issue(Code.OUT_OF_RANGE, f"число {number} вне допустимого диапазона {field.min}–{field.max}.",
                            f"Укажите число от {field.min} до {field.max}.")
     return number, None
 
@@ -173,12 +174,12 @@ def parse_date(value: Any, field: Field) -> tuple[dt.date | None, Issue | None]:
         if date is None:
             date = _parse_russian_date(value.strip())
     if date is None:
-        return None, Issue("not-a-date", f"«{value}» — не дата.",
+        return None, Issue(Code.NOT_A_DATE, f"«{value}» — не дата.",
                            "Укажите дату в формате ДД.ММ.ГГГГ, например 15.03.2021.")
     lo, hi = field.min_date, field.max_date
     if lo and date < lo or hi and date > hi:
         span = f"с {lo:%d.%m.%Y} по {hi:%d.%m.%Y}" if lo and hi else ""
-        return None, Issue("out-of-range", f"дата {date:%d.%m.%Y} вне периода опроса {span}.",
+        return None, Issue(Code.OUT_OF_RANGE, f"дата {date:%d.%m.%Y} вне периода опроса {span}.",
                            "Проверьте год и порядок дня и месяца (ДД.ММ.ГГГГ).")
     return date, None
 
@@ -196,7 +197,7 @@ def parse_flag(value: Any) -> tuple[int | None, Issue | None]:
         return 1, None
     if key in FALSE_WORDS:
         return 0, None
-    return None, Issue("not-a-flag", f"«{value}» — ожидается отметка варианта.",
+    return None, Issue(Code.NOT_A_FLAG, f"«{value}» — ожидается отметка варианта.",
                        "Поставьте 1 (или «да», «x»), если вариант выбран, и оставьте пустым или 0, если нет.")
 
 
@@ -224,6 +225,6 @@ def parse_option_list(value: Any, field: Field) -> tuple[set[str] | None, Issue 
         else:
             chosen.add(opt.name)
     if unknown:
-        return None, Issue("unknown-option", f"варианты «{'», «'.join(unknown)}» не входят в список.",
+        return None, Issue(Code.UNKNOWN_OPTION, f"варианты «{'», «'.join(unknown)}» не входят в список.",
                            f"Перечислите коды или тексты вариантов через «;»: {_options_hint(field)}.")
     return chosen, None

@@ -15,80 +15,26 @@ import csv
 import hashlib
 import io
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from survey.inputs import limits
-from survey.errors import InputError, Location, Problem, shorten
-from survey.spec.questionnaire import Questionnaire
 from survey.base.text import fold
-
-Key = tuple[str, "str | None"]   # (field id, option name for one multiple-choice column)
+from survey.errors import Code, InputError, Location, Problem, shorten
+from survey.inputs import limits
+from survey.inputs.cells import is_empty
+from survey.inputs.files import check_zip_limits, decode_text, open_workbook, read_bytes, sniff_format
+from survey.inputs.filled_template import read_filled_template
+from survey.inputs.raw import IngestResult, Key, RawRecord, RawTable
+from survey.spec.questionnaire import Questionnaire
 
 TABLE_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt", ".tsv")
 _PREFERRED_SHEETS = ("данные", "ответы", "анкеты", "data", "responses", "survey")
 
 
-@dataclass
-class RawRecord:
-    """One respondent's raw values, keyed by (field id, option name or None)."""
-
-    values: dict[Key, Any]
-    cells: dict[Key, Location]
-    location: Location            # the row (or the whole template)
-    notes: list[Problem] = field(default_factory=list)   # what the reader saw (formulas, merges…)
-
-    def is_blank(self) -> bool:
-        return all(_blank(v) for v in self.values.values())
-
-
-@dataclass
-class RawTable:
-    """What one file gave: records, plus file-level problems (unknown columns...)."""
-
-    path: Path
-    sha256: str
-    kind: str                     # "table" (consolidated) or "template" (a filled form)
-    records: list[RawRecord] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    columns: set[Key] = field(default_factory=set)   # keys present in the header
-    sheet: str | None = None
-    encoding: str | None = None
-    blank_rows: list[Location] = field(default_factory=list)
-    synthetic: bool = False       # the workbook says its data are synthetic (Keywords)
-
-
-@dataclass
-class IngestResult:
-    """All files read from a path; unreadable files are listed with their reason."""
-
-    tables: list[RawTable]
-    unreadable: list[Problem]
-    inputs: list[dict[str, str]]      # [{path, sha256}] of every file looked at
-
-    @property
-    def synthetic(self) -> bool:
-        """Any input marked as synthetic (workbook property Keywords contains "synthetic")."""
-        return any(t.synthetic for t in self.tables)
-
-    @property
-    def records(self) -> Iterator[tuple[RawTable, RawRecord]]:
-        for table in self.tables:
-            for rec in table.records:
-                yield table, rec
-
-
-def _read_filled_template(path: Path, data: bytes, questionnaire: Questionnaire) -> RawTable | None:
-    """Filled questionnaire templates (survey template); imported on first use (no import cycle)."""
-    from survey.forms.templates import read_filled_template
-
-    return read_filled_template(path, data, questionnaire)
-
 
 # Readers for special workbook kinds (filled templates, ...) register here: each gets the
 # path and returns a RawTable, or None when the file is not of its kind.
-SPECIAL_READERS: list[Callable[[Path, bytes, Questionnaire], RawTable | None]] = [_read_filled_template]
+SPECIAL_READERS: list[Callable[[Path, bytes, Questionnaire], RawTable | None]] = [read_filled_template]
 
 
 def ingest(path: str | Path, questionnaire: Questionnaire, encoding: str | None = None) -> IngestResult:
@@ -101,11 +47,11 @@ def ingest(path: str | Path, questionnaire: Questionnaire, encoding: str | None 
     if path.is_dir():
         entries = sorted(p for p in path.iterdir() if not p.name.startswith("."))
         files = [p for p in entries if p.is_file() and not _ignored(p)]
-        skipped = [Problem(Location(p.name), "file-skipped",
+        skipped = [Problem(Location(p.name), Code.FILE_SKIPPED,
                            ("временный файл Excel пропущен." if p.name.startswith("~$") else
                             "файл пропущен: ответы читаются только из .xlsx, .csv, .tsv и .txt."
                             if p.is_file() else "вложенная папка пропущена."),
-                           "Если в нём ответы, сохраните его как .xlsx или .csv.", severity="warning")
+                           "Если в нём ответы, сохраните его как .xlsx или .csv.")
                    for p in entries if p not in files]
         if not files:
             raise InputError(f"{path}: в папке нет файлов с ответами (.xlsx или .csv).")
@@ -115,7 +61,7 @@ def ingest(path: str | Path, questionnaire: Questionnaire, encoding: str | None 
                 table = read_file(file, questionnaire, encoding)
             except InputError as exc:
                 message = exc.message.removeprefix(f"{file}, ").removeprefix(f"{file}: ")
-                unreadable.append(Problem(Location(file.name), "file-unreadable", message,
+                unreadable.append(Problem(Location(file.name), Code.FILE_UNREADABLE, message,
                                           "Исправьте файл или уберите его из папки с ответами."))
                 inputs.append({"path": str(file), "sha256": _sha256_or_empty(file)})
                 continue
@@ -141,7 +87,7 @@ def _sha256_or_empty(path: Path) -> str:
 def read_file(path: str | Path, questionnaire: Questionnaire, encoding: str | None = None) -> RawTable:
     """Read one response file (consolidated table or a special workbook kind)."""
     path = Path(path)
-    data = _read_bytes(path)
+    data = read_bytes(path)
     sha = hashlib.sha256(data).hexdigest()
     kind = sniff_format(path, data)
     if kind == "xlsx":
@@ -152,97 +98,6 @@ def read_file(path: str | Path, questionnaire: Questionnaire, encoding: str | No
                 return table
         return _read_xlsx_table(path, data, sha, questionnaire)
     return _read_csv_table(path, data, sha, questionnaire, encoding)
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError(f"{path}: файл не найден. Проверьте путь.") from None
-    except OSError as exc:
-        raise InputError(f"{path}: файл недоступен ({exc.strerror}).") from None
-    if path.is_dir():
-        raise InputError(f"{path}: это папка, а не файл.")
-    if size > limits.MAX_FILE_BYTES:
-        raise InputError(
-            f"{path}: файл слишком большой ({size / 2**20:.0f} МБ; предел "
-            f"{limits.MAX_FILE_BYTES // 2**20} МБ). Разделите его на несколько файлов."
-        )
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: не удаётся прочитать файл ({exc.strerror}).") from None
-
-
-def sniff_format(path: Path, data: bytes) -> str:
-    """``"xlsx"`` or ``"csv"`` from the file's content (not only its name)."""
-    if not data.strip():
-        raise InputError(f"{path}: файл пуст. Проверьте, что выбран нужный файл и что он сохранён.")
-    if data[:4] == b"PK\x03\x04":
-        return "xlsx"
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise InputError(
-            f"{path}: файл в старом формате Excel 97–2003 (.xls) или зашифрован паролем. "
-            "Откройте его в Excel и сохраните как «Книга Excel (*.xlsx)» без пароля."
-        )
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        raise InputError(
-            f"{path}: файл назван .xlsx, но не является книгой Excel (возможно, повреждён или "
-            "переименован). Откройте его в Excel и сохраните как «Книга Excel (*.xlsx)»."
-        )
-    if suffix in (".xls", ".ods"):
-        raise InputError(f"{path}: формат {suffix} не поддерживается. Сохраните файл как .xlsx или .csv (UTF-8).")
-    return "csv"
-
-
-def check_zip_limits(path: Path, data: bytes) -> None:
-    """Refuse zip bombs: check declared uncompressed sizes before anything is parsed."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-    except zipfile.BadZipFile:
-        raise InputError(
-            f"{path}: файл повреждён (архив xlsx не читается). Попросите прислать файл заново "
-            "или откройте его в Excel и пересохраните."
-        ) from None
-    total = 0
-    for info in infos:
-        total += info.file_size
-        ratio = info.file_size / max(info.compress_size, 1)
-        if total > limits.MAX_UNCOMPRESSED_BYTES or (
-            info.file_size > 10 * 2**20 and ratio > limits.MAX_COMPRESSION_RATIO
-        ):
-            raise InputError(
-                f"{path}: файл отклонён — после распаковки он занимает слишком много места "
-                f"(«{info.filename}»: {info.file_size / 2**20:.0f} МБ; предел книги "
-                f"{limits.MAX_UNCOMPRESSED_BYTES // 2**20} МБ). Это признак повреждённого или "
-                "вредоносного файла; пересохраните данные в новой книге."
-            )
-
-
-def open_workbook(path: Path, data: bytes, read_only: bool = True, data_only: bool = True):
-    """Open xlsx bytes with openpyxl (values only); Russian InputError on failure."""
-    import openpyxl  # heavy: imported on first use
-
-    try:
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=data_only)
-    except Exception as exc:  # openpyxl raises many kinds on broken files
-        chain, cause = [], exc
-        while cause is not None and len(chain) < 10:    # openpyxl wraps the parser's error
-            chain.append(type(cause).__name__)
-            cause = cause.__cause__ or cause.__context__
-        kind = chain[-1]
-        if any(k in ("DefusedXmlException", "EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden",
-                     "NotSupportedError") for k in chain):
-            raise InputError(
-                f"{path}: файл отклонён — он содержит конструкции XML (сущности/DTD), которых не "
-                "бывает в книгах Excel и которые используются для атак. Пересохраните данные в новой книге."
-            ) from None
-        raise InputError(
-            f"{path}: не удаётся открыть книгу Excel ({kind}). Откройте файл в Excel, проверьте, "
-            "что он не повреждён, и сохраните как «Книга Excel (*.xlsx)»."
-        ) from None
 
 
 def _read_xlsx_table(path: Path, data: bytes, sha: str, q: Questionnaire) -> RawTable:
@@ -313,15 +168,15 @@ class _SheetNotes:
                 for c in cols:
                     self.fill[(r, c)] = value
             self._add(first_row, Problem(
-                base.with_(cell=rng.coord), "merged-cells",
+                base.with_(cell=rng.coord), Code.MERGED_CELLS,
                 f"ячейки {rng.coord} объединены: значение «{shorten(value)}» отнесено ко всем строкам "
                 f"{first_row}–{rng.max_row}.",
-                "Проверьте это; лучше не объединять ячейки с ответами.", severity="warning", value=value))
+                "Проверьте это; лучше не объединять ячейки с ответами.", value=value))
         for r, dim in ws.row_dimensions.items():
             if dim.hidden and r > header_row:
-                self._add(r, Problem(base.with_(row=r), "hidden-row",
+                self._add(r, Problem(base.with_(row=r), Code.HIDDEN_ROW,
                                      f"строка {r} скрыта в Excel; она прочитана, как и остальные.",
-                                     "Если строка не нужна, удалите её.", severity="warning"))
+                                     "Если строка не нужна, удалите её."))
         if _has_formulas(data):
             formulas = open_workbook(path, data, read_only=False, data_only=False)
             try:
@@ -335,15 +190,15 @@ class _SheetNotes:
                         where = base.with_(cell=f"{get_column_letter(cell.column)}{cell.row}")
                         if cached is None:
                             self._add(cell.row, Problem(
-                                where, "formula-without-value",
+                                where, Code.FORMULA_WITHOUT_VALUE,
                                 f"в ячейке формула «{shorten(cell.value)}» без сохранённого результата.",
                                 "Откройте файл в Excel, чтобы формула пересчиталась, и сохраните его, "
                                 "или замените формулу значением.", field=mapping[c][0], value=cell.value))
                         else:
                             self._add(cell.row, Problem(
-                                where, "formula", f"в ячейке формула «{shorten(cell.value)}»; прочитан её "
+                                where, Code.FORMULA, f"в ячейке формула «{shorten(cell.value)}»; прочитан её "
                                 f"результат «{shorten(cached)}».", "Проверьте, что результат верен.",
-                                field=mapping[c][0], severity="warning", value=cell.value))
+                                field=mapping[c][0], value=cell.value))
             finally:
                 formulas.close()
 
@@ -375,7 +230,7 @@ def _unknown_columns(q: Questionnaire, header: list[Any] | None, mapping: dict[i
     out = []
     labels = {f.label: f.id for f in q.fields}
     for idx, name in enumerate(header or []):
-        if idx in mapping or _blank(name):
+        if idx in mapping or is_empty(name):
             continue
         key = fold(str(name))
         near = [lab for lab in labels if len(key) >= 4 and (fold(lab).startswith(key) or key in fold(lab))][:1] \
@@ -384,8 +239,8 @@ def _unknown_columns(q: Questionnaire, header: list[Any] | None, mapping: dict[i
                if near else "Если в столбце есть ответы анкеты, дайте ему заголовок из анкеты (см. README).")
         out.append(Problem(base.with_(row=header_row, column=get_column_letter(idx + 1) if letters else str(name),
                                       header=str(name)),
-                           "unknown-column", f"столбец «{shorten(name)}» не относится к анкете и не читается.",
-                           fix, severity="warning", value=name))
+                           Code.UNKNOWN_COLUMN, f"столбец «{shorten(name)}» не относится к анкете и не читается.",
+                           fix, value=name))
     return out
 
 
@@ -422,9 +277,9 @@ def _table_from_rows(path: Path, sha: str, q: Questionnaire, rows: Iterable[tupl
     for idx, key in sorted(mapping.items()):
         if key in seen:
             table.problems.append(Problem(
-                base.with_(row=header_row, column=names[idx] or str(idx + 1)), "duplicate-column",
+                base.with_(row=header_row, column=names[idx] or str(idx + 1)), Code.DUPLICATE_COLUMN,
                 f"столбец «{_key_name(q, key)}» встречается дважды; используется первый.",
-                "Удалите лишний столбец.", field=key[0], severity="warning"))
+                "Удалите лишний столбец.", field=key[0]))
             continue
         seen[key] = idx
     table.columns = set(seen)
@@ -447,7 +302,7 @@ def _table_from_rows(path: Path, sha: str, q: Questionnaire, rows: Iterable[tupl
         rec = RawRecord(rec_values, cells, base.with_(row=row_number),
                         list(notes.by_row.get(row_number, ())) if notes is not None else [])
         if rec.is_blank():
-            if any(not _blank(v) for v in values):
+            if any(not is_empty(v) for v in values):
                 # only unknown columns are filled: keep it as a record so it is rejected, not lost
                 table.records.append(rec)
                 count += 1
@@ -467,49 +322,9 @@ def _key_name(q: Questionnaire, key: Key) -> str:
     return f"{fid}_{option}" if option else fid
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 # ---------------------------------------------------------------- CSV
 
 
-def decode_text(path: Path, data: bytes, encoding: str | None = None) -> tuple[str, str]:
-    """Decode a CSV file; returns (text, encoding used).
-
-    Without ``encoding``: a BOM decides (UTF-8, UTF-16); else UTF-8 if the bytes are valid
-    UTF-8, else cp1251 (what Russian Excel writes as "CSV (разделители — запятые)").
-    """
-    if encoding:
-        try:
-            return data.decode(encoding), encoding
-        except LookupError:
-            raise InputError(f"Неизвестная кодировка «{encoding}». Примеры: utf-8, cp1251, utf-16.") from None
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{path}: файл не читается в кодировке {encoding} (байт {exc.start}). "
-                "Уберите --encoding, чтобы кодировка определилась автоматически, или укажите другую."
-            ) from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        candidates = ["utf-8-sig"]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = ["utf-16"]
-    else:
-        candidates = ["utf-8", "cp1251"]
-    if "utf-16" not in candidates and b"\x00" in data[:4096]:
-        raise InputError(
-            f"{path}: это не текстовый файл CSV (в нём двоичные данные). "
-            "Сохраните таблицу как .xlsx или как «CSV UTF-8»."
-        )
-    for enc in candidates:
-        try:
-            return data.decode(enc), enc
-        except UnicodeDecodeError:
-            continue
-    raise InputError(
-        f"{path}: не удаётся определить кодировку файла. Сохраните его как «CSV UTF-8» или укажите "
-        "кодировку: --encoding cp1251."
-    )
 
 
 def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encoding: str | None) -> RawTable:
@@ -549,10 +364,9 @@ def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encodin
                                            letters=True))
     if used == "cp1251" and not encoding:
         table.problems.append(Problem(
-            Location(path.name), "encoding-cp1251",
+            Location(path.name), Code.ENCODING_CP1251,
             "файл прочитан в кодировке Windows-1251 (cp1251).",
-            "Если русский текст в отчёте искажён, укажите кодировку явно: --encoding.",
-            severity="warning"))
+            "Если русский текст в отчёте искажён, укажите кодировку явно: --encoding."))
     return table
 
 

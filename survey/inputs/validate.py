@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from survey.errors import Location, Problem, shorten
+from survey.errors import Code, Location, Problem, shorten
 from survey.inputs.readers import EXCEL_ERRORS, IngestResult, RawRecord, RawTable, ingest
 from survey.spec.questionnaire import Field, Questionnaire, load_questionnaire
 from survey.spec.units import UnitResolver, load_units
@@ -127,14 +127,14 @@ class Validator:
         for table in ingested.tables:
             report.problems.extend(table.problems)
             if table.kind == "table" and not table.records:
-                self._add(report, Location(table.path.name, sheet=table.sheet), "no-data", None,
+                self._add(report, Location(table.path.name, sheet=table.sheet), Code.NO_DATA, None,
                           "в файле нет ни одной анкеты: под строкой заголовков нет строк с ответами.",
                           "Проверьте, что прислан нужный файл и что ответы на месте.")
             missing_columns = self._check_columns(table, report)
             for loc in table.blank_rows:
                 report.blank_rows += 1
-                report.problems.append(Problem(loc, "blank-row", "пустая строка пропущена.",
-                                               "Удалите пустую строку, если она не нужна.", severity="warning"))
+                report.problems.append(Problem(loc, Code.BLANK_ROW, "пустая строка пропущена.",
+                                               "Удалите пустую строку, если она не нужна."))
             for rec in table.records:
                 report.rows_read += 1
                 row, errors = self._record(rec, report, missing_columns)
@@ -143,7 +143,7 @@ class Validator:
                     if expert_id in first_seen:
                         where = first_seen[expert_id]
                         errors.append(self._add(report, rec.cells.get(("expert_id", None), rec.location),
-                                                "duplicate-id", "expert_id",
+                                                Code.DUPLICATE_ID, "expert_id",
                                                 f"код эксперта «{expert_id}» уже встречался ({where}).",
                                                 "Дайте каждому эксперту уникальный код; если это повтор той же анкеты, удалите строку.",
                                                 expert_id))
@@ -158,8 +158,8 @@ class Validator:
 
     # --------------------------------------------------------------- helpers
 
-    def _add(self, report: ValidationReport, loc: Location, code: str, fid: str | None,
-             message: str, fix: str, value: Any = None, severity: str = "error") -> str:
+    def _add(self, report: ValidationReport, loc: Location, code: Code, fid: str | None,
+             message: str, fix: str, value: Any = None, severity: str = "") -> str:
         report.problems.append(Problem(loc, code, message, fix, field=fid, severity=severity, value=value))
         return message
 
@@ -174,7 +174,7 @@ class Validator:
             if f.required and f.id not in present:
                 reason = f"в файле нет столбца «{f.id}» ({f.label})"
                 missing[f.id] = reason
-                self._add(report, loc, "missing-column", f.id, reason + ".",
+                self._add(report, loc, Code.MISSING_COLUMN, f.id, reason + ".",
                           f"Добавьте столбец с заголовком «{f.id}» или «{f.label}».")
         return missing
 
@@ -199,14 +199,14 @@ class Validator:
             loc = rec.cells.get((f.id, None), rec.location)
             raw = rec.values.get((f.id, None))
             if isinstance(raw, str) and raw.strip() in EXCEL_ERRORS:
-                errors.append(self._add(report, loc, "excel-error", f.id,
+                errors.append(self._add(report, loc, Code.EXCEL_ERROR, f.id,
                                         f"«{f.label}»: в ячейке ошибка Excel «{raw.strip()}» вместо ответа.",
                                         "Исправьте формулу или впишите значение.", raw))
                 continue
             if f.type == "text" and isinstance(raw, str) and _CONTROL.search(raw):
-                self._add(report, loc, "control-characters", f.id,
+                self._add(report, loc, Code.CONTROL_CHARACTERS, f.id,
                           f"«{f.label}»: из ответа удалены невидимые управляющие символы.",
-                          "Проверьте текст ответа.", severity="warning")
+                          "Проверьте текст ответа.")
             if f.type == "multiple":
                 values, issue, loc = self._multiple(rec, f)
                 if issue is None:
@@ -224,7 +224,7 @@ class Validator:
                 continue
             if f.required and not present:
                 errors.append(self._add(
-                    report, loc, "required-missing", f.id, f"нет ответа на обязательный вопрос «{f.label}».",
+                    report, loc, Code.REQUIRED_MISSING, f.id, f"нет ответа на обязательный вопрос «{f.label}».",
                     "Заполните ячейку." if f.type != "multiple" else "Отметьте хотя бы один вариант."))
         return row, errors
 
@@ -248,7 +248,7 @@ class Validator:
                 near = self.resolver.suggest(raw)
                 fix = (f"Возможно, имелось в виду: {', '.join(near)}." if near else
                        "Укажите название города или региона так, как в справочнике responses/units.csv.")
-                return None, Issue("unknown-unit", f"«{raw}» нет в справочнике городов и регионов.", fix)
+                return None, Issue(Code.UNKNOWN_UNIT, f"«{raw}» нет в справочнике городов и регионов.", fix)
             return uid, None
         return parse_choice(raw, f)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from survey.errors import ConfigError, Location, Problem
+from survey.errors import Code, ConfigError, Location, Problem
 from survey.base.lemmatize import Lemmatizer
 from survey.spec.paths import default_path
 from survey.base.text import fold
@@ -174,7 +174,7 @@ def load_codebook(path: str | Path | None = None, lemmatizer: Lemmatizer | None 
     problems: list[Problem] = []
 
     def bad(line: int | None, message: str, fix: str = "") -> None:
-        problems.append(Problem(Location(str(path), line=line), "codebook", message, fix))
+        problems.append(Problem(Location(str(path), line=line), Code.CODEBOOK, message, fix))
 
     if not isinstance(data, dict) or not isinstance(data.get("categories"), list):
         raise ConfigError(f"{path}: в кодовой книге должен быть раздел categories со списком категорий.")

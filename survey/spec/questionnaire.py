@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from survey.errors import ConfigError, Location, Problem
+from survey.errors import Code, ConfigError, Location, Problem
 from survey.spec.paths import default_path
 from survey.base.text import fold
 from survey.spec.yamlfile import LINE_KEY, load_yaml
@@ -231,7 +231,7 @@ def load_questionnaire(path: str | Path | None = None) -> Questionnaire:
     problems: list[Problem] = []
 
     def bad(line: int | None, message: str, fix: str = "") -> None:
-        problems.append(Problem(Location(str(path), line=line), "questionnaire", message, fix))
+        problems.append(Problem(Location(str(path), line=line), Code.QUESTIONNAIRE, message, fix))
 
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: файл анкеты должен содержать разделы id, version, respondent, questions.")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from survey.errors import ConfigError, Location, Problem
+from survey.errors import Code, ConfigError, Location, Problem
 from survey.spec.paths import default_path
 from survey.base.text import fold
 
@@ -43,7 +43,7 @@ def load_units(path: str | Path | None = None, districts: str | Path | None = No
     problems: list[Problem] = []
 
     def bad(row: int | None, column: str | None, message: str) -> None:
-        problems.append(Problem(Location(str(path), row=row, column=column), "gazetteer", message))
+        problems.append(Problem(Location(str(path), row=row, column=column), Code.GAZETTEER, message))
 
     missing = [c for c in UNIT_COLUMNS if c not in frame.columns]
     if missing:

@@ -1,0 +1,65 @@
+"""What a reader returns: raw records that remember where every value came from.
+
+Nothing here judges the values (:mod:`survey.inputs.validate` does); a record keeps every
+value keyed by (field id, option name or None) and the cell it came from.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from survey.errors import Location, Problem
+from survey.inputs.cells import is_empty
+
+Key = tuple[str, "str | None"]   # (field id, option name for one multiple-choice column)
+
+
+@dataclass
+class RawRecord:
+    """One respondent's raw values, keyed by (field id, option name or None)."""
+
+    values: dict[Key, Any]
+    cells: dict[Key, Location]
+    location: Location            # the row (or the whole template)
+    notes: list[Problem] = field(default_factory=list)   # what the reader saw (formulas, merges…)
+
+    def is_blank(self) -> bool:
+        return all(is_empty(v) for v in self.values.values())
+
+
+@dataclass
+class RawTable:
+    """What one file gave: records, plus file-level problems (unknown columns...)."""
+
+    path: Path
+    sha256: str
+    kind: str                     # "table" (consolidated) or "template" (a filled form)
+    records: list[RawRecord] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    columns: set[Key] = field(default_factory=set)   # keys present in the header
+    sheet: str | None = None
+    encoding: str | None = None
+    blank_rows: list[Location] = field(default_factory=list)
+    synthetic: bool = False       # the workbook says its data are synthetic (Keywords)
+
+
+@dataclass
+class IngestResult:
+    """All files read from a path; unreadable files are listed with their reason."""
+
+    tables: list[RawTable]
+    unreadable: list[Problem]
+    inputs: list[dict[str, str]]      # [{path, sha256}] of every file looked at
+
+    @property
+    def synthetic(self) -> bool:
+        """Any input marked as synthetic (workbook property Keywords contains "synthetic")."""
+        return any(t.synthetic for t in self.tables)
+
+    @property
+    def records(self) -> Iterator[tuple[RawTable, RawRecord]]:
+        for table in self.tables:
+            for rec in table.records:
+                yield table, rec
+

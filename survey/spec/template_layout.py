@@ -1,0 +1,90 @@
+"""What a fillable questionnaire template looks like, computed from the questionnaire.
+
+The writer (:mod:`survey.forms.templates`) lays the form out with these rows and names; the
+reader (:mod:`survey.inputs.filled_template`) finds the answers by them. Both sides use this
+one description, so a template written by one version of the tool is read back exactly.
+
+>>> from survey.spec.questionnaire import load_questionnaire
+>>> rows = form_rows(load_questionnaire())
+>>> [(r.cell, r.key) for r in rows if r.key in ("expert_id", "years_cooperation", "q2_areas/education")]
+[('C5', 'expert_id'), ('C12', 'years_cooperation'), ('C16', 'q2_areas/education')]
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from survey.spec.questionnaire import Field, Option, Questionnaire
+
+MARKER = "survey-template"
+FORMAT_VERSION = "1"
+INSTRUCTION_SHEET = "Инструкция"
+FORM_SHEET = "Анкета"
+LISTS_SHEET = "Списки"
+META_SHEET = "_meta"
+ANSWER_COLUMN = "C"
+KEY_COLUMN = "E"
+HEADER_ROW = 3
+FIRST_ROW = 4
+YES, NO = "да", "нет"
+FILE_PREFIX = "Анкета"
+MAX_FORM_ROWS = 2000          # a form has one row per answer; the reader looks no further
+
+@dataclass(frozen=True)
+class FormRow:
+    """One row of the form sheet: a section title, a question, or an answer cell."""
+
+    row: int
+    kind: str                        # "section", "question" (no own answer), "answer"
+    text: str
+    field: Field | None = None
+    option: Option | None = None
+
+    @property
+    def key(self) -> str | None:
+        """Data key written to the hidden key column (``q2_areas/education``)."""
+        if self.kind != "answer" or self.field is None:
+            return None
+        return f"{self.field.id}/{self.option.name}" if self.option else self.field.id
+
+    @property
+    def cell(self) -> str | None:
+        return f"{ANSWER_COLUMN}{self.row}" if self.kind == "answer" else None
+
+
+def form_rows(q: Questionnaire) -> list[FormRow]:
+    """The layout of the form sheet, computed from the questionnaire (same for every unit)."""
+    rows: list[FormRow] = []
+    r = FIRST_ROW
+    for title, fields in (("Сведения об эксперте", q.respondent), ("Вопросы анкеты", q.questions)):
+        rows.append(FormRow(r, "section", title))
+        r += 1
+        for f in fields:
+            text = f.text + (" *" if f.required else "")
+            if f.type == "multiple":
+                rows.append(FormRow(r, "question", text, f))
+                r += 1
+                for opt in f.options:
+                    rows.append(FormRow(r, "answer", opt.label, f, opt))
+                    r += 1
+            else:
+                rows.append(FormRow(r, "answer", text, f))
+                r += 1
+    return rows
+
+
+def questionnaire_fingerprint(q: Questionnaire) -> str:
+    """Short hash of what a template's answers mean: field ids, types, ranges, options.
+
+    Two questionnaires with the same fingerprint read the same template the same way;
+    question wording is left out on purpose (rewording does not change the data).
+    """
+    spec = [[f.id, f.type, f.options_from, str(f.min), str(f.max), list(f.missing),
+             [[o.code, o.name, o.label] for o in f.options]] for f in q.fields]
+    return hashlib.sha256(json.dumps(spec, ensure_ascii=False).encode("utf-8")).hexdigest()[:12]
+
+
+def template_id(q: Questionnaire) -> str:
+    """``<questionnaire id>@<version>#<fingerprint>``: what the hidden sheet records."""
+    return f"{q.id}@{q.version}#{questionnaire_fingerprint(q)}"
