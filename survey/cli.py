@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from survey.base.missing import is_missing
 from survey.errors import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, SurveyError
 
 _state = {"debug": False}
@@ -250,7 +251,7 @@ def agreement_cmd(a, b, id_column, output):
                f"только в B: {len(table.attrs['only_in_b'])}).")
     shown = table.copy()
     for col in ("agreement", "precision", "recall", "f1", "kappa", "alpha"):
-        shown[col] = shown[col].map(lambda x: "—" if x != x else f"{x:.3f}")
+        shown[col] = shown[col].map(lambda x: "—" if is_missing(x) else f"{x:.3f}")
     click.echo(shown.to_string(index=False))
 
 

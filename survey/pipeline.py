@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from survey.base.missing import is_missing
 from survey.analysis.run import Analysis, analyse, group_by_columns
 from survey.base.background import Background
 from survey.spec.codebook import Codebook, load_codebook
@@ -42,9 +43,6 @@ from survey.inputs.validate import ValidationReport, validate
 from survey.base.versions import versions
 
 log = logging.getLogger("survey")
-
-SYNTHETIC_NOTICE = ("Данные синтетические: ответы сгенерированы программой для демонстрации и проверки "
-                    "методики и не являются ответами реальных экспертов.")
 
 
 @dataclass
@@ -287,4 +285,4 @@ def _coding_manifest(coding: CodingResult, cb: Codebook) -> dict[str, Any]:
 
 
 def _num(x) -> float | None:
-    return None if x != x else round(float(x), 4)
+    return None if is_missing(x) else round(float(x), 4)

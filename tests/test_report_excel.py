@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from survey import pipeline
+from survey.spec.study import SYNTHETIC_NOTICE
 
 from .conftest import DATA, ROOT
 
@@ -70,7 +71,7 @@ def test_findings_are_stated_from_the_numbers(book):
 
 
 def test_synthetic_notice_first_sheet_and_methodology(book):
-    notice = norm(pipeline.SYNTHETIC_NOTICE)
+    notice = norm(SYNTHETIC_NOTICE)
     assert notice in norm(book["Сводка"]["A3"].value)
     assert notice in sheet_text(book["Методика"])
 
@@ -91,7 +92,7 @@ def test_problems_sheet_equals_the_tables(book, sample_run):
     group_start = {text.split(" ")[0]: col for col, text in spans.items()}
     by_group = pd.read_csv(sample_run.out / "tables" / "problems_by_group.csv")
     tests = pd.read_csv(sample_run.out / "tables" / "problem_tests.csv").set_index("category")
-    labels = sample_run.analysis.tables["problems_by_group_detail.csv"].drop_duplicates("category")
+    labels = sample_run.analysis.tables.problems_by_group_detail.drop_duplicates("category")
     labels = dict(zip(labels["category"], labels["label"]))
     heads = {ws.cell(row=head, column=c).value: c for c in range(1, ws.max_column + 1)}
     checked = 0
@@ -229,7 +230,7 @@ def test_formula_like_answers_stay_text(formula_run):
 def test_real_data_have_no_synthetic_notice(formula_run):
     assert formula_run.manifest["synthetic"] is False
     wb = load_workbook(formula_run.out / "summary.xlsx")
-    notice = norm(pipeline.SYNTHETIC_NOTICE)
+    notice = norm(SYNTHETIC_NOTICE)
     for name in SHEETS:
         assert notice not in sheet_text(wb[name]), name
         assert "синтетическ" not in sheet_text(wb[name]).lower(), name

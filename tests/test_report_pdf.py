@@ -7,8 +7,8 @@ import re
 import pandas as pd
 import pytest
 
-from survey import pipeline
-from survey.reports.build import fmt_p_table
+from survey.spec.study import SYNTHETIC_NOTICE
+from survey.reports.format import fmt_p_table
 
 from .conftest import ROOT
 
@@ -53,7 +53,7 @@ def test_a4_pages_with_running_header_and_page_numbers(pdf, pages):
 
 def test_title_page_notice_and_contents(pages):
     first = pages[0]
-    assert "ВНИМАНИЕ. " + norm(pipeline.SYNTHETIC_NOTICE) in first
+    assert "ВНИМАНИЕ. " + norm(SYNTHETIC_NOTICE) in first
     assert "Экспертов (принятых анкет): 123" in first and "Городов и регионов (единиц): 77" in first
     assert "Имена экспертов в отчёте не приводятся." in first
     for section in ("1. Основные результаты", "2. Проблемы по группам", "5. Надёжность кодирования", "6. Методика",
@@ -74,7 +74,7 @@ def test_key_numbers_in_the_text(pages, sample_run):
         for column in ("p_fisher", "p_holm"):
             assert fmt_p_table(tests.at[cat, column]) in problems, (cat, column)
     assert "3,1·10⁻⁶" in problems                       # distance, Fisher
-    assert "Методика" in text and norm(pipeline.SYNTHETIC_NOTICE) in " ".join(pages[-6:])
+    assert "Методика" in text and norm(SYNTHETIC_NOTICE) in " ".join(pages[-6:])
 
 
 def test_reliability_and_codebook(pages):
@@ -118,7 +118,7 @@ def test_html_page_is_self_contained(page_html):
     assert page_html.startswith("<!DOCTYPE html>") and '<html lang="ru">' in page_html
     assert "data:image/png;base64," in page_html
     assert not re.search(r'(src|href)="(https?:)?//', page_html)
-    assert "ВНИМАНИЕ. " + norm(pipeline.SYNTHETIC_NOTICE) in text
+    assert "ВНИМАНИЕ. " + norm(SYNTHETIC_NOTICE) in text
     assert "«Удалённость и транспортная доступность» — 69 (56,1 %)" in text
     assert "3,1·10⁻⁶" in text
 
@@ -140,7 +140,7 @@ def test_no_notice_for_real_data(sample_run, tmp_path):
     pdf_text = norm(" ".join(p.extract_text() for p in PdfReader(write_summary_pdf(report, tmp_path / "s.pdf")).pages))
     page = html_text(write_summary_html(report, tmp_path / "s.html").read_text(encoding="utf-8"))
     for text in (pdf_text, page):
-        assert norm(pipeline.SYNTHETIC_NOTICE) not in text
+        assert norm(SYNTHETIC_NOTICE) not in text
         assert "синтетическ" not in text.lower()
         assert "69 (56,1 %)" in text
     assert "Эталонного (ручного) кодирования этих ответов нет" in pdf_text

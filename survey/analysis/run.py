@@ -10,18 +10,30 @@ may name.
 >>> result = analyse_frame(sample_frame(), load_questionnaire(), n_permutations=99)
 >>> result.summary["published_check"]["all_match"]
 True
->>> sorted(result.tables)[:3]
+>>> int(result.tables.problems_by_group.query("category == 'distance' and group == 'border'")["respondents"].iloc[0])
+4
+>>> sorted(result.tables.files())[:3]
 ['closed_by_group.csv', 'closed_frequencies.csv', 'closed_multiple_by_group.csv']
 """
 from __future__ import annotations
 
 import logging
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
+from survey.base.missing import is_missing
+from survey.analysis.models import category_models
+from survey.analysis.stats import (
+    DEFAULT_PERMUTATIONS,
+    DEFAULT_SEED,
+    PROBLEM_TESTS_COLUMNS,
+    overall_test,
+    problem_tests_detail,
+    scale_tests,
+)
+from survey.base.files import OutputDir, write_csv
 from survey.spec.questionnaire import Questionnaire
 from survey.analysis.frame import (
     DEFAULT_GROUP,
@@ -45,21 +57,48 @@ log = logging.getLogger("survey")
 
 
 @dataclass
+class AnalysisTables:
+    """The tables of an analysis, by name; each is written as ``tables/<name>.csv``.
+
+    Columns are documented by the functions that make them (:mod:`survey.analysis.tables`,
+    :mod:`survey.analysis.stats`, :mod:`survey.analysis.models`) and in the README.
+    """
+
+    problems_by_group: pd.DataFrame          # the contract table: % of respondents by group
+    problems_by_group_detail: pd.DataFrame   # + mentions, letters, labels
+    problem_tests: pd.DataFrame              # the contract table: tests per category
+    problem_tests_detail: pd.DataFrame       # + counts, unit-level and cluster checks
+    overall_test: pd.DataFrame               # does the profile of problems differ between groups
+    models: pd.DataFrame                     # logistic models per category
+    closed_frequencies: pd.DataFrame
+    closed_by_group: pd.DataFrame
+    closed_multiple_by_group: pd.DataFrame
+    scale_summary: pd.DataFrame
+    scale_tests: pd.DataFrame
+    published_check: pd.DataFrame
+    units_problems: pd.DataFrame             # one row per unit
+    problems_by_group_units: pd.DataFrame | None = None    # when the grouping is a unit attribute
+    closed_multiple_tests: pd.DataFrame | None = None       # when the questionnaire has multiple choice
+
+    def files(self) -> dict[str, pd.DataFrame]:
+        """``{"problems_by_group.csv": frame, …}`` for every table there is."""
+        return {f"{f.name}.csv": getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+
+@dataclass
 class Analysis:
-    """The analysis frame, the tables (file name under ``tables/`` → DataFrame) and a summary."""
+    """The analysis frame, the named tables and a summary for ``run.json``."""
 
     frame: pd.DataFrame
     group_by: str
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: AnalysisTables
     summary: dict[str, Any] = field(default_factory=dict)
 
-    def write(self, staged) -> list[str]:
-        """Write every table with :func:`survey.base.files.write_csv` into ``staged`` (an OutputDir)."""
-        from survey.base.files import write_csv
-
+    def write(self, staged: OutputDir) -> list[str]:
+        """Write every table with :func:`survey.base.files.write_csv` into ``staged``."""
         written = []
-        for name in sorted(self.tables):
-            write_csv(self.tables[name], staged.path(f"tables/{name}"))
+        for name, table in sorted(self.tables.files().items()):
+            write_csv(table, staged.path(f"tables/{name}"))
             written.append(f"tables/{name}")
         return written
 
@@ -92,44 +131,26 @@ def analyse_frame(frame: pd.DataFrame, questionnaire: Questionnaire, labels: Map
                   group_by: str = DEFAULT_GROUP, n_permutations: int | None = None,
                   seed: int | None = None) -> Analysis:
     """All analysis tables from an analysis frame (:func:`survey.analysis.tables.analysis_frame`)."""
-    from survey.analysis.models import category_models
-    from survey.analysis.stats import (DEFAULT_PERMUTATIONS, DEFAULT_SEED, overall_test, problem_tests_detail, scale_tests,
-                        PROBLEM_TESTS_COLUMNS)
-
     n_permutations = DEFAULT_PERMUTATIONS if n_permutations is None else n_permutations
     seed = DEFAULT_SEED if seed is None else seed
     check_group_by(group_by, [c for c in frame.columns if c != "expert_id"])
     categories = list(frame.attrs["categories"])
     labels = dict(labels or {})
-    t: dict[str, pd.DataFrame] = {}
-
     detail = problems_by_group_detail(frame, categories, group_by, labels=labels, questionnaire=questionnaire)
-    t["problems_by_group.csv"] = detail[PROBLEMS_BY_GROUP_COLUMNS]
-    t["problems_by_group_detail.csv"] = detail
     unit_level = is_unit_attribute(frame, group_by)
     units = unit_frame(frame, categories)
+    by_units = None
     if unit_level:
-        t["problems_by_group_units.csv"] = problems_by_group_detail(units, categories, group_by, labels=labels,
-                                                                   questionnaire=questionnaire)
+        by_units = problems_by_group_detail(units, categories, group_by, labels=labels, questionnaire=questionnaire)
     else:
         log.info("Группировка %s меняется внутри единиц: таблица по единицам не строится.", group_by)
 
     tests = problem_tests_detail(frame, categories, "border_status", labels=labels,
                                  n_permutations=n_permutations, seed=seed)
-    t["problem_tests.csv"] = tests[PROBLEM_TESTS_COLUMNS]
-    t["problem_tests_detail.csv"] = tests
     overall = [overall_test(frame, categories, "border_status", n_permutations=n_permutations, seed=seed)]
     if group_by != "border_status":
         overall.append(overall_test(frame, categories, group_by, n_permutations=n_permutations, seed=seed))
-    t["overall_test.csv"] = pd.concat(overall, ignore_index=True)
-    models = category_models(frame, categories, labels=labels)
-    t["models.csv"] = models
-
-    t["closed_frequencies.csv"] = closed_frequencies(frame, questionnaire)
-    t["closed_by_group.csv"] = closed_by_group(frame, questionnaire, group_by)
-    t["closed_multiple_by_group.csv"] = multiple_choice_by_group(frame, questionnaire, group_by)
-    t["scale_summary.csv"] = scale_summary(frame, questionnaire, group_by)
-    t["scale_tests.csv"] = scale_tests(frame, questionnaire, group_by)
+    multiple_tests = None
     multi = [f for f in questionnaire.questions if f.type == "multiple"]
     if multi:
         parts = []
@@ -138,29 +159,44 @@ def analyse_frame(frame: pd.DataFrame, questionnaire: Questionnaire, labels: Map
             part = problem_tests_detail(frame, f.columns(), "border_status", labels=opt_labels, n_permutations=0)
             part.insert(0, "question", f.id)
             parts.append(part)
-        t["closed_multiple_tests.csv"] = pd.concat(parts, ignore_index=True)
-
-    t["published_check.csv"] = published_check(frame)
+        multiple_tests = pd.concat(parts, ignore_index=True)
     unit_cols = ["unit_id", "name", "kind", "federal_subject", "federal_district", "macro_region",
                  "border_status", "border_distance_km", "distance_band", "n_experts", *categories]
-    t["units_problems.csv"] = units[[c for c in unit_cols if c in units.columns]]
 
-    summary = _summary(frame, group_by, unit_level, t, n_permutations, seed)
-    return Analysis(frame=frame, group_by=group_by, tables=t, summary=summary)
+    tables = AnalysisTables(
+        problems_by_group=detail[PROBLEMS_BY_GROUP_COLUMNS],
+        problems_by_group_detail=detail,
+        problem_tests=tests[PROBLEM_TESTS_COLUMNS],
+        problem_tests_detail=tests,
+        overall_test=pd.concat(overall, ignore_index=True),
+        models=category_models(frame, categories, labels=labels),
+        closed_frequencies=closed_frequencies(frame, questionnaire),
+        closed_by_group=closed_by_group(frame, questionnaire, group_by),
+        closed_multiple_by_group=multiple_choice_by_group(frame, questionnaire, group_by),
+        scale_summary=scale_summary(frame, questionnaire, group_by),
+        scale_tests=scale_tests(frame, questionnaire, group_by),
+        published_check=published_check(frame),
+        units_problems=units[[c for c in unit_cols if c in units.columns]],
+        problems_by_group_units=by_units,
+        closed_multiple_tests=multiple_tests,
+    )
+    summary = _summary(frame, group_by, unit_level, tables, n_permutations, seed)
+    return Analysis(frame=frame, group_by=group_by, tables=tables, summary=summary)
 
 
 def _num(x, digits: int = 6):
-    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+    if is_missing(x):
         return None
     return round(float(x), digits)
 
 
-def _summary(frame, group_by, unit_level, t, n_permutations, seed) -> dict[str, Any]:
-    check = t["published_check.csv"]
-    detail = t["problems_by_group_detail.csv"]
-    tests = t["problem_tests_detail.csv"]
-    overall = t["overall_test.csv"]
-    models = t["models.csv"]
+def _summary(frame: pd.DataFrame, group_by: str, unit_level: bool, t: AnalysisTables, n_permutations: int,
+             seed: int) -> dict[str, Any]:
+    check = t.published_check
+    detail = t.problems_by_group_detail
+    tests = t.problem_tests_detail
+    overall = t.overall_test
+    models = t.models
     by_group = {}
     for cat, part in detail.groupby("category", sort=False):
         by_group[cat] = {r.group: {"respondents": int(r.respondents), "base": int(r.base), "percent": _num(r.percent, 2)}
@@ -168,7 +204,7 @@ def _summary(frame, group_by, unit_level, t, n_permutations, seed) -> dict[str, 
     return {
         "group_by": group_by,
         "unit_level_table": unit_level,
-        "tables": sorted(f"tables/{name}" for name in t),
+        "tables": sorted(f"tables/{name}" for name in t.files()),
         "published_check": {
             "all_match": bool(check["match"].all()),
             "mismatches": {r.figure: {"published": int(r.published), "computed": int(r.computed)}

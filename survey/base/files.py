@@ -22,6 +22,7 @@ from typing import Any, Iterator
 
 import pandas as pd
 
+from survey.base.missing import is_missing
 from survey.errors import OutputError
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -140,7 +141,7 @@ def xlsx_value(cell, value: Any) -> None:
     Strings are stored as strings (``data_type="s"``); those a spreadsheet would read as
     a formula also get Excel's quote prefix, so they display as typed and stay inert.
     """
-    if value is None or (isinstance(value, float) and value != value):
+    if is_missing(value):
         cell.value = None
         return
     if isinstance(value, str):

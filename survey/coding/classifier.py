@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from survey.base.missing import is_missing
 from survey.base.lemmatize import Lemmatizer
 
 
@@ -86,7 +87,7 @@ class Suggester:
             parts = []
             for cat in codes.columns:
                 p = self.proba_.at[idx, cat]
-                if p != p:
+                if is_missing(p):
                     continue
                 coded = int(codes.at[idx, cat])
                 level = confidence.at[idx, cat] if confidence is not None and cat in confidence else "high"

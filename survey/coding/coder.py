@@ -46,6 +46,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from survey.base.missing import is_missing
 from survey.spec.codebook import BIT, Codebook, Pattern, load_codebook
 from survey.base.lemmatize import Lemmatizer, Token
 
@@ -1002,7 +1003,7 @@ def code_frame(texts, ids=None, coder: Coder | None = None, *, details: bool = F
     ids = list(ids) if ids is not None else list(range(1, len(texts) + 1))
     rows = []
     for rid, text in zip(ids, texts):
-        c = coder.code(None if _missing(text) else str(text))
+        c = coder.code(None if is_missing(text) else str(text))
         row = {"id": rid, **c.codes, "evidence": c.evidence_text()}
         if details:
             row["denied"] = ", ".join(c.denied)
@@ -1010,15 +1011,6 @@ def code_frame(texts, ids=None, coder: Coder | None = None, *, details: bool = F
         rows.append(row)
     columns = ["id", *coder.ids, "evidence"] + (["denied", "confidence"] if details else [])
     return pd.DataFrame(rows, columns=columns)
-
-
-def _missing(value) -> bool:
-    if value is None:
-        return True
-    try:
-        return value != value  # NaN
-    except Exception:
-        return False
 
 
 def code_responses(data, questionnaire, coder: Coder):
@@ -1035,9 +1027,9 @@ def code_responses(data, questionnaire, coder: Coder):
     for f in questionnaire.coded_questions:
         applies = {c.id for c in coder.codebook.for_question(f.id)}
         for eid, text in zip(data["expert_id"], data[f.id]):
-            c = coder.code(None if _missing(text) else str(text))
+            c = coder.code(None if is_missing(text) else str(text))
             codes = {k: (v if k in applies else 0) for k, v in c.codes.items()}
-            rows.append({"expert_id": str(eid), "question": f.id, "answer": "" if _missing(text) else str(text),
+            rows.append({"expert_id": str(eid), "question": f.id, "answer": "" if is_missing(text) else str(text),
                          **codes, "evidence": c.evidence_text(), "denied": ", ".join(c.denied),
                          "confidence": ", ".join(f"{k}={c.confidence(k)}" for k in c.categories if codes[k]),
                          **{f"confidence_{k}": c.confidence(k) for k in coder.ids}})

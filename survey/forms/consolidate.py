@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from survey.base.missing import is_missing
 from survey.errors import InputError, InvalidDataError, OutputError, UsageError
 from survey.base.files import XLSX_FONT, atomic_path, xlsx_fixed_properties, xlsx_value
 from survey.spec.questionnaire import Questionnaire, as_questionnaire
@@ -171,7 +172,7 @@ def _column_labels(q: Questionnaire) -> dict[str, str]:
 
 
 def _write_value(cell, value: Any) -> None:
-    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+    if is_missing(value):
         cell.value = None
         return
     if isinstance(value, pd.Timestamp):

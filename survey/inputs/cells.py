@@ -6,11 +6,11 @@ empty — or ``(None, Issue)`` with a Russian message and a fix.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from survey.base.missing import is_blank
 from survey.errors import Code
 from survey.inputs import limits
 from survey.spec.questionnaire import Field, Option
@@ -36,16 +36,8 @@ class Issue:
     fix: str = ""
 
 
-def is_empty(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
 def parse_text(value: Any, field: Field) -> tuple[str | None, Issue | None]:
-    if is_empty(value):
+    if is_blank(value):
         return None, None
     if isinstance(value, bool):
         text = "да" if value else "нет"
@@ -105,7 +97,7 @@ def match_option(value: Any, field: Field) -> Option | None:
 
 def parse_choice(value: Any, field: Field) -> tuple[int | None, Issue | None]:
     """Single choice or scale: the option code."""
-    if is_empty(value):
+    if is_blank(value):
         return None, None
     opt = match_option(value, field)
     if opt is not None:
@@ -126,7 +118,7 @@ def parse_choice(value: Any, field: Field) -> tuple[int | None, Issue | None]:
 
 
 def parse_integer(value: Any, field: Field) -> tuple[int | None, Issue | None]:
-    if is_empty(value):
+    if is_blank(value):
         return None, None
     number = _as_int(value)
     if number is None:
@@ -153,7 +145,7 @@ def _parse_russian_date(text: str) -> dt.date | None:
 
 
 def parse_date(value: Any, field: Field) -> tuple[dt.date | None, Issue | None]:
-    if is_empty(value):
+    if is_blank(value):
         return None, None
     date: dt.date | None = None
     if isinstance(value, dt.datetime):
@@ -186,7 +178,7 @@ def parse_date(value: Any, field: Field) -> tuple[dt.date | None, Issue | None]:
 
 def parse_flag(value: Any) -> tuple[int | None, Issue | None]:
     """One multiple-choice option cell: 1/0, да/нет, x, ✓ … (empty → not chosen)."""
-    if is_empty(value):
+    if is_blank(value):
         return None, None
     if isinstance(value, bool):
         return int(value), None
@@ -203,7 +195,7 @@ def parse_flag(value: Any) -> tuple[int | None, Issue | None]:
 
 def parse_option_list(value: Any, field: Field) -> tuple[set[str] | None, Issue | None]:
     """A multiple-choice answer in one cell: codes or labels separated by ; , or new lines."""
-    if is_empty(value):
+    if is_blank(value):
         return None, None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         parts = [value]

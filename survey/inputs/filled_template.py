@@ -15,7 +15,7 @@ from typing import Any
 from openpyxl.utils import column_index_from_string
 
 from survey.errors import Code, Location, Problem
-from survey.inputs.cells import is_empty
+from survey.base.missing import is_blank
 from survey.inputs.files import open_workbook
 from survey.inputs.raw import RawRecord, RawTable
 from survey.spec.questionnaire import Questionnaire
@@ -132,7 +132,7 @@ def read_filled_template(path: Path, data: bytes, questionnaire: Questionnaire) 
             return table
         table.columns = set(values)
         prefilled = {k[len("prefill:"):]: v for k, v in meta.items() if k.startswith("prefill:")}
-        if all(is_empty(v) or (k[1] is None and prefilled.get(k[0]) == v) for k, v in values.items()):
+        if all(is_blank(v) or (k[1] is None and prefilled.get(k[0]) == v) for k, v in values.items()):
             table.problems.append(Problem(
                 file_loc, Code.TEMPLATE_EMPTY, "шаблон анкеты не заполнен: все ячейки ответов пусты.",
                 "Проверьте, что прислан заполненный файл; если эксперт не отвечал, уберите файл из папки."))

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from survey.errors import Location, Problem
-from survey.inputs.cells import is_empty
+from survey.base.missing import is_blank
 
 Key = tuple[str, "str | None"]   # (field id, option name for one multiple-choice column)
 
@@ -25,7 +25,7 @@ class RawRecord:
     notes: list[Problem] = field(default_factory=list)   # what the reader saw (formulas, merges…)
 
     def is_blank(self) -> bool:
-        return all(is_empty(v) for v in self.values.values())
+        return all(is_blank(v) for v in self.values.values())
 
 
 @dataclass

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator
 from survey.base.text import fold
 from survey.errors import Code, InputError, Location, Problem, shorten
 from survey.inputs import limits
-from survey.inputs.cells import is_empty
+from survey.base.missing import is_blank
 from survey.inputs.files import check_zip_limits, decode_text, open_workbook, read_bytes, sniff_format
 from survey.inputs.filled_template import read_filled_template
 from survey.inputs.raw import IngestResult, Key, RawRecord, RawTable
@@ -230,7 +230,7 @@ def _unknown_columns(q: Questionnaire, header: list[Any] | None, mapping: dict[i
     out = []
     labels = {f.label: f.id for f in q.fields}
     for idx, name in enumerate(header or []):
-        if idx in mapping or is_empty(name):
+        if idx in mapping or is_blank(name):
             continue
         key = fold(str(name))
         near = [lab for lab in labels if len(key) >= 4 and (fold(lab).startswith(key) or key in fold(lab))][:1] \
@@ -302,7 +302,7 @@ def _table_from_rows(path: Path, sha: str, q: Questionnaire, rows: Iterable[tupl
         rec = RawRecord(rec_values, cells, base.with_(row=row_number),
                         list(notes.by_row.get(row_number, ())) if notes is not None else [])
         if rec.is_blank():
-            if any(not is_empty(v) for v in values):
+            if any(not is_blank(v) for v in values):
                 # only unknown columns are filled: keep it as a record so it is rejected, not lost
                 table.records.append(rec)
                 count += 1

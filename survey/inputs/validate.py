@@ -22,7 +22,8 @@ from survey.errors import Code, Location, Problem, shorten
 from survey.inputs.readers import EXCEL_ERRORS, IngestResult, RawRecord, RawTable, ingest
 from survey.spec.questionnaire import Field, Questionnaire, load_questionnaire
 from survey.spec.units import UnitResolver, load_units
-from survey.inputs.cells import (Issue, is_empty, parse_choice, parse_date, parse_flag, parse_integer,
+from survey.base.missing import is_blank
+from survey.inputs.cells import (Issue, parse_choice, parse_date, parse_flag, parse_integer,
                      parse_option_list, parse_text)
 
 PROVENANCE = ["source_file", "source_sheet", "source_row"]
@@ -241,7 +242,7 @@ class Validator:
         if f.type == "date":
             return parse_date(raw, f)
         if f.options_from == "units":
-            if is_empty(raw):
+            if is_blank(raw):
                 return None, None
             uid = self.resolver.resolve(raw)
             if uid is None:
@@ -259,7 +260,7 @@ class Validator:
         # a missing answer is reported at the list cell, else at the first option's cell
         loc = rec.cells.get(list_key) or (rec.cells.get(option_keys[0]) if option_keys else None) or rec.location
         chosen: set[str] | None = None
-        if list_key in rec.values and not is_empty(rec.values[list_key]):
+        if list_key in rec.values and not is_blank(rec.values[list_key]):
             chosen, issue = parse_option_list(rec.values[list_key], f)
             if issue:
                 return None, issue, loc

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import textwrap
 from typing import Sequence
+from survey.base.missing import is_blank
 
 # (fill, hatch) per group, cycled: distinguishable in grey print.
 GROUP_STYLES = [("white", "////"), ("0.55", ""), ("0.85", "...."), ("white", "xxx"), ("0.35", ""),
@@ -75,7 +76,7 @@ def _num(value, default: float = 0.0) -> float:
         v = float(value)
     except (TypeError, ValueError):
         return default
-    return default if v != v else v
+    return default if is_blank(v) else v
 
 
 def figure_image(fig, dpi: int = PNG_DPI):

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from survey.base.files import XLSX_FONT, save_workbook, xlsx_fixed_properties, xlsx_value
-from survey.reports.build import ReportData, Table, format_value, is_missing
+from survey.base.missing import is_blank
+from survey.reports.model import ReportData, Table, format_value
 
 FORMATS = {"int": "0", "pct": "0.0%", "p": "[<0.0001]0.00E+00;0.0000", "ratio": "0.000", "num1": "0.0",
            "num2": "0.00", "num3": "0.000", "km": "#,##0", "date": "DD.MM.YYYY"}
@@ -107,7 +108,7 @@ def _put(ws, row: int, col: int, value: Any, kind: str = "auto", font=None, alig
     cell = ws.cell(row=row, column=col)
     if kind in COMPOSITE:
         xlsx_value(cell, format_value(kind, value if isinstance(value, (list, tuple)) else [value]))
-    elif is_missing(value):
+    elif is_blank(value):
         xlsx_value(cell, None)
     elif kind == "pct" and not isinstance(value, str):
         xlsx_value(cell, float(value) / 100.0)
@@ -358,7 +359,7 @@ def _chart_data(wb, report: ReportData) -> dict[str, Any]:
 
 
 def _fraction(value) -> float | None:
-    return None if is_missing(value) else float(value) / 100.0
+    return None if is_blank(value) else float(value) / 100.0
 
 
 def _add_chart(ws, anchor: str, report: ReportData, refs) -> None:

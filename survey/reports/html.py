@@ -11,7 +11,7 @@ import base64
 import html
 from pathlib import Path
 
-from survey.reports.build import ReportData, Table, table_rows_text
+from survey.reports.model import ReportData, Table, table_rows_text
 
 NUMERIC = {"int", "pct", "p", "ratio", "num1", "num2", "num3", "km", "n_pct", "pct_ci", "ratio_ci", "mean_sd"}
 CSS = """

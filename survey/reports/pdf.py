@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from survey.reports.build import ReportData, Table, table_rows_text
+from survey.reports.model import ReportData, Table, table_rows_text
 
 FONT = "DejaVu"
 MARGIN = 16.0
