@@ -12,8 +12,7 @@ from pathlib import Path
 
 import click
 
-from survey.base.missing import is_missing
-from survey.errors import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, SurveyError
+from survey.errors import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, InvalidDataError, SurveyError
 
 _state = {"debug": False}
 
@@ -69,7 +68,7 @@ def _input_options(func):
 def run(responses, out, questionnaire, units, encoding, codebook, overrides, gold, skip_invalid, with_names,
         group_by):
     """Run the whole pipeline and write the reports to --out."""
-    from survey.pipeline import run as run_pipeline
+    from survey.pipeline import run as run_pipeline  # lazy: keeps `survey --help` fast
 
     result = run_pipeline(responses, out, questionnaire=questionnaire, units=units, codebook=codebook,
                           overrides=overrides, gold=gold, encoding=encoding,
@@ -108,16 +107,15 @@ def validate_cmd(path, questionnaire, units, encoding, report_path):
 
     Exit code 0: valid; 1: problems found (listed); 2: the input cannot be read at all.
     """
-    from survey.spec.questionnaire import load_questionnaire
-    from survey.spec.units import load_units
-    from survey.inputs.validate import validate
+    from survey.spec.questionnaire import load_questionnaire  # lazy: keeps `survey --help` fast
+    from survey.spec.units import load_units  # lazy: keeps `survey --help` fast
+    from survey.inputs.validate import validate  # lazy: keeps `survey --help` fast
+    from survey.base.files import write_csv  # lazy: as above
 
     q = load_questionnaire(questionnaire)
     result = validate(path, q, load_units(units), encoding=encoding)
     report = result.report
     if report_path:
-        from survey.base.files import write_csv
-
         write_csv(report.to_frame(), report_path)
     _echo_problems(report.problems)
     click.echo(report.summary())
@@ -142,7 +140,7 @@ def validate_cmd(path, questionnaire, units, encoding, report_path):
               help="Password of the sheet protection (default: none; protection only prevents accidents).")
 def template_cmd(output, unit, all_units, questionnaire, units, password):
     """Write questionnaire templates (Excel) for the administrators of the cities and regions."""
-    from survey.forms.templates import write_templates
+    from survey.forms.templates import write_templates  # lazy: keeps `survey --help` fast
 
     files = write_templates(output, unit=unit, all_units=all_units, questionnaire=questionnaire, units=units,
                             password=password)
@@ -161,8 +159,7 @@ def template_cmd(output, unit, all_units, questionnaire, units, password):
 @click.option("--with-names", is_flag=True, help="Keep expert names (internal use only; default: anonymised).")
 def ingest_cmd(path, output, questionnaire, units, encoding, skip_invalid, with_names):
     """Read and validate the files at PATH (filled templates, tables) into one consolidated table."""
-    from survey.forms.consolidate import consolidate
-    from survey.errors import InvalidDataError
+    from survey.forms.consolidate import consolidate  # lazy: keeps `survey --help` fast
 
     try:
         result = consolidate(path, output, questionnaire=questionnaire, units=units, encoding=encoding,
@@ -182,7 +179,7 @@ def ingest_cmd(path, output, questionnaire, units, encoding, skip_invalid, with_
 @click.option("--units", type=PATH, default=None, help="Units gazetteer CSV (default: responses/units.csv).")
 def xlsform_cmd(output, questionnaire, units):
     """Write the questionnaire as an XLSForm for KoboToolbox / ODK."""
-    from survey.forms.xlsform import write_xlsform
+    from survey.forms.xlsform import write_xlsform  # lazy: keeps `survey --help` fast
 
     path = write_xlsform(output, questionnaire=questionnaire, units=units)
     click.echo(f"XLSForm: {path} (загрузите его в KoboToolbox или ODK Central).")
@@ -202,7 +199,7 @@ def xlsform_cmd(output, questionnaire, units):
 def export_sav_cmd(output, responses, questionnaire, units, encoding, codebook, overrides, skip_invalid,
                    with_names):
     """Write responses and final problem codes to an SPSS file with labels and missing values."""
-    from survey.exports.spss import export_sav
+    from survey.pipeline import export_sav  # lazy: keeps `survey --help` fast
 
     result = export_sav(responses, output, questionnaire=questionnaire, units=units, codebook=codebook,
                         overrides=overrides, encoding=encoding, skip_invalid=skip_invalid, with_names=with_names)
@@ -223,7 +220,7 @@ def export_sav_cmd(output, responses, questionnaire, units, encoding, codebook, 
 @click.option("--encoding", default=None, metavar="NAME", help="Encoding of INPUT (default: detect).")
 def code_cmd(input, output, codebook, jobs, chunk_size, encoding):
     """Code any Russian answers: INPUT is a CSV with columns id,text."""
-    from survey.coding.batch import code_csv
+    from survey.coding.batch import code_csv  # lazy: keeps `survey --help` fast
 
     result = code_csv(input, output, codebook, jobs=jobs, chunk_size=chunk_size, encoding=encoding)
     counts = ", ".join(f"{k} {v}" for k, v in result.category_counts.items())
@@ -238,21 +235,17 @@ def code_cmd(input, output, codebook, jobs, chunk_size, encoding):
 @click.option("-o", "--output", type=PATH, default=None, help="Also write the table to this CSV.")
 def agreement_cmd(a, b, id_column, output):
     """Agreement of coding B with reference coding A, per category (F1, κ, α…)."""
-    from survey.coding.agreement import agreement, read_coding
+    from survey.base.files import write_csv  # lazy: keeps `survey --help` fast
+    from survey.coding.agreement import agreement, format_agreement, read_coding  # lazy: as above
 
     table = agreement(read_coding(a), read_coding(b), id_column=id_column)
     if table.empty:
         raise SurveyError("В файлах нет общих столбцов категорий с 0/1. Проверьте заголовки.")
     if output:
-        from survey.base.files import write_csv
-
         write_csv(table, output)
     click.echo(f"Сравнено ответов: {table.attrs['ids_compared']} (только в A: {len(table.attrs['only_in_a'])}, "
                f"только в B: {len(table.attrs['only_in_b'])}).")
-    shown = table.copy()
-    for col in ("agreement", "precision", "recall", "f1", "kappa", "alpha"):
-        shown[col] = shown[col].map(lambda x: "—" if is_missing(x) else f"{x:.3f}")
-    click.echo(shown.to_string(index=False))
+    click.echo(format_agreement(table))
 
 
 @cli.command("kwic")
@@ -263,20 +256,9 @@ def agreement_cmd(a, b, id_column, output):
 @click.option("--encoding", default=None, metavar="NAME", help="Encoding of CSV input (default: detect).")
 def kwic_cmd(query, responses, codebook, width, encoding):
     """Keyword in context: QUERY is a word (any form), a prefix like ковид*, or a category id."""
-    from survey.spec.codebook import load_codebook
-    from survey.coding.coder import Coder
-    from survey.coding.kwic import format_kwic, kwic
-    from survey.spec.paths import default_path
-    from survey.spec.questionnaire import load_questionnaire
-    from survey.inputs.validate import validate
+    from survey.coding.kwic import format_kwic, kwic_responses  # lazy: keeps `survey --help` fast
 
-    q = load_questionnaire()
-    result = validate(responses or default_path("responses"), q, encoding=encoding)
-    coder = Coder(load_codebook(codebook, questionnaire=q))
-    frames = [result.data[["expert_id", f.id]].rename(columns={f.id: "answer"}) for f in q.coded_questions]
-    import pandas as pd
-
-    lines = kwic(pd.concat(frames), query, coder, width=width)
+    lines = kwic_responses(query, responses, codebook=codebook, width=width, encoding=encoding)
     if lines.empty:
         click.echo(f"«{query}» в ответах не встречается.")
         return

@@ -24,21 +24,21 @@ from survey.analysis.run import Analysis, analyse, group_by_columns
 from survey.base.background import Background
 from survey.spec.codebook import Codebook, load_codebook
 from survey.coding.coder import Coder, code_responses
-from survey.errors import InvalidDataError
+from survey.errors import InvalidDataError, UsageError
 from survey.coding.kwic import unknown_words
 from survey.base.files import OutputDir, write_csv, write_json
 from survey.spec.paths import DEFAULT_OUT, default_path
-from survey.spec.questionnaire import Questionnaire, load_questionnaire
+from survey.spec.questionnaire import Questionnaire, as_questionnaire, load_questionnaire
 from survey.coding.agreement import agreement, read_coding
 from survey.reports.build import build_report
 from survey.reports.excel import write_summary_xlsx
 from survey.reports.html import write_summary_html
 from survey.reports.pdf import prepare as prepare_pdf, write_summary_pdf
 from survey.coding.review import OverrideResult, apply_overrides, read_overrides, write_coding_sheet
-from survey.exports.spss import write_sav
+from survey.exports.spss import SavExport, sav_dataset, save_sav, write_sav
 from survey.coding.classifier import Suggester, lemma_lists
 from survey.analysis.frame import DEFAULT_GROUP, check_group_by
-from survey.spec.units import load_units
+from survey.spec.units import as_units, load_units
 from survey.inputs.validate import ValidationReport, validate
 from survey.base.versions import versions
 
@@ -286,3 +286,43 @@ def _coding_manifest(coding: CodingResult, cb: Codebook) -> dict[str, Any]:
 
 def _num(x) -> float | None:
     return None if is_missing(x) else round(float(x), 4)
+
+
+def export_sav(responses: str | Path | None = None, output: str | Path = "responses.sav", *,
+               questionnaire: Questionnaire | str | Path | None = None,
+               units: pd.DataFrame | str | Path | None = None, codebook: str | Path | None = None,
+               overrides: str | Path | None = None, encoding: str | None = None,
+               skip_invalid: bool = False, with_names: bool = False) -> SavExport:
+    """Validate ``responses`` (default: the bundled sample), code the open answers, write ``output``.
+
+    The codes are the final codes of ``survey run``: the codebook's automatic codes with
+    ``overrides`` (a filled coding sheet) applied. Errors in the responses raise
+    :class:`InvalidDataError` unless ``skip_invalid``.
+    """
+    output = Path(output)
+    if output.suffix.lower() not in (".sav", ".zsav"):
+        raise UsageError(f"{output}: файл SPSS должен иметь расширение .sav.")
+    q = as_questionnaire(questionnaire)
+    unit_table = as_units(units)
+    result = validate(responses or default_path("responses"), q, unit_table, encoding=encoding)
+    report = result.report
+    if not report.valid and not skip_invalid:
+        raise InvalidDataError(
+            f"Входные данные содержат ошибки, файл SPSS не записан. {report.summary()}\n"
+            "Исправьте ошибки (подробно: survey validate) или запустите с --skip-invalid.",
+            problems=report.problems)
+    if report.accepted == 0:
+        raise InvalidDataError(f"Нет ни одной принятой анкеты. {report.summary()}", problems=report.problems)
+    data = result.data
+    cb = load_codebook(codebook, questionnaire=q)
+    coded = code_responses(data, q, Coder(cb))
+    problems_q = q.coded_questions[0].id if q.coded_questions else None
+    codes = None
+    if problems_q is not None:
+        codes = coded.loc[coded["question"] == problems_q, ["expert_id", *cb.ids]].reset_index(drop=True)
+        if overrides:
+            codes = apply_overrides(codes, read_overrides(overrides, cb.ids), cb.ids).final
+    ds = sav_dataset(data, q, unit_table, codes=codes, code_labels=cb.labels, with_names=with_names,
+                     synthetic=report.synthetic)
+    save_sav(output, ds)
+    return SavExport(output, len(ds.frame), len(ds.frame.columns), len(report.rejected), report.synthetic)

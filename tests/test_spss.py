@@ -10,7 +10,8 @@ import pytest
 from survey.coding.coder import Coder, code_responses
 from survey.spec.codebook import load_codebook
 from survey.errors import InvalidDataError
-from survey.exports.spss import FILE_LABEL_BYTES, VALUE_LABEL_BYTES, VARIABLE_LABEL_BYTES, export_sav, fit_bytes, note_lines
+from survey.exports.spss import FILE_LABEL_BYTES, VALUE_LABEL_BYTES, VARIABLE_LABEL_BYTES, fit_bytes, note_lines
+from survey.pipeline import export_sav
 from survey.inputs.validate import validate
 
 from .conftest import DATA, ROOT

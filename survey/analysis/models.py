@@ -43,6 +43,8 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from survey.errors import UsageError
+
 TERM_LABELS = {
     "intercept": "константа (шансы в опорной группе)",
     "border": "приграничная единица (vs неприграничная)",
@@ -63,8 +65,6 @@ def design_matrix(frame: pd.DataFrame, adjust_for: str = "distance") -> pd.DataF
     first in sorted order), named ``<column>=<level>``.
     """
     if adjust_for not in ADJUST_FOR:
-        from survey.errors import UsageError
-
         raise UsageError(f"adjust_for «{adjust_for}»: допустимо {', '.join(ADJUST_FOR)}.")
     x = pd.DataFrame(index=frame.index)
     x["intercept"] = 1.0

@@ -22,7 +22,6 @@ from typing import Any, Iterator
 
 import pandas as pd
 
-from survey.base.missing import is_missing
 from survey.errors import OutputError
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -131,49 +130,6 @@ class OutputDir:
 
 
 # ---------------------------------------------------------------- xlsx helpers
-
-XLSX_FONT = "Calibri"   # named, so LibreOffice does not substitute a serif font
-
-
-def xlsx_value(cell, value: Any) -> None:
-    """Write ``value`` into an openpyxl cell; text can never become a formula.
-
-    Strings are stored as strings (``data_type="s"``); those a spreadsheet would read as
-    a formula also get Excel's quote prefix, so they display as typed and stay inert.
-    """
-    if is_missing(value):
-        cell.value = None
-        return
-    if isinstance(value, str):
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-        cell.value = text
-        cell.data_type = "s"
-        if text.startswith(FORMULA_START):
-            cell.quotePrefix = True
-        return
-    if hasattr(value, "item"):          # numpy scalars
-        value = value.item()
-    cell.value = value
-
-
-def xlsx_fixed_properties(wb, title: str) -> None:
-    """Stable workbook metadata (no run time inside the file)."""
-    import datetime as dt
-
-    wb.properties.creator = "survey"
-    wb.properties.title = title
-    fixed = dt.datetime(2000, 1, 1)
-    wb.properties.created = fixed
-    wb.properties.modified = fixed
-
-
-def save_workbook(wb, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
 
 
 def _umask() -> int:

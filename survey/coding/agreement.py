@@ -15,12 +15,16 @@ replaced by a flattering 1.0.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import math
 import warnings
 
 import numpy as np
 import pandas as pd
 
+from survey.base.missing import is_missing
+from survey.inputs.files import decode_text
 from survey.errors import InputError
 
 COLUMNS = ["category", "n", "both", "only_a", "only_b", "neither", "agreement", "precision", "recall",
@@ -107,10 +111,6 @@ def _binary(series: pd.Series) -> bool:
 
 def read_coding(path) -> pd.DataFrame:
     """Read a coding CSV (id + 0/1 columns), with a Russian error when it is not one."""
-    from pathlib import Path
-
-    from survey.inputs.readers import decode_text
-
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -126,3 +126,11 @@ def read_coding(path) -> pd.DataFrame:
     if frame.shape[1] < 2:
         raise InputError(f"{path}: нужен столбец id и хотя бы один столбец категории с 0/1.")
     return frame
+
+
+def format_agreement(table: pd.DataFrame) -> str:
+    """The agreement table as aligned text, three decimals, «—» where undefined."""
+    shown = table.copy()
+    for col in ("agreement", "precision", "recall", "f1", "kappa", "alpha"):
+        shown[col] = shown[col].map(lambda x: "—" if is_missing(x) else f"{x:.3f}")
+    return str(shown.to_string(index=False))

@@ -7,9 +7,15 @@
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from survey.coding.coder import Coder
+from survey.inputs.validate import validate
+from survey.spec.codebook import load_codebook
+from survey.spec.paths import default_path
+from survey.spec.questionnaire import Questionnaire, as_questionnaire
 from survey.base.lemmatize import Lemmatizer
 from survey.base.text import fold
 
@@ -74,3 +80,16 @@ def unknown_words(coder: Coder) -> pd.DataFrame:
     rows = [{"word": w, "count": n, "typo_of": coder._fuzzy_cache.get(w) or ""}
             for w, n in coder.unknown_.most_common()]
     return pd.DataFrame(rows, columns=["word", "count", "typo_of"])
+
+
+def kwic_responses(query: str, responses: str | Path | None = None, *,
+                   questionnaire: Questionnaire | str | Path | None = None, codebook: str | Path | None = None,
+                   units: pd.DataFrame | str | Path | None = None, width: int = 40,
+                   encoding: str | None = None) -> pd.DataFrame:
+    """:func:`kwic` over the coded open answers of a response file (default: the bundled sample)."""
+    q = as_questionnaire(questionnaire)
+    result = validate(responses or default_path("responses"), q, units, encoding=encoding)
+    coder = Coder(load_codebook(codebook, questionnaire=q))
+    frames = [result.data[["expert_id", f.id]].rename(columns={f.id: "answer"}) for f in q.coded_questions]
+    answers = pd.concat(frames) if frames else pd.DataFrame(columns=["expert_id", "answer"])
+    return kwic(answers, query, coder, width=width)

@@ -13,6 +13,9 @@ with ``expert_id`` and ``override:<category>`` (or plain ``<category>``) columns
 """
 from __future__ import annotations
 
+import csv
+import io
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,8 @@ from typing import Any
 import pandas as pd
 
 from survey.errors import Code, InputError, InvalidDataError, Location, Problem
-from survey.base.files import XLSX_FONT, save_workbook, xlsx_fixed_properties, xlsx_value
+from survey.base.workbook import XLSX_FONT, a4_page_setup, save_workbook, xlsx_fixed_properties, xlsx_value
+from survey.inputs.files import check_zip_limits, decode_text, open_workbook
 from survey.inputs.cells import parse_flag
 
 SHEET = "Кодирование"
@@ -105,11 +109,7 @@ def write_coding_sheet(path: str | Path, coded: pd.DataFrame, categories: list[s
                    f"{get_column_letter(first_over + len(categories) - 1)}{max(last, FIRST_DATA_ROW)}")
     ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=4)
     ws.auto_filter.ref = f"A{KEY_ROW}:{get_column_letter(len(columns))}{max(last, KEY_ROW)}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:2"
+    a4_page_setup(ws, landscape=True, title_rows="1:2", margins=(0.75, 1.0))
     info = wb.create_sheet("Инструкция")
     lines = [
         "Как проверить кодирование",
@@ -190,8 +190,6 @@ def _id_text(value: Any) -> str:
 
 
 def _xlsx_rows(path: Path):
-    from survey.inputs.readers import check_zip_limits, open_workbook
-
     data = path.read_bytes()
     check_zip_limits(path, data)
     wb = open_workbook(path, data)
@@ -209,11 +207,6 @@ def _xlsx_rows(path: Path):
 
 
 def _csv_rows(path: Path):
-    import csv
-    import io
-
-    from survey.inputs.readers import decode_text
-
     text, _ = decode_text(path, path.read_bytes())
     rows = list(csv.reader(io.StringIO(text, newline="")))
     if not rows:

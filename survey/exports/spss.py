@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from survey.errors import InvalidDataError, OutputError, UsageError
+from survey.errors import OutputError
 from survey.base.files import atomic_path
-from survey.spec.questionnaire import Questionnaire, as_questionnaire
-from survey.spec.units import KINDS, as_units
+from survey.spec.questionnaire import Questionnaire
+from survey.spec.units import KINDS
 
 VARIABLE_LABEL_BYTES = 255
 VALUE_LABEL_BYTES = 120
@@ -218,10 +218,10 @@ def write_sav(path: str | Path, data: pd.DataFrame, questionnaire: Questionnaire
     path = Path(path)
     ds = sav_dataset(data, questionnaire, units, codes=codes, code_labels=code_labels,
                      with_names=with_names, synthetic=synthetic)
-    return _save(path, ds)
+    return save_sav(path, ds)
 
 
-def _save(path: Path, ds: SavDataset) -> Path:
+def save_sav(path: Path, ds: SavDataset) -> Path:
     import pyreadstat
 
     with atomic_path(path) as tmp:
@@ -234,48 +234,3 @@ def _save(path: Path, ds: SavDataset) -> Path:
             raise OutputError(f"{path}: не удаётся записать файл SPSS ({exc.strerror}).") from None
     return path
 
-
-def export_sav(responses: str | Path | None = None, output: str | Path = "responses.sav", *,
-               questionnaire: Questionnaire | str | Path | None = None,
-               units: pd.DataFrame | str | Path | None = None, codebook: str | Path | None = None,
-               overrides: str | Path | None = None, encoding: str | None = None,
-               skip_invalid: bool = False, with_names: bool = False) -> SavExport:
-    """Validate ``responses`` (default: the bundled sample), code the open answers, write ``output``.
-
-    The codes are the final codes of ``survey run``: the codebook's automatic codes with
-    ``overrides`` (a filled coding sheet) applied. Errors in the responses raise
-    :class:`InvalidDataError` unless ``skip_invalid``.
-    """
-    from survey.spec.codebook import load_codebook
-    from survey.coding.coder import Coder, code_responses
-    from survey.spec.paths import default_path
-    from survey.coding.review import apply_overrides, read_overrides
-    from survey.inputs.validate import validate
-
-    output = Path(output)
-    if output.suffix.lower() not in (".sav", ".zsav"):
-        raise UsageError(f"{output}: файл SPSS должен иметь расширение .sav.")
-    q = as_questionnaire(questionnaire)
-    unit_table = as_units(units)
-    result = validate(responses or default_path("responses"), q, unit_table, encoding=encoding)
-    report = result.report
-    if not report.valid and not skip_invalid:
-        raise InvalidDataError(
-            f"Входные данные содержат ошибки, файл SPSS не записан. {report.summary()}\n"
-            "Исправьте ошибки (подробно: survey validate) или запустите с --skip-invalid.",
-            problems=report.problems)
-    if report.accepted == 0:
-        raise InvalidDataError(f"Нет ни одной принятой анкеты. {report.summary()}", problems=report.problems)
-    data = result.data
-    cb = load_codebook(codebook, questionnaire=q)
-    coded = code_responses(data, q, Coder(cb))
-    problems_q = q.coded_questions[0].id if q.coded_questions else None
-    codes = None
-    if problems_q is not None:
-        codes = coded.loc[coded["question"] == problems_q, ["expert_id", *cb.ids]].reset_index(drop=True)
-        if overrides:
-            codes = apply_overrides(codes, read_overrides(overrides, cb.ids), cb.ids).final
-    ds = sav_dataset(data, q, unit_table, codes=codes, code_labels=cb.labels, with_names=with_names,
-                     synthetic=report.synthetic)
-    _save(output, ds)
-    return SavExport(output, len(ds.frame), len(ds.frame.columns), len(report.rejected), report.synthetic)

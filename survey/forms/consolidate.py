@@ -24,8 +24,8 @@ from typing import Any
 import pandas as pd
 
 from survey.base.missing import is_missing
-from survey.errors import InputError, InvalidDataError, OutputError, UsageError
-from survey.base.files import XLSX_FONT, atomic_path, xlsx_fixed_properties, xlsx_value
+from survey.errors import InputError, InvalidDataError, UsageError
+from survey.base.workbook import XLSX_FONT, save_workbook, xlsx_fixed_properties, xlsx_value
 from survey.spec.questionnaire import Questionnaire, as_questionnaire
 from survey.spec.units import as_units
 from survey.inputs.validate import PROVENANCE, ValidationReport, validate
@@ -135,12 +135,7 @@ def write_consolidated(path: str | Path, data: pd.DataFrame, report: ValidationR
             cell = rejected.cell(row=i, column=j)
             xlsx_value(cell, value)
             cell.font, cell.alignment = normal, wrap
-    with atomic_path(path) as tmp:
-        try:
-            wb.save(tmp)
-        except OSError as exc:
-            raise OutputError(f"{path}: не удаётся записать сводную таблицу ({exc.strerror}).") from None
-    return path
+    return save_workbook(wb, path)
 
 
 def _header(ws, heads: list[tuple[str, int]], font) -> None:

@@ -33,9 +33,9 @@ from typing import Any
 import pandas as pd
 
 from survey.inputs import limits
-from survey.errors import OutputError, UsageError
-from survey.base.files import (XLSX_FONT, OutputDir, atomic_path, safe_filename, xlsx_fixed_properties,
-                     xlsx_value)
+from survey.errors import UsageError
+from survey.base.files import OutputDir, safe_filename
+from survey.base.workbook import XLSX_FONT, a4_page_setup, save_workbook, xlsx_fixed_properties, xlsx_value
 from survey.spec.questionnaire import Field, Option, Questionnaire, as_questionnaire
 from survey.base.text import fold
 from survey.spec.units import UnitResolver, as_units
@@ -277,7 +277,7 @@ def build_template(questionnaire: Questionnaire, units: pd.DataFrame, unit_id: s
     ws.freeze_panes = f"A{FIRST_ROW}"
     ws.print_area = f"A1:D{note}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    _a4_portrait(ws)
+    a4_page_setup(ws)
     ws.oddFooter.center.text = "Стр. &P из &N"
     # protection: only the answer cells (unlocked above) can be changed; rows may be made
     # taller for long answers. No password by default: this prevents accidents, not attacks.
@@ -308,15 +308,6 @@ def build_template(questionnaire: Questionnaire, units: pd.DataFrame, unit_id: s
     info.sheet_view.tabSelected = True
     wb.active = 0
     return wb
-
-
-def _a4_portrait(ws) -> None:
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
 
 
 def _write_instructions(ws, q: Questionnaire, unit_name: str | None, title_font, bold, normal) -> None:
@@ -365,7 +356,7 @@ def _write_instructions(ws, q: Questionnaire, unit_name: str | None, title_font,
     ws.row_dimensions[1].height = 40
     ws.column_dimensions["A"].width = 80
     ws.print_area = f"A1:A{len(lines)}"
-    _a4_portrait(ws)
+    a4_page_setup(ws)
     ws.protection.sheet = True
 
 
@@ -403,7 +394,7 @@ def write_templates(output: str | Path | None = None, *, unit: str | None = None
             names[fold(filename)] = name
         with OutputDir(folder) as staged:
             for uid, name in zip(unit_table.index, unit_table["name"]):
-                build_template(q, unit_table, uid, password).save(staged.path(template_filename(name)))
+                save_workbook(build_template(q, unit_table, uid, password), staged.path(template_filename(name)))
         return [folder / rel for rel in staged.written]
     unit_id = None
     if unit:
@@ -419,11 +410,7 @@ def write_templates(output: str | Path | None = None, *, unit: str | None = None
     if target.suffix.lower() != ".xlsx":
         raise UsageError(f"{target}: шаблон сохраняется как книга Excel — укажите имя файла с расширением .xlsx.")
     wb = build_template(q, unit_table, unit_id, password)
-    with atomic_path(target) as tmp:
-        try:
-            wb.save(tmp)
-        except OSError as exc:
-            raise OutputError(f"{target}: не удаётся записать шаблон ({exc.strerror}).") from None
+    save_workbook(wb, target)
     return [target]
 
 

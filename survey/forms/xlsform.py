@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 
 from survey.errors import UsageError
-from survey.base.files import XLSX_FONT, atomic_path, xlsx_fixed_properties, xlsx_value
+from survey.base.workbook import XLSX_FONT, save_workbook, xlsx_fixed_properties, xlsx_value
 from survey.spec.questionnaire import Field, Questionnaire, as_questionnaire
 from survey.base.text import fold
 from survey.spec.units import as_units
@@ -158,6 +158,4 @@ def write_xlsform(output: str | Path, *, questionnaire: Questionnaire | str | Pa
     if output.suffix.lower() != ".xlsx":
         raise UsageError(f"{output}: XLSForm сохраняется как книга Excel — укажите имя с расширением .xlsx.")
     wb = build_xlsform(q, as_units(units))
-    with atomic_path(output) as tmp:
-        wb.save(tmp)
-    return output
+    return save_workbook(wb, output)

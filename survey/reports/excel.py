@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from survey.base.files import XLSX_FONT, save_workbook, xlsx_fixed_properties, xlsx_value
+from survey.base.workbook import XLSX_FONT, a4_page_setup, save_workbook, xlsx_fixed_properties, xlsx_value
 from survey.base.missing import is_blank
 from survey.reports.model import ReportData, Table, format_value
 
@@ -249,17 +249,8 @@ def _table(ws, table: Table, start: int, st: _Styles, *, freeze: bool = False, f
 
 
 def _print_setup(ws, *, landscape: bool, title_rows: str | None = None) -> None:
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    a4_page_setup(ws, landscape=landscape, title_rows=title_rows, footer="&A — стр. &P из &N")
     ws.print_options.gridLines = False
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "&A — стр. &P из &N"
-    if title_rows:
-        ws.print_title_rows = title_rows
 
 
 # ------------------------------------------------------------------ sheets

@@ -11,6 +11,7 @@ import base64
 import html
 from pathlib import Path
 
+from survey.reports.charts import problems_chart_png
 from survey.reports.model import ReportData, Table, table_rows_text
 
 NUMERIC = {"int", "pct", "p", "ratio", "num1", "num2", "num3", "km", "n_pct", "pct_ci", "ratio_ci", "mean_sd"}
@@ -39,8 +40,6 @@ nav ul { columns: 2; }
 
 def write_summary_html(report: ReportData, path: str | Path) -> Path:
     """Write ``summary.html`` for ``report`` to ``path``."""
-    from survey.reports.charts import problems_chart_png
-
     e = html.escape
     sections = [("results", "1. Основные результаты"), ("problems", "2. Проблемы по группам"),
                 ("closed", "3. Закрытые вопросы"), ("models", "4. Логистические модели"),

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from survey.reports.charts import problems_chart_image
 from survey.reports.model import ReportData, Table, table_rows_text
 
 FONT = "DejaVu"
@@ -55,8 +56,6 @@ def prepare() -> None:
 
 def write_summary_pdf(report: ReportData, path: str | Path) -> Path:
     """Write ``summary.pdf`` for ``report`` to ``path``."""
-    from survey.reports.charts import problems_chart_image
-
     path = Path(path)
     doc = _Document(report)
     doc.title_page()
