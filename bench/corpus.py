@@ -9,6 +9,7 @@ Two corpora:
   place name, so no sentence repeats: the coder cannot reuse work across answers (its worst
   case).
 """
+
 from __future__ import annotations
 
 import csv
@@ -20,11 +21,32 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 _SENT = re.compile(r"[^.!?\n]+[.!?]*")
-PLACES = ["Харбине", "Шэньяне", "Даляне", "Хэйхэ", "Суйфэньхэ", "Чанчуне", "Циндао", "Ухане", "Чэнду",
-          "Нинбо", "Сиане", "Куньмине", "Нанкине", "Ханчжоу", "Тяньцзине", "Хух-Хото"]
-ASIDES = ["(так было и в {y} году)", "(об этом говорили на встрече в {p})", "(примерно {n} случаев)",
-          "(это обсуждали ещё в {y} году в {p})", "(по нашим данным, {n} обращений)",
-          "(в {p} об этом знают с {y} года)"]
+PLACES = [
+    "Харбине",
+    "Шэньяне",
+    "Даляне",
+    "Хэйхэ",
+    "Суйфэньхэ",
+    "Чанчуне",
+    "Циндао",
+    "Ухане",
+    "Чэнду",
+    "Нинбо",
+    "Сиане",
+    "Куньмине",
+    "Нанкине",
+    "Ханчжоу",
+    "Тяньцзине",
+    "Хух-Хото",
+]
+ASIDES = [
+    "(так было и в {y} году)",
+    "(об этом говорили на встрече в {p})",
+    "(примерно {n} случаев)",
+    "(это обсуждали ещё в {y} году в {p})",
+    "(по нашим данным, {n} обращений)",
+    "(в {p} об этом знают с {y} года)",
+]
 
 
 def sentences() -> list[str]:
@@ -38,7 +60,7 @@ def sentences() -> list[str]:
 
 def _with_aside(sentence: str, aside: str) -> str:
     body = sentence.rstrip(".!?")
-    return f"{body} {aside}{sentence[len(body):] or '.'}"
+    return f"{body} {aside}{sentence[len(body) :] or '.'}"
 
 
 def write_corpus(path: str | Path, n: int, kind: str = "recombined", seed: int = 0) -> Path:
@@ -53,8 +75,14 @@ def write_corpus(path: str | Path, n: int, kind: str = "recombined", seed: int =
             parts = rnd.sample(pool, rnd.randint(1, 6))
             if kind == "unique":
                 # an aside inside every sentence makes each sentence distinct
-                parts = [_with_aside(p, rnd.choice(ASIDES).format(
-                    y=1990 + (i * 7 + j) % 33, n=i * 10 + j, p=PLACES[(i + j) % len(PLACES)]))
-                    for j, p in enumerate(parts)]
+                parts = [
+                    _with_aside(
+                        p,
+                        rnd.choice(ASIDES).format(
+                            y=1990 + (i * 7 + j) % 33, n=i * 10 + j, p=PLACES[(i + j) % len(PLACES)]
+                        ),
+                    )
+                    for j, p in enumerate(parts)
+                ]
             w.writerow([f"a{i}", " ".join(parts)])
     return path

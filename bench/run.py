@@ -6,6 +6,7 @@
 Prints a Markdown table and writes it to bench/results/latest.md. Machines here are noisy,
 so every target is a ratio measured side by side in the same run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,9 +44,11 @@ def bench_run(runs: int) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         floor, _ = median_of([PY, "-c", "import pandas, openpyxl"], runs)
         wall, rss = median_of([PY, "-m", "survey", "-q", "run", "--out", tmp], runs)
-    return [f"| `survey run` on the sample (reports included), median of {runs} | {wall:.2f} s | "
-            f"floor `import pandas, openpyxl` {floor:.2f} s; ratio {wall / floor:.1f}× (target ≤ 4×); "
-            f"peak RSS {rss:.0f} MB |"]
+    return [
+        f"| `survey run` on the sample (reports included), median of {runs} | {wall:.2f} s | "
+        f"floor `import pandas, openpyxl` {floor:.2f} s; ratio {wall / floor:.1f}× (target ≤ 4×); "
+        f"peak RSS {rss:.0f} MB |"
+    ]
 
 
 def _words(csv_path: Path, limit: int) -> list[str]:
@@ -93,21 +96,24 @@ def bench_coding(sizes: list[int], kinds: list[str], unique_max: int = 10**5) ->
                 src = write_corpus(Path(tmp) / f"{kind}-{n}.csv", n, kind)
                 tokens = count_tokens(src)
                 words = _words(src, 20_000)
-                for jobs in ((1, 2) if n >= 10_000 else (1,)):
+                for jobs in (1, 2) if n >= 10_000 else (1,):
                     before = baseline_tokens_per_s(words)
                     result = code_csv(src, Path(tmp) / "out.csv", jobs=jobs)
                     after = baseline_tokens_per_s(words)
                     base = statistics.median([before, after])
                     wall = result.seconds
-                    rows.append(f"| coding, {kind}, {n:,} answers, --jobs {jobs} | {wall:.1f} s | "
-                                f"{n / wall:,.0f} answers/s, {tokens / wall:,.0f} tokens/s = "
-                                f"**{tokens / wall / base:.1f}×** the uncached pymorphy3 baseline "
-                                f"({base:,.0f} tokens/s); {wall / n * 1e6:.0f} µs/answer |")
+                    rows.append(
+                        f"| coding, {kind}, {n:,} answers, --jobs {jobs} | {wall:.1f} s | "
+                        f"{n / wall:,.0f} answers/s, {tokens / wall:,.0f} tokens/s = "
+                        f"**{tokens / wall / base:.1f}×** the uncached pymorphy3 baseline "
+                        f"({base:,.0f} tokens/s); {wall / n * 1e6:.0f} µs/answer |"
+                    )
                 if n == max(s for s in sizes if kind != "unique" or s <= unique_max):
-                    wall, rss = timed([PY, "-m", "survey", "-q", "code", str(src), "-o",
-                                       str(Path(tmp) / "out.csv")])
-                    rows.append(f"| `survey code`, {kind}, {n:,} answers (whole process) | {wall:.1f} s | "
-                                f"peak RSS **{rss:.0f} MB** (target ≤ 1.5 GB at 10⁶) |")
+                    wall, rss = timed([PY, "-m", "survey", "-q", "code", str(src), "-o", str(Path(tmp) / "out.csv")])
+                    rows.append(
+                        f"| `survey code`, {kind}, {n:,} answers (whole process) | {wall:.1f} s | "
+                        f"peak RSS **{rss:.0f} MB** (target ≤ 1.5 GB at 10⁶) |"
+                    )
     return rows
 
 
@@ -115,13 +121,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", choices=["run", "coding", "templates"], default=None)
-    ap.add_argument("--unique-max", type=int, default=10**5,
-                    help="largest size of the all-distinct corpus (10^6 takes about 20 minutes)")
+    ap.add_argument(
+        "--unique-max",
+        type=int,
+        default=10**5,
+        help="largest size of the all-distinct corpus (10^6 takes about 20 minutes)",
+    )
     args = ap.parse_args()
     runs = 3 if args.quick else 5
     sizes = [10**3, 10**4] if args.quick else [10**3, 10**4, 10**5, 10**6]
-    lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-             f"{platform.platform()}", "", "| benchmark | time | result |", "| --- | --- | --- |"]
+    lines = [
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.platform()}",
+        "",
+        "| benchmark | time | result |",
+        "| --- | --- | --- |",
+    ]
     if args.only in (None, "run"):
         lines += bench_run(runs)
     if args.only in (None, "coding"):

@@ -1,4 +1,5 @@
 """Benchmark: ingest of 1,000 filled templates, next to just opening them with openpyxl."""
+
 from __future__ import annotations
 
 import io
@@ -15,9 +16,8 @@ PLACEHOLDER = "EXPERT-ID-PLACEHOLDER"
 def filled_template(folder: Path) -> Path:
     """One template for Благовещенск, filled as an administrator would (by question text)."""
     sys.path.insert(0, str(ROOT))
-    from tests.test_templates import GOOD, fill
-
     from survey.forms.templates import write_templates
+    from tests.test_templates import GOOD, fill
 
     blank = write_templates(folder / "blank.xlsx", unit="blagoveshchensk")[0]
     return fill(blank, folder / "filled.xlsx", {**GOOD, "Код эксперта": PLACEHOLDER})
@@ -43,9 +43,9 @@ def copies(template: Path, folder: Path, n: int) -> list[Path]:
 def bench_templates(quick: bool = False) -> list[str]:
     import openpyxl
 
+    from survey.inputs.validate import validate
     from survey.spec.questionnaire import load_questionnaire
     from survey.spec.units import load_units
-    from survey.inputs.validate import validate
 
     n = 100 if quick else 1000
     with tempfile.TemporaryDirectory() as tmp:
@@ -53,7 +53,7 @@ def bench_templates(quick: bool = False) -> list[str]:
         folder.mkdir()
         files = copies(filled_template(Path(tmp)), folder, n)
         q, units = load_questionnaire(), load_units()
-        validate(files[0], q, units)                      # warm up imports and caches
+        validate(files[0], q, units)  # warm up imports and caches
         start = time.perf_counter()
         result = validate(folder, q, units)
         ingest_s = time.perf_counter() - start
@@ -66,7 +66,9 @@ def bench_templates(quick: bool = False) -> list[str]:
         for path in files:
             openpyxl.load_workbook(path, data_only=True).close()
         open_full = time.perf_counter() - start
-    return [f"| ingest + validate {n:,} filled templates (`survey validate DIR` work, in process) | "
-            f"{ingest_s:.1f} s | {n / ingest_s:,.0f} files/s; {ingest_s / open_ro:.1f}× the time of only opening "
-            f"them with openpyxl read-only ({open_ro:.1f} s), {ingest_s / open_full:.1f}× a full open "
-            f"({open_full:.1f} s); targets ≤ 10 s and ≤ 2× |"]
+    return [
+        f"| ingest + validate {n:,} filled templates (`survey validate DIR` work, in process) | "
+        f"{ingest_s:.1f} s | {n / ingest_s:,.0f} files/s; {ingest_s / open_ro:.1f}× the time of only opening "
+        f"them with openpyxl read-only ({open_ro:.1f} s), {ingest_s / open_full:.1f}× a full open "
+        f"({open_full:.1f} s); targets ≤ 10 s and ≤ 2× |"
+    ]

@@ -7,6 +7,7 @@ The Python API comes first; the ``survey`` command is a thin shell over it::
 
 Heavy modules are imported on first use, so ``import survey`` stays fast.
 """
+
 from __future__ import annotations
 
 from importlib import import_module

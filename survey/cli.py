@@ -4,6 +4,7 @@ Each command calls one public function with the same argument names (``--out`` �
 ``out=``). Errors are handled in one place (:func:`main`): a Russian message on stderr,
 the documented exit code, and a traceback only with ``--debug``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -38,79 +39,138 @@ def cli(debug: bool, quiet: bool) -> None:
 
 
 def _input_options(func):
-    func = click.option("--encoding", default=None, metavar="NAME",
-                        help="Encoding of CSV input (default: detect UTF-8/UTF-16/cp1251).")(func)
-    func = click.option("--units", type=PATH, default=None,
-                        help="Units gazetteer CSV (default: responses/units.csv).")(func)
-    func = click.option("--questionnaire", type=PATH, default=None,
-                        help="Questionnaire YAML (default: questionnaires/questionnaire.yaml).")(func)
+    func = click.option(
+        "--encoding",
+        default=None,
+        metavar="NAME",
+        help="Encoding of CSV input (default: detect UTF-8/UTF-16/cp1251).",
+    )(func)
+    func = click.option("--units", type=PATH, default=None, help="Units gazetteer CSV (default: responses/units.csv).")(
+        func
+    )
+    func = click.option(
+        "--questionnaire",
+        type=PATH,
+        default=None,
+        help="Questionnaire YAML (default: questionnaires/questionnaire.yaml).",
+    )(func)
     return func
 
 
 @cli.command()
-@click.option("--responses", type=PATH, default=None,
-              help="Response file (.xlsx/.csv) or folder of files (default: responses/sample.xlsx).")
+@click.option(
+    "--responses",
+    type=PATH,
+    default=None,
+    help="Response file (.xlsx/.csv) or folder of files (default: responses/sample.xlsx).",
+)
 @click.option("--out", type=PATH, default=Path("reports"), show_default=True, help="Output folder.")
 @_input_options
-@click.option("--codebook", type=PATH, default=None,
-              help="Codebook YAML (default: questionnaires/codebook.yaml).")
-@click.option("--overrides", type=PATH, default=None,
-              help="Filled coding sheet (coding/coding_sheet.xlsx) or CSV whose overrides win over the automatic codes.")
-@click.option("--gold", type=PATH, default=None,
-              help="Reference coding CSV to measure agreement with (default: <responses>_gold.csv if present).")
-@click.option("--skip-invalid", is_flag=True,
-              help="Leave out rows with errors (each is listed) instead of refusing the input.")
-@click.option("--with-names", is_flag=True,
-              help="Keep expert names in the outputs (internal use only; default: anonymised).")
-@click.option("--group-by", default="border_status", show_default=True, metavar="COLUMN",
-              help="Group the analysis tables by this column of the units gazetteer or the responses "
-                   "(e.g. federal_district, kind, macro_region, distance_band).")
-def run(responses, out, questionnaire, units, encoding, codebook, overrides, gold, skip_invalid, with_names,
-        group_by):
+@click.option("--codebook", type=PATH, default=None, help="Codebook YAML (default: questionnaires/codebook.yaml).")
+@click.option(
+    "--overrides",
+    type=PATH,
+    default=None,
+    help="Filled coding sheet (coding/coding_sheet.xlsx) or CSV whose overrides win over the automatic codes.",
+)
+@click.option(
+    "--gold",
+    type=PATH,
+    default=None,
+    help="Reference coding CSV to measure agreement with (default: <responses>_gold.csv if present).",
+)
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Leave out rows with errors (each is listed) instead of refusing the input.",
+)
+@click.option(
+    "--with-names",
+    is_flag=True,
+    help="Keep expert names in the outputs (internal use only; default: anonymised).",
+)
+@click.option(
+    "--group-by",
+    default="border_status",
+    show_default=True,
+    metavar="COLUMN",
+    help="Group the analysis tables by this column of the units gazetteer or the responses "
+    "(e.g. federal_district, kind, macro_region, distance_band).",
+)
+def run(
+    responses,
+    out,
+    questionnaire,
+    units,
+    encoding,
+    codebook,
+    overrides,
+    gold,
+    skip_invalid,
+    with_names,
+    group_by,
+):
     """Run the whole pipeline and write the reports to --out."""
     from survey.pipeline import run as run_pipeline  # lazy: keeps `survey --help` fast
 
-    result = run_pipeline(responses, out, questionnaire=questionnaire, units=units, codebook=codebook,
-                          overrides=overrides, gold=gold, encoding=encoding,
-                          skip_invalid=skip_invalid, with_names=with_names, group_by=group_by)
+    result = run_pipeline(
+        responses,
+        out,
+        questionnaire=questionnaire,
+        units=units,
+        codebook=codebook,
+        overrides=overrides,
+        gold=gold,
+        encoding=encoding,
+        skip_invalid=skip_invalid,
+        with_names=with_names,
+        group_by=group_by,
+    )
     m = result.manifest
     _echo_problems(result.report.problems, only_errors=bool(_state.get("quiet")))
     if m.get("synthetic"):
         _say("Внимание: данные синтетические (не ответы реальных экспертов).")
-    _say(f"Анкет прочитано: {m['respondents_in']}, принято: {m['respondents_accepted']}, "
-         f"отклонено: {m['respondents_rejected']}; городов и регионов: {m['units']}.")
+    _say(
+        f"Анкет прочитано: {m['respondents_in']}, принято: {m['respondents_accepted']}, "
+        f"отклонено: {m['respondents_rejected']}; городов и регионов: {m['units']}."
+    )
     coding = m["coding"]
     counts = ", ".join(f"{k} {v}" for k, v in coding["counts_final"].items())
     _say(f"Закодировано ответов по категориям: {counts}.")
     if coding["overrides"]:
         o = coding["overrides"]
-        _say(f"Исправления: {o['codes_overridden']} кодов в {o['answers_overridden']} ответах, "
-             f"из них изменили автоматический код: {o['codes_changed']}.")
+        _say(
+            f"Исправления: {o['codes_overridden']} кодов в {o['answers_overridden']} ответах, "
+            f"из них изменили автоматический код: {o['codes_changed']}."
+        )
     if "agreement_gold" in coding:
         worst = min(coding["agreement_gold"].items(), key=lambda kv: kv[1]["f1"] if kv[1]["f1"] is not None else 2)
-        _say(f"Согласие с эталонным кодированием ({_shown(coding['gold'])}): наименьшее F1 = "
-             f"{worst[1]['f1']:.3f} ({worst[0]}); подробно: coding/agreement_gold.csv.")
+        _say(
+            f"Согласие с эталонным кодированием ({_shown(coding['gold'])}): наименьшее F1 = "
+            f"{worst[1]['f1']:.3f} ({worst[0]}); подробно: coding/agreement_gold.csv."
+        )
     if coding["unknown_words"]:
         _say(f"Слов, неизвестных словарю pymorphy3: {coding['unknown_words']} (coding/unknown_words.csv).")
     _echo_analysis(m["analysis"])
-    _say(f"Результаты: {result.out}/ (файлов: {len(result.written)}; манифест run.json; "
-         "сводки для читателей: summary.pdf, summary.xlsx, summary.html)")
+    _say(
+        f"Результаты: {result.out}/ (файлов: {len(result.written)}; манифест run.json; "
+        "сводки для читателей: summary.pdf, summary.xlsx, summary.html)"
+    )
 
 
 @cli.command("validate")
 @click.argument("path", type=PATH)
 @_input_options
-@click.option("--report", "report_path", type=PATH, default=None,
-              help="Also write the problems to this CSV file.")
+@click.option("--report", "report_path", type=PATH, default=None, help="Also write the problems to this CSV file.")
 def validate_cmd(path, questionnaire, units, encoding, report_path):
     """Check response file(s) at PATH against the questionnaire and the units gazetteer.
 
     Exit code 0: valid; 1: problems found (listed); 2: the input cannot be read at all.
     """
+    from survey.base.files import write_csv  # lazy: as above
+    from survey.inputs.validate import validate  # lazy: keeps `survey --help` fast
     from survey.spec.questionnaire import load_questionnaire  # lazy: keeps `survey --help` fast
     from survey.spec.units import load_units  # lazy: keeps `survey --help` fast
-    from survey.inputs.validate import validate  # lazy: keeps `survey --help` fast
-    from survey.base.files import write_csv  # lazy: as above
 
     q = load_questionnaire(questionnaire)
     result = validate(path, q, load_units(units), encoding=encoding)
@@ -129,21 +189,34 @@ def validate_cmd(path, questionnaire, units, encoding, report_path):
 
 
 @cli.command("template")
-@click.option("-o", "--output", type=PATH, default=None,
-              help="Template file (.xlsx), or the folder for --all-units (default: Анкета.xlsx / Анкета_<unit>.xlsx).")
+@click.option(
+    "-o",
+    "--output",
+    type=PATH,
+    default=None,
+    help="Template file (.xlsx), or the folder for --all-units (default: Анкета.xlsx / Анкета_<unit>.xlsx).",
+)
 @click.option("--unit", default=None, metavar="UNIT", help="Fill in this city or region (id or Russian name).")
 @click.option("--all-units", is_flag=True, help="Write one filled-in template per unit into the folder -o.")
-@click.option("--questionnaire", type=PATH, default=None,
-              help="Questionnaire YAML (default: questionnaires/questionnaire.yaml).")
+@click.option(
+    "--questionnaire",
+    type=PATH,
+    default=None,
+    help="Questionnaire YAML (default: questionnaires/questionnaire.yaml).",
+)
 @click.option("--units", type=PATH, default=None, help="Units gazetteer CSV (default: responses/units.csv).")
-@click.option("--password", default=None,
-              help="Password of the sheet protection (default: none; protection only prevents accidents).")
+@click.option(
+    "--password",
+    default=None,
+    help="Password of the sheet protection (default: none; protection only prevents accidents).",
+)
 def template_cmd(output, unit, all_units, questionnaire, units, password):
     """Write questionnaire templates (Excel) for the administrators of the cities and regions."""
     from survey.forms.templates import write_templates  # lazy: keeps `survey --help` fast
 
-    files = write_templates(output, unit=unit, all_units=all_units, questionnaire=questionnaire, units=units,
-                            password=password)
+    files = write_templates(
+        output, unit=unit, all_units=all_units, questionnaire=questionnaire, units=units, password=password
+    )
     if all_units:
         click.echo(f"Шаблонов записано: {len(files)} (папка {Path(output)}/).")
     else:
@@ -154,16 +227,26 @@ def template_cmd(output, unit, all_units, questionnaire, units, password):
 @click.argument("path", type=PATH)
 @click.option("-o", "--output", type=PATH, required=True, help="Consolidated workbook (.xlsx) to write.")
 @_input_options
-@click.option("--skip-invalid", is_flag=True,
-              help="Leave out questionnaires with errors (listed on the «Проблемы» sheet) instead of refusing.")
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Leave out questionnaires with errors (listed on the «Проблемы» sheet) instead of refusing.",
+)
 @click.option("--with-names", is_flag=True, help="Keep expert names (internal use only; default: anonymised).")
 def ingest_cmd(path, output, questionnaire, units, encoding, skip_invalid, with_names):
     """Read and validate the files at PATH (filled templates, tables) into one consolidated table."""
     from survey.forms.consolidate import consolidate  # lazy: keeps `survey --help` fast
 
     try:
-        result = consolidate(path, output, questionnaire=questionnaire, units=units, encoding=encoding,
-                             skip_invalid=skip_invalid, with_names=with_names)
+        result = consolidate(
+            path,
+            output,
+            questionnaire=questionnaire,
+            units=units,
+            encoding=encoding,
+            skip_invalid=skip_invalid,
+            with_names=with_names,
+        )
     except InvalidDataError as exc:
         _echo_problems(exc.problems)
         raise
@@ -174,8 +257,12 @@ def ingest_cmd(path, output, questionnaire, units, encoding, skip_invalid, with_
 
 @cli.command("xlsform")
 @click.option("-o", "--output", type=PATH, required=True, help="XLSForm workbook (.xlsx) to write.")
-@click.option("--questionnaire", type=PATH, default=None,
-              help="Questionnaire YAML (default: questionnaires/questionnaire.yaml).")
+@click.option(
+    "--questionnaire",
+    type=PATH,
+    default=None,
+    help="Questionnaire YAML (default: questionnaires/questionnaire.yaml).",
+)
 @click.option("--units", type=PATH, default=None, help="Units gazetteer CSV (default: responses/units.csv).")
 def xlsform_cmd(output, questionnaire, units):
     """Write the questionnaire as an XLSForm for KoboToolbox / ODK."""
@@ -187,36 +274,67 @@ def xlsform_cmd(output, questionnaire, units):
 
 @cli.command("export-sav")
 @click.option("-o", "--output", type=PATH, required=True, help="SPSS file (.sav) to write.")
-@click.option("--responses", type=PATH, default=None,
-              help="Response file (.xlsx/.csv) or folder of files (default: responses/sample.xlsx).")
+@click.option(
+    "--responses",
+    type=PATH,
+    default=None,
+    help="Response file (.xlsx/.csv) or folder of files (default: responses/sample.xlsx).",
+)
 @_input_options
 @click.option("--codebook", type=PATH, default=None, help="Codebook YAML (default: questionnaires/codebook.yaml).")
-@click.option("--overrides", type=PATH, default=None,
-              help="Filled coding sheet (or CSV) whose overrides win over the automatic codes.")
+@click.option(
+    "--overrides",
+    type=PATH,
+    default=None,
+    help="Filled coding sheet (or CSV) whose overrides win over the automatic codes.",
+)
 @click.option("--skip-invalid", is_flag=True, help="Leave out rows with errors instead of refusing the input.")
-@click.option("--with-names", is_flag=True,
-              help="Keep expert names and source file names (internal use only; default: anonymised).")
-def export_sav_cmd(output, responses, questionnaire, units, encoding, codebook, overrides, skip_invalid,
-                   with_names):
+@click.option(
+    "--with-names",
+    is_flag=True,
+    help="Keep expert names and source file names (internal use only; default: anonymised).",
+)
+def export_sav_cmd(output, responses, questionnaire, units, encoding, codebook, overrides, skip_invalid, with_names):
     """Write responses and final problem codes to an SPSS file with labels and missing values."""
     from survey.pipeline import export_sav  # lazy: keeps `survey --help` fast
 
-    result = export_sav(responses, output, questionnaire=questionnaire, units=units, codebook=codebook,
-                        overrides=overrides, encoding=encoding, skip_invalid=skip_invalid, with_names=with_names)
+    result = export_sav(
+        responses,
+        output,
+        questionnaire=questionnaire,
+        units=units,
+        codebook=codebook,
+        overrides=overrides,
+        encoding=encoding,
+        skip_invalid=skip_invalid,
+        with_names=with_names,
+    )
     if result.synthetic:
         click.echo("Внимание: данные синтетические (не ответы реальных экспертов).")
-    click.echo(f"Файл SPSS: {result.path} (наблюдений: {result.cases}, переменных: {result.variables}, "
-               f"отклонено анкет: {result.rejected}).")
+    click.echo(
+        f"Файл SPSS: {result.path} (наблюдений: {result.cases}, переменных: {result.variables}, "
+        f"отклонено анкет: {result.rejected})."
+    )
 
 
 @cli.command("code")
 @click.argument("input", type=PATH)
 @click.option("-o", "--output", type=PATH, required=True, help="Output CSV: id, one 0/1 column per category, evidence.")
 @click.option("--codebook", type=PATH, default=None, help="Codebook YAML (default: questionnaires/codebook.yaml).")
-@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Worker processes for large inputs.")
-@click.option("--chunk-size", type=click.IntRange(1), default=2000, show_default=True,
-              help="Answers read, coded and written at a time (memory stays flat).")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes for large inputs.",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(1),
+    default=2000,
+    show_default=True,
+    help="Answers read, coded and written at a time (memory stays flat).",
+)
 @click.option("--encoding", default=None, metavar="NAME", help="Encoding of INPUT (default: detect).")
 def code_cmd(input, output, codebook, jobs, chunk_size, encoding):
     """Code any Russian answers: INPUT is a CSV with columns id,text."""
@@ -243,8 +361,10 @@ def agreement_cmd(a, b, id_column, output):
         raise SurveyError("В файлах нет общих столбцов категорий с 0/1. Проверьте заголовки.")
     if output:
         write_csv(table, output)
-    click.echo(f"Сравнено ответов: {table.attrs['ids_compared']} (только в A: {len(table.attrs['only_in_a'])}, "
-               f"только в B: {len(table.attrs['only_in_b'])}).")
+    click.echo(
+        f"Сравнено ответов: {table.attrs['ids_compared']} (только в A: {len(table.attrs['only_in_a'])}, "
+        f"только в B: {len(table.attrs['only_in_b'])})."
+    )
     click.echo(format_agreement(table))
 
 
@@ -271,10 +391,10 @@ def _echo_analysis(analysis: dict) -> None:
     if check["all_match"]:
         _say("Сверка с опубликованными данными: все показатели совпадают (tables/published_check.csv).")
     else:
-        diff = "; ".join(f"{k}: опубликовано {v['published']}, получено {v['computed']}"
-                         for k, v in check["mismatches"].items())
-        click.echo(f"Сверка с опубликованными данными: расхождения — {diff} (tables/published_check.csv).",
-                   err=True)
+        diff = "; ".join(
+            f"{k}: опубликовано {v['published']}, получено {v['computed']}" for k, v in check["mismatches"].items()
+        )
+        click.echo(f"Сверка с опубликованными данными: расхождения — {diff} (tables/published_check.csv).", err=True)
     _say(f"Таблицы анализа (группировка: {analysis['group_by']}): tables/")
 
 
@@ -327,7 +447,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         click.echo(
             f"Внутренняя ошибка программы ({type(exc).__name__}: {exc}). Запустите команду с --debug "
-            "и сообщите разработчикам текст ошибки.", err=True)
+            "и сообщите разработчикам текст ошибки.",
+            err=True,
+        )
         return EXIT_INTERNAL
     return EXIT_OK
 

@@ -6,6 +6,7 @@ cannot continue (a file that cannot be read, a broken questionnaire, invalid inp
 user did not allow to be skipped). Every exception carries a Russian message for the user
 and the exit code the command line reports.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -14,10 +15,10 @@ from typing import Any
 
 # Exit codes of the command line (documented in the README).
 EXIT_OK = 0
-EXIT_INVALID = 1      # the input was read but has problems
-EXIT_UNREADABLE = 2   # an input or configuration file cannot be read at all
-EXIT_USAGE = 2        # wrong command-line usage (click's own convention)
-EXIT_INTERNAL = 70    # a bug: please report it (EX_SOFTWARE)
+EXIT_INVALID = 1  # the input was read but has problems
+EXIT_UNREADABLE = 2  # an input or configuration file cannot be read at all
+EXIT_USAGE = 2  # wrong command-line usage (click's own convention)
+EXIT_INTERNAL = 70  # a bug: please report it (EX_SOFTWARE)
 
 
 class SurveyError(Exception):
@@ -25,7 +26,7 @@ class SurveyError(Exception):
 
     exit_code = EXIT_UNREADABLE
 
-    def __init__(self, message: str, *, problems: list["Problem"] | None = None):
+    def __init__(self, message: str, *, problems: list[Problem] | None = None):
         super().__init__(message)
         self.message = message
         self.problems = list(problems or [])
@@ -68,18 +69,18 @@ class Code(StrEnum):
     a :class:`Problem` with this code (``error`` rejects the row or stops the run, ``warning``
     does not); the name is what a summary of problems calls the kind.
 
-    >>> Code.BLANK_ROW, Code.BLANK_ROW.severity, Code.BLANK_ROW.title
+    >>> Code.BLANK_ROW, Code.BLANK_ROW.severity, Code.BLANK_ROW.description
     (<Code.BLANK_ROW: 'blank-row'>, 'warning', 'пустая строка')
     """
 
     severity: str
-    title: str
+    description: str
 
-    def __new__(cls, code: str, severity: str, title: str) -> "Code":
+    def __new__(cls, code: str, severity: str, description: str) -> Code:
         obj = str.__new__(cls, code)
         obj._value_ = code
         obj.severity = severity
-        obj.title = title
+        obj.description = description
         return obj
 
     # study files (questionnaire, codebook, gazetteer): errors stop every command
@@ -131,10 +132,10 @@ class Location:
     file: str
     sheet: str | None = None
     row: int | None = None
-    column: str | None = None      # column letter in a workbook, header name in a CSV
-    header: str | None = None      # the column's header text, when there is one
-    cell: str | None = None        # e.g. "C12" for filled templates
-    line: int | None = None        # line number in a text file (YAML)
+    column: str | None = None  # column letter in a workbook, header name in a CSV
+    header: str | None = None  # the column's header text, when there is one
+    cell: str | None = None  # e.g. "C12" for filled templates
+    line: int | None = None  # line number in a text file (YAML)
 
     def __str__(self) -> str:
         parts = [self.file]
@@ -154,7 +155,7 @@ class Location:
             parts.append(f"строка {self.line}")
         return ", ".join(parts)
 
-    def with_(self, **changes: Any) -> "Location":
+    def with_(self, **changes: Any) -> Location:
         data = asdict(self)
         data.update(changes)
         return Location(**data)
@@ -165,16 +166,16 @@ class Problem:
     """One problem found in the data: where, what, and how to fix it."""
 
     location: Location
-    code: Code                     # the kind, from the catalogue (:class:`Code`)
-    message: str                   # Russian: what is wrong
-    fix: str = ""                  # Russian: what to do
-    field: str | None = None       # questionnaire field id
-    severity: str = ""             # "error" rejects the row; "warning" does not (default: the code's)
-    value: Any = None              # the offending value (shortened for display)
+    code: Code  # the kind, from the catalogue (:class:`Code`)
+    message: str  # Russian: what is wrong
+    fix: str = ""  # Russian: what to do
+    field: str | None = None  # questionnaire field id
+    severity: str = ""  # "error" rejects the row; "warning" does not (default: the code's)
+    value: Any = None  # the offending value (shortened for display)
 
     def __post_init__(self) -> None:
         if not self.severity:
-            object.__setattr__(self, "severity", Code(self.code).severity)
+            object.__setattr__(self, "severity", self.code.severity)
 
     @property
     def is_error(self) -> bool:

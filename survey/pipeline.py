@@ -8,6 +8,7 @@ Everything is staged and moved into the output folder only when the whole run su
     result = run(out="reports")          # the bundled sample
     result.manifest["respondents_accepted"]   # 123
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,28 +20,29 @@ from typing import Any
 
 import pandas as pd
 
-from survey.base.missing import is_missing
+from survey.analysis.frame import DEFAULT_GROUP, check_group_by
 from survey.analysis.run import Analysis, analyse, group_by_columns
 from survey.base.background import Background
-from survey.spec.codebook import Codebook, load_codebook
-from survey.coding.coder import Coder, code_responses
-from survey.errors import InvalidDataError, UsageError
-from survey.coding.kwic import unknown_words
 from survey.base.files import OutputDir, write_csv, write_json
-from survey.spec.paths import DEFAULT_OUT, default_path
-from survey.spec.questionnaire import Questionnaire, as_questionnaire, load_questionnaire
+from survey.base.missing import is_missing
+from survey.base.versions import versions
 from survey.coding.agreement import agreement, read_coding
+from survey.coding.classifier import Suggester, lemma_lists
+from survey.coding.coder import Coder, code_responses
+from survey.coding.kwic import unknown_words
+from survey.coding.review import OverrideResult, apply_overrides, read_overrides, write_coding_sheet
+from survey.errors import InvalidDataError, UsageError
+from survey.exports.spss import SavExport, sav_dataset, save_sav, write_sav
+from survey.inputs.validate import ValidationReport, validate
 from survey.reports.build import build_report
 from survey.reports.excel import write_summary_xlsx
 from survey.reports.html import write_summary_html
-from survey.reports.pdf import prepare as prepare_pdf, write_summary_pdf
-from survey.coding.review import OverrideResult, apply_overrides, read_overrides, write_coding_sheet
-from survey.exports.spss import SavExport, sav_dataset, save_sav, write_sav
-from survey.coding.classifier import Suggester, lemma_lists
-from survey.analysis.frame import DEFAULT_GROUP, check_group_by
+from survey.reports.pdf import prepare as prepare_pdf
+from survey.reports.pdf import write_summary_pdf
+from survey.spec.codebook import Codebook, load_codebook
+from survey.spec.paths import DEFAULT_OUT, default_path
+from survey.spec.questionnaire import Questionnaire, as_questionnaire, load_questionnaire
 from survey.spec.units import as_units, load_units
-from survey.inputs.validate import ValidationReport, validate
-from survey.base.versions import versions
 
 log = logging.getLogger("survey")
 
@@ -51,29 +53,29 @@ class RunResult:
 
     out: Path
     manifest: dict[str, Any]
-    data: pd.DataFrame                       # accepted respondents (with names: not written)
+    data: pd.DataFrame  # accepted respondents (with names: not written)
     report: ValidationReport
-    coded: pd.DataFrame | None = None        # one row per coded answer, automatic codes
-    codes: pd.DataFrame | None = None        # final codes of the problems question
+    coded: pd.DataFrame | None = None  # one row per coded answer, automatic codes
+    codes: pd.DataFrame | None = None  # final codes of the problems question
     written: list[str] = field(default_factory=list)
-    analysis: Analysis | None = None         # tables/ (survey.analysis.run)
+    analysis: Analysis | None = None  # tables/ (survey.analysis.run)
 
 
 @dataclass
 class CodingResult:
-    coded: pd.DataFrame                      # long: automatic codes, evidence, suggestions
-    auto: pd.DataFrame                       # expert_id + categories (problems question)
-    final: pd.DataFrame                      # after overrides
+    coded: pd.DataFrame  # long: automatic codes, evidence, suggestions
+    auto: pd.DataFrame  # expert_id + categories (problems question)
+    final: pd.DataFrame  # after overrides
     overrides: OverrideResult | None
     classifier: pd.DataFrame
     gold_agreement: pd.DataFrame | None
     gold_path: Path | None
     unknown: pd.DataFrame
-    lemmas: list[list[str]] | None = None    # of the problems answers, for the classifier
+    lemmas: list[list[str]] | None = None  # of the problems answers, for the classifier
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _sha256(path: str | Path) -> str:
@@ -96,15 +98,27 @@ def find_gold(responses: Path, gold: str | Path | None) -> Path | None:
     return None
 
 
-def code_data(data: pd.DataFrame, q: Questionnaire, codebook: Codebook, *,
-              overrides: str | Path | None = None, gold: Path | None = None) -> CodingResult:
+def code_data(
+    data: pd.DataFrame,
+    q: Questionnaire,
+    codebook: Codebook,
+    *,
+    overrides: str | Path | None = None,
+    gold: Path | None = None,
+) -> CodingResult:
     """Code the open answers and apply the review loop (see :mod:`survey.coding.review`)."""
     coding = code_answers(data, q, codebook, overrides=overrides, gold=gold)
     return learn(coding, *check_coding(coding))
 
 
-def code_answers(data: pd.DataFrame, q: Questionnaire, codebook: Codebook, *,
-                 overrides: str | Path | None = None, gold: Path | None = None) -> CodingResult:
+def code_answers(
+    data: pd.DataFrame,
+    q: Questionnaire,
+    codebook: Codebook,
+    *,
+    overrides: str | Path | None = None,
+    gold: Path | None = None,
+) -> CodingResult:
     """The automatic codes and the final codes (overrides applied); no classifier yet."""
     coder = Coder(codebook)
     coded = code_responses(data, q, coder)
@@ -118,8 +132,17 @@ def code_answers(data: pd.DataFrame, q: Questionnaire, codebook: Codebook, *,
         result_overrides = apply_overrides(auto, table, ids)
         final = result_overrides.final
     coded["suggestion"] = ""
-    return CodingResult(coded, auto, final, result_overrides, pd.DataFrame(), None, gold, unknown_words(coder),
-                        lemma_lists(per_q["answer"].tolist(), coder.lemmatizer))
+    return CodingResult(
+        coded,
+        auto,
+        final,
+        result_overrides,
+        pd.DataFrame(),
+        None,
+        gold,
+        unknown_words(coder),
+        lemma_lists(per_q["answer"].tolist(), coder.lemmatizer),
+    )
 
 
 def check_coding(coding: CodingResult) -> tuple[pd.DataFrame, list[str], pd.DataFrame | None]:
@@ -138,8 +161,9 @@ def check_coding(coding: CodingResult) -> tuple[pd.DataFrame, list[str], pd.Data
     return suggester.scores_, suggestions, gold_table
 
 
-def learn(coding: CodingResult, scores: pd.DataFrame, suggestions: list[str],
-          gold_table: pd.DataFrame | None) -> CodingResult:
+def learn(
+    coding: CodingResult, scores: pd.DataFrame, suggestions: list[str], gold_table: pd.DataFrame | None
+) -> CodingResult:
     """Attach what :func:`check_coding` found to the coding."""
     first_q = coding.coded["question"].iloc[0] if len(coding.coded) else None
     coding.coded.loc[coding.coded["question"] == first_q, "suggestion"] = suggestions
@@ -148,11 +172,20 @@ def learn(coding: CodingResult, scores: pd.DataFrame, suggestions: list[str],
     return coding
 
 
-def run(responses: str | Path | None = None, out: str | Path = DEFAULT_OUT, *,
-        questionnaire: str | Path | None = None, units: str | Path | None = None,
-        codebook: str | Path | None = None, overrides: str | Path | None = None,
-        gold: str | Path | None = None, encoding: str | None = None, skip_invalid: bool = False,
-        with_names: bool = False, group_by: str = DEFAULT_GROUP) -> RunResult:
+def run(
+    responses: str | Path | None = None,
+    out: str | Path = DEFAULT_OUT,
+    *,
+    questionnaire: str | Path | None = None,
+    units: str | Path | None = None,
+    codebook: str | Path | None = None,
+    overrides: str | Path | None = None,
+    gold: str | Path | None = None,
+    encoding: str | None = None,
+    skip_invalid: bool = False,
+    with_names: bool = False,
+    group_by: str = DEFAULT_GROUP,
+) -> RunResult:
     """Run the whole pipeline on ``responses`` (default: the bundled sample) into ``out``.
 
     Invalid rows stop the run with :class:`InvalidDataError` (nothing is written) unless
@@ -164,13 +197,39 @@ def run(responses: str | Path | None = None, out: str | Path = DEFAULT_OUT, *,
     """
     started = _now()
     with Background() as background:
-        return _run(background, started, responses, out, questionnaire=questionnaire, units=units,
-                    codebook=codebook, overrides=overrides, gold=gold, encoding=encoding,
-                    skip_invalid=skip_invalid, with_names=with_names, group_by=group_by)
+        return _run(
+            background,
+            started,
+            responses,
+            out,
+            questionnaire=questionnaire,
+            units=units,
+            codebook=codebook,
+            overrides=overrides,
+            gold=gold,
+            encoding=encoding,
+            skip_invalid=skip_invalid,
+            with_names=with_names,
+            group_by=group_by,
+        )
 
 
-def _run(background: Background, started: str, responses, out, *, questionnaire, units, codebook,
-         overrides, gold, encoding, skip_invalid, with_names, group_by) -> RunResult:
+def _run(
+    background: Background,
+    started: str,
+    responses,
+    out,
+    *,
+    questionnaire,
+    units,
+    codebook,
+    overrides,
+    gold,
+    encoding,
+    skip_invalid,
+    with_names,
+    group_by,
+) -> RunResult:
     responses = Path(responses) if responses else default_path("responses")
     q_path = Path(questionnaire) if questionnaire else default_path("questionnaire")
     u_path = Path(units) if units else default_path("units")
@@ -189,8 +248,10 @@ def _run(background: Background, started: str, responses, out, *, questionnaire,
             problems=report.problems,
         )
     if report.accepted == 0:
-        raise InvalidDataError(f"Нет ни одной принятой анкеты — строить отчёт не по чему. {report.summary()}",
-                               problems=report.problems)
+        raise InvalidDataError(
+            f"Нет ни одной принятой анкеты — строить отчёт не по чему. {report.summary()}",
+            problems=report.problems,
+        )
     data = result.data
     public = data if with_names else anonymise(data, q)
     check_group_by(group_by, group_by_columns(public.columns, unit_table, q))
@@ -206,8 +267,16 @@ def _run(background: Background, started: str, responses, out, *, questionnaire,
     out = Path(out)
     with OutputDir(out) as staged:
         write_csv(public, staged.path("data/responses.csv"))
-        write_sav(staged.path("data/responses.sav"), data, q, unit_table, codes=coding.final,
-                  code_labels=cb.labels, with_names=with_names, synthetic=report.synthetic)
+        write_sav(
+            staged.path("data/responses.sav"),
+            data,
+            q,
+            unit_table,
+            codes=coding.final,
+            code_labels=cb.labels,
+            with_names=with_names,
+            synthetic=report.synthetic,
+        )
         write_csv(report.rejected_frame(), staged.path("data/rejected.csv"))
         write_csv(report.to_frame(), staged.path("validation.csv"))
         write_csv(coding.final, staged.path("coding/codes_final.csv"))
@@ -219,9 +288,14 @@ def _run(background: Background, started: str, responses, out, *, questionnaire,
         coding = learn(coding, *checked.result())
         auto_out = coding.coded[["expert_id", "question", *ids, "evidence", "denied", "confidence", "suggestion"]]
         write_csv(auto_out, staged.path("coding/codes_auto.csv"))
-        write_coding_sheet(staged.path("coding/coding_sheet.xlsx"), coding.coded, ids, cb.labels,
-                           overrides=coding.overrides.overrides if coding.overrides is not None else None,
-                           synthetic=report.synthetic)
+        write_coding_sheet(
+            staged.path("coding/coding_sheet.xlsx"),
+            coding.coded,
+            ids,
+            cb.labels,
+            overrides=coding.overrides.overrides if coding.overrides is not None else None,
+            synthetic=report.synthetic,
+        )
         write_csv(coding.classifier, staged.path("coding/classifier_cv.csv"))
         if coding.gold_agreement is not None:
             write_csv(coding.gold_agreement, staged.path("coding/agreement_gold.csv"))
@@ -239,30 +313,53 @@ def _run(background: Background, started: str, responses, out, *, questionnaire,
             "warnings": len(report.warnings),
             "rejected": [r.as_dict() for r in report.rejected],
             "inputs": report.inputs,
-            "questionnaire": {"id": q.id, "version": q.version, "path": str(q_path), "sha256": _sha256(q_path)},
+            "questionnaire": {
+                "id": q.id,
+                "version": q.version,
+                "path": str(q_path),
+                "sha256": _sha256(q_path),
+            },
             "units_file": {"path": str(u_path), "sha256": _sha256(u_path)},
             "codebook": {"version": cb.version, "path": str(cb_path), "sha256": cb.sha256},
             "coding": _coding_manifest(coding, cb),
             "analysis": analysis.summary,
-            "options": {"skip_invalid": skip_invalid, "with_names": with_names, "encoding": encoding,
-                        "overrides": str(overrides) if overrides else None, "group_by": group_by},
+            "options": {
+                "skip_invalid": skip_invalid,
+                "with_names": with_names,
+                "encoding": encoding,
+                "overrides": str(overrides) if overrides else None,
+                "group_by": group_by,
+            },
             "versions": versions(),
             "started_at": started,
         }
         log.info("Сводки для читателей: summary.xlsx, summary.pdf, summary.html")
-        summary = build_report(analysis, cb, q, manifest, coded=coding.coded,
-                               gold_agreement=coding.gold_agreement, classifier=coding.classifier)
+        summary = build_report(
+            analysis,
+            cb,
+            q,
+            manifest,
+            coded=coding.coded,
+            gold_agreement=coding.gold_agreement,
+            classifier=coding.classifier,
+        )
         write_summary_xlsx(summary, staged.path("summary.xlsx"))
         write_summary_pdf(summary, staged.path("summary.pdf"))
         write_summary_html(summary, staged.path("summary.html"))
         manifest["finished_at"] = _now()
-        manifest["outputs"] = sorted(
-            p.relative_to(staged.staging).as_posix() for p in staged.staging.rglob("*") if p.is_file()
-        ) + ["run.json"]
+        manifest["outputs"] = [*staged.staged(), "run.json"]
         write_json(manifest, staged.path("run.json"))
     log.info("Отчёты записаны в %s", out)
-    return RunResult(out=out, manifest=manifest, data=data, report=report, coded=coding.coded,
-                     codes=coding.final, written=staged.written, analysis=analysis)
+    return RunResult(
+        out=out,
+        manifest=manifest,
+        data=data,
+        report=report,
+        coded=coding.coded,
+        codes=coding.final,
+        written=staged.written,
+        analysis=analysis,
+    )
 
 
 def _coding_manifest(coding: CodingResult, cb: Codebook) -> dict[str, Any]:
@@ -272,15 +369,18 @@ def _coding_manifest(coding: CodingResult, cb: Codebook) -> dict[str, Any]:
         "counts_auto": {k: int(coding.auto[k].sum()) for k in ids},
         "counts_final": {k: int(coding.final[k].sum()) for k in ids},
         "overrides": coding.overrides.summary() if coding.overrides is not None else None,
-        "classifier_f1_cv": {r.category: (None if r.f1_cv != r.f1_cv else round(float(r.f1_cv), 4))
-                             for r in coding.classifier.itertuples()},
+        "classifier_f1_cv": {
+            r.category: (None if r.f1_cv != r.f1_cv else round(float(r.f1_cv), 4))
+            for r in coding.classifier.itertuples()
+        },
         "unknown_words": int(len(coding.unknown)),
         "gold": str(coding.gold_path) if coding.gold_path else None,
     }
     if coding.gold_agreement is not None:
         g = coding.gold_agreement
-        info["agreement_gold"] = {r.category: {"f1": _num(r.f1), "kappa": _num(r.kappa), "alpha": _num(r.alpha)}
-                                  for r in g.itertuples()}
+        info["agreement_gold"] = {
+            r.category: {"f1": _num(r.f1), "kappa": _num(r.kappa), "alpha": _num(r.alpha)} for r in g.itertuples()
+        }
     return info
 
 
@@ -288,11 +388,18 @@ def _num(x) -> float | None:
     return None if is_missing(x) else round(float(x), 4)
 
 
-def export_sav(responses: str | Path | None = None, output: str | Path = "responses.sav", *,
-               questionnaire: Questionnaire | str | Path | None = None,
-               units: pd.DataFrame | str | Path | None = None, codebook: str | Path | None = None,
-               overrides: str | Path | None = None, encoding: str | None = None,
-               skip_invalid: bool = False, with_names: bool = False) -> SavExport:
+def export_sav(
+    responses: str | Path | None = None,
+    output: str | Path = "responses.sav",
+    *,
+    questionnaire: Questionnaire | str | Path | None = None,
+    units: pd.DataFrame | str | Path | None = None,
+    codebook: str | Path | None = None,
+    overrides: str | Path | None = None,
+    encoding: str | None = None,
+    skip_invalid: bool = False,
+    with_names: bool = False,
+) -> SavExport:
     """Validate ``responses`` (default: the bundled sample), code the open answers, write ``output``.
 
     The codes are the final codes of ``survey run``: the codebook's automatic codes with
@@ -310,7 +417,8 @@ def export_sav(responses: str | Path | None = None, output: str | Path = "respon
         raise InvalidDataError(
             f"Входные данные содержат ошибки, файл SPSS не записан. {report.summary()}\n"
             "Исправьте ошибки (подробно: survey validate) или запустите с --skip-invalid.",
-            problems=report.problems)
+            problems=report.problems,
+        )
     if report.accepted == 0:
         raise InvalidDataError(f"Нет ни одной принятой анкеты. {report.summary()}", problems=report.problems)
     data = result.data
@@ -322,7 +430,14 @@ def export_sav(responses: str | Path | None = None, output: str | Path = "respon
         codes = coded.loc[coded["question"] == problems_q, ["expert_id", *cb.ids]].reset_index(drop=True)
         if overrides:
             codes = apply_overrides(codes, read_overrides(overrides, cb.ids), cb.ids).final
-    ds = sav_dataset(data, q, unit_table, codes=codes, code_labels=cb.labels, with_names=with_names,
-                     synthetic=report.synthetic)
+    ds = sav_dataset(
+        data,
+        q,
+        unit_table,
+        codes=codes,
+        code_labels=cb.labels,
+        with_names=with_names,
+        synthetic=report.synthetic,
+    )
     save_sav(output, ds)
     return SavExport(output, len(ds.frame), len(ds.frame.columns), len(report.rejected), report.synthetic)

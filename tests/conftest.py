@@ -1,4 +1,5 @@
 """Shared fixtures. Tests run from any folder: paths are relative to the repository."""
+
 from __future__ import annotations
 
 from pathlib import Path

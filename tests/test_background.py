@@ -1,4 +1,5 @@
 """The background process of `survey run`: same results, errors come back, a dead worker is harmless."""
+
 from __future__ import annotations
 
 import os

@@ -1,7 +1,9 @@
 """`survey code`, `survey agreement`, `survey kwic`: the command-line contracts."""
+
 from __future__ import annotations
 
 import csv
+import io
 
 import pytest
 
@@ -22,17 +24,22 @@ def _write(path, rows, header=("id", "text"), encoding="utf-8"):
 
 
 def test_code_contract(tmp_path):
-    src = _write(tmp_path / "in.csv", [("a1", "Нет переводчиков, а ещё пандемия."),
-                                        ("a2", "С финансированием проблем нет."),
-                                        ("a3", ""),
-                                        ("a4", "=HYPERLINK(\"http://x\") удалённость")])
+    src = _write(
+        tmp_path / "in.csv",
+        [
+            ("a1", "Нет переводчиков, а ещё пандемия."),
+            ("a2", "С финансированием проблем нет."),
+            ("a3", ""),
+            ("a4", '=HYPERLINK("http://x") удалённость'),
+        ],
+    )
     out = tmp_path / "out.csv"
     res = survey("code", src, "-o", out)
     assert res.code == 0, res.err
-    rows = list(csv.reader(open(out, encoding="utf-8")))
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
     ids = load_codebook().ids
     assert rows[0] == ["id", *ids, "evidence"]
-    assert [c for c in rows[0] if c in CONTRACT] == CONTRACT        # codebook order
+    assert [c for c in rows[0] if c in CONTRACT] == CONTRACT  # codebook order
     by_id = {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
     assert by_id["a1"]["language"] == "1" and by_id["a1"]["covid"] == "1" and by_id["a1"]["funding"] == "0"
     assert "language: «переводчиков» [4:16]" in by_id["a1"]["evidence"]
@@ -43,8 +50,10 @@ def test_code_contract(tmp_path):
 
 
 def test_jobs_give_the_same_output(tmp_path):
-    texts = [(str(i), t) for i, t in enumerate(
-        ["Далеко, дорого.", "Нет переводчиков.", "Проблем нет.", "Ковид.", "Бюджет урезан."] * 40)]
+    texts = [
+        (str(i), t)
+        for i, t in enumerate(["Далеко, дорого.", "Нет переводчиков.", "Проблем нет.", "Ковид.", "Бюджет урезан."] * 40)
+    ]
     src = _write(tmp_path / "in.csv", texts)
     one = code_csv(src, tmp_path / "one.csv", jobs=1, chunk_size=7)
     two = code_csv(src, tmp_path / "two.csv", jobs=2, chunk_size=7)
@@ -57,7 +66,7 @@ def test_code_accepts_bom_and_cp1251(tmp_path):
         src = _write(tmp_path / f"{enc}.csv", [("1", "Не хватает средств.")], encoding=enc)
         out = tmp_path / f"{enc}.out.csv"
         assert survey("code", src, "-o", out).code == 0
-        assert list(csv.DictReader(open(out, encoding="utf-8")))[0]["funding"] == "1"
+        assert list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))[0]["funding"] == "1"
 
 
 def test_code_rejects_a_file_without_id_and_text(tmp_path):
@@ -72,7 +81,7 @@ def test_agreement_command(tmp_path):
     b = _write(tmp_path / "b.csv", [("1", "1"), ("2", "1"), ("3", "1")], header=("id", "funding"))
     res = survey("agreement", a, b, "-o", tmp_path / "t.csv")
     assert res.code == 0 and "Сравнено ответов: 3" in res.out
-    row = next(csv.DictReader(open(tmp_path / "t.csv", encoding="utf-8")))
+    row = next(csv.DictReader(io.StringIO((tmp_path / "t.csv").read_text(encoding="utf-8"))))
     assert (row["both"], row["only_a"], row["only_b"], row["neither"]) == ("2", "0", "1", "0")
     assert float(row["precision"]) == pytest.approx(2 / 3)
 

@@ -1,13 +1,14 @@
 """The codebook file and its self-check."""
+
 from __future__ import annotations
 
 import textwrap
 
 import pytest
 
-from survey.spec.codebook import load_codebook
 from survey.coding.coder import Coder
 from survey.errors import ConfigError
+from survey.spec.codebook import load_codebook
 
 CONTRACT_IDS = ["distance", "language", "funding", "mentality", "covid", "legal", "interest", "no_problems"]
 
@@ -45,7 +46,9 @@ def test_patterns_go_through_the_same_lemmatizer(tmp_path):
 
 
 def test_broken_codebook_names_every_problem_with_its_line(tmp_path):
-    path = _write(tmp_path, """\
+    path = _write(
+        tmp_path,
+        """\
 version: "t"
 categories:
   - id: funding
@@ -64,7 +67,8 @@ categories:
     compatible_with: [pandemic]
     terms:
       - ab*
-""")
+""",
+    )
     with pytest.raises(ConfigError) as err:
         load_codebook(path)
     msg = err.value.message

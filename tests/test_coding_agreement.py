@@ -1,19 +1,23 @@
 """The coder against human codings: the sample's gold file and an independent held-out set."""
+
 from __future__ import annotations
 
 import math
 
 import pandas as pd
 
-from survey.coding.coder import code_frame
 from survey.coding.agreement import agreement
+from survey.coding.coder import code_frame
 
 from .conftest import DATA, ROOT
 
 
 def _codes(path, id_col, text_col, coder):
-    frame = pd.read_csv(path, dtype={id_col: str}) if path.suffix == ".csv" else \
-        pd.read_excel(path, dtype={id_col: str}, engine="openpyxl")
+    frame = (
+        pd.read_csv(path, dtype={id_col: str})
+        if path.suffix == ".csv"
+        else pd.read_excel(path, dtype={id_col: str}, engine="openpyxl")
+    )
     return frame, code_frame(frame[text_col], frame[id_col], coder).rename(columns={"id": id_col})
 
 
@@ -52,4 +56,4 @@ def test_every_code_has_evidence_inside_the_answer(coder):
             evidence = [e for e in c.evidence if e.category == cat]
             assert evidence, (text, cat)
             for e in evidence:
-                assert text[e.start:e.end] == e.text
+                assert text[e.start : e.end] == e.text

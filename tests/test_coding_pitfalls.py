@@ -4,6 +4,7 @@ negation, scope, false negation, context traps and typos in ../shared/ENGINEERIN
 Each case: the answer, the categories a careful human coder codes, and the categories the
 answer explicitly says are *not* a problem (kept as "no problem with X").
 """
+
 from __future__ import annotations
 
 import pytest
@@ -45,7 +46,11 @@ CASES = [
     ("Финансирование выделяется, переводчиков не хватает.", {"language"}, set()),
     ("Особых трудностей нет, разве что языковой барьер.", {"language"}, set()),
     ("Проблем нет, кроме нехватки переводчиков.", {"language"}, set()),
-    ("Недостаточно средств для приёма делегаций, а также слабое знание языка.", {"funding", "language"}, set()),
+    (
+        "Недостаточно средств для приёма делегаций, а также слабое знание языка.",
+        {"funding", "language"},
+        set(),
+    ),
     # --- contrast: «не в X, а в Y»
     ("Проблема не в деньгах, а в отсутствии интереса со стороны партнёров.", {"interest"}, {"funding"}),
     # --- false negations
@@ -65,8 +70,11 @@ CASES = [
     ("Интерес есть с обеих сторон, финансирование выделяется.", set(), set()),
     ("Работаем в удалённом формате.", set(), set()),
     # --- plain statements of each category, in officials' words
-    ("Основные проблемы: 1) удаленность; 2) финансирование; 3) языковой барьер; 4) ковид.",
-     {"distance", "funding", "language", "covid"}, set()),
+    (
+        "Основные проблемы: 1) удаленность; 2) финансирование; 3) языковой барьер; 4) ковид.",
+        {"distance", "funding", "language", "covid"},
+        set(),
+    ),
     ("Дорогие перелеты, лететь приходится с пересадкой через Москву.", {"distance"}, set()),
     ("Разный менталитет, разные подходы к ведению переговоров.", {"mentality"}, set()),
     ("Пандемия COVID-19 заморозила все контакты.", {"covid"}, set()),
@@ -87,7 +95,11 @@ CASES = [
     ("Серьёзных проблем не вижу.", {"no_problems"}, set()),
     ("Кроме пандемии, проблем нет.", {"covid", "no_problems"}, set()),
     ("Других проблем, кроме ограничений из-за коронавируса, нет.", {"covid", "no_problems"}, set()),
-    ("Все вопросы решаются в рабочем порядке, сложности только из-за пандемии.", {"covid", "no_problems"}, set()),
+    (
+        "Все вопросы решаются в рабочем порядке, сложности только из-за пандемии.",
+        {"covid", "no_problems"},
+        set(),
+    ),
     ("Других проблем нет, а вот переводчиков не хватает.", {"language"}, set()),
 ]
 
@@ -113,7 +125,7 @@ def test_evidence_points_at_the_words(coder):
     result = coder.code(text)
     assert result.categories == ["distance", "covid"]
     for e in result.evidence:
-        assert text[e.start:e.end] == e.text
+        assert text[e.start : e.end] == e.text
     assert [e.text for e in result.evidence] == ["рейсов", "Пандемия"]
     assert "нехватка: «нет»" in result.evidence[0].reason
 

@@ -1,6 +1,7 @@
 """The defect corpus (tests/data/bad, made by make_corpus.py): every broken file gets a
 Russian message naming the file and the place, the documented exit code, no traceback, and
 the count rule rows read = accepted + rejected with every rejected row listed."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,47 +21,116 @@ CASES = {
     "legacy-excel-97.xls": (2, "старом формате Excel 97–2003", "legacy-excel-97.xls", None),
     "empty-file.csv": (2, "файл пуст", "empty-file.csv", None),
     "empty-file.xlsx": (2, "файл пуст", "empty-file.xlsx", None),
-    "no-data-sheet.xlsx": (2, "ни на одном листе («Заметки») не найдена строка заголовков", "no-data-sheet.xlsx", None),
+    "no-data-sheet.xlsx": (
+        2,
+        "ни на одном листе («Заметки») не найдена строка заголовков",
+        "no-data-sheet.xlsx",
+        None,
+    ),
     "null-bytes.csv": (2, "не текстовый файл CSV", "null-bytes.csv", None),
-    "unclosed-quote.csv": (2, "кавычка, открытая в этой строке, не закрыта", "unclosed-quote.csv, строка 2", None),
+    "unclosed-quote.csv": (
+        2,
+        "кавычка, открытая в этой строке, не закрыта",
+        "unclosed-quote.csv, строка 2",
+        None,
+    ),
     "billion-laughs.xlsx": (2, "сущности/DTD", "billion-laughs.xlsx", None),
     "zip-bomb.xlsx": (2, "после распаковки он занимает слишком много места", "zip-bomb.xlsx", None),
     # columns
-    "renamed-column.xlsx": (1, "Возможно, это столбец «Проблемы и трудности» (q3_problems)",
-                            "лист «Ответы», строка 1, столбец K («Проблемы»)", (3, 0, 3)),
+    "renamed-column.xlsx": (
+        1,
+        "Возможно, это столбец «Проблемы и трудности» (q3_problems)",
+        "лист «Ответы», строка 1, столбец K («Проблемы»)",
+        (3, 0, 3),
+    ),
     "missing-required-column.xlsx": (1, "в файле нет столбца «q4_covid»", "лист «Ответы»", (3, 0, 3)),
-    "extra-columns.xlsx": (0, "столбец «Примечание интервьюера» не относится к анкете",
-                           "строка 1, столбец P («Примечание интервьюера»)", (3, 3, 0)),
+    "extra-columns.xlsx": (
+        0,
+        "столбец «Примечание интервьюера» не относится к анкете",
+        "строка 1, столбец P («Примечание интервьюера»)",
+        (3, 3, 0),
+    ),
     "duplicate-column-headers.xlsx": (0, "встречается дважды", "строка 1, столбец P", (3, 3, 0)),
     "header-not-in-first-row.xlsx": (0, "Ошибок не найдено", "", (3, 3, 0)),
     "data-on-second-sheet.xlsx": (0, "Ошибок не найдено", "", (3, 3, 0)),
-    "header-only-no-data.xlsx": (1, "в файле нет ни одной анкеты", "header-only-no-data.xlsx, лист «Ответы»", (0, 0, 0)),
+    "header-only-no-data.xlsx": (
+        1,
+        "в файле нет ни одной анкеты",
+        "header-only-no-data.xlsx, лист «Ответы»",
+        (0, 0, 0),
+    ),
     # what Excel does to cells
-    "merged-cells.xlsx": (0, "объединены: значение «Тверь» отнесено ко всем строкам 4–5", "ячейка B4:B5", (4, 4, 0)),
+    "merged-cells.xlsx": (
+        0,
+        "объединены: значение «Тверь» отнесено ко всем строкам 4–5",
+        "ячейка B4:B5",
+        (4, 4, 0),
+    ),
     "formula-cells-with-cached-values.xlsx": (0, "прочитан её результат «12»", "ячейка H3", (3, 3, 0)),
-    "formula-cells-without-cached-values.xlsx": (1, "формула «=2022-2010» без сохранённого результата", "ячейка H3",
-                                                 (3, 2, 1)),
+    "formula-cells-without-cached-values.xlsx": (
+        1,
+        "формула «=2022-2010» без сохранённого результата",
+        "ячейка H3",
+        (3, 2, 1),
+    ),
     "excel-error-value.xlsx": (1, "ошибка Excel «#N/A»", "строка 2, столбец I («q1_state»)", (3, 2, 1)),
     "numbers-stored-as-text.xlsx": (0, "Ошибок не найдено", "", (3, 3, 0)),
     "dates-as-text-in-several-formats.xlsx": (0, "Ошибок не найдено", "", (3, 3, 0)),
-    "date-as-unreadable-text.xlsx": (1, "«весной 2021» — не дата", "строка 3, столбец G («interview_date»)", (3, 2, 1)),
+    "date-as-unreadable-text.xlsx": (
+        1,
+        "«весной 2021» — не дата",
+        "строка 3, столбец G («interview_date»)",
+        (3, 2, 1),
+    ),
     "hidden-rows.xlsx": (0, "строка 3 скрыта в Excel; она прочитана", "лист «Ответы», строка 3", (3, 3, 0)),
     "blank-rows.xlsx": (0, "пустая строка пропущена", "лист «Ответы», строка 3", (3, 3, 0)),
     "scale-as-decimal.xlsx": (1, "оценка «3.5» не целая", "строка 4, столбец I («q1_state»)", (3, 2, 1)),
     "negative-number.xlsx": (1, "число -5 вне допустимого диапазона", "строка 3, столбец H", (3, 2, 1)),
     "boolean-cells-in-multiple-choice.xlsx": (0, "Ошибок не найдено", "", (3, 3, 0)),
     # values
-    "duplicate-ids-within-file.xlsx": (1, "код эксперта «B01» уже встречался (duplicate-ids-within-file.xlsx, "
-                                          "лист «Ответы», строка 2)", "строка 4, столбец A", (3, 2, 1)),
-    "duplicate-ids-across-files": (1, "код эксперта «B02» уже встречался (a.xlsx, лист «Ответы», строка 3)",
-                                   "b.csv, строка 2, столбец A", (3, 2, 1)),
+    "duplicate-ids-within-file.xlsx": (
+        1,
+        "код эксперта «B01» уже встречался (duplicate-ids-within-file.xlsx, лист «Ответы», строка 2)",
+        "строка 4, столбец A",
+        (3, 2, 1),
+    ),
+    "duplicate-ids-across-files": (
+        1,
+        "код эксперта «B02» уже встречался (a.xlsx, лист «Ответы», строка 3)",
+        "b.csv, строка 2, столбец A",
+        (3, 2, 1),
+    ),
     "unknown-unit.xlsx": (1, "«Чита» нет в справочнике", "строка 2, столбец B («unit_id»)", (3, 2, 1)),
-    "option-out-of-range.xlsx": (1, "значение «7» не входит в список", "строка 3, столбец L («q4_covid»)", (3, 2, 1)),
-    "free-text-in-dropdown-cell.xlsx": (1, "«по видеосвязи» не входит в список", "строка 4, столбец F", (3, 2, 1)),
-    "unknown-option-in-list.xlsx": (1, "варианты «космос» не входят в список", "строка 2, столбец J", (3, 2, 1)),
-    "answer-200000-characters.csv": (1, "ответ слишком длинный (200099 символов; предел 20000)",
-                                     "строка 3, столбец K («q3_problems»)", (3, 2, 1)),
-    "emoji-and-control-characters.csv": (0, "удалены невидимые управляющие символы", "строка 2, столбец K", (3, 3, 0)),
+    "option-out-of-range.xlsx": (
+        1,
+        "значение «7» не входит в список",
+        "строка 3, столбец L («q4_covid»)",
+        (3, 2, 1),
+    ),
+    "free-text-in-dropdown-cell.xlsx": (
+        1,
+        "«по видеосвязи» не входит в список",
+        "строка 4, столбец F",
+        (3, 2, 1),
+    ),
+    "unknown-option-in-list.xlsx": (
+        1,
+        "варианты «космос» не входят в список",
+        "строка 2, столбец J",
+        (3, 2, 1),
+    ),
+    "answer-200000-characters.csv": (
+        1,
+        "ответ слишком длинный (200099 символов; предел 20000)",
+        "строка 3, столбец K («q3_problems»)",
+        (3, 2, 1),
+    ),
+    "emoji-and-control-characters.csv": (
+        0,
+        "удалены невидимые управляющие символы",
+        "строка 2, столбец K",
+        (3, 3, 0),
+    ),
     "emoji-in-answer.xlsx": (0, "Ошибок не найдено", "", (3, 3, 0)),
     "html-and-script-in-answer.xlsx": (0, "Ошибок не найдено", "", (3, 3, 0)),
     "answers-starting-with-formula-characters.csv": (0, "Ошибок не найдено", "", (5, 5, 0)),
@@ -72,15 +142,27 @@ CASES = {
     "semicolon-separated.csv": (0, "Ошибок не найдено", "", (3, 3, 0)),
     "tab-separated.tsv": (0, "Ошибок не найдено", "", (3, 3, 0)),
     # templates
-    "unfilled-template.xlsx": (1, "шаблон анкеты не заполнен", "unfilled-template.xlsx, лист «Анкета»", (0, 0, 0)),
-    "template-of-another-questionnaire-version.xlsx": (1, "по анкете версии 0.9, а проверка идёт по анкете версии 1.0",
-                                                       "template-of-another-questionnaire-version.xlsx", (0, 0, 0)),
+    "unfilled-template.xlsx": (
+        1,
+        "шаблон анкеты не заполнен",
+        "unfilled-template.xlsx, лист «Анкета»",
+        (0, 0, 0),
+    ),
+    "template-of-another-questionnaire-version.xlsx": (
+        1,
+        "по анкете версии 0.9, а проверка идёт по анкете версии 1.0",
+        "template-of-another-questionnaire-version.xlsx",
+        (0, 0, 0),
+    ),
 }
 
 
 def test_the_corpus_has_at_least_40_defects_and_each_is_tested():
-    files = {p.name for p in BAD.iterdir()} - {"make_corpus.py", "units-with-path-characters.csv",
-                                                "federal_districts.csv"}
+    files = {p.name for p in BAD.iterdir()} - {
+        "make_corpus.py",
+        "units-with-path-characters.csv",
+        "federal_districts.csv",
+    }
     assert len(files) >= 40
     assert files == set(CASES)
 
@@ -102,10 +184,10 @@ def test_defect(name, questionnaire, units):
     assert (report.rows_read, report.accepted, len(report.rejected)) == counts
     assert report.rows_read == report.accepted + len(report.rejected)
     for row in report.rejected:
-        assert row.reasons and row.location.file          # every rejected row listed with its reason
+        assert row.reasons and row.location.file  # every rejected row listed with its reason
     if code == 0:
         assert report.valid
-    for problem in report.problems:                       # Russian, with a place and (for errors) a fix
+    for problem in report.problems:  # Russian, with a place and (for errors) a fix
         assert any("а" <= ch <= "я" for ch in problem.message.lower())
         assert problem.location.file
         if problem.is_error:
@@ -128,12 +210,12 @@ def test_skip_invalid_lists_every_skipped_row(tmp_path):
     m = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
     assert (m["respondents_in"], m["respondents_accepted"], m["respondents_rejected"]) == (3, 2, 1)
     assert m["rejected"][0]["file"] == "b.csv" and "уже встречался" in m["rejected"][0]["reasons"]
-    assert "notes.txt" in res.err                         # the unreadable file is reported too
+    assert "notes.txt" in res.err  # the unreadable file is reported too
 
 
 def test_size_limits_are_enforced_with_a_message(tmp_path, monkeypatch, questionnaire, units):
-    from survey.inputs import limits
     from survey.errors import InputError
+    from survey.inputs import limits
 
     monkeypatch.setattr(limits, "MAX_FILE_BYTES", 1000)
     with pytest.raises(InputError) as err:

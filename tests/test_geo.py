@@ -1,4 +1,5 @@
 """Distance to the Russia–China border: the geometry checked against brute force."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -51,7 +52,7 @@ def test_distance_matches_brute_force_for_every_unit(units, border):
     lat, lon = densify(border)
     for uid, row in units.iterrows():
         brute = haversine_km(row["lat"], row["lon"], lat, lon).min()
-        assert km[uid] <= brute + 1e-6                 # the exact foot is never farther
+        assert km[uid] <= brute + 1e-6  # the exact foot is never farther
         assert km[uid] == pytest.approx(brute, abs=0.05)
 
 
@@ -64,7 +65,7 @@ def test_border_units_are_near_and_the_others_far(units, border):
     km = unit_distances(units, border)
     assert km[units["borders_china"]].max() < 400
     assert km[~units["borders_china"]].min() > 400
-    assert km["moscow"] == pytest.approx(3370, abs=60)      # nearest: the Altai section
+    assert km["moscow"] == pytest.approx(3370, abs=60)  # nearest: the Altai section
 
 
 def test_broken_border_file(tmp_path):

@@ -1,4 +1,5 @@
 """Logistic models: estimates and cluster-robust errors checked by a hand implementation."""
+
 from __future__ import annotations
 
 import time
@@ -8,10 +9,11 @@ import pandas as pd
 import pytest
 from scipy import stats as ss
 
-from survey.errors import UsageError
 from survey.analysis.models import MODEL_COLUMNS, category_models, design_matrix, fit_logit
+from survey.errors import UsageError
 
 from .helpers import CATS, Z
+
 
 @pytest.fixture(scope="module")
 def models(frame):
@@ -80,7 +82,7 @@ def test_covid_has_no_variation(models):
 
 def test_quasi_separation_is_reported(frame):
     f = frame.copy()
-    f["only_border"] = (f["border_status"] == "border").astype(int) | f["distance"]   # all border experts: 1
+    f["only_border"] = (f["border_status"] == "border").astype(int) | f["distance"]  # all border experts: 1
     m = category_models(f, ["only_border"])
     assert (m["status"] == "separation").all()
     assert m["odds_ratio"].isna().all()
@@ -105,7 +107,7 @@ def test_other_adjustment(frame):
 
 
 def test_ten_models_are_fast(frame):
-    category_models(frame, CATS)                 # imports done
+    category_models(frame, CATS)  # imports done
     start = time.perf_counter()
     category_models(frame, CATS)
     assert time.perf_counter() - start < 0.5

@@ -1,4 +1,5 @@
 """`survey run`: the manifest contract, anonymisation, atomic outputs, the CLI shell."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,7 +17,12 @@ from .helpers import survey
 
 def test_run_json_contract(sample_run):
     m = json.loads((sample_run.out / "run.json").read_text(encoding="utf-8"))
-    assert (m["respondents_in"], m["respondents_accepted"], m["respondents_rejected"], m["units"]) == (123, 123, 0, 77)
+    assert (m["respondents_in"], m["respondents_accepted"], m["respondents_rejected"], m["units"]) == (
+        123,
+        123,
+        0,
+        77,
+    )
     assert m["synthetic"] is True
     sample = ROOT / "responses" / "sample.xlsx"
     assert m["inputs"] == [{"path": str(sample), "sha256": hashlib.sha256(sample.read_bytes()).hexdigest()}]
@@ -38,8 +44,9 @@ def test_no_expert_name_in_any_default_output(sample_run):
             if path.suffix == ".xlsx":
                 import zipfile
 
-                blob = " ".join(zipfile.ZipFile(path).read(n).decode("utf-8", "ignore")
-                                for n in zipfile.ZipFile(path).namelist())
+                blob = " ".join(
+                    zipfile.ZipFile(path).read(n).decode("utf-8", "ignore") for n in zipfile.ZipFile(path).namelist()
+                )
             else:
                 blob = path.read_text(encoding="utf-8", errors="ignore")
             found = [s for s in surnames if s in blob]
@@ -57,7 +64,7 @@ def test_with_names_keeps_them(tmp_path):
 def test_a_failed_run_leaves_no_half_written_report(tmp_path, monkeypatch, sample_run, failing):
     out = tmp_path / "reports"
     out.mkdir()
-    for path in sample_run.out.rglob("*"):          # the previous run's reports
+    for path in sample_run.out.rglob("*"):  # the previous run's reports
         if path.is_file():
             target = out / path.relative_to(sample_run.out)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -71,7 +78,7 @@ def test_a_failed_run_leaves_no_half_written_report(tmp_path, monkeypatch, sampl
     with pytest.raises(RuntimeError):
         pipeline.run(out=out)
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    assert after == before                     # old reports intact, nothing half-written
+    assert after == before  # old reports intact, nothing half-written
     assert not any(p.name.startswith(".survey-run-") for p in out.iterdir())
 
 

@@ -1,4 +1,5 @@
 """End to end: `survey run` writes the analysis tables of the contract, and they reproduce the study."""
+
 from __future__ import annotations
 
 import csv
@@ -15,8 +16,17 @@ from .helpers import CATS
 
 CONTRACT = {
     "problems_by_group.csv": ["category", "group", "base", "respondents", "percent", "ci_low", "ci_high"],
-    "problem_tests.csv": ["category", "odds_ratio", "or_ci_low", "or_ci_high", "p_fisher", "p_chi2", "p_holm",
-                          "p_bh", "min_expected"],
+    "problem_tests.csv": [
+        "category",
+        "odds_ratio",
+        "or_ci_low",
+        "or_ci_high",
+        "p_fisher",
+        "p_chi2",
+        "p_holm",
+        "p_bh",
+        "min_expected",
+    ],
     "published_check.csv": ["figure", "published", "computed", "match"],
 }
 
@@ -44,7 +54,7 @@ def test_contract_files_have_exactly_these_columns(reviewed):
     out, _ = reviewed
     for name, columns in CONTRACT.items():
         raw = (out / "tables" / name).read_bytes()
-        assert not raw.startswith(b"\xef\xbb\xbf")           # UTF-8 without BOM
+        assert not raw.startswith(b"\xef\xbb\xbf")  # UTF-8 without BOM
         with open(out / "tables" / name, encoding="utf-8", newline="") as fh:
             assert next(csv.reader(fh)) == columns, name
 
@@ -52,7 +62,15 @@ def test_contract_files_have_exactly_these_columns(reviewed):
 def test_published_check_matches_on_every_row(reviewed):
     out, _ = reviewed
     check = read(out, "published_check.csv")
-    assert check["figure"].tolist() == ["experts", "units", "cities", "regions", "distance", "mentality", "covid"]
+    assert check["figure"].tolist() == [
+        "experts",
+        "units",
+        "cities",
+        "regions",
+        "distance",
+        "mentality",
+        "covid",
+    ]
     assert check["published"].tolist() == [123, 77, 57, 20, 69, 42, 123]
     assert check["match"].astype(str).tolist() == ["True"] * 7, check
     assert (check["computed"] == check["published"]).all()
@@ -85,10 +103,20 @@ def test_problem_tests_on_the_sample(reviewed):
 
 def test_more_tables_and_run_json(reviewed):
     out, result = reviewed
-    for name in ("problems_by_group_detail.csv", "problems_by_group_units.csv", "problem_tests_detail.csv",
-                 "overall_test.csv", "models.csv", "closed_frequencies.csv", "closed_by_group.csv",
-                 "closed_multiple_by_group.csv", "closed_multiple_tests.csv", "scale_summary.csv",
-                 "scale_tests.csv", "units_problems.csv"):
+    for name in (
+        "problems_by_group_detail.csv",
+        "problems_by_group_units.csv",
+        "problem_tests_detail.csv",
+        "overall_test.csv",
+        "models.csv",
+        "closed_frequencies.csv",
+        "closed_by_group.csv",
+        "closed_multiple_by_group.csv",
+        "closed_multiple_tests.csv",
+        "scale_summary.csv",
+        "scale_tests.csv",
+        "units_problems.csv",
+    ):
         assert (out / "tables" / name).is_file(), name
     manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
     for key in ("respondents_accepted", "coding", "outputs", "inputs", "versions"):
@@ -96,7 +124,11 @@ def test_more_tables_and_run_json(reviewed):
     analysis = manifest["analysis"]
     assert analysis["published_check"] == {"all_match": True, "mismatches": {}}
     assert analysis["group_by"] == "border_status"
-    assert analysis["problems_by_group"]["distance"]["border"] == {"respondents": 4, "base": 26, "percent": 15.38}
+    assert analysis["problems_by_group"]["distance"]["border"] == {
+        "respondents": 4,
+        "base": 26,
+        "percent": 15.38,
+    }
     assert analysis["models"]["covid"] == "no_variation"
     assert "tables/problems_by_group.csv" in manifest["outputs"]
     models = read(out, "models.csv")

@@ -1,4 +1,5 @@
 """The questionnaire file: contents and the loader's self-check."""
+
 from __future__ import annotations
 
 import textwrap
@@ -13,19 +14,42 @@ def test_seven_questions_of_the_study_scope(questionnaire):
     qs = questionnaire.questions
     assert [q.number for q in qs] == [1, 2, 3, 4, 5, 6, 7]
     types = {q.id: q.type for q in qs}
-    assert types == {"q1_state": "scale", "q2_areas": "multiple", "q3_problems": "text",
-                     "q4_covid": "single", "q5_forms": "multiple", "q6_prospects": "scale",
-                     "q7_proposals": "text"}
+    assert types == {
+        "q1_state": "scale",
+        "q2_areas": "multiple",
+        "q3_problems": "text",
+        "q4_covid": "single",
+        "q5_forms": "multiple",
+        "q6_prospects": "scale",
+        "q7_proposals": "text",
+    }
     assert [q.id for q in questionnaire.coded_questions] == ["q3_problems"]
     areas = {o.name for o in questionnaire.field("q2_areas").options}
-    assert {"education", "culture", "tourism", "sport", "youth", "trade", "investment", "health",
-            "science"} <= areas
+    assert {
+        "education",
+        "culture",
+        "tourism",
+        "sport",
+        "youth",
+        "trade",
+        "investment",
+        "health",
+        "science",
+    } <= areas
 
 
 def test_respondent_block(questionnaire):
     ids = [f.id for f in questionnaire.respondent]
-    assert ids == ["expert_id", "unit_id", "expert_name", "position", "organisation",
-                   "interview_mode", "interview_date", "years_cooperation"]
+    assert ids == [
+        "expert_id",
+        "unit_id",
+        "expert_name",
+        "position",
+        "organisation",
+        "interview_mode",
+        "interview_date",
+        "years_cooperation",
+    ]
     modes = [o.label for o in questionnaire.field("interview_mode").options]
     assert modes == ["очно", "телефон", "Skype", "письменно"]
     assert questionnaire.personal_columns == ["expert_name"]
@@ -58,28 +82,36 @@ questions:
 
 
 def test_duplicate_id_is_reported_with_its_line(tmp_path):
-    path = _write(tmp_path, BASE + """\
+    path = _write(
+        tmp_path,
+        BASE
+        + """\
   - id: q1
     text: Вопрос
     type: text
   - id: q1
     text: Вопрос снова
     type: text
-""")
+""",
+    )
     with pytest.raises(ConfigError) as err:
         load_questionnaire(path)
     assert "строка 15" in err.value.message and "«q1» повторяется" in err.value.message
 
 
 def test_missing_options_and_unknown_type(tmp_path):
-    path = _write(tmp_path, BASE + """\
+    path = _write(
+        tmp_path,
+        BASE
+        + """\
   - id: q1
     text: Выбор
     type: single
   - id: q2
     text: Что-то
     type: slider
-""")
+""",
+    )
     with pytest.raises(ConfigError) as err:
         load_questionnaire(path)
     message = err.value.message
@@ -89,7 +121,10 @@ def test_missing_options_and_unknown_type(tmp_path):
 
 
 def test_duplicate_option_code_and_bad_scale(tmp_path):
-    path = _write(tmp_path, BASE + """\
+    path = _write(
+        tmp_path,
+        BASE
+        + """\
   - id: q1
     text: Шкала
     type: scale
@@ -98,7 +133,8 @@ def test_duplicate_option_code_and_bad_scale(tmp_path):
     options:
       - {code: 1, name: a, label: один}
       - {code: 1, name: b, label: два}
-""")
+""",
+    )
     with pytest.raises(ConfigError) as err:
         load_questionnaire(path)
     assert "min (5) больше max (1)" in err.value.message
@@ -113,12 +149,16 @@ def test_yaml_syntax_error_names_line(tmp_path):
 
 
 def test_duplicate_yaml_key(tmp_path):
-    path = _write(tmp_path, BASE + """\
+    path = _write(
+        tmp_path,
+        BASE
+        + """\
   - id: q1
     text: Вопрос
     text: Снова
     type: text
-""")
+""",
+    )
     with pytest.raises(ConfigError) as err:
         load_questionnaire(path)
     assert "ключ «text» повторяется" in err.value.message

@@ -1,4 +1,5 @@
 """Agreement statistics checked against hand computations and scikit-learn."""
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """summary.xlsx: sheets, key numbers equal to the analysis tables, formats, charts, anonymity, formulas."""
+
 from __future__ import annotations
 
 import math
@@ -46,7 +47,7 @@ def find_row(ws, label: str, column: int = 1, start: int = 1) -> int:
 
 
 def test_sheets_in_order_and_chart_data_hidden(book):
-    assert book.sheetnames[:len(SHEETS)] == SHEETS
+    assert book.sheetnames[: len(SHEETS)] == SHEETS
     assert book["_диаграмма"].sheet_state == "hidden"
     assert all(book[s].sheet_state == "visible" for s in SHEETS)
 
@@ -65,8 +66,10 @@ def test_findings_are_stated_from_the_numbers(book):
     text = sheet_text(book["Сводка"])
     assert "В опросе участвовали 123 эксперта — представители 77 городов и регионов" in text
     assert "«Удалённость и транспортная доступность» — 69 (56,1 %)" in text
-    assert ("Проблему «Удалённость и транспортная доступность» называют 67,0 % экспертов из неприграничных "
-            "единиц (65 из 97) и 15,4 % — из приграничных (4 из 26)") in text
+    assert (
+        "Проблему «Удалённость и транспортная доступность» называют 67,0 % экспертов из неприграничных "
+        "единиц (65 из 97) и 15,4 % — из приграничных (4 из 26)"
+    ) in text
     assert "точный критерий Фишера, p < 0,001; с поправкой Холма p < 0,001" in text
 
 
@@ -98,7 +101,11 @@ def test_problems_sheet_equals_the_tables(book, sample_run):
     checked = 0
     for cat, label in labels.items():
         r = find_row(ws, label, start=head + 1)
-        for group, word in (("border", "приграничные"), ("non_border", "неприграничные"), ("total", "всего:")):
+        for group, word in (
+            ("border", "приграничные"),
+            ("non_border", "неприграничные"),
+            ("total", "всего:"),
+        ):
             col = group_start[word]
             row = by_group[(by_group.category == cat) & (by_group.group == group)].iloc[0]
             assert ws.cell(row=r, column=col).value == row.respondents
@@ -106,8 +113,13 @@ def test_problems_sheet_equals_the_tables(book, sample_run):
             assert pct.value == pytest.approx(row.percent / 100, abs=1e-12) and pct.number_format == "0.0%"
             assert ws.cell(row=r, column=col + 2).value == pytest.approx(row.ci_low / 100, abs=1e-12)
             assert ws.cell(row=r, column=col + 3).value == pytest.approx(row.ci_high / 100, abs=1e-12)
-        for column, heading in (("p_fisher", "p Фишера"), ("p_chi2", "p χ²"), ("p_holm", "p Холма"),
-                                ("p_bh", "p БХ"), ("odds_ratio", "ОШ")):
+        for column, heading in (
+            ("p_fisher", "p Фишера"),
+            ("p_chi2", "p χ²"),
+            ("p_holm", "p Холма"),
+            ("p_bh", "p БХ"),
+            ("odds_ratio", "ОШ"),
+        ):
             value = ws.cell(row=r, column=heads[heading]).value
             expected = tests.at[cat, column]
             if math.isnan(expected):
@@ -139,7 +151,7 @@ def test_frozen_headers_filters_and_print_setup(book):
 def test_native_bar_charts_with_interval_bars(sample_run):
     with zipfile.ZipFile(sample_run.out / "summary.xlsx") as z:
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
-        assert len(charts) == 2                       # Сводка and Проблемы
+        assert len(charts) == 2  # Сводка and Проблемы
         xml = z.read(charts[0]).decode("utf-8")
     assert re.search(r'<(c:)?barDir val="bar" ?/>', xml) and len(re.findall(r"<(?:c:)?errBars>", xml)) == 2
     assert "_диаграмма" in xml and re.search(r'errValType val="cust"', xml)
@@ -153,8 +165,9 @@ def test_questions_models_reliability_codebook_sheets(book, sample_run):
     r = find_row(ws, "образование", column=2, start=head + 1)
     assert ws.cell(row=r, column=3).value == 111
     scale = pd.read_csv(sample_run.out / "tables" / "scale_tests.csv")
-    assert any(c.value == pytest.approx(scale.p_value[0]) for row in ws.iter_rows() for c in row
-               if isinstance(c.value, float))
+    assert any(
+        c.value == pytest.approx(scale.p_value[0]) for row in ws.iter_rows() for c in row if isinstance(c.value, float)
+    )
     assert "приграничная единица (vs неприграничная)" in sheet_text(book["Модели"])
     reliability = sheet_text(book["Надёжность"])
     assert "Согласие с эталонным кодированием" in reliability and "κ Коэна" in reliability
@@ -183,8 +196,9 @@ def test_with_names_is_an_explicit_choice(sample_run, tmp_path):
     analysis = sample_run.analysis
     named = analysis.frame.merge(sample_run.data[["expert_id", "expert_name"]], on="expert_id")
     named.attrs = dict(analysis.frame.attrs)
-    analysis_named = type(analysis)(frame=named, group_by=analysis.group_by, tables=analysis.tables,
-                                    summary=analysis.summary)
+    analysis_named = type(analysis)(
+        frame=named, group_by=analysis.group_by, tables=analysis.tables, summary=analysis.summary
+    )
     manifest = {**sample_run.manifest, "options": {**sample_run.manifest["options"], "with_names": True}}
     from survey.spec.codebook import load_codebook
     from survey.spec.questionnaire import load_questionnaire
@@ -224,7 +238,7 @@ def test_formula_like_answers_stay_text(formula_run):
     assert proposal.value == "@SUM(A1:A3)" and proposal.data_type == "s"
     with zipfile.ZipFile(formula_run.out / "summary.xlsx") as z:
         sheets = " ".join(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/worksheets/"))
-    assert "<f>" not in sheets                        # no formula anywhere in the workbook
+    assert "<f>" not in sheets  # no formula anywhere in the workbook
 
 
 def test_real_data_have_no_synthetic_notice(formula_run):
@@ -235,6 +249,8 @@ def test_real_data_have_no_synthetic_notice(formula_run):
         assert notice not in sheet_text(wb[name]), name
         assert "синтетическ" not in sheet_text(wb[name]).lower(), name
     assert wb["Сводка"]["A3"].value.startswith("Отчёт построен")
-    values = {wb["Сводка"].cell(row=r, column=1).value: wb["Сводка"].cell(row=r, column=2).value
-              for r in range(1, wb["Сводка"].max_row + 1)}
+    values = {
+        wb["Сводка"].cell(row=r, column=1).value: wb["Сводка"].cell(row=r, column=2).value
+        for r in range(1, wb["Сводка"].max_row + 1)
+    }
     assert values["Экспертов (принятых анкет)"] == 3

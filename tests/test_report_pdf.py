@@ -1,4 +1,5 @@
 """summary.pdf and summary.html: extracted text with the key numbers, fonts embedded, notice, anonymity, atomicity."""
+
 from __future__ import annotations
 
 import html
@@ -7,8 +8,8 @@ import re
 import pandas as pd
 import pytest
 
-from survey.spec.study import SYNTHETIC_NOTICE
 from survey.reports.format import fmt_p_table
+from survey.spec.study import SYNTHETIC_NOTICE
 
 from .conftest import ROOT
 
@@ -36,7 +37,7 @@ def page_html(sample_run) -> str:
 
 
 def html_text(page: str) -> str:
-    body = re.sub(r'<img [^>]*>', " ", page)
+    body = re.sub(r"<img [^>]*>", " ", page)
     return norm(html.unescape(re.sub(r"<[^>]+>", " ", body)))
 
 
@@ -56,14 +57,21 @@ def test_title_page_notice_and_contents(pages):
     assert "ВНИМАНИЕ. " + norm(SYNTHETIC_NOTICE) in first
     assert "Экспертов (принятых анкет): 123" in first and "Городов и регионов (единиц): 77" in first
     assert "Имена экспертов в отчёте не приводятся." in first
-    for section in ("1. Основные результаты", "2. Проблемы по группам", "5. Надёжность кодирования", "6. Методика",
-                    "Приложение. Кодовая книга"):
+    for section in (
+        "1. Основные результаты",
+        "2. Проблемы по группам",
+        "5. Надёжность кодирования",
+        "6. Методика",
+        "Приложение. Кодовая книга",
+    ):
         assert section in first
 
 
 def test_key_numbers_in_the_text(pages, sample_run):
     text = " ".join(pages)
-    assert "В опросе участвовали 123 эксперта — представители 77 городов и регионов (городов — 57, регионов — 20)" in text
+    assert (
+        "В опросе участвовали 123 эксперта — представители 77 городов и регионов (городов — 57, регионов — 20)" in text
+    )
     assert "«Удалённость и транспортная доступность» — 69 (56,1 %)" in text
     assert ("67,0 % экспертов из неприграничных единиц (65 из 97) и 15,4 % — из приграничных (4 из 26)") in text
     assert "точный критерий Фишера, p < 0,001; с поправкой Холма p < 0,001" in text
@@ -73,7 +81,7 @@ def test_key_numbers_in_the_text(pages, sample_run):
     for cat in ("distance", "mentality", "interest"):
         for column in ("p_fisher", "p_holm"):
             assert fmt_p_table(tests.at[cat, column]) in problems, (cat, column)
-    assert "3,1·10⁻⁶" in problems                       # distance, Fisher
+    assert "3,1·10⁻⁶" in problems  # distance, Fisher
     assert "Методика" in text and norm(SYNTHETIC_NOTICE) in " ".join(pages[-6:])
 
 
@@ -127,15 +135,16 @@ def test_no_notice_for_real_data(sample_run, tmp_path):
     """The notice depends on the data: the same report for non-synthetic data has none."""
     from pypdf import PdfReader
 
-    from survey.spec.codebook import load_codebook
-    from survey.spec.questionnaire import load_questionnaire
     from survey.reports.build import build_report
     from survey.reports.html import write_summary_html
     from survey.reports.pdf import write_summary_pdf
+    from survey.spec.codebook import load_codebook
+    from survey.spec.questionnaire import load_questionnaire
 
     q = load_questionnaire()
-    report = build_report(sample_run.analysis, load_codebook(questionnaire=q), q,
-                          {**sample_run.manifest, "synthetic": False})
+    report = build_report(
+        sample_run.analysis, load_codebook(questionnaire=q), q, {**sample_run.manifest, "synthetic": False}
+    )
     assert report.notice is None and report.agreement is None
     pdf_text = norm(" ".join(p.extract_text() for p in PdfReader(write_summary_pdf(report, tmp_path / "s.pdf")).pages))
     page = html_text(write_summary_html(report, tmp_path / "s.html").read_text(encoding="utf-8"))
@@ -150,20 +159,25 @@ def test_other_grouping_with_many_groups(tmp_path):
     """--group-by federal_district: the chart and tables carry every district; nothing breaks."""
     from pypdf import PdfReader
 
+    from survey.analysis.frame import sample_frame
     from survey.analysis.run import analyse_frame
-    from survey.spec.codebook import load_codebook
-    from survey.spec.questionnaire import load_questionnaire
     from survey.reports.build import build_report
     from survey.reports.excel import write_summary_xlsx
     from survey.reports.html import write_summary_html
     from survey.reports.pdf import write_summary_pdf
-    from survey.analysis.frame import sample_frame
+    from survey.spec.codebook import load_codebook
+    from survey.spec.questionnaire import load_questionnaire
 
     q = load_questionnaire()
     cb = load_codebook(questionnaire=q)
     analysis = analyse_frame(sample_frame(), q, cb.labels, group_by="federal_district", n_permutations=99)
-    manifest = {"synthetic": True, "respondents_in": 123, "options": {"group_by": "federal_district"},
-                "versions": {"survey": "test"}, "started_at": "2022-12-31T10:00:00+00:00"}
+    manifest = {
+        "synthetic": True,
+        "respondents_in": 123,
+        "options": {"group_by": "federal_district"},
+        "versions": {"survey": "test"},
+        "started_at": "2022-12-31T10:00:00+00:00",
+    }
     report = build_report(analysis, cb, q, manifest)
     assert len(report.chart_groups) == 8 and report.group_by_label == "федеральные округа"
     write_summary_xlsx(report, tmp_path / "s.xlsx")

@@ -1,4 +1,5 @@
 """The review loop: coding sheet → overrides → final codes, both codings kept."""
+
 from __future__ import annotations
 
 import json
@@ -7,9 +8,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from survey.coding.review import FIRST_DATA_ROW, KEY_ROW, SHEET
 from survey.errors import InvalidDataError
 from survey.pipeline import run
-from survey.coding.review import FIRST_DATA_ROW, KEY_ROW, SHEET
 
 from .helpers import survey
 
@@ -23,14 +24,14 @@ def test_coding_sheet_layout(sample_run):
     ws = wb[SHEET]
     keys = _keys(ws)
     ids = sample_run.manifest["coding"]["categories"]
-    assert ["expert_id", "question", "answer"] == [ws.cell(row=KEY_ROW, column=j).value for j in (1, 2, 3)]
+    assert [ws.cell(row=KEY_ROW, column=j).value for j in (1, 2, 3)] == ["expert_id", "question", "answer"]
     for cat in ids:
         assert f"auto:{cat}" in keys and f"override:{cat}" in keys
     assert {"evidence", "denied", "confidence", "suggestion", "comment"} <= set(keys)
     assert ws.max_row == FIRST_DATA_ROW + 123 - 1
     first = {k: ws.cell(row=FIRST_DATA_ROW, column=j).value for k, j in keys.items()}
     assert first["expert_id"] == "E001" and first["auto:covid"] == 1
-    assert all(first[f"override:{c}"] is None for c in ids)       # overrides start empty
+    assert all(first[f"override:{c}"] is None for c in ids)  # overrides start empty
     assert ws.freeze_panes == "D3"
     assert any('"0,1"' in dv.formula1 for dv in ws.data_validations.dataValidation)
     assert "Инструкция" in wb.sheetnames
@@ -45,7 +46,7 @@ def test_overrides_win_and_both_codings_are_kept(sample_run, tmp_path):
     auto = pd.read_csv(sample_run.out / "coding" / "codes_final.csv", dtype={"expert_id": str}).set_index("expert_id")
     flip = "E005"
     ws.cell(row=rows[flip], column=keys["override:legal"], value=1 - int(auto.loc[flip, "legal"]))
-    ws.cell(row=rows[flip], column=keys["override:covid"], value=1)          # agrees with auto
+    ws.cell(row=rows[flip], column=keys["override:covid"], value=1)  # agrees with auto
     ws.cell(row=rows["E010"], column=keys["override:funding"], value="да")  # a flag word works too
     wb.save(sheet)
 
@@ -57,7 +58,7 @@ def test_overrides_win_and_both_codings_are_kept(sample_run, tmp_path):
     final = pd.read_csv(out / "coding" / "codes_final.csv", dtype={"expert_id": str}).set_index("expert_id")
     kept = pd.read_csv(out / "coding" / "codes_auto.csv", dtype={"expert_id": str}).set_index("expert_id")
     assert final.loc[flip, "legal"] == 1 - auto.loc[flip, "legal"]
-    assert kept.loc[flip, "legal"] == auto.loc[flip, "legal"]          # automatic coding kept
+    assert kept.loc[flip, "legal"] == auto.loc[flip, "legal"]  # automatic coding kept
     assert final.loc["E010", "funding"] == 1
     applied = pd.read_csv(out / "coding" / "overrides_applied.csv")
     assert len(applied) == 3 and applied["location"].str.contains("reviewed.xlsx").all()
@@ -89,7 +90,7 @@ def test_overrides_from_csv(tmp_path, sample_run):
     csv.write_text("expert_id,override:interest,comment\nE001,1,проверено\nE999,0,\n", encoding="utf-8")
     result = run(out=tmp_path / "out", overrides=csv)
     assert result.codes.set_index("expert_id").loc["E001", "interest"] == 1
-    assert result.manifest["coding"]["overrides"]["codes_overridden"] == 1   # E999 is unknown
+    assert result.manifest["coding"]["overrides"]["codes_overridden"] == 1  # E999 is unknown
 
 
 def test_suggestions_are_never_applied(sample_run):

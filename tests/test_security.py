@@ -1,5 +1,6 @@
 """Security of what the project writes: no formula injection, no escaping the output folder,
 no expert names by default, the same inputs give the same bytes."""
+
 from __future__ import annotations
 
 import csv
@@ -52,7 +53,11 @@ def assert_no_formula_can_run(folder: Path) -> int:
                     for cell in row:
                         assert cell.data_type != "f", (path, ws.title, cell.coordinate, cell.value)
                         if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
-                            assert cell.data_type == "s" and cell.quotePrefix, (path, ws.title, cell.coordinate)
+                            assert cell.data_type == "s" and cell.quotePrefix, (
+                                path,
+                                ws.title,
+                                cell.coordinate,
+                            )
                             seen += 1
     return seen
 
@@ -66,7 +71,7 @@ def hostile_run(tmp_path_factory):
 
 def test_run_outputs_neutralise_formulas(hostile_run):
     seen = assert_no_formula_can_run(hostile_run)
-    assert seen >= 10      # the five hostile answers and proposals were really written somewhere
+    assert seen >= 10  # the five hostile answers and proposals were really written somewhere
     data = pd.read_csv(hostile_run / "data" / "responses.csv", dtype=str)
     assert data.loc[data["expert_id"] == "F01", "q3_problems"].item().startswith("'=HYPERLINK")
 
@@ -94,14 +99,17 @@ def test_file_names_from_unit_names_stay_inside_the_folder(tmp_path):
     assert any(p.stem.endswith("file_CON") or "CON" in p.stem for p in written)
 
 
-@pytest.mark.parametrize("name,expected", [
-    ("../../etc/passwd", "etc_passwd.xlsx"),
-    ("../../Город/..\\Взлом", "Город_Взлом.xlsx"),
-    ("C:\\Windows\\system32", "C_Windows_system32.xlsx"),
-    ("CON", "file_CON.xlsx"),
-    ("", "file_unnamed.xlsx"),
-    ("Комсомольск-на-Амуре", "Комсомольск-на-Амуре.xlsx"),
-])
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("../../etc/passwd", "etc_passwd.xlsx"),
+        ("../../Город/..\\Взлом", "Город_Взлом.xlsx"),
+        ("C:\\Windows\\system32", "C_Windows_system32.xlsx"),
+        ("CON", "file_CON.xlsx"),
+        ("", "file_unnamed.xlsx"),
+        ("Комсомольск-на-Амуре", "Комсомольск-на-Амуре.xlsx"),
+    ],
+)
 def test_safe_filename(name, expected):
     assert safe_filename(name, ".xlsx") == expected
 

@@ -1,4 +1,5 @@
 """SPSS export: written with pyreadstat, read back with labels, missing values and measures intact."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,11 +9,17 @@ import pyreadstat
 import pytest
 
 from survey.coding.coder import Coder, code_responses
-from survey.spec.codebook import load_codebook
 from survey.errors import InvalidDataError
-from survey.exports.spss import FILE_LABEL_BYTES, VALUE_LABEL_BYTES, VARIABLE_LABEL_BYTES, fit_bytes, note_lines
-from survey.pipeline import export_sav
+from survey.exports.spss import (
+    FILE_LABEL_BYTES,
+    VALUE_LABEL_BYTES,
+    VARIABLE_LABEL_BYTES,
+    fit_bytes,
+    note_lines,
+)
 from survey.inputs.validate import validate
+from survey.pipeline import export_sav
+from survey.spec.codebook import load_codebook
 
 from .conftest import DATA, ROOT
 from .helpers import survey
@@ -31,8 +38,16 @@ def test_cases_variables_and_anonymity(sav):
     assert (result.cases, result.rejected, result.synthetic) == (123, 0, True)
     assert len(data) == 123 and result.variables == len(data.columns)
     assert "expert_name" not in data.columns and "source_file" not in data.columns
-    assert data.columns[:8].tolist() == ["expert_id", "unit_id", "unit", "unit_kind", "borders_china",
-                                         "federal_subject", "federal_district", "macro_region"]
+    assert data.columns[:8].tolist() == [
+        "expert_id",
+        "unit_id",
+        "unit",
+        "unit_kind",
+        "borders_china",
+        "federal_subject",
+        "federal_district",
+        "macro_region",
+    ]
     assert meta.file_label.startswith("SYNTHETIC") and len(meta.file_label.encode()) <= FILE_LABEL_BYTES
     assert meta.notes[0].startswith("ДАННЫЕ СИНТЕТИЧЕСКИЕ")
 
@@ -51,8 +66,14 @@ def test_variable_labels_are_the_russian_questions(sav, questionnaire):
 def test_value_labels_missing_values_and_measures(sav):
     _, data, meta = sav
     vl = meta.variable_value_labels
-    assert vl["q1_state"] == {1: "очень слабое", 2: "слабое", 3: "удовлетворительное", 4: "хорошее",
-                              5: "очень хорошее", 9: "затрудняюсь ответить"}
+    assert vl["q1_state"] == {
+        1: "очень слабое",
+        2: "слабое",
+        3: "удовлетворительное",
+        4: "хорошее",
+        5: "очень хорошее",
+        9: "затрудняюсь ответить",
+    }
     assert vl["interview_mode"] == {1: "очно", 2: "телефон", 3: "Skype", 4: "письменно"}
     assert vl["q2_areas_trade"] == {0: "не выбрано", 1: "выбрано"}
     assert vl["q3_problems_covid"] == {0: "не названа", 1: "названа"}
@@ -85,7 +106,7 @@ def test_values_match_validation_and_coding(sav, questionnaire, units):
     coded = code_responses(valid, questionnaire, Coder(cb)).set_index("expert_id")
     for cat in cb.ids:
         assert data[f"q3_problems_{cat}"].astype(int).tolist() == coded.loc[data["expert_id"], cat].tolist(), cat
-    assert int(data["q3_problems_covid"].sum()) == 123       # every expert names the pandemic
+    assert int(data["q3_problems_covid"].sum()) == 123  # every expert names the pandemic
     # without user-missing, «затрудняюсь ответить» (9) reads as system-missing
     plain, _ = pyreadstat.read_sav(sav[0].path, usecols=["q1_state"])
     assert plain["q1_state"].isna().sum() == (data["q1_state"] == 9).sum() > 0

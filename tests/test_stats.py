@@ -1,4 +1,5 @@
 """Tests per category, adjustments, letters and the overall test, against scipy and hand computations."""
+
 from __future__ import annotations
 
 import itertools
@@ -9,11 +10,21 @@ import pandas as pd
 import pytest
 from scipy import stats as ss
 
-from survey.analysis.stats import (PROBLEM_TESTS_COLUMNS, adjust_pvalues, column_proportion_letters, odds_ratio,
-                          overall_test, permutation_pvalues, problem_tests, problem_tests_detail, scale_tests,
-                          two_by_two)
+from survey.analysis.stats import (
+    PROBLEM_TESTS_COLUMNS,
+    adjust_pvalues,
+    column_proportion_letters,
+    odds_ratio,
+    overall_test,
+    permutation_pvalues,
+    problem_tests,
+    problem_tests_detail,
+    scale_tests,
+    two_by_two,
+)
 
 from .helpers import CATS, Z
+
 
 @pytest.fixture(scope="module")
 def detail(frame):
@@ -76,7 +87,12 @@ def test_odds_ratio_direction_is_border_vs_non_border(detail):
     d = detail.set_index("category")
     # distance: 4/26 border, 65/97 non-border → OR = (4·32)/(22·65) < 1
     assert d.loc["distance", "odds_ratio"] == pytest.approx(4 * 32 / (22 * 65), rel=1e-12)
-    assert d.loc["distance", ["k_exposed", "n_exposed", "k_reference", "n_reference"]].tolist() == [4, 26, 65, 97]
+    assert d.loc["distance", ["k_exposed", "n_exposed", "k_reference", "n_reference"]].tolist() == [
+        4,
+        26,
+        65,
+        97,
+    ]
 
 
 def test_covid_is_not_a_test_and_leaves_the_family(detail):
@@ -140,6 +156,7 @@ def test_unit_level_fisher(frame, detail):
 
 # ------------------------------------------------------------------ letters
 
+
 def letters_by_hand(counts, bases, alpha=0.05):
     from statsmodels.stats.proportion import proportions_ztest
 
@@ -150,19 +167,22 @@ def letters_by_hand(counts, bases, alpha=0.05):
         p1, p2 = counts[i] / bases[i], counts[j] / bases[j]
         if p1 in (0, 1) or p2 in (0, 1):
             continue
-        _, p = proportions_ztest([counts[i], counts[j]], [bases[i], bases[j]])   # pooled, two-sided
+        _, p = proportions_ztest([counts[i], counts[j]], [bases[i], bases[j]])  # pooled, two-sided
         if p * len(pairs) < alpha:
             out[i if p1 > p2 else j].add("ABCDEFGH"[j if p1 > p2 else i])
     return ["".join(sorted(s)) for s in out]
 
 
-@pytest.mark.parametrize("counts,bases", [
-    ([4, 65], [26, 97]),
-    ([10, 30, 50, 12], [40, 60, 70, 50]),
-    ([5, 5, 40, 0], [50, 50, 50, 20]),
-    ([20, 20, 20], [40, 40, 40]),
-    ([1, 9, 15], [10, 10, 20]),
-])
+@pytest.mark.parametrize(
+    "counts,bases",
+    [
+        ([4, 65], [26, 97]),
+        ([10, 30, 50, 12], [40, 60, 70, 50]),
+        ([5, 5, 40, 0], [50, 50, 50, 20]),
+        ([20, 20, 20], [40, 40, 40]),
+        ([1, 9, 15], [10, 10, 20]),
+    ],
+)
 def test_column_proportion_letters_against_statsmodels(counts, bases):
     assert column_proportion_letters(counts, bases) == letters_by_hand(counts, bases)
 
@@ -176,15 +196,17 @@ def test_letters_bonferroni_matters():
 
 # ------------------------------------------------------------------ overall test
 
+
 def test_overall_statistic_and_bonferroni_against_scipy(frame):
     t = overall_test(frame, CATS, n_permutations=199).set_index("method")
     testable = [c for c in CATS if 0 < frame[c].mean() < 1]
-    chis = [ss.chi2_contingency(pd.crosstab(frame["border_status"], frame[c]).to_numpy(), correction=False)
-            for c in testable]
+    chis = [
+        ss.chi2_contingency(pd.crosstab(frame["border_status"], frame[c]).to_numpy(), correction=False)
+        for c in testable
+    ]
     assert t.loc["permutation", "statistic"] == pytest.approx(sum(c.statistic for c in chis), abs=1e-9)
     assert t.loc["bonferroni", "statistic"] == pytest.approx(max(c.statistic for c in chis), abs=1e-9)
-    assert t.loc["bonferroni", "p_value"] == pytest.approx(min(1.0, len(chis) * min(c.pvalue for c in chis)),
-                                                           abs=1e-15)
+    assert t.loc["bonferroni", "p_value"] == pytest.approx(min(1.0, len(chis) * min(c.pvalue for c in chis)), abs=1e-15)
     assert t.loc["bonferroni", "items_excluded"] == "covid"
     assert t.loc["bonferroni", "items_tested"] == 9
 
@@ -192,8 +214,9 @@ def test_overall_statistic_and_bonferroni_against_scipy(frame):
 def test_overall_more_groups_against_scipy(frame):
     t = overall_test(frame, CATS, "macro_region", n_permutations=99).set_index("method")
     testable = [c for c in CATS if 0 < frame[c].mean() < 1]
-    chis = [ss.chi2_contingency(pd.crosstab(frame["macro_region"], frame[c]).to_numpy(), correction=False)
-            for c in testable]
+    chis = [
+        ss.chi2_contingency(pd.crosstab(frame["macro_region"], frame[c]).to_numpy(), correction=False) for c in testable
+    ]
     assert t.loc["permutation", "statistic"] == pytest.approx(sum(c.statistic for c in chis), abs=1e-9)
     assert t.loc["bonferroni", "df"] == 3 and all(c.dof == 3 for c in chis)
     assert t.loc["bonferroni", "p_value"] == pytest.approx(min(1.0, 9 * min(c.pvalue for c in chis)), abs=1e-15)
@@ -247,6 +270,7 @@ def test_problem_tests_cluster_permutation_column(frame, detail):
 
 # ------------------------------------------------------------------ scale tests
 
+
 def test_scale_tests_against_scipy(frame, questionnaire):
     t = scale_tests(frame, questionnaire).set_index("question")
     for qid in ("q1_state", "q6_prospects"):
@@ -257,6 +281,8 @@ def test_scale_tests_against_scipy(frame, questionnaire):
         assert t.loc[qid, "statistic"] == pytest.approx(ref.statistic, abs=1e-12)
         assert t.loc[qid, "p_value"] == pytest.approx(ref.pvalue, abs=1e-12)
     k = scale_tests(frame, questionnaire, "macro_region").set_index("question")
-    samples = [frame.loc[(frame["macro_region"] == g) & frame["q1_state"].between(1, 5), "q1_state"].astype(float)
-               for g in sorted(frame["macro_region"].unique())]
+    samples = [
+        frame.loc[(frame["macro_region"] == g) & frame["q1_state"].between(1, 5), "q1_state"].astype(float)
+        for g in sorted(frame["macro_region"].unique())
+    ]
     assert k.loc["q1_state", "p_value"] == pytest.approx(ss.kruskal(*samples).pvalue, abs=1e-12)

@@ -1,4 +1,5 @@
 """Multiple-response tables, closed questions, the border distance: numbers checked by hand."""
+
 from __future__ import annotations
 
 import math
@@ -7,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from survey.errors import UsageError
+from survey.analysis.frame import check_group_by, distance_band, group_order, unit_frame
 from survey.analysis.tables import (
     PROBLEMS_BY_GROUP_COLUMNS,
     closed_by_group,
@@ -19,7 +20,7 @@ from survey.analysis.tables import (
     scale_summary,
     wilson_interval,
 )
-from survey.analysis.frame import check_group_by, distance_band, group_order, unit_frame
+from survey.errors import UsageError
 
 from .helpers import CATS, Z
 
@@ -86,9 +87,9 @@ def test_letters_mark_the_higher_group(frame):
     d = problems_by_group_detail(frame, ["distance", "covid"]).set_index(["category", "group"])
     assert d.loc[("distance", "border"), "letter"] == "A"
     assert d.loc[("distance", "non_border"), "letter"] == "B"
-    assert d.loc[("distance", "non_border"), "higher_than"] == "A"     # 67 % > 15 %
+    assert d.loc[("distance", "non_border"), "higher_than"] == "A"  # 67 % > 15 %
     assert d.loc[("distance", "border"), "higher_than"] == ""
-    assert d.loc[("covid", "non_border"), "higher_than"] == ""          # 100 %: not compared
+    assert d.loc[("covid", "non_border"), "higher_than"] == ""  # 100 %: not compared
 
 
 def test_unit_level_counts_a_unit_when_any_expert_names_it(frame):
@@ -132,10 +133,19 @@ def test_missing_group_values_count_only_in_total():
 
 def test_distance_bands():
     assert [distance_band(x) for x in (0, 499.9, 500, 1499, 1500, 2999, 3000, 9000)] == [
-        "0-500", "0-500", "500-1500", "500-1500", "1500-3000", "1500-3000", "3000+", "3000+"]
+        "0-500",
+        "0-500",
+        "500-1500",
+        "500-1500",
+        "1500-3000",
+        "1500-3000",
+        "3000+",
+        "3000+",
+    ]
 
 
 # ------------------------------------------------------------------ closed questions
+
 
 def test_closed_frequencies_like_spss(frame, questionnaire):
     t = closed_frequencies(frame, questionnaire)
@@ -158,7 +168,7 @@ def test_closed_frequencies_like_spss(frame, questionnaire):
 
 def test_closed_by_group_percentages(frame, questionnaire):
     t = closed_by_group(frame, questionnaire)
-    for (qid, group), rows in t.groupby(["question", "group"]):
+    for _, rows in t.groupby(["question", "group"]):
         assert rows["n"].sum() == rows["base"].iloc[0]
         assert rows["percent"].sum() == pytest.approx(100.0, abs=1e-9)
     sub = frame[frame["border_status"] == "border"]

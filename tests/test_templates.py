@@ -4,6 +4,7 @@ The filled files are made here, as an administrator makes them: open the templat
 each question by its text, type into the answer cell beside it, save. Each defect file is
 named after its defect.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,10 +15,16 @@ import openpyxl
 import pytest
 import yaml
 
-from survey.forms.consolidate import consolidate
 from survey.errors import InvalidDataError, UsageError
-from survey.forms.templates import (FORM_SHEET, LISTS_SHEET, META_SHEET, form_rows, questionnaire_fingerprint,
-                              write_templates)
+from survey.forms.consolidate import consolidate
+from survey.forms.templates import (
+    FORM_SHEET,
+    LISTS_SHEET,
+    META_SHEET,
+    form_rows,
+    questionnaire_fingerprint,
+    write_templates,
+)
 from survey.inputs.validate import validate
 
 from .conftest import ROOT
@@ -37,16 +44,27 @@ GOOD = {
     "В каких сферах": {"образование": "да", "культура": "да", "туризм": "нет"},
     "Какие основные проблемы": "Большое расстояние, нет прямых рейсов.\nНе хватает переводчиков.",
     "Как пандемия COVID-19": "сотрудничество было приостановлено",
-    "Какие формы и механизмы": {"обмен официальными делегациями": "да", "видеоконференции и онлайн-встречи": "да"},
+    "Какие формы и механизмы": {
+        "обмен официальными делегациями": "да",
+        "видеоконференции и онлайн-встречи": "да",
+    },
     "Как Вы оцениваете перспективы": "затрудняюсь ответить",
     "Ваши предложения": "Создать межрегиональный медиацентр; 001 — номер проекта.",
 }
 EXPECTED = {
-    "expert_id": "E101", "unit_id": "blagoveshchensk", "expert_name": "Петрова Анна Сергеевна",
-    "position": "начальник отдела международных связей", "organisation": "Управление внешних связей",
-    "interview_mode": 2, "interview_date": dt.datetime(2021, 4, 15), "years_cooperation": 12, "q1_state": 4,
-    "q3_problems": "Большое расстояние, нет прямых рейсов.\nНе хватает переводчиков.", "q4_covid": 1,
-    "q6_prospects": 9, "q7_proposals": "Создать межрегиональный медиацентр; 001 — номер проекта.",
+    "expert_id": "E101",
+    "unit_id": "blagoveshchensk",
+    "expert_name": "Петрова Анна Сергеевна",
+    "position": "начальник отдела международных связей",
+    "organisation": "Управление внешних связей",
+    "interview_mode": 2,
+    "interview_date": dt.datetime(2021, 4, 15),
+    "years_cooperation": 12,
+    "q1_state": 4,
+    "q3_problems": "Большое расстояние, нет прямых рейсов.\nНе хватает переводчиков.",
+    "q4_covid": 1,
+    "q6_prospects": 9,
+    "q7_proposals": "Создать межрегиональный медиацентр; 001 — номер проекта.",
 }
 CHOSEN = {"q2_areas": {"education", "culture"}, "q5_forms": {"delegations", "online"}}
 
@@ -64,7 +82,7 @@ def fill(template: Path, target: Path, answers: dict) -> Path:
         start = next(i for i, (_, text) in enumerate(rows) if text.startswith(question))
         if isinstance(answer, dict):
             options = {}
-            for row, text in rows[start + 1:]:
+            for row, text in rows[start + 1 :]:
                 if not text.startswith("    "):
                     break
                 options[text.strip()] = row
@@ -97,34 +115,50 @@ def _only_error(path: Path, questionnaire, units):
 def test_template_sheets_validations_and_protection(templates):
     wb = openpyxl.load_workbook(templates["blagoveshchensk"])
     assert [(ws.title, ws.sheet_state) for ws in wb.worksheets] == [
-        ("Инструкция", "visible"), (FORM_SHEET, "visible"), (LISTS_SHEET, "hidden"), (META_SHEET, "veryHidden")]
+        ("Инструкция", "visible"),
+        (FORM_SHEET, "visible"),
+        (LISTS_SHEET, "hidden"),
+        (META_SHEET, "veryHidden"),
+    ]
     assert wb.security.lockStructure
     ws = wb[FORM_SHEET]
     assert ws.protection.sheet and not ws.protection.formatRows and ws.protection.formatCells
     answers = {r.cell for r in form_rows_for(wb) if r.kind == "answer"}
-    assert len(answers) == 8 + 5 + 12 + 9      # respondent block, 5 single questions, 12 + 9 options
+    assert len(answers) == 8 + 5 + 12 + 9  # respondent block, 5 single questions, 12 + 9 options
     for row in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=5):
         for cell in row:
             assert cell.protection.locked == (cell.coordinate not in answers), cell.coordinate
     assert ws.column_dimensions["E"].hidden
-    assert ws["C6"].value == "Благовещенск"          # --unit prefills the unit
+    assert ws["C6"].value == "Благовещенск"  # --unit prefills the unit
     by_cell = {}
     for dv in ws.data_validations.dataValidation:
         assert dv.showErrorMessage and dv.errorStyle == "stop" and dv.error
         for rng in dv.sqref.ranges:
-            for (cell,) in ws.iter_rows(min_row=rng.min_row, max_row=rng.max_row, min_col=rng.min_col,
-                                        max_col=rng.max_col):
+            for (cell,) in ws.iter_rows(
+                min_row=rng.min_row, max_row=rng.max_row, min_col=rng.min_col, max_col=rng.max_col
+            ):
                 by_cell[cell.coordinate] = dv
-    assert set(by_cell) == answers                   # every answer cell is validated
+    assert set(by_cell) == answers  # every answer cell is validated
     assert by_cell["C6"].type == "list" and by_cell["C6"].formula1 == "'Списки'!$A$2:$A$78"
     assert [c.value for c in wb[LISTS_SHEET]["A"][1:4]] == ["Алтайский край", "Амурская область", "Ангарск"]
-    assert by_cell["C11"].type == "date" and (by_cell["C11"].formula1, by_cell["C11"].formula2) == ("44256", "44926")
-    assert by_cell["C12"].type == "whole" and (by_cell["C12"].formula1, by_cell["C12"].formula2) == ("0", "60")
+    assert by_cell["C11"].type == "date" and (by_cell["C11"].formula1, by_cell["C11"].formula2) == (
+        "44256",
+        "44926",
+    )
+    assert by_cell["C12"].type == "whole" and (by_cell["C12"].formula1, by_cell["C12"].formula2) == (
+        "0",
+        "60",
+    )
     start, end = by_cell["C14"].formula1.split("!")[1].replace("$", "").split(":")
     assert [row[0].value for row in wb[LISTS_SHEET][start:end]] == [
-        "1 — очень слабое", "2 — слабое", "3 — удовлетворительное", "4 — хорошее", "5 — очень хорошее",
-        "затрудняюсь ответить"]
-    assert by_cell["C16"].formula1 == by_cell["C39"].formula1      # one да/нет list for all options
+        "1 — очень слабое",
+        "2 — слабое",
+        "3 — удовлетворительное",
+        "4 — хорошее",
+        "5 — очень хорошее",
+        "затрудняюсь ответить",
+    ]
+    assert by_cell["C16"].formula1 == by_cell["C39"].formula1  # one да/нет list for all options
     assert ws["C28"].alignment.wrap_text and ws.row_dimensions[28].height >= 100
     assert ws["C5"].number_format == "@" and ws["C11"].number_format == "DD.MM.YYYY"
     setup = ws.page_setup
@@ -160,7 +194,7 @@ def test_all_units_one_readable_file_each(tmp_path, questionnaire, units):
     assert out.code == 0, out.err
     files = sorted(p.name for p in (tmp_path / "all").iterdir())
     assert len(files) == 77 and "Анкета_Еврейская_автономная_область.xlsx" in files
-    assert not [p for p in (tmp_path / "all").iterdir() if p.name.startswith(".")]   # no staging left
+    assert not [p for p in (tmp_path / "all").iterdir() if p.name.startswith(".")]  # no staging left
     # every one is recognised as an (unfilled) template of its unit
     result = validate(tmp_path / "all", questionnaire, units)
     assert [p.code for p in result.report.errors] == ["template-empty"] * 77
@@ -196,33 +230,77 @@ def test_date_typed_as_text_and_unit_chosen_from_list(templates, tmp_path, quest
 
 WRONG = [
     # (file named after its defect, change, cell, code, message)
-    ("years-as-text.xlsx", {"Сколько лет": "много"}, "C12", "not-integer",
-     "«Стаж сотрудничества, лет»: «много» — не целое число. Укажите число цифрами, например 12."),
-    ("scale-out-of-range.xlsx", {"Как Вы оцениваете нынешнее состояние": 7}, "C14", "out-of-range",
-     "«Состояние сотрудничества»: оценка 7 вне шкалы 1–5. Укажите целое число от 1 до 5 или 9 "
-     "(затрудняюсь ответить)."),
-    ("unknown-unit-typed.xlsx", {"Город или регион": "Благовещенськ"}, "C6", "unknown-unit",
-     "«Город/регион»: «Благовещенськ» нет в справочнике городов и регионов. Возможно, имелось в виду: "
-     "Благовещенск."),
-    ("date-as-text.xlsx", {"Дата проведения опроса": "весной 2021"}, "C11", "not-a-date",
-     "«Дата опроса»: «весной 2021» — не дата. Укажите дату в формате ДД.ММ.ГГГГ, например 15.03.2021."),
-    ("date-out-of-range.xlsx", {"Дата проведения опроса": dt.datetime(2020, 1, 10)}, "C11", "out-of-range",
-     "«Дата опроса»: дата 10.01.2020 вне периода опроса с 01.03.2021 по 31.12.2022."),
-    ("required-answer-empty.xlsx", {"Какие основные проблемы": None}, "C28", "required-missing",
-     "нет ответа на обязательный вопрос «Проблемы и трудности». Заполните ячейку."),
-    ("expert-id-empty.xlsx", {"Код эксперта": None}, "C5", "required-missing",
-     "нет ответа на обязательный вопрос «Код эксперта». Заполните ячейку."),
-    ("no-option-chosen.xlsx", {"В каких сферах": {"образование": None, "культура": None, "туризм": None}}, "C16",
-     "required-missing", "нет ответа на обязательный вопрос «Сферы сотрудничества». Отметьте хотя бы один вариант."),
-    ("option-not-yes-no.xlsx", {"Какие формы и механизмы": {"обмен официальными делегациями": "возможно"}}, "C31",
-     "not-a-flag", "«Эффективные формы»: вариант «обмен официальными делегациями»: «возможно» — ожидается "
-     "отметка варианта."),
+    (
+        "years-as-text.xlsx",
+        {"Сколько лет": "много"},
+        "C12",
+        "not-integer",
+        "«Стаж сотрудничества, лет»: «много» — не целое число. Укажите число цифрами, например 12.",
+    ),
+    (
+        "scale-out-of-range.xlsx",
+        {"Как Вы оцениваете нынешнее состояние": 7},
+        "C14",
+        "out-of-range",
+        "«Состояние сотрудничества»: оценка 7 вне шкалы 1–5. Укажите целое число от 1 до 5 или 9 "
+        "(затрудняюсь ответить).",
+    ),
+    (
+        "unknown-unit-typed.xlsx",
+        {"Город или регион": "Благовещенськ"},
+        "C6",
+        "unknown-unit",
+        "«Город/регион»: «Благовещенськ» нет в справочнике городов и регионов. Возможно, имелось в виду: Благовещенск.",
+    ),
+    (
+        "date-as-text.xlsx",
+        {"Дата проведения опроса": "весной 2021"},
+        "C11",
+        "not-a-date",
+        "«Дата опроса»: «весной 2021» — не дата. Укажите дату в формате ДД.ММ.ГГГГ, например 15.03.2021.",
+    ),
+    (
+        "date-out-of-range.xlsx",
+        {"Дата проведения опроса": dt.datetime(2020, 1, 10)},
+        "C11",
+        "out-of-range",
+        "«Дата опроса»: дата 10.01.2020 вне периода опроса с 01.03.2021 по 31.12.2022.",
+    ),
+    (
+        "required-answer-empty.xlsx",
+        {"Какие основные проблемы": None},
+        "C28",
+        "required-missing",
+        "нет ответа на обязательный вопрос «Проблемы и трудности». Заполните ячейку.",
+    ),
+    (
+        "expert-id-empty.xlsx",
+        {"Код эксперта": None},
+        "C5",
+        "required-missing",
+        "нет ответа на обязательный вопрос «Код эксперта». Заполните ячейку.",
+    ),
+    (
+        "no-option-chosen.xlsx",
+        {"В каких сферах": {"образование": None, "культура": None, "туризм": None}},
+        "C16",
+        "required-missing",
+        "нет ответа на обязательный вопрос «Сферы сотрудничества». Отметьте хотя бы один вариант.",
+    ),
+    (
+        "option-not-yes-no.xlsx",
+        {"Какие формы и механизмы": {"обмен официальными делегациями": "возможно"}},
+        "C31",
+        "not-a-flag",
+        "«Эффективные формы»: вариант «обмен официальными делегациями»: «возможно» — ожидается отметка варианта.",
+    ),
 ]
 
 
 @pytest.mark.parametrize("name,change,cell,code,message", WRONG, ids=[w[0] for w in WRONG])
-def test_wrong_entry_is_reported_at_its_cell(templates, tmp_path, questionnaire, units, name, change, cell, code,
-                                             message):
+def test_wrong_entry_is_reported_at_its_cell(
+    templates, tmp_path, questionnaire, units, name, change, cell, code, message
+):
     base = templates["blank"] if "Город или регион" in change else templates["blagoveshchensk"]
     answers = {**GOOD, "Город или регион": "Благовещенск"} if base == templates["blank"] else dict(GOOD)
     answers.update(change)
@@ -243,14 +321,20 @@ def test_folder_of_filled_templates_cli_messages_and_exit_codes(templates, tmp_p
     ok = survey("validate", folder)
     assert ok.code == 0, ok.err
     assert "Прочитано строк: 2; принято: 2; отклонено: 0; ошибок: 0" in ok.out
-    fill(templates["blagoveshchensk"], folder / "Благовещенск_3.xlsx",
-         {**GOOD, "Код эксперта": "E103", "Сколько лет": "много", "Какие основные проблемы": None})
+    fill(
+        templates["blagoveshchensk"],
+        folder / "Благовещенск_3.xlsx",
+        {**GOOD, "Код эксперта": "E103", "Сколько лет": "много", "Какие основные проблемы": None},
+    )
     bad = survey("validate", folder)
     assert bad.code == 1
-    assert ("ОШИБКА: Благовещенск_3.xlsx, лист «Анкета», ячейка C12: «Стаж сотрудничества, лет»: «много» — "
-            "не целое число.") in bad.err
-    assert ("ОШИБКА: Благовещенск_3.xlsx, лист «Анкета», ячейка C28: нет ответа на обязательный вопрос "
-            "«Проблемы и трудности».") in bad.err
+    assert (
+        "ОШИБКА: Благовещенск_3.xlsx, лист «Анкета», ячейка C12: «Стаж сотрудничества, лет»: «много» — не целое число."
+    ) in bad.err
+    assert (
+        "ОШИБКА: Благовещенск_3.xlsx, лист «Анкета», ячейка C28: нет ответа на обязательный вопрос "
+        "«Проблемы и трудности»."
+    ) in bad.err
     assert "Прочитано строк: 3; принято: 2; отклонено: 1; ошибок: 2" in bad.out
     assert "Traceback" not in bad.err
 
@@ -265,12 +349,13 @@ def test_same_expert_in_two_files_names_both(templates, tmp_path, questionnaire,
     assert [str(e) for e in result.report.errors] == [
         "Благовещенск_2.xlsx, лист «Анкета», ячейка C5: код эксперта «E101» уже встречался "
         "(Благовещенск_1.xlsx, лист «Анкета»). Дайте каждому эксперту уникальный код; если это повтор той же "
-        "анкеты, удалите строку."]
+        "анкеты, удалите строку."
+    ]
     assert (result.report.rows_read, result.report.accepted, len(result.report.rejected)) == (2, 1, 1)
 
 
 def test_unfilled_template_is_an_error_not_a_silent_skip(templates, tmp_path, questionnaire, units):
-    shutil.copy(templates["blagoveshchensk"], tmp_path / "unfilled-template.xlsx")   # only the prefilled unit
+    shutil.copy(templates["blagoveshchensk"], tmp_path / "unfilled-template.xlsx")  # only the prefilled unit
     result, error = _only_error(tmp_path / "unfilled-template.xlsx", questionnaire, units)
     assert error.code == "template-empty"
     assert str(error).startswith("unfilled-template.xlsx, лист «Анкета»: шаблон анкеты не заполнен")
@@ -281,7 +366,7 @@ def test_unfilled_template_is_an_error_not_a_silent_skip(templates, tmp_path, qu
 def test_damaged_template_is_reported(templates, tmp_path, questionnaire, units):
     path = fill(templates["blagoveshchensk"], tmp_path / "rows-deleted.xlsx", GOOD)
     wb = openpyxl.load_workbook(path)
-    wb[FORM_SHEET].protection.sheet = False           # someone removed the protection and two rows
+    wb[FORM_SHEET].protection.sheet = False  # someone removed the protection and two rows
     wb[FORM_SHEET].delete_rows(20, 2)
     wb.save(path)
     result, error = _only_error(path, questionnaire, units)
@@ -309,7 +394,8 @@ def test_template_of_another_version_names_both_versions(tmp_path, questionnaire
     assert str(error) == (
         "old-version.xlsx: шаблон составлен по анкете версии 0.9, а проверка идёт по анкете версии 1.0. "
         "Перенесите ответы в шаблон текущей версии (survey template) или проверьте файл анкетой версии 0.9 "
-        "(--questionnaire).")
+        "(--questionnaire)."
+    )
     assert result.report.rows_read == 0
     # the same file checked with its own questionnaire is fine
     from survey.spec.questionnaire import load_questionnaire
@@ -348,13 +434,20 @@ def test_ingest_writes_consolidated_table_that_validates_again(templates, tmp_pa
     folder = tmp_path / "filled"
     folder.mkdir()
     fill(templates["blagoveshchensk"], folder / "Благовещенск_1.xlsx", GOOD)
-    fill(templates["blank"], folder / "Тверь_1.xlsx", {**GOOD, "Код эксперта": "E201", "Город или регион": "Тверь"})
-    fill(templates["blagoveshchensk"], folder / "years-as-text.xlsx", {**GOOD, "Код эксперта": "E301",
-                                                                       "Сколько лет": "много"})
+    fill(
+        templates["blank"],
+        folder / "Тверь_1.xlsx",
+        {**GOOD, "Код эксперта": "E201", "Город или регион": "Тверь"},
+    )
+    fill(
+        templates["blagoveshchensk"],
+        folder / "years-as-text.xlsx",
+        {**GOOD, "Код эксперта": "E301", "Сколько лет": "много"},
+    )
     out = tmp_path / "consolidated.xlsx"
     with pytest.raises(InvalidDataError):
         consolidate(folder, out, questionnaire=questionnaire, units=units)
-    assert not out.exists()                                  # refused: nothing written
+    assert not out.exists()  # refused: nothing written
     refused = survey("ingest", folder, "-o", out)
     assert refused.code == 1 and "years-as-text.xlsx, лист «Анкета», ячейка C12" in refused.err
     cli = survey("ingest", folder, "-o", out, "--skip-invalid")
@@ -363,7 +456,7 @@ def test_ingest_writes_consolidated_table_that_validates_again(templates, tmp_pa
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Ответы", "Проблемы", "Отклонены"]
     header = [c.value for c in wb["Ответы"][1]]
-    assert header[:3] == ["expert_id", "unit_id", "position"]          # anonymised: no expert_name
+    assert header[:3] == ["expert_id", "unit_id", "position"]  # anonymised: no expert_name
     assert "expert_name" not in header and "q2_areas_education" in header
     assert wb["Проблемы"]["E2"].value == "C12" and wb["Отклонены"]["D2"].value == "E301"
     again = validate(out, questionnaire, units)
@@ -371,8 +464,14 @@ def test_ingest_writes_consolidated_table_that_validates_again(templates, tmp_pa
     first = validate(folder / "Благовещенск_1.xlsx", questionnaire, units).data
     columns = [c for c in questionnaire.data_columns() if c != "expert_name"]
     assert again.data[columns].iloc[[0]].reset_index(drop=True).equals(first[columns].reset_index(drop=True))
-    named = consolidate(folder, tmp_path / "named.xlsx", questionnaire=questionnaire, units=units,
-                        skip_invalid=True, with_names=True)
+    named = consolidate(
+        folder,
+        tmp_path / "named.xlsx",
+        questionnaire=questionnaire,
+        units=units,
+        skip_invalid=True,
+        with_names=True,
+    )
     assert "Петрова Анна Сергеевна" in [c.value for c in openpyxl.load_workbook(named.output)["Ответы"]["C"]]
 
 

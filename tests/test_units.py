@@ -1,4 +1,5 @@
 """The units gazetteer: facts a sociologist will check."""
+
 from __future__ import annotations
 
 import csv
@@ -23,8 +24,14 @@ REGIONS = """Алтайский край, Амурская область, Во�
 Московская область, Нижегородская область, Новосибирская область, Приморский край,
 Республика Тыва, Самарская область, Саратовская область, Сахалинская область,
 Свердловская область, Ульяновская область, Хабаровский край, Ярославская область"""
-BORDER_SUBJECTS = {"Республика Алтай", "Забайкальский край", "Амурская область",
-                   "Еврейская автономная область", "Хабаровский край", "Приморский край"}
+BORDER_SUBJECTS = {
+    "Республика Алтай",
+    "Забайкальский край",
+    "Амурская область",
+    "Еврейская автономная область",
+    "Хабаровский край",
+    "Приморский край",
+}
 
 
 def _names(text):
@@ -47,9 +54,20 @@ def test_border_status_follows_the_rule(units):
     for uid, row in units.iterrows():
         assert row["borders_china"] == (row["federal_subject"] in BORDER_SUBJECTS), uid
     border = set(units.loc[units["borders_china"], "name"])
-    assert border == {"Артём", "Биробиджан", "Благовещенск", "Комсомольск-на-Амуре", "Краснокаменск",
-                      "Находка", "Уссурийск", "Амурская область", "Еврейская автономная область",
-                      "Забайкальский край", "Приморский край", "Хабаровский край"}
+    assert border == {
+        "Артём",
+        "Биробиджан",
+        "Благовещенск",
+        "Комсомольск-на-Амуре",
+        "Краснокаменск",
+        "Находка",
+        "Уссурийск",
+        "Амурская область",
+        "Еврейская автономная область",
+        "Забайкальский край",
+        "Приморский край",
+        "Хабаровский край",
+    }
     # the classic traps: Buryatia and Tuva border Mongolia, Altai Krai borders Kazakhstan
     for uid in ("ulan_ude", "tuva", "altai_krai", "novoaltaysk", "rubtsovsk", "yakutsk", "magadan"):
         assert not units.loc[uid, "borders_china"]
@@ -60,20 +78,23 @@ def test_regions_are_their_own_subject(units):
     assert (regions["name"] == regions["federal_subject"]).all()
 
 
-@pytest.mark.parametrize("uid,subject,district", [
-    ("ulan_ude", "Республика Бурятия", "Дальневосточный"),       # moved to the Far East in 2018
-    ("krasnokamensk", "Забайкальский край", "Дальневосточный"),
-    ("magnitogorsk", "Челябинская область", "Уральский"),
-    ("surgut", "Ханты-Мансийский автономный округ — Югра", "Уральский"),
-    ("vyazma", "Смоленская область", "Центральный"),
-    ("cherepovets", "Вологодская область", "Северо-Западный"),
-    ("volzhsky", "Волгоградская область", "Южный"),
-    ("elista", "Республика Калмыкия", "Южный"),
-    ("makhachkala", "Республика Дагестан", "Северо-Кавказский"),
-    ("kinel", "Самарская область", "Приволжский"),
-    ("iskitim", "Новосибирская область", "Сибирский"),
-    ("tuva", "Республика Тыва", "Сибирский"),
-])
+@pytest.mark.parametrize(
+    "uid,subject,district",
+    [
+        ("ulan_ude", "Республика Бурятия", "Дальневосточный"),  # moved to the Far East in 2018
+        ("krasnokamensk", "Забайкальский край", "Дальневосточный"),
+        ("magnitogorsk", "Челябинская область", "Уральский"),
+        ("surgut", "Ханты-Мансийский автономный округ — Югра", "Уральский"),
+        ("vyazma", "Смоленская область", "Центральный"),
+        ("cherepovets", "Вологодская область", "Северо-Западный"),
+        ("volzhsky", "Волгоградская область", "Южный"),
+        ("elista", "Республика Калмыкия", "Южный"),
+        ("makhachkala", "Республика Дагестан", "Северо-Кавказский"),
+        ("kinel", "Самарская область", "Приволжский"),
+        ("iskitim", "Новосибирская область", "Сибирский"),
+        ("tuva", "Республика Тыва", "Сибирский"),
+    ],
+)
 def test_spot_checked_facts(units, uid, subject, district):
     assert units.loc[uid, "federal_subject"] == subject
     assert units.loc[uid, "federal_district"] == district
@@ -93,7 +114,7 @@ def test_unit_ids_are_ascii_slugs(units):
 def test_resolver_accepts_names_and_ids(units):
     r = UnitResolver(units)
     assert r.resolve("Комсомольск-на-Амуре") == "komsomolsk_na_amure"
-    assert r.resolve("г. Артем") == "artyom"           # ё/е and "г." forgiven
+    assert r.resolve("г. Артем") == "artyom"  # ё/е and "г." forgiven
     assert r.resolve("KHABAROVSK_KRAI") == "khabarovsk_krai"
     assert r.resolve("Чита") is None
     assert r.suggest("Благовещенскъ") == ["Благовещенск"]
@@ -101,11 +122,13 @@ def test_resolver_accepts_names_and_ids(units):
 
 def test_broken_gazetteer_lists_rows(tmp_path):
     path = tmp_path / "units.csv"
-    path.write_text(",".join(UNIT_COLUMNS) + "\n"
-                    "a,Город А,city,X,Сибирский,true,50,100\n"
-                    "a,Город Б,town,X,Сибирский,yes,500,100\n", encoding="utf-8")
+    path.write_text(
+        ",".join(UNIT_COLUMNS) + "\na,Город А,city,X,Сибирский,true,50,100\na,Город Б,town,X,Сибирский,yes,500,100\n",
+        encoding="utf-8",
+    )
     (tmp_path / "federal_districts.csv").write_text(
-        "federal_district,macro_region,macro_region_label\nСибирский,siberia,Сибирь\n", encoding="utf-8")
+        "federal_district,macro_region,macro_region_label\nСибирский,siberia,Сибирь\n", encoding="utf-8"
+    )
     with pytest.raises(ConfigError) as err:
         load_units(path)
     msg = err.value.message

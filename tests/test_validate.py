@@ -1,4 +1,5 @@
 """Validation rules: each defect file gives a precise message, location and exit code."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,22 +30,37 @@ def test_valid_file_is_accepted_whole(questionnaire, units):
     assert data.loc["T02", "interview_date"] == dt.datetime(2022, 6, 1)
     assert data.loc["T01", "q2_areas_culture"] == 1 and data.loc["T01", "q2_areas_trade"] == 0
     assert data.loc["T02", "q2_areas_trade"] == 1
-    assert data.loc["T03", "q1_state"] == 9          # "затрудняюсь ответить" kept as its code
+    assert data.loc["T03", "q1_state"] == 9  # "затрудняюсь ответить" kept as its code
     assert data.loc["T03", "q5_forms_online"] == 1
     assert list(data["source_row"]) == [2, 3, 4]
 
 
-@pytest.mark.parametrize("name,row,column,code,text", [
-    ("required-missing.csv", 3, "K", "required-missing", "нет ответа на обязательный вопрос «Проблемы и трудности»"),
-    ("unknown-option.csv", 4, "F", "unknown-option", "«по почте» не входит в список"),
-    ("scale-out-of-range.csv", 2, "I", "out-of-range", "оценка 7 вне шкалы 1–5"),
-    ("bad-date.csv", 3, "G", "not-a-date", "«31.02.2021» — не дата"),
-    ("date-out-of-range.csv", 4, "G", "out-of-range", "дата 01.12.2019 вне периода опроса"),
-    ("unknown-unit.csv", 2, "B", "unknown-unit", "Возможно, имелось в виду: Благовещенск"),
-    ("duplicate-expert-id.csv", 4, "A", "duplicate-id", "«T01» уже встречался (duplicate-expert-id.csv, строка 2)"),
-    ("not-integer.csv", 3, "H", "not-integer", "«много» — не целое число"),
-    ("unknown-multiple-option.csv", 4, "M", "unknown-option", "«космос» не входят в список"),
-])
+@pytest.mark.parametrize(
+    "name,row,column,code,text",
+    [
+        (
+            "required-missing.csv",
+            3,
+            "K",
+            "required-missing",
+            "нет ответа на обязательный вопрос «Проблемы и трудности»",
+        ),
+        ("unknown-option.csv", 4, "F", "unknown-option", "«по почте» не входит в список"),
+        ("scale-out-of-range.csv", 2, "I", "out-of-range", "оценка 7 вне шкалы 1–5"),
+        ("bad-date.csv", 3, "G", "not-a-date", "«31.02.2021» — не дата"),
+        ("date-out-of-range.csv", 4, "G", "out-of-range", "дата 01.12.2019 вне периода опроса"),
+        ("unknown-unit.csv", 2, "B", "unknown-unit", "Возможно, имелось в виду: Благовещенск"),
+        (
+            "duplicate-expert-id.csv",
+            4,
+            "A",
+            "duplicate-id",
+            "«T01» уже встречался (duplicate-expert-id.csv, строка 2)",
+        ),
+        ("not-integer.csv", 3, "H", "not-integer", "«много» — не целое число"),
+        ("unknown-multiple-option.csv", 4, "M", "unknown-option", "«космос» не входят в список"),
+    ],
+)
 def test_each_rule_names_row_and_column(questionnaire, units, name, row, column, code, text):
     result, errors = _problems(name, questionnaire=questionnaire, units=units)
     assert len(errors) == 1, errors
@@ -77,8 +93,9 @@ def test_blank_row_is_a_warning_not_a_respondent(questionnaire, units):
     assert result.report.rows_read == 3 and result.report.blank_rows == 1
 
 
-@pytest.mark.parametrize("name", ["cp1251.csv", "utf8-bom.csv", "utf16.csv", "semicolon-separated.csv",
-                                  "russian-headers.csv"])
+@pytest.mark.parametrize(
+    "name", ["cp1251.csv", "utf8-bom.csv", "utf16.csv", "semicolon-separated.csv", "russian-headers.csv"]
+)
 def test_encodings_separators_and_russian_headers(questionnaire, units, name):
     result, errors = _problems(name, questionnaire=questionnaire, units=units)
     assert errors == []

@@ -1,4 +1,5 @@
 """XLSForm export (checked by converting it with pyxform) and ingest of KoboToolbox/ODK data exports."""
+
 from __future__ import annotations
 
 import csv
@@ -8,8 +9,8 @@ import io
 import openpyxl
 import pytest
 
-from survey.inputs.validate import validate
 from survey.forms.xlsform import LANGUAGE
+from survey.inputs.validate import validate
 
 from .conftest import DATA
 from .helpers import survey
@@ -42,7 +43,10 @@ def test_xlsform_sheets_and_columns(form):
     assert ("q1_state", "dont_know", "затрудняюсь ответить") in choices
     settings = dict(zip([c.value for c in wb["settings"][1]], [c.value for c in wb["settings"][2]]))
     assert (settings["form_id"], settings["version"], settings["default_language"]) == (
-        "sister-cities-china", "1.0", LANGUAGE)
+        "sister-cities-china",
+        "1.0",
+        LANGUAGE,
+    )
 
 
 def test_pyxform_converts_without_errors_or_warnings(form):
@@ -64,15 +68,39 @@ def _kobo_rows():
 
 
 EXPECTED = {
-    "K01": {"unit_id": "blagoveshchensk", "interview_mode": 1, "interview_date": dt.datetime(2021, 5, 20),
-            "q1_state": 4, "q4_covid": 1, "q6_prospects": 5, "years_cooperation": 15,
-            "q2": {"education", "culture", "tourism"}, "q5": {"delegations", "festivals"}},
-    "K02": {"unit_id": "samara_oblast", "interview_mode": 2, "interview_date": dt.datetime(2022, 2, 3),
-            "q1_state": 9, "q4_covid": 3, "q6_prospects": 3, "years_cooperation": 8,
-            "q2": {"trade"}, "q5": {"online"}},
-    "K03": {"unit_id": "tver", "interview_mode": 3, "interview_date": dt.datetime(2021, 11, 30),
-            "q1_state": 2, "q4_covid": 2, "q6_prospects": 4, "years_cooperation": 6,
-            "q2": {"youth", "sport"}, "q5": {"student_exchange", "forums"}},
+    "K01": {
+        "unit_id": "blagoveshchensk",
+        "interview_mode": 1,
+        "interview_date": dt.datetime(2021, 5, 20),
+        "q1_state": 4,
+        "q4_covid": 1,
+        "q6_prospects": 5,
+        "years_cooperation": 15,
+        "q2": {"education", "culture", "tourism"},
+        "q5": {"delegations", "festivals"},
+    },
+    "K02": {
+        "unit_id": "samara_oblast",
+        "interview_mode": 2,
+        "interview_date": dt.datetime(2022, 2, 3),
+        "q1_state": 9,
+        "q4_covid": 3,
+        "q6_prospects": 3,
+        "years_cooperation": 8,
+        "q2": {"trade"},
+        "q5": {"online"},
+    },
+    "K03": {
+        "unit_id": "tver",
+        "interview_mode": 3,
+        "interview_date": dt.datetime(2021, 11, 30),
+        "q1_state": 2,
+        "q4_covid": 2,
+        "q6_prospects": 4,
+        "years_cooperation": 6,
+        "q2": {"youth", "sport"},
+        "q5": {"student_exchange", "forums"},
+    },
 }
 
 
@@ -106,7 +134,7 @@ def test_kobo_xlsx_export_with_one_select_multiple_form(tmp_path, questionnaire,
         keep = [i for i, h in enumerate(header) if h not in multiple]
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.title = "Экспертный опрос о российско-ки"      # Kobo names the sheet after the form title
+    ws.title = "Экспертный опрос о российско-ки"  # Kobo names the sheet after the form title
     for row in rows:
         ws.append([int(row[i]) if form_kind == "zero-one-columns" and row[i] in ("0", "1") else row[i] for i in keep])
     path = tmp_path / f"kobo-{form_kind}.xlsx"
@@ -126,7 +154,7 @@ def test_odk_export_with_hyphen_group_prefix(tmp_path, questionnaire, units):
 def test_kobo_export_with_a_wrong_choice_names_row_and_column(tmp_path, questionnaire, units):
     rows = _kobo_rows()
     col = rows[0].index("questions/q5_forms")
-    rows[2][col] = "online webinars"          # "webinars" is not a choice
+    rows[2][col] = "online webinars"  # "webinars" is not a choice
     path = tmp_path / "kobo-unknown-choice.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, delimiter=";").writerows(rows)

@@ -6,10 +6,11 @@ An *analysis frame* has one row per expert with the accepted answers, the unit's
 :func:`unit_frame` is its unit-level view. The group helpers put the groups of any column in
 table order and give them Russian labels.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -28,16 +29,37 @@ TOTAL_LABEL = "всего"
 
 
 # Distance bands (km to the Russia–China border): value -> (lower bound, Russian label).
-DISTANCE_BANDS = [("0-500", 0.0, "до 500 км"), ("500-1500", 500.0, "500–1500 км"),
-                  ("1500-3000", 1500.0, "1500–3000 км"), ("3000+", 3000.0, "3000 км и более")]
-UNIT_ATTRIBUTES = ["name", "kind", "federal_subject", "federal_district", "borders_china", "lat",
-                   "lon", "border_status", "macro_region", "macro_region_label",
-                   "border_distance_km", "log10_distance", "distance_band"]
+DISTANCE_BANDS = [
+    ("0-500", 0.0, "до 500 км"),
+    ("500-1500", 500.0, "500–1500 км"),
+    ("1500-3000", 1500.0, "1500–3000 км"),
+    ("3000+", 3000.0, "3000 км и более"),
+]
+UNIT_ATTRIBUTES = [
+    "name",
+    "kind",
+    "federal_subject",
+    "federal_district",
+    "borders_china",
+    "lat",
+    "lon",
+    "border_status",
+    "macro_region",
+    "macro_region_label",
+    "border_distance_km",
+    "log10_distance",
+    "distance_band",
+]
 
 
-def analysis_frame(data: pd.DataFrame, codes: pd.DataFrame, units: pd.DataFrame,
-                   categories: Sequence[str] | None = None, *,
-                   border: pd.DataFrame | None = None) -> pd.DataFrame:
+def analysis_frame(
+    data: pd.DataFrame,
+    codes: pd.DataFrame,
+    units: pd.DataFrame,
+    categories: Sequence[str] | None = None,
+    *,
+    border: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """One row per expert: responses + unit attributes + 0/1 problem codes.
 
     ``data``: accepted responses (``expert_id``, ``unit_id``, answers); ``codes``: the final
@@ -111,8 +133,8 @@ def check_group_by(group_by: str, columns: Iterable[str]) -> None:
     columns = list(columns)
     if group_by not in columns:
         raise UsageError(
-            f"Нет столбца «{group_by}» для группировки (--group-by). Доступные столбцы: "
-            f"{', '.join(columns)}.")
+            f"Нет столбца «{group_by}» для группировки (--group-by). Доступные столбцы: {', '.join(columns)}."
+        )
 
 
 @lru_cache(maxsize=1)

@@ -34,11 +34,12 @@ A model that cannot be fitted is reported, not printed as numbers: ``status`` is
 6     covid          region  no_variation
 7     covid  log10_distance  no_variation
 """
+
 from __future__ import annotations
 
 import math
 import warnings
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -52,9 +53,24 @@ TERM_LABELS = {
     "log10_distance": "расстояние до границы с Китаем, ×10",
 }
 ADJUST_FOR = ("distance", "federal_district", "macro_region")
-MODEL_COLUMNS = ["category", "label", "term", "term_label", "odds_ratio", "ci_low", "ci_high", "p_value",
-                 "coef", "se", "n", "events", "n_clusters", "status", "note"]
-MAX_ABS_COEF = 15.0     # |b| beyond this on the logit scale: the fit is running away (separation)
+MODEL_COLUMNS = [
+    "category",
+    "label",
+    "term",
+    "term_label",
+    "odds_ratio",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "coef",
+    "se",
+    "n",
+    "events",
+    "n_clusters",
+    "status",
+    "note",
+]
+MAX_ABS_COEF = 15.0  # |b| beyond this on the logit scale: the fit is running away (separation)
 
 
 def design_matrix(frame: pd.DataFrame, adjust_for: str = "distance") -> pd.DataFrame:
@@ -97,8 +113,10 @@ def _separation(y: np.ndarray, x: pd.DataFrame) -> str | None:
             ys = y[v == level]
             if len(ys) and (ys.min() == ys.max()):
                 who = "все" if ys[0] == 1 else "никто"
-                return (f"квазиполное разделение: при {term} = {int(level)} категорию называют {who} "
-                        f"({int(ys.sum())} из {len(ys)}), оценка максимального правдоподобия не существует")
+                return (
+                    f"квазиполное разделение: при {term} = {int(level)} категорию называют {who} "
+                    f"({int(ys.sum())} из {len(ys)}), оценка максимального правдоподобия не существует"
+                )
     return None
 
 
@@ -108,15 +126,20 @@ def fit_logit(y, x: pd.DataFrame, groups) -> dict:
     ``y``: 0/1; ``x``: :func:`design_matrix`; ``groups``: cluster labels (unit ids).
     """
     from statsmodels.discrete.discrete_model import Logit
-    from statsmodels.tools.sm_exceptions import (ConvergenceWarning, PerfectSeparationError,
-                                                 PerfectSeparationWarning)
+    from statsmodels.tools.sm_exceptions import (
+        ConvergenceWarning,
+        PerfectSeparationError,
+        PerfectSeparationWarning,
+    )
 
     y = np.asarray(y, dtype=float)
     if y.min() == y.max():
         who = "все эксперты" if y[0] == 1 else "ни один эксперт не"
-        return {"status": "no_variation",
-                "note": f"{who} называют категорию ({int(y.sum())} из {len(y)}): нет вариации, модель не оценивается",
-                "result": None}
+        return {
+            "status": "no_variation",
+            "note": f"{who} называют категорию ({int(y.sum())} из {len(y)}): нет вариации, модель не оценивается",
+            "result": None,
+        }
     sep = _separation(y, x)
     if sep:
         return {"status": "separation", "note": sep, "result": None}
@@ -124,26 +147,38 @@ def fit_logit(y, x: pd.DataFrame, groups) -> dict:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            res = Logit(y, x.to_numpy(dtype=float)).fit(disp=0, maxiter=100, cov_type="cluster",
-                                                        cov_kwds={"groups": codes})
+            res = Logit(y, x.to_numpy(dtype=float)).fit(
+                disp=0, maxiter=100, cov_type="cluster", cov_kwds={"groups": codes}
+            )
         except (PerfectSeparationError, np.linalg.LinAlgError, ValueError) as exc:
             return {"status": "failed", "note": f"модель не оценивается: {exc}", "result": None}
     kinds = {type(w.message) for w in caught} | {w.category for w in caught}
     params, bse = np.asarray(res.params), np.asarray(res.bse)
     if PerfectSeparationWarning in kinds or np.abs(params).max() > MAX_ABS_COEF:
-        return {"status": "separation",
-                "note": "разделение: оценки уходят в бесконечность, оценка максимального правдоподобия не существует",
-                "result": None}
+        return {
+            "status": "separation",
+            "note": "разделение: оценки уходят в бесконечность, оценка максимального правдоподобия не существует",
+            "result": None,
+        }
     if not res.mle_retvals.get("converged", False) or ConvergenceWarning in kinds:
         return {"status": "not_converged", "note": "оптимизация не сошлась: оценки ненадёжны", "result": None}
     if not (np.isfinite(params).all() and np.isfinite(bse).all()):
-        return {"status": "failed", "note": "стандартные ошибки не определены (вырожденная матрица)", "result": None}
+        return {
+            "status": "failed",
+            "note": "стандартные ошибки не определены (вырожденная матрица)",
+            "result": None,
+        }
     return {"status": "ok", "note": "", "result": res}
 
 
-def category_models(frame: pd.DataFrame, categories: Sequence[str] | None = None, *,
-                    adjust_for: str = "distance", cluster: str = "unit_id",
-                    labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+def category_models(
+    frame: pd.DataFrame,
+    categories: Sequence[str] | None = None,
+    *,
+    adjust_for: str = "distance",
+    cluster: str = "unit_id",
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """One logistic regression per category; tidy odds ratios with 95 % intervals.
 
     Columns: ``category, label, term, term_label, odds_ratio, ci_low, ci_high, p_value,
@@ -166,15 +201,35 @@ def category_models(frame: pd.DataFrame, categories: Sequence[str] | None = None
             ci = np.asarray(res.conf_int(alpha=0.05))
             pvalues = np.asarray(res.pvalues)
         for i, term in enumerate(x.columns):
-            row = {"category": cat, "label": labels.get(cat, cat), "term": term,
-                   "term_label": TERM_LABELS.get(term, term), "n": len(y), "events": int(y.sum()),
-                   "n_clusters": n_clusters, "status": fit["status"], "note": fit["note"]}
+            row = {
+                "category": cat,
+                "label": labels.get(cat, cat),
+                "term": term,
+                "term_label": TERM_LABELS.get(term, term),
+                "n": len(y),
+                "events": int(y.sum()),
+                "n_clusters": n_clusters,
+                "status": fit["status"],
+                "note": fit["note"],
+            }
             if res is not None:
-                row.update(odds_ratio=math.exp(params[i]), ci_low=math.exp(ci[i, 0]), ci_high=math.exp(ci[i, 1]),
-                           p_value=float(pvalues[i]), coef=float(params[i]), se=float(bse[i]))
+                row.update(
+                    odds_ratio=math.exp(params[i]),
+                    ci_low=math.exp(ci[i, 0]),
+                    ci_high=math.exp(ci[i, 1]),
+                    p_value=float(pvalues[i]),
+                    coef=float(params[i]),
+                    se=float(bse[i]),
+                )
             else:
-                row.update(odds_ratio=math.nan, ci_low=math.nan, ci_high=math.nan, p_value=math.nan,
-                           coef=math.nan, se=math.nan)
+                row.update(
+                    odds_ratio=math.nan,
+                    ci_low=math.nan,
+                    ci_high=math.nan,
+                    p_value=math.nan,
+                    coef=math.nan,
+                    se=math.nan,
+                )
             rows.append(row)
     out = pd.DataFrame(rows, columns=MODEL_COLUMNS)
     out.attrs.update(adjust_for=adjust_for, reference=x.attrs.get("reference"))

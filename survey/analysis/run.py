@@ -15,15 +15,24 @@ True
 >>> sorted(result.tables.files())[:3]
 ['closed_by_group.csv', 'closed_frequencies.csv', 'closed_multiple_by_group.csv']
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
-from survey.base.missing import is_missing
+from survey.analysis.frame import (
+    DEFAULT_GROUP,
+    UNIT_ATTRIBUTES,
+    analysis_frame,
+    check_group_by,
+    is_unit_attribute,
+    unit_frame,
+)
 from survey.analysis.models import category_models
 from survey.analysis.stats import (
     DEFAULT_PERMUTATIONS,
@@ -33,25 +42,18 @@ from survey.analysis.stats import (
     problem_tests_detail,
     scale_tests,
 )
-from survey.base.files import OutputDir, write_csv
-from survey.spec.questionnaire import Questionnaire
-from survey.analysis.frame import (
-    DEFAULT_GROUP,
-    UNIT_ATTRIBUTES,
-    analysis_frame,
-    check_group_by,
-    is_unit_attribute,
-    unit_frame,
-)
 from survey.analysis.tables import (
+    PROBLEMS_BY_GROUP_COLUMNS,
     closed_by_group,
     closed_frequencies,
     multiple_choice_by_group,
     problems_by_group_detail,
     published_check,
     scale_summary,
-    PROBLEMS_BY_GROUP_COLUMNS,
 )
+from survey.base.files import OutputDir, write_csv
+from survey.base.missing import is_missing
+from survey.spec.questionnaire import Questionnaire
 
 log = logging.getLogger("survey")
 
@@ -64,21 +66,21 @@ class AnalysisTables:
     :mod:`survey.analysis.stats`, :mod:`survey.analysis.models`) and in the README.
     """
 
-    problems_by_group: pd.DataFrame          # the contract table: % of respondents by group
-    problems_by_group_detail: pd.DataFrame   # + mentions, letters, labels
-    problem_tests: pd.DataFrame              # the contract table: tests per category
-    problem_tests_detail: pd.DataFrame       # + counts, unit-level and cluster checks
-    overall_test: pd.DataFrame               # does the profile of problems differ between groups
-    models: pd.DataFrame                     # logistic models per category
+    problems_by_group: pd.DataFrame  # the contract table: % of respondents by group
+    problems_by_group_detail: pd.DataFrame  # + mentions, letters, labels
+    problem_tests: pd.DataFrame  # the contract table: tests per category
+    problem_tests_detail: pd.DataFrame  # + counts, unit-level and cluster checks
+    overall_test: pd.DataFrame  # does the profile of problems differ between groups
+    models: pd.DataFrame  # logistic models per category
     closed_frequencies: pd.DataFrame
     closed_by_group: pd.DataFrame
     closed_multiple_by_group: pd.DataFrame
     scale_summary: pd.DataFrame
     scale_tests: pd.DataFrame
     published_check: pd.DataFrame
-    units_problems: pd.DataFrame             # one row per unit
-    problems_by_group_units: pd.DataFrame | None = None    # when the grouping is a unit attribute
-    closed_multiple_tests: pd.DataFrame | None = None       # when the questionnaire has multiple choice
+    units_problems: pd.DataFrame  # one row per unit
+    problems_by_group_units: pd.DataFrame | None = None  # when the grouping is a unit attribute
+    closed_multiple_tests: pd.DataFrame | None = None  # when the questionnaire has multiple choice
 
     def files(self) -> dict[str, pd.DataFrame]:
         """``{"problems_by_group.csv": frame, …}`` for every table there is."""
@@ -103,33 +105,51 @@ class Analysis:
         return written
 
 
-def group_by_columns(data_columns: Sequence[str], units: pd.DataFrame,
-                     questionnaire: Questionnaire | None = None) -> list[str]:
+def group_by_columns(
+    data_columns: Sequence[str], units: pd.DataFrame, questionnaire: Questionnaire | None = None
+) -> list[str]:
     """Columns ``group_by`` may name: the units' attributes (with ``border_distance_km`` and
     ``distance_band``) and the responses' columns, except ``expert_id``, the source location
     (``source_*``) and free-text fields of the questionnaire."""
     derived = ("border_distance_km", "log10_distance", "distance_band")
     unit_cols = [c for c in UNIT_ATTRIBUTES if c in units.columns or c in derived]
     text = {f.id for f in questionnaire.fields if f.type == "text"} if questionnaire is not None else set()
-    resp = [c for c in data_columns if c != "expert_id" and c not in text and not c.startswith("source_")
-            and c not in unit_cols]
+    resp = [
+        c
+        for c in data_columns
+        if c != "expert_id" and c not in text and not c.startswith("source_") and c not in unit_cols
+    ]
     return unit_cols + resp
 
 
-def analyse(data: pd.DataFrame, codes: pd.DataFrame, units: pd.DataFrame, questionnaire: Questionnaire,
-            labels: Mapping[str, str] | None = None, *, group_by: str = DEFAULT_GROUP,
-            categories: Sequence[str] | None = None, border: pd.DataFrame | None = None,
-            n_permutations: int | None = None, seed: int | None = None) -> Analysis:
+def analyse(
+    data: pd.DataFrame,
+    codes: pd.DataFrame,
+    units: pd.DataFrame,
+    questionnaire: Questionnaire,
+    labels: Mapping[str, str] | None = None,
+    *,
+    group_by: str = DEFAULT_GROUP,
+    categories: Sequence[str] | None = None,
+    border: pd.DataFrame | None = None,
+    n_permutations: int | None = None,
+    seed: int | None = None,
+) -> Analysis:
     """All analysis tables of a run. ``data``: accepted responses; ``codes``: final codes."""
     check_group_by(group_by, group_by_columns(data.columns, units, questionnaire))
     frame = analysis_frame(data, codes, units, categories, border=border)
-    return analyse_frame(frame, questionnaire, labels, group_by=group_by, n_permutations=n_permutations,
-                         seed=seed)
+    return analyse_frame(frame, questionnaire, labels, group_by=group_by, n_permutations=n_permutations, seed=seed)
 
 
-def analyse_frame(frame: pd.DataFrame, questionnaire: Questionnaire, labels: Mapping[str, str] | None = None, *,
-                  group_by: str = DEFAULT_GROUP, n_permutations: int | None = None,
-                  seed: int | None = None) -> Analysis:
+def analyse_frame(
+    frame: pd.DataFrame,
+    questionnaire: Questionnaire,
+    labels: Mapping[str, str] | None = None,
+    *,
+    group_by: str = DEFAULT_GROUP,
+    n_permutations: int | None = None,
+    seed: int | None = None,
+) -> Analysis:
     """All analysis tables from an analysis frame (:func:`survey.analysis.tables.analysis_frame`)."""
     n_permutations = DEFAULT_PERMUTATIONS if n_permutations is None else n_permutations
     seed = DEFAULT_SEED if seed is None else seed
@@ -145,8 +165,9 @@ def analyse_frame(frame: pd.DataFrame, questionnaire: Questionnaire, labels: Map
     else:
         log.info("Группировка %s меняется внутри единиц: таблица по единицам не строится.", group_by)
 
-    tests = problem_tests_detail(frame, categories, "border_status", labels=labels,
-                                 n_permutations=n_permutations, seed=seed)
+    tests = problem_tests_detail(
+        frame, categories, "border_status", labels=labels, n_permutations=n_permutations, seed=seed
+    )
     overall = [overall_test(frame, categories, "border_status", n_permutations=n_permutations, seed=seed)]
     if group_by != "border_status":
         overall.append(overall_test(frame, categories, group_by, n_permutations=n_permutations, seed=seed))
@@ -160,8 +181,19 @@ def analyse_frame(frame: pd.DataFrame, questionnaire: Questionnaire, labels: Map
             part.insert(0, "question", f.id)
             parts.append(part)
         multiple_tests = pd.concat(parts, ignore_index=True)
-    unit_cols = ["unit_id", "name", "kind", "federal_subject", "federal_district", "macro_region",
-                 "border_status", "border_distance_km", "distance_band", "n_experts", *categories]
+    unit_cols = [
+        "unit_id",
+        "name",
+        "kind",
+        "federal_subject",
+        "federal_district",
+        "macro_region",
+        "border_status",
+        "border_distance_km",
+        "distance_band",
+        "n_experts",
+        *categories,
+    ]
 
     tables = AnalysisTables(
         problems_by_group=detail[PROBLEMS_BY_GROUP_COLUMNS],
@@ -190,8 +222,9 @@ def _num(x, digits: int = 6):
     return round(float(x), digits)
 
 
-def _summary(frame: pd.DataFrame, group_by: str, unit_level: bool, t: AnalysisTables, n_permutations: int,
-             seed: int) -> dict[str, Any]:
+def _summary(
+    frame: pd.DataFrame, group_by: str, unit_level: bool, t: AnalysisTables, n_permutations: int, seed: int
+) -> dict[str, Any]:
     check = t.published_check
     detail = t.problems_by_group_detail
     tests = t.problem_tests_detail
@@ -199,24 +232,36 @@ def _summary(frame: pd.DataFrame, group_by: str, unit_level: bool, t: AnalysisTa
     models = t.models
     by_group = {}
     for cat, part in detail.groupby("category", sort=False):
-        by_group[cat] = {r.group: {"respondents": int(r.respondents), "base": int(r.base), "percent": _num(r.percent, 2)}
-                         for r in part.itertuples()}
+        by_group[cat] = {
+            r.group: {"respondents": int(r.respondents), "base": int(r.base), "percent": _num(r.percent, 2)}
+            for r in part.itertuples()
+        }
     return {
         "group_by": group_by,
         "unit_level_table": unit_level,
         "tables": sorted(f"tables/{name}" for name in t.files()),
         "published_check": {
             "all_match": bool(check["match"].all()),
-            "mismatches": {r.figure: {"published": int(r.published), "computed": int(r.computed)}
-                           for r in check.itertuples() if not r.match},
+            "mismatches": {
+                r.figure: {"published": int(r.published), "computed": int(r.computed)}
+                for r in check.itertuples()
+                if not r.match
+            },
         },
         "problems_by_group": by_group,
-        "tests_border": {r.category: {"odds_ratio": _num(r.odds_ratio), "p_fisher": _num(r.p_fisher),
-                                      "p_holm": _num(r.p_holm), "p_bh": _num(r.p_bh),
-                                      "p_perm_cluster": _num(r.p_perm_cluster)}
-                         for r in tests.itertuples()},
-        "overall_test": [{"group_by": r.group_by, "method": r.method, "p_value": _num(r.p_value)}
-                         for r in overall.itertuples()],
+        "tests_border": {
+            r.category: {
+                "odds_ratio": _num(r.odds_ratio),
+                "p_fisher": _num(r.p_fisher),
+                "p_holm": _num(r.p_holm),
+                "p_bh": _num(r.p_bh),
+                "p_perm_cluster": _num(r.p_perm_cluster),
+            }
+            for r in tests.itertuples()
+        },
+        "overall_test": [
+            {"group_by": r.group_by, "method": r.method, "p_value": _num(r.p_value)} for r in overall.itertuples()
+        ],
         "models": {cat: part["status"].iloc[0] for cat, part in models.groupby("category", sort=False)},
         "n_permutations": n_permutations,
         "seed": seed,

@@ -57,25 +57,43 @@ categorical variables with multiple responses. *Biometrics* 60, 241–248.
 Border experts name distance far less often (4 of 26 against 65 of 97: OR 0.09); mentality
 does not differ; COVID-19 is named by everybody, so it is not tested.
 """
+
 from __future__ import annotations
 
 import gc
 import math
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from survey.analysis.frame import DEFAULT_GROUP, group_order, group_values, is_unit_attribute, letter, unit_frame
+from survey.analysis.frame import (
+    DEFAULT_GROUP,
+    group_order,
+    group_values,
+    is_unit_attribute,
+    letter,
+    unit_frame,
+)
 
-PROBLEM_TESTS_COLUMNS = ["category", "odds_ratio", "or_ci_low", "or_ci_high", "p_fisher", "p_chi2",
-                         "p_holm", "p_bh", "min_expected"]
+PROBLEM_TESTS_COLUMNS = [
+    "category",
+    "odds_ratio",
+    "or_ci_low",
+    "or_ci_high",
+    "p_fisher",
+    "p_chi2",
+    "p_holm",
+    "p_bh",
+    "min_expected",
+]
 DEFAULT_PERMUTATIONS = 9999
-DEFAULT_SEED = 20210301          # the first day of fieldwork; any fixed number would do
+DEFAULT_SEED = 20210301  # the first day of fieldwork; any fixed number would do
 EXPECTED_MIN = 5.0
 
 
 # ------------------------------------------------------------------------- column proportions
+
 
 def column_proportion_letters(counts: Sequence[int], bases: Sequence[int], *, alpha: float = 0.05) -> list[str]:
     """SPSS-style column-proportion tests: for each group, the letters of the groups it exceeds.
@@ -100,7 +118,7 @@ def column_proportion_letters(counts: Sequence[int], bases: Sequence[int], *, al
     m = len(nonempty) * (len(nonempty) - 1) // 2
     out: list[list[str]] = [[] for _ in range(k)]
     for ii, i in enumerate(nonempty):
-        for j in nonempty[ii + 1:]:
+        for j in nonempty[ii + 1 :]:
             p1, p2 = counts[i] / bases[i], counts[j] / bases[j]
             if p1 in (0.0, 1.0) or p2 in (0.0, 1.0):
                 continue
@@ -118,8 +136,15 @@ def column_proportion_letters(counts: Sequence[int], bases: Sequence[int], *, al
 
 # ------------------------------------------------------------------------- 2 × 2
 
-def two_by_two(frame: pd.DataFrame, category: str, group_by: str = DEFAULT_GROUP, *,
-               exposed: str = "border", reference: str = "non_border") -> np.ndarray:
+
+def two_by_two(
+    frame: pd.DataFrame,
+    category: str,
+    group_by: str = DEFAULT_GROUP,
+    *,
+    exposed: str = "border",
+    reference: str = "non_border",
+) -> np.ndarray:
     """The 2×2 table ``[[a, b], [c, d]]``: rows ``exposed``, ``reference``; columns mention yes, no.
 
     >>> from survey.analysis.frame import sample_frame
@@ -200,11 +225,18 @@ def _table_tests(table: np.ndarray) -> dict:
     return out
 
 
-def problem_tests_detail(frame: pd.DataFrame, categories: Sequence[str] | None = None,
-                         group_by: str = DEFAULT_GROUP, *, exposed: str = "border",
-                         reference: str = "non_border", labels: Mapping[str, str] | None = None,
-                         n_permutations: int = DEFAULT_PERMUTATIONS, seed: int = DEFAULT_SEED,
-                         cluster: str | None = "unit_id") -> pd.DataFrame:
+def problem_tests_detail(
+    frame: pd.DataFrame,
+    categories: Sequence[str] | None = None,
+    group_by: str = DEFAULT_GROUP,
+    *,
+    exposed: str = "border",
+    reference: str = "non_border",
+    labels: Mapping[str, str] | None = None,
+    n_permutations: int = DEFAULT_PERMUTATIONS,
+    seed: int = DEFAULT_SEED,
+    cluster: str | None = "unit_id",
+) -> pd.DataFrame:
     """Per category: counts, odds ratio, Fisher, chi-square, Holm, BH and cluster checks.
 
     Columns: ``category, label, testable, n_exposed, k_exposed, percent_exposed,
@@ -225,20 +257,34 @@ def problem_tests_detail(frame: pd.DataFrame, categories: Sequence[str] | None =
         t = two_by_two(frame, cat, group_by, exposed=exposed, reference=reference)
         res = _table_tests(t)
         n_e, n_r = int(t[0].sum()), int(t[1].sum())
-        row = {"category": cat, "label": labels.get(cat, cat), "testable": res["testable"],
-               "n_exposed": n_e, "k_exposed": int(t[0, 0]),
-               "percent_exposed": 100.0 * t[0, 0] / n_e if n_e else math.nan,
-               "n_reference": n_r, "k_reference": int(t[1, 0]),
-               "percent_reference": 100.0 * t[1, 0] / n_r if n_r else math.nan,
-               "odds_ratio": res["odds_ratio"], "or_ci_low": res["or_ci_low"], "or_ci_high": res["or_ci_high"],
-               "or_corrected": res["or_corrected"], "chi2": res["chi2"], "p_chi2": res["p_chi2"],
-               "min_expected": res["min_expected"], "low_expected": res["min_expected"] < EXPECTED_MIN,
-               "p_fisher": res["p_fisher"]}
+        row = {
+            "category": cat,
+            "label": labels.get(cat, cat),
+            "testable": res["testable"],
+            "n_exposed": n_e,
+            "k_exposed": int(t[0, 0]),
+            "percent_exposed": 100.0 * t[0, 0] / n_e if n_e else math.nan,
+            "n_reference": n_r,
+            "k_reference": int(t[1, 0]),
+            "percent_reference": 100.0 * t[1, 0] / n_r if n_r else math.nan,
+            "odds_ratio": res["odds_ratio"],
+            "or_ci_low": res["or_ci_low"],
+            "or_ci_high": res["or_ci_high"],
+            "or_corrected": res["or_corrected"],
+            "chi2": res["chi2"],
+            "p_chi2": res["p_chi2"],
+            "min_expected": res["min_expected"],
+            "low_expected": res["min_expected"] < EXPECTED_MIN,
+            "p_fisher": res["p_fisher"],
+        }
         if units is not None:
             tu = two_by_two(units, cat, group_by, exposed=exposed, reference=reference)
             ru = _table_tests(tu)
-            row.update(units_exposed=int(tu[0, 0]), units_reference=int(tu[1, 0]),
-                       p_fisher_units=ru["p_fisher"] if ru["testable"] else math.nan)
+            row.update(
+                units_exposed=int(tu[0, 0]),
+                units_reference=int(tu[1, 0]),
+                p_fisher_units=ru["p_fisher"] if ru["testable"] else math.nan,
+            )
         else:
             row.update(units_exposed=pd.NA, units_reference=pd.NA, p_fisher_units=math.nan)
         row["note"] = _note(res)
@@ -250,56 +296,88 @@ def problem_tests_detail(frame: pd.DataFrame, categories: Sequence[str] | None =
     perm = math.nan
     if units is not None and n_permutations > 0:
         sub = frame[group_values(frame, group_by).isin([exposed, reference]).to_numpy()]
-        perm = permutation_pvalues(sub, categories, group_by, n_permutations=n_permutations, seed=seed,
-                                   cluster=cluster)["items"]
+        perm = permutation_pvalues(
+            sub, categories, group_by, n_permutations=n_permutations, seed=seed, cluster=cluster
+        )["items"]
         out["p_perm_cluster"] = [perm.get(c, math.nan) for c in categories]
     else:
         out["p_perm_cluster"] = math.nan
-    order = ["category", "label", "testable", "n_exposed", "k_exposed", "percent_exposed", "n_reference",
-             "k_reference", "percent_reference", "odds_ratio", "or_ci_low", "or_ci_high", "or_corrected",
-             "chi2", "p_chi2", "min_expected", "low_expected", "p_fisher", "p_holm", "p_bh",
-             "units_exposed", "units_reference", "p_fisher_units", "p_perm_cluster", "note"]
+    order = [
+        "category",
+        "label",
+        "testable",
+        "n_exposed",
+        "k_exposed",
+        "percent_exposed",
+        "n_reference",
+        "k_reference",
+        "percent_reference",
+        "odds_ratio",
+        "or_ci_low",
+        "or_ci_high",
+        "or_corrected",
+        "chi2",
+        "p_chi2",
+        "min_expected",
+        "low_expected",
+        "p_fisher",
+        "p_holm",
+        "p_bh",
+        "units_exposed",
+        "units_reference",
+        "p_fisher_units",
+        "p_perm_cluster",
+        "note",
+    ]
     out = out[order]
     out["units_exposed"] = out["units_exposed"].astype("Int64")
     out["units_reference"] = out["units_reference"].astype("Int64")
-    out.attrs.update(exposed=exposed, reference=reference, group_by=group_by,
-                     n_permutations=n_permutations, seed=seed)
+    out.attrs.update(exposed=exposed, reference=reference, group_by=group_by, n_permutations=n_permutations, seed=seed)
     return out
 
 
 def _note(res: dict) -> str:
     notes = []
     if not res["testable"]:
-        notes.append("категорию называют все эксперты обеих групп (или никто): таблица 2×2 вырождена, "
-                     "χ² и отношение шансов не определены, p Фишера = 1; категория исключена из поправок "
-                     "Холма и Бенджамини–Хохберга")
+        notes.append(
+            "категорию называют все эксперты обеих групп (или никто): таблица 2×2 вырождена, "
+            "χ² и отношение шансов не определены, p Фишера = 1; категория исключена из поправок "
+            "Холма и Бенджамини–Хохберга"
+        )
     else:
         if res["min_expected"] < EXPECTED_MIN:
-            notes.append(f"минимальная ожидаемая частота {res['min_expected']:.2f} < 5: χ² неточен, "
-                         "ориентируйтесь на точный критерий Фишера")
+            notes.append(
+                f"минимальная ожидаемая частота {res['min_expected']:.2f} < 5: χ² неточен, "
+                "ориентируйтесь на точный критерий Фишера"
+            )
         if res["or_corrected"]:
             notes.append("в таблице есть нулевая клетка: отношение шансов с поправкой Холдейна–Энскомба (+0,5)")
     return "; ".join(notes)
 
 
-def problem_tests(frame: pd.DataFrame, categories: Sequence[str] | None = None,
-                  group_by: str = DEFAULT_GROUP, *, exposed: str = "border",
-                  reference: str = "non_border") -> pd.DataFrame:
+def problem_tests(
+    frame: pd.DataFrame,
+    categories: Sequence[str] | None = None,
+    group_by: str = DEFAULT_GROUP,
+    *,
+    exposed: str = "border",
+    reference: str = "non_border",
+) -> pd.DataFrame:
     """The contract table ``problem_tests.csv``.
 
     Columns: ``category, odds_ratio, or_ci_low, or_ci_high, p_fisher, p_chi2, p_holm, p_bh,
     min_expected`` — see :func:`problem_tests_detail` (same numbers, more columns).
     """
-    detail = problem_tests_detail(frame, categories, group_by, exposed=exposed, reference=reference,
-                                  n_permutations=0)
+    detail = problem_tests_detail(frame, categories, group_by, exposed=exposed, reference=reference, n_permutations=0)
     return detail[PROBLEM_TESTS_COLUMNS].reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------- overall test
 
+
 def _chi2_items(onehot_counts: np.ndarray, sizes: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Pearson X² of each r×2 table (group × item yes/no) from counts (..., r, c)."""
-    expected = sizes[:, None] * p[None, :]                       # (r, c)
+    expected = sizes[:, None] * p[None, :]  # (r, c)
     denom = expected * (1.0 - p[None, :])
     return ((onehot_counts - expected) ** 2 / denom).sum(axis=-2)
 
@@ -321,9 +399,15 @@ def _group_counts(labels: np.ndarray, y: np.ndarray, r: int) -> np.ndarray:
     return np.stack([(labels == k).astype(float) @ y for k in range(r)], axis=-2)
 
 
-def permutation_pvalues(frame: pd.DataFrame, items: Sequence[str], group_by: str = DEFAULT_GROUP, *,
-                        n_permutations: int = DEFAULT_PERMUTATIONS, seed: int = DEFAULT_SEED,
-                        cluster: str | None = None) -> dict:
+def permutation_pvalues(
+    frame: pd.DataFrame,
+    items: Sequence[str],
+    group_by: str = DEFAULT_GROUP,
+    *,
+    n_permutations: int = DEFAULT_PERMUTATIONS,
+    seed: int = DEFAULT_SEED,
+    cluster: str | None = None,
+) -> dict:
     """Monte Carlo permutation p-values of X²_S and of every item's X²_j.
 
     Group labels are permuted among rows, or among clusters (``cluster``, e.g. ``unit_id``:
@@ -362,18 +446,27 @@ def permutation_pvalues(frame: pd.DataFrame, items: Sequence[str], group_by: str
             labels = rng.permuted(np.tile(codes, (b, 1)), axis=1)
         else:
             labels = rng.permuted(np.tile(cluster_codes, (b, 1)), axis=1)[:, member]
-        stats = _chi2_items(_group_counts(labels, y, r), sizes, p)        # (b, c)
+        stats = _chi2_items(_group_counts(labels, y, r), sizes, p)  # (b, c)
         exceed += (stats >= observed[None, :] * (1 - tol) - tol).sum(axis=0)
         exceed_total += int((stats.sum(axis=1) >= total * (1 - tol) - tol).sum())
         done += b
-    return {"statistic": float(total), "p_value": (1 + exceed_total) / (1 + n_permutations),
-            "items": {it: float((1 + e) / (1 + n_permutations)) for it, e in zip(items, exceed)},
-            "n_clusters": n_clusters}
+    return {
+        "statistic": float(total),
+        "p_value": (1 + exceed_total) / (1 + n_permutations),
+        "items": {it: float((1 + e) / (1 + n_permutations)) for it, e in zip(items, exceed)},
+        "n_clusters": n_clusters,
+    }
 
 
-def overall_test(frame: pd.DataFrame, categories: Sequence[str] | None = None,
-                 group_by: str = DEFAULT_GROUP, *, n_permutations: int = DEFAULT_PERMUTATIONS,
-                 seed: int = DEFAULT_SEED, cluster: str | None = "unit_id") -> pd.DataFrame:
+def overall_test(
+    frame: pd.DataFrame,
+    categories: Sequence[str] | None = None,
+    group_by: str = DEFAULT_GROUP,
+    *,
+    n_permutations: int = DEFAULT_PERMUTATIONS,
+    seed: int = DEFAULT_SEED,
+    cluster: str | None = "unit_id",
+) -> pd.DataFrame:
     """Does the profile of problems differ between the groups? (multiple marginal independence)
 
     One row per method: ``bonferroni`` (min_j p_j × c), ``permutation`` (labels permuted among
@@ -397,40 +490,98 @@ def overall_test(frame: pd.DataFrame, categories: Sequence[str] | None = None,
     r = len(groups)
     tested = [c for c, ok in zip(categories, testable) if ok]
     excluded = [c for c, ok in zip(categories, testable) if not ok]
-    base = {"group_by": group_by, "groups": r, "n": len(sub), "items_tested": len(tested),
-            "items_excluded": ",".join(excluded)}
+    base = {
+        "group_by": group_by,
+        "groups": r,
+        "n": len(sub),
+        "items_tested": len(tested),
+        "items_excluded": ",".join(excluded),
+    }
     rows = []
     if r < 2 or not tested:
         note = "меньше двух групп или нет категорий с вариацией: тест не определён"
         for method in ("bonferroni", "permutation"):
-            rows.append({**base, "method": method, "statistic": math.nan, "df": math.nan, "p_value": math.nan,
-                         "n_clusters": pd.NA, "n_permutations": pd.NA, "seed": pd.NA, "note": note})
+            rows.append(
+                {
+                    **base,
+                    "method": method,
+                    "statistic": math.nan,
+                    "df": math.nan,
+                    "p_value": math.nan,
+                    "n_clusters": pd.NA,
+                    "n_permutations": pd.NA,
+                    "seed": pd.NA,
+                    "note": note,
+                }
+            )
         return _overall_frame(rows)
     sizes = np.bincount(codes, minlength=r).astype(float)
     x2 = _chi2_items(_group_counts(codes, y[:, testable], r), sizes, p[testable])
     pj = chi2_dist.sf(x2, r - 1)
-    rows.append({**base, "method": "bonferroni", "statistic": float(x2.max()), "df": r - 1,
-                 "p_value": float(min(1.0, pj.min() * len(tested))), "n_clusters": pd.NA,
-                 "n_permutations": pd.NA, "seed": pd.NA,
-                 "note": "наименьшее p по категориям (χ² Пирсона) × число категорий (Бонферрони)"})
+    rows.append(
+        {
+            **base,
+            "method": "bonferroni",
+            "statistic": float(x2.max()),
+            "df": r - 1,
+            "p_value": float(min(1.0, pj.min() * len(tested))),
+            "n_clusters": pd.NA,
+            "n_permutations": pd.NA,
+            "seed": pd.NA,
+            "note": "наименьшее p по категориям (χ² Пирсона) × число категорий (Бонферрони)",
+        }
+    )
     perm = permutation_pvalues(sub, categories, group_by, n_permutations=n_permutations, seed=seed)
-    rows.append({**base, "method": "permutation", "statistic": perm["statistic"], "df": r - 1,
-                 "p_value": perm["p_value"], "n_clusters": pd.NA, "n_permutations": n_permutations,
-                 "seed": seed, "note": "сумма χ² по категориям; метки групп переставляются между экспертами"})
+    rows.append(
+        {
+            **base,
+            "method": "permutation",
+            "statistic": perm["statistic"],
+            "df": r - 1,
+            "p_value": perm["p_value"],
+            "n_clusters": pd.NA,
+            "n_permutations": n_permutations,
+            "seed": seed,
+            "note": "сумма χ² по категориям; метки групп переставляются между экспертами",
+        }
+    )
     if cluster is not None and cluster in sub.columns and is_unit_attribute(sub, group_by):
-        cperm = permutation_pvalues(sub, categories, group_by, n_permutations=n_permutations, seed=seed,
-                                    cluster=cluster)
-        rows.append({**base, "method": "cluster_permutation", "statistic": cperm["statistic"], "df": r - 1,
-                     "p_value": cperm["p_value"], "n_clusters": cperm["n_clusters"],
-                     "n_permutations": n_permutations, "seed": seed,
-                     "note": "сумма χ² по категориям; метки групп переставляются между единицами "
-                             "(эксперты одной единицы — вместе)"})
+        cperm = permutation_pvalues(
+            sub, categories, group_by, n_permutations=n_permutations, seed=seed, cluster=cluster
+        )
+        rows.append(
+            {
+                **base,
+                "method": "cluster_permutation",
+                "statistic": cperm["statistic"],
+                "df": r - 1,
+                "p_value": cperm["p_value"],
+                "n_clusters": cperm["n_clusters"],
+                "n_permutations": n_permutations,
+                "seed": seed,
+                "note": "сумма χ² по категориям; метки групп переставляются между единицами "
+                "(эксперты одной единицы — вместе)",
+            }
+        )
     return _overall_frame(rows)
 
 
 def _overall_frame(rows: list[dict]) -> pd.DataFrame:
-    cols = ["group_by", "method", "statistic", "df", "p_value", "groups", "n", "n_clusters", "items_tested",
-            "items_excluded", "n_permutations", "seed", "note"]
+    cols = [
+        "group_by",
+        "method",
+        "statistic",
+        "df",
+        "p_value",
+        "groups",
+        "n",
+        "n_clusters",
+        "items_tested",
+        "items_excluded",
+        "n_permutations",
+        "seed",
+        "note",
+    ]
     out = pd.DataFrame(rows)[cols]
     for c in ("n_clusters", "n_permutations", "seed"):
         out[c] = out[c].astype("Int64")
@@ -438,6 +589,7 @@ def _overall_frame(rows: list[dict]) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------- closed questions
+
 
 def scale_tests(frame: pd.DataFrame, questionnaire, group_by: str = DEFAULT_GROUP) -> pd.DataFrame:
     """Do the scale answers (state of cooperation, prospects) differ between groups?
@@ -461,8 +613,16 @@ def scale_tests(frame: pd.DataFrame, questionnaire, group_by: str = DEFAULT_GROU
         samples = [s for s in samples if len(s)]
         n = int(sum(len(s) for s in samples))
         if len(samples) < 2:
-            rows.append({"question": f.id, "test": "", "statistic": math.nan, "p_value": math.nan,
-                         "groups": len(samples), "n": n})
+            rows.append(
+                {
+                    "question": f.id,
+                    "test": "",
+                    "statistic": math.nan,
+                    "p_value": math.nan,
+                    "groups": len(samples),
+                    "n": n,
+                }
+            )
             continue
         if len(samples) == 2:
             res = mannwhitneyu(samples[0], samples[1], alternative="two-sided")
@@ -470,6 +630,14 @@ def scale_tests(frame: pd.DataFrame, questionnaire, group_by: str = DEFAULT_GROU
         else:
             res = kruskal(*samples)
             test = "kruskal_wallis"
-        rows.append({"question": f.id, "test": test, "statistic": float(res.statistic),
-                     "p_value": float(res.pvalue), "groups": len(samples), "n": n})
+        rows.append(
+            {
+                "question": f.id,
+                "test": test,
+                "statistic": float(res.statistic),
+                "p_value": float(res.pvalue),
+                "groups": len(samples),
+                "n": n,
+            }
+        )
     return pd.DataFrame(rows, columns=["question", "test", "statistic", "p_value", "groups", "n"])

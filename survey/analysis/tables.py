@@ -32,26 +32,37 @@ The same at unit level (a unit counts when any of its experts mentions the categ
 1  non_border    65           50
 2       total    77           54
 """
+
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from survey.analysis.frame import (DEFAULT_GROUP, TOTAL, group_labels, group_order, group_values, letter)
+from survey.analysis.frame import DEFAULT_GROUP, TOTAL, group_labels, group_order, group_values, letter
 from survey.analysis.stats import column_proportion_letters
 from survey.spec.questionnaire import Questionnaire
 
-
 PROBLEMS_BY_GROUP_COLUMNS = ["category", "group", "base", "respondents", "percent", "ci_low", "ci_high"]
-PUBLISHED = {"experts": 123, "units": 77, "cities": 57, "regions": 20,
-             "distance": 69, "mentality": 42, "covid": 123}
+PUBLISHED = {
+    "experts": 123,
+    "units": 77,
+    "cities": 57,
+    "regions": 20,
+    "distance": 69,
+    "mentality": 42,
+    "covid": 123,
+}
 PUBLISHED_LABELS = {
-    "experts": "экспертов опрошено", "units": "городов и регионов", "cities": "городов",
-    "regions": "регионов", "distance": "называют удалённость и транспорт",
-    "mentality": "называют различия менталитета", "covid": "называют COVID-19",
+    "experts": "экспертов опрошено",
+    "units": "городов и регионов",
+    "cities": "городов",
+    "regions": "регионов",
+    "distance": "называют удалённость и транспорт",
+    "mentality": "называют различия менталитета",
+    "covid": "называют COVID-19",
 }
 
 
@@ -62,6 +73,7 @@ PUBLISHED_LABELS = {
 
 
 # ------------------------------------------------------------------------- intervals
+
 
 def wilson_interval(count, nobs, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for proportions (statsmodels), as fractions; NaN where ``nobs`` is 0.
@@ -90,10 +102,16 @@ def wilson_interval(count, nobs, alpha: float = 0.05) -> tuple[np.ndarray, np.nd
 
 # ------------------------------------------------------------------------- multiple response
 
-def multiple_response_table(frame: pd.DataFrame, items: Sequence[str], group_by: str = DEFAULT_GROUP, *,
-                            labels: Mapping[str, str] | None = None,
-                            questionnaire: Questionnaire | None = None,
-                            alpha: float = 0.05) -> pd.DataFrame:
+
+def multiple_response_table(
+    frame: pd.DataFrame,
+    items: Sequence[str],
+    group_by: str = DEFAULT_GROUP,
+    *,
+    labels: Mapping[str, str] | None = None,
+    questionnaire: Questionnaire | None = None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """A multiple-response table: per item (0/1 column) and group, cases and mentions.
 
     Columns (one row per item × group, groups in :func:`group_order` then ``total``):
@@ -128,15 +146,21 @@ def multiple_response_table(frame: pd.DataFrame, items: Sequence[str], group_by:
             base = len(part)
             k = int(part[item].sum())
             mentions = int(part.to_numpy().sum())
-            rows.append({
-                "category": item, "label": labels.get(item, item), "group": g,
-                "group_label": glabels.get(g, g), "base": base, "respondents": k,
-                "percent": 100.0 * k / base if base else math.nan,
-                "mentions_base": mentions,
-                "percent_of_mentions": 100.0 * k / mentions if mentions else math.nan,
-                "letter": letters.get(g, ""),
-                "higher_than": higher[i] if g != TOTAL else "",
-            })
+            rows.append(
+                {
+                    "category": item,
+                    "label": labels.get(item, item),
+                    "group": g,
+                    "group_label": glabels.get(g, g),
+                    "base": base,
+                    "respondents": k,
+                    "percent": 100.0 * k / base if base else math.nan,
+                    "mentions_base": mentions,
+                    "percent_of_mentions": 100.0 * k / mentions if mentions else math.nan,
+                    "letter": letters.get(g, ""),
+                    "higher_than": higher[i] if g != TOTAL else "",
+                }
+            )
     out = pd.DataFrame(rows)
     low, high = wilson_interval(out["respondents"], out["base"], alpha=alpha)
     out.insert(out.columns.get_loc("percent") + 1, "ci_low", 100.0 * low)
@@ -144,9 +168,14 @@ def multiple_response_table(frame: pd.DataFrame, items: Sequence[str], group_by:
     return out
 
 
-def problems_by_group_detail(frame: pd.DataFrame, categories: Sequence[str] | None = None,
-                             group_by: str = DEFAULT_GROUP, *, labels: Mapping[str, str] | None = None,
-                             questionnaire: Questionnaire | None = None) -> pd.DataFrame:
+def problems_by_group_detail(
+    frame: pd.DataFrame,
+    categories: Sequence[str] | None = None,
+    group_by: str = DEFAULT_GROUP,
+    *,
+    labels: Mapping[str, str] | None = None,
+    questionnaire: Questionnaire | None = None,
+) -> pd.DataFrame:
     """:func:`multiple_response_table` of the problem categories, with a ``level`` column.
 
     ``level`` is ``expert`` for an expert frame, ``unit`` for a :func:`unit_frame`.
@@ -157,8 +186,9 @@ def problems_by_group_detail(frame: pd.DataFrame, categories: Sequence[str] | No
     return out
 
 
-def problems_by_group(frame: pd.DataFrame, categories: Sequence[str] | None = None,
-                      group_by: str = DEFAULT_GROUP) -> pd.DataFrame:
+def problems_by_group(
+    frame: pd.DataFrame, categories: Sequence[str] | None = None, group_by: str = DEFAULT_GROUP
+) -> pd.DataFrame:
     """The contract table ``problems_by_group.csv``.
 
     Columns: ``category, group, base, respondents, percent, ci_low, ci_high`` (percent and
@@ -168,6 +198,7 @@ def problems_by_group(frame: pd.DataFrame, categories: Sequence[str] | None = No
 
 
 # ------------------------------------------------------------------------- closed questions
+
 
 def _closed_fields(questionnaire: Questionnaire, types: tuple[str, ...]) -> list:
     return [f for f in questionnaire.questions if f.type in types]
@@ -199,17 +230,36 @@ def closed_frequencies(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.
             valid = None if missing or not valid_n else 100.0 * n / valid_n
             if valid is not None:
                 cumulative += valid
-            rows.append({"question": f.id, "question_label": f.label, "code": o.code, "option": o.name,
-                         "label": o.label, "missing": missing, "n": n,
-                         "percent": 100.0 * n / n_all if n_all else math.nan,
-                         "valid_percent": valid if valid is not None else math.nan,
-                         "cumulative_percent": cumulative if valid is not None else math.nan})
+            rows.append(
+                {
+                    "question": f.id,
+                    "question_label": f.label,
+                    "code": o.code,
+                    "option": o.name,
+                    "label": o.label,
+                    "missing": missing,
+                    "n": n,
+                    "percent": 100.0 * n / n_all if n_all else math.nan,
+                    "valid_percent": valid if valid is not None else math.nan,
+                    "cumulative_percent": cumulative if valid is not None else math.nan,
+                }
+            )
         empty = int(col.isna().sum())
         if empty:
-            rows.append({"question": f.id, "question_label": f.label, "code": pd.NA, "option": "no_answer",
-                         "label": "нет ответа", "missing": True, "n": empty,
-                         "percent": 100.0 * empty / n_all, "valid_percent": math.nan,
-                         "cumulative_percent": math.nan})
+            rows.append(
+                {
+                    "question": f.id,
+                    "question_label": f.label,
+                    "code": pd.NA,
+                    "option": "no_answer",
+                    "label": "нет ответа",
+                    "missing": True,
+                    "n": empty,
+                    "percent": 100.0 * empty / n_all,
+                    "valid_percent": math.nan,
+                    "cumulative_percent": math.nan,
+                }
+            )
     out = pd.DataFrame(rows)
     out["code"] = out["code"].astype("Int64")
     return out
@@ -234,9 +284,20 @@ def closed_by_group(frame: pd.DataFrame, questionnaire: Questionnaire, group_by:
             n_missing = int(len(col) - base)
             for o in f.substantive_options:
                 n = int((col == o.code).sum())
-                rows.append({"question": f.id, "code": o.code, "option": o.name, "label": o.label,
-                             "group": g, "group_label": glabels.get(g, g), "base": base, "n": n,
-                             "percent": 100.0 * n / base if base else math.nan, "n_missing": n_missing})
+                rows.append(
+                    {
+                        "question": f.id,
+                        "code": o.code,
+                        "option": o.name,
+                        "label": o.label,
+                        "group": g,
+                        "group_label": glabels.get(g, g),
+                        "base": base,
+                        "n": n,
+                        "percent": 100.0 * n / base if base else math.nan,
+                        "n_missing": n_missing,
+                    }
+                )
     out = pd.DataFrame(rows)
     low, high = wilson_interval(out["n"], out["base"])
     out.insert(out.columns.get_loc("percent") + 1, "ci_low", 100.0 * low)
@@ -258,16 +319,24 @@ def scale_summary(frame: pd.DataFrame, questionnaire: Questionnaire, group_by: s
         for g in group_order(frame, group_by) + [TOTAL]:
             col = frame[f.id] if g == TOTAL else frame.loc[(gvals == g).to_numpy(), f.id]
             valid = col[col.isin(codes)].astype(float)
-            rows.append({"question": f.id, "group": g, "group_label": glabels.get(g, g),
-                         "n_valid": len(valid), "n_missing": int(len(col) - len(valid)),
-                         "mean": float(valid.mean()) if len(valid) else math.nan,
-                         "sd": float(valid.std(ddof=1)) if len(valid) > 1 else math.nan,
-                         "median": float(valid.median()) if len(valid) else math.nan})
+            rows.append(
+                {
+                    "question": f.id,
+                    "group": g,
+                    "group_label": glabels.get(g, g),
+                    "n_valid": len(valid),
+                    "n_missing": int(len(col) - len(valid)),
+                    "mean": float(valid.mean()) if len(valid) else math.nan,
+                    "sd": float(valid.std(ddof=1)) if len(valid) > 1 else math.nan,
+                    "median": float(valid.median()) if len(valid) else math.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def multiple_choice_by_group(frame: pd.DataFrame, questionnaire: Questionnaire,
-                             group_by: str = DEFAULT_GROUP) -> pd.DataFrame:
+def multiple_choice_by_group(
+    frame: pd.DataFrame, questionnaire: Questionnaire, group_by: str = DEFAULT_GROUP
+) -> pd.DataFrame:
     """The multiple-choice questions (areas, forms) as multiple-response tables by group.
 
     Columns: ``question`` then those of :func:`multiple_response_table` (``category`` is the
@@ -285,6 +354,7 @@ def multiple_choice_by_group(frame: pd.DataFrame, questionnaire: Questionnaire,
 
 
 # ------------------------------------------------------------------------- published check
+
 
 def published_check(frame: pd.DataFrame, published: Mapping[str, int] | None = None) -> pd.DataFrame:
     """Compare the study's published figures with the ones computed from ``frame``.
@@ -323,4 +393,3 @@ def published_check(frame: pd.DataFrame, published: Mapping[str, int] | None = N
             raise KeyError(figure)
         rows.append({"figure": figure, "published": int(value), "computed": int(got), "match": int(value) == int(got)})
     return pd.DataFrame(rows, columns=["figure", "published", "computed", "match"])
-

@@ -10,19 +10,29 @@ Results are exactly those of running the same functions in the main process — 
 happens when ``fork`` is unavailable (non-POSIX systems), when ``SURVEY_NO_FORK=1`` is set, or
 when the worker dies: nothing depends on the worker but speed.
 """
+
 from __future__ import annotations
 
+import contextlib
 import importlib
 import multiprocessing
 import os
 import queue
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-PRELOAD = ("scipy.stats", "statsmodels.discrete.discrete_model", "statsmodels.stats.multitest",
-           "statsmodels.stats.proportion", "statsmodels.stats.contingency_tables",
-           "sklearn.feature_extraction.text", "sklearn.linear_model", "sklearn.model_selection",
-           "sklearn.metrics")
+PRELOAD = (
+    "scipy.stats",
+    "statsmodels.discrete.discrete_model",
+    "statsmodels.stats.multitest",
+    "statsmodels.stats.proportion",
+    "statsmodels.stats.contingency_tables",
+    "sklearn.feature_extraction.text",
+    "sklearn.linear_model",
+    "sklearn.model_selection",
+    "sklearn.metrics",
+)
 
 
 def _worker(conn, preload: tuple[str, ...]) -> None:
@@ -42,10 +52,8 @@ def _worker(conn, preload: tuple[str, ...]) -> None:
 
     threading.Thread(target=receive, daemon=True).start()
     for name in preload:
-        try:
+        with contextlib.suppress(ImportError):
             importlib.import_module(name)
-        except ImportError:
-            pass
     while True:
         message = inbox.get()
         if message is None:
@@ -63,7 +71,7 @@ def _worker(conn, preload: tuple[str, ...]) -> None:
 class Pending:
     """The result of a submitted call (:meth:`result` waits for it)."""
 
-    def __init__(self, owner: "Background", key: int, func: Callable, args: tuple, kwargs: dict):
+    def __init__(self, owner: Background, key: int, func: Callable, args: tuple, kwargs: dict):
         self._owner, self.key, self._call = owner, key, (func, args, kwargs)
 
     def result(self) -> Any:
@@ -78,8 +86,7 @@ class Background:
         self._proc = None
         self._done: dict[int, tuple[bool, Any]] = {}
         self._next = 0
-        if enabled and os.environ.get("SURVEY_NO_FORK") != "1" and \
-                "fork" in multiprocessing.get_all_start_methods():
+        if enabled and os.environ.get("SURVEY_NO_FORK") != "1" and "fork" in multiprocessing.get_all_start_methods():
             try:
                 ctx = multiprocessing.get_context("fork")
                 self._conn, child = ctx.Pipe()
@@ -107,7 +114,7 @@ class Background:
                 self._stop()
                 break
             self._done[key] = (ok, value)
-        if pending.key not in self._done:            # no worker (any more): compute here
+        if pending.key not in self._done:  # no worker (any more): compute here
             func, args, kwargs = pending._call
             return func(*args, **kwargs)
         ok, value = self._done.pop(pending.key)
@@ -122,14 +129,13 @@ class Background:
 
     def close(self) -> None:
         if self._conn is not None:
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 self._conn.send(None)
-            except (OSError, ValueError):
-                pass
-            self._proc.join(timeout=5)
+            if self._proc is not None:
+                self._proc.join(timeout=5)
         self._stop()
 
-    def __enter__(self) -> "Background":
+    def __enter__(self) -> Background:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -8,6 +8,7 @@
 * :func:`safe_filename` turns a unit or expert name into a file name that cannot escape
   the output folder.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,9 +17,10 @@ import re
 import shutil
 import tempfile
 import unicodedata
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 
@@ -68,8 +70,14 @@ def safe_filename(name: str, suffix: str = "", max_length: int = 80) -> str:
     text = _UNSAFE.sub("_", re.sub(r"\.{2,}", "", text)).strip(" ._")
     text = re.sub(r"_+", "_", re.sub(r"\s+", "_", text))
     text = text.strip("._")[:max_length].rstrip("._")
-    if not text or text.upper() in {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
-                                     *(f"LPT{i}" for i in range(10))}:
+    if not text or text.upper() in {
+        "CON",
+        "PRN",
+        "AUX",
+        "NUL",
+        *(f"COM{i}" for i in range(10)),
+        *(f"LPT{i}" for i in range(10)),
+    }:
         text = "file_" + (text or "unnamed")
     return text + suffix
 
@@ -77,8 +85,8 @@ def safe_filename(name: str, suffix: str = "", max_length: int = 80) -> str:
 class OutputDir:
     """Stage a run's files and move them into ``final`` only if the run succeeds::
 
-        with OutputDir("reports") as out:
-            write_csv(frame, out.path("tables/x.csv"))
+    with OutputDir("reports") as out:
+        write_csv(frame, out.path("tables/x.csv"))
     """
 
     def __init__(self, final: str | Path):
@@ -86,7 +94,7 @@ class OutputDir:
         self.staging: Path | None = None
         self.written: list[str] = []
 
-    def __enter__(self) -> "OutputDir":
+    def __enter__(self) -> OutputDir:
         try:
             self.final.mkdir(parents=True, exist_ok=True)
             self.staging = Path(tempfile.mkdtemp(prefix=".survey-run-", dir=self.final))
@@ -103,6 +111,11 @@ class OutputDir:
         target = self.staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         return target
+
+    def staged(self) -> list[str]:
+        """Relative paths (``tables/x.csv``) of the files staged so far, sorted."""
+        assert self.staging is not None, "use OutputDir as a context manager"
+        return sorted(p.relative_to(self.staging).as_posix() for p in self.staging.rglob("*") if p.is_file())
 
     def __exit__(self, exc_type, exc, tb) -> None:
         assert self.staging is not None
@@ -159,11 +172,12 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     try:
         yield tmp
         try:
-            os.chmod(tmp, 0o666 & ~_umask())      # mkstemp makes 0600; a report is a normal file
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is a normal file
             os.replace(tmp, path)
         except OSError as exc:
             raise OutputError(
                 f"{path}: не удаётся записать файл ({exc.strerror}). Если он открыт в Excel, "
-                "закройте его и запустите команду снова.") from None
+                "закройте его и запустите команду снова."
+            ) from None
     finally:
         tmp.unlink(missing_ok=True)

@@ -13,6 +13,7 @@
 >>> [t.lemma for t in lem.tokens("Не хватает переводчиков!")]
 ['не', 'хватать', 'переводчик', '!']
 """
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,7 @@ from functools import lru_cache
 
 TOKEN_RE = re.compile(r"[а-яёa-z0-9]+(?:-[а-яёa-z0-9]+)*|[.,;:!?()—–\-«»\"/]|\n", re.IGNORECASE)
 _CYRILLIC = re.compile("[а-я]")
-PUNCT = frozenset(".,;:!?()—–-«»\"/\n")
+PUNCT = frozenset('.,;:!?()—–-«»"/\n')
 # parts of speech that can carry a clause's predicate
 PREDICATE_POS = frozenset({"VERB", "PRTS", "ADJS", "PRED"})
 
@@ -31,13 +32,13 @@ PREDICATE_POS = frozenset({"VERB", "PRTS", "ADJS", "PRED"})
 class WordInfo:
     """What pymorphy3 says about one word form (cached per form)."""
 
-    lemma: str                 # first parse's normal form, ё → е
-    lemmas: frozenset[str]     # normal forms of every parse, ё → е
-    pos: str | None            # first parse's part of speech (NOUN, VERB, ADJF, ...)
-    known: bool                # pymorphy3 dictionary knows the word
-    noun: bool = False         # some parse is a noun
-    genitive: bool = False     # some noun parse is in the genitive (what «нет» governs)
-    perfective: bool = False   # first parse is a perfective verb form («решён», «решили»)
+    lemma: str  # first parse's normal form, ё → е
+    lemmas: frozenset[str]  # normal forms of every parse, ё → е
+    pos: str | None  # first parse's part of speech (NOUN, VERB, ADJF, ...)
+    known: bool  # pymorphy3 dictionary knows the word
+    noun: bool = False  # some parse is a noun
+    genitive: bool = False  # some noun parse is in the genitive (what «нет» governs)
+    perfective: bool = False  # first parse is a perfective verb form («решён», «решили»)
 
     @property
     def predicate(self) -> bool:
@@ -104,9 +105,15 @@ class Lemmatizer:
                 if len(part) > 2 and not part.isdigit():
                     lemmas |= {p.normal_form.replace("ё", "е") for p in morph.parse(part)[:1]}
         nouns = [p for p in parses if p.tag.POS == "NOUN"]
-        info = WordInfo(first.normal_form.replace("ё", "е"), lemmas, first.tag.POS, known,
-                        noun=bool(nouns), genitive=any("gent" in p.tag or "gen2" in p.tag for p in nouns),
-                        perfective="perf" in first.tag)
+        info = WordInfo(
+            first.normal_form.replace("ё", "е"),
+            lemmas,
+            first.tag.POS,
+            known,
+            noun=bool(nouns),
+            genitive=any("gent" in p.tag or "gen2" in p.tag for p in nouns),
+            perfective="perf" in first.tag,
+        )
         self._cache[word] = info
         return info
 
@@ -130,8 +137,11 @@ class Lemmatizer:
     @staticmethod
     def unknown_forms(tokens: list[Token]) -> list[str]:
         """Cyrillic word forms of ``tokens`` that pymorphy3 does not know."""
-        return [t[4] for t in tokens if t[3] is not None and not t[3].known
-                and not t[4][0].isdigit() and _CYRILLIC.search(t[4])]
+        return [
+            t[4]
+            for t in tokens
+            if t[3] is not None and not t[3].known and not t[4][0].isdigit() and _CYRILLIC.search(t[4])
+        ]
 
     def lemmas(self, text: str) -> list[str]:
         """Lemmas of the words of ``text`` (punctuation dropped)."""

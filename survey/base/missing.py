@@ -8,6 +8,7 @@ string that is empty or only white space — an empty cell as a spreadsheet user
 >>> [is_blank(v) for v in ("", "  ", "0", None)]
 [True, True, False, True]
 """
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """Small text normalisation helpers shared by ingest, validation and coding."""
+
 from __future__ import annotations
 
 import re

@@ -1,12 +1,27 @@
 """Versions of the software a run used (for the manifest and the methodology section)."""
+
 from __future__ import annotations
 
 import platform
 from importlib import metadata
 
-PACKAGES = ("survey", "pandas", "numpy", "scipy", "statsmodels", "scikit-learn", "pymorphy3",
-            "pymorphy3-dicts-ru", "openpyxl", "defusedxml", "PyYAML", "click", "matplotlib",
-            "fpdf2", "pyreadstat")
+PACKAGES = (
+    "survey",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "scikit-learn",
+    "pymorphy3",
+    "pymorphy3-dicts-ru",
+    "openpyxl",
+    "defusedxml",
+    "PyYAML",
+    "click",
+    "matplotlib",
+    "fpdf2",
+    "pyreadstat",
+)
 
 
 def versions() -> dict[str, str]:

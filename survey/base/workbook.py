@@ -3,6 +3,7 @@ setup and atomic saving.
 
 openpyxl is imported here at module level: only writers of workbooks import this module.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,7 +18,7 @@ from survey.base.files import FORMULA_START, atomic_path
 from survey.base.missing import is_missing
 from survey.errors import OutputError
 
-XLSX_FONT = "Calibri"   # named, so LibreOffice does not substitute a serif font
+XLSX_FONT = "Calibri"  # named, so LibreOffice does not substitute a serif font
 
 
 def xlsx_value(cell, value: Any) -> None:
@@ -36,7 +37,7 @@ def xlsx_value(cell, value: Any) -> None:
         if text.startswith(FORMULA_START):
             cell.quotePrefix = True
         return
-    if hasattr(value, "item"):          # numpy scalars
+    if hasattr(value, "item"):  # numpy scalars
         value = value.item()
     cell.value = value
 
@@ -61,8 +62,14 @@ def save_workbook(wb: Workbook, path: str | Path) -> Path:
     return path
 
 
-def a4_page_setup(ws: Worksheet, *, landscape: bool = False, title_rows: str | None = None,
-                  footer: str | None = None, margins: tuple[float, float] = (0.5, 0.6)) -> None:
+def a4_page_setup(
+    ws: Worksheet,
+    *,
+    landscape: bool = False,
+    title_rows: str | None = None,
+    footer: str | None = None,
+    margins: tuple[float, float] = (0.5, 0.6),
+) -> None:
     """Print ``ws`` on A4, one page wide (as many pages tall as needed), with ``margins``
     (left/right, top/bottom, inches), repeated ``title_rows`` («1:2») and a centred ``footer``."""
     ws.page_setup.orientation = "landscape" if landscape else "portrait"

@@ -13,26 +13,40 @@ replaced by a flattering 1.0.
 >>> agreement(a, b)[["category", "both", "only_a", "recall", "kappa"]].to_dict("records")
 [{'category': 'x', 'both': 1, 'only_a': 1, 'recall': 0.5, 'kappa': 0.5}]
 """
-from __future__ import annotations
 
-from pathlib import Path
+from __future__ import annotations
 
 import math
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from survey.base.missing import is_missing
-from survey.inputs.files import decode_text
 from survey.errors import InputError
+from survey.inputs.files import decode_text
 
-COLUMNS = ["category", "n", "both", "only_a", "only_b", "neither", "agreement", "precision", "recall",
-           "f1", "kappa", "alpha", "note"]
+COLUMNS = [
+    "category",
+    "n",
+    "both",
+    "only_a",
+    "only_b",
+    "neither",
+    "agreement",
+    "precision",
+    "recall",
+    "f1",
+    "kappa",
+    "alpha",
+    "note",
+]
 
 
-def agreement(a: pd.DataFrame, b: pd.DataFrame, categories: list[str] | None = None,
-              id_column: str | None = None) -> pd.DataFrame:
+def agreement(
+    a: pd.DataFrame, b: pd.DataFrame, categories: list[str] | None = None, id_column: str | None = None
+) -> pd.DataFrame:
     """Per-category agreement of coding ``b`` with reference coding ``a``.
 
     Both frames have an id column (``id_column``, else ``id``/``expert_id``/the first
@@ -46,7 +60,9 @@ def agreement(a: pd.DataFrame, b: pd.DataFrame, categories: list[str] | None = N
     b = b.set_index(b[idb].astype(str))
     common = a.index.intersection(b.index)
     if categories is None:
-        categories = [c for c in a.columns if c in b.columns and c not in (ida, idb) and _binary(a[c]) and _binary(b[c])]
+        categories = [
+            c for c in a.columns if c in b.columns and c not in (ida, idb) and _binary(a[c]) and _binary(b[c])
+        ]
     rows = []
     for cat in categories:
         x = a.loc[common, cat].astype(int).to_numpy()
@@ -72,13 +88,29 @@ def agreement(a: pd.DataFrame, b: pd.DataFrame, categories: list[str] | None = N
                 warnings.simplefilter("ignore")
                 kappa = float(cohen_kappa_score(x, y))
             alpha = krippendorff_alpha(x, y)
-        rows.append({"category": cat, "n": n, "both": both, "only_a": only_a, "only_b": only_b,
-                     "neither": neither, "agreement": (both + neither) / n if n else math.nan,
-                     "precision": precision, "recall": recall, "f1": f1, "kappa": kappa,
-                     "alpha": alpha, "note": "; ".join(notes)})
+        rows.append(
+            {
+                "category": cat,
+                "n": n,
+                "both": both,
+                "only_a": only_a,
+                "only_b": only_b,
+                "neither": neither,
+                "agreement": (both + neither) / n if n else math.nan,
+                "precision": precision,
+                "recall": recall,
+                "f1": f1,
+                "kappa": kappa,
+                "alpha": alpha,
+                "note": "; ".join(notes),
+            }
+        )
     frame = pd.DataFrame(rows, columns=COLUMNS)
-    frame.attrs.update(ids_compared=len(common), only_in_a=sorted(set(a.index) - set(common)),
-                       only_in_b=sorted(set(b.index) - set(common)))
+    frame.attrs.update(
+        ids_compared=len(common),
+        only_in_a=sorted(set(a.index) - set(common)),
+        only_in_b=sorted(set(b.index) - set(common)),
+    )
     return frame
 
 
@@ -89,7 +121,7 @@ def krippendorff_alpha(x, y) -> float:
     data = np.vstack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
     try:
         return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
-    except ValueError:       # one value in the whole domain
+    except ValueError:  # one value in the whole domain
         return math.nan
 
 

@@ -6,21 +6,22 @@ flat: rows are read, coded and written ``chunk_size`` at a time; ``jobs`` > 1 co
 in worker processes (each with its own lemma cache). The output is written to a temporary
 file and renamed at the end, so a failed run leaves no half-written file.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
+from survey.base.files import atomic_path, safe_text
 from survey.coding.coder import Coder
-from survey.spec.codebook import load_codebook
 from survey.errors import InputError
 from survey.inputs.readers import decode_text
-from survey.base.files import atomic_path, safe_text
+from survey.spec.codebook import load_codebook
 
 DEFAULT_CHUNK = 2000
 _WORKER: dict = {}
@@ -50,7 +51,7 @@ def _sniff_encoding(path: Path, encoding: str | None) -> str:
         head.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError as exc:
-        if exc.start > len(head) - 4:   # a character cut by the sample's end
+        if exc.start > len(head) - 4:  # a character cut by the sample's end
             return "utf-8"
     _, used = decode_text(path, head)
     return used
@@ -59,7 +60,7 @@ def _sniff_encoding(path: Path, encoding: str | None) -> str:
 def _rows(path: Path, encoding: str) -> Iterator[tuple[int, str, str]]:
     """(line number, id, text) for every data row; header must have id and text."""
     try:
-        fh = open(path, encoding=encoding, newline="")
+        fh = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by the with below
     except OSError as exc:
         raise InputError(f"{path}: не удаётся открыть файл ({exc.strerror}).") from None
     with fh:
@@ -92,8 +93,10 @@ def _rows(path: Path, encoding: str) -> Iterator[tuple[int, str, str]]:
                 text = values[ti] if ti < len(values) else ""
                 yield line, rid, text
         except UnicodeDecodeError:
-            raise InputError(f"{path}, около строки {line + 1}: байты не в кодировке {encoding}. "
-                             "Сохраните файл как «CSV UTF-8» или укажите --encoding.") from None
+            raise InputError(
+                f"{path}, около строки {line + 1}: байты не в кодировке {encoding}. "
+                "Сохраните файл как «CSV UTF-8» или укажите --encoding."
+            ) from None
         except csv.Error as exc:
             raise InputError(f"{path}, строка {reader.line_num}: ошибка формата CSV ({exc}).") from None
 
@@ -124,8 +127,15 @@ def _code_chunk(chunk: list[tuple[str, str]]) -> tuple[str, int, Counter, Counte
     return buf.getvalue(), len(chunk), counts, coder.lemmatizer.unknown
 
 
-def code_csv(input: str | Path, output: str | Path, codebook: str | Path | None = None, *,
-             jobs: int = 1, chunk_size: int = DEFAULT_CHUNK, encoding: str | None = None) -> BatchResult:
+def code_csv(
+    input: str | Path,
+    output: str | Path,
+    codebook: str | Path | None = None,
+    *,
+    jobs: int = 1,
+    chunk_size: int = DEFAULT_CHUNK,
+    encoding: str | None = None,
+) -> BatchResult:
     """Code ``input`` (CSV ``id,text``) into ``output``; see the module docstring."""
     input, output = Path(input), Path(output)
     if not input.is_file():
@@ -134,7 +144,7 @@ def code_csv(input: str | Path, output: str | Path, codebook: str | Path | None 
     ids = codebook_obj.ids
     enc = _sniff_encoding(input, encoding)
     started = time.perf_counter()
-    counts = Counter()
+    counts: Counter = Counter()
     unknown: Counter = Counter()
     with atomic_path(output) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerow(["id", *ids, "evidence"])

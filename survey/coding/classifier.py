@@ -10,6 +10,7 @@ confidence, the classifier disagrees). The cross-validated F1 of each category i
 Categories with fewer than ``min_examples`` positive or negative answers are not trained
 (e.g. COVID-19, which all 123 experts name).
 """
+
 from __future__ import annotations
 
 import math
@@ -19,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from survey.base.missing import is_missing
 from survey.base.lemmatize import Lemmatizer
+from survey.base.missing import is_missing
 
 
 @dataclass
@@ -32,8 +33,9 @@ class Suggester:
     threshold: float = 0.5
     random_state: int = 0
 
-    def fit(self, texts: list[str] | list[list[str]], codes: pd.DataFrame,
-            lemmatizer: Lemmatizer | None = None) -> "Suggester":
+    def fit(
+        self, texts: list[str] | list[list[str]], codes: pd.DataFrame, lemmatizer: Lemmatizer | None = None
+    ) -> Suggester:
         """Cross-validate on ``texts`` (or their lemma lists) and their final ``codes``
         (one 0/1 column per category)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -54,12 +56,21 @@ class Suggester:
         for cat in codes.columns:
             y = codes[cat].astype(int).to_numpy()
             pos = int(y.sum())
-            row = {"category": cat, "positives": pos, "f1_cv": math.nan, "precision_cv": math.nan,
-                   "recall_cv": math.nan, "note": ""}
+            row = {
+                "category": cat,
+                "positives": pos,
+                "f1_cv": math.nan,
+                "precision_cv": math.nan,
+                "recall_cv": math.nan,
+                "note": "",
+            }
             folds = min(self.folds, pos, n - pos)
             if X is None or pos < self.min_examples or n - pos < self.min_examples:
-                row["note"] = ("не обучается: нет вариации" if pos in (0, n)
-                               else f"не обучается: меньше {self.min_examples} примеров одного из классов")
+                row["note"] = (
+                    "не обучается: нет вариации"
+                    if pos in (0, n)
+                    else f"не обучается: меньше {self.min_examples} примеров одного из классов"
+                )
                 rows.append(row)
                 continue
             model = LogisticRegression(class_weight="balanced", max_iter=2000, C=10.0, solver="liblinear")
@@ -72,12 +83,16 @@ class Suggester:
             tp = int(((pred == 1) & (y == 1)).sum())
             fp = int(((pred == 1) & (y == 0)).sum())
             fn = int(((pred == 0) & (y == 1)).sum())
-            row.update(precision_cv=tp / (tp + fp) if tp + fp else math.nan,
-                       recall_cv=tp / (tp + fn) if tp + fn else math.nan,
-                       f1_cv=2 * tp / (2 * tp + fp + fn) if tp + fp + fn else math.nan,
-                       note=f"{folds}-кратная кросс-валидация")
+            row.update(
+                precision_cv=tp / (tp + fp) if tp + fp else math.nan,
+                recall_cv=tp / (tp + fn) if tp + fn else math.nan,
+                f1_cv=2 * tp / (2 * tp + fp + fn) if tp + fp + fn else math.nan,
+                note=f"{folds}-кратная кросс-валидация",
+            )
             rows.append(row)
-        self.scores_ = pd.DataFrame(rows, columns=["category", "positives", "precision_cv", "recall_cv", "f1_cv", "note"])
+        self.scores_ = pd.DataFrame(
+            rows, columns=["category", "positives", "precision_cv", "recall_cv", "f1_cv", "note"]
+        )
         return self
 
     def suggestions(self, codes: pd.DataFrame, confidence: pd.DataFrame | None = None) -> pd.Series:

@@ -39,6 +39,7 @@ How an answer is coded (the rules' lexicons live in the codebook's ``rules`` sec
 >>> c.denied
 ['funding']
 """
+
 from __future__ import annotations
 
 import re
@@ -46,9 +47,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from survey.base.lemmatize import Lemmatizer, Token
 from survey.base.missing import is_missing
 from survey.spec.codebook import BIT, Codebook, Pattern, load_codebook
-from survey.base.lemmatize import Lemmatizer, Token
 
 HARD_BOUNDARIES = frozenset(".;:!?()\n")
 # sentences: everything up to and including . ! ? or a line break
@@ -56,13 +57,17 @@ _SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*|[.!?\n]+")
 MEMO_SIZE = 50_000
 PREDICATE = BIT["predicate"]
 ANAPHORIC = BIT["anaphora"]
-_NUMBER_ENTRY = (frozenset(), None, (), 0)   # digits: no lemma, no pattern, no lexicon
+_NUMBER_ENTRY: tuple[frozenset[str], None, tuple[()], int] = (
+    frozenset(),
+    None,
+    (),
+    0,
+)  # digits: no lemma, no pattern, no lexicon
 # words that make a clause worth analysing even without a codebook match
-QUICK_CHECK = (BIT["problem_words"] | BIT["negators"] | BIT["absence"] | BIT["shortage_cues"]
-               | BIT["problem_verbs"])
+QUICK_CHECK = BIT["problem_words"] | BIT["negators"] | BIT["absence"] | BIT["shortage_cues"] | BIT["problem_verbs"]
 # words that may open a clause boundary («но», «кроме», «а также»…)
 CLAUSE_STARTS = BIT["boundaries"] | BIT["not_boundaries"] | BIT["exceptions"] | BIT["phrase_start"]
-SOFT_BOUNDARIES = frozenset(",—–-")       # split a clause into segments
+SOFT_BOUNDARIES = frozenset(",—–-")  # split a clause into segments
 ANAPHORA = frozenset({"он", "она", "оно", "они", "это", "этот"})
 VERBAL = frozenset({"VERB", "INFN", "PRTS", "PRTF", "GRND"})
 SKIP_POS_AFTER_ABSENCE = frozenset({"ADJF", "PRTF", "ADVB", "PRCL", "NPRO", "PREP", "CONJ", "NUMR", "ADJS"})
@@ -72,12 +77,12 @@ class Evidence(NamedTuple):
     """Why a category was coded (or denied): the words and their place in the answer."""
 
     category: str
-    text: str            # the matched words as written
-    start: int           # character offsets in the answer, end exclusive
+    text: str  # the matched words as written
+    start: int  # character offsets in the answer, end exclusive
     end: int
-    pattern: str         # the codebook pattern that matched
-    reason: str          # Russian: «нехватка: „не хватает“», «названо», …
-    confidence: str      # "high", "medium" (named without a predicate) or "low" (typo match)
+    pattern: str  # the codebook pattern that matched
+    reason: str  # Russian: «нехватка: „не хватает“», «названо», …
+    confidence: str  # "high", "medium" (named without a predicate) or "low" (typo match)
 
     def __str__(self) -> str:
         return f"{self.category}: «{self.text}» [{self.start}:{self.end}] ({self.reason})"
@@ -122,7 +127,7 @@ class AnswerCoding:
 @dataclass
 class _Hit:
     pattern: Pattern
-    positions: list[int]          # token indices of the matched words
+    positions: list[int]  # token indices of the matched words
     fuzzy: list[tuple[str, str]]  # (written, codebook word) of typo matches
 
     @property
@@ -136,12 +141,12 @@ class _Hit:
 
 @dataclass
 class _Clause:
-    tokens: list[int]                       # word token indices, in order
-    segment: dict[int, int]                 # token index -> comma segment number
+    tokens: list[int]  # word token indices, in order
+    segment: dict[int, int]  # token index -> comma segment number
     exception_segments: set[int]
     segment_has_predicate: dict[int, bool]
-    sentence: int = 0                       # clauses of one sentence share the number
-    question: bool = False                  # the clause ends with «?»
+    sentence: int = 0  # clauses of one sentence share the number
+    question: bool = False  # the clause ends with «?»
 
     @property
     def has_predicate(self) -> bool:
@@ -160,13 +165,13 @@ class _Outcome:
 
     coded: list[Evidence] = field(default_factory=list)
     denied: list[Evidence] = field(default_factory=list)
-    general: list[Evidence] = field(default_factory=list)      # «проблем нет», «в рабочем порядке»
+    general: list[Evidence] = field(default_factory=list)  # «проблем нет», «в рабочем порядке»
     pending: list[tuple[Evidence, str]] = field(default_factory=list)  # uncoded resources
-    orphan_cue: str | None = None           # a shortage cue that found no resource of its own
-    anaphoric: bool = False                 # refers back: «его», «их», «это»
-    starts_with_no: bool = False            # «Нет, …» answering a question before it
+    orphan_cue: str | None = None  # a shortage cue that found no resource of its own
+    anaphoric: bool = False  # refers back: «его», «их», «это»
+    starts_with_no: bool = False  # «Нет, …» answering a question before it
 
-    def shifted(self, offset: int) -> "_Outcome":
+    def shifted(self, offset: int) -> _Outcome:
         """A copy with evidence offsets moved by ``offset`` (the sentence's place in the
         answer). An outcome with no evidence is shared as is: nothing in it can change."""
         if not (self.coded or self.denied or self.general or self.pending):
@@ -175,14 +180,15 @@ class _Outcome:
         def move(items):
             return [Evidence(e[0], e[1], e[2] + offset, e[3] + offset, e[4], e[5], e[6]) for e in items]
 
-        return _Outcome(move(self.coded), move(self.denied), move(self.general),
-                        [(Evidence(e[0], e[1], e[2] + offset, e[3] + offset, e[4], e[5], e[6]), x)
-                         for e, x in self.pending],
-                        self.orphan_cue, self.anaphoric, self.starts_with_no)
-
-    @property
-    def has_predicate(self) -> bool:
-        return any(self.segment_has_predicate.values())
+        return _Outcome(
+            move(self.coded),
+            move(self.denied),
+            move(self.general),
+            [(Evidence(e[0], e[1], e[2] + offset, e[3] + offset, e[4], e[5], e[6]), x) for e, x in self.pending],
+            self.orphan_cue,
+            self.anaphoric,
+            self.starts_with_no,
+        )
 
 
 class Coder:
@@ -192,8 +198,12 @@ class Coder:
     codebook word a typo was matched to is in :func:`survey.coding.kwic.unknown_words`).
     """
 
-    def __init__(self, codebook: Codebook | None = None, lemmatizer: Lemmatizer | None = None,
-                 memo_size: int = MEMO_SIZE):
+    def __init__(
+        self,
+        codebook: Codebook | None = None,
+        lemmatizer: Lemmatizer | None = None,
+        memo_size: int = MEMO_SIZE,
+    ):
         self.lemmatizer = lemmatizer or Lemmatizer()
         self.codebook = codebook or load_codebook(lemmatizer=self.lemmatizer)
         self.rules = self.codebook.rules
@@ -212,8 +222,16 @@ class Coder:
                 else:
                     for lemma in first.lemmas:
                         self._by_lemma.setdefault(lemma, []).append(p)
-        self._vocabulary = sorted({l for cat in self.codebook.categories for p in cat.patterns
-                                   for w in p.words for l in w.lemmas if len(l) >= 5 and l.isalpha()})
+        self._vocabulary = sorted(
+            {
+                lemma
+                for cat in self.codebook.categories
+                for p in cat.patterns
+                for w in p.words
+                for lemma in w.lemmas
+                if len(lemma) >= 5 and lemma.isalpha()
+            }
+        )
         self._fuzzy_cache: dict[str, str | None] = {}
         self._form_cache: dict[str, tuple] = {}
         # sentences repeat across answers («Финансирование.», «Проблем нет.»): each distinct
@@ -265,7 +283,7 @@ class Coder:
         coding.evidence.sort(key=lambda e: (self.ids.index(e.category), e.start))
         return coding
 
-    def _code_sentence(self, text: str) -> tuple[list[tuple[bool, "_Outcome"]], int, list[str]]:
+    def _code_sentence(self, text: str) -> tuple[list[tuple[bool, _Outcome]], int, list[str]]:
         """Code one sentence on its own (memoised by :meth:`code`): the outcome of each
         clause (offsets relative to the sentence), and the unknown words met."""
         toks = self.lemmatizer.tokens(text)
@@ -276,8 +294,9 @@ class Coder:
         neutral, forced = self._false_negations(toks, lemmas, masks)
         neutral |= _quoted(toks)
         clauses = self._clauses(toks, lemmas, masks)
-        outcomes = [(c.question, self._code_clause(text, toks, lemmas, masks, typos, neutral, forced, c))
-                    for c in clauses]
+        outcomes = [
+            (c.question, self._code_clause(text, toks, lemmas, masks, typos, neutral, forced, c)) for c in clauses
+        ]
         return outcomes, 0, unknown
 
     # ------------------------------------------------------------------ tokens
@@ -289,7 +308,7 @@ class Coder:
         masks: list[int] = []
         typos: dict[int, tuple[str, str]] = {}
         cache = self._form_cache
-        empty = frozenset()
+        empty: frozenset[str] = frozenset()
         for i, t in enumerate(toks):
             info = t[3]
             if info is None:
@@ -313,15 +332,18 @@ class Coder:
             fixed = self._fuzzy(form, info.lemma)
             if fixed:
                 lemmas = frozenset({fixed})
-        cands = [p for l in lemmas for p in self._by_lemma.get(l, ())]
+        cands = [p for lemma in lemmas for p in self._by_lemma.get(lemma, ())]
         cands += self._by_form.get(form, [])
-        cands += [p for prefix, p in self._by_prefix
-                  if form.startswith(prefix) or any(l.startswith(prefix) for l in lemmas)]
+        cands += [
+            p
+            for prefix, p in self._by_prefix
+            if form.startswith(prefix) or any(lemma.startswith(prefix) for lemma in lemmas)
+        ]
         mask = self.rules.mask(lemmas) | (BIT["predicate"] if info.predicate else 0)
         if (info.pos == "NPRO" and not lemmas.isdisjoint(ANAPHORA)) or form in ("это", "этим", "этого"):
-            mask |= BIT["anaphora"]       # refers back: «его не хватает», «это не помеха»
+            mask |= BIT["anaphora"]  # refers back: «его не хватает», «это не помеха»
         entry = (lemmas, fixed, tuple(dict.fromkeys(cands)), mask)
-        if not form.isdigit():              # numbers vary endlessly and match nothing
+        if not form.isdigit():  # numbers vary endlessly and match nothing
             self._form_cache[form] = entry
         return entry
 
@@ -342,14 +364,15 @@ class Coder:
             for stem, v in self._stems:
                 if abs(len(stem) - len(candidate)) <= limit and stem[0] in (candidate[0], candidate[1:2]):
                     d = _edit_distance(candidate, stem, limit)
-                    key = (d, -len(stem))          # the closest, then the most specific word
+                    key = (d, -len(stem))  # the closest, then the most specific word
                     if d <= limit and (best_key is None or key < best_key):
                         best, best_key = v, key
         self._fuzzy_cache[word] = best
         return best
 
-    def _false_negations(self, toks: list[Token], lemmas: list[frozenset[str]],
-                         masks: list[int]) -> tuple[set[int], set[int]]:
+    def _false_negations(
+        self, toks: list[Token], lemmas: list[frozenset[str]], masks: list[int]
+    ) -> tuple[set[int], set[int]]:
         """Negation words that do not negate, and words negated from afar.
 
         Returns ``(neutral, forced)``: ``neutral`` are «не» etc. that are not negations
@@ -365,9 +388,10 @@ class Coder:
                 continue
             for name in ("false_negations", "double_negation"):
                 for phrase in self.rules.phrases_from(name, lemmas[i]):
-                    idx = words[k:k + len(phrase)]
+                    idx = words[k : k + len(phrase)]
                     if len(idx) < len(phrase) or not all(
-                            not phrase[j].isdisjoint(lemmas[idx[j]]) for j in range(1, len(phrase))):
+                        not phrase[j].isdisjoint(lemmas[idx[j]]) for j in range(1, len(phrase))
+                    ):
                         continue
                     neutral.update(idx)
                     if name == "double_negation":
@@ -388,8 +412,9 @@ class Coder:
             if (masks[i] & BIT["negators"]) or ((masks[i] & BIT["absence"]) and t.info.predicate):
                 neutral.add(i)
                 return
-            if first_target is None and (t.info.predicate or (masks[i] & BIT["positive"])
-                                         or (masks[i] & BIT["problem_words"])):
+            if first_target is None and (
+                t.info.predicate or (masks[i] & BIT["positive"]) or (masks[i] & BIT["problem_words"])
+            ):
                 first_target = i
         if first_target is not None:
             forced.add(first_target)
@@ -397,7 +422,7 @@ class Coder:
     def _phrase_at(self, name: str, words: list[int], k: int, lemmas: list[frozenset[str]], masks: list[int]) -> int:
         """Length (in words) of a rule phrase or word of lexicon ``name`` starting at ``words[k]``."""
         for phrase in self.rules.phrases_from(name, lemmas[words[k]]):
-            idx = words[k:k + len(phrase)]
+            idx = words[k : k + len(phrase)]
             if len(idx) == len(phrase) and all(not phrase[j].isdisjoint(lemmas[idx[j]]) for j in range(1, len(phrase))):
                 return len(phrase)
         if masks[words[k]] & BIT[name]:
@@ -408,8 +433,8 @@ class Coder:
 
     def _clauses(self, toks: list[Token], lemmas: list[frozenset[str]], masks: list[int]) -> list[_Clause]:
         """Clauses with comma segments; see the module docstring."""
-        raw: list[list[tuple[int, int, bool]]] = [[]]   # per clause: (token, segment, exception)
-        meta: list[list] = [[0, False]]                  # per clause: [sentence, question]
+        raw: list[list[tuple[int, int, bool]]] = [[]]  # per clause: (token, segment, exception)
+        meta: list[list] = [[0, False]]  # per clause: [sentence, question]
         sentence = 0
         segment, exception = 0, False
         words_all = [i for i, t in enumerate(toks) if t.is_word]
@@ -437,7 +462,7 @@ class Coder:
                 continue
             keep = self._phrase_at("not_boundaries", words_all, k, lemmas, masks)
             if keep:
-                for j in words_all[k:k + keep]:
+                for j in words_all[k : k + keep]:
                     raw[-1].append((j, segment, exception))
                 skip_until = words_all[k + keep - 1]
                 continue
@@ -466,8 +491,13 @@ class Coder:
             clauses.extend(parts)
         return clauses
 
-    def _split_by_predicates(self, items: list[tuple[int, int, bool]], toks: list[Token],
-                             lemmas: list[frozenset[str]], masks: list[int]) -> list[_Clause]:
+    def _split_by_predicates(
+        self,
+        items: list[tuple[int, int, bool]],
+        toks: list[Token],
+        lemmas: list[frozenset[str]],
+        masks: list[int],
+    ) -> list[_Clause]:
         """Group comma segments into clauses with one predicate each.
 
         A segment opening with «который» is a relative clause inside another: it becomes
@@ -492,12 +522,13 @@ class Coder:
                         break
             opener = [t for t, _ in segs[seg][:2]]
             relative = any((masks[t] & BIT["relative"]) for t in opener[:1]) or (
-                len(opener) == 2 and toks[opener[0]].info.pos == "PREP" and (masks[opener[1]] & BIT["relative"]))
+                len(opener) == 2 and toks[opener[0]].info.pos == "PREP" and (masks[opener[1]] & BIT["relative"])
+            )
             if not exc and relative:
                 embedded.append([seg])
                 continue
             subordinate = not exc and self.rules.written("subordinators", toks[first].lower)
-            comparative = self.rules.written("rather_than", toks[first].lower)   # «…, чем мешает»
+            comparative = self.rules.written("rather_than", toks[first].lower)  # «…, чем мешает»
             if (pred or subordinate) and group_pred and groups[-1] and not comparative:
                 groups.append([])
                 group_pred = False
@@ -519,8 +550,13 @@ class Coder:
 
     # ------------------------------------------------------------------ matching
 
-    def _hits(self, clause: _Clause, toks: list[Token], lemmas: list[frozenset[str]],
-              typos: dict[int, tuple[str, str]]) -> list[_Hit]:
+    def _hits(
+        self,
+        clause: _Clause,
+        toks: list[Token],
+        lemmas: list[frozenset[str]],
+        typos: dict[int, tuple[str, str]],
+    ) -> list[_Hit]:
         words = clause.tokens
         hits: list[_Hit] = []
         excludes: list[_Hit] = []
@@ -534,15 +570,19 @@ class Coder:
                 hit = _Hit(p, positions, [typos[j] for j in positions if j in typos])
                 (excludes if p.kind == "exclude" else hits).append(hit)
         if excludes:
-            hits = [h for h in hits if not any(
-                e.pattern.category == h.pattern.category and e.first <= h.last and h.first <= e.last
-                for e in excludes)]
+            hits = [
+                h
+                for h in hits
+                if not any(
+                    e.pattern.category == h.pattern.category and e.first <= h.last and h.first <= e.last
+                    for e in excludes
+                )
+            ]
         # keep the longest of overlapping hits of one category
         hits.sort(key=lambda h: (h.first, -(h.last - h.first)))
         kept: list[_Hit] = []
         for h in hits:
-            if any(o.pattern.category == h.pattern.category and o.first <= h.first and h.last <= o.last
-                   for o in kept):
+            if any(o.pattern.category == h.pattern.category and o.first <= h.first and h.last <= o.last for o in kept):
                 continue
             kept.append(h)
         return kept
@@ -562,11 +602,12 @@ class Coder:
         outcome = _Outcome()
         outcome.anaphoric = any(masks[i] & ANAPHORIC for i in words)
         first = toks[words[0]]
-        outcome.starts_with_no = first.lower in ("нет", "нету") and (len(words) == 1 or any(
-            not toks[x].is_word for x in range(words[0] + 1, words[1])))
+        outcome.starts_with_no = first.lower in ("нет", "нету") and (
+            len(words) == 1 or any(not toks[x].is_word for x in range(words[0] + 1, words[1]))
+        )
         hits = self._hits(clause, toks, lemmas, typos)
         if not hits and not any(masks[i] & QUICK_CHECK for i in words):
-            return outcome          # nothing named, nothing denied, no cue to pass on
+            return outcome  # nothing named, nothing denied, no cue to pass on
         if not hits and not any(masks[i] & BIT["problem_words"] for i in words):
             # only a cue that may refer back («…, но его не хватает»): no need for the rest
             cue = next(i for i in words if masks[i] & QUICK_CHECK)
@@ -579,14 +620,14 @@ class Coder:
         consumed = {p for h in hits for p in h.positions}
         seg = clause.segment
         problem_words = [k for k, i in enumerate(words) if (masks[i] & BIT["problem_words"])]
-        denied_problem: set[int] = set()   # positions (k) of problem words that are denied
-        denials: list[tuple[int, int, int]] = []   # (from k, to k, cue token index) — segment span
-        contrast: list[tuple[int, int]] = []       # k ranges denied by «не в …»
-        cues: list[int] = []                       # k positions of shortage cues
-        direct_denied: set[int] = set()            # ids of hits denied directly
-        neutral_cues: set[int] = set()             # cue words negated («не снижается»)
-        negated: set[int] = set()                  # positions (k) a «не» attaches to
-        weak_cues: set[int] = set()                # «не» + an ordinary verb
+        denied_problem: set[int] = set()  # positions (k) of problem words that are denied
+        denials: list[tuple[int, int, int]] = []  # (from k, to k, cue token index) — segment span
+        contrast: list[tuple[int, int]] = []  # k ranges denied by «не в …»
+        cues: list[int] = []  # k positions of shortage cues
+        direct_denied: set[int] = set()  # ids of hits denied directly
+        neutral_cues: set[int] = set()  # cue words negated («не снижается»)
+        negated: set[int] = set()  # positions (k) a «не» attaches to
+        weak_cues: set[int] = set()  # «не» + an ordinary verb
 
         routine = self.no_problems is not None and any(h.pattern.category == self.no_problems.id for h in hits)
 
@@ -607,16 +648,16 @@ class Coder:
             """«не» at position k (token i) attaches to the word at position j."""
             negated.add(j)
             tm = masks[words[j]]
-            if (tm & BIT["problem_words"]):
+            if tm & BIT["problem_words"]:
                 denied_problem.add(j)
                 denials.append((min(k, j), max(k, j), i))
-            elif (tm & BIT["problem_verbs"]):
+            elif tm & BIT["problem_verbs"]:
                 # «расстояние нам не мешает»: what stands before the verb is denied
                 denials.append((0, segment_end(k), i))
                 pw = nearest_problem_word(k)
                 if pw is not None:
                     denied_problem.add(pw)
-            elif (tm & BIT["light_verbs"]):
+            elif tm & BIT["light_verbs"]:
                 pw = nearest_problem_word(k)
                 if pw is not None:
                     denied_problem.add(pw)
@@ -630,15 +671,19 @@ class Coder:
                     cues.append(k)
             elif toks[words[j]].info.pos == "PREP":
                 end = j + 1
-                while end < len(words) - 1 and end < j + 4 and seg[words[end + 1]] == seg[words[j]] \
-                        and toks[words[end + 1]].info.pos not in ("VERB", "CONJ"):
+                while (
+                    end < len(words) - 1
+                    and end < j + 4
+                    and seg[words[end + 1]] == seg[words[j]]
+                    and toks[words[end + 1]].info.pos not in ("VERB", "CONJ")
+                ):
                     end += 1
                 contrast.append((j, end))
             elif hits_at(j) and toks[words[j]].info.pos not in VERBAL:
                 # «не удалённость, а …»: a contrast, the named thing is not the problem
                 for h in hits_at(j):
                     direct_denied.add(id(h))
-            elif (tm & BIT["shortage_cues"]):
+            elif tm & BIT["shortage_cues"]:
                 # «интерес не угасает», «добраться не сложно»: the problem is denied
                 neutral_cues.add(j)
                 denials.append((0, segment_end(k), i))
@@ -663,12 +708,12 @@ class Coder:
                 negate(k, j, i)
             elif (lem & BIT["absence"]) and i not in consumed:
                 if k + 1 < len(words) and toks[words[k + 1]].info.pos == "PREP" and toks[i].info.pos != "PRED":
-                    continue   # «ни с X, ни с Y сложностей нет»: the negation is «нет»
+                    continue  # «ни с X, ни с Y сложностей нет»: the negation is «нет»
                 target = self._absence_target(clause, k, toks, masks)
                 if target is None:
                     cues.append(k)
                     continue
-                if (masks[words[target]] & BIT["problem_words"]):
+                if masks[words[target]] & BIT["problem_words"]:
                     denied_problem.add(target)
                     denials.append((min(k, target), max(k, target), i))
                     continue
@@ -680,8 +725,11 @@ class Coder:
                     denials.append((min(k, target), max(k, target), i))
                 else:
                     cues.append(k)
-            elif (rules.written("rather_than", toks[i].lower) and k + 1 < len(words)
-                  and (masks[words[k + 1]] & BIT["problem_verbs"])):
+            elif (
+                rules.written("rather_than", toks[i].lower)
+                and k + 1 < len(words)
+                and (masks[words[k + 1]] & BIT["problem_verbs"])
+            ):
                 # «скорее интересна, чем мешает»: the problem verb is denied
                 negated.add(k + 1)
                 denials.append((0, segment_end(k), i))
@@ -713,8 +761,11 @@ class Coder:
         for a, b, cue in denials:
             lo, hi = seg[words[a]], seg[words[b]]
             # «Нет у нас проблем с языком, с визами, с расстоянием»: the list goes on
-            while hi + 1 in predicate_free and hi + 1 in first_of_segment and \
-                    toks[first_of_segment[hi + 1]].info.pos == "PREP":
+            while (
+                hi + 1 in predicate_free
+                and hi + 1 in first_of_segment
+                and toks[first_of_segment[hi + 1]].info.pos == "PREP"
+            ):
                 hi += 1
             denial_spans.append((lo, hi, cue))
 
@@ -736,8 +787,11 @@ class Coder:
                 own = [o for o in hits if o.pattern.kind != "terms" and seg[o.first] == cs]
                 if own or c in weak_cues:
                     continue
-                nearest = min((o for o in hits if o.pattern.kind != "terms"),
-                              key=lambda o: abs(kpos[o.first] - c), default=None)
+                nearest = min(
+                    (o for o in hits if o.pattern.kind != "terms"),
+                    key=lambda o: abs(kpos[o.first] - c),
+                    default=None,
+                )
                 lo, hi = min(cs, hs), max(cs, hs)
                 if nearest is h and all(x in predicate_free for x in range(lo, hi + 1) if x != cs):
                     return c
@@ -760,8 +814,11 @@ class Coder:
                 if seg[words[j]] == seg[h.first] and (masks[words[j]] & BIT["topic_markers"]):
                     return True
             k1 = kpos[h.last]
-            return k1 + 1 < len(words) and (masks[words[k1 + 1]] & BIT["topic_markers"]) \
+            return (
+                k1 + 1 < len(words)
+                and (masks[words[k1 + 1]] & BIT["topic_markers"])
                 and seg[words[k1 + 1]] == seg[h.last]
+            )
 
         has_positive = any((masks[i] & BIT["positive"]) and i not in consumed for i in words)
         nominal = not clause.has_predicate
@@ -775,17 +832,22 @@ class Coder:
             typo_note = "; опечатка: " + ", ".join(f"«{a}» ≈ «{b}»" for a, b in h.fuzzy) if h.fuzzy else ""
             conf_typo = "low" if h.fuzzy else None
 
+            # add() and deny() are called only within this iteration (late binding is not an issue)
             def add(reason: str, confidence: str) -> None:
-                outcome.coded.append(Evidence(cat, ev_text, start, end, h.pattern.text,
-                                              reason + typo_note, conf_typo or confidence))
+                outcome.coded.append(
+                    Evidence(cat, ev_text, start, end, h.pattern.text, reason + typo_note, conf_typo or confidence)  # noqa: B023
+                )
 
             def deny(cue_index: int | None) -> None:
                 cue = f"«{toks[cue_index].text}»" if cue_index is not None else ""
-                outcome.denied.append(Evidence(cat, ev_text, start, end, h.pattern.text,
-                                               f"отрицание {cue}".strip(), "high"))
+                outcome.denied.append(
+                    Evidence(cat, ev_text, start, end, h.pattern.text, f"отрицание {cue}".strip(), "high")  # noqa: B023
+                )
 
             if self.no_problems is not None and cat == self.no_problems.id:
-                if not any(w in neutral for w in h.positions) and not self._negated_before(words, kpos[h.first], masks, neutral):
+                if not any(w in neutral for w in h.positions) and not self._negated_before(
+                    words, kpos[h.first], masks, neutral
+                ):
                     outcome.general.append(Evidence(cat, ev_text, start, end, h.pattern.text, "названо", "high"))
                 continue
             if hs in clause.exception_segments:
@@ -814,20 +876,27 @@ class Coder:
                 add("названо в перечне", "medium")
             else:
                 outcome.pending.append((Evidence(cat, ev_text, start, end, h.pattern.text, "", "high"), ""))
-        free_cues = [c for c in cues if c not in used_cues
-                     and not any(o.pattern.kind != "terms" and seg[o.first] == seg[words[c]] for o in hits)]
+        free_cues = [
+            c
+            for c in cues
+            if c not in used_cues and not any(o.pattern.kind != "terms" and seg[o.first] == seg[words[c]] for o in hits)
+        ]
         if free_cues:
             outcome.orphan_cue = toks[words[free_cues[0]]].text
         # general denials: a denied problem word whose span has no match («проблем нет»)
-        for lo, hi, cue in denial_spans:
-            if not any(lo <= seg[h.first] <= hi and seg[h.first] not in clause.exception_segments
-                       and h.pattern.category != getattr(self.no_problems, "id", None) for h in hits):
+        for lo, hi, _cue in denial_spans:
+            if not any(
+                lo <= seg[h.first] <= hi
+                and seg[h.first] not in clause.exception_segments
+                and h.pattern.category != getattr(self.no_problems, "id", None)
+                for h in hits
+            ):
                 segs_words = [i for i in words if lo <= seg[i] <= hi]
                 start, end = toks[segs_words[0]].start, toks[segs_words[-1]].end
                 outcome.general.append(Evidence("", text[start:end], start, end, "", "отрицание проблем", "high"))
         return outcome
 
-    def _refer_back(self, clauses: list[_Clause], outcomes: list[_Outcome]) -> None:
+    def _refer_back(self, clauses: list[_ClauseMeta], outcomes: list[_Outcome]) -> None:
         """Answer-level pass over neighbouring clauses of one sentence.
 
         * «Финансирование есть, но его не хватает»: a shortage with a pronoun and no
@@ -840,24 +909,40 @@ class Coder:
             same_sentence = pc.sentence == cc.sentence
             if same_sentence and cur.anaphoric and cur.orphan_cue and prev.pending:
                 for e, _ in prev.pending:
-                    prev.coded.append(Evidence(e.category, e.text, e.start, e.end, e.pattern,
-                                               f"нехватка: «{cur.orphan_cue}» (о сказанном выше)", "high"))
+                    prev.coded.append(
+                        Evidence(
+                            e.category,
+                            e.text,
+                            e.start,
+                            e.end,
+                            e.pattern,
+                            f"нехватка: «{cur.orphan_cue}» (о сказанном выше)",
+                            "high",
+                        )
+                    )
                 prev.pending = []
-            denies_prev = (same_sentence and cur.anaphoric and cur.general and not cur.coded) or \
-                (pc.question and cur.starts_with_no)
+            denies_prev = (same_sentence and cur.anaphoric and cur.general and not cur.coded) or (
+                pc.question and cur.starts_with_no
+            )
             if denies_prev and prev.coded:
                 for e in prev.coded:
-                    prev.denied.append(Evidence(e.category, e.text, e.start, e.end, e.pattern,
-                                                "отрицание (о сказанном выше)", "high"))
+                    prev.denied.append(
+                        Evidence(
+                            e.category,
+                            e.text,
+                            e.start,
+                            e.end,
+                            e.pattern,
+                            "отрицание (о сказанном выше)",
+                            "high",
+                        )
+                    )
                 prev.coded = []
                 if cur.general:
                     cur.general = [g for g in cur.general if g.category]
 
     def _negated_before(self, words: list[int], k: int, masks, neutral: set[int]) -> bool:
-        for j in range(max(0, k - 2), k):
-            if words[j] not in neutral and ((masks[words[j]] & BIT["negators"])):
-                return True
-        return False
+        return any(words[j] not in neutral and masks[words[j]] & BIT["negators"] for j in range(max(0, k - 2), k))
 
     def _absence_target(self, clause: _Clause, k: int, toks: list[Token], masks) -> int | None:
         """The word «нет», «отсутствие», «ни», «без»… governs (position in the clause)."""
@@ -867,7 +952,7 @@ class Coder:
         for j in range(k + 1, min(k + 5, len(words))):
             i = words[j]
             if seg[i] != seg[words[k]] or any(not toks[x].is_word for x in range(words[j - 1] + 1, i)):
-                break   # «вопросов нет — для групп …»: the dash ends what «нет» governs
+                break  # «вопросов нет — для групп …»: the dash ends what «нет» governs
             info = toks[i].info
             if (masks[i] & BIT["problem_words"]) or (info.noun and info.pos in ("NOUN", None)):
                 return j
@@ -877,7 +962,7 @@ class Coder:
         # backward (only for predicates: «проблем нет», «переводчики отсутствуют»)
         if not toks[words[k]].info.predicate:
             return None
-        verb = toks[words[k]].info.pos == "VERB"     # «отсутствуют» agrees with a nominative
+        verb = toks[words[k]].info.pos == "VERB"  # «отсутствуют» agrees with a nominative
         for j in range(k - 1, -1, -1):
             i = words[j]
             if seg[i] in clause.exception_segments:
@@ -902,8 +987,17 @@ class Coder:
         cid = self.no_problems.id
         coding.codes[cid] = 1
         for e in general:
-            coding.evidence.append(Evidence(cid, e.text, e.start, e.end, e.pattern or "проблем нет",
-                                            e.reason if e.category else "отрицание проблем в целом", "high"))
+            coding.evidence.append(
+                Evidence(
+                    cid,
+                    e.text,
+                    e.start,
+                    e.end,
+                    e.pattern or "проблем нет",
+                    e.reason if e.category else "отрицание проблем в целом",
+                    "high",
+                )
+            )
 
 
 def _quoted(toks: list[Token]) -> set[int]:
@@ -924,10 +1018,16 @@ def _quoted(toks: list[Token]) -> set[int]:
 
 def _outermost(items: list[Evidence]) -> list[Evidence]:
     """Drop evidence lying inside other evidence of the same category."""
-    out = []
+    out: list[Evidence] = []
     for e in items:
-        if any(o is not e and o.category == e.category and o.start <= e.start and e.end <= o.end
-               and (o.end - o.start) > (e.end - e.start) for o in items):
+        if any(
+            o is not e
+            and o.category == e.category
+            and o.start <= e.start
+            and e.end <= o.end
+            and (o.end - o.start) > (e.end - e.start)
+            for o in items
+        ):
             continue
         if any(o.category == e.category and (o.start, o.end) == (e.start, e.end) for o in out):
             continue
@@ -935,8 +1035,9 @@ def _outermost(items: list[Evidence]) -> list[Evidence]:
     return out
 
 
-def _match_rest(p: Pattern, words: list[int], k: int, toks: list[Token],
-                lemmas: list[frozenset[str]]) -> list[int] | None:
+def _match_rest(
+    p: Pattern, words: list[int], k: int, toks: list[Token], lemmas: list[frozenset[str]]
+) -> list[int] | None:
     positions = [words[k]]
     at = k
     for w in p.words[1:]:
@@ -956,14 +1057,15 @@ def _match_rest(p: Pattern, words: list[int], k: int, toks: list[Token],
 _ENDING = re.compile(
     r"(?:ться|ться|тся|лся|лась|лись|ешь|ете|ишь|ите|ами|ями|ого|его|ому|ему|ыми|ими|ая|яя|ое|ее|"
     r"ые|ие|ых|их|ым|им|ий|ый|ой|ей|ою|ею|ам|ям|ах|ях|ом|ем|ов|ев|ую|юю|ть|ся|сь|ут|ют|ат|ят|"
-    r"а|я|о|е|и|ы|у|ю|ь|й|л)$")
+    r"а|я|о|е|и|ы|у|ю|ь|й|л)$"
+)
 
 
 def _stem(word: str) -> str:
     """The word without a Russian inflectional ending (a crude suffix strip, ≥ 4 letters kept)."""
     m = _ENDING.search(word)
     if m and m.start() >= 4:
-        return word[:m.start()]
+        return word[: m.start()]
     return word
 
 
@@ -1029,10 +1131,26 @@ def code_responses(data, questionnaire, coder: Coder):
         for eid, text in zip(data["expert_id"], data[f.id]):
             c = coder.code(None if is_missing(text) else str(text))
             codes = {k: (v if k in applies else 0) for k, v in c.codes.items()}
-            rows.append({"expert_id": str(eid), "question": f.id, "answer": "" if is_missing(text) else str(text),
-                         **codes, "evidence": c.evidence_text(), "denied": ", ".join(c.denied),
-                         "confidence": ", ".join(f"{k}={c.confidence(k)}" for k in c.categories if codes[k]),
-                         **{f"confidence_{k}": c.confidence(k) for k in coder.ids}})
-    columns = ["expert_id", "question", "answer", *coder.ids, "evidence", "denied", "confidence",
-               *[f"confidence_{k}" for k in coder.ids]]
+            rows.append(
+                {
+                    "expert_id": str(eid),
+                    "question": f.id,
+                    "answer": "" if is_missing(text) else str(text),
+                    **codes,
+                    "evidence": c.evidence_text(),
+                    "denied": ", ".join(c.denied),
+                    "confidence": ", ".join(f"{k}={c.confidence(k)}" for k in c.categories if codes[k]),
+                    **{f"confidence_{k}": c.confidence(k) for k in coder.ids},
+                }
+            )
+    columns = [
+        "expert_id",
+        "question",
+        "answer",
+        *coder.ids,
+        "evidence",
+        "denied",
+        "confidence",
+        *[f"confidence_{k}" for k in coder.ids],
+    ]
     return pd.DataFrame(rows, columns=columns)

@@ -5,23 +5,31 @@
 >>> kwic(answers, "рейс", width=12)[["expert_id", "left", "match", "right"]].values.tolist()
 [['E1', 'нет прямых', 'рейсов', 'до Харбина.']]
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
 
+from survey.base.lemmatize import Lemmatizer
+from survey.base.text import fold
 from survey.coding.coder import Coder
 from survey.inputs.validate import validate
 from survey.spec.codebook import load_codebook
 from survey.spec.paths import default_path
 from survey.spec.questionnaire import Questionnaire, as_questionnaire
-from survey.base.lemmatize import Lemmatizer
-from survey.base.text import fold
 
 
-def kwic(answers: pd.DataFrame, query: str, coder: Coder | None = None, *, width: int = 40,
-         id_column: str = "expert_id", text_column: str = "answer") -> pd.DataFrame:
+def kwic(
+    answers: pd.DataFrame,
+    query: str,
+    coder: Coder | None = None,
+    *,
+    width: int = 40,
+    id_column: str = "expert_id",
+    text_column: str = "answer",
+) -> pd.DataFrame:
     """Keyword in context for a word (any form), a prefix (``ковид*``) or a category id.
 
     For a category, the lines show the evidence the coder used (and, marked, the places
@@ -43,15 +51,17 @@ def kwic(answers: pd.DataFrame, query: str, coder: Coder | None = None, *, width
     else:
         lem = coder.lemmatizer if coder is not None else Lemmatizer()
         prefix = fold(query[:-1]) if query.endswith("*") else None
-        wanted = None if prefix else lem.info(fold(query)).lemmas
+        wanted: frozenset[str] = frozenset() if prefix else lem.info(fold(query)).lemmas
         for rid, text in zip(answers[id_column], answers[text_column]):
             if not isinstance(text, str):
                 continue
             for t in lem.tokens(text):
                 if not t.is_word:
                     continue
-                hit = (t.lower.startswith(prefix) or t.lemma.startswith(prefix)) if prefix else \
-                    not wanted.isdisjoint(t.info.lemmas)
+                if prefix is not None:
+                    hit = t.lower.startswith(prefix) or t.lemma.startswith(prefix)
+                else:
+                    hit = not wanted.isdisjoint(t.info.lemmas)
                 if hit:
                     rows.append(_line(rid, text, t.start, t.end, width, "", ""))
     return pd.DataFrame(rows, columns=["expert_id", "left", "match", "right", "category", "note"])
@@ -59,9 +69,14 @@ def kwic(answers: pd.DataFrame, query: str, coder: Coder | None = None, *, width
 
 def _line(rid, text: str, start: int, end: int, width: int, category: str, note: str) -> dict:
     flat = text.replace("\n", " ")
-    return {"expert_id": rid, "left": flat[max(0, start - width):start].strip(),
-            "match": flat[start:end], "right": flat[end:end + width].strip(),
-            "category": category, "note": note}
+    return {
+        "expert_id": rid,
+        "left": flat[max(0, start - width) : start].strip(),
+        "match": flat[start:end],
+        "right": flat[end : end + width].strip(),
+        "category": category,
+        "note": note,
+    }
 
 
 def format_kwic(lines: pd.DataFrame, width: int = 40) -> str:
@@ -77,15 +92,22 @@ def format_kwic(lines: pd.DataFrame, width: int = 40) -> str:
 def unknown_words(coder: Coder) -> pd.DataFrame:
     """Words pymorphy3 does not know, most frequent first, with the codebook word a typo
     was matched to. Columns: ``word, count, typo_of``."""
-    rows = [{"word": w, "count": n, "typo_of": coder._fuzzy_cache.get(w) or ""}
-            for w, n in coder.unknown_.most_common()]
+    rows = [
+        {"word": w, "count": n, "typo_of": coder._fuzzy_cache.get(w) or ""} for w, n in coder.unknown_.most_common()
+    ]
     return pd.DataFrame(rows, columns=["word", "count", "typo_of"])
 
 
-def kwic_responses(query: str, responses: str | Path | None = None, *,
-                   questionnaire: Questionnaire | str | Path | None = None, codebook: str | Path | None = None,
-                   units: pd.DataFrame | str | Path | None = None, width: int = 40,
-                   encoding: str | None = None) -> pd.DataFrame:
+def kwic_responses(
+    query: str,
+    responses: str | Path | None = None,
+    *,
+    questionnaire: Questionnaire | str | Path | None = None,
+    codebook: str | Path | None = None,
+    units: pd.DataFrame | str | Path | None = None,
+    width: int = 40,
+    encoding: str | None = None,
+) -> pd.DataFrame:
     """:func:`kwic` over the coded open answers of a response file (default: the bundled sample)."""
     q = as_questionnaire(questionnaire)
     result = validate(responses or default_path("responses"), q, units, encoding=encoding)

@@ -11,21 +11,21 @@ Row 1 of the sheet holds Russian headings, row 2 the machine keys
 (``auto:distance``, ``override:distance``…) the reader uses; data start on row 3. A CSV
 with ``expert_id`` and ``override:<category>`` (or plain ``<category>``) columns works too.
 """
+
 from __future__ import annotations
 
 import csv
 import io
-
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from survey.errors import Code, InputError, InvalidDataError, Location, Problem
 from survey.base.workbook import XLSX_FONT, a4_page_setup, save_workbook, xlsx_fixed_properties, xlsx_value
-from survey.inputs.files import check_zip_limits, decode_text, open_workbook
+from survey.errors import Code, InputError, InvalidDataError, Location, Problem
 from survey.inputs.cells import parse_flag
+from survey.inputs.files import check_zip_limits, decode_text, open_workbook
 
 SHEET = "Кодирование"
 KEY_ROW, FIRST_DATA_ROW = 2, 3
@@ -35,21 +35,30 @@ KEY_ROW, FIRST_DATA_ROW = 2, 3
 class OverrideResult:
     """Final codes after overrides, and what the overrides changed."""
 
-    final: pd.DataFrame                      # expert_id + one 0/1 column per category
-    overrides: pd.DataFrame                  # expert_id, category, auto, override, location
-    answers: int = 0                         # answers with at least one override
-    cells: int = 0                           # override cells filled
-    changed: int = 0                         # cells where the override differs from auto
-    problems: list[Problem] = field(default_factory=list)   # warnings (unknown experts…)
+    final: pd.DataFrame  # expert_id + one 0/1 column per category
+    overrides: pd.DataFrame  # expert_id, category, auto, override, location
+    answers: int = 0  # answers with at least one override
+    cells: int = 0  # override cells filled
+    changed: int = 0  # cells where the override differs from auto
+    problems: list[Problem] = field(default_factory=list)  # warnings (unknown experts…)
 
     def summary(self) -> dict[str, Any]:
-        return {"answers_overridden": self.answers, "codes_overridden": self.cells,
-                "codes_changed": self.changed}
+        return {
+            "answers_overridden": self.answers,
+            "codes_overridden": self.cells,
+            "codes_changed": self.changed,
+        }
 
 
-def write_coding_sheet(path: str | Path, coded: pd.DataFrame, categories: list[str],
-                       labels: dict[str, str], *, overrides: pd.DataFrame | None = None,
-                       synthetic: bool = False) -> Path:
+def write_coding_sheet(
+    path: str | Path,
+    coded: pd.DataFrame,
+    categories: list[str],
+    labels: dict[str, str],
+    *,
+    overrides: pd.DataFrame | None = None,
+    synthetic: bool = False,
+) -> Path:
     """Write the coding sheet for ``coded`` (see :func:`survey.pipeline.code_answers`)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -61,10 +70,17 @@ def write_coding_sheet(path: str | Path, coded: pd.DataFrame, categories: list[s
     ws = wb.active
     ws.title = SHEET
     columns: list[tuple[str, str, int]] = [
-        ("expert_id", "Код эксперта", 11), ("question", "Вопрос", 12), ("answer", "Ответ", 70)]
+        ("expert_id", "Код эксперта", 11),
+        ("question", "Вопрос", 12),
+        ("answer", "Ответ", 70),
+    ]
     columns += [(f"auto:{c}", f"авто: {labels[c]}", 9) for c in categories]
-    columns += [("evidence", "Основания (слова ответа)", 45), ("denied", "Явно «нет проблемы с…»", 18),
-                ("confidence", "Уверенность", 16), ("suggestion", "Подсказка классификатора (не применена)", 28)]
+    columns += [
+        ("evidence", "Основания (слова ответа)", 45),
+        ("denied", "Явно «нет проблемы с…»", 18),
+        ("confidence", "Уверенность", 16),
+        ("suggestion", "Подсказка классификатора (не применена)", 28),
+    ]
     columns += [(f"override:{c}", f"исправление: {labels[c]}", 9) for c in categories]
     columns += [("comment", "Комментарий", 30)]
     bold = Font(name=XLSX_FONT, bold=True)
@@ -85,18 +101,24 @@ def write_coding_sheet(path: str | Path, coded: pd.DataFrame, categories: list[s
     over = {}
     if overrides is not None and not overrides.empty:
         over = {(str(r.expert_id), r.category): int(r.override) for r in overrides.itertuples()}
-    validation = DataValidation(type="list", formula1='"0,1"', allow_blank=True, showErrorMessage=True,
-                                errorTitle="Только 0 или 1",
-                                error="Введите 1 (категория есть), 0 (категории нет) или оставьте пусто.")
+    validation = DataValidation(
+        type="list",
+        formula1='"0,1"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Только 0 или 1",
+        error="Введите 1 (категория есть), 0 (категории нет) или оставьте пусто.",
+    )
     ws.add_data_validation(validation)
     keys = [k for k, _, _ in columns]
     for i, row in enumerate(coded.to_dict("records"), start=FIRST_DATA_ROW):
         for j, key in enumerate(keys, start=1):
             cell = ws.cell(row=i, column=j)
+            value: Any
             if key.startswith("auto:"):
                 value = int(row[key[5:]])
             elif key.startswith("override:"):
-                value = over.get((str(row["expert_id"]), key[9:]))
+                value = over.get((str(row["expert_id"]), key[9:]))  # None: no override
                 cell.fill = fill
             else:
                 value = row.get(key, "")
@@ -105,8 +127,10 @@ def write_coding_sheet(path: str | Path, coded: pd.DataFrame, categories: list[s
             cell.alignment = wrap
     last = FIRST_DATA_ROW + len(coded) - 1
     first_over = keys.index(f"override:{categories[0]}") + 1
-    validation.add(f"{get_column_letter(first_over)}{FIRST_DATA_ROW}:"
-                   f"{get_column_letter(first_over + len(categories) - 1)}{max(last, FIRST_DATA_ROW)}")
+    validation.add(
+        f"{get_column_letter(first_over)}{FIRST_DATA_ROW}:"
+        f"{get_column_letter(first_over + len(categories) - 1)}{max(last, FIRST_DATA_ROW)}"
+    )
     ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=4)
     ws.auto_filter.ref = f"A{KEY_ROW}:{get_column_letter(len(columns))}{max(last, KEY_ROW)}"
     a4_page_setup(ws, landscape=True, title_rows="1:2", margins=(0.75, 1.0))
@@ -157,7 +181,8 @@ def read_overrides(path: str | Path, categories: list[str]) -> pd.DataFrame:
     if "expert_id" not in header or not keys:
         raise InputError(
             f"{path}: не найдены столбцы expert_id и override:<категория>. Используйте лист "
-            "кодирования из папки отчёта (coding/coding_sheet.xlsx) или CSV с этими столбцами.")
+            "кодирования из папки отчёта (coding/coding_sheet.xlsx) или CSV с этими столбцами."
+        )
     id_col = header.index("expert_id")
     from openpyxl.utils import get_column_letter
 
@@ -169,17 +194,31 @@ def read_overrides(path: str | Path, categories: list[str]) -> pd.DataFrame:
         for j, cat in keys.items():
             raw = values[j] if j < len(values) else None
             flag, issue = parse_flag(raw)
-            loc = Location(path.name, sheet=sheet, row=row_number,
-                           column=get_column_letter(j + 1) if letters else header[j],
-                           header=header[j])
+            loc = Location(
+                path.name,
+                sheet=sheet,
+                row=row_number,
+                column=get_column_letter(j + 1) if letters else header[j],
+                header=header[j],
+            )
             if issue:
-                bad.append(Problem(loc, Code.BAD_OVERRIDE, f"исправление «{raw}» для «{cat}» — не 0 и не 1.",
-                                   "Поставьте 1, 0 или оставьте ячейку пустой.", field=cat, value=raw))
+                bad.append(
+                    Problem(
+                        loc,
+                        Code.BAD_OVERRIDE,
+                        f"исправление «{raw}» для «{cat}» — не 0 и не 1.",
+                        "Поставьте 1, 0 или оставьте ячейку пустой.",
+                        field=cat,
+                        value=raw,
+                    )
+                )
             elif flag is not None:
                 found.append({"expert_id": _id_text(expert), "category": cat, "override": flag, "location": str(loc)})
     if bad:
         raise InvalidDataError(
-            f"{path}: недопустимые исправления ({len(bad)}):\n" + "\n".join(f"  - {p}" for p in bad), problems=bad)
+            f"{path}: недопустимые исправления ({len(bad)}):\n" + "\n".join(f"  - {p}" for p in bad),
+            problems=bad,
+        )
     return pd.DataFrame(found, columns=["expert_id", "category", "override", "location"])
 
 
@@ -223,17 +262,33 @@ def apply_overrides(auto: pd.DataFrame, overrides: pd.DataFrame, categories: lis
     records = []
     for r in overrides.itertuples():
         if r.expert_id not in index:
-            problems.append(Problem(Location(str(r.location)), Code.UNKNOWN_EXPERT,
-                                    f"исправление для эксперта «{r.expert_id}», которого нет среди принятых анкет, пропущено.",
-                                    "Проверьте код эксперта."))
+            problems.append(
+                Problem(
+                    Location(str(r.location)),
+                    Code.UNKNOWN_EXPERT,
+                    f"исправление для эксперта «{r.expert_id}», которого нет среди принятых анкет, пропущено.",
+                    "Проверьте код эксперта.",
+                )
+            )
             continue
         i = index[r.expert_id]
         before = int(final.at[i, r.category])
         final.at[i, r.category] = int(r.override)
-        records.append({"expert_id": r.expert_id, "category": r.category, "auto": before,
-                        "override": int(r.override), "location": r.location})
+        records.append(
+            {
+                "expert_id": r.expert_id,
+                "category": r.category,
+                "auto": before,
+                "override": int(r.override),
+                "location": r.location,
+            }
+        )
     applied = pd.DataFrame(records, columns=["expert_id", "category", "auto", "override", "location"])
     return OverrideResult(
-        final=final, overrides=applied, answers=applied["expert_id"].nunique() if len(applied) else 0,
-        cells=len(applied), changed=int((applied["auto"] != applied["override"]).sum()) if len(applied) else 0,
-        problems=problems)
+        final=final,
+        overrides=applied,
+        answers=applied["expert_id"].nunique() if len(applied) else 0,
+        cells=len(applied),
+        changed=int((applied["auto"] != applied["override"]).sum()) if len(applied) else 0,
+        problems=problems,
+    )

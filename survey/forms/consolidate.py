@@ -14,6 +14,7 @@ Input with errors is refused (:class:`~survey.errors.InvalidDataError`, nothing 
 unless ``skip_invalid``. The consolidated workbook is itself valid input:
 ``survey validate consolidated.xlsx`` reads it back to the same answers.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,11 +25,11 @@ from typing import Any
 import pandas as pd
 
 from survey.base.missing import is_missing
-from survey.errors import InputError, InvalidDataError, UsageError
 from survey.base.workbook import XLSX_FONT, save_workbook, xlsx_fixed_properties, xlsx_value
+from survey.errors import InputError, InvalidDataError, UsageError
+from survey.inputs.validate import PROVENANCE, ValidationReport, validate
 from survey.spec.questionnaire import Questionnaire, as_questionnaire
 from survey.spec.units import as_units
-from survey.inputs.validate import PROVENANCE, ValidationReport, validate
 
 DATA_SHEET = "Ответы"
 PROBLEMS_SHEET = "Проблемы"
@@ -45,10 +46,16 @@ class ConsolidateResult:
     rows: int
 
 
-def consolidate(path: str | Path, output: str | Path, *,
-                questionnaire: Questionnaire | str | Path | None = None,
-                units: pd.DataFrame | str | Path | None = None, encoding: str | None = None,
-                skip_invalid: bool = False, with_names: bool = False) -> ConsolidateResult:
+def consolidate(
+    path: str | Path,
+    output: str | Path,
+    *,
+    questionnaire: Questionnaire | str | Path | None = None,
+    units: pd.DataFrame | str | Path | None = None,
+    encoding: str | None = None,
+    skip_invalid: bool = False,
+    with_names: bool = False,
+) -> ConsolidateResult:
     """Validate the response file(s) at ``path`` and write the consolidated workbook ``output``.
 
     Raises :class:`InvalidDataError` (exit code 1) when there are errors and not
@@ -68,7 +75,8 @@ def consolidate(path: str | Path, output: str | Path, *,
             f"Ответы содержат ошибки, сводная таблица не записана. {report.summary()}\n"
             "Исправьте указанные ячейки или запустите с --skip-invalid, чтобы оставить ошибочные анкеты "
             "за пределами таблицы (они будут перечислены на листе «Проблемы»).",
-            problems=report.problems)
+            problems=report.problems,
+        )
     data = result.data
     if not with_names:
         data = data.drop(columns=[c for c in q.personal_columns if c in data.columns])
@@ -87,7 +95,7 @@ def write_consolidated(path: str | Path, data: pd.DataFrame, report: ValidationR
     wb = Workbook()
     xlsx_fixed_properties(wb, f"{q.title}: сводная таблица ответов")
     if report.synthetic:
-        wb.properties.keywords = "synthetic"   # the mark travels on (see survey.inputs.readers.is_synthetic)
+        wb.properties.keywords = "synthetic"  # the mark travels on (see survey.inputs.readers.is_synthetic)
     bold = Font(name=XLSX_FONT, bold=True)
     normal = Font(name=XLSX_FONT)
     labels = _column_labels(q)
@@ -112,25 +120,52 @@ def write_consolidated(path: str | Path, data: pd.DataFrame, report: ValidationR
         ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(data) + 1)}"
 
     problems = wb.create_sheet(PROBLEMS_SHEET)
-    heads = [("Важность", 16), ("Файл", 28), ("Лист", 12), ("Строка", 8), ("Ячейка / столбец", 14),
-             ("Поле", 18), ("Что не так", 70), ("Как исправить", 50), ("Значение", 24)]
+    heads = [
+        ("Важность", 16),
+        ("Файл", 28),
+        ("Лист", 12),
+        ("Строка", 8),
+        ("Ячейка / столбец", 14),
+        ("Поле", 18),
+        ("Что не так", 70),
+        ("Как исправить", 50),
+        ("Значение", 24),
+    ]
     _header(problems, heads, bold)
     wrap = Alignment(wrap_text=True, vertical="top")
     for i, p in enumerate(report.problems, start=2):
         loc = p.location
         where = loc.cell or loc.column or ""
-        row = [_SEVERITY.get(p.severity, p.severity), loc.file, loc.sheet or "", loc.row if loc.row is not None else "",
-               where, p.field or "", p.message, p.fix, p.as_dict()["value"]]
+        row = [
+            _SEVERITY.get(p.severity, p.severity),
+            loc.file,
+            loc.sheet or "",
+            loc.row if loc.row is not None else "",
+            where,
+            p.field or "",
+            p.message,
+            p.fix,
+            p.as_dict()["value"],
+        ]
         for j, value in enumerate(row, start=1):
             cell = problems.cell(row=i, column=j)
             xlsx_value(cell, value)
             cell.font, cell.alignment = normal, wrap
 
     rejected = wb.create_sheet(REJECTED_SHEET)
-    _header(rejected, [("Файл", 28), ("Лист", 12), ("Строка", 8), ("Код эксперта в файле", 20), ("Причины", 100)], bold)
+    _header(
+        rejected,
+        [("Файл", 28), ("Лист", 12), ("Строка", 8), ("Код эксперта в файле", 20), ("Причины", 100)],
+        bold,
+    )
     for i, r in enumerate(report.rejected, start=2):
-        row = [r.location.file, r.location.sheet or "", r.location.row if r.location.row is not None else "",
-               r.expert_id, "; ".join(r.reasons)]
+        row = [
+            r.location.file,
+            r.location.sheet or "",
+            r.location.row if r.location.row is not None else "",
+            r.expert_id,
+            "; ".join(r.reasons),
+        ]
         for j, value in enumerate(row, start=1):
             cell = rejected.cell(row=i, column=j)
             xlsx_value(cell, value)
@@ -151,8 +186,11 @@ def _header(ws, heads: list[tuple[str, int]], font) -> None:
 
 def _column_labels(q: Questionnaire) -> dict[str, str]:
     """Russian text of every data column (for header comments)."""
-    labels = {"source_file": "Файл, из которого прочитана анкета", "source_sheet": "Лист файла",
-              "source_row": "Строка файла (пусто для шаблона анкеты)"}
+    labels = {
+        "source_file": "Файл, из которого прочитана анкета",
+        "source_sheet": "Лист файла",
+        "source_row": "Строка файла (пусто для шаблона анкеты)",
+    }
     for f in q.fields:
         title = f"{f.number}. {f.text}" if f.number else f.text
         if f.type == "multiple":

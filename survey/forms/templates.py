@@ -24,6 +24,7 @@ questionnaire or version, and an unfilled template, as errors of that file.
 >>> [(r.cell, r.key) for r in rows if r.key in ("expert_id", "years_cooperation", "q2_areas/education")]
 [('C5', 'expert_id'), ('C12', 'years_cooperation'), ('C16', 'q2_areas/education')]
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,18 +33,33 @@ from typing import Any
 
 import pandas as pd
 
-from survey.inputs import limits
-from survey.errors import UsageError
 from survey.base.files import OutputDir, safe_filename
-from survey.base.workbook import XLSX_FONT, a4_page_setup, save_workbook, xlsx_fixed_properties, xlsx_value
-from survey.spec.questionnaire import Field, Option, Questionnaire, as_questionnaire
 from survey.base.text import fold
+from survey.base.workbook import XLSX_FONT, a4_page_setup, save_workbook, xlsx_fixed_properties, xlsx_value
+from survey.errors import UsageError
+from survey.inputs import limits
+from survey.spec.questionnaire import Field, Option, Questionnaire, as_questionnaire
+from survey.spec.template_layout import (
+    ANSWER_COLUMN,
+    FILE_PREFIX,
+    FIRST_ROW,
+    FORM_SHEET,
+    FORMAT_VERSION,
+    HEADER_ROW,
+    INSTRUCTION_SHEET,
+    KEY_COLUMN,
+    LISTS_SHEET,
+    MARKER,
+    META_SHEET,
+    NO,
+    YES,
+    form_rows,
+    questionnaire_fingerprint,
+    template_id,
+)
 from survey.spec.units import UnitResolver, as_units
-from survey.spec.template_layout import (ANSWER_COLUMN, FILE_PREFIX, FIRST_ROW, FORM_SHEET, FORMAT_VERSION,
-                                         HEADER_ROW, INSTRUCTION_SHEET, KEY_COLUMN, LISTS_SHEET, MARKER,
-                                         META_SHEET, NO, YES, form_rows, questionnaire_fingerprint, template_id)
 
-_ANSWER_FILL = "FFF2CC"     # light yellow: "write here"
+_ANSWER_FILL = "FFF2CC"  # light yellow: "write here"
 _SECTION_FILL = "D9E1F2"
 _HEADER_FILL = "BDD7EE"
 _MUTED = "595959"
@@ -78,8 +94,8 @@ def _hint(f: Field, option: Option | None, units: pd.DataFrame) -> str:
         lo, hi = _date_bounds(f)
         return need + f"Дата ДД.ММ.ГГГГ, с {lo:%d.%m.%Y} по {hi:%d.%m.%Y}."
     if f.type == "integer":
-        lo, hi = _int_bounds(f)
-        return need + f"Целое число от {lo} до {hi}."
+        low, high = _int_bounds(f)
+        return need + f"Целое число от {low} до {high}."
     if f.id == "expert_id":
         return need + "Код, выданный организатором опроса, например E001."
     if f.personal:
@@ -107,8 +123,9 @@ def _row_height(text: str, chars_per_line: int, minimum: int = 1) -> float:
     return 15.0 * lines + 3
 
 
-def build_template(questionnaire: Questionnaire, units: pd.DataFrame, unit_id: str | None = None,
-                   password: str | None = None):
+def build_template(
+    questionnaire: Questionnaire, units: pd.DataFrame, unit_id: str | None = None, password: str | None = None
+):
     """The template as an openpyxl workbook (see the module docstring for its sheets)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
@@ -149,8 +166,10 @@ def build_template(questionnaire: Questionnaire, units: pd.DataFrame, unit_id: s
     ws["A1"].font, ws["A1"].alignment = title_font, Alignment(wrap_text=True, vertical="center")
     ws.row_dimensions[1].height = 40
     ws.merge_cells("A2:D2")
-    subtitle = ("Заполняйте только жёлтые ячейки столбца «Ответ»; обязательные вопросы отмечены *. "
-                "Порядок заполнения — на листе «Инструкция».")
+    subtitle = (
+        "Заполняйте только жёлтые ячейки столбца «Ответ»; обязательные вопросы отмечены *. "
+        "Порядок заполнения — на листе «Инструкция»."
+    )
     if unit_name:
         subtitle = f"Город (регион): {unit_name}. " + subtitle
     xlsx_value(ws["A2"], subtitle)
@@ -187,8 +206,9 @@ def build_template(questionnaire: Questionnaire, units: pd.DataFrame, unit_id: s
     def validation(key: str, **kw) -> Any:
         if key not in validations:
             # the hint column says what to enter; input pop-ups on every cell would only get in the way
-            dv = DataValidation(allow_blank=True, showErrorMessage=True, showInputMessage=False,
-                                errorStyle="stop", **kw)
+            dv = DataValidation(
+                allow_blank=True, showErrorMessage=True, showInputMessage=False, errorStyle="stop", **kw
+            )
             ws.add_data_validation(dv)
             validations[key] = dv
         return validations[key]
@@ -220,7 +240,7 @@ def build_template(questionnaire: Questionnaire, units: pd.DataFrame, unit_id: s
             xlsx_value(text_cell, fr.text)
         else:
             xlsx_value(text_cell, f"    {fr.text}")
-        if fr.kind == "question":        # a multiple-choice question: the options follow
+        if fr.kind == "question":  # a multiple-choice question: the options follow
             text_cell.font = bold if f.section == "question" else normal
             xlsx_value(answer, "Отметьте «да» у каждого подходящего варианта ↓")
             answer.font = muted
@@ -234,35 +254,57 @@ def build_template(questionnaire: Questionnaire, units: pd.DataFrame, unit_id: s
         answer.protection = unlocked
         height = max(_row_height(fr.text, 44), _row_height(_hint(f, fr.option, units), 25) * 0.8)
         if fr.option is not None:
-            dv = list_validation("_yes_no", "Только «да» или «нет»",
-                                 "Выберите «да», если вариант подходит; иначе оставьте пусто или выберите «нет».")
+            dv = list_validation(
+                "_yes_no",
+                "Только «да» или «нет»",
+                "Выберите «да», если вариант подходит; иначе оставьте пусто или выберите «нет».",
+            )
         elif f.type in ("single", "scale"):
             if f.options_from == "units":
-                error = ("Выберите город или регион из списка. Если его там нет, сообщите организатору "
-                         "опроса — вписывать название вручную нельзя.")
+                error = (
+                    "Выберите город или регион из списка. Если его там нет, сообщите организатору "
+                    "опроса — вписывать название вручную нельзя."
+                )
             else:
                 error = "Выберите вариант из раскрывающегося списка (стрелка справа от ячейки)."
             dv = list_validation(f.id, "Значение не из списка", error)
         elif f.type == "date":
             lo, hi = _date_bounds(f)
-            dv = validation(f.id, type="date", operator="between",
-                            formula1=str(_excel_serial(lo)), formula2=str(_excel_serial(hi)),
-                            errorTitle="Неверная дата",
-                            error=f"Введите дату в формате ДД.ММ.ГГГГ с {lo:%d.%m.%Y} по {hi:%d.%m.%Y}, "
-                                  "например 15.03.2021.")
+            dv = validation(
+                f.id,
+                type="date",
+                operator="between",
+                formula1=str(_excel_serial(lo)),
+                formula2=str(_excel_serial(hi)),
+                errorTitle="Неверная дата",
+                error=f"Введите дату в формате ДД.ММ.ГГГГ с {lo:%d.%m.%Y} по {hi:%d.%m.%Y}, например 15.03.2021.",
+            )
             answer.number_format = "DD.MM.YYYY"
         elif f.type == "integer":
-            lo, hi = _int_bounds(f)
-            dv = validation(f.id, type="whole", operator="between", formula1=str(lo), formula2=str(hi),
-                            errorTitle="Нужно целое число", error=f"Введите целое число от {lo} до {hi}.")
+            low, high = _int_bounds(f)
+            dv = validation(
+                f.id,
+                type="whole",
+                operator="between",
+                formula1=str(low),
+                formula2=str(high),
+                errorTitle="Нужно целое число",
+                error=f"Введите целое число от {low} до {high}.",
+            )
             answer.number_format = "0"
-        else:                           # text
+        else:  # text
             limit = f.max_length or limits.MAX_ANSWER_CHARS
-            dv = validation(f"_text_{limit}", type="textLength", operator="lessThanOrEqual", formula1=str(limit),
-                            errorTitle="Слишком длинный ответ", error=f"Не больше {limit} символов.")
-            answer.number_format = "@"     # "001" stays text, not the number 1
+            dv = validation(
+                f"_text_{limit}",
+                type="textLength",
+                operator="lessThanOrEqual",
+                formula1=str(limit),
+                errorTitle="Слишком длинный ответ",
+                error=f"Не больше {limit} символов.",
+            )
+            answer.number_format = "@"  # "001" stays text, not the number 1
             if f.section == "question":
-                height = max(height, 105.0)   # room for a long open answer
+                height = max(height, 105.0)  # room for a long open answer
         dv.add(answer.coordinate)
         ws.row_dimensions[r].height = height
         if fr.option is None and f.options_from == "units" and unit_name:
@@ -288,12 +330,20 @@ def build_template(questionnaire: Questionnaire, units: pd.DataFrame, unit_id: s
 
     # ---- meta sheet (very hidden): what the reader checks
     meta = wb.create_sheet(META_SHEET)
-    entries = [("marker", MARKER), ("format", FORMAT_VERSION), ("template_id", template_id(q)),
-               ("questionnaire_id", q.id), ("questionnaire_version", q.version),
-               ("fingerprint", questionnaire_fingerprint(q)), ("form_sheet", FORM_SHEET),
-               ("answer_column", ANSWER_COLUMN), ("key_column", KEY_COLUMN), ("unit_id", unit_id or "")]
-    entries += [(f"prefill:{k}", v) for k, v in meta_prefill.items()]
-    for i, (k, v) in enumerate(entries, start=1):
+    meta_entries: list[tuple[str, Any]] = [
+        ("marker", MARKER),
+        ("format", FORMAT_VERSION),
+        ("template_id", template_id(q)),
+        ("questionnaire_id", q.id),
+        ("questionnaire_version", q.version),
+        ("fingerprint", questionnaire_fingerprint(q)),
+        ("form_sheet", FORM_SHEET),
+        ("answer_column", ANSWER_COLUMN),
+        ("key_column", KEY_COLUMN),
+        ("unit_id", unit_id or ""),
+    ]
+    meta_entries += [(f"prefill:{k}", v) for k, v in meta_prefill.items()]
+    for i, (k, v) in enumerate(meta_entries, start=1):
         xlsx_value(meta.cell(row=i, column=1), k)
         xlsx_value(meta.cell(row=i, column=2), v)
     meta.sheet_state = "veryHidden"
@@ -321,28 +371,54 @@ def _write_instructions(ws, q: Questionnaire, unit_name: str | None, title_font,
         (f"Анкета для: {unit_name}" if unit_name else "Анкета эксперта", bold),
         ("", normal),
         ("Как заполнить анкету", bold),
-        ("1. Один файл — одна анкета одного эксперта. Если отвечают несколько сотрудников, каждый "
-         "заполняет свою копию этого файла.", normal),
-        (f"2. Перейдите на лист «{FORM_SHEET}». Ответы вписываются только в жёлтые ячейки столбца "
-         "«Ответ»; остальные ячейки защищены от случайных изменений. Обязательные вопросы отмечены "
-         "звёздочкой *.", normal),
-        ("3. Где у ячейки появляется стрелка, выберите значение из раскрывающегося списка. Значения "
-         "не из списка таблица не примет.", normal),
+        (
+            "1. Один файл — одна анкета одного эксперта. Если отвечают несколько сотрудников, каждый "
+            "заполняет свою копию этого файла.",
+            normal,
+        ),
+        (
+            f"2. Перейдите на лист «{FORM_SHEET}». Ответы вписываются только в жёлтые ячейки столбца "
+            "«Ответ»; остальные ячейки защищены от случайных изменений. Обязательные вопросы отмечены "
+            "звёздочкой *.",
+            normal,
+        ),
+        (
+            "3. Где у ячейки появляется стрелка, выберите значение из раскрывающегося списка. Значения "
+            "не из списка таблица не примет.",
+            normal,
+        ),
     ]
     if multiple:
-        lines.append((f"4. В вопросах {numbers(multiple)} можно выбрать несколько вариантов: у каждого "
-                      "подходящего варианта выберите «да», остальные оставьте пустыми или выберите «нет».", normal))
+        lines.append(
+            (
+                f"4. В вопросах {numbers(multiple)} можно выбрать несколько вариантов: у каждого "
+                "подходящего варианта выберите «да», остальные оставьте пустыми или выберите «нет».",
+                normal,
+            )
+        )
     lines += [
         ("5. Дату пишите в виде ДД.ММ.ГГГГ (например, 15.03.2021), число лет — целым числом.", normal),
-        (f"6. На вопросы {numbers(open_q)} отвечайте своими словами, подробно. Новая строка внутри "
-         "ячейки: Alt+Enter в Excel, Ctrl+Enter в LibreOffice. Если текст не помещается, строку "
-         "можно сделать выше.", normal),
-        ("7. Код эксперта сообщает организатор опроса (например, E001). ФИО нужно только для связи "
-         "с экспертом и в отчёты не включается.", normal),
-        ("8. Не переименовывайте и не удаляйте листы и не переносите ответы в другой файл: программа "
-         "обработки узнаёт анкету по служебным данным этого файла.", normal),
-        ("9. Сохраните файл в формате «Книга Excel (*.xlsx)» и отправьте организатору опроса. Имя "
-         "файла можно изменить, например: Благовещенск_1.xlsx.", normal),
+        (
+            f"6. На вопросы {numbers(open_q)} отвечайте своими словами, подробно. Новая строка внутри "
+            "ячейки: Alt+Enter в Excel, Ctrl+Enter в LibreOffice. Если текст не помещается, строку "
+            "можно сделать выше.",
+            normal,
+        ),
+        (
+            "7. Код эксперта сообщает организатор опроса (например, E001). ФИО нужно только для связи "
+            "с экспертом и в отчёты не включается.",
+            normal,
+        ),
+        (
+            "8. Не переименовывайте и не удаляйте листы и не переносите ответы в другой файл: программа "
+            "обработки узнаёт анкету по служебным данным этого файла.",
+            normal,
+        ),
+        (
+            "9. Сохраните файл в формате «Книга Excel (*.xlsx)» и отправьте организатору опроса. Имя "
+            "файла можно изменить, например: Благовещенск_1.xlsx.",
+            normal,
+        ),
         ("", normal),
         (f"Версия анкеты: {q.version} ({q.id}).", normal),
     ]
@@ -360,10 +436,15 @@ def _write_instructions(ws, q: Questionnaire, unit_name: str | None, title_font,
     ws.protection.sheet = True
 
 
-def write_templates(output: str | Path | None = None, *, unit: str | None = None, all_units: bool = False,
-                    questionnaire: Questionnaire | str | Path | None = None,
-                    units: pd.DataFrame | str | Path | None = None,
-                    password: str | None = None) -> list[Path]:
+def write_templates(
+    output: str | Path | None = None,
+    *,
+    unit: str | None = None,
+    all_units: bool = False,
+    questionnaire: Questionnaire | str | Path | None = None,
+    units: pd.DataFrame | str | Path | None = None,
+    password: str | None = None,
+) -> list[Path]:
     """Write questionnaire templates; returns the files written.
 
     * default: one template with the unit as a drop-down, to ``output`` (a file, or a folder —
@@ -386,11 +467,13 @@ def write_templates(output: str | Path | None = None, *, unit: str | None = None
         if folder.suffix.lower() == ".xlsx" or folder.is_file():
             raise UsageError(f"{folder}: для --all-units нужна папка, а не файл.")
         names: dict[str, str] = {}
-        for uid, name in zip(unit_table.index, unit_table["name"]):
+        for name in unit_table["name"]:
             filename = template_filename(name)
             if fold(filename) in names:
-                raise UsageError(f"Имена файлов совпадают у «{names[fold(filename)]}» и «{name}»: "
-                                 "переименуйте одну из единиц в справочнике.")
+                raise UsageError(
+                    f"Имена файлов совпадают у «{names[fold(filename)]}» и «{name}»: "
+                    "переименуйте одну из единиц в справочнике."
+                )
             names[fold(filename)] = name
         with OutputDir(folder) as staged:
             for uid, name in zip(unit_table.index, unit_table["name"]):
@@ -405,12 +488,10 @@ def write_templates(output: str | Path | None = None, *, unit: str | None = None
             raise UsageError(f"Город или регион «{unit}» не найден в справочнике.{hint}")
     default_name = template_filename(str(unit_table.loc[unit_id, "name"]) if unit_id else None)
     target = Path(output) if output else Path(default_name)
-    if target.is_dir() or not target.suffix:        # a folder (created if need be)
+    if target.is_dir() or not target.suffix:  # a folder (created if need be)
         target = target / default_name
     if target.suffix.lower() != ".xlsx":
         raise UsageError(f"{target}: шаблон сохраняется как книга Excel — укажите имя файла с расширением .xlsx.")
     wb = build_template(q, unit_table, unit_id, password)
     save_workbook(wb, target)
     return [target]
-
-

@@ -23,6 +23,7 @@ choice (``q2_areas/education``), or both.
 >>> [(r["type"], r["name"]) for r in rows if r["name"] in ("q2_areas", "interview_date")]
 [('date', 'interview_date'), ('select_multiple q2_areas', 'q2_areas')]
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,16 +31,24 @@ from typing import Any
 
 import pandas as pd
 
-from survey.errors import UsageError
-from survey.base.workbook import XLSX_FONT, save_workbook, xlsx_fixed_properties, xlsx_value
-from survey.spec.questionnaire import Field, Questionnaire, as_questionnaire
 from survey.base.text import fold
+from survey.base.workbook import XLSX_FONT, save_workbook, xlsx_fixed_properties, xlsx_value
+from survey.errors import UsageError
+from survey.spec.questionnaire import Field, Questionnaire, as_questionnaire
 from survey.spec.units import as_units
 
 LANGUAGE = "Russian (ru)"
-SURVEY_COLUMNS = ["type", "name", f"label::{LANGUAGE}", f"hint::{LANGUAGE}", "required",
-                  f"required_message::{LANGUAGE}", "constraint", f"constraint_message::{LANGUAGE}",
-                  "appearance"]
+SURVEY_COLUMNS = [
+    "type",
+    "name",
+    f"label::{LANGUAGE}",
+    f"hint::{LANGUAGE}",
+    "required",
+    f"required_message::{LANGUAGE}",
+    "constraint",
+    f"constraint_message::{LANGUAGE}",
+    "appearance",
+]
 CHOICE_COLUMNS = ["list_name", "name", f"label::{LANGUAGE}"]
 SETTINGS_COLUMNS = ["form_title", "form_id", "version", "default_language", "instance_name"]
 UNITS_LIST = "units"
@@ -93,9 +102,17 @@ def _field_row(f: Field) -> dict[str, Any]:
         appearance = "autocomplete"
         hint = hint or "Начните вводить название города или региона."
     required = "yes" if f.required else ""
-    return _row(type=kind, name=f.id, label=label, hint=hint, required=required,
-                required_message="Это обязательный вопрос." if required else "",
-                constraint=constraint, constraint_message=message, appearance=appearance)
+    return _row(
+        type=kind,
+        name=f.id,
+        label=label,
+        hint=hint,
+        required=required,
+        required_message="Это обязательный вопрос." if required else "",
+        constraint=constraint,
+        constraint_message=message,
+        appearance=appearance,
+    )
 
 
 def choice_rows(q: Questionnaire, units: pd.DataFrame) -> list[dict[str, Any]]:
@@ -117,8 +134,13 @@ def choice_rows(q: Questionnaire, units: pd.DataFrame) -> list[dict[str, Any]]:
 def settings_row(q: Questionnaire) -> dict[str, str]:
     unit = next((f.id for f in q.respondent if f.options_from == "units"), None)
     instance = f"concat(${{expert_id}}, ' — ', ${{{unit}}})" if unit and "expert_id" in q else ""
-    return {"form_title": q.title, "form_id": q.id, "version": q.version,
-            "default_language": LANGUAGE, "instance_name": instance}
+    return {
+        "form_title": q.title,
+        "form_id": q.id,
+        "version": q.version,
+        "default_language": LANGUAGE,
+        "instance_name": instance,
+    }
 
 
 def build_xlsform(questionnaire: Questionnaire, units: pd.DataFrame):
@@ -150,8 +172,12 @@ def build_xlsform(questionnaire: Questionnaire, units: pd.DataFrame):
     return wb
 
 
-def write_xlsform(output: str | Path, *, questionnaire: Questionnaire | str | Path | None = None,
-                  units: pd.DataFrame | str | Path | None = None) -> Path:
+def write_xlsform(
+    output: str | Path,
+    *,
+    questionnaire: Questionnaire | str | Path | None = None,
+    units: pd.DataFrame | str | Path | None = None,
+) -> Path:
     """Write the questionnaire as an XLSForm workbook ``output`` (atomically)."""
     q = as_questionnaire(questionnaire)
     output = Path(output)

@@ -3,6 +3,7 @@
 Each parser returns ``(value, None)`` on success — ``value`` is ``None`` when the cell is
 empty — or ``(None, Issue)`` with a Russian message and a fix.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,19 +12,40 @@ from dataclasses import dataclass
 from typing import Any
 
 from survey.base.missing import is_blank
+from survey.base.text import clean_cell_text, fold
 from survey.errors import Code
 from survey.inputs import limits
 from survey.spec.questionnaire import Field, Option
-from survey.base.text import clean_cell_text, fold
 
 TRUE_WORDS = {"1", "да", "x", "х", "+", "v", "✓", "✔", "true", "истина", "yes", "отмечено"}
 FALSE_WORDS = {"0", "нет", "-", "–", "—", "false", "ложь", "no"}
 _MONTHS = {
-    "январ": 1, "феврал": 2, "март": 3, "марта": 3, "апрел": 4, "ма": 5, "июн": 6, "июл": 7,
-    "август": 8, "сентябр": 9, "октябр": 10, "ноябр": 11, "декабр": 12,
+    "январ": 1,
+    "феврал": 2,
+    "март": 3,
+    "марта": 3,
+    "апрел": 4,
+    "ма": 5,
+    "июн": 6,
+    "июл": 7,
+    "август": 8,
+    "сентябр": 9,
+    "октябр": 10,
+    "ноябр": 11,
+    "декабр": 12,
 }
-_DATE_FORMATS = ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y.%m.%d",
-                 "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
+_DATE_FORMATS = (
+    "%d.%m.%Y",
+    "%d.%m.%y",
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%Y.%m.%d",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+)
 _CODE_PREFIX = re.compile(r"^\s*(\d+)\s*(?:[.)\-–—:]\s*|\s+)(.*)$")
 _LIST_SPLIT = re.compile(r"[;\n|]+|,(?!\d)")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -49,8 +71,11 @@ def parse_text(value: Any, field: Field) -> tuple[str | None, Issue | None]:
         text = clean_cell_text(str(value))
     limit = field.max_length or limits.MAX_ANSWER_CHARS
     if len(text) > limit:
-        return None, Issue(Code.TOO_LONG, f"ответ слишком длинный ({len(text)} символов; предел {limit}).",
-                           "Сократите ответ или разбейте его; проверьте, не вставлен ли в ячейку лишний текст.")
+        return None, Issue(
+            Code.TOO_LONG,
+            f"ответ слишком длинный ({len(text)} символов; предел {limit}).",
+            "Сократите ответ или разбейте его; проверьте, не вставлен ли в ячейку лишний текст.",
+        )
     return (text or None), None
 
 
@@ -110,11 +135,16 @@ def parse_choice(value: Any, field: Field) -> tuple[int | None, Issue | None]:
         if field.missing:
             allowed += " или " + ", ".join(f"{m} ({field.option_by_code(m).label})" for m in field.missing)
         if code is not None:
-            return None, Issue(Code.OUT_OF_RANGE, f"оценка {code} вне шкалы {field.min}–{field.max}.", f"Укажите {allowed}.")
+            return None, Issue(
+                Code.OUT_OF_RANGE, f"оценка {code} вне шкалы {field.min}–{field.max}.", f"Укажите {allowed}."
+            )
         if isinstance(value, float):
             return None, Issue(Code.NOT_INTEGER, f"оценка «{value}» не целая.", f"Укажите {allowed}.")
-    return None, Issue(Code.UNKNOWN_OPTION, f"значение «{value}» не входит в список вариантов ответа.",
-                       f"Выберите код или текст варианта: {_options_hint(field)}.")
+    return None, Issue(
+        Code.UNKNOWN_OPTION,
+        f"значение «{value}» не входит в список вариантов ответа.",
+        f"Выберите код или текст варианта: {_options_hint(field)}.",
+    )
 
 
 def parse_integer(value: Any, field: Field) -> tuple[int | None, Issue | None]:
@@ -124,8 +154,11 @@ def parse_integer(value: Any, field: Field) -> tuple[int | None, Issue | None]:
     if number is None:
         return None, Issue(Code.NOT_INTEGER, f"«{value}» — не целое число.", "Укажите число цифрами, например 12.")
     if field.min is not None and number < field.min or field.max is not None and number > field.max:
-        return None, Issue(Code.OUT_OF_RANGE, f"число {number} вне допустимого диапазона {field.min}–{field.max}.",
-                           f"Укажите число от {field.min} до {field.max}.")
+        return None, Issue(
+            Code.OUT_OF_RANGE,
+            f"число {number} вне допустимого диапазона {field.min}–{field.max}.",
+            f"Укажите число от {field.min} до {field.max}.",
+        )
     return number, None
 
 
@@ -134,8 +167,7 @@ def _parse_russian_date(text: str) -> dt.date | None:
     if not m:
         return None
     word = m.group(2)
-    month = next((n for stem, n in sorted(_MONTHS.items(), key=lambda kv: -len(kv[0]))
-                  if word.startswith(stem)), None)
+    month = next((n for stem, n in sorted(_MONTHS.items(), key=lambda kv: -len(kv[0])) if word.startswith(stem)), None)
     if month is None:
         return None
     try:
@@ -166,13 +198,19 @@ def parse_date(value: Any, field: Field) -> tuple[dt.date | None, Issue | None]:
         if date is None:
             date = _parse_russian_date(value.strip())
     if date is None:
-        return None, Issue(Code.NOT_A_DATE, f"«{value}» — не дата.",
-                           "Укажите дату в формате ДД.ММ.ГГГГ, например 15.03.2021.")
+        return None, Issue(
+            Code.NOT_A_DATE,
+            f"«{value}» — не дата.",
+            "Укажите дату в формате ДД.ММ.ГГГГ, например 15.03.2021.",
+        )
     lo, hi = field.min_date, field.max_date
     if lo and date < lo or hi and date > hi:
         span = f"с {lo:%d.%m.%Y} по {hi:%d.%m.%Y}" if lo and hi else ""
-        return None, Issue(Code.OUT_OF_RANGE, f"дата {date:%d.%m.%Y} вне периода опроса {span}.",
-                           "Проверьте год и порядок дня и месяца (ДД.ММ.ГГГГ).")
+        return None, Issue(
+            Code.OUT_OF_RANGE,
+            f"дата {date:%d.%m.%Y} вне периода опроса {span}.",
+            "Проверьте год и порядок дня и месяца (ДД.ММ.ГГГГ).",
+        )
     return date, None
 
 
@@ -189,8 +227,11 @@ def parse_flag(value: Any) -> tuple[int | None, Issue | None]:
         return 1, None
     if key in FALSE_WORDS:
         return 0, None
-    return None, Issue(Code.NOT_A_FLAG, f"«{value}» — ожидается отметка варианта.",
-                       "Поставьте 1 (или «да», «x»), если вариант выбран, и оставьте пустым или 0, если нет.")
+    return None, Issue(
+        Code.NOT_A_FLAG,
+        f"«{value}» — ожидается отметка варианта.",
+        "Поставьте 1 (или «да», «x»), если вариант выбран, и оставьте пустым или 0, если нет.",
+    )
 
 
 def parse_option_list(value: Any, field: Field) -> tuple[set[str] | None, Issue | None]:
@@ -198,11 +239,11 @@ def parse_option_list(value: Any, field: Field) -> tuple[set[str] | None, Issue 
     if is_blank(value):
         return None, None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        parts = [value]
+        parts: list[str] = [str(value)]
     else:
         parts = [p for p in (s.strip() for s in _LIST_SPLIT.split(str(value))) if p]
         if len(parts) == 1 and re.fullmatch(r"(\d+\s+)+\d+", parts[0]):
-            parts = parts[0].split()   # KoboToolbox: space-separated choice names/codes
+            parts = parts[0].split()  # KoboToolbox: space-separated choice names/codes
         elif len(parts) == 1 and " " in parts[0] and match_option(parts[0], field) is None:
             words = parts[0].split()
             # KoboToolbox/ODK: space-separated ASCII choice names; report each unknown name alone
@@ -217,6 +258,9 @@ def parse_option_list(value: Any, field: Field) -> tuple[set[str] | None, Issue 
         else:
             chosen.add(opt.name)
     if unknown:
-        return None, Issue(Code.UNKNOWN_OPTION, f"варианты «{'», «'.join(unknown)}» не входят в список.",
-                           f"Перечислите коды или тексты вариантов через «;»: {_options_hint(field)}.")
+        return None, Issue(
+            Code.UNKNOWN_OPTION,
+            f"варианты «{'», «'.join(unknown)}» не входят в список.",
+            f"Перечислите коды или тексты вариантов через «;»: {_options_hint(field)}.",
+        )
     return chosen, None

@@ -3,6 +3,7 @@
 Every reader goes through these functions, so a hostile or broken file is refused with a
 Russian :class:`~survey.errors.InputError` before any parser sees it.
 """
+
 from __future__ import annotations
 
 import io
@@ -87,13 +88,23 @@ def open_workbook(path: Path, data: bytes, read_only: bool = True, data_only: bo
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=data_only)
     except Exception as exc:  # openpyxl raises many kinds on broken files
-        chain, cause = [], exc
-        while cause is not None and len(chain) < 10:    # openpyxl wraps the parser's error
+        chain: list[str] = []
+        cause: BaseException | None = exc
+        while cause is not None and len(chain) < 10:  # openpyxl wraps the parser's error
             chain.append(type(cause).__name__)
             cause = cause.__cause__ or cause.__context__
         kind = chain[-1]
-        if any(k in ("DefusedXmlException", "EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden",
-                     "NotSupportedError") for k in chain):
+        if any(
+            k
+            in (
+                "DefusedXmlException",
+                "EntitiesForbidden",
+                "DTDForbidden",
+                "ExternalReferenceForbidden",
+                "NotSupportedError",
+            )
+            for k in chain
+        ):
             raise InputError(
                 f"{path}: файл отклонён — он содержит конструкции XML (сущности/DTD), которых не "
                 "бывает в книгах Excel и которые используются для атак. Пересохраните данные в новой книге."
@@ -102,8 +113,6 @@ def open_workbook(path: Path, data: bytes, read_only: bool = True, data_only: bo
             f"{path}: не удаётся открыть книгу Excel ({kind}). Откройте файл в Excel, проверьте, "
             "что он не повреждён, и сохраните как «Книга Excel (*.xlsx)»."
         ) from None
-
-
 
 
 def decode_text(path: Path, data: bytes, encoding: str | None = None) -> tuple[str, str]:

@@ -5,6 +5,7 @@ it returns the answers with the cell of each («Благовещенск_1.xlsx,
 and reports a template of another questionnaire or version, a damaged and an unfilled
 template as problems of that file.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,13 +15,21 @@ from typing import Any
 
 from openpyxl.utils import column_index_from_string
 
-from survey.errors import Code, Location, Problem
 from survey.base.missing import is_blank
+from survey.errors import Code, Location, Problem
 from survey.inputs.files import open_workbook
 from survey.inputs.raw import RawRecord, RawTable
 from survey.spec.questionnaire import Questionnaire
-from survey.spec.template_layout import (ANSWER_COLUMN, FORM_SHEET, KEY_COLUMN, MARKER, MAX_FORM_ROWS, META_SHEET,
-                                         form_rows, questionnaire_fingerprint)
+from survey.spec.template_layout import (
+    ANSWER_COLUMN,
+    FORM_SHEET,
+    KEY_COLUMN,
+    MARKER,
+    MAX_FORM_ROWS,
+    META_SHEET,
+    form_rows,
+    questionnaire_fingerprint,
+)
 
 
 class _FastBook:
@@ -32,7 +41,7 @@ class _FastBook:
         self._book = book
         self.sheetnames = list(book.sheet_names)
 
-    def __getitem__(self, name: str) -> "_FastSheet":
+    def __getitem__(self, name: str) -> _FastSheet:
         return _FastSheet(self._book.get_sheet_by_name(name))
 
     def close(self) -> None:
@@ -56,7 +65,7 @@ def _open_fast(path: Path, data: bytes):
         return open_workbook(path, data)
     try:
         return _FastBook(python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)))
-    except Exception:      # anything calamine cannot read: let openpyxl say what is wrong
+    except Exception:  # anything calamine cannot read: let openpyxl say what is wrong
         return open_workbook(path, data)
 
 
@@ -65,7 +74,7 @@ def _meta(wb) -> dict[str, str] | None:
         return None
     meta: dict[str, str] = {}
     sheet = wb[META_SHEET]
-    if getattr(sheet, "reset_dimensions", None):   # read-only mode: do not trust the stored size
+    if getattr(sheet, "reset_dimensions", None):  # read-only mode: do not trust the stored size
         sheet.reset_dimensions()
     for row in sheet.iter_rows(max_col=2, max_row=200, values_only=True):
         if row and row[0] is not None:
@@ -95,14 +104,18 @@ def read_filled_template(path: Path, data: bytes, questionnaire: Questionnaire) 
             table.problems.append(Problem(Location(path.name), *problem))
             return table
         if sheet not in wb.sheetnames:
-            table.problems.append(Problem(
-                Location(path.name), Code.TEMPLATE_DAMAGED,
-                f"в шаблоне анкеты нет листа «{sheet}» (лист удалён или переименован).",
-                "Перенесите ответы в новый шаблон (survey template) и пришлите его."))
+            table.problems.append(
+                Problem(
+                    Location(path.name),
+                    Code.TEMPLATE_DAMAGED,
+                    f"в шаблоне анкеты нет листа «{sheet}» (лист удалён или переименован).",
+                    "Перенесите ответы в новый шаблон (survey template) и пришлите его.",
+                )
+            )
             return table
         answer_idx = _column_index(meta.get("answer_column") or ANSWER_COLUMN)
         key_idx = _column_index(meta.get("key_column") or KEY_COLUMN)
-        expected = {fr.key: fr for fr in form_rows(q) if fr.kind == "answer"}
+        expected = {fr.key: fr for fr in form_rows(q) if fr.kind == "answer" and fr.key is not None}
         values: dict[tuple[str, str | None], Any] = {}
         cells: dict[tuple[str, str | None], Location] = {}
         letter = meta.get("answer_column") or ANSWER_COLUMN
@@ -115,27 +128,35 @@ def read_filled_template(path: Path, data: bytes, questionnaire: Questionnaire) 
             if not isinstance(key_text, str) or key_text not in expected:
                 continue
             fr = expected[key_text]
-            key = (fr.field.id, fr.option.name if fr.option else None)
+            key = fr.data_key
             if key in values:
                 continue
             values[key] = row[answer_idx] if answer_idx < len(row) else None
-            header = f"{fr.field.label}: {fr.option.label}" if fr.option else fr.field.label
-            cells[key] = Location(path.name, sheet=sheet, row=r, column=letter, header=header,
-                                  cell=f"{letter}{r}")
-        missing = [k for k, fr in expected.items() if (fr.field.id, fr.option.name if fr.option else None) not in values]
+            cells[key] = Location(path.name, sheet=sheet, row=r, column=letter, header=fr.header, cell=f"{letter}{r}")
+        missing = [k for k, fr in expected.items() if fr.data_key not in values]
         if missing:
-            table.problems.append(Problem(
-                file_loc, Code.TEMPLATE_DAMAGED,
-                f"в шаблоне анкеты нет ячеек для ответов: {', '.join(missing[:5])}"
-                + ("…" if len(missing) > 5 else "") + " (строки удалены или лист изменён).",
-                "Перенесите ответы в новый шаблон (survey template) и пришлите его."))
+            table.problems.append(
+                Problem(
+                    file_loc,
+                    Code.TEMPLATE_DAMAGED,
+                    f"в шаблоне анкеты нет ячеек для ответов: {', '.join(missing[:5])}"
+                    + ("…" if len(missing) > 5 else "")
+                    + " (строки удалены или лист изменён).",
+                    "Перенесите ответы в новый шаблон (survey template) и пришлите его.",
+                )
+            )
             return table
         table.columns = set(values)
-        prefilled = {k[len("prefill:"):]: v for k, v in meta.items() if k.startswith("prefill:")}
+        prefilled = {k[len("prefill:") :]: v for k, v in meta.items() if k.startswith("prefill:")}
         if all(is_blank(v) or (k[1] is None and prefilled.get(k[0]) == v) for k, v in values.items()):
-            table.problems.append(Problem(
-                file_loc, Code.TEMPLATE_EMPTY, "шаблон анкеты не заполнен: все ячейки ответов пусты.",
-                "Проверьте, что прислан заполненный файл; если эксперт не отвечал, уберите файл из папки."))
+            table.problems.append(
+                Problem(
+                    file_loc,
+                    Code.TEMPLATE_EMPTY,
+                    "шаблон анкеты не заполнен: все ячейки ответов пусты.",
+                    "Проверьте, что прислан заполненный файл; если эксперт не отвечал, уберите файл из папки.",
+                )
+            )
             return table
         table.records.append(RawRecord(values, cells, file_loc))
         return table
@@ -143,24 +164,34 @@ def read_filled_template(path: Path, data: bytes, questionnaire: Questionnaire) 
         wb.close()
 
 
-def _version_problem(meta: dict[str, str], q: Questionnaire) -> tuple[str, str, str] | None:
+def _version_problem(meta: dict[str, str], q: Questionnaire) -> tuple[Code, str, str] | None:
     """(code, message, fix) when the template was made for another questionnaire or version."""
-    tid, tver, tfp = meta.get("questionnaire_id", ""), meta.get("questionnaire_version", ""), meta.get("fingerprint", "")
+    tid, tver, tfp = (
+        meta.get("questionnaire_id", ""),
+        meta.get("questionnaire_version", ""),
+        meta.get("fingerprint", ""),
+    )
     regenerate = "Перенесите ответы в шаблон текущей версии (survey template)"
     if tid != q.id:
-        return (Code.TEMPLATE_QUESTIONNAIRE,
-                f"это шаблон другой анкеты («{tid}», версия {tver}), а проверка идёт по анкете «{q.id}» "
-                f"версии {q.version}.",
-                f"Проверьте файл с той анкетой (--questionnaire) или {regenerate[0].lower() + regenerate[1:]}.")
+        return (
+            Code.TEMPLATE_QUESTIONNAIRE,
+            f"это шаблон другой анкеты («{tid}», версия {tver}), а проверка идёт по анкете «{q.id}» "
+            f"версии {q.version}.",
+            f"Проверьте файл с той анкетой (--questionnaire) или {regenerate[0].lower() + regenerate[1:]}.",
+        )
     if tver != q.version:
-        return (Code.TEMPLATE_VERSION,
-                f"шаблон составлен по анкете версии {tver}, а проверка идёт по анкете версии {q.version}.",
-                f"{regenerate} или проверьте файл анкетой версии {tver} (--questionnaire).")
+        return (
+            Code.TEMPLATE_VERSION,
+            f"шаблон составлен по анкете версии {tver}, а проверка идёт по анкете версии {q.version}.",
+            f"{regenerate} или проверьте файл анкетой версии {tver} (--questionnaire).",
+        )
     if tfp != questionnaire_fingerprint(q):
-        return (Code.TEMPLATE_VERSION,
-                f"шаблон составлен по анкете версии {tver}, но её вопросы или варианты ответа отличаются от "
-                f"текущей анкеты версии {q.version} (анкету изменили, не сменив номер версии).",
-                f"{regenerate}; при изменении анкеты увеличивайте её version.")
+        return (
+            Code.TEMPLATE_VERSION,
+            f"шаблон составлен по анкете версии {tver}, но её вопросы или варианты ответа отличаются от "
+            f"текущей анкеты версии {q.version} (анкету изменили, не сменив номер версии).",
+            f"{regenerate}; при изменении анкеты увеличивайте её version.",
+        )
     return None
 
 

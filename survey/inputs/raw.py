@@ -3,16 +3,18 @@
 Nothing here judges the values (:mod:`survey.inputs.validate` does); a record keeps every
 value keyed by (field id, option name or None) and the cell it came from.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from survey.errors import Location, Problem
 from survey.base.missing import is_blank
+from survey.errors import Location, Problem
 
-Key = tuple[str, "str | None"]   # (field id, option name for one multiple-choice column)
+Key = tuple[str, "str | None"]  # (field id, option name for one multiple-choice column)
 
 
 @dataclass
@@ -21,8 +23,8 @@ class RawRecord:
 
     values: dict[Key, Any]
     cells: dict[Key, Location]
-    location: Location            # the row (or the whole template)
-    notes: list[Problem] = field(default_factory=list)   # what the reader saw (formulas, merges…)
+    location: Location  # the row (or the whole template)
+    notes: list[Problem] = field(default_factory=list)  # what the reader saw (formulas, merges…)
 
     def is_blank(self) -> bool:
         return all(is_blank(v) for v in self.values.values())
@@ -34,14 +36,14 @@ class RawTable:
 
     path: Path
     sha256: str
-    kind: str                     # "table" (consolidated) or "template" (a filled form)
+    kind: str  # "table" (consolidated) or "template" (a filled form)
     records: list[RawRecord] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    columns: set[Key] = field(default_factory=set)   # keys present in the header
+    columns: set[Key] = field(default_factory=set)  # keys present in the header
     sheet: str | None = None
     encoding: str | None = None
     blank_rows: list[Location] = field(default_factory=list)
-    synthetic: bool = False       # the workbook says its data are synthetic (Keywords)
+    synthetic: bool = False  # the workbook says its data are synthetic (Keywords)
 
 
 @dataclass
@@ -50,7 +52,7 @@ class IngestResult:
 
     tables: list[RawTable]
     unreadable: list[Problem]
-    inputs: list[dict[str, str]]      # [{path, sha256}] of every file looked at
+    inputs: list[dict[str, str]]  # [{path, sha256}] of every file looked at
 
     @property
     def synthetic(self) -> bool:
@@ -62,4 +64,3 @@ class IngestResult:
         for table in self.tables:
             for rec in table.records:
                 yield table, rec
-

@@ -9,6 +9,7 @@ any error is rejected; warnings do not reject. ``rows_read == accepted + rejecte
 >>> result.report.valid, result.report.rows_read, len(result.data)
 (True, 123, 123)
 """
+
 from __future__ import annotations
 
 import re
@@ -18,13 +19,20 @@ from typing import Any
 
 import pandas as pd
 
+from survey.base.missing import is_blank
 from survey.errors import Code, Location, Problem, shorten
+from survey.inputs.cells import (
+    Issue,
+    parse_choice,
+    parse_date,
+    parse_flag,
+    parse_integer,
+    parse_option_list,
+    parse_text,
+)
 from survey.inputs.readers import EXCEL_ERRORS, IngestResult, RawRecord, RawTable, ingest
 from survey.spec.questionnaire import Field, Questionnaire, load_questionnaire
 from survey.spec.units import UnitResolver, load_units
-from survey.base.missing import is_blank
-from survey.inputs.cells import (Issue, parse_choice, parse_date, parse_flag, parse_integer,
-                     parse_option_list, parse_text)
 
 PROVENANCE = ["source_file", "source_sheet", "source_row"]
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -39,9 +47,13 @@ class RejectedRow:
     reasons: list[str]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.location.file, "sheet": self.location.sheet or "",
-                "row": self.location.row if self.location.row is not None else "",
-                "expert_id": self.expert_id, "reasons": "; ".join(self.reasons)}
+        return {
+            "file": self.location.file,
+            "sheet": self.location.sheet or "",
+            "row": self.location.row if self.location.row is not None else "",
+            "expert_id": self.expert_id,
+            "reasons": "; ".join(self.reasons),
+        }
 
 
 @dataclass
@@ -71,18 +83,33 @@ class ValidationReport:
 
     def to_frame(self) -> pd.DataFrame:
         """Problems as a table: severity, file, sheet, row, column, cell, field, code, message, fix, value."""
-        columns = ["severity", "file", "sheet", "row", "column", "cell", "field", "code", "message", "fix", "value"]
+        columns = [
+            "severity",
+            "file",
+            "sheet",
+            "row",
+            "column",
+            "cell",
+            "field",
+            "code",
+            "message",
+            "fix",
+            "value",
+        ]
         return pd.DataFrame([p.as_dict() for p in self.problems], columns=columns)
 
     def rejected_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([r.as_dict() for r in self.rejected],
-                            columns=["file", "sheet", "row", "expert_id", "reasons"])
+        return pd.DataFrame(
+            [r.as_dict() for r in self.rejected], columns=["file", "sheet", "row", "expert_id", "reasons"]
+        )
 
     def summary(self) -> str:
         """One Russian line: rows read, accepted, rejected, errors, warnings."""
-        text = (f"Прочитано строк: {self.rows_read}; принято: {self.accepted}; "
-                f"отклонено: {len(self.rejected)}; ошибок: {len(self.errors)}; "
-                f"предупреждений: {len(self.warnings)}")
+        text = (
+            f"Прочитано строк: {self.rows_read}; принято: {self.accepted}; "
+            f"отклонено: {len(self.rejected)}; ошибок: {len(self.errors)}; "
+            f"предупреждений: {len(self.warnings)}"
+        )
         if self.blank_rows:
             text += f"; пустых строк пропущено: {self.blank_rows}"
         if self.files_unreadable:
@@ -98,8 +125,12 @@ class ValidationResult:
     report: ValidationReport
 
 
-def validate(source: str | Path | IngestResult, questionnaire: Questionnaire | None = None,
-             units: pd.DataFrame | None = None, encoding: str | None = None) -> ValidationResult:
+def validate(
+    source: str | Path | IngestResult,
+    questionnaire: Questionnaire | None = None,
+    units: pd.DataFrame | None = None,
+    encoding: str | None = None,
+) -> ValidationResult:
     """Read (if given a path) and validate responses.
 
     ``source`` is a file, a folder of files, or an :class:`IngestResult`. Raises
@@ -128,14 +159,25 @@ class Validator:
         for table in ingested.tables:
             report.problems.extend(table.problems)
             if table.kind == "table" and not table.records:
-                self._add(report, Location(table.path.name, sheet=table.sheet), Code.NO_DATA, None,
-                          "в файле нет ни одной анкеты: под строкой заголовков нет строк с ответами.",
-                          "Проверьте, что прислан нужный файл и что ответы на месте.")
+                self._add(
+                    report,
+                    Location(table.path.name, sheet=table.sheet),
+                    Code.NO_DATA,
+                    None,
+                    "в файле нет ни одной анкеты: под строкой заголовков нет строк с ответами.",
+                    "Проверьте, что прислан нужный файл и что ответы на месте.",
+                )
             missing_columns = self._check_columns(table, report)
             for loc in table.blank_rows:
                 report.blank_rows += 1
-                report.problems.append(Problem(loc, Code.BLANK_ROW, "пустая строка пропущена.",
-                                               "Удалите пустую строку, если она не нужна."))
+                report.problems.append(
+                    Problem(
+                        loc,
+                        Code.BLANK_ROW,
+                        "пустая строка пропущена.",
+                        "Удалите пустую строку, если она не нужна.",
+                    )
+                )
             for rec in table.records:
                 report.rows_read += 1
                 row, errors = self._record(rec, report, missing_columns)
@@ -143,15 +185,23 @@ class Validator:
                 if expert_id is not None and not errors:
                     if expert_id in first_seen:
                         where = first_seen[expert_id]
-                        errors.append(self._add(report, rec.cells.get(("expert_id", None), rec.location),
-                                                Code.DUPLICATE_ID, "expert_id",
-                                                f"код эксперта «{expert_id}» уже встречался ({where}).",
-                                                "Дайте каждому эксперту уникальный код; если это повтор той же анкеты, удалите строку.",
-                                                expert_id))
+                        errors.append(
+                            self._add(
+                                report,
+                                rec.cells.get(("expert_id", None), rec.location),
+                                Code.DUPLICATE_ID,
+                                "expert_id",
+                                f"код эксперта «{expert_id}» уже встречался ({where}).",
+                                "Дайте каждому эксперту уникальный код; если это повтор той же анкеты, удалите строку.",
+                                expert_id,
+                            )
+                        )
                     else:
                         first_seen[expert_id] = rec.location
                 if errors:
-                    report.rejected.append(RejectedRow(rec.location, shorten(rec.values.get(("expert_id", None))), errors))
+                    report.rejected.append(
+                        RejectedRow(rec.location, shorten(rec.values.get(("expert_id", None))), errors)
+                    )
                     continue
                 rows.append(row)
         report.accepted = len(rows)
@@ -159,8 +209,17 @@ class Validator:
 
     # --------------------------------------------------------------- helpers
 
-    def _add(self, report: ValidationReport, loc: Location, code: Code, fid: str | None,
-             message: str, fix: str, value: Any = None, severity: str = "") -> str:
+    def _add(
+        self,
+        report: ValidationReport,
+        loc: Location,
+        code: Code,
+        fid: str | None,
+        message: str,
+        fix: str,
+        value: Any = None,
+        severity: str = "",
+    ) -> str:
         report.problems.append(Problem(loc, code, message, fix, field=fid, severity=severity, value=value))
         return message
 
@@ -175,19 +234,27 @@ class Validator:
             if f.required and f.id not in present:
                 reason = f"в файле нет столбца «{f.id}» ({f.label})"
                 missing[f.id] = reason
-                self._add(report, loc, Code.MISSING_COLUMN, f.id, reason + ".",
-                          f"Добавьте столбец с заголовком «{f.id}» или «{f.label}».")
+                self._add(
+                    report,
+                    loc,
+                    Code.MISSING_COLUMN,
+                    f.id,
+                    reason + ".",
+                    f"Добавьте столбец с заголовком «{f.id}» или «{f.label}».",
+                )
         return missing
 
-    def _record(self, rec: RawRecord, report: ValidationReport,
-                missing_columns: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+    def _record(
+        self, rec: RawRecord, report: ValidationReport, missing_columns: dict[str, str]
+    ) -> tuple[dict[str, Any], list[str]]:
         row: dict[str, Any] = {
-            "source_file": rec.location.file, "source_sheet": rec.location.sheet or "",
+            "source_file": rec.location.file,
+            "source_sheet": rec.location.sheet or "",
             "source_row": rec.location.row if rec.location.row is not None else rec.location.cell or "",
         }
         errors: list[str] = []
         noted = {p.field for p in rec.notes if p.is_error}
-        for p in rec.notes:             # what the reader saw: merged cells, formulas, hidden rows
+        for p in rec.notes:  # what the reader saw: merged cells, formulas, hidden rows
             report.problems.append(p)
             if p.is_error:
                 errors.append(p.message)
@@ -200,14 +267,27 @@ class Validator:
             loc = rec.cells.get((f.id, None), rec.location)
             raw = rec.values.get((f.id, None))
             if isinstance(raw, str) and raw.strip() in EXCEL_ERRORS:
-                errors.append(self._add(report, loc, Code.EXCEL_ERROR, f.id,
-                                        f"«{f.label}»: в ячейке ошибка Excel «{raw.strip()}» вместо ответа.",
-                                        "Исправьте формулу или впишите значение.", raw))
+                errors.append(
+                    self._add(
+                        report,
+                        loc,
+                        Code.EXCEL_ERROR,
+                        f.id,
+                        f"«{f.label}»: в ячейке ошибка Excel «{raw.strip()}» вместо ответа.",
+                        "Исправьте формулу или впишите значение.",
+                        raw,
+                    )
+                )
                 continue
             if f.type == "text" and isinstance(raw, str) and _CONTROL.search(raw):
-                self._add(report, loc, Code.CONTROL_CHARACTERS, f.id,
-                          f"«{f.label}»: из ответа удалены невидимые управляющие символы.",
-                          "Проверьте текст ответа.")
+                self._add(
+                    report,
+                    loc,
+                    Code.CONTROL_CHARACTERS,
+                    f.id,
+                    f"«{f.label}»: из ответа удалены невидимые управляющие символы.",
+                    "Проверьте текст ответа.",
+                )
             if f.type == "multiple":
                 values, issue, loc = self._multiple(rec, f)
                 if issue is None:
@@ -220,13 +300,29 @@ class Validator:
                 row[f.id] = value
                 present = value is not None
             if issue is not None:
-                errors.append(self._add(report, loc, issue.code, f.id, f"«{f.label}»: {issue.message}",
-                                        issue.fix, self._raw_for(rec, f)))
+                errors.append(
+                    self._add(
+                        report,
+                        loc,
+                        issue.code,
+                        f.id,
+                        f"«{f.label}»: {issue.message}",
+                        issue.fix,
+                        self._raw_for(rec, f),
+                    )
+                )
                 continue
             if f.required and not present:
-                errors.append(self._add(
-                    report, loc, Code.REQUIRED_MISSING, f.id, f"нет ответа на обязательный вопрос «{f.label}».",
-                    "Заполните ячейку." if f.type != "multiple" else "Отметьте хотя бы один вариант."))
+                errors.append(
+                    self._add(
+                        report,
+                        loc,
+                        Code.REQUIRED_MISSING,
+                        f.id,
+                        f"нет ответа на обязательный вопрос «{f.label}».",
+                        "Заполните ячейку." if f.type != "multiple" else "Отметьте хотя бы один вариант.",
+                    )
+                )
         return row, errors
 
     def _raw_for(self, rec: RawRecord, f: Field) -> Any:
@@ -247,8 +343,11 @@ class Validator:
             uid = self.resolver.resolve(raw)
             if uid is None:
                 near = self.resolver.suggest(raw)
-                fix = (f"Возможно, имелось в виду: {', '.join(near)}." if near else
-                       "Укажите название города или региона так, как в справочнике responses/units.csv.")
+                fix = (
+                    f"Возможно, имелось в виду: {', '.join(near)}."
+                    if near
+                    else "Укажите название города или региона так, как в справочнике responses/units.csv."
+                )
                 return None, Issue(Code.UNKNOWN_UNIT, f"«{raw}» нет в справочнике городов и регионов.", fix)
             return uid, None
         return parse_choice(raw, f)
@@ -267,17 +366,33 @@ class Validator:
         if option_keys:
             flags: dict[str, int] = {}
             for key in option_keys:
+                option = key[1]
+                assert option is not None, "option keys name their option"
                 flag, issue = parse_flag(rec.values[key])
                 if issue:
-                    return None, Issue(issue.code, f"вариант «{f.option_by_name(key[1]).label}»: {issue.message}",
-                                       issue.fix), rec.cells.get(key, loc)
+                    return (
+                        None,
+                        Issue(
+                            issue.code,
+                            f"вариант «{f.option_by_name(option).label}»: {issue.message}",
+                            issue.fix,
+                        ),
+                        rec.cells.get(key, loc),
+                    )
                 if flag is not None:
-                    flags[key[1]] = flag
+                    flags[option] = flag
             if flags:
                 from_flags = {name for name, v in flags.items() if v}
                 if chosen is not None and chosen != from_flags:
-                    return None, Issue("conflict", "ответ указан и списком, и отметками, и они расходятся.",
-                                       "Оставьте один способ записи."), loc
+                    return (
+                        None,
+                        Issue(
+                            Code.CONFLICT,
+                            "ответ указан и списком, и отметками, и они расходятся.",
+                            "Оставьте один способ записи.",
+                        ),
+                        loc,
+                    )
                 chosen = from_flags
                 if option_keys:
                     loc = rec.cells.get(option_keys[0], loc)

@@ -8,31 +8,60 @@ synthetic-data notice, software versions and input hashes. Nothing is recomputed
 number comes from the tables of :func:`survey.analysis.run.analyse` (or, for counts of the
 sample, from its frame).
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
 from survey.analysis.run import Analysis
-from survey.reports.context import ReportContext, category_order, cell, group_by_label, group_info, synthetic_notice
+from survey.reports.context import (
+    ReportContext,
+    category_order,
+    cell,
+    group_by_label,
+    group_info,
+    synthetic_notice,
+)
 from survey.reports.findings import findings, key_figures
 from survey.reports.format import fmt_date
 from survey.reports.methodology import methodology
 from survey.reports.model import ChartGroup, ReportData
-from survey.reports.sections import (agreement_tables, classifier_table, closed_tables, codebook_table, data_table,
-                                     inputs_table, model_tables, overall_table, problems_tables, published_table,
-                                     reliability_text, scales_table, units_tables, versions_table)
+from survey.reports.sections import (
+    agreement_tables,
+    classifier_table,
+    closed_tables,
+    codebook_table,
+    data_table,
+    inputs_table,
+    model_tables,
+    overall_table,
+    problems_tables,
+    published_table,
+    reliability_text,
+    scales_table,
+    units_tables,
+    versions_table,
+)
 
 TITLE = "Российско-китайское побратимское сотрудничество: экспертный опрос"
 SUBTITLE = "Сводка результатов"
 SHORT_TITLE = "Экспертный опрос о побратимском сотрудничестве с Китаем"
 
 
-def build_report(analysis: Analysis, codebook, questionnaire, manifest: Mapping[str, Any], *,
-                 coded: pd.DataFrame | None = None, gold_agreement: pd.DataFrame | None = None,
-                 classifier: pd.DataFrame | None = None) -> ReportData:
+def build_report(
+    analysis: Analysis,
+    codebook,
+    questionnaire,
+    manifest: Mapping[str, Any],
+    *,
+    coded: pd.DataFrame | None = None,
+    gold_agreement: pd.DataFrame | None = None,
+    classifier: pd.DataFrame | None = None,
+) -> ReportData:
     """Gather a :class:`ReportData` from a run.
 
     ``analysis``: :class:`survey.analysis.run.Analysis`; ``codebook``, ``questionnaire``: those of the
@@ -58,47 +87,75 @@ def build_report(analysis: Analysis, codebook, questionnaire, manifest: Mapping[
     info = group_info(detail, groups)
     order = category_order(detail, categories, no_problem_ids)
 
-    ctx = ReportContext(frame=frame, labels=labels, categories=order, groups=groups, group_info=info,
-                   tests=tests, detail=detail, questionnaire=questionnaire, codebook=codebook,
-                   manifest=manifest, no_problem_ids=no_problem_ids, group_by=group_by)
+    ctx = ReportContext(
+        frame=frame,
+        labels=labels,
+        categories=order,
+        groups=groups,
+        group_info=info,
+        tests=tests,
+        detail=detail,
+        questionnaire=questionnaire,
+        codebook=codebook,
+        manifest=manifest,
+        no_problem_ids=no_problem_ids,
+        group_by=group_by,
+    )
     problems, problems_compact, border_tests = problems_tables(ctx)
     units_full, units_compact = units_tables(ctx, t.problems_by_group_units)
     closed, closed_compact = closed_tables(ctx, t)
     models, models_compact = model_tables(ctx, t.models)
     agreement_full, agreement_compact = agreement_tables(ctx, gold_agreement)
-    chart_groups = [ChartGroup(label=f"{info[g]['label']} (n = {info[g]['base']})",
-                               percent=[cell(detail, c, g, "percent") for c in order],
-                               low=[cell(detail, c, g, "ci_low") for c in order],
-                               high=[cell(detail, c, g, "ci_high") for c in order])
-                    for g in groups]
+    chart_groups = [
+        ChartGroup(
+            label=f"{info[g]['label']} (n = {info[g]['base']})",
+            percent=[cell(detail, c, g, "percent") for c in order],
+            low=[cell(detail, c, g, "ci_low") for c in order],
+            high=[cell(detail, c, g, "ci_high") for c in order],
+        )
+        for g in groups
+    ]
     started = manifest.get("started_at")
     run_date = fmt_date(dt.datetime.fromisoformat(started)) if started else fmt_date(pd.Timestamp.now())
     version = (manifest.get("versions") or {}).get("survey", "")
     by_label = group_by_label(group_by, questionnaire)
     return ReportData(
-        title=TITLE, subtitle=SUBTITLE, synthetic=synthetic,
-        notice=synthetic_notice() if synthetic else None, with_names=with_names,
-        run_date=run_date, software=f"survey {version}".strip(), group_by=group_by,
+        title=TITLE,
+        subtitle=SUBTITLE,
+        synthetic=synthetic,
+        notice=synthetic_notice() if synthetic else None,
+        with_names=with_names,
+        run_date=run_date,
+        software=f"survey {version}".strip(),
+        group_by=group_by,
         group_by_label=by_label,
-        key_figures=key_figures(ctx), findings=findings(ctx, t),
-        problems=problems, problems_compact=problems_compact, border_tests=border_tests, units=units_full, units_compact=units_compact,
-        overall=overall_table(ctx, t.overall_test), closed=closed, closed_compact=closed_compact,
-        scales=scales_table(ctx, t.scale_summary, t.scale_tests), models=models,
-        models_compact=models_compact, reliability_text=reliability_text(ctx, gold_agreement),
-        agreement=agreement_full, agreement_compact=agreement_compact,
-        classifier=classifier_table(ctx, classifier), codebook=codebook_table(ctx),
+        key_figures=key_figures(ctx),
+        findings=findings(ctx, t),
+        problems=problems,
+        problems_compact=problems_compact,
+        border_tests=border_tests,
+        units=units_full,
+        units_compact=units_compact,
+        overall=overall_table(ctx, t.overall_test),
+        closed=closed,
+        closed_compact=closed_compact,
+        scales=scales_table(ctx, t.scale_summary, t.scale_tests),
+        models=models,
+        models_compact=models_compact,
+        reliability_text=reliability_text(ctx, gold_agreement),
+        agreement=agreement_full,
+        agreement_compact=agreement_compact,
+        classifier=classifier_table(ctx, classifier),
+        codebook=codebook_table(ctx),
         data=data_table(ctx, coded, problems_q, with_names),
         methodology=methodology(ctx, t, problems_q, with_names),
-        published=published_table(t.published_check, labels), versions=versions_table(manifest),
-        inputs=inputs_table(manifest), chart_categories=[labels.get(c, c) for c in order],
+        published=published_table(t.published_check, labels),
+        versions=versions_table(manifest),
+        inputs=inputs_table(manifest),
+        chart_categories=[labels.get(c, c) for c in order],
         chart_groups=chart_groups,
         chart_title=f"Доля экспертов, назвавших проблему: {by_label}, % (95 % ДИ Уилсона)",
     )
-
-
-
-
-
 
 
 # ------------------------------------------------------------------ codebook, data, methodology

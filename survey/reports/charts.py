@@ -7,18 +7,34 @@ black-and-white print: groups differ by grey level and hatching, not by colour, 
 interval bars are black. Labels are Russian; the font is matplotlib's own DejaVu Sans (it has
 Cyrillic), so no system font is needed.
 """
+
 from __future__ import annotations
 
 import io
 import textwrap
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Any
+
 from survey.base.missing import is_blank
 
 # (fill, hatch) per group, cycled: distinguishable in grey print.
-GROUP_STYLES = [("white", "////"), ("0.55", ""), ("0.85", "...."), ("white", "xxx"), ("0.35", ""),
-                ("white", "\\\\\\\\"), ("0.7", "++")]
-RC = {"font.family": "DejaVu Sans", "font.size": 8, "hatch.linewidth": 0.6, "svg.fonttype": "path",
-      "svg.hashsalt": "survey", "axes.linewidth": 0.6}
+GROUP_STYLES = [
+    ("white", "////"),
+    ("0.55", ""),
+    ("0.85", "...."),
+    ("white", "xxx"),
+    ("0.35", ""),
+    ("white", "\\\\\\\\"),
+    ("0.7", "++"),
+]
+RC: dict[str, Any] = {  # matplotlib rcParams for every chart
+    "font.family": "DejaVu Sans",
+    "font.size": 8,
+    "hatch.linewidth": 0.6,
+    "svg.fonttype": "path",
+    "svg.hashsalt": "survey",
+    "axes.linewidth": 0.6,
+}
 PNG_DPI = 200
 
 
@@ -26,8 +42,7 @@ def _fmt_percent(value: float) -> str:
     return f"{value:.1f}".replace(".", ",") + "\u00a0%"
 
 
-def problems_figure(categories: Sequence[str], groups: Sequence, *, xlabel: str | None = None,
-                    width_in: float = 7.0):
+def problems_figure(categories: Sequence[str], groups: Sequence, *, xlabel: str | None = None, width_in: float = 7.0):
     """Horizontal bars: per category (top to bottom), one bar per group with its interval.
 
     ``groups``: objects with ``label``, ``percent``, ``low``, ``high`` (lists aligned with
@@ -37,7 +52,7 @@ def problems_figure(categories: Sequence[str], groups: Sequence, *, xlabel: str 
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, MultipleLocator
 
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context(RC):  # type: ignore[arg-type]  # stubs want Literal rc keys
         n_cat, n_groups = len(categories), max(1, len(groups))
         height = 0.9 + n_cat * (0.22 + min(0.17 * n_groups, 0.75))
         fig = Figure(figsize=(width_in, height), layout="constrained")
@@ -49,9 +64,18 @@ def problems_figure(categories: Sequence[str], groups: Sequence, *, xlabel: str 
             values = [_num(v) for v in g.percent]
             lows = [max(0.0, v - _num(lo, v)) for v, lo in zip(values, g.low)]
             highs = [max(0.0, _num(hi, v) - v) for v, hi in zip(values, g.high)]
-            ax.barh(ys, values, height=bar_h * 0.92, color=fill, hatch=hatch or None, edgecolor="black",
-                    linewidth=0.6, label=g.label, xerr=[lows, highs],
-                    error_kw={"ecolor": "black", "elinewidth": 0.8, "capsize": 2.0, "capthick": 0.8})
+            ax.barh(
+                ys,
+                values,
+                height=bar_h * 0.92,
+                color=fill,
+                hatch=hatch or None,
+                edgecolor="black",
+                linewidth=0.6,
+                label=g.label,
+                xerr=[lows, highs],
+                error_kw={"ecolor": "black", "elinewidth": 0.8, "capsize": 2.0, "capthick": 0.8},
+            )
             for y, v, hi in zip(ys, values, g.high):
                 ax.text(_num(hi, v) + 1.2, y, _fmt_percent(v), va="center", ha="left", fontsize=6.5)
         ax.set_yticks(range(n_cat), [textwrap.fill(c, 30) for c in categories])
@@ -85,7 +109,7 @@ def figure_image(fig, dpi: int = PNG_DPI):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context(RC):  # type: ignore[arg-type]  # stubs want Literal rc keys
         fig.set_dpi(dpi)
         canvas = FigureCanvasAgg(fig)
         canvas.draw()
@@ -106,8 +130,11 @@ def problems_chart(report):
     """The problems-by-group figure of a :class:`~survey.reports.build.ReportData` (made once)."""
     fig = report.cache.get("problems_figure")
     if fig is None:
-        fig = problems_figure(report.chart_categories, report.chart_groups,
-                              xlabel="% экспертов группы, назвавших проблему; отрезки — 95 % ДИ Уилсона")
+        fig = problems_figure(
+            report.chart_categories,
+            report.chart_groups,
+            xlabel="% экспертов группы, назвавших проблему; отрезки — 95 % ДИ Уилсона",
+        )
         report.cache["problems_figure"] = fig
     return fig
 

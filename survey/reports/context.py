@@ -3,11 +3,13 @@
 :class:`ReportContext` is built once by :func:`survey.reports.build.build_report`; the helpers
 here read cells of the analysis tables and describe the sample (units, dates, modes).
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -33,10 +35,19 @@ OVERALL_METHODS = {
     "cluster_permutation": "перестановки меток групп между единицами (эксперты одной единицы вместе)",
 }
 SCALE_TESTS = {"mann_whitney_u": "критерий Манна–Уитни", "kruskal_wallis": "критерий Краскела–Уоллиса"}
-MODEL_STATUS = {"ok": "оценена", "no_variation": "нет вариации", "separation": "разделение",
-                "not_converged": "не сошлась", "failed": "не оценивается"}
-PUBLISHED_FIGURES = {"experts": "экспертов", "units": "городов и регионов", "cities": "городов",
-                     "regions": "регионов"}
+MODEL_STATUS = {
+    "ok": "оценена",
+    "no_variation": "нет вариации",
+    "separation": "разделение",
+    "not_converged": "не сошлась",
+    "failed": "не оценивается",
+}
+PUBLISHED_FIGURES = {
+    "experts": "экспертов",
+    "units": "городов и регионов",
+    "cities": "городов",
+    "regions": "регионов",
+}
 
 
 def synthetic_notice() -> str:
@@ -55,7 +66,7 @@ def group_by_label(group_by: str, questionnaire) -> str:
 class ReportContext:
     frame: pd.DataFrame
     labels: Mapping[str, str]
-    categories: list[str]                    # report order
+    categories: list[str]  # report order
     groups: list[str]
     group_info: dict[str, dict[str, Any]]
     tests: pd.DataFrame
@@ -77,8 +88,11 @@ def group_info(detail: pd.DataFrame, groups: list[str]) -> dict[str, dict[str, A
         if part.empty:
             continue
         first = part.iloc[0]
-        info[g] = {"label": str(first["group_label"]), "base": int(first["base"]),
-                   "letter": str(first["letter"]) if not is_blank(first["letter"]) else ""}
+        info[g] = {
+            "label": str(first["group_label"]),
+            "base": int(first["base"]),
+            "letter": str(first["letter"]) if not is_blank(first["letter"]) else "",
+        }
     return info
 
 
@@ -88,6 +102,8 @@ def records(frame: pd.DataFrame, *keys: str) -> dict[tuple, dict[str, Any]]:
     for rec in frame.to_dict("records"):
         out.setdefault(tuple(rec[k] for k in keys), {k: (None if v is pd.NA else v) for k, v in rec.items()})
     return out
+
+
 _INDEX_CACHE: dict[int, tuple[pd.DataFrame, dict]] = {}
 
 

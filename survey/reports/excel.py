@@ -13,23 +13,33 @@ Numbers are stored as numbers with formats (percentages as fractions with ``0.0%
 A4 fitted to the page width. Every text goes through :func:`survey.base.files.xlsx_value`, so an
 answer like ``=1+2`` stays text and can never become a formula.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from survey.base.workbook import XLSX_FONT, a4_page_setup, save_workbook, xlsx_fixed_properties, xlsx_value
 from survey.base.missing import is_blank
+from survey.base.workbook import XLSX_FONT, a4_page_setup, save_workbook, xlsx_fixed_properties, xlsx_value
 from survey.reports.model import ReportData, Table, format_value
 
-FORMATS = {"int": "0", "pct": "0.0%", "p": "[<0.0001]0.00E+00;0.0000", "ratio": "0.000", "num1": "0.0",
-           "num2": "0.00", "num3": "0.000", "km": "#,##0", "date": "DD.MM.YYYY"}
+FORMATS = {
+    "int": "0",
+    "pct": "0.0%",
+    "p": "[<0.0001]0.00E+00;0.0000",
+    "ratio": "0.000",
+    "num1": "0.0",
+    "num2": "0.00",
+    "num3": "0.000",
+    "km": "#,##0",
+    "date": "DD.MM.YYYY",
+}
 COMPOSITE = {"n_pct", "pct_ci", "ratio_ci", "mean_sd"}
 CHART_SHEET = "_диаграмма"
 HEAD_FILL = "D9D9D9"
 SPAN_FILL = "EDEDED"
 NOTICE_FILL = "FCE4E4"
-LINE_HEIGHT = 15.0          # points per line of 11-pt text
+LINE_HEIGHT = 15.0  # points per line of 11-pt text
 
 
 class _Styles:
@@ -138,11 +148,11 @@ def _lines(text: str, width_chars: float) -> int:
     for part in str(text).split("\n"):
         lines, used = 1, 0.0
         for word in part.split():
-            n = len(word)
+            n = float(len(word))
             if used and used + 1 + n > per_line:
                 lines += 1
                 used = 0.0
-            while n > per_line:                     # a word longer than the line is broken
+            while n > per_line:  # a word longer than the line is broken
                 lines += 1
                 n -= per_line
             used = used + 1 + n if used else n
@@ -150,8 +160,7 @@ def _lines(text: str, width_chars: float) -> int:
     return total
 
 
-def _text_row(ws, row: int, text: str, st: _Styles, *, columns: int, widths: list[float], font=None,
-              fill=None) -> None:
+def _text_row(ws, row: int, text: str, st: _Styles, *, columns: int, widths: list[float], font=None, fill=None) -> None:
     """``text`` wrapped over ``columns`` merged cells, with a row height that shows all of it."""
     cell = _put(ws, row, 1, text, "text", font or st.normal, st.wrap)
     if fill is not None:
@@ -159,8 +168,9 @@ def _text_row(ws, row: int, text: str, st: _Styles, *, columns: int, widths: lis
     if columns > 1:
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
     size = (font.sz if font is not None and font.sz else 11) / 11
-    ws.row_dimensions[row].height = max(LINE_HEIGHT, _lines(text, sum(widths[:columns]) / size) * LINE_HEIGHT * size
-                                        + 3)
+    ws.row_dimensions[row].height = max(
+        LINE_HEIGHT, _lines(text, sum(widths[:columns]) / size) * LINE_HEIGHT * size + 3
+    )
 
 
 def _widths(ws, *tables: Table | None, minimum: list[float] | None = None) -> list[float]:
@@ -223,17 +233,24 @@ def _table(ws, table: Table, start: int, st: _Styles, *, freeze: bool = False, f
         cell.border = st.under
     height = max(_lines(c.heading, col_widths[j] * 0.9) for j, c in enumerate(cols) if not c.rotate) * LINE_HEIGHT
     rotated = [c.heading for c in cols if c.rotate]
-    if rotated:                     # a rotated heading wraps at ~ 22 characters (two lines fit in width 6)
+    if rotated:  # a rotated heading wraps at ~ 22 characters (two lines fit in width 6)
         height = max(height, min(170.0, max(min(len(h), 24) for h in rotated) * 6.5))
     ws.row_dimensions[row].height = height + 4
     for record in table.rows:
         row += 1
         lines = 1
         for j, c in enumerate(cols, start=1):
-            value = [record.get(k) for k in c.keys] if c.kind in COMPOSITE else record.get(c.key)
+            value = [record.get(k) for k in c.keys] if c.kind in COMPOSITE else record.get(c.keys[0])
             textual = c.kind in ("text", "auto") or c.kind in COMPOSITE
-            _put(ws, row, j, value, c.kind, st.normal,
-                 st.wrap_left if c.kind == "auto" else st.wrap if textual else st.top)
+            _put(
+                ws,
+                row,
+                j,
+                value,
+                c.kind,
+                st.normal,
+                st.wrap_left if c.kind == "auto" else st.wrap if textual else st.top,
+            )
             if textual and isinstance(value, str) and value:
                 lines = max(lines, _lines(value, col_widths[j - 1]))
         if lines > 1:
@@ -264,21 +281,38 @@ def _summary_sheet(ws, report: ReportData, st: _Styles, chart_refs) -> None:
     _put(ws, 2, 1, report.subtitle, "text", st.subtitle)
     row = 3
     if report.notice:
-        _text_row(ws, row, f"ВНИМАНИЕ. {report.notice}", st, columns=3, widths=widths, font=st.notice,
-                  fill=st.notice_fill)
+        _text_row(
+            ws,
+            row,
+            f"ВНИМАНИЕ. {report.notice}",
+            st,
+            columns=3,
+            widths=widths,
+            font=st.notice,
+            fill=st.notice_fill,
+        )
         ws.cell(row=row, column=1).border = st.box
         row += 1
-    anonymity = ("Содержит имена экспертов: только для внутреннего использования." if report.with_names
-                 else "Имена экспертов не приводятся: только их коды.")
-    _text_row(ws, row, f"Отчёт построен {report.run_date} программой {report.software}. {anonymity}", st,
-              columns=3, widths=widths)
+    anonymity = (
+        "Содержит имена экспертов: только для внутреннего использования."
+        if report.with_names
+        else "Имена экспертов не приводятся: только их коды."
+    )
+    _text_row(
+        ws,
+        row,
+        f"Отчёт построен {report.run_date} программой {report.software}. {anonymity}",
+        st,
+        columns=3,
+        widths=widths,
+    )
     row = _table(ws, report.key_figures, row + 2, st) + 2
     _put(ws, row, 1, "Выводы, полученные из чисел", "text", st.subtitle)
     for i, text in enumerate(report.findings, start=1):
         row += 1
         _text_row(ws, row, f"{i}. {text}", st, columns=3, widths=widths)
     row += 2
-    ws.row_breaks.append(Break(id=row - 1))          # the chart prints on a page of its own
+    ws.row_breaks.append(Break(id=row - 1))  # the chart prints on a page of its own
     _add_chart(ws, f"A{row}", report, chart_refs)
     _print_setup(ws, landscape=False)
 
@@ -381,8 +415,9 @@ def _add_chart(ws, anchor: str, report: ReportData, refs) -> None:
         gp = GraphicalProperties()
         pattern = patterns[j % len(patterns)]
         if pattern:
-            gp.pattFill = PatternFillProperties(prst=pattern, fgClr=ColorChoice(srgbClr="000000"),
-                                                bgClr=ColorChoice(srgbClr="FFFFFF"))
+            gp.pattFill = PatternFillProperties(
+                prst=pattern, fgClr=ColorChoice(srgbClr="000000"), bgClr=ColorChoice(srgbClr="FFFFFF")
+            )
         else:
             gp.solidFill = greys[j % len(greys)]
         gp.line = LineProperties(solidFill="000000", w=6350)
@@ -390,20 +425,23 @@ def _add_chart(ws, anchor: str, report: ReportData, refs) -> None:
         letter_minus = _col_letter(col + 1)
         letter_plus = _col_letter(col + 2)
         series.errBars = ErrorBars(
-            errBarType="both", errValType="cust", noEndCap=False,
+            errBarType="both",
+            errValType="cust",
+            noEndCap=False,
             minus=NumDataSource(numRef=NumRef(f=f"{sheet}!${letter_minus}$2:${letter_minus}${n + 1}")),
             plus=NumDataSource(numRef=NumRef(f=f"{sheet}!${letter_plus}$2:${letter_plus}${n + 1}")),
-            spPr=GraphicalProperties(ln=LineProperties(solidFill="000000", w=9525)))
+            spPr=GraphicalProperties(ln=LineProperties(solidFill="000000", w=9525)),
+        )
         chart.series.append(series)
     chart.set_categories(categories)
-    chart.x_axis.scaling.orientation = "maxMin"        # first category on top
+    chart.x_axis.scaling.orientation = "maxMin"  # first category on top
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     chart.y_axis.scaling.min = 0
     chart.y_axis.scaling.max = 1
     chart.y_axis.majorUnit = 0.2
     chart.y_axis.number_format = "0%"
-    chart.y_axis.crosses = "max"                        # value axis at the bottom despite maxMin
+    chart.y_axis.crosses = "max"  # value axis at the bottom despite maxMin
     chart.y_axis.majorGridlines = None
     chart.y_axis.title = "% экспертов группы (отрезки — 95 % ДИ Уилсона)"
     chart.legend.position = "b"

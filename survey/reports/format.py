@@ -5,6 +5,7 @@
 >>> plural(123, "эксперт", "эксперта", "экспертов"), plural(21, "эксперт", "эксперта", "экспертов")
 ('123 эксперта', '21 эксперт')
 """
+
 from __future__ import annotations
 
 import re
@@ -43,6 +44,8 @@ def fmt_p(p: Any) -> str:
     if p < 0.001:
         return f"p{NBSP}<{NBSP}0,001"
     return f"p{NBSP}={NBSP}{fmt_num(p, 3)}"
+
+
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -96,6 +99,8 @@ def genitive(n: int, singular: str, plural_form: str) -> str:
 
 def quoted(text: str) -> str:
     return f"«{text}»"
+
+
 _DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
 
 

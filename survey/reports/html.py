@@ -5,6 +5,7 @@ problems by group, the tables, coding reliability, the methodology and the codeb
 file with its styles and the chart (PNG, embedded as a data URI) inside, so it can be mailed or
 opened offline. Every text is HTML-escaped; nothing is loaded from the network.
 """
+
 from __future__ import annotations
 
 import base64
@@ -41,23 +42,42 @@ nav ul { columns: 2; }
 def write_summary_html(report: ReportData, path: str | Path) -> Path:
     """Write ``summary.html`` for ``report`` to ``path``."""
     e = html.escape
-    sections = [("results", "1. Основные результаты"), ("problems", "2. Проблемы по группам"),
-                ("closed", "3. Закрытые вопросы"), ("models", "4. Логистические модели"),
-                ("reliability", "5. Надёжность кодирования"), ("methods", "6. Методика"),
-                ("codebook", "Приложение. Кодовая книга")]
-    out = ["<!DOCTYPE html>", '<html lang="ru">', "<head>", '<meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f'<meta name="generator" content="{e(report.software)}">',
-           f"<title>{e(report.title)}. {e(report.subtitle)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
-           f"<h1>{e(report.title)}</h1>", f'<p class="subtitle">{e(report.subtitle)}</p>']
+    sections = [
+        ("results", "1. Основные результаты"),
+        ("problems", "2. Проблемы по группам"),
+        ("closed", "3. Закрытые вопросы"),
+        ("models", "4. Логистические модели"),
+        ("reliability", "5. Надёжность кодирования"),
+        ("methods", "6. Методика"),
+        ("codebook", "Приложение. Кодовая книга"),
+    ]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="ru">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="generator" content="{e(report.software)}">',
+        f"<title>{e(report.title)}. {e(report.subtitle)}</title>",
+        f"<style>{CSS}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{e(report.title)}</h1>",
+        f'<p class="subtitle">{e(report.subtitle)}</p>',
+    ]
     if report.notice:
         out.append(f'<p class="notice" role="alert">ВНИМАНИЕ. {e(report.notice)}</p>')
-    anonymity = ("Содержит имена экспертов: только для внутреннего использования." if report.with_names
-                 else "Имена экспертов в отчёте не приводятся.")
-    out.append(f'<p class="meta">Отчёт построен {e(report.run_date)} программой {e(report.software)}. '
-               f"{e(anonymity)}</p>")
-    out.append("<nav><ul>" + "".join(f'<li><a href="#{key}">{e(title)}</a></li>' for key, title in sections)
-               + "</ul></nav>")
+    anonymity = (
+        "Содержит имена экспертов: только для внутреннего использования."
+        if report.with_names
+        else "Имена экспертов в отчёте не приводятся."
+    )
+    out.append(
+        f'<p class="meta">Отчёт построен {e(report.run_date)} программой {e(report.software)}. {e(anonymity)}</p>'
+    )
+    out.append(
+        "<nav><ul>" + "".join(f'<li><a href="#{key}">{e(title)}</a></li>' for key, title in sections) + "</ul></nav>"
+    )
 
     out.append(_h2(sections[0]))
     out.append(_table(report.key_figures))
@@ -66,15 +86,21 @@ def write_summary_html(report: ReportData, path: str | Path) -> Path:
 
     out.append(_h2(sections[1]))
     png = base64.b64encode(problems_chart_png(report)).decode("ascii")
-    out.append(f"<figure><figcaption>{_text(report.chart_title)}</figcaption>"
-               f'<img src="data:image/png;base64,{png}" alt="{e(report.chart_title)}"></figure>')
+    out.append(
+        f"<figure><figcaption>{_text(report.chart_title)}</figcaption>"
+        f'<img src="data:image/png;base64,{png}" alt="{e(report.chart_title)}"></figure>'
+    )
     out.append(_table(report.problems_compact))
     if report.border_tests is not None:
         out.append(_table(report.border_tests))
     if report.units_compact is not None:
         out.append(_table(report.units_compact))
-    out.append(_table(report.overall, columns=["method", "statistic", "p_value", "n", "n_clusters", "items_tested",
-                                               "n_permutations"]))
+    out.append(
+        _table(
+            report.overall,
+            columns=["method", "statistic", "p_value", "n", "n_clusters", "items_tested", "n_permutations"],
+        )
+    )
 
     out.append(_h2(sections[2]))
     out.append(_table(report.closed_compact))

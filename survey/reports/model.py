@@ -5,13 +5,16 @@ A :class:`Table` has columns with a *kind* that says how a value is written (``p
 format, the PDF and HTML writers use :func:`format_value`. :class:`ReportData` is everything
 a summary lays out; :func:`survey.reports.build.build_report` fills it.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from survey.base.missing import is_blank
 from survey.reports.format import fmt_date, fmt_int, fmt_interval, fmt_num, fmt_p_table, fmt_ratio
+
 
 @dataclass(frozen=True)
 class Column:
@@ -30,8 +33,8 @@ class Column:
     kind: str = "text"
     width: float = 12.0
     wrap: bool = False
-    collapse: bool = False          # PDF/HTML: leave a value out where it repeats the row above
-    rotate: bool = False            # Excel: a vertical heading (narrow 0/1 columns)
+    collapse: bool = False  # PDF/HTML: leave a value out where it repeats the row above
+    rotate: bool = False  # Excel: a vertical heading (narrow 0/1 columns)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -116,18 +119,18 @@ class ReportData:
     title: str
     subtitle: str
     synthetic: bool
-    notice: str | None                      # the synthetic-data notice, or None for real data
+    notice: str | None  # the synthetic-data notice, or None for real data
     with_names: bool
-    run_date: str                           # dd.mm.yyyy of the run
-    software: str                           # "survey 0.1.0"
+    run_date: str  # dd.mm.yyyy of the run
+    software: str  # "survey 0.1.0"
     group_by: str
     group_by_label: str
     key_figures: Table
     findings: list[str]
-    problems: Table                         # full (Excel)
-    problems_compact: Table                 # PDF/HTML
-    border_tests: Table | None              # PDF/HTML, when grouped by something else than border status
-    units: Table | None                     # unit-level sensitivity (full)
+    problems: Table  # full (Excel)
+    problems_compact: Table  # PDF/HTML
+    border_tests: Table | None  # PDF/HTML, when grouped by something else than border status
+    units: Table | None  # unit-level sensitivity (full)
     units_compact: Table | None
     overall: Table
     closed: Table
@@ -140,8 +143,8 @@ class ReportData:
     agreement_compact: Table | None
     classifier: Table | None
     codebook: Table
-    data: Table                             # answers with codes (Excel only)
-    methodology: list[tuple[str, str]]      # (heading, paragraph)
+    data: Table  # answers with codes (Excel only)
+    methodology: list[tuple[str, str]]  # (heading, paragraph)
     published: Table
     versions: Table
     inputs: Table

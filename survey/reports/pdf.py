@@ -16,6 +16,7 @@ drawn with ``FPDF.text``): fpdf2's own ``multi_cell``/``table`` measure every li
 by character and took most of the report's time. Tables repeat their headings on every page,
 size their columns to the longest word of each column, and keep a row on one page.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,11 +32,11 @@ BOTTOM = 15.0
 BODY = 9.5
 SMALL = 7.5
 TABLE_FONT = 7.5
-PT = 0.3528                     # mm per point
+PT = 0.3528  # mm per point
 HEAD_FILL = 225
 ROW_FILL = 244
 NUMERIC = {"int", "pct", "p", "ratio", "num1", "num2", "num3", "km", "n_pct", "pct_ci", "ratio_ci", "mean_sd"}
-PAD = 1.0                       # horizontal cell padding, mm
+PAD = 1.0  # horizontal cell padding, mm
 
 
 def font_paths() -> dict[str, Path]:
@@ -50,7 +51,7 @@ def prepare() -> None:
     """Import matplotlib and fpdf2 ahead of time (``survey run`` does it while the
     background process computes the analysis, so the PDF itself is written faster)."""
     import fpdf  # noqa: F401
-    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.backends.backend_agg
     import matplotlib.figure  # noqa: F401
 
 
@@ -73,8 +74,10 @@ def write_summary_pdf(report: ReportData, path: str | Path) -> Path:
         doc.table(report.border_tests)
     if report.units_compact is not None:
         doc.table(report.units_compact)
-    doc.table(report.overall, columns=["method", "statistic", "p_value", "n", "n_clusters", "items_tested",
-                                       "n_permutations"])
+    doc.table(
+        report.overall,
+        columns=["method", "statistic", "p_value", "n", "n_clusters", "items_tested", "n_permutations"],
+    )
 
     doc.section("3. Закрытые вопросы", new_page=True)
     doc.table(report.closed_compact)
@@ -112,7 +115,7 @@ def _creation_date(report: ReportData) -> dt.datetime:
         day = dt.datetime.strptime(report.run_date, "%d.%m.%Y")
     except ValueError:
         day = dt.datetime(2000, 1, 1)
-    return day.replace(tzinfo=dt.timezone.utc)
+    return day.replace(tzinfo=dt.UTC)
 
 
 class _Document:
@@ -141,10 +144,13 @@ class _Document:
         pdf.set_margins(MARGIN, TOP, MARGIN)
         pdf.set_auto_page_break(True, margin=BOTTOM)
         pdf.set_title(f"{report.title}. {report.subtitle}")
-        pdf.set_subject("Экспертный опрос о российско-китайском побратимском сотрудничестве: результаты, "
-                        "критерии, методика")
-        pdf.set_keywords("экспертный опрос; города-побратимы; Китай; приграничные регионы"
-                         + ("; синтетические данные" if report.synthetic else ""))
+        pdf.set_subject(
+            "Экспертный опрос о российско-китайском побратимском сотрудничестве: результаты, критерии, методика"
+        )
+        pdf.set_keywords(
+            "экспертный опрос; города-побратимы; Китай; приграничные регионы"
+            + ("; синтетические данные" if report.synthetic else "")
+        )
         pdf.set_creator(report.software)
         pdf.set_lang("ru")
         pdf.set_creation_date(_creation_date(report))
@@ -162,7 +168,7 @@ class _Document:
 
     def width(self, text: str) -> float:
         """Width of ``text`` in the current font, mm (cached)."""
-        key = (*self._font, text)
+        key = (*(self._font or ("", 0.0)), text)
         w = self._widths.get(key)
         if w is None:
             w = self.pdf.get_string_width(text)
@@ -173,7 +179,7 @@ class _Document:
         """Lines of ``text`` (and their widths) no wider than ``width``, breaking at spaces."""
         lines: list[tuple[str, float]] = []
         space = self.width(" ")
-        text = str(text).replace(" %", "\u00a0%")             # a percent sign never starts a line
+        text = str(text).replace(" %", "\u00a0%")  # a percent sign never starts a line
         for para in text.split("\n"):
             words = para.split(" ")
             line, line_w = "", 0.0
@@ -182,7 +188,7 @@ class _Document:
                 if line and line_w + space + w > width:
                     lines.append((line, line_w))
                     line, line_w = "", 0.0
-                while w > width and len(word) > 1:          # a word wider than the column
+                while w > width and len(word) > 1:  # a word wider than the column
                     cut = len(word) - 1
                     while cut > 1 and self.width(word[:cut]) > width:
                         cut -= 1
@@ -209,8 +215,7 @@ class _Document:
         self._font = None
         self.pdf.set_y(TOP + 3)
 
-    def draw_lines(self, lines, x: float, y: float, width: float, line_h: float, size: float,
-                   align: str = "L") -> None:
+    def draw_lines(self, lines, x: float, y: float, width: float, line_h: float, size: float, align: str = "L") -> None:
         baseline = y + line_h / 2 + size * PT * 0.35
         for text, w in lines:
             if text:
@@ -260,8 +265,13 @@ class _Document:
             if row[0] in wanted:
                 self.paragraph(f"{row[0]}: {row[1]}", size=10, space=0.8)
         self.paragraph(f"Отчёт построен {report.run_date} программой {report.software}.", size=10, space=0.8)
-        self.paragraph("Содержит имена экспертов: только для внутреннего использования." if report.with_names
-                       else "Имена экспертов в отчёте не приводятся.", size=10, space=8)
+        self.paragraph(
+            "Содержит имена экспертов: только для внутреннего использования."
+            if report.with_names
+            else "Имена экспертов в отчёте не приводятся.",
+            size=10,
+            space=8,
+        )
         pdf.insert_toc_placeholder(self._contents, pages=1)
         self._font = None
 
@@ -293,8 +303,17 @@ class _Document:
         self.pdf.ln(2)
         self.paragraph(text, bold=True, size=11, space=1.5)
 
-    def paragraph(self, text: str, *, bold: bool = False, bullet: str | None = None, space: float = 2.5,
-                  size: float = BODY, line: float | None = None, keep: float = 0.0) -> None:
+    def paragraph(
+        self,
+        text: str,
+        *,
+        bold: bool = False,
+        bullet: str | None = None,
+        space: float = 2.5,
+        size: float = BODY,
+        line: float | None = None,
+        keep: float = 0.0,
+    ) -> None:
         """Left-aligned text; lines flow onto the next page when needed."""
         pdf = self.pdf
         self.font("B" if bold else "", size)
@@ -323,7 +342,7 @@ class _Document:
         here = pdf.page_break_trigger - pdf.get_y() - caption_h - 2
         page = pdf.page_break_trigger - (TOP + 3) - caption_h - 2
         if height > here and here >= 0.75 * min(height, page):
-            height = here                                   # a little smaller, on this page
+            height = here  # a little smaller, on this page
         elif height > here:
             self.add_page()
             height = min(height, page)
@@ -375,8 +394,12 @@ class _Document:
         shown = []
         previous = None
         for cells in texts:
-            shown.append([("" if flag and previous is not None and cells[j] == previous[j] else cells[j])
-                          for j, flag in enumerate(collapse)])
+            shown.append(
+                [
+                    ("" if flag and previous is not None and cells[j] == previous[j] else cells[j])
+                    for j, flag in enumerate(collapse)
+                ]
+            )
             previous = cells
         bodies = [row_lines(cells, "") for cells in shown]
         heights = [max(len(x) for x in lines) * line_h + 1.6 for lines in bodies]
@@ -385,7 +408,7 @@ class _Document:
         whole = title_h + head_h + sum(heights)
         page = pdf.page_break_trigger - (TOP + 3)
         if len(heights) <= 14 and whole <= page and pdf.get_y() + whole > pdf.page_break_trigger:
-            self.add_page()                                   # a small table stays on one page
+            self.add_page()  # a small table stays on one page
         self.ensure(title_h + head_h + (heights[0] if heights else 0))
         self.paragraph(table.title, bold=True, size=10, space=1, line=5.5)
         draw_head()
@@ -394,7 +417,7 @@ class _Document:
                 self.add_page()
                 self.paragraph(f"{table.title} (продолжение)", size=SMALL, space=0.8)
                 draw_head()
-                lines = row_lines(texts[i], "")               # repeat grouped values after a break
+                lines = row_lines(texts[i], "")  # repeat grouped values after a break
             draw_row(lines, h, "", ROW_FILL if i % 2 else None, 190, 0.1)
         pdf.set_draw_color(0)
         pdf.set_line_width(0.3)
@@ -404,7 +427,7 @@ class _Document:
         if table.note:
             self.font("", SMALL)
             note_lines = len(self.wrap(table.note, pdf.epw))
-            keep = note_lines * SMALL * PT * 1.45 if note_lines <= 6 else 0.0    # a short note stays whole
+            keep = note_lines * SMALL * PT * 1.45 if note_lines <= 6 else 0.0  # a short note stays whole
             self.paragraph(table.note, size=SMALL, space=4.5, keep=keep)
         else:
             pdf.set_y(pdf.get_y() + 3.5)

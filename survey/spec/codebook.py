@@ -9,6 +9,7 @@ a bad gap syntax — each reported with its line in :class:`~survey.errors.Confi
 >>> cb.ids[:8]
 ['distance', 'language', 'funding', 'mentality', 'covid', 'legal', 'interest', 'bureaucracy']
 """
+
 from __future__ import annotations
 
 import re
@@ -16,22 +17,46 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from survey.errors import Code, ConfigError, Location, Problem
 from survey.base.lemmatize import Lemmatizer
-from survey.spec.paths import default_path
 from survey.base.text import fold
+from survey.errors import Code, ConfigError, Location, Problem
+from survey.spec.paths import default_path
 from survey.spec.yamlfile import LINE_KEY, load_yaml
 
 PATTERN_KINDS = ("terms", "needs", "needs_strict", "exclude")
 DEFAULT_GAP = 3
 _GAP = re.compile(r"^~(\d*)$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_CATEGORY_KEYS = {"id", "label", "description", "questions", "no_problems", "compatible_with",
-                  LINE_KEY, *PATTERN_KINDS}
-RULE_KEYS = ("negators", "absence", "problem_words", "problem_verbs", "light_verbs", "resolution",
-             "shortage_cues", "positive", "false_negations", "skip_after_negator", "boundaries",
-             "not_boundaries", "exceptions", "topic_markers", "relative", "subordinators",
-             "double_negation", "rather_than")
+_CATEGORY_KEYS = {
+    "id",
+    "label",
+    "description",
+    "questions",
+    "no_problems",
+    "compatible_with",
+    LINE_KEY,
+    *PATTERN_KINDS,
+}
+RULE_KEYS = (
+    "negators",
+    "absence",
+    "problem_words",
+    "problem_verbs",
+    "light_verbs",
+    "resolution",
+    "shortage_cues",
+    "positive",
+    "false_negations",
+    "skip_after_negator",
+    "boundaries",
+    "not_boundaries",
+    "exceptions",
+    "topic_markers",
+    "relative",
+    "subordinators",
+    "double_negation",
+    "rather_than",
+)
 # bit of each lexicon in a word's mask (see Rules.mask); "phrase_start": the word can open a
 # multi-word entry of a clause-boundary lexicon
 BIT = {name: 1 << i for i, name in enumerate((*RULE_KEYS, "phrase_start", "predicate", "anaphora"))}
@@ -44,23 +69,23 @@ class PatternWord:
 
     lemmas: frozenset[str] = frozenset()
     prefix: str | None = None
-    gap: int = 0                       # other words allowed before this one
-    exact: str | None = None           # ``=далеко``: this written form only
+    gap: int = 0  # other words allowed before this one
+    exact: str | None = None  # ``=далеко``: this written form only
 
     def matches(self, lemmas: frozenset[str], lower: str) -> bool:
         if self.exact is not None:
             return lower == self.exact
         if self.prefix is not None:
-            return lower.startswith(self.prefix) or any(l.startswith(self.prefix) for l in lemmas)
+            return lower.startswith(self.prefix) or any(lemma.startswith(self.prefix) for lemma in lemmas)
         return not self.lemmas.isdisjoint(lemmas)
 
 
 @dataclass(frozen=True)
 class Pattern:
-    text: str                          # as written in the codebook
+    text: str  # as written in the codebook
     words: tuple[PatternWord, ...]
     category: str
-    kind: str                          # terms | needs | needs_strict | exclude
+    kind: str  # terms | needs | needs_strict | exclude
     line: int | None = None
 
 
@@ -80,8 +105,8 @@ class Category:
 class Rules:
     """Lexicons of the negation and clause rules, lemmatised."""
 
-    words: dict[str, frozenset[str]] = field(default_factory=dict)     # single-word lexicons
-    forms: dict[str, frozenset[str]] = field(default_factory=dict)     # the same, as written
+    words: dict[str, frozenset[str]] = field(default_factory=dict)  # single-word lexicons
+    forms: dict[str, frozenset[str]] = field(default_factory=dict)  # the same, as written
     phrases: dict[str, tuple[tuple[frozenset[str], ...], ...]] = field(default_factory=dict)  # multi-word
 
     def __post_init__(self) -> None:
@@ -120,7 +145,7 @@ class Rules:
             self._starts[name] = index
         if not index:
             return []
-        found = []
+        found: list = []
         for lemma in lemmas:
             found.extend(index.get(lemma, ()))
         return found
@@ -163,8 +188,7 @@ def word_lemmas(lem: Lemmatizer, word: str) -> frozenset[str]:
     return frozenset({w}) if w in info.lemmas else info.lemmas
 
 
-def load_codebook(path: str | Path | None = None, lemmatizer: Lemmatizer | None = None,
-                  questionnaire=None) -> Codebook:
+def load_codebook(path: str | Path | None = None, lemmatizer: Lemmatizer | None = None, questionnaire=None) -> Codebook:
     """Load, lemmatise and check the codebook (default ``questionnaires/codebook.yaml``)."""
     import hashlib
 
@@ -189,15 +213,22 @@ def load_codebook(path: str | Path | None = None, lemmatizer: Lemmatizer | None 
         line = raw.get(LINE_KEY)
         cid = raw.get("id")
         if not isinstance(cid, str) or not _ID.match(cid):
-            bad(line, f"у категории нет id или он недопустим («{cid}»).", "id: латинские строчные буквы, цифры и _.")
+            bad(
+                line,
+                f"у категории нет id или он недопустим («{cid}»).",
+                "id: латинские строчные буквы, цифры и _.",
+            )
             continue
         if cid in seen:
             bad(line, f"категория «{cid}» повторяется (первый раз — строка {seen[cid]}).")
             continue
         seen[cid] = line
         for key in sorted(set(raw) - _CATEGORY_KEYS):
-            bad(line, f"категория «{cid}»: неизвестный ключ «{key}».",
-                f"Допустимые ключи: {', '.join(sorted(_CATEGORY_KEYS - {LINE_KEY}))}.")
+            bad(
+                line,
+                f"категория «{cid}»: неизвестный ключ «{key}».",
+                f"Допустимые ключи: {', '.join(sorted(_CATEGORY_KEYS - {LINE_KEY}))}.",
+            )
         if not str(raw.get("label") or "").strip():
             bad(line, f"категория «{cid}»: нет названия (label).")
         questions = tuple(raw.get("questions") or ())
@@ -219,18 +250,28 @@ def load_codebook(path: str | Path | None = None, lemmatizer: Lemmatizer | None 
                     continue
                 key = (kind, tuple((w.lemmas, w.prefix, w.exact, w.gap) for w in pattern.words))
                 if key in seen_patterns:
-                    bad(line, f"категория «{cid}»: шаблон «{text}» повторяет «{seen_patterns[key]}» ({kind}).",
-                        "Удалите повтор.")
+                    bad(
+                        line,
+                        f"категория «{cid}»: шаблон «{text}» повторяет «{seen_patterns[key]}» ({kind}).",
+                        "Удалите повтор.",
+                    )
                     continue
                 seen_patterns[key] = text
                 patterns.append(pattern)
         if not any(p.kind != "exclude" for p in patterns):
             bad(line, f"категория «{cid}»: нет ни одного шаблона (terms, needs или needs_strict).")
-        categories.append(Category(
-            id=cid, label=str(raw.get("label") or cid).strip(),
-            description=" ".join(str(raw.get("description") or "").split()),
-            questions=questions, patterns=tuple(patterns), no_problems=bool(raw.get("no_problems")),
-            compatible_with=tuple(raw.get("compatible_with") or ()), line=line))
+        categories.append(
+            Category(
+                id=cid,
+                label=str(raw.get("label") or cid).strip(),
+                description=" ".join(str(raw.get("description") or "").split()),
+                questions=questions,
+                patterns=tuple(patterns),
+                no_problems=bool(raw.get("no_problems")),
+                compatible_with=tuple(raw.get("compatible_with") or ()),
+                line=line,
+            )
+        )
     ids = {c.id for c in categories}
     for c in categories:
         for other in c.compatible_with:
@@ -240,10 +281,16 @@ def load_codebook(path: str | Path | None = None, lemmatizer: Lemmatizer | None 
         bad(None, "категория «проблем нет» (no_problems: true) может быть только одна.")
     if problems:
         raise ConfigError(
-            f"{path}: кодовая книга содержит ошибки ({len(problems)}):\n"
-            + "\n".join(f"  - {p}" for p in problems), problems=problems)
-    return Codebook(categories=tuple(categories), rules=rules, version=str(data.get("version", "")),
-                    path=str(path), sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+            f"{path}: кодовая книга содержит ошибки ({len(problems)}):\n" + "\n".join(f"  - {p}" for p in problems),
+            problems=problems,
+        )
+    return Codebook(
+        categories=tuple(categories),
+        rules=rules,
+        version=str(data.get("version", "")),
+        path=str(path),
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+    )
 
 
 def _with_default_rules(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
@@ -283,15 +330,21 @@ def _parse_pattern(text: str, cid: str, kind: str, line: int | None, lem: Lemmat
         elif part.endswith("*"):
             prefix = fold(part[:-1])
             if len(prefix) < 3:
-                bad(line, f"категория «{cid}»: шаблон «{text}»: начало слова перед «*» короче 3 букв.",
-                    "Так совпадёт слишком много слов; удлините начало.")
+                bad(
+                    line,
+                    f"категория «{cid}»: шаблон «{text}»: начало слова перед «*» короче 3 букв.",
+                    "Так совпадёт слишком много слов; удлините начало.",
+                )
                 return None
             words.append(PatternWord(prefix=prefix, gap=gap))
         else:
             tokens = [t for t in lem.tokens(part) if t.is_word]
             if not tokens:
-                bad(line, f"категория «{cid}»: шаблон «{text}»: «{part}» не даёт ни одной леммы.",
-                    "Используйте буквы или цифры.")
+                bad(
+                    line,
+                    f"категория «{cid}»: шаблон «{text}»: «{part}» не даёт ни одной леммы.",
+                    "Используйте буквы или цифры.",
+                )
                 return None
             for j, tok in enumerate(tokens):
                 words.append(PatternWord(lemmas=word_lemmas(lem, tok.text), gap=gap if j == 0 else 0))

@@ -32,6 +32,7 @@ vertices is a great-circle arc.
 >>> int(km["blagoveshchensk"]) < 30, int(km["moscow"]) > 3000      # Moscow: nearest is the Altai section
 (True, True)
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -112,21 +113,24 @@ def distance_to_border(lat, lon, border: pd.DataFrame | None = None) -> pd.Serie
     """
     border = load_border() if border is None else border
     index = lat.index if isinstance(lat, pd.Series) else None
-    p = _unit_vectors(lat, lon)                                  # (n, 3)
+    p = _unit_vectors(lat, lon)  # (n, 3)
     best = np.full(len(p), np.inf)
     for _, section in border.groupby("section", sort=True):
-        v = _unit_vectors(section["lat"], section["lon"])        # (m, 3)
-        a, b = v[:-1], v[1:]                                     # segments (m-1, 3)
+        v = _unit_vectors(section["lat"], section["lon"])  # (m, 3)
+        a, b = v[:-1], v[1:]  # segments (m-1, 3)
         normal = np.cross(a, b)
         norm = np.linalg.norm(normal, axis=-1)
         ends = np.minimum(_angle(p[:, None, :], a[None]), _angle(p[:, None, :], b[None]))  # (n, m-1)
         ok = norm > 0
         n = np.zeros_like(normal)
         n[ok] = normal[ok] / norm[ok, None]
-        s = p @ n.T                                              # sin of the cross-track angle
-        foot = p[:, None, :] - s[..., None] * n[None]            # projection on the arc's plane
-        inside = (np.einsum("ijk,jk->ij", np.cross(a[None], foot), n) >= 0) & \
-                 (np.einsum("ijk,jk->ij", np.cross(foot, b[None]), n) >= 0) & ok[None]
+        s = p @ n.T  # sin of the cross-track angle
+        foot = p[:, None, :] - s[..., None] * n[None]  # projection on the arc's plane
+        inside = (
+            (np.einsum("ijk,jk->ij", np.cross(a[None], foot), n) >= 0)
+            & (np.einsum("ijk,jk->ij", np.cross(foot, b[None]), n) >= 0)
+            & ok[None]
+        )
         cross = np.abs(np.arcsin(np.clip(s, -1.0, 1.0)))
         angle = np.where(inside, np.minimum(cross, ends), ends)
         best = np.minimum(best, angle.min(axis=1))

@@ -1,4 +1,5 @@
 """Where the project's data files are: the current folder, else the source checkout."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -10,6 +10,7 @@ reads it, checks it (duplicate ids, missing options, unknown types, bad ranges) 
 >>> q.field("q4_covid").option_by_code(3).label
 'контакты перешли в дистанционный формат'
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,18 +20,33 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from survey.base.text import fold
 from survey.errors import Code, ConfigError, Location, Problem
 from survey.spec.paths import default_path
-from survey.base.text import fold
 from survey.spec.yamlfile import LINE_KEY, load_yaml
 
 TYPES = ("single", "multiple", "scale", "integer", "date", "text")
 CHOICE_TYPES = ("single", "multiple", "scale")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_GROUP_PATH = re.compile(r"[a-z_][a-z0-9_.]*(?:[/-][a-z_][a-z0-9_.]*)*")   # "questions", "a/b" (export headers)
+_GROUP_PATH = re.compile(r"[a-z_][a-z0-9_.]*(?:[/-][a-z_][a-z0-9_.]*)*")  # "questions", "a/b" (export headers)
 _FIELD_KEYS = {
-    "id", "short", "text", "type", "required", "options", "options_from", "min", "max",
-    "missing", "personal", "coded", "number", "max_length", "aliases", "hint", LINE_KEY,
+    "id",
+    "short",
+    "text",
+    "type",
+    "required",
+    "options",
+    "options_from",
+    "min",
+    "max",
+    "missing",
+    "personal",
+    "coded",
+    "number",
+    "max_length",
+    "aliases",
+    "hint",
+    LINE_KEY,
 }
 _OPTION_KEYS = {"code", "name", "label", LINE_KEY}
 REQUIRED_FIELDS = ("expert_id", "unit_id")
@@ -53,11 +69,11 @@ class Field:
     text: str
     type: str
     short: str = ""
-    section: str = "question"             # "respondent" or "question"
-    number: int | None = None             # question number as printed (1..7)
+    section: str = "question"  # "respondent" or "question"
+    number: int | None = None  # question number as printed (1..7)
     required: bool = False
     options: tuple[Option, ...] = ()
-    options_from: str | None = None       # "units": choose among the gazetteer's units
+    options_from: str | None = None  # "units": choose among the gazetteer's units
     min: Any = None
     max: Any = None
     missing: tuple[int, ...] = ()
@@ -215,7 +231,7 @@ class Questionnaire:
         if found is None:
             for i, ch in enumerate(key):
                 if ch in "/-" and _GROUP_PATH.fullmatch(key[:i]):
-                    found = self.column_index.get(key[i + 1:])
+                    found = self.column_index.get(key[i + 1 :])
                     if found is not None:
                         break
         return found
@@ -253,14 +269,20 @@ def load_questionnaire(path: str | Path | None = None) -> Questionnaire:
             if f is None:
                 continue
             if f.id in seen_ids:
-                bad(f.line, f"идентификатор «{f.id}» повторяется (первый раз — строка {seen_ids[f.id]}).",
-                    "Дайте полю уникальный id.")
+                bad(
+                    f.line,
+                    f"идентификатор «{f.id}» повторяется (первый раз — строка {seen_ids[f.id]}).",
+                    "Дайте полю уникальный id.",
+                )
                 continue
             seen_ids[f.id] = f.line
             for col in f.columns():
                 if col in seen_columns and seen_columns[col] != f.id:
-                    bad(f.line, f"столбец данных «{col}» поля «{f.id}» совпадает со столбцом поля «{seen_columns[col]}».",
-                        "Переименуйте поле или вариант ответа.")
+                    bad(
+                        f.line,
+                        f"столбец данных «{col}» поля «{f.id}» совпадает со столбцом поля «{seen_columns[col]}».",
+                        "Переименуйте поле или вариант ответа.",
+                    )
                 seen_columns[col] = f.id
             if f.number is not None:
                 if f.number in seen_numbers:
@@ -269,17 +291,23 @@ def load_questionnaire(path: str | Path | None = None) -> Questionnaire:
             fields.append(f)
     for required in REQUIRED_FIELDS:
         if required not in seen_ids:
-            bad(None, f"нет поля «{required}»: без него ответы нельзя связать с экспертом и городом.",
-                f"Добавьте поле id: {required} в раздел respondent.")
+            bad(
+                None,
+                f"нет поля «{required}»: без него ответы нельзя связать с экспертом и городом.",
+                f"Добавьте поле id: {required} в раздел respondent.",
+            )
     if problems:
         raise ConfigError(
-            f"{path}: анкета содержит ошибки ({len(problems)}):\n"
-            + "\n".join(f"  - {p}" for p in problems),
+            f"{path}: анкета содержит ошибки ({len(problems)}):\n" + "\n".join(f"  - {p}" for p in problems),
             problems=problems,
         )
     return Questionnaire(
-        id=str(data["id"]), version=str(data["version"]), title=str(data.get("title", data["id"])),
-        description=str(data.get("description", "")).strip(), fields=tuple(fields), path=str(path),
+        id=str(data["id"]),
+        version=str(data["version"]),
+        title=str(data.get("title", data["id"])),
+        description=str(data.get("description", "")).strip(),
+        fields=tuple(fields),
+        path=str(path),
     )
 
 
@@ -297,11 +325,18 @@ def _parse_field(raw: Any, section: str, bad) -> Field | None:
     line = raw.get(LINE_KEY)
     fid = raw.get("id")
     if not isinstance(fid, str) or not _ID.match(fid):
-        bad(line, f"у поля нет id или он недопустим («{fid}»).",
-            "id: латинские строчные буквы, цифры и _, начинается с буквы.")
+        bad(
+            line,
+            f"у поля нет id или он недопустим («{fid}»).",
+            "id: латинские строчные буквы, цифры и _, начинается с буквы.",
+        )
         return None
     for key in sorted(set(raw) - _FIELD_KEYS):
-        bad(line, f"поле «{fid}»: неизвестный ключ «{key}».", f"Допустимые ключи: {', '.join(sorted(_FIELD_KEYS - {LINE_KEY}))}.")
+        bad(
+            line,
+            f"поле «{fid}»: неизвестный ключ «{key}».",
+            f"Допустимые ключи: {', '.join(sorted(_FIELD_KEYS - {LINE_KEY}))}.",
+        )
     ftype = raw.get("type")
     if ftype not in TYPES:
         bad(line, f"поле «{fid}»: неизвестный тип «{ftype}».", f"Допустимые типы: {', '.join(TYPES)}.")
@@ -321,9 +356,8 @@ def _parse_field(raw: Any, section: str, bad) -> Field | None:
     if ftype not in CHOICE_TYPES and options:
         bad(line, f"поле «{fid}» типа {ftype} не может иметь вариантов ответа.")
     lo, hi = raw.get("min"), raw.get("max")
-    if ftype == "scale":
-        if not isinstance(lo, int) or not isinstance(hi, int):
-            bad(line, f"шкала «{fid}»: укажите целые min и max.")
+    if ftype == "scale" and (not isinstance(lo, int) or not isinstance(hi, int)):
+        bad(line, f"шкала «{fid}»: укажите целые min и max.")
     if ftype == "date":
         for name, value in (("min", lo), ("max", hi)):
             if value is not None:
@@ -337,7 +371,7 @@ def _parse_field(raw: Any, section: str, bad) -> Field | None:
         lo, hi = None, None
     if lo is not None and hi is not None:
         try:
-            if (_as_date(lo) > _as_date(hi)) if ftype == "date" else lo > hi:
+            if (_as_date(lo) > _as_date(hi)) if ftype == "date" else lo > hi:  # type: ignore[operator]  # TypeError caught
                 bad(line, f"поле «{fid}»: min ({lo}) больше max ({hi}).")
         except (TypeError, ValueError):
             pass
@@ -352,7 +386,10 @@ def _parse_field(raw: Any, section: str, bad) -> Field | None:
     if ftype == "scale" and isinstance(lo, int) and isinstance(hi, int):
         for o in options:
             if o.code not in missing and not lo <= o.code <= hi:
-                bad(line, f"шкала «{fid}»: код {o.code} вне диапазона {lo}–{hi} и не объявлен пропуском (missing).")
+                bad(
+                    line,
+                    f"шкала «{fid}»: код {o.code} вне диапазона {lo}–{hi} и не объявлен пропуском (missing).",
+                )
     for flag in ("required", "personal", "coded"):
         if flag in raw and not isinstance(raw[flag], bool):
             bad(line, f"поле «{fid}»: {flag} должно быть true или false.")
@@ -367,12 +404,24 @@ def _parse_field(raw: Any, section: str, bad) -> Field | None:
         bad(line, f"поле «{fid}»: aliases должен быть списком.")
         aliases = []
     return Field(
-        id=fid, text=" ".join(str(text).split()), type=ftype, short=str(raw.get("short") or ""),
-        section=section, number=number, required=bool(raw.get("required", False)),
-        options=tuple(options), options_from=options_from, min=lo, max=hi, missing=tuple(missing),
-        personal=bool(raw.get("personal", False)), coded=bool(raw.get("coded", False)),
-        max_length=raw.get("max_length"), aliases=tuple(str(a) for a in aliases),
-        hint=str(raw.get("hint") or ""), line=line,
+        id=fid,
+        text=" ".join(str(text).split()),
+        type=ftype,
+        short=str(raw.get("short") or ""),
+        section=section,
+        number=number,
+        required=bool(raw.get("required", False)),
+        options=tuple(options),
+        options_from=options_from,
+        min=lo,
+        max=hi,
+        missing=tuple(missing),
+        personal=bool(raw.get("personal", False)),
+        coded=bool(raw.get("coded", False)),
+        max_length=raw.get("max_length"),
+        aliases=tuple(str(a) for a in aliases),
+        hint=str(raw.get("hint") or ""),
+        line=line,
     )
 
 
@@ -409,7 +458,8 @@ def _parse_options(raw: Any, fid: str, line: int | None, bad) -> list[Option]:
             bad(oline, f"поле «{fid}»: name «{name}» повторяется.")
         if fold(label) in labels:
             bad(oline, f"поле «{fid}»: подпись «{label}» повторяется.")
-        codes.add(code), names.add(name), labels.add(fold(label))
+        codes.add(code)
+        names.add(name)
+        labels.add(fold(label))
         options.append(Option(code=code, name=name, label=label.strip()))
     return options
-

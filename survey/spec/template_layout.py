@@ -9,6 +9,7 @@ one description, so a template written by one version of the tool is read back e
 >>> [(r.cell, r.key) for r in rows if r.key in ("expert_id", "years_cooperation", "q2_areas/education")]
 [('C5', 'expert_id'), ('C12', 'years_cooperation'), ('C16', 'q2_areas/education')]
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,14 +30,15 @@ HEADER_ROW = 3
 FIRST_ROW = 4
 YES, NO = "да", "нет"
 FILE_PREFIX = "Анкета"
-MAX_FORM_ROWS = 2000          # a form has one row per answer; the reader looks no further
+MAX_FORM_ROWS = 2000  # a form has one row per answer; the reader looks no further
+
 
 @dataclass(frozen=True)
 class FormRow:
     """One row of the form sheet: a section title, a question, or an answer cell."""
 
     row: int
-    kind: str                        # "section", "question" (no own answer), "answer"
+    kind: str  # "section", "question" (no own answer), "answer"
     text: str
     field: Field | None = None
     option: Option | None = None
@@ -47,6 +49,18 @@ class FormRow:
         if self.kind != "answer" or self.field is None:
             return None
         return f"{self.field.id}/{self.option.name}" if self.option else self.field.id
+
+    @property
+    def data_key(self) -> tuple[str, str | None]:
+        """(field id, option name or None) of an answer row: the key of its value in a raw record."""
+        assert self.field is not None, "only answer rows have a data key"
+        return (self.field.id, self.option.name if self.option else None)
+
+    @property
+    def header(self) -> str:
+        """«question: option» of an answer row, for messages."""
+        assert self.field is not None, "only answer rows have a header"
+        return f"{self.field.label}: {self.option.label}" if self.option else self.field.label
 
     @property
     def cell(self) -> str | None:
@@ -80,8 +94,18 @@ def questionnaire_fingerprint(q: Questionnaire) -> str:
     Two questionnaires with the same fingerprint read the same template the same way;
     question wording is left out on purpose (rewording does not change the data).
     """
-    spec = [[f.id, f.type, f.options_from, str(f.min), str(f.max), list(f.missing),
-             [[o.code, o.name, o.label] for o in f.options]] for f in q.fields]
+    spec = [
+        [
+            f.id,
+            f.type,
+            f.options_from,
+            str(f.min),
+            str(f.max),
+            list(f.missing),
+            [[o.code, o.name, o.label] for o in f.options],
+        ]
+        for f in q.fields
+    ]
     return hashlib.sha256(json.dumps(spec, ensure_ascii=False).encode("utf-8")).hexdigest()[:12]
 
 

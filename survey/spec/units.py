@@ -14,6 +14,7 @@
 >>> units.loc["blagoveshchensk", "federal_subject"]
 'Амурская область'
 """
+
 from __future__ import annotations
 
 import re
@@ -21,12 +22,20 @@ from pathlib import Path
 
 import pandas as pd
 
+from survey.base.text import fold
 from survey.errors import Code, ConfigError, Location, Problem
 from survey.spec.paths import default_path
-from survey.base.text import fold
 
-UNIT_COLUMNS = ["unit_id", "name", "kind", "federal_subject", "federal_district",
-                "borders_china", "lat", "lon"]
+UNIT_COLUMNS = [
+    "unit_id",
+    "name",
+    "kind",
+    "federal_subject",
+    "federal_district",
+    "borders_china",
+    "lat",
+    "lon",
+]
 KINDS = {"city": "город", "region": "регион"}
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -51,9 +60,14 @@ def load_units(path: str | Path | None = None, districts: str | Path | None = No
     dist_path = Path(districts) if districts else path.with_name("federal_districts.csv")
     district_table = _read_csv(dist_path) if dist_path.is_file() else None
     known_districts = (
-        dict(zip(district_table["federal_district"], zip(district_table["macro_region"],
-                                                          district_table["macro_region_label"])))
-        if district_table is not None else {}
+        dict(
+            zip(
+                district_table["federal_district"],
+                zip(district_table["macro_region"], district_table["macro_region_label"]),
+            )
+        )
+        if district_table is not None
+        else {}
     )
     seen_ids: dict[str, int] = {}
     seen_names: dict[str, int] = {}
@@ -83,12 +97,16 @@ def load_units(path: str | Path | None = None, districts: str | Path | None = No
             except ValueError:
                 bad(row, col, f"{col} «{rec[col]}» — не координата в градусах (от {-lim} до {lim}).")
         if known_districts and rec["federal_district"] not in known_districts:
-            bad(row, "federal_district",
-                f"федеральный округ «{rec['federal_district']}» не описан в {dist_path.name}.")
+            bad(
+                row,
+                "federal_district",
+                f"федеральный округ «{rec['federal_district']}» не описан в {dist_path.name}.",
+            )
     if problems:
         raise ConfigError(
-            f"{path}: справочник единиц содержит ошибки ({len(problems)}):\n"
-            + "\n".join(f"  - {p}" for p in problems), problems=problems)
+            f"{path}: справочник единиц содержит ошибки ({len(problems)}):\n" + "\n".join(f"  - {p}" for p in problems),
+            problems=problems,
+        )
     units = frame[UNIT_COLUMNS].copy()
     units["borders_china"] = units["borders_china"] == "true"
     units["lat"] = units["lat"].astype(float)
@@ -131,8 +149,14 @@ class UnitResolver:
             self._index[fold(name)] = uid
             # "г. Самара", "город Самара", "Самара (город)" are common spellings
             if units.loc[uid, "kind"] == "city":
-                for variant in (f"г. {name}", f"г.{name}", f"город {name}", f"{name} (город)",
-                                f"городской округ {name}", f"го {name}"):
+                for variant in (
+                    f"г. {name}",
+                    f"г.{name}",
+                    f"город {name}",
+                    f"{name} (город)",
+                    f"городской округ {name}",
+                    f"го {name}",
+                ):
                     self._index.setdefault(fold(variant), uid)
 
     def resolve(self, value: object) -> str | None:

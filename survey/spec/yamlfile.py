@@ -1,4 +1,5 @@
 """Read a YAML file keeping the line number of every mapping, for precise messages."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,13 +13,13 @@ LINE_KEY = "__line__"
 
 
 # libyaml's C parser when PyYAML has it (10× faster on the codebook), else the Python one
-_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _LineLoader(_BASE):
+class _LineLoader(_BASE):  # type: ignore[valid-type,misc]  # a base chosen at import time
     """SafeLoader that stores the 1-based line of each mapping under ``__line__``."""
 
-    def construct_mapping(self, node, deep=False):  # noqa: D401 - yaml hook
+    def construct_mapping(self, node, deep=False):
         mapping = super().construct_mapping(node, deep=deep)
         mapping[LINE_KEY] = node.start_mark.line + 1
         return mapping
@@ -52,15 +53,14 @@ def load_yaml(path: str | Path) -> Any:
     except OSError as exc:
         raise ConfigError(f"{path}: не удаётся прочитать файл ({exc.strerror}).") from None
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_LineLoader)
     except ConfigError as exc:
         raise ConfigError(f"{path}, {exc.message}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", строка {mark.line + 1}, позиция {mark.column + 1}" if mark else ""
         raise ConfigError(
-            f"{path}{where}: ошибка синтаксиса YAML ({getattr(exc, 'problem', exc)}). "
-            "Проверьте отступы и двоеточия."
+            f"{path}{where}: ошибка синтаксиса YAML ({getattr(exc, 'problem', exc)}). Проверьте отступы и двоеточия."
         ) from None
 
 

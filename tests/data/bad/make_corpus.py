@@ -6,6 +6,7 @@ Every file is named after its defect; `tests/test_defects.py` says what must hap
 Binary files are made here, deterministically (fixed zip timestamps), so the corpus can be
 regenerated and reviewed. All answers are written for these tests; the names are fake.
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,17 +23,75 @@ sys.path.insert(0, str(ROOT))
 
 import openpyxl  # noqa: E402
 
-HEADER = ["expert_id", "unit_id", "expert_name", "position", "organisation", "interview_mode",
-          "interview_date", "years_cooperation", "q1_state", "q2_areas", "q3_problems", "q4_covid",
-          "q5_forms", "q6_prospects", "q7_proposals"]
+HEADER = [
+    "expert_id",
+    "unit_id",
+    "expert_name",
+    "position",
+    "organisation",
+    "interview_mode",
+    "interview_date",
+    "years_cooperation",
+    "q1_state",
+    "q2_areas",
+    "q3_problems",
+    "q4_covid",
+    "q5_forms",
+    "q6_prospects",
+    "q7_proposals",
+]
 ROWS = [
-    ["B01", "Благовещенск", "Проверкина Алла Игоревна", "начальник отдела международных связей",
-     "Администрация города", 1, dt.date(2021, 3, 15), 25, 4, "1;2;3",
-     "Главная трудность — пандемия, границы закрыты.", 1, "1;3", 5, "Возобновить обмен делегациями."],
-    ["B02", "Самарская область", "Тестеров Борис Ильич", "председатель комитета", None, 2,
-     dt.date(2022, 6, 1), 12, 3, "1;2;6", "Далеко лететь, нет прямых рейсов; ковид.", 2, "1", 4, None],
-    ["B03", "Тверь", "Образцова Вера Олеговна", "консультант", "Управление туризма", 4,
-     dt.date(2022, 12, 1), 8, 9, "2", "Кроме пандемии, проблем нет.", 3, "6", 9, None],
+    [
+        "B01",
+        "Благовещенск",
+        "Проверкина Алла Игоревна",
+        "начальник отдела международных связей",
+        "Администрация города",
+        1,
+        dt.date(2021, 3, 15),
+        25,
+        4,
+        "1;2;3",
+        "Главная трудность — пандемия, границы закрыты.",
+        1,
+        "1;3",
+        5,
+        "Возобновить обмен делегациями.",
+    ],
+    [
+        "B02",
+        "Самарская область",
+        "Тестеров Борис Ильич",
+        "председатель комитета",
+        None,
+        2,
+        dt.date(2022, 6, 1),
+        12,
+        3,
+        "1;2;6",
+        "Далеко лететь, нет прямых рейсов; ковид.",
+        2,
+        "1",
+        4,
+        None,
+    ],
+    [
+        "B03",
+        "Тверь",
+        "Образцова Вера Олеговна",
+        "консультант",
+        "Управление туризма",
+        4,
+        dt.date(2022, 12, 1),
+        8,
+        9,
+        "2",
+        "Кроме пандемии, проблем нет.",
+        3,
+        "6",
+        9,
+        None,
+    ],
 ]
 FIXED = (2021, 3, 1, 0, 0, 0)
 
@@ -105,16 +164,20 @@ def make() -> None:
     wb.active["A1"] = "Список участников уточняется"
     save_xlsx(wb, "no-data-sheet.xlsx")
     (HERE / "null-bytes.csv").write_bytes(b"expert_id,unit_id\x00\x00\x00\x01\x02")
-    text = "expert_id,unit_id,q3_problems\nB01,Тверь,\"ответ без закрывающей кавычки\nB02,Тверь,второй ответ\n"
+    text = 'expert_id,unit_id,q3_problems\nB01,Тверь,"ответ без закрывающей кавычки\nB02,Тверь,второй ответ\n'
     (HERE / "unclosed-quote.csv").write_text(text, encoding="utf-8")
 
     # --- columns
     save_xlsx(table(header=[("Проблемы" if h == "q3_problems" else h) for h in HEADER]), "renamed-column.xlsx")
     keep = [h for h in HEADER if h != "q4_covid"]
-    save_xlsx(table([[v for h, v in zip(HEADER, r) if h != "q4_covid"] for r in ROWS], keep),
-              "missing-required-column.xlsx")
-    save_xlsx(table([r + ["примечание", 42] for r in ROWS], HEADER + ["Примечание интервьюера", "Служебный номер"]),
-              "extra-columns.xlsx")
+    save_xlsx(
+        table([[v for h, v in zip(HEADER, r) if h != "q4_covid"] for r in ROWS], keep),
+        "missing-required-column.xlsx",
+    )
+    save_xlsx(
+        table([r + ["примечание", 42] for r in ROWS], HEADER + ["Примечание интервьюера", "Служебный номер"]),
+        "extra-columns.xlsx",
+    )
     save_xlsx(table([r + [r[0]] for r in ROWS], HEADER + ["expert_id"]), "duplicate-column-headers.xlsx")
     wb = table(title="Данные")
     ws = wb.active
@@ -137,15 +200,17 @@ def make() -> None:
     rows[3][col("expert_name")] = "Другой Эксперт Иванович"
     wb = table(rows)
     c = col("unit_id") + 1
-    wb.active.merge_cells(start_row=4, start_column=c, end_row=5, end_column=c)   # Тверь for B03 and B04
+    wb.active.merge_cells(start_row=4, start_column=c, end_row=5, end_column=c)  # Тверь for B03 and B04
     save_xlsx(wb, "merged-cells.xlsx")
     wb = table(modified(1, "years_cooperation", "=2022-2010"))
 
     def cached(name: str, data: bytes) -> bytes:
         if name.startswith("xl/worksheets/"):
             return data.replace(b"<f>2022-2010</f><v></v>", b"<f>2022-2010</f><v>12</v>").replace(
-                b"<f>2022-2010</f><v />", b"<f>2022-2010</f><v>12</v>")
+                b"<f>2022-2010</f><v />", b"<f>2022-2010</f><v>12</v>"
+            )
         return data
+
     save_xlsx(wb, "formula-cells-with-cached-values.xlsx", patch=cached)
     save_xlsx(table(modified(1, "years_cooperation", "=2022-2010")), "formula-cells-without-cached-values.xlsx")
     save_xlsx(table(modified(0, "q1_state", "=#N/A")), "_tmp.xlsx")
@@ -165,8 +230,11 @@ def make() -> None:
     save_xlsx(table([ROWS[0], [None] * len(HEADER), ROWS[1], [None] * len(HEADER), ROWS[2]]), "blank-rows.xlsx")
     save_xlsx(table(modified(2, "q1_state", 3.5)), "scale-as-decimal.xlsx")
     save_xlsx(table(modified(1, "years_cooperation", -5)), "negative-number.xlsx")
-    header = [h for h in HEADER if h not in ("q2_areas", "q5_forms")] + ["q2_areas_education", "q2_areas_culture",
-                                                                          "q5_forms_delegations"]
+    header = [h for h in HEADER if h not in ("q2_areas", "q5_forms")] + [
+        "q2_areas_education",
+        "q2_areas_culture",
+        "q5_forms_delegations",
+    ]
     rows = [[v for h, v in zip(HEADER, r) if h not in ("q2_areas", "q5_forms")] + [True, False, True] for r in ROWS]
     save_xlsx(table(rows, header), "boolean-cells-in-multiple-choice.xlsx")
 
@@ -185,13 +253,22 @@ def make() -> None:
     save_xlsx(table(modified(2, "interview_mode", "по видеосвязи")), "free-text-in-dropdown-cell.xlsx")
     save_xlsx(table(modified(0, "q2_areas", "образование; космос")), "unknown-option-in-list.xlsx")
     write_csv("answer-200000-characters.csv", modified(1, "q3_problems", "Трудности с финансированием. " * 6900))
-    write_csv("emoji-and-control-characters.csv",
-              modified(0, "q3_problems", "Пандемия 😷 и\x07 закрытые\x1b границы 🚫, нет переводчиков\x0b."))
+    write_csv(
+        "emoji-and-control-characters.csv",
+        modified(0, "q3_problems", "Пандемия 😷 и\x07 закрытые\x1b границы 🚫, нет переводчиков\x0b."),
+    )
     save_xlsx(table(modified(1, "q3_problems", "Нет переводчиков 🙁 и прямых рейсов ✈️.")), "emoji-in-answer.xlsx")
-    save_xlsx(table(modified(2, "q3_problems", "<script>alert('x')</script><b>Проблем нет</b>, кроме пандемии.")),
-              "html-and-script-in-answer.xlsx")
-    formula_like = ["=HYPERLINK(\"http://example.com\",\"пандемия\")", "+7 (495) нет связи с партнёрами",
-                    "-2 рейса в неделю, дорого", "@SUM(1+1) финансирование", "\tязыковой барьер"]
+    save_xlsx(
+        table(modified(2, "q3_problems", "<script>alert('x')</script><b>Проблем нет</b>, кроме пандемии.")),
+        "html-and-script-in-answer.xlsx",
+    )
+    formula_like = [
+        '=HYPERLINK("http://example.com","пандемия")',
+        "+7 (495) нет связи с партнёрами",
+        "-2 рейса в неделю, дорого",
+        "@SUM(1+1) финансирование",
+        "\tязыковой барьер",
+    ]
     rows = []
     for i, text in enumerate(formula_like):
         r = list(ROWS[i % 3])
@@ -219,8 +296,8 @@ def make() -> None:
     _zip_bomb(HERE / "zip-bomb.xlsx")
 
     # --- templates (survey template)
-    from survey.spec.questionnaire import load_questionnaire
     from survey.forms.templates import write_templates
+    from survey.spec.questionnaire import load_questionnaire
 
     q = load_questionnaire()
     write_templates(HERE / "unfilled-template.xlsx", unit="tver")
@@ -242,18 +319,19 @@ def make() -> None:
         "unit_id,name,kind,federal_subject,federal_district,borders_china,lat,lon\n"
         "evil_one,../../Город/..\\Взлом,city,Тверская область,Центральный,false,56.86,35.91\n"
         "evil_two,CON,city,Тверская область,Центральный,false,56.86,35.91\n"
-        "evil_three,\"Город <с> \"\"кавычками\"\" и: двоеточием?\",city,Тверская область,Центральный,false,56.86,35.91\n",
-        encoding="utf-8")
+        'evil_three,"Город <с> ""кавычками"" и: двоеточием?",city,Тверская область,Центральный,false,56.86,35.91\n',
+        encoding="utf-8",
+    )
     shutil.copy(ROOT / "responses" / "federal_districts.csv", HERE / "federal_districts.csv")
 
 
 def _billion_laughs(name: str, data: bytes) -> bytes:
     if name != "xl/workbook.xml":
         return data
-    entities = "".join(f'<!ENTITY lol{i} "{"&lol%d;" % (i - 1) * 10}">' for i in range(1, 10))
+    entities = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
     doctype = f'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">{entities}]>'.encode()
     if data.startswith(b"<?xml"):
-        data = data[data.index(b"?>") + 2:]
+        data = data[data.index(b"?>") + 2 :]
     return doctype + data.replace(b"<sheets>", b"<sheets>&lol9;", 1)
 
 
