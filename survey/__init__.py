@@ -1,9 +1,22 @@
-"""survey: analysis pipeline for the expert survey of Russian–Chinese sister-city cooperation.
+"""survey: the analysis pipeline for expert surveys.
 
 The Python API comes first; the ``survey`` command is a thin shell over it::
 
     from survey import load_questionnaire, load_units, validate, run
     result = run(out="reports")            # the whole pipeline on the bundled sample
+
+The package is a stack of stages; data flow one way, and a module imports only from its own
+subpackage or from the stages below it (``tests/test_architecture.py`` checks this):
+
+    errors      the error classes and the catalogue of problem codes
+    base        shared tools (text, missing values, safe files, workbooks, background worker)
+    spec        what a study is: questionnaire, codebook, gazetteer, template layout
+    inputs      reading and validating responses
+    coding      coding open answers, review loop, agreement        forms    templates, XLSForm, ingest
+    analysis    tables, tests, models                              exports  SPSS
+    reports     summaries for readers (Excel, PDF, HTML)
+    pipeline    the whole chain (``survey run``)
+    cli         the command line
 
 Heavy modules are imported on first use, so ``import survey`` stays fast.
 """
