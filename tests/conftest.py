@@ -51,6 +51,26 @@ def sample_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def second_run(tmp_path_factory):
+    """The same run again, without the background worker (SURVEY_NO_FORK=1): for tests that
+    compare two runs (byte-identical outputs; same results with and without the worker)."""
+    import os
+
+    from survey.pipeline import run
+
+    out = tmp_path_factory.mktemp("again")
+    previous = os.environ.get("SURVEY_NO_FORK")
+    os.environ["SURVEY_NO_FORK"] = "1"
+    try:
+        return run(out=out)
+    finally:
+        if previous is None:
+            del os.environ["SURVEY_NO_FORK"]
+        else:
+            os.environ["SURVEY_NO_FORK"] = previous
+
+
+@pytest.fixture(scope="session")
 def coder():
     from survey.coding.coder import Coder
 

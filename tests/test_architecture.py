@@ -58,7 +58,8 @@ def _imports() -> list[tuple[str, str, list[str], int, bool, str]]:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 in_function.update(id(sub) for sub in ast.walk(node) if sub is not node)
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("survey") and node.level == 0:
+            internal = isinstance(node, ast.ImportFrom) and (node.module or "").startswith("survey")
+            if isinstance(node, ast.ImportFrom) and internal and node.level == 0:
                 names = [a.name for a in node.names]
                 # `from survey.x import y` where y is a module counts as importing survey.x.y
                 target = node.module

@@ -61,6 +61,7 @@ def test_jobs_give_the_same_output(tmp_path):
     assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()
 
 
+@pytest.mark.slow
 def test_code_accepts_bom_and_cp1251(tmp_path):
     for enc in ("utf-8-sig", "cp1251"):
         src = _write(tmp_path / f"{enc}.csv", [("1", "Не хватает средств.")], encoding=enc)
@@ -76,6 +77,7 @@ def test_code_rejects_a_file_without_id_and_text(tmp_path):
     assert not (tmp_path / "out.csv").exists()
 
 
+@pytest.mark.slow
 def test_agreement_command(tmp_path):
     a = _write(tmp_path / "a.csv", [("1", "1"), ("2", "0"), ("3", "1")], header=("id", "funding"))
     b = _write(tmp_path / "b.csv", [("1", "1"), ("2", "1"), ("3", "1")], header=("id", "funding"))
@@ -86,6 +88,7 @@ def test_agreement_command(tmp_path):
     assert float(row["precision"]) == pytest.approx(2 / 3)
 
 
+@pytest.mark.slow
 def test_kwic_by_word_and_by_category():
     word = survey("kwic", "переводчик", "--width", "20")
     assert word.code == 0 and "[переводчиков]" in word.out and "Строк:" in word.out

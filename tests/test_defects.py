@@ -194,6 +194,7 @@ def test_defect(name, questionnaire, units):
             assert problem.fix
 
 
+@pytest.mark.slow
 def test_run_refuses_a_broken_file_and_writes_nothing(tmp_path):
     out = tmp_path / "reports"
     for name in ("corrupt-zip.xlsx", "formula-cells-without-cached-values.xlsx"):
@@ -202,6 +203,7 @@ def test_run_refuses_a_broken_file_and_writes_nothing(tmp_path):
         assert not out.exists() or not any(p.is_file() for p in out.rglob("*"))
 
 
+@pytest.mark.slow
 def test_skip_invalid_lists_every_skipped_row(tmp_path):
     res = survey("run", "--responses", BAD / "duplicate-ids-across-files", "--out", tmp_path, "--skip-invalid")
     assert res.code == 0, res.err

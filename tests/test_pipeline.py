@@ -54,12 +54,14 @@ def test_no_expert_name_in_any_default_output(sample_run):
             assert "expert_name" not in blob, path
 
 
+@pytest.mark.slow
 def test_with_names_keeps_them(tmp_path):
     result = pipeline.run(out=tmp_path, with_names=True)
     data = pd.read_csv(tmp_path / "data" / "responses.csv")
     assert data["expert_name"].notna().all() and result.manifest["options"]["with_names"] is True
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("failing", ["write_coding_sheet", "write_summary_pdf"])
 def test_a_failed_run_leaves_no_half_written_report(tmp_path, monkeypatch, sample_run, failing):
     out = tmp_path / "reports"
@@ -82,6 +84,7 @@ def test_a_failed_run_leaves_no_half_written_report(tmp_path, monkeypatch, sampl
     assert not any(p.name.startswith(".survey-run-") for p in out.iterdir())
 
 
+@pytest.mark.slow
 def test_invalid_input_is_refused_unless_skipped(tmp_path):
     bad = ROOT / "tests" / "data" / "scale-out-of-range.csv"
     res = survey("run", "--responses", bad, "--out", tmp_path / "r1")

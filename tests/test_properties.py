@@ -8,6 +8,7 @@ import unicodedata
 
 import openpyxl
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -154,6 +155,7 @@ def _check(data: pd.DataFrame, rows) -> None:
         assert {i + 1 for i, n in enumerate(names) if got[f"q2_areas_{n}"] == 1} == chosen
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=responses())
 def test_valid_responses_survive_ingest_validate_export(tmp_path_factory, questionnaire, units, rows):
@@ -167,6 +169,7 @@ def test_valid_responses_survive_ingest_validate_export(tmp_path_factory, questi
     _check(second.data, rows)
 
 
+@pytest.mark.slow
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=responses())
 def test_every_accepted_respondent_appears_once_in_the_outputs(tmp_path_factory, rows):

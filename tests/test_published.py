@@ -32,11 +32,9 @@ CONTRACT = {
 
 
 @pytest.fixture(scope="module")
-def reviewed(tmp_path_factory):
+def reviewed(sample_run):
     """A plain `survey run` on the sample: the automatic coding, no overrides."""
-    out = tmp_path_factory.mktemp("reviewed")
-    result = run(ROOT / "responses" / "sample.xlsx", out)
-    return out, result
+    return sample_run.out, sample_run
 
 
 @pytest.fixture(scope="module")
@@ -138,15 +136,17 @@ def test_more_tables_and_run_json(reviewed):
     assert result.analysis is not None and result.analysis.group_by == "border_status"
 
 
-def test_tables_are_byte_identical_on_a_second_run(reviewed, tmp_path):
+@pytest.mark.slow
+def test_tables_are_byte_identical_on_a_second_run(reviewed, second_run):
     out, _ = reviewed
-    run(ROOT / "responses" / "sample.xlsx", tmp_path)
+    again = second_run.out
     names = sorted(p.name for p in (out / "tables").iterdir())
-    assert names == sorted(p.name for p in (tmp_path / "tables").iterdir())
+    assert names == sorted(p.name for p in (again / "tables").iterdir())
     for name in names:
-        assert (out / "tables" / name).read_bytes() == (tmp_path / "tables" / name).read_bytes(), name
+        assert (out / "tables" / name).read_bytes() == (again / "tables" / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_group_by_federal_district(by_district):
     out, _ = by_district
     t = read(out, "problems_by_group.csv")

@@ -155,6 +155,7 @@ def test_no_notice_for_real_data(sample_run, tmp_path):
     assert "Эталонного (ручного) кодирования этих ответов нет" in pdf_text
 
 
+@pytest.mark.slow
 def test_other_grouping_with_many_groups(tmp_path):
     """--group-by federal_district: the chart and tables carry every district; nothing breaks."""
     from pypdf import PdfReader

@@ -37,6 +37,7 @@ def test_coding_sheet_layout(sample_run):
     assert "Инструкция" in wb.sheetnames
 
 
+@pytest.mark.slow
 def test_overrides_win_and_both_codings_are_kept(sample_run, tmp_path):
     sheet = tmp_path / "reviewed.xlsx"
     wb = openpyxl.load_workbook(sample_run.out / "coding" / "coding_sheet.xlsx")
@@ -68,6 +69,7 @@ def test_overrides_win_and_both_codings_are_kept(sample_run, tmp_path):
     assert json.loads((out / "run.json").read_text())["options"]["overrides"] == str(sheet)
 
 
+@pytest.mark.slow
 def test_invalid_override_names_the_cell(sample_run, tmp_path):
     sheet = tmp_path / "bad.xlsx"
     wb = openpyxl.load_workbook(sample_run.out / "coding" / "coding_sheet.xlsx")
@@ -85,6 +87,7 @@ def test_invalid_override_names_the_cell(sample_run, tmp_path):
     assert "«может быть»" in res.err and "Traceback" not in res.err
 
 
+@pytest.mark.slow
 def test_overrides_from_csv(tmp_path, sample_run):
     csv = tmp_path / "over.csv"
     csv.write_text("expert_id,override:interest,comment\nE001,1,проверено\nE999,0,\n", encoding="utf-8")

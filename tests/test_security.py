@@ -76,6 +76,7 @@ def test_run_outputs_neutralise_formulas(hostile_run):
     assert data.loc[data["expert_id"] == "F01", "q3_problems"].item().startswith("'=HYPERLINK")
 
 
+@pytest.mark.slow
 def test_other_commands_neutralise_formulas(tmp_path):
     assert survey("ingest", HOSTILE, "-o", tmp_path / "consolidated.xlsx").code == 0
     src = tmp_path.parent / f"{tmp_path.name}-answers.csv"
@@ -121,6 +122,7 @@ def _blob(path: Path) -> str:
     return path.read_bytes().decode("utf-8", "ignore")
 
 
+@pytest.mark.slow
 def test_no_expert_name_in_any_default_output(tmp_path, sample_run):
     names = pd.read_excel(ROOT / "responses" / "sample.xlsx", engine="openpyxl")["expert_name"]
     surnames = {n.split()[0] for n in names}
@@ -134,9 +136,9 @@ def test_no_expert_name_in_any_default_output(tmp_path, sample_run):
         assert not found, (path, found[:3])
 
 
-def test_same_inputs_give_byte_identical_csv(tmp_path, sample_run):
-    second = tmp_path / "again"
-    run(out=second)
+@pytest.mark.slow
+def test_same_inputs_give_byte_identical_csv(sample_run, second_run):
+    second = second_run.out
     first_files = sorted(p.relative_to(sample_run.out) for p in sample_run.out.rglob("*.csv"))
     assert first_files == sorted(p.relative_to(second) for p in second.rglob("*.csv"))
     assert len(first_files) >= 15

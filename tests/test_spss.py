@@ -128,6 +128,7 @@ def test_overrides_names_and_invalid_input(tmp_path):
     assert (skipped.cases, skipped.rejected, skipped.synthetic) == (2, 1, False)
 
 
+@pytest.mark.slow
 def test_cli_export_sav(tmp_path):
     out = survey("export-sav", "-o", tmp_path / "x.sav", "--responses", DATA / "valid.csv")
     assert out.code == 0, out.err

@@ -189,6 +189,7 @@ def test_blank_template_has_no_unit_and_default_name(templates, tmp_path):
         write_templates(tmp_path / "x.csv")
 
 
+@pytest.mark.slow
 def test_all_units_one_readable_file_each(tmp_path, questionnaire, units):
     out = survey("template", "--all-units", "-o", tmp_path / "all")
     assert out.code == 0, out.err
@@ -430,6 +431,7 @@ def test_foreign_workbook_is_reported(tmp_path, questionnaire, units, templates)
 # ---------------------------------------------------------------- consolidated table
 
 
+@pytest.mark.slow
 def test_ingest_writes_consolidated_table_that_validates_again(templates, tmp_path, questionnaire, units):
     folder = tmp_path / "filled"
     folder.mkdir()
@@ -475,6 +477,7 @@ def test_ingest_writes_consolidated_table_that_validates_again(templates, tmp_pa
     assert "Петрова Анна Сергеевна" in [c.value for c in openpyxl.load_workbook(named.output)["Ответы"]["C"]]
 
 
+@pytest.mark.slow
 def test_run_reads_a_folder_of_templates(templates, tmp_path):
     folder = tmp_path / "filled"
     folder.mkdir()

@@ -111,6 +111,7 @@ def test_explicit_encoding_wins_and_wrong_one_is_explained(questionnaire, units)
     assert "не читается в кодировке utf-8" in err.value.message
 
 
+@pytest.mark.slow
 def test_cli_exit_codes_and_no_traceback(tmp_path):
     assert survey("validate", DATA / "valid.csv").code == 0
     assert survey("validate", DATA / "bad-date.csv").code == 1
