@@ -87,6 +87,7 @@ class Code(StrEnum):
     QUESTIONNAIRE = "questionnaire", "error", "ошибка в файле анкеты"
     CODEBOOK = "codebook", "error", "ошибка в кодовой книге"
     GAZETTEER = "gazetteer", "error", "ошибка в справочнике единиц"
+    STUDY = "study", "error", "ошибка в настройках исследования"
     # files and folders
     FILE_SKIPPED = "file-skipped", "warning", "файл пропущен"
     FILE_UNREADABLE = "file-unreadable", "error", "файл не читается"

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from survey.analysis.frame import DEFAULT_GROUP, check_group_by
+from survey.analysis.frame import check_group_by
 from survey.analysis.run import Analysis, analyse, group_by_columns
 from survey.base.background import Background
 from survey.base.files import OutputDir, write_csv, write_json
@@ -40,9 +40,11 @@ from survey.reports.html import write_summary_html
 from survey.reports.pdf import prepare as prepare_pdf
 from survey.reports.pdf import write_summary_pdf
 from survey.spec.codebook import Codebook, load_codebook
-from survey.spec.paths import DEFAULT_OUT, default_path
-from survey.spec.questionnaire import Questionnaire, as_questionnaire, load_questionnaire
-from survey.spec.units import as_units, load_units
+from survey.spec.paths import DEFAULT_OUT
+from survey.spec.questionnaire import Questionnaire
+from survey.spec.bundle import open_study
+from survey.spec.study import Study
+from survey.spec.units import default_grouping
 
 log = logging.getLogger("survey")
 
@@ -176,6 +178,7 @@ def run(
     responses: str | Path | None = None,
     out: str | Path = DEFAULT_OUT,
     *,
+    study: str | Path | Study | None = None,
     questionnaire: str | Path | None = None,
     units: str | Path | None = None,
     codebook: str | Path | None = None,
@@ -184,16 +187,21 @@ def run(
     encoding: str | None = None,
     skip_invalid: bool = False,
     with_names: bool = False,
-    group_by: str = DEFAULT_GROUP,
+    group_by: str | None = None,
 ) -> RunResult:
-    """Run the whole pipeline on ``responses`` (default: the bundled sample) into ``out``.
+    """Run the whole pipeline on ``responses`` (default: the study's responses) into ``out``.
+
+    ``study`` is a study folder or ``study.yaml`` (:func:`survey.spec.study.resolve_study`;
+    default: the bundled study); ``questionnaire``, ``units``, ``codebook`` and ``responses``
+    override the study's files.
 
     Invalid rows stop the run with :class:`InvalidDataError` (nothing is written) unless
     ``skip_invalid``; then they are left out and listed in ``data/rejected.csv`` and
     ``run.json``. ``overrides`` is a filled coding sheet (or CSV) from an earlier run;
     ``gold`` a reference coding to measure agreement with (default: ``<responses>_gold.csv``).
     ``group_by`` is the column the analysis tables (``tables/``) are grouped by: a column of
-    the units gazetteer (``border_status``, ``federal_district``, ``kind``…) or of the responses.
+    the units gazetteer (``border_status``, ``federal_district``, ``kind``…) or of the responses
+    (default: the study's ``group_by``).
     """
     started = _now()
     with Background() as background:
@@ -202,6 +210,7 @@ def run(
             started,
             responses,
             out,
+            study=study,
             questionnaire=questionnaire,
             units=units,
             codebook=codebook,
@@ -220,6 +229,7 @@ def _run(
     responses,
     out,
     *,
+    study,
     questionnaire,
     units,
     codebook,
@@ -230,12 +240,9 @@ def _run(
     with_names,
     group_by,
 ) -> RunResult:
-    responses = Path(responses) if responses else default_path("responses")
-    q_path = Path(questionnaire) if questionnaire else default_path("questionnaire")
-    u_path = Path(units) if units else default_path("units")
-    cb_path = Path(codebook) if codebook else default_path("codebook")
-    q = load_questionnaire(q_path)
-    unit_table = load_units(u_path)
+    bundle = open_study(study, questionnaire=questionnaire, units=units, codebook=codebook, responses=responses)
+    st, q, unit_table = bundle.study, bundle.questionnaire, bundle.units
+    responses, q_path, u_path, cb_path = (bundle.paths[k] for k in ("responses", "questionnaire", "units", "codebook"))
     cb = load_codebook(cb_path, questionnaire=q)
     log.info("Чтение и проверка ответов: %s", responses)
     result = validate(responses, q, unit_table, encoding=encoding)
@@ -254,6 +261,7 @@ def _run(
         )
     data = result.data
     public = data if with_names else anonymise(data, q)
+    group_by = group_by or st.group_by or default_grouping(unit_table)
     check_group_by(group_by, group_by_columns(public.columns, unit_table, q))
     log.info("Кодирование открытых ответов (кодовая книга %s)", cb_path)
     gold_path = find_gold(responses, gold)
@@ -262,7 +270,10 @@ def _run(
     # meanwhile this process writes what needs neither and prepares the report libraries
     checked = background.submit(check_coding, coding)
     log.info("Анализ: таблицы по группам (%s), критерии, модели", group_by)
-    analysed = background.submit(analyse, public, coding.final, unit_table, q, cb.labels, group_by=group_by)
+    exclusive = [c.id for c in cb.categories if c.no_problems]
+    analysed = background.submit(
+        analyse, public, coding.final, unit_table, q, cb.labels, study=st, group_by=group_by, exclusive=exclusive
+    )
     ids = cb.ids
     out = Path(out)
     with OutputDir(out) as staged:
@@ -321,6 +332,7 @@ def _run(
             },
             "units_file": {"path": str(u_path), "sha256": _sha256(u_path)},
             "codebook": {"version": cb.version, "path": str(cb_path), "sha256": cb.sha256},
+            "study": _study_manifest(st),
             "coding": _coding_manifest(coding, cb),
             "analysis": analysis.summary,
             "options": {
@@ -339,6 +351,7 @@ def _run(
             cb,
             q,
             manifest,
+            study=st,
             coded=coding.coded,
             gold_agreement=coding.gold_agreement,
             classifier=coding.classifier,
@@ -362,6 +375,16 @@ def _run(
     )
 
 
+def _study_manifest(study: Study) -> dict[str, Any]:
+    """The study's settings file and published figures, with their SHA-256."""
+    info: dict[str, Any] = {"title": study.title, "path": None, "sha256": None, "published": None}
+    if study.path is not None and study.path.is_file():
+        info.update(path=str(study.path), sha256=_sha256(study.path))
+    if study.published_path is not None and study.published_path.is_file():
+        info["published"] = {"path": str(study.published_path), "sha256": _sha256(study.published_path)}
+    return info
+
+
 def _coding_manifest(coding: CodingResult, cb: Codebook) -> dict[str, Any]:
     ids = cb.ids
     info: dict[str, Any] = {
@@ -375,6 +398,7 @@ def _coding_manifest(coding: CodingResult, cb: Codebook) -> dict[str, Any]:
         },
         "unknown_words": int(len(coding.unknown)),
         "gold": str(coding.gold_path) if coding.gold_path else None,
+        "gold_sha256": _sha256(coding.gold_path) if coding.gold_path else None,
     }
     if coding.gold_agreement is not None:
         g = coding.gold_agreement
@@ -392,15 +416,16 @@ def export_sav(
     responses: str | Path | None = None,
     output: str | Path = "responses.sav",
     *,
-    questionnaire: Questionnaire | str | Path | None = None,
-    units: pd.DataFrame | str | Path | None = None,
+    study: str | Path | Study | None = None,
+    questionnaire: str | Path | None = None,
+    units: str | Path | None = None,
     codebook: str | Path | None = None,
     overrides: str | Path | None = None,
     encoding: str | None = None,
     skip_invalid: bool = False,
     with_names: bool = False,
 ) -> SavExport:
-    """Validate ``responses`` (default: the bundled sample), code the open answers, write ``output``.
+    """Validate ``responses`` (default: the study's), code the open answers, write ``output``.
 
     The codes are the final codes of ``survey run``: the codebook's automatic codes with
     ``overrides`` (a filled coding sheet) applied. Errors in the responses raise
@@ -409,9 +434,10 @@ def export_sav(
     output = Path(output)
     if output.suffix.lower() not in (".sav", ".zsav"):
         raise UsageError(f"{output}: файл SPSS должен иметь расширение .sav.")
-    q = as_questionnaire(questionnaire)
-    unit_table = as_units(units)
-    result = validate(responses or default_path("responses"), q, unit_table, encoding=encoding)
+    bundle = open_study(study, questionnaire=questionnaire, units=units, codebook=codebook, responses=responses)
+    q, unit_table = bundle.questionnaire, bundle.units
+    codebook = bundle.paths["codebook"]
+    result = validate(bundle.paths["responses"], q, unit_table, encoding=encoding)
     report = result.report
     if not report.valid and not skip_invalid:
         raise InvalidDataError(

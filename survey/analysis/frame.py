@@ -1,8 +1,8 @@
 """The analysis frame and its groups: what every table and test of :mod:`survey.analysis` starts from.
 
-An *analysis frame* has one row per expert with the accepted answers, the unit's attributes
-(``kind``, ``federal_district``, ``border_status``, ``macro_region``, ``border_distance_km``,
-``distance_band`` …) and one 0/1 column per coded problem category (:func:`analysis_frame`);
+An *analysis frame* has one row per respondent with the accepted answers, every attribute of
+the respondent's unit (the gazetteer's columns and what the study derives from them, such as
+``border_status`` or ``macro_region``) and one 0/1 column per coded category (:func:`analysis_frame`);
 :func:`unit_frame` is its unit-level view. The group helpers put the groups of any column in
 table order and give them Russian labels.
 """
@@ -17,39 +17,17 @@ import pandas as pd
 
 from survey.errors import UsageError
 from survey.inputs.validate import validate
-from survey.spec.geo import unit_distances
+from survey.spec.geo import DISTANCE_BANDS
 from survey.spec.paths import default_path
 from survey.spec.questionnaire import Questionnaire, load_questionnaire
-from survey.spec.units import KINDS, load_units
+from survey.spec.study import BORDER_GROUPS, BORDER_STATUS, Study, load_study
+from survey.spec.units import load_units
 
 TOTAL = "total"
-DEFAULT_GROUP = "border_status"
-BORDER_LABELS = {"border": "приграничные", "non_border": "неприграничные"}
 TOTAL_LABEL = "всего"
-
-
-# Distance bands (km to the Russia–China border): value -> (lower bound, Russian label).
-DISTANCE_BANDS = [
-    ("0-500", 0.0, "до 500 км"),
-    ("500-1500", 500.0, "500–1500 км"),
-    ("1500-3000", 1500.0, "1500–3000 км"),
-    ("3000+", 3000.0, "3000 км и более"),
-]
-UNIT_ATTRIBUTES = [
-    "name",
-    "kind",
-    "federal_subject",
-    "federal_district",
-    "borders_china",
-    "lat",
-    "lon",
-    "border_status",
-    "macro_region",
-    "macro_region_label",
-    "border_distance_km",
-    "log10_distance",
-    "distance_band",
-]
+# groupings whose values have a natural order (the others are sorted)
+_ORDERED = {BORDER_STATUS: list(BORDER_GROUPS), "distance_band": [name for name, _, _ in DISTANCE_BANDS]}
+_BANDS = {name: label for name, _, label in DISTANCE_BANDS}
 
 
 def analysis_frame(
@@ -58,22 +36,18 @@ def analysis_frame(
     units: pd.DataFrame,
     categories: Sequence[str] | None = None,
     *,
-    border: pd.DataFrame | None = None,
+    study: Study | None = None,
 ) -> pd.DataFrame:
-    """One row per expert: responses + unit attributes + 0/1 problem codes.
+    """One row per respondent: responses + unit attributes + 0/1 codes of the coded question.
 
     ``data``: accepted responses (``expert_id``, ``unit_id``, answers); ``codes``: the final
-    codes (``expert_id`` + one 0/1 column per category); ``units``: :func:`survey.spec.units.load_units`.
-    Adds ``border_distance_km`` (to the Russia–China border, :mod:`survey.spec.geo`),
-    ``log10_distance`` (``log10(1 + km)``) and ``distance_band`` (``0-500``, ``500-1500``,
-    ``1500-3000``, ``3000+``). Rows keep the order of ``data``.
+    codes (``expert_id`` + one 0/1 column per category); ``units``: the gazetteer with the study's
+    derived attributes (:func:`survey.spec.units.load_units`). Every column of ``units`` becomes
+    a column of the frame. ``frame.attrs`` keeps the categories and the ``study`` (for labels of
+    groups). Rows keep the order of ``data``.
     """
     categories = list(categories) if categories is not None else [c for c in codes.columns if c != "expert_id"]
-    units = units.copy()
-    units["border_distance_km"] = unit_distances(units, border)
-    units["log10_distance"] = np.log10(1.0 + units["border_distance_km"])
-    units["distance_band"] = units["border_distance_km"].map(distance_band)
-    attrs = units[[c for c in UNIT_ATTRIBUTES if c in units.columns]]
+    attrs = units.drop(columns=[c for c in units.columns if c in categories])
     frame = data.drop(columns=[c for c in attrs.columns if c in data.columns])
     frame = frame.merge(attrs, left_on="unit_id", right_index=True, how="left", validate="many_to_one")
     code_part = codes[["expert_id", *categories]].copy()
@@ -82,21 +56,31 @@ def analysis_frame(
     frame = frame.merge(code_part, on="expert_id", how="left", validate="one_to_one")
     for cat in categories:
         frame[cat] = frame[cat].fillna(0).astype(int)
+    frame = frame.reset_index(drop=True)
     frame.attrs["categories"] = categories
-    return frame.reset_index(drop=True)
+    frame.attrs["study"] = study
+    frame.attrs["unit_columns"] = list(attrs.columns)
+    return frame
 
 
-def distance_band(km: float) -> str:
-    """The distance band of a distance in km: ``0-500``, ``500-1500``, ``1500-3000``, ``3000+``.
+def frame_study(frame: pd.DataFrame) -> Study | None:
+    """The study an analysis frame was built for (``None``: no settings)."""
+    study = frame.attrs.get("study")
+    return study if isinstance(study, Study) else None
 
-    >>> distance_band(120.0), distance_band(3369.0)
-    ('0-500', '3000+')
-    """
-    value = DISTANCE_BANDS[0][0]
-    for name, lower, _ in DISTANCE_BANDS:
-        if km >= lower:
-            value = name
-    return value
+
+def default_group_by(frame: pd.DataFrame) -> str:
+    """The grouping of a frame when none is asked for: the study's, else the border status,
+    else the first unit attribute with two or more values."""
+    study = frame_study(frame)
+    if study is not None and study.group_by and study.group_by in frame.columns:
+        return study.group_by
+    if BORDER_STATUS in frame.columns:
+        return BORDER_STATUS
+    for col in frame.attrs.get("unit_columns") or []:
+        if col not in ("name", "lat", "lon") and frame[col].nunique() >= 2:
+            return str(col)
+    return "unit_id"
 
 
 def unit_frame(frame: pd.DataFrame, categories: Sequence[str]) -> pd.DataFrame:
@@ -139,12 +123,13 @@ def check_group_by(group_by: str, columns: Iterable[str]) -> None:
 
 @lru_cache(maxsize=1)
 def _sample_frame() -> pd.DataFrame:
+    study = load_study()
     q = load_questionnaire()
-    units = load_units()
+    units = load_units(study=study)
     data = validate(default_path("responses"), q, units).data
     codes = pd.read_csv(default_path("gold"), dtype={"expert_id": str})
     public = data.drop(columns=q.personal_columns)
-    return analysis_frame(public, codes, units)
+    return analysis_frame(public, codes, units, study=study)
 
 
 def sample_frame() -> pd.DataFrame:
@@ -160,16 +145,19 @@ def sample_frame() -> pd.DataFrame:
 def group_order(frame: pd.DataFrame, group_by: str) -> list[str]:
     """The groups of ``group_by`` in table order (as strings); missing values are not a group.
 
-    ``border_status``: border, non_border; ``distance_band``: by distance; numbers: numeric
-    order; anything else: sorted text.
+    ``border_status``: border, non_border; ``distance_band``: by distance; values listed in the
+    study's ``groups`` settings: in that order; numbers: numeric order; anything else: sorted text.
     """
     values = frame[group_by].dropna()
-    if group_by == "border_status":
-        known = [g for g in ("border", "non_border") if (values == g).any()]
-        return known + sorted(set(map(str, values)) - set(known))
-    if group_by == "distance_band":
-        present = set(values.astype(str))
-        return [name for name, _, _ in DISTANCE_BANDS if name in present]
+    study = frame_study(frame)
+    preferred = list(_ORDERED.get(group_by, []))
+    if study is not None and group_by in study.groups:
+        preferred += list(study.groups[group_by].values)
+    if preferred:
+        present = set(map(str, values))
+        known = [g for g in dict.fromkeys(preferred) if g in present]
+        if known:
+            return known + sorted(present - set(known))
     if pd.api.types.is_bool_dtype(values.dtype):
         return [str(v) for v in (True, False) if (values == v).any()]
     if pd.api.types.is_numeric_dtype(values.dtype):
@@ -190,17 +178,20 @@ def group_values(frame: pd.DataFrame, group_by: str) -> pd.Series:
 
 
 def group_labels(frame: pd.DataFrame, group_by: str, questionnaire: Questionnaire | None = None) -> dict[str, str]:
-    """Russian labels of the groups (``total`` → «всего»)."""
+    """Russian labels of the groups (``total`` → «всего»): from the study's settings (border groups,
+    ``groups.<column>.values`` or ``values_from``), distance bands, or the questionnaire's options."""
     labels = {g: g for g in group_order(frame, group_by)}
-    if group_by == "border_status":
-        labels.update({k: v for k, v in BORDER_LABELS.items() if k in labels})
-    elif group_by == "kind":
-        labels.update({k: v for k, v in KINDS.items() if k in labels})
-    elif group_by == "macro_region" and "macro_region_label" in frame.columns:
-        pairs = frame[["macro_region", "macro_region_label"]].dropna().drop_duplicates()
-        labels.update(dict(zip(pairs["macro_region"], pairs["macro_region_label"])))
+    study = frame_study(frame)
+    grouping = study.groups.get(group_by) if study is not None else None
+    if group_by == BORDER_STATUS and study is not None and study.border is not None:
+        labels.update({k: v for k, v in study.border.groups.items() if k in labels})
+    elif grouping is not None and (grouping.values or grouping.values_from):
+        labels.update({k: v for k, v in grouping.values.items() if k in labels})
+        if grouping.values_from and grouping.values_from in frame.columns:
+            pairs = frame[[group_by, grouping.values_from]].dropna().drop_duplicates()
+            labels.update({str(k): str(v) for k, v in zip(pairs[group_by], pairs[grouping.values_from])})
     elif group_by == "distance_band":
-        labels.update({name: label for name, _, label in DISTANCE_BANDS if name in labels})
+        labels.update({name: label for name, label in _BANDS.items() if name in labels})
     elif questionnaire is not None and group_by in questionnaire and questionnaire.field(group_by).options:
         for o in questionnaire.field(group_by).options:
             if str(o.code) in labels:

@@ -1,11 +1,13 @@
-"""Logistic regressions per problem category, with standard errors clustered by unit.
+"""Logistic regressions per coded category, with standard errors clustered by unit.
 
-For each category: logit P(expert names it) = b0 + b1·border + b2·region + b3·log10(1 + km)
-(``adjust_for="distance"``, the default) or with dummies of the federal district or
-macro-region instead of the distance (``adjust_for="federal_district"`` / ``"macro_region"``;
-the reference level is the one with most experts). ``border`` is 1 for an expert of a border
-unit, ``region`` 1 for an expert of a region (0: a city), ``log10_distance`` the distance to
-the Russia–China border (:mod:`survey.spec.geo`): its odds ratio is per tenfold distance.
+The terms are the study's (``study.yaml``: ``models.terms``): a 0/1 indicator of one level of a
+unit attribute, or a number. The bundled study's model is
+logit P(expert names it) = b0 + b1·border + b2·region + b3·log10(1 + km): ``border`` is 1 for an
+expert of a border unit, ``region`` 1 for an expert of a region (0: a city), ``log10_distance``
+the distance to the border line (:mod:`survey.spec.geo`): its odds ratio is per tenfold
+distance. ``adjust_for`` replaces the numeric terms by dummies of a column (the federal district
+or macro-region; the reference level is the one with most experts). Without terms, no model is
+fitted.
 
 Several experts share a unit, so the covariance is cluster-robust by unit (statsmodels
 ``cov_type="cluster"``, with the small-sample factor G/(G − 1)·(N − 1)/(N − K)); intervals
@@ -44,15 +46,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from survey.analysis.frame import frame_study
 from survey.errors import UsageError
+from survey.spec.study import ModelTerm
 
-TERM_LABELS = {
-    "intercept": "константа (шансы в опорной группе)",
-    "border": "приграничная единица (vs неприграничная)",
-    "region": "регион (vs город)",
-    "log10_distance": "расстояние до границы с Китаем, ×10",
-}
-ADJUST_FOR = ("distance", "federal_district", "macro_region")
 MODEL_COLUMNS = [
     "category",
     "label",
@@ -73,28 +70,42 @@ MODEL_COLUMNS = [
 MAX_ABS_COEF = 15.0  # |b| beyond this on the logit scale: the fit is running away (separation)
 
 
-def design_matrix(frame: pd.DataFrame, adjust_for: str = "distance") -> pd.DataFrame:
-    """The covariates of the models: ``intercept, border, region`` and the adjustment.
+def model_terms(frame: pd.DataFrame) -> tuple[ModelTerm, ...]:
+    """The study's model terms (``study.yaml``: ``models.terms``) whose columns the frame has."""
+    study = frame_study(frame)
+    terms = study.models if study is not None else ()
+    return tuple(t for t in terms if t.column in frame.columns)
 
-    ``adjust_for="distance"`` adds ``log10_distance``; ``"federal_district"`` or
-    ``"macro_region"`` adds one 0/1 column per level except the reference (most experts; ties:
-    first in sorted order), named ``<column>=<level>``.
+
+def design_matrix(
+    frame: pd.DataFrame, terms: Sequence[ModelTerm] | None = None, *, adjust_for: str | None = None
+) -> pd.DataFrame:
+    """The covariates of the models: ``intercept`` and one column per term.
+
+    A term with a ``level`` is 1 where ``column`` equals it (``border``: border_status ==
+    border); a term without is the column's number (``log10_distance``). ``adjust_for``
+    (a column such as ``federal_district`` or ``macro_region``) replaces the numeric terms by one
+    0/1 column per level except the reference (most respondents; ties: first in sorted order),
+    named ``<column>=<level>``.
     """
-    if adjust_for not in ADJUST_FOR:
-        raise UsageError(f"adjust_for «{adjust_for}»: допустимо {', '.join(ADJUST_FOR)}.")
+    terms = tuple(model_terms(frame) if terms is None else terms)
+    if adjust_for is not None and adjust_for not in frame.columns:
+        raise UsageError(f"adjust_for «{adjust_for}»: в данных нет такого столбца.")
     x = pd.DataFrame(index=frame.index)
     x["intercept"] = 1.0
-    x["border"] = (frame["border_status"] == "border").astype(float)
-    x["region"] = (frame["kind"] == "region").astype(float)
-    if adjust_for == "distance":
-        x["log10_distance"] = frame["log10_distance"].astype(float)
-    else:
+    for t in terms:
+        if t.level is not None:
+            x[t.name] = (frame[t.column].astype(str) == t.level).astype(float)
+        elif adjust_for is None:
+            x[t.name] = pd.to_numeric(frame[t.column]).astype(float)
+    if adjust_for is not None:
         col = frame[adjust_for].astype(str)
         counts = col.value_counts()
         reference = sorted(counts[counts == counts.max()].index)[0]
         for level in sorted(set(col) - {reference}):
             x[f"{adjust_for}={level}"] = (col == level).astype(float)
         x.attrs["reference"] = reference
+    x.attrs["labels"] = {t.name: t.label for t in terms}
     return x
 
 
@@ -175,7 +186,8 @@ def category_models(
     frame: pd.DataFrame,
     categories: Sequence[str] | None = None,
     *,
-    adjust_for: str = "distance",
+    terms: Sequence[ModelTerm] | None = None,
+    adjust_for: str | None = None,
     cluster: str = "unit_id",
     labels: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
@@ -188,7 +200,12 @@ def category_models(
     """
     categories = list(categories) if categories is not None else list(frame.attrs["categories"])
     labels = dict(labels or {})
-    x = design_matrix(frame, adjust_for)
+    x = design_matrix(frame, terms, adjust_for=adjust_for)
+    if x.shape[1] == 1:  # no terms: nothing to model
+        out = pd.DataFrame(columns=MODEL_COLUMNS)
+        out.attrs.update(adjust_for=adjust_for, reference=None, no_terms=True)
+        return out
+    term_labels = {"intercept": _intercept_label(x), **x.attrs["labels"]}
     groups = frame[cluster].astype(str).to_numpy()
     n_clusters = int(pd.Series(groups).nunique())
     rows = []
@@ -205,7 +222,7 @@ def category_models(
                 "category": cat,
                 "label": labels.get(cat, cat),
                 "term": term,
-                "term_label": TERM_LABELS.get(term, term),
+                "term_label": term_labels.get(term, term),
                 "n": len(y),
                 "events": int(y.sum()),
                 "n_clusters": n_clusters,
@@ -234,3 +251,10 @@ def category_models(
     out = pd.DataFrame(rows, columns=MODEL_COLUMNS)
     out.attrs.update(adjust_for=adjust_for, reference=x.attrs.get("reference"))
     return out
+
+
+def _intercept_label(x: pd.DataFrame) -> str:
+    """What the intercept is: the odds when every covariate is 0 (named, since a numeric term at
+    0 is often outside the data)."""
+    zeros = [c for c in x.columns if c != "intercept"]
+    return "константа: шансы при нулевых значениях признаков (" + ", ".join(zeros) + ")"

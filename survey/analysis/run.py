@@ -26,10 +26,9 @@ from typing import Any
 import pandas as pd
 
 from survey.analysis.frame import (
-    DEFAULT_GROUP,
-    UNIT_ATTRIBUTES,
     analysis_frame,
     check_group_by,
+    default_group_by,
     is_unit_attribute,
     unit_frame,
 )
@@ -48,12 +47,14 @@ from survey.analysis.tables import (
     closed_frequencies,
     multiple_choice_by_group,
     problems_by_group_detail,
+    problems_by_group_units,
     published_check,
     scale_summary,
 )
 from survey.base.files import OutputDir, write_csv
 from survey.base.missing import is_missing
 from survey.spec.questionnaire import Questionnaire
+from survey.spec.study import Study
 
 log = logging.getLogger("survey")
 
@@ -108,11 +109,10 @@ class Analysis:
 def group_by_columns(
     data_columns: Sequence[str], units: pd.DataFrame, questionnaire: Questionnaire | None = None
 ) -> list[str]:
-    """Columns ``group_by`` may name: the units' attributes (with ``border_distance_km`` and
-    ``distance_band``) and the responses' columns, except ``expert_id``, the source location
-    (``source_*``) and free-text fields of the questionnaire."""
-    derived = ("border_distance_km", "log10_distance", "distance_band")
-    unit_cols = [c for c in UNIT_ATTRIBUTES if c in units.columns or c in derived]
+    """Columns ``group_by`` may name: every attribute of the units (the gazetteer's columns and
+    what the study derives from them) and the responses' columns, except ``expert_id``, the source
+    location (``source_*``) and free-text fields of the questionnaire."""
+    unit_cols = [str(c) for c in units.columns]
     text = {f.id for f in questionnaire.fields if f.type == "text"} if questionnaire is not None else set()
     resp = [
         c
@@ -129,16 +129,27 @@ def analyse(
     questionnaire: Questionnaire,
     labels: Mapping[str, str] | None = None,
     *,
-    group_by: str = DEFAULT_GROUP,
+    study: Study | None = None,
+    group_by: str | None = None,
     categories: Sequence[str] | None = None,
-    border: pd.DataFrame | None = None,
+    exclusive: Sequence[str] = (),
     n_permutations: int | None = None,
     seed: int | None = None,
 ) -> Analysis:
-    """All analysis tables of a run. ``data``: accepted responses; ``codes``: final codes."""
+    """All analysis tables of a run. ``data``: accepted responses; ``codes``: final codes;
+    ``exclusive``: categories that exclude the others («проблем нет»)."""
+    frame = analysis_frame(data, codes, units, categories, study=study)
+    group_by = group_by or default_group_by(frame)
     check_group_by(group_by, group_by_columns(data.columns, units, questionnaire))
-    frame = analysis_frame(data, codes, units, categories, border=border)
-    return analyse_frame(frame, questionnaire, labels, group_by=group_by, n_permutations=n_permutations, seed=seed)
+    return analyse_frame(
+        frame,
+        questionnaire,
+        labels,
+        group_by=group_by,
+        exclusive=exclusive,
+        n_permutations=n_permutations,
+        seed=seed,
+    )
 
 
 def analyse_frame(
@@ -146,53 +157,49 @@ def analyse_frame(
     questionnaire: Questionnaire,
     labels: Mapping[str, str] | None = None,
     *,
-    group_by: str = DEFAULT_GROUP,
+    group_by: str | None = None,
+    exclusive: Sequence[str] = (),
     n_permutations: int | None = None,
     seed: int | None = None,
 ) -> Analysis:
-    """All analysis tables from an analysis frame (:func:`survey.analysis.tables.analysis_frame`)."""
+    """All analysis tables from an analysis frame (:func:`survey.analysis.frame.analysis_frame`).
+
+    The tables and the tests are by ``group_by`` (default: the study's grouping). Categories in
+    ``exclusive`` leave the adjustment family and the overall test (see :mod:`survey.analysis.stats`).
+    """
     n_permutations = DEFAULT_PERMUTATIONS if n_permutations is None else n_permutations
     seed = DEFAULT_SEED if seed is None else seed
+    group_by = group_by or default_group_by(frame)
     check_group_by(group_by, [c for c in frame.columns if c != "expert_id"])
     categories = list(frame.attrs["categories"])
     labels = dict(labels or {})
+    exclusive = [c for c in exclusive if c in categories]
+
     detail = problems_by_group_detail(frame, categories, group_by, labels=labels, questionnaire=questionnaire)
     unit_level = is_unit_attribute(frame, group_by)
-    units = unit_frame(frame, categories)
     by_units = None
     if unit_level:
-        by_units = problems_by_group_detail(units, categories, group_by, labels=labels, questionnaire=questionnaire)
+        by_units = problems_by_group_units(frame, categories, group_by, labels=labels, questionnaire=questionnaire)
     else:
         log.info("Группировка %s меняется внутри единиц: таблица по единицам не строится.", group_by)
-
+    units = unit_frame(frame, categories)
     tests = problem_tests_detail(
-        frame, categories, "border_status", labels=labels, n_permutations=n_permutations, seed=seed
+        frame, categories, group_by, labels=labels, exclusive=exclusive, n_permutations=n_permutations, seed=seed
     )
-    overall = [overall_test(frame, categories, "border_status", n_permutations=n_permutations, seed=seed)]
-    if group_by != "border_status":
-        overall.append(overall_test(frame, categories, group_by, n_permutations=n_permutations, seed=seed))
+    overall = overall_test(frame, categories, group_by, exclusive=exclusive, n_permutations=n_permutations, seed=seed)
     multiple_tests = None
     multi = [f for f in questionnaire.questions if f.type == "multiple"]
     if multi:
         parts = []
         for f in multi:
             opt_labels = {f.option_column(o): o.label for o in f.options}
-            part = problem_tests_detail(frame, f.columns(), "border_status", labels=opt_labels, n_permutations=0)
+            part = problem_tests_detail(frame, f.columns(), group_by, labels=opt_labels, n_permutations=0)
             part.insert(0, "question", f.id)
             parts.append(part)
         multiple_tests = pd.concat(parts, ignore_index=True)
+    unit_cols = ["unit_id", *frame.attrs.get("unit_columns", []), "n_experts", *categories]
     unit_cols = [
-        "unit_id",
-        "name",
-        "kind",
-        "federal_subject",
-        "federal_district",
-        "macro_region",
-        "border_status",
-        "border_distance_km",
-        "distance_band",
-        "n_experts",
-        *categories,
+        c for c in dict.fromkeys(unit_cols) if c in units.columns and c not in ("lat", "lon", "log10_distance")
     ]
 
     tables = AnalysisTables(
@@ -200,7 +207,7 @@ def analyse_frame(
         problems_by_group_detail=detail,
         problem_tests=tests[PROBLEM_TESTS_COLUMNS],
         problem_tests_detail=tests,
-        overall_test=pd.concat(overall, ignore_index=True),
+        overall_test=overall,
         models=category_models(frame, categories, labels=labels),
         closed_frequencies=closed_frequencies(frame, questionnaire),
         closed_by_group=closed_by_group(frame, questionnaire, group_by),
@@ -208,7 +215,7 @@ def analyse_frame(
         scale_summary=scale_summary(frame, questionnaire, group_by),
         scale_tests=scale_tests(frame, questionnaire, group_by),
         published_check=published_check(frame),
-        units_problems=units[[c for c in unit_cols if c in units.columns]],
+        units_problems=units[unit_cols],
         problems_by_group_units=by_units,
         closed_multiple_tests=multiple_tests,
     )
@@ -241,18 +248,23 @@ def _summary(
         "unit_level_table": unit_level,
         "tables": sorted(f"tables/{name}" for name in t.files()),
         "published_check": {
-            "all_match": bool(check["match"].all()),
+            "figures": len(check),
+            "all_match": bool(check["match"].all()) if len(check) else None,
             "mismatches": {
-                r.figure: {"published": int(r.published), "computed": int(r.computed)}
+                r.figure: {"published": int(r.published), "computed": None if pd.isna(r.computed) else int(r.computed)}
                 for r in check.itertuples()
                 if not r.match
             },
         },
         "problems_by_group": by_group,
-        "tests_border": {
+        "tests": {
             r.category: {
+                "primary_test": r.primary_test or None,
+                "p_primary": _num(r.p_primary),
                 "odds_ratio": _num(r.odds_ratio),
                 "p_fisher": _num(r.p_fisher),
+                "p_rao_scott": _num(r.p_rao_scott),
+                "deff": _num(r.deff),
                 "p_holm": _num(r.p_holm),
                 "p_bh": _num(r.p_bh),
                 "p_perm_cluster": _num(r.p_perm_cluster),
@@ -260,9 +272,11 @@ def _summary(
             for r in tests.itertuples()
         },
         "overall_test": [
-            {"group_by": r.group_by, "method": r.method, "p_value": _num(r.p_value)} for r in overall.itertuples()
+            {"group_by": r.group_by, "family": r.family, "method": r.method, "p_value": _num(r.p_value)}
+            for r in overall.itertuples()
         ],
         "models": {cat: part["status"].iloc[0] for cat, part in models.groupby("category", sort=False)},
+        "clustered": bool(tests.attrs.get("clustered")),
         "n_permutations": n_permutations,
         "seed": seed,
     }

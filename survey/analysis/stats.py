@@ -1,61 +1,54 @@
-"""Tests for multiple-response data: 2×2 tests per category, adjustments, letters, an overall test.
+"""Tests for multiple-response data by group: per category, adjustments, letters, an overall test.
 
-**Per category** (:func:`problem_tests`): the 2×2 table *group* (``border`` vs
-``non_border``) × *mentions the category* (yes/no), with
+Each coded category is one yes/no per respondent; the groups are the values of the grouping
+column (two or more; with one group nothing is tested and the tables say why).
 
-* Fisher's exact test (two-sided, scipy) — the primary test, valid for small counts;
-* Pearson's chi-square without continuity correction (scipy), with the smallest expected
-  count (``min_expected``; below 5 the chi-square approximation is doubtful: use Fisher);
-* the odds ratio **border vs non_border** — the odds that an expert of a border unit names
-  the category divided by those odds for an expert of a non-border unit (> 1: border units
-  name it more often) — with the Woolf (log) 95 % interval (statsmodels ``Table2x2``). When a
-  cell is 0 but no margin is, 0.5 is added to all four cells (Haldane–Anscombe) and
-  ``or_corrected`` says so;
-* Fisher p-values adjusted over the categories with Holm (family-wise error) and
-  Benjamini–Hochberg (false discovery rate), statsmodels ``multipletests``.
+**Per category** (:func:`problem_tests_detail`): the r×2 table *group* × *names the category*:
 
-A category that everybody (or nobody) names — COVID-19 is named by all 123 experts — gives
-a 2×2 table with an empty column: only one table has those margins, so Fisher's p is 1, and
-the chi-square and the odds ratio are undefined (written empty). Such a category is not a
-test, so it is **left out of the Holm and BH family** (its adjusted p-values are empty).
+* Pearson's chi-square without continuity correction and the smallest expected count;
+* with two groups: Fisher's exact test (two-sided) and its mid-p; the sample odds ratio of the
+  first group against the second (for border status: border vs non-border) with the Woolf
+  interval (Haldane–Anscombe +0.5 when a cell is 0), the conditional (exact) odds ratio with its
+  exact interval (as R ``fisher.test``), the risk difference with Newcombe's hybrid score
+  interval and the risk ratio with Katz's log interval;
+* **respondents sit in units** (``unit_id``; several experts of one city): the Rao–Scott
+  second-order corrected F test of the design with the unit as cluster (R ``svychisq(statistic =
+  "F")``), with its degrees of freedom and the mean generalised design effect ``deff``; with two
+  groups also the design-based risk difference and ratio (delta method, t on units − 1 df).
 
-**Several experts share a unit.** The expert-level tests treat experts as independent. As
-a check, :func:`problem_tests_detail` adds Fisher's p at unit level (a unit counts when any of
-its experts names the category) and a *cluster permutation* p: the border status is permuted
-among units (all experts of a unit move together), which keeps the dependence within units.
+**Which test is primary.** When respondents are clustered (more respondents than units), the
+Rao–Scott test is primary: its p goes into the Holm and Benjamini–Hochberg adjustments and the
+letters; Fisher's p stays as a column. Without clustering: Fisher (two groups) or chi-square.
+A category that every respondent (or none) names is not tested (blank, with the reason), and
+categories that exclude the others by definition («проблем нет») leave the adjustment family.
 
-**Overall test** (:func:`overall_test`): does the *profile* of problems differ between the
-groups? A chi-square over the whole multiple-response table is invalid (one expert gives
-several answers). Following the test of multiple marginal independence (MMI) between a
-single-response and a multiple-response variable (Agresti & Liu 1999; Bilder, Loughin &
-Nettleton 2000; Bilder & Loughin 2004), the statistic is the sum of the per-category
-Pearson statistics, X²_S = Σ_j X²_j, and its null distribution is obtained
+**Units.** A check at the level of units: ``p_fisher_units`` on the «any expert» unit table (a
+unit names a category if any of its experts does — biased towards units with more experts, so
+only a check), ``p_rao_scott_weighted`` with unit-equal weights (each expert weighted 1/experts
+in the unit), and ``p_perm_cluster``: the group labels of *units* permuted (every expert keeps
+the label of its unit, so the group sizes in experts change between permutations).
 
-* by permuting the group labels among experts (Monte Carlo permutation, seeded), and
-* by permuting them among *units* (cluster permutation: experts of a unit keep one label),
+**Overall test** (:func:`overall_test`): does the profile of categories differ between groups?
+X²_S = Σ_j X²_j over the categories of the family (multiple marginal independence; Agresti & Liu
+1999; Bilder, Loughin & Nettleton 2000; Bilder & Loughin 2004), with the second-order Rao–Scott
+adjustment and a bootstrap as R MRCV, permutations among experts and among units, and
+Bonferroni for comparison.
 
-and, as a simple alternative, with a Bonferroni correction: p = min(1, c · min_j p_j) over the
-c testable categories (p_j from the χ² distribution with r − 1 degrees of freedom).
-
-References:
-Agresti, A., Liu, I.-M. (1999). Modeling a categorical variable allowing arbitrarily many
-category choices. *Biometrics* 55, 936–943.
-Bilder, C. R., Loughin, T. M., Nettleton, D. (2000). Multiple marginal independence testing
-for pick any/c variables. *Communications in Statistics – Simulation and Computation* 29,
-1285–1316.
-Bilder, C. R., Loughin, T. M. (2004). Testing for marginal independence between two
-categorical variables with multiple responses. *Biometrics* 60, 241–248.
+References: Rao & Scott (1981, 1984); Lumley (2010), *Complex Surveys*; Agresti & Liu (1999)
+*Biometrics* 55; Bilder, Loughin & Nettleton (2000) *Comm. Stat. Sim. Comp.* 29; Bilder &
+Loughin (2004) *Biometrics* 60; Newcombe (1998) *Stat. Med.* 17; Koziol & Bilder (2014) MRCV.
 
 >>> from survey.analysis.frame import sample_frame
->>> frame = sample_frame()
->>> print(problem_tests(frame, ["distance", "mentality", "covid"]).round(6).to_string())
-    category  odds_ratio  or_ci_low  or_ci_high  p_fisher    p_chi2    p_holm      p_bh  min_expected
-0   distance    0.089510   0.028446    0.281662  0.000003  0.000002  0.000006  0.000006     11.414634
-1  mentality    1.026738   0.413031    2.552329  1.000000  0.954709  1.000000  1.000000      8.878049
-2      covid         NaN        NaN         NaN  1.000000       NaN       NaN       NaN      0.000000
+>>> t = problem_tests(sample_frame(), ["distance", "mentality", "covid"])
+>>> print(t[["category", "odds_ratio", "p_fisher", "rao_scott_f", "p_rao_scott", "p_holm"]].round(6).to_string())
+    category  odds_ratio  p_fisher  rao_scott_f  p_rao_scott    p_holm
+0   distance    0.089510  0.000003    24.370322     0.000005  0.000009
+1  mentality    1.026738  1.000000     0.002499     0.960365  0.960365
+2      covid         NaN       NaN          NaN          NaN       NaN
 
-Border experts name distance far less often (4 of 26 against 65 of 97: OR 0.09); mentality
-does not differ; COVID-19 is named by everybody, so it is not tested.
+Border experts name distance far less often (4 of 26 against 65 of 97: OR 0.09, Rao–Scott
+F = 24.4 on 1 and 76 df); mentality does not differ; COVID-19 is named by everybody, so it is
+not tested.
 """
 
 from __future__ import annotations
@@ -63,18 +56,13 @@ from __future__ import annotations
 import gc
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from survey.analysis.frame import (
-    DEFAULT_GROUP,
-    group_order,
-    group_values,
-    is_unit_attribute,
-    letter,
-    unit_frame,
-)
+from survey.analysis import design
+from survey.analysis.frame import default_group_by, group_order, group_values, is_unit_attribute, letter, unit_frame
 
 PROBLEM_TESTS_COLUMNS = [
     "category",
@@ -86,16 +74,82 @@ PROBLEM_TESTS_COLUMNS = [
     "p_holm",
     "p_bh",
     "min_expected",
+    "rao_scott_f",
+    "rao_scott_df1",
+    "rao_scott_df2",
+    "p_rao_scott",
+    "deff",
+]
+DETAIL_COLUMNS = [
+    "category",
+    "label",
+    "testable",
+    "reason",
+    "groups",
+    "n",
+    "events",
+    "exposed",
+    "reference",
+    "n_exposed",
+    "k_exposed",
+    "percent_exposed",
+    "n_reference",
+    "k_reference",
+    "percent_reference",
+    "odds_ratio",
+    "or_ci_low",
+    "or_ci_high",
+    "or_corrected",
+    "or_conditional",
+    "or_conditional_low",
+    "or_conditional_high",
+    "risk_difference",
+    "rd_ci_low",
+    "rd_ci_high",
+    "risk_ratio",
+    "rr_ci_low",
+    "rr_ci_high",
+    "chi2",
+    "p_chi2",
+    "min_expected",
+    "low_expected",
+    "p_fisher",
+    "p_mid",
+    "rao_scott_f",
+    "rao_scott_df1",
+    "rao_scott_df2",
+    "p_rao_scott",
+    "deff",
+    "rd_design",
+    "rd_design_low",
+    "rd_design_high",
+    "rr_design",
+    "rr_design_low",
+    "rr_design_high",
+    "primary_test",
+    "p_primary",
+    "in_family",
+    "p_holm",
+    "p_bh",
+    "units_exposed",
+    "units_reference",
+    "p_fisher_units",
+    "p_rao_scott_weighted",
+    "p_perm_cluster",
+    "note",
 ]
 DEFAULT_PERMUTATIONS = 9999
 DEFAULT_SEED = 20210301  # the first day of fieldwork; any fixed number would do
 EXPECTED_MIN = 5.0
+ALPHA = 0.05
+PRIMARY_TESTS = {"rao_scott": "Рао–Скотт", "fisher": "точный критерий Фишера", "chi2": "χ² Пирсона"}
+_MEMORY_CELLS = 20_000_000  # cells of one permutation chunk (labels × respondents), ≈ 160 MB of floats
 
 
 # ------------------------------------------------------------------------- column proportions
 
 
-def column_proportion_letters(counts: Sequence[int], bases: Sequence[int], *, alpha: float = 0.05) -> list[str]:
+def column_proportion_letters(counts: Sequence[int], bases: Sequence[int], *, alpha: float = ALPHA) -> list[str]:
     """SPSS-style column-proportion tests: for each group, the letters of the groups it exceeds.
 
     Groups get the letters A, B, C… in order. Every pair of groups with a non-empty base is
@@ -108,29 +162,53 @@ def column_proportion_letters(counts: Sequence[int], bases: Sequence[int], *, al
     >>> column_proportion_letters([4, 65], [26, 97])
     ['', 'A']
     """
-    from scipy.stats import norm
+    from scipy.stats import norm  # lazy: heavy (background worker)
 
     counts = [int(c) for c in counts]
     bases = [int(b) for b in bases]
-    k = len(counts)
+
+    def pair_p(i: int, j: int) -> float:
+        p1, p2 = counts[i] / bases[i], counts[j] / bases[j]
+        if p1 in (0.0, 1.0) or p2 in (0.0, 1.0):
+            return math.nan
+        pooled = (counts[i] + counts[j]) / (bases[i] + bases[j])
+        se = math.sqrt(pooled * (1 - pooled) * (1 / bases[i] + 1 / bases[j]))
+        return float(2 * norm.sf(abs((p1 - p2) / se)))
+
+    return _letters([c / b if b else math.nan for c, b in zip(counts, bases)], bases, pair_p, alpha)
+
+
+def design_letters(
+    y: np.ndarray, groups: np.ndarray, levels: Sequence[str], cluster: np.ndarray, *, alpha: float = ALPHA
+) -> list[str]:
+    """Letters as :func:`column_proportion_letters`, each pair compared with the Rao–Scott test of
+    the design with ``cluster`` (the unit), Bonferroni over the pairs."""
+    props = [float(y[groups == g].mean()) if (groups == g).any() else math.nan for g in levels]
+    bases = [int((groups == g).sum()) for g in levels]
+
+    def pair_p(i: int, j: int) -> float:
+        mask = (groups == levels[i]) | (groups == levels[j])
+        res = design.rao_scott(y[mask], groups[mask], cluster[mask])
+        return float(res["p"])
+
+    return _letters(props, bases, pair_p, alpha)
+
+
+def _letters(props: Sequence[float], bases: Sequence[int], pair_p, alpha: float) -> list[str]:
+    k = len(props)
     letters = [letter(i) for i in range(k)]
     nonempty = [i for i in range(k) if bases[i] > 0]
     m = len(nonempty) * (len(nonempty) - 1) // 2
     out: list[list[str]] = [[] for _ in range(k)]
     for ii, i in enumerate(nonempty):
         for j in nonempty[ii + 1 :]:
-            p1, p2 = counts[i] / bases[i], counts[j] / bases[j]
-            if p1 in (0.0, 1.0) or p2 in (0.0, 1.0):
+            p = pair_p(i, j)
+            if math.isnan(p) or min(1.0, p * m) >= alpha:
                 continue
-            pooled = (counts[i] + counts[j]) / (bases[i] + bases[j])
-            se = math.sqrt(pooled * (1 - pooled) * (1 / bases[i] + 1 / bases[j]))
-            z = (p1 - p2) / se
-            p = min(1.0, 2 * norm.sf(abs(z)) * m)
-            if p < alpha:
-                if p1 > p2:
-                    out[i].append(letters[j])
-                else:
-                    out[j].append(letters[i])
+            if props[i] > props[j]:
+                out[i].append(letters[j])
+            else:
+                out[j].append(letters[i])
     return ["".join(sorted(x, key=lambda s: (len(s), s))) for x in out]
 
 
@@ -138,17 +216,12 @@ def column_proportion_letters(counts: Sequence[int], bases: Sequence[int], *, al
 
 
 def two_by_two(
-    frame: pd.DataFrame,
-    category: str,
-    group_by: str = DEFAULT_GROUP,
-    *,
-    exposed: str = "border",
-    reference: str = "non_border",
+    frame: pd.DataFrame, category: str, group_by: str, *, exposed: str = "border", reference: str = "non_border"
 ) -> np.ndarray:
     """The 2×2 table ``[[a, b], [c, d]]``: rows ``exposed``, ``reference``; columns mention yes, no.
 
     >>> from survey.analysis.frame import sample_frame
-    >>> two_by_two(sample_frame(), "distance")
+    >>> two_by_two(sample_frame(), "distance", "border_status")
     array([[ 4, 22],
            [65, 32]])
     """
@@ -169,7 +242,7 @@ def odds_ratio(table) -> tuple[float, float, float, bool]:
     margin) 0.5 is added to every cell first (Haldane–Anscombe; ``corrected`` is True).
     With a zero margin the odds ratio is undefined: NaN.
     """
-    from statsmodels.stats.contingency_tables import Table2x2
+    from statsmodels.stats.contingency_tables import Table2x2  # lazy: heavy (background worker)
 
     t = np.asarray(table, dtype=float)
     if (t.sum(axis=0) == 0).any() or (t.sum(axis=1) == 0).any():
@@ -191,7 +264,7 @@ def expected_counts(table) -> np.ndarray:
 
 def adjust_pvalues(pvalues: Sequence[float], method: str) -> np.ndarray:
     """Adjusted p-values (statsmodels ``multipletests``; ``holm`` or ``fdr_bh``); NaN stays NaN and is not counted."""
-    from statsmodels.stats.multitest import multipletests
+    from statsmodels.stats.multitest import multipletests  # lazy: heavy (background worker)
 
     p = np.asarray(pvalues, dtype=float)
     out = np.full(p.shape, np.nan)
@@ -207,202 +280,188 @@ def adjust_pvalues(pvalues: Sequence[float], method: str) -> np.ndarray:
     return out
 
 
-def _table_tests(table: np.ndarray) -> dict:
-    from scipy.stats import chi2_contingency, fisher_exact
-
-    t = np.asarray(table, dtype=int)
-    degenerate = bool((t.sum(axis=0) == 0).any() or (t.sum(axis=1) == 0).any())
-    expected = expected_counts(t)
-    out = {"testable": not degenerate, "min_expected": float(expected.min())}
-    out["p_fisher"] = 1.0 if degenerate else float(fisher_exact(t, alternative="two-sided").pvalue)
-    if degenerate:
-        out["chi2"] = out["p_chi2"] = math.nan
-    else:
-        res = chi2_contingency(t, correction=False)
-        out["chi2"], out["p_chi2"] = float(res.statistic), float(res.pvalue)
-    orr, low, high, corrected = odds_ratio(t)
-    out.update(odds_ratio=orr, or_ci_low=low, or_ci_high=high, or_corrected=corrected)
-    return out
+# ------------------------------------------------------------------------- per category
 
 
 def problem_tests_detail(
     frame: pd.DataFrame,
     categories: Sequence[str] | None = None,
-    group_by: str = DEFAULT_GROUP,
+    group_by: str | None = None,
     *,
-    exposed: str = "border",
-    reference: str = "non_border",
     labels: Mapping[str, str] | None = None,
+    exclusive: Sequence[str] = (),
     n_permutations: int = DEFAULT_PERMUTATIONS,
     seed: int = DEFAULT_SEED,
     cluster: str | None = "unit_id",
 ) -> pd.DataFrame:
-    """Per category: counts, odds ratio, Fisher, chi-square, Holm, BH and cluster checks.
+    """Per category: counts, effect sizes, Fisher, chi-square, Rao–Scott, adjustments, unit checks.
 
-    Columns: ``category, label, testable, n_exposed, k_exposed, percent_exposed,
-    n_reference, k_reference, percent_reference`` (base, mentions, % in each group),
-    ``odds_ratio, or_ci_low, or_ci_high, or_corrected, chi2, p_chi2, min_expected,
-    low_expected`` (min_expected < 5), ``p_fisher, p_holm, p_bh``, ``units_exposed,
-    units_reference, p_fisher_units`` (the same test on units), ``p_perm_cluster`` (group labels
-    permuted among units, ``n_permutations``, ``seed``) and ``note`` (Russian). Only rows
-    with ``group_by`` equal to ``exposed`` or ``reference`` take part. The unit-level columns are
-    empty when ``group_by`` is not a unit attribute or ``cluster`` is None.
+    Columns: :data:`DETAIL_COLUMNS` (see the module docstring). ``exposed``/``reference`` are
+    the two groups of a two-group comparison in table order (the odds ratio, risk difference
+    and ratio are exposed vs reference); with more groups the two-group columns are empty.
+    ``exclusive``: categories that leave the Holm/BH family (e.g. «проблем нет»).
     """
+    from scipy.stats import chi2_contingency  # lazy: heavy (background worker)
+
     categories = list(categories) if categories is not None else list(frame.attrs["categories"])
+    group_by = group_by or default_group_by(frame)
     labels = dict(labels or {})
-    use_units = cluster is not None and cluster in frame.columns and is_unit_attribute(frame, group_by)
-    units = unit_frame(frame, categories) if use_units else None
+    g_all = group_values(frame, group_by)
+    groups = group_order(frame, group_by)
+    keep = g_all.isin(groups).to_numpy()
+    sub = frame[keep]
+    g = g_all[keep].to_numpy(dtype=object)
+    r = len(groups)
+    has_cluster = cluster is not None and cluster in sub.columns
+    cl = sub[cluster].astype(str).to_numpy() if has_cluster else None
+    clustered = bool(has_cluster and len(np.unique(cl)) < len(sub))
+    unit_level = has_cluster and is_unit_attribute(sub, group_by)
+    units = unit_frame(sub, categories) if unit_level and r == 2 else None
+    exposed, reference = (groups[0], groups[1]) if r == 2 else (None, None)
     rows = []
     for cat in categories:
-        t = two_by_two(frame, cat, group_by, exposed=exposed, reference=reference)
-        res = _table_tests(t)
-        n_e, n_r = int(t[0].sum()), int(t[1].sum())
-        row = {
-            "category": cat,
-            "label": labels.get(cat, cat),
-            "testable": res["testable"],
-            "n_exposed": n_e,
-            "k_exposed": int(t[0, 0]),
-            "percent_exposed": 100.0 * t[0, 0] / n_e if n_e else math.nan,
-            "n_reference": n_r,
-            "k_reference": int(t[1, 0]),
-            "percent_reference": 100.0 * t[1, 0] / n_r if n_r else math.nan,
-            "odds_ratio": res["odds_ratio"],
-            "or_ci_low": res["or_ci_low"],
-            "or_ci_high": res["or_ci_high"],
-            "or_corrected": res["or_corrected"],
-            "chi2": res["chi2"],
-            "p_chi2": res["p_chi2"],
-            "min_expected": res["min_expected"],
-            "low_expected": res["min_expected"] < EXPECTED_MIN,
-            "p_fisher": res["p_fisher"],
-        }
-        if units is not None:
-            tu = two_by_two(units, cat, group_by, exposed=exposed, reference=reference)
-            ru = _table_tests(tu)
+        y = sub[cat].fillna(0).astype(int).to_numpy()
+        n, k = len(y), int(y.sum())
+        row: dict[str, Any] = dict.fromkeys(DETAIL_COLUMNS, math.nan)
+        row.update(category=cat, label=labels.get(cat, cat), groups=r, n=n, events=k, exposed=exposed)
+        row.update(reference=reference, testable=False, reason="", note="", or_corrected=False, low_expected=False)
+        row.update(in_family=False, primary_test="")
+        if r == 2:
+            t = np.array([[int(y[g == lv].sum()), int((g == lv).sum()) - int(y[g == lv].sum())] for lv in groups])
             row.update(
-                units_exposed=int(tu[0, 0]),
-                units_reference=int(tu[1, 0]),
-                p_fisher_units=ru["p_fisher"] if ru["testable"] else math.nan,
+                n_exposed=int(t[0].sum()),
+                k_exposed=int(t[0, 0]),
+                percent_exposed=100.0 * t[0, 0] / t[0].sum() if t[0].sum() else math.nan,
+                n_reference=int(t[1].sum()),
+                k_reference=int(t[1, 0]),
+                percent_reference=100.0 * t[1, 0] / t[1].sum() if t[1].sum() else math.nan,
             )
+        if r < 2:
+            row["reason"] = "одна группа: сравнивать не с чем"
+        elif k in (0, n):
+            who = "все" if k == n else "ни один из"
+            row["reason"] = f"категорию называют {who} {n} респондентов: различий между группами быть не может"
         else:
-            row.update(units_exposed=pd.NA, units_reference=pd.NA, p_fisher_units=math.nan)
-        row["note"] = _note(res)
+            row["testable"] = True
+            table = np.array([[int(y[g == lv].sum()), int((g == lv).sum() - y[g == lv].sum())] for lv in groups])
+            chi = chi2_contingency(table, correction=False)
+            row.update(chi2=float(chi.statistic), p_chi2=float(chi.pvalue))
+            row["min_expected"] = float(expected_counts(table).min())
+            row["low_expected"] = row["min_expected"] < EXPECTED_MIN
+            if r == 2:
+                _two_groups(row, table, y, g, exposed, cl)
+            if has_cluster:
+                rs = design.rao_scott(y, g, cl)
+                if rs["reason"] is None:
+                    row.update(
+                        rao_scott_f=rs["F"],
+                        rao_scott_df1=rs["ndf"],
+                        rao_scott_df2=rs["ddf"],
+                        p_rao_scott=rs["p"],
+                        deff=rs["deff"],
+                    )
+                w = design.rao_scott(y, g, cl, weights=design.unit_equal_weights(cl))
+                row["p_rao_scott_weighted"] = w["p"] if w["reason"] is None else math.nan
+            if clustered and not math.isnan(row["p_rao_scott"]):
+                row.update(primary_test="rao_scott", p_primary=row["p_rao_scott"])
+            elif r == 2:
+                row.update(primary_test="fisher", p_primary=row["p_fisher"])
+            else:
+                row.update(primary_test="chi2", p_primary=row["p_chi2"])
+            row["in_family"] = cat not in exclusive
+        if units is not None and row["testable"]:
+            tu = two_by_two(units, cat, group_by, exposed=str(exposed), reference=str(reference))
+            row.update(units_exposed=int(tu[0, 0]), units_reference=int(tu[1, 0]))
+            if 0 < tu[:, 0].sum() < tu.sum():
+                from scipy.stats import fisher_exact  # lazy: heavy (background worker)
+
+                row["p_fisher_units"] = float(fisher_exact(tu, alternative="two-sided").pvalue)
+        row["note"] = _note(row, cat in exclusive)
         rows.append(row)
-    out = pd.DataFrame(rows)
-    family = out["p_fisher"].where(out["testable"])
+    out = pd.DataFrame(rows, columns=DETAIL_COLUMNS)
+    family = out["p_primary"].where(out["in_family"])
     out["p_holm"] = adjust_pvalues(family, "holm")
     out["p_bh"] = adjust_pvalues(family, "fdr_bh")
-    perm = math.nan
-    if units is not None and n_permutations > 0:
-        sub = frame[group_values(frame, group_by).isin([exposed, reference]).to_numpy()]
-        perm = permutation_pvalues(
-            sub, categories, group_by, n_permutations=n_permutations, seed=seed, cluster=cluster
-        )["items"]
-        out["p_perm_cluster"] = [perm.get(c, math.nan) for c in categories]
-    else:
-        out["p_perm_cluster"] = math.nan
-    order = [
-        "category",
-        "label",
-        "testable",
-        "n_exposed",
-        "k_exposed",
-        "percent_exposed",
-        "n_reference",
-        "k_reference",
-        "percent_reference",
-        "odds_ratio",
-        "or_ci_low",
-        "or_ci_high",
-        "or_corrected",
-        "chi2",
-        "p_chi2",
-        "min_expected",
-        "low_expected",
-        "p_fisher",
-        "p_holm",
-        "p_bh",
-        "units_exposed",
-        "units_reference",
-        "p_fisher_units",
-        "p_perm_cluster",
-        "note",
-    ]
-    out = out[order]
-    out["units_exposed"] = out["units_exposed"].astype("Int64")
-    out["units_reference"] = out["units_reference"].astype("Int64")
-    out.attrs.update(exposed=exposed, reference=reference, group_by=group_by, n_permutations=n_permutations, seed=seed)
+    if unit_level and n_permutations > 0 and r >= 2:
+        testable = [c for c, ok in zip(categories, out["testable"]) if ok]
+        perm = permutation_pvalues(sub, testable, group_by, n_permutations=n_permutations, seed=seed, cluster=cluster)
+        out["p_perm_cluster"] = [perm["items"].get(c, math.nan) for c in categories]
+    for col in ("units_exposed", "units_reference"):
+        out[col] = out[col].astype("Int64")
+    out.attrs.update(
+        exposed=exposed,
+        reference=reference,
+        group_by=group_by,
+        groups=groups,
+        clustered=clustered,
+        n_clusters=int(len(np.unique(cl))) if cl is not None else None,
+        n_permutations=n_permutations,
+        seed=seed,
+    )
     return out
 
 
-def _note(res: dict) -> str:
-    notes = []
-    if not res["testable"]:
-        notes.append(
-            "категорию называют все эксперты обеих групп (или никто): таблица 2×2 вырождена, "
-            "χ² и отношение шансов не определены, p Фишера = 1; категория исключена из поправок "
-            "Холма и Бенджамини–Хохберга"
+def _two_groups(row: dict[str, Any], table: np.ndarray, y: np.ndarray, g: np.ndarray, exposed, cl) -> None:
+    """Effect sizes and exact tests of a two-group comparison into ``row``."""
+    orr, low, high, corrected = odds_ratio(table)
+    row.update(odds_ratio=orr, or_ci_low=low, or_ci_high=high, or_corrected=corrected)
+    es = design.effect_sizes(y, g, cl, exposed=exposed)
+    row.update(
+        p_fisher=es["fisher_p"],
+        p_mid=es["midp"],
+        or_conditional=es["cond_or"],
+        or_conditional_low=es["cond_or_low"],
+        or_conditional_high=es["cond_or_high"],
+        risk_difference=es["rd"],
+        rd_ci_low=es["rd_newcombe_low"],
+        rd_ci_high=es["rd_newcombe_high"],
+        risk_ratio=es["rr"],
+        rr_ci_low=es["rr_katz_low"],
+        rr_ci_high=es["rr_katz_high"],
+    )
+    if cl is not None:
+        row.update(
+            rd_design=es["svy_rd"],
+            rd_design_low=es["svy_rd_t_low"],
+            rd_design_high=es["svy_rd_t_high"],
+            rr_design=es["svy_rr"],
+            rr_design_low=es["svy_rr_t_low"],
+            rr_design_high=es["svy_rr_t_high"],
         )
-    else:
-        if res["min_expected"] < EXPECTED_MIN:
-            notes.append(
-                f"минимальная ожидаемая частота {res['min_expected']:.2f} < 5: χ² неточен, "
-                "ориентируйтесь на точный критерий Фишера"
-            )
-        if res["or_corrected"]:
-            notes.append("в таблице есть нулевая клетка: отношение шансов с поправкой Холдейна–Энскомба (+0,5)")
+
+
+def _note(row: Mapping[str, Any], exclusive: bool) -> str:
+    notes = []
+    if not row["testable"]:
+        notes.append(row["reason"] + "; категория не проверяется и не входит в поправки на число категорий")
+        return "; ".join(notes)
+    if exclusive:
+        notes.append("категория исключает остальные по определению: в поправки Холма и БХ не входит")
+    if row["low_expected"]:
+        notes.append(f"минимальная ожидаемая частота {row['min_expected']:.2f} < 5: χ² неточен")
+    if row["or_corrected"]:
+        notes.append("в таблице есть нулевая клетка: отношение шансов с поправкой Холдейна–Энскомба (+0,5)")
+    if row["primary_test"] == "rao_scott" and not math.isnan(row["deff"]):
+        notes.append(f"эффект дизайна {row['deff']:.2f}")
     return "; ".join(notes)
 
 
 def problem_tests(
-    frame: pd.DataFrame,
-    categories: Sequence[str] | None = None,
-    group_by: str = DEFAULT_GROUP,
-    *,
-    exposed: str = "border",
-    reference: str = "non_border",
+    frame: pd.DataFrame, categories: Sequence[str] | None = None, group_by: str | None = None
 ) -> pd.DataFrame:
-    """The contract table ``problem_tests.csv``.
-
-    Columns: ``category, odds_ratio, or_ci_low, or_ci_high, p_fisher, p_chi2, p_holm, p_bh,
-    min_expected`` — see :func:`problem_tests_detail` (same numbers, more columns).
-    """
-    detail = problem_tests_detail(frame, categories, group_by, exposed=exposed, reference=reference, n_permutations=0)
+    """The contract table ``problem_tests.csv``: :data:`PROBLEM_TESTS_COLUMNS` of
+    :func:`problem_tests_detail` (same numbers, fewer columns)."""
+    detail = problem_tests_detail(frame, categories, group_by, n_permutations=0)
     return detail[PROBLEM_TESTS_COLUMNS].reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------- overall test
 
 
-def _chi2_items(onehot_counts: np.ndarray, sizes: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Pearson X² of each r×2 table (group × item yes/no) from counts (..., r, c)."""
-    expected = sizes[:, None] * p[None, :]  # (r, c)
-    denom = expected * (1.0 - p[None, :])
-    return ((onehot_counts - expected) ** 2 / denom).sum(axis=-2)
-
-
-def _prepare(frame: pd.DataFrame, items: Sequence[str], group_by: str):
-    g = group_values(frame, group_by)
-    keep = g.notna().to_numpy()
-    sub = frame[keep]
-    groups = group_order(sub, group_by)
-    codes = pd.Categorical(g[keep], categories=groups).codes
-    y = sub[list(items)].fillna(0).astype(float).to_numpy()
-    p = y.mean(axis=0) if len(y) else np.zeros(len(items))
-    testable = (p > 0) & (p < 1)
-    return sub, groups, np.asarray(codes), y, p, testable
-
-
-def _group_counts(labels: np.ndarray, y: np.ndarray, r: int) -> np.ndarray:
-    """counts[..., g, j] = number of rows with label g and item j, for labels (..., n)."""
-    return np.stack([(labels == k).astype(float) @ y for k in range(r)], axis=-2)
-
-
 def permutation_pvalues(
     frame: pd.DataFrame,
     items: Sequence[str],
-    group_by: str = DEFAULT_GROUP,
+    group_by: str,
     *,
     n_permutations: int = DEFAULT_PERMUTATIONS,
     seed: int = DEFAULT_SEED,
@@ -410,195 +469,191 @@ def permutation_pvalues(
 ) -> dict:
     """Monte Carlo permutation p-values of X²_S and of every item's X²_j.
 
-    Group labels are permuted among rows, or among clusters (``cluster``, e.g. ``unit_id``:
-    the group must then be constant within clusters, and each cluster keeps one label).
-    p = (1 + number of permutations with a statistic ≥ the observed) / (1 + ``n_permutations``).
-    Returns ``{"statistic": X²_S, "p_value": …, "items": {item: p}, "n_clusters": …}``;
-    items that every row (or no row) has are left out.
+    Group labels are permuted among rows, or among clusters (``cluster``, e.g. ``unit_id``: the
+    group must be constant within clusters; every row takes its cluster's label, so group sizes
+    change between permutations). p = (1 + permutations with a statistic ≥ the observed) /
+    (1 + ``n_permutations``). Returns ``{"statistic", "p_value", "items": {item: p},
+    "n_clusters"}``; items that every row (or no row) has are left out.
     """
-    sub, groups, codes, y, p, testable = _prepare(frame, items, group_by)
-    r = len(groups)
-    items = [it for it, ok in zip(items, testable) if ok]
-    y, p = y[:, testable], p[testable]
-    if r < 2 or not items:
+    g = group_values(frame, group_by)
+    keep = g.notna().to_numpy()
+    sub = frame[keep].assign(_group=g[keep].to_numpy())
+    if cluster is not None and not is_unit_attribute(sub, group_by):
+        raise ValueError(f"{group_by} is not constant within {cluster}")
+    res = design.mmi_test(
+        sub,
+        list(items),
+        "_group",
+        cluster,
+        B_boot=0,
+        B_perm=n_permutations,
+        seed=seed,
+        chunk=_chunk(len(sub)),
+    )
+    if res["reason"] is not None or not len(res["tests"]):
         return {"statistic": math.nan, "p_value": math.nan, "items": {}, "n_clusters": None}
-    sizes = np.bincount(codes, minlength=r).astype(float)
-    observed = _chi2_items(_group_counts(codes, y, r), sizes, p)
-    total = observed.sum()
-    rng = np.random.default_rng(seed)
-    n_clusters = None
-    if cluster is not None:
-        cl = pd.Categorical(sub[cluster].astype(str))
-        member = np.asarray(cl.codes)
-        first = pd.Series(np.arange(len(member))).groupby(member).first().to_numpy()
-        cluster_codes = codes[first]
-        if not (cluster_codes[member] == codes).all():
-            raise ValueError(f"{group_by} is not constant within {cluster}")
-        n_clusters = len(first)
-    exceed = np.zeros(len(items))
-    exceed_total = 0
-    tol = 1e-9
-    done = 0
-    batch = 2000
-    while done < n_permutations:
-        b = min(batch, n_permutations - done)
-        if cluster is None:
-            labels = rng.permuted(np.tile(codes, (b, 1)), axis=1)
-        else:
-            labels = rng.permuted(np.tile(cluster_codes, (b, 1)), axis=1)[:, member]
-        stats = _chi2_items(_group_counts(labels, y, r), sizes, p)  # (b, c)
-        exceed += (stats >= observed[None, :] * (1 - tol) - tol).sum(axis=0)
-        exceed_total += int((stats.sum(axis=1) >= total * (1 - tol) - tol).sum())
-        done += b
+    tests = res["tests"].set_index("method")
+    method = "cluster_permutation" if cluster is not None else "expert_permutation"
+    items_tab = res["items"]
     return {
-        "statistic": float(total),
-        "p_value": (1 + exceed_total) / (1 + n_permutations),
-        "items": {it: float((1 + e) / (1 + n_permutations)) for it, e in zip(items, exceed)},
-        "n_clusters": n_clusters,
+        "statistic": float(res["S"]),
+        "p_value": float(tests.loc[method, "p"]),
+        "items": dict(zip(items_tab["item"], items_tab["perm_p"].astype(float))),
+        "n_clusters": int(res["n_units"]) if cluster is not None else None,
     }
+
+
+def _chunk(n: int) -> int:
+    """Permutations per chunk: memory stays bounded whatever the number of respondents."""
+    return int(max(50, min(5000, _MEMORY_CELLS // max(n, 1))))
+
+
+OVERALL_COLUMNS = [
+    "group_by",
+    "family",
+    "method",
+    "statistic",
+    "df",
+    "p_value",
+    "groups",
+    "n",
+    "n_clusters",
+    "items_tested",
+    "items_excluded",
+    "n_permutations",
+    "seed",
+    "note",
+]
 
 
 def overall_test(
     frame: pd.DataFrame,
     categories: Sequence[str] | None = None,
-    group_by: str = DEFAULT_GROUP,
+    group_by: str | None = None,
     *,
+    exclusive: Sequence[str] = (),
     n_permutations: int = DEFAULT_PERMUTATIONS,
     seed: int = DEFAULT_SEED,
     cluster: str | None = "unit_id",
 ) -> pd.DataFrame:
-    """Does the profile of problems differ between the groups? (multiple marginal independence)
+    """Does the profile of categories differ between the groups? (multiple marginal independence)
 
-    One row per method: ``bonferroni`` (min_j p_j × c), ``permutation`` (labels permuted among
-    experts) and ``cluster_permutation`` (among units; only when ``group_by`` is a unit
-    attribute). Columns: ``group_by, method, statistic`` (X²_S, or max_j X²_j for Bonferroni),
-    ``df`` (r − 1 for each item), ``p_value, groups, n, n_clusters, items_tested, items_excluded,
-    n_permutations, seed, note``. See the module docstring for the method and references.
+    The family: categories with variation, without the ``exclusive`` ones. One row per method
+    (``family`` = ``main``): ``bonferroni`` (min_j p_j × c, χ² p-values), ``rao_scott_2`` (the
+    second-order Rao–Scott adjustment of X²_S, as R MRCV ``MI.test(type = "rs2")``),
+    ``bootstrap`` (respondents resampled within groups, as MRCV), ``permutation`` (labels permuted
+    among respondents) and ``cluster_permutation`` (among units, when the grouping is a unit
+    attribute). As a sensitivity check the Rao–Scott and cluster-permutation rows are repeated
+    with the exclusive categories kept (``family`` = ``with_exclusive``) when there are any.
 
     >>> from survey.analysis.frame import sample_frame
-    >>> t = overall_test(sample_frame(), n_permutations=999)
-    >>> t[["method", "items_tested", "p_value"]].round(6)
-                    method  items_tested   p_value
-    0           bonferroni             9  0.000022
-    1          permutation             9  0.006000
-    2  cluster_permutation             9  0.064000
+    >>> t = overall_test(sample_frame(), exclusive=["no_problems"], n_permutations=999)
+    >>> t[["family", "method", "items_tested", "p_value"]].round(4)
+                 family               method  items_tested  p_value
+    0              main           bonferroni             8   0.0000
+    1              main          rao_scott_2             8   0.0008
+    2              main            bootstrap             8   0.0010
+    3              main          permutation             8   0.0010
+    4              main  cluster_permutation             8   0.0010
+    5    with_exclusive          rao_scott_2             9   0.0022
+    6    with_exclusive  cluster_permutation             9   0.0020
     """
-    from scipy.stats import chi2 as chi2_dist
+    from scipy.stats import chi2 as chi2_dist  # lazy: heavy (background worker)
 
     categories = list(categories) if categories is not None else list(frame.attrs["categories"])
-    sub, groups, codes, y, p, testable = _prepare(frame, categories, group_by)
-    r = len(groups)
-    tested = [c for c, ok in zip(categories, testable) if ok]
-    excluded = [c for c, ok in zip(categories, testable) if not ok]
-    base = {
-        "group_by": group_by,
-        "groups": r,
-        "n": len(sub),
-        "items_tested": len(tested),
-        "items_excluded": ",".join(excluded),
-    }
+    group_by = group_by or default_group_by(frame)
+    g = group_values(frame, group_by)
+    keep = g.notna().to_numpy()
+    sub = frame[keep].assign(_group=g[keep].to_numpy())
+    r = len(group_order(sub, group_by))
+    varying = [c for c in categories if 0 < sub[c].fillna(0).mean() < 1]
+    main = [c for c in varying if c not in exclusive]
+    excluded = [c for c in categories if c not in main]
+    unit_level = cluster is not None and cluster in sub.columns and is_unit_attribute(sub, group_by)
     rows = []
-    if r < 2 or not tested:
-        note = "меньше двух групп или нет категорий с вариацией: тест не определён"
-        for method in ("bonferroni", "permutation"):
-            rows.append(
-                {
-                    **base,
-                    "method": method,
-                    "statistic": math.nan,
-                    "df": math.nan,
-                    "p_value": math.nan,
-                    "n_clusters": pd.NA,
-                    "n_permutations": pd.NA,
-                    "seed": pd.NA,
-                    "note": note,
-                }
-            )
-        return _overall_frame(rows)
-    sizes = np.bincount(codes, minlength=r).astype(float)
-    x2 = _chi2_items(_group_counts(codes, y[:, testable], r), sizes, p[testable])
-    pj = chi2_dist.sf(x2, r - 1)
-    rows.append(
-        {
-            **base,
-            "method": "bonferroni",
-            "statistic": float(x2.max()),
-            "df": r - 1,
-            "p_value": float(min(1.0, pj.min() * len(tested))),
-            "n_clusters": pd.NA,
+
+    def base(family: str, items: list[str]) -> dict[str, Any]:
+        return {
+            "group_by": group_by,
+            "family": family,
+            "groups": r,
+            "n": len(sub),
+            "n_clusters": int(sub[cluster].nunique()) if unit_level and cluster else pd.NA,
+            "items_tested": len(items),
+            "items_excluded": ",".join(c for c in categories if c not in items),
             "n_permutations": pd.NA,
             "seed": pd.NA,
-            "note": "наименьшее p по категориям (χ² Пирсона) × число категорий (Бонферрони)",
         }
-    )
-    perm = permutation_pvalues(sub, categories, group_by, n_permutations=n_permutations, seed=seed)
-    rows.append(
-        {
-            **base,
-            "method": "permutation",
-            "statistic": perm["statistic"],
-            "df": r - 1,
-            "p_value": perm["p_value"],
-            "n_clusters": pd.NA,
-            "n_permutations": n_permutations,
-            "seed": seed,
-            "note": "сумма χ² по категориям; метки групп переставляются между экспертами",
-        }
-    )
-    if cluster is not None and cluster in sub.columns and is_unit_attribute(sub, group_by):
-        cperm = permutation_pvalues(
-            sub, categories, group_by, n_permutations=n_permutations, seed=seed, cluster=cluster
-        )
-        rows.append(
-            {
-                **base,
-                "method": "cluster_permutation",
-                "statistic": cperm["statistic"],
-                "df": r - 1,
-                "p_value": cperm["p_value"],
-                "n_clusters": cperm["n_clusters"],
-                "n_permutations": n_permutations,
-                "seed": seed,
-                "note": "сумма χ² по категориям; метки групп переставляются между единицами "
-                "(эксперты одной единицы — вместе)",
-            }
-        )
-    return _overall_frame(rows)
 
-
-def _overall_frame(rows: list[dict]) -> pd.DataFrame:
-    cols = [
-        "group_by",
-        "method",
-        "statistic",
-        "df",
-        "p_value",
-        "groups",
-        "n",
-        "n_clusters",
-        "items_tested",
-        "items_excluded",
-        "n_permutations",
-        "seed",
-        "note",
-    ]
-    out = pd.DataFrame(rows)[cols]
-    for c in ("n_clusters", "n_permutations", "seed"):
-        out[c] = out[c].astype("Int64")
+    if r < 2 or not main:
+        note = "меньше двух групп или нет категорий с вариацией: тест не определён"
+        for method in ("bonferroni", "permutation"):
+            rows.append({**base("main", main), "method": method, "statistic": math.nan, "df": math.nan,
+                         "p_value": math.nan, "note": note})  # fmt: skip
+        return pd.DataFrame(rows, columns=OVERALL_COLUMNS)
+    families = [("main", main)]
+    if any(c in exclusive for c in varying):
+        families.append(("with_exclusive", varying))
+    for family, items in families:
+        res = design.mmi_test(
+            sub,
+            items,
+            "_group",
+            cluster if unit_level else None,
+            B_boot=n_permutations if family == "main" else 0,
+            B_perm=n_permutations,
+            seed=seed,
+            boot_seed=seed + 1,
+            chunk=_chunk(len(sub)),
+        )
+        tests = res["tests"].set_index("method")
+        if family == "main":
+            x2 = res["items"]["X2"].to_numpy(dtype=float)
+            pj = chi2_dist.sf(x2, r - 1)
+            rows.append({**base(family, items), "method": "bonferroni", "statistic": float(x2.max()), "df": r - 1,
+                         "p_value": float(min(1.0, pj.min() * len(items))),
+                         "note": "наименьшее p по категориям (χ² Пирсона) × число категорий (Бонферрони)"})  # fmt: skip
+        rs2 = tests.loc["rs2_MRCV"]
+        rows.append({**base(family, items), "method": "rao_scott_2", "statistic": float(rs2["statistic"]),
+                     "df": float(rs2["df"]), "p_value": float(rs2["p"]),
+                     "note": f"X²_S = {res['S']:.4g} с поправкой Рао–Скотта второго порядка (Bilder, Loughin, "
+                             "Nettleton 2000; как R MRCV)"})  # fmt: skip
+        if family == "main" and "bootstrap_MRCV_expert" in tests.index:
+            bt = tests.loc["bootstrap_MRCV_expert"]
+            rows.append({**base(family, items), "method": "bootstrap", "statistic": res["S"], "df": math.nan,
+                         "p_value": float(bt["p"]), "n_permutations": int(bt["B_used"]), "seed": seed + 1,
+                         "note": "бутстреп: респонденты выбираются с возвращением, метки групп на месте (как R MRCV)"})  # fmt: skip
+        if family == "main":
+            perm = permutation_pvalues(sub, items, "_group", n_permutations=n_permutations, seed=seed)
+            rows.append({**base(family, items), "method": "permutation", "statistic": res["S"], "df": r - 1,
+                         "p_value": perm["p_value"], "n_permutations": n_permutations, "seed": seed,
+                         "note": "сумма χ² по категориям; метки групп переставляются между респондентами"})  # fmt: skip
+        if unit_level and "cluster_permutation" in tests.index:
+            cp = tests.loc["cluster_permutation"]
+            rows.append({**base(family, items), "method": "cluster_permutation", "statistic": res["S"], "df": r - 1,
+                         "p_value": float(cp["p"]), "n_permutations": n_permutations, "seed": seed,
+                         "note": "сумма χ² по категориям; метки групп переставляются между единицами "
+                                 "(эксперты единицы вместе; размеры групп меняются)"})  # fmt: skip
+    out = pd.DataFrame(rows, columns=OVERALL_COLUMNS)
+    out["items_excluded"] = out["items_excluded"].where(out["items_excluded"] != "", ",".join(excluded))
+    for col in ("n_clusters", "n_permutations", "seed"):
+        out[col] = out[col].astype("Int64")
     return out
 
 
-# ------------------------------------------------------------------------- closed questions
+# ------------------------------------------------------------------------- scales
 
 
-def scale_tests(frame: pd.DataFrame, questionnaire, group_by: str = DEFAULT_GROUP) -> pd.DataFrame:
-    """Do the scale answers (state of cooperation, prospects) differ between groups?
+def scale_tests(frame: pd.DataFrame, questionnaire, group_by: str | None = None) -> pd.DataFrame:
+    """Do the scale answers differ between groups?
 
     Two groups: Mann–Whitney U (two-sided, scipy); more: Kruskal–Wallis H. Missing-type codes
-    (9) are left out. Columns: ``question, test, statistic, p_value, groups, n``.
+    are left out; every point of the scale ``min..max`` counts, labelled or not. Columns:
+    ``question, test, statistic, p_value, groups, n``.
     """
-    from scipy.stats import kruskal, mannwhitneyu
+    from scipy.stats import kruskal, mannwhitneyu  # lazy: heavy (background worker)
 
+    group_by = group_by or default_group_by(frame)
     rows = []
     g = group_values(frame, group_by)
     groups = group_order(frame, group_by)
@@ -612,32 +667,12 @@ def scale_tests(frame: pd.DataFrame, questionnaire, group_by: str = DEFAULT_GROU
             samples.append(col[col.isin(codes)].astype(float).to_numpy())
         samples = [s for s in samples if len(s)]
         n = int(sum(len(s) for s in samples))
-        if len(samples) < 2:
-            rows.append(
-                {
-                    "question": f.id,
-                    "test": "",
-                    "statistic": math.nan,
-                    "p_value": math.nan,
-                    "groups": len(samples),
-                    "n": n,
-                }
-            )
-            continue
+        row = {"question": f.id, "test": "", "statistic": math.nan, "p_value": math.nan, "groups": len(samples), "n": n}
         if len(samples) == 2:
             res = mannwhitneyu(samples[0], samples[1], alternative="two-sided")
-            test = "mann_whitney_u"
-        else:
+            row.update(test="mann_whitney_u", statistic=float(res.statistic), p_value=float(res.pvalue))
+        elif len(samples) > 2:
             res = kruskal(*samples)
-            test = "kruskal_wallis"
-        rows.append(
-            {
-                "question": f.id,
-                "test": test,
-                "statistic": float(res.statistic),
-                "p_value": float(res.pvalue),
-                "groups": len(samples),
-                "n": n,
-            }
-        )
+            row.update(test="kruskal_wallis", statistic=float(res.statistic), p_value=float(res.pvalue))
+        rows.append(row)
     return pd.DataFrame(rows, columns=["question", "test", "statistic", "p_value", "groups", "n"])

@@ -41,76 +41,26 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from survey.analysis.frame import DEFAULT_GROUP, TOTAL, group_labels, group_order, group_values, letter
-from survey.analysis.stats import column_proportion_letters
+from survey.analysis import design
+from survey.analysis.design import wilson_interval
+from survey.analysis.frame import TOTAL, default_group_by, frame_study, group_labels, group_order, group_values, letter
+from survey.analysis.stats import ALPHA, column_proportion_letters, design_letters
 from survey.spec.questionnaire import Questionnaire
+from survey.spec.study import PublishedFigure, parse_what
 
 PROBLEMS_BY_GROUP_COLUMNS = ["category", "group", "base", "respondents", "percent", "ci_low", "ci_high"]
-PUBLISHED = {
-    "experts": 123,
-    "units": 77,
-    "cities": 57,
-    "regions": 20,
-    "distance": 69,
-    "mentality": 42,
-    "covid": 123,
-}
-PUBLISHED_LABELS = {
-    "experts": "экспертов опрошено",
-    "units": "городов и регионов",
-    "cities": "городов",
-    "regions": "регионов",
-    "distance": "называют удалённость и транспорт",
-    "mentality": "называют различия менталитета",
-    "covid": "называют COVID-19",
-}
-
-
-# ------------------------------------------------------------------------- the frame
-
-
-# ------------------------------------------------------------------------- groups
-
-
-# ------------------------------------------------------------------------- intervals
-
-
-def wilson_interval(count, nobs, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for proportions (statsmodels), as fractions; NaN where ``nobs`` is 0.
-
-    At ``count`` = 0 the lower limit is exactly 0, at ``count`` = ``nobs`` the upper limit 1.
-
-    >>> low, high = wilson_interval([4], [26])
-    >>> round(float(low[0]), 6), round(float(high[0]), 6)
-    (0.0615, 0.335312)
-    """
-    from statsmodels.stats.proportion import proportion_confint
-
-    count = np.asarray(count, dtype=float)
-    nobs = np.asarray(nobs, dtype=float)
-    low = np.full(count.shape, np.nan)
-    high = np.full(count.shape, np.nan)
-    ok = nobs > 0
-    if ok.any():
-        lo, hi = proportion_confint(count[ok], nobs[ok], alpha=alpha, method="wilson")
-        low[ok], high[ok] = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
-    # the exact limits at the ends (floating point gives 0.9999999999999999)
-    low[ok & (count == 0)] = 0.0
-    high[ok & (count == nobs)] = 1.0
-    return low, high
-
-
-# ------------------------------------------------------------------------- multiple response
 
 
 def multiple_response_table(
     frame: pd.DataFrame,
     items: Sequence[str],
-    group_by: str = DEFAULT_GROUP,
+    group_by: str | None = None,
     *,
     labels: Mapping[str, str] | None = None,
     questionnaire: Questionnaire | None = None,
-    alpha: float = 0.05,
+    alpha: float = ALPHA,
+    cluster: str | None = "unit_id",
+    weights: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """A multiple-response table: per item (0/1 column) and group, cases and mentions.
 
@@ -122,30 +72,60 @@ def multiple_response_table(
     * ``base``: respondents (rows) in the group — the base of the percentages of respondents;
     * ``respondents``: respondents with the item;
     * ``percent``, ``ci_low``, ``ci_high``: % of respondents with the Wilson 95 % interval (0–100);
+    * ``ci_low_design``, ``ci_high_design``: the Korn–Graubard interval of the design with the
+      unit as cluster (R ``svyciprop(method = "beta")``; empty at 0 % and 100 %), when the rows
+      have a ``cluster`` column;
     * ``mentions_base``: all codes given in the group (sum over the items);
     * ``percent_of_mentions``: the item's share of those codes (0–100);
-    * ``letter``, ``higher_than``: SPSS-style column-proportion test — each group has a
-      letter (A, B, …); ``higher_than`` lists the letters of the groups whose proportion is
-      significantly lower (z-test, Bonferroni over the pairs of groups; see
-      :func:`survey.analysis.stats.column_proportion_letters`).
+    * ``mentions_base_specific``, ``percent_of_mentions_specific``: the same without the items
+      that every respondent names (they add the same mention to every respondent: COVID-19 in
+      the bundled study);
+    * ``letter``, ``higher_than``: SPSS-style column-proportion test — each group has a letter
+      (A, B, …); ``higher_than`` lists the letters of the groups whose proportion is
+      significantly lower, Bonferroni over the pairs of groups at ``alpha``: with clustered
+      respondents the Rao–Scott test of each pair, else the z-test
+      (:func:`survey.analysis.stats.column_proportion_letters`).
+
+    ``weights`` (one per row) give weighted percentages (unit-equal weighting: 1/experts in the
+    unit); the counts stay counts.
     """
     items = list(items)
     labels = dict(labels or {})
+    group_by = group_by or default_group_by(frame)
     groups = group_order(frame, group_by)
     gvals = group_values(frame, group_by)
     glabels = group_labels(frame, group_by, questionnaire)
     values = frame[items].fillna(0).astype(int)
-    parts = [(g, values[(gvals == g).to_numpy()]) for g in groups] + [(TOTAL, values)]
+    universal = [it for it in items if len(values) and values[it].all()]
+    specific = [it for it in items if it not in universal]
+    has_cluster = cluster is not None and cluster in frame.columns
+    cl = frame[cluster].astype(str).to_numpy() if has_cluster else None
+    clustered = bool(cl is not None and len(np.unique(cl)) < len(frame))
+    g_arr = gvals.to_numpy(dtype=object)
+    parts = [(g, (gvals == g).to_numpy()) for g in groups] + [(TOTAL, np.ones(len(frame), dtype=bool))]
     letters = {g: letter(i) for i, g in enumerate(groups)}
     rows = []
     for item in items:
-        counts = [int(part[item].sum()) for _, part in parts[:-1]]
-        bases = [len(part) for _, part in parts[:-1]]
-        higher = column_proportion_letters(counts, bases, alpha=alpha)
-        for i, (g, part) in enumerate(parts):
-            base = len(part)
-            k = int(part[item].sum())
+        y = values[item].to_numpy()
+        counts = [int(y[mask].sum()) for _, mask in parts[:-1]]
+        bases = [int(mask.sum()) for _, mask in parts[:-1]]
+        if clustered and cl is not None:
+            known = np.isin(g_arr, groups)
+            higher = design_letters(y[known], g_arr[known], groups, cl[known], alpha=alpha)
+        else:
+            higher = column_proportion_letters(counts, bases, alpha=alpha)
+        design_ci = {}
+        if has_cluster and cl is not None:
+            for g, mask in parts:
+                ci = design.proportion_ci_design(y[mask], cl[mask], method="beta", weights=None)
+                design_ci[g] = (100.0 * ci["ci_low"].iloc[0], 100.0 * ci["ci_high"].iloc[0])
+        for i, (g, mask) in enumerate(parts):
+            base = int(mask.sum())
+            k = int(y[mask].sum())
+            part = values[mask]
             mentions = int(part.to_numpy().sum())
+            mentions_specific = int(part[specific].to_numpy().sum()) if specific else 0
+            share = float(np.average(y[mask], weights=weights[mask])) if weights is not None and base else None
             rows.append(
                 {
                     "category": item,
@@ -154,9 +134,15 @@ def multiple_response_table(
                     "group_label": glabels.get(g, g),
                     "base": base,
                     "respondents": k,
-                    "percent": 100.0 * k / base if base else math.nan,
+                    "percent": (100.0 * share if share is not None else 100.0 * k / base) if base else math.nan,
+                    "ci_low_design": design_ci.get(g, (math.nan, math.nan))[0],
+                    "ci_high_design": design_ci.get(g, (math.nan, math.nan))[1],
                     "mentions_base": mentions,
                     "percent_of_mentions": 100.0 * k / mentions if mentions else math.nan,
+                    "mentions_base_specific": mentions_specific,
+                    "percent_of_mentions_specific": (
+                        100.0 * k / mentions_specific if mentions_specific and item in specific else math.nan
+                    ),
                     "letter": letters.get(g, ""),
                     "higher_than": higher[i] if g != TOTAL else "",
                 }
@@ -165,13 +151,14 @@ def multiple_response_table(
     low, high = wilson_interval(out["respondents"], out["base"], alpha=alpha)
     out.insert(out.columns.get_loc("percent") + 1, "ci_low", 100.0 * low)
     out.insert(out.columns.get_loc("ci_low") + 1, "ci_high", 100.0 * high)
+    out.attrs.update(universal=universal, letters_test="rao_scott" if clustered else "z", alpha=alpha)
     return out
 
 
 def problems_by_group_detail(
     frame: pd.DataFrame,
     categories: Sequence[str] | None = None,
-    group_by: str = DEFAULT_GROUP,
+    group_by: str | None = None,
     *,
     labels: Mapping[str, str] | None = None,
     questionnaire: Questionnaire | None = None,
@@ -180,14 +167,77 @@ def problems_by_group_detail(
 
     ``level`` is ``expert`` for an expert frame, ``unit`` for a :func:`unit_frame`.
     """
+    group_by = group_by or default_group_by(frame)
     categories = list(categories) if categories is not None else list(frame.attrs["categories"])
     out = multiple_response_table(frame, categories, group_by, labels=labels, questionnaire=questionnaire)
     out.insert(0, "level", frame.attrs.get("level", "expert"))
     return out
 
 
+UNITS_COLUMNS = [
+    "category",
+    "label",
+    "group",
+    "group_label",
+    "units",
+    "units_any",
+    "percent_any",
+    "percent_weighted",
+    "ci_low_weighted",
+    "ci_high_weighted",
+]
+
+
+def problems_by_group_units(
+    frame: pd.DataFrame,
+    categories: Sequence[str] | None = None,
+    group_by: str | None = None,
+    *,
+    labels: Mapping[str, str] | None = None,
+    questionnaire: Questionnaire | None = None,
+    cluster: str = "unit_id",
+) -> pd.DataFrame:
+    """Categories by group at the level of units (``group_by`` must be a unit attribute).
+
+    Two views: ``percent_weighted`` — every unit counts once, its experts weighted 1/(experts in
+    the unit), with the design-based logit interval (R ``svyciprop`` with these weights); and
+    ``percent_any`` — the share of units where *any* expert names the category (``units_any`` of
+    ``units``), which grows with the number of experts of a unit and is only a check.
+    """
+    group_by = group_by or default_group_by(frame)
+    categories = list(categories) if categories is not None else list(frame.attrs["categories"])
+    labels = dict(labels or {})
+    groups = group_order(frame, group_by)
+    gvals = group_values(frame, group_by).to_numpy(dtype=object)
+    glabels = group_labels(frame, group_by, questionnaire)
+    cl = frame[cluster].astype(str).to_numpy()
+    w = design.unit_equal_weights(cl)
+    rows = []
+    for cat in categories:
+        y = frame[cat].fillna(0).astype(int).to_numpy()
+        for g in [*groups, TOTAL]:
+            mask = np.ones(len(y), dtype=bool) if g == TOTAL else gvals == g
+            units = pd.Series(y[mask]).groupby(cl[mask]).max()
+            ci = design.proportion_ci_design(y[mask], cl[mask], method="logit", weights=w[mask])
+            rows.append(
+                {
+                    "category": cat,
+                    "label": labels.get(cat, cat),
+                    "group": g,
+                    "group_label": glabels.get(g, g),
+                    "units": len(units),
+                    "units_any": int(units.sum()),
+                    "percent_any": 100.0 * units.mean() if len(units) else math.nan,
+                    "percent_weighted": 100.0 * float(ci["estimate"].iloc[0]) if mask.any() else math.nan,
+                    "ci_low_weighted": 100.0 * float(ci["ci_low"].iloc[0]),
+                    "ci_high_weighted": 100.0 * float(ci["ci_high"].iloc[0]),
+                }
+            )
+    return pd.DataFrame(rows, columns=UNITS_COLUMNS)
+
+
 def problems_by_group(
-    frame: pd.DataFrame, categories: Sequence[str] | None = None, group_by: str = DEFAULT_GROUP
+    frame: pd.DataFrame, categories: Sequence[str] | None = None, group_by: str | None = None
 ) -> pd.DataFrame:
     """The contract table ``problems_by_group.csv``.
 
@@ -224,7 +274,7 @@ def closed_frequencies(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.
         col = frame[f.id]
         valid_n = int(col.isin([o.code for o in f.substantive_options]).sum())
         cumulative = 0.0
-        for o in f.options:
+        for o in f.answer_options:
             n = int((col == o.code).sum())
             missing = o.code in f.missing
             valid = None if missing or not valid_n else 100.0 * n / valid_n
@@ -265,13 +315,14 @@ def closed_frequencies(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.
     return out
 
 
-def closed_by_group(frame: pd.DataFrame, questionnaire: Questionnaire, group_by: str = DEFAULT_GROUP) -> pd.DataFrame:
+def closed_by_group(frame: pd.DataFrame, questionnaire: Questionnaire, group_by: str | None = None) -> pd.DataFrame:
     """Single-choice and scale questions by group: column percentages of substantive answers.
 
     Columns: ``question, code, option, label, group, group_label, base`` (substantive
     answers in the group), ``n``, ``percent``, ``ci_low``, ``ci_high`` (Wilson 95 %, 0–100),
     ``n_missing`` (missing-type answers in the group, not in the base).
     """
+    group_by = group_by or default_group_by(frame)
     rows = []
     gvals = group_values(frame, group_by)
     groups = group_order(frame, group_by) + [TOTAL]
@@ -305,12 +356,13 @@ def closed_by_group(frame: pd.DataFrame, questionnaire: Questionnaire, group_by:
     return out
 
 
-def scale_summary(frame: pd.DataFrame, questionnaire: Questionnaire, group_by: str = DEFAULT_GROUP) -> pd.DataFrame:
+def scale_summary(frame: pd.DataFrame, questionnaire: Questionnaire, group_by: str | None = None) -> pd.DataFrame:
     """Scale questions by group: ``question, group, group_label, n_valid, n_missing, mean, sd, median``.
 
     Missing-type codes (9 = «затрудняюсь ответить») are left out; ``sd`` is the sample
     standard deviation (ddof = 1).
     """
+    group_by = group_by or default_group_by(frame)
     rows = []
     gvals = group_values(frame, group_by)
     glabels = group_labels(frame, group_by, questionnaire)
@@ -335,7 +387,7 @@ def scale_summary(frame: pd.DataFrame, questionnaire: Questionnaire, group_by: s
 
 
 def multiple_choice_by_group(
-    frame: pd.DataFrame, questionnaire: Questionnaire, group_by: str = DEFAULT_GROUP
+    frame: pd.DataFrame, questionnaire: Questionnaire, group_by: str | None = None
 ) -> pd.DataFrame:
     """The multiple-choice questions (areas, forms) as multiple-response tables by group.
 
@@ -343,6 +395,7 @@ def multiple_choice_by_group(
     option's data column, e.g. ``q2_areas_trade``; ``label`` the option's label). The
     ``total`` rows are the questions' frequency tables.
     """
+    group_by = group_by or default_group_by(frame)
     parts = []
     for f in _closed_fields(questionnaire, ("multiple",)):
         cols = f.columns()
@@ -356,13 +409,16 @@ def multiple_choice_by_group(
 # ------------------------------------------------------------------------- published check
 
 
-def published_check(frame: pd.DataFrame, published: Mapping[str, int] | None = None) -> pd.DataFrame:
-    """Compare the study's published figures with the ones computed from ``frame``.
+def published_check(frame: pd.DataFrame, published: Sequence[PublishedFigure] | None = None) -> pd.DataFrame:
+    """Compare a study's published figures with the ones computed from ``frame``.
 
-    Columns: ``figure, published, computed, match``. Figures: ``experts`` (rows),
-    ``units`` (distinct ``unit_id``), ``cities``/``regions`` (distinct units of that kind),
-    and the number of experts with each named category (``distance``, ``mentality``,
-    ``covid``: the final codes of the run).
+    ``published``: the study's figures (``study.yaml``: ``published``; default: the frame's
+    study). Columns: ``figure, published, computed, match`` (and ``label``, ``note`` in
+    ``attrs``-free extra columns are not added: the contract has these four). A figure counts
+    ``respondents``, ``units``, ``units:<column>=<value>`` (units with that attribute) or
+    ``category:<id>`` (respondents with the category in the final codes). A figure that cannot
+    be computed (its category or column is not in the data) has no computed value and does not
+    match. No figures: an empty table.
 
     >>> from survey.analysis.frame import sample_frame
     >>> published_check(sample_frame())
@@ -375,21 +431,31 @@ def published_check(frame: pd.DataFrame, published: Mapping[str, int] | None = N
     5  mentality         42        42   True
     6      covid        123       123   True
     """
-    published = dict(PUBLISHED if published is None else published)
+    if published is None:
+        study = frame_study(frame)
+        published = study.published if study is not None else ()
     units = frame.drop_duplicates("unit_id")
-    computed = {
-        "experts": len(frame),
-        "units": int(frame["unit_id"].nunique()),
-        "cities": int((units["kind"] == "city").sum()),
-        "regions": int((units["kind"] == "region").sum()),
-    }
     rows = []
-    for figure, value in published.items():
-        if figure in computed:
-            got = computed[figure]
-        elif figure in frame.columns:
-            got = int(frame[figure].sum())
-        else:
-            raise KeyError(figure)
-        rows.append({"figure": figure, "published": int(value), "computed": int(got), "match": int(value) == int(got)})
-    return pd.DataFrame(rows, columns=["figure", "published", "computed", "match"])
+    for fig in published:
+        kind, column, value = parse_what(fig.what)
+        got: int | None = None
+        if kind == "respondents":
+            got = len(frame)
+        elif kind == "units" and column is None:
+            got = int(frame["unit_id"].nunique())
+        elif kind == "units" and column in units.columns:
+            got = int((units[column].astype(str) == value).sum())
+        elif kind == "category" and value in frame.columns:
+            got = int(frame[value].sum())
+        rows.append(
+            {
+                "figure": fig.figure,
+                "published": int(fig.published),
+                "computed": got if got is not None else pd.NA,
+                "match": got is not None and int(fig.published) == got,
+            }
+        )
+    out = pd.DataFrame(rows, columns=["figure", "published", "computed", "match"])
+    out["computed"] = out["computed"].astype("Int64")
+    out.attrs["labels"] = {f.figure: f.label for f in published}
+    return out

@@ -198,6 +198,8 @@ def _column_labels(q: Questionnaire) -> dict[str, str]:
                 labels[f.option_column(o)] = f"{title}\nВариант: {o.label} (1 — выбран, 0 — нет)"
         elif f.options and f.type in ("single", "scale"):
             codes = "; ".join(f"{o.code} — {o.label}" for o in f.options)
+            if f.type == "scale":
+                codes = f"{f.min}–{f.max}; " + codes
             labels[f.id] = f"{title}\nКоды: {codes}"
         else:
             labels[f.id] = title

@@ -75,8 +75,11 @@ def _choices(f: Field, units: pd.DataFrame) -> list[str]:
     """The drop-down entries of a closed question, as shown to the administrator."""
     if f.options_from == "units":
         return sorted(units["name"], key=fold)
-    if f.type == "scale":
-        return [o.label if o.code in f.missing else f"{o.code} — {o.label}" for o in f.options]
+    if f.type == "scale":  # every point min..max, labelled or not, then the missing codes
+        return [
+            o.label if o.code in f.missing else str(o.code) if o.label == str(o.code) else f"{o.code} — {o.label}"
+            for o in f.answer_options
+        ]
     return [o.label for o in f.options]
 
 
@@ -84,8 +87,10 @@ def _hint(f: Field, option: Option | None, units: pd.DataFrame) -> str:
     need = "Обязательно. " if f.required and option is None else ""
     if option is not None:
         return "да / нет"
+    if f.hint:  # the questionnaire's own hint wins
+        return need + f.hint
     if f.options_from == "units":
-        return need + f"Выберите из списка ({len(units)} городов и регионов)."
+        return need + f"Выберите из списка (вариантов: {len(units)})."
     if f.type == "scale":
         return need + f"Выберите оценку от {f.min} до {f.max} из списка."
     if f.type == "single":
@@ -97,7 +102,7 @@ def _hint(f: Field, option: Option | None, units: pd.DataFrame) -> str:
         low, high = _int_bounds(f)
         return need + f"Целое число от {low} до {high}."
     if f.id == "expert_id":
-        return need + "Код, выданный организатором опроса, например E001."
+        return need + "Код, выданный организатором опроса."
     if f.personal:
         return "Для связи с экспертом; в отчёты не попадает."
     if f.section == "question":
@@ -262,7 +267,7 @@ def build_template(
         elif f.type in ("single", "scale"):
             if f.options_from == "units":
                 error = (
-                    "Выберите город или регион из списка. Если его там нет, сообщите организатору "
+                    "Выберите значение из списка. Если нужного там нет, сообщите организатору "
                     "опроса — вписывать название вручную нельзя."
                 )
             else:
@@ -277,7 +282,7 @@ def build_template(
                 formula1=str(_excel_serial(lo)),
                 formula2=str(_excel_serial(hi)),
                 errorTitle="Неверная дата",
-                error=f"Введите дату в формате ДД.ММ.ГГГГ с {lo:%d.%m.%Y} по {hi:%d.%m.%Y}, например 15.03.2021.",
+                error=f"Введите дату в формате ДД.ММ.ГГГГ с {lo:%d.%m.%Y} по {hi:%d.%m.%Y}, например {lo:%d.%m.%Y}.",
             )
             answer.number_format = "DD.MM.YYYY"
         elif f.type == "integer":
@@ -396,8 +401,10 @@ def _write_instructions(ws, q: Questionnaire, unit_name: str | None, title_font,
                 normal,
             )
         )
+    dates = [f for f in q.fields if f.type == "date"]
+    example = f" (например, {_date_bounds(dates[0])[0]:%d.%m.%Y})" if dates else ""
     lines += [
-        ("5. Дату пишите в виде ДД.ММ.ГГГГ (например, 15.03.2021), число лет — целым числом.", normal),
+        (f"5. Дату пишите в виде ДД.ММ.ГГГГ{example}, числа — цифрами.", normal),
         (
             f"6. На вопросы {numbers(open_q)} отвечайте своими словами, подробно. Новая строка внутри "
             "ячейки: Alt+Enter в Excel, Ctrl+Enter в LibreOffice. Если текст не помещается, строку "
@@ -405,8 +412,8 @@ def _write_instructions(ws, q: Questionnaire, unit_name: str | None, title_font,
             normal,
         ),
         (
-            "7. Код эксперта сообщает организатор опроса (например, E001). ФИО нужно только для связи "
-            "с экспертом и в отчёты не включается.",
+            "7. Код эксперта сообщает организатор опроса."
+            + (" ФИО нужно только для связи с экспертом и в отчёты не включается." if q.personal_columns else ""),
             normal,
         ),
         (
@@ -485,7 +492,7 @@ def write_templates(
         if unit_id is None:
             near = UnitResolver(unit_table).suggest(unit)
             hint = f" Возможно, имелось в виду: {', '.join(near)}." if near else ""
-            raise UsageError(f"Город или регион «{unit}» не найден в справочнике.{hint}")
+            raise UsageError(f"«{unit}» нет в справочнике единиц (--units).{hint}")
     default_name = template_filename(str(unit_table.loc[unit_id, "name"]) if unit_id else None)
     target = Path(output) if output else Path(default_name)
     if target.is_dir() or not target.suffix:  # a folder (created if need be)

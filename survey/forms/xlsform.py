@@ -127,7 +127,8 @@ def choice_rows(q: Questionnaire, units: pd.DataFrame) -> list[dict[str, Any]]:
             pairs = sorted(zip(units.index, units["name"]), key=lambda p: fold(p[1]))
             rows += [{"list_name": UNITS_LIST, "name": uid, f"label::{LANGUAGE}": name} for uid, name in pairs]
         else:
-            rows += [{"list_name": f.id, "name": o.name, f"label::{LANGUAGE}": o.label} for o in f.options]
+            options = f.answer_options if f.type == "scale" else f.options  # a scale: every point min..max
+            rows += [{"list_name": f.id, "name": o.name, f"label::{LANGUAGE}": o.label} for o in options]
     return rows
 
 

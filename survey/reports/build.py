@@ -17,14 +17,15 @@ from typing import Any
 
 import pandas as pd
 
+from survey.analysis.frame import frame_study
 from survey.analysis.run import Analysis
+from survey.spec.study import Study, load_study
 from survey.reports.context import (
     ReportContext,
     category_order,
     cell,
     group_by_label,
     group_info,
-    synthetic_notice,
 )
 from survey.reports.findings import findings, key_figures
 from survey.reports.format import fmt_date
@@ -47,10 +48,6 @@ from survey.reports.sections import (
     versions_table,
 )
 
-TITLE = "Российско-китайское побратимское сотрудничество: экспертный опрос"
-SUBTITLE = "Сводка результатов"
-SHORT_TITLE = "Экспертный опрос о побратимском сотрудничестве с Китаем"
-
 
 def build_report(
     analysis: Analysis,
@@ -61,6 +58,7 @@ def build_report(
     coded: pd.DataFrame | None = None,
     gold_agreement: pd.DataFrame | None = None,
     classifier: pd.DataFrame | None = None,
+    study: Study | None = None,
 ) -> ReportData:
     """Gather a :class:`ReportData` from a run.
 
@@ -72,6 +70,7 @@ def build_report(
     """
     t = analysis.tables
     frame = analysis.frame
+    study = study or frame_study(frame) or load_study()
     categories = list(frame.attrs.get("categories") or codebook.ids)
     labels = codebook.labels
     no_problem_ids = {c.id for c in codebook.categories if c.no_problems}
@@ -99,6 +98,7 @@ def build_report(
         codebook=codebook,
         manifest=manifest,
         no_problem_ids=no_problem_ids,
+        study=study,
         group_by=group_by,
     )
     problems, problems_compact, border_tests = problems_tables(ctx)
@@ -120,10 +120,10 @@ def build_report(
     version = (manifest.get("versions") or {}).get("survey", "")
     by_label = group_by_label(group_by, questionnaire)
     return ReportData(
-        title=TITLE,
-        subtitle=SUBTITLE,
+        title=study.title,
+        subtitle=study.subtitle,
         synthetic=synthetic,
-        notice=synthetic_notice() if synthetic else None,
+        notice=study.synthetic_notice if synthetic else None,
         with_names=with_names,
         run_date=run_date,
         software=f"survey {version}".strip(),

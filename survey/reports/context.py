@@ -15,7 +15,7 @@ import pandas as pd
 
 from survey.base.missing import is_blank
 from survey.reports.format import fmt_int
-from survey.spec.study import SYNTHETIC_NOTICE
+from survey.spec.study import SYNTHETIC_NOTICE, Study
 
 ALPHA = 0.05
 GROUP_BY_LABELS = {
@@ -76,6 +76,7 @@ class ReportContext:
     manifest: Mapping[str, Any]
     no_problem_ids: set[str]
     group_by: str = "border_status"
+    study: Study | None = None
 
     def label(self, cat: str) -> str:
         return self.labels.get(cat, cat)

@@ -200,10 +200,10 @@ def units_tables(ctx: ReportContext, units: pd.DataFrame | None) -> tuple[Table 
             key = _gkey(i, g)
             row.update(
                 {
-                    f"n_{key}": int(r["respondents"]),
-                    f"pct_{key}": r["percent"],
-                    f"lo_{key}": r["ci_low"],
-                    f"hi_{key}": r["ci_high"],
+                    f"n_{key}": int(r["units_any"]),
+                    f"pct_{key}": r["percent_weighted"],
+                    f"lo_{key}": r["ci_low_weighted"],
+                    f"hi_{key}": r["ci_high_weighted"],
                 }
             )
         if cat in ctx.tests.index:
@@ -219,7 +219,7 @@ def units_tables(ctx: ReportContext, units: pd.DataFrame | None) -> tuple[Table 
         part = units[units["group"] == g]
         if part.empty:
             continue
-        label, base = str(part.iloc[0]["group_label"]), int(part.iloc[0]["base"])
+        label, base = str(part.iloc[0]["group_label"]), int(part.iloc[0]["units"])
         cols.extend(
             [
                 Column(f"n_{key}", "назвали", "int", 9),

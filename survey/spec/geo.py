@@ -1,9 +1,11 @@
-"""Distance from each unit to the Russian–Chinese land border.
+"""Distance from each unit to a border line (a study's ``border.line`` in ``study.yaml``).
 
-The border is data: ``responses/china_border.csv`` holds the vertices of the two sections of
-the Russia–China land border, in order along each section::
+A border line is data: a CSV with the vertices of one or more sections of the line, in order
+along each section::
 
     section,seq,lat,lon,place
+
+The bundled study's line (``responses/china_border.csv``) is the Russia–China land border:
 
 * ``east`` — from the Russia–China–Mongolia junction in Zabaykalsky Krai along the Argun,
   the Amur and the Ussuri, across Lake Khanka and over land to the Tumen river (the junction
@@ -22,7 +24,9 @@ Distances are great-circle distances on a sphere of radius 6371.0088 km (the IUG
 Earth radius) from a point to the nearest point of the polyline; each segment between two
 vertices is a great-circle arc.
 
->>> border = load_border()
+>>> from survey.spec.paths import project_root
+>>> from survey.spec.units import load_units
+>>> border = load_border(project_root() / "responses" / "china_border.csv")
 >>> sorted(border["section"].unique())
 ['east', 'west']
 >>> round(haversine_km(55.7558, 37.6173, 59.9386, 30.3141))     # Moscow – St Petersburg
@@ -41,19 +45,37 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import ConfigError
-from survey.spec.paths import default_path
-from survey.spec.units import load_units  # noqa: F401  (used in the module's examples)
 
 EARTH_RADIUS_KM = 6371.0088
 BORDER_COLUMNS = ["section", "seq", "lat", "lon", "place"]
+# Distance bands (km to the border line): value -> (lower bound, Russian label).
+DISTANCE_BANDS = [
+    ("0-500", 0.0, "до 500 км"),
+    ("500-1500", 500.0, "500–1500 км"),
+    ("1500-3000", 1500.0, "1500–3000 км"),
+    ("3000+", 3000.0, "3000 км и более"),
+]
 
 
-def load_border(path: str | Path | None = None) -> pd.DataFrame:
-    """Read the border vertices (default ``responses/china_border.csv``), ordered by section and seq.
+def distance_band(km: float) -> str:
+    """The distance band of a distance in km: ``0-500``, ``500-1500``, ``1500-3000``, ``3000+``.
+
+    >>> distance_band(120.0), distance_band(3369.0)
+    ('0-500', '3000+')
+    """
+    value = DISTANCE_BANDS[0][0]
+    for name, lower, _ in DISTANCE_BANDS:
+        if km >= lower:
+            value = name
+    return value
+
+
+def load_border(path: str | Path) -> pd.DataFrame:
+    """Read the vertices of a border line, ordered by section and seq.
 
     Columns: ``section`` (str), ``seq`` (int), ``lat``, ``lon`` (float, degrees), ``place``.
     """
-    path = Path(path) if path else default_path("border")
+    path = Path(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except FileNotFoundError:
@@ -104,14 +126,13 @@ def _angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.arctan2(np.linalg.norm(np.cross(u, v), axis=-1), np.sum(u * v, axis=-1))
 
 
-def distance_to_border(lat, lon, border: pd.DataFrame | None = None) -> pd.Series:
+def distance_to_border(lat, lon, border: pd.DataFrame) -> pd.Series:
     """Distance in km from each point to the nearest point of the border polyline.
 
     ``lat``/``lon`` are Series (their index is kept) or arrays. For every segment A–B
     (a great-circle arc) the nearest point is the foot of the perpendicular from the point
     when it falls inside the arc, otherwise the nearer end.
     """
-    border = load_border() if border is None else border
     index = lat.index if isinstance(lat, pd.Series) else None
     p = _unit_vectors(lat, lon)  # (n, 3)
     best = np.full(len(p), np.inf)
@@ -138,6 +159,6 @@ def distance_to_border(lat, lon, border: pd.DataFrame | None = None) -> pd.Serie
     return pd.Series(km, index=index, name="border_distance_km")
 
 
-def unit_distances(units: pd.DataFrame, border: pd.DataFrame | None = None) -> pd.Series:
+def unit_distances(units: pd.DataFrame, border: pd.DataFrame) -> pd.Series:
     """``border_distance_km`` of every unit of the gazetteer (index ``unit_id``)."""
     return distance_to_border(units["lat"], units["lon"], border)

@@ -10,11 +10,10 @@ from survey.errors import ConfigError
 DEFAULTS = {
     "questionnaire": Path("questionnaires/questionnaire.yaml"),
     "codebook": Path("questionnaires/codebook.yaml"),
+    "study": Path("questionnaires/study.yaml"),
     "units": Path("responses/units.csv"),
-    "districts": Path("responses/federal_districts.csv"),
     "responses": Path("responses/sample.xlsx"),
     "gold": Path("responses/sample_gold.csv"),
-    "border": Path("responses/china_border.csv"),
 }
 DEFAULT_OUT = Path("reports")
 

@@ -108,8 +108,34 @@ class Field:
 
     @property
     def substantive_options(self) -> tuple[Option, ...]:
-        """Options that are real answers (not "затрудняюсь ответить"-type missing codes)."""
+        """Options that are real answers (not "затрудняюсь ответить"-type missing codes).
+
+        For a scale these are all its points ``min..max``, whether or not the questionnaire
+        labels them: an unlabelled point is an option whose label is its number.
+
+        >>> f = Field("q", "Оценка", "scale", min=1, max=4, missing=(9,),
+        ...           options=(Option(1, "low", "плохо"), Option(4, "high", "отлично"), Option(9, "dk", "не знаю")))
+        >>> [(o.code, o.label) for o in f.substantive_options]
+        [(1, 'плохо'), (2, '2'), (3, '3'), (4, 'отлично')]
+        """
+        if self.type == "scale" and isinstance(self.min, int) and isinstance(self.max, int):
+            labelled = {o.code: o for o in self.options}
+            return tuple(
+                labelled.get(code, Option(code, str(code), str(code)))
+                for code in range(self.min, self.max + 1)
+                if code not in self.missing
+            )
         return tuple(o for o in self.options if o.code not in self.missing)
+
+    @property
+    def answer_options(self) -> tuple[Option, ...]:
+        """Every answer a respondent can give: the substantive options, then the missing codes."""
+        return self.substantive_options + tuple(o for o in self.options if o.code in self.missing)
+
+    @property
+    def valid_codes(self) -> frozenset[int]:
+        """Codes a single-choice or scale answer may take (substantive and missing)."""
+        return frozenset(o.code for o in self.answer_options)
 
     def columns(self) -> list[str]:
         """Data columns this field occupies: one, or one 0/1 column per option."""

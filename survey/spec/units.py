@@ -1,74 +1,76 @@
-"""The gazetteer of sampled units (cities and regions): border status, district, location.
+"""The gazetteer of sampled units (cities, regions, organisations…) and their attributes.
 
-``responses/units.csv`` has one row per unit::
+A gazetteer is a CSV with one row per unit. Only ``unit_id`` (an ASCII slug) and ``name``
+are required; every other column is an attribute of the unit, kept as it is and usable as a
+grouping (``--group-by``), in the SPSS file and in models. Some columns mean something when
+they are there:
 
-    unit_id,name,kind,federal_subject,federal_district,borders_china,lat,lon
+* ``kind`` — ``city`` / ``region`` (city names are then also recognised as «г. Самара»);
+* ``lat``, ``lon`` — coordinates in degrees (for distances to a border line);
+* the study's *border* column (``study.yaml``: ``border.column``) — ``true``/``false``, from
+  which ``border_status`` (``border``/``non_border``) is derived, and with a border line and
+  coordinates, ``border_distance_km``, ``log10_distance`` and ``distance_band``;
+* a column that is the key of a lookup table of the study (``unit_tables``), whose other
+  columns become attributes too (the bundled study: ``federal_district`` → ``macro_region``).
 
-:func:`load_units` reads and checks it and adds the macro-region of each unit from
-``responses/federal_districts.csv``, so analyses can group by ``borders_china``,
-``federal_district``, ``macro_region``, ``kind`` or ``federal_subject``.
+What a study's settings ask for but the gazetteer lacks is switched off, with one Russian line
+in ``units.attrs["notes"]`` that the reports print — never a crash.
 
 >>> units = load_units()
 >>> len(units), int(units["borders_china"].sum())
 (77, 12)
->>> units.loc["blagoveshchensk", "federal_subject"]
-'Амурская область'
+>>> units.loc["blagoveshchensk", ["federal_subject", "border_status", "macro_region"]].tolist()
+['Амурская область', 'border', 'far_east']
+>>> round(float(units.loc["moscow", "border_distance_km"]))
+3369
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from survey.base.text import fold
 from survey.errors import Code, ConfigError, Location, Problem
+from survey.spec.geo import distance_band, load_border, unit_distances
 from survey.spec.paths import default_path
+from survey.spec.study import BORDER_STATUS, Study, load_study
 
-UNIT_COLUMNS = [
-    "unit_id",
-    "name",
-    "kind",
-    "federal_subject",
-    "federal_district",
-    "borders_china",
-    "lat",
-    "lon",
-]
+REQUIRED_COLUMNS = ["unit_id", "name"]
 KINDS = {"city": "город", "region": "регион"}
+TRUE_VALUES = {"true", "1", "да", "yes"}
+FALSE_VALUES = {"false", "0", "нет", "no"}
+DERIVED_COLUMNS = ("border_status", "border_distance_km", "log10_distance", "distance_band")
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-def load_units(path: str | Path | None = None, districts: str | Path | None = None) -> pd.DataFrame:
-    """Read and check the units gazetteer; index ``unit_id``.
+def load_units(path: str | Path | None = None, study: Study | None = None) -> pd.DataFrame:
+    """Read and check a gazetteer; index ``unit_id``; the study's derived attributes added.
 
-    Columns: ``name, kind, federal_subject, federal_district, borders_china`` (bool),
-    ``lat, lon`` (float), ``macro_region`` (``european``/``urals``/``siberia``/``far_east``),
-    ``macro_region_label`` and ``border_status`` (``border``/``non_border``).
+    Without arguments: the bundled study's gazetteer with its settings. With a ``path`` and no
+    ``study``: the plain gazetteer (no lookup tables, no border attributes).
     """
-    path = Path(path) if path else default_path("units")
+    if path is None:
+        study = study if study is not None else load_study()
+        path = study.file("units") or default_path("units")
+    path = Path(path)
     frame = _read_csv(path)
     problems: list[Problem] = []
 
     def bad(row: int | None, column: str | None, message: str) -> None:
         problems.append(Problem(Location(str(path), row=row, column=column), Code.GAZETTEER, message))
 
-    missing = [c for c in UNIT_COLUMNS if c not in frame.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
-        raise ConfigError(f"{path}: нет столбцов {', '.join(missing)}. Нужны: {','.join(UNIT_COLUMNS)}.")
-    dist_path = Path(districts) if districts else path.with_name("federal_districts.csv")
-    district_table = _read_csv(dist_path) if dist_path.is_file() else None
-    known_districts = (
-        dict(
-            zip(
-                district_table["federal_district"],
-                zip(district_table["macro_region"], district_table["macro_region_label"]),
-            )
+        raise ConfigError(
+            f"{path}: нет столбцов {', '.join(missing)}. Обязательны unit_id (латинский идентификатор) и name "
+            "(название); остальные столбцы — признаки единиц."
         )
-        if district_table is not None
-        else {}
-    )
+    border_column = study.border.column if study is not None and study.border is not None else None
     seen_ids: dict[str, int] = {}
     seen_names: dict[str, int] = {}
     for i, rec in enumerate(frame.to_dict("records")):
@@ -85,44 +87,109 @@ def load_units(path: str | Path | None = None, districts: str | Path | None = No
         elif key in seen_names:
             bad(row, "name", f"название «{rec['name']}» повторяется (строка {seen_names[key]}).")
         seen_names.setdefault(key, row)
-        if rec["kind"] not in KINDS:
+        if "kind" in rec and rec["kind"] and rec["kind"] not in KINDS and _kind_is_city_region(frame):
             bad(row, "kind", f"kind «{rec['kind']}»: допустимо city или region.")
-        if rec["borders_china"] not in ("true", "false"):
-            bad(row, "borders_china", f"borders_china «{rec['borders_china']}»: допустимо true или false.")
+        if (
+            border_column
+            and border_column in rec
+            and rec[border_column].strip().lower() not in TRUE_VALUES | FALSE_VALUES
+        ):
+            bad(row, border_column, f"{border_column} «{rec[border_column]}»: допустимо true или false.")
         for col, lim in (("lat", 90), ("lon", 180)):
+            if col not in rec or rec[col] == "":
+                continue
             try:
                 value = float(rec[col])
                 if not -lim <= value <= lim:
                     raise ValueError
             except ValueError:
                 bad(row, col, f"{col} «{rec[col]}» — не координата в градусах (от {-lim} до {lim}).")
-        if known_districts and rec["federal_district"] not in known_districts:
-            bad(
-                row,
-                "federal_district",
-                f"федеральный округ «{rec['federal_district']}» не описан в {dist_path.name}.",
-            )
+    tables = [] if study is None else [(t, _read_csv(t.path)) for t in study.unit_tables]
+    for table, lookup in tables:
+        if table.key not in frame.columns:
+            continue
+        if table.key not in lookup.columns:
+            bad(None, table.key, f"в таблице {table.path.name} нет столбца {table.key}.")
+            continue
+        known = set(lookup[table.key])
+        for i, value in enumerate(frame[table.key], start=2):
+            if value and value not in known:
+                bad(i, table.key, f"{table.key} «{value}» не описан в {table.path.name}.")
     if problems:
         raise ConfigError(
             f"{path}: справочник единиц содержит ошибки ({len(problems)}):\n" + "\n".join(f"  - {p}" for p in problems),
             problems=problems,
         )
-    units = frame[UNIT_COLUMNS].copy()
-    units["borders_china"] = units["borders_china"] == "true"
-    units["lat"] = units["lat"].astype(float)
-    units["lon"] = units["lon"].astype(float)
-    units["border_status"] = units["borders_china"].map({True: "border", False: "non_border"})
-    units["macro_region"] = units["federal_district"].map(lambda d: known_districts.get(d, ("", ""))[0])
-    units["macro_region_label"] = units["federal_district"].map(lambda d: known_districts.get(d, ("", ""))[1])
+    units = frame.copy()
+    notes: list[str] = []
+    for col in ("lat", "lon"):
+        if col in units.columns:
+            units[col] = pd.to_numeric(units[col].replace("", np.nan))
+    for col in units.columns:
+        if col in ("unit_id", "name", "lat", "lon"):
+            continue
+        values = {str(v).strip().lower() for v in units[col] if str(v).strip()}
+        if values and values <= {"true", "false"}:
+            units[col] = units[col].str.strip().str.lower().map({"true": True, "false": False})
+    for table, lookup in tables:
+        if table.key not in units.columns:
+            notes.append(f"В справочнике единиц нет столбца {table.key}: признаки из {table.path.name} не добавлены.")
+            continue
+        extra = lookup.drop_duplicates(table.key).set_index(table.key)
+        extra = extra[[c for c in extra.columns if c not in units.columns]]
+        units = units.join(extra, on=table.key)
+    units = units.set_index("unit_id")
+    if study is not None and study.border is not None:
+        notes += _add_border(units, study)
     units.attrs["path"] = str(path)
-    return units.set_index("unit_id")
+    units.attrs["notes"] = notes
+    return units
 
 
-def as_units(units: pd.DataFrame | str | Path | None) -> pd.DataFrame:
+def _kind_is_city_region(frame: pd.DataFrame) -> bool:
+    """``kind`` means city/region only when most of its values are those words."""
+    values = [v for v in frame["kind"] if v]
+    return bool(values) and sum(v in KINDS for v in values) >= len(values) / 2
+
+
+def _add_border(units: pd.DataFrame, study: Study) -> list[str]:
+    border = study.border
+    assert border is not None
+    if border.column not in units.columns:
+        return [
+            f"В справочнике единиц нет столбца {border.column}: сравнение групп «{border.groups['border']}» и "
+            f"«{border.groups['non_border']}» не строится."
+        ]
+    flag = units[border.column].map(lambda v: v if isinstance(v, bool) else str(v).strip().lower() in TRUE_VALUES)
+    units[border.column] = flag.astype(bool)
+    units[BORDER_STATUS] = flag.map({True: "border", False: "non_border"})
+    if border.line is None:
+        return []
+    if not {"lat", "lon"} <= set(units.columns) or units[["lat", "lon"]].isna().any().any():
+        return [f"Не у всех единиц есть координаты (lat, lon): {border.distance_label} не вычисляется."]
+    km = unit_distances(units, load_border(border.line))
+    units["border_distance_km"] = km
+    units["log10_distance"] = np.log10(1.0 + km)
+    units["distance_band"] = km.map(distance_band)
+    return []
+
+
+def default_grouping(units: pd.DataFrame) -> str:
+    """A grouping when the study names none: the border status, else the first attribute of the
+    units with two or more values (not the name or coordinates), else the unit itself."""
+    if BORDER_STATUS in units.columns:
+        return BORDER_STATUS
+    for col in units.columns:
+        if col not in ("name", "lat", "lon") and units[col].nunique() >= 2:
+            return str(col)
+    return "unit_id"
+
+
+def as_units(units: pd.DataFrame | str | Path | None, study: Study | None = None) -> pd.DataFrame:
     """A loaded gazetteer, a path to load, or ``None`` for the default file."""
     if isinstance(units, pd.DataFrame):
         return units
-    return load_units(units)
+    return load_units(units, study)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -135,7 +202,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 
 class UnitResolver:
-    """Find a unit by its id or its Russian name (case, ё/е and spaces ignored).
+    """Find a unit by its id or its name (case, ё/е and spaces ignored).
 
     >>> UnitResolver(load_units()).resolve(" благовещенск ")
     'blagoveshchensk'
@@ -144,11 +211,12 @@ class UnitResolver:
     def __init__(self, units: pd.DataFrame):
         self.units = units
         self._index: dict[str, str] = {}
+        kinds = units["kind"] if "kind" in units.columns else pd.Series("", index=units.index)
         for uid, name in zip(units.index, units["name"]):
             self._index[fold(uid)] = uid
             self._index[fold(name)] = uid
             # "г. Самара", "город Самара", "Самара (город)" are common spellings
-            if units.loc[uid, "kind"] == "city":
+            if kinds[uid] == "city":
                 for variant in (
                     f"г. {name}",
                     f"г.{name}",
@@ -166,7 +234,5 @@ class UnitResolver:
 
     def suggest(self, value: object, n: int = 3) -> list[str]:
         """Closest unit names, for "did you mean" messages."""
-        import difflib
-
         names = list(self.units["name"])
         return difflib.get_close_matches(str(value).strip(), names, n=n, cutoff=0.6)

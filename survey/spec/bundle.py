@@ -1,0 +1,51 @@
+"""A study opened for work: its settings, questionnaire and gazetteer, and where its files are.
+
+Every command takes the study's files the same way (``--study`` and, overriding it, ``--questionnaire``,
+``--units``, ``--codebook``, ``--responses``): :func:`open_study` resolves them once.
+
+>>> bundle = open_study()
+>>> bundle.questionnaire.id, len(bundle.units), bundle.paths["codebook"].name
+('sister-cities-china', 77, 'codebook.yaml')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from survey.spec.questionnaire import Questionnaire, load_questionnaire
+from survey.spec.study import Study, resolve_study, study_file, with_questionnaire
+from survey.spec.units import load_units
+
+
+@dataclass(frozen=True)
+class StudyBundle:
+    """The study's settings, its loaded questionnaire and gazetteer, and the paths of its files."""
+
+    study: Study
+    questionnaire: Questionnaire
+    units: pd.DataFrame
+    paths: dict[str, Path]
+
+
+def open_study(
+    study: str | Path | Study | None = None,
+    *,
+    questionnaire: str | Path | None = None,
+    units: str | Path | None = None,
+    codebook: str | Path | None = None,
+    responses: str | Path | None = None,
+) -> StudyBundle:
+    """Resolve and load a study's files (see :func:`survey.spec.study.resolve_study`)."""
+    st = resolve_study(study, questionnaire)
+    paths = {
+        "questionnaire": study_file(st, "questionnaire", questionnaire),
+        "units": study_file(st, "units", units),
+        "codebook": study_file(st, "codebook", codebook),
+        "responses": study_file(st, "responses", responses),
+    }
+    q = load_questionnaire(paths["questionnaire"])
+    st = with_questionnaire(st, q)
+    return StudyBundle(st, q, load_units(paths["units"], st), paths)
