@@ -38,23 +38,35 @@ def cli(debug: bool, quiet: bool) -> None:
     logging.getLogger("survey").setLevel(logging.WARNING if quiet else logging.INFO)
 
 
-def _input_options(func):
-    func = click.option(
-        "--encoding",
-        default=None,
-        metavar="NAME",
-        help="Encoding of CSV input (default: detect UTF-8/UTF-16/cp1251).",
-    )(func)
-    func = click.option("--units", type=PATH, default=None, help="Units gazetteer CSV (default: responses/units.csv).")(
-        func
-    )
-    func = click.option(
-        "--questionnaire",
-        type=PATH,
-        default=None,
-        help="Questionnaire YAML (default: questionnaires/questionnaire.yaml).",
-    )(func)
-    return func
+def _study_options(*, codebook: bool = False, encoding: bool = True):
+    """--study, --questionnaire, --units (and --codebook, --encoding): the study's files."""
+
+    def decorate(func):
+        if encoding:
+            func = click.option(
+                "--encoding",
+                default=None,
+                metavar="NAME",
+                help="Encoding of CSV input (default: detect UTF-8/UTF-16/cp1251).",
+            )(func)
+        if codebook:
+            func = click.option(
+                "--codebook", type=PATH, default=None, help="Codebook YAML (default: the study's codebook)."
+            )(func)
+        func = click.option(
+            "--units", type=PATH, default=None, help="Units gazetteer CSV (default: the study's gazetteer)."
+        )(func)
+        func = click.option(
+            "--questionnaire", type=PATH, default=None, help="Questionnaire YAML (default: the study's questionnaire)."
+        )(func)
+        return click.option(
+            "--study",
+            type=PATH,
+            default=None,
+            help="Study folder or study.yaml (default: the bundled study; see README «Your own survey»).",
+        )(func)
+
+    return decorate
 
 
 @cli.command()
@@ -62,11 +74,10 @@ def _input_options(func):
     "--responses",
     type=PATH,
     default=None,
-    help="Response file (.xlsx/.csv) or folder of files (default: responses/sample.xlsx).",
+    help="Response file (.xlsx/.csv) or folder of files (default: the study's responses).",
 )
 @click.option("--out", type=PATH, default=Path("reports"), show_default=True, help="Output folder.")
-@_input_options
-@click.option("--codebook", type=PATH, default=None, help="Codebook YAML (default: questionnaires/codebook.yaml).")
+@_study_options(codebook=True)
 @click.option(
     "--overrides",
     type=PATH,
@@ -91,15 +102,15 @@ def _input_options(func):
 )
 @click.option(
     "--group-by",
-    default="border_status",
-    show_default=True,
+    default=None,
     metavar="COLUMN",
-    help="Group the analysis tables by this column of the units gazetteer or the responses "
-    "(e.g. federal_district, kind, macro_region, distance_band).",
+    help="Group the analysis tables and tests by this column of the units gazetteer or the responses "
+    "(default: the study's group_by; e.g. federal_district, kind, macro_region, distance_band).",
 )
 def run(
     responses,
     out,
+    study,
     questionnaire,
     units,
     encoding,
@@ -116,6 +127,7 @@ def run(
     result = run_pipeline(
         responses,
         out,
+        study=study,
         questionnaire=questionnaire,
         units=units,
         codebook=codebook,
@@ -132,7 +144,7 @@ def run(
         _say("Внимание: данные синтетические (не ответы реальных экспертов).")
     _say(
         f"Анкет прочитано: {m['respondents_in']}, принято: {m['respondents_accepted']}, "
-        f"отклонено: {m['respondents_rejected']}; городов и регионов: {m['units']}."
+        f"отклонено: {m['respondents_rejected']}; единиц (справочник): {m['units']}."
     )
     coding = m["coding"]
     counts = ", ".join(f"{k} {v}" for k, v in coding["counts_final"].items())
@@ -160,20 +172,17 @@ def run(
 
 @cli.command("validate")
 @click.argument("path", type=PATH)
-@_input_options
+@_study_options()
 @click.option("--report", "report_path", type=PATH, default=None, help="Also write the problems to this CSV file.")
-def validate_cmd(path, questionnaire, units, encoding, report_path):
+def validate_cmd(path, study, questionnaire, units, encoding, report_path):
     """Check response file(s) at PATH against the questionnaire and the units gazetteer.
 
     Exit code 0: valid; 1: problems found (listed); 2: the input cannot be read at all.
     """
-    from survey.base.files import write_csv  # lazy: as above
-    from survey.inputs.validate import validate  # lazy: keeps `survey --help` fast
-    from survey.spec.questionnaire import load_questionnaire  # lazy: keeps `survey --help` fast
-    from survey.spec.units import load_units  # lazy: keeps `survey --help` fast
+    from survey.base.files import write_csv  # lazy: keeps `survey --help` fast
+    from survey.pipeline import validate_files  # lazy: as above
 
-    q = load_questionnaire(questionnaire)
-    result = validate(path, q, load_units(units), encoding=encoding)
+    result = validate_files(path, study=study, questionnaire=questionnaire, units=units, encoding=encoding)
     report = result.report
     if report_path:
         write_csv(report.to_frame(), report_path)
@@ -196,26 +205,26 @@ def validate_cmd(path, questionnaire, units, encoding, report_path):
     default=None,
     help="Template file (.xlsx), or the folder for --all-units (default: Анкета.xlsx / Анкета_<unit>.xlsx).",
 )
-@click.option("--unit", default=None, metavar="UNIT", help="Fill in this city or region (id or Russian name).")
+@click.option("--unit", default=None, metavar="UNIT", help="Fill in this unit (id or name from the gazetteer).")
 @click.option("--all-units", is_flag=True, help="Write one filled-in template per unit into the folder -o.")
-@click.option(
-    "--questionnaire",
-    type=PATH,
-    default=None,
-    help="Questionnaire YAML (default: questionnaires/questionnaire.yaml).",
-)
-@click.option("--units", type=PATH, default=None, help="Units gazetteer CSV (default: responses/units.csv).")
+@_study_options(encoding=False)
 @click.option(
     "--password",
     default=None,
     help="Password of the sheet protection (default: none; protection only prevents accidents).",
 )
-def template_cmd(output, unit, all_units, questionnaire, units, password):
-    """Write questionnaire templates (Excel) for the administrators of the cities and regions."""
+def template_cmd(output, unit, all_units, study, questionnaire, units, password):
+    """Write questionnaire templates (Excel) for the administrators of the units."""
     from survey.forms.templates import write_templates  # lazy: keeps `survey --help` fast
 
     files = write_templates(
-        output, unit=unit, all_units=all_units, questionnaire=questionnaire, units=units, password=password
+        output,
+        unit=unit,
+        all_units=all_units,
+        study=study,
+        questionnaire=questionnaire,
+        units=units,
+        password=password,
     )
     if all_units:
         click.echo(f"Шаблонов записано: {len(files)} (папка {Path(output)}/).")
@@ -226,14 +235,14 @@ def template_cmd(output, unit, all_units, questionnaire, units, password):
 @cli.command("ingest")
 @click.argument("path", type=PATH)
 @click.option("-o", "--output", type=PATH, required=True, help="Consolidated workbook (.xlsx) to write.")
-@_input_options
+@_study_options()
 @click.option(
     "--skip-invalid",
     is_flag=True,
     help="Leave out questionnaires with errors (listed on the «Проблемы» sheet) instead of refusing.",
 )
 @click.option("--with-names", is_flag=True, help="Keep expert names (internal use only; default: anonymised).")
-def ingest_cmd(path, output, questionnaire, units, encoding, skip_invalid, with_names):
+def ingest_cmd(path, output, study, questionnaire, units, encoding, skip_invalid, with_names):
     """Read and validate the files at PATH (filled templates, tables) into one consolidated table."""
     from survey.forms.consolidate import consolidate  # lazy: keeps `survey --help` fast
 
@@ -241,6 +250,7 @@ def ingest_cmd(path, output, questionnaire, units, encoding, skip_invalid, with_
         result = consolidate(
             path,
             output,
+            study=study,
             questionnaire=questionnaire,
             units=units,
             encoding=encoding,
@@ -257,18 +267,12 @@ def ingest_cmd(path, output, questionnaire, units, encoding, skip_invalid, with_
 
 @cli.command("xlsform")
 @click.option("-o", "--output", type=PATH, required=True, help="XLSForm workbook (.xlsx) to write.")
-@click.option(
-    "--questionnaire",
-    type=PATH,
-    default=None,
-    help="Questionnaire YAML (default: questionnaires/questionnaire.yaml).",
-)
-@click.option("--units", type=PATH, default=None, help="Units gazetteer CSV (default: responses/units.csv).")
-def xlsform_cmd(output, questionnaire, units):
+@_study_options(encoding=False)
+def xlsform_cmd(output, study, questionnaire, units):
     """Write the questionnaire as an XLSForm for KoboToolbox / ODK."""
     from survey.forms.xlsform import write_xlsform  # lazy: keeps `survey --help` fast
 
-    path = write_xlsform(output, questionnaire=questionnaire, units=units)
+    path = write_xlsform(output, study=study, questionnaire=questionnaire, units=units)
     click.echo(f"XLSForm: {path} (загрузите его в KoboToolbox или ODK Central).")
 
 
@@ -278,10 +282,9 @@ def xlsform_cmd(output, questionnaire, units):
     "--responses",
     type=PATH,
     default=None,
-    help="Response file (.xlsx/.csv) or folder of files (default: responses/sample.xlsx).",
+    help="Response file (.xlsx/.csv) or folder of files (default: the study's responses).",
 )
-@_input_options
-@click.option("--codebook", type=PATH, default=None, help="Codebook YAML (default: questionnaires/codebook.yaml).")
+@_study_options(codebook=True)
 @click.option(
     "--overrides",
     type=PATH,
@@ -294,13 +297,16 @@ def xlsform_cmd(output, questionnaire, units):
     is_flag=True,
     help="Keep expert names and source file names (internal use only; default: anonymised).",
 )
-def export_sav_cmd(output, responses, questionnaire, units, encoding, codebook, overrides, skip_invalid, with_names):
+def export_sav_cmd(
+    output, responses, study, questionnaire, units, codebook, encoding, overrides, skip_invalid, with_names
+):
     """Write responses and final problem codes to an SPSS file with labels and missing values."""
     from survey.pipeline import export_sav  # lazy: keeps `survey --help` fast
 
     result = export_sav(
         responses,
         output,
+        study=study,
         questionnaire=questionnaire,
         units=units,
         codebook=codebook,
@@ -320,7 +326,8 @@ def export_sav_cmd(output, responses, questionnaire, units, encoding, codebook, 
 @cli.command("code")
 @click.argument("input", type=PATH)
 @click.option("-o", "--output", type=PATH, required=True, help="Output CSV: id, one 0/1 column per category, evidence.")
-@click.option("--codebook", type=PATH, default=None, help="Codebook YAML (default: questionnaires/codebook.yaml).")
+@click.option("--study", type=PATH, default=None, help="Study folder or study.yaml whose codebook is used.")
+@click.option("--codebook", type=PATH, default=None, help="Codebook YAML (default: the study's codebook).")
 @click.option(
     "--jobs",
     type=click.IntRange(1, 64),
@@ -336,10 +343,12 @@ def export_sav_cmd(output, responses, questionnaire, units, encoding, codebook, 
     help="Answers read, coded and written at a time (memory stays flat).",
 )
 @click.option("--encoding", default=None, metavar="NAME", help="Encoding of INPUT (default: detect).")
-def code_cmd(input, output, codebook, jobs, chunk_size, encoding):
+def code_cmd(input, output, study, codebook, jobs, chunk_size, encoding):
     """Code any Russian answers: INPUT is a CSV with columns id,text."""
     from survey.coding.batch import code_csv  # lazy: keeps `survey --help` fast
+    from survey.spec.study import resolve_study, study_file  # lazy: as above
 
+    codebook = study_file(resolve_study(study), "codebook", codebook) if study or codebook else None
     result = code_csv(input, output, codebook, jobs=jobs, chunk_size=chunk_size, encoding=encoding)
     counts = ", ".join(f"{k} {v}" for k, v in result.category_counts.items())
     click.echo(f"Закодировано ответов: {result.rows} за {result.seconds:.2f} с; по категориям: {counts}.")
@@ -370,15 +379,23 @@ def agreement_cmd(a, b, id_column, output):
 
 @cli.command("kwic")
 @click.argument("query")
-@click.option("--responses", type=PATH, default=None, help="Responses (default: the bundled sample).")
-@click.option("--codebook", type=PATH, default=None, help="Codebook YAML (default: questionnaires/codebook.yaml).")
+@click.option("--responses", type=PATH, default=None, help="Responses (default: the study's responses).")
+@_study_options(codebook=True)
 @click.option("--width", type=click.IntRange(10, 200), default=40, show_default=True, help="Characters of context.")
-@click.option("--encoding", default=None, metavar="NAME", help="Encoding of CSV input (default: detect).")
-def kwic_cmd(query, responses, codebook, width, encoding):
+def kwic_cmd(query, responses, study, questionnaire, units, codebook, encoding, width):
     """Keyword in context: QUERY is a word (any form), a prefix like ковид*, or a category id."""
     from survey.coding.kwic import format_kwic, kwic_responses  # lazy: keeps `survey --help` fast
 
-    lines = kwic_responses(query, responses, codebook=codebook, width=width, encoding=encoding)
+    lines = kwic_responses(
+        query,
+        responses,
+        study=study,
+        questionnaire=questionnaire,
+        units=units,
+        codebook=codebook,
+        width=width,
+        encoding=encoding,
+    )
     if lines.empty:
         click.echo(f"«{query}» в ответах не встречается.")
         return
@@ -388,11 +405,15 @@ def kwic_cmd(query, responses, codebook, width, encoding):
 
 def _echo_analysis(analysis: dict) -> None:
     check = analysis["published_check"]
-    if check["all_match"]:
+    if not check.get("figures"):
+        pass  # the study publishes no figures to check: nothing to say
+    elif check["all_match"]:
         _say("Сверка с опубликованными данными: все показатели совпадают (tables/published_check.csv).")
     else:
         diff = "; ".join(
-            f"{k}: опубликовано {v['published']}, получено {v['computed']}" for k, v in check["mismatches"].items()
+            f"{k}: опубликовано {v['published']}, получено "
+            + (str(v["computed"]) if v["computed"] is not None else "нет данных")
+            for k, v in check["mismatches"].items()
         )
         click.echo(f"Сверка с опубликованными данными: расхождения — {diff} (tables/published_check.csv).", err=True)
     _say(f"Таблицы анализа (группировка: {analysis['group_by']}): tables/")

@@ -33,16 +33,16 @@ from survey.coding.kwic import unknown_words
 from survey.coding.review import OverrideResult, apply_overrides, read_overrides, write_coding_sheet
 from survey.errors import InvalidDataError, UsageError
 from survey.exports.spss import SavExport, sav_dataset, save_sav, write_sav
-from survey.inputs.validate import ValidationReport, validate
+from survey.inputs.validate import ValidationReport, ValidationResult, validate
 from survey.reports.build import build_report
 from survey.reports.excel import write_summary_xlsx
 from survey.reports.html import write_summary_html
 from survey.reports.pdf import prepare as prepare_pdf
 from survey.reports.pdf import write_summary_pdf
+from survey.spec.bundle import open_study
 from survey.spec.codebook import Codebook, load_codebook
 from survey.spec.paths import DEFAULT_OUT
 from survey.spec.questionnaire import Questionnaire
-from survey.spec.bundle import open_study
 from survey.spec.study import Study
 from survey.spec.units import default_grouping
 
@@ -410,6 +410,19 @@ def _coding_manifest(coding: CodingResult, cb: Codebook) -> dict[str, Any]:
 
 def _num(x) -> float | None:
     return None if is_missing(x) else round(float(x), 4)
+
+
+def validate_files(
+    path: str | Path,
+    *,
+    study: str | Path | Study | None = None,
+    questionnaire: str | Path | None = None,
+    units: str | Path | None = None,
+    encoding: str | None = None,
+) -> ValidationResult:
+    """Check response file(s) at ``path`` against the study's questionnaire and gazetteer (``survey validate``)."""
+    bundle = open_study(study, questionnaire=questionnaire, units=units)
+    return validate(path, bundle.questionnaire, bundle.units, encoding=encoding)
 
 
 def export_sav(

@@ -44,7 +44,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -108,7 +109,7 @@ def _psu_var(U: np.ndarray, psu: np.ndarray, n_psu: int) -> np.ndarray:
 
 
 def _nan_dict(keys: Iterable[str], **extra) -> dict:
-    d = {k: NAN for k in keys}
+    d = dict.fromkeys(keys, NAN)
     d.update(extra)
     return d
 
@@ -369,8 +370,10 @@ def proportion_ci_design(
     (raw share), estimate, se, df, ci_low, ci_high, method, note.
     """
     from scipy import stats  # lazy: heavy (background worker)
-    from scipy.special import expit  # lazy: heavy (background worker)
-    from scipy.special import logit  # lazy: heavy (background worker)
+    from scipy.special import (
+        expit,  # lazy: heavy (background worker)
+        logit,  # lazy: heavy (background worker)
+    )
 
     if method not in ("logit", "beta"):
         raise ValueError("method must be 'logit' or 'beta'")
@@ -654,7 +657,7 @@ def effect_sizes(y, group, cluster=None, exposed=None, level: float = 0.95) -> d
         "svy_rr_t_high",
         "svy_df",
     ]
-    out.update({k: NAN for k in keys})
+    out.update(dict.fromkeys(keys, NAN))
     if a + c == 0 or b + d == 0:
         out["rd"] = p1 - p0
         out["rr"] = p1 / p0 if p0 > 0 else NAN
@@ -768,7 +771,7 @@ def firth_logit(
     free = np.array([j for j in range(k) if j not in fixed], dtype=int)
     pll = _firth_pll(X, y, b)
     it = 0
-    for it in range(1, maxit + 1):
+    for it in range(1, maxit + 1):  # noqa: B007 - the count is returned
         p = expit(X @ b)
         w = p * (1 - p)
         info = X.T @ (X * w[:, None])
@@ -827,7 +830,7 @@ def _firth_profile(X, y, fit, j, level=0.95):
             if step > 100:
                 return NAN
         lo_, hi_ = sorted((bh[j], hi))
-        return brentq(lambda v: dev(v) - q, lo_, hi_, xtol=1e-12, rtol=4 * _EPS)
+        return brentq(lambda v: dev(v) - q, lo_, hi_, xtol=1e-9, rtol=1e-10)
 
     return plr_p, root(-1), root(+1)
 
@@ -980,9 +983,9 @@ def logit_models(
     Returns ``{"coefficients": DataFrame, "joint": dict | None, "n", "events",
     "n_coef", "events_per_parameter", "iterations", "warnings", "reason"}``.
     """
+    import statsmodels.api as sm  # lazy: heavy (background worker)
     from scipy import stats  # lazy: heavy (background worker)
     from scipy.special import expit  # lazy: heavy (background worker)
-    import statsmodels.api as sm  # lazy: heavy (background worker)
 
     cols = [y] + list(terms) + [cluster]
     d = frame[cols].dropna()

@@ -40,12 +40,12 @@ A model that cannot be fitted is reported, not printed as numbers: ``status`` is
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from survey.analysis import design
 from survey.analysis.frame import frame_study
 from survey.errors import UsageError
 from survey.spec.study import ModelTerm
@@ -55,19 +55,31 @@ MODEL_COLUMNS = [
     "label",
     "term",
     "term_label",
+    "method",
     "odds_ratio",
     "ci_low",
     "ci_high",
     "p_value",
     "coef",
     "se",
+    "df",
+    "statistic",
+    "se_cr1",
+    "p_cr1",
     "n",
     "events",
+    "epp",
     "n_clusters",
     "status",
     "note",
 ]
 MAX_ABS_COEF = 15.0  # |b| beyond this on the logit scale: the fit is running away (separation)
+MIN_EPP = 10.0  # events per parameter below this: Firth's penalised likelihood instead of ML
+METHODS = {
+    "cr2": "логит, ошибки CR2 с поправкой Саттертуэйта",
+    "firth": "логит Фирта (штрафованное правдоподобие)",
+    "joint_cr2": "совместный критерий Вальда (CR2, HTZ)",
+}
 
 
 def model_terms(frame: pd.DataFrame) -> tuple[ModelTerm, ...]:
@@ -131,72 +143,33 @@ def _separation(y: np.ndarray, x: pd.DataFrame) -> str | None:
     return None
 
 
-def fit_logit(y, x: pd.DataFrame, groups) -> dict:
-    """Fit one logit with cluster-robust covariance; returns ``status``, ``note`` and the result.
-
-    ``y``: 0/1; ``x``: :func:`design_matrix`; ``groups``: cluster labels (unit ids).
-    """
-    from statsmodels.discrete.discrete_model import Logit
-    from statsmodels.tools.sm_exceptions import (
-        ConvergenceWarning,
-        PerfectSeparationError,
-        PerfectSeparationWarning,
-    )
-
-    y = np.asarray(y, dtype=float)
-    if y.min() == y.max():
-        who = "все эксперты" if y[0] == 1 else "ни один эксперт не"
-        return {
-            "status": "no_variation",
-            "note": f"{who} называют категорию ({int(y.sum())} из {len(y)}): нет вариации, модель не оценивается",
-            "result": None,
-        }
-    sep = _separation(y, x)
-    if sep:
-        return {"status": "separation", "note": sep, "result": None}
-    codes = pd.Categorical(pd.Series(groups).astype(str)).codes
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            res = Logit(y, x.to_numpy(dtype=float)).fit(
-                disp=0, maxiter=100, cov_type="cluster", cov_kwds={"groups": codes}
-            )
-        except (PerfectSeparationError, np.linalg.LinAlgError, ValueError) as exc:
-            return {"status": "failed", "note": f"модель не оценивается: {exc}", "result": None}
-    kinds = {type(w.message) for w in caught} | {w.category for w in caught}
-    params, bse = np.asarray(res.params), np.asarray(res.bse)
-    if PerfectSeparationWarning in kinds or np.abs(params).max() > MAX_ABS_COEF:
-        return {
-            "status": "separation",
-            "note": "разделение: оценки уходят в бесконечность, оценка максимального правдоподобия не существует",
-            "result": None,
-        }
-    if not res.mle_retvals.get("converged", False) or ConvergenceWarning in kinds:
-        return {"status": "not_converged", "note": "оптимизация не сошлась: оценки ненадёжны", "result": None}
-    if not (np.isfinite(params).all() and np.isfinite(bse).all()):
-        return {
-            "status": "failed",
-            "note": "стандартные ошибки не определены (вырожденная матрица)",
-            "result": None,
-        }
-    return {"status": "ok", "note": "", "result": res}
-
-
 def category_models(
     frame: pd.DataFrame,
     categories: Sequence[str] | None = None,
     *,
     terms: Sequence[ModelTerm] | None = None,
+    joint: Sequence[Sequence[str]] | None = None,
     adjust_for: str | None = None,
     cluster: str = "unit_id",
     labels: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """One logistic regression per category; tidy odds ratios with 95 % intervals.
 
-    Columns: ``category, label, term, term_label, odds_ratio, ci_low, ci_high, p_value,
-    coef, se`` (logit scale, cluster-robust), ``n`` (experts), ``events`` (experts naming the
-    category), ``n_clusters`` (units), ``status``, ``note`` (Russian; why a model was not
-    fitted). One row per category × term; the numbers are empty unless ``status`` is ``ok``.
+    Columns (:data:`MODEL_COLUMNS`): per category × term the ``method`` used, ``odds_ratio``,
+    ``ci_low``, ``ci_high``, ``p_value``, ``coef`` and ``se`` (logit scale), ``df`` (Satterthwaite
+    degrees of freedom of the CR2 t test), ``se_cr1``/``p_cr1`` (the CR1 sandwich with normal
+    p-values, for comparison), ``n``, ``events``, ``epp`` (events per parameter: the rarer of
+    yes/no divided by the number of coefficients), ``n_clusters``, ``status``, ``note``. Rows
+    with ``method`` = ``joint_cr2`` hold the joint test of several terms (``joint``; default the
+    study's ``models.joint``): ``statistic`` is F on (number of terms, ``df``) degrees of freedom.
+
+    * ``cr2``: maximum likelihood with the bias-reduced cluster-robust covariance CR2 and
+      Satterthwaite degrees of freedom (Bell & McCaffrey 2002; Pustejovsky & Tipton 2018; as R
+      ``clubSandwich::coef_test``) — honest with few clusters in a group;
+    * ``firth``: Firth's penalised likelihood (Firth 1993; Heinze & Schemper 2002) with profile
+      intervals and likelihood-ratio p-values, when events are scarce (``epp`` < 10) or the
+      maximum-likelihood estimate does not exist (separation); it does not account for the
+      clusters (said in ``note``).
     """
     categories = list(categories) if categories is not None else list(frame.attrs["categories"])
     labels = dict(labels or {})
@@ -205,52 +178,93 @@ def category_models(
         out = pd.DataFrame(columns=MODEL_COLUMNS)
         out.attrs.update(adjust_for=adjust_for, reference=None, no_terms=True)
         return out
+    names = [c for c in x.columns if c != "intercept"]
+    if joint is None:
+        study = frame_study(frame)
+        joint = [j for j in (study.joint if study is not None else ()) if set(j) <= set(names)]
     term_labels = {"intercept": _intercept_label(x), **x.attrs["labels"]}
-    groups = frame[cluster].astype(str).to_numpy()
-    n_clusters = int(pd.Series(groups).nunique())
-    rows = []
+    data = x.drop(columns="intercept").assign(_cluster=frame[cluster].astype(str).to_numpy())
+    n_clusters = int(data["_cluster"].nunique())
+    rows: list[dict] = []
     for cat in categories:
         y = frame[cat].fillna(0).astype(float).to_numpy()
-        fit = fit_logit(y, x, groups)
-        res = fit["result"]
-        if res is not None:
-            params, bse = np.asarray(res.params), np.asarray(res.bse)
-            ci = np.asarray(res.conf_int(alpha=0.05))
-            pvalues = np.asarray(res.pvalues)
+        epp = float(min(y.sum(), len(y) - y.sum()) / x.shape[1])
+        base = {"category": cat, "label": labels.get(cat, cat), "n": len(y), "events": int(y.sum()),
+                "n_clusters": n_clusters, "epp": epp}  # fmt: skip
+        if y.min() == y.max():
+            who = "все респонденты" if y[0] == 1 else "ни один респондент не"
+            note = f"{who} называют категорию ({int(y.sum())} из {len(y)}): нет вариации, модель не оценивается"
+            rows += [_empty_row(base, t, term_labels, "no_variation", note) for t in x.columns]
+            continue
+        sep = _separation(y, x)
+        first_joint = list(joint[0]) if joint and sep is None else None
+        fit = design.logit_models(data.assign(_y=y), "_y", names, "_cluster", joint=first_joint, firth=sep is not None)
+        if fit["reason"] is not None:
+            rows += [_empty_row(base, t, term_labels, "failed", f"модель не оценивается: {fit['reason']}")
+                     for t in x.columns]  # fmt: skip
+            continue
+        coefs = fit["coefficients"]
+        diverged = bool(np.abs(coefs["glm_coef"]).max() > MAX_ABS_COEF) or "fitted probabilities" in fit["warnings"]
+        firth = sep is not None or diverged or epp < MIN_EPP
+        if firth and "firth_coef" not in coefs:
+            coefs = design.logit_models(data.assign(_y=y), "_y", names, "_cluster", firth=True)["coefficients"]
+        note = _model_note(sep, diverged, epp)
         for i, term in enumerate(x.columns):
-            row = {
-                "category": cat,
-                "label": labels.get(cat, cat),
-                "term": term,
-                "term_label": term_labels.get(term, term),
-                "n": len(y),
-                "events": int(y.sum()),
-                "n_clusters": n_clusters,
-                "status": fit["status"],
-                "note": fit["note"],
-            }
-            if res is not None:
-                row.update(
-                    odds_ratio=math.exp(params[i]),
-                    ci_low=math.exp(ci[i, 0]),
-                    ci_high=math.exp(ci[i, 1]),
-                    p_value=float(pvalues[i]),
-                    coef=float(params[i]),
-                    se=float(bse[i]),
-                )
+            c = coefs.iloc[i]
+            row = {**base, "term": term, "term_label": term_labels.get(term, term), "status": "ok", "note": note}
+            if firth:
+                row.update(method="firth", coef=c["firth_coef"], se=c["firth_se"], df=math.nan,
+                           p_value=c["firth_plr_p"], ci_low=math.exp(c["firth_ci_low"]),
+                           ci_high=math.exp(c["firth_ci_high"]))  # fmt: skip
             else:
-                row.update(
-                    odds_ratio=math.nan,
-                    ci_low=math.nan,
-                    ci_high=math.nan,
-                    p_value=math.nan,
-                    coef=math.nan,
-                    se=math.nan,
-                )
+                half = _t_quantile(c["cr2_df"]) * c["cr2_se"]
+                row.update(method="cr2", coef=c["glm_coef"], se=c["cr2_se"], df=c["cr2_df"], p_value=c["cr2_p"],
+                           ci_low=math.exp(c["glm_coef"] - half), ci_high=math.exp(c["glm_coef"] + half))  # fmt: skip
+            row["odds_ratio"] = math.exp(row["coef"])
+            if sep is None and not diverged:
+                row.update(se_cr1=c["cr1_se"], p_cr1=c["cr1_p"])
             rows.append(row)
+        for k, group in enumerate(joint if not (sep or diverged) else ()):
+            jt = (
+                fit
+                if k == 0
+                else design.logit_models(data.assign(_y=y), "_y", names, "_cluster", joint=list(group), firth=False)
+            )
+            h = jt["joint"]["cr2_htz"] if jt["joint"] else None
+            if h is None:
+                continue
+            rows.append({**base, "term": "+".join(group), "status": "ok", "method": "joint_cr2",
+                         "term_label": "совместно: " + "; ".join(term_labels.get(t, t) for t in group),
+                         "statistic": h["F"], "df": h["df_denom"], "p_value": h["p"],
+                         "note": f"F({h['df_num']}; {h['df_denom']:.1f}): признаки связаны между собой, их вклад "
+                                 "оценивается вместе"})  # fmt: skip
     out = pd.DataFrame(rows, columns=MODEL_COLUMNS)
     out.attrs.update(adjust_for=adjust_for, reference=x.attrs.get("reference"))
     return out
+
+
+def _empty_row(base: dict, term: str, term_labels: Mapping[str, str], status: str, note: str) -> dict:
+    return {**base, "term": term, "term_label": term_labels.get(term, term), "status": status, "note": note,
+            "method": ""}  # fmt: skip
+
+
+def _model_note(separation: str | None, diverged: bool, epp: float) -> str:
+    if separation:
+        return separation + "; оценки Фирта (без поправки на кластеры)"
+    if diverged:
+        return (
+            "разделение: оценки максимального правдоподобия уходят в бесконечность; "
+            "оценки Фирта (без поправки на кластеры)"
+        )
+    if epp < MIN_EPP:
+        return f"мало событий на параметр ({epp:.1f} < {MIN_EPP:.0f}): оценки Фирта (без поправки на кластеры)"
+    return ""
+
+
+def _t_quantile(df: float) -> float:
+    from scipy.stats import t  # lazy: heavy (background worker)
+
+    return float(t.ppf(0.975, df))
 
 
 def _intercept_label(x: pd.DataFrame) -> str:

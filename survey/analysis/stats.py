@@ -314,7 +314,7 @@ def problem_tests_detail(
     r = len(groups)
     has_cluster = cluster is not None and cluster in sub.columns
     cl = sub[cluster].astype(str).to_numpy() if has_cluster else None
-    clustered = bool(has_cluster and len(np.unique(cl)) < len(sub))
+    clustered = bool(cl is not None and len(np.unique(cl)) < len(sub))
     unit_level = has_cluster and is_unit_attribute(sub, group_by)
     units = unit_frame(sub, categories) if unit_level and r == 2 else None
     exposed, reference = (groups[0], groups[1]) if r == 2 else (None, None)
@@ -622,7 +622,8 @@ def overall_test(
             bt = tests.loc["bootstrap_MRCV_expert"]
             rows.append({**base(family, items), "method": "bootstrap", "statistic": res["S"], "df": math.nan,
                          "p_value": float(bt["p"]), "n_permutations": int(bt["B_used"]), "seed": seed + 1,
-                         "note": "бутстреп: респонденты выбираются с возвращением, метки групп на месте (как R MRCV)"})  # fmt: skip
+                         "note": "бутстреп: респонденты выбираются с возвращением, метки групп на месте "
+                                 "(как R MRCV)"})  # fmt: skip
         if family == "main":
             perm = permutation_pvalues(sub, items, "_group", n_permutations=n_permutations, seed=seed)
             rows.append({**base(family, items), "method": "permutation", "statistic": res["S"], "df": r - 1,

@@ -16,9 +16,9 @@ from survey.base.lemmatize import Lemmatizer
 from survey.base.text import fold
 from survey.coding.coder import Coder
 from survey.inputs.validate import validate
+from survey.spec.bundle import open_study
 from survey.spec.codebook import load_codebook
-from survey.spec.paths import default_path
-from survey.spec.questionnaire import Questionnaire, as_questionnaire
+from survey.spec.study import Study
 
 
 def kwic(
@@ -102,16 +102,18 @@ def kwic_responses(
     query: str,
     responses: str | Path | None = None,
     *,
-    questionnaire: Questionnaire | str | Path | None = None,
+    study: str | Path | Study | None = None,
+    questionnaire: str | Path | None = None,
+    units: str | Path | None = None,
     codebook: str | Path | None = None,
-    units: pd.DataFrame | str | Path | None = None,
     width: int = 40,
     encoding: str | None = None,
 ) -> pd.DataFrame:
-    """:func:`kwic` over the coded open answers of a response file (default: the bundled sample)."""
-    q = as_questionnaire(questionnaire)
-    result = validate(responses or default_path("responses"), q, units, encoding=encoding)
-    coder = Coder(load_codebook(codebook, questionnaire=q))
+    """:func:`kwic` over the coded open answers of a response file (default: the study's responses)."""
+    bundle = open_study(study, questionnaire=questionnaire, units=units, codebook=codebook, responses=responses)
+    q = bundle.questionnaire
+    result = validate(bundle.paths["responses"], q, bundle.units, encoding=encoding)
+    coder = Coder(load_codebook(bundle.paths["codebook"], questionnaire=q))
     frames = [result.data[["expert_id", f.id]].rename(columns={f.id: "answer"}) for f in q.coded_questions]
     answers = pd.concat(frames) if frames else pd.DataFrame(columns=["expert_id", "answer"])
     return kwic(answers, query, coder, width=width)

@@ -28,8 +28,9 @@ from survey.base.missing import is_missing
 from survey.base.workbook import XLSX_FONT, save_workbook, xlsx_fixed_properties, xlsx_value
 from survey.errors import InputError, InvalidDataError, UsageError
 from survey.inputs.validate import PROVENANCE, ValidationReport, validate
-from survey.spec.questionnaire import Questionnaire, as_questionnaire
-from survey.spec.units import as_units
+from survey.spec.bundle import study_inputs
+from survey.spec.questionnaire import Questionnaire
+from survey.spec.study import Study
 
 DATA_SHEET = "Ответы"
 PROBLEMS_SHEET = "Проблемы"
@@ -50,6 +51,7 @@ def consolidate(
     path: str | Path,
     output: str | Path,
     *,
+    study: str | Path | Study | None = None,
     questionnaire: Questionnaire | str | Path | None = None,
     units: pd.DataFrame | str | Path | None = None,
     encoding: str | None = None,
@@ -61,8 +63,7 @@ def consolidate(
     Raises :class:`InvalidDataError` (exit code 1) when there are errors and not
     ``skip_invalid``, and :class:`InputError` (exit code 2) when no file could be read.
     """
-    q = as_questionnaire(questionnaire)
-    unit_table = as_units(units)
+    q, unit_table = study_inputs(study, questionnaire, units)
     output = Path(output)
     if output.suffix.lower() != ".xlsx":
         raise UsageError(f"{output}: сводная таблица сохраняется как книга Excel — укажите имя с расширением .xlsx.")

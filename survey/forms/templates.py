@@ -38,7 +38,9 @@ from survey.base.text import fold
 from survey.base.workbook import XLSX_FONT, a4_page_setup, save_workbook, xlsx_fixed_properties, xlsx_value
 from survey.errors import UsageError
 from survey.inputs import limits
-from survey.spec.questionnaire import Field, Option, Questionnaire, as_questionnaire
+from survey.spec.bundle import study_inputs
+from survey.spec.questionnaire import Field, Option, Questionnaire
+from survey.spec.study import Study
 from survey.spec.template_layout import (
     ANSWER_COLUMN,
     FILE_PREFIX,
@@ -57,7 +59,7 @@ from survey.spec.template_layout import (
     questionnaire_fingerprint,
     template_id,
 )
-from survey.spec.units import UnitResolver, as_units
+from survey.spec.units import UnitResolver
 
 _ANSWER_FILL = "FFF2CC"  # light yellow: "write here"
 _SECTION_FILL = "D9E1F2"
@@ -448,6 +450,7 @@ def write_templates(
     *,
     unit: str | None = None,
     all_units: bool = False,
+    study: str | Path | Study | None = None,
     questionnaire: Questionnaire | str | Path | None = None,
     units: pd.DataFrame | str | Path | None = None,
     password: str | None = None,
@@ -463,8 +466,7 @@ def write_templates(
 
     Every file is written atomically. An unknown ``unit`` raises :class:`UsageError`.
     """
-    q = as_questionnaire(questionnaire)
-    unit_table = as_units(units)
+    q, unit_table = study_inputs(study, questionnaire, units)
     if all_units:
         if unit:
             raise UsageError("Укажите либо --unit, либо --all-units, но не оба сразу.")

@@ -34,8 +34,9 @@ import pandas as pd
 from survey.base.text import fold
 from survey.base.workbook import XLSX_FONT, save_workbook, xlsx_fixed_properties, xlsx_value
 from survey.errors import UsageError
-from survey.spec.questionnaire import Field, Questionnaire, as_questionnaire
-from survey.spec.units import as_units
+from survey.spec.bundle import study_inputs
+from survey.spec.questionnaire import Field, Questionnaire
+from survey.spec.study import Study
 
 LANGUAGE = "Russian (ru)"
 SURVEY_COLUMNS = [
@@ -176,13 +177,14 @@ def build_xlsform(questionnaire: Questionnaire, units: pd.DataFrame):
 def write_xlsform(
     output: str | Path,
     *,
+    study: str | Path | Study | None = None,
     questionnaire: Questionnaire | str | Path | None = None,
     units: pd.DataFrame | str | Path | None = None,
 ) -> Path:
     """Write the questionnaire as an XLSForm workbook ``output`` (atomically)."""
-    q = as_questionnaire(questionnaire)
+    q, unit_table = study_inputs(study, questionnaire, units)
     output = Path(output)
     if output.suffix.lower() != ".xlsx":
         raise UsageError(f"{output}: XLSForm сохраняется как книга Excel — укажите имя с расширением .xlsx.")
-    wb = build_xlsform(q, as_units(units))
+    wb = build_xlsform(q, unit_table)
     return save_workbook(wb, output)

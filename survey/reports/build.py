@@ -19,7 +19,6 @@ import pandas as pd
 
 from survey.analysis.frame import frame_study
 from survey.analysis.run import Analysis
-from survey.spec.study import Study, load_study
 from survey.reports.context import (
     ReportContext,
     category_order,
@@ -47,6 +46,7 @@ from survey.reports.sections import (
     units_tables,
     versions_table,
 )
+from survey.spec.study import Study, load_study
 
 
 def build_report(

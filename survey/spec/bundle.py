@@ -49,3 +49,23 @@ def open_study(
     q = load_questionnaire(paths["questionnaire"])
     st = with_questionnaire(st, q)
     return StudyBundle(st, q, load_units(paths["units"], st), paths)
+
+
+def study_inputs(
+    study: str | Path | Study | None = None,
+    questionnaire: Questionnaire | str | Path | None = None,
+    units: pd.DataFrame | str | Path | None = None,
+) -> tuple[Questionnaire, pd.DataFrame]:
+    """The questionnaire and gazetteer a command works with: loaded objects pass through; paths and
+    ``None`` are resolved through the study (:func:`open_study`)."""
+    q = questionnaire if isinstance(questionnaire, Questionnaire) else None
+    u = units if isinstance(units, pd.DataFrame) else None
+    if q is None or u is None:
+        bundle = open_study(
+            study,
+            questionnaire=None if isinstance(questionnaire, Questionnaire) else questionnaire,
+            units=None if isinstance(units, pd.DataFrame) else units,
+        )
+        q = q if q is not None else bundle.questionnaire
+        u = u if u is not None else bundle.units
+    return q, u
