@@ -655,8 +655,7 @@ def _quote(text: str, indent: str, room: int) -> str:
         take = len(rest)
         while len(rest[:take].replace("'", "''")) + 4 > room:
             take -= 1
-            # keep a word boundary where there is one in the second half of the piece
-        if take < len(rest):
+        if take < len(rest):  # cut after a space where there is one in the second half of the piece
             space = rest.rfind(" ", take // 2, take)
             take = space + 1 if space > 0 else take
         pieces.append("'" + rest[:take].replace("'", "''") + "'")
