@@ -1,34 +1,48 @@
-"""Responses and final problem codes as an SPSS data file (.sav), with labels.
+"""Responses and final problem codes as an SPSS data file (.sav), with labels and response sets.
 
 :func:`write_sav` writes one case per accepted expert with
 
 * variable labels: the Russian question texts (``2. Сферы сотрудничества: образование`` for
   one option of a multiple-choice question);
-* value labels for every closed question, the units and the 0/1 variables;
+* value labels for every closed question (for a scale, only the points its options label: a
+  1–10 scale labelled at 1 and 10 keeps 4 as 4, unlabelled), the units and the 0/1 variables;
 * user-missing values: the «затрудняюсь ответить» codes (9) of the questionnaire;
 * measure levels: nominal (single and multiple choice, codes, text), ordinal (scales),
-  scale (numbers, dates); formats ``F``/``DATE11``; strings sized by pyreadstat;
-* the unit's attributes from the gazetteer (``unit``, ``unit_kind``, ``borders_china``,
-  ``federal_subject``, ``federal_district``, ``macro_region``), so that SPSS can group by them;
+  scale (numbers, dates);
+* print formats per measure, so that SPSS and PSPP print means with two decimals: ``F8.2``
+  for scales and numbers, ``F<w>.0`` for category codes (as wide as the largest code), ``F1.0``
+  for 0/1 variables, ``DATE11`` for dates; strings sized by pyreadstat;
+* the unit (``unit``, its name as the value label) and every attribute of the units gazetteer
+  beyond its id and name, generically (see :func:`unit_attributes`);
 * after each coded open question, one 0/1 variable per codebook category
-  (``q3_problems_distance`` …) holding the final codes.
+  (``q3_problems_distance`` …) holding the final codes;
+* a multiple-response set (dichotomy, counted value 1) per multiple-choice question and per
+  coded open question, written into the file's dictionary (:mod:`survey.exports.mrsets`) and,
+  for readers that predate those records, as ``MRSETS`` syntax in a ``.sps`` file beside it.
 
 Personal data (``expert_name``) and the source file names (which may contain names) are
 left out unless ``with_names``. SPSS limits are respected: variable labels are cut to 255
-bytes and value labels to 120 bytes (UTF-8), at a character boundary.
+bytes and value labels to 120 bytes (UTF-8), at a character boundary; a text attribute with
+a longer value stays a string variable rather than lose text in a label.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import re
+from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from survey.base.files import atomic_path
+from survey.base.text import fold
 from survey.errors import OutputError
-from survey.spec.questionnaire import Questionnaire
+from survey.exports.mrsets import NAME_BYTES, RESERVED, MRSet, add_mr_sets, is_identifier, mrsets_syntax
+from survey.spec.questionnaire import Field, Questionnaire
 from survey.spec.units import KINDS
 
 VARIABLE_LABEL_BYTES = 255
@@ -43,9 +57,24 @@ MEASURE = {
     "date": "scale",
     "text": "nominal",
 }
+DECIMALS = 2  # means of scales and numbers print with two decimals
+MEAN_WIDTH = 8  # F8.2, SPSS's own default numeric format
+FLAG_FORMAT = "F1.0"
 CHOSEN = {0: "не выбрано", 1: "выбрано"}
 NAMED = {0: "не названа", 1: "названа"}
 YES_NO = {0: "нет", 1: "да"}
+# Labels of the gazetteer columns the tool itself documents (responses/units.csv, survey.spec.units);
+# any other column is labelled by the study's mapping or, failing that, by its own name.
+GAZETTEER_LABELS = {
+    "kind": "Тип единицы: город или регион",
+    "federal_subject": "Субъект Российской Федерации",
+    "federal_district": "Федеральный округ",
+    "macro_region": "Макрорегион",
+    "lat": "Широта, градусы",
+    "lon": "Долгота, градусы",
+}
+GAZETTEER_VALUE_LABELS: dict[str, Mapping[str, str]] = {"kind": KINDS}
+LABEL_SUFFIX = "_label"  # a column «x_label» holds the labels of column «x»'s categories
 SYNTHETIC_NOTE = (
     "ДАННЫЕ СИНТЕТИЧЕСКИЕ: ответы сгенерированы программой для демонстрации и проверки "
     "методики и не являются ответами реальных экспертов."
@@ -65,7 +94,7 @@ class SavExport:
 
 @dataclass
 class SavDataset:
-    """A frame ready for ``pyreadstat.write_sav`` and the metadata arguments."""
+    """A frame ready for ``pyreadstat.write_sav``, the metadata arguments and the response sets."""
 
     frame: pd.DataFrame
     column_labels: dict[str, Any]  # pyreadstat's stubs want Optional values: str here
@@ -75,6 +104,8 @@ class SavDataset:
     formats: dict[str, str]
     file_label: str
     notes: list[str]
+    mr_sets: list[MRSet] = field(default_factory=list)
+    synthetic: bool = False
 
 
 def fit_bytes(text: str, limit: int) -> str:
@@ -106,20 +137,223 @@ def note_lines(text: str, limit: int = NOTE_LINE_BYTES) -> list[str]:
     return lines
 
 
-def _district_order(units: pd.DataFrame) -> list[str]:
-    """Federal districts in the official order of federal_districts.csv (west to east)."""
-    present = set(units["federal_district"])
-    source = units.attrs.get("path")
-    if source:
-        table = Path(source).with_name("federal_districts.csv")
-        if table.is_file():
-            listed = pd.read_csv(table, dtype=str, encoding="utf-8-sig")["federal_district"].tolist()
-            return [d for d in listed if d in present] + sorted(present - set(listed))
-    return sorted(present)
+# ---------------------------------------------------------------- print formats
 
 
-def _width(values: list[int]) -> str:
-    return f"F{max(len(str(v)) for v in values)}.0"
+def _digits(values: Iterable[Any]) -> int:
+    """Characters of the widest integer among ``values`` (a minus sign counted), at least 1."""
+    widths = [len(str(int(v))) for v in values if v is not None and not pd.isna(v)]
+    return max(widths, default=1)
+
+
+def code_format(values: Iterable[Any]) -> str:
+    """``F<w>.0`` for category codes: as wide as the widest code.
+
+    >>> code_format([1, 9]), code_format([1, 77]), code_format([-1, 5])
+    ('F1.0', 'F2.0', 'F2.0')
+    """
+    return f"F{_digits(values)}.0"
+
+
+def mean_format(values: Iterable[Any], decimals: int = DECIMALS) -> str:
+    """``F8.2`` (wider when needed) for a variable whose mean is reported, so that means print with decimals.
+
+    >>> mean_format([1, 10]), mean_format([0, 123456]), mean_format([52.5443], 4)
+    ('F8.2', 'F9.2', 'F8.4')
+    """
+    return f"F{max(MEAN_WIDTH, _digits(values) + 1 + decimals)}.{decimals}"
+
+
+def _decimals(values: pd.Series, limit: int = 6) -> int:
+    """Decimals needed to print every value exactly (up to ``limit``), at least :data:`DECIMALS`."""
+    numbers = values.dropna().astype(float)
+    for d in range(DECIMALS, limit + 1):
+        if all(math.isclose(v, round(v, d), abs_tol=10 ** -(limit + 2)) for v in numbers):
+            return d
+    return limit
+
+
+# ---------------------------------------------------------------- variable names
+
+
+def spss_name(text: str, taken: set[str]) -> str:
+    """A valid, unused SPSS variable name made from ``text`` (``taken`` holds case-folded names; updated).
+
+    >>> spss_name("partner_land", set()), spss_name("Земля партнёра", set()), spss_name("2 group", set())
+    ('partner_land', 'Земля_партнёра', 'v2_group')
+    >>> spss_name("kind", {"kind"})
+    'unit_kind'
+    """
+    name = re.sub(r"[^\w.@#$]+", "_", text.strip(), flags=re.UNICODE).strip("_.") or "v"
+    if not name[0].isalpha():
+        name = "v" + name
+    candidates = [name, f"unit_{name}"] + [f"unit_{name}_{i}" for i in range(2, 1000)]
+    for candidate in candidates:
+        candidate = candidate.encode("utf-8")[:NAME_BYTES].decode("utf-8", errors="ignore").rstrip(".")
+        if is_identifier(candidate) and candidate.upper() not in RESERVED and candidate.casefold() not in taken:
+            taken.add(candidate.casefold())
+            return candidate
+    raise OutputError(f"Не удаётся подобрать имя переменной SPSS для «{text}».")  # pragma: no cover — 1000 clashes
+
+
+# ---------------------------------------------------------------- the units gazetteer
+
+
+@dataclass
+class Attribute:
+    """One gazetteer column as an SPSS variable (see :func:`unit_attributes`)."""
+
+    column: str
+    name: str
+    label: str
+    kind: str  # "flag" | "number" | "category" | "text"
+    codes: dict[Any, int] = field(default_factory=dict)  # category → code
+    value_labels: dict[int, str] = field(default_factory=dict)
+    fmt: str | None = None
+
+    def values(self, cells: pd.Series) -> pd.Series:
+        """The variable's values for the gazetteer cells of the cases."""
+        if self.kind == "flag":
+            return pd.Series(pd.array([_flag(v) for v in cells], dtype="Int64"))
+        if self.kind == "number":
+            return pd.Series(pd.to_numeric(_blank_to_na(cells), errors="coerce"), dtype="Float64")
+        if self.kind == "category":
+            return pd.Series(pd.array([self.codes.get(v) for v in _blank_to_na(cells)], dtype="Int64"))
+        return _blank_to_na(cells).astype("string")
+
+
+def _blank_to_na(cells: pd.Series) -> pd.Series:
+    return cells.map(lambda v: None if v is None or (isinstance(v, str) and not v.strip()) else v).reset_index(
+        drop=True
+    )
+
+
+LEADING_ZERO = re.compile(r"^[-+]?0\d")
+
+
+def _flag(value: Any) -> int | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    text = str(value).strip().casefold()
+    return 1 if text == "true" else 0 if text == "false" else None
+
+
+def _is_flag(cells: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(cells.dtype):
+        return True
+    present = [v for v in _blank_to_na(cells) if v is not None and not pd.isna(v)]
+    if not present:
+        return False
+    return all(isinstance(v, bool) for v in present) or all(
+        isinstance(v, str) and v.strip().casefold() in {"true", "false"} for v in present
+    )
+
+
+def _is_number(cells: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(cells.dtype):
+        return False
+    if pd.api.types.is_numeric_dtype(cells.dtype):
+        return True
+    present = _blank_to_na(cells).dropna()
+    if present.empty:
+        return False
+    if any(isinstance(v, str) and LEADING_ZERO.match(v.strip()) for v in present):
+        return False  # codes such as «04701000» are identifiers: a number would lose the zero
+    return bool(pd.to_numeric(present, errors="coerce").notna().all())
+
+
+def unit_attributes(
+    units: pd.DataFrame,
+    *,
+    labels: Mapping[str, str] | None = None,
+    taken: set[str] | None = None,
+) -> list[Attribute]:
+    """Every gazetteer column beyond the id and ``name`` as an SPSS variable, in the gazetteer's order.
+
+    Nothing depends on which study the gazetteer belongs to:
+
+    * the variable label comes from ``labels`` (the study's mapping), else from
+      ``units.attrs["column_labels"]``, else from :data:`GAZETTEER_LABELS` for the columns the
+      tool documents, else it is the column name itself;
+    * a boolean column (``True``/``False``, or the text ``true``/``false``) becomes 0/1 with the
+      labels «нет»/«да»;
+    * a numeric column (or text that is all numbers, none with a leading zero) becomes a scale
+      variable with two decimals or as many as its values need;
+    * a text column becomes category codes 1…k with the texts as value labels — in the order
+      of an ordered categorical column, else in alphabetical order of the labels; a column
+      ``<x>_label`` beside ``<x>`` supplies the labels of ``<x>``'s categories and is not
+      exported by itself; text longer than a value label may be (120 bytes) stays a string;
+    * the variable name is the column name when it is a valid, unused SPSS name, else a valid
+      one made from it (``taken``, case-folded names already used, is updated).
+    """
+    taken = set() if taken is None else taken
+    given = {**GAZETTEER_LABELS, **units.attrs.get("column_labels", {}), **(labels or {})}
+    columns = [c for c in units.columns if c != "name"]
+    companions = {c: f"{c}{LABEL_SUFFIX}" for c in columns if f"{c}{LABEL_SUFFIX}" in units.columns}
+    result: list[Attribute] = []
+    for column in columns:
+        if column in companions.values() and column.removesuffix(LABEL_SUFFIX) in companions:
+            continue
+        cells = units[column]
+        name = spss_name(str(column), taken)
+        label = fit_bytes(str(given.get(column) or column), VARIABLE_LABEL_BYTES)
+        if _is_flag(cells):
+            result.append(Attribute(column, name, label, "flag", value_labels=dict(YES_NO), fmt=FLAG_FORMAT))
+        elif _is_number(cells):
+            numbers = pd.to_numeric(_blank_to_na(cells), errors="coerce")
+            result.append(Attribute(column, name, label, "number", fmt=mean_format(numbers, _decimals(numbers))))
+        else:
+            result.append(_category(column, name, label, units, companions.get(column)))
+    return result
+
+
+def _category(column: str, name: str, label: str, units: pd.DataFrame, companion: str | None) -> Attribute:
+    cells = units[column]
+    present = [v for v in dict.fromkeys(_blank_to_na(cells)) if v is not None and not pd.isna(v)]
+    known = GAZETTEER_VALUE_LABELS.get(column, {})
+    texts: dict[Any, str] = {}
+    for value in present:
+        text = known.get(value, str(value))
+        if companion is not None:
+            paired = {str(x).strip() for x in units.loc[cells == value, companion] if str(x).strip()}
+            text = paired.pop() if len(paired) == 1 else text  # ambiguous or missing labels: the value itself
+        texts[value] = text
+    if any(len(text.encode("utf-8")) > VALUE_LABEL_BYTES for text in texts.values()):
+        return Attribute(column, name, label, "text")
+    if isinstance(cells.dtype, pd.CategoricalDtype) and cells.dtype.ordered:
+        order = [v for v in cells.dtype.categories if v in texts]
+    else:
+        order = sorted(texts, key=lambda v: (fold(texts[v]), texts[v]))
+    codes = {v: i for i, v in enumerate(order, start=1)}
+    values = {i: texts[v] for v, i in codes.items()}
+    return Attribute(column, name, label, "category", codes, values, code_format(codes.values()))
+
+
+# ---------------------------------------------------------------- the dataset
+
+
+def _planned_names(q: Questionnaire, codes: pd.DataFrame | None, with_names: bool) -> set[str]:
+    """Case-folded names of the questionnaire's variables, so that gazetteer attributes avoid them."""
+    names = {"unit", "source_file", "source_sheet"}
+    coded = q.coded_questions[0].id if q.coded_questions else None
+    for f in q.fields:
+        if f.personal and not with_names:
+            continue
+        names.update(f.columns())
+        if f.id == coded and codes is not None:
+            names.update(f"{f.id}_{c}" for c in codes.columns if c != "expert_id")
+    return {n.casefold() for n in names}
+
+
+def _scale_points(f: Field) -> list[Any]:
+    """The codes a scale or single-choice question can take: its range and every option code."""
+    return [f.min, f.max, *(o.code for o in f.options), *f.missing]
+
+
+def _set_label(text: str) -> str:
+    return fit_bytes(" ".join(text.split()), VARIABLE_LABEL_BYTES)
 
 
 def sav_dataset(
@@ -131,8 +365,12 @@ def sav_dataset(
     code_labels: dict[str, str] | None = None,
     with_names: bool = False,
     synthetic: bool = False,
+    attribute_labels: Mapping[str, str] | None = None,
 ) -> SavDataset:
-    """Build the SPSS dataset from validated ``data`` and final ``codes`` (expert_id + categories)."""
+    """Build the SPSS dataset from validated ``data`` and final ``codes`` (expert_id + categories).
+
+    ``attribute_labels`` maps gazetteer columns to variable labels (see :func:`unit_attributes`).
+    """
     q = questionnaire
     cols: dict[str, pd.Series] = {}
     labels: dict[str, str] = {}
@@ -140,6 +378,7 @@ def sav_dataset(
     missing: dict[str, list[int]] = {}
     measure: dict[str, str] = {}
     formats: dict[str, str] = {}
+    sets: list[MRSet] = []
     n = len(data)
     codes_by_expert = codes.set_index(codes["expert_id"].astype(str)) if codes is not None else None
     coded_field = q.coded_questions[0].id if q.coded_questions else None  # the codes' question
@@ -150,9 +389,9 @@ def sav_dataset(
         series: pd.Series,
         label: str,
         measure_level: str,
-        value_labels=None,
+        value_labels: Mapping[int, str] | None = None,
         fmt: str | None = None,
-        missing_codes=None,
+        missing_codes: Iterable[int] = (),
     ) -> None:
         cols[name] = series.reset_index(drop=True)
         labels[name] = fit_bytes(label, VARIABLE_LABEL_BYTES)
@@ -164,8 +403,9 @@ def sav_dataset(
         if missing_codes:
             missing[name] = list(missing_codes)
 
-    def codes_of(mapping: dict[str, int], series: pd.Series) -> pd.Series:
-        return pd.array([mapping.get(v) if isinstance(v, str) else None for v in series], dtype="Int64")
+    def add_set(f: Field, variables: list[str], label: str) -> None:
+        if len(variables) >= 2:  # a response set of one variable is no set (SPSS refuses it)
+            sets.append(MRSet(f.id, tuple(variables), _set_label(label), counted_value=1))
 
     for f in q.fields:
         if f.personal and not with_names:
@@ -180,85 +420,56 @@ def sav_dataset(
                     f"{f.number}. {f.label}: {o.label}" if f.number else f"{f.label}: {o.label}",
                     "nominal",
                     CHOSEN,
-                    "F1.0",
+                    FLAG_FORMAT,
                 )
+            add_set(f, [f.option_column(o) for o in f.options], f.title)
         elif f.options_from == "units":
             add(f.id, data[f.id].astype("string"), title, "nominal")
             unit_ids = data[f.id].astype("string")
-            names = {i: str(units.loc[uid, "name"]) for uid, i in unit_order.items()}
             add(
                 "unit",
-                pd.Series(codes_of(unit_order, unit_ids)),
+                pd.Series(pd.array([unit_order.get(v) if isinstance(v, str) else None for v in unit_ids], "Int64")),
                 "Город или регион (код)",
                 "nominal",
-                names,
-                _width(list(unit_order.values())),
+                {i: str(units.loc[uid, "name"]) for uid, i in unit_order.items()},
+                code_format(unit_order.values()),
             )
-            attrs = units.reindex(unit_ids.fillna("").tolist())
-            kinds = {k: i for i, k in enumerate(KINDS, start=1)}
-            add(
-                "unit_kind",
-                pd.Series(codes_of(kinds, attrs["kind"])),
-                "Тип единицы: город или регион",
-                "nominal",
-                {i: label for label, i in zip(KINDS.values(), kinds.values())},
-                "F1.0",
-            )
-            border = pd.array([None if pd.isna(b) else int(bool(b)) for b in attrs["borders_china"]], dtype="Int64")
-            add("borders_china", pd.Series(border), "Субъект РФ граничит с Китаем", "nominal", YES_NO, "F1.0")
-            add(
-                "federal_subject",
-                attrs["federal_subject"].astype("string"),
-                "Субъект Российской Федерации",
-                "nominal",
-            )
-            order = _district_order(units)
-            districts = {d: i for i, d in enumerate(order, start=1)}
-            add(
-                "federal_district",
-                pd.Series(codes_of(districts, attrs["federal_district"])),
-                "Федеральный округ",
-                "nominal",
-                {i: f"{d} федеральный округ" for d, i in districts.items()},
-                _width(list(districts.values())),
-            )
-            macro = (
-                units[["federal_district", "macro_region", "macro_region_label"]]
-                .assign(_order=units["federal_district"].map(districts))
-                .sort_values("_order")
-                .drop_duplicates("macro_region")
-            )
-            regions = {m: i for i, m in enumerate(macro["macro_region"], start=1)}
-            add(
-                "macro_region",
-                pd.Series(codes_of(regions, attrs["macro_region"])),
-                "Макрорегион",
-                "nominal",
-                {regions[m]: lab for m, lab in zip(macro["macro_region"], macro["macro_region_label"])},
-                _width(list(regions.values())),
-            )
+            cells = units.reindex(unit_ids.fillna("").tolist())
+            for a in unit_attributes(units, labels=attribute_labels, taken=_planned_names(q, codes, with_names)):
+                add(
+                    a.name,
+                    a.values(cells[a.column]),
+                    a.label,
+                    "scale" if a.kind == "number" else "nominal",
+                    a.value_labels,
+                    a.fmt,
+                )
         elif f.type in ("single", "scale"):
+            points = _scale_points(f)
             add(
                 f.id,
                 data[f.id].astype("Int64"),
                 title,
                 MEASURE[f.type],
-                {o.code: o.label for o in f.options},
-                _width([o.code for o in f.options]),
+                {o.code: o.label for o in f.options},  # a scale's labelled points only
+                mean_format([*points, *data[f.id].dropna()]) if f.type == "scale" else code_format(points),
                 f.missing,
             )
         elif f.type == "integer":
-            add(f.id, data[f.id].astype("Int64"), title, "scale", fmt=_width([f.min, f.max]))
+            add(f.id, data[f.id].astype("Int64"), title, "scale", fmt=mean_format([f.min, f.max, *data[f.id].dropna()]))
         elif f.type == "date":
             # nanoseconds: pyreadstat 1.3 writes datetime64[s] (pandas 3's default) as 1970-01-01
             add(f.id, pd.to_datetime(data[f.id]).astype("datetime64[ns]"), title, "scale", fmt="DATE11")
         else:
             add(f.id, data[f.id].astype("string"), title, "nominal")
         if f.id == coded_field and codes is not None and codes_by_expert is not None:
+            code_vars = []
             for cat in [c for c in codes.columns if c != "expert_id"]:
                 flags = codes_by_expert[cat].reindex(data["expert_id"].astype(str)).astype("Int64")
                 label = (code_labels or {}).get(cat, cat)
-                add(f"{f.id}_{cat}", flags, f"{f.number}. {f.label} — код: {label}", "nominal", NAMED, "F1.0")
+                add(f"{f.id}_{cat}", flags, f"{f.title} — код: {label}", "nominal", NAMED, FLAG_FORMAT)
+                code_vars.append(f"{f.id}_{cat}")
+            add_set(f, code_vars, f"{f.title} — коды ответов")
     if with_names:
         for col in ("source_file", "source_sheet"):
             if col in data.columns:
@@ -275,13 +486,18 @@ def sav_dataset(
             "Переменные <вопрос>_<категория>: итоговые коды открытых ответов (автоматическое кодирование "
             "по кодовой книге с учётом исправлений), 1 — категория названа."
         )
+    if sets:
+        notes.append(
+            "Наборы множественных ответов ($<вопрос>, дихотомии, считается значение 1) записаны в файл; "
+            "для старых версий SPSS те же наборы в файле синтаксиса .sps рядом."
+        )
     if not with_names:
         notes.append("Персональные данные (ФИО эксперта) и имена исходных файлов исключены.")
     if synthetic:
         notes.insert(0, SYNTHETIC_NOTE)
     file_label = fit_bytes(("SYNTHETIC " if synthetic else "") + f"{q.id} {q.version}", FILE_LABEL_BYTES)
     lines = [line for note in notes for line in note_lines(note)]
-    return SavDataset(frame, labels, values, missing, measure, formats, file_label, lines)
+    return SavDataset(frame, labels, values, missing, measure, formats, file_label, lines, sets, synthetic)
 
 
 def write_sav(
@@ -294,9 +510,9 @@ def write_sav(
     code_labels: dict[str, str] | None = None,
     with_names: bool = False,
     synthetic: bool = False,
+    attribute_labels: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write validated ``data`` (+ final ``codes``) to the SPSS file ``path`` (atomically)."""
-    path = Path(path)
+    """Write validated ``data`` (+ final ``codes``) to the SPSS file ``path`` and its ``.sps`` (atomically)."""
     ds = sav_dataset(
         data,
         questionnaire,
@@ -305,20 +521,70 @@ def write_sav(
         code_labels=code_labels,
         with_names=with_names,
         synthetic=synthetic,
+        attribute_labels=attribute_labels,
     )
-    return save_sav(path, ds)
+    return save_sav(Path(path), ds)
+
+
+def syntax_path(path: str | Path) -> Path:
+    """The ``.sps`` file written beside an SPSS file: same name, suffix ``.sps``."""
+    return Path(path).with_suffix(".sps")
+
+
+def sav_syntax(sav_name: str, ds: SavDataset) -> str:
+    """The text of the ``.sps`` file beside ``sav_name``: comments and the ``MRSETS`` command."""
+    comments = [
+        f"Наборы множественных ответов файла {sav_name} для SPSS и PSPP. В самом файле наборы уже "
+        "записаны; этот синтаксис нужен версиям SPSS, которые их не читают, и чтобы изменить наборы. "
+        f"Откройте {sav_name} и выполните этот файл.",
+    ]
+    if ds.synthetic:
+        comments.insert(0, SYNTHETIC_NOTE)
+    text = "".join(comment_block(c) for c in comments)
+    if ds.mr_sets:
+        return text + mrsets_syntax(ds.mr_sets)
+    return text + comment_block("В файле нет вопросов с множественными ответами, наборов нет.")
+
+
+def comment_block(text: str, width: int = 76) -> str:
+    """``text`` as one SPSS comment: ``* `` and indented continuation lines, a period only at its end.
+
+    SPSS ends a comment at a period that ends a line, so no inner line may end with one.
+
+    >>> print(comment_block("Первое предложение. Второе", width=24), end="")
+    * Первое предложение. Второе.
+    """
+    words = text.strip().rstrip(".").split()
+    lines: list[str] = []
+    line = ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width and not line.endswith("."):
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line + ".")
+    return "".join(("* " if i == 0 else "  ") + x + "\n" for i, x in enumerate(lines))
 
 
 def save_sav(path: Path, ds: SavDataset) -> Path:
-    import pyreadstat
+    """Write ``ds`` to ``path`` (``.zsav``: compressed) with its response sets, and the ``.sps`` beside it.
 
-    with atomic_path(path) as tmp:
+    Both files are written atomically: after an error neither replaces an earlier version.
+    """
+    import pyreadstat  # lazy: a heavy import, needed only when a file is written
+
+    path = Path(path)
+    with ExitStack() as stack:
+        tmp = stack.enter_context(atomic_path(path))
+        tmp_sps = stack.enter_context(atomic_path(syntax_path(path)))
         try:
             pyreadstat.write_sav(
                 ds.frame,
                 tmp,
                 file_label=ds.file_label,
                 column_labels=ds.column_labels,
+                compress=path.suffix.lower() == ".zsav",
                 note=ds.notes,
                 variable_value_labels=ds.value_labels,
                 missing_ranges=ds.missing,
@@ -327,4 +593,15 @@ def save_sav(path: Path, ds: SavDataset) -> Path:
             )
         except OSError as exc:
             raise OutputError(f"{path}: не удаётся записать файл SPSS ({exc.strerror}).") from None
+        except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
+            raise OutputError(
+                f"{path}: pyreadstat не может записать файл SPSS: {exc}. Проверьте имена полей анкеты "
+                "(id — не длиннее 64 байт) и столбцов справочника единиц."
+            ) from None
+        if ds.mr_sets:
+            add_mr_sets(tmp, ds.mr_sets)
+        try:
+            tmp_sps.write_text(sav_syntax(path.name, ds), encoding="utf-8-sig")  # BOM: SPSS reads the file as UTF-8
+        except OSError as exc:
+            raise OutputError(f"{syntax_path(path)}: не удаётся записать файл синтаксиса ({exc.strerror}).") from None
     return path
