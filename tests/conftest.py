@@ -27,7 +27,7 @@ def questionnaire():
 def units():
     from survey.spec.units import load_units
 
-    return load_units(ROOT / "responses" / "units.csv")
+    return load_units()  # the bundled gazetteer with its study's attributes (border status, macro-region…)
 
 
 @pytest.fixture()

@@ -26,6 +26,11 @@ CONTRACT = {
         "p_holm",
         "p_bh",
         "min_expected",
+        "rao_scott_f",
+        "rao_scott_df1",
+        "rao_scott_df2",
+        "p_rao_scott",
+        "deff",
     ],
     "published_check.csv": ["figure", "published", "computed", "match"],
 }
@@ -91,12 +96,23 @@ def test_problem_tests_on_the_sample(reviewed):
     out, _ = reviewed
     t = read(out, "problem_tests.csv").set_index("category")
     assert t.index.tolist() == CATS
-    covid = t.loc["covid"]
-    assert covid["p_fisher"] == 1.0
-    for col in ("odds_ratio", "or_ci_low", "or_ci_high", "p_chi2", "p_holm", "p_bh"):
+    covid = t.loc["covid"]  # everybody names it: no test, blank
+    for col in ("odds_ratio", "or_ci_low", "or_ci_high", "p_fisher", "p_chi2", "p_holm", "p_bh", "p_rao_scott"):
         assert math.isnan(covid[col]), col
     assert t.loc["distance", "odds_ratio"] < 1 and t.loc["distance", "p_holm"] < 0.001
-    assert t.drop(index="covid")[["p_fisher", "p_chi2", "p_holm", "p_bh"]].notna().all().all()
+    # distance by border status: Rao–Scott F(1, 76) = 24.37, p = 4.6e-6 (R svychisq, tests/reference)
+    assert t.loc["distance", ["rao_scott_f", "rao_scott_df1", "rao_scott_df2"]].tolist() == pytest.approx(
+        [24.370322, 1.0, 76.0], abs=1e-6
+    )
+    assert t.loc["distance", "p_rao_scott"] == pytest.approx(4.586272e-06, rel=1e-6)
+    ref = pd.read_csv(ROOT / "tests" / "reference" / "out" / "rao_scott.csv")
+    ref = ref[ref["grouping"] == "border"].set_index("category")
+    for cat in CATS:  # the plain run's codes are the ones R used: every category equal to 1e-6
+        if cat != "covid":
+            assert t.loc[cat, "p_rao_scott"] == pytest.approx(ref.loc[cat, "F_p"], rel=1e-6), cat
+    # no_problems excludes the others: tested, not adjusted
+    assert not math.isnan(t.loc["no_problems", "p_rao_scott"]) and math.isnan(t.loc["no_problems", "p_holm"])
+    assert t.drop(index=["covid", "no_problems"])[["p_fisher", "p_chi2", "p_holm", "p_bh"]].notna().all().all()
 
 
 def test_more_tables_and_run_json(reviewed):
@@ -120,7 +136,7 @@ def test_more_tables_and_run_json(reviewed):
     for key in ("respondents_accepted", "coding", "outputs", "inputs", "versions"):
         assert key in manifest
     analysis = manifest["analysis"]
-    assert analysis["published_check"] == {"all_match": True, "mismatches": {}}
+    assert analysis["published_check"] == {"figures": 7, "all_match": True, "mismatches": {}}
     assert analysis["group_by"] == "border_status"
     assert analysis["problems_by_group"]["distance"]["border"] == {
         "respondents": 4,
@@ -134,6 +150,14 @@ def test_more_tables_and_run_json(reviewed):
     units = read(out, "units_problems.csv")
     assert len(units) == 77 and units["n_experts"].sum() == 123
     assert result.analysis is not None and result.analysis.group_by == "border_status"
+    overall = read(out, "overall_test.csv")
+    main = overall[overall["family"] == "main"].set_index("method")
+    assert main.loc["cluster_permutation", "items_tested"] == 8  # no COVID (universal), no «no problems»
+    # the corrected unit permutation (R, 99,999 permutations: 0.00100 for these 8 categories)
+    assert main.loc["cluster_permutation", "p_value"] < 0.004
+    both = overall[overall["family"] == "with_exclusive"].set_index("method")
+    # with «no problems» kept, the family: p ≈ 0.0025 (R 0.00202), within Monte Carlo error
+    assert abs(both.loc["cluster_permutation", "p_value"] - 0.0025) < 4 * math.sqrt(0.0025 * 0.9975 / 9999)
 
 
 @pytest.mark.slow
@@ -154,9 +178,11 @@ def test_group_by_federal_district(by_district):
     assert t.loc[t["category"] == "distance", "group"].tolist() == districts + ["total"]
     assert t.loc[(t["category"] == "distance") & (t["group"] != "total"), "base"].sum() == 123
     overall = read(out, "overall_test.csv")
-    assert set(overall["group_by"]) == {"border_status", "federal_district"}
-    # problem_tests stay border vs non-border
-    assert list(read(out, "problem_tests.csv").columns) == CONTRACT["problem_tests.csv"]
+    assert set(overall["group_by"]) == {"federal_district"}  # tests follow the grouping
+    tests = read(out, "problem_tests.csv")
+    assert list(tests.columns) == CONTRACT["problem_tests.csv"]
+    assert tests["odds_ratio"].isna().all()  # 8 districts: no odds ratio
+    assert (tests.loc[tests["category"] == "distance", "rao_scott_df1"] > 1).all()
 
 
 def test_published_check_uses_the_final_codes_of_the_run(by_district):

@@ -23,12 +23,13 @@ from survey.analysis.stats import (
     two_by_two,
 )
 
+from .conftest import ROOT
 from .helpers import CATS, Z
 
 
 @pytest.fixture(scope="module")
 def detail(frame):
-    return problem_tests_detail(frame, CATS, n_permutations=999)
+    return problem_tests_detail(frame, CATS, exclusive=["no_problems"], n_permutations=999)
 
 
 def holm_by_hand(p):
@@ -54,7 +55,7 @@ def bh_by_hand(p):
 
 def test_two_by_two_counts(frame):
     for cat in CATS:
-        t = two_by_two(frame, cat)
+        t = two_by_two(frame, cat, "border_status")
         for row, group in enumerate(("border", "non_border")):
             sub = frame[frame["border_status"] == group]
             assert t[row].tolist() == [int(sub[cat].sum()), int((sub[cat] == 0).sum())]
@@ -62,11 +63,12 @@ def test_two_by_two_counts(frame):
 
 def test_fisher_chi2_or_against_scipy_and_woolf(frame, detail):
     for r in detail.itertuples():
-        t = two_by_two(frame, r.category)
+        t = two_by_two(frame, r.category, "border_status")
         a, b, c, d = t.ravel().astype(float)
-        assert r.p_fisher == pytest.approx(ss.fisher_exact(t).pvalue, abs=1e-12)
         if not r.testable:
+            assert math.isnan(r.p_fisher)
             continue
+        assert r.p_fisher == pytest.approx(ss.fisher_exact(t).pvalue, abs=1e-12)
         chi = ss.chi2_contingency(t, correction=False)
         assert r.chi2 == pytest.approx(chi.statistic, abs=1e-9)
         assert r.p_chi2 == pytest.approx(chi.pvalue, abs=1e-12)
@@ -97,20 +99,77 @@ def test_odds_ratio_direction_is_border_vs_non_border(detail):
 
 def test_covid_is_not_a_test_and_leaves_the_family(detail):
     covid = detail.set_index("category").loc["covid"]
-    assert not covid["testable"]
-    assert covid["p_fisher"] == 1.0
-    for col in ("p_chi2", "chi2", "odds_ratio", "or_ci_low", "or_ci_high", "p_holm", "p_bh"):
+    assert not covid["testable"] and not covid["in_family"]
+    for col in ("p_fisher", "p_rao_scott", "p_chi2", "chi2", "odds_ratio", "or_ci_low", "p_holm", "p_bh"):
         assert math.isnan(covid[col]), col
-    assert covid["min_expected"] == 0.0
-    assert "исключена" in covid["note"]
+    assert "называют все 123" in covid["reason"] and "не проверяется" in covid["note"]
 
 
-def test_holm_and_bh_by_hand_over_the_testable_categories(detail):
-    fam = detail[detail["testable"]]
-    assert len(fam) == 9
-    p = fam["p_fisher"].tolist()
+def test_exclusive_category_is_tested_but_leaves_the_family(detail):
+    d = detail.set_index("category")
+    assert d.loc["no_problems", "testable"] and not d.loc["no_problems", "in_family"]
+    assert math.isnan(d.loc["no_problems", "p_holm"]) and not math.isnan(d.loc["no_problems", "p_rao_scott"])
+    assert "исключает остальные" in d.loc["no_problems", "note"]
+
+
+def test_rao_scott_is_primary_for_clustered_experts_and_holm_uses_it(detail):
+    """123 experts in 77 units: the Rao–Scott test is primary; Holm and BH by hand over the 8
+    categories of the family (COVID-19 not testable, «no problems» exclusive)."""
+    assert detail.attrs["clustered"] and detail.attrs["n_clusters"] == 77
+    fam = detail[detail["in_family"]]
+    assert len(fam) == 8 and (fam["primary_test"] == "rao_scott").all()
+    assert fam["p_primary"].tolist() == fam["p_rao_scott"].tolist()
+    p = fam["p_primary"].tolist()
     assert fam["p_holm"].tolist() == pytest.approx(holm_by_hand(p), abs=1e-12)
     assert fam["p_bh"].tolist() == pytest.approx(bh_by_hand(p), abs=1e-12)
+
+
+def test_rao_scott_matches_r_svychisq(frame, detail):
+    """R survey 4.1.1, svychisq(~cat + border, svydesign(ids = ~unit_id), statistic = "F") on the
+    codes of tests/reference/sample_codes.csv (the plain run's codes); the sample frame here is
+    coded with the gold coding, so the categories where the two codings agree are compared."""
+    ref = pd.read_csv(ROOT / "tests" / "reference" / "out" / "rao_scott.csv")
+    ref = ref[ref["grouping"] == "border"].set_index("category")
+    codes = pd.read_csv(ROOT / "tests" / "reference" / "sample_codes.csv").set_index("expert_id")
+    d = detail.set_index("category")
+    compared = 0
+    for cat in CATS:
+        if cat == "covid" or not (frame.set_index("expert_id")[cat] == codes[cat]).all():
+            continue
+        assert d.loc[cat, "rao_scott_f"] == pytest.approx(ref.loc[cat, "F"], rel=1e-9)
+        assert d.loc[cat, "rao_scott_df1"] == pytest.approx(ref.loc[cat, "ndf"], rel=1e-9)
+        assert d.loc[cat, "rao_scott_df2"] == pytest.approx(ref.loc[cat, "ddf"], rel=1e-9)
+        assert d.loc[cat, "p_rao_scott"] == pytest.approx(ref.loc[cat, "F_p"], rel=1e-6)
+        assert d.loc[cat, "deff"] == pytest.approx(ref.loc[cat, "deff_mean"], rel=1e-9)
+        compared += 1
+    assert compared >= 5
+    # distance: F(1, 76) = 24.37, p = 4.6e-6 (the numbers of the issue)
+    assert d.loc["distance", "rao_scott_f"] == pytest.approx(24.37, abs=0.005)
+    assert d.loc["distance", "p_rao_scott"] == pytest.approx(4.6e-6, abs=0.05e-6)
+
+
+def test_effect_sizes_by_hand(detail):
+    r = detail.set_index("category").loc["distance"]  # 4/26 border, 65/97 non-border
+    p1, p0 = 4 / 26, 65 / 97
+    assert r["risk_difference"] == pytest.approx(p1 - p0, rel=1e-12)
+    assert r["risk_ratio"] == pytest.approx(p1 / p0, rel=1e-12)
+    se = math.sqrt(1 / 4 - 1 / 26 + 1 / 65 - 1 / 97)  # Katz
+    assert r["rr_ci_low"] == pytest.approx(p1 / p0 * math.exp(-Z * se), rel=1e-9)
+    assert r["rd_ci_low"] < r["risk_difference"] < r["rd_ci_high"] < 0
+    # the conditional (exact) odds ratio and R fisher.test's interval (tests/reference/out/effects.csv)
+    assert r["or_conditional"] == pytest.approx(0.0913888, rel=1e-3)
+    assert (r["or_conditional_low"], r["or_conditional_high"]) == pytest.approx((0.021106, 0.299735), rel=1e-3)
+    assert r["p_mid"] == pytest.approx(2.00834e-6, rel=1e-4) and r["p_mid"] < r["p_fisher"]
+
+
+def test_more_than_two_groups_and_one_group(frame):
+    d = problem_tests_detail(frame, ["distance", "language"], "macro_region", n_permutations=0).set_index("category")
+    chi = ss.chi2_contingency(pd.crosstab(frame["macro_region"], frame["distance"]).to_numpy(), correction=False)
+    assert d.loc["distance", "p_chi2"] == pytest.approx(chi.pvalue, abs=1e-12)
+    assert d.loc["distance", "groups"] == 4 and math.isnan(d.loc["distance", "odds_ratio"])
+    assert d.loc["distance", "primary_test"] == "rao_scott" and d.loc["distance", "rao_scott_df1"] > 1
+    one = problem_tests_detail(frame.assign(all_="x"), ["distance"], "all_", n_permutations=0).iloc[0]
+    assert not one["testable"] and "одна группа" in one["reason"] and math.isnan(one["p_primary"])
 
 
 def test_adjust_keeps_nan_out_of_the_family():
@@ -149,7 +208,7 @@ def test_unit_level_fisher(frame, detail):
     for r in detail.itertuples():
         if not r.testable:
             continue
-        t = two_by_two(units, r.category)
+        t = two_by_two(units, r.category, "border_status")
         assert (r.units_exposed, r.units_reference) == (t[0, 0], t[1, 0])
         assert r.p_fisher_units == pytest.approx(ss.fisher_exact(t).pvalue, abs=1e-12)
 
@@ -286,3 +345,20 @@ def test_scale_tests_against_scipy(frame, questionnaire):
         for g in sorted(frame["macro_region"].unique())
     ]
     assert k.loc["q1_state", "p_value"] == pytest.approx(ss.kruskal(*samples).pvalue, abs=1e-12)
+
+
+def test_unit_permutation_equals_expert_permutation_when_every_unit_has_one_expert(frame):
+    """With one expert per unit, permuting units is permuting experts: the same p, the same
+    per-category p, draw for draw (issue 13: the unit permutation recomputes the group sizes)."""
+    one = frame.drop_duplicates("unit_id").reset_index(drop=True)
+    items = ["distance", "language", "legal", "interest"]
+    unit = permutation_pvalues(one, items, "border_status", n_permutations=999, seed=5, cluster="unit_id")
+    expert = permutation_pvalues(one, items, "border_status", n_permutations=999, seed=5)
+    assert unit["p_value"] == expert["p_value"] and unit["items"] == expert["items"]
+
+
+def test_unit_permutation_changes_group_sizes(frame):
+    """Units of different size: with fixed expert group sizes (the old bug) the distance p was
+    0.0023; with group sizes recomputed per permutation it is about 0.0001 (R: 3e-5 with 99,999)."""
+    p = permutation_pvalues(frame, ["distance"], "border_status", n_permutations=9999, seed=1, cluster="unit_id")
+    assert p["items"]["distance"] < 0.001

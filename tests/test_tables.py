@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from survey.analysis.frame import check_group_by, distance_band, group_order, unit_frame
+from survey.analysis.design import wilson_interval
+from survey.analysis.frame import check_group_by, group_order, unit_frame
 from survey.analysis.tables import (
     PROBLEMS_BY_GROUP_COLUMNS,
     closed_by_group,
@@ -18,9 +19,9 @@ from survey.analysis.tables import (
     problems_by_group,
     problems_by_group_detail,
     scale_summary,
-    wilson_interval,
 )
 from survey.errors import UsageError
+from survey.spec.geo import distance_band
 
 from .helpers import CATS, Z
 

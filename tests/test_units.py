@@ -7,7 +7,8 @@ import csv
 import pytest
 
 from survey.errors import ConfigError
-from survey.spec.units import UNIT_COLUMNS, UnitResolver, load_units
+from survey.spec.study import Border, Study, UnitTable
+from survey.spec.units import UnitResolver, default_grouping, load_units
 
 from .conftest import ROOT
 
@@ -36,6 +37,10 @@ BORDER_SUBJECTS = {
 
 def _names(text):
     return {n.strip() for n in text.replace("\n", " ").split(",")}
+
+
+# the bundled gazetteer's columns (only unit_id and name are required of any gazetteer)
+UNIT_COLUMNS = ["unit_id", "name", "kind", "federal_subject", "federal_district", "borders_china", "lat", "lon"]
 
 
 def test_columns_are_the_contract():
@@ -120,17 +125,59 @@ def test_resolver_accepts_names_and_ids(units):
     assert r.suggest("Благовещенскъ") == ["Благовещенск"]
 
 
+def _study(tmp_path, **kw):
+    (tmp_path / "districts.csv").write_text(
+        "federal_district,macro_region,macro_region_label\nСибирский,siberia,Сибирь\n", encoding="utf-8"
+    )
+    return Study(
+        title="t",
+        short_title="t",
+        unit_tables=(UnitTable(tmp_path / "districts.csv", "federal_district"),),
+        border=Border(column="borders_china"),
+        **kw,
+    )
+
+
 def test_broken_gazetteer_lists_rows(tmp_path):
     path = tmp_path / "units.csv"
     path.write_text(
-        ",".join(UNIT_COLUMNS) + "\na,Город А,city,X,Сибирский,true,50,100\na,Город Б,town,X,Сибирский,yes,500,100\n",
+        ",".join(UNIT_COLUMNS) + "\na,Город А,city,X,Сибирский,true,50,100\na,Город Б,town,X,Уральский,maybe,500,100\n",
         encoding="utf-8",
     )
-    (tmp_path / "federal_districts.csv").write_text(
-        "federal_district,macro_region,macro_region_label\nСибирский,siberia,Сибирь\n", encoding="utf-8"
-    )
     with pytest.raises(ConfigError) as err:
-        load_units(path)
+        load_units(path, _study(tmp_path))
     msg = err.value.message
     assert "строка 3, столбец unit_id" in msg and "«a» повторяется" in msg
-    assert "kind «town»" in msg and "borders_china «yes»" in msg and "lat «500»" in msg
+    assert "kind «town»" in msg and "borders_china «maybe»" in msg and "lat «500»" in msg
+    assert "federal_district «Уральский» не описан в districts.csv" in msg
+
+
+def test_only_unit_id_and_name_are_required_and_extra_columns_are_kept(tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_text("unit_id,name,partner_land,twinned\nkazan,Казань,Бавария,true\ntver,Тверь,Саксония,false\n")
+    units = load_units(path)
+    assert list(units.columns) == ["name", "partner_land", "twinned"]
+    assert units.loc["kazan", "partner_land"] == "Бавария" and units["twinned"].tolist() == [True, False]
+    assert default_grouping(units) == "partner_land"
+    assert UnitResolver(units).resolve("казань") == "kazan"
+    with pytest.raises(ConfigError, match="нет столбцов name"):
+        (tmp_path / "bad.csv").write_text("unit_id,title\na,A\n")
+        load_units(tmp_path / "bad.csv")
+
+
+def test_missing_optional_data_switches_features_off_with_a_note(tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_text("unit_id,name,kind\na,Город А,city\nb,Регион Б,region\n", encoding="utf-8")
+    units = load_units(path, _study(tmp_path))
+    notes = units.attrs["notes"]
+    assert any("нет столбца borders_china" in n for n in notes)
+    assert any("нет столбца federal_district" in n for n in notes)
+    assert "border_status" not in units.columns and "macro_region" not in units.columns
+    # border column but no coordinates: border status, no distances, one line
+    path.write_text("unit_id,name,borders_china\na,А,true\nb,Б,false\n", encoding="utf-8")
+    study = _study(tmp_path)
+    study = Study(**{**study.__dict__, "border": Border("borders_china", line=ROOT / "responses" / "china_border.csv")})
+    units = load_units(path, study)
+    assert units["border_status"].tolist() == ["border", "non_border"]
+    assert "border_distance_km" not in units.columns
+    assert any("координаты" in n for n in units.attrs["notes"])

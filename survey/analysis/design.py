@@ -722,7 +722,8 @@ def effect_sizes(y, group, cluster=None, exposed=None, level: float = 0.95) -> d
 def _mat_power_sym(x: np.ndarray, p: float, tol: float = 1e-12) -> np.ndarray:
     """clubSandwich:::matrix_power: eigenvalues <= tol are set to 0."""
     vals, vecs = np.linalg.eigh((x + x.T) / 2)
-    vp = np.where(vals > tol, np.abs(vals) ** p, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vp = np.where(vals > tol, np.abs(vals) ** p, 0.0)
     return (vecs * vp) @ vecs.T
 
 
@@ -813,6 +814,7 @@ def _firth_profile(X, y, fit, j, level=0.95):
     from scipy.optimize import brentq  # lazy: heavy (background worker)
 
     q = stats.chi2.ppf(level, 1)
+    z = math.sqrt(q)
     bh = fit["coef"]
 
     def dev(v):
@@ -822,15 +824,16 @@ def _firth_profile(X, y, fit, j, level=0.95):
     se = math.sqrt(fit["vcov"][j, j])
 
     def root(direction):
-        step = se
-        hi = bh[j] + direction * step
-        while dev(hi) < q:
-            step *= 2
-            hi = bh[j] + direction * step
-            if step > 100:
+        # start from the Wald limit (close to the profile limit), widen or narrow the bracket
+        near = z * se
+        far = bh[j] + direction * near
+        while dev(far) < q:
+            near *= 1.5
+            far = bh[j] + direction * near
+            if near > 100:
                 return NAN
-        lo_, hi_ = sorted((bh[j], hi))
-        return brentq(lambda v: dev(v) - q, lo_, hi_, xtol=1e-9, rtol=1e-10)
+        lo_, hi_ = sorted((bh[j], far))
+        return brentq(lambda v: dev(v) - q, lo_, hi_, xtol=1e-8, rtol=1e-10)
 
     return plr_p, root(-1), root(+1)
 
@@ -1229,42 +1232,45 @@ def mmi_test(
     ]
     lam = _rs_mmi(Y, gc, r)
     sl, sl2 = lam["sum_lambda"], lam["sum_lambda2"]
-    lbar = sl / k
-    rows.append(
-        {
-            "method": "rs1",
-            "statistic": S / lbar,
-            "df": k,
-            "p": float(stats.chi2.sf(S / lbar, k)),
-            "B": NAN,
-            "B_used": NAN,
-            "note": f"lambda_bar={lbar:.15g}",
-        }
-    )
-    st, df_ = k * S / sl2, k * k / sl2
-    rows.append(
-        {
-            "method": "rs2_MRCV",
-            "statistic": st,
-            "df": df_,
-            "p": float(stats.chi2.sf(st, df_)),
-            "B": NAN,
-            "B_used": NAN,
-            "note": "MRCV MI.test(type='rs2') = MMI.test (BLN 2000 App. A)",
-        }
-    )
-    st, df_ = S * sl / sl2, sl * sl / sl2
-    rows.append(
-        {
-            "method": "rs2_satterthwaite",
-            "statistic": st,
-            "df": df_,
-            "p": float(stats.chi2.sf(st, df_)),
-            "B": NAN,
-            "B_used": NAN,
-            "note": "uses estimated sum(lambda)",
-        }
-    )
+    if not (sl > 0 and sl2 > 0):  # too few respondents for a covariance: no Rao–Scott adjustment
+        sl = sl2 = NAN
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lbar = sl / k
+        rows.append(
+            {
+                "method": "rs1",
+                "statistic": S / lbar,
+                "df": k,
+                "p": float(stats.chi2.sf(S / lbar, k)),
+                "B": NAN,
+                "B_used": NAN,
+                "note": f"lambda_bar={lbar:.15g}",
+            }
+        )
+        st, df_ = k * S / sl2, k * k / sl2
+        rows.append(
+            {
+                "method": "rs2_MRCV",
+                "statistic": st,
+                "df": df_,
+                "p": float(stats.chi2.sf(st, df_)),
+                "B": NAN,
+                "B_used": NAN,
+                "note": "MRCV MI.test(type='rs2') = MMI.test (BLN 2000 App. A)",
+            }
+        )
+        st, df_ = S * sl / sl2, sl * sl / sl2
+        rows.append(
+            {
+                "method": "rs2_satterthwaite",
+                "statistic": st,
+                "df": df_,
+                "p": float(stats.chi2.sf(st, df_)),
+                "B": NAN,
+                "B_used": NAN,
+                "note": "uses estimated sum(lambda)",
+            }
+        )
     lam_out = {"sum_lambda": sl, "sum_lambda2": sl2, "lambda_bar": lbar}
     # --- MRCV-style bootstrap (expert level) ---
     if B_boot and B_boot > 0:

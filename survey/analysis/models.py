@@ -9,32 +9,32 @@ distance. ``adjust_for`` replaces the numeric terms by dummies of a column (the 
 or macro-region; the reference level is the one with most experts). Without terms, no model is
 fitted.
 
-Several experts share a unit, so the covariance is cluster-robust by unit (statsmodels
-``cov_type="cluster"``, with the small-sample factor G/(G − 1)·(N − 1)/(N − K)); intervals
-and p-values use the normal distribution. Border status and distance are strongly related
-(every border unit is nearer than any other unit), so their separate effects are estimated
-with wide intervals; read them together.
+Several experts share a unit, so the covariance is cluster-robust by unit. With few clusters in a
+group (12 border units in the bundled study) the usual sandwich (CR1, kept as ``se_cr1``/``p_cr1``)
+is too liberal; CR2 with Satterthwaite degrees of freedom is not. Border status and distance are
+strongly related (every border unit is nearer than any other unit), so their separate effects are
+estimated with wide intervals; the joint test says whether they matter together.
 
-A model that cannot be fitted is reported, not printed as numbers: ``status`` is
-
-* ``no_variation`` — every expert (or none) names the category (COVID-19: 123 of 123);
-* ``separation`` — among the experts with one value of a binary covariate everybody (or
-  nobody) names it, or the fit diverges: the maximum-likelihood estimate does not exist;
-* ``not_converged`` / ``failed`` — the optimiser did not converge or failed;
-* ``ok`` otherwise.
+Which estimator (``method``): maximum likelihood with CR2 cluster-robust errors and
+Satterthwaite degrees of freedom (``cr2``), or Firth's penalised likelihood (``firth``) when
+events are scarce or the maximum-likelihood estimate does not exist; rows ``joint_cr2`` hold the
+joint test of related terms (see :func:`category_models`). A model that cannot be fitted is
+reported, not printed as numbers: ``status`` is ``no_variation`` when every respondent (or none)
+names the category (COVID-19: 123 of 123), ``failed`` when the data are degenerate, ``ok`` otherwise.
 
 >>> from survey.analysis.frame import sample_frame
 >>> m = category_models(sample_frame(), ["distance", "covid"])
->>> m[["category", "term", "status"]]
-   category            term        status
-0  distance       intercept            ok
-1  distance          border            ok
-2  distance          region            ok
-3  distance  log10_distance            ok
-4     covid       intercept  no_variation
-5     covid          border  no_variation
-6     covid          region  no_variation
-7     covid  log10_distance  no_variation
+>>> m[["category", "term", "method", "status"]]
+   category                   term     method        status
+0  distance              intercept        cr2            ok
+1  distance                 border        cr2            ok
+2  distance                 region        cr2            ok
+3  distance         log10_distance        cr2            ok
+4  distance  border+log10_distance  joint_cr2            ok
+5     covid              intercept             no_variation
+6     covid                 border             no_variation
+7     covid                 region             no_variation
+8     covid         log10_distance             no_variation
 """
 
 from __future__ import annotations
@@ -198,7 +198,12 @@ def category_models(
             continue
         sep = _separation(y, x)
         first_joint = list(joint[0]) if joint and sep is None else None
-        fit = design.logit_models(data.assign(_y=y), "_y", names, "_cluster", joint=first_joint, firth=sep is not None)
+        try:
+            fit = design.logit_models(
+                data.assign(_y=y), "_y", names, "_cluster", joint=first_joint, firth=sep is not None
+            )
+        except (np.linalg.LinAlgError, ValueError, ZeroDivisionError, FloatingPointError) as exc:
+            fit = {"reason": f"вырожденные данные ({type(exc).__name__})"}
         if fit["reason"] is not None:
             rows += [_empty_row(base, t, term_labels, "failed", f"модель не оценивается: {fit['reason']}")
                      for t in x.columns]  # fmt: skip
