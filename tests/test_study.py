@@ -1,0 +1,78 @@
+"""study.yaml: what a study says about itself, how its files are found, and broken settings."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from survey.errors import ConfigError
+from survey.spec.study import find_study, load_study, resolve_study
+from survey.spec.units import load_units
+
+from .conftest import ROOT
+
+EXAMPLE = ROOT / "examples" / "german_partner_cities"
+
+
+def test_the_bundled_study_settings():
+    study = load_study()
+    assert study.title.startswith("Российско-китайское") and study.group_by == "border_status"
+    assert study.border is not None and study.border.column == "borders_china"
+    assert [f.figure for f in study.published] == ["experts", "units", "cities", "regions", "distance",
+                                                   "mentality", "covid"]  # fmt: skip
+    assert study.files["responses"] == (ROOT / "responses" / "sample.xlsx").resolve()
+    assert study.joint == (("border", "log10_distance"),)
+
+
+def test_a_study_without_settings_takes_its_files_by_name(tmp_path):
+    for name in ("questionnaire.yaml", "codebook.yaml", "units.csv", "responses.xlsx", "responses_gold.csv"):
+        shutil.copy(EXAMPLE / name, tmp_path / name)
+    study = find_study(tmp_path)
+    assert study.files["questionnaire"] == (tmp_path / "questionnaire.yaml").resolve()
+    assert study.files["gold"] == (tmp_path / "responses_gold.csv").resolve()
+    assert study.border is None and study.published == () and study.models == ()
+    units = load_units(study.files["units"], study)
+    assert "border_status" not in units.columns and units.attrs["notes"] == []
+
+
+def test_a_questionnaire_given_alone_does_not_inherit_the_bundled_study(tmp_path):
+    shutil.copy(EXAMPLE / "questionnaire.yaml", tmp_path / "q.yaml")
+    study = resolve_study(None, tmp_path / "q.yaml")
+    assert study.title == "" and study.published == () and study.border is None
+    assert resolve_study(None, EXAMPLE / "questionnaire.yaml").title.startswith("Российско-германское")
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("titel: x\n", "неизвестный ключ «titel»"),
+        ("border: {label: граница}\n", "border: укажите column"),
+        ("models: {terms: [{name: a}]}\n", "нужны name и column"),
+        ("models: {terms: [{name: a, column: b}], joint: [[a, c]]}\n", "models.joint"),
+        ("published: figures.csv\n", "published: файл"),
+        ("files: {answers: x.csv}\n", "неизвестная роль «answers»"),
+    ],
+)
+def test_broken_settings_name_the_line_and_the_fix(tmp_path, text, message):
+    path = tmp_path / "study.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_study(path)
+    assert message in err.value.message and str(path) in err.value.message
+
+
+def test_published_figures_are_checked(tmp_path):
+    (tmp_path / "p.csv").write_text("figure,published,what,label\nx,12,units:kind,x\ny,zz,respondents,y\n")
+    (tmp_path / "study.yaml").write_text("published: p.csv\n")
+    with pytest.raises(ConfigError) as err:
+        load_study(tmp_path / "study.yaml")
+    assert "what «units:kind» не понятно" in err.value.message
+    assert "published «zz» — не целое число" in err.value.message
+
+
+def test_a_missing_study_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="папка исследования не найдена"):
+        find_study(tmp_path / "nope")
+    with pytest.raises(ConfigError, match="нет анкеты"):
+        find_study(tmp_path)
