@@ -25,6 +25,7 @@ from survey.analysis.run import Analysis, analyse, group_by_columns
 from survey.base.background import Background
 from survey.base.files import OutputDir, write_csv, write_json
 from survey.base.missing import is_missing
+from survey.base.progress import Steps
 from survey.base.versions import versions
 from survey.coding.agreement import agreement, read_coding
 from survey.coding.classifier import Suggester, lemma_lists
@@ -204,9 +205,10 @@ def run(
     (default: the study's ``group_by``).
     """
     started = _now()
-    with Background() as background:
-        return _run(
+    with Background() as background, Steps() as steps:
+        result = _run(
             background,
+            steps,
             started,
             responses,
             out,
@@ -221,10 +223,13 @@ def run(
             with_names=with_names,
             group_by=group_by,
         )
+    log.info("Отчёты записаны в %s", result.out)
+    return result
 
 
 def _run(
     background: Background,
+    steps: Steps,
     started: str,
     responses,
     out,
@@ -244,8 +249,8 @@ def _run(
     st, q, unit_table = bundle.study, bundle.questionnaire, bundle.units
     responses, q_path, u_path, cb_path = (bundle.paths[k] for k in ("responses", "questionnaire", "units", "codebook"))
     cb = load_codebook(cb_path, questionnaire=q)
-    log.info("Чтение и проверка ответов: %s", responses)
-    result = validate(responses, q, unit_table, encoding=encoding)
+    with steps.step("read", f"Чтение и проверка ответов: {responses}"):
+        result = validate(responses, q, unit_table, encoding=encoding)
     report = result.report
     if not report.valid and not skip_invalid:
         raise InvalidDataError(
@@ -263,13 +268,12 @@ def _run(
     public = data if with_names else anonymise(data, q)
     group_by = group_by or st.group_by or default_grouping(unit_table)
     check_group_by(group_by, group_by_columns(public.columns, unit_table, q))
-    log.info("Кодирование открытых ответов (кодовая книга %s)", cb_path)
     gold_path = find_gold(responses, gold)
-    coding = code_answers(data, q, cb, overrides=overrides, gold=gold_path)
+    with steps.step("code", f"Кодирование открытых ответов (кодовая книга {cb_path})"):
+        coding = code_answers(data, q, cb, overrides=overrides, gold=gold_path)
     # the classifier and the analysis run in the background process (see survey.base.background);
     # meanwhile this process writes what needs neither and prepares the report libraries
     checked = background.submit(check_coding, coding)
-    log.info("Анализ: таблицы по группам (%s), критерии, модели", group_by)
     exclusive = [c.id for c in cb.categories if c.no_problems]
     analysed = background.submit(
         analyse, public, coding.final, unit_table, q, cb.labels, study=st, group_by=group_by, exclusive=exclusive
@@ -277,92 +281,98 @@ def _run(
     ids = cb.ids
     out = Path(out)
     with OutputDir(out) as staged:
-        write_csv(public, staged.path("data/responses.csv"))
-        write_sav(
-            staged.path("data/responses.sav"),
-            data,
-            q,
-            unit_table,
-            codes=coding.final,
-            code_labels=cb.labels,
-            with_names=with_names,
-            synthetic=report.synthetic,
-        )
-        write_csv(report.rejected_frame(), staged.path("data/rejected.csv"))
-        write_csv(report.to_frame(), staged.path("validation.csv"))
-        write_csv(coding.final, staged.path("coding/codes_final.csv"))
-        if coding.overrides is not None:
-            write_csv(coding.overrides.overrides, staged.path("coding/overrides_applied.csv"))
-        write_csv(coding.unknown, staged.path("coding/unknown_words.csv"))
-        prepare_pdf()
+        with steps.step("data", "Данные: responses.csv, responses.sav, проверка"):
+            write_csv(public, staged.path("data/responses.csv"))
+            write_sav(
+                staged.path("data/responses.sav"),
+                data,
+                q,
+                unit_table,
+                codes=coding.final,
+                code_labels=cb.labels,
+                with_names=with_names,
+                synthetic=report.synthetic,
+            )
+            write_csv(report.rejected_frame(), staged.path("data/rejected.csv"))
+            write_csv(report.to_frame(), staged.path("validation.csv"))
+            write_csv(coding.final, staged.path("coding/codes_final.csv"))
+            if coding.overrides is not None:
+                write_csv(coding.overrides.overrides, staged.path("coding/overrides_applied.csv"))
+            write_csv(coding.unknown, staged.path("coding/unknown_words.csv"))
+            prepare_pdf()
+        with steps.step("classifier", "Подсказки классификатора и согласие с эталоном"):
+            coding = learn(coding, *checked.result())
+            auto_out = coding.coded[["expert_id", "question", *ids, "evidence", "denied", "confidence", "suggestion"]]
+            write_csv(auto_out, staged.path("coding/codes_auto.csv"))
+        with steps.step("coding_sheet", "Лист проверки кодов: coding/coding_sheet.xlsx"):
+            write_coding_sheet(
+                staged.path("coding/coding_sheet.xlsx"),
+                coding.coded,
+                ids,
+                cb.labels,
+                overrides=coding.overrides.overrides if coding.overrides is not None else None,
+                synthetic=report.synthetic,
+            )
+            write_csv(coding.classifier, staged.path("coding/classifier_cv.csv"))
+            if coding.gold_agreement is not None:
+                write_csv(coding.gold_agreement, staged.path("coding/agreement_gold.csv"))
 
-        coding = learn(coding, *checked.result())
-        auto_out = coding.coded[["expert_id", "question", *ids, "evidence", "denied", "confidence", "suggestion"]]
-        write_csv(auto_out, staged.path("coding/codes_auto.csv"))
-        write_coding_sheet(
-            staged.path("coding/coding_sheet.xlsx"),
-            coding.coded,
-            ids,
-            cb.labels,
-            overrides=coding.overrides.overrides if coding.overrides is not None else None,
-            synthetic=report.synthetic,
-        )
-        write_csv(coding.classifier, staged.path("coding/classifier_cv.csv"))
-        if coding.gold_agreement is not None:
-            write_csv(coding.gold_agreement, staged.path("coding/agreement_gold.csv"))
-
-        analysis = analysed.result()
-        analysis.write(staged)
-        manifest: dict[str, Any] = {
-            "respondents_in": report.rows_read,
-            "respondents_accepted": report.accepted,
-            "respondents_rejected": len(report.rejected),
-            "units": int(data["unit_id"].nunique()),
-            "synthetic": report.synthetic,
-            "blank_rows": report.blank_rows,
-            "errors": len(report.errors),
-            "warnings": len(report.warnings),
-            "rejected": [r.as_dict() for r in report.rejected],
-            "inputs": report.inputs,
-            "questionnaire": {
-                "id": q.id,
-                "version": q.version,
-                "path": str(q_path),
-                "sha256": _sha256(q_path),
-            },
-            "units_file": {"path": str(u_path), "sha256": _sha256(u_path)},
-            "codebook": {"version": cb.version, "path": str(cb_path), "sha256": cb.sha256},
-            "study": _study_manifest(st),
-            "coding": _coding_manifest(coding, cb),
-            "analysis": analysis.summary,
-            "options": {
-                "skip_invalid": skip_invalid,
-                "with_names": with_names,
-                "encoding": encoding,
-                "overrides": str(overrides) if overrides else None,
-                "group_by": group_by,
-            },
-            "versions": versions(),
-            "started_at": started,
-        }
-        log.info("Сводки для читателей: summary.xlsx, summary.pdf, summary.html")
-        summary = build_report(
-            analysis,
-            cb,
-            q,
-            manifest,
-            study=st,
-            coded=coding.coded,
-            gold_agreement=coding.gold_agreement,
-            classifier=coding.classifier,
-        )
-        write_summary_xlsx(summary, staged.path("summary.xlsx"))
-        write_summary_pdf(summary, staged.path("summary.pdf"))
-        write_summary_html(summary, staged.path("summary.html"))
+        with steps.step("analysis", f"Анализ: таблицы по группам ({group_by}), критерии, модели"):
+            analysis = analysed.result()
+            analysis.write(staged)
+            manifest: dict[str, Any] = {
+                "respondents_in": report.rows_read,
+                "respondents_accepted": report.accepted,
+                "respondents_rejected": len(report.rejected),
+                "units": int(data["unit_id"].nunique()),
+                "synthetic": report.synthetic,
+                "blank_rows": report.blank_rows,
+                "errors": len(report.errors),
+                "warnings": len(report.warnings),
+                "rejected": [r.as_dict() for r in report.rejected],
+                "inputs": report.inputs,
+                "questionnaire": {
+                    "id": q.id,
+                    "version": q.version,
+                    "path": str(q_path),
+                    "sha256": _sha256(q_path),
+                },
+                "units_file": {"path": str(u_path), "sha256": _sha256(u_path)},
+                "codebook": {"version": cb.version, "path": str(cb_path), "sha256": cb.sha256},
+                "study": _study_manifest(st),
+                "coding": _coding_manifest(coding, cb),
+                "analysis": analysis.summary,
+                "options": {
+                    "skip_invalid": skip_invalid,
+                    "with_names": with_names,
+                    "encoding": encoding,
+                    "overrides": str(overrides) if overrides else None,
+                    "group_by": group_by,
+                },
+                "versions": versions(),
+                "started_at": started,
+            }
+        with steps.step("report_data", "Сводки для читателей: данные"):
+            summary = build_report(
+                analysis,
+                cb,
+                q,
+                manifest,
+                study=st,
+                coded=coding.coded,
+                gold_agreement=coding.gold_agreement,
+                classifier=coding.classifier,
+            )
+        with steps.step("summary_xlsx", "Сводка summary.xlsx"):
+            write_summary_xlsx(summary, staged.path("summary.xlsx"))
+        with steps.step("summary_pdf", "Сводка summary.pdf"):
+            write_summary_pdf(summary, staged.path("summary.pdf"))
+        with steps.step("summary_html", "Сводка summary.html"):
+            write_summary_html(summary, staged.path("summary.html"))
         manifest["finished_at"] = _now()
+        manifest["seconds"] = dict(steps.seconds)
         manifest["outputs"] = [*staged.staged(), "run.json"]
         write_json(manifest, staged.path("run.json"))
-    log.info("Отчёты записаны в %s", out)
     return RunResult(
         out=out,
         manifest=manifest,

@@ -158,6 +158,11 @@ class Study:
     unit_kinds: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
 
+    def __deepcopy__(self, memo: dict) -> Study:
+        # immutable settings: pandas deep-copies a frame's attrs on every operation, and the
+        # study rides in the analysis frame's attrs — copying it each time cost seconds
+        return self
+
     def file(self, role: str) -> Path | None:
         """The study's file for ``role`` (``questionnaire``, ``units``…), or None."""
         return self.files.get(role)
