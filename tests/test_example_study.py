@@ -111,7 +111,7 @@ def test_template_and_xlsform_offer_every_scale_point():
     f = bundle.questionnaire.field("q1_satisfaction")
     assert [o.code for o in f.substantive_options] == list(range(1, 11))
     choices = build_xlsform(bundle.questionnaire, bundle.units)["choices"]
-    names = [c.value for c in choices["B"] if c.row > 1 and choices.cell(row=c.row, column=1).value == "q1_satisfaction"]
+    names = [c.value for c in choices["B"] if choices.cell(row=c.row, column=1).value == "q1_satisfaction"]
     assert names == ["not_at_all", *[str(k) for k in range(2, 10)], "fully", "dont_know"]
 
 
@@ -119,7 +119,7 @@ def test_template_dropdown_lists_every_point(tmp_path):
     path = write_templates(tmp_path / "t.xlsx", study=STUDY)[0]
     wb = openpyxl.load_workbook(path)
     lists = wb[LISTS_SHEET]
-    column = next(c for c in lists[1] if c.value and "удовлетвор" in str(c.value).lower() or c.value == "q1_satisfaction")
+    column = next(c for c in lists[1] if "удовлетвор" in str(c.value or "").lower())
     entries = [lists.cell(row=r, column=column.column).value for r in range(2, 20)]
     entries = [e for e in entries if e]
     assert entries[0].startswith("1 — ") and entries[1:9] == [str(k) for k in range(2, 10)]
