@@ -266,7 +266,7 @@ class _SheetNotes:
         self.fill: dict[int, list[tuple[int, tuple[int, int]]]] = {}  # row → [(col, source cell)]
         base = Location(path.name, sheet=sheet.title)
         columns = set(mapping)
-        present = {n: values for n, values in sheet.rows}
+        present = dict(sheet.rows)
         for min_row, min_col, max_row, max_col in sheet.merged:
             cols = [c - 1 for c in range(min_col, max_col + 1) if c - 1 in columns]
             if not cols or max_row <= header_row:
