@@ -70,16 +70,19 @@ def _main_script(word: str) -> str:
 
 def identity_key(text: object) -> str:
     """What two spellings of one identifier or name share: NFKC, invisible characters removed,
-    Latin look-alikes folded to Cyrillic, case, ё/е and every space ignored.
+    Cyrillic look-alikes folded to Latin, case, ё/е and every space ignored.
 
     >>> identity_key("E001") == identity_key("Е001") == identity_key(" e\\u200b001 ") == identity_key("E 001")
+    True
+    >>> identity_key("B01") == identity_key("b 01") == identity_key("В01")
     True
     >>> identity_key("Tвepь") == identity_key("Тверь")
     True
     """
     text = unicodedata.normalize("NFKC", str(text))
-    text = "".join(_LATIN_TO_CYRILLIC.get(ch, ch) for ch in text if not is_invisible(ch))
-    return "".join(text.lower().replace("ё", "е").split())
+    text = text.replace("ё", "е").replace("Ё", "Е")
+    text = "".join(_CYRILLIC_TO_LATIN.get(ch, ch) for ch in text if not is_invisible(ch))
+    return "".join(text.lower().split())
 
 
 def clean_lookalikes(text: str) -> str:
@@ -156,8 +159,8 @@ def difference(a: str, b: str) -> list[str]:
                 pairs.append(pair)
         for pair in dict.fromkeys(pairs):
             out.append("в одном " + pair)
-    folded_a = "".join(_LATIN_TO_CYRILLIC.get(ch, ch) for ch in sa)
-    folded_b = "".join(_LATIN_TO_CYRILLIC.get(ch, ch) for ch in sb)
+    folded_a = "".join(_CYRILLIC_TO_LATIN.get(ch, ch) for ch in sa)
+    folded_b = "".join(_CYRILLIC_TO_LATIN.get(ch, ch) for ch in sb)
     if folded_a != folded_b and folded_a.lower() == folded_b.lower():
         out.append("регистр букв")
     if sa != va.strip() or sb != vb.strip() or va.strip() != va or vb.strip() != vb:

@@ -484,29 +484,27 @@ class Validator:
             present = {name for fid, name in table.columns if fid == f.id and name is not None}
             if not present:
                 continue
+            parts = []
+            candidates = {p.value: p for p in unknown}
             for opt in f.options:
                 if opt.name in present:
                     continue
                 absent.setdefault(f.id, []).append(opt.name)
                 column = f.option_column(opt)
-                candidates = {p.value: p for p in unknown}
                 near = difflib.get_close_matches(
                     column, list(candidates), n=1, cutoff=0.7
                 ) or difflib.get_close_matches(f"{f.label}: {opt.label}", list(candidates), n=1, cutoff=0.7)
-                hint = (
-                    f" Возможно, это столбец «{near[0]}» ({candidates[near[0]].location.column}): переименуйте его в "
-                    f"«{column}»."
-                    if near
-                    else f" Добавьте столбец «{column}» с отметками 1/0."
-                )
+                hint = f", возможно, это столбец «{near[0]}» ({candidates[near[0]].location.column})" if near else ""
+                parts.append(f"«{opt.label}» ({column}{hint})")
+            if parts:
                 self._add(
                     report,
                     Location(table.path.name, sheet=table.sheet),
                     Code.MISSING_OPTION_COLUMN,
                     f.id,
-                    f"«{f.label}»: нет столбца варианта «{opt.label}» ({column}); ответы на этот вариант считаются "
+                    f"«{f.label}»: нет столбцов вариантов {', '.join(parts)}; ответы на эти варианты считаются "
                     "пропущенными, а не «нет».",
-                    "Проверьте заголовки." + hint,
+                    "Переименуйте столбец с опечаткой в заголовке или добавьте недостающие столбцы с отметками 1/0.",
                 )
         return absent
 
