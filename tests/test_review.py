@@ -48,7 +48,7 @@ def test_overrides_win_and_both_codings_are_kept(sample_run, tmp_path):
     flip = "E005"
     ws.cell(row=rows[flip], column=keys["override:legal"], value=1 - int(auto.loc[flip, "legal"]))
     ws.cell(row=rows[flip], column=keys["override:covid"], value=1)  # agrees with auto
-    ws.cell(row=rows["E010"], column=keys["override:funding"], value="да")  # a flag word works too
+    ws.cell(row=rows["E010"], column=keys["override:funding"], value="1")  # 1 typed as text works too
     wb.save(sheet)
 
     out = tmp_path / "second"

@@ -34,6 +34,7 @@ from defusedxml import ElementTree as SafeET
 
 from survey.errors import InputError
 from survey.inputs import limits
+from survey.inputs.files import open_workbook
 
 MAX_DENSE_CELLS = 5_000_000  # rows × columns calamine may allocate for one sheet (about 150 MB)
 MAX_BEYOND = 20  # values beyond MAX_COLUMNS kept for messages (per sheet)
@@ -223,8 +224,6 @@ def _plain(value: Any) -> Any:
 
 
 def _open_openpyxl(path: Path, data: bytes):
-    from survey.inputs.files import open_workbook
-
     return open_workbook(path, data, read_only=True, data_only=True)
 
 
