@@ -92,9 +92,13 @@ class Code(StrEnum):
     FILE_SKIPPED = "file-skipped", "warning", "файл пропущен"
     FILE_UNREADABLE = "file-unreadable", "error", "файл не читается"
     ENCODING_CP1251 = "encoding-cp1251", "warning", "кодировка Windows-1251"
+    ENCODING_UTF16 = "encoding-utf16-no-bom", "warning", "кодировка UTF-16 без BOM"
+    SHEET_NOT_READ = "sheet-not-read", "warning", "лист не прочитан"
+    HIDDEN_SHEET = "hidden-sheet", "warning", "скрытый лист"
     NO_DATA = "no-data", "error", "в файле нет анкет"
     # columns
     MISSING_COLUMN = "missing-column", "error", "нет столбца"
+    MISSING_OPTION_COLUMN = "missing-option-column", "warning", "нет столбца варианта ответа"
     UNKNOWN_COLUMN = "unknown-column", "warning", "лишний столбец"
     DUPLICATE_COLUMN = "duplicate-column", "warning", "повтор столбца"
     # what a worksheet shows beyond values
@@ -111,6 +115,9 @@ class Code(StrEnum):
     OUT_OF_RANGE = "out-of-range", "error", "вне диапазона"
     NOT_INTEGER = "not-integer", "error", "не целое число"
     NOT_A_DATE = "not-a-date", "error", "не дата"
+    DATE_ORDER = "date-order", "warning", "порядок дня и месяца"
+    MIXED_SCRIPT = "mixed-script", "warning", "латинские буквы в русском тексте"
+    INVISIBLE_CHARACTERS = "invisible-characters", "warning", "невидимые символы"
     NOT_A_FLAG = "not-a-flag", "error", "не отметка"
     TOO_LONG = "too-long", "error", "слишком длинный ответ"
     CONFLICT = "conflict", "error", "противоречивый ответ"
@@ -121,9 +128,14 @@ class Code(StrEnum):
     TEMPLATE_VERSION = "template-version", "error", "шаблон другой версии анкеты"
     TEMPLATE_DAMAGED = "template-damaged", "error", "шаблон повреждён"
     TEMPLATE_EMPTY = "template-empty", "error", "шаблон не заполнен"
+    TEMPLATE_SHEET_EMPTY = "template-sheet-empty", "warning", "лист-анкета не заполнен"
+    TEMPLATE_COPIES = "template-copies", "warning", "несколько листов-анкет"
     # the review loop (overrides of codes)
     BAD_OVERRIDE = "bad-override", "error", "неверное исправление кода"
     UNKNOWN_EXPERT = "unknown-expert", "warning", "исправление для неизвестного эксперта"
+    OVERRIDE_NOT_APPLIED = "override-not-applied", "warning", "исправление не применено"
+    # survey code (a CSV of answers)
+    MALFORMED_ROW = "malformed-row", "error", "строка CSV испорчена"
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,44 @@ CASES = {
     "utf8-with-bom.csv": (0, "Ошибок не найдено", "", (3, 3, 0)),
     "semicolon-separated.csv": (0, "Ошибок не найдено", "", (3, 3, 0)),
     "tab-separated.tsv": (0, "Ошибок не найдено", "", (3, 3, 0)),
+    # issue 16: nothing lost, nothing changed silently, no hang
+    "stray-cell-at-AH1048576.xlsx": (1, "строки 5–1048575 пусты", "строка 1048576", (4, 3, 1)),
+    "formatted-empty-cell-at-AH1048576.xlsx": (0, "Ошибок не найдено", "", (3, 3, 0)),
+    "value-in-column-XFD.xlsx": (0, "за пределами 1000 столбцов", "ячейка XFD1", (3, 3, 0)),
+    "second-data-sheet.xlsx": (0, "Ошибок не найдено", "", (3, 3, 0)),
+    "data-sheet-without-header.xlsx": (0, "лист «Черновик» не прочитан", "лист «Черновик»", (3, 3, 0)),
+    "homoglyph-duplicate-ids.xlsx": (
+        1,
+        "в одном латинская «B», в другом кириллическая «В»",
+        "строка 3, столбец A",
+        (3, 2, 1),
+    ),
+    "case-and-space-duplicate-ids.xlsx": (1, "регистр букв; пробелы", "строка 3, столбец A", (3, 2, 1)),
+    "invisible-character-in-unit.xlsx": (0, "невидимый символ U+200B", "строка 4, столбец B", (3, 3, 0)),
+    "latin-letters-in-unit.xlsx": (
+        0,
+        "латинские буквы «T», «e», «p» в слове «Tвepь»",
+        "строка 4, столбец B",
+        (3, 3, 0),
+    ),
+    "misspelled-option-column.xlsx": (
+        0,
+        "возможно, это столбец «q2_areas_turism» (Q)",
+        "misspelled-option-column.xlsx, лист «Ответы»",
+        (3, 3, 0),
+    ),
+    "dates-month-first.csv": (
+        0,
+        "записаны как месяц/день/год (например, «04/18/2021»)",
+        "dates-month-first.csv",
+        (3, 3, 0),
+    ),
+    "digits-separated-by-space.xlsx": (1, "цифры разделены пробелом", "строка 3, столбец H", (3, 2, 1)),
+    "utf16-without-bom.csv": (0, "Ошибок не найдено", "", (3, 3, 0)),
+    "opendocument-spreadsheet.ods": (2, "таблица OpenDocument (.ods", "opendocument-spreadsheet.ods", None),
+    "binary-workbook.xlsb": (2, "двоичная книга Excel (.xlsb)", "binary-workbook.xlsb", None),
+    "template-without-meta-sheet.xlsx": (1, "удалён служебный скрытый лист «_meta»", "лист «Анкета»", (0, 0, 0)),
+    "template-with-copied-form-sheet.xlsx": (0, "2 листа-анкеты («Анкета», «Анкета (2)»)", "лист «Анкета»", (2, 2, 0)),
     # templates
     "unfilled-template.xlsx": (
         1,
@@ -242,3 +280,47 @@ def test_bombs_are_refused_before_parsing(monkeypatch, questionnaire, units):
     with pytest.raises(InputError) as err:
         validate(BAD / "zip-bomb.xlsx", questionnaire, units)
     assert "60 МБ" in err.value.message
+
+
+def test_changed_values_are_what_the_messages_say(questionnaire, units):
+    """A misspelled option column gives missing answers, not 0; month-first dates are read month first."""
+    data = validate(BAD / "misspelled-option-column.xlsx", questionnaire, units).data
+    assert data["q2_areas_tourism"].isna().all() and (data["q2_areas_education"] == 1).all()
+    dates = validate(BAD / "dates-month-first.csv", questionnaire, units).data["interview_date"]
+    assert [d.date().isoformat() for d in dates] == ["2021-04-18", "2022-03-05", "2022-12-01"]
+    copies = validate(BAD / "template-with-copied-form-sheet.xlsx", questionnaire, units).data
+    assert list(copies["expert_id"]) == ["T01", "T02"] and list(copies["source_sheet"]) == ["Анкета", "Анкета (2)"]
+
+
+@pytest.mark.parametrize(
+    "name", ["stray-cell-at-AH1048576.xlsx", "formatted-empty-cell-at-AH1048576.xlsx", "value-in-column-XFD.xlsx"]
+)
+def test_a_stray_cell_far_away_is_read_quickly(name, questionnaire, units):
+    import time
+
+    started = time.perf_counter()
+    validate(BAD / name, questionnaire, units)
+    assert time.perf_counter() - started < 10  # was > 10 minutes and 6 GB; about 0.3 s here
+
+
+def test_only_regular_files_are_read(tmp_path, questionnaire, units):
+    import os
+
+    from survey.errors import InputError
+
+    (tmp_path / "zero.csv").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "fifo.csv")
+    for name, text in (("zero.csv", "это устройство"), ("fifo.csv", "именованный канал (FIFO)")):
+        with pytest.raises(InputError) as err:
+            validate(tmp_path / name, questionnaire, units)
+        assert text in err.value.message
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "good.csv").write_bytes((BAD / "utf8-with-bom.csv").read_bytes())
+    (tmp_path / "outside.csv").write_bytes((BAD / "cp1251.csv").read_bytes())
+    (folder / "link.csv").symlink_to(tmp_path / "outside.csv")
+    (folder / "zero.csv").symlink_to("/dev/zero")
+    report = validate(folder, questionnaire, units).report
+    assert report.accepted == 3
+    messages = {p.location.file: p.message for p in report.problems if p.location.file != "good.csv"}
+    assert "вне папки с ответами" in messages["link.csv"] and "не обычный файл" in messages["zero.csv"]

@@ -48,7 +48,7 @@ def test_overrides_win_and_both_codings_are_kept(sample_run, tmp_path):
     flip = "E005"
     ws.cell(row=rows[flip], column=keys["override:legal"], value=1 - int(auto.loc[flip, "legal"]))
     ws.cell(row=rows[flip], column=keys["override:covid"], value=1)  # agrees with auto
-    ws.cell(row=rows["E010"], column=keys["override:funding"], value="да")  # a flag word works too
+    ws.cell(row=rows["E010"], column=keys["override:funding"], value="1")  # 1 typed as text works too
     wb.save(sheet)
 
     out = tmp_path / "second"
@@ -104,3 +104,34 @@ def test_suggestions_are_never_applied(sample_run):
     scores = pd.read_csv(sample_run.out / "coding" / "classifier_cv.csv").set_index("category")
     assert "нет вариации" in scores.loc["covid", "note"]
     assert scores.loc["distance", "f1_cv"] > 0
+
+
+@pytest.mark.parametrize("value", ["да", "+", "x", "нет", "—", "2"])
+def test_override_values_other_than_0_1_blank_are_refused(tmp_path, value):
+    from survey.coding.review import read_overrides
+
+    src = tmp_path / "over.csv"
+    src.write_text(f"expert_id,override:funding\nE001,{value}\n", encoding="utf-8")
+    with pytest.raises(InvalidDataError) as err:
+        read_overrides(src, ["funding", "covid"])
+    assert f"«{value}»" in err.value.message and "over.csv, строка 2, столбец override:funding" in err.value.message
+
+
+def test_conflicting_duplicates_are_an_error_and_rows_not_applied_are_listed(tmp_path):
+    from survey.coding.review import apply_overrides, read_overrides
+
+    src = tmp_path / "over.csv"
+    src.write_text("expert_id,override:funding\nE001,1\nE001,0\n", encoding="utf-8")
+    with pytest.raises(InvalidDataError) as err:
+        read_overrides(src, ["funding"])
+    assert "два разных исправления" in err.value.message
+    src.write_text("expert_id,override:funding,override:fundng\nE001,1,1\nE001,1,\n,0,\nE999,1,\n", encoding="utf-8")
+    table = read_overrides(src, ["funding"])
+    auto = pd.DataFrame({"expert_id": ["E001"], "funding": [0]})
+    result = apply_overrides(auto, table, ["funding"])
+    assert result.summary() == {"answers_overridden": 1, "codes_overridden": 1, "codes_changed": 1}
+    messages = " | ".join(p.message for p in result.problems)
+    assert "«override:fundng»" in messages  # a misspelled column
+    assert "повторяет строку" in messages  # the same value twice: applied once
+    assert "нет кода эксперта" in messages  # a row without an expert code
+    assert "«E999»" in messages  # an expert who is not among the accepted responses

@@ -154,3 +154,23 @@ def test_written_files_are_readable_by_others(tmp_path):
     assert survey("template", "-o", out).code == 0
     mode = stat.S_IMODE(os.stat(out).st_mode)
     assert mode & stat.S_IRGRP and mode & stat.S_IROTH
+
+
+def test_csv_outputs_are_safe_split_on_commas_and_on_semicolons(tmp_path):
+    """Russian Excel splits a CSV on «;»: no cell may start a formula either way."""
+    from survey.base.files import write_csv
+
+    hostile = ["x;=cmd|' /C calc'!A0;y", "a,+1,b", "=1+2", "@SUM(1)", "-x;-y", "обычный ответ; с точкой с запятой"]
+    path = write_csv(
+        pd.DataFrame({"id": ["1", "2", "3", "4", "5", "6"], "text": hostile, "n": range(6)}), tmp_path / "t.csv"
+    )
+    raw = path.read_text(encoding="utf-8")
+    for delimiter in (",", ";"):
+        for row in csv.reader(raw.splitlines(), delimiter=delimiter):
+            for cell in row:
+                assert not cell.startswith(FORMULA_START) or _is_number(cell), (delimiter, cell)
+    for line in raw.splitlines():  # even a reader that ignores quotes starts no cell with a formula
+        for cell in line.replace(";", ",").split(","):
+            assert not cell.lstrip('"').startswith(FORMULA_START) or _is_number(cell.strip('"')), cell
+    back = pd.read_csv(path, dtype=str)
+    assert back["text"].iloc[0] == "x;'=cmd|' /C calc'!A0;y" and back["text"].iloc[5] == hostile[5]

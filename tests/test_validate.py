@@ -130,8 +130,10 @@ def test_validate_writes_problem_report(tmp_path):
     out = tmp_path / "problems.csv"
     assert survey("validate", DATA / "scale-out-of-range.csv", "--report", out).code == 1
     text = out.read_text(encoding="utf-8")
-    assert text.splitlines()[0] == "severity,file,sheet,row,column,cell,field,code,message,fix,value"
-    assert "scale-out-of-range.csv,,2,I,,q1_state,out-of-range" in text
+    assert (
+        text.splitlines()[0] == '"severity","file","sheet","row","column","cell","field","code","message","fix","value"'
+    )
+    assert '"scale-out-of-range.csv","",2,"I","","q1_state","out-of-range"' in text
 
 
 def test_folder_of_files_reports_unreadable_ones(tmp_path, questionnaire, units):
@@ -142,3 +144,37 @@ def test_folder_of_files_reports_unreadable_ones(tmp_path, questionnaire, units)
     codes = [(p.location.file.split("/")[-1], p.code) for p in result.report.errors]
     assert codes == [("broken.xlsx", "file-unreadable")]
     assert survey("validate", tmp_path).code == 1
+
+
+def test_a_scale_labelled_only_at_its_ends_takes_every_point(tmp_path, units):
+    import yaml
+
+    from survey.spec.questionnaire import load_questionnaire
+
+    from .conftest import ROOT
+
+    data = yaml.safe_load((ROOT / "questionnaires" / "questionnaire.yaml").read_text(encoding="utf-8"))
+    for f in data["questions"]:
+        if f["id"] == "q1_state":
+            f.update(min=1, max=10, missing=[99])
+            f["options"] = [
+                {"code": 1, "name": "worst", "label": "хуже некуда"},
+                {"code": 10, "name": "best", "label": "лучше некуда"},
+                {"code": 99, "name": "dk", "label": "затрудняюсь ответить"},
+            ]
+    path = tmp_path / "q.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    q = load_questionnaire(path)
+    rows = (DATA / "valid.csv").read_text(encoding="utf-8").splitlines()
+    header = rows[0].split(",")
+    i = header.index("q1_state")
+    out = [rows[0]]
+    for line, value in zip(rows[1:], ("4", "99", "11")):
+        cells = line.split(",")
+        cells[i] = value
+        out.append(",".join(cells))
+    src = tmp_path / "scale.csv"
+    src.write_text("\n".join(out) + "\n", encoding="utf-8")
+    result = validate(src, q, units)
+    assert list(result.data["q1_state"]) == [4, 99]
+    assert [(p.code, p.location.row) for p in result.report.errors] == [("out-of-range", 4)]

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -27,17 +28,35 @@ import pandas as pd
 from survey.errors import OutputError
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SEPARATORS = (",", ";", "\t")  # what a spreadsheet may split a CSV line on (Russian Excel: «;»)
+_AFTER_SEPARATOR = re.compile(r"([,;\t])(?=[=+\-@\t\r])")
 
 
 def safe_text(value: Any) -> Any:
-    """Prefix ``'`` to a string a spreadsheet would treat as a formula; other values unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """Neutralise a string a spreadsheet would treat as a formula; other values unchanged.
+
+    A cell starting with ``= + - @``, tab or CR gets a leading ``'`` (the OWASP rule), and so
+    does every such start after a separator inside the text: a reader that splits the line on
+    «;» or «,» without honouring quotes would otherwise start a cell there.
+
+    >>> safe_text("x;=cmd|' /C calc'!A0;y")
+    "x;'=cmd|' /C calc'!A0;y"
+    >>> safe_text("=1+2"), safe_text("Москва, -5 °C"), safe_text(-5)
+    ("'=1+2", 'Москва, -5 °C', -5)
+    """
+    if not isinstance(value, str):
+        return value
+    if any(sep in value for sep in SEPARATORS):
+        value = _AFTER_SEPARATOR.sub(r"\1'", value)
+    if value.startswith(FORMULA_START):
         return "'" + value
     return value
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
-    """UTF-8 CSV (no BOM, ``\\n``), text cells neutralised against formula injection."""
+    """UTF-8 CSV (no BOM, ``\\n``) safe for comma and semicolon readers: every text field is quoted
+    (so a «;» inside an answer never splits it for Russian Excel, whose list separator is «;»),
+    and text is neutralised against formula injection (:func:`safe_text`)."""
     path = Path(path)
     out = frame.copy()
     for col in out.columns:
@@ -45,8 +64,9 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
             out[col] = out[col].map(safe_text, na_action="ignore")
     if index:
         out.index = out.index.map(safe_text)
+    out.columns = [safe_text(c) if isinstance(c, str) else c for c in out.columns]
     path.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(path, index=index, encoding="utf-8", lineterminator="\n")
+    out.to_csv(path, index=index, encoding="utf-8", lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     return path
 
 

@@ -19,8 +19,9 @@ from pathlib import Path
 
 from survey.base.files import atomic_path, safe_text
 from survey.coding.coder import Coder
-from survey.errors import InputError
-from survey.inputs.readers import decode_text
+from survey.errors import Code, InputError, InvalidDataError, Location, Problem, shorten
+from survey.inputs import limits
+from survey.inputs.files import check_regular, decode_text
 from survey.spec.codebook import load_codebook
 
 DEFAULT_CHUNK = 2000
@@ -34,6 +35,7 @@ class BatchResult:
     output: Path
     category_counts: dict[str, int]
     unknown: Counter = field(default_factory=Counter)
+    problems: list[Problem] = field(default_factory=list)  # rows left out (malformed, too long)
 
 
 def _sniff_encoding(path: Path, encoding: str | None) -> str:
@@ -57,12 +59,59 @@ def _sniff_encoding(path: Path, encoding: str | None) -> str:
     return used
 
 
-def _rows(path: Path, encoding: str) -> Iterator[tuple[int, str, str]]:
-    """(line number, id, text) for every data row; header must have id and text."""
+class _Lines:
+    """Physical lines of a text file for :mod:`csv`, remembering the lines of the record being
+    read, so that after a malformed record the reader can start again on the line after the
+    record's first line (the lines an unclosed quote swallowed are read as their own rows)."""
+
+    def __init__(self, fh):
+        self.fh = fh
+        self.pending: list[tuple[int, str]] = []
+        self.record: list[tuple[int, str]] = []
+        self.number = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        if self.pending:
+            number, line = self.pending.pop(0)
+        else:
+            line = self.fh.readline()
+            if not line:
+                raise StopIteration
+            self.number += 1
+            number = self.number
+        self.record.append((number, line))
+        return line
+
+    def start_record(self) -> None:
+        self.record = []
+
+    def first_line(self) -> int:
+        return self.record[0][0] if self.record else self.number
+
+    def retry_after_first(self) -> None:
+        """Put back every line of the current record but its first."""
+        self.pending = self.record[1:] + self.pending
+        self.record = []
+
+
+def _rows(
+    path: Path, encoding: str, problems: list[Problem] | None = None, max_chars: int = limits.MAX_ANSWER_CHARS
+) -> Iterator[tuple[int, str, str]]:
+    """(line number, id, text) for every data row; header must have id and text.
+
+    A malformed row (a quote opened and not closed where a field should end, or at the end of
+    the file) and an answer longer than ``max_chars`` are reported in ``problems`` and left out;
+    the rows after them are read as usual.
+    """
+    problems = problems if problems is not None else []
     try:
         fh = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by the with below
     except OSError as exc:
         raise InputError(f"{path}: не удаётся открыть файл ({exc.strerror}).") from None
+    where = Path(path).name
     with fh:
         sample = fh.read(8192)
         fh.seek(0)
@@ -70,35 +119,65 @@ def _rows(path: Path, encoding: str) -> Iterator[tuple[int, str, str]]:
             dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t")
         except csv.Error:
             dialect = csv.excel
-        reader = csv.reader(fh, dialect)
+        lines = _Lines(fh)
+        reader = csv.reader(lines, dialect, strict=True)
         try:
             header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]
         except StopIteration:
             raise InputError(f"{path}: файл пуст.") from None
         except UnicodeDecodeError:
             raise InputError(f"{path}: файл не в кодировке {encoding}; укажите --encoding cp1251.") from None
+        except csv.Error as exc:
+            raise InputError(f"{path}, строка 1: ошибка формата CSV в заголовке ({exc}).") from None
         if "id" not in header or "text" not in header:
             raise InputError(
                 f"{path}, строка 1: нужны столбцы id и text (есть: {', '.join(header) or 'ничего'}). "
                 "Переименуйте столбцы с кодом ответа и текстом ответа в id и text."
             )
         ii, ti = header.index("id"), header.index("text")
-        line = 1
-        try:
-            for values in reader:
-                line = reader.line_num
-                if not any(v.strip() for v in values):
-                    continue
-                rid = values[ii] if ii < len(values) else ""
-                text = values[ti] if ti < len(values) else ""
-                yield line, rid, text
-        except UnicodeDecodeError:
-            raise InputError(
-                f"{path}, около строки {line + 1}: байты не в кодировке {encoding}. "
-                "Сохраните файл как «CSV UTF-8» или укажите --encoding."
-            ) from None
-        except csv.Error as exc:
-            raise InputError(f"{path}, строка {reader.line_num}: ошибка формата CSV ({exc}).") from None
+        while True:
+            lines.start_record()
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError:
+                raise InputError(
+                    f"{path}, около строки {lines.number + 1}: байты не в кодировке {encoding}. "
+                    "Сохраните файл как «CSV UTF-8» или укажите --encoding."
+                ) from None
+            except csv.Error as exc:
+                first = lines.first_line()
+                problems.append(
+                    Problem(
+                        Location(where, row=first),
+                        Code.MALFORMED_ROW,
+                        f"кавычка, открытая в этой строке, не закрыта там, где кончается поле ({exc}); строка не "
+                        "закодирована, следующие строки прочитаны отдельно.",
+                        'Закройте кавычку в этой строке; кавычки внутри ответа удваиваются ("").',
+                    )
+                )
+                lines.retry_after_first()
+                reader = csv.reader(lines, dialect, strict=True)
+                continue
+            line = lines.first_line()
+            if not any(v.strip() for v in values):
+                continue
+            rid = values[ii] if ii < len(values) else ""
+            text = values[ti] if ti < len(values) else ""
+            if len(text) > max_chars:
+                problems.append(
+                    Problem(
+                        Location(where, row=line, column="text"),
+                        Code.TOO_LONG,
+                        f"ответ «{shorten(rid)}» слишком длинный ({len(text)} символов; предел {max_chars}); "
+                        "он не закодирован, остальные закодированы.",
+                        "Проверьте, не вставлен ли в ячейку лишний текст; разбейте ответ на части.",
+                        value=rid,
+                    )
+                )
+                continue
+            yield line, rid, text
 
 
 def _chunks(rows: Iterator[tuple[int, str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
@@ -138,8 +217,7 @@ def code_csv(
 ) -> BatchResult:
     """Code ``input`` (CSV ``id,text``) into ``output``; see the module docstring."""
     input, output = Path(input), Path(output)
-    if not input.is_file():
-        raise InputError(f"{input}: файл не найден.")
+    check_regular(input)
     codebook_obj = load_codebook(codebook)
     ids = codebook_obj.ids
     enc = _sniff_encoding(input, encoding)
@@ -148,7 +226,9 @@ def code_csv(
     unknown: Counter = Counter()
     with atomic_path(output) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerow(["id", *ids, "evidence"])
-        chunks = _chunks(_rows(input, enc), chunk_size)
+        problems: list[Problem] = []
+        csv.field_size_limit(limits.MAX_FILE_BYTES)  # an oversize answer is refused alone, below
+        chunks = _chunks(_rows(input, enc, problems), chunk_size)
         _WORKER["coder"] = Coder(codebook_obj)
         if jobs > 1:
             import multiprocessing as mp
@@ -158,7 +238,15 @@ def code_csv(
                 rows = _write(fh, pool.imap(_code_chunk, chunks), counts, unknown)
         else:
             rows = _write(fh, map(_code_chunk, chunks), counts, unknown)
-    return BatchResult(rows, time.perf_counter() - started, output, {k: counts[k] for k in ids}, unknown)
+    result = BatchResult(rows, time.perf_counter() - started, output, {k: counts[k] for k in ids}, unknown, problems)
+    if problems:
+        raise InvalidDataError(
+            f"{input}: не закодированы строки ({len(problems)}):\n"
+            + "\n".join(f"  - {p}" for p in problems)
+            + f"\nОстальные ответы ({rows}) закодированы и записаны в {output}.",
+            problems=problems,
+        )
+    return result
 
 
 def _write(fh, results, counts: Counter, unknown: Counter) -> int:

@@ -15,6 +15,7 @@ with ``expert_id`` and ``override:<category>`` (or plain ``<category>``) columns
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +25,8 @@ import pandas as pd
 
 from survey.base.workbook import XLSX_FONT, a4_page_setup, save_workbook, xlsx_fixed_properties, xlsx_value
 from survey.errors import Code, InputError, InvalidDataError, Location, Problem
-from survey.inputs.cells import parse_flag
-from survey.inputs.files import check_zip_limits, decode_text, open_workbook
+from survey.inputs.files import check_zip_limits, decode_text, read_bytes
+from survey.inputs.xlsx import col_letter, read_book
 
 SHEET = "Кодирование"
 KEY_ROW, FIRST_DATA_ROW = 2, 3
@@ -157,69 +158,163 @@ def write_coding_sheet(
     return save_workbook(wb, path)
 
 
+OVERRIDE_VALUES = "1, 0 или пустая ячейка"
+
+
+def override_value(value: Any) -> tuple[int | None, bool]:
+    """(0, 1 or None for blank, valid): exactly 0, 1 or blank — nothing else («да», «+», «x»,
+    «нет», «—» are refused, as the README says).
+
+    >>> [override_value(v) for v in (1, 0.0, " 1 ", None, "")]
+    [(1, True), (0, True), (1, True), (None, True), (None, True)]
+    >>> [override_value(v)[1] for v in ("да", "+", "x", "нет", "—", 2, True)]
+    [False, False, False, False, False, False, False]
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, True
+    if isinstance(value, bool):
+        return None, False
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return int(value), True
+    if isinstance(value, str) and value.strip() in ("0", "1"):
+        return int(value.strip()), True
+    return None, False
+
+
 def read_overrides(path: str | Path, categories: list[str]) -> pd.DataFrame:
     """Read overrides from a coding sheet (xlsx) or a CSV.
 
-    Returns ``expert_id, category, override, location`` for every filled override cell.
-    A value other than 0/1 (or да/нет, x) raises :class:`InvalidDataError` naming each cell.
+    Returns ``expert_id, category, override, location`` for every filled override cell; what is
+    not applied is listed in ``frame.attrs["problems"]`` (:class:`~survey.errors.Problem`
+    warnings: an ``override:`` column of an unknown category, a row without an expert code, a
+    repeated row with the same value). Values other than exactly 0, 1 or blank, formulas without
+    a stored result, and two rows giving one code different values raise
+    :class:`InvalidDataError` naming each cell.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: файл с исправлениями не найден.")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        rows, header, sheet = _xlsx_rows(path)
-        letters = True
+    data = read_bytes(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm") or data[:4] == b"PK\x03\x04":
+        rows, header, sheet, formulas = _xlsx_rows(path, data)
     else:
-        rows, header, sheet = _csv_rows(path)
-        letters = False
-    keys = {}
+        rows, header, sheet = _csv_rows(path, data)
+        formulas = {}
+    letters = sheet is not None
+    problems: list[Problem] = []
+
+    def where(row: int | None, j: int) -> Location:
+        return Location(
+            path.name, sheet=sheet, row=row, column=col_letter(j + 1) if letters else header[j], header=header[j]
+        )
+
+    keys: dict[int, str] = {}
     for j, name in enumerate(header):
         name = str(name or "").strip()
-        cat = name[9:] if name.startswith("override:") else (name if name in categories else None)
+        cat = name[9:].strip() if name.startswith("override:") else (name if name in categories else None)
         if cat in categories:
             keys[j] = cat
+        elif name.startswith("override:"):
+            near = difflib.get_close_matches(cat or "", categories, n=1, cutoff=0.5)
+            problems.append(
+                Problem(
+                    where(None, j),
+                    Code.OVERRIDE_NOT_APPLIED,
+                    f"столбец «{name}»: категории «{cat}» нет в кодовой книге, исправления в нём не применены.",
+                    f"Переименуйте столбец в «override:{near[0]}»." if near else "Проверьте название категории.",
+                    value=name,
+                )
+            )
     if "expert_id" not in header or not keys:
         raise InputError(
             f"{path}: не найдены столбцы expert_id и override:<категория>. Используйте лист "
             "кодирования из папки отчёта (coding/coding_sheet.xlsx) или CSV с этими столбцами."
+            + ("\n" + "\n".join(f"  - {p} {p.fix}" for p in problems) if problems else "")
         )
     id_col = header.index("expert_id")
-    from openpyxl.utils import get_column_letter
-
-    found, bad = [], []
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    bad: list[Problem] = []
     for row_number, values in rows:
         expert = values[id_col] if id_col < len(values) else None
+        filled = {j: values[j] for j in keys if j < len(values) and override_value(values[j]) != (None, True)}
+        formula_cells = {j for j in keys if (row_number, j) in formulas}
         if expert is None or str(expert).strip() == "":
+            if filled or formula_cells:
+                problems.append(
+                    Problem(
+                        Location(path.name, sheet=sheet, row=row_number),
+                        Code.OVERRIDE_NOT_APPLIED,
+                        f"в строке {row_number} есть исправления, но нет кода эксперта; они не применены.",
+                        "Впишите код эксперта (expert_id) или удалите строку.",
+                    )
+                )
             continue
+        expert_id = _id_text(expert)
         for j, cat in keys.items():
             raw = values[j] if j < len(values) else None
-            flag, issue = parse_flag(raw)
-            loc = Location(
-                path.name,
-                sheet=sheet,
-                row=row_number,
-                column=get_column_letter(j + 1) if letters else header[j],
-                header=header[j],
-            )
-            if issue:
+            loc = where(row_number, j)
+            formula = formulas.get((row_number, j))
+            if formula is not None and (not formula[1] or raw is None):
                 bad.append(
                     Problem(
                         loc,
                         Code.BAD_OVERRIDE,
-                        f"исправление «{raw}» для «{cat}» — не 0 и не 1.",
-                        "Поставьте 1, 0 или оставьте ячейку пустой.",
+                        f"в ячейке исправления для «{cat}» формула «{formula[0]}» без сохранённого результата.",
+                        f"Впишите значение ({OVERRIDE_VALUES}) вместо формулы.",
+                        field=cat,
+                        value=formula[0],
+                    )
+                )
+                continue
+            flag, ok = override_value(raw)
+            if not ok:
+                bad.append(
+                    Problem(
+                        loc,
+                        Code.BAD_OVERRIDE,
+                        f"исправление «{raw}» для «{cat}» (эксперт «{expert_id}») — не 0 и не 1.",
+                        "Поставьте 1 (категория есть), 0 (нет) или оставьте ячейку пустой; другие значения "
+                        "(«да», «+», «x», «нет», «—») не принимаются.",
                         field=cat,
                         value=raw,
                     )
                 )
-            elif flag is not None:
-                found.append({"expert_id": _id_text(expert), "category": cat, "override": flag, "location": str(loc)})
+                continue
+            if flag is None:
+                continue
+            previous = found.get((expert_id, cat))
+            if previous is not None:
+                if previous["override"] != flag:
+                    bad.append(
+                        Problem(
+                            loc,
+                            Code.BAD_OVERRIDE,
+                            f"для эксперта «{expert_id}» и «{cat}» два разных исправления: {previous['override']} "
+                            f"({previous['location']}) и {flag}.",
+                            "Оставьте одно исправление для каждого эксперта и категории.",
+                            field=cat,
+                            value=raw,
+                        )
+                    )
+                else:
+                    problems.append(
+                        Problem(
+                            loc,
+                            Code.OVERRIDE_NOT_APPLIED,
+                            f"исправление {flag} для эксперта «{expert_id}» и «{cat}» повторяет строку "
+                            f"{previous['location']}; применено один раз.",
+                            "Удалите повторную строку.",
+                            field=cat,
+                        )
+                    )
+                continue
+            found[(expert_id, cat)] = {"expert_id": expert_id, "category": cat, "override": flag, "location": str(loc)}
     if bad:
         raise InvalidDataError(
             f"{path}: недопустимые исправления ({len(bad)}):\n" + "\n".join(f"  - {p}" for p in bad),
-            problems=bad,
+            problems=bad + problems,
         )
-    return pd.DataFrame(found, columns=["expert_id", "category", "override", "location"])
+    frame = pd.DataFrame(list(found.values()), columns=["expert_id", "category", "override", "location"])
+    frame.attrs["problems"] = problems
+    return frame
 
 
 def _id_text(value: Any) -> str:
@@ -228,26 +323,27 @@ def _id_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _xlsx_rows(path: Path):
-    data = path.read_bytes()
+def _xlsx_rows(path: Path, data: bytes):
     check_zip_limits(path, data)
-    wb = open_workbook(path, data)
+    book = read_book(path, data)
+    sheets = {s.title: s for s in book.sheets}
+    if not book.sheets:
+        return [], [], None, {}
+    ws = sheets.get(SHEET) or book.sheets[0]
+    for number, row in ws.rows[:5]:
+        texts = [str(v).strip() if v is not None else "" for v in row]
+        if "expert_id" in texts:
+            rows = [(n, r) for n, r in ws.rows if n > number]
+            return rows, texts, ws.title, ws.formulas
+    return [], [], ws.title, {}
+
+
+def _csv_rows(path: Path, data: bytes):
+    text, _ = decode_text(path, data)
     try:
-        ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-        all_rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        title = ws.title
-    finally:
-        wb.close()
-    for idx, row in enumerate(all_rows[:5]):
-        if "expert_id" in [str(v).strip() if v is not None else "" for v in row]:
-            header = [str(v).strip() if v is not None else "" for v in row]
-            return [(i + 1, r) for i, r in enumerate(all_rows) if i > idx], header, title
-    return [], [], title
-
-
-def _csv_rows(path: Path):
-    text, _ = decode_text(path, path.read_bytes())
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as exc:
+        raise InputError(f"{path}: ошибка формата CSV ({exc}). Проверьте кавычки.") from None
     if not rows:
         return [], [], None
     header = [h.strip() for h in rows[0]]
@@ -258,7 +354,7 @@ def apply_overrides(auto: pd.DataFrame, overrides: pd.DataFrame, categories: lis
     """Final codes: ``auto`` (expert_id + categories) with ``overrides`` applied (override wins)."""
     final = auto.copy()
     index = {eid: i for i, eid in enumerate(final["expert_id"].astype(str))}
-    problems: list[Problem] = []
+    problems: list[Problem] = list(overrides.attrs.get("problems", []))
     records = []
     for r in overrides.itertuples():
         if r.expert_id not in index:
@@ -266,8 +362,11 @@ def apply_overrides(auto: pd.DataFrame, overrides: pd.DataFrame, categories: lis
                 Problem(
                     Location(str(r.location)),
                     Code.UNKNOWN_EXPERT,
-                    f"исправление для эксперта «{r.expert_id}», которого нет среди принятых анкет, пропущено.",
+                    f"исправление {r.override} для «{r.category}» эксперта «{r.expert_id}», которого нет среди "
+                    "принятых анкет, не применено.",
                     "Проверьте код эксперта.",
+                    field=str(r.category),
+                    value=r.expert_id,
                 )
             )
             continue

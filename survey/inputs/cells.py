@@ -87,12 +87,30 @@ def _as_int(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str):
-        text = value.strip().replace("\u00a0", "").replace(" ", "")
+        text = value.strip()
+        if _THOUSANDS.fullmatch(text):  # «1 500», «12 000»: spaces only as thousands separators
+            text = _SPACES.sub("", text)
         if re.fullmatch(r"[+-]?\d+", text):
             return int(text)
         if re.fullmatch(r"[+-]?\d+[.,]0+", text):
             return int(re.split(r"[.,]", text)[0])
     return None
+
+
+_SPACES = re.compile(r"[ \u00a0\u202f\u2009]")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+")
+_SPACED_DIGITS = re.compile(r"[+-]?\d+(?:\s+\d+)+")
+
+
+def _not_integer(value: Any) -> Issue:
+    if isinstance(value, str) and _SPACED_DIGITS.fullmatch(value.strip()):
+        return Issue(
+            Code.NOT_INTEGER,
+            f"«{value}» — цифры разделены пробелом, и это не разделитель тысяч (как в «1 500»): неясно, "
+            "одно это число или несколько.",
+            "Укажите одно число без пробелов, например 15.",
+        )
+    return Issue(Code.NOT_INTEGER, f"«{value}» — не целое число.", "Укажите число цифрами, например 12.")
 
 
 def _options_hint(field: Field, limit: int = 12) -> str:
@@ -121,7 +139,12 @@ def match_option(value: Any, field: Field) -> Option | None:
 
 
 def parse_choice(value: Any, field: Field) -> tuple[int | None, Issue | None]:
-    """Single choice or scale: the option code."""
+    """Single choice or scale: the option code.
+
+    A scale takes every whole number from ``min`` to ``max`` and its declared ``missing`` codes,
+    whether or not each point has an option label (a 1–10 scale labelled only at its ends
+    accepts 4).
+    """
     if is_blank(value):
         return None, None
     opt = match_option(value, field)
@@ -140,6 +163,8 @@ def parse_choice(value: Any, field: Field) -> tuple[int | None, Issue | None]:
             )
         if isinstance(value, float):
             return None, Issue(Code.NOT_INTEGER, f"оценка «{value}» не целая.", f"Укажите {allowed}.")
+        if isinstance(value, str) and _SPACED_DIGITS.fullmatch(value.strip()):
+            return None, Issue(_not_integer(value).code, _not_integer(value).message, f"Укажите {allowed}.")
     return None, Issue(
         Code.UNKNOWN_OPTION,
         f"значение «{value}» не входит в список вариантов ответа.",
@@ -152,7 +177,7 @@ def parse_integer(value: Any, field: Field) -> tuple[int | None, Issue | None]:
         return None, None
     number = _as_int(value)
     if number is None:
-        return None, Issue(Code.NOT_INTEGER, f"«{value}» — не целое число.", "Укажите число цифрами, например 12.")
+        return None, _not_integer(value)
     if field.min is not None and number < field.min or field.max is not None and number > field.max:
         return None, Issue(
             Code.OUT_OF_RANGE,
@@ -176,7 +201,34 @@ def _parse_russian_date(text: str) -> dt.date | None:
         return None
 
 
-def parse_date(value: Any, field: Field) -> tuple[dt.date | None, Issue | None]:
+_NUMERIC_DATE = re.compile(r"\s*(\d{1,2})([/\-])(\d{1,2})\2(\d{4})\s*")
+
+
+def date_order_evidence(value: Any) -> str | None:
+    """``"dmy"`` or ``"mdy"`` when a text date with «/» or «-» proves its order (a part above 12),
+    ``"ambiguous"`` when both parts are 12 or less and differ, else ``None``.
+
+    >>> [date_order_evidence(v) for v in ("04/18/2021", "18/04/2021", "04/05/2021", "05/05/2021", "15.03.2021")]
+    ['mdy', 'dmy', 'ambiguous', None, None]
+    """
+    if not isinstance(value, str):
+        return None
+    m = _NUMERIC_DATE.fullmatch(value)
+    if m is None:
+        return None
+    first, second = int(m.group(1)), int(m.group(3))
+    if first > 12 >= second:
+        return "dmy"
+    if second > 12 >= first:
+        return "mdy"
+    if first != second and first <= 12 and second <= 12:
+        return "ambiguous"
+    return None
+
+
+def parse_date(value: Any, field: Field, order: str = "dmy") -> tuple[dt.date | None, Issue | None]:
+    """A date; ``order`` (``"dmy"`` or ``"mdy"``) says how to read «04/05/2021» (dots are always
+    day.month.year, the Russian order)."""
     if is_blank(value):
         return None, None
     date: dt.date | None = None
@@ -189,7 +241,10 @@ def parse_date(value: Any, field: Field) -> tuple[dt.date | None, Issue | None]:
             date = _EXCEL_EPOCH + dt.timedelta(days=int(value))
     elif isinstance(value, str):
         text = value.strip().rstrip("г.").strip()
-        for fmt in _DATE_FORMATS:
+        formats: tuple[str, ...] = _DATE_FORMATS
+        if order == "mdy" and _NUMERIC_DATE.fullmatch(text):
+            formats = ("%m/%d/%Y", "%m-%d-%Y")
+        for fmt in formats:
             try:
                 date = dt.datetime.strptime(text, fmt).date()
                 break
@@ -198,6 +253,12 @@ def parse_date(value: Any, field: Field) -> tuple[dt.date | None, Issue | None]:
         if date is None:
             date = _parse_russian_date(value.strip())
     if date is None:
+        if order == "mdy" and isinstance(value, str) and _NUMERIC_DATE.fullmatch(value):
+            return None, Issue(
+                Code.NOT_A_DATE,
+                f"«{value}» — не дата в порядке месяц/день/год, которым записан этот столбец.",
+                "Запишите все даты столбца одинаково, лучше как ДД.ММ.ГГГГ, например 15.03.2021.",
+            )
         return None, Issue(
             Code.NOT_A_DATE,
             f"«{value}» — не дата.",

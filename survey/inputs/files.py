@@ -1,37 +1,99 @@
 """Opening input files safely: size limits, format sniffing, zip-bomb and XML checks, encodings.
 
 Every reader goes through these functions, so a hostile or broken file is refused with a
-Russian :class:`~survey.errors.InputError` before any parser sees it.
+Russian :class:`~survey.errors.InputError` before any parser sees it:
+
+* only regular files are read (a FIFO, a device or ``/dev/zero`` behind a symlink is refused
+  without blocking), and a symlink in a folder of responses may not point outside it;
+* the size limit is measured while reading, not taken from ``stat`` (which a device or a
+  growing file does not tell truthfully);
+* the format comes from the content: legacy ``.xls``, ``.ods``, ``.xlsb`` and renamed files get
+  their own message.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import stat
 import zipfile
 from pathlib import Path
 
 from survey.errors import InputError
 from survey.inputs import limits
 
+_CHUNK = 1 << 20
 
-def read_bytes(path: Path) -> bytes:
+
+def check_regular(path: Path, root: Path | None = None) -> None:
+    """Refuse what is not a regular file, and (with ``root``) a symlink leading out of ``root``."""
     try:
-        size = path.stat().st_size
+        info = path.stat()  # follows symlinks: the target decides
     except FileNotFoundError:
+        if path.is_symlink():
+            raise InputError(f"{path}: ссылка (symlink) указывает на несуществующий файл.") from None
         raise InputError(f"{path}: файл не найден. Проверьте путь.") from None
     except OSError as exc:
         raise InputError(f"{path}: файл недоступен ({exc.strerror}).") from None
-    if path.is_dir():
+    if stat.S_ISDIR(info.st_mode):
         raise InputError(f"{path}: это папка, а не файл.")
-    if size > limits.MAX_FILE_BYTES:
-        raise InputError(
-            f"{path}: файл слишком большой ({size / 2**20:.0f} МБ; предел "
-            f"{limits.MAX_FILE_BYTES // 2**20} МБ). Разделите его на несколько файлов."
+    if not stat.S_ISREG(info.st_mode):
+        kind = (
+            "именованный канал (FIFO)"
+            if stat.S_ISFIFO(info.st_mode)
+            else "устройство"
+            if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+            else "сокет"
+            if stat.S_ISSOCK(info.st_mode)
+            else "не обычный файл"
         )
+        raise InputError(
+            f"{path}: это {kind}, а не файл с ответами; такие файлы не читаются. Сохраните ответы в обычный "
+            "файл .xlsx или .csv."
+        )
+    if root is not None:
+        target = path.resolve()
+        base = root.resolve()
+        if target != base and base not in target.parents:
+            raise InputError(
+                f"{path}: это ссылка (symlink) на файл вне папки с ответами ({target}); такие ссылки не читаются. "
+                "Скопируйте файл в папку."
+            )
+
+
+def read_bytes(path: Path, root: Path | None = None, limit: int | None = None) -> bytes:
+    """The bytes of a regular file, at most ``limit`` (default :data:`limits.MAX_FILE_BYTES`).
+
+    The limit is counted while reading, so a file that grows or lies about its size is stopped
+    at the limit; a FIFO is never opened for reading (it would block).
+    """
+    limit = limits.MAX_FILE_BYTES if limit is None else limit
+    check_regular(path, root)
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise InputError(f"{path}: не удаётся прочитать файл ({exc.strerror}).") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between the check and the open
+            raise InputError(f"{path}: это не обычный файл; такие файлы не читаются.")
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise InputError(
+                    f"{path}: файл слишком большой (больше {limit / 2**20:.0f} МБ — предел для одного файла). "
+                    "Разделите его на несколько файлов."
+                )
+    except OSError as exc:
+        raise InputError(f"{path}: не удаётся прочитать файл ({exc.strerror}).") from None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 def sniff_format(path: Path, data: bytes) -> str:
@@ -51,8 +113,11 @@ def sniff_format(path: Path, data: bytes) -> str:
             f"{path}: файл назван .xlsx, но не является книгой Excel (возможно, повреждён или "
             "переименован). Откройте его в Excel и сохраните как «Книга Excel (*.xlsx)»."
         )
-    if suffix in (".xls", ".ods"):
-        raise InputError(f"{path}: формат {suffix} не поддерживается. Сохраните файл как .xlsx или .csv (UTF-8).")
+    if suffix in (".xls", ".ods", ".xlsb", ".numbers"):
+        raise InputError(
+            f"{path}: формат {suffix} не поддерживается (файл к тому же не распознан как таблица). "
+            "Откройте его и сохраните как «Книга Excel (*.xlsx)» или «CSV UTF-8»."
+        )
     return "csv"
 
 
@@ -66,6 +131,7 @@ def check_zip_limits(path: Path, data: bytes) -> None:
             f"{path}: файл повреждён (архив xlsx не читается). Попросите прислать файл заново "
             "или откройте его в Excel и пересохраните."
         ) from None
+    _check_zip_kind(path, {info.filename for info in infos})
     total = 0
     for info in infos:
         total += info.file_size
@@ -79,6 +145,43 @@ def check_zip_limits(path: Path, data: bytes) -> None:
                 f"{limits.MAX_UNCOMPRESSED_BYTES // 2**20} МБ). Это признак повреждённого или "
                 "вредоносного файла; пересохраните данные в новой книге."
             )
+
+
+_OTHER_ZIPS = (
+    (
+        "content.xml",
+        "это таблица OpenDocument (.ods, LibreOffice Calc), а не книга Excel (.xlsx)",
+        "Откройте её в LibreOffice или Excel и сохраните как «Книга Excel 2007–365 (.xlsx)».",
+    ),
+    (
+        "xl/workbook.bin",
+        "это двоичная книга Excel (.xlsb), её формат не поддерживается",
+        "Откройте её в Excel и сохраните как «Книга Excel (*.xlsx)».",
+    ),
+    (
+        "word/document.xml",
+        "это документ Word (.docx), а не таблица",
+        "Перенесите ответы в таблицу Excel (.xlsx) или заполните шаблон анкеты (survey template).",
+    ),
+    (
+        "ppt/presentation.xml",
+        "это презентация PowerPoint, а не таблица",
+        "Перенесите ответы в таблицу Excel (.xlsx).",
+    ),
+)
+
+
+def _check_zip_kind(path: Path, names: set[str]) -> None:
+    """A zip that is not an xlsx (ODS, XLSB, DOCX…) gets a message naming what it is."""
+    if "xl/workbook.xml" in names:
+        return
+    for marker, what, fix in _OTHER_ZIPS:
+        if marker in names:
+            raise InputError(f"{path}: {what}. {fix}")
+    raise InputError(
+        f"{path}: архив не является книгой Excel (в нём нет xl/workbook.xml). Откройте файл в Excel и сохраните "
+        "как «Книга Excel (*.xlsx)»."
+    )
 
 
 def open_workbook(path: Path, data: bytes, read_only: bool = True, data_only: bool = True):
@@ -137,6 +240,12 @@ def decode_text(path: Path, data: bytes, encoding: str | None = None) -> tuple[s
         candidates = ["utf-16"]
     else:
         candidates = ["utf-8", "cp1251"]
+    bomless = _utf16_without_bom(data) if candidates == ["utf-8", "cp1251"] else None
+    if bomless:
+        try:
+            return data.decode(bomless), bomless
+        except UnicodeDecodeError:
+            pass
     if "utf-16" not in candidates and b"\x00" in data[:4096]:
         raise InputError(
             f"{path}: это не текстовый файл CSV (в нём двоичные данные). "
@@ -151,3 +260,28 @@ def decode_text(path: Path, data: bytes, encoding: str | None = None) -> tuple[s
         f"{path}: не удаётся определить кодировку файла. Сохраните его как «CSV UTF-8» или укажите "
         "кодировку: --encoding cp1251."
     )
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when the bytes look like UTF-16 text without a BOM.
+
+    Text in UTF-16 has a zero byte in every ASCII character (digits, commas, Latin headers) on
+    one side of each pair, and none on the other; a binary file has zeros anywhere.
+    """
+    sample = data[: 4096 - 4096 % 2] if len(data) >= 4096 else data[: len(data) - len(data) % 2]
+    if len(sample) < 4:
+        return None
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    if odd > len(sample) // 8 and even == 0:
+        encoding = "utf-16-le"
+    elif even > len(sample) // 8 and odd == 0:
+        encoding = "utf-16-be"
+    else:
+        return None
+    try:
+        text = sample.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    control = sum(1 for ch in text if ch < " " and ch not in "\r\n\t")
+    return encoding if control == 0 else None

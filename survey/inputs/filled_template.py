@@ -9,7 +9,6 @@ template as problems of that file.
 from __future__ import annotations
 
 import hashlib
-import io
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +16,8 @@ from openpyxl.utils import column_index_from_string
 
 from survey.base.missing import is_blank
 from survey.errors import Code, Location, Problem
-from survey.inputs.files import open_workbook
 from survey.inputs.raw import RawRecord, RawTable
+from survey.inputs.xlsx import Book, Sheet
 from survey.spec.questionnaire import Questionnaire
 from survey.spec.template_layout import (
     ANSWER_COLUMN,
@@ -27,117 +26,97 @@ from survey.spec.template_layout import (
     MARKER,
     MAX_FORM_ROWS,
     META_SHEET,
+    FormRow,
     form_rows,
     questionnaire_fingerprint,
 )
 
 
-class _FastBook:
-    """The few workbook operations the template reader needs, on python-calamine (a Rust
-    reader ~20× faster than openpyxl on small files: 1,000 templates are read in seconds).
-    Empty cells are ``None`` as in openpyxl."""
-
-    def __init__(self, book):
-        self._book = book
-        self.sheetnames = list(book.sheet_names)
-
-    def __getitem__(self, name: str) -> _FastSheet:
-        return _FastSheet(self._book.get_sheet_by_name(name))
-
-    def close(self) -> None:
-        self._book.close()
-
-
-class _FastSheet:
-    def __init__(self, sheet):
-        self._rows = sheet.to_python(skip_empty_area=False)
-
-    def iter_rows(self, max_row: int | None = None, max_col: int | None = None, values_only: bool = True):
-        for row in self._rows[:max_row]:
-            yield tuple(None if v == "" else v for v in row[:max_col])
-
-
-def _open_fast(path: Path, data: bytes):
-    """python-calamine when installed and able to read the file, else openpyxl."""
-    try:
-        import python_calamine
-    except ImportError:
-        return open_workbook(path, data)
-    try:
-        return _FastBook(python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)))
-    except Exception:  # anything calamine cannot read: let openpyxl say what is wrong
-        return open_workbook(path, data)
-
-
-def _meta(wb) -> dict[str, str] | None:
-    if META_SHEET not in wb.sheetnames:
+def _meta(sheet: Sheet | None) -> dict[str, str] | None:
+    if sheet is None:
         return None
     meta: dict[str, str] = {}
-    sheet = wb[META_SHEET]
-    if getattr(sheet, "reset_dimensions", None):  # read-only mode: do not trust the stored size
-        sheet.reset_dimensions()
-    for row in sheet.iter_rows(max_col=2, max_row=200, values_only=True):
+    for number, row in sheet.rows:
+        if number > 200:
+            break
         if row and row[0] is not None:
             meta[str(row[0])] = "" if len(row) < 2 or row[1] is None else str(row[1])
     return meta if meta.get("marker") == MARKER else None
 
 
-def read_filled_template(path: Path, data: bytes, questionnaire: Questionnaire) -> RawTable | None:
+def _form_keys(sheet: Sheet, key_idx: int, expected: dict[str, FormRow]) -> int:
+    """How many answer keys of the form stand in the sheet's key column."""
+    return sum(
+        1
+        for number, row in sheet.rows
+        if number <= MAX_FORM_ROWS and key_idx < len(row) and isinstance(row[key_idx], str) and row[key_idx] in expected
+    )
+
+
+def read_filled_template(path: Path, data: bytes, book: Book, questionnaire: Questionnaire) -> RawTable | None:
     """Read a filled template (an ingest reader); ``None`` when the workbook is not a template.
 
-    One record with a cell for every answer. File-level errors (another questionnaire or
-    version, a damaged or unfilled template) are problems of the returned table, which then
-    has no record: the file is reported, never silently dropped.
+    One record per form sheet, with a cell for every answer: the form «Анкета» and any copy of it
+    in the same workbook («Анкета (2)», a sheet renamed after the expert) — a copy filled in by a
+    second expert is a further respondent. File-level errors (another questionnaire or version,
+    a damaged or unfilled template) are problems of the returned table, which then has no record:
+    the file is reported, never silently dropped.
     """
     q = questionnaire
-    wb = _open_fast(path, data)
-    try:
-        meta = _meta(wb)
-        if meta is None:
+    sheets = {s.title: s for s in book.sheets}
+    meta = _meta(sheets.get(META_SHEET))
+    expected = {fr.key: fr for fr in form_rows(q) if fr.kind == "answer" and fr.key is not None}
+    key_idx = _column_index(KEY_COLUMN)
+    if meta is None:
+        # a template whose hidden «_meta» sheet was deleted: its form sheet still carries the keys
+        forms = [s for s in book.sheets if _form_keys(s, key_idx, expected) >= len(expected) // 2]
+        if not forms or any(s.title == META_SHEET for s in book.sheets):
             return None
-        table = RawTable(path=path, sha256=hashlib.sha256(data).hexdigest(), kind="template")
-        sheet = meta.get("form_sheet") or FORM_SHEET
-        table.sheet = sheet
-        file_loc = Location(path.name, sheet=sheet)
-        problem = _version_problem(meta, q)
-        if problem:
-            table.problems.append(Problem(Location(path.name), *problem))
-            return table
-        if sheet not in wb.sheetnames:
-            table.problems.append(
-                Problem(
-                    Location(path.name),
-                    Code.TEMPLATE_DAMAGED,
-                    f"в шаблоне анкеты нет листа «{sheet}» (лист удалён или переименован).",
-                    "Перенесите ответы в новый шаблон (survey template) и пришлите его.",
-                )
+        table = RawTable(path=path, sha256=hashlib.sha256(data).hexdigest(), kind="template", sheet=forms[0].title)
+        table.problems.append(
+            Problem(
+                Location(path.name, sheet=forms[0].title),
+                Code.TEMPLATE_DAMAGED,
+                f"это шаблон анкеты, но из книги удалён служебный скрытый лист «{META_SHEET}», по которому "
+                "проверяется версия анкеты; ответы не прочитаны.",
+                "Перенесите ответы в новый шаблон (survey template) и пришлите его; служебные листы не удаляйте.",
             )
-            return table
-        answer_idx = _column_index(meta.get("answer_column") or ANSWER_COLUMN)
-        key_idx = _column_index(meta.get("key_column") or KEY_COLUMN)
-        expected = {fr.key: fr for fr in form_rows(q) if fr.kind == "answer" and fr.key is not None}
-        values: dict[tuple[str, str | None], Any] = {}
-        cells: dict[tuple[str, str | None], Location] = {}
-        letter = meta.get("answer_column") or ANSWER_COLUMN
-        form = wb[sheet]
-        if getattr(form, "reset_dimensions", None):
-            form.reset_dimensions()
-        rows = form.iter_rows(max_row=MAX_FORM_ROWS, max_col=max(answer_idx, key_idx) + 1, values_only=True)
-        for r, row in enumerate(rows, start=1):
-            key_text = row[key_idx] if key_idx < len(row) else None
-            if not isinstance(key_text, str) or key_text not in expected:
-                continue
-            fr = expected[key_text]
-            key = fr.data_key
-            if key in values:
-                continue
-            values[key] = row[answer_idx] if answer_idx < len(row) else None
-            cells[key] = Location(path.name, sheet=sheet, row=r, column=letter, header=fr.header, cell=f"{letter}{r}")
-        missing = [k for k, fr in expected.items() if fr.data_key not in values]
+        )
+        return table
+    table = RawTable(path=path, sha256=hashlib.sha256(data).hexdigest(), kind="template")
+    sheet_name = meta.get("form_sheet") or FORM_SHEET
+    table.sheet = sheet_name
+    file_loc = Location(path.name, sheet=sheet_name)
+    problem = _version_problem(meta, q)
+    if problem:
+        table.problems.append(Problem(Location(path.name), *problem))
+        return table
+    if sheet_name not in sheets:
+        table.problems.append(
+            Problem(
+                Location(path.name),
+                Code.TEMPLATE_DAMAGED,
+                f"в шаблоне анкеты нет листа «{sheet_name}» (лист удалён или переименован).",
+                "Перенесите ответы в новый шаблон (survey template) и пришлите его.",
+            )
+        )
+        return table
+    answer_idx = _column_index(meta.get("answer_column") or ANSWER_COLUMN)
+    key_idx = _column_index(meta.get("key_column") or KEY_COLUMN)
+    letter = meta.get("answer_column") or ANSWER_COLUMN
+    copies = [
+        s
+        for s in book.sheets
+        if s.title not in (sheet_name, META_SHEET) and _form_keys(s, key_idx, expected) >= len(expected) // 2
+    ]
+    filled: list[RawRecord] = []
+    empty: list[str] = []
+    for sheet in [sheets[sheet_name], *copies]:
+        record, missing = _answers(path, sheet, expected, answer_idx, key_idx, letter, meta)
         if missing:
             table.problems.append(
                 Problem(
-                    file_loc,
+                    Location(path.name, sheet=sheet.title),
                     Code.TEMPLATE_DAMAGED,
                     f"в шаблоне анкеты нет ячеек для ответов: {', '.join(missing[:5])}"
                     + ("…" if len(missing) > 5 else "")
@@ -145,23 +124,101 @@ def read_filled_template(path: Path, data: bytes, questionnaire: Questionnaire) 
                     "Перенесите ответы в новый шаблон (survey template) и пришлите его.",
                 )
             )
-            return table
-        table.columns = set(values)
-        prefilled = {k[len("prefill:") :]: v for k, v in meta.items() if k.startswith("prefill:")}
-        if all(is_blank(v) or (k[1] is None and prefilled.get(k[0]) == v) for k, v in values.items()):
-            table.problems.append(
+            continue
+        assert record is not None
+        table.columns |= set(record.values)
+        if _is_empty(record, meta):
+            empty.append(sheet.title)
+            continue
+        filled.append(record)
+    if any(p.code == Code.TEMPLATE_DAMAGED for p in table.problems):
+        return table
+    if not filled:
+        table.problems.append(
+            Problem(
+                file_loc,
+                Code.TEMPLATE_EMPTY,
+                "шаблон анкеты не заполнен: все ячейки ответов пусты.",
+                "Проверьте, что прислан заполненный файл; если эксперт не отвечал, уберите файл из папки.",
+            )
+        )
+        return table
+    for title in empty:
+        table.problems.append(
+            Problem(
+                Location(path.name, sheet=title),
+                Code.TEMPLATE_SHEET_EMPTY,
+                f"лист анкеты «{title}» не заполнен и пропущен; ответы прочитаны с других листов-анкет книги.",
+                "Если лист не нужен, удалите его.",
+            )
+        )
+    if copies:
+        titles = ", ".join(f"«{title}»" for title in [sheet_name, *[c.title for c in copies]])
+        table.problems.append(
+            Problem(
+                file_loc,
+                Code.TEMPLATE_COPIES,
+                f"в книге {len(copies) + 1} листа-анкеты ({titles}); "
+                f"каждый заполненный прочитан как анкета отдельного эксперта (прочитано: {len(filled)}).",
+                "Проверьте, что это разные эксперты; одинаковые коды экспертов будут отмечены как повтор.",
+            )
+        )
+    table.records.extend(filled)
+    return table
+
+
+def _answers(
+    path: Path,
+    sheet: Sheet,
+    expected: dict[str, FormRow],
+    answer_idx: int,
+    key_idx: int,
+    letter: str,
+    meta: dict[str, str],
+) -> tuple[RawRecord | None, list[str]]:
+    """The record of one form sheet, or the keys of the answers it lacks."""
+    values: dict[tuple[str, str | None], Any] = {}
+    cells: dict[tuple[str, str | None], Location] = {}
+    notes: list[Problem] = []
+    for r, row in sheet.rows:
+        if r > MAX_FORM_ROWS:
+            break
+        key_text = row[key_idx] if key_idx < len(row) else None
+        if not isinstance(key_text, str) or key_text not in expected:
+            continue
+        fr = expected[key_text]
+        key = fr.data_key
+        if key in values:
+            continue
+        values[key] = row[answer_idx] if answer_idx < len(row) else None
+        where = Location(path.name, sheet=sheet.title, row=r, column=letter, header=fr.header, cell=f"{letter}{r}")
+        cells[key] = where
+        formula = sheet.formulas.get((r, answer_idx))
+        if formula is not None and (not formula[1] or is_blank(values[key])):
+            notes.append(
                 Problem(
-                    file_loc,
-                    Code.TEMPLATE_EMPTY,
-                    "шаблон анкеты не заполнен: все ячейки ответов пусты.",
-                    "Проверьте, что прислан заполненный файл; если эксперт не отвечал, уберите файл из папки.",
+                    where,
+                    Code.FORMULA_WITHOUT_VALUE,
+                    f"«{fr.header}»: в ячейке формула «{formula[0]}» без сохранённого результата: ответа в ячейке "
+                    "нет, пока Excel её не пересчитает.",
+                    "Откройте файл в Excel, чтобы формула пересчиталась, и сохраните его, или замените формулу "
+                    "значением.",
+                    field=key[0],
+                    value=formula[0],
                 )
             )
-            return table
-        table.records.append(RawRecord(values, cells, file_loc))
-        return table
-    finally:
-        wb.close()
+    missing = [k for k, fr in expected.items() if fr.data_key not in values]
+    if missing:
+        return None, missing
+    return RawRecord(values, cells, Location(path.name, sheet=sheet.title), notes), []
+
+
+def _is_empty(record: RawRecord, meta: dict[str, str]) -> bool:
+    prefilled = {k[len("prefill:") :]: v for k, v in meta.items() if k.startswith("prefill:")}
+    return (
+        all(is_blank(v) or (k[1] is None and prefilled.get(k[0]) == v) for k, v in record.values.items())
+        and not record.notes
+    )
 
 
 def _version_problem(meta: dict[str, str], q: Questionnaire) -> tuple[Code, str, str] | None:

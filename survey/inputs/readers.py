@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import zipfile
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,9 +24,10 @@ from survey.base.missing import is_blank
 from survey.base.text import fold
 from survey.errors import Code, InputError, Location, Problem, shorten
 from survey.inputs import limits
-from survey.inputs.files import check_zip_limits, decode_text, open_workbook, read_bytes, sniff_format
+from survey.inputs.files import check_zip_limits, decode_text, read_bytes, sniff_format
 from survey.inputs.filled_template import read_filled_template
-from survey.inputs.raw import IngestResult, Key, RawRecord, RawTable
+from survey.inputs.raw import IngestResult, Key, RawRecord, RawTable, RowCells
+from survey.inputs.xlsx import Book, Sheet, col_letter, read_book
 from survey.spec.questionnaire import Questionnaire
 
 TABLE_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt", ".tsv")
@@ -34,20 +35,22 @@ _PREFERRED_SHEETS = ("данные", "ответы", "анкеты", "data", "re
 
 
 # Readers for special workbook kinds (filled templates, ...) register here: each gets the
-# path and returns a RawTable, or None when the file is not of its kind.
-SPECIAL_READERS: list[Callable[[Path, bytes, Questionnaire], RawTable | None]] = [read_filled_template]
+# path, the bytes and the workbook read by :func:`survey.inputs.xlsx.read_book`, and returns a
+# RawTable, or None when the file is not of its kind.
+SPECIAL_READERS: list[Callable[[Path, bytes, Book, Questionnaire], RawTable | None]] = [read_filled_template]
 
 
 def ingest(path: str | Path, questionnaire: Questionnaire, encoding: str | None = None) -> IngestResult:
     """Read a file or every response file in a folder.
 
     A single file that cannot be read raises :class:`InputError`; in a folder, such files
-    are reported in ``unreadable`` and the others are read.
+    are reported in ``unreadable`` and the others are read. Every sheet of a workbook that has
+    a header row is read (each as a table of its own); other sheets holding values are reported.
     """
     path = Path(path)
     if path.is_dir():
         entries = sorted(p for p in path.iterdir() if not p.name.startswith("."))
-        files = [p for p in entries if p.is_file() and not _ignored(p)]
+        files = [p for p in entries if _is_regular(p) and not _ignored(p)]
         skipped = [
             Problem(
                 Location(p.name),
@@ -56,8 +59,10 @@ def ingest(path: str | Path, questionnaire: Questionnaire, encoding: str | None 
                     "временный файл Excel пропущен."
                     if p.name.startswith("~$")
                     else "файл пропущен: ответы читаются только из .xlsx, .csv, .tsv и .txt."
-                    if p.is_file()
+                    if _is_regular(p)
                     else "вложенная папка пропущена."
+                    if p.is_dir()
+                    else "пропущен: это не обычный файл (канал, устройство или ссылка в никуда)."
                 ),
                 "Если в нём ответы, сохраните его как .xlsx или .csv.",
             )
@@ -69,7 +74,7 @@ def ingest(path: str | Path, questionnaire: Questionnaire, encoding: str | None 
         tables, unreadable, inputs = [], list(skipped), []
         for file in files:
             try:
-                table = read_file(file, questionnaire, encoding)
+                found, sha = read_tables(file, questionnaire, encoding, root=path)
             except InputError as exc:
                 message = exc.message.removeprefix(f"{file}, ").removeprefix(f"{file}: ")
                 unreadable.append(
@@ -80,76 +85,77 @@ def ingest(path: str | Path, questionnaire: Questionnaire, encoding: str | None 
                         "Исправьте файл или уберите его из папки с ответами.",
                     )
                 )
-                inputs.append({"path": str(file), "sha256": _sha256_or_empty(file)})
+                inputs.append({"path": str(file), "sha256": _sha256_or_empty(file, path)})
                 continue
-            tables.append(table)
-            inputs.append({"path": str(file), "sha256": table.sha256})
+            tables.extend(found)
+            inputs.append({"path": str(file), "sha256": sha})
         return IngestResult(tables, unreadable, inputs)
-    table = read_file(path, questionnaire, encoding)
-    return IngestResult([table], [], [{"path": str(path), "sha256": table.sha256}])
+    found, sha = read_tables(path, questionnaire, encoding)
+    return IngestResult(found, [], [{"path": str(path), "sha256": sha}])
+
+
+def _is_regular(p: Path) -> bool:
+    try:
+        return stat.S_ISREG(p.stat().st_mode)
+    except OSError:
+        return False
 
 
 def _ignored(p: Path) -> bool:
     """Files of a folder that are not read (they are reported as skipped)."""
-    return p.name.startswith("~$") or p.suffix.lower() not in TABLE_SUFFIXES + (".xls", ".ods")
+    return p.name.startswith("~$") or p.suffix.lower() not in TABLE_SUFFIXES + (".xls", ".ods", ".xlsb")
 
 
-def _sha256_or_empty(path: Path) -> str:
+def _sha256_or_empty(path: Path, root: Path | None = None) -> str:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
+        return hashlib.sha256(read_bytes(path, root)).hexdigest()
+    except InputError:
         return ""
 
 
 def read_file(path: str | Path, questionnaire: Questionnaire, encoding: str | None = None) -> RawTable:
-    """Read one response file (consolidated table or a special workbook kind)."""
+    """Read one response file; the first of its tables (see :func:`read_tables` for all)."""
+    return read_tables(Path(path), questionnaire, encoding)[0][0]
+
+
+def read_tables(
+    path: Path, questionnaire: Questionnaire, encoding: str | None = None, *, root: Path | None = None
+) -> tuple[list[RawTable], str]:
+    """Every table of one response file (one per data sheet), and the file's SHA-256."""
     path = Path(path)
-    data = read_bytes(path)
+    data = read_bytes(path, root)
     sha = hashlib.sha256(data).hexdigest()
     kind = sniff_format(path, data)
     if kind == "xlsx":
         check_zip_limits(path, data)
+        book = read_book(path, data)
         for reader in SPECIAL_READERS:
-            table = reader(path, data, questionnaire)
+            table = reader(path, data, book, questionnaire)
             if table is not None:
-                return table
-        return _read_xlsx_table(path, data, sha, questionnaire)
-    return _read_csv_table(path, data, sha, questionnaire, encoding)
+                return [table], sha
+        return _read_xlsx_tables(path, book, sha, questionnaire), sha
+    return [_read_csv_table(path, data, sha, questionnaire, encoding)], sha
 
 
-def _read_xlsx_table(path: Path, data: bytes, sha: str, q: Questionnaire) -> RawTable:
-    # workbooks up to DETAILED_CHECK_BYTES are opened fully, to see merged cells, hidden rows
-    # and formulas; bigger ones are streamed (read-only mode) without those checks
-    detailed = len(data) <= limits.DETAILED_CHECK_BYTES
-    wb = open_workbook(path, data, read_only=not detailed)
-    try:
-        best = None
-        sheets = sorted(
-            wb.worksheets,
-            key=lambda ws: (ws.sheet_state != "visible", ws.title.strip().lower() not in _PREFERRED_SHEETS),
+def _read_xlsx_tables(path: Path, book: Book, sha: str, q: Questionnaire) -> list[RawTable]:
+    found: list[tuple[Sheet, int, dict[int, Key], list[Any]]] = []
+    for sheet in book.sheets:
+        head = sheet.head()
+        header = find_header(head, q)
+        if header:
+            found.append((sheet, header[0], header[1], head[header[0] - 1]))
+    if not found:
+        names = ", ".join(f"«{ws.title}»" for ws in book.sheets)
+        raise InputError(
+            f"{path}: ни на одном листе ({names}) не найдена строка заголовков с "
+            f"кодом эксперта и городом. В первых {limits.HEADER_SEARCH_ROWS} строках листа "
+            "должны быть заголовки столбцов: expert_id, unit_id, q1_state… (см. README)."
         )
-        for ws in sheets:
-            if getattr(ws, "reset_dimensions", None):
-                ws.reset_dimensions()
-            head = [list(r) for r in ws.iter_rows(max_row=limits.HEADER_SEARCH_ROWS, values_only=True)]
-            found = find_header(head, q)
-            if found and (best is None or len(found[1]) > len(best[2])):
-                best = (ws, found[0], found[1], head[found[0] - 1])
-        if best is None:
-            names = ", ".join(f"«{ws.title}»" for ws in wb.worksheets)
-            raise InputError(
-                f"{path}: ни на одном листе ({names}) не найдена строка заголовков с "
-                f"кодом эксперта и городом. В первых {limits.HEADER_SEARCH_ROWS} строках листа "
-                "должны быть заголовки столбцов: expert_id, unit_id, q1_state… (см. README)."
-            )
-        ws, header_row, mapping, header_values = best
-        rows: Iterable[tuple[int, list[Any]]] = (
-            (i, list(values))
-            for i, values in enumerate(ws.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1)
-        )
-        sheet_notes = _SheetNotes(path, data, ws, header_row, mapping) if detailed else None
-        if sheet_notes is not None:
-            rows = sheet_notes.apply(rows)
+    tables = []
+    for sheet, header_row, mapping, header_values in found:
+        notes = _SheetNotes(path, sheet, header_row, mapping)
+        gaps: list[tuple[int, int]] = []
+        rows = notes.apply(_with_blank_rows(sheet.rows, header_row, gaps))
         table = _table_from_rows(
             path,
             sha,
@@ -157,18 +163,76 @@ def _read_xlsx_table(path: Path, data: bytes, sha: str, q: Questionnaire) -> Raw
             rows,
             header_row,
             mapping,
-            sheet=ws.title,
+            sheet=sheet.title,
             letters=True,
             header_values=header_values,
-            notes=sheet_notes,
+            notes=notes,
         )
-        table.problems.extend(
-            _unknown_columns(q, header_values, mapping, Location(path.name, sheet=ws.title), header_row, letters=True)
+        base = Location(path.name, sheet=sheet.title)
+        table.problems.extend(_unknown_columns(q, header_values, mapping, base, header_row, letters=True))
+        table.problems.extend(notes.file_problems)
+        last = (table.records[-1].location.row or 0) if table.records else 0
+        for first, end in gaps:
+            if end < last:
+                table.problems.append(
+                    Problem(
+                        Location(path.name, sheet.title, first),
+                        Code.BLANK_ROW,
+                        f"строки {first}–{end} пусты ({end - first + 1}) и пропущены; после них на листе есть "
+                        "ещё данные.",
+                        "Удалите пустые строки; если данные ниже попали на лист случайно, удалите их.",
+                    )
+                )
+        if not sheet.visible:
+            table.problems.append(
+                Problem(
+                    base,
+                    Code.HIDDEN_SHEET,
+                    f"лист «{sheet.title}» скрыт в Excel; его ответы прочитаны, как и остальные.",
+                    "Если лист не нужен, удалите его из книги.",
+                )
+            )
+        table.synthetic = book.synthetic
+        tables.append(table)
+    read = {sheet.title for sheet, *_ in found}
+    for sheet in book.sheets:
+        if sheet.title in read or not sheet.rows:
+            continue
+        cells = sum(1 for _, values in sheet.rows for v in values if not is_blank(v))
+        if cells == 0:
+            continue
+        tables[0].problems.append(
+            Problem(
+                Location(path.name, sheet=sheet.title),
+                Code.SHEET_NOT_READ,
+                f"лист «{sheet.title}» не прочитан: на нём есть данные (заполненных ячеек: {cells}), но в первых "
+                f"{limits.HEADER_SEARCH_ROWS} строках нет строки заголовков с кодом эксперта и городом.",
+                "Если на листе ответы, добавьте строку заголовков (expert_id, unit_id, …); если нет — "
+                "удалите лист или не обращайте внимания.",
+            )
         )
-        table.synthetic = is_synthetic(wb)
-        return table
-    finally:
-        wb.close()
+    return tables
+
+
+_GAP = 1000  # blank rows in a row beyond this are reported as one range, not one by one
+
+
+def _with_blank_rows(
+    rows: list[tuple[int, list[Any]]], header_row: int, gaps: list[tuple[int, int]]
+) -> Iterator[tuple[int, list[Any]]]:
+    """The data rows below the header, with the empty rows between them as ``(n, [])`` (they are
+    reported as blank); a long run of empty rows is recorded in ``gaps`` instead."""
+    previous = header_row
+    for number, values in rows:
+        if number <= header_row:
+            continue
+        if number - previous - 1 > _GAP:
+            gaps.append((previous + 1, number - 1))
+        else:
+            for blank in range(previous + 1, number):
+                yield blank, []
+        previous = number
+        yield number, values
 
 
 EXCEL_ERRORS = frozenset(
@@ -191,107 +255,109 @@ EXCEL_ERRORS = frozenset(
 
 
 class _SheetNotes:
-    """What a fully opened worksheet shows beyond values: merged cells (their value is
-    used for every cell of the range), hidden rows, and formulas (with or without a
-    stored result). Problems are attached to the records of the rows they concern."""
+    """What a worksheet shows beyond values: merged cells (their value is used for every cell
+    of the range, only in rows that exist and columns that are read), hidden rows, formulas
+    (with or without a stored result) and values beyond the last column read. Problems are
+    attached to the records of the rows they concern."""
 
-    def __init__(self, path: Path, data: bytes, ws, header_row: int, mapping: dict[int, Key]):
-        from openpyxl.utils import get_column_letter
-
+    def __init__(self, path: Path, sheet: Sheet, header_row: int, mapping: dict[int, Key]):
         self.by_row: dict[int, list[Problem]] = {}
-        self.fill: dict[tuple[int, int], Any] = {}
-        base = Location(path.name, sheet=ws.title)
+        self.file_problems: list[Problem] = []
+        self.fill: dict[int, list[tuple[int, tuple[int, int]]]] = {}  # row → [(col, source cell)]
+        base = Location(path.name, sheet=sheet.title)
         columns = set(mapping)
-        for rng in ws.merged_cells.ranges:
-            cols = [c - 1 for c in range(rng.min_col, rng.max_col + 1) if c - 1 in columns]
-            if not cols or rng.max_row <= header_row:
+        present = dict(sheet.rows)
+        for min_row, min_col, max_row, max_col in sheet.merged:
+            cols = [c - 1 for c in range(min_col, max_col + 1) if c - 1 in columns]
+            if not cols or max_row <= header_row:
                 continue
-            value = ws.cell(row=rng.min_row, column=rng.min_col).value
-            first_row = max(rng.min_row, header_row + 1)
-            for r in range(first_row, rng.max_row + 1):
+            source = present.get(min_row, [])
+            value = source[min_col - 1] if min_col - 1 < len(source) else None
+            first_row = max(min_row, header_row + 1)
+            rows_in = [r for r in present if first_row <= r <= max_row]  # only rows that hold values
+            for r in rows_in:
                 for c in cols:
-                    self.fill[(r, c)] = value
+                    self.fill.setdefault(r, []).append((c, (min_row, min_col - 1)))
+            coord = f"{col_letter(min_col)}{min_row}:{col_letter(max_col)}{max_row}"
+            last = max(rows_in, default=max_row) if max_row - first_row > 10_000 else max_row
             self._add(
                 first_row,
                 Problem(
-                    base.with_(cell=rng.coord),
+                    base.with_(cell=coord),
                     Code.MERGED_CELLS,
-                    f"ячейки {rng.coord} объединены: значение «{shorten(value)}» отнесено ко всем строкам "
-                    f"{first_row}–{rng.max_row}.",
+                    f"ячейки {coord} объединены: значение «{shorten(value)}» отнесено ко всем строкам "
+                    f"{first_row}–{last}.",
                     "Проверьте это; лучше не объединять ячейки с ответами.",
                     value=value,
                 ),
             )
-        for r, dim in ws.row_dimensions.items():
-            if dim.hidden and r > header_row:
+        for r in sorted(sheet.hidden_rows):
+            if r > header_row and r in present:
                 self._add(
                     r,
                     Problem(
-                        base.with_(row=r),
+                        Location(path.name, sheet.title, r),
                         Code.HIDDEN_ROW,
                         f"строка {r} скрыта в Excel; она прочитана, как и остальные.",
                         "Если строка не нужна, удалите её.",
                     ),
                 )
-        if _has_formulas(data):
-            formulas = open_workbook(path, data, read_only=False, data_only=False)
-            try:
-                fws = formulas[ws.title]
-                for c in columns:
-                    for cell in fws.iter_rows(min_row=header_row + 1, min_col=c + 1, max_col=c + 1):
-                        cell = cell[0]
-                        if cell.data_type != "f":
-                            continue
-                        cached = ws.cell(row=cell.row, column=cell.column).value
-                        where = base.with_(cell=f"{get_column_letter(cell.column)}{cell.row}")
-                        if cached is None:
-                            self._add(
-                                cell.row,
-                                Problem(
-                                    where,
-                                    Code.FORMULA_WITHOUT_VALUE,
-                                    f"в ячейке формула «{shorten(cell.value)}» без сохранённого результата.",
-                                    "Откройте файл в Excel, чтобы формула пересчиталась, и сохраните его, "
-                                    "или замените формулу значением.",
-                                    field=mapping[c][0],
-                                    value=cell.value,
-                                ),
-                            )
-                        else:
-                            self._add(
-                                cell.row,
-                                Problem(
-                                    where,
-                                    Code.FORMULA,
-                                    f"в ячейке формула «{shorten(cell.value)}»; прочитан её "
-                                    f"результат «{shorten(cached)}».",
-                                    "Проверьте, что результат верен.",
-                                    field=mapping[c][0],
-                                    value=cell.value,
-                                ),
-                            )
-            finally:
-                formulas.close()
+        for (r, c), (formula, has_value) in sorted(sheet.formulas.items()):
+            if r <= header_row or c not in columns:
+                continue
+            where = Location(path.name, sheet.title, cell=f"{col_letter(c + 1)}{r}")
+            values = present.get(r, [])
+            cached = values[c] if c < len(values) else None
+            if not has_value or is_blank(cached):
+                self._add(
+                    r,
+                    Problem(
+                        where,
+                        Code.FORMULA_WITHOUT_VALUE,
+                        f"в ячейке формула «{shorten(formula)}» без сохранённого результата: ответа в ячейке нет, "
+                        "пока Excel её не пересчитает.",
+                        "Откройте файл в Excel, чтобы формула пересчиталась, и сохраните его, "
+                        "или замените формулу значением.",
+                        field=mapping[c][0],
+                        value=formula,
+                    ),
+                )
+            else:
+                self._add(
+                    r,
+                    Problem(
+                        where,
+                        Code.FORMULA,
+                        f"в ячейке формула «{shorten(formula)}»; прочитан её результат «{shorten(cached)}».",
+                        "Проверьте, что результат верен.",
+                        field=mapping[c][0],
+                        value=formula,
+                    ),
+                )
+        for r, c, value in sheet.beyond:
+            self.file_problems.append(
+                Problem(
+                    Location(path.name, sheet.title, cell=f"{col_letter(c + 1)}{r}"),
+                    Code.UNKNOWN_COLUMN,
+                    f"значение «{shorten(value)}» стоит за пределами {limits.MAX_COLUMNS} столбцов и не читается.",
+                    "Если это ответ, перенесите его в столбец анкеты; если это случайный символ, удалите его.",
+                    value=value,
+                )
+            )
+        self._present = present
 
     def _add(self, row: int, problem: Problem) -> None:
         self.by_row.setdefault(row, []).append(problem)
 
     def apply(self, rows: Iterable[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
         for number, values in rows:
-            for (r, c), value in self.fill.items():
-                if r == number:
-                    values = values + [None] * (c + 1 - len(values)) if c >= len(values) else values
-                    values[c] = value
+            for c, (sr, sc) in self.fill.get(number, ()):
+                source = self._present.get(sr, [])
+                value = source[sc] if sc < len(source) else None
+                if c >= len(values):
+                    values = values + [None] * (c + 1 - len(values))
+                values[c] = value
             yield number, values
-
-
-def _has_formulas(data: bytes) -> bool:
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return any(
-            b"<f>" in zf.read(n) or b"<f " in zf.read(n)
-            for n in zf.namelist()
-            if n.startswith("xl/worksheets/") and n.endswith(".xml")
-        )
 
 
 def _unknown_columns(
@@ -305,8 +371,6 @@ def _unknown_columns(
 ) -> list[Problem]:
     """Warnings for header cells that are not questionnaire columns (they are not read)."""
     import difflib
-
-    from openpyxl.utils import get_column_letter
 
     out = []
     labels = {f.label: f.id for f in q.fields}
@@ -326,7 +390,7 @@ def _unknown_columns(
             Problem(
                 base.with_(
                     row=header_row,
-                    column=get_column_letter(idx + 1) if letters else str(name),
+                    column=col_letter(idx + 1) if letters else str(name),
                     header=str(name),
                 ),
                 Code.UNKNOWN_COLUMN,
@@ -336,12 +400,6 @@ def _unknown_columns(
             )
         )
     return out
-
-
-def is_synthetic(wb) -> bool:
-    """The workbook's Keywords property marks its data as synthetic."""
-    keywords = (getattr(wb.properties, "keywords", None) or "").lower()
-    return "synthetic" in keywords or "синтетич" in keywords
 
 
 def find_header(rows: list[list[Any]], q: Questionnaire) -> tuple[int, dict[int, Key]] | None:
@@ -372,11 +430,10 @@ def _table_from_rows(
     encoding: str | None = None,
     notes: _SheetNotes | None = None,
 ) -> RawTable:
-    from openpyxl.utils import get_column_letter
-
     table = RawTable(path=path, sha256=sha, kind="table", sheet=sheet, encoding=encoding)
-    base = Location(str(path.name if path.name else path), sheet=sheet)
-    names = {idx: (get_column_letter(idx + 1) if letters else None) for idx in mapping}
+    file = str(path.name if path.name else path)
+    base = Location(file, sheet=sheet)
+    names = {idx: (col_letter(idx + 1) if letters else None) for idx in mapping}
     seen: dict[Key, int] = {}
     for idx, key in sorted(mapping.items()):
         if key in seen:
@@ -392,44 +449,47 @@ def _table_from_rows(
             continue
         seen[key] = idx
     table.columns = set(seen)
-    header_cells = header_values
+    # one location per column; a row's cell is made from it only when a message needs it
+    columns: dict[Key, Location] = {}
+    for key, idx in seen.items():
+        header = header_values[idx] if header_values and idx < len(header_values) else None
+        columns[key] = Location(
+            file,
+            sheet,
+            None,
+            names[idx] or _key_name(q, key),
+            str(header) if header is not None else _key_name(q, key),
+        )
+    order = list(seen.items())
     count = 0
+    records = table.records
+    blank_rows = table.blank_rows
     for row_number, values in rows:
+        width = len(values)
+        rec_values = {key: (values[idx] if idx < width else None) for key, idx in order}
+        if all(is_blank(v) for v in rec_values.values()):
+            if any(not is_blank(v) for v in values):
+                pass  # only unknown columns are filled: keep it as a record so it is rejected, not lost
+            else:
+                blank_rows.append(Location(file, sheet, row_number))
+                continue
         if count >= limits.MAX_ROWS:
             raise InputError(
                 f"{path}: в файле больше {limits.MAX_ROWS} строк данных — это больше, чем бывает в "
                 "анкетах опроса. Проверьте, что выбран нужный файл, или разделите его."
             )
-        rec_values: dict[Key, Any] = {}
-        cells: dict[Key, Location] = {}
-        for key, idx in seen.items():
-            value = values[idx] if idx < len(values) else None
-            rec_values[key] = value
-            header = header_cells[idx] if header_cells and idx < len(header_cells) else None
-            cells[key] = base.with_(
-                row=row_number,
-                column=names[idx] or _key_name(q, key),
-                header=str(header) if header is not None else _key_name(q, key),
+        records.append(
+            RawRecord(
+                rec_values,
+                RowCells(columns, row_number),
+                Location(file, sheet, row_number),
+                list(notes.by_row.get(row_number, ())) if notes is not None else [],
             )
-        rec = RawRecord(
-            rec_values,
-            cells,
-            base.with_(row=row_number),
-            list(notes.by_row.get(row_number, ())) if notes is not None else [],
         )
-        if rec.is_blank():
-            if any(not is_blank(v) for v in values):
-                # only unknown columns are filled: keep it as a record so it is rejected, not lost
-                table.records.append(rec)
-                count += 1
-            else:
-                table.blank_rows.append(rec.location)
-            continue
-        table.records.append(rec)
         count += 1
     # trailing blank rows are formatting, not data: only blank rows between records are reported
-    last = (table.records[-1].location.row or 0) if table.records else 0
-    table.blank_rows = [loc for loc in table.blank_rows if loc.row is not None and loc.row < last]
+    last = (records[-1].location.row or 0) if records else 0
+    table.blank_rows = [loc for loc in blank_rows if loc.row is not None and loc.row < last]
     return table
 
 

@@ -20,9 +20,11 @@ from typing import Any
 import pandas as pd
 
 from survey.base.missing import is_blank
+from survey.base.text import clean_lookalikes, difference, identity_key, is_invisible, oddities
 from survey.errors import Code, Location, Problem, shorten
 from survey.inputs.cells import (
     Issue,
+    date_order_evidence,
     parse_choice,
     parse_date,
     parse_flag,
@@ -149,13 +151,16 @@ class Validator:
         self.q = questionnaire
         self.units = units
         self.resolver = UnitResolver(units)
+        self._memo: dict[tuple[Any, ...], tuple[Any, Issue | None, str]] = {}
+        self._absent: dict[str, list[str]] = {}
+        self._orders: dict[str, str] = {}
 
     def run(self, ingested: IngestResult) -> ValidationResult:
         report = ValidationReport(inputs=list(ingested.inputs), synthetic=ingested.synthetic)
         report.problems.extend(ingested.unreadable)
         report.files_unreadable = sum(p.is_error for p in ingested.unreadable)
         rows: list[dict[str, Any]] = []
-        first_seen: dict[str, Location] = {}
+        first_seen: dict[str, tuple[Location, str]] = {}
         for table in ingested.tables:
             report.problems.extend(table.problems)
             if table.kind == "table" and not table.records:
@@ -168,6 +173,8 @@ class Validator:
                     "Проверьте, что прислан нужный файл и что ответы на месте.",
                 )
             missing_columns = self._check_columns(table, report)
+            self._absent = self._absent_options(table, report)
+            self._orders = self._date_orders(table, report)
             for loc in table.blank_rows:
                 report.blank_rows += 1
                 report.problems.append(
@@ -183,21 +190,29 @@ class Validator:
                 row, errors = self._record(rec, report, missing_columns)
                 expert_id = row.get("expert_id")
                 if expert_id is not None and not errors:
-                    if expert_id in first_seen:
-                        where = first_seen[expert_id]
+                    key = identity_key(expert_id)
+                    if key in first_seen:
+                        where, seen_id = first_seen[key]
+                        if seen_id == expert_id:
+                            message = f"код эксперта «{expert_id}» уже встречался ({where})."
+                        else:
+                            message = (
+                                f"код эксперта «{expert_id}» совпадает с кодом «{seen_id}» ({where}); они различаются "
+                                f"только тем, что не видно глазу: {'; '.join(difference(seen_id, expert_id))}."
+                            )
                         errors.append(
                             self._add(
                                 report,
                                 rec.cells.get(("expert_id", None), rec.location),
                                 Code.DUPLICATE_ID,
                                 "expert_id",
-                                f"код эксперта «{expert_id}» уже встречался ({where}).",
+                                message,
                                 "Дайте каждому эксперту уникальный код; если это повтор той же анкеты, удалите строку.",
                                 expert_id,
                             )
                         )
                     else:
-                        first_seen[expert_id] = rec.location
+                        first_seen[key] = (rec.location, expert_id)
                 if errors:
                     report.rejected.append(
                         RejectedRow(rec.location, shorten(rec.values.get(("expert_id", None))), errors)
@@ -258,21 +273,23 @@ class Validator:
             report.problems.append(p)
             if p.is_error:
                 errors.append(p.message)
+        values = rec.values
         for f in self.q.fields:
-            if f.id in missing_columns:
-                errors.append(missing_columns[f.id])
+            fid = f.id
+            if fid in missing_columns:
+                errors.append(missing_columns[fid])
                 continue
-            if f.id in noted:
+            if fid in noted:
                 continue
-            loc = rec.cells.get((f.id, None), rec.location)
-            raw = rec.values.get((f.id, None))
+            raw = values.get((fid, None))
+            issue: Issue | None
             if isinstance(raw, str) and raw.strip() in EXCEL_ERRORS:
                 errors.append(
                     self._add(
                         report,
-                        loc,
+                        rec.cells.get((fid, None), rec.location),
                         Code.EXCEL_ERROR,
-                        f.id,
+                        fid,
                         f"«{f.label}»: в ячейке ошибка Excel «{raw.strip()}» вместо ответа.",
                         "Исправьте формулу или впишите значение.",
                         raw,
@@ -282,30 +299,45 @@ class Validator:
             if f.type == "text" and isinstance(raw, str) and _CONTROL.search(raw):
                 self._add(
                     report,
-                    loc,
+                    rec.cells.get((fid, None), rec.location),
                     Code.CONTROL_CHARACTERS,
-                    f.id,
+                    fid,
                     f"«{f.label}»: из ответа удалены невидимые управляющие символы.",
                     "Проверьте текст ответа.",
                 )
+            loc: Location | None = None
             if f.type == "multiple":
-                values, issue, loc = self._multiple(rec, f)
+                chosen, issue, loc = self._multiple(rec, f)
                 if issue is None:
+                    absent = self._absent.get(fid, ())
                     for opt in f.options:
-                        row[f.option_column(opt)] = None if values is None else int(opt.name in values)
-                    present = values is not None
+                        column = f.option_column(opt)
+                        row[column] = None if chosen is None or opt.name in absent else int(opt.name in chosen)
+                present = chosen is not None
             else:
-                raw = rec.values.get((f.id, None))
-                value, issue = self._single_value(raw, f)
-                row[f.id] = value
+                value, issue, note = self._value(raw, f)
+                if fid == "expert_id" and isinstance(value, str):
+                    value, id_note = _clean_id(value)
+                    note = note or id_note
+                row[fid] = value
                 present = value is not None
+                if note and issue is None:
+                    self._add(
+                        report,
+                        rec.cells.get((fid, None), rec.location),
+                        Code.INVISIBLE_CHARACTERS if note.startswith("невидим") else Code.MIXED_SCRIPT,
+                        fid,
+                        f"«{f.label}»: {note}",
+                        "Проверьте значение и исправьте его в файле: такие символы не видны в Excel.",
+                        raw,
+                    )
             if issue is not None:
                 errors.append(
                     self._add(
                         report,
-                        loc,
+                        loc or rec.cells.get((fid, None), rec.location),
                         issue.code,
-                        f.id,
+                        fid,
                         f"«{f.label}»: {issue.message}",
                         issue.fix,
                         self._raw_for(rec, f),
@@ -316,14 +348,50 @@ class Validator:
                 errors.append(
                     self._add(
                         report,
-                        loc,
+                        loc or rec.cells.get((fid, None), rec.location),
                         Code.REQUIRED_MISSING,
-                        f.id,
+                        fid,
                         f"нет ответа на обязательный вопрос «{f.label}».",
                         "Заполните ячейку." if f.type != "multiple" else "Отметьте хотя бы один вариант.",
                     )
                 )
         return row, errors
+
+    def _value(self, raw: Any, f: Field) -> tuple[Any, Issue | None, str]:
+        """The parsed value, an issue, and a note (a warning's text) — memoised: the same raw value
+        of the same question gives the same result (100,000 rows repeat a few codes and dates)."""
+        if f.type == "text" or isinstance(raw, (list, dict, set)):
+            value, issue = self._single_value(raw, f)
+            return value, issue, ""
+        key = (f.id, type(raw), raw, self._orders.get(f.id, "dmy"))
+        found = self._memo.get(key)
+        if found is None:
+            found = self._single_value_noted(raw, f)
+            if len(self._memo) < 200_000:
+                self._memo[key] = found
+        return found
+
+    def _single_value_noted(self, raw: Any, f: Field) -> tuple[Any, Issue | None, str]:
+        if f.options_from == "units" and isinstance(raw, str) and not is_blank(raw):
+            uid = self.resolver.resolve(raw)
+            if uid is not None:
+                return uid, None, ""
+            cleaned = clean_lookalikes(raw)
+            uid = self.resolver.resolve(cleaned)
+            notes = oddities(raw)
+            if uid is not None:
+                name = self.units.loc[uid, "name"]
+                return uid, None, f"«{raw}» прочитано как «{name}»: {'; '.join(notes) or 'особые формы символов'}."
+            near = self.resolver.suggest(cleaned)
+            fix = (
+                f"Возможно, имелось в виду: {', '.join(near)}."
+                if near
+                else "Укажите название города или региона так, как в справочнике responses/units.csv."
+            )
+            odd = f" (в значении: {'; '.join(notes)})" if notes else ""
+            return None, Issue(Code.UNKNOWN_UNIT, f"«{raw}» нет в справочнике городов и регионов{odd}.", fix), ""
+        value, issue = self._single_value(raw, f)
+        return value, issue, ""
 
     def _raw_for(self, rec: RawRecord, f: Field) -> Any:
         if f.type == "multiple":
@@ -336,7 +404,7 @@ class Validator:
         if f.type == "integer":
             return parse_integer(raw, f)
         if f.type == "date":
-            return parse_date(raw, f)
+            return parse_date(raw, f, self._orders.get(f.id, "dmy"))
         if f.options_from == "units":
             if is_blank(raw):
                 return None, None
@@ -400,6 +468,95 @@ class Validator:
             chosen = None if f.required else chosen
         return chosen, None, loc
 
+    def _absent_options(self, table: RawTable, report: ValidationReport) -> dict[str, list[str]]:
+        """Multiple-choice questions given as one 0/1 column per option whose file lacks some option
+        columns: those options are unknown (missing), not «not chosen»; each is reported with the
+        unknown column that probably meant it."""
+        import difflib
+
+        absent: dict[str, list[str]] = {}
+        if table.kind != "table":
+            return absent
+        unknown = [p for p in table.problems if p.code == Code.UNKNOWN_COLUMN and isinstance(p.value, str)]
+        for f in self.q.fields:
+            if f.type != "multiple" or (f.id, None) in table.columns:
+                continue
+            present = {name for fid, name in table.columns if fid == f.id and name is not None}
+            if not present:
+                continue
+            parts = []
+            candidates = {p.value: p for p in unknown}
+            for opt in f.options:
+                if opt.name in present:
+                    continue
+                absent.setdefault(f.id, []).append(opt.name)
+                column = f.option_column(opt)
+                near = difflib.get_close_matches(
+                    column, list(candidates), n=1, cutoff=0.7
+                ) or difflib.get_close_matches(f"{f.label}: {opt.label}", list(candidates), n=1, cutoff=0.7)
+                hint = f", возможно, это столбец «{near[0]}» ({candidates[near[0]].location.column})" if near else ""
+                parts.append(f"«{opt.label}» ({column}{hint})")
+            if parts:
+                self._add(
+                    report,
+                    Location(table.path.name, sheet=table.sheet),
+                    Code.MISSING_OPTION_COLUMN,
+                    f.id,
+                    f"«{f.label}»: нет столбцов вариантов {', '.join(parts)}; ответы на эти варианты считаются "
+                    "пропущенными, а не «нет».",
+                    "Переименуйте столбец с опечаткой в заголовке или добавьте недостающие столбцы с отметками 1/0.",
+                )
+        return absent
+
+    def _date_orders(self, table: RawTable, report: ValidationReport) -> dict[str, str]:
+        """The order of day and month in each date column, from the dates that prove it
+        («04/18/2021»: month first); a column that proves nothing but has dates like «04/05/2021»
+        is read day first and reported."""
+        orders: dict[str, str] = {}
+        if table.kind != "table":
+            return orders
+        for f in self.q.fields:
+            if f.type != "date":
+                continue
+            seen: dict[str, Any] = {}
+            for rec in table.records:
+                kind = date_order_evidence(rec.values.get((f.id, None)))
+                if kind and kind not in seen:
+                    seen[kind] = rec.values.get((f.id, None))
+            where = Location(table.path.name, sheet=table.sheet)
+            if "mdy" in seen and "dmy" not in seen:
+                orders[f.id] = "mdy"
+                self._add(
+                    report,
+                    where,
+                    Code.DATE_ORDER,
+                    f.id,
+                    f"«{f.label}»: даты в столбце записаны как месяц/день/год (например, «{seen['mdy']}»), "
+                    "и все даты столбца прочитаны в этом порядке.",
+                    "Проверьте несколько дат; лучше записывать даты как ДД.ММ.ГГГГ.",
+                )
+            elif "mdy" in seen and "dmy" in seen:
+                self._add(
+                    report,
+                    where,
+                    Code.DATE_ORDER,
+                    f.id,
+                    f"«{f.label}»: в столбце даты записаны в разном порядке: «{seen['dmy']}» (день/месяц) и "
+                    f"«{seen['mdy']}» (месяц/день); даты вида «ДД/ММ/ГГГГ» прочитаны как день/месяц.",
+                    "Запишите все даты столбца одинаково, лучше как ДД.ММ.ГГГГ.",
+                )
+            elif "ambiguous" in seen:
+                self._add(
+                    report,
+                    where,
+                    Code.DATE_ORDER,
+                    f.id,
+                    f"«{f.label}»: по датам столбца нельзя понять, где день, а где месяц (например, "
+                    f"«{seen['ambiguous']}»); они прочитаны как день/месяц/год.",
+                    "Если даты записаны как месяц/день/год, перепишите их как ДД.ММ.ГГГГ.",
+                )
+        return orders
+
     def _frame(self, rows: list[dict[str, Any]]) -> pd.DataFrame:
         columns = self.q.data_columns() + PROVENANCE
         frame = pd.DataFrame(rows, columns=columns)
@@ -414,3 +571,18 @@ class Validator:
             else:
                 frame[f.id] = frame[f.id].astype("string")
         return frame
+
+
+def _clean_id(value: str) -> tuple[str, str]:
+    """An expert id without invisible characters, and a note when some were removed or when a
+    word mixes Latin and Cyrillic letters."""
+    notes = oddities(value)
+    cleaned = "".join(ch for ch in value if not is_invisible(ch)).strip()
+    if cleaned != value:
+        return (
+            cleaned,
+            f"из кода «{value}» удалены невидимые символы ({'; '.join(notes)}); код прочитан как «{cleaned}».",
+        )
+    if notes:
+        return value, f"в коде «{value}»: {'; '.join(notes)}."
+    return value, ""

@@ -323,6 +323,103 @@ def make() -> None:
         encoding="utf-8",
     )
     shutil.copy(ROOT / "responses" / "federal_districts.csv", HERE / "federal_districts.csv")
+    _second_round(q)
+
+
+def _second_round(q) -> None:
+    """Issue 16: data lost or changed silently, and tiny files that hung every command."""
+    from openpyxl.styles import Font
+
+    # --- a stray cell far away must not make reading slow or large
+    wb = table()
+    wb.active["AH1048576"] = "."
+    save_xlsx(wb, "stray-cell-at-AH1048576.xlsx")
+    wb = table()
+    wb.active["AH1048576"].font = Font(bold=True)  # formatted, empty
+    save_xlsx(wb, "formatted-empty-cell-at-AH1048576.xlsx")
+    wb = table()
+    wb.active["XFD1"] = "x"
+    save_xlsx(wb, "value-in-column-XFD.xlsx")
+    # --- sheets
+    wb = table(ROWS[:2])
+    ws = wb.create_sheet("Ответы (продолжение)")
+    ws.append(HEADER)
+    ws.append(list(ROWS[2]))
+    save_xlsx(wb, "second-data-sheet.xlsx")
+    wb = table()
+    ws = wb.create_sheet("Черновик")
+    ws.append(["B09", "Тверь", "ответ без заголовков"])
+    save_xlsx(wb, "data-sheet-without-header.xlsx")
+    # --- identifiers and unit names that look the same
+    save_xlsx(table(modified(1, "expert_id", "В01")), "homoglyph-duplicate-ids.xlsx")  # Cyrillic «В»
+    save_xlsx(table(modified(1, "expert_id", "b 01")), "case-and-space-duplicate-ids.xlsx")
+    save_xlsx(table(modified(2, "unit_id", "Тверь\u200b")), "invisible-character-in-unit.xlsx")
+    save_xlsx(table(modified(2, "unit_id", "Tвepь")), "latin-letters-in-unit.xlsx")
+    # --- multiple choice as 0/1 columns with a misspelled option column
+    header = [h for h in HEADER if h != "q2_areas"] + ["q2_areas_education", "q2_areas_culture", "q2_areas_turism"]
+    rows = [[v for h, v in zip(HEADER, r) if h != "q2_areas"] + [1, 0, 1] for r in ROWS]
+    save_xlsx(table(rows, header), "misspelled-option-column.xlsx")
+    # --- dates month first, numbers with spaces
+    rows = [list(r) for r in ROWS]
+    rows[0][col("interview_date")] = "04/18/2021"
+    rows[1][col("interview_date")] = "03/05/2022"
+    rows[2][col("interview_date")] = "12/01/2022"
+    write_csv("dates-month-first.csv", rows)
+    save_xlsx(table(modified(1, "years_cooperation", "1 5")), "digits-separated-by-space.xlsx")
+    # --- formats
+    write_csv("utf16-without-bom.csv", ROWS, encoding="utf-16-le")
+    for name, parts in (
+        (
+            "opendocument-spreadsheet.ods",
+            {
+                "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+                "content.xml": b"<office:document-content/>",
+            },
+        ),
+        ("binary-workbook.xlsb", {"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b"\x00\x01"}),
+    ):
+        with zipfile.ZipFile(HERE / name, "w") as zf:
+            for part, data in parts.items():
+                zf.writestr(zipfile.ZipInfo(part, date_time=FIXED), data)
+    # --- templates: a deleted _meta sheet; a copied form sheet filled by a second expert
+    from survey.forms.templates import write_templates
+
+    path = HERE / "template-without-meta-sheet.xlsx"
+    write_templates(path, unit="tver")
+    wb = openpyxl.load_workbook(path)
+    _fill_form(wb["Анкета"], "T01")
+    del wb["_meta"]
+    wb.save(path)
+    path = HERE / "template-with-copied-form-sheet.xlsx"
+    write_templates(path, unit="tver")
+    wb = openpyxl.load_workbook(path)
+    _fill_form(wb["Анкета"], "T01")
+    copy = wb.copy_worksheet(wb["Анкета"])
+    copy.title = "Анкета (2)"
+    _fill_form(copy, "T02")
+    wb.save(path)
+
+
+def _fill_form(ws, expert: str) -> None:
+    """Answer every required question of a template's form sheet (column C, keys in column E)."""
+    answers = {
+        "expert_id": expert,
+        "unit_id": "Тверь",
+        "position": "консультант",
+        "years_cooperation": 5,
+        "interview_mode": 1,
+        "interview_date": dt.date(2021, 3, 15),
+        "q1_state": 4,
+        "q2_areas/education": "да",
+        "q3_problems": "Далеко, нет прямых рейсов.",
+        "q4_covid": 1,
+        "q5_forms/delegations": "да",
+        "q6_prospects": 5,
+    }
+    for row in ws.iter_rows(min_col=5, max_col=5):
+        key = row[0].value
+        if key in answers:
+            ws.cell(row=row[0].row, column=3, value=answers[key])
 
 
 def _billion_laughs(name: str, data: bytes) -> bytes:
@@ -351,5 +448,10 @@ def _zip_bomb(path: Path) -> None:
 
 
 if __name__ == "__main__":
-    make()
+    if sys.argv[1:] == ["--second-round"]:  # only the files of issue 16 (the others stay as committed)
+        from survey.spec.questionnaire import load_questionnaire
+
+        _second_round(load_questionnaire())
+    else:
+        make()
     print("\n".join(sorted(p.name for p in HERE.iterdir() if p.name != "make_corpus.py")))
