@@ -349,7 +349,11 @@ def code_cmd(input, output, study, codebook, jobs, chunk_size, encoding):
     from survey.spec.study import resolve_study, study_file  # lazy: as above
 
     codebook = study_file(resolve_study(study), "codebook", codebook) if study or codebook else None
-    result = code_csv(input, output, codebook, jobs=jobs, chunk_size=chunk_size, encoding=encoding)
+    try:
+        result = code_csv(input, output, codebook, jobs=jobs, chunk_size=chunk_size, encoding=encoding)
+    except InvalidDataError as exc:  # rows that could not be coded: listed; the others are in OUTPUT
+        _echo_problems(exc.problems)
+        raise
     counts = ", ".join(f"{k} {v}" for k, v in result.category_counts.items())
     click.echo(f"Закодировано ответов: {result.rows} за {result.seconds:.2f} с; по категориям: {counts}.")
     click.echo(f"Результат: {result.output}")

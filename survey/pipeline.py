@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from survey.coding.kwic import unknown_words
 from survey.coding.review import OverrideResult, apply_overrides, read_overrides, write_coding_sheet
 from survey.errors import InvalidDataError, UsageError
 from survey.exports.spss import SavExport, sav_dataset, save_sav, write_sav
+from survey.inputs.names import mask_names
 from survey.inputs.validate import ValidationReport, ValidationResult, validate
 from survey.reports.build import build_report
 from survey.reports.excel import write_summary_xlsx
@@ -85,9 +87,36 @@ def _sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def anonymise(data: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
-    """Drop personal columns (expert names): what every default output contains."""
-    return data.drop(columns=[c for c in questionnaire.personal_columns if c in data.columns])
+def anonymise(data: pd.DataFrame, questionnaire: Questionnaire, protect: Iterable[str] = ()) -> pd.DataFrame:
+    """What every default output contains: no personal columns (expert names), and person names
+    in the open answers masked «[ФИО]» (:func:`survey.inputs.names.mask_names`; each distinct
+    text is read once; ``protect``: words that are never names, such as the codebook's words and
+    the units' names). ``attrs["names_masked"]`` counts the answers where a name was masked."""
+    out = data.drop(columns=[c for c in questionnaire.personal_columns if c in data.columns])
+    masked = 0
+    for f in questionnaire.fields:
+        if f.type != "text" or f.personal or f.id not in out.columns or f.id == "expert_id":
+            continue
+        texts = out[f.id]
+        present = texts.dropna().astype(str)
+        unique = list(dict.fromkeys(present))
+        if not unique:
+            continue
+        found = dict(zip(unique, mask_names(unique, protect)))
+        out[f.id] = texts.map(lambda t, found=found: found[str(t)].masked if isinstance(t, str) else t)
+        masked += int(sum(bool(found[t].spans) for t in present))
+    out.attrs["names_masked"] = masked
+    return out
+
+
+def not_names(codebook: Codebook, units: pd.DataFrame) -> set[str]:
+    """Words that are never person names in a study's answers: the codebook's words (lemmas)
+    and the words of the units' names."""
+    words = {lemma for cat in codebook.categories for p in cat.patterns for w in p.words for lemma in w.lemmas}
+    words |= {f"{w.prefix}*" for cat in codebook.categories for p in cat.patterns for w in p.words if w.prefix}
+    for name in units["name"]:
+        words.update(w.lower() for w in str(name).replace("-", " ").split())
+    return words
 
 
 def find_gold(responses: Path, gold: str | Path | None) -> Path | None:
@@ -265,12 +294,15 @@ def _run(
             problems=report.problems,
         )
     data = result.data
-    public = data if with_names else anonymise(data, q)
+    with steps.step("names", "Имена людей в открытых ответах"):
+        public = data if with_names else anonymise(data, q, not_names(cb, unit_table))
     group_by = group_by or st.group_by or default_grouping(unit_table)
     check_group_by(group_by, group_by_columns(public.columns, unit_table, q))
     gold_path = find_gold(responses, gold)
     with steps.step("code", f"Кодирование открытых ответов (кодовая книга {cb_path})"):
-        coding = code_answers(data, q, cb, overrides=overrides, gold=gold_path)
+        coding = code_answers(public, q, cb, overrides=overrides, gold=gold_path)
+    if coding.overrides is not None:  # overrides not applied, with their reasons (warnings)
+        report.problems.extend(coding.overrides.problems)
     # the classifier and the analysis run in the background process (see survey.base.background);
     # meanwhile this process writes what needs neither and prepares the report libraries
     checked = background.submit(check_coding, coding)
@@ -285,7 +317,7 @@ def _run(
             write_csv(public, staged.path("data/responses.csv"))
             write_sav(
                 staged.path("data/responses.sav"),
-                data,
+                public,
                 q,
                 unit_table,
                 codes=coding.final,
@@ -325,6 +357,7 @@ def _run(
                 "respondents_accepted": report.accepted,
                 "respondents_rejected": len(report.rejected),
                 "units": int(data["unit_id"].nunique()),
+                "names_masked": None if with_names else public.attrs.get("names_masked", 0),
                 "synthetic": report.synthetic,
                 "blank_rows": report.blank_rows,
                 "errors": len(report.errors),
@@ -470,8 +503,8 @@ def export_sav(
         )
     if report.accepted == 0:
         raise InvalidDataError(f"Нет ни одной принятой анкеты. {report.summary()}", problems=report.problems)
-    data = result.data
     cb = load_codebook(codebook, questionnaire=q)
+    data = result.data if with_names else anonymise(result.data, q, not_names(cb, unit_table))
     coded = code_responses(data, q, Coder(cb))
     problems_q = q.coded_questions[0].id if q.coded_questions else None
     codes = None

@@ -55,9 +55,9 @@ def test_cases_variables_and_anonymity(sav):
     assert (result.cases, result.rejected, result.synthetic) == (123, 0, True)
     assert len(data) == 123 and result.variables == len(data.columns)
     assert "expert_name" not in data.columns and "source_file" not in data.columns
-    # the unit, then every gazetteer column beyond unit_id and name, in the gazetteer's order
-    # (macro_region_label is the labels of macro_region, not a variable)
-    assert data.columns[:12].tolist() == [
+    # the unit, then every gazetteer column beyond unit_id and name, in the gazetteer's order, then
+    # what the study derives (macro_region_label is the labels of macro_region, not a variable)
+    assert data.columns[:15].tolist() == [
         "expert_id",
         "unit_id",
         "unit",
@@ -67,8 +67,11 @@ def test_cases_variables_and_anonymity(sav):
         "borders_china",
         "lat",
         "lon",
-        "border_status",
         "macro_region",
+        "border_status",
+        "border_distance_km",
+        "log10_distance",
+        "distance_band",
         "position",
     ]
     assert meta.file_label.startswith("SYNTHETIC") and len(meta.file_label.encode()) <= FILE_LABEL_BYTES

@@ -54,7 +54,7 @@ _PREV_WORD = re.compile(r"([\w-]+)\.?\s*$")
 _CONTEXT = re.compile(
     r"^(?:улиц\w*|ул|проспект\w*|просп|пр-т|пр|площад\w*|пл|переул\w*|пер|бульвар\w*|б-р|набережн\w*|наб|"
     r"шоссе|проезд\w*|аллея|аллее|аллеи|аллею|имени|им|памятник\w*|мемориал\w*|премии|премию|премия|премией|"
-    r"орден\w*|станции|станция|метро)$",
+    r"орден\w*|станции|станция|метро|г|гор|пос|пгт|р-н)$",
     re.IGNORECASE,
 )
 _PERSON = {"Name", "Surn", "Patr"}
@@ -85,18 +85,21 @@ class MaskedText:
         return bool(self.spans)
 
 
-def mask_names(texts: Iterable[str | None]) -> list[MaskedText]:
+def mask_names(texts: Iterable[str | None], protect: Iterable[str] = ()) -> list[MaskedText]:
     """Find and mask person names in every text (``None`` counts as empty).
 
-    Pass a whole column in one call: the NER runs batched over texts sorted by length (several
-    times faster than one text at a time). The model is loaded on the first call (about 1–2 s,
-    ~110 MB) and kept.
+    ``protect``: words that are never names in these texts — lower-case forms or lemmas, such as
+    the codebook's vocabulary («ковид», «коронавирус»): a one-word mention made only of such a
+    word is not masked. Pass a whole column in one call: the NER runs batched over texts sorted by
+    length (several times faster than one text at a time). The model is loaded on the first call
+    (about 1–2 s, ~110 MB) and kept.
     """
     items = ["" if t is None else str(t) for t in texts]
+    protected = frozenset(w.lower().replace("ё", "е") for w in protect)
     ner = _ner_spans(items)
     out = []
     for text, found in zip(items, ner):
-        spans = _rules(text, found)
+        spans = [(a, b) for a, b in _rules(text, found) if not _common_word(text, a, b, protected)]
         parts, last = [], 0
         for a, b in spans:
             parts += [text[last:a], MASK]
@@ -215,6 +218,26 @@ def _ner_spans(texts: Sequence[str]) -> list[list[tuple[int, int, str]]]:
         for i, markup in zip(todo, ner.map([texts[i] for i in todo])):
             out[i] = [(s.start, s.stop, s.type) for s in markup.spans]
     return out
+
+
+def _common_word(text: str, a: int, b: int, protected: frozenset[str]) -> bool:
+    """A one-word mention that is not a name: a protected word (``prefix*`` entries protect every
+    word starting so), a dictionary word none of whose readings is a name, surname or patronymic
+    («Основные», «Коронавирусная» opening a sentence), or an unknown word opening a sentence without
+    a surname's ending (a typo such as «Оснвоные», a new word such as «Ковид»)."""
+    words = _WORD.findall(text[a:b])
+    if len(words) != 1:
+        return False
+    word = words[0]
+    key = word.lower().replace("ё", "е")
+    if key in protected or any(p.normal_form.replace("ё", "е") in protected for p in _morph().parse(word)):
+        return True
+    if any(entry.endswith("*") and key.startswith(entry[:-1]) for entry in protected):
+        return True
+    info = _word(word)
+    if info.known and not info.person:
+        return True
+    return not info.known and _sentence_start(text, a) and not _SURNAME_ENDING.search(key)
 
 
 def _merge(spans: Iterable[tuple[int, int]], text: str) -> list[tuple[int, int]]:
