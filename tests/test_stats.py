@@ -281,6 +281,20 @@ def test_overall_more_groups_against_scipy(frame):
     assert t.loc["bonferroni", "p_value"] == pytest.approx(min(1.0, 9 * min(c.pvalue for c in chis)), abs=1e-15)
 
 
+def test_overall_large_n_leaves_out_expert_resampling_visibly(frame, monkeypatch):
+    import survey.analysis.stats as st
+
+    full = overall_test(frame, CATS, n_permutations=99).set_index("method")
+    monkeypatch.setattr(st, "MAX_RESAMPLED", len(frame) - 1)
+    t = overall_test(frame, CATS, n_permutations=99)
+    main = t[t["family"] == "main"].set_index("method")
+    # the rows stay, with no p-value and a note saying why; the asymptotic tests are unchanged
+    for method in ("bootstrap", "permutation"):
+        assert math.isnan(main.loc[method, "p_value"]) and "n >" in main.loc[method, "note"]
+    for method in ("bonferroni", "rao_scott_2", "cluster_permutation"):
+        assert main.loc[method, "p_value"] == pytest.approx(full.loc[method, "p_value"])
+
+
 def test_permutation_is_seeded_and_deterministic(frame):
     a = overall_test(frame, CATS, n_permutations=499, seed=7)
     b = overall_test(frame, CATS, n_permutations=499, seed=7)

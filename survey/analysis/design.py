@@ -62,6 +62,7 @@ __all__ = [
 ]
 
 NAN = float("nan")
+MAX_CR2_CLUSTER = 400  # CR2 needs an n_j × n_j matrix per cluster; beyond this, CR1 with t(G − 1)
 _EPS = np.finfo(float).eps
 
 
@@ -102,8 +103,7 @@ def _psu_var(U: np.ndarray, psu: np.ndarray, n_psu: int) -> np.ndarray:
     U = np.asarray(U, dtype=float)
     if U.ndim == 1:
         U = U[:, None]
-    T = np.zeros((n_psu, U.shape[1]))
-    np.add.at(T, psu, U)
+    T = np.column_stack([np.bincount(psu, weights=U[:, j], minlength=n_psu) for j in range(U.shape[1])])
     T -= T.mean(axis=0)
     return (n_psu / (n_psu - 1.0)) * (T.T @ T)
 
@@ -1039,9 +1039,16 @@ def logit_models(
     Vsvy = J / (J - 1) * Mb @ (Sc.T @ Sc) @ Mb
     se1 = np.sqrt(np.diag(V1))
     sesvy = np.sqrt(np.diag(Vsvy))
-    Vcr2, Gm, H = _cr2_glm(X, yv, mu, psu, J, M_bread=Mb)
-    se2 = np.sqrt(np.diag(Vcr2))
-    df2 = np.array([_satterthwaite_cr2(Gm, H, i) for i in range(k)])
+    largest = int(np.bincount(psu).max())
+    if largest <= MAX_CR2_CLUSTER:
+        Vcr2, Gm, H = _cr2_glm(X, yv, mu, psu, J, M_bread=Mb)
+        se2 = np.sqrt(np.diag(Vcr2))
+        df2 = np.array([_satterthwaite_cr2(Gm, H, i) for i in range(k)])
+    else:  # clusters too large for the n_j × n_j matrices of CR2: CR1 with t on clusters − 1 df
+        Vcr2, Gm, H = V1, [], np.zeros((0, k, k))
+        se2 = se1
+        df2 = np.full(k, float(J - 1))
+        wmsg = "; ".join(filter(None, [wmsg, f"largest cluster {largest} > {MAX_CR2_CLUSTER}: CR1 with t(G-1)"]))
     t2 = beta / se2
     svy_df = J - k
     tab = pd.DataFrame(
@@ -1077,9 +1084,14 @@ def logit_models(
     if joint:
         idx = sorted(names.index(t) for t in joint)
         Cm = np.eye(k)[idx]
-        htz = _htz_test(Cm, beta, Vcr2, Gm, H)
         b2 = beta[idx]
         W1 = float(b2 @ np.linalg.solve(V1[np.ix_(idx, idx)], b2))
+        if Gm:
+            htz = _htz_test(Cm, beta, Vcr2, Gm, H)
+        else:  # large clusters (see above): the CR1 Wald F on (q, G − 1) df
+            q = len(idx)
+            htz = {"F": W1 / q, "df_num": q, "df_denom": float(J - 1), "delta": 1.0, "Q": W1,
+                   "p": float(stats.f.sf(W1 / q, q, J - 1))}  # fmt: skip
         jt = {
             "terms": [names[i] for i in idx],
             "cr2_htz": htz,

@@ -141,6 +141,10 @@ DETAIL_COLUMNS = [
 DEFAULT_PERMUTATIONS = 9999
 DEFAULT_SEED = 20210301  # the first day of fieldwork; any fixed number would do
 EXPECTED_MIN = 5.0
+# Above this many respondents the expert-level bootstrap and permutation of the overall test are
+# left out (the asymptotic Rao–Scott adjustment is exact enough there, and they cost seconds per
+# thousand respondents); the unit permutation does not depend on n and stays.
+MAX_RESAMPLED = 5000
 ALPHA = 0.05
 PRIMARY_TESTS = {"rao_scott": "Рао–Скотт", "fisher": "точный критерий Фишера", "chi2": "χ² Пирсона"}
 _MEMORY_CELLS = 20_000_000  # cells of one permutation chunk (labels × respondents), ≈ 160 MB of floats
@@ -591,6 +595,7 @@ def overall_test(
             rows.append({**base("main", main), "method": method, "statistic": math.nan, "df": math.nan,
                          "p_value": math.nan, "note": note})  # fmt: skip
         return pd.DataFrame(rows, columns=OVERALL_COLUMNS)
+    small = len(sub) <= MAX_RESAMPLED  # expert-level bootstrap and permutations: only for small n
     families = [("main", main)]
     if any(c in exclusive for c in varying):
         families.append(("with_exclusive", varying))
@@ -600,7 +605,7 @@ def overall_test(
             items,
             "_group",
             cluster if unit_level else None,
-            B_boot=n_permutations if family == "main" else 0,
+            B_boot=n_permutations if family == "main" and small else 0,
             B_perm=n_permutations,
             seed=seed,
             boot_seed=seed + 1,
@@ -624,7 +629,13 @@ def overall_test(
                          "p_value": float(bt["p"]), "n_permutations": int(bt["B_used"]), "seed": seed + 1,
                          "note": "бутстреп: респонденты выбираются с возвращением, метки групп на месте "
                                  "(как R MRCV)"})  # fmt: skip
-        if family == "main":
+        if family == "main" and not small:
+            for method in ("bootstrap", "permutation"):
+                rows.append({**base(family, items), "method": method, "statistic": math.nan, "df": math.nan,
+                             "p_value": math.nan,
+                             "note": f"не считается при n > {MAX_RESAMPLED}: при таком n поправка Рао–Скотта "
+                                     "точна, а перестановки по экспертам заняли бы минуты"})  # fmt: skip
+        if family == "main" and small:
             perm = permutation_pvalues(sub, items, "_group", n_permutations=n_permutations, seed=seed)
             rows.append({**base(family, items), "method": "permutation", "statistic": res["S"], "df": r - 1,
                          "p_value": perm["p_value"], "n_permutations": n_permutations, "seed": seed,
