@@ -24,6 +24,7 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from survey.analysis import design as D
 
@@ -392,6 +393,27 @@ def test_logit_models_degenerate_and_terms(d):
     r = D.logit_models(x, "distance", ["border", "region", "log10_1p"], "unit_id", firth=False)
     assert list(r["coefficients"].term) == ["(Intercept)", "border", "region", "log10_1p"]
     assert np.isfinite(r["coefficients"]["cr2_p"]).all()
+
+
+def test_logit_models_large_clusters_fall_back_to_cr1_like_statsmodels(d, monkeypatch):
+    import statsmodels.api as sm
+
+    monkeypatch.setattr(D, "MAX_CR2_CLUSTER", 1)
+    r = D.logit_models(d, "distance", TERMS, "unit_id", joint=["border", "log10_distance"], firth=False)
+    tab = r["coefficients"]
+    X = sm.add_constant(d[TERMS].astype(float))
+    groups = pd.factorize(d["unit_id"])[0]
+    fit = sm.GLM(d["distance"].astype(float), X, family=sm.families.Binomial()).fit(
+        cov_type="cluster", cov_kwds={"groups": groups}, tol=1e-13
+    )
+    G = len(set(groups))
+    np.testing.assert_allclose(tab["cr2_se"], fit.bse.to_numpy(), rtol=1e-6)
+    assert (tab["cr2_df"] == G - 1).all() and "CR1 with t(G-1)" in r["warnings"]
+    # the joint test is the CR1 Wald F on (2, G - 1) df
+    w = fit.wald_test("border = 0, log10_distance = 0", use_f=False, scalar=True)
+    h = r["joint"]["cr2_htz"]
+    close(h["F"], float(w.statistic) / 2, 1e-6)
+    close(h["p"], float(stats.f.sf(float(w.statistic) / 2, 2, G - 1)), 1e-9)
 
 
 # ---------------------------------------------------------------------------
