@@ -9,9 +9,10 @@ import unicodedata
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from survey.errors import Code
 from survey.forms.consolidate import consolidate
 from survey.inputs.validate import validate
 
@@ -181,3 +182,114 @@ def test_every_accepted_respondent_appears_once_in_the_outputs(tmp_path_factory,
     for rel in ("data/responses.csv", "coding/codes_final.csv", "coding/codes_auto.csv"):
         assert sorted(pd.read_csv(folder / "out" / rel, dtype={"expert_id": str})["expert_id"]) == ids, rel
     assert result.manifest["respondents_accepted"] == len(ids)
+
+
+# ------------------------------------------------- any sheet layout, any spelling of an id
+
+LETTERS = "EAKMOPTX"  # Latin capitals that have a Cyrillic look-alike
+TO_CYRILLIC = dict(zip("EAKMOPTX", "ЕАКМОРТХ", strict=True))
+INVISIBLE = ["\u200b", "\ufeff", "\u00ad", "\u2060"]
+
+
+@st.composite
+def spelling(draw, base: str) -> str:
+    """``base`` as an administrator might type it: case, inner space, a look-alike letter, an
+    invisible character."""
+    kind = draw(st.sampled_from(["same", "lower", "space", "cyrillic", "invisible"]))
+    if kind == "lower":
+        return base.lower()
+    if kind == "space":
+        return base[0] + " " + base[1:]
+    if kind == "cyrillic":
+        return TO_CYRILLIC[base[0]] + base[1:]
+    if kind == "invisible":
+        at = draw(st.integers(1, len(base) - 1))
+        return base[:at] + draw(st.sampled_from(INVISIBLE)) + base[at:]
+    return base
+
+
+@st.composite
+def layouts(draw):
+    """Responses spread over 1–3 sheets in any order, with title rows above the header, columns
+    shuffled and headed by id or by question text; ids spelled in any way; maybe a repeated expert
+    under another spelling of the same id; maybe a notes sheet."""
+    rows = draw(responses())
+    for i, r in enumerate(rows):
+        r["base"] = f"{draw(st.sampled_from(LETTERS))}{i:03d}"
+        r["expert_id"] = draw(spelling(r["base"]))
+    for _ in range(draw(st.integers(0, 2))):
+        twin = dict(draw(st.sampled_from(rows)))
+        twin["expert_id"] = draw(spelling(twin["base"]))
+        rows.insert(draw(st.integers(0, len(rows))), twin)
+    n_sheets = draw(st.integers(1, min(3, len(rows))))
+    cuts = (
+        sorted(draw(st.lists(st.integers(1, len(rows) - 1), min_size=n_sheets - 1, max_size=n_sheets - 1, unique=True)))
+        if len(rows) > 1
+        else []
+    )
+    bounds = [0, *cuts, len(rows)]
+    sheets = []
+    for k in range(len(bounds) - 1):
+        header = [h for h in rows[0] if h != "base"]
+        sheets.append(
+            {
+                "name": draw(st.sampled_from(["Ответы", "Лист", "Данные", "Sheet", "Анкеты"])) + f" {k + 1}",
+                "title_rows": draw(st.integers(0, 2)),
+                "columns": draw(st.permutations(header)),
+                "by_label": draw(st.booleans()),
+                "rows": rows[bounds[k] : bounds[k + 1]],
+            }
+        )
+    return rows, sheets, draw(st.booleans())
+
+
+def _write_layout(sheets, notes: bool, path, questionnaire):
+    labels = {f.id: f.label for f in questionnaire.fields}
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    if notes:
+        wb.create_sheet("Пояснения")["A1"] = "Ответы собраны весной 2021 года"
+    for sheet in sheets:
+        ws = wb.create_sheet(sheet["name"])
+        for t in range(sheet["title_rows"]):
+            ws.append([f"Сводка анкет, часть {t + 1}"] if t == 0 else [])
+        ws.append([labels[c] if sheet["by_label"] else c for c in sheet["columns"]])
+        for r in sheet["rows"]:
+            ws.append([r[c] for c in sheet["columns"]])
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=layouts())
+def test_any_sheet_layout_and_id_spelling_round_trips_without_silent_loss(tmp_path_factory, questionnaire, units, case):
+    from survey.base.text import identity_key, is_invisible
+
+    rows, sheets, notes = case
+    event(f"sheets={len(sheets)} repeated={len(rows) - len({r['base'] for r in rows})}")
+    event("invisible id" if any(is_invisible(ch) for r in rows for ch in r["expert_id"]) else "visible ids")
+    path = _write_layout(sheets, notes, tmp_path_factory.mktemp("layout") / "in.xlsx", questionnaire)
+    result = validate(path, questionnaire, units)
+    report = result.report
+    # every row written is read, and is accepted or listed as rejected
+    assert report.rows_read == len(rows)
+    assert report.accepted + len(report.rejected) == report.rows_read == len(result.data) + len(report.rejected)
+    # each expert once: a second spelling of an id is an error naming it, never a second expert
+    bases = [r["base"] for r in rows]
+    accepted = list(result.data["expert_id"])
+    assert sorted(identity_key(i) for i in accepted) == sorted({identity_key(b) for b in bases})
+    duplicates = [p for p in report.errors if p.code == Code.DUPLICATE_ID]
+    assert len(duplicates) == len(bases) - len(set(bases)) == len(report.rejected)
+    # an id changed on reading (invisible characters dropped) is said so, with the value as written
+    warned = {str(p.value) for p in report.warnings if p.field == "expert_id"}
+    for r in rows:
+        raw = r["expert_id"]
+        if any(is_invisible(ch) for ch in raw) and "".join(ch for ch in raw if not is_invisible(ch)) in accepted:
+            assert raw in warned, raw
+    # the answers of every accepted expert are the ones written
+    by_key = {identity_key(r["expert_id"]): r for r in reversed(rows)}  # the first spelling wins
+    _check(result.data, [{**by_key[identity_key(i)], "expert_id": i} for i in accepted])

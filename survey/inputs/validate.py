@@ -12,6 +12,7 @@ any error is rejected; warnings do not reject. ``rows_read == accepted + rejecte
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,6 +153,7 @@ class Validator:
         self.units = units
         self.resolver = UnitResolver(units)
         self._memo: dict[tuple[Any, ...], tuple[Any, Issue | None, str]] = {}
+        self._flags: dict[tuple[Any, ...], tuple[int | None, Issue | None]] = {}
         self._absent: dict[str, list[str]] = {}
         self._orders: dict[str, str] = {}
 
@@ -393,6 +395,18 @@ class Validator:
         value, issue = self._single_value(raw, f)
         return value, issue, ""
 
+    def _flag(self, raw: Any) -> tuple[int | None, Issue | None]:
+        """``parse_flag`` memoised: option cells hold a handful of values (1, 0, blank, «да»)."""
+        if not isinstance(raw, (str, int, float, bool)) or (isinstance(raw, float) and math.isnan(raw)):
+            return parse_flag(raw)  # None, NaN (never equal to itself as a key), dates …
+        key = (type(raw), raw)
+        found = self._flags.get(key)
+        if found is None:
+            found = parse_flag(raw)
+            if len(self._flags) < 10_000:
+                self._flags[key] = found
+        return found
+
     def _raw_for(self, rec: RawRecord, f: Field) -> Any:
         if f.type == "multiple":
             return rec.values.get((f.id, None)) or {k[1]: v for k, v in rec.values.items() if k[0] == f.id}
@@ -436,7 +450,7 @@ class Validator:
             for key in option_keys:
                 option = key[1]
                 assert option is not None, "option keys name their option"
-                flag, issue = parse_flag(rec.values[key])
+                flag, issue = self._flag(rec.values[key])
                 if issue:
                     return (
                         None,
@@ -576,6 +590,8 @@ class Validator:
 def _clean_id(value: str) -> tuple[str, str]:
     """An expert id without invisible characters, and a note when some were removed or when a
     word mixes Latin and Cyrillic letters."""
+    if value.isascii() and value.isprintable():  # the usual id: nothing invisible, one script
+        return value, ""
     notes = oddities(value)
     cleaned = "".join(ch for ch in value if not is_invisible(ch)).strip()
     if cleaned != value:
