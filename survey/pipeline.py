@@ -109,10 +109,11 @@ def anonymise(data: pd.DataFrame, questionnaire: Questionnaire, protect: Iterabl
     return out
 
 
-def not_names(codebook: Codebook, units: pd.DataFrame) -> set[str]:
-    """Words that are never person names in a study's answers: the codebook's words (lemmas)
-    and the words of the units' names."""
-    words = {lemma for cat in codebook.categories for p in cat.patterns for w in p.words for lemma in w.lemmas}
+def not_names(codebook: Codebook, units: pd.DataFrame, study: Study | None = None) -> set[str]:
+    """Words that are never person names in a study's answers: the codebook's words (lemmas),
+    the words of the units' names and the study's own list (``files: not_names``)."""
+    words = set(study.not_names()) if study is not None else set()
+    words |= {lemma for cat in codebook.categories for p in cat.patterns for w in p.words for lemma in w.lemmas}
     words |= {f"{w.prefix}*" for cat in codebook.categories for p in cat.patterns for w in p.words if w.prefix}
     for name in units["name"]:
         words.update(w.lower() for w in str(name).replace("-", " ").split())
@@ -295,7 +296,7 @@ def _run(
         )
     data = result.data
     with steps.step("names", "Имена людей в открытых ответах"):
-        public = data if with_names else anonymise(data, q, not_names(cb, unit_table))
+        public = data if with_names else anonymise(data, q, not_names(cb, unit_table, st))
     group_by = group_by or st.group_by or default_grouping(unit_table)
     check_group_by(group_by, group_by_columns(public.columns, unit_table, q))
     gold_path = find_gold(responses, gold)
@@ -504,7 +505,7 @@ def export_sav(
     if report.accepted == 0:
         raise InvalidDataError(f"Нет ни одной принятой анкеты. {report.summary()}", problems=report.problems)
     cb = load_codebook(codebook, questionnaire=q)
-    data = result.data if with_names else anonymise(result.data, q, not_names(cb, unit_table))
+    data = result.data if with_names else anonymise(result.data, q, not_names(cb, unit_table, bundle.study))
     coded = code_responses(data, q, Coder(cb))
     problems_q = q.coded_questions[0].id if q.coded_questions else None
     codes = None

@@ -76,3 +76,14 @@ def test_a_missing_study_folder_is_a_clear_error(tmp_path):
         find_study(tmp_path / "nope")
     with pytest.raises(ConfigError, match="нет анкеты"):
         find_study(tmp_path)
+
+
+def test_not_names_file(tmp_path):
+    bundled = load_study().not_names()
+    assert "харбин*" in bundled and "ляонин*" in bundled and all(w == w.lower() for w in bundled)
+    (tmp_path / "not_names.txt").write_text("# comment\nХарбин*  # a partner city\n\nдва слова\n", encoding="utf-8")
+    (tmp_path / "study.yaml").write_text("files:\n  not_names: not_names.txt\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"not_names.txt, строка 4: «два слова» — ожидается одно слово"):
+        load_study(tmp_path / "study.yaml").not_names()
+    (tmp_path / "not_names.txt").write_text("Харбин*  # a partner city\n", encoding="utf-8")
+    assert load_study(tmp_path / "study.yaml").not_names() == ["харбин*"]

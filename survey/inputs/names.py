@@ -18,9 +18,9 @@ Geox to «Чжао» and Name to «Шаньдун»), a guessed surname only wit
 Texts with no capitalised word that could be a name and no initials skip the NER.
 
 Measured on ``tests/data/corpus/names.csv`` (160 answers, 119 mentions): recall 1.0, precision
-0.96 (five toponyms the dictionary does not know, and «Вера» opening a sentence, are masked too);
-the research, with held-out halves, is summarised in the README. Recall comes first: a name left in
-an output is worse than a masked place name.
+0.97 (Chinese toponyms the dictionary does not know, and «Вера» opening a sentence, are masked
+too; 0.99 with the bundled study's list of words that are never names); see the README. Recall
+comes first: a name left in an output is worse than a masked place name.
 
 >>> [m.masked for m in mask_names(["Об этом говорил Сидоров И. И. на совещании.", "Проблем нет."])]
 ['Об этом говорил [ФИО] на совещании.', 'Проблем нет.']
@@ -56,6 +56,11 @@ _CONTEXT = re.compile(
     r"шоссе|проезд\w*|аллея|аллее|аллеи|аллею|имени|им|памятник\w*|мемориал\w*|премии|премию|премия|премией|"
     r"орден\w*|станции|станция|метро|г|гор|пос|пгт|р-н)$",
     re.IGNORECASE,
+)
+# a capitalised word after a form of address is a name whatever the dictionary says («господин Ван»)
+_ADDRESSED = re.compile(
+    rf"(?<![\w-])(?i:господин\w*|госпож\w*|г-н\w*|г-ж\w*|мистер\w*|миссис|мисс|товарищ\w*|мадам)\s+"
+    rf"({_CAPWORD}(?:\s+{_CAPWORD})?)"
 )
 _PERSON = {"Name", "Surn", "Patr"}
 _SENT_END = ".!?…:;"
@@ -100,6 +105,9 @@ def mask_names(texts: Iterable[str | None], protect: Iterable[str] = ()) -> list
     out = []
     for text, found in zip(items, ner):
         spans = [(a, b) for a, b in _rules(text, found) if not _common_word(text, a, b, protected)]
+        addressed = [m.span(1) for m in _ADDRESSED.finditer(text) if not _titles(m.group(1))]
+        if addressed:
+            spans = _merge(spans + addressed, text)
         parts, last = [], 0
         for a, b in spans:
             parts += [text[last:a], MASK]
@@ -221,23 +229,40 @@ def _ner_spans(texts: Sequence[str]) -> list[list[tuple[int, int, str]]]:
 
 
 def _common_word(text: str, a: int, b: int, protected: frozenset[str]) -> bool:
-    """A one-word mention that is not a name: a protected word (``prefix*`` entries protect every
-    word starting so), a dictionary word none of whose readings is a name, surname or patronymic
-    («Основные», «Коронавирусная» opening a sentence), or an unknown word opening a sentence without
-    a surname's ending (a typo such as «Оснвоные», a new word such as «Ковид»)."""
+    """A mention that is not a name: words that are all protected («Великому Новгороду»), or one
+    word that is a protected word (``prefix*`` entries protect every word starting so), a
+    dictionary word none of whose readings is a name, surname or patronymic («Основные»,
+    «Коронавирусная» opening a sentence), or an unknown word opening a sentence without a surname's
+    ending (a typo such as «Оснвоные», a new word such as «Ковид»)."""
     words = _WORD.findall(text[a:b])
+    if len(words) > 1:  # «Великому Новгороду»: every word a protected one (a unit's name)
+        return all(_protected(w, protected) for w in words)
     if len(words) != 1:
         return False
     word = words[0]
+    if _protected(word, protected):
+        return True
     key = word.lower().replace("ё", "е")
-    if key in protected or any(p.normal_form.replace("ё", "е") in protected for p in _morph().parse(word)):
-        return True
-    if any(entry.endswith("*") and key.startswith(entry[:-1]) for entry in protected):
-        return True
     info = _word(word)
     if info.known and not info.person:
         return True
     return not info.known and _sentence_start(text, a) and not _SURNAME_ENDING.search(key)
+
+
+def _titles(words: str) -> bool:
+    """«Председатель», «Посол Китая»: a title (a known animate noun that is no name), not a name
+    («господин Ван», «господин Сунь»: words that are a van or a verb elsewhere)."""
+    first = _WORD.findall(words)[0]
+    if _word(first).person or not _morph().word_is_known(first.lower()):
+        return False
+    return any({"NOUN", "anim"} <= p.tag.grammemes for p in _morph().parse(first))
+
+
+def _protected(word: str, protected: frozenset[str]) -> bool:
+    key = word.lower().replace("ё", "е")
+    if key in protected or any(p.normal_form.replace("ё", "е") in protected for p in _morph().parse(word)):
+        return True
+    return any(entry.endswith("*") and key.startswith(entry[:-1]) for entry in protected)
 
 
 def _merge(spans: Iterable[tuple[int, int]], text: str) -> list[tuple[int, int]]:

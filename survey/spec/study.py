@@ -45,7 +45,7 @@ SYNTHETIC_NOTICE = (
     "Данные синтетические: ответы сгенерированы программой для демонстрации и проверки "
     "методики и не являются ответами реальных экспертов."
 )
-FILE_ROLES = ("questionnaire", "codebook", "units", "responses", "gold", "overrides")
+FILE_ROLES = ("questionnaire", "codebook", "units", "responses", "gold", "overrides", "not_names")
 BORDER_STATUS = "border_status"  # the grouping column derived from the border attribute
 BORDER_GROUPS = ("border", "non_border")
 _KEYS = {
@@ -72,6 +72,7 @@ _CONVENTIONAL = {
     "codebook": ("codebook.yaml", "questionnaires/codebook.yaml"),
     "units": ("units.csv", "responses/units.csv"),
     "responses": ("responses.xlsx", "responses.csv", "responses/responses.xlsx", "responses/responses.csv"),
+    "not_names": ("not_names.txt", "questionnaires/not_names.txt"),
 }
 
 
@@ -166,6 +167,34 @@ class Study:
     def file(self, role: str) -> Path | None:
         """The study's file for ``role`` (``questionnaire``, ``units``…), or None."""
         return self.files.get(role)
+
+    def not_names(self) -> list[str]:
+        """The study's words that are never person names (``files: not_names``): one per line,
+        ``#`` starts a comment, ``слово*`` covers every word starting so (a partner city in any
+        case: ``харбин*``). Empty without the file."""
+        path = self.file("not_names")
+        if path is None:
+            return []
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: файл не найден (files: not_names в study.yaml). Проверьте путь.") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: файл не в кодировке UTF-8. Сохраните его как UTF-8.") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: не удаётся прочитать файл ({exc.strerror}).") from None
+        words = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            word = line.split("#", 1)[0].strip().lower()
+            if not word:
+                continue
+            if " " in word or not re.fullmatch(r"[\w-]+\*?", word):
+                raise ConfigError(
+                    f"{path}, строка {number}: «{line.strip()}» — ожидается одно слово (или начало слова со "
+                    "звёздочкой: «харбин*»). Запишите каждое слово на своей строке."
+                )
+            words.append(word)
+        return words
 
     def grouping_label(self, column: str) -> str | None:
         """The Russian name of grouping ``column`` (e.g. «федеральные округа»), or None."""
