@@ -94,6 +94,8 @@ def test_overrides_from_csv(tmp_path, sample_run):
     result = run(out=tmp_path / "out", overrides=csv)
     assert result.codes.set_index("expert_id").loc["E001", "interest"] == 1
     assert result.manifest["coding"]["overrides"]["codes_overridden"] == 1  # E999 is unknown
+    (why,) = result.manifest["coding"]["overrides"]["not_applied"]
+    assert "E999" in why and "нет среди" in why
 
 
 def test_suggestions_are_never_applied(sample_run):
