@@ -101,7 +101,7 @@ def mask_names(texts: Iterable[str | None], protect: Iterable[str] = ()) -> list
     """
     items = ["" if t is None else str(t) for t in texts]
     protected = frozenset(w.lower().replace("ё", "е") for w in protect)
-    ner = _ner_spans(items)
+    ner = _ner_spans(items, protected)
     out = []
     for text, found in zip(items, ner):
         spans = [(a, b) for a, b in _rules(text, found) if not _common_word(text, a, b, protected)]
@@ -200,12 +200,15 @@ def _sentence_start(text: str, i: int) -> bool:
     return j < 0 or text[j] in _SENT_END
 
 
-def _needs_ner(text: str) -> bool:
-    """Could this text hold a name at all? Initials, or a capitalised word that is not only a
-    dictionary place name (at a sentence start: one that may be a name or is unknown)."""
+def _needs_ner(text: str, protected: frozenset[str] = frozenset()) -> bool:
+    """Could this text hold a name at all? Initials, or a capitalised word that is neither a
+    protected word (never masked anyway) nor only a dictionary place name (at a sentence start:
+    one that may be a name or is unknown)."""
     if _INIT_BEFORE.search(text) or _INIT_AFTER.search(text):
         return True
     for m in _CAP_TOKEN.finditer(text):
+        if protected and _protected(m.group(), protected):
+            continue
         info = _word(m.group())
         if _sentence_start(text, m.start()):
             if info.person or not info.known:
@@ -215,9 +218,9 @@ def _needs_ner(text: str) -> bool:
     return False
 
 
-def _ner_spans(texts: Sequence[str]) -> list[list[tuple[int, int, str]]]:
+def _ner_spans(texts: Sequence[str], protected: frozenset[str]) -> list[list[tuple[int, int, str]]]:
     out: list[list[tuple[int, int, str]]] = [[] for _ in texts]
-    todo = [i for i, t in enumerate(texts) if t.strip() and _needs_ner(t)]
+    todo = [i for i, t in enumerate(texts) if t.strip() and _needs_ner(t, protected)]
     if not todo:
         return out
     ner = _ner()
