@@ -398,7 +398,7 @@ def test_logit_models_degenerate_and_terms(d):
 def test_logit_models_large_clusters_fall_back_to_cr1_like_statsmodels(d, monkeypatch):
     import statsmodels.api as sm
 
-    monkeypatch.setattr(D, "MAX_CR2_CLUSTER", 1)
+    monkeypatch.setattr(D, "MAX_CR2_WORK", 0)
     r = D.logit_models(d, "distance", TERMS, "unit_id", joint=["border", "log10_distance"], firth=False)
     tab = r["coefficients"]
     X = sm.add_constant(d[TERMS].astype(float))

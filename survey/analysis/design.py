@@ -62,7 +62,10 @@ __all__ = [
 ]
 
 NAN = float("nan")
-MAX_CR2_CLUSTER = 400  # CR2 needs an n_j × n_j matrix per cluster; beyond this, CR1 with t(G − 1)
+# CR2 takes the inverse square root of an n_j × n_j matrix per cluster (≈ Σ n_j³ work); beyond
+# this budget (≈ half a second per model) CR1 with t(G − 1) is used, as large clusters leave
+# little leverage for CR2 to correct
+MAX_CR2_WORK = 50_000_000
 _EPS = np.finfo(float).eps
 
 
@@ -86,9 +89,9 @@ def _codes(a: np.ndarray, order: str = "sorted") -> tuple[np.ndarray, np.ndarray
     ``order="sorted"`` gives the levels in sorted order (R ``factor``);
     ``order="appearance"`` in order of first appearance (R ``unique``).
     """
-    if order == "sorted":
-        levels, codes = np.unique(a, return_inverse=True)
-        return levels, codes.reshape(-1)
+    if order == "sorted":  # pandas' hash factorisation: ~10× np.unique's sort on strings
+        codes, levels = pd.factorize(pd.Series(a), sort=True, use_na_sentinel=False)
+        return np.asarray(levels), np.asarray(codes)
     codes, levels = pd.factorize(pd.Series(a), sort=False)
     return np.asarray(levels), np.asarray(codes)
 
@@ -491,6 +494,7 @@ def _fisher_2x2(a: int, b: int, c: int, d: int, level: float = 0.95) -> dict:
     lo, hi = max(0, k - n), min(k, m)
     support = np.arange(lo, hi + 1)
     logdc = stats.hypergeom.logpmf(support, m + n, m, k)
+    d1 = np.exp(logdc)  # the central hypergeometric probabilities (psi = 1)
 
     def dnhyper(ncp):
         dd = logdc + math.log(ncp) * support
@@ -506,7 +510,7 @@ def _fisher_2x2(a: int, b: int, c: int, d: int, level: float = 0.95) -> dict:
 
     def pnhyper(q, ncp, upper=False):
         if ncp == 1:
-            return float(stats.hypergeom.sf(x - 1, m + n, m, k) if upper else stats.hypergeom.cdf(x, m + n, m, k))
+            return float(d1[support >= q].sum() if upper else d1[support <= q].sum())
         if ncp == 0:
             return float(q <= lo) if upper else float(q >= lo)
         if ncp == math.inf:
@@ -547,7 +551,6 @@ def _fisher_2x2(a: int, b: int, c: int, d: int, level: float = 0.95) -> dict:
         return 1.0
 
     alpha = (1 - level) / 2
-    d1 = stats.hypergeom.pmf(support, m + n, m, k)
     p0 = d1[x - lo]
     rel = 1 + 1e-7
     less = d1 < p0 / rel
@@ -1039,8 +1042,8 @@ def logit_models(
     Vsvy = J / (J - 1) * Mb @ (Sc.T @ Sc) @ Mb
     se1 = np.sqrt(np.diag(V1))
     sesvy = np.sqrt(np.diag(Vsvy))
-    largest = int(np.bincount(psu).max())
-    if largest <= MAX_CR2_CLUSTER:
+    sizes = np.bincount(psu).astype(float)
+    if float((sizes**3).sum()) <= MAX_CR2_WORK:
         Vcr2, Gm, H = _cr2_glm(X, yv, mu, psu, J, M_bread=Mb)
         se2 = np.sqrt(np.diag(Vcr2))
         df2 = np.array([_satterthwaite_cr2(Gm, H, i) for i in range(k)])
@@ -1048,7 +1051,8 @@ def logit_models(
         Vcr2, Gm, H = V1, [], np.zeros((0, k, k))
         se2 = se1
         df2 = np.full(k, float(J - 1))
-        wmsg = "; ".join(filter(None, [wmsg, f"largest cluster {largest} > {MAX_CR2_CLUSTER}: CR1 with t(G-1)"]))
+        big = f"clusters too large for CR2 (largest {int(sizes.max())}): CR1 with t(G-1)"
+        wmsg = "; ".join(filter(None, [wmsg, big]))
     t2 = beta / se2
     svy_df = J - k
     tab = pd.DataFrame(
