@@ -395,10 +395,26 @@ def test_logit_models_degenerate_and_terms(d):
     assert np.isfinite(r["coefficients"]["cr2_p"]).all()
 
 
+@pytest.mark.parametrize("n_j", [1, 2, 7, 300])
+def test_cr2_for_equal_weights_equals_the_eigendecomposition(n_j):
+    rng = np.random.default_rng(n_j)
+    X = np.column_stack([np.ones(50), rng.normal(size=(50, 2))])
+    v_all = rng.uniform(0.05, 0.25, 50)
+    MU = np.linalg.inv(X.T @ (X * v_all[:, None]))
+    Xj = np.repeat(X[:1], n_j, axis=0)  # one unit: its experts share the covariates
+    vj = np.full(n_j, v_all[0])
+    sq = np.sqrt(vj)
+    IH = np.eye(n_j) - (Xj * vj[:, None]) @ MU @ Xj.T
+    Gj = sq[:, None] * (IH * vj[None, :]) * sq[None, :]
+    expected = Xj.T @ (sq[:, None] * D._mat_power_sym(Gj, -0.5) * sq[None, :])
+    got = D._cr2_e_equal_weights(Xj, vj, np.linalg.cholesky(MU))
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+
 def test_logit_models_large_clusters_fall_back_to_cr1_like_statsmodels(d, monkeypatch):
     import statsmodels.api as sm
 
-    monkeypatch.setattr(D, "MAX_CR2_WORK", 0)
+    monkeypatch.setattr(D, "MAX_CR2_WORK", -1)
     r = D.logit_models(d, "distance", TERMS, "unit_id", joint=["border", "log10_distance"], firth=False)
     tab = r["coefficients"]
     X = sm.add_constant(d[TERMS].astype(float))

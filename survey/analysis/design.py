@@ -62,9 +62,10 @@ __all__ = [
 ]
 
 NAN = float("nan")
-# CR2 takes the inverse square root of an n_j × n_j matrix per cluster (≈ Σ n_j³ work); beyond
-# this budget (≈ half a second per model) CR1 with t(G − 1) is used, as large clusters leave
-# little leverage for CR2 to correct
+# CR2 takes the inverse square root of an n_j × n_j matrix per cluster (≈ Σ n_j³ work) unless the
+# cluster's working weights are equal (unit-level covariates: O(n_j), see _cr2_e_equal_weights);
+# beyond this budget (≈ half a second per model) CR1 with t(G − 1) is used, as large clusters
+# leave little leverage for CR2 to correct
 MAX_CR2_WORK = 50_000_000
 _EPS = np.finfo(float).eps
 
@@ -873,21 +874,61 @@ def _cr2_glm(X, y, mu, psu, J, M_bread=None):
     p = X.shape[1]
     comps = np.zeros((J, p))
     Gm, H = [], np.zeros((J, p, p))
+    LU = np.linalg.cholesky(MU)
+    order = np.argsort(psu, kind="stable")
+    bounds = np.searchsorted(psu[order], np.arange(J + 1))
     for j in range(J):
-        idx = np.where(psu == j)[0]
+        idx = order[bounds[j] : bounds[j + 1]]
         Xj, vj = X[idx], v[idx]
         Xtj = Xj * vj[:, None]
         sq = np.sqrt(vj)
-        IH = np.eye(len(idx)) - Xtj @ MU @ Xj.T  # I - Xt M_U Xt' W
-        Gj = sq[:, None] * (IH * vj[None, :]) * sq[None, :]
-        Aj = sq[:, None] * _mat_power_sym(Gj, -0.5) * sq[None, :]
-        Ej = Xj.T @ Aj
+        if np.ptp(vj) <= 1e-12 * vj.max():
+            Ej = _cr2_e_equal_weights(Xj, vj, LU)
+        else:
+            IH = np.eye(len(idx)) - Xtj @ MU @ Xj.T  # I - Xt M_U Xt' W
+            Gj = sq[:, None] * (IH * vj[None, :]) * sq[None, :]
+            Aj = sq[:, None] * _mat_power_sym(Gj, -0.5) * sq[None, :]
+            Ej = Xj.T @ Aj
         comps[j] = Ej @ e[idx]
         MEj = Mb @ Ej
         Gm.append(MEj * sq[None, :])
         H[j] = MEj @ Xtj @ L
     Vcr2 = Mb @ (comps.T @ comps) @ Mb
     return Vcr2, Gm, H
+
+
+def _cr2_work(psu: np.ndarray, v: np.ndarray, J: int) -> float:
+    """Σ n_j³ over the clusters whose working weights differ (the others cost O(n_j))."""
+    sizes = np.bincount(psu, minlength=J).astype(float)
+    high = np.full(J, -np.inf)
+    low = np.full(J, np.inf)
+    np.maximum.at(high, psu, v)
+    np.minimum.at(low, psu, v)
+    varying = (high - low) > 1e-12 * high
+    return float((sizes[varying] ** 3).sum())
+
+
+def _cr2_e_equal_weights(Xj: np.ndarray, vj: np.ndarray, LU: np.ndarray, tol: float = 1e-12) -> np.ndarray:
+    """``E_j = X_j' A_j`` of :func:`_cr2_glm` for a cluster whose working weights are equal (every
+    expert of a unit shares the unit-level covariates), without the n_j × n_j matrices.
+
+    With v the common weight, G_j = v² I − B B' (B = v^1.5 X_j L, M_U = L L'), a rank-k change of
+    a multiple of I: if B = U S V' (thin SVD), G_j^-1/2 = f(v²) I + U diag(f(v² − s²) − f(v²)) U'
+    with f(λ) = λ^-1/2 for λ > tol and 0 otherwise (clubSandwich's matrix_power). The same numbers
+    as the eigendecomposition in O(n_j k²) instead of O(n_j³).
+    """
+    v = float(vj[0])
+    B = (v**1.5) * (Xj @ LU)
+    U, sv, _ = np.linalg.svd(B, full_matrices=False)
+
+    def f(lam: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(lam > tol, np.abs(lam) ** -0.5, 0.0)
+
+    base = float(f(np.array(v * v)))
+    delta = f(v * v - sv**2) - base
+    # A_j = v^1/2 G_j^-1/2 v^1/2 = v (base I + U diag(delta) U')
+    return v * (base * Xj.T + ((Xj.T @ U) * delta) @ U.T)
 
 
 def _satterthwaite_cr2(Gm, H, i):
@@ -1043,7 +1084,7 @@ def logit_models(
     se1 = np.sqrt(np.diag(V1))
     sesvy = np.sqrt(np.diag(Vsvy))
     sizes = np.bincount(psu).astype(float)
-    if float((sizes**3).sum()) <= MAX_CR2_WORK:
+    if _cr2_work(psu, mu * (1 - mu), J) <= MAX_CR2_WORK:
         Vcr2, Gm, H = _cr2_glm(X, yv, mu, psu, J, M_bread=Mb)
         se2 = np.sqrt(np.diag(Vcr2))
         df2 = np.array([_satterthwaite_cr2(Gm, H, i) for i in range(k)])
