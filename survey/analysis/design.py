@@ -1334,14 +1334,19 @@ def mmi_test(
         gen = np.random.default_rng(boot_seed)
         ge = used = done = 0
         pos = [np.flatnonzero(gc == i) for i in range(r)]
+        # rows with the same answers are interchangeable: count draws per distinct pattern
+        patterns, pattern = np.unique(Y, axis=0, return_inverse=True)
+        pattern = pattern.reshape(-1)
+        n_pat = len(patterns)
         while done < B_boot:
             nb = min(chunk, B_boot - done)
             idx = gen.integers(0, n, size=(nb, n))
             Ab = np.zeros((nb, r, c))
-            for i in range(r):
-                cnt = np.zeros((nb, n))
-                np.add.at(cnt, (np.repeat(np.arange(nb), len(pos[i])), idx[:, pos[i]].ravel()), 1.0)
-                Ab[:, i, :] = cnt @ Y
+            offset = (np.arange(nb) * n_pat)[:, None]
+            for i in range(r):  # how often each answer pattern is drawn for group i, per resample
+                flat = (pattern[idx[:, pos[i]]] + offset).ravel()
+                cnt = np.bincount(flat, minlength=nb * n_pat).reshape(nb, n_pat)
+                Ab[:, i, :] = cnt @ patterns
             Mtot = Ab.sum(axis=1)
             valid = np.all((Mtot > 0) & (Mtot < n), axis=1)
             Sb = _x2_rx2_addconst(Ab[valid], np.broadcast_to(nl, (int(valid.sum()), r))).sum(axis=1)
@@ -1375,8 +1380,7 @@ def mmi_test(
             ulab[uc[::-1]] = gc[::-1]  # label of the first expert of each unit
             if np.any(ulab[uc] != gc):
                 reason = "group varies within a unit: unit permutation undefined"
-            Yu = np.zeros((U, c))
-            np.add.at(Yu, uc, Y)
+            Yu = np.column_stack([np.bincount(uc, weights=Y[:, j], minlength=U) for j in range(c)])
             msz = np.bincount(uc, minlength=U).astype(float)
         n_units = len(ulab)
         if reason is None:
