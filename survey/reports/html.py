@@ -104,8 +104,7 @@ def write_summary_html(report: ReportData, path: str | Path) -> Path:
             _table(
                 report.overall,
                 columns=[
-                    "family",
-                    "method",
+                    "test",
                     "statistic",
                     "df",
                     "p_value",

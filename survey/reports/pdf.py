@@ -79,7 +79,7 @@ def write_summary_pdf(report: ReportData, path: str | Path) -> Path:
     if report.overall is not None:
         doc.table(
             report.overall,
-            columns=["family", "method", "statistic", "df", "p_value", "n_clusters", "items_tested", "n_permutations"],
+            columns=["test", "statistic", "df", "p_value", "n_clusters", "items_tested", "n_permutations"],
         )
 
     doc.section("3. Закрытые вопросы", new_page=True)

@@ -511,7 +511,6 @@ def units_tables(ctx: ReportContext, units: pd.DataFrame | None) -> tuple[Table 
     if not ctx.comparable:
         groups = ["total"]
     cells = records(units, "category", "group")
-    word = ctx.units_word
     rows = []
     for cat in ctx.categories:
         row: dict[str, Any] = {"label": ctx.marked(cat)}
@@ -581,7 +580,7 @@ def units_tables(ctx: ReportContext, units: pd.DataFrame | None) -> tuple[Table 
         spans.append(("Сравнение групп на уровне единиц: p", 3))
     perm = ctx.tests.attrs.get("n_permutations")
     note = (
-        f"Каждая единица ({word}) входит с равным весом: ответы её экспертов взвешены 1 / (число экспертов "
+        "Каждая единица выборки входит с равным весом: ответы её экспертов взвешены 1 / (число экспертов "
         "единицы), так что единица с тремя экспертами весит столько же, сколько единица с одним; интервал — "
         "95 % логит-интервал по дизайну."
     )
