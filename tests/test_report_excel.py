@@ -209,19 +209,18 @@ def test_mentions_state_their_base_with_and_without_universal_categories(book, t
     ws = book["Проблемы"]
     head, cols, spans = heading_columns(ws, "Доля упоминаний")
     total = tables["detail"].query("group == 'total'").set_index("category")
-    span = next(t for t in spans.values() if t.startswith("всего:"))
-    assert span == (
-        f"всего: упоминаний {int(total.at['distance', 'mentions_base'])} "
-        f"(без общих {int(total.at['distance', 'mentions_base_specific'])})"
-    )
-    col = min(c for c, t in spans.items() if t == span)
+    base, specific = int(total.at["distance", "mentions_base"]), int(total.at["distance", "mentions_base_specific"])
+    text = sheet_text(ws).split("Доля упоминаний")[-1]
+    assert "База — число упоминаний в группе: A — " in text and f"всего — {base} (без общих {specific})" in text
+    assert "Категории, которые назвали все эксперты («Пандемия COVID-19 и ограничения»)" in text
+    all_col = next(c for c in cols["всего"] if spans[c] == "% упоминаний")
+    specific_col = next(c for c in cols["всего"] if spans[c] == "% упоминаний без общих категорий")
     row = find_row(ws, labels["distance"], start=head + 1)
-    assert close(ws.cell(row=row, column=col).value, total.at["distance", "percent_of_mentions"], scale=0.01)
-    assert close(ws.cell(row=row, column=col + 1).value, total.at["distance", "percent_of_mentions_specific"],
+    assert close(ws.cell(row=row, column=all_col).value, total.at["distance", "percent_of_mentions"], scale=0.01)
+    assert close(ws.cell(row=row, column=specific_col).value, total.at["distance", "percent_of_mentions_specific"],
                  scale=0.01)  # fmt: skip
     covid = find_row(ws, labels["covid"], start=head + 1)
-    assert ws.cell(row=covid, column=col + 1).value is None  # named by all: not in the specific base
-    assert "«Пандемия COVID-19 и ограничения»" in sheet_text(ws).split("Доля упоминаний")[-1]
+    assert ws.cell(row=covid, column=specific_col).value is None  # named by all: not in the specific base
 
 
 def test_tests_sheet_primary_rao_scott_holm_bh_fisher_midp(book, tables, labels):
@@ -335,9 +334,8 @@ def test_questions_reliability_codebook_sheets(book, sample_run):
     scale = pd.read_csv(sample_run.out / "tables" / "scale_tests.csv")
     scales = book["Шкалы"]
     assert "Манна–Уитни" in sheet_text(scales) and "(шкала 1–5)" in sheet_text(scales)
-    assert any(
-        c.value == pytest.approx(scale.p_value[0]) for row in scales.iter_rows() for c in row if isinstance(c.value, float)
-    )
+    numbers = [c.value for row in scales.iter_rows() for c in row if isinstance(c.value, float)]
+    assert any(v == pytest.approx(scale.p_value[0]) for v in numbers)
     reliability = sheet_text(book["Надёжность"])
     assert "Согласие с эталонным кодированием" in reliability and "κ Коэна" in reliability
     ws = book["Кодовая книга"]

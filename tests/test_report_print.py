@@ -99,7 +99,7 @@ def test_column_widths_hold_the_longest_word_of_every_heading(book):
 
 
 def test_heading_rows_repeated_on_long_single_table_sheets(book):
-    for name in ("Вопросы", "Шкалы", "Модели", "Кодовая книга", "Данные", "Общий тест"):
+    for name in ("Критерии", "Вопросы", "Шкалы", "Модели", "Кодовая книга", "Данные", "Общий тест"):
         ws = book[name]
         assert ws.print_title_rows, name
         first = int(ws.print_title_rows.split(":")[-1].replace("$", ""))
@@ -169,7 +169,8 @@ def test_tables_that_fit_on_a_page_are_not_split(book):
 
 def test_numbers_are_padded_from_the_text_beside_them(book):
     ws = book["Проблемы"]
-    formats = {c.number_format for row in ws.iter_rows(min_row=4, max_row=13) for c in row if isinstance(c.value, float)}
+    cells = [c for row in ws.iter_rows(min_row=4, max_row=13) for c in row]
+    formats = {c.number_format for c in cells if isinstance(c.value, float)}
     assert formats and all(f.endswith("_)") for f in formats)
 
 
@@ -186,7 +187,7 @@ def test_chart_legend_lists_the_groups_in_the_order_of_the_bars(book, sample_run
     first = detail.query("group == 'total'").sort_values("respondents", ascending=False).iloc[0]["label"]
     assert data.cell(row=data.max_row, column=1).value == first  # the most named problem: top bar, last row
     for ws in (book["Сводка"], book["Проблемы"]):
-        (_, chart), = _charts(ws)
+        ((_, chart),) = _charts(ws)
         assert chart.x_axis.scaling.orientation == "minMax"
         assert chart.legend.position == "r"
 

@@ -57,9 +57,7 @@ def _build_directly(out: Path):
         "versions": {"survey": "test"},
         "started_at": "2023-12-01T10:00:00+00:00",
     }
-    report = build_report(
-        analysis, cb, q, manifest, study=st, coded=coding.coded, gold_agreement=coding.gold_agreement
-    )
+    report = build_report(analysis, cb, q, manifest, study=st, coded=coding.coded, gold_agreement=coding.gold_agreement)
     out.mkdir(parents=True, exist_ok=True)
     write_summary_xlsx(report, out / "summary.xlsx")
     write_summary_pdf(report, out / "summary.pdf")

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from copy import copy
 from pathlib import Path
 from typing import Any
 
@@ -119,14 +120,13 @@ def write_summary_xlsx(report: ReportData, path: str | Path) -> Path:
     sheet.chart(report, chart_refs)
     sheet.finish()
 
-    sheet = _Sheet(wb.create_sheet("Критерии"), st, landscape=True)
     if report.tests is not None:
-        sheet.widths(report.tests)
-        sheet.table(report.tests, freeze=True)
+        _single(wb, "Критерии", report.tests, st)
     else:
+        sheet = _Sheet(wb.create_sheet("Критерии"), st, landscape=True)
         sheet.widths(minimum=[100])
         sheet.text(" ".join(report.switched_off[:1]) or "Критериев нет.", columns=1)
-    sheet.finish()
+        sheet.finish()
     if report.overall is not None:
         _single(wb, "Общий тест", report.overall, st)
 
@@ -274,6 +274,22 @@ class _Sheet:
                     else:
                         widths.append(need)
                 j += c.span
+        for table in tables:  # a span's text must fit the columns it covers without breaking a word
+            if table is None or not table.spans:
+                continue
+            starts = [0]
+            for c in table.columns:
+                starts.append(starts[-1] + c.span)
+            j = 0
+            for text, span in table.spans:
+                first, last = starts[min(j, len(table.columns))], starts[min(j + span, len(table.columns))]
+                longest = max((len(w) for w in text.split()), default=0)
+                need = longest * BOLD + 1.5
+                have = sum(widths[first:last])
+                if last > first and have < need:
+                    for k in range(first, last):
+                        widths[k] += (need - have) / (last - first)
+                j += span
         for j, w in enumerate(widths, start=1):
             self.ws.column_dimensions[get_column_letter(j)].width = round(w, 2)
         self.cols = widths
@@ -320,15 +336,25 @@ class _Sheet:
         return max(LINE_HEIGHT, _lines(text, self.width_of(1, columns) / size, char) * LINE_HEIGHT * size + 3)
 
     def _narrow_texts(self, last_col: int) -> None:
-        """Merged text rows end at ``last_col`` (the first printed page of a wide sheet), taller."""
+        """On a wide sheet (its first column repeated on every page), merged text rows move to columns
+        B…``last_col`` (the first printed page): a text starting in the repeated column would be cut
+        on the other pages."""
         ws = self.ws
         for row, columns, text, size, char in self.texts:
-            if columns <= last_col:
+            if columns <= 1:
                 continue
+            source = ws.cell(row=row, column=1)
             ws.unmerge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
-            if last_col > 1:
-                ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_col)
-            ws.row_dimensions[row].height = self._text_height(text, last_col, size, char)
+            target = ws.cell(row=row, column=2)
+            xlsx_value(target, text)
+            target.font, target.alignment, target.fill = copy(source.font), copy(source.alignment), copy(source.fill)
+            target.border = copy(source.border)
+            xlsx_value(source, None)
+            end = max(2, min(columns, last_col))
+            if end > 2:
+                ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=end)
+            height = max(LINE_HEIGHT, _lines(text, self.width_of(2, end - 1) / size, char) * LINE_HEIGHT * size + 3)
+            ws.row_dimensions[row].height = height
         self.blocks = [
             (
                 first,
@@ -431,7 +457,7 @@ class _Sheet:
         note_row = None
         if table.note:
             note_row = self.row
-            self.text(table.note, columns=min(n_sheet, max(1, len(self.cols))), font=st.small)
+            self.text(table.note, columns=max(1, min(n_sheet, len(self.cols))), font=st.small)
             self.blocks.pop()
         self._block(start, note_row or last)
         self.gap(gap)

@@ -51,7 +51,7 @@ def letters_legend(ctx: ReportContext) -> str:
         else "попарные z-тесты для двух долей (как в SPSS)"
     )
     return (
-        "Буквы в столбце «выше, чем»: доля этой группы значимо выше, чем у групп с указанными буквами — "
+        "Буквы групп: «B > A» — доля группы B значимо выше, чем у группы A (в Excel-файле — столбец «выше»): "
         f"{how}, поправка Бонферрони на число пар групп, α = {alpha_text()}; группы с долей 0 % или 100 % "
         "не сравниваются."
     )
@@ -272,28 +272,38 @@ def mentions_table(ctx: ReportContext) -> Table:
                 row[f"m_{key}"] = r["percent_of_mentions"]
                 row[f"s_{key}"] = _value(r.get("percent_of_mentions_specific"))
         rows.append(row)
+    bases = []
+    specific_cols = []
     for i, g in enumerate(groups):
         key = _gkey(i, g)
         part = detail[detail["group"] == g]
         if part.empty:
             continue
         first = part.iloc[0]
-        sub = [Column(f"m_{key}", "%", "pct", 7.5)]
-        text = f"{first['group_label']}: упоминаний {fmt_int(first['mentions_base'])}"
+        name = "всего" if g == "total" else (ctx.group_info.get(g, {}).get("letter") or str(first["group_label"]))
+        cols.append(Column(f"m_{key}", name, "pct", 7.5))
+        specific_cols.append(Column(f"s_{key}", name, "pct", 7.5))
+        base = f"{name} — {fmt_int(first['mentions_base'])}"
         if universal:
-            sub.append(Column(f"s_{key}", "% без общих", "pct", 7.5))
-            text += f" (без общих {fmt_int(first['mentions_base_specific'])})"
-        cols.extend(sub)
-        spans.append((text, len(sub)))
+            base += f" (без общих {fmt_int(first['mentions_base_specific'])})"
+        bases.append(base)
+    spans.append(("% упоминаний", len(cols) - 1))
+    if universal:
+        cols.extend(specific_cols)
+        spans.append(("% упоминаний без общих категорий", len(specific_cols)))
+    legend = "; ".join(
+        f"{ctx.group_info[g]['letter']} — {ctx.group_label(g)}" for g in groups if g in ctx.group_info and g != "total"
+    )
     note = (
-        "Доля упоминаний — доля категории среди всех кодов, поставленных экспертам группы (база — число "
-        "упоминаний в группе, указано в заголовке); по группе в сумме 100 %."
+        "Доля упоминаний — доля категории среди всех кодов, поставленных экспертам группы; по группе в сумме 100 %. "
+        + (f"Группы: {legend}. " if legend else "")
+        + f"База — число упоминаний в группе: {'; '.join(bases)}."
     )
     if universal:
         names = ", ".join(quoted(ctx.label(c)) for c in universal)
         note += (
             f" Категории, которые назвали все эксперты ({names}), добавляют каждому одно и то же упоминание; "
-            "«% без общих» считается без них (база тоже без них, указана в скобках)."
+            "«без общих категорий» — доля среди упоминаний без них (база в скобках)."
         )
     return Table("Доля упоминаний", cols, rows, note=note, spans=spans)
 
@@ -327,7 +337,7 @@ def tests_tables(ctx: ReportContext) -> tuple[Table | None, Table | None]:
             "p_mid": _value(t["p_mid"]),
             "p_chi2": _value(t["p_chi2"]),
             "min_expected": _value(t["min_expected"]),
-            "note": decimal_comma(t["note"]),
+            "note": _without_deff(decimal_comma(t["note"])),
             "stat_text": _stat_text(t, kind),
         }
         if two:
@@ -349,7 +359,7 @@ def tests_tables(ctx: ReportContext) -> tuple[Table | None, Table | None]:
     cols += [
         Column("p_chi2", "p χ²", "p", 9.5),
         Column("min_expected", "Мин. ожид.", "num2", 7),
-        Column("note", "Примечание", "text", 22, wrap=True),
+        Column("note", "Примечание", "text", 22 if two else 40, wrap=True),  # the room Fisher and mid-p leave
     ]
     spans = [("", 1), ("Основной критерий", 8)]
     spans.append(("Для сравнения", len(cols) - 9 - 1))
@@ -390,6 +400,12 @@ def tests_tables(ctx: ReportContext) -> tuple[Table | None, Table | None]:
         )
     compact = Table("Критерии по категориям", compact_cols, rows, note=compact_note)
     return full, compact
+
+
+def _without_deff(note: str) -> str:
+    """The analysis note without «эффект дизайна 0,91»: the table has a column for it."""
+    parts = [p for p in str(note or "").split("; ") if not p.startswith("эффект дизайна")]
+    return "; ".join(parts)
 
 
 def _stat_text(t, kind: str) -> str:
