@@ -467,8 +467,9 @@ class _Sheet:
         """The problems chart on a page of its own (a row break before it), no larger than a page."""
         if refs["rows"] == 0 or refs["groups"] == 0:
             return
-        width_cm = min(26.0, max(15.0, self._chars() * XL_PT_PER_CHAR * 0.97 / 28.35))
-        height_cm = min(4 + 1.1 * refs["rows"], self._page_height() * 0.9 / 28.35)
+        # as wide as LibreOffice prints the columns (Excel, whose columns are narrower, fits the page to it)
+        width_cm = min(26.0, max(15.0, self._chars() * LO_PT_PER_CHAR * 0.97 / 28.35))
+        height_cm = min(4 + 1.4 * refs["rows"], self._page_height() * 0.9 / 28.35)
         _add_chart(self.ws, f"A{self.row}", report, refs, width_cm, height_cm)
         self.chart_rows.append(self.row)
         self._block(self.row, self.row, extra=height_cm * 28.35)

@@ -337,7 +337,7 @@ def tests_tables(ctx: ReportContext) -> tuple[Table | None, Table | None]:
             "p_mid": _value(t["p_mid"]),
             "p_chi2": _value(t["p_chi2"]),
             "min_expected": _value(t["min_expected"]),
-            "note": _without_deff(decimal_comma(t["note"])),
+            "note": _short_note(t),
             "stat_text": _stat_text(t, kind),
         }
         if two:
@@ -402,9 +402,20 @@ def tests_tables(ctx: ReportContext) -> tuple[Table | None, Table | None]:
     return full, compact
 
 
-def _without_deff(note: str) -> str:
-    """The analysis note without «эффект дизайна 0,91»: the table has a column for it."""
-    parts = [p for p in str(note or "").split("; ") if not p.startswith("эффект дизайна")]
+def _short_note(t) -> str:
+    """The per-category note, short (the table's columns carry the numbers): why a category is not
+    tested or not adjusted, when χ² is unreliable, when the odds ratio needed the +0,5 correction."""
+    parts = []
+    if not bool(t["testable"]):
+        k, n = int(t["events"]), int(t["n"])
+        who = f"называют все {fmt_int(n)}" if k == n else "не называет никто" if k == 0 else "нет различий"
+        return f"не проверяется: {who}; в поправки не входит"
+    if not bool(t["in_family"]):
+        parts.append("исключает остальные по определению: в поправки Холма и БХ не входит")
+    if bool(t["low_expected"]):
+        parts.append("ожидаемая частота < 5: χ² неточен")
+    if bool(t["or_corrected"]):
+        parts.append("нулевая клетка: ОШ с поправкой +0,5")
     return "; ".join(parts)
 
 
@@ -592,7 +603,12 @@ def units_tables(ctx: ReportContext, units: pd.DataFrame | None) -> tuple[Table 
     ]
     if ctx.comparable and any(r.get("p_weighted") is not None or r.get("p_perm_cluster") is not None for r in rows):
         cols.extend(tail)
-        compact.extend(tail[:2])
+        compact.extend(
+            [
+                Column("p_weighted", "p Рао–Скотта", "p", 9.5),
+                Column("p_perm_cluster", "p перестановок", "p", 9.5),
+            ]
+        )
         spans.append(("Сравнение групп на уровне единиц: p", 3))
     perm = ctx.tests.attrs.get("n_permutations")
     note = (
