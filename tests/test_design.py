@@ -15,7 +15,6 @@ Tolerances (relative unless stated):
     at about 1e-4)
   * Monte Carlo p values: within 4.5 Monte Carlo standard errors of R's.
 """
-
 from __future__ import annotations
 
 import math
@@ -30,18 +29,8 @@ from survey.analysis import design as D
 RREF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference")
 OUT = os.path.join(RREF, "out")
 XOUT = os.path.join(RREF, "extra_out")
-CATS = [
-    "distance",
-    "language",
-    "funding",
-    "mentality",
-    "covid",
-    "legal",
-    "interest",
-    "bureaucracy",
-    "economy",
-    "no_problems",
-]
+CATS = ["distance", "language", "funding", "mentality", "covid", "legal",
+        "interest", "bureaucracy", "economy", "no_problems"]
 ITEMS9 = [c for c in CATS if c != "covid"]
 ITEMS8 = [c for c in ITEMS9 if c != "no_problems"]
 TERMS = ["border", "region", "log10_distance"]
@@ -52,7 +41,8 @@ SET9 = "9_items(no covid)"
 def close(a, b, rtol, atol=0.0, what=""):
     """Relative comparison; NA in R must be NaN here."""
     if b is None or (isinstance(b, float) and math.isnan(b)) or pd.isna(b):
-        assert a is None or (isinstance(a, (float, np.floating)) and math.isnan(a)), f"{what}: expected NaN, got {a}"
+        assert a is None or (isinstance(a, (float, np.floating)) and math.isnan(a)), \
+            f"{what}: expected NaN, got {a}"
         return
     a = float(a)
     b = float(b)
@@ -66,7 +56,7 @@ def close(a, b, rtol, atol=0.0, what=""):
 def d():
     x = pd.read_csv(os.path.join(RREF, "sample_codes.csv"))
     x["region"] = (x["kind"] == "region").astype(int)
-    x["log10_distance"] = np.log10(x["distance_km"])  # as R: log10(distance_km)
+    x["log10_distance"] = np.log10(x["distance_km"])   # as R: log10(distance_km)
     return x
 
 
@@ -83,23 +73,12 @@ def xref():
 # ---------------------------------------------------------------------------
 # 1. Rao-Scott
 # ---------------------------------------------------------------------------
-RS_MAP = [
-    ("pearson_X2", "pearson_X2"),
-    ("pearson_df", "pearson_df"),
-    ("pearson_p", "pearson_p"),
-    ("F", "F"),
-    ("ndf", "ndf"),
-    ("ddf", "ddf"),
-    ("F_p", "p"),
-    ("X2_first", "X2_first"),
-    ("df_first", "df_first"),
-    ("p_first", "p_first"),
-    ("deff_mean", "deff"),
-    ("trace_delta", "trace_delta"),
-    ("svymean", "design_mean"),
-    ("svymean_se", "design_se"),
-    ("svymean_deff_replace", "design_deff_replace"),
-]
+RS_MAP = [("pearson_X2", "pearson_X2"), ("pearson_df", "pearson_df"), ("pearson_p", "pearson_p"),
+          ("F", "F"), ("ndf", "ndf"), ("ddf", "ddf"), ("F_p", "p"),
+          ("X2_first", "X2_first"), ("df_first", "df_first"), ("p_first", "p_first"),
+          ("deff_mean", "deff"), ("trace_delta", "trace_delta"),
+          ("svymean", "design_mean"), ("svymean_se", "design_se"),
+          ("svymean_deff_replace", "design_deff_replace")]
 
 
 def test_rao_scott_matches_R(d, ref):
@@ -131,9 +110,8 @@ def test_rao_scott_extra_R_cases(d, xref):
     for _, row in xref["rs_extra"].iterrows():
         if row.case.startswith("synthetic"):
             continue
-        r = D.rao_scott(
-            x[row.category], x[row.grouping], x["unit_id"], weights=w if row.case.startswith("unit_equal") else None
-        )
+        r = D.rao_scott(x[row.category], x[row.grouping], x["unit_id"],
+                        weights=w if row.case.startswith("unit_equal") else None)
         for k in ("F", "ndf", "ddf", "p"):
             close(r[k], row[k], 1e-9, what=f"{row.case} {row.category} {k}")
 
@@ -181,15 +159,9 @@ def test_proportion_ci_design_matches_R(d, ref, xref):
         lg, kg = _prop_tables(d, row.category)
         g = row.border
         tag = f"{row.category}/{g}"
-        for k, rc in (
-            ("estimate", "estimate"),
-            ("se", "se"),
-            ("df", "domain_degf"),
-            ("n", "n"),
-            ("n_clusters", "n_units"),
-            ("count", "count"),
-            ("proportion", "proportion"),
-        ):
+        for k, rc in (("estimate", "estimate"), ("se", "se"), ("df", "domain_degf"),
+                      ("n", "n"), ("n_clusters", "n_units"), ("count", "count"),
+                      ("proportion", "proportion")):
             close(lg.loc[g, k], row[rc], 1e-9, what=f"{tag} {k}")
         close(kg.loc[g, "ci_low"], row.kg_low, 1e-9, what=tag + " kg_low")
         close(kg.loc[g, "ci_high"], row.kg_high, 1e-9, what=tag + " kg_high")
@@ -215,7 +187,7 @@ def test_proportion_ci_options_and_degenerate(d):
     # no group: one row for the whole sample, df = G - 1
     r = D.proportion_ci_design(d["distance"], d["unit_id"])
     assert len(r) == 1 and r.loc[0, "df"] == 76
-    close(r.loc[0, "se"], 0.0525628727866697, 1e-9)  # svymean_se in rao_scott.csv
+    close(r.loc[0, "se"], 0.0525628727866697, 1e-9)           # svymean_se in rao_scott.csv
     # a group held by one cluster -> df 0 -> NaN interval
     g = np.where(d["unit_id"] == d["unit_id"].iloc[0], "solo", "rest")
     r = D.proportion_ci_design(d["distance"], d["unit_id"], g, "logit").set_index("group")
@@ -235,16 +207,10 @@ def test_unit_weighted_proportions_matches_R(d, ref, xref):
         for _, row in pr[(pr.weighting == "unit_equal") & (pr.category == cat)].iterrows():
             g = row.border
             tag = f"{cat}/{g}"
-            for k, rc, tol in (
-                ("estimate", "estimate", 1e-9),
-                ("se", "se", 1e-9),
-                ("kg_low", "kg_low", 1e-9),
-                ("kg_high", "kg_high", 1e-9),
-                ("logit_low", "logit_low", 1e-7),
-                ("logit_high", "logit_high", 1e-7),
-                ("df", "domain_degf", 0),
-                ("proportion", "proportion", 1e-12),
-            ):
+            for k, rc, tol in (("estimate", "estimate", 1e-9), ("se", "se", 1e-9),
+                               ("kg_low", "kg_low", 1e-9), ("kg_high", "kg_high", 1e-9),
+                               ("logit_low", "logit_low", 1e-7), ("logit_high", "logit_high", 1e-7),
+                               ("df", "domain_degf", 0), ("proportion", "proportion", 1e-12)):
                 close(tab.loc[g, k], row[rc], tol, what=f"{tag} {k}")
             if cat != "covid":
                 t = tight.loc[(cat, "unit_equal", g)]
@@ -257,14 +223,8 @@ def test_unit_weighted_proportions_matches_R(d, ref, xref):
 # ---------------------------------------------------------------------------
 # 4. effect sizes
 # ---------------------------------------------------------------------------
-EFF_MAP = {
-    "a_border_yes": "a",
-    "b_border_no": "b",
-    "c_nonborder_yes": "c",
-    "d_nonborder_no": "d",
-    "p_border": "p_exposed",
-    "p_nonborder": "p_reference",
-}
+EFF_MAP = {"a_border_yes": "a", "b_border_no": "b", "c_nonborder_yes": "c",
+           "d_nonborder_no": "d", "p_border": "p_exposed", "p_nonborder": "p_reference"}
 
 
 def test_effect_sizes_match_R(d, ref):
@@ -301,26 +261,9 @@ def test_effect_sizes_options(d):
 # ---------------------------------------------------------------------------
 # 5. logistic models
 # ---------------------------------------------------------------------------
-MODEL_COLS = [
-    "glm_coef",
-    "glm_se",
-    "glm_p",
-    "cr1_se",
-    "cr1_z",
-    "cr1_p",
-    "cr2_se",
-    "cr2_t",
-    "cr2_df",
-    "cr2_p",
-    "svyglm_se",
-    "svyglm_t",
-    "svyglm_df",
-    "svyglm_p",
-    "firth_coef",
-    "firth_se",
-    "firth_wald_p",
-    "firth_plr_p",
-]
+MODEL_COLS = ["glm_coef", "glm_se", "glm_p", "cr1_se", "cr1_z", "cr1_p", "cr2_se", "cr2_t",
+              "cr2_df", "cr2_p", "svyglm_se", "svyglm_t", "svyglm_df", "svyglm_p",
+              "firth_coef", "firth_se", "firth_wald_p", "firth_plr_p"]
 
 
 def test_logit_models_match_models_csv(d, ref):
@@ -359,19 +302,8 @@ def test_logit_models_converged_matches_tight_R(d, ref, xref):
         tab = r["coefficients"]
         rr = mt[mt.category == cat]
         for i in range(4):
-            for col in [
-                "glm_coef",
-                "glm_se",
-                "glm_p",
-                "cr1_se",
-                "cr1_p",
-                "cr2_se",
-                "cr2_t",
-                "cr2_df",
-                "cr2_p",
-                "svyglm_se",
-                "svyglm_p",
-            ]:
+            for col in ["glm_coef", "glm_se", "glm_p", "cr1_se", "cr1_p", "cr2_se", "cr2_t",
+                        "cr2_df", "cr2_p", "svyglm_se", "svyglm_p"]:
                 close(tab[col].iloc[i], rr[col].iloc[i], 1e-9, what=f"{cat} {i} {col}")
             # against R's default glm stop the converged fit differs by <= 2e-4 (sparse outcomes)
             close(tab["cr2_se"].iloc[i], co[co.category == cat].cr2_se.iloc[i], 2e-4)
@@ -397,12 +329,8 @@ def test_logit_models_degenerate_and_terms(d):
 # ---------------------------------------------------------------------------
 # 6. MMI
 # ---------------------------------------------------------------------------
-RS_METHODS = {
-    "naive_chisq_sum": "naive_chisq_sum",
-    "rs1": "rs1_mmi_first_order",
-    "rs2_MRCV": "rs2_mmi_MRCV",
-    "rs2_satterthwaite": "rs2_mmi_satterthwaite",
-}
+RS_METHODS = {"naive_chisq_sum": "naive_chisq_sum", "rs1": "rs1_mmi_first_order",
+              "rs2_MRCV": "rs2_mmi_MRCV", "rs2_satterthwaite": "rs2_mmi_satterthwaite"}
 
 
 def test_mmi_rao_scott_parts_match_R(d, ref):
@@ -483,8 +411,8 @@ def test_mmi_moment_form_equals_pattern_form(d):
     Vp = np.zeros((r * c, r * c))
     for i in range(r):
         ni = np.sum(gc == i)
-        tau = np.bincount(key[gc == i].astype(int), minlength=2**c) / ni
-        Vp[i * c : (i + 1) * c, i * c : (i + 1) * c] = pats.T @ (np.diag(tau) - np.outer(tau, tau)) @ pats / (ni / n)
+        tau = np.bincount(key[gc == i].astype(int), minlength=2 ** c) / ni
+        Vp[i * c:(i + 1) * c, i * c:(i + 1) * c] = pats.T @ (np.diag(tau) - np.outer(tau, tau)) @ pats / (ni / n)
     a = np.bincount(gc) / n
     H = np.eye(r * c) - np.kron(np.ones((r, r)) @ np.diag(a), np.eye(c))
     pid = Y.mean(0)
@@ -492,4 +420,4 @@ def test_mmi_moment_form_equals_pattern_form(d):
     lam = np.real(np.linalg.eigvals(M))
     got = D._rs_mmi(Y, gc, r)
     assert got["sum_lambda"] == pytest.approx(lam.sum(), rel=1e-10)
-    assert got["sum_lambda2"] == pytest.approx(np.sum(lam**2), rel=1e-10)
+    assert got["sum_lambda2"] == pytest.approx(np.sum(lam ** 2), rel=1e-10)
