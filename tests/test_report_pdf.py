@@ -73,16 +73,41 @@ def test_key_numbers_in_the_text(pages, sample_run):
         "В опросе участвовали 123 эксперта — представители 77 городов и регионов (городов — 57, регионов — 20)" in text
     )
     assert "«Удалённость и транспортная доступность» — 69 (56,1 %)" in text
-    assert ("67,0 % экспертов из неприграничных единиц (65 из 97) и 15,4 % — из приграничных (4 из 26)") in text
-    assert "точный критерий Фишера, p < 0,001; с поправкой Холма p < 0,001" in text
+    assert ("67,0 % экспертов группы «неприграничные» (65 из 97) и 15,4 % — группы «приграничные» (4 из 26)") in text
+    findings = " ".join(re.sub(r"^.*?СИНТЕТИЧЕСКИЕ ДАННЫЕ ", "", p) for p in pages[1:4])  # without running heads
+    findings = re.sub(r" стр\. \d+ из \d+", "", findings)
+    assert "критерий Рао–Скотта с учётом единиц F(1; 76) = 24,37, p < 0,001; с поправкой Холма p < 0,001" in findings
     assert "15,4 (6,2–33,5)" in text and "67,0 (57,2–75,6)" in text and "69 (56,1)" in text
-    tests = pd.read_csv(sample_run.out / "tables" / "problem_tests.csv").set_index("category")
-    problems = " ".join(p for p in pages if "Проблемы по группам" in p)
+    tests = pd.read_csv(sample_run.out / "tables" / "problem_tests_detail.csv").set_index("category")
+    problems = " ".join(p for p in pages if "Критерии по категориям" in p)
     for cat in ("distance", "mentality", "interest"):
-        for column in ("p_fisher", "p_holm"):
+        for column in ("p_primary", "p_holm", "p_bh"):
             assert fmt_p_table(tests.at[cat, column]) in problems, (cat, column)
-    assert "3,1·10⁻⁶" in problems  # distance, Fisher
-    assert "Методика" in text and norm(SYNTHETIC_NOTICE) in " ".join(pages[-6:])
+    assert "4,6·10⁻⁶" in problems  # distance, Rao–Scott
+    assert "Рао–Скотт F(1; 76) = 24,37, ЭД 0,91" in problems
+    assert "−51,6 (−68,1 … −35,2)" in problems  # the design-based risk difference, percentage points
+    assert "Методика" in text and norm(SYNTHETIC_NOTICE) in " ".join(pages[-8:])
+
+
+def test_methodology_explains_the_design_and_names_every_input(pages, sample_run):
+    import hashlib
+
+    text = " ".join(pages)
+    method = text[text.index("6. Методика") :]
+    assert "Дизайн и основной критерий" in method and "Эксперты одной единицы" in method
+    assert "критерий Рао–Скотта с поправкой второго порядка" in method
+    assert "каждой единице равный вес" in method and "между единицами" in method
+    assert "Признак «граница с Китаем»" in method and "Республика Алтай" in method  # the study's definition
+    assert "CR2 с поправкой Саттертуэйта" in method and "логит Фирта" in method
+    gold = (ROOT / "responses" / "sample_gold.csv").read_bytes()
+    assert hashlib.sha256(gold).hexdigest() in text.replace(" ", "")
+    assert "эталонное кодирование" in method
+
+
+def test_kappa_and_alpha_beside_every_category(pages):
+    problems = " ".join(p for p in pages if "Проблемы по группам" in p)
+    assert "κ (Коэна) и α (Криппендорфа)" in problems
+    assert "Финансирование 34,6 (19,4–53,8) 34,0 (25,4–43,9) 42 (34,1) 1,000 0,964 0,964" in problems
 
 
 def test_reliability_and_codebook(pages):
@@ -110,6 +135,8 @@ def test_every_font_is_embedded(pdf):
 def test_metadata_has_title_and_no_author(pdf):
     meta = pdf.metadata
     assert meta.title.startswith("Российско-китайское побратимское сотрудничество")
+    assert meta.subject == "Экспертный опрос о побратимском сотрудничестве с Китаем: результаты, критерии, методика"
+    assert "синтетические данные" in meta.keywords and "приграничные и неприграничные единицы" in meta.keywords
     assert "/Author" not in meta and meta.creator.startswith("survey")
 
 
@@ -128,7 +155,7 @@ def test_html_page_is_self_contained(page_html):
     assert not re.search(r'(src|href)="(https?:)?//', page_html)
     assert "ВНИМАНИЕ. " + norm(SYNTHETIC_NOTICE) in text
     assert "«Удалённость и транспортная доступность» — 69 (56,1 %)" in text
-    assert "3,1·10⁻⁶" in text
+    assert "4,6·10⁻⁶" in text
 
 
 def test_no_notice_for_real_data(sample_run, tmp_path):
@@ -153,6 +180,7 @@ def test_no_notice_for_real_data(sample_run, tmp_path):
         assert "синтетическ" not in text.lower()
         assert "69 (56,1 %)" in text
     assert "Эталонного (ручного) кодирования этих ответов нет" in pdf_text
+    assert "κ (Коэна)" not in pdf_text  # no reference coding: no κ/α columns
 
 
 @pytest.mark.slow
@@ -186,3 +214,26 @@ def test_other_grouping_with_many_groups(tmp_path):
     text = norm(" ".join(p.extract_text() for p in PdfReader(write_summary_pdf(report, tmp_path / "s.pdf")).pages))
     assert "Дальневосточный" in text and "Группировка: федеральные округа" in text
     assert "Отчёт построен 31.12.2022" in text
+    assert report.effects == []  # effect sizes are two-group comparisons
+
+
+def test_low_reliability_marked_in_pdf_and_html(sample_run, tmp_path):
+    from pypdf import PdfReader
+
+    from survey.reports.build import build_report
+    from survey.reports.html import write_summary_html
+    from survey.reports.pdf import write_summary_pdf
+    from survey.spec.codebook import load_codebook
+    from survey.spec.questionnaire import load_questionnaire
+
+    gold = pd.read_csv(sample_run.out / "coding" / "agreement_gold.csv")
+    gold.loc[gold["category"] == "funding", "kappa"] = 0.55
+    q = load_questionnaire()
+    report = build_report(sample_run.analysis, load_codebook(questionnaire=q), q, sample_run.manifest,
+                          gold_agreement=gold)  # fmt: skip
+    pdf_text = norm(" ".join(p.extract_text() for p in PdfReader(write_summary_pdf(report, tmp_path / "s.pdf")).pages))
+    page = html_text(write_summary_html(report, tmp_path / "s.html").read_text(encoding="utf-8"))
+    for text in (pdf_text, page):
+        assert "Финансирование † 34,6 (19,4–53,8)" in text
+        assert "† — согласие автоматического кодирования с эталонным по этой категории ниже 0,8" in text
+        assert "Язык и кадры †" not in text

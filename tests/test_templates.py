@@ -176,6 +176,50 @@ def form_rows_for(wb):
     return form_rows(load_questionnaire())
 
 
+def test_footer_fits_its_margin(templates):
+    """The footer sits 0.3″ from the paper's edge inside a 0.8″ bottom margin: LibreOffice's footer area
+    (bottom − footer margin) holds its line; before, 0.6″ − 0.5″ clipped it."""
+    wb = openpyxl.load_workbook(templates["blank"])
+    for name in ("Инструкция", FORM_SHEET):
+        m = wb[name].page_margins
+        assert (m.top, m.bottom, m.header, m.footer) == (0.6, 0.8, 0.3, 0.3), name
+        assert m.bottom - m.footer >= 0.4 and m.top - m.header >= 0.25, name
+    assert wb[FORM_SHEET].oddFooter.center.text == "Стр. &P из &N"
+
+
+@pytest.mark.parametrize("password", [None, "s3cret"])
+def test_hidden_sheets_protected_where_the_structure_lock_is_ignored(tmp_path, password):
+    """LibreOffice does not read the workbook-structure lock of an .xlsx, so «Списки» and «_meta» can be
+    shown there: both are protected sheets (nothing can be changed or selected), with the template's
+    password when it has one, and the drop-downs still read their lists from «Списки»."""
+    from openpyxl.worksheet.protection import hash_password
+
+    path = write_templates(tmp_path / "t.xlsx", password=password)[0]
+    wb = openpyxl.load_workbook(path)
+    for name in (LISTS_SHEET, META_SHEET):
+        p = wb[name].protection
+        assert p.sheet and p.selectLockedCells and p.selectUnlockedCells and p.formatCells, name
+        assert p.password == (hash_password(password) if password else None), name
+    assert wb.security.lockStructure
+    assert wb.security.workbookPassword == (hash_password(password) if password else None)
+    assert wb[FORM_SHEET].protection.password == (hash_password(password) if password else None)
+    lists = wb[LISTS_SHEET]
+    form = wb[FORM_SHEET]
+    checked = 0
+    for dv in form.data_validations.dataValidation:
+        if dv.type != "list":
+            continue
+        sheet, ref = dv.formula1.split("!")
+        assert sheet == f"'{LISTS_SHEET}'"
+        start, end = ref.replace("$", "").split(":")
+        entries = [row[0].value for row in lists[start:end]]
+        assert entries and all(entries), dv.formula1
+        header = lists.cell(row=1, column=lists[start].column).value
+        assert header, dv.formula1  # each list has its question's name above it
+        checked += 1
+    assert checked >= 4
+
+
 def test_blank_template_has_no_unit_and_default_name(templates, tmp_path):
     wb = openpyxl.load_workbook(templates["blank"])
     assert wb[FORM_SHEET]["C6"].value is None

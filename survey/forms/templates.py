@@ -206,7 +206,7 @@ def build_template(
         lists.column_dimensions[letter].width = max(12, min(45, max(len(e) for e in entries) + 2))
         list_ranges[key] = f"{quote_sheetname(LISTS_SHEET)}!${letter}$2:${letter}${len(entries) + 1}"
     lists.sheet_state = "hidden"
-    lists.protection.sheet = True
+    _protect_hidden(lists)
 
     validations: dict[str, Any] = {}
 
@@ -326,8 +326,8 @@ def build_template(
     ws.freeze_panes = f"A{FIRST_ROW}"
     ws.print_area = f"A1:D{note}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    a4_page_setup(ws)
-    ws.oddFooter.center.text = "Стр. &P из &N"
+    a4_page_setup(ws, footer="Стр. &P из &N")
+    _footer_margins(ws)
     # protection: only the answer cells (unlocked above) can be changed; rows may be made
     # taller for long answers. No password by default: this prevents accidents, not attacks.
     ws.protection.sheet = True
@@ -354,17 +354,39 @@ def build_template(
         xlsx_value(meta.cell(row=i, column=1), k)
         xlsx_value(meta.cell(row=i, column=2), v)
     meta.sheet_state = "veryHidden"
-    meta.protection.sheet = True
+    _protect_hidden(meta)
     if password:
         for sheet in (info, ws, lists, meta):
             sheet.protection.password = password
-    # hidden sheets cannot be shown, renamed or deleted while the structure is protected
+    # Excel: hidden sheets cannot be shown, renamed or deleted while the structure is protected.
+    # LibreOffice (7.4) does not read this lock from .xlsx: there the hidden sheets can be shown, but
+    # stay protected (read-only; with --password, also not unprotectable) — see README.
     wb.security = WorkbookProtection(lockStructure=True)
     if password:
         wb.security.workbookPassword = password
     info.sheet_view.tabSelected = True
     wb.active = 0
     return wb
+
+
+def _protect_hidden(sheet) -> None:
+    """Protect a hidden sheet completely: no cell can be changed or even selected (the drop-downs of
+    «Анкета» still read its lists). This holds where the workbook-structure lock does not
+    (LibreOffice shows hidden sheets of an .xlsx on request)."""
+    sheet.protection.sheet = True
+    sheet.protection.selectLockedCells = True  # OOXML: selecting locked cells is not allowed
+    sheet.protection.selectUnlockedCells = True
+    sheet.protection.formatRows = sheet.protection.formatColumns = sheet.protection.formatCells = True
+
+
+# print margins (inches): the footer sits 0.3″ from the paper's edge inside a 0.8″ bottom margin, so
+# LibreOffice's footer area (bottom margin − footer margin = 0.5″) holds its line; the header likewise
+MARGIN_TOP, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_FOOTER = 0.6, 0.8, 0.3, 0.3
+
+
+def _footer_margins(ws) -> None:
+    ws.page_margins.top, ws.page_margins.bottom = MARGIN_TOP, MARGIN_BOTTOM
+    ws.page_margins.header, ws.page_margins.footer = MARGIN_HEADER, MARGIN_FOOTER
 
 
 def _write_instructions(ws, q: Questionnaire, unit_name: str | None, title_font, bold, normal) -> None:
@@ -442,6 +464,7 @@ def _write_instructions(ws, q: Questionnaire, unit_name: str | None, title_font,
     ws.column_dimensions["A"].width = 80
     ws.print_area = f"A1:A{len(lines)}"
     a4_page_setup(ws)
+    _footer_margins(ws)
     ws.protection.sheet = True
 
 

@@ -133,7 +133,7 @@ def problems_chart(report):
         fig = problems_figure(
             report.chart_categories,
             report.chart_groups,
-            xlabel="% экспертов группы, назвавших проблему; отрезки — 95 % ДИ Уилсона",
+            xlabel=report.chart_axis,
         )
         report.cache["problems_figure"] = fig
     return fig

@@ -1,39 +1,47 @@
-"""What the section builders share: the run's frame, labels, groups and look-ups into the tables.
+"""What the section builders share: the run's frame, the study, labels, groups, reliability and
+look-ups into the analysis tables.
 
 :class:`ReportContext` is built once by :func:`survey.reports.build.build_report`; the helpers
-here read cells of the analysis tables and describe the sample (units, dates, modes).
+here read cells of the analysis tables, name the study's groupings and describe the sample (units,
+dates, modes). Nothing about one particular study is written here: titles, the units' word, the
+border attribute and its labels, the kinds of units come from :class:`~survey.spec.study.Study`;
+scale ranges and option labels from the questionnaire.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from survey.analysis.stats import ALPHA
 from survey.base.missing import is_blank
-from survey.reports.format import fmt_int
-from survey.spec.study import SYNTHETIC_NOTICE, Study
+from survey.reports.format import fmt_int, fmt_num
+from survey.spec.study import BORDER_STATUS, Study
+from survey.spec.units import KINDS
 
-ALPHA = 0.05
-GROUP_BY_LABELS = {
-    "border_status": "приграничные и неприграничные единицы",
-    "federal_district": "федеральные округа",
-    "federal_subject": "субъекты Российской Федерации",
-    "kind": "города и регионы",
-    "macro_region": "макрорегионы",
-    "macro_region_label": "макрорегионы",
-    "distance_band": "расстояние до границы с Китаем",
-}
-KIND_LABELS = {"city": "город", "region": "регион"}
-BORDER_LABELS = {"border": "приграничная", "non_border": "неприграничная"}
+RELIABLE = 0.8  # κ or α below this: the category is marked in the tables
+LOW_MARK = "†"
 OVERALL_METHODS = {
-    "bonferroni": "Бонферрони: наименьшее p по категориям × число категорий",
+    "bonferroni": "Бонферрони: наименьшее p по категориям (χ² Пирсона) × число категорий",
+    "rao_scott_2": "сумма χ² с поправкой Рао–Скотта второго порядка (как R MRCV)",
+    "bootstrap": "бутстреп экспертов (как R MRCV)",
     "permutation": "перестановки меток групп между экспертами",
-    "cluster_permutation": "перестановки меток групп между единицами (эксперты одной единицы вместе)",
+    "cluster_permutation": "перестановки меток групп между единицами (эксперты единицы вместе)",
 }
+OVERALL_FAMILIES = {
+    "main": "основное семейство",
+    "with_exclusive": "проверка: с исключающими категориями",
+}
+TEST_NAMES = {
+    "rao_scott": "критерий Рао–Скотта (F, поправка второго порядка, единица — кластер)",
+    "fisher": "точный критерий Фишера",
+    "chi2": "χ² Пирсона",
+}
+TEST_SHORT = {"rao_scott": "Рао–Скотт", "fisher": "Фишер", "chi2": "χ²"}
 SCALE_TESTS = {"mann_whitney_u": "критерий Манна–Уитни", "kruskal_wallis": "критерий Краскела–Уоллиса"}
 MODEL_STATUS = {
     "ok": "оценена",
@@ -42,22 +50,29 @@ MODEL_STATUS = {
     "not_converged": "не сошлась",
     "failed": "не оценивается",
 }
-PUBLISHED_FIGURES = {
-    "experts": "экспертов",
-    "units": "городов и регионов",
-    "cities": "городов",
-    "regions": "регионов",
+MODEL_METHODS = {
+    "cr2": "логит, CR2 (Саттертуэйт)",
+    "firth": "логит Фирта",
+    "joint_cr2": "совместный тест (CR2)",
 }
+ONE_GROUP = "сравнение групп невозможно: одна группа"
 
 
-def synthetic_notice() -> str:
-    return SYNTHETIC_NOTICE
+def cap(text: str) -> str:
+    """The text with its first letter capitalised (the rest unchanged)."""
+    return text[:1].upper() + text[1:]
 
 
-def group_by_label(group_by: str, questionnaire) -> str:
-    if group_by in GROUP_BY_LABELS:
-        return GROUP_BY_LABELS[group_by]
-    if group_by in questionnaire:
+def grouping_label(group_by: str, questionnaire, study: Study | None) -> str:
+    """The Russian name of a grouping: the study's (``groups``, the border), the distance bands,
+    the questionnaire's question, else the column name."""
+    if study is not None:
+        label = study.grouping_label(group_by)
+        if label:
+            return label
+        if group_by == "distance_band" and study.border is not None:
+            return study.border.distance_label
+    if questionnaire is not None and group_by in questionnaire:
         return questionnaire.field(group_by).label
     return group_by
 
@@ -75,11 +90,62 @@ class ReportContext:
     codebook: Any
     manifest: Mapping[str, Any]
     no_problem_ids: set[str]
-    group_by: str = "border_status"
-    study: Study | None = None
+    study: Study
+    group_by: str
+    reliability: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    unit_notes: list[str] = field(default_factory=list)
 
     def label(self, cat: str) -> str:
         return self.labels.get(cat, cat)
+
+    def marked(self, cat: str) -> str:
+        """The category's label, with «†» when its coding is not reliable enough."""
+        return f"{self.label(cat)} {LOW_MARK}" if cat in self.low_reliability else self.label(cat)
+
+    @property
+    def low_reliability(self) -> set[str]:
+        return {c for c, (k, a) in self.reliability.items() if any(v is not None and v < RELIABLE for v in (k, a))}
+
+    @property
+    def group_by_label(self) -> str:
+        return grouping_label(self.group_by, self.questionnaire, self.study)
+
+    @property
+    def comparable(self) -> bool:
+        """Two or more groups: the tables have tests."""
+        return len(self.groups) >= 2
+
+    @property
+    def border_grouping(self) -> bool:
+        return self.group_by == BORDER_STATUS and self.study.border is not None
+
+    @property
+    def clustered(self) -> bool:
+        return bool(self.tests.attrs.get("clustered"))
+
+    @property
+    def units_word(self) -> str:
+        return self.study.units_word or "единиц"
+
+    def group_label(self, g: str) -> str:
+        info = self.group_info.get(g)
+        return str(info["label"]) if info else g
+
+    def reliability_note(self) -> str:
+        """The note that explains «†» (empty when no category is marked)."""
+        low = [c for c in self.categories if c in self.low_reliability]
+        if not low:
+            return ""
+        return (
+            f"{LOW_MARK} — согласие автоматического кодирования с эталонным по этой категории ниже "
+            f"{fmt_num(RELIABLE, 1)} (κ Коэна или α Криппендорфа): её доли и различия читайте с осторожностью."
+        )
+
+
+def kind_labels(study: Study) -> dict[str, str]:
+    """Labels of the units' ``kind`` values (the study's ``groups.kind.values``, else город/регион)."""
+    grouping = study.groups.get("kind")
+    return {**KINDS, **(grouping.values if grouping is not None else {})}
 
 
 def group_info(detail: pd.DataFrame, groups: list[str]) -> dict[str, dict[str, Any]]:
@@ -119,7 +185,7 @@ def cell(detail: pd.DataFrame, category: str, group: str, column: str):
 
 
 def category_order(detail: pd.DataFrame, categories: list[str], no_problem_ids: set[str]) -> list[str]:
-    """Problems by how many experts name them (all experts), «no problems» last; ties: codebook order."""
+    """Problems by how many respondents name them (all respondents), «no problems» last; ties: codebook order."""
     total = {c: cell(detail, c, "total", "respondents") for c in categories}
     pos = {c: i for i, c in enumerate(categories)}
     return sorted(categories, key=lambda c: (c in no_problem_ids, -(total[c] or 0), pos[c]))
@@ -129,10 +195,27 @@ def unit_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop_duplicates("unit_id")
 
 
-def interview_dates(frame: pd.DataFrame):
-    if "interview_date" not in frame.columns:
+def kind_counts(ctx: ReportContext) -> list[tuple[str, int]]:
+    """``[("городов", 57), ("регионов", 20)]``: units of each kind the study names (``wording.unit_kinds``)."""
+    units = unit_rows(ctx.frame)
+    if "kind" not in units.columns or not ctx.study.unit_kinds:
+        return []
+    return [(word, int((units["kind"] == kind).sum())) for kind, word in ctx.study.unit_kinds.items()]
+
+
+def date_field(questionnaire):
+    """The respondent block's interview date (``interview_date``, else its first date field)."""
+    dates = [f for f in questionnaire.fields if f.type == "date"]
+    named = [f for f in dates if f.id == "interview_date"]
+    return (named or dates or [None])[0]
+
+
+def interview_dates(frame: pd.DataFrame, questionnaire=None):
+    f = date_field(questionnaire) if questionnaire is not None else None
+    column = f.id if f is not None else "interview_date"
+    if column not in frame.columns:
         return None
-    dates = pd.to_datetime(frame["interview_date"], errors="coerce").dropna()
+    dates = pd.to_datetime(frame[column], errors="coerce").dropna()
     return dates if len(dates) else None
 
 
@@ -147,3 +230,7 @@ def interview_modes(ctx: ReportContext) -> str:
         if n:
             parts.append(f"{o.label} — {fmt_int(n)}")
     return ", ".join(parts)
+
+
+def alpha_text() -> str:
+    return fmt_num(ALPHA, 2)

@@ -16,6 +16,7 @@ import pandas as pd
 from survey.base.missing import is_blank
 
 NBSP = "\u00a0"
+MINUS = "\u2212"  # a typographic minus: «−51,6»
 
 
 def fmt_num(value: Any, digits: int = 1, missing: str = "—") -> str:
@@ -23,7 +24,9 @@ def fmt_num(value: Any, digits: int = 1, missing: str = "—") -> str:
     if is_blank(value):
         return missing
     text = f"{float(value):,.{digits}f}"
-    return text.replace(",", "\u202f").replace(".", ",")
+    if text.startswith("-") and text.strip("-0.,") == "":
+        text = text[1:]  # -0,0 is 0,0
+    return text.replace(",", "\u202f").replace(".", ",").replace("-", MINUS)
 
 
 def fmt_int(value: Any, missing: str = "—") -> str:
@@ -71,9 +74,11 @@ def fmt_ratio(value: Any) -> str:
 
 
 def fmt_interval(low: Any, high: Any, fmt=fmt_num, **kw) -> str:
+    """«6,2–33,5»; with a negative bound «−68,1 … −35,2» (a dash beside a minus would misread)."""
     if is_blank(low) or is_blank(high):
         return "—"
-    return f"{fmt(low, **kw)}–{fmt(high, **kw)}"
+    sep = " … " if float(low) < 0 or float(high) < 0 else "–"
+    return f"{fmt(low, **kw)}{sep}{fmt(high, **kw)}"
 
 
 def fmt_date(value: Any) -> str:

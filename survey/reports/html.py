@@ -15,7 +15,7 @@ from pathlib import Path
 from survey.reports.charts import problems_chart_png
 from survey.reports.model import ReportData, Table, table_rows_text
 
-NUMERIC = {"int", "pct", "p", "ratio", "num1", "num2", "num3", "km", "n_pct", "pct_ci", "ratio_ci", "mean_sd"}
+NUMERIC = {"int", "pct", "p", "ratio", "num1", "num2", "num3", "km", "n_pct", "pct_ci", "num_ci", "ratio_ci", "mean_sd"}
 CSS = """
 body { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; font-size: 15px; line-height: 1.45;
        color: #111; max-width: 1100px; margin: 2em auto; padding: 0 1.2em; }
@@ -58,6 +58,8 @@ def write_summary_html(report: ReportData, path: str | Path) -> Path:
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f'<meta name="generator" content="{e(report.software)}">',
+        f'<meta name="description" content="{e(report.short_title)}: {e(report.subtitle)}">',
+        f'<meta name="keywords" content="{e(", ".join(report.keywords))}">',
         f"<title>{e(report.title)}. {e(report.subtitle)}</title>",
         f"<style>{CSS}</style>",
         "</head>",
@@ -81,33 +83,48 @@ def write_summary_html(report: ReportData, path: str | Path) -> Path:
 
     out.append(_h2(sections[0]))
     out.append(_table(report.key_figures))
+    out.append(_table(report.key_problems))
     out.append("<h3>Выводы, полученные из чисел</h3>")
     out.append('<ol class="findings">' + "".join(f"<li>{_text(t)}</li>" for t in report.findings) + "</ol>")
 
     out.append(_h2(sections[1]))
+    if report.tests is None:
+        out.extend(f"<p>{_text(t)}</p>" for t in report.switched_off[:1])
     png = base64.b64encode(problems_chart_png(report)).decode("ascii")
     out.append(
         f"<figure><figcaption>{_text(report.chart_title)}</figcaption>"
         f'<img src="data:image/png;base64,{png}" alt="{e(report.chart_title)}"></figure>'
     )
     out.append(_table(report.problems_compact))
-    if report.border_tests is not None:
-        out.append(_table(report.border_tests))
-    if report.units_compact is not None:
-        out.append(_table(report.units_compact))
-    out.append(
-        _table(
-            report.overall,
-            columns=["method", "statistic", "p_value", "n", "n_clusters", "items_tested", "n_permutations"],
+    for table in (report.tests_compact, report.units_compact):
+        if table is not None:
+            out.append(_table(table))
+    if report.overall is not None:
+        out.append(
+            _table(
+                report.overall,
+                columns=[
+                    "test",
+                    "statistic",
+                    "df",
+                    "p_value",
+                    "n_clusters",
+                    "items_tested",
+                    "n_permutations",
+                ],
+            )  # fmt: skip
         )
-    )
 
     out.append(_h2(sections[2]))
     out.append(_table(report.closed_compact))
-    out.append(_table(report.scales))
+    if report.scales is not None:
+        out.append(_table(report.scales))
 
     out.append(_h2(sections[3]))
-    out.append(_table(report.models_compact))
+    if report.models_compact is not None:
+        out.append(_table(report.models_compact))
+    else:
+        out.append(f"<p>{_text(report.models_text)}</p>")
 
     out.append(_h2(sections[4]))
     out.extend(f"<p>{_text(t)}</p>" for t in report.reliability_text)
@@ -119,7 +136,8 @@ def write_summary_html(report: ReportData, path: str | Path) -> Path:
     for heading, text in report.methodology:
         out.append(f"<h3>{e(heading)}</h3><p>{_text(text)}</p>")
     for table in (report.published, report.versions, report.inputs):
-        out.append(_table(table))
+        if table is not None:
+            out.append(_table(table))
 
     out.append(_h2(sections[6]))
     out.append(_table(report.codebook))

@@ -23,9 +23,11 @@ class Column:
     ``key``: the row key (a tuple of keys for composite kinds). ``kind`` says how a value is
     written: ``text``, ``int``, ``pct`` (0–100), ``p`` (p-value), ``ratio``, ``num1``/``num2``/
     ``num3`` (decimals), ``km``, ``date``, ``auto`` (as it comes), and for compact tables
-    ``n_pct`` (n, %), ``pct_ci`` (%, low, high), ``ratio_ci`` (OR, low, high), ``mean_sd``.
+    ``n_pct`` (n, %), ``pct_ci`` (%, low, high), ``num_ci`` (a number with one decimal, low, high),
+    ``ratio_ci`` (OR, low, high), ``mean_sd``.
     ``width``: characters in Excel. ``wrap``: wrap long text in Excel. ``collapse``: in PDF
-    and HTML, a value equal to the one in the row above is left out (grouped rows).
+    and HTML, a value equal to the one in the row above is left out (grouped rows). ``span``:
+    in Excel the column covers that many sheet columns (merged cells).
     """
 
     key: str | tuple[str, ...]
@@ -35,6 +37,7 @@ class Column:
     wrap: bool = False
     collapse: bool = False  # PDF/HTML: leave a value out where it repeats the row above
     rotate: bool = False  # Excel: a vertical heading (narrow 0/1 columns)
+    span: int = 1  # Excel: sheet columns the column occupies (merged), e.g. a long value on a summary sheet
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -93,6 +96,9 @@ def format_value(kind: str, values: Sequence[Any]) -> str:
     if kind == "pct_ci":
         p, low, high = values
         return "—" if is_blank(p) else f"{fmt_num(p, 1)} ({fmt_interval(low, high, digits=1)})"
+    if kind == "num_ci":
+        v, low, high = values
+        return "—" if is_blank(v) else f"{fmt_num(v, 1)} ({fmt_interval(low, high, digits=1)})"
     if kind == "ratio_ci":
         r, low, high = values
         return "—" if is_blank(r) else f"{fmt_ratio(r)} ({fmt_interval(low, high, fmt_ratio)})"
@@ -114,10 +120,15 @@ class ChartGroup:
 
 @dataclass
 class ReportData:
-    """Everything the summary writers lay out (see the module docstring)."""
+    """Everything the summary writers lay out (see the module docstring).
+
+    A table that the run cannot have is ``None`` (no second group: no tests; no models in the
+    study: no model table); ``switched_off`` holds the one-line reasons the writers print instead.
+    """
 
     title: str
     subtitle: str
+    short_title: str
     synthetic: bool
     notice: str | None  # the synthetic-data notice, or None for real data
     with_names: bool
@@ -126,31 +137,42 @@ class ReportData:
     group_by: str
     group_by_label: str
     key_figures: Table
+    key_problems: Table  # the problems among all respondents (with κ, α when there is a reference coding)
     findings: list[str]
-    problems: Table  # full (Excel)
+    problems: Table  # shares by group, full (Excel)
     problems_compact: Table  # PDF/HTML
-    border_tests: Table | None  # PDF/HTML, when grouped by something else than border status
-    units: Table | None  # unit-level sensitivity (full)
+    design_ci: Table | None  # shares with design-based intervals (Excel), when experts are clustered
+    mentions: Table  # % of mentions (Excel)
+    tests: Table | None  # per category, full (Excel); None with one group
+    tests_compact: Table | None
+    effects: list[Table]  # two groups: effect sizes (Excel); none with other groupings
+    units: Table | None  # unit-level view (full)
     units_compact: Table | None
-    overall: Table
+    units_any: Table | None  # the «any expert» share of units: a check (Excel)
+    overall: Table | None
     closed: Table
     closed_compact: Table
-    scales: Table
-    models: Table
-    models_compact: Table
+    scales: Table | None
+    models: Table | None
+    models_compact: Table | None
+    models_text: str  # what the models are, or why there are none
     reliability_text: list[str]
     agreement: Table | None
     agreement_compact: Table | None
     classifier: Table | None
     codebook: Table
     data: Table  # answers with codes (Excel only)
+    data_note: str  # what the «Данные» sheet leaves to data/responses.csv and .sav
     methodology: list[tuple[str, str]]  # (heading, paragraph)
-    published: Table
+    published: Table | None
     versions: Table
     inputs: Table
     chart_categories: list[str]
     chart_groups: list[ChartGroup]
     chart_title: str
+    chart_axis: str
+    switched_off: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
 

@@ -35,7 +35,7 @@ TABLE_FONT = 7.5
 PT = 0.3528  # mm per point
 HEAD_FILL = 225
 ROW_FILL = 244
-NUMERIC = {"int", "pct", "p", "ratio", "num1", "num2", "num3", "km", "n_pct", "pct_ci", "ratio_ci", "mean_sd"}
+NUMERIC = {"int", "pct", "p", "ratio", "num1", "num2", "num3", "km", "n_pct", "pct_ci", "num_ci", "ratio_ci", "mean_sd"}
 PAD = 1.0  # horizontal cell padding, mm
 
 
@@ -63,28 +63,35 @@ def write_summary_pdf(report: ReportData, path: str | Path) -> Path:
 
     doc.section("1. Основные результаты")
     doc.table(report.key_figures)
+    doc.table(report.key_problems)
     doc.heading("Выводы, полученные из чисел")
     for i, text in enumerate(report.findings, start=1):
         doc.paragraph(text, bullet=f"{i}.")
 
     doc.section("2. Проблемы по группам", new_page=True)
+    for text in report.switched_off[:1] if report.tests is None else ():
+        doc.paragraph(text)
     doc.image(problems_chart_image(report), report.chart_title, caption=True)
     doc.table(report.problems_compact)
-    if report.border_tests is not None:
-        doc.table(report.border_tests)
-    if report.units_compact is not None:
-        doc.table(report.units_compact)
-    doc.table(
-        report.overall,
-        columns=["method", "statistic", "p_value", "n", "n_clusters", "items_tested", "n_permutations"],
-    )
+    for table in (report.tests_compact, report.units_compact):
+        if table is not None:
+            doc.table(table)
+    if report.overall is not None:
+        doc.table(
+            report.overall,
+            columns=["test", "statistic", "df", "p_value", "n_clusters", "items_tested", "n_permutations"],
+        )
 
     doc.section("3. Закрытые вопросы", new_page=True)
     doc.table(report.closed_compact)
-    doc.table(report.scales)
+    if report.scales is not None:
+        doc.table(report.scales)
 
     doc.section("4. Логистические модели", new_page=True)
-    doc.table(report.models_compact)
+    if report.models_compact is not None:
+        doc.table(report.models_compact)
+    else:
+        doc.paragraph(report.models_text)
 
     doc.section("5. Надёжность кодирования", new_page=True)
     for text in report.reliability_text:
@@ -98,7 +105,8 @@ def write_summary_pdf(report: ReportData, path: str | Path) -> Path:
     for heading, text in report.methodology:
         doc.paragraph(heading, bold=True, space=0.8, keep=12)
         doc.paragraph(text)
-    doc.table(report.published)
+    if report.published is not None:
+        doc.table(report.published)
     doc.table(report.versions)
     doc.table(report.inputs, font_size=6.5)
 
@@ -144,13 +152,8 @@ class _Document:
         pdf.set_margins(MARGIN, TOP, MARGIN)
         pdf.set_auto_page_break(True, margin=BOTTOM)
         pdf.set_title(f"{report.title}. {report.subtitle}")
-        pdf.set_subject(
-            "Экспертный опрос о российско-китайском побратимском сотрудничестве: результаты, критерии, методика"
-        )
-        pdf.set_keywords(
-            "экспертный опрос; города-побратимы; Китай; приграничные регионы"
-            + ("; синтетические данные" if report.synthetic else "")
-        )
+        pdf.set_subject(f"{report.short_title}: результаты, критерии, методика")
+        pdf.set_keywords("; ".join(report.keywords))
         pdf.set_creator(report.software)
         pdf.set_lang("ru")
         pdf.set_creation_date(_creation_date(report))
@@ -260,9 +263,10 @@ class _Document:
             pdf.set_line_width(0.2)
             self.draw_lines(lines, MARGIN + 4, y + 3, inner, 6, 11)
             pdf.set_y(y + h + 7)
-        wanted = ("Экспертов (принятых анкет)", "Городов и регионов (единиц)", "Период опроса")
-        for row in table_rows_text(report.key_figures):
-            if row[0] in wanted:
+        for row in list(table_rows_text(report.key_figures))[:2] + [
+            r for r in table_rows_text(report.key_figures) if r[0] == "Период опроса"
+        ]:
+            if row[0]:
                 self.paragraph(f"{row[0]}: {row[1]}", size=10, space=0.8)
         self.paragraph(f"Отчёт построен {report.run_date} программой {report.software}.", size=10, space=0.8)
         self.paragraph(
@@ -405,15 +409,18 @@ class _Document:
         heights = [max(len(x) for x in lines) * line_h + 1.6 for lines in bodies]
         self.font("B", 10)
         title_h = len(self.wrap(table.title, pdf.epw)) * 5.5 + 1
-        whole = title_h + head_h + sum(heights)
+        self.font("", SMALL)
+        note_h = len(self.wrap(table.note, pdf.epw)) * SMALL * PT * 1.45 + 4.5 if table.note else 3.5
+        whole = title_h + head_h + sum(heights) + note_h
         page = pdf.page_break_trigger - (TOP + 3)
         if len(heights) <= 14 and whole <= page and pdf.get_y() + whole > pdf.page_break_trigger:
             self.add_page()  # a small table stays on one page
         self.ensure(title_h + head_h + (heights[0] if heights else 0))
         self.paragraph(table.title, bold=True, size=10, space=1, line=5.5)
         draw_head()
+        tail = min(note_h, 2 * SMALL * PT * 1.45 + 1.5)  # the last row keeps the note's first lines
         for i, (lines, h) in enumerate(zip(bodies, heights)):
-            if pdf.get_y() + h > pdf.page_break_trigger:
+            if pdf.get_y() + h + (tail if i == len(bodies) - 1 else 0.0) > pdf.page_break_trigger:
                 self.add_page()
                 self.paragraph(f"{table.title} (продолжение)", size=SMALL, space=0.8)
                 draw_head()

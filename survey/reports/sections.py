@@ -1,5 +1,6 @@
-"""One builder per report table: problems, units, overall test, closed questions, scales, models,
-coding reliability, codebook, the data sheet, the published check, versions and inputs.
+"""One builder per report table beyond the coded question (:mod:`survey.reports.problems`): closed
+questions, scales, models, coding reliability, codebook, the data sheet, the published check,
+versions and inputs.
 
 Each takes the :class:`~survey.reports.context.ReportContext` (and the analysis table it lays
 out) and returns :class:`~survey.reports.model.Table` objects; nothing is recomputed.
@@ -7,6 +8,7 @@ out) and returns :class:`~survey.reports.model.Table` objects; nothing is recomp
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,333 +16,72 @@ from typing import Any
 
 import pandas as pd
 
+from survey.analysis.frame import group_labels
 from survey.analysis.run import AnalysisTables
 from survey.base.missing import is_blank
 from survey.reports.context import (
-    BORDER_LABELS,
-    KIND_LABELS,
+    MODEL_METHODS,
     MODEL_STATUS,
-    OVERALL_METHODS,
-    PUBLISHED_FIGURES,
+    ONE_GROUP,
     SCALE_TESTS,
+    TEST_SHORT,
     ReportContext,
+    cap,
     cell,
-    group_by_label,
+    grouping_label,
+    kind_labels,
     records,
 )
 from survey.reports.format import decimal_comma, fmt_int, fmt_num, genitive, plural, quoted
 from survey.reports.model import Column, Table
-
-
-def problems_tables(ctx: ReportContext) -> tuple[Table, Table, Table | None]:
-    detail, tests = ctx.detail, ctx.tests
-    groups = [*ctx.groups, "total"]
-    rows = []
-    cells = records(detail, "category", "group")
-    for cat in ctx.categories:
-        row: dict[str, Any] = {"category": cat, "label": ctx.label(cat)}
-        diffs = []
-        for i, g in enumerate(groups):
-            key = _gkey(i, g)
-            r = cells.get((cat, g))
-            if r is None:
-                continue
-            row.update(
-                {
-                    f"n_{key}": int(r["respondents"]),
-                    f"pct_{key}": r["percent"],
-                    f"lo_{key}": r["ci_low"],
-                    f"hi_{key}": r["ci_high"],
-                    f"higher_{key}": "" if is_blank(r["higher_than"]) else str(r["higher_than"]),
-                }
-            )
-            if g != "total" and row[f"higher_{key}"]:
-                diffs.append(f"{ctx.group_info[g]['letter']} > {row[f'higher_{key}']}")
-        row["diffs"] = "; ".join(diffs)
-        if cat in tests.index:
-            r = tests.loc[cat]
-            row.update(
-                {
-                    k: (None if r[k] is pd.NA else r[k])
-                    for k in (
-                        "odds_ratio",
-                        "or_ci_low",
-                        "or_ci_high",
-                        "p_fisher",
-                        "p_chi2",
-                        "min_expected",
-                        "p_holm",
-                        "p_bh",
-                        "p_fisher_units",
-                        "p_perm_cluster",
-                    )
-                }
-            )
-            row["note"] = decimal_comma(r["note"])
-            row["pct_exposed"], row["pct_reference"] = r["percent_exposed"], r["percent_reference"]
-        rows.append(row)
-    cols = [Column("label", "Проблема (категория)", "text", 34, wrap=True)]
-    spans = [("", 1)]
-    compact = [Column("label", "Проблема", "text", 30, wrap=True)]
-    for i, g in enumerate(groups):
-        key = _gkey(i, g)
-        info = ctx.group_info.get(g)
-        if info is None:
-            continue
-        letter = f" ({info['letter']})" if info["letter"] and g != "total" else ""
-        sub = [
-            Column(f"n_{key}", "назвали", "int", 9),
-            Column(f"pct_{key}", "%", "pct", 8),
-            Column(f"lo_{key}", "ДИ от", "pct", 8),
-            Column(f"hi_{key}", "ДИ до", "pct", 8),
-        ]
-        if g != "total":
-            sub.append(Column(f"higher_{key}", "выше, чем", "text", 9))
-        cols.extend(sub)
-        spans.append((f"{info['label']}{letter}: экспертов {fmt_int(info['base'])}", len(sub)))
-        if g == "total":
-            compact.append(
-                Column((f"n_{key}", f"pct_{key}"), f"Всего, n (%), база {fmt_int(info['base'])}", "n_pct", 16)
-            )
-        elif len(ctx.groups) > 3:  # many groups: a letter and % (names, bases, intervals: note, workbook)
-            compact.append(Column(f"pct_{key}", f"{info['letter']}, %", "pct", 8))
-        else:
-            compact.append(
-                Column(
-                    (f"pct_{key}", f"lo_{key}", f"hi_{key}"),
-                    f"{info['label']}{letter}, % (95 % ДИ), база {fmt_int(info['base'])}",
-                    "pct_ci",
-                    22,
-                )
-            )
-    if len(ctx.groups) > 1:
-        compact.append(Column("diffs", "Различия (z-тест)", "text", 11))
-    test_cols = [
-        Column("odds_ratio", "ОШ", "ratio", 9),
-        Column("or_ci_low", "ОШ: ДИ от", "ratio", 9),
-        Column("or_ci_high", "ОШ: ДИ до", "ratio", 9),
-        Column("p_fisher", "p Фишера", "p", 10),
-        Column("p_chi2", "p χ²", "p", 10),
-        Column("min_expected", "мин. ожид. частота", "num2", 10),
-        Column("p_holm", "p Холма", "p", 10),
-        Column("p_bh", "p БХ", "p", 10),
-        Column("p_fisher_units", "p Фишера по единицам", "p", 11),
-        Column("p_perm_cluster", "p перестановок по единицам", "p", 13),
-        Column("note", "Примечание", "text", 44, wrap=True),
-    ]
-    cols.extend(test_cols)
-    spans.append(("Сравнение приграничных и неприграничных (ОШ: приграничные к неприграничным)", len(test_cols)))
-    border_cols = [
-        Column(("odds_ratio", "or_ci_low", "or_ci_high"), "ОШ (95 % ДИ)", "ratio_ci", 20),
-        Column("p_fisher", "p Фишера", "p", 11),
-        Column("p_holm", "p Холма", "p", 11),
-    ]
-    border = None
-    if ctx.group_by == "border_status":
-        compact.extend(border_cols)
-    else:  # the border comparison gets a table of its own
-        border = Table(
-            "Сравнение приграничных и неприграничных единиц",
-            [
-                Column("label", "Проблема", "text", 30, wrap=True),
-                Column("pct_exposed", "Приграничные, %", "pct", 12),
-                Column("pct_reference", "Неприграничные, %", "pct", 12),
-                *border_cols,
-            ],
-            rows,
-            note="ОШ — отношение шансов назвать проблему у экспертов приграничных единиц к неприграничным "
-            "(интервал Вулфа); точный критерий Фишера, p Холма — с поправкой на число категорий.",
-        )
-    note = (
-        f"Группировка: {group_by_label(ctx.group_by, ctx.questionnaire)}. «Назвали» — число экспертов, "
-        "назвавших проблему; % — доля "
-        "экспертов группы (база — все эксперты группы); эксперт может назвать несколько проблем, поэтому сумма "
-        "больше 100 %. ДИ — 95 % доверительный интервал Уилсона. Буквы: доля группы значимо выше, чем у групп "
-        "с указанными буквами (z-тест для двух долей, поправка Бонферрони). ОШ — отношение шансов назвать "
-        "проблему у экспертов приграничных единиц к неприграничным (< 1: приграничные называют реже), "
-        "интервал Вулфа. p Холма и p БХ — p Фишера с поправкой на число категорий (Холм; Бенджамини–Хохберг); "
-        "категория, которую называют все (или никто), в поправку не входит."
-    )
-    full = Table("Проблемы по группам", cols, rows, note=note, spans=spans)
-    short = Table(
-        "Проблемы по группам",
-        compact,
-        rows,
-        note=(_group_legend(ctx) + note) if len(ctx.groups) > 3 else note,
-    )
-    return full, short, border
-
-
-def _group_legend(ctx: ReportContext) -> str:
-    """«Группы: A — Дальневосточный (экспертов 33); B — …» for tables that name groups by letter."""
-    parts = [
-        f"{ctx.group_info[g]['letter']} — {ctx.group_info[g]['label']} (экспертов {fmt_int(ctx.group_info[g]['base'])})"
-        for g in ctx.groups
-        if g in ctx.group_info
-    ]
-    return "Группы: " + "; ".join(parts) + ". Интервалы — в summary.xlsx. "
+from survey.reports.problems import group_legend
+from survey.spec.study import BORDER_STATUS
 
 
 def _gkey(i: int, g: str) -> str:
     return "total" if g == "total" else f"g{i}"
 
 
-def units_tables(ctx: ReportContext, units: pd.DataFrame | None) -> tuple[Table | None, Table | None]:
-    if units is None or units.empty:
-        return None, None
-    groups = [g for g in dict.fromkeys(units["group"]) if g != "total"] + ["total"]
-    cells = records(units, "category", "group")
-    rows = []
-    for cat in ctx.categories:
-        row: dict[str, Any] = {"label": ctx.label(cat)}
-        for i, g in enumerate(groups):
-            r = cells.get((cat, g))
-            if r is None:
-                continue
-            key = _gkey(i, g)
-            row.update(
-                {
-                    f"n_{key}": int(r["units_any"]),
-                    f"pct_{key}": r["percent_weighted"],
-                    f"lo_{key}": r["ci_low_weighted"],
-                    f"hi_{key}": r["ci_high_weighted"],
-                }
-            )
-        if cat in ctx.tests.index:
-            r = ctx.tests.loc[cat]
-            row["p_fisher_units"] = r["p_fisher_units"]
-            row["p_perm_cluster"] = r["p_perm_cluster"]
-        rows.append(row)
-    cols = [Column("label", "Проблема (категория)", "text", 34, wrap=True)]
-    compact = [Column("label", "Проблема", "text", 30, wrap=True)]
-    spans = [("", 1)]
-    for i, g in enumerate(groups):
-        key = _gkey(i, g)
-        part = units[units["group"] == g]
-        if part.empty:
-            continue
-        label, base = str(part.iloc[0]["group_label"]), int(part.iloc[0]["units"])
-        cols.extend(
-            [
-                Column(f"n_{key}", "назвали", "int", 9),
-                Column(f"pct_{key}", "%", "pct", 8),
-                Column(f"lo_{key}", "ДИ от", "pct", 8),
-                Column(f"hi_{key}", "ДИ до", "pct", 8),
-            ]
-        )
-        spans.append((f"{label}: единиц {fmt_int(base)}", 4))
-        if len(groups) > 4:
-            letter = ctx.group_info.get(g, {}).get("letter") or label
-            compact.append(Column(f"pct_{key}", f"{letter}, %" if g != "total" else "всего, %", "pct", 8))
-        else:
-            compact.append(
-                Column(
-                    (f"pct_{key}", f"lo_{key}", f"hi_{key}"),
-                    f"{label}, % единиц (95 % ДИ), база {fmt_int(base)}",
-                    "pct_ci",
-                    22,
-                )
-            )
-    tail = [
-        Column("p_fisher_units", "p Фишера по единицам", "p", 11),
-        Column("p_perm_cluster", "p перестановок по единицам", "p", 13),
-    ]
-    cols.extend(tail)
-    compact.extend(tail)
-    spans.append(("Приграничные и неприграничные", 2))
-    note = (
-        "Единица (город или регион) считается назвавшей проблему, если её назвал хотя бы один эксперт этой "
-        "единицы. p Фишера по единицам — точный критерий на этих данных; p перестановок — метки «приграничная»/"
-        "«неприграничная» переставляются между единицами, эксперты одной единицы остаются вместе."
-    )
-    return (
-        Table("Проверка на уровне единиц", cols, rows, note=note, spans=spans),
-        Table("Проверка на уровне единиц", compact, rows, note=note),
-    )
-
-
-def overall_table(ctx: ReportContext, overall: pd.DataFrame) -> Table:
-    several = overall["group_by"].nunique() > 1
-    rows = []
-    excluded: set[str] = set()
-    for r in overall.itertuples():
-        method = OVERALL_METHODS.get(r.method, r.method)
-        if several:
-            method = f"{group_by_label(r.group_by, ctx.questionnaire)}: {method}"
-        rows.append(
-            {
-                "group_by": group_by_label(r.group_by, ctx.questionnaire),
-                "method": method,
-                "statistic": r.statistic,
-                "df": r.df,
-                "p_value": r.p_value,
-                "n": r.n,
-                "n_clusters": None if r.n_clusters is pd.NA else r.n_clusters,
-                "items_tested": r.items_tested,
-                "n_permutations": None if r.n_permutations is pd.NA else r.n_permutations,
-            }
-        )
-        excluded.update(c for c in str(r.items_excluded or "").split(",") if c and c != "nan")
-    cols = [
-        Column("method", "Метод", "text", 44, wrap=True),
-        Column("statistic", "Статистика", "num2", 11),
-        Column("df", "df", "int", 5),
-        Column("p_value", "p", "p", 10),
-        Column("n", "Экспертов", "int", 10),
-        Column("n_clusters", "Единиц", "int", 8),
-        Column("items_tested", "Категорий в тесте", "int", 10),
-        Column("n_permutations", "Перестановок", "int", 12),
-    ]
-    note = (
-        "Различается ли набор называемых проблем между группами"
-        + ("" if several else f" ({group_by_label(overall['group_by'].iloc[0], ctx.questionnaire)})")
-        + ". Статистика — сумма χ² Пирсона по категориям (тест множественной маргинальной независимости; "
-        "Agresti, Liu 1999; Bilder, Loughin 2004); χ² по всей таблице множественных ответов неприменим, так как "
-        "один эксперт даёт несколько ответов."
-    )
-    if excluded:
-        names = ", ".join(quoted(ctx.label(c)) for c in ctx.categories if c in excluded)
-        note += f" Не входят в тест (их называют все эксперты или никто): {names}."
-    return Table("Общий тест различий набора проблем", cols, rows, note=note)
+def _option_text(f, option) -> str:
+    """«3 — скорее хорошо»; an unlabelled scale point is its number."""
+    if f.type == "scale" and option.label != str(option.code) and option.code not in f.missing:
+        return f"{option.code} — {option.label}"
+    return option.label
 
 
 def closed_tables(ctx: ReportContext, t: AnalysisTables) -> tuple[Table, Table]:
+    """The closed questions: frequencies, % by group with intervals, the multiple-choice options' tests."""
     q = ctx.questionnaire
     freq = t.closed_frequencies
     by_group = t.closed_by_group
     multi = t.closed_multiple_by_group
     mtests = t.closed_multiple_tests if t.closed_multiple_tests is not None else pd.DataFrame()
-    groups = ctx.groups
-    by_group_cells = records(by_group, "question", "code", "group")
+    groups = ctx.groups if ctx.comparable else []
+    by_group_cells = records(by_group, "question", "code", "group") if not by_group.empty else {}
     multi_cells = records(multi, "question", "category", "group") if not multi.empty else {}
     test_cells = records(mtests, "question", "category") if not mtests.empty else {}
     rows = []
     for f in q.questions:
         if f.type in ("single", "scale"):
+            options = {o.code: o for o in f.answer_options}
             for r in freq[freq["question"] == f.id].to_dict("records"):
+                code = r["code"]
+                option = options.get(code) if not is_blank(code) else None
                 row: dict[str, Any] = {
                     "question": f.title,
-                    "option": r["label"],
+                    "option": _option_text(f, option) if option is not None else r["label"],
                     "n": r["n"],
                     "pct": r["percent"],
                     "valid_pct": r["valid_percent"],
                     "missing": bool(r["missing"]),
-                    "p_fisher": "",
-                    "p_holm": "",
                 }
                 if not r["missing"]:
                     for i, g in enumerate(groups):
-                        p = by_group_cells.get((f.id, r["code"], g))
+                        p = by_group_cells.get((f.id, code, g))
                         if p is not None:
                             key = _gkey(i, g)
-                            row.update(
-                                {
-                                    f"n_{key}": p["n"],
-                                    f"pct_{key}": p["percent"],
-                                    f"lo_{key}": p["ci_low"],
-                                    f"hi_{key}": p["ci_high"],
-                                }
-                            )
+                            row.update({f"n_{key}": p["n"], f"pct_{key}": p["percent"], f"lo_{key}": p["ci_low"],
+                                        f"hi_{key}": p["ci_high"]})  # fmt: skip
                 rows.append(row)
         elif f.type == "multiple" and multi_cells:
             for o in f.options:
@@ -360,102 +101,140 @@ def closed_tables(ctx: ReportContext, t: AnalysisTables) -> tuple[Table, Table]:
                     p = multi_cells.get((f.id, col, g))
                     if p is not None:
                         key = _gkey(i, g)
-                        row.update(
-                            {
-                                f"n_{key}": p["respondents"],
-                                f"pct_{key}": p["percent"],
-                                f"lo_{key}": p["ci_low"],
-                                f"hi_{key}": p["ci_high"],
-                            }
-                        )
+                        row.update({f"n_{key}": p["respondents"], f"pct_{key}": p["percent"],
+                                    f"lo_{key}": p["ci_low"], f"hi_{key}": p["ci_high"]})  # fmt: skip
                 tt = test_cells.get((f.id, col))
-                if tt is not None:
-                    row["p_fisher"] = tt["p_fisher"]
-                    row["p_holm"] = tt["p_holm"]
+                if tt is not None and groups:
+                    row["p_primary"] = tt.get("p_primary")
+                    row["p_holm"] = tt.get("p_holm")
+                    row["test"] = TEST_SHORT.get(tt.get("primary_test") or "", "")
                 rows.append(row)
     cols = [
-        Column("question", "Вопрос", "text", 26, wrap=True),
-        Column("option", "Ответ", "text", 34, wrap=True),
-        Column("n", "Всего: n", "int", 9),
-        Column("pct", "Всего: % от всех", "pct", 10),
-        Column("valid_pct", "Всего: % ответивших по существу", "pct", 12),
+        Column("question", "Вопрос", "text", 22, wrap=True),
+        Column("option", "Ответ", "text", 24, wrap=True),
+        Column("n", "n", "int", 5.5),
+        Column("pct", "% от всех", "pct", 7.5),
+        Column("valid_pct", "% по существу", "pct", 7.5),
     ]
+    spans: list[tuple[str, int]] = [("", 2), ("Все эксперты", 3)]
     compact = [
         Column("question", "Вопрос", "text", 20, wrap=True, collapse=True),
         Column("option", "Ответ", "text", 30, wrap=True),
         Column(("n", "pct"), "Всего, n (%)", "n_pct", 13),
     ]
+    many = len(groups) > 3
     for i, g in enumerate(groups):
         key = _gkey(i, g)
         info = ctx.group_info[g]
         cols.extend(
             [
-                Column(f"n_{key}", f"{info['label']}: n", "int", 9),
-                Column(f"pct_{key}", f"{info['label']}: %", "pct", 9),
-                Column(f"lo_{key}", f"{info['label']}: ДИ от", "pct", 9),
-                Column(f"hi_{key}", f"{info['label']}: ДИ до", "pct", 9),
+                Column(f"n_{key}", "n", "int", 5.5),
+                Column(f"pct_{key}", "%", "pct", 7.5),
+                Column(f"lo_{key}", "ДИ от", "pct", 7.5),
+                Column(f"hi_{key}", "ДИ до", "pct", 7.5),
             ]
         )
-        if len(groups) > 3:
+        letter = f" ({info['letter']})" if info["letter"] else ""
+        spans.append((f"{info['label']}{letter}", 4))
+        if many:
             compact.append(Column(f"pct_{key}", f"{info['letter']}, %", "pct", 8))
         else:
             compact.append(
                 Column((f"pct_{key}", f"lo_{key}", f"hi_{key}"), f"{info['label']}, % (95 % ДИ)", "pct_ci", 20)
             )
-    cols.extend([Column("p_fisher", "p Фишера (пригр./непригр.)", "p", 12), Column("p_holm", "p Холма", "p", 10)])
-    compact.append(Column("p_fisher", "p Фишера", "p", 10))
+    tested = any(r.get("p_primary") is not None for r in rows)
+    if tested:
+        cols.extend([Column("p_primary", "p", "p", 9.5), Column("p_holm", "p Холма", "p", 9.5)])
+        spans.append(("Сравнение групп", 2))
+        compact.append(Column("p_primary", "p", "p", 10))
     note = (
-        "Вопросы с одним ответом и шкалы: % от всех экспертов и % от ответивших по существу (без «затрудняюсь "
-        "ответить»); по группам — % от ответивших по существу в группе. Вопросы с несколькими ответами: % от всех "
-        "экспертов (группы), сумма больше 100 %; p Фишера — сравнение приграничных и неприграничных, p Холма — "
-        "с поправкой на число вариантов вопроса. ДИ — 95 % интервал Уилсона."
+        "Вопросы с одним ответом и шкалы: % от всех экспертов и % по существу — от ответивших по существу (без "
+        "ответов вроде "
+        "«затрудняюсь ответить»); по группам — % от ответивших по существу в группе. Вопросы с несколькими "
+        "ответами: % от всех экспертов (группы), сумма больше 100 %. ДИ — 95 % интервал Уилсона."
     )
+    if tested:
+        kinds = {r.get("test") for r in rows if r.get("test")}
+        note += (
+            " p — сравнение групп по каждому варианту вопроса с несколькими ответами ("
+            + ", ".join(sorted(k for k in kinds if k))
+            + "), p Холма — с поправкой на число вариантов вопроса."
+        )
+    elif not ctx.comparable:
+        note += f" {cap(ONE_GROUP)}."
     return (
-        Table("Закрытые вопросы", cols, rows, note=note),
-        Table("Закрытые вопросы", compact, rows, note=(_group_legend(ctx) + note) if len(groups) > 3 else note),
+        Table("Закрытые вопросы", cols, rows, note=note, spans=spans if groups else []),
+        Table("Закрытые вопросы", compact, rows, note=(group_legend(ctx) + note) if many else note),
     )
 
 
-def scales_table(ctx: ReportContext, summary: pd.DataFrame, tests: pd.DataFrame) -> Table:
+def scales_table(ctx: ReportContext, summary: pd.DataFrame, tests: pd.DataFrame) -> Table | None:
+    """Scale means, SDs and medians by group, with the rank test (Mann–Whitney or Kruskal–Wallis)."""
     q = ctx.questionnaire
+    if summary is None or summary.empty:
+        return None
     rows = []
+    missing_labels: list[str] = []
     for qid in dict.fromkeys(summary["question"]):
         f = q.field(qid)
-        test = tests[tests["question"] == qid]
+        test = tests[tests["question"] == qid] if tests is not None and not tests.empty else pd.DataFrame()
         tr = test.iloc[0] if not test.empty else None
+        for o in f.options:
+            if o.code in f.missing and o.label not in missing_labels:
+                missing_labels.append(o.label)
         for r in summary[summary["question"] == qid].itertuples():
+            if not ctx.comparable and r.group != "total":
+                continue
+            has_test = tr is not None and r.group == "total" and not is_blank(tr["p_value"])
             rows.append(
                 {
-                    "question": f.title,
+                    "question": f"{f.title} (шкала {f.min}–{f.max})",
                     "group": r.group_label,
                     "n_valid": r.n_valid,
                     "n_missing": r.n_missing,
                     "mean": r.mean,
                     "sd": r.sd,
                     "median": r.median,
-                    "test": SCALE_TESTS.get(tr["test"], tr["test"]) if tr is not None and r.group == "total" else "",
-                    "p_value": tr["p_value"] if tr is not None and r.group == "total" else "",
+                    "test": SCALE_TESTS.get(tr["test"], tr["test"]) if has_test and tr is not None else "",
+                    "p_value": tr["p_value"] if has_test and tr is not None else "",
                 }
             )
     cols = [
-        Column("question", "Вопрос (шкала 1–5)", "text", 28, wrap=True, collapse=True),
-        Column("group", "Группа", "text", 18),
+        Column("question", "Вопрос", "text", 28, wrap=True, collapse=True),
+        Column("group", "Группа", "text", 18, wrap=True),
         Column("n_valid", "Ответили по существу", "int", 11),
-        Column("n_missing", "Затрудн./нет ответа", "int", 11),
+        Column("n_missing", "Без оценки", "int", 9),
         Column("mean", "Среднее", "num2", 9),
         Column("sd", "Ст. откл.", "num2", 9),
         Column("median", "Медиана", "num1", 9),
         Column("test", "Критерий", "text", 22, wrap=True),
         Column("p_value", "p", "p", 10),
     ]
-    note = (
-        "Шкалы 1–5 без ответов «затрудняюсь ответить» (код 9). Сравнение групп: критерий Манна–Уитни (две группы) "
-        "или Краскела–Уоллиса (больше двух); p — в строке «всего»."
-    )
+    dont_know = ", ".join(quoted(x) for x in missing_labels)
+    note = "Средние по точкам шкалы" + (f" без ответов {dont_know} и пустых" if dont_know else " без пустых ответов")
+    note += " («без оценки»)."
+    if ctx.comparable:
+        note += (
+            " Сравнение групп: критерий Манна–Уитни (две группы) или Краскела–Уоллиса (больше двух); p — в строке "
+            "«всего»."
+        )
+    else:
+        note += f" {cap(ONE_GROUP)}."
     return Table("Оценки по шкалам", cols, rows, note=note)
 
 
-def model_tables(ctx: ReportContext, models: pd.DataFrame) -> tuple[Table, Table]:
+def model_tables(ctx: ReportContext, models: pd.DataFrame | None) -> tuple[Table | None, Table | None, str]:
+    """The logistic models (full, compact) and one sentence on what they are — or why there are none."""
+    terms = list(ctx.study.models)
+    if models is None or models.empty or not terms:
+        return (
+            None,
+            None,
+            (
+                "Логистические модели не оцениваются: в настройках исследования (study.yaml, models) не заданы "
+                "признаки единиц для моделей."
+            ),
+        )
     rows = []
     compact_rows = []
     order = {c: i for i, c in enumerate(ctx.categories)}
@@ -463,75 +242,113 @@ def model_tables(ctx: ReportContext, models: pd.DataFrame) -> tuple[Table, Table
     for cat, part in models.groupby("category", sort=False):
         status = part["status"].iloc[0]
         for r in part.itertuples():
+            if status != "ok" and r.term != "intercept":
+                continue  # a model not fitted: one row with the reason
+            joint = r.method == "joint_cr2"
+            term = "константа: шансы, когда все признаки равны 0" if r.term == "intercept" else r.term_label
+            if status != "ok":
+                term = "—"
             rows.append(
                 {
-                    "label": ctx.label(cat),
-                    "term": r.term_label,
-                    "odds_ratio": r.odds_ratio,
-                    "ci_low": r.ci_low,
-                    "ci_high": r.ci_high,
-                    "p_value": r.p_value,
+                    "label": ctx.marked(cat),
+                    "term": term,
+                    "method": MODEL_METHODS.get(r.method, r.method) if isinstance(r.method, str) else "",
+                    "odds_ratio": _num(r.odds_ratio),
+                    "ci_low": _num(r.ci_low),
+                    "ci_high": _num(r.ci_high),
+                    "statistic": _num(r.statistic),
+                    "df": _num(r.df),
+                    "p_value": _num(r.p_value),
                     "n": r.n,
                     "events": r.events,
+                    "epp": _num(r.epp),
                     "n_clusters": r.n_clusters,
                     "status": MODEL_STATUS.get(r.status, r.status),
-                    "note": decimal_comma(r.note),
+                    "note": decimal_comma(r.note) if isinstance(r.note, str) else "",
                 }
             )
-        if status == "ok":
-            for r in part.itertuples():
-                if r.term == "intercept":
-                    continue
+            if status == "ok" and r.term != "intercept":
                 compact_rows.append(
                     {
-                        "label": ctx.label(cat),
+                        "label": ctx.marked(cat),
                         "term": r.term_label,
-                        "odds_ratio": r.odds_ratio,
-                        "ci_low": r.ci_low,
-                        "ci_high": r.ci_high,
-                        "p_value": r.p_value,
+                        "method": (
+                            f"F({_df_text(len(str(r.term).split('+')))}; {fmt_num(r.df, 1)})"
+                            if joint
+                            else MODEL_METHODS.get(r.method, r.method)
+                        ),
+                        "odds_ratio": _num(r.odds_ratio),
+                        "ci_low": _num(r.ci_low),
+                        "ci_high": _num(r.ci_high),
+                        "p_value": _num(r.p_value),
+                        "epp": _num(r.epp),
                     }
                 )
-        else:
+        if status != "ok":
             compact_rows.append(
                 {
-                    "label": ctx.label(cat),
+                    "label": ctx.marked(cat),
                     "term": decimal_comma(part["note"].iloc[0]),
-                    "odds_ratio": None,
-                    "ci_low": None,
-                    "ci_high": None,
-                    "p_value": None,
+                    "method": MODEL_STATUS.get(status, status),
                 }
             )
     cols = [
-        Column("label", "Проблема (категория)", "text", 34, wrap=True),
-        Column("term", "Показатель", "text", 38, wrap=True),
-        Column("odds_ratio", "ОШ", "ratio", 9),
-        Column("ci_low", "ДИ от", "ratio", 9),
-        Column("ci_high", "ДИ до", "ratio", 9),
-        Column("p_value", "p", "p", 10),
-        Column("n", "Экспертов", "int", 9),
-        Column("events", "Назвали", "int", 9),
-        Column("n_clusters", "Единиц (кластеров)", "int", 11),
-        Column("status", "Модель", "text", 14),
-        Column("note", "Примечание", "text", 50, wrap=True),
+        Column("label", "Проблема (категория)", "text", 20, wrap=True),
+        Column("term", "Показатель", "text", 26, wrap=True),
+        Column("method", "Метод", "text", 12, wrap=True),
+        Column("odds_ratio", "ОШ", "ratio", 7.5),
+        Column("ci_low", "ДИ от", "ratio", 7.5),
+        Column("ci_high", "ДИ до", "ratio", 7.5),
+        Column("statistic", "F", "num2", 6),
+        Column("df", "df", "num1", 5.5),
+        Column("p_value", "p", "p", 9.5),
+        Column("events", "Назвали", "int", 7),
+        Column("epp", "На параметр", "num1", 7),
+        Column("note", "Примечание", "text", 20, wrap=True),
     ]
     compact = [
-        Column("label", "Проблема", "text", 28, wrap=True, collapse=True),
-        Column("term", "Показатель", "text", 40, wrap=True),
-        Column(("odds_ratio", "ci_low", "ci_high"), "ОШ (95 % ДИ)", "ratio_ci", 24),
+        Column("label", "Проблема", "text", 26, wrap=True, collapse=True),
+        Column("term", "Показатель", "text", 36, wrap=True),
+        Column("method", "Метод", "text", 14, wrap=True),
+        Column(("odds_ratio", "ci_low", "ci_high"), "ОШ (95 % ДИ)", "ratio_ci", 22),
         Column("p_value", "p", "p", 10),
+        Column("epp", "Событий на параметр", "num1", 9),
     ]
-    note = (
-        "Логистическая регрессия для каждой проблемы: вероятность назвать её в зависимости от того, приграничная ли "
-        "единица, регион ли это (или город) и расстояния до границы с Китаем (ОШ на десятикратное расстояние); "
-        "стандартные ошибки устойчивы к кластеризации по единицам. Приграничность и расстояние сильно связаны, "
-        "поэтому их отдельные ОШ имеют широкие интервалы: читайте их вместе."
+    names = "; ".join(t.label for t in terms)
+    n_clusters = int(models["n_clusters"].dropna().iloc[0]) if models["n_clusters"].notna().any() else 0
+    n_experts = int(models["n"].dropna().iloc[0]) if models["n"].notna().any() else len(ctx.frame)
+    text = (
+        f"Логистическая регрессия для каждой проблемы: шансы назвать её в зависимости от признаков ({names}); "
+        f"экспертов {fmt_int(n_experts)}. "
+        f"Эксперты сгруппированы в единицы ({fmt_int(n_clusters)}), поэтому стандартные ошибки — CR2 с поправкой "
+        "Саттертуэйта на малое число кластеров (как R clubSandwich); где событий на параметр меньше 10 или оценка "
+        "максимального правдоподобия не существует (разделение), — логит Фирта со штрафованным правдоподобием "
+        "(интервалы по профилю правдоподобия; кластеры он не учитывает, это указано в примечании). «На параметр» — "
+        "событий (более редкого из ответов «назвал» / «не назвал») на один оцениваемый коэффициент. p по обычной "
+        "кластерно-устойчивой ошибке (CR1) — в tables/models.csv, для сравнения."
+    )
+    if ctx.study.joint:
+        text += (
+            " Признаки, связанные между собой, проверяются и совместно (строка «совместно»: F-критерий Вальда с "
+            "ошибками CR2, HTZ): по отдельности их ОШ неустойчивы."
+        )
+    text += (
+        " Константа — шансы назвать проблему, когда все признаки равны нулю (для числового признака это может "
+        "быть вне данных)."
     )
     return (
-        Table("Логистические модели", cols, rows, note=note),
-        Table("Логистические модели", compact, compact_rows, note=note),
+        Table("Логистические модели", cols, rows, note=text),
+        Table("Логистические модели", compact, compact_rows, note=text + " Константы — в summary.xlsx."),
+        text,
     )
+
+
+def _num(v: Any) -> Any:
+    return None if v is pd.NA or is_blank(v) else v
+
+
+def _df_text(v: int) -> str:
+    return str(int(v))
 
 
 def agreement_tables(ctx: ReportContext, gold: pd.DataFrame | None) -> tuple[Table | None, Table | None]:
@@ -558,34 +375,37 @@ def agreement_tables(ctx: ReportContext, gold: pd.DataFrame | None) -> tuple[Tab
             }
         )
     cols = [
-        Column("label", "Проблема (категория)", "text", 34, wrap=True),
+        Column("label", "Проблема (категория)", "text", 24, wrap=True),
         Column("n", "Ответов", "int", 9),
-        Column("both", "Оба: есть", "int", 9),
-        Column("only_a", "Только эталон", "int", 10),
-        Column("only_b", "Только авто", "int", 10),
-        Column("neither", "Оба: нет", "int", 9),
-        Column("agreement", "Совпадение, %", "pct", 11),
-        Column("precision", "Точность", "num3", 10),
-        Column("recall", "Полнота", "num3", 10),
-        Column("f1", "F1", "num3", 9),
-        Column("kappa", "κ Коэна", "num3", 9),
-        Column("alpha", "α Криппендорфа", "num3", 11),
-        Column("note", "Примечание", "text", 40, wrap=True),
+        Column("both", "Оба: есть", "int", 7),
+        Column("only_a", "Только эталон", "int", 8),
+        Column("only_b", "Только авто", "int", 7),
+        Column("neither", "Оба: нет", "int", 7),
+        Column("agreement", "% совпадений", "pct", 8),
+        Column("precision", "Точность", "num3", 8),
+        Column("recall", "Полнота", "num3", 8),
+        Column("f1", "F1", "num3", 6.5),
+        Column("kappa", "κ Коэна", "num3", 7),
+        Column("alpha", "α Криппендорфа", "num3", 8),
     ]
     compact = [
         Column("label", "Проблема", "text", 34, wrap=True),
         Column("only_a", "Пропущено", "int", 11),
         Column("only_b", "Лишних", "int", 10),
-        Column("agreement", "Совпадение, %", "pct", 13),
+        Column("agreement", "% совпадений", "pct", 13),
         Column("f1", "F1", "num3", 9),
         Column("kappa", "κ Коэна", "num3", 10),
         Column("alpha", "α Криппендорфа", "num3", 13),
     ]
+    notes = [f"{quoted(r['label'])}: {r['note']}" for r in rows if isinstance(r.get("note"), str) and r["note"]]
     note = (
         "Автоматическое кодирование (авто) сравнивается с эталонным (ручным) кодированием тех же ответов. "
-        "«Пропущено» — код есть в эталоне, но не поставлен автоматически; «лишних» — наоборот. Там, где "
-        "статистика не определена (нет вариации: категорию называют все), стоит «—», а не 1."
+        "«Только эталон» («пропущено») — код есть в эталоне, но не поставлен автоматически; «только авто» "
+        "(«лишних») — наоборот. Там, где статистика не определена (нет вариации: категорию называют все), стоит "
+        "«—», а не 1."
     )
+    if notes:
+        note += " " + "; ".join(notes) + "."
     return (
         Table("Согласие с эталонным кодированием", cols, rows, note=note),
         Table("Согласие с эталонным кодированием", compact, rows, note=note),
@@ -658,7 +478,7 @@ def classifier_table(ctx: ReportContext, classifier: pd.DataFrame | None) -> Tab
         for r in sorted(classifier.itertuples(), key=lambda r: order.get(r.category, 99))
     ]
     cols = [
-        Column("label", "Проблема (категория)", "text", 34, wrap=True),
+        Column("label", "Проблема (категория)", "text", 24, wrap=True),
         Column("positives", "Ответов с кодом", "int", 11),
         Column("precision", "Точность", "num3", 10),
         Column("recall", "Полнота", "num3", 10),
@@ -688,9 +508,9 @@ def codebook_table(ctx: ReportContext) -> Table:
             }
         )
     cols = [
-        Column("id", "Код", "text", 13),
-        Column("label", "Категория", "text", 30, wrap=True),
-        Column("description", "Что относится к категории", "text", 90, wrap=True),
+        Column("id", "Код", "text", 12),
+        Column("label", "Категория", "text", 22, wrap=True),
+        Column("description", "Что относится к категории", "text", 70, wrap=True),
         Column("n", "Назвали экспертов", "int", 11),
         Column("pct", "% экспертов", "pct", 11),
     ]
@@ -701,6 +521,32 @@ def codebook_table(ctx: ReportContext) -> Table:
     return Table("Кодовая книга", cols, rows, note=note)
 
 
+def data_columns(ctx: ReportContext) -> list[tuple[str, str]]:
+    """The unit attributes the «Данные» sheet shows: ``(column, heading)`` — the kind of unit, the
+    grouping, the border attribute and the federal subject, when the data have them."""
+    frame, study = ctx.frame, ctx.study
+    wanted: list[tuple[str, str]] = []
+    if "kind" in frame.columns:
+        wanted.append(("kind", "Тип"))
+    if study.border is not None and BORDER_STATUS in frame.columns:
+        wanted.append((BORDER_STATUS, cap(study.border.label)))
+    if ctx.group_by in frame.columns and ctx.group_by not in ("unit_id", "name", "expert_id"):
+        wanted.append((ctx.group_by, cap(ctx.group_by_label)))
+    if "federal_subject" in frame.columns:
+        wanted.append(("federal_subject", cap(grouping_label("federal_subject", ctx.questionnaire, study))))
+    return list({col: (col, heading) for col, heading in reversed(wanted)}.values())[::-1]
+
+
+def _value_labels(ctx: ReportContext, column: str) -> dict[str, str]:
+    if column == "kind":
+        return kind_labels(ctx.study)
+    if column == BORDER_STATUS and ctx.study.border is not None:
+        return dict(ctx.study.border.unit_labels)
+    labels = group_labels(ctx.frame, column, ctx.questionnaire)
+    labels.pop("total", None)
+    return labels
+
+
 def data_table(ctx: ReportContext, coded: pd.DataFrame | None, problems_q, with_names: bool) -> Table:
     frame = ctx.frame
     q = ctx.questionnaire
@@ -709,17 +555,20 @@ def data_table(ctx: ReportContext, coded: pd.DataFrame | None, problems_q, with_
         part = coded[coded["question"] == problems_q.id]
         evidence = {str(r.expert_id): r for r in part.itertuples()}
     texts = [f for f in q.questions if f.type == "text" and f.id in frame.columns and not f.coded]
+    attributes = data_columns(ctx)
+    value_labels = {col: _value_labels(ctx, col) for col, _ in attributes}
     rows = []
     for r in frame.to_dict("records"):
         eid = str(r["expert_id"])
         row = {
             "expert_id": eid,
             "unit": r.get("name", r.get("unit_id")),
-            "kind": KIND_LABELS.get(r.get("kind"), r.get("kind")),
-            "federal_subject": r.get("federal_subject"),
-            "border": BORDER_LABELS.get(r.get("border_status"), r.get("border_status")),
             "answer": r.get(problems_q.id) if problems_q is not None else None,
         }
+        for col, _ in attributes:
+            value = r.get(col)
+            key = _text_key(value)
+            row[f"attr_{col}"] = value_labels[col].get(key, value) if key is not None else None
         if with_names:
             row["names"] = " ".join(str(r[c]) for c in q.personal_columns if c in r and not is_blank(r[c]))
         for c in ctx.codebook.ids:
@@ -732,29 +581,48 @@ def data_table(ctx: ReportContext, coded: pd.DataFrame | None, problems_q, with_
         for f in texts:
             row[f.id] = r.get(f.id)
         rows.append(row)
-    cols = [Column("expert_id", "Код эксперта", "text", 10)]
+    cols = [Column("expert_id", "Код эксперта", "text", 9)]
     if with_names:
-        cols.append(Column("names", "ФИО (внутреннее использование)", "text", 26))
+        cols.append(Column("names", "ФИО (внутреннее использование)", "text", 26, wrap=True))
+    cols.append(Column("unit", "Единица", "text", 14, wrap=True))
+    shown = [(col, heading) for col, heading in attributes if col in (ctx.group_by, BORDER_STATUS)][:1]
+    cols += [Column(f"attr_{col}", heading, "text", 9, wrap=True) for col, heading in shown]
+    cols.append(Column("answer", problems_q.title if problems_q is not None else "Ответ", "text", 44, wrap=True))
+    cols += [Column(f"code_{c}", ctx.label(c), "int", 3.6, rotate=True) for c in ctx.codebook.ids if c in frame.columns]
     cols += [
-        Column("unit", "Город/регион", "text", 22),
-        Column("kind", "Тип", "text", 8),
-        Column("federal_subject", "Субъект РФ", "text", 22),
-        Column("border", "Граница с Китаем", "text", 16),
-        Column("answer", problems_q.title if problems_q is not None else "Ответ", "text", 70, wrap=True),
+        Column(f"attr_{col}", heading, "text", 14, wrap=True)
+        for col, heading in attributes
+        if (col, heading) not in shown
     ]
-    cols += [Column(f"code_{c}", ctx.label(c), "int", 6, rotate=True) for c in ctx.codebook.ids if c in frame.columns]
     cols += [
-        Column("evidence", "Основания кодов (слова ответа)", "text", 45, wrap=True),
-        Column("denied", "Явно «нет проблемы с…»", "text", 16, wrap=True),
-        Column("confidence", "Уверенность кодов", "text", 24, wrap=True),
+        Column("evidence", "Основания кодов (слова ответа)", "text", 70, wrap=True),
+        Column("denied", "Явно «нет проблемы с…»", "text", 26, wrap=True),
+        Column("confidence", "Уверенность кодов", "text", 40, wrap=True),
     ]
-    cols += [Column(f.id, f.title, "text", 50, wrap=True) for f in texts]
+    cols += [Column(f.id, f.title, "text", 70, wrap=True) for f in texts]
     note = "Ответы экспертов с итоговыми кодами (1 — проблема названа) и словами, на которых основан код. " + (
         "Содержит ФИО экспертов: только для внутреннего использования."
         if with_names
         else "Имена, должности и подразделения экспертов не приводятся: только коды экспертов."
     )
     return Table("Ответы и коды", cols, rows, note=note)
+
+
+def _text_key(value: Any) -> str | None:
+    """A group value as the analysis writes it (``3.0`` → ``"3"``), or None when blank."""
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+DATA_NOTE = (
+    "Лист для чтения ответов. Печатаются код эксперта, единица, её группа, ответ и коды; другие признаки "
+    "единицы, основания кодов, «нет проблемы с…», уверенность и другие открытые ответы видны на экране "
+    "(столбцы справа), а все данные для анализа — в data/responses.csv и data/responses.sav (SPSS) и в "
+    "coding/codes_final.csv."
+)
 
 
 _EVIDENCE = re.compile(r"(?P<cat>[a-z_][a-z0-9_]*): (?P<words>«[^»]*»)(?: \[\d+:\d+\])?")
@@ -789,20 +657,23 @@ def _confidence_text(text: Any, labels: Mapping[str, str]) -> Any:
     return "; ".join(parts)
 
 
-def published_table(check: pd.DataFrame, labels: Mapping[str, str]) -> Table:
+def published_table(check: pd.DataFrame | None) -> Table | None:
+    """The study's published figures against the run's (``None`` when the study publishes none)."""
+    if check is None or check.empty:
+        return None
+    labels = check.attrs.get("labels") or {}
     rows = []
     for r in check.itertuples():
-        what = PUBLISHED_FIGURES.get(r.figure) or f"экспертов назвали: {labels.get(r.figure, r.figure)}"
         rows.append(
             {
-                "figure": what,
+                "figure": labels.get(r.figure, r.figure),
                 "published": r.published,
-                "computed": r.computed,
+                "computed": None if r.computed is pd.NA else r.computed,
                 "match": "да" if r.match else "нет",
             }
         )
     cols = [
-        Column("figure", "Показатель", "text", 50, wrap=True),
+        Column("figure", "Показатель", "text", 28, wrap=True),
         Column("published", "Опубликовано", "int", 13),
         Column("computed", "В этих данных", "int", 13),
         Column("match", "Совпадает", "text", 11),
@@ -824,29 +695,65 @@ def versions_table(manifest: Mapping[str, Any]) -> Table:
     )
 
 
-def inputs_table(manifest: Mapping[str, Any]) -> Table:
-    rows = []
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _file_hash(path: str | Path | None, given: str | None = None) -> str:
+    """The SHA-256 the manifest gives, else the file's own (study files the manifest does not list)."""
+    if given:
+        return given
+    if path is None or not Path(path).is_file():
+        return "—"
+    return _sha256(Path(path))
+
+
+def inputs_table(manifest: Mapping[str, Any], study) -> Table:
+    """Every input of the run with its SHA-256: responses, questionnaire, gazetteer and its lookup
+    tables, the border line, codebook, study settings, published figures, gold coding, overrides."""
+    rows: list[dict[str, Any]] = []
+
+    def add(role: str, path: str | Path | None, sha: str | None = None) -> None:
+        if path:
+            rows.append({"role": role, "file": Path(path).name, "sha256": _file_hash(path, sha)})
+
     for item in manifest.get("inputs") or []:
-        rows.append({"role": "ответы экспертов", "file": Path(item["path"]).name, "sha256": item.get("sha256")})
-    for key, role in (
-        ("questionnaire", "анкета"),
-        ("units_file", "справочник единиц"),
-        ("codebook", "кодовая книга"),
-    ):
-        item = manifest.get(key)
-        if item:
-            version = f" (версия {item['version']})" if item.get("version") else ""
-            rows.append({"role": role + version, "file": Path(item["path"]).name, "sha256": item.get("sha256")})
-    gold = (manifest.get("coding") or {}).get("gold")
-    if gold:
-        rows.append({"role": "эталонное кодирование", "file": Path(gold).name, "sha256": ""})
+        add("ответы экспертов", item["path"], item.get("sha256"))
+    q = manifest.get("questionnaire") or {}
+    if q:
+        add("анкета" + (f" (версия {q['version']})" if q.get("version") else ""), q.get("path"), q.get("sha256"))
+    units = manifest.get("units_file") or {}
+    if units:
+        add("справочник единиц", units.get("path"), units.get("sha256"))
+    if study is not None:
+        for table in study.unit_tables:
+            add(f"таблица признаков единиц ({table.key})", table.path)
+        if study.border is not None and study.border.line is not None:
+            add("линия границы (для расстояний)", study.border.line)
+    cb = manifest.get("codebook") or {}
+    if cb:
+        add("кодовая книга" + (f" (версия {cb['version']})" if cb.get("version") else ""), cb.get("path"),
+            cb.get("sha256"))  # fmt: skip
+    st = manifest.get("study") or {}
+    if st.get("path"):
+        add("настройки исследования", st["path"], st.get("sha256"))
+    published = st.get("published") or {}
+    if published.get("path"):
+        add("опубликованные показатели", published["path"], published.get("sha256"))
+    coding = manifest.get("coding") or {}
+    if coding.get("gold"):
+        add("эталонное кодирование", coding["gold"], coding.get("gold_sha256"))
     overrides = (manifest.get("options") or {}).get("overrides")
     if overrides:
-        rows.append({"role": "исправления кодов", "file": Path(overrides).name, "sha256": ""})
+        add("исправления кодов", overrides, coding.get("overrides_sha256"))
     cols = [
-        Column("role", "Файл", "text", 26),
-        Column("file", "Имя", "text", 26),
-        Column("sha256", "SHA-256", "text", 68),
+        Column("role", "Файл", "text", 24, wrap=True),
+        Column("file", "Имя", "text", 22, wrap=True),
+        Column("sha256", "SHA-256", "text", 66),
     ]
     return Table(
         "Входные файлы",
