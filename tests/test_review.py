@@ -55,7 +55,12 @@ def test_overrides_win_and_both_codings_are_kept(sample_run, tmp_path):
     result = run(out=out, overrides=sheet)
     summary = result.manifest["coding"]["overrides"]
     expected_changed = 1 + int(auto.loc["E010", "funding"] == 0)
-    assert summary == {"answers_overridden": 2, "codes_overridden": 3, "codes_changed": expected_changed}
+    assert summary == {
+        "answers_overridden": 2,
+        "codes_overridden": 3,
+        "codes_changed": expected_changed,
+        "not_applied": [],
+    }
     final = pd.read_csv(out / "coding" / "codes_final.csv", dtype={"expert_id": str}).set_index("expert_id")
     kept = pd.read_csv(out / "coding" / "codes_auto.csv", dtype={"expert_id": str}).set_index("expert_id")
     assert final.loc[flip, "legal"] == 1 - auto.loc[flip, "legal"]
@@ -131,7 +136,11 @@ def test_conflicting_duplicates_are_an_error_and_rows_not_applied_are_listed(tmp
     table = read_overrides(src, ["funding"])
     auto = pd.DataFrame({"expert_id": ["E001"], "funding": [0]})
     result = apply_overrides(auto, table, ["funding"])
-    assert result.summary() == {"answers_overridden": 1, "codes_overridden": 1, "codes_changed": 1}
+    summary = result.summary()
+    assert {k: summary[k] for k in ("answers_overridden", "codes_overridden", "codes_changed")} == dict.fromkeys(
+        ("answers_overridden", "codes_overridden", "codes_changed"), 1
+    )
+    assert summary["not_applied"] == [str(p) for p in result.problems] and len(result.problems) == 4
     messages = " | ".join(p.message for p in result.problems)
     assert "«override:fundng»" in messages  # a misspelled column
     assert "повторяет строку" in messages  # the same value twice: applied once

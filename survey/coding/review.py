@@ -48,7 +48,7 @@ class OverrideResult:
             "answers_overridden": self.answers,
             "codes_overridden": self.cells,
             "codes_changed": self.changed,
-            "not_applied": [f"{p} {p.fix}".strip() for p in self.problems],
+            "not_applied": [str(p) for p in self.problems],
         }
 
 
