@@ -12,7 +12,6 @@ Everything is staged and moved into the output folder only when the whole run su
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ import pandas as pd
 from survey.analysis.frame import check_group_by
 from survey.analysis.run import Analysis, analyse, group_by_columns
 from survey.base.background import Background
-from survey.base.files import OutputDir, write_csv, write_json
+from survey.base.files import OutputDir, sha256_file, write_csv, write_json
 from survey.base.missing import is_missing
 from survey.base.progress import Steps
 from survey.base.versions import versions
@@ -81,10 +80,6 @@ class CodingResult:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _sha256(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def anonymise(data: pd.DataFrame, questionnaire: Questionnaire, protect: Iterable[str] = ()) -> pd.DataFrame:
@@ -369,12 +364,16 @@ def _run(
                     "id": q.id,
                     "version": q.version,
                     "path": str(q_path),
-                    "sha256": _sha256(q_path),
+                    "sha256": sha256_file(q_path),
                 },
-                "units_file": {"path": str(u_path), "sha256": _sha256(u_path)},
+                "units_file": {
+                    "path": str(u_path),
+                    "sha256": sha256_file(u_path),
+                    "notes": list(unit_table.attrs.get("notes", [])),
+                },
                 "codebook": {"version": cb.version, "path": str(cb_path), "sha256": cb.sha256},
                 "study": _study_manifest(st),
-                "coding": _coding_manifest(coding, cb),
+                "coding": _coding_manifest(coding, cb, overrides),
                 "analysis": analysis.summary,
                 "options": {
                     "skip_invalid": skip_invalid,
@@ -396,6 +395,7 @@ def _run(
                 coded=coding.coded,
                 gold_agreement=coding.gold_agreement,
                 classifier=coding.classifier,
+                unit_notes=unit_table.attrs.get("notes", []),
             )
         with steps.step("summary_xlsx", "Сводка summary.xlsx"):
             write_summary_xlsx(summary, staged.path("summary.xlsx"))
@@ -423,13 +423,18 @@ def _study_manifest(study: Study) -> dict[str, Any]:
     """The study's settings file and published figures, with their SHA-256."""
     info: dict[str, Any] = {"title": study.title, "path": None, "sha256": None, "published": None}
     if study.path is not None and study.path.is_file():
-        info.update(path=str(study.path), sha256=_sha256(study.path))
+        info.update(path=str(study.path), sha256=sha256_file(study.path))
     if study.published_path is not None and study.published_path.is_file():
-        info["published"] = {"path": str(study.published_path), "sha256": _sha256(study.published_path)}
+        info["published"] = {"path": str(study.published_path), "sha256": sha256_file(study.published_path)}
+    info["unit_tables"] = [{"path": str(t.path), "sha256": sha256_file(t.path)} for t in study.unit_tables]
+    line = study.border.line if study.border is not None else None
+    info["border_line"] = {"path": str(line), "sha256": sha256_file(line)} if line is not None else None
+    not_names = study.file("not_names")
+    info["not_names"] = {"path": str(not_names), "sha256": sha256_file(not_names)} if not_names is not None else None
     return info
 
 
-def _coding_manifest(coding: CodingResult, cb: Codebook) -> dict[str, Any]:
+def _coding_manifest(coding: CodingResult, cb: Codebook, overrides: str | Path | None) -> dict[str, Any]:
     ids = cb.ids
     info: dict[str, Any] = {
         "categories": ids,
@@ -442,7 +447,8 @@ def _coding_manifest(coding: CodingResult, cb: Codebook) -> dict[str, Any]:
         },
         "unknown_words": int(len(coding.unknown)),
         "gold": str(coding.gold_path) if coding.gold_path else None,
-        "gold_sha256": _sha256(coding.gold_path) if coding.gold_path else None,
+        "gold_sha256": sha256_file(coding.gold_path) if coding.gold_path else None,
+        "overrides_sha256": sha256_file(overrides) if overrides else None,
     }
     if coding.gold_agreement is not None:
         g = coding.gold_agreement

@@ -27,6 +27,20 @@ def test_run_json_contract(sample_run):
     sample = ROOT / "responses" / "sample.xlsx"
     assert m["inputs"] == [{"path": str(sample), "sha256": hashlib.sha256(sample.read_bytes()).hexdigest()}]
     assert {"python", "pandas", "openpyxl", "pymorphy3", "scikit-learn", "statsmodels"} <= set(m["versions"])
+    # every input file the run read is named with its SHA-256
+    sha = {
+        "questionnaires/questionnaire.yaml": m["questionnaire"]["sha256"],
+        "responses/units.csv": m["units_file"]["sha256"],
+        "questionnaires/codebook.yaml": m["codebook"]["sha256"],
+        "questionnaires/study.yaml": m["study"]["sha256"],
+        "questionnaires/published.csv": m["study"]["published"]["sha256"],
+        "responses/federal_districts.csv": m["study"]["unit_tables"][0]["sha256"],
+        "responses/china_border.csv": m["study"]["border_line"]["sha256"],
+        "questionnaires/not_names.txt": m["study"]["not_names"]["sha256"],
+        "responses/sample_gold.csv": m["coding"]["gold_sha256"],
+    }
+    for rel, digest in sha.items():
+        assert digest == hashlib.sha256((ROOT / rel).read_bytes()).hexdigest(), rel
     assert m["started_at"] <= m["finished_at"]
     for key in ("started_at", "finished_at"):
         assert m[key].endswith("+00:00")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import openpyxl
@@ -99,6 +100,7 @@ def test_overrides_from_csv(tmp_path, sample_run):
     result = run(out=tmp_path / "out", overrides=csv)
     assert result.codes.set_index("expert_id").loc["E001", "interest"] == 1
     assert result.manifest["coding"]["overrides"]["codes_overridden"] == 1  # E999 is unknown
+    assert result.manifest["coding"]["overrides_sha256"] == hashlib.sha256(csv.read_bytes()).hexdigest()
     (why,) = result.manifest["coding"]["overrides"]["not_applied"]
     assert "E999" in why and "нет среди" in why
 

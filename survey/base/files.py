@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import re
@@ -68,6 +69,15 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
     path.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(path, index=index, encoding="utf-8", lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     return path
+
+
+def sha256_file(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, read in 1 MB pieces."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def write_json(data: Any, path: str | Path) -> Path:

@@ -62,22 +62,30 @@ def save_workbook(wb: Workbook, path: str | Path) -> Path:
     return path
 
 
+# Print margins (inches). The footer sits 0.3″ from the paper's edge inside a 0.8″ bottom margin,
+# so LibreOffice's footer area (bottom margin − footer margin = 0.5″) holds its line (with a 0.6″
+# bottom and 0.5″ footer margin it clipped the footer); the header likewise.
+MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_FOOTER = 0.5, 0.6, 0.8, 0.3, 0.3
+
+
 def a4_page_setup(
     ws: Worksheet,
     *,
     landscape: bool = False,
     title_rows: str | None = None,
     footer: str | None = None,
-    margins: tuple[float, float] = (0.5, 0.6),
+    side: float = MARGIN_SIDE,
 ) -> None:
-    """Print ``ws`` on A4, one page wide (as many pages tall as needed), with ``margins``
-    (left/right, top/bottom, inches), repeated ``title_rows`` («1:2») and a centred ``footer``."""
+    """Print ``ws`` on A4, one page wide (as many pages tall as needed), with ``side`` margins
+    (inches), top and bottom margins that leave room for the header and footer, repeated
+    ``title_rows`` («1:2») and a centred ``footer``."""
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = margins[0]
-    ws.page_margins.top = ws.page_margins.bottom = margins[1]
+    ws.page_margins.left = ws.page_margins.right = side
+    ws.page_margins.top, ws.page_margins.bottom = MARGIN_TOP, MARGIN_BOTTOM
+    ws.page_margins.header, ws.page_margins.footer = MARGIN_HEADER, MARGIN_FOOTER
     if title_rows:
         ws.print_title_rows = title_rows
     if footer:

@@ -135,7 +135,7 @@ def write_coding_sheet(
     )
     ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=4)
     ws.auto_filter.ref = f"A{KEY_ROW}:{get_column_letter(len(columns))}{max(last, KEY_ROW)}"
-    a4_page_setup(ws, landscape=True, title_rows="1:2", margins=(0.75, 1.0))
+    a4_page_setup(ws, landscape=True, title_rows="1:2", side=0.75)
     info = wb.create_sheet("Инструкция")
     lines = [
         "Как проверить кодирование",

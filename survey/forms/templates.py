@@ -327,7 +327,6 @@ def build_template(
     ws.print_area = f"A1:D{note}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     a4_page_setup(ws, footer="Стр. &P из &N")
-    _footer_margins(ws)
     # protection: only the answer cells (unlocked above) can be changed; rows may be made
     # taller for long answers. No password by default: this prevents accidents, not attacks.
     ws.protection.sheet = True
@@ -377,16 +376,6 @@ def _protect_hidden(sheet) -> None:
     sheet.protection.selectLockedCells = True  # OOXML: selecting locked cells is not allowed
     sheet.protection.selectUnlockedCells = True
     sheet.protection.formatRows = sheet.protection.formatColumns = sheet.protection.formatCells = True
-
-
-# print margins (inches): the footer sits 0.3″ from the paper's edge inside a 0.8″ bottom margin, so
-# LibreOffice's footer area (bottom margin − footer margin = 0.5″) holds its line; the header likewise
-MARGIN_TOP, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_FOOTER = 0.6, 0.8, 0.3, 0.3
-
-
-def _footer_margins(ws) -> None:
-    ws.page_margins.top, ws.page_margins.bottom = MARGIN_TOP, MARGIN_BOTTOM
-    ws.page_margins.header, ws.page_margins.footer = MARGIN_HEADER, MARGIN_FOOTER
 
 
 def _write_instructions(ws, q: Questionnaire, unit_name: str | None, title_font, bold, normal) -> None:
@@ -464,7 +453,6 @@ def _write_instructions(ws, q: Questionnaire, unit_name: str | None, title_font,
     ws.column_dimensions["A"].width = 80
     ws.print_area = f"A1:A{len(lines)}"
     a4_page_setup(ws)
-    _footer_margins(ws)
     ws.protection.sheet = True
 
 

@@ -33,7 +33,16 @@ from pathlib import Path
 from typing import Any
 
 from survey.base.missing import is_blank
-from survey.base.workbook import XLSX_FONT, a4_page_setup, save_workbook, xlsx_fixed_properties, xlsx_value
+from survey.base.workbook import (
+    MARGIN_BOTTOM,
+    MARGIN_SIDE,
+    MARGIN_TOP,
+    XLSX_FONT,
+    a4_page_setup,
+    save_workbook,
+    xlsx_fixed_properties,
+    xlsx_value,
+)
 from survey.reports.model import Column, ReportData, Table, format_value
 
 # numbers keep a little space on their right («_)»: the width of a parenthesis), so that a right-aligned
@@ -59,7 +68,6 @@ BODY_PT = 11
 NOTE_PT = 11  # notes as large as the text: 8 pt and more when printed at the smallest scale
 LINE_HEIGHT = 15.0  # points per line of 11-pt text
 # print geometry (inches): the footer sits 0.3″ from the edge inside a 0.8″ bottom margin
-MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM, MARGIN_HEADER, MARGIN_FOOTER = 0.5, 0.6, 0.8, 0.3, 0.3
 PAPER = {"portrait": (8.27, 11.69), "landscape": (11.69, 8.27)}  # A4, inches
 # points per unit of column width at 100 %: LibreOffice prints a unit as 7 pt (measured with
 # tools/check_print.py), Excel as 7 px at 96 dpi = 5.25 pt. Widths and column breaks use LibreOffice's
@@ -519,11 +527,7 @@ class _Sheet:
             landscape=self.landscape,
             title_rows=title_rows,
             footer="&A — стр. &P из &N",
-            margins=(MARGIN_SIDE, MARGIN_TOP),
         )
-        ws.page_margins.bottom = MARGIN_BOTTOM
-        ws.page_margins.header = MARGIN_HEADER
-        ws.page_margins.footer = MARGIN_FOOTER
         ws.print_options.gridLines = False
         ws.page_setup.pageOrder = "overThenDown"
         if self.wide():

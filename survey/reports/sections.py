@@ -8,7 +8,6 @@ out) and returns :class:`~survey.reports.model.Table` objects; nothing is recomp
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +17,7 @@ import pandas as pd
 
 from survey.analysis.frame import group_labels
 from survey.analysis.run import AnalysisTables
+from survey.base.files import sha256_file
 from survey.base.missing import is_blank
 from survey.reports.context import (
     MODEL_METHODS,
@@ -695,21 +695,13 @@ def versions_table(manifest: Mapping[str, Any]) -> Table:
     )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _file_hash(path: str | Path | None, given: str | None = None) -> str:
     """The SHA-256 the manifest gives, else the file's own (study files the manifest does not list)."""
     if given:
         return given
     if path is None or not Path(path).is_file():
         return "—"
-    return _sha256(Path(path))
+    return sha256_file(path)
 
 
 def inputs_table(manifest: Mapping[str, Any], study) -> Table:
@@ -734,6 +726,8 @@ def inputs_table(manifest: Mapping[str, Any], study) -> Table:
             add(f"таблица признаков единиц ({table.key})", table.path)
         if study.border is not None and study.border.line is not None:
             add("линия границы (для расстояний)", study.border.line)
+        if study.file("not_names") is not None:
+            add("слова, которые не являются именами", study.file("not_names"))
     cb = manifest.get("codebook") or {}
     if cb:
         add("кодовая книга" + (f" (версия {cb['version']})" if cb.get("version") else ""), cb.get("path"),
