@@ -264,6 +264,21 @@ def test_round_trip_gives_exactly_what_was_filled(templates, tmp_path, questionn
     assert (row["source_file"], row["source_sheet"]) == ("Благовещенск_1.xlsx", FORM_SHEET)
 
 
+def test_an_edited_meta_layout_is_refused_not_followed(templates, tmp_path, questionnaire, units):
+    """LibreOffice lets a user unprotect «_meta»: moving the answer column there must not make the
+    reader take the hints for answers."""
+    path = fill(templates["blagoveshchensk"], tmp_path / "moved.xlsx", GOOD)
+    wb = openpyxl.load_workbook(path)
+    meta = wb[META_SHEET]
+    for row in meta.iter_rows(max_col=2):
+        if row[0].value == "answer_column":
+            row[1].value = "D"
+    wb.save(path)
+    result, error = _only_error(path, questionnaire, units)
+    assert error.code == "template-damaged" and "answer_column: «D» вместо «C»" in error.message
+    assert result.report.rows_read == 0
+
+
 def test_date_typed_as_text_and_unit_chosen_from_list(templates, tmp_path, questionnaire, units):
     answers = {**GOOD, "Город или регион": "Хабаровский край", "Дата проведения опроса": "15.03.2021"}
     path = fill(templates["blank"], tmp_path / "Хабаровский_край.xlsx", answers)

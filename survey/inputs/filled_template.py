@@ -84,12 +84,28 @@ def read_filled_template(path: Path, data: bytes, book: Book, questionnaire: Que
         )
         return table
     table = RawTable(path=path, sha256=hashlib.sha256(data).hexdigest(), kind="template")
-    sheet_name = meta.get("form_sheet") or FORM_SHEET
+    sheet_name = FORM_SHEET
     table.sheet = sheet_name
     file_loc = Location(path.name, sheet=sheet_name)
     problem = _version_problem(meta, q)
     if problem:
         table.problems.append(Problem(Location(path.name), *problem))
+        return table
+    # the layout is the tool's, not the file's: «_meta» only repeats it, and a «_meta» that says
+    # otherwise was edited (LibreOffice lets a user unprotect it) — never read answers by it
+    layout = {"form_sheet": FORM_SHEET, "answer_column": ANSWER_COLUMN, "key_column": KEY_COLUMN}
+    changed = [k for k, v in layout.items() if meta.get(k) not in (None, "", v)]
+    if changed:
+        table.problems.append(
+            Problem(
+                Location(path.name, sheet=META_SHEET),
+                Code.TEMPLATE_DAMAGED,
+                f"служебный скрытый лист «{META_SHEET}» изменён ("
+                + ", ".join(f"{k}: «{meta.get(k)}» вместо «{layout[k]}»" for k in changed)
+                + "); ответы не прочитаны.",
+                "Перенесите ответы в новый шаблон (survey template) и пришлите его; служебные листы не меняйте.",
+            )
+        )
         return table
     if sheet_name not in sheets:
         table.problems.append(
@@ -101,9 +117,8 @@ def read_filled_template(path: Path, data: bytes, book: Book, questionnaire: Que
             )
         )
         return table
-    answer_idx = _column_index(meta.get("answer_column") or ANSWER_COLUMN)
-    key_idx = _column_index(meta.get("key_column") or KEY_COLUMN)
-    letter = meta.get("answer_column") or ANSWER_COLUMN
+    answer_idx = _column_index(ANSWER_COLUMN)
+    letter = ANSWER_COLUMN
     copies = [
         s
         for s in book.sheets
