@@ -458,3 +458,18 @@ def test_low_reliability_is_marked_in_every_problems_table(sample_run, tmp_path,
     r = find_row(ws, "Финансирование †", start=head + 1)
     assert ws.cell(row=r, column=cols["κ"][0]).value == 0.61
     assert "† — согласие автоматического кодирования с эталонным по этой категории ниже 0,8" in sheet_text(ws)
+
+
+def test_many_respondents_leave_the_data_sheet_to_the_data_files(sample_run, tmp_path, monkeypatch):
+    """Above the limit «Данные» lists no one and says where the answers are; every other sheet is built
+    from all respondents as before."""
+    import survey.reports.sections as sections
+    from survey.reports.excel import write_summary_xlsx
+
+    monkeypatch.setattr(sections, "MAX_DATA_SHEET_ROWS", 100)
+    wb = load_workbook(write_summary_xlsx(_report(sample_run), tmp_path / "summary.xlsx"))
+    ws = wb["Данные"]
+    text = sheet_text(ws)
+    assert "Анкет 123" in text and "data/responses.csv" in text and "лист заполняется до 100 анкет" in text
+    assert "Код эксперта" not in text and ws.max_row <= 2
+    assert "Финансирование" in sheet_text(wb["Проблемы"])

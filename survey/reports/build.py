@@ -43,11 +43,11 @@ from survey.reports.problems import (
     units_tables,
 )
 from survey.reports.sections import (
-    DATA_NOTE,
     agreement_tables,
     classifier_table,
     closed_tables,
     codebook_table,
+    data_note,
     data_table,
     inputs_table,
     model_tables,
@@ -185,7 +185,7 @@ def build_report(
         classifier=classifier_table(ctx, classifier),
         codebook=codebook_table(ctx),
         data=data_table(ctx, coded, problems_q, with_names),
-        data_note=DATA_NOTE,
+        data_note=data_note(len(analysis.frame)),
         methodology=methodology(ctx, t, problems_q, with_names, models_text),
         published=published_table(t.published_check),
         versions=versions_table(manifest),

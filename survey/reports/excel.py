@@ -649,6 +649,11 @@ def _data_sheet(sheet: _Sheet, report: ReportData) -> None:
     files, as the note at the top of the sheet says."""
     from openpyxl.utils import get_column_letter
 
+    if report.data is None:  # too many respondents to list: the note says where they are
+        sheet.widths(minimum=[100])
+        sheet.text(report.data_note, columns=1, font=sheet.st.normal)
+        sheet.finish()
+        return
     sheet.widths(report.data)
     codes = [i for i, c in enumerate(report.data.columns) if c.rotate]
     printed = codes[-1] + 1 if codes else len(report.data.columns)

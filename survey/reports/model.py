@@ -161,7 +161,7 @@ class ReportData:
     agreement_compact: Table | None
     classifier: Table | None
     codebook: Table
-    data: Table  # answers with codes (Excel only)
+    data: Table | None  # answers with codes (Excel only); None for too many respondents
     data_note: str  # what the «Данные» sheet leaves to data/responses.csv and .sav
     methodology: list[tuple[str, str]]  # (heading, paragraph)
     published: Table | None

@@ -547,8 +547,16 @@ def _value_labels(ctx: ReportContext, column: str) -> dict[str, str]:
     return labels
 
 
-def data_table(ctx: ReportContext, coded: pd.DataFrame | None, problems_q, with_names: bool) -> Table:
+# Beyond this many respondents «Данные» holds no rows (nobody scrolls them, and they cost most of the
+# workbook's time and size): the answers are in data/responses.csv and .sav, as the sheet says.
+MAX_DATA_SHEET_ROWS = 2000
+
+
+def data_table(ctx: ReportContext, coded: pd.DataFrame | None, problems_q, with_names: bool) -> Table | None:
+    """The answers with their codes, one row per respondent; None above :data:`MAX_DATA_SHEET_ROWS`."""
     frame = ctx.frame
+    if len(frame) > MAX_DATA_SHEET_ROWS:
+        return None
     q = ctx.questionnaire
     evidence = {}
     if coded is not None and problems_q is not None and not coded.empty:
@@ -623,6 +631,18 @@ DATA_NOTE = (
     "(столбцы справа), а все данные для анализа — в data/responses.csv и data/responses.sav (SPSS) и в "
     "coding/codes_final.csv."
 )
+
+
+def data_note(n: int) -> str:
+    """What the «Данные» sheet says about itself for ``n`` respondents."""
+    if n <= MAX_DATA_SHEET_ROWS:
+        return DATA_NOTE
+    return (
+        f"Анкет {fmt_int(n)} — больше, чем удобно читать в книге (лист заполняется до "
+        f"{fmt_int(MAX_DATA_SHEET_ROWS)} анкет). Ответы каждого эксперта с итоговыми кодами — в "
+        "data/responses.csv и data/responses.sav (SPSS), коды и их основания — в coding/codes_final.csv и "
+        "coding/codes_auto.csv; все таблицы этой книги построены по всем анкетам."
+    )
 
 
 _EVIDENCE = re.compile(r"(?P<cat>[a-z_][a-z0-9_]*): (?P<words>«[^»]*»)(?: \[\d+:\d+\])?")
