@@ -28,21 +28,11 @@ from scipy import stats
 
 from survey.analysis import design as D
 
+from .helpers import CATS
+
 RREF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference")
 OUT = os.path.join(RREF, "out")
 XOUT = os.path.join(RREF, "extra_out")
-CATS = [
-    "distance",
-    "language",
-    "funding",
-    "mentality",
-    "covid",
-    "legal",
-    "interest",
-    "bureaucracy",
-    "economy",
-    "no_problems",
-]
 ITEMS9 = [c for c in CATS if c != "covid"]
 ITEMS8 = [c for c in ITEMS9 if c != "no_problems"]
 TERMS = ["border", "region", "log10_distance"]

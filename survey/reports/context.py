@@ -163,6 +163,16 @@ def group_info(detail: pd.DataFrame, groups: list[str]) -> dict[str, dict[str, A
     return info
 
 
+def group_key(i: int, group: str) -> str:
+    """The key of the ``i``-th group's columns in a report table (``total`` for all respondents)."""
+    return "total" if group == "total" else f"g{i}"
+
+
+def present(value: Any) -> Any:
+    """A table value, or None where it is missing (``pd.NA``, NaN, blank text)."""
+    return None if value is pd.NA or is_blank(value) else value
+
+
 def records(frame: pd.DataFrame, *keys: str) -> dict[tuple, dict[str, Any]]:
     """Rows of ``frame`` as dicts, indexed by the values of ``keys`` (first row wins)."""
     out: dict[tuple, dict[str, Any]] = {}

@@ -25,19 +25,13 @@ from survey.reports.context import (
     ReportContext,
     alpha_text,
     cap,
+    group_key,
     grouping_label,
+    present,
     records,
 )
 from survey.reports.format import decimal_comma, fmt_int, fmt_num, quoted
 from survey.reports.model import Column, Table
-
-
-def _gkey(i: int, g: str) -> str:
-    return "total" if g == "total" else f"g{i}"
-
-
-def _value(v: Any) -> Any:
-    return None if v is pd.NA or is_blank(v) else v
 
 
 def letters_legend(ctx: ReportContext) -> str:
@@ -85,7 +79,7 @@ def problems_tables(ctx: ReportContext) -> tuple[Table, Table, Table | None]:
         row: dict[str, Any] = {"category": cat, "label": ctx.marked(cat)}
         diffs = []
         for i, g in enumerate(groups):
-            key = _gkey(i, g)
+            key = group_key(i, g)
             r = cells.get((cat, g))
             if r is None:
                 continue
@@ -95,8 +89,8 @@ def problems_tables(ctx: ReportContext) -> tuple[Table, Table, Table | None]:
                     f"pct_{key}": r["percent"],
                     f"lo_{key}": r["ci_low"],
                     f"hi_{key}": r["ci_high"],
-                    f"dlo_{key}": _value(r.get("ci_low_design")),
-                    f"dhi_{key}": _value(r.get("ci_high_design")),
+                    f"dlo_{key}": present(r.get("ci_low_design")),
+                    f"dhi_{key}": present(r.get("ci_high_design")),
                     f"higher_{key}": "" if is_blank(r["higher_than"]) else str(r["higher_than"]),
                 }
             )
@@ -107,14 +101,14 @@ def problems_tables(ctx: ReportContext) -> tuple[Table, Table, Table | None]:
         row.update(kappa=kappa, alpha=alpha)
         if cat in ctx.tests.index:
             t = ctx.tests.loc[cat]
-            row.update(p_primary=_value(t["p_primary"]), p_holm=_value(t["p_holm"]))
+            row.update(p_primary=present(t["p_primary"]), p_holm=present(t["p_holm"]))
         rows.append(row)
     cols = [Column("label", "Проблема (категория)", "text", 28, wrap=True)]
     spans: list[tuple[str, int]] = [("", 1)]
     compact = [Column("label", "Проблема", "text", 30, wrap=True)]
     many = len(ctx.groups) > 3
     for i, g in enumerate(groups):
-        key = _gkey(i, g)
+        key = group_key(i, g)
         info = ctx.group_info.get(g)
         if info is None:
             continue
@@ -189,7 +183,7 @@ def _design_table(ctx: ReportContext, groups: list[str], rows: list[dict[str, An
     cols = [Column("label", "Проблема (категория)", "text", 28, wrap=True)]
     spans: list[tuple[str, int]] = [("", 1)]
     for i, g in enumerate(groups):
-        key = _gkey(i, g)
+        key = group_key(i, g)
         info = ctx.group_info.get(g)
         if info is None:
             continue
@@ -268,14 +262,14 @@ def mentions_table(ctx: ReportContext) -> Table:
         for i, g in enumerate(groups):
             r = cells.get((cat, g))
             if r is not None:
-                key = _gkey(i, g)
+                key = group_key(i, g)
                 row[f"m_{key}"] = r["percent_of_mentions"]
-                row[f"s_{key}"] = _value(r.get("percent_of_mentions_specific"))
+                row[f"s_{key}"] = present(r.get("percent_of_mentions_specific"))
         rows.append(row)
     bases = []
     specific_cols = []
     for i, g in enumerate(groups):
-        key = _gkey(i, g)
+        key = group_key(i, g)
         part = detail[detail["group"] == g]
         if part.empty:
             continue
@@ -325,18 +319,18 @@ def tests_tables(ctx: ReportContext) -> tuple[Table | None, Table | None]:
         row = {
             "label": ctx.marked(cat),
             "test": TEST_SHORT.get(kind, kind) if t["testable"] else "не проверяется",
-            "statistic": _value(statistic),
-            "df1": _value(t["rao_scott_df1"]) if kind == "rao_scott" else (len(ctx.groups) - 1 if kind else None),
-            "df2": _value(t["rao_scott_df2"]) if kind == "rao_scott" else None,
-            "deff": _value(t["deff"]),
-            "p_primary": _value(t["p_primary"]),
-            "p_holm": _value(t["p_holm"]),
-            "p_bh": _value(t["p_bh"]),
+            "statistic": present(statistic),
+            "df1": present(t["rao_scott_df1"]) if kind == "rao_scott" else (len(ctx.groups) - 1 if kind else None),
+            "df2": present(t["rao_scott_df2"]) if kind == "rao_scott" else None,
+            "deff": present(t["deff"]),
+            "p_primary": present(t["p_primary"]),
+            "p_holm": present(t["p_holm"]),
+            "p_bh": present(t["p_bh"]),
             "in_family": ("да" if bool(t["in_family"]) else "нет") if t["testable"] else "",
-            "p_fisher": _value(t["p_fisher"]),
-            "p_mid": _value(t["p_mid"]),
-            "p_chi2": _value(t["p_chi2"]),
-            "min_expected": _value(t["min_expected"]),
+            "p_fisher": present(t["p_fisher"]),
+            "p_mid": present(t["p_mid"]),
+            "p_chi2": present(t["p_chi2"]),
+            "min_expected": present(t["min_expected"]),
             "note": _short_note(t),
             "stat_text": _stat_text(t, kind),
         }
@@ -447,20 +441,20 @@ def _effect_row(t, clustered: bool) -> dict[str, Any]:
         "rd_d": pp(t["rd_design"]),
         "rd_d_lo": pp(t["rd_design_low"]),
         "rd_d_hi": pp(t["rd_design_high"]),
-        "rr": _value(t["risk_ratio"]),
-        "rr_lo": _value(t["rr_ci_low"]),
-        "rr_hi": _value(t["rr_ci_high"]),
-        "rr_d": _value(t["rr_design"]),
-        "rr_d_lo": _value(t["rr_design_low"]),
-        "rr_d_hi": _value(t["rr_design_high"]),
-        "or": _value(t["odds_ratio"]),
-        "or_lo": _value(t["or_ci_low"]),
-        "or_hi": _value(t["or_ci_high"]),
-        "orc": _value(t["or_conditional"]),
-        "orc_lo": _value(t["or_conditional_low"]),
-        "orc_hi": _value(t["or_conditional_high"]),
-        "pct_a": _value(t["percent_exposed"]),
-        "pct_b": _value(t["percent_reference"]),
+        "rr": present(t["risk_ratio"]),
+        "rr_lo": present(t["rr_ci_low"]),
+        "rr_hi": present(t["rr_ci_high"]),
+        "rr_d": present(t["rr_design"]),
+        "rr_d_lo": present(t["rr_design_low"]),
+        "rr_d_hi": present(t["rr_design_high"]),
+        "or": present(t["odds_ratio"]),
+        "or_lo": present(t["or_ci_low"]),
+        "or_hi": present(t["or_ci_high"]),
+        "orc": present(t["or_conditional"]),
+        "orc_lo": present(t["or_conditional_low"]),
+        "orc_hi": present(t["or_conditional_high"]),
+        "pct_a": present(t["percent_exposed"]),
+        "pct_b": present(t["percent_reference"]),
     }
     design = clustered and out["rd_d"] is not None
     out["rd"], out["rd_lo"], out["rd_hi"] = (
@@ -545,7 +539,7 @@ def units_tables(ctx: ReportContext, units: pd.DataFrame | None) -> tuple[Table 
             r = cells.get((cat, g))
             if r is None:
                 continue
-            key = _gkey(i, g)
+            key = group_key(i, g)
             row.update(
                 {
                     f"pct_{key}": r["percent_weighted"],
@@ -558,9 +552,9 @@ def units_tables(ctx: ReportContext, units: pd.DataFrame | None) -> tuple[Table 
         if cat in ctx.tests.index:
             t = ctx.tests.loc[cat]
             row.update(
-                p_weighted=_value(t["p_rao_scott_weighted"]),
-                p_fisher_units=_value(t["p_fisher_units"]),
-                p_perm_cluster=_value(t["p_perm_cluster"]),
+                p_weighted=present(t["p_rao_scott_weighted"]),
+                p_fisher_units=present(t["p_fisher_units"]),
+                p_perm_cluster=present(t["p_perm_cluster"]),
             )
         rows.append(row)
     cols = [Column("label", "Проблема (категория)", "text", 28, wrap=True)]
@@ -570,7 +564,7 @@ def units_tables(ctx: ReportContext, units: pd.DataFrame | None) -> tuple[Table 
     spans: list[tuple[str, int]] = [("", 1)]
     many = len(groups) > 4
     for i, g in enumerate(groups):
-        key = _gkey(i, g)
+        key = group_key(i, g)
         part = units[units["group"] == g]
         if part.empty:
             continue
@@ -661,13 +655,13 @@ def overall_table(ctx: ReportContext, overall: pd.DataFrame) -> Table | None:
         rows.append(
             {
                 "test": f"{family}: {method}",
-                "statistic": _value(r.statistic),
-                "df": _value(r.df),
-                "p_value": _value(r.p_value),
+                "statistic": present(r.statistic),
+                "df": present(r.df),
+                "p_value": present(r.p_value),
                 "n": r.n,
-                "n_clusters": _value(r.n_clusters),
+                "n_clusters": present(r.n_clusters),
                 "items_tested": r.items_tested,
-                "n_permutations": _value(r.n_permutations),
+                "n_permutations": present(r.n_permutations),
             }
         )
         excluded.setdefault(r.family, set()).update(

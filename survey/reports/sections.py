@@ -28,18 +28,16 @@ from survey.reports.context import (
     ReportContext,
     cap,
     cell,
+    group_key,
     grouping_label,
     kind_labels,
+    present,
     records,
 )
 from survey.reports.format import decimal_comma, fmt_int, fmt_num, genitive, plural, quoted
 from survey.reports.model import Column, Table
 from survey.reports.problems import group_legend
 from survey.spec.study import BORDER_STATUS
-
-
-def _gkey(i: int, g: str) -> str:
-    return "total" if g == "total" else f"g{i}"
 
 
 def _option_text(f, option) -> str:
@@ -79,7 +77,7 @@ def closed_tables(ctx: ReportContext, t: AnalysisTables) -> tuple[Table, Table]:
                     for i, g in enumerate(groups):
                         p = by_group_cells.get((f.id, code, g))
                         if p is not None:
-                            key = _gkey(i, g)
+                            key = group_key(i, g)
                             row.update({f"n_{key}": p["n"], f"pct_{key}": p["percent"], f"lo_{key}": p["ci_low"],
                                         f"hi_{key}": p["ci_high"]})  # fmt: skip
                 rows.append(row)
@@ -100,7 +98,7 @@ def closed_tables(ctx: ReportContext, t: AnalysisTables) -> tuple[Table, Table]:
                 for i, g in enumerate(groups):
                     p = multi_cells.get((f.id, col, g))
                     if p is not None:
-                        key = _gkey(i, g)
+                        key = group_key(i, g)
                         row.update({f"n_{key}": p["respondents"], f"pct_{key}": p["percent"],
                                     f"lo_{key}": p["ci_low"], f"hi_{key}": p["ci_high"]})  # fmt: skip
                 tt = test_cells.get((f.id, col))
@@ -124,7 +122,7 @@ def closed_tables(ctx: ReportContext, t: AnalysisTables) -> tuple[Table, Table]:
     ]
     many = len(groups) > 3
     for i, g in enumerate(groups):
-        key = _gkey(i, g)
+        key = group_key(i, g)
         info = ctx.group_info[g]
         cols.extend(
             [
@@ -253,15 +251,15 @@ def model_tables(ctx: ReportContext, models: pd.DataFrame | None) -> tuple[Table
                     "label": ctx.marked(cat),
                     "term": term,
                     "method": MODEL_METHODS.get(r.method, r.method) if isinstance(r.method, str) else "",
-                    "odds_ratio": _num(r.odds_ratio),
-                    "ci_low": _num(r.ci_low),
-                    "ci_high": _num(r.ci_high),
-                    "statistic": _num(r.statistic),
-                    "df": _num(r.df),
-                    "p_value": _num(r.p_value),
+                    "odds_ratio": present(r.odds_ratio),
+                    "ci_low": present(r.ci_low),
+                    "ci_high": present(r.ci_high),
+                    "statistic": present(r.statistic),
+                    "df": present(r.df),
+                    "p_value": present(r.p_value),
                     "n": r.n,
                     "events": r.events,
-                    "epp": _num(r.epp),
+                    "epp": present(r.epp),
                     "n_clusters": r.n_clusters,
                     "status": MODEL_STATUS.get(r.status, r.status),
                     "note": decimal_comma(r.note) if isinstance(r.note, str) else "",
@@ -277,11 +275,11 @@ def model_tables(ctx: ReportContext, models: pd.DataFrame | None) -> tuple[Table
                             if joint
                             else MODEL_METHODS.get(r.method, r.method)
                         ),
-                        "odds_ratio": _num(r.odds_ratio),
-                        "ci_low": _num(r.ci_low),
-                        "ci_high": _num(r.ci_high),
-                        "p_value": _num(r.p_value),
-                        "epp": _num(r.epp),
+                        "odds_ratio": present(r.odds_ratio),
+                        "ci_low": present(r.ci_low),
+                        "ci_high": present(r.ci_high),
+                        "p_value": present(r.p_value),
+                        "epp": present(r.epp),
                     }
                 )
         if status != "ok":
@@ -341,10 +339,6 @@ def model_tables(ctx: ReportContext, models: pd.DataFrame | None) -> tuple[Table
         Table("Логистические модели", compact, compact_rows, note=text + " Константы — в summary.xlsx."),
         text,
     )
-
-
-def _num(v: Any) -> Any:
-    return None if v is pd.NA or is_blank(v) else v
 
 
 def _df_text(v: int) -> str:
