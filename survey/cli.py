@@ -141,10 +141,10 @@ def run(
     m = result.manifest
     _echo_problems(result.report.problems, only_errors=bool(_state.get("quiet")))
     if m.get("synthetic"):
-        _say("Внимание: данные синтетические (не ответы реальных экспертов).")
+        _say("Внимание: данные синтетические (не ответы реальных респондентов).")
     _say(
         f"Анкет прочитано: {m['respondents_in']}, принято: {m['respondents_accepted']}, "
-        f"отклонено: {m['respondents_rejected']}; единиц (справочник): {m['units']}."
+        f"отклонено: {m['respondents_rejected']}; единиц с ответами: {m['units']}."
     )
     coding = m["coding"]
     counts = ", ".join(f"{k} {v}" for k, v in coding["counts_final"].items())
@@ -152,7 +152,7 @@ def run(
     if coding["overrides"]:
         o = coding["overrides"]
         _say(
-            f"Исправления: {o['codes_overridden']} кодов в {o['answers_overridden']} ответах, "
+            f"Исправлено кодов: {o['codes_overridden']} (ответов: {o['answers_overridden']}); "
             f"из них изменили автоматический код: {o['codes_changed']}."
         )
     if "agreement_gold" in coding:
@@ -316,7 +316,7 @@ def export_sav_cmd(
         with_names=with_names,
     )
     if result.synthetic:
-        click.echo("Внимание: данные синтетические (не ответы реальных экспертов).")
+        click.echo("Внимание: данные синтетические (не ответы реальных респондентов).")
     click.echo(
         f"Файл SPSS: {result.path} (наблюдений: {result.cases}, переменных: {result.variables}, "
         f"отклонено анкет: {result.rejected})."

@@ -104,12 +104,16 @@ def test_a_malformed_row_and_an_oversize_answer_are_reported_alone(tmp_path):
     src = tmp_path / "in.csv"
     long = "Далеко. " * 3000
     src.write_text(
-        f'id,text\n1,Нет переводчиков.\n2,"без закрывающей кавычки\n3,Далеко.\n4,{long}\n5,Ковид.\n', encoding="utf-8"
+        f'id,text\n1,Нет переводчиков.\n2,"без закрывающей кавычки\n3,Далеко.\n4,{long}\n5,Ковид.\n'
+        "6,Нет денег, нет переводчиков.\n",
+        encoding="utf-8",
     )
     with pytest.raises(InvalidDataError) as err:
         code_csv(src, tmp_path / "out.csv")
     assert "строка 3" in err.value.message and "кавычка" in err.value.message
     assert "строка 5" in err.value.message and "слишком длинный" in err.value.message
+    # an unquoted comma would cut the answer: the row is reported, not coded from its first part
+    assert "строка 7" in err.value.message and "без кавычек" in err.value.message
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text(encoding="utf-8"))))
     assert [r["id"] for r in rows] == ["1", "3", "5"]  # id 3 is coded from its own text
     assert rows[1]["distance"] == "1"

@@ -34,6 +34,12 @@ CASES = {
         "unclosed-quote.csv, строка 2",
         None,
     ),
+    "unquoted-comma-in-answer.csv": (
+        1,
+        "разделитель «,» без кавычек, и часть текста попала бы в чужие столбцы",
+        "unquoted-comma-in-answer.csv, строка 3",
+        (3, 2, 1),
+    ),
     "billion-laughs.xlsx": (2, "сущности/DTD", "billion-laughs.xlsx", None),
     "zip-bomb.xlsx": (2, "после распаковки он занимает слишком много места", "zip-bomb.xlsx", None),
     # columns

@@ -163,6 +163,19 @@ def _rows(
             line = lines.first_line()
             if not any(v.strip() for v in values):
                 continue
+            if len(values) > len(header) and any(v.strip() for v in values[len(header) :]):
+                problems.append(
+                    Problem(
+                        Location(where, row=line),
+                        Code.MALFORMED_ROW,
+                        f"в строке {len(values)} полей, а в заголовке {len(header)} столбцов: в ответе, видимо, "
+                        f"есть разделитель «{dialect.delimiter}» без кавычек, и часть текста попала бы в другие "
+                        "столбцы; строка не закодирована, остальные закодированы.",
+                        f'Заключите ответ в двойные кавычки: 1,"Нет денег{dialect.delimiter} нет компьютеров".',
+                        value=values[ii] if ii < len(values) else None,
+                    )
+                )
+                continue
             rid = values[ii] if ii < len(values) else ""
             text = values[ti] if ti < len(values) else ""
             if len(text) > max_chars:

@@ -166,7 +166,7 @@ def _read_xlsx_tables(path: Path, book: Book, sha: str, q: Questionnaire) -> lis
             sheet=sheet.title,
             letters=True,
             header_values=header_values,
-            notes=notes,
+            row_notes=notes.by_row,
         )
         base = Location(path.name, sheet=sheet.title)
         table.problems.extend(_unknown_columns(q, header_values, mapping, base, header_row, letters=True))
@@ -428,7 +428,7 @@ def _table_from_rows(
     letters: bool,
     header_values: list[Any] | None = None,
     encoding: str | None = None,
-    notes: _SheetNotes | None = None,
+    row_notes: dict[int, list[Problem]] | None = None,
 ) -> RawTable:
     table = RawTable(path=path, sha256=sha, kind="table", sheet=sheet, encoding=encoding)
     file = str(path.name if path.name else path)
@@ -483,7 +483,7 @@ def _table_from_rows(
                 rec_values,
                 RowCells(columns, row_number),
                 Location(file, sheet, row_number),
-                list(notes.by_row.get(row_number, ())) if notes is not None else [],
+                list(row_notes.get(row_number, ())) if row_notes else [],
             )
         )
         count += 1
@@ -534,6 +534,21 @@ def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encodin
         )
     header_index, mapping = found
     header_line, header_values = records[header_index - 1]
+    row_notes: dict[int, list[Problem]] = {}
+    width = len(header_values)
+    for line, values in records[header_index:]:
+        if len(values) > width and any(v.strip() for v in values[width:]):
+            row_notes.setdefault(line, []).append(
+                Problem(
+                    Location(path.name, row=line),
+                    Code.MALFORMED_ROW,
+                    f"в строке {len(values)} полей, а в заголовке {width} столбцов: в ответе, видимо, есть "
+                    f"разделитель «{delimiter}» без кавычек, и часть текста попала бы в чужие столбцы; строка "
+                    "не принята.",
+                    f"Заключите текст с разделителем «{delimiter}» в двойные кавычки "
+                    "(Excel делает это сам при сохранении в CSV).",
+                )
+            )
     rows = ((line, [v if v != "" else None for v in values]) for line, values in records[header_index:])
     table = _table_from_rows(
         path,
@@ -546,6 +561,7 @@ def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encodin
         letters=True,
         header_values=header_values,
         encoding=used,
+        row_notes=row_notes,
     )
     table.problems.extend(_unknown_columns(q, header_values, mapping, Location(path.name), header_line, letters=True))
     if used == "cp1251" and not encoding:

@@ -22,6 +22,7 @@ from survey.reports.context import (
     alpha_text,
     cap,
     cell,
+    date_field,
     grouping_label,
     interview_dates,
     interview_modes,
@@ -68,7 +69,7 @@ def key_figures(ctx: ReportContext) -> Table:
             f"отклонено при проверке: {fmt_int(m.get('respondents_rejected', 0))}",
         },
         {
-            "label": f"{cap(ctx.units_word)} (единиц)",
+            "label": "Единиц" if ctx.units_word == "единиц" else f"{cap(ctx.units_word)} (единиц)",
             "value": int(frame["unit_id"].nunique()),
             "note": "у нескольких единиц больше одного эксперта"
             if frame["unit_id"].nunique() < len(frame)
@@ -97,7 +98,7 @@ def key_figures(ctx: ReportContext) -> Table:
             {
                 "label": "Период опроса",
                 "value": f"{fmt_date(dates.min())} — {fmt_date(dates.max())}",
-                "note": "даты интервью",
+                "note": date_field(ctx.questionnaire).label.lower(),
             }
         )
     modes = interview_modes(ctx)
@@ -140,7 +141,7 @@ def findings(ctx: ReportContext, t: AnalysisTables) -> list[str]:
         out.extend(_difference_findings(ctx))
         out.extend(_overall_findings(ctx, t.overall_test))
     else:
-        out.append(f"Группировка — {ctx.group_by_label}: в данных одна группа, {ONE_GROUP}.")
+        out.append(f"Группировка — {ctx.group_by_label}: в данных одна группа, сравнение групп невозможно.")
     out.extend(_scale_findings(ctx, t.scale_summary, t.scale_tests))
     out.append(_published_finding(t.published_check))
     return [s for s in out if s]

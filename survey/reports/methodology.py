@@ -18,6 +18,7 @@ from survey.reports.context import (
     ReportContext,
     alpha_text,
     cap,
+    date_field,
     interview_dates,
     interview_modes,
     kind_counts,
@@ -50,8 +51,9 @@ def methodology(
     n_units = int(frame["unit_id"].nunique())
     sample = (f"{q.description} " if q.description else "") + (
         f"Принято анкет: {fmt_int(len(frame))} (прочитано {fmt_int(m.get('respondents_in', len(frame)))}, "
-        f"отклонено при проверке {fmt_int(m.get('respondents_rejected', 0))}); единиц выборки ({ctx.units_word}): "
-        f"{fmt_int(n_units)}"
+        f"отклонено при проверке {fmt_int(m.get('respondents_rejected', 0))}); единиц выборки"
+        + ("" if ctx.units_word == "единиц" else f" ({ctx.units_word})")
+        + f": {fmt_int(n_units)}"
     )
     kinds = kind_counts(ctx)
     if kinds:
@@ -69,7 +71,7 @@ def methodology(
     questions = plural(len(q.questions), "вопрос", "вопроса", "вопросов")
     field_text = f"Анкета: {questions} ({', '.join(f.title for f in q.questions)})."
     if dates is not None:
-        field_text += f" Интервью проведены с {fmt_date(dates.min())} по {fmt_date(dates.max())}."
+        field_text += f" {date_field(q).label}: с {fmt_date(dates.min())} по {fmt_date(dates.max())}."
     modes = interview_modes(ctx)
     if modes:
         field_text += f" Способ опроса (число экспертов): {modes}."
@@ -101,8 +103,8 @@ def methodology(
                 "Кодирование открытых ответов",
                 f"Ответы на открытый вопрос {quoted(problems_q.title)} закодированы по кодовой книге "
                 f"({plural(len(ctx.categories), 'категория', 'категории', 'категорий')}, см. приложение): "
-                "по леммам слов (pymorphy3) с правилами отрицания в пределах предложения — «нет переводчиков» "
-                "означает проблему, «проблем с финансированием нет» — её отсутствие. Один ответ может получить "
+                "по леммам слов (pymorphy3) с правилами отрицания в пределах предложения — «нет X» или «не хватает X» "
+                "означает проблему, «с X проблем нет» — её отсутствие. Один ответ может получить "
                 "несколько кодов; у каждого кода сохраняются слова ответа, на которых он основан. "
                 + (
                     "Коды проверены социологом, его исправления имеют приоритет."
@@ -144,7 +146,7 @@ def methodology(
         design = primary_test_text(ctx)
         if ctx.clustered:
             design = (
-                "Эксперты одной единицы (города, региона, организации) отвечают похоже: их ответы не вполне "
+                "Эксперты одной единицы отвечают похоже: их ответы не вполне "
                 "независимы, и обычные критерии (Фишер, χ²) тогда слишком часто находят различия. Поэтому основной "
                 "критерий для каждой проблемы — критерий Рао–Скотта с поправкой второго порядка (F-вариант, как R "
                 'svychisq(statistic = "F") пакета survey): единица — кластер, степени свободы по числу единиц. '

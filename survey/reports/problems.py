@@ -151,7 +151,11 @@ def problems_tables(ctx: ReportContext) -> tuple[Table, Table, Table | None]:
         "поэтому сумма больше 100 %. ДИ — 95 % доверительный интервал Уилсона (эксперты как независимые "
         "наблюдения)"
     )
-    base += "; интервалы с учётом единиц — в таблице «Интервалы по дизайну»." if design else "."
+    base += (
+        "; интервалы с учётом единиц — в таблице «Интервалы по дизайну» (лист «Проблемы» книги summary.xlsx)."
+        if design
+        else "."
+    )
     if not ctx.comparable:
         base += f" {cap(ONE_GROUP)}."
     legend = letters_legend(ctx)

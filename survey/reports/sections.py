@@ -156,7 +156,7 @@ def closed_tables(ctx: ReportContext, t: AnalysisTables) -> tuple[Table, Table]:
         note += (
             " p — сравнение групп по каждому варианту вопроса с несколькими ответами ("
             + ", ".join(sorted(k for k in kinds if k))
-            + "), p Холма — с поправкой на число вариантов вопроса."
+            + "); в книге summary.xlsx также p Холма — с поправкой на число вариантов вопроса."
         )
     elif not ctx.comparable:
         note += f" {cap(ONE_GROUP)}."
