@@ -9,7 +9,7 @@ import pytest
 from survey.errors import InputError
 from survey.inputs.validate import validate
 
-from .conftest import DATA
+from .conftest import DATA, ROOT
 from .helpers import survey
 
 
@@ -178,3 +178,15 @@ def test_a_scale_labelled_only_at_its_ends_takes_every_point(tmp_path, units):
     result = validate(src, q, units)
     assert list(result.data["q1_state"]) == [4, 99]
     assert [(p.code, p.location.row) for p in result.report.errors] == [("out-of-range", 4)]
+
+
+def test_answers_to_another_questionnaire_get_one_error_with_the_way_out(questionnaire, units):
+    """The example study's responses checked against the bundled questionnaire (the user forgot
+    --study): one error naming the missing columns and --study, every row rejected with it."""
+    result = validate(ROOT / "examples" / "german_partner_cities" / "responses.xlsx", questionnaire, units)
+    report = result.report
+    (error,) = report.errors
+    assert "обязательных столбцов анкеты" in error.message and "--study" in error.fix
+    assert report.warnings == [] and report.accepted == 0
+    assert len(report.rejected) == report.rows_read > 0
+    assert all(r.reasons == [error.message] for r in report.rejected)

@@ -146,11 +146,7 @@ def _read_xlsx_tables(path: Path, book: Book, sha: str, q: Questionnaire) -> lis
             found.append((sheet, header[0], header[1], head[header[0] - 1]))
     if not found:
         names = ", ".join(f"«{ws.title}»" for ws in book.sheets)
-        raise InputError(
-            f"{path}: ни на одном листе ({names}) не найдена строка заголовков с "
-            f"кодом эксперта и городом. В первых {limits.HEADER_SEARCH_ROWS} строках листа "
-            "должны быть заголовки столбцов: expert_id, unit_id, q1_state… (см. README)."
-        )
+        raise InputError(f"{path}: ни на одном листе ({names}) не найдена строка заголовков анкеты. {header_hint(q)}")
     tables = []
     for sheet, header_row, mapping, header_values in found:
         notes = _SheetNotes(path, sheet, header_row, mapping)
@@ -206,8 +202,8 @@ def _read_xlsx_tables(path: Path, book: Book, sha: str, q: Questionnaire) -> lis
                 Location(path.name, sheet=sheet.title),
                 Code.SHEET_NOT_READ,
                 f"лист «{sheet.title}» не прочитан: на нём есть данные (заполненных ячеек: {cells}), но в первых "
-                f"{limits.HEADER_SEARCH_ROWS} строках нет строки заголовков с кодом эксперта и городом.",
-                "Если на листе ответы, добавьте строку заголовков (expert_id, unit_id, …); если нет — "
+                f"{limits.HEADER_SEARCH_ROWS} строках нет строки заголовков анкеты.",
+                f"Если на листе ответы, добавьте строку заголовков ({', '.join(_first_ids(q))}, …); если нет — "
                 "удалите лист или не обращайте внимания.",
             )
         )
@@ -402,6 +398,21 @@ def _unknown_columns(
     return out
 
 
+def _first_ids(q: Questionnaire) -> list[str]:
+    return [f.id for f in q.fields[:3]]
+
+
+def header_hint(q: Questionnaire) -> str:
+    """Where the header row must be and what it holds, for a message."""
+    code = q.field("expert_id")
+    return (
+        f"В первых {limits.HEADER_SEARCH_ROWS} строках должна быть строка с заголовками столбцов анкеты "
+        f"«{q.title or q.id}»: код респондента («expert_id» или «{code.label}») и другие вопросы "
+        f"({', '.join(_first_ids(q))}…; см. README). Если это ответы на другую анкету, укажите её файлы: "
+        "--study ПАПКА."
+    )
+
+
 def find_header(rows: list[list[Any]], q: Questionnaire) -> tuple[int, dict[int, Key]] | None:
     """The first row (1-based) that looks like a header, and its column → key mapping."""
     for number, row in enumerate(rows, start=1):
@@ -527,10 +538,8 @@ def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encodin
     found = find_header(head, q)
     if found is None:
         raise InputError(
-            f"{path}: не найдена строка заголовков с кодом эксперта и городом. В первых "
-            f"{limits.HEADER_SEARCH_ROWS} строках должны быть заголовки столбцов: expert_id, "
-            "unit_id, q1_state… (см. README). Если текст выглядит искажённым, укажите кодировку: "
-            "--encoding cp1251."
+            f"{path}: не найдена строка заголовков анкеты. {header_hint(q)} Если текст выглядит искажённым, "
+            "укажите кодировку: --encoding cp1251."
         )
     header_index, mapping = found
     header_line, header_values = records[header_index - 1]

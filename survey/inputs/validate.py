@@ -164,6 +164,8 @@ class Validator:
         rows: list[dict[str, Any]] = []
         first_seen: dict[str, tuple[Location, str]] = {}
         for table in ingested.tables:
+            if self._foreign(table, report):
+                continue
             report.problems.extend(table.problems)
             if table.kind == "table" and not table.records:
                 self._add(
@@ -239,6 +241,36 @@ class Validator:
     ) -> str:
         report.problems.append(Problem(loc, code, message, fix, field=fid, severity=severity, value=value))
         return message
+
+    def _foreign(self, table: RawTable, report: ValidationReport) -> bool:
+        """A table of another questionnaire (most required columns absent): one error for the file,
+        every row rejected with it — not one message per column and per cell."""
+        if table.kind != "table" or not table.records:
+            return False
+        present = {fid for fid, _ in table.columns}
+        required = [f for f in self.q.fields if f.required]
+        missing = [f for f in required if f.id not in present]
+        if len(missing) < 3 or len(missing) * 2 < len(required):
+            return False
+        unknown = sum(p.code == Code.UNKNOWN_COLUMN for p in table.problems)
+        report.problems.extend(p for p in table.problems if p.code != Code.UNKNOWN_COLUMN)
+        listed = ", ".join(f"«{f.id}»" for f in missing[:6]) + ("…" if len(missing) > 6 else "")
+        title = self.q.title or self.q.id
+        message = self._add(
+            report,
+            Location(table.path.name, sheet=table.sheet),
+            Code.MISSING_COLUMN,
+            None,
+            f"в файле нет {len(missing)} из {len(required)} обязательных столбцов анкеты «{title}» ({listed})"
+            + (f", а {unknown} его столбцов ей не принадлежат" if unknown else "")
+            + ": похоже, это ответы на другую анкету; строки не проверялись.",
+            "Укажите файлы исследования, к которому относятся ответы: --study ПАПКА (или --questionnaire и "
+            "--units); без них файлы сверяются с примером, встроенным в программу.",
+        )
+        for rec in table.records:
+            report.rows_read += 1
+            report.rejected.append(RejectedRow(rec.location, shorten(rec.values.get(("expert_id", None))), [message]))
+        return True
 
     def _check_columns(self, table: RawTable, report: ValidationReport) -> dict[str, str]:
         """Table-level: required fields with no column. Returns {field id: reason}."""
@@ -384,16 +416,20 @@ class Validator:
             if uid is not None:
                 name = self.units.loc[uid, "name"]
                 return uid, None, f"«{raw}» прочитано как «{name}»: {'; '.join(notes) or 'особые формы символов'}."
-            near = self.resolver.suggest(cleaned)
-            fix = (
-                f"Возможно, имелось в виду: {', '.join(near)}."
-                if near
-                else "Укажите название города или региона так, как в справочнике responses/units.csv."
-            )
             odd = f" (в значении: {'; '.join(notes)})" if notes else ""
-            return None, Issue(Code.UNKNOWN_UNIT, f"«{raw}» нет в справочнике городов и регионов{odd}.", fix), ""
+            return None, self._unknown_unit(raw, self.resolver.suggest(cleaned), odd), ""
         value, issue = self._single_value(raw, f)
         return value, issue, ""
+
+    def _unknown_unit(self, raw: Any, near: list[str], odd: str = "") -> Issue:
+        gazetteer = Path(str(self.units.attrs.get("path") or "units.csv")).name
+        fix = (
+            f"Возможно, имелось в виду: {', '.join(near)}."
+            if near
+            else f"Укажите название или код так, как в справочнике единиц {gazetteer}; если единицы там нет, "
+            "добавьте её в справочник."
+        )
+        return Issue(Code.UNKNOWN_UNIT, f"«{raw}» нет в справочнике единиц ({gazetteer}){odd}.", fix)
 
     def _flag(self, raw: Any) -> tuple[int | None, Issue | None]:
         """``parse_flag`` memoised: option cells hold a handful of values (1, 0, blank, «да»)."""
@@ -424,13 +460,7 @@ class Validator:
                 return None, None
             uid = self.resolver.resolve(raw)
             if uid is None:
-                near = self.resolver.suggest(raw)
-                fix = (
-                    f"Возможно, имелось в виду: {', '.join(near)}."
-                    if near
-                    else "Укажите название города или региона так, как в справочнике responses/units.csv."
-                )
-                return None, Issue(Code.UNKNOWN_UNIT, f"«{raw}» нет в справочнике городов и регионов.", fix)
+                return None, self._unknown_unit(raw, self.resolver.suggest(raw))
             return uid, None
         return parse_choice(raw, f)
 
