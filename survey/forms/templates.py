@@ -409,7 +409,8 @@ def _write_instructions(ws, q: Questionnaire, unit_name: str | None, title_font,
     if multiple:
         lines.append(
             (
-                f"4. В вопросах {numbers(multiple)} можно выбрать несколько вариантов: у каждого "
+                f"4. В {'вопросах' if len(multiple) > 1 else 'вопросе'} {numbers(multiple)} можно выбрать "
+                "несколько вариантов: у каждого "
                 "подходящего варианта выберите «да», остальные оставьте пустыми или выберите «нет».",
                 normal,
             )
@@ -419,13 +420,14 @@ def _write_instructions(ws, q: Questionnaire, unit_name: str | None, title_font,
     lines += [
         (f"5. Дату пишите в виде ДД.ММ.ГГГГ{example}, числа — цифрами.", normal),
         (
-            f"6. На вопросы {numbers(open_q)} отвечайте своими словами, подробно. Новая строка внутри "
+            f"6. На {'вопросы' if len(open_q) > 1 else 'вопрос'} {numbers(open_q)} отвечайте своими словами, "
+            "подробно. Новая строка внутри "
             "ячейки: Alt+Enter в Excel, Ctrl+Enter в LibreOffice. Если текст не помещается, строку "
             "можно сделать выше.",
             normal,
         ),
         (
-            "7. Код эксперта сообщает организатор опроса."
+            f"7. {q.field('expert_id').label} сообщает организатор опроса."
             + (" ФИО нужно только для связи с экспертом и в отчёты не включается." if q.personal_columns else ""),
             normal,
         ),
@@ -436,7 +438,7 @@ def _write_instructions(ws, q: Questionnaire, unit_name: str | None, title_font,
         ),
         (
             "9. Сохраните файл в формате «Книга Excel (*.xlsx)» и отправьте организатору опроса. Имя "
-            "файла можно изменить, например: Благовещенск_1.xlsx.",
+            f"файла можно изменить, например: {safe_filename(unit_name or 'Анкета')}_1.xlsx.",
             normal,
         ),
         ("", normal),

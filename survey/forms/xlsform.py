@@ -101,7 +101,7 @@ def _field_row(f: Field) -> dict[str, Any]:
         hint = hint or "Отметьте все подходящие варианты."
     if f.options_from == "units":
         appearance = "autocomplete"
-        hint = hint or "Начните вводить название города или региона."
+        hint = hint or "Начните вводить название и выберите его из списка."
     required = "yes" if f.required else ""
     return _row(
         type=kind,
