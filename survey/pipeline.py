@@ -320,6 +320,7 @@ def _run(
                 code_labels=cb.labels,
                 with_names=with_names,
                 synthetic=report.synthetic,
+                study=st,
             )
             write_csv(report.rejected_frame(), staged.path("data/rejected.csv"))
             write_csv(report.to_frame(), staged.path("validation.csv"))
@@ -527,6 +528,7 @@ def export_sav(
         code_labels=cb.labels,
         with_names=with_names,
         synthetic=report.synthetic,
+        study=bundle.study,
     )
     save_sav(output, ds)
     return SavExport(output, len(ds.frame), len(ds.frame.columns), len(report.rejected), report.synthetic)

@@ -30,6 +30,7 @@ from survey.inputs.validate import validate
 from survey.pipeline import export_sav
 from survey.spec.codebook import load_codebook
 from survey.spec.questionnaire import Field, Option, Questionnaire
+from survey.spec.study import Grouping, Study
 
 from .conftest import DATA, ROOT
 from .helpers import CATS, survey
@@ -92,7 +93,11 @@ def test_variable_labels_are_the_russian_questions(sav, questionnaire):
         "Федеральный округ",
         "Широта, градусы",
     )
-    assert (labels["borders_china"], labels["border_status"]) == ("borders_china", "border_status")
+    # the study's own names (study.yaml: border, groups), not the tool's
+    assert (labels["borders_china"], labels["border_status"]) == (
+        "Граница с Китаем",
+        "Приграничные и неприграничные единицы",
+    )
     assert all(len(v.encode("utf-8")) <= VARIABLE_LABEL_BYTES for v in labels.values())
 
 
@@ -412,7 +417,17 @@ def other(tmp_path_factory):
         _gazetteer(),
         codes=codes,
         code_labels={"language": "Язык", "visa": "Визы"},
-        attribute_labels={"partner_land": "Земля-партнёр в Германии"},
+        study=Study(
+            title="Партнёрство",
+            short_title="Партнёрство",
+            groups={
+                "partner_land": Grouping(
+                    "partner_land", "земля-партнёр в Германии", values={"Бранденбург": "Бранденбург (Потсдам)"}
+                )
+            },
+            synthetic_notice="Ответы придуманы для проверки экспорта.",
+        ),
+        synthetic=True,
     )
     read, meta = pyreadstat.read_sav(path, user_missing=True)
     return path, read, meta
@@ -454,7 +469,7 @@ def test_another_gazetteer_is_exported_generically(other):
     assert (labels["Земля_партнёра"], labels["unit_age"], labels["coastal"]) == ("Земля партнёра", "age", "coastal")
     vl, types = meta.variable_value_labels, meta.original_variable_types
     # text categories: codes in alphabetical order, the texts as labels, blanks missing
-    assert vl["partner_land"] == {1: "Бранденбург", 2: "Нижняя Саксония"}
+    assert vl["partner_land"] == {1: "Бранденбург (Потсдам)", 2: "Нижняя Саксония"}  # the study's value names
     assert data["partner_land"].iloc[[0, 1, 3]].tolist() == [1, 2, 1] and pd.isna(data["partner_land"].iloc[2])
     assert vl["coastal"] == {0: "нет", 1: "да"} and types["coastal"] == "F1.0"
     assert data["coastal"].iloc[:3].tolist() == [1, 0, 0] and pd.isna(data["coastal"].iloc[3])
@@ -470,7 +485,8 @@ def test_another_gazetteer_is_exported_generically(other):
     for column in ("partner_land", "region"):
         source = units[column if column != "region" else "region_label"]
         got = [vl[column].get(c) if not pd.isna(c) else "" for c in data[column]]
-        assert got == [source[u] for u in data["unit_id"]], column
+        renamed = {"Бранденбург": "Бранденбург (Потсдам)"}  # the study's name of that value
+        assert got == [renamed.get(source[u], source[u]) for u in data["unit_id"]], column
 
 
 def test_sets_of_another_study(other):
@@ -492,7 +508,9 @@ def test_sets_of_another_study(other):
         },
     }  # a one-option question is no set
     text = syntax_path(path).read_text(encoding="utf-8-sig")
-    assert "ДАННЫЕ СИНТЕТИЧЕСКИЕ" not in text and "$q3_only" not in text
+    assert "$q3_only" not in text
+    # the study's own notice, not the bundled study's
+    assert "ДАННЫЕ СИНТЕТИЧЕСКИЕ. Ответы придуманы для проверки экспорта." in text and "экспертов" not in text
 
 
 @needs_pspp

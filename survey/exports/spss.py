@@ -39,10 +39,12 @@ from typing import Any
 import pandas as pd
 
 from survey.base.files import atomic_path
+from survey.base.missing import is_missing
 from survey.base.text import fold
 from survey.errors import OutputError
 from survey.exports.mrsets import NAME_BYTES, RESERVED, MRSet, add_mr_sets, is_identifier, mrsets_syntax
 from survey.spec.questionnaire import Field, Questionnaire
+from survey.spec.study import Study
 from survey.spec.units import KINDS
 
 VARIABLE_LABEL_BYTES = 255
@@ -106,6 +108,7 @@ class SavDataset:
     notes: list[str]
     mr_sets: list[MRSet] = field(default_factory=list)
     synthetic: bool = False
+    notice: str = ""  # the synthetic-data notice, when ``synthetic``
 
 
 def fit_bytes(text: str, limit: int) -> str:
@@ -268,20 +271,22 @@ def unit_attributes(
     units: pd.DataFrame,
     *,
     labels: Mapping[str, str] | None = None,
+    value_labels: Mapping[str, Mapping[str, str]] | None = None,
     taken: set[str] | None = None,
 ) -> list[Attribute]:
     """Every gazetteer column beyond the id and ``name`` as an SPSS variable, in the gazetteer's order.
 
     Nothing depends on which study the gazetteer belongs to:
 
-    * the variable label comes from ``labels`` (the study's mapping), else from
-      ``units.attrs["column_labels"]``, else from :data:`GAZETTEER_LABELS` for the columns the
-      tool documents, else it is the column name itself;
+    * the variable label comes from ``units.attrs["column_labels"]``, else from
+      :data:`GAZETTEER_LABELS` for the columns the tool documents, else from ``labels`` (the
+      study's names of its groupings), else it is the column name itself;
     * a boolean column (``True``/``False``, or the text ``true``/``false``) becomes 0/1 with the
       labels «нет»/«да»;
     * a numeric column (or text that is all numbers, none with a leading zero) becomes a scale
       variable with two decimals or as many as its values need;
-    * a text column becomes category codes 1…k with the texts as value labels — in the order
+    * a text column becomes category codes 1…k with value labels (``value_labels[column]``, the
+      study's names of the values, else the texts themselves) — in the order
       of an ordered categorical column, else in alphabetical order of the labels; a column
       ``<x>_label`` beside ``<x>`` supplies the labels of ``<x>``'s categories and is not
       exported by itself; text longer than a value label may be (120 bytes) stays a string;
@@ -289,7 +294,9 @@ def unit_attributes(
       one made from it (``taken``, case-folded names already used, is updated).
     """
     taken = set() if taken is None else taken
-    given = {**GAZETTEER_LABELS, **units.attrs.get("column_labels", {}), **(labels or {})}
+    # the tool's own labels of the columns it documents win over a study's names of its groupings,
+    # which are written for report headings («федеральные округа»)
+    given = {**(labels or {}), **GAZETTEER_LABELS, **units.attrs.get("column_labels", {})}
     columns = [c for c in units.columns if c != "name"]
     companions = {c: f"{c}{LABEL_SUFFIX}" for c in columns if f"{c}{LABEL_SUFFIX}" in units.columns}
     result: list[Attribute] = []
@@ -305,17 +312,19 @@ def unit_attributes(
             numbers = pd.to_numeric(_blank_to_na(cells), errors="coerce")
             result.append(Attribute(column, name, label, "number", fmt=mean_format(numbers, _decimals(numbers))))
         else:
-            result.append(_category(column, name, label, units, companions.get(column)))
+            known = {**GAZETTEER_VALUE_LABELS.get(column, {}), **((value_labels or {}).get(column) or {})}
+            result.append(_category(column, name, label, units, companions.get(column), known))
     return result
 
 
-def _category(column: str, name: str, label: str, units: pd.DataFrame, companion: str | None) -> Attribute:
+def _category(
+    column: str, name: str, label: str, units: pd.DataFrame, companion: str | None, known: Mapping[str, str]
+) -> Attribute:
     cells = units[column]
     present = [v for v in dict.fromkeys(_blank_to_na(cells)) if v is not None and not pd.isna(v)]
-    known = GAZETTEER_VALUE_LABELS.get(column, {})
     texts: dict[Any, str] = {}
     for value in present:
-        text = known.get(value, str(value))
+        text = known.get(str(value), str(value))
         if companion is not None:
             paired = {str(x).strip() for x in units.loc[cells == value, companion] if str(x).strip()}
             text = paired.pop() if len(paired) == 1 else text  # ambiguous or missing labels: the value itself
@@ -332,6 +341,38 @@ def _category(column: str, name: str, label: str, units: pd.DataFrame, companion
 
 
 # ---------------------------------------------------------------- the dataset
+
+
+def synthetic_note(study: Study | None) -> str:
+    """The notice the file carries when the data are synthetic: the study's own, in capitals first."""
+    if study is None or not study.synthetic_notice:
+        return SYNTHETIC_NOTE
+    return "ДАННЫЕ СИНТЕТИЧЕСКИЕ. " + study.synthetic_notice
+
+
+def _study_labels(study: Study | None, units: pd.DataFrame) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Variable labels and value labels of the gazetteer's columns from the study's settings."""
+    labels: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {}
+    if study is None:
+        return labels, values
+    if study.border is not None:
+        labels[study.border.column] = cap_first(study.border.label)
+    for column, grouping in study.groups.items():
+        labels[column] = cap_first(grouping.label)
+        mapping = dict(grouping.values)
+        source = grouping.values_from
+        if source and source in units.columns and column in units.columns:
+            for value, text in zip(units[column], units[source], strict=False):
+                if not is_missing(value) and not is_missing(text):
+                    mapping.setdefault(str(value), str(text))
+        if mapping:
+            values[column] = {str(k): str(v) for k, v in mapping.items()}
+    return labels, values
+
+
+def cap_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _planned_names(q: Questionnaire, codes: pd.DataFrame | None, with_names: bool) -> set[str]:
@@ -365,13 +406,15 @@ def sav_dataset(
     code_labels: dict[str, str] | None = None,
     with_names: bool = False,
     synthetic: bool = False,
-    attribute_labels: Mapping[str, str] | None = None,
+    study: Study | None = None,
 ) -> SavDataset:
     """Build the SPSS dataset from validated ``data`` and final ``codes`` (expert_id + categories).
 
-    ``attribute_labels`` maps gazetteer columns to variable labels (see :func:`unit_attributes`).
+    ``study`` names the gazetteer's columns and their values (``groups`` and ``border`` of
+    ``study.yaml``, see :func:`unit_attributes`) and gives the synthetic-data notice.
     """
     q = questionnaire
+    attribute_labels, attribute_values = _study_labels(study, units)
     cols: dict[str, pd.Series] = {}
     labels: dict[str, str] = {}
     values: dict[str, dict[int, str]] = {}
@@ -429,13 +472,18 @@ def sav_dataset(
             add(
                 "unit",
                 pd.Series(pd.array([unit_order.get(v) if isinstance(v, str) else None for v in unit_ids], "Int64")),
-                "Город или регион (код)",
+                f"{f.label} (код)",
                 "nominal",
                 {i: str(units.loc[uid, "name"]) for uid, i in unit_order.items()},
                 code_format(unit_order.values()),
             )
             cells = units.reindex(unit_ids.fillna("").tolist())
-            for a in unit_attributes(units, labels=attribute_labels, taken=_planned_names(q, codes, with_names)):
+            for a in unit_attributes(
+                units,
+                labels=attribute_labels,
+                value_labels=attribute_values,
+                taken=_planned_names(q, codes, with_names),
+            ):
                 add(
                     a.name,
                     a.values(cells[a.column]),
@@ -494,10 +542,11 @@ def sav_dataset(
     if not with_names:
         notes.append("Персональные данные (ФИО эксперта) и имена исходных файлов исключены.")
     if synthetic:
-        notes.insert(0, SYNTHETIC_NOTE)
+        notes.insert(0, synthetic_note(study))
     file_label = fit_bytes(("SYNTHETIC " if synthetic else "") + f"{q.id} {q.version}", FILE_LABEL_BYTES)
     lines = [line for note in notes for line in note_lines(note)]
-    return SavDataset(frame, labels, values, missing, measure, formats, file_label, lines, sets, synthetic)
+    notice = synthetic_note(study) if synthetic else ""
+    return SavDataset(frame, labels, values, missing, measure, formats, file_label, lines, sets, synthetic, notice)
 
 
 def write_sav(
@@ -510,7 +559,7 @@ def write_sav(
     code_labels: dict[str, str] | None = None,
     with_names: bool = False,
     synthetic: bool = False,
-    attribute_labels: Mapping[str, str] | None = None,
+    study: Study | None = None,
 ) -> Path:
     """Write validated ``data`` (+ final ``codes``) to the SPSS file ``path`` and its ``.sps`` (atomically)."""
     ds = sav_dataset(
@@ -521,7 +570,7 @@ def write_sav(
         code_labels=code_labels,
         with_names=with_names,
         synthetic=synthetic,
-        attribute_labels=attribute_labels,
+        study=study,
     )
     return save_sav(Path(path), ds)
 
@@ -539,7 +588,7 @@ def sav_syntax(sav_name: str, ds: SavDataset) -> str:
         f"Откройте {sav_name} и выполните этот файл.",
     ]
     if ds.synthetic:
-        comments.insert(0, SYNTHETIC_NOTE)
+        comments.insert(0, ds.notice)
     text = "".join(comment_block(c) for c in comments)
     if ds.mr_sets:
         return text + mrsets_syntax(ds.mr_sets)
