@@ -386,7 +386,8 @@ def agreement_cmd(a, b, id_column, output):
 @click.option("--responses", type=PATH, default=None, help="Responses (default: the study's responses).")
 @_study_options(codebook=True)
 @click.option("--width", type=click.IntRange(10, 200), default=40, show_default=True, help="Characters of context.")
-def kwic_cmd(query, responses, study, questionnaire, units, codebook, encoding, width):
+@click.option("--with-names", is_flag=True, help="Show person names in the answers (default: masked «[ФИО]»).")
+def kwic_cmd(query, responses, study, questionnaire, units, codebook, encoding, width, with_names):
     """Keyword in context: QUERY is a word (any form), a prefix like ковид*, or a category id."""
     from survey.coding.kwic import format_kwic, kwic_responses  # lazy: keeps `survey --help` fast
 
@@ -399,6 +400,7 @@ def kwic_cmd(query, responses, study, questionnaire, units, codebook, encoding, 
         codebook=codebook,
         width=width,
         encoding=encoding,
+        with_names=with_names,
     )
     if lines.empty:
         click.echo(f"«{query}» в ответах не встречается.")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ from survey.coding.kwic import unknown_words
 from survey.coding.review import OverrideResult, apply_overrides, read_overrides, write_coding_sheet
 from survey.errors import InvalidDataError, UsageError
 from survey.exports.spss import SavExport, sav_dataset, save_sav, write_sav
-from survey.inputs.names import mask_names
+from survey.inputs.anonymise import anonymise, not_names
 from survey.inputs.validate import ValidationReport, ValidationResult, validate
 from survey.reports.build import build_report
 from survey.reports.excel import write_summary_xlsx
@@ -80,39 +79,6 @@ class CodingResult:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def anonymise(data: pd.DataFrame, questionnaire: Questionnaire, protect: Iterable[str] = ()) -> pd.DataFrame:
-    """What every default output contains: no personal columns (expert names), and person names
-    in the open answers masked «[ФИО]» (:func:`survey.inputs.names.mask_names`; each distinct
-    text is read once; ``protect``: words that are never names, such as the codebook's words and
-    the units' names). ``attrs["names_masked"]`` counts the answers where a name was masked."""
-    out = data.drop(columns=[c for c in questionnaire.personal_columns if c in data.columns])
-    masked = 0
-    for f in questionnaire.fields:
-        if f.type != "text" or f.personal or f.id not in out.columns or f.id == "expert_id":
-            continue
-        texts = out[f.id]
-        present = texts.dropna().astype(str)
-        unique = list(dict.fromkeys(present))
-        if not unique:
-            continue
-        found = dict(zip(unique, mask_names(unique, protect)))
-        out[f.id] = texts.map(lambda t, found=found: found[str(t)].masked if isinstance(t, str) else t)
-        masked += int(sum(bool(found[t].spans) for t in present))
-    out.attrs["names_masked"] = masked
-    return out
-
-
-def not_names(codebook: Codebook, units: pd.DataFrame, study: Study | None = None) -> set[str]:
-    """Words that are never person names in a study's answers: the codebook's words (lemmas),
-    the words of the units' names and the study's own list (``files: not_names``)."""
-    words = set(study.not_names()) if study is not None else set()
-    words |= {lemma for cat in codebook.categories for p in cat.patterns for w in p.words for lemma in w.lemmas}
-    words |= {f"{w.prefix}*" for cat in codebook.categories for p in cat.patterns for w in p.words if w.prefix}
-    for name in units["name"]:
-        words.update(w.lower() for w in str(name).replace("-", " ").split())
-    return words
 
 
 def find_gold(responses: Path, gold: str | Path | None) -> Path | None:

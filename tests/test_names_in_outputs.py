@@ -63,3 +63,17 @@ def test_with_names_keeps_them(responses, tmp_path):
     result = run(responses, tmp_path / "out", with_names=True)
     assert result.manifest["names_masked"] is None
     assert "Иванов И. И." in (tmp_path / "out" / "data" / "responses.csv").read_text(encoding="utf-8")
+
+
+def test_kwic_and_the_consolidated_file_mask_names_too(responses, tmp_path):
+    from survey.coding.kwic import kwic_responses
+    from survey.forms.consolidate import consolidate
+
+    lines = kwic_responses("переводчик", responses)
+    assert len(lines) == 1 and "[ФИО]" in lines.iloc[0]["left"] and "Иванов" not in lines.iloc[0]["left"]
+    assert "Иванов" in kwic_responses("переводчик", responses, with_names=True).iloc[0]["left"]
+    consolidate(responses, tmp_path / "all.xlsx")
+    blob = _blob(tmp_path / "all.xlsx")
+    assert "[ФИО]" in blob and not any(n in blob for n in ("Иванов", "Петровой", "Кузнецова"))
+    consolidate(responses, tmp_path / "named.xlsx", with_names=True)
+    assert "Иванов" in _blob(tmp_path / "named.xlsx")

@@ -15,6 +15,7 @@ import pandas as pd
 from survey.base.lemmatize import Lemmatizer
 from survey.base.text import fold
 from survey.coding.coder import Coder
+from survey.inputs.anonymise import anonymise, not_names
 from survey.inputs.validate import validate
 from survey.spec.bundle import open_study
 from survey.spec.codebook import load_codebook
@@ -108,12 +109,16 @@ def kwic_responses(
     codebook: str | Path | None = None,
     width: int = 40,
     encoding: str | None = None,
+    with_names: bool = False,
 ) -> pd.DataFrame:
-    """:func:`kwic` over the coded open answers of a response file (default: the study's responses)."""
+    """:func:`kwic` over the coded open answers of a response file (default: the study's responses);
+    person names masked «[ФИО]» as in every default output unless ``with_names``."""
     bundle = open_study(study, questionnaire=questionnaire, units=units, codebook=codebook, responses=responses)
     q = bundle.questionnaire
     result = validate(bundle.paths["responses"], q, bundle.units, encoding=encoding)
-    coder = Coder(load_codebook(bundle.paths["codebook"], questionnaire=q))
-    frames = [result.data[["expert_id", f.id]].rename(columns={f.id: "answer"}) for f in q.coded_questions]
+    cb = load_codebook(bundle.paths["codebook"], questionnaire=q)
+    coder = Coder(cb)
+    data = result.data if with_names else anonymise(result.data, q, not_names(cb, bundle.units, bundle.study))
+    frames = [data[["expert_id", f.id]].rename(columns={f.id: "answer"}) for f in q.coded_questions]
     answers = pd.concat(frames) if frames else pd.DataFrame(columns=["expert_id", "answer"])
     return kwic(answers, query, coder, width=width)

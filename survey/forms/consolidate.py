@@ -27,10 +27,11 @@ import pandas as pd
 from survey.base.missing import is_missing
 from survey.base.workbook import XLSX_FONT, save_workbook, xlsx_fixed_properties, xlsx_value
 from survey.errors import InputError, InvalidDataError, UsageError
+from survey.inputs.anonymise import anonymise, study_not_names
 from survey.inputs.validate import PROVENANCE, ValidationReport, validate
 from survey.spec.bundle import study_inputs
 from survey.spec.questionnaire import Questionnaire
-from survey.spec.study import Study
+from survey.spec.study import Study, resolve_study
 
 DATA_SHEET = "Ответы"
 PROBLEMS_SHEET = "Проблемы"
@@ -80,7 +81,9 @@ def consolidate(
         )
     data = result.data
     if not with_names:
-        data = data.drop(columns=[c for c in q.personal_columns if c in data.columns])
+        given = None if isinstance(questionnaire, Questionnaire) else questionnaire
+        st = study if isinstance(study, Study) else resolve_study(study, given)
+        data = anonymise(data, q, study_not_names(st, q, unit_table))
     write_consolidated(output, data, report, q)
     return ConsolidateResult(output, report, len(data))
 
