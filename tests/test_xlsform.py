@@ -120,7 +120,10 @@ def _check(result, questionnaire):
 
 
 def test_kobo_csv_export_with_groups_and_both_select_multiple_forms(questionnaire, units):
-    _check(validate(DATA / "kobo-export.csv", questionnaire, units), questionnaire)
+    result = validate(DATA / "kobo-export.csv", questionnaire, units)
+    _check(result, questionnaire)
+    # KoboToolbox's own columns (start, end, _id, _uuid …) are not answers: left out without a warning
+    assert result.report.problems == []
 
 
 @pytest.mark.parametrize("form_kind", ["space-separated", "zero-one-columns"])

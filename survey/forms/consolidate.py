@@ -28,14 +28,15 @@ from survey.base.missing import is_missing
 from survey.base.workbook import XLSX_FONT, save_workbook, xlsx_fixed_properties, xlsx_value
 from survey.errors import InputError, InvalidDataError, UsageError
 from survey.inputs.anonymise import anonymise, study_not_names
+from survey.inputs.readers import CONSOLIDATED_REPORT_SHEETS
 from survey.inputs.validate import PROVENANCE, ValidationReport, validate
+from survey.inputs.xlsx import CONSOLIDATED_MARK
 from survey.spec.bundle import study_inputs
 from survey.spec.questionnaire import Questionnaire
 from survey.spec.study import Study, resolve_study
 
 DATA_SHEET = "Ответы"
-PROBLEMS_SHEET = "Проблемы"
-REJECTED_SHEET = "Отклонены"
+PROBLEMS_SHEET, REJECTED_SHEET = CONSOLIDATED_REPORT_SHEETS
 _SEVERITY = {"error": "ошибка", "warning": "предупреждение"}
 
 
@@ -98,8 +99,8 @@ def write_consolidated(path: str | Path, data: pd.DataFrame, report: ValidationR
     path = Path(path)
     wb = Workbook()
     xlsx_fixed_properties(wb, f"{q.title}: сводная таблица ответов")
-    if report.synthetic:
-        wb.properties.keywords = "synthetic"  # the mark travels on (see survey.inputs.readers.is_synthetic)
+    # the marks travel on: synthetic data stay synthetic; the reader knows the report sheets beside the answers
+    wb.properties.keywords = " ".join([CONSOLIDATED_MARK, *(["synthetic"] if report.synthetic else [])])
     bold = Font(name=XLSX_FONT, bold=True)
     normal = Font(name=XLSX_FONT)
     labels = _column_labels(q)

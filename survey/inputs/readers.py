@@ -194,6 +194,8 @@ def _read_xlsx_tables(path: Path, book: Book, sha: str, q: Questionnaire) -> lis
     for sheet in book.sheets:
         if sheet.title in read or not sheet.rows:
             continue
+        if book.consolidated and sheet.title in CONSOLIDATED_REPORT_SHEETS:
+            continue  # the problems and rejected rows `survey ingest` listed beside the answers
         cells = sum(1 for _, values in sheet.rows for v in values if not is_blank(v))
         if cells == 0:
             continue
@@ -356,6 +358,22 @@ class _SheetNotes:
             yield number, values
 
 
+# sheets of the consolidated workbook (`survey ingest`) that report on the answers, not answers
+CONSOLIDATED_REPORT_SHEETS = ("Проблемы", "Отклонены")
+# columns that are not answers and are left out without a word: where a row came from (the
+# consolidated workbook) and what KoboToolbox/ODK add to every export
+SERVICE_COLUMNS = frozenset(
+    {
+        "source_file", "source_sheet", "source_row",
+        "start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "audit",
+        "_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status", "_submitted_by",
+        "__version__", "_version_", "_index", "_tags", "_xform_id_string", "_parent_index",
+        "_parent_table_name", "_attachments", "_geolocation", "instanceid", "meta/instanceid",
+        "meta/rootuuid", "meta/deprecatedid", "formhub/uuid",
+    }
+)  # fmt: skip
+
+
 def _unknown_columns(
     q: Questionnaire,
     header: list[Any] | None,
@@ -371,7 +389,7 @@ def _unknown_columns(
     out = []
     labels = {f.label: f.id for f in q.fields}
     for idx, name in enumerate(header or []):
-        if idx in mapping or is_blank(name):
+        if idx in mapping or is_blank(name) or str(name).strip().lower() in SERVICE_COLUMNS:
             continue
         key = fold(str(name))
         near = [lab for lab in labels if len(key) >= 4 and (fold(lab).startswith(key) or key in fold(lab))][

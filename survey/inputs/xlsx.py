@@ -73,6 +73,9 @@ class Sheet:
         return out
 
 
+CONSOLIDATED_MARK = "survey-consolidated"  # the Keywords of the workbook `survey ingest` writes
+
+
 @dataclass
 class Book:
     """Every worksheet of a workbook (chart sheets are left out) and its keywords."""
@@ -85,6 +88,11 @@ class Book:
         """The Keywords property marks the data as synthetic."""
         k = self.keywords.lower()
         return "synthetic" in k or "синтетич" in k
+
+    @property
+    def consolidated(self) -> bool:
+        """Written by ``survey ingest`` (its Keywords carry :data:`CONSOLIDATED_MARK`)."""
+        return CONSOLIDATED_MARK in self.keywords.lower()
 
 
 def col_letter(index: int) -> str:
