@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import re
 
+import pandas as pd
 import pytest
 
 from survey.errors import ConfigError
@@ -181,3 +183,15 @@ def test_missing_optional_data_switches_features_off_with_a_note(tmp_path):
     assert units["border_status"].tolist() == ["border", "non_border"]
     assert "border_distance_km" not in units.columns
     assert any("координаты" in n for n in units.attrs["notes"])
+
+
+@pytest.mark.parametrize("encoding", ["cp1251", "utf-8-sig", "utf-16"])
+def test_a_gazetteer_saved_by_russian_excel_reads_the_same(tmp_path, encoding):
+    """«;» between cells, a decimal comma in the coordinates, cp1251/UTF-8 with BOM/UTF-16."""
+    original = (ROOT / "responses" / "units.csv").read_text(encoding="utf-8")
+    comma = [[re.sub(r"^(\d+)\.(\d+)$", r"\1,\2", c) for c in line.split(",")] for line in original.splitlines()]
+    lines = [";".join(cells) for cells in comma]
+    path = tmp_path / "units.csv"
+    path.write_text("\n".join(lines) + "\n", encoding=encoding)
+    got, expected = load_units(path), load_units(ROOT / "responses" / "units.csv")
+    pd.testing.assert_frame_equal(got, expected, check_like=True)

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from survey.base.missing import is_missing
+from survey.base.textfile import decode_text
 from survey.errors import InputError
-from survey.inputs.files import decode_text
 
 COLUMNS = [
     "category",

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from survey.base.files import atomic_path, safe_text
+from survey.base.textfile import decode_text
 from survey.coding.coder import Coder
 from survey.errors import Code, InputError, InvalidDataError, Location, Problem, shorten
 from survey.inputs import limits
-from survey.inputs.files import check_regular, decode_text
+from survey.inputs.files import check_regular
 from survey.spec.codebook import load_codebook
 
 DEFAULT_CHUNK = 2000

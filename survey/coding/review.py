@@ -23,9 +23,10 @@ from typing import Any
 
 import pandas as pd
 
+from survey.base.textfile import decode_text
 from survey.base.workbook import XLSX_FONT, a4_page_setup, save_workbook, xlsx_fixed_properties, xlsx_value
 from survey.errors import Code, InputError, InvalidDataError, Location, Problem
-from survey.inputs.files import check_zip_limits, decode_text, read_bytes
+from survey.inputs.files import check_zip_limits, read_bytes
 from survey.inputs.xlsx import col_letter, read_book
 
 SHEET = "Кодирование"

@@ -22,9 +22,10 @@ from typing import Any
 
 from survey.base.missing import is_blank
 from survey.base.text import fold
+from survey.base.textfile import decode_text, sniff_delimiter
 from survey.errors import Code, InputError, Location, Problem, shorten
 from survey.inputs import limits
-from survey.inputs.files import check_zip_limits, decode_text, read_bytes, sniff_format
+from survey.inputs.files import check_zip_limits, read_bytes, sniff_format
 from survey.inputs.filled_template import read_filled_template
 from survey.inputs.raw import IngestResult, Key, RawRecord, RawTable, RowCells
 from survey.inputs.xlsx import Book, Sheet, col_letter, read_book
@@ -532,7 +533,7 @@ def _key_name(q: Questionnaire, key: Key) -> str:
 
 def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encoding: str | None) -> RawTable:
     text, used = decode_text(path, data, encoding)
-    delimiter = _sniff_delimiter(text)
+    delimiter = sniff_delimiter(text)
     csv.field_size_limit(limits.MAX_FILE_BYTES)  # a long answer is judged by validation
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records = []
@@ -601,12 +602,3 @@ def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encodin
             )
         )
     return table
-
-
-def _sniff_delimiter(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:20])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-    except csv.Error:
-        counts = {d: sample.count(d) for d in ",;\t"}
-        return max(counts, key=lambda d: counts[d])

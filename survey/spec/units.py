@@ -28,6 +28,7 @@ in ``units.attrs["notes"]`` that the reports print — never a crash.
 from __future__ import annotations
 
 import difflib
+import io
 import re
 from pathlib import Path
 
@@ -35,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from survey.base.text import fold
-from survey.errors import Code, ConfigError, Location, Problem
+from survey.base.textfile import decode_text, sniff_delimiter
+from survey.errors import Code, ConfigError, InputError, Location, Problem
 from survey.spec.geo import distance_band, load_border, unit_distances
 from survey.spec.paths import default_path
 from survey.spec.study import BORDER_STATUS, Study, load_study
@@ -59,6 +61,9 @@ def load_units(path: str | Path | None = None, study: Study | None = None) -> pd
         path = study.file("units") or default_path("units")
     path = Path(path)
     frame = _read_csv(path)
+    for col in ("lat", "lon"):  # Russian Excel writes a decimal comma: «52,5443»
+        if col in frame.columns:
+            frame[col] = frame[col].str.strip().str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True)
     problems: list[Problem] = []
 
     def bad(row: int | None, column: str | None, message: str) -> None:
@@ -192,12 +197,28 @@ def as_units(units: pd.DataFrame | str | Path | None, study: Study | None = None
     return load_units(units, study)
 
 
+MAX_GAZETTEER_BYTES = 20 * 1024 * 1024
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
+    """A gazetteer or lookup table as Excel saves it: UTF-8 (with or without BOM), UTF-16 or cp1251,
+    separated by commas, semicolons (Russian Excel) or tabs."""
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_GAZETTEER_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(f"{path}: файл не найден.") from None
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+    except OSError as exc:
+        raise ConfigError(f"{path}: не удаётся прочитать файл ({exc.strerror}).") from None
+    if len(data) > MAX_GAZETTEER_BYTES:
+        raise ConfigError(f"{path}: справочник больше {MAX_GAZETTEER_BYTES // 2**20} МБ — проверьте, тот ли это файл.")
+    try:
+        text, _ = decode_text(path, data)
+    except InputError as exc:
+        raise ConfigError(exc.message) from None
+    try:
+        return pd.read_csv(io.StringIO(text), sep=sniff_delimiter(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ConfigError(f"{path}: не удаётся прочитать CSV ({exc}). Сохраните файл как CSV UTF-8.") from None
 
 

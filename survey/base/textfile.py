@@ -1,0 +1,88 @@
+"""Text files as spreadsheets write them: the encoding (UTF-8 with or without BOM, UTF-16 with or
+without BOM, cp1251 of Russian Excel) and the separator (comma, semicolon, tab)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from survey.errors import InputError
+
+
+def decode_text(path: Path, data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """Decode a CSV file; returns (text, encoding used).
+
+    Without ``encoding``: a BOM decides (UTF-8, UTF-16); else UTF-8 if the bytes are valid
+    UTF-8, else cp1251 (what Russian Excel writes as "CSV (разделители — запятые)").
+    """
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except LookupError:
+            raise InputError(f"Неизвестная кодировка «{encoding}». Примеры: utf-8, cp1251, utf-16.") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{path}: файл не читается в кодировке {encoding} (байт {exc.start}). "
+                "Уберите --encoding, чтобы кодировка определилась автоматически, или укажите другую."
+            ) from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8", "cp1251"]
+    bomless = _utf16_without_bom(data) if candidates == ["utf-8", "cp1251"] else None
+    if bomless:
+        try:
+            return data.decode(bomless), bomless
+        except UnicodeDecodeError:
+            pass
+    if "utf-16" not in candidates and b"\x00" in data[:4096]:
+        raise InputError(
+            f"{path}: это не текстовый файл CSV (в нём двоичные данные). "
+            "Сохраните таблицу как .xlsx или как «CSV UTF-8»."
+        )
+    for enc in candidates:
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    raise InputError(
+        f"{path}: не удаётся определить кодировку файла. Сохраните его как «CSV UTF-8» или укажите "
+        "кодировку: --encoding cp1251."
+    )
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when the bytes look like UTF-16 text without a BOM.
+
+    Text in UTF-16 has a zero byte in every ASCII character (digits, commas, Latin headers) on
+    one side of each pair, and none on the other; a binary file has zeros anywhere.
+    """
+    sample = data[: 4096 - 4096 % 2] if len(data) >= 4096 else data[: len(data) - len(data) % 2]
+    if len(sample) < 4:
+        return None
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    if odd > len(sample) // 8 and even == 0:
+        encoding = "utf-16-le"
+    elif even > len(sample) // 8 and odd == 0:
+        encoding = "utf-16-be"
+    else:
+        return None
+    try:
+        text = sample.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    control = sum(1 for ch in text if ch < " " and ch not in "\r\n\t")
+    return encoding if control == 0 else None
+
+
+def sniff_delimiter(text: str) -> str:
+    """The separator of a CSV text: «,», «;» (Russian Excel) or tab, from its first lines."""
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        counts = {d: sample.count(d) for d in ",;\t"}
+        return max(counts, key=lambda d: counts[d])
