@@ -85,6 +85,13 @@ def phrase_at(rules: Rules, name: str, words: Words, order: list[int], k: int) -
     return 0
 
 
+def lexicon_places(words: Words, order: list[int], rules: Rules, name: str) -> list[int]:
+    """Places ``k`` in ``order`` where a word or phrase of lexicon ``name`` starts."""
+    masks = words.masks
+    wanted = BIT[name] | BIT["phrase_start"]
+    return [k for k, i in enumerate(order) if masks[i] & wanted and phrase_at(rules, name, words, order, k)]
+
+
 def split_clauses(words: Words, rules: Rules) -> list[Clause]:
     """The clauses of a sentence, with comma segments (see the module docstring)."""
     toks, masks = words.toks, words.masks

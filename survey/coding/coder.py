@@ -46,13 +46,13 @@ import re
 
 from survey.base.lemmatize import Lemmatizer
 from survey.base.missing import is_missing
-from survey.coding.clauses import split_clauses
-from survey.coding.decision import ClauseOutcome, decide_clause, finish_no_problems, refer_back
+from survey.coding.clauses import Clause, split_clauses
+from survey.coding.decision import ClauseOutcome, decide_clause, finish_no_problems, refer_back, settle_past
 from survey.coding.evidence import AnswerCoding, Evidence, outermost
 from survey.coding.matching import PatternIndex, find_hits
 from survey.coding.negation import Scope, false_negations
 from survey.coding.tokens import read_words
-from survey.spec.codebook import Codebook, load_codebook
+from survey.spec.codebook import Codebook, Rules, load_codebook
 
 __all__ = ["AnswerCoding", "Coder", "Evidence", "code_frame", "code_responses"]
 
@@ -118,8 +118,11 @@ class Coder:
                 self.lemmatizer.unknown.update(entry[1])
             outcomes.extend(o.shifted(offset, n) for o in entry[0])
         coding = AnswerCoding(codes)
+        settle_past(outcomes)
         refer_back(outcomes)
         general: list[Evidence] = []
+        if outcomes and outcomes[0].elliptic is not None and not outcomes[0].coded:
+            general.append(outcomes[0].elliptic)
         for o in outcomes:
             for e in o.coded:
                 coding.codes[e.category] = 1
@@ -142,15 +145,32 @@ class Coder:
         neutral |= words.quoted
         no_problems_id = self.no_problems.id if self.no_problems is not None else None
         outcomes = []
-        for clause in split_clauses(words, self.rules):
+        clauses = split_clauses(words, self.rules)
+        for n, clause in enumerate(clauses):
             hits = find_hits(clause.tokens, words.toks, words.lemmas, words.typos, self.index)
+            conceded = _conceded_segments(clauses, n, self.rules)
 
-            def scope_of(hits, clause=clause):
+            def scope_of(hits, clause=clause, conceded=conceded):
                 routine = any(h.category == no_problems_id for h in hits)
-                return Scope(clause, words, hits, self.rules, neutral, forced, routine)
+                return Scope(clause, words, hits, self.rules, neutral, forced, routine, conceded)
 
-            outcomes.append(decide_clause(words, clause, hits, scope_of, self.no_problems))
+            outcomes.append(decide_clause(words, clause, hits, scope_of, self.no_problems, self.rules))
         return outcomes, words.unknown
+
+
+def _conceded_segments(clauses: list[Clause], n: int, rules: Rules) -> set[int]:
+    """A sentence-initial «Хотя X, Y»: the segments of X are conceded when the sentence goes on."""
+    clause = clauses[n]
+    if not clause.opener or not rules.written("concessions", clause.opener):
+        return set()
+    if n > 0 and clauses[n - 1].sentence == clause.sentence:
+        return set()
+    segments = sorted(set(clause.segment.values()))
+    if len(segments) > 1:
+        return {segments[0]}
+    if n + 1 < len(clauses) and clauses[n + 1].sentence == clause.sentence and not clauses[n + 1].opener:
+        return set(segments)  # «Хотя расстояние большое, мы работаем»; not «Хотя X, а не Y»
+    return set()
 
 
 def code_frame(texts, ids=None, coder: Coder | None = None, *, details: bool = False):

@@ -18,18 +18,30 @@ and codes nothing else but the categories in its ``compatible_with``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from survey.coding.clauses import Clause
+from survey.coding.clauses import Clause, lexicon_places
 from survey.coding.evidence import AnswerCoding, Evidence
 from survey.coding.matching import Hit
-from survey.coding.negation import Scope
+from survey.coding.negation import Scope, belittles
 from survey.coding.tokens import Words
-from survey.spec.codebook import BIT, Category
+from survey.spec.codebook import BIT, Category, Rules
 
-# words that make a clause worth analysing even without a codebook match
 CODED, DENIED = "coded", "denied"
+# words that make a clause worth analysing even without a codebook match
 QUICK_CHECK = BIT["problem_words"] | BIT["negators"] | BIT["absence"] | BIT["shortage_cues"] | BIT["problem_verbs"]
+# words that call something small: the scope must be read even when nothing is named
+SMALL = BIT["minimizers"] | BIT["size_words"]
+# what a clause says about time and weight (ClauseOutcome.marks), for the answer-level pass:
+#   past, now, persistent — lexicons past_markers, now_markers, persistence;
+#   past_tense — a past-tense verb; resolved — «решили», «сняли» (perfective, not negated);
+#   positive — a word of rules.positive, not negated; minimised — «мелочь», «не такое уж большое»;
+#   bare_no — the clause is only «Нет», «Никаких», «Ничего существенного».
+CLAUSE_MARKS = ("past", "now", "persistent", "past_tense", "resolved", "positive", "minimised", "bare_no")
+_LEXICON_MARKS = (("past_markers", "past"), ("now_markers", "now"), ("persistence", "persistent"))
+_PAST_FORM = re.compile(r"(?:л|ла|ло|ли)(?:сь|ся)?$")
+BARE_NO = frozenset({"нет", "нету", "никаких", "никакие", "никакой", "ничего", "ничто", "никак"})
 
 
 @dataclass
@@ -45,6 +57,8 @@ class ClauseOutcome:
     starts_with_no: bool = False  # «Нет, …» answering a question before it
     sentence: int = 0
     question: bool = False  # the clause ends with «?»
+    marks: frozenset[str] = frozenset()  # see CLAUSE_MARKS
+    elliptic: Evidence | None = None  # «Нет.», «Никаких.»: a denial when it opens the answer
 
     def shifted(self, offset: int, sentence: int) -> ClauseOutcome:
         """A copy with evidence offsets moved by ``offset`` (the sentence's place in the
@@ -59,7 +73,16 @@ class ClauseOutcome:
             self.starts_with_no,
             sentence,
             self.question,
+            self.marks,
+            self.elliptic.moved(offset) if self.elliptic is not None else None,
         )
+
+    def deny(self, reason: str, keep: frozenset[str] | set[str] = frozenset()) -> None:
+        """Move the coded evidence (except categories in ``keep``) to the denials."""
+        moved = [e for e in self.coded if e.category not in keep]
+        if moved:
+            self.denied.extend(e._replace(reason=reason, confidence="high") for e in moved)
+            self.coded = [e for e in self.coded if e.category in keep]
 
 
 def decide_clause(
@@ -68,6 +91,7 @@ def decide_clause(
     hits: list[Hit],
     scope_of,
     no_problems: Category | None,
+    rules: Rules,
 ) -> ClauseOutcome:
     """Code one clause: ``scope_of(hits)`` builds its :class:`Scope` when it is needed."""
     toks, masks = words.toks, words.masks
@@ -78,14 +102,25 @@ def decide_clause(
     outcome.starts_with_no = first.lower in ("нет", "нету") and (
         len(order) == 1 or any(toks[x][3] is None for x in range(order[0] + 1, order[1]))
     )
-    if not hits and not any(masks[i] & QUICK_CHECK for i in order):
+    marks = clause_marks(words, clause, rules)
+    if "bare_no" in marks:
+        seg0 = [i for i in order if clause.segment[i] == clause.segment[order[0]]]
+        start, end = toks[seg0[0]].start, toks[seg0[-1]].end
+        outcome.elliptic = Evidence("", words.text[start:end], start, end, "", "отрицание проблем (кратко)", "high")
+    small = "minimised" in marks or any(masks[i] & SMALL for i in order)
+    if not hits and not small and not any(masks[i] & QUICK_CHECK for i in order):
+        outcome.marks = frozenset(marks)
         return outcome  # nothing named, nothing denied, no cue to pass on
-    if not hits and not any(masks[i] & BIT["problem_words"] for i in order):
+    if not hits and not small and not any(masks[i] & (BIT["problem_words"] | BIT["problem_verbs"]) for i in order):
         # only a cue that may refer back («…, но его не хватает»): no need for the rest
         cue = next(i for i in order if masks[i] & QUICK_CHECK)
         outcome.orphan_cue = toks[cue].text
+        outcome.marks = frozenset(marks)
         return outcome
     scope: Scope = scope_of(hits)
+    if scope.minimised:
+        marks.add("minimised")
+    outcome.marks = frozenset(marks)
     no_problems_id = no_problems.id if no_problems is not None else None
     has_positive = any((masks[i] & BIT["positive"]) and i not in scope.consumed for i in order)
     nominal = not clause.has_predicate
@@ -120,7 +155,92 @@ def decide_clause(
             inside = [i for i in order if lo <= clause.segment[i] <= hi]
             start, end = toks[inside[0]].start, toks[inside[-1]].end
             outcome.general.append(Evidence("", words.text[start:end], start, end, "", "отрицание проблем", "high"))
+    if no_problems is not None and outcome.coded:
+        _sole_problem(outcome, words, clause, rules, no_problems)
+    if {"past", "now"} <= marks and "persistent" not in marks and outcome.coded:
+        _past_then_now(outcome, words, clause, rules)
+    if clause.exception_segments:
+        _none_but_exception(outcome, words, clause)
     return outcome
+
+
+def _past_then_now(outcome: ClauseOutcome, words: Words, clause: Clause, rules: Rules) -> None:
+    """«Раньше не было переводчиков, теперь в штате двое»: in one clause, what is coded
+    between the past marker and a later segment opened by the present is past."""
+    order, seg = clause.tokens, clause.segment
+    kp = lexicon_places(words, order, rules, "past_markers")[0]
+    kn = next((k for k in lexicon_places(words, order, rules, "now_markers") if k > kp), None)
+    if kn is None or seg[order[kn]] == seg[order[kp]]:
+        return
+    now_start = words.toks[next(i for i in order if seg[i] == seg[order[kn]])].start
+    past_start = words.toks[order[kp]].start
+    later = {e.category for e in outcome.coded if e.start >= now_start}
+    past = [e for e in outcome.coded if past_start <= e.start < now_start and e.category not in later]
+    if past:
+        outcome.denied.extend(e._replace(reason="в прошлом, сейчас решено", confidence="high") for e in past)
+        outcome.coded = [e for e in outcome.coded if e not in past]
+
+
+def _none_but_exception(outcome: ClauseOutcome, words: Words, clause: Clause) -> None:
+    """«Кроме ковида — никаких»: a bare «никаких»/«нет» after an exception denies the rest."""
+    toks, masks, seg = words.toks, words.masks, clause.segment
+    for s in sorted(set(seg.values())):
+        if s - 1 not in clause.exception_segments or s in clause.exception_segments:
+            continue
+        inside = [i for i in clause.tokens if seg[i] == s]
+        if toks[inside[0]][4] in BARE_NO and all(
+            masks[i] & (BIT["size_words"] | BIT["skip_after_negator"]) for i in inside[1:]
+        ):
+            start, end = toks[inside[0]].start, toks[inside[-1]].end
+            outcome.general.append(Evidence("", words.text[start:end], start, end, "", "отрицание проблем", "high"))
+
+
+def _sole_problem(outcome: ClauseOutcome, words: Words, clause: Clause, rules: Rules, no_problems: Category) -> None:
+    """«Мешает только коронавирус»: a problem called the only one, of a category that is
+    compatible with ``no_problems`` (the pandemic), says there are no other problems."""
+    allowed = set(no_problems.compatible_with)
+    if not all(e.category in allowed for e in outcome.coded):
+        return
+    places = lexicon_places(words, clause.tokens, rules, "sole")
+    if not places:
+        return
+    first = words.toks[clause.tokens[places[0]]]
+    last = max(outcome.coded, key=lambda e: e.end)
+    if last.end <= first.start:
+        return
+    start, end = first.start, last.end
+    outcome.general.append(
+        Evidence(no_problems.id, words.text[start:end], start, end, "", "названа единственной проблемой", "high")
+    )
+
+
+def clause_marks(words: Words, clause: Clause, rules: Rules) -> set[str]:
+    """The marks of :data:`CLAUSE_MARKS` that lexicons and word forms give a clause
+    (``minimised`` comes from its :class:`Scope`)."""
+    toks, masks, order = words.toks, words.masks, clause.tokens
+    out: set[str] = set()
+    for name, mark in _LEXICON_MARKS:
+        if lexicon_places(words, order, rules, name):
+            out.add(mark)
+    for k, i in enumerate(order):
+        m = masks[i]
+        negated = k > 0 and bool(masks[order[k - 1]] & BIT["negators"])
+        info = toks[i][3]
+        if info.pos == "VERB" and _PAST_FORM.search(toks[i][4]):
+            out.add("past_tense")
+        if m & BIT["resolution"] and info.perfective and not negated:
+            out.add("resolved")
+        if m & BIT["positive"] and not negated:
+            out.add("positive")
+    for k in lexicon_places(words, order, rules, "minimizers"):
+        if belittles(words, order, k):
+            out.add("minimised")
+    first_segment = [i for i in order if clause.segment[i] == clause.segment[order[0]]]
+    if toks[order[0]][4] in BARE_NO and all(
+        masks[i] & (BIT["size_words"] | BIT["skip_after_negator"]) for i in first_segment[1:]
+    ):
+        out.add("bare_no")
+    return out
 
 
 def _decide_hit(
@@ -147,6 +267,10 @@ def _decide_hit(
     hs = clause.segment[h.first]
     if hs in clause.exception_segments:
         return coded("названо как исключение («кроме …»)", "high")
+    if hs in scope.conceded:
+        return denied("уступка: «несмотря на …»")
+    if hs in scope.small_segments or (h.kind == "terms" and (scope.small_segments or hs in scope.size_segments)):
+        return denied("названо несущественным")
     if id(h) in scope.direct_denied:
         return denied("отрицание")
     span = scope.denial_for(h)
@@ -188,8 +312,11 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
     * «Финансирование есть, но его не хватает»: a shortage with a pronoun and no
       resource of its own applies to the resources of the clause before.
     * «Расстояние большое, но это не помеха»: a general denial with «это» denies what
-      the clause before named.
-    * «Разница в менталитете? Нет, …»: a question answered «нет» is denied.
+      the clause before named; so does a clause that only calls it small («…, мелочь»,
+      «которая компенсируется связью»).
+    * «Разница в менталитете? Нет, …», «Менталитет? Не такая уж большая разница»,
+      «Культурные различия? Они есть, но это не проблема»: a question answered with a
+      denial is denied.
     """
     for prev, cur in zip(outcomes, outcomes[1:]):
         same_sentence = prev.sentence == cur.sentence
@@ -197,14 +324,80 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
             for e in prev.pending:
                 prev.coded.append(e._replace(reason=f"нехватка: «{cur.orphan_cue}» (о сказанном выше)"))
             prev.pending = []
-        denies_prev = (same_sentence and cur.anaphoric and cur.general and not cur.coded) or (
-            prev.question and cur.starts_with_no
-        )
-        if denies_prev and prev.coded:
-            prev.denied.extend(e._replace(reason="отрицание (о сказанном выше)", confidence="high") for e in prev.coded)
-            prev.coded = []
+        names_nothing = not (cur.coded or cur.denied or cur.pending)
+        if same_sentence and cur.anaphoric and cur.general and not cur.coded:
+            reason = "отрицание (о сказанном выше)"
+        elif prev.question and cur.starts_with_no:
+            reason = "отрицание (ответ на вопрос)"
+        elif "minimised" in cur.marks and names_nothing and (same_sentence or cur.anaphoric):
+            reason = "названо несущественным (о сказанном ниже)"
+        else:
+            continue
+        if prev.coded:
+            prev.deny(reason)
             if cur.general:
                 cur.general = [g for g in cur.general if g.category]
+    _answered_questions(outcomes)
+
+
+def _answered_questions(outcomes: list[ClauseOutcome]) -> None:
+    """A question («Менталитет?») whose answer, before anything new is named, denies or
+    belittles it: «Не такая уж большая разница», «Они есть, но это не проблема»."""
+    for i, q in enumerate(outcomes):
+        if not (q.question and q.coded):
+            continue
+        for cur in outcomes[i + 1 :]:
+            if cur.sentence > q.sentence + 1 or cur.coded or cur.pending:
+                break
+            denies = [g for g in cur.general if not g.category]
+            if denies or "minimised" in cur.marks or cur.starts_with_no:
+                q.deny("отрицание (ответ на вопрос)")
+                cur.general = [g for g in cur.general if g.category]
+                break
+
+
+def settle_past(outcomes: list[ClauseOutcome]) -> None:
+    """Problems said to be past and solved are not coded.
+
+    A clause is *past* when it or an earlier clause of its sentence has a past marker
+    («раньше», «когда-то», «лет пять назад», «до пандемии»), with no «сейчас»/«теперь»
+    in between. Its codes are denied when a later clause (within the next two sentences)
+    speaks of the present or of a solution — «сейчас есть», «теперь работает отдел»,
+    «решили» — unless that clause says the problem remains («по-прежнему», «остаётся»),
+    and except the categories the present clause codes itself. A clause with a past-tense
+    verb and no marker («с визами были сложности») counts as past only when the next
+    clause says the problem is solved («…, решили») or that all is well now («но сейчас
+    всё работает»).
+    """
+    past = [False] * len(outcomes)
+    for i, o in enumerate(outcomes):
+        same = i > 0 and outcomes[i - 1].sentence == o.sentence
+        if "now" in o.marks:
+            past[i] = False
+        elif "past" in o.marks or (same and past[i - 1]):
+            past[i] = True
+    for i, o in enumerate(outcomes):
+        if not o.coded:
+            continue
+        later = outcomes[i + 1 :]
+        if past[i]:
+            for j, cur in enumerate(later, start=i + 1):
+                if cur.sentence > o.sentence + 2:
+                    break
+                if past[j] or not ({"now", "resolved"} & cur.marks):
+                    continue
+                if "persistent" in cur.marks and not cur.coded:
+                    break
+                o.deny("в прошлом, сейчас решено", {e.category for e in cur.coded})
+                break
+        elif "past_tense" in o.marks and later:
+            nxt = later[0]
+            own = {e.category for e in o.coded}
+            other = {e.category for e in nxt.coded} - own
+            if "persistent" in nxt.marks or (own & {e.category for e in nxt.coded}):
+                continue
+            if "resolved" in nxt.marks or ("now" in nxt.marks and "positive" in nxt.marks and not nxt.coded):
+                o.deny("в прошлом, сейчас решено", other)
 
 
 def finish_no_problems(coding: AnswerCoding, general: list[Evidence], no_problems: Category | None) -> None:

@@ -37,11 +37,12 @@ answer, for a pattern hit, whether a cue, a problem word or a denial applies to 
 
 from __future__ import annotations
 
-from survey.coding.clauses import Clause
+from survey.coding.clauses import Clause, lexicon_places
 from survey.coding.matching import Hit
 from survey.coding.tokens import Words
 from survey.spec.codebook import BIT, Rules
 
+DASHES = frozenset("—–-")
 VERBAL = frozenset({"VERB", "INFN", "PRTS", "PRTF", "GRND"})
 SKIP_POS_AFTER_ABSENCE = frozenset({"ADJF", "PRTF", "ADVB", "PRCL", "NPRO", "PREP", "CONJ", "NUMR", "ADJS"})
 
@@ -99,6 +100,15 @@ def _second_negation(words: Words, start: int, neutral: set[int], forced: set[in
         forced.add(first_target)
 
 
+def belittles(words: Words, order: list[int], k: int) -> bool:
+    """The minimiser at place ``k`` calls something small: not after «не» («не компенсируется»)
+    nor governed by a preposition («ощущается даже в мелочах»)."""
+    if k == 0:
+        return True
+    before = order[k - 1]
+    return not (words.masks[before] & BIT["negators"]) and words.toks[before].info.pos != "PREP"
+
+
 class Scope:
     """The negations of one clause and what they attach to (places ``k`` index
     ``clause.tokens``; spans are of comma segments)."""
@@ -112,6 +122,7 @@ class Scope:
         neutral: frozenset[int] | set[int] = frozenset(),
         forced: frozenset[int] | set[int] = frozenset(),
         routine: bool = False,
+        conceded: frozenset[int] | set[int] = frozenset(),
     ):
         self.clause, self.words, self.hits, self.rules = clause, words, hits, rules
         self.neutral = neutral
@@ -132,12 +143,42 @@ class Scope:
         self.neutral_cues: set[int] = set()  # cue words negated («не снижается»)
         self.negated: set[int] = set()  # places a «не» attaches to
         self.weak_cues: set[int] = set()  # «не» + an ordinary verb
+        # segments conceded («несмотря на расстояние, …»; a sentence-initial «хотя …,» from the caller)
+        self.conceded: set[int] = set(conceded)
+        # segments with a minimiser («часовой пояс — мелочь», «которая компенсируется»)
+        self.small_segments: set[int] = set()
+        # segments where a negation denies the size of a problem («не такое уж большое», «не критично»)
+        self.size_segments: set[int] = set()
+        self._marks()
         self._scan(forced)
         self.active_problem = [k for k in self.problem_words if k not in self.denied_problem]
         self.predicate_free = clause.predicate_free()
         self.spans = self._widened_spans()
 
     # ------------------------------------------------------------------ reading the clause
+
+    @property
+    def minimised(self) -> bool:
+        """The clause calls something small or harmless."""
+        return bool(self.small_segments or self.size_segments)
+
+    def _marks(self) -> None:
+        """Concessions and minimisers (a minimiser right after «не» does not count)."""
+        order, seg, masks = self.order, self.clause.segment, self.words.masks
+        for k in lexicon_places(self.words, order, self.rules, "concessions"):
+            self.conceded.add(seg[order[k]])
+        for k in lexicon_places(self.words, order, self.rules, "minimizers"):
+            if not belittles(self.words, order, k):
+                continue
+            if not (k > 0 and masks[order[k - 1]] & BIT["negators"] and order[k - 1] not in self.neutral):
+                self.small_segments.add(seg[order[k]])
+
+    def _sized(self, k: int, j: int | None) -> bool:
+        """The words from the «не» at ``k`` to its target ``j`` (the clause's end when None)
+        include a size word: «не такое уж большое», «не критично»."""
+        order, masks = self.order, self.words.masks
+        end = len(order) if j is None else j + 1
+        return any(masks[order[x]] & BIT["size_words"] for x in range(k + 1, end))
 
     def _scan(self, forced) -> None:
         words, order, rules = self.words, self.order, self.rules
@@ -151,6 +192,8 @@ class Scope:
             if (m & BIT["negators"]) and i not in self.consumed:
                 j = self._next_word(k)
                 if j is None:
+                    if self._sized(k, None):
+                        self.size_segments.add(self.clause.segment[i])
                     self.cues.append(k)
                     continue
                 self._negate(k, j, i)
@@ -182,7 +225,7 @@ class Scope:
         """The place a «не» at place ``k`` attaches to (skipping «очень», «особо»…)."""
         order, masks = self.order, self.words.masks
         for j in range(k + 1, min(k + 5, len(order))):
-            if not masks[order[j]] & BIT["skip_after_negator"]:
+            if not masks[order[j]] & (BIT["skip_after_negator"] | BIT["anaphora"]):
                 return j
         return None
 
@@ -212,6 +255,11 @@ class Scope:
                     if h.kind == "terms":
                         self.direct_denied.add(id(h))
                 self.cues.append(k)
+        elif self._sized(k, j) and not self.hits_at(j):
+            # «расстояние не такое уж большое», «это не главное»: the problem is called small;
+            # a resource keeps its shortage («бюджет не очень большой»)
+            self.size_segments.add(self.clause.segment[order[k]])
+            self.cues.append(k)
         elif toks[order[j]].info.pos == "PREP":
             self.contrast.append((j, self._contrast_end(j)))
         elif self.hits_at(j) and toks[order[j]].info.pos not in VERBAL:
@@ -247,6 +295,11 @@ class Scope:
         order, toks = self.order, self.words.toks
         if k + 1 < len(order) and toks[order[k + 1]].info.pos == "PREP" and toks[i].info.pos != "PRED":
             return  # «ни с X, ни с Y сложностей нет»: the negation is «нет»
+        if toks[i][4] == "ни" and any(
+            self.words.masks[order[x]] & (BIT["absence"] | BIT["negators"]) and toks[order[x]][4] != "ни"
+            for x in range(k + 1, len(order))
+        ):
+            return  # «ни языковых, ни финансовых трудностей нет»: the negation comes later
         target = self._absence_target(k)
         if target is None:
             self.cues.append(k)
@@ -305,6 +358,24 @@ class Scope:
         spans = []
         for a, b, cue in self.denials:
             lo, hi = seg[order[a]], seg[order[b]]
+            # «Ни языковых, ни финансовых трудностей нет»: the «ни …» list before the denial
+            while (
+                lo - 1 in first_of_segment
+                and lo in first_of_segment
+                and self._opens_with_ni(lo)
+                and (self._opens_with_ni(lo - 1))
+            ):
+                lo -= 1
+            # «Финансирование — не проблема», «Расстояние — тоже не помеха»: a dash as the copula
+            first = first_of_segment.get(lo)
+            if (
+                lo - 1 in self.predicate_free
+                and first is not None
+                and first > 0
+                and toks[first - 1].text in DASHES
+                and lo - 1 not in self.clause.exception_segments
+            ):
+                lo -= 1
             while (
                 hi + 1 in self.predicate_free
                 and hi + 1 in first_of_segment
@@ -313,6 +384,11 @@ class Scope:
                 hi += 1
             spans.append((lo, hi, cue))
         return spans
+
+    def _opens_with_ni(self, segment: int) -> bool:
+        """The segment opens with «ни» («ни финансовых, …»)."""
+        first = next(i for i in self.order if self.clause.segment[i] == segment)
+        return self.words.toks[first][4] == "ни"
 
     # ------------------------------------------------------------------ questions about a hit
 

@@ -56,11 +56,30 @@ RULE_KEYS = (
     "subordinators",
     "double_negation",
     "rather_than",
+    "concessions",
+    "past_markers",
+    "now_markers",
+    "persistence",
+    "minimizers",
+    "size_words",
+    "sole",
 )
 # bit of each lexicon in a word's mask (see Rules.mask); "phrase_start": the word can open a
 # multi-word entry of a clause-boundary lexicon
 BIT = {name: 1 << i for i, name in enumerate((*RULE_KEYS, "phrase_start", "predicate", "anaphora"))}
-_CLAUSE_PHRASES = ("boundaries", "not_boundaries", "exceptions", "false_negations", "double_negation")
+# lexicons whose entries may be phrases: their first words get the "phrase_start" bit
+PHRASE_LEXICONS = (
+    "boundaries",
+    "not_boundaries",
+    "exceptions",
+    "false_negations",
+    "double_negation",
+    "concessions",
+    "past_markers",
+    "now_markers",
+    "persistence",
+    "minimizers",
+)
 
 
 @dataclass(frozen=True)
@@ -122,7 +141,7 @@ class Rules:
             for name, words in self.words.items():
                 if not words.isdisjoint(lemmas):
                     m |= self._bit[name]
-            if any(self.phrases_from(name, lemmas) for name in _CLAUSE_PHRASES):
+            if any(self.phrases_from(name, lemmas) for name in PHRASE_LEXICONS):
                 m |= BIT["phrase_start"]
             self._masks[lemmas] = m
         return m
