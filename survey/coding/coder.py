@@ -151,8 +151,7 @@ class Coder:
             conceded = _conceded_segments(clauses, n, self.rules)
 
             def scope_of(hits, clause=clause, conceded=conceded):
-                routine = any(h.category == no_problems_id for h in hits)
-                return Scope(clause, words, hits, self.rules, neutral, forced, routine, conceded)
+                return Scope(clause, words, hits, self.rules, neutral, forced, no_problems_id, conceded)
 
             outcomes.append(decide_clause(words, clause, hits, scope_of, self.no_problems, self.rules))
         return outcomes, words.unknown

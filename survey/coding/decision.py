@@ -122,7 +122,10 @@ def decide_clause(
         marks.add("minimised")
     outcome.marks = frozenset(marks)
     no_problems_id = no_problems.id if no_problems is not None else None
-    has_positive = any((masks[i] & BIT["positive"]) and i not in scope.consumed for i in order)
+    # a positive word that is part of a pattern («регулярное сообщение») does not count, except
+    # in a no_problems pattern («всё в порядке»)
+    named = {p for h in hits if h.category != no_problems_id for p in h.positions}
+    has_positive = any((masks[i] & BIT["positive"]) and i not in named for i in order)
     nominal = not clause.has_predicate
     used_cues: set[int] = set()
     for h in hits:
@@ -201,10 +204,15 @@ def _sole_problem(outcome: ClauseOutcome, words: Words, clause: Clause, rules: R
     allowed = set(no_problems.compatible_with)
     if not all(e.category in allowed for e in outcome.coded):
         return
-    places = lexicon_places(words, clause.tokens, rules, "sole")
+    toks = words.toks
+    places = [
+        k
+        for k in lexicon_places(words, clause.tokens, rules, "sole")
+        if not any(e.start <= toks[clause.tokens[k]].start < e.end for e in outcome.coded)
+    ]
     if not places:
         return
-    first = words.toks[clause.tokens[places[0]]]
+    first = toks[clause.tokens[places[0]]]
     last = max(outcome.coded, key=lambda e: e.end)
     if last.end <= first.start:
         return

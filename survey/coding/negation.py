@@ -121,12 +121,14 @@ class Scope:
         rules: Rules,
         neutral: frozenset[int] | set[int] = frozenset(),
         forced: frozenset[int] | set[int] = frozenset(),
-        routine: bool = False,
+        no_problems: str | None = None,
         conceded: frozenset[int] | set[int] = frozenset(),
     ):
         self.clause, self.words, self.hits, self.rules = clause, words, hits, rules
         self.neutral = neutral
-        self.routine = routine  # the clause says «в рабочем порядке»: «решается» denies
+        # the clause says «в рабочем порядке»: «решается» denies
+        self.routine = no_problems is not None and any(h.category == no_problems for h in hits)
+        self.no_problems = no_problems
         self.order = clause.tokens
         masks = words.masks
         self.in_hit: dict[int, list[Hit]] = {}
@@ -255,16 +257,16 @@ class Scope:
                     if h.kind == "terms":
                         self.direct_denied.add(id(h))
                 self.cues.append(k)
-        elif self._sized(k, j) and not self.hits_at(j):
+        elif self._sized(k, j) and not self.named_at(j):
             # «расстояние не такое уж большое», «это не главное»: the problem is called small;
             # a resource keeps its shortage («бюджет не очень большой»)
             self.size_segments.add(self.clause.segment[order[k]])
             self.cues.append(k)
         elif toks[order[j]].info.pos == "PREP":
             self.contrast.append((j, self._contrast_end(j)))
-        elif self.hits_at(j) and toks[order[j]].info.pos not in VERBAL:
+        elif self.named_at(j) and toks[order[j]].info.pos not in VERBAL:
             # «не удалённость, а …»: a contrast, the named thing is not the problem
-            for h in self.hits_at(j):
+            for h in self.named_at(j):
                 self.direct_denied.add(id(h))
         elif tm & BIT["shortage_cues"]:
             # «интерес не угасает», «добраться не сложно»: the problem is denied
@@ -394,6 +396,10 @@ class Scope:
 
     def hits_at(self, k: int) -> list[Hit]:
         return self.in_hit.get(self.order[k], [])
+
+    def named_at(self, k: int) -> list[Hit]:
+        """Hits at place ``k`` that name a category (not a «проблем нет» pattern)."""
+        return [h for h in self.in_hit.get(self.order[k], []) if h.category != self.no_problems]
 
     def nearest_problem_word(self, k: int) -> int | None:
         """The undenied problem word nearest to place ``k``."""
