@@ -49,9 +49,11 @@ from survey.base.missing import is_missing
 from survey.coding.clauses import Clause, split_clauses
 from survey.coding.decision import ClauseOutcome, decide_clause, finish_no_problems, refer_back, settle_past
 from survey.coding.evidence import AnswerCoding, Evidence, outermost
+from survey.coding.learned import LearnedLayer
 from survey.coding.matching import PatternIndex, find_hits
 from survey.coding.negation import Scope, false_negations
 from survey.coding.tokens import read_words
+from survey.errors import ConfigError
 from survey.spec.codebook import Codebook, Rules, load_codebook
 
 __all__ = ["AnswerCoding", "Coder", "Evidence", "code_frame", "code_responses"]
@@ -78,9 +80,12 @@ class Coder:
         codebook: Codebook | None = None,
         lemmatizer: Lemmatizer | None = None,
         memo_size: int = MEMO_SIZE,
+        *,
+        learned: bool | LearnedLayer | None = None,
     ):
         self.lemmatizer = lemmatizer or Lemmatizer()
         self.codebook = codebook or load_codebook(lemmatizer=self.lemmatizer)
+        self.learned = _learned_layer(self.codebook, self.lemmatizer, learned)
         self.rules = self.codebook.rules
         self.ids = self.codebook.ids
         self.no_problems = next((c for c in self.codebook.categories if c.no_problems), None)
@@ -124,12 +129,15 @@ class Coder:
         if outcomes and outcomes[0].elliptic is not None and not outcomes[0].coded:
             general.append(outcomes[0].elliptic)
         for o in outcomes:
+            coding.named |= o.named
             for e in o.coded:
                 coding.codes[e.category] = 1
                 coding.evidence.append(e)
             coding.denials.extend(o.denied)
             general.extend(o.general)
         finish_no_problems(coding, general, self.no_problems)
+        if self.learned is not None:
+            self.learned.apply(coding, text, self.lemmatizer)
         coding.evidence = outermost(coding.evidence)
         coding.denials = outermost(coding.denials)
         coding.evidence.sort(key=lambda e: (self.ids.index(e.category), e.start))
@@ -155,6 +163,24 @@ class Coder:
 
             outcomes.append(decide_clause(words, clause, hits, scope_of, self.no_problems, self.rules))
         return outcomes, words.unknown
+
+
+def _learned_layer(codebook: Codebook, lemmatizer: Lemmatizer, learned: bool | LearnedLayer | None):
+    """The learned layer to apply: given, from the codebook (``learned=True``, or None and the
+    codebook's ``learned.enabled``), or none (``learned=False``)."""
+    if isinstance(learned, LearnedLayer):
+        return learned
+    if learned is False:
+        return None
+    settings = codebook.learned
+    if settings is None or (learned is None and not settings.enabled):
+        if learned:
+            raise ConfigError(
+                f"{codebook.path}: обученный слой запрошен, но в кодовой книге нет раздела learned "
+                "с файлом закодированных примеров (examples)."
+            )
+        return None
+    return LearnedLayer.from_codebook(codebook, lemmatizer)
 
 
 def _conceded_segments(clauses: list[Clause], n: int, rules: Rules) -> set[int]:

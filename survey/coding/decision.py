@@ -59,6 +59,7 @@ class ClauseOutcome:
     question: bool = False  # the clause ends with «?»
     marks: frozenset[str] = frozenset()  # see CLAUSE_MARKS
     elliptic: Evidence | None = None  # «Нет.», «Никаких.»: a denial when it opens the answer
+    named: frozenset[str] = frozenset()  # categories with a pattern match, coded or not
 
     def shifted(self, offset: int, sentence: int) -> ClauseOutcome:
         """A copy with evidence offsets moved by ``offset`` (the sentence's place in the
@@ -75,6 +76,7 @@ class ClauseOutcome:
             self.question,
             self.marks,
             self.elliptic.moved(offset) if self.elliptic is not None else None,
+            self.named,
         )
 
     def deny(self, reason: str, keep: frozenset[str] | set[str] = frozenset()) -> None:
@@ -117,6 +119,7 @@ def decide_clause(
         outcome.orphan_cue = toks[cue].text
         outcome.marks = frozenset(marks)
         return outcome
+    outcome.named = frozenset(h.category for h in hits)
     scope: Scope = scope_of(hits)
     if scope.minimised:
         marks.add("minimised")

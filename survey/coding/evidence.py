@@ -49,7 +49,8 @@ class AnswerCoding:
 
     ``learned`` maps the categories the learned layer added to their probability;
     ``probabilities`` holds the learned layer's probability of every category (empty
-    when the layer is off).
+    when the layer is off); ``named`` are the categories whose patterns matched somewhere
+    in the answer, coded or not.
     """
 
     codes: dict[str, int]
@@ -57,6 +58,7 @@ class AnswerCoding:
     denials: list[Evidence] = field(default_factory=list)
     probabilities: dict[str, float] = field(default_factory=dict)
     learned: dict[str, float] = field(default_factory=dict)
+    named: set[str] = field(default_factory=set)  # categories the codebook's patterns matched
 
     @property
     def categories(self) -> list[str]:
@@ -87,11 +89,13 @@ class AnswerCoding:
 
     def evidence_text(self) -> str:
         """``distance: «нет прямых рейсов» [31:48]; covid: «пандемия» [0:8]``; a learned code
-        is marked ``≈0.74`` with its features: ``interest≈0.74: «…» [0:40] {руководство, …}``."""
+        is marked with its probability and words: ``interest≈0.74: «…» [0:40] (обученный слой:
+        руководство, новый)``."""
         parts = []
         for e in self.evidence:
             if e.source == LEARNED:
-                parts.append(f"{e.category}≈{self.learned.get(e.category, 0):.2f}: «{e.text}» [{e.start}:{e.end}]")
+                p = self.learned.get(e.category, 0.0)
+                parts.append(f"{e.category}≈{p:.2f}: «{e.text}» [{e.start}:{e.end}] ({e.reason})")
             else:
                 parts.append(f"{e.category}: «{e.text}» [{e.start}:{e.end}]")
         return "; ".join(parts)

@@ -174,6 +174,29 @@ class Rules:
         return word in self.forms.get(name, frozenset())
 
 
+LEARNED_KEYS = ("examples", "enabled", "add_when_silent", "add_when_coded", "categories")
+
+
+@dataclass(frozen=True)
+class LearnedSettings:
+    """The codebook's ``learned`` section: the learned layer and the coded examples it is
+    trained on (see :mod:`survey.coding.learned`).
+
+    ``examples`` is a CSV (``id,text`` and one 0/1 column per category) of answers the
+    study has coded, path relative to the codebook. The layer adds a category the rules
+    left out when its probability is at least ``add_when_silent`` in an answer where the
+    rules coded nothing, or ``add_when_coded`` where they coded other categories; only
+    ``categories`` (default: all) are added. ``enabled: false`` switches it off.
+    """
+
+    examples: Path
+    enabled: bool = True
+    add_when_silent: float = 0.4
+    add_when_coded: float = 0.65
+    categories: tuple[str, ...] = ()
+    line: int | None = None
+
+
 @dataclass(frozen=True)
 class Codebook:
     categories: tuple[Category, ...]
@@ -181,6 +204,7 @@ class Codebook:
     version: str = ""
     path: str = ""
     sha256: str = ""
+    learned: LearnedSettings | None = None
 
     @property
     def ids(self) -> list[str]:
@@ -298,6 +322,7 @@ def load_codebook(path: str | Path | None = None, lemmatizer: Lemmatizer | None 
                 bad(c.line, f"категория «{c.id}»: в compatible_with неизвестная категория «{other}».")
     if sum(c.no_problems for c in categories) > 1:
         bad(None, "категория «проблем нет» (no_problems: true) может быть только одна.")
+    learned = _parse_learned(data.get("learned"), path, ids, bad) if "learned" in data else None
     if problems:
         raise ConfigError(
             f"{path}: кодовая книга содержит ошибки ({len(problems)}):\n" + "\n".join(f"  - {p}" for p in problems),
@@ -309,6 +334,54 @@ def load_codebook(path: str | Path | None = None, lemmatizer: Lemmatizer | None 
         version=str(data.get("version", "")),
         path=str(path),
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        learned=learned,
+    )
+
+
+def _parse_learned(raw: Any, path: Path, ids: set[str], bad) -> LearnedSettings | None:
+    """The ``learned`` section, checked: keys, the examples file, thresholds, categories."""
+    if not isinstance(raw, dict):
+        bad(None, "learned: должен быть раздел с ключами (examples, enabled, …).")
+        return None
+    line = raw.get(LINE_KEY)
+    for key in sorted(set(raw) - set(LEARNED_KEYS) - {LINE_KEY}):
+        bad(line, f"learned: неизвестный ключ «{key}».", f"Допустимые ключи: {', '.join(LEARNED_KEYS)}.")
+    examples = raw.get("examples")
+    if not isinstance(examples, str) or not examples.strip():
+        bad(line, "learned: не указан файл с закодированными примерами (examples).", "Пример: examples: coded.csv")
+        return None
+    target = (path.parent / examples).resolve()
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        bad(line, f"learned.enabled: ожидается true или false, а не «{enabled}».")
+        enabled = True
+    if enabled and not target.is_file():
+        bad(
+            line,
+            f"learned.examples: файл «{examples}» не найден (искали {target}).",
+            "Укажите путь к CSV относительно кодовой книги или поставьте enabled: false.",
+        )
+    thresholds = {}
+    for key, default in (("add_when_silent", 0.4), ("add_when_coded", 0.65)):
+        value = raw.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            bad(line, f"learned.{key}: ожидается число от 0 до 1 (вероятность), а не «{value}».")
+            value = default
+        thresholds[key] = float(value)
+    categories = raw.get("categories") or []
+    if not isinstance(categories, list):
+        bad(line, "learned.categories: должен быть список категорий.")
+        categories = []
+    for cid in categories:
+        if cid not in ids:
+            bad(line, f"learned.categories: неизвестная категория «{cid}».")
+    return LearnedSettings(
+        examples=target,
+        enabled=enabled,
+        add_when_silent=thresholds["add_when_silent"],
+        add_when_coded=thresholds["add_when_coded"],
+        categories=tuple(str(c) for c in categories if c in ids),
+        line=line,
     )
 
 

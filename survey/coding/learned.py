@@ -1,0 +1,375 @@
+"""The learned layer: a classifier trained on answers the study has coded adds the codes the
+rules miss, marked as learned and with their evidence.
+
+The rules of the codebook stay the centre: the layer only **adds** a category, never
+removes one; it never adds a category the codebook's patterns found in the answer and the
+rules decided not to code (denied: «проблем с финансированием нет»; fine: «финансирование
+выделяется»; a topic: «сотрудничество в сфере транспорта»), nor anything to an answer the
+rules coded as having no problems. It adds a category when its
+probability is at least ``add_when_silent`` in an answer where the rules coded nothing, or
+``add_when_coded`` where they coded other categories (the codebook's ``learned`` section).
+``no_problems`` is added only when nothing but its compatible categories is coded.
+
+The model: TF-IDF over pymorphy3 lemma unigrams and bigrams (numbers folded to «0») and
+over character 3–5-grams within words (typos, abbreviations such as «кит.», «межд.»), each
+block L2-normalised, and one logistic regression per category (scikit-learn, liblinear,
+balanced classes). Training takes a second or two; the fitted weights are kept in memory
+and in a cache file keyed by the SHA-256 of the examples and the settings (see
+:func:`cache_dir`), so a study's model is trained once. Scoring an answer is a few
+dictionary look-ups and one small matrix product, without scikit-learn.
+
+Every learned code carries evidence: the sentence of the answer the model scores highest for
+the category, and the words that weigh most for it (coefficient × TF-IDF weight), e.g.
+``interest: ≈0.74 «Каждое новое руководство начинает с чистого листа» [обученный слой:
+руководство, новый]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import tempfile
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+
+from survey.base.lemmatize import Lemmatizer
+from survey.base.missing import is_missing
+from survey.coding.evidence import LEARNED, AnswerCoding, Evidence
+from survey.errors import InputError
+from survey.spec.codebook import Codebook, LearnedSettings
+
+LAYER_VERSION = 1
+CHAR_WEIGHT = 0.7  # weight of the character block against the lemma block
+CHAR_FEATURES = 10_000  # most frequent character n-grams kept
+C = 10.0  # inverse regularisation of the logistic regressions
+TOP_FEATURES = 4  # words shown as evidence
+_SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
+_NUMBER = re.compile(r"^\d+$")
+_MODELS: dict[str, LearnedModel] = {}  # trained models of this process, by cache key
+
+
+@dataclass
+class LearnedModel:
+    """The fitted weights of the layer, scored without scikit-learn."""
+
+    categories: list[str]
+    words: dict[str, int]  # lemma n-gram -> row of ``coef``
+    word_idf: np.ndarray
+    chars: dict[str, int]  # character n-gram -> row of ``coef`` (after the word rows)
+    char_idf: np.ndarray
+    coef: np.ndarray  # (words + chars) × categories
+    intercept: np.ndarray  # categories
+    examples: int = 0  # answers it was trained on
+    _names: list[str] | None = field(default=None, repr=False)
+
+    def vector(self, lemmas: list[str], text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Row indices and TF-IDF values of an answer (each block L2-normalised)."""
+        rows: list[int] = []
+        values: list[float] = []
+        for index, idf, grams, weight in (
+            (self.words, self.word_idf, word_ngrams(lemmas), 1.0),
+            (self.chars, self.char_idf, char_ngrams(text), CHAR_WEIGHT),
+        ):
+            counts = Counter(index[g] for g in grams if g in index)
+            if not counts:
+                continue
+            idx = np.fromiter(counts, dtype=np.int64, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            x = (1.0 + np.log(tf)) * idf[idx - (len(self.words) if index is self.chars else 0)]
+            x *= weight / math.sqrt(float(x @ x))
+            rows.extend(idx.tolist())
+            values.extend(x.tolist())
+        return np.asarray(rows, dtype=np.int64), np.asarray(values, dtype=np.float64)
+
+    def probabilities(self, lemmas: list[str], text: str) -> np.ndarray:
+        """Probability of every category for an answer."""
+        rows, values = self.vector(lemmas, text)
+        z = self.intercept + (values @ self.coef[rows] if len(rows) else 0.0)
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def top_words(self, lemmas: list[str], text: str, category: str, n: int = TOP_FEATURES) -> list[str]:
+        """The lemma n-grams of the answer that weigh most for ``category``."""
+        j = self.categories.index(category)
+        rows, values = self.vector(lemmas, text)
+        words = rows < len(self.words)
+        contribution = values[words] * self.coef[rows[words], j]
+        if self._names is None:
+            self._names = sorted(self.words, key=self.words.__getitem__)
+        order = np.argsort(-contribution)
+        out = []
+        for i in order:
+            name = self._names[int(rows[words][i])]
+            if contribution[i] <= 0 or len(out) >= n:
+                break
+            if len(name) > 2 and not name.isdigit() and name != "0":
+                out.append(name)
+        return out
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        words = sorted(self.words, key=self.words.__getitem__)
+        chars = sorted(self.chars, key=self.chars.__getitem__)
+        return {
+            "categories": np.array(self.categories),
+            "words": np.array(words, dtype=str),
+            "word_idf": self.word_idf,
+            "chars": np.array(chars, dtype=str),
+            "char_idf": self.char_idf,
+            "coef": self.coef,
+            "intercept": self.intercept,
+            "examples": np.array([self.examples]),
+        }
+
+    @classmethod
+    def from_arrays(cls, a) -> LearnedModel:
+        words = [str(w) for w in a["words"]]
+        chars = [str(c) for c in a["chars"]]
+        return cls(
+            categories=[str(c) for c in a["categories"]],
+            words={w: i for i, w in enumerate(words)},
+            word_idf=a["word_idf"],
+            chars={c: len(words) + i for i, c in enumerate(chars)},
+            char_idf=a["char_idf"],
+            coef=a["coef"],
+            intercept=a["intercept"],
+            examples=int(a["examples"][0]),
+        )
+
+
+def word_ngrams(lemmas: list[str]) -> list[str]:
+    """Lemma unigrams and bigrams, numbers folded to «0».
+
+    >>> word_ngrams(["нет", "переводчик", "2020"])
+    ['нет', 'переводчик', '0', 'нет переводчик', 'переводчик 0']
+    """
+    toks = ["0" if _NUMBER.match(t) else t for t in lemmas]
+    return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:])]
+
+
+_SPACES = re.compile(r"\s\s+")
+FUNCTION_POS = frozenset({"NPRO", "PREP", "CONJ", "PRCL", "INTJ", "NUMR", "PRED"})
+
+
+def _content(feature: str, lemmatizer: Lemmatizer) -> bool:
+    """A lemma n-gram with at least one content word (not «у они», «и в»)."""
+    return any(
+        len(w) > 2 and not w.isdigit() and lemmatizer.info(w).pos not in FUNCTION_POS for w in feature.split()
+    )
+
+
+def char_ngrams(text: str, low: int = 3, high: int = 5) -> list[str]:
+    """Character n-grams within word boundaries, exactly as scikit-learn's ``char_wb``
+    analyzer makes them (lower case, each word padded with a space on both sides).
+
+    >>> char_ngrams("Виза")
+    [' ви', 'виз', 'иза', 'за ', ' виз', 'виза', 'иза ', ' виза', 'виза ']
+    """
+    grams: list[str] = []
+    add = grams.append
+    for w in _SPACES.sub(" ", text.lower()).split():
+        w = f" {w} "
+        size = len(w)
+        for n in range(low, high + 1):
+            offset = 0
+            add(w[offset : offset + n])
+            while offset + n < size:
+                offset += 1
+                add(w[offset : offset + n])
+            if offset == 0:  # a word shorter than n is counted once
+                break
+    return grams
+
+
+def lemma_list(text: str, lemmatizer: Lemmatizer) -> list[str]:
+    """The lemmas of the words of ``text`` (first parse, ё = е)."""
+    return [t[3].lemma for t in lemmatizer.tokens(text) if t[3] is not None]
+
+
+def read_examples(path: Path, categories: list[str]):
+    """The coded examples: ``id, text`` and one 0/1 column per category (checked)."""
+    import pandas as pd  # lazy: pandas only when a layer is trained
+
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputError(f"{path}: не удаётся прочитать закодированные примеры ({exc}).") from None
+    missing = [c for c in ("text", *categories) if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{path}: в файле закодированных примеров нет столбцов: {', '.join(missing)}. "
+            "Нужны столбцы text и по одному столбцу 0/1 на каждую категорию кодовой книги."
+        )
+    for cat in categories:
+        bad = frame.index[~frame[cat].str.strip().isin(["0", "1"])]
+        if len(bad):
+            row = int(bad[0]) + 2
+            raise InputError(
+                f"{path}, строка {row}, столбец «{cat}»: «{frame.at[bad[0], cat]}» — ожидается 0 или 1.",
+            )
+    frame = frame[[not is_missing(t) and str(t).strip() != "" for t in frame["text"]]]
+    return frame.reset_index(drop=True)
+
+
+def train(texts: list[str], labels: np.ndarray, categories: list[str], lemmatizer: Lemmatizer) -> LearnedModel:
+    """Fit the layer on ``texts`` with ``labels`` (answers × categories, 0/1)."""
+    import scipy.sparse as sp  # lazy: scikit-learn and scipy only when a layer is trained
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    docs = [lemma_list(t, lemmatizer) for t in texts]
+    wv = TfidfVectorizer(analyzer=word_ngrams, sublinear_tf=True)
+    cv = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True, min_df=2, max_features=CHAR_FEATURES)
+    X = sp.hstack([wv.fit_transform(docs), CHAR_WEIGHT * cv.fit_transform(texts)]).tocsr()
+    words = {k: int(v) for k, v in wv.vocabulary_.items()}
+    chars = {k: len(words) + int(v) for k, v in cv.vocabulary_.items()}
+    coef = np.zeros((X.shape[1], len(categories)))
+    intercept = np.full(len(categories), -30.0)
+    for j in range(len(categories)):
+        y = labels[:, j]
+        if y.min() == y.max():  # a category nobody (or everybody) has: constant
+            intercept[j] = 30.0 if y.max() else -30.0
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", tol=1e-3, max_iter=500)
+            m.fit(X, y)
+        coef[:, j] = m.coef_[0]
+        intercept[j] = m.intercept_[0]
+    return LearnedModel(
+        categories=list(categories),
+        words=words,
+        word_idf=np.asarray(wv.idf_, dtype=np.float64),
+        chars=chars,
+        char_idf=np.asarray(cv.idf_, dtype=np.float64),
+        coef=coef,
+        intercept=intercept,
+        examples=len(texts),
+    )
+
+
+def cache_dir() -> Path | None:
+    """Where trained models are cached: ``$SURVEY_CACHE_DIR``, else ``$XDG_CACHE_HOME/survey``
+    or ``~/.cache/survey``; ``SURVEY_CACHE_DIR=`` (empty) switches the file cache off."""
+    env = os.environ.get("SURVEY_CACHE_DIR")
+    if env is not None:
+        return Path(env) if env.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "survey"
+
+
+def load_model(settings: LearnedSettings, categories: list[str], lemmatizer: Lemmatizer) -> LearnedModel:
+    """The model for ``settings``: from this process, from the cache file, or trained."""
+    data = Path(settings.examples).read_bytes()
+    stamp = [LAYER_VERSION, categories, version("scikit-learn"), C, CHAR_FEATURES, CHAR_WEIGHT]
+    key = hashlib.sha256(data + json.dumps(stamp).encode()).hexdigest()[:32]
+    if key in _MODELS:
+        return _MODELS[key]
+    folder = cache_dir()
+    cached = folder / f"learned-{key}.npz" if folder is not None else None
+    model = None
+    if cached is not None and cached.is_file():
+        try:
+            with np.load(cached, allow_pickle=False) as arrays:
+                model = LearnedModel.from_arrays(arrays)
+        except (OSError, ValueError, KeyError):
+            model = None  # a damaged cache file is retrained and rewritten
+    if model is None:
+        frame = read_examples(Path(settings.examples), categories)
+        model = train(list(frame["text"]), frame[categories].astype(int).to_numpy(), categories, lemmatizer)
+        if cached is not None:
+            _write_cache(cached, model)
+    _MODELS[key] = model
+    return model
+
+
+def _write_cache(path: Path, model: LearnedModel) -> None:
+    """Write the cache file atomically; a folder that cannot be written is skipped (the
+    model is then trained again in the next process)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **model.to_arrays())
+        os.replace(tmp, path)
+    except OSError:
+        return
+
+
+class LearnedLayer:
+    """The layer as the coder applies it: a model and the codebook's policy."""
+
+    def __init__(self, model: LearnedModel, settings: LearnedSettings, codebook: Codebook):
+        self.model = model
+        self.settings = settings
+        no_problems = next((c for c in codebook.categories if c.no_problems), None)
+        self.no_problems = no_problems.id if no_problems is not None else None
+        self.compatible = set(no_problems.compatible_with) if no_problems is not None else set()
+        allowed = set(settings.categories) or set(codebook.ids)
+        self.addable = [c for c in model.categories if c in allowed and c in codebook.ids]
+
+    @classmethod
+    def from_codebook(cls, codebook: Codebook, lemmatizer: Lemmatizer) -> LearnedLayer:
+        if codebook.learned is None:
+            raise InputError(f"{codebook.path}: в кодовой книге нет раздела learned (обученный слой).")
+        model = load_model(codebook.learned, codebook.ids, lemmatizer)
+        return cls(model, codebook.learned, codebook)
+
+    def apply(self, coding: AnswerCoding, text: str, lemmatizer: Lemmatizer) -> None:
+        """Add the learned codes to ``coding`` (and its ``probabilities``)."""
+        lemmas = lemma_list(text, lemmatizer)
+        p = self.model.probabilities(lemmas, text)
+        coding.probabilities = {c: float(v) for c, v in zip(self.model.categories, p)}
+        if self.no_problems is not None and coding.codes.get(self.no_problems):
+            return  # the rules read «no problems»: nothing is added
+        # the rules found nothing at all: no code, no denial, no pattern
+        silent = not any(coding.codes.values()) and not coding.denials and not coding.named
+        threshold = self.settings.add_when_silent if silent else self.settings.add_when_coded
+        # a category the codebook's patterns found and the rules decided not to code
+        # («финансирование выделяется», «сотрудничество в сфере транспорта») is left to them
+        denied = set(coding.denied) | coding.named
+        added = [
+            c
+            for c in self.addable
+            if c != self.no_problems
+            and not coding.codes.get(c)
+            and c not in denied
+            and coding.probabilities[c] >= threshold
+        ]
+        if self.no_problems in self.addable and self.no_problems not in denied:
+            coded = {c for c, v in coding.codes.items() if v} | set(added)
+            if not (coded - self.compatible) and coding.probabilities[self.no_problems] >= threshold:
+                added.append(self.no_problems)
+        for c in added:
+            coding.codes[c] = 1
+            coding.learned[c] = coding.probabilities[c]
+            coding.evidence.append(self.evidence(c, text, lemmas, lemmatizer))
+
+    def evidence(self, category: str, text: str, lemmas: list[str], lemmatizer: Lemmatizer) -> Evidence:
+        """The sentence scored highest for ``category`` and the words that weigh most."""
+        j = self.model.categories.index(category)
+        best, best_p = None, -1.0
+        for m in _SENTENCE.finditer(text):
+            chunk = m.group()
+            if not chunk.strip():
+                continue
+            p = float(self.model.probabilities(lemma_list(chunk, lemmatizer), chunk)[j])
+            if p > best_p:
+                best, best_p = m, p
+        if best is None:
+            start, end = 0, len(text)
+        else:
+            chunk = best.group()
+            start = best.start() + (len(chunk) - len(chunk.lstrip()))
+            end = best.start() + len(chunk.rstrip())
+        words = [w for w in self.model.top_words(lemmas, text, category, 3 * TOP_FEATURES) if _content(w, lemmatizer)]
+        words = words[:TOP_FEATURES]
+        reason = "обученный слой" + (f": {', '.join(words)}" if words else "")
+        return Evidence(category, text[start:end], start, end, "", reason, "low", LEARNED)
+
