@@ -56,18 +56,11 @@ def f1_table(gold: np.ndarray, pred: np.ndarray, categories: list[str]) -> dict[
 
 def line(name: str, scores: dict[str, float], categories: list[str]) -> str:
     cells = " | ".join(f"{scores[c]:.3f}" for c in categories)
-    return (
-        f"| {name} | **{scores['micro']:.3f}** | {scores['precision']:.3f} | {scores['recall']:.3f} | {cells} |"
-    )
+    return f"| {name} | **{scores['micro']:.3f}** | {scores['precision']:.3f} | {scores['recall']:.3f} | {cells} |"
 
 
 def header(categories: list[str]) -> str:
-    return (
-        "| coding | micro-F1 | P | R | "
-        + " | ".join(categories)
-        + " |\n|"
-        + " --- |" * (4 + len(categories))
-    )
+    return "| coding | micro-F1 | P | R | " + " | ".join(categories) + " |\n|" + " --- |" * (4 + len(categories))
 
 
 def codes(codings, categories: list[str]) -> np.ndarray:
@@ -81,16 +74,15 @@ def dev(path: Path = DEV) -> str:
     gold = frame[cats].astype(int).to_numpy()
     rules = Coder(codebook, learned=False)
     codings = [rules.code(t) for t in frame["text"]]
-    out = [header(cats), line("rules alone (developed on these answers)", f1_table(gold, codes(codings, cats), cats), cats)]
+    alone = f1_table(gold, codes(codings, cats), cats)
+    out = [header(cats), line("rules alone (developed on these answers)", alone, cats)]
     writers = frame["id"].str.split("-").str[0].to_numpy()
     settings = codebook.learned
     assert settings is not None, "the codebook has no learned section"
     predicted = [None] * len(frame)
     for w in sorted(set(writers)):
         train_rows = np.where(writers != w)[0]
-        model = train(
-            [frame["text"][i] for i in train_rows], gold[train_rows], cats, rules.lemmatizer
-        )
+        model = train([frame["text"][i] for i in train_rows], gold[train_rows], cats, rules.lemmatizer)
         layer = LearnedLayer(model, settings, codebook)
         for i in np.where(writers == w)[0]:
             c = copy.deepcopy(codings[i])
@@ -128,9 +120,11 @@ def sample() -> str:
     for name, learned in (("rules + learned layer", None), ("rules alone", False)):
         coder = Coder(codebook, learned=learned)
         pred = codes([coder.code(t) for t in answers["q3_problems"]], cats)
-        rows.append(line(f"sample (123), {name}", f1_table(gold.loc[answers["expert_id"], cats].to_numpy(), pred, cats), cats))
+        truth = gold.loc[answers["expert_id"], cats].to_numpy()
+        rows.append(line(f"sample (123), {name}", f1_table(truth, pred, cats), cats))
         pred = codes([coder.code(t) for t in held["text"]], cats)
-        rows.append(line(f"heldout_answers (100), {name}", f1_table(held[cats].astype(int).to_numpy(), pred, cats), cats))
+        truth = held[cats].astype(int).to_numpy()
+        rows.append(line(f"heldout_answers (100), {name}", f1_table(truth, pred, cats), cats))
     return "\n".join(rows)
 
 

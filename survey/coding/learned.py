@@ -159,9 +159,7 @@ FUNCTION_POS = frozenset({"NPRO", "PREP", "CONJ", "PRCL", "INTJ", "NUMR", "PRED"
 
 def _content(feature: str, lemmatizer: Lemmatizer) -> bool:
     """A lemma n-gram with at least one content word (not «у они», «и в»)."""
-    return any(
-        len(w) > 2 and not w.isdigit() and lemmatizer.info(w).pos not in FUNCTION_POS for w in feature.split()
-    )
+    return any(len(w) > 2 and not w.isdigit() and lemmatizer.info(w).pos not in FUNCTION_POS for w in feature.split())
 
 
 def char_ngrams(text: str, low: int = 3, high: int = 5) -> list[str]:
@@ -372,4 +370,3 @@ class LearnedLayer:
         words = words[:TOP_FEATURES]
         reason = "обученный слой" + (f": {', '.join(words)}" if words else "")
         return Evidence(category, text[start:end], start, end, "", reason, "low", LEARNED)
-
