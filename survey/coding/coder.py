@@ -1,18 +1,21 @@
 """Code open answers into categories with the codebook, negation rules and evidence.
 
-How an answer is coded (the rules' lexicons live in the codebook's ``rules`` section):
+An answer goes through these parts, each a module of its own (the rules' lexicons live in
+the codebook's ``rules`` section):
 
-1. **Clauses.** The answer is cut into clauses at ``. ; : ! ? ( )``, line breaks and the
+1. **Words** (:mod:`survey.coding.tokens`): tokens, pymorphy3 lemma sets (``ё`` = ``е``;
+   unknown words one typo away from a codebook word count as it), lexicon masks.
+2. **Clauses** (:mod:`survey.coding.clauses`): cut at ``. ; : ! ? ( )``, line breaks and the
    contrast words of ``rules.boundaries`` (но, однако, а, зато, хотя, разве что…). Commas
    cut a clause further only where both sides have their own predicate («Финансирование
    выделяется, переводчиков не хватает»), so a list stays together: «Проблем с
    финансированием, визами и логистикой нет». «кроме X» marks X as an exception: named,
    whatever the rest of the clause denies.
-2. **Matches.** Codebook patterns are matched on lemmas (any parse; ``ё`` = ``е``;
-   ``ковид*`` prefixes; unknown words one typo away from a codebook word count as it).
-   Matches inside an ``exclude`` phrase of the same category are dropped.
-3. **Negation.** Each «не» attaches to the next word (skipping «очень», «особо»…); «нет»,
-   «отсутствие», «ни», «без» attach to the noun they govern. What it attaches to decides:
+3. **Matches** (:mod:`survey.coding.matching`): codebook patterns on lemmas (any parse;
+   ``ковид*`` prefixes); matches inside an ``exclude`` phrase of the same category are dropped.
+4. **Negation scope** (:mod:`survey.coding.negation`). Each «не» attaches to the next word
+   (skipping «очень», «особо»…); «нет», «отсутствие», «ни», «без» attach to the noun they
+   govern. What it attaches to decides:
 
    * a problem word («проблем нет», «не является препятствием», «трудностей не
      возникает», «вопрос решён») — a *denial*: matches between the problem word and the
@@ -20,19 +23,28 @@ How an answer is coded (the rules' lexicons live in the codebook's ``rules`` sec
    * a resource of the codebook («нет переводчиков», «отсутствие финансирования») or any
      other word («не хватает», «не налажено», «не решён») — a *shortage*: the resource
      nearby is coded;
-   * «не в деньгах, а в …» — a contrast: the words after «не в» are not coded.
+   * «не в деньгах, а в …» — a contrast: the words after «не в» are not coded;
+   * a size word («не такое уж большое», «не критично») — the problem is called small.
 
-   False negations («не только», «тем не менее», «не секрет») are ignored.
-4. **Decision.** ``terms`` are coded unless denied. ``needs`` are coded when a shortage
-   applies to them, when an undenied problem word is in the clause («сложности с
-   финансированием»), or when the clause just names them without a predicate (a list item
-   «Финансирование.») — unless it is a topic («сотрудничество в сфере транспорта») or
-   said to be fine. ``needs_strict`` need a shortage or a problem word.
-5. ``no_problems`` is coded when the answer denies problems in general («серьёзных
-   проблем нет», «всё решается в рабочем порядке») and no other category is coded except
-   those in its ``compatible_with``.
+   False negations («не только», «тем не менее», «не секрет») are ignored. Concessions
+   («несмотря на расстояние, работаем»; a sentence-initial «Хотя X, …») and minimisers
+   («часовой пояс — мелочь», «которая компенсируется связью») are not coded.
+5. **Decision** (:mod:`survey.coding.decision`). ``terms`` are coded unless denied.
+   ``needs`` are coded when a shortage applies to them, when an undenied problem word is
+   in the clause («сложности с финансированием»), or when the clause just names them
+   without a predicate (a list item «Финансирование.») — unless it is a topic
+   («сотрудничество в сфере транспорта») or said to be fine. ``needs_strict`` need a
+   shortage or a problem word. Over the whole answer: a clause may refer back («его не
+   хватает», «это не помеха»); a question is answered («Менталитет? Не такая уж большая
+   разница»); problems said to be past and solved are not coded («раньше не было
+   переводчиков — сейчас есть»).
+6. ``no_problems`` is coded when the answer denies problems in general («серьёзных
+   проблем нет», «всё решается в рабочем порядке», «Никаких.», «мешает только пандемия»)
+   and no other category is coded except those in its ``compatible_with``.
+7. **Learned layer** (:mod:`survey.coding.learned`, optional): a classifier trained on the
+   study's coded examples adds codes the rules did not see, marked as learned.
 
->>> coder = Coder()
+>>> coder = Coder(learned=False)
 >>> c = coder.code("С финансированием проблем нет, но не хватает переводчиков.")
 >>> [k for k, v in c.codes.items() if v]
 ['language']
@@ -53,10 +65,11 @@ from survey.coding.learned import LearnedLayer
 from survey.coding.matching import PatternIndex, find_hits
 from survey.coding.negation import Scope, false_negations
 from survey.coding.tokens import read_words
+from survey.coding.uncertainty import review_flags
 from survey.errors import ConfigError
 from survey.spec.codebook import Codebook, Rules, load_codebook
 
-__all__ = ["AnswerCoding", "Coder", "Evidence", "code_frame", "code_responses"]
+__all__ = ["AnswerCoding", "Coder", "Evidence", "code_frame", "code_responses", "learned_text"]
 
 # sentences: everything up to and including . ! ? or a line break
 SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*|[.!?\n]+")
@@ -66,10 +79,9 @@ MEMO_SIZE = 50_000
 class Coder:
     """Codes answers with a codebook. Configure in the constructor, apply with :meth:`code`.
 
-    The parts, in the order an answer goes through them: :mod:`survey.coding.tokens`
-    (words, lemmas, lexicon masks), :mod:`survey.coding.clauses` (negation scope),
-    :mod:`survey.coding.matching` (codebook patterns), :mod:`survey.coding.negation`
-    (what a negation attaches to), :mod:`survey.coding.decision` (codes and evidence).
+    ``learned``: None (default) applies the learned layer when the codebook's ``learned``
+    section is enabled; False switches it off (the rules alone); True requires it; a
+    :class:`~survey.coding.learned.LearnedLayer` is used as given.
 
     Learned while coding: ``unknown_`` (words pymorphy3 does not know, with counts; the
     codebook word a typo was matched to is :meth:`typo_of`).
@@ -201,11 +213,14 @@ def _conceded_segments(clauses: list[Clause], n: int, rules: Rules) -> set[int]:
 def code_frame(texts, ids=None, coder: Coder | None = None, *, details: bool = False):
     """Code a column of answers: ``id``, one 0/1 column per category, ``evidence``.
 
-    With ``details``: also ``denied`` (categories the answer says are no problem) and
-    ``confidence`` (per coded category: high, medium or low).
+    With ``details``: also ``denied`` (categories the answer says are no problem),
+    ``confidence`` (per coded category: high, medium or low), ``learned`` (categories the
+    learned layer added, with their probability) and ``review_priority``, ``review_reason``
+    (:func:`survey.coding.uncertainty.review_flags`).
 
     >>> import pandas as pd
-    >>> code_frame(pd.Series(["Нет переводчиков."]), ids=["a1"])[["id", "language", "evidence"]]
+    >>> rules = Coder(learned=False)
+    >>> code_frame(pd.Series(["Нет переводчиков."]), ids=["a1"], coder=rules)[["id", "language", "evidence"]]
        id  language                            evidence
     0  a1         1  language: «переводчиков» [4:16]
     """
@@ -216,14 +231,22 @@ def code_frame(texts, ids=None, coder: Coder | None = None, *, details: bool = F
     ids = list(ids) if ids is not None else list(range(1, len(texts) + 1))
     rows = []
     for rid, text in zip(ids, texts):
-        c = coder.code(None if is_missing(text) else str(text))
+        answer = None if is_missing(text) else str(text)
+        c = coder.code(answer)
         row = {"id": rid, **c.codes, "evidence": c.evidence_text()}
         if details:
             row["denied"] = ", ".join(c.denied)
             row["confidence"] = ", ".join(f"{k}={c.confidence(k)}" for k in c.categories)
+            row["learned"] = learned_text(c)
+            row["review_priority"], row["review_reason"] = review_flags(c, answer)
         rows.append(row)
-    columns = ["id", *coder.ids, "evidence"] + (["denied", "confidence"] if details else [])
-    return pd.DataFrame(rows, columns=columns)
+    extra = ["denied", "confidence", "learned", "review_priority", "review_reason"] if details else []
+    return pd.DataFrame(rows, columns=["id", *coder.ids, "evidence", *extra])
+
+
+def learned_text(coding: AnswerCoding) -> str:
+    """``interest=0.71, no_problems=0.55``: the codes the learned layer added."""
+    return ", ".join(f"{k}={v:.2f}" for k, v in coding.learned.items())
 
 
 def code_responses(data, questionnaire, coder: Coder):
@@ -231,8 +254,12 @@ def code_responses(data, questionnaire, coder: Coder):
 
     Returns one row per (expert, question): ``expert_id, question, answer``, one 0/1
     column per category of the codebook, ``evidence``, ``denied``, ``confidence``
-    (e.g. ``distance=high, funding=medium``) and ``confidence_<category>`` columns.
-    Categories that do not apply to a question (codebook ``questions``) are 0 for it.
+    (e.g. ``distance=high, funding=medium``), ``learned`` (the codes the learned layer
+    added, with their probability: ``interest=0.71``), ``review_priority`` and
+    ``review_reason`` (:func:`survey.coding.uncertainty.review_flags`), and per category
+    ``confidence_<category>`` and ``source_<category>`` (``rules``, ``learned`` or empty
+    when not coded). Categories that do not apply to a question (codebook ``questions``)
+    are 0 for it.
     """
     import pandas as pd
 
@@ -240,18 +267,24 @@ def code_responses(data, questionnaire, coder: Coder):
     for f in questionnaire.coded_questions:
         applies = {c.id for c in coder.codebook.for_question(f.id)}
         for eid, text in zip(data["expert_id"], data[f.id]):
-            c = coder.code(None if is_missing(text) else str(text))
+            answer = None if is_missing(text) else str(text)
+            c = coder.code(answer)
             codes = {k: (v if k in applies else 0) for k, v in c.codes.items()}
+            priority, reason = review_flags(c, answer)
             rows.append(
                 {
                     "expert_id": str(eid),
                     "question": f.id,
-                    "answer": "" if is_missing(text) else str(text),
+                    "answer": answer or "",
                     **codes,
                     "evidence": c.evidence_text(),
                     "denied": ", ".join(c.denied),
                     "confidence": ", ".join(f"{k}={c.confidence(k)}" for k in c.categories if codes[k]),
+                    "learned": ", ".join(f"{k}={v:.2f}" for k, v in c.learned.items() if codes[k]),
+                    "review_priority": priority,
+                    "review_reason": reason,
                     **{f"confidence_{k}": c.confidence(k) for k in coder.ids},
+                    **{f"source_{k}": c.source(k) if codes[k] else "" for k in coder.ids},
                 }
             )
     columns = [
@@ -262,6 +295,10 @@ def code_responses(data, questionnaire, coder: Coder):
         "evidence",
         "denied",
         "confidence",
+        "learned",
+        "review_priority",
+        "review_reason",
         *[f"confidence_{k}" for k in coder.ids],
+        *[f"source_{k}" for k in coder.ids],
     ]
     return pd.DataFrame(rows, columns=columns)

@@ -131,13 +131,14 @@ def decide_clause(
     has_positive = any((masks[i] & BIT["positive"]) and i not in named for i in order)
     nominal = not clause.has_predicate
     used_cues: set[int] = set()
+    general_hits = []
     for h in hits:
         cat = h.category
         start, end = toks[h.first].start, toks[h.last].end
         found = Evidence(cat, words.text[start:end], start, end, h.pattern.text, "", "high")
         if cat == no_problems_id:
             if not any(p in scope.neutral for p in h.positions) and not scope.negated_before(clause.position[h.first]):
-                outcome.general.append(found._replace(reason="названо"))
+                general_hits.append(found._replace(reason="названо"))
             continue
         decided = _decide_hit(h, found, clause, scope, words, nominal, has_positive, used_cues)
         if decided is None:
@@ -146,6 +147,9 @@ def decide_clause(
             outcome.denied.append(decided[1])
         else:
             outcome.coded.append(decided[1])
+    # «с согласованиями и финансированием всё в порядке» is about them, not about everything
+    if not outcome.pending:
+        outcome.general.extend(general_hits)
     resource_segments = {clause.segment[o.first] for o in hits if o.kind != "terms"}
     free_cues = [c for c in scope.cues if c not in used_cues and clause.segment_of(c) not in resource_segments]
     if free_cues:

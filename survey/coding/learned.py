@@ -104,7 +104,7 @@ class LearnedModel:
         if self._names is None:
             self._names = sorted(self.words, key=self.words.__getitem__)
         order = np.argsort(-contribution)
-        out = []
+        out: list[str] = []
         for i in order:
             name = self._names[int(rows[words][i])]
             if contribution[i] <= 0 or len(out) >= n:
@@ -294,7 +294,7 @@ def _write_cache(path: Path, model: LearnedModel) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **model.to_arrays())
+            np.savez(fh, **model.to_arrays())  # type: ignore[arg-type]
         os.replace(tmp, path)
     except OSError:
         return
@@ -340,7 +340,9 @@ class LearnedLayer:
             and c not in denied
             and coding.probabilities[c] >= threshold
         ]
-        if self.no_problems in self.addable and self.no_problems not in denied:
+        # «no problems» only where the rules denied nothing specific («проблем с визами нет»
+        # says nothing about the rest)
+        if self.no_problems in self.addable and self.no_problems not in denied and not coding.denied:
             coded = {c for c, v in coding.codes.items() if v} | set(added)
             if not (coded - self.compatible) and coding.probabilities[self.no_problems] >= threshold:
                 added.append(self.no_problems)
