@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from survey.coding.coder import Coder  # noqa: E402
 from survey.coding.learned import LearnedLayer, train  # noqa: E402
+from survey.coding.uncertainty import REVIEW_FIRST, review_flags  # noqa: E402
 from survey.spec.codebook import load_codebook  # noqa: E402
 
 DEV = ROOT / "tests" / "data" / "corpus" / "dev.csv"
@@ -90,6 +91,14 @@ def dev(path: Path = DEV) -> str:
             predicted[i] = c
     pred = codes(predicted, cats)
     out.append(line("rules + learned layer, leave-one-writer-out", f1_table(gold, pred, cats), cats))
+    first = [i for i, c in enumerate(predicted) if review_flags(c, frame["text"][i])[0] >= REVIEW_FIRST]
+    wrong = [i for i in range(len(frame)) if (pred[i] != gold[i]).any()]
+    caught = len(set(first) & set(wrong))
+    out.append(
+        f"\nReview first (priority ≥ {REVIEW_FIRST:g}): {len(first)} of {len(frame)} answers "
+        f"({len(first) / len(frame):.0%}); they hold {caught} of the {len(wrong)} answers with a coding error "
+        f"({caught / max(1, len(wrong)):.0%})."
+    )
     added = ["", "| category | added by the layer | of them in the gold |", "| --- | --- | --- |"]
     for j, cat in enumerate(cats):
         rows = [i for i, c in enumerate(predicted) if cat in c.learned]

@@ -10,7 +10,7 @@ Flags and their weights:
 flag                                                  weight  reason shown (Russian)
 ====================================================  ======  ==========================================
 a code added by the learned layer                        3    «добавлено обученным слоем: interest (0.71)»
-a rule code the learned layer gives < 0.2                3    «правила и обученный слой расходятся: …»
+a rule code the learned layer gives < 0.1                3    «правила и обученный слой расходятся: …»
 not coded, learned probability ≥ 0.5                     2    «возможно: +legal (0.58)»
 a rule code matched through a typo (low confidence)     2    «опечатка: covid»
 a list item without a predicate (medium confidence)     1    «названо без сказуемого: funding»
@@ -19,7 +19,8 @@ a non-empty answer with no code at all                  1    «ничего не
 ====================================================  ======  ==========================================
 
 The score is the sum of the weights plus a tie-breaker below 1: how close the layer's most
-doubtful probability is to 0.5.
+doubtful probability is to 0.5. Answers scoring 3 or more (a learned code, a disagreement,
+or two weaker flags together) are the ones to review first.
 
 >>> from survey.coding.evidence import AnswerCoding, Evidence
 >>> c = AnswerCoding({"covid": 1, "legal": 0}, [Evidence("covid", "Каронавирус", 0, 11, "", "", "low")])
@@ -31,8 +32,8 @@ from __future__ import annotations
 
 from survey.coding.evidence import AnswerCoding
 
-REVIEW_FIRST = 2.0  # answers scoring at least this are listed as "review first"
-DISAGREE = 0.2  # a rule code the learned layer gives less than this is flagged
+REVIEW_FIRST = 3.0  # answers scoring at least this are listed as "review first"
+DISAGREE = 0.1  # a rule code the learned layer gives less than this is flagged
 POSSIBLE = 0.5  # an uncoded category the learned layer gives at least this is flagged
 
 
