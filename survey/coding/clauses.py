@@ -88,7 +88,7 @@ def phrase_at(rules: Rules, name: str, words: Words, order: list[int], k: int) -
 def lexicon_places(words: Words, order: list[int], rules: Rules, name: str) -> list[int]:
     """Places ``k`` in ``order`` where a word or phrase of lexicon ``name`` starts."""
     masks = words.masks
-    wanted = BIT[name] | BIT["phrase_start"]
+    wanted = BIT[name] | BIT.get(f"{name}:start", 0)
     return [k for k, i in enumerate(order) if masks[i] & wanted and phrase_at(rules, name, words, order, k)]
 
 

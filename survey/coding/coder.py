@@ -54,8 +54,6 @@ the codebook's ``rules`` section):
 
 from __future__ import annotations
 
-import re
-
 from survey.base.lemmatize import Lemmatizer
 from survey.base.missing import is_missing
 from survey.coding.clauses import Clause, split_clauses
@@ -64,15 +62,13 @@ from survey.coding.evidence import AnswerCoding, Evidence, outermost
 from survey.coding.learned import LearnedLayer
 from survey.coding.matching import PatternIndex, find_hits
 from survey.coding.negation import Scope, false_negations
-from survey.coding.tokens import read_words
+from survey.coding.tokens import SENTENCE, read_words
 from survey.coding.uncertainty import review_flags
 from survey.errors import ConfigError
 from survey.spec.codebook import Codebook, Rules, load_codebook
 
 __all__ = ["AnswerCoding", "Coder", "Evidence", "code_frame", "code_responses", "learned_text"]
 
-# sentences: everything up to and including . ! ? or a line break
-SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*|[.!?\n]+")
 MEMO_SIZE = 50_000
 
 
@@ -105,7 +101,7 @@ class Coder:
         # sentences repeat across answers («Финансирование.», «Проблем нет.»): each distinct
         # sentence is analysed once; bounded so memory stays flat on huge inputs
         self.memo_size = memo_size
-        self._memo: dict[str, tuple[list[ClauseOutcome], list[str]]] = {}
+        self._memo: dict[str, tuple[list[ClauseOutcome], list[str], list[str]]] = {}
 
     @property
     def unknown_(self):
@@ -122,6 +118,7 @@ class Coder:
             return AnswerCoding(codes)
         text = str(text)
         outcomes: list[ClauseOutcome] = []
+        sentences: list[tuple[str, list[str]]] = []
         memo = self._memo
         for n, m in enumerate(SENTENCE.finditer(text)):
             chunk, offset = m.group(), m.start()
@@ -134,6 +131,7 @@ class Coder:
             elif entry[1]:
                 self.lemmatizer.unknown.update(entry[1])
             outcomes.extend(o.shifted(offset, n) for o in entry[0])
+            sentences.append((chunk, entry[2]))
         coding = AnswerCoding(codes)
         settle_past(outcomes)
         refer_back(outcomes)
@@ -149,15 +147,16 @@ class Coder:
             general.extend(o.general)
         finish_no_problems(coding, general, self.no_problems)
         if self.learned is not None:
-            self.learned.apply(coding, text, self.lemmatizer)
+            self.learned.apply(coding, text, sentences)
         coding.evidence = outermost(coding.evidence)
         coding.denials = outermost(coding.denials)
         coding.evidence.sort(key=lambda e: (self.ids.index(e.category), e.start))
         return coding
 
-    def code_sentence(self, text: str) -> tuple[list[ClauseOutcome], list[str]]:
+    def code_sentence(self, text: str) -> tuple[list[ClauseOutcome], list[str], list[str]]:
         """Code one sentence on its own (memoised by :meth:`code`): the outcome of each
-        clause (offsets relative to the sentence), and the unknown words met."""
+        clause (offsets relative to the sentence), the unknown words met, and the lemmas
+        of its words (for the learned layer)."""
         words = read_words(text, self.lemmatizer, self.index)
         if words.unknown:
             self.lemmatizer.unknown.update(words.unknown)
@@ -174,7 +173,7 @@ class Coder:
                 return Scope(clause, words, hits, self.rules, neutral, forced, no_problems_id, conceded)
 
             outcomes.append(decide_clause(words, clause, hits, scope_of, self.no_problems, self.rules))
-        return outcomes, words.unknown
+        return outcomes, words.unknown, words.lemma_list()
 
 
 def _learned_layer(codebook: Codebook, lemmatizer: Lemmatizer, learned: bool | LearnedLayer | None):

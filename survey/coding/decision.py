@@ -40,6 +40,7 @@ SMALL = BIT["minimizers"] | BIT["size_words"]
 #   bare_no — the clause is only «Нет», «Никаких», «Ничего существенного».
 CLAUSE_MARKS = ("past", "now", "persistent", "past_tense", "resolved", "positive", "minimised", "bare_no")
 _LEXICON_MARKS = (("past_markers", "past"), ("now_markers", "now"), ("persistence", "persistent"))
+_WORD_MARKS = BIT["resolution"] | BIT["positive"]
 _PAST_FORM = re.compile(r"(?:л|ла|ло|ли)(?:сь|ся)?$")
 BARE_NO = frozenset({"нет", "нету", "никаких", "никакие", "никакой", "ничего", "ничто", "никак"})
 
@@ -234,22 +235,26 @@ def clause_marks(words: Words, clause: Clause, rules: Rules) -> set[str]:
     (``minimised`` comes from its :class:`Scope`)."""
     toks, masks, order = words.toks, words.masks, clause.tokens
     out: set[str] = set()
-    for name, mark in _LEXICON_MARKS:
-        if lexicon_places(words, order, rules, name):
-            out.add(mark)
+    seen = 0
     for k, i in enumerate(order):
         m = masks[i]
-        negated = k > 0 and bool(masks[order[k - 1]] & BIT["negators"])
+        seen |= m
         info = toks[i][3]
         if info.pos == "VERB" and _PAST_FORM.search(toks[i][4]):
             out.add("past_tense")
-        if m & BIT["resolution"] and info.perfective and not negated:
-            out.add("resolved")
-        if m & BIT["positive"] and not negated:
-            out.add("positive")
-    for k in lexicon_places(words, order, rules, "minimizers"):
-        if belittles(words, order, k):
-            out.add("minimised")
+        if m & _WORD_MARKS:
+            negated = k > 0 and bool(masks[order[k - 1]] & BIT["negators"])
+            if m & BIT["resolution"] and info.perfective and not negated:
+                out.add("resolved")
+            if m & BIT["positive"] and not negated:
+                out.add("positive")
+    for name, mark in _LEXICON_MARKS:
+        if seen & (BIT[name] | BIT[f"{name}:start"]) and lexicon_places(words, order, rules, name):
+            out.add(mark)
+    if seen & (BIT["minimizers"] | BIT["minimizers:start"]):
+        for k in lexicon_places(words, order, rules, "minimizers"):
+            if belittles(words, order, k):
+                out.add("minimised")
     first_segment = [i for i in order if clause.segment[i] == clause.segment[order[0]]]
     if toks[order[0]][4] in BARE_NO and all(
         masks[i] & (BIT["size_words"] | BIT["skip_after_negator"]) for i in first_segment[1:]

@@ -43,22 +43,46 @@ import numpy as np
 from survey.base.lemmatize import Lemmatizer
 from survey.base.missing import is_missing
 from survey.coding.evidence import LEARNED, AnswerCoding, Evidence
+from survey.coding.tokens import SENTENCE
 from survey.errors import InputError
 from survey.spec.codebook import Codebook, LearnedSettings
 
-LAYER_VERSION = 1
+LAYER_VERSION = 2
 CHAR_WEIGHT = 0.7  # weight of the character block against the lemma block
 CHAR_FEATURES = 10_000  # most frequent character n-grams kept
 C = 10.0  # inverse regularisation of the logistic regressions
 TOP_FEATURES = 4  # words shown as evidence
-_SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
+WORD_CACHE = 200_000  # words whose character n-grams are kept (memory stays bounded)
+MEMO_SIZE = 50_000  # sentences whose feature counts are kept
 _NUMBER = re.compile(r"^\d+$")
 _MODELS: dict[str, LearnedModel] = {}  # trained models of this process, by cache key
 
 
 @dataclass
+class Sentence:
+    """One sentence as the model sees it: its features' TF-IDF values (``1 + log tf`` within
+    the sentence, times IDF; not normalised) and, per category, their weighted sums."""
+
+    word_rows: np.ndarray
+    word_values: np.ndarray
+    char_rows: np.ndarray
+    char_values: np.ndarray
+    word_dot: np.ndarray  # per category: Σ coef·value over the word features
+    word_norm: float  # Σ value² over the word features
+    char_dot: np.ndarray
+    char_norm: float
+
+
+@dataclass
 class LearnedModel:
-    """The fitted weights of the layer, scored without scikit-learn."""
+    """The fitted weights of the layer, scored without scikit-learn.
+
+    An answer's vector is the sum of its sentences' TF-IDF vectors, each block (lemma
+    n-grams; character n-grams, weighted :data:`CHAR_WEIGHT`) divided by the square root of
+    the sum of its sentences' squared norms. So the answer's score is a sum over its
+    sentences of numbers computed once per distinct sentence (:meth:`sentence`):
+    z = b + Σ word_dot / √Σ word_norm + w·Σ char_dot / √Σ char_norm.
+    """
 
     categories: list[str]
     words: dict[str, int]  # lemma n-gram -> row of ``coef``
@@ -69,46 +93,69 @@ class LearnedModel:
     intercept: np.ndarray  # categories
     examples: int = 0  # answers it was trained on
     _names: list[str] | None = field(default=None, repr=False)
+    _word_chars: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
 
-    def vector(self, lemmas: list[str], text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Row indices and TF-IDF values of an answer (each block L2-normalised)."""
-        rows: list[int] = []
-        values: list[float] = []
-        for index, idf, grams, weight in (
-            (self.words, self.word_idf, word_ngrams(lemmas), 1.0),
-            (self.chars, self.char_idf, char_ngrams(text), CHAR_WEIGHT),
-        ):
-            counts = Counter(index[g] for g in grams if g in index)
-            if not counts:
-                continue
-            idx = np.fromiter(counts, dtype=np.int64, count=len(counts))
-            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-            x = (1.0 + np.log(tf)) * idf[idx - (len(self.words) if index is self.chars else 0)]
-            x *= weight / math.sqrt(float(x @ x))
-            rows.extend(idx.tolist())
-            values.extend(x.tolist())
-        return np.asarray(rows, dtype=np.int64), np.asarray(values, dtype=np.float64)
+    def features(self, chunk: str, lemmas: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Rows and TF-IDF values of the word and character features of one sentence."""
+        words = self.words
+        wrows = [r for g in word_ngrams(lemmas) if (r := words.get(g)) is not None]
+        crows: list[int] = []
+        cache = self._word_chars
+        for token in _SPACES.sub(" ", chunk.lower()).split():
+            rows = cache.get(token)
+            if rows is None:
+                rows = tuple(r for g in char_ngrams(token) if (r := self.chars.get(g)) is not None)
+                if len(cache) < WORD_CACHE:
+                    cache[token] = rows
+            crows.extend(rows)
+        wi, wv = _tfidf(wrows, self.word_idf, 0)
+        ci, cv = _tfidf(crows, self.char_idf, len(self.words))
+        return wi, wv, ci, cv
 
-    def probabilities(self, lemmas: list[str], text: str) -> np.ndarray:
-        """Probability of every category for an answer."""
-        rows, values = self.vector(lemmas, text)
-        z = self.intercept + (values @ self.coef[rows] if len(rows) else 0.0)
+    def sentence(self, chunk: str, lemmas: list[str]) -> Sentence:
+        wi, wv, ci, cv = self.features(chunk, lemmas)
+        coef = self.coef
+        return Sentence(
+            wi,
+            wv,
+            ci,
+            cv,
+            wv @ coef[wi] if len(wi) else np.zeros(len(self.categories)),
+            float(wv @ wv),
+            cv @ coef[ci] if len(ci) else np.zeros(len(self.categories)),
+            float(cv @ cv),
+        )
+
+    def probabilities(self, sentences: list[Sentence]) -> np.ndarray:
+        """Probability of every category for an answer made of ``sentences``."""
+        z = self.intercept.copy()
+        wn = sum(s.word_norm for s in sentences)
+        if wn > 0:
+            z += sum(s.word_dot for s in sentences) / math.sqrt(wn)
+        cn = sum(s.char_norm for s in sentences)
+        if cn > 0:
+            z += CHAR_WEIGHT * sum(s.char_dot for s in sentences) / math.sqrt(cn)
         return 1.0 / (1.0 + np.exp(-z))
 
-    def top_words(self, lemmas: list[str], text: str, category: str, n: int = TOP_FEATURES) -> list[str]:
+    def text_sentences(self, text: str, lemmatizer: Lemmatizer) -> list[Sentence]:
+        """The sentences of a text (tokenised here)."""
+        return [self.sentence(m.group(), lemma_list(m.group(), lemmatizer)) for m in SENTENCE.finditer(text)]
+
+    def top_words(self, sentences: list[Sentence], category: str, n: int = TOP_FEATURES) -> list[str]:
         """The lemma n-grams of the answer that weigh most for ``category``."""
         j = self.categories.index(category)
-        rows, values = self.vector(lemmas, text)
-        words = rows < len(self.words)
-        contribution = values[words] * self.coef[rows[words], j]
+        total: dict[int, float] = {}
+        for s in sentences:
+            for r, v in zip(s.word_rows.tolist(), s.word_values.tolist()):
+                total[r] = total.get(r, 0.0) + v
         if self._names is None:
             self._names = sorted(self.words, key=self.words.__getitem__)
-        order = np.argsort(-contribution)
+        ranked = sorted(total, key=lambda r: -total[r] * self.coef[r, j])
         out: list[str] = []
-        for i in order:
-            name = self._names[int(rows[words][i])]
-            if contribution[i] <= 0 or len(out) >= n:
+        for r in ranked:
+            if total[r] * self.coef[r, j] <= 0 or len(out) >= n:
                 break
+            name = self._names[r]
             if len(name) > 2 and not name.isdigit() and name != "0":
                 out.append(name)
         return out
@@ -185,6 +232,24 @@ def char_ngrams(text: str, low: int = 3, high: int = 5) -> list[str]:
     return grams
 
 
+def sentence_chars(chunk: str) -> list[str]:
+    """The character n-grams of a sentence's words."""
+    out: list[str] = []
+    for token in _SPACES.sub(" ", chunk.lower()).split():
+        out += char_ngrams(token)
+    return out
+
+
+def _tfidf(rows: list[int], idf: np.ndarray, offset: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows and their values (1 + log tf) · idf."""
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    counts = Counter(rows)
+    idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+    n = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+    return idx, (1.0 + np.log(n)) * idf[idx - offset]
+
+
 def lemma_list(text: str, lemmatizer: Lemmatizer) -> list[str]:
     """The lemmas of the words of ``text`` (first parse, ё = е)."""
     return [t[3].lemma for t in lemmatizer.tokens(text) if t[3] is not None]
@@ -221,12 +286,42 @@ def train(texts: list[str], labels: np.ndarray, categories: list[str], lemmatize
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    docs = [lemma_list(t, lemmatizer) for t in texts]
-    wv = TfidfVectorizer(analyzer=word_ngrams, sublinear_tf=True)
-    cv = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True, min_df=2, max_features=CHAR_FEATURES)
-    X = sp.hstack([wv.fit_transform(docs), CHAR_WEIGHT * cv.fit_transform(texts)]).tocsr()
+    per_answer = [
+        [(word_ngrams(lemma_list(m.group(), lemmatizer)), sentence_chars(m.group())) for m in SENTENCE.finditer(t)]
+        for t in texts
+    ]
+    # vocabularies and IDF from the answers (document frequency per answer)
+    wv = TfidfVectorizer(analyzer=_given, sublinear_tf=True)
+    cv = TfidfVectorizer(analyzer=_given, sublinear_tf=True, min_df=2, max_features=CHAR_FEATURES)
+    wv.fit([[g for w, _ in a for g in w] for a in per_answer])
+    cv.fit([[g for _, c in a for g in c] for a in per_answer])
     words = {k: int(v) for k, v in wv.vocabulary_.items()}
     chars = {k: len(words) + int(v) for k, v in cv.vocabulary_.items()}
+    word_idf = np.asarray(wv.idf_, dtype=np.float64)
+    char_idf = np.asarray(cv.idf_, dtype=np.float64)
+    data: list[float] = []
+    cols: list[int] = []
+    indptr = [0]
+    for answer in per_answer:
+        row: dict[int, float] = {}
+        for grams, index, idf, offset, weight in (
+            (0, words, word_idf, 0, 1.0),
+            (1, chars, char_idf, len(words), CHAR_WEIGHT),
+        ):
+            block: dict[int, float] = {}
+            norm = 0.0
+            for sentence in answer:
+                idx, val = _tfidf([r for g in sentence[grams] if (r := index.get(g)) is not None], idf, offset)
+                norm += float(val @ val)
+                for r, v in zip(idx.tolist(), val.tolist()):
+                    block[r] = block.get(r, 0.0) + v
+            scale = weight / math.sqrt(norm) if norm > 0 else 0.0
+            for r, v in block.items():
+                row[r] = v * scale
+        cols.extend(row)
+        data.extend(row.values())
+        indptr.append(len(cols))
+    X = sp.csr_matrix((data, cols, indptr), shape=(len(texts), len(words) + len(chars)))
     coef = np.zeros((X.shape[1], len(categories)))
     intercept = np.full(len(categories), -30.0)
     for j in range(len(categories)):
@@ -243,13 +338,17 @@ def train(texts: list[str], labels: np.ndarray, categories: list[str], lemmatize
     return LearnedModel(
         categories=list(categories),
         words=words,
-        word_idf=np.asarray(wv.idf_, dtype=np.float64),
+        word_idf=word_idf,
         chars=chars,
-        char_idf=np.asarray(cv.idf_, dtype=np.float64),
+        char_idf=char_idf,
         coef=coef,
         intercept=intercept,
         examples=len(texts),
     )
+
+
+def _given(grams: list[str]) -> list[str]:
+    return grams
 
 
 def cache_dir() -> Path | None:
@@ -317,12 +416,43 @@ class LearnedLayer:
         if codebook.learned is None:
             raise InputError(f"{codebook.path}: в кодовой книге нет раздела learned (обученный слой).")
         model = load_model(codebook.learned, codebook.ids, lemmatizer)
-        return cls(model, codebook.learned, codebook)
+        layer = cls(model, codebook.learned, codebook)
+        layer.lemmatizer = lemmatizer
+        return layer
 
-    def apply(self, coding: AnswerCoding, text: str, lemmatizer: Lemmatizer) -> None:
-        """Add the learned codes to ``coding`` (and its ``probabilities``)."""
-        lemmas = lemma_list(text, lemmatizer)
-        p = self.model.probabilities(lemmas, text)
+    lemmatizer: Lemmatizer | None = None
+    _memo: dict[str, Sentence] | None = None
+
+    def sentences(self, sentences: list[tuple[str, list[str]]]) -> list[Sentence]:
+        """The model's view of each sentence (memoised: sentences recur across answers)."""
+        if self._memo is None:
+            self._memo = {}
+        memo = self._memo
+        out: list[Sentence] = []
+        for chunk, lemmas in sentences:
+            entry = memo.get(chunk)
+            if entry is None:
+                entry = self.model.sentence(chunk, lemmas)
+                if len(memo) >= MEMO_SIZE:
+                    memo.clear()
+                memo[chunk] = entry
+            out.append(entry)
+        return out
+
+    def apply(
+        self,
+        coding: AnswerCoding,
+        text: str,
+        sentences: list[tuple[str, list[str]]] | None = None,
+    ) -> None:
+        """Add the learned codes to ``coding`` (and its ``probabilities``). ``sentences``:
+        each sentence of ``text`` (split by :data:`~survey.coding.tokens.SENTENCE`) with its
+        words' lemmas, as the coder has them; tokenised here when not given."""
+        if sentences is None:
+            lem = self.lemmatizer or Lemmatizer()
+            sentences = [(m.group(), lemma_list(m.group(), lem)) for m in SENTENCE.finditer(text)]
+        per = self.sentences(sentences)
+        p = self.model.probabilities(per)
         coding.probabilities = {c: float(v) for c, v in zip(self.model.categories, p)}
         if self.no_problems is not None and coding.codes.get(self.no_problems):
             return  # the rules read «no problems»: nothing is added
@@ -349,26 +479,33 @@ class LearnedLayer:
         for c in added:
             coding.codes[c] = 1
             coding.learned[c] = coding.probabilities[c]
-            coding.evidence.append(self.evidence(c, text, lemmas, lemmatizer))
+            coding.evidence.append(self.evidence(c, text, sentences, per))
 
-    def evidence(self, category: str, text: str, lemmas: list[str], lemmatizer: Lemmatizer) -> Evidence:
+    def evidence(
+        self,
+        category: str,
+        text: str,
+        sentences: list[tuple[str, list[str]]],
+        per: list[Sentence],
+    ) -> Evidence:
         """The sentence scored highest for ``category`` and the words that weigh most."""
         j = self.model.categories.index(category)
-        best, best_p = None, -1.0
-        for m in _SENTENCE.finditer(text):
-            chunk = m.group()
+        best, best_p, at, offset = None, -1.0, 0, 0
+        for (chunk, _), counts in zip(sentences, per):
+            start = text.find(chunk, offset)
+            offset = start + len(chunk)
             if not chunk.strip():
                 continue
-            p = float(self.model.probabilities(lemma_list(chunk, lemmatizer), chunk)[j])
+            p = float(self.model.probabilities([counts])[j])
             if p > best_p:
-                best, best_p = m, p
+                best, best_p, at = chunk, p, start
         if best is None:
             start, end = 0, len(text)
         else:
-            chunk = best.group()
-            start = best.start() + (len(chunk) - len(chunk.lstrip()))
-            end = best.start() + len(chunk.rstrip())
-        words = [w for w in self.model.top_words(lemmas, text, category, 3 * TOP_FEATURES) if _content(w, lemmatizer)]
+            start = at + (len(best) - len(best.lstrip()))
+            end = at + len(best.rstrip())
+        lem = self.lemmatizer or Lemmatizer()
+        words = [w for w in self.model.top_words(per, category, 3 * TOP_FEATURES) if _content(w, lem)]
         words = words[:TOP_FEATURES]
         reason = "обученный слой" + (f": {', '.join(words)}" if words else "")
         return Evidence(category, text[start:end], start, end, "", reason, "low", LEARNED)

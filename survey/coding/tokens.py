@@ -16,11 +16,15 @@ marked: they are mentioned, not used («не говорят „нет“»).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from survey.base.lemmatize import Lemmatizer, Token
 from survey.coding.matching import PatternIndex
 from survey.spec.codebook import BIT
+
+# sentences: everything up to and including . ! ? or a line break
+SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*|[.!?\n]+")
 
 
 @dataclass
@@ -38,6 +42,10 @@ class Words:
     def has(self, i: int, lexicon: str) -> bool:
         """Token ``i`` belongs to rule lexicon ``lexicon`` (``negators``, ``problem_words``…)."""
         return bool(self.masks[i] & BIT[lexicon])
+
+    def lemma_list(self) -> list[str]:
+        """First-parse lemmas of the words (what the learned layer counts)."""
+        return [t[3].lemma for t in self.toks if t[3] is not None]
 
     def word_indices(self) -> list[int]:
         """Token indices of the words (punctuation left out)."""

@@ -64,9 +64,6 @@ RULE_KEYS = (
     "size_words",
     "sole",
 )
-# bit of each lexicon in a word's mask (see Rules.mask); "phrase_start": the word can open a
-# multi-word entry of a clause-boundary lexicon
-BIT = {name: 1 << i for i, name in enumerate((*RULE_KEYS, "phrase_start", "predicate", "anaphora"))}
 # lexicons whose entries may be phrases: their first words get the "phrase_start" bit
 PHRASE_LEXICONS = (
     "boundaries",
@@ -80,6 +77,14 @@ PHRASE_LEXICONS = (
     "persistence",
     "minimizers",
 )
+# bit of each lexicon in a word's mask (see Rules.mask); "phrase_start": the word can open a
+# multi-word entry of a phrase lexicon, "<lexicon>:start" of that lexicon in particular
+BIT = {
+    name: 1 << i
+    for i, name in enumerate(
+        (*RULE_KEYS, "phrase_start", "predicate", "anaphora", *(f"{n}:start" for n in PHRASE_LEXICONS))
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -141,8 +146,9 @@ class Rules:
             for name, words in self.words.items():
                 if not words.isdisjoint(lemmas):
                     m |= self._bit[name]
-            if any(self.phrases_from(name, lemmas) for name in PHRASE_LEXICONS):
-                m |= BIT["phrase_start"]
+            for name in PHRASE_LEXICONS:
+                if self.phrases_from(name, lemmas):
+                    m |= BIT["phrase_start"] | BIT[f"{name}:start"]
             self._masks[lemmas] = m
         return m
 
