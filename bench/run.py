@@ -126,7 +126,8 @@ def bench_coding(sizes: list[int], kinds: list[str], unique_max: int = 10**5) ->
                 if n == max(s for s in sizes if kind != "unique" or s <= unique_max):
                     wall, rss = timed([PY, "-m", "survey", "-q", "code", str(src), "-o", str(Path(tmp) / "out.csv")])
                     rows.append(
-                        f"| `survey code`, {kind}, {n:,} answers, rules + learned layer (whole process) | {wall:.1f} s | "
+                        f"| `survey code`, {kind}, {n:,} answers, rules + learned layer (whole process) | "
+                        f"{wall:.1f} s | "
                         f"peak RSS **{rss:.0f} MB** (target ≤ 1.5 GB at 10⁶) |"
                     )
     return rows
