@@ -184,7 +184,7 @@ def _past_then_now(outcome: ClauseOutcome, words: Words, clause: Clause, rules: 
     if kn is None or seg[order[kn]] == seg[order[kp]]:
         return
     now_start = words.toks[next(i for i in order if seg[i] == seg[order[kn]])].start
-    past_start = words.toks[order[kp]].start
+    past_start = words.toks[order[0]].start  # «Были вопросы с визами лет десять назад, сейчас …»
     later = {e.category for e in outcome.coded if e.start >= now_start}
     past = [e for e in outcome.coded if past_start <= e.start < now_start and e.category not in later]
     if past:
@@ -338,7 +338,8 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
       «Культурные различия? Они есть, но это не проблема»: a question answered with a
       denial is denied.
     """
-    for prev, cur in zip(outcomes, outcomes[1:]):
+    for n, cur in enumerate(outcomes[1:], start=1):
+        prev = outcomes[n - 1]
         same_sentence = prev.sentence == cur.sentence
         if same_sentence and cur.anaphoric and cur.orphan_cue and prev.pending:
             for e in prev.pending:
@@ -351,6 +352,11 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
             reason = "отрицание (ответ на вопрос)"
         elif "minimised" in cur.marks and names_nothing and (same_sentence or cur.anaphoric):
             reason = "названо несущественным (о сказанном ниже)"
+            # «…, которая, впрочем, компенсируется связью»: back over clauses that name nothing
+            back = n - 1
+            while back > 0 and not outcomes[back].coded and outcomes[back - 1].sentence == cur.sentence:
+                back -= 1
+            prev = outcomes[back]
         else:
             continue
         if prev.coded:
