@@ -84,10 +84,10 @@ def dev(path: Path = DEV) -> str:
     for w in sorted(set(writers)):
         train_rows = np.where(writers != w)[0]
         model = train([frame["text"][i] for i in train_rows], gold[train_rows], cats, rules.lemmatizer)
-        layer = LearnedLayer(model, settings, codebook)
+        layer = LearnedLayer(model, settings, codebook, rules.lemmatizer)
         for i in np.where(writers == w)[0]:
             c = copy.deepcopy(codings[i])
-            layer.apply(c, frame["text"][i], rules.lemmatizer)
+            layer.apply(c, frame["text"][i])
             predicted[i] = c
     pred = codes(predicted, cats)
     out.append(line("rules + learned layer, leave-one-writer-out", f1_table(gold, pred, cats), cats))

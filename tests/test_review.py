@@ -132,12 +132,14 @@ def test_coding_sheet_puts_uncertain_answers_first(sample_run):
 
 def test_review_order_and_counts():
     from survey.coding.review import review_order
+    from survey.coding.uncertainty import REVIEW_FIRST
 
-    coded = pd.DataFrame({"expert_id": ["a", "b", "c", "d"], "review_priority": [0.5, 3.2, 2.0, 3.2]})
+    priorities = [0.5, REVIEW_FIRST + 0.2, REVIEW_FIRST, REVIEW_FIRST + 0.2, REVIEW_FIRST - 0.01]
+    coded = pd.DataFrame({"expert_id": ["a", "b", "c", "d", "e"], "review_priority": priorities})
     ordered, first = review_order(coded)
-    assert list(ordered["expert_id"]) == ["b", "d", "c", "a"] and first == 3  # ties keep their order
+    assert list(ordered["expert_id"]) == ["b", "d", "c", "e", "a"] and first == 3  # ties keep their order
     plain, none = review_order(coded.drop(columns="review_priority"))
-    assert list(plain["expert_id"]) == ["a", "b", "c", "d"] and none == 0
+    assert list(plain["expert_id"]) == ["a", "b", "c", "d", "e"] and none == 0
 
 
 def _coded(run_result):

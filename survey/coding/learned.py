@@ -282,14 +282,10 @@ def read_examples(path: Path, categories: list[str]):
 
 def train(texts: list[str], labels: np.ndarray, categories: list[str], lemmatizer: Lemmatizer) -> LearnedModel:
     """Fit the layer on ``texts`` with ``labels`` (answers × categories, 0/1)."""
-    import scipy.sparse as sp  # lazy: scikit-learn and scipy only when a layer is trained
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.feature_extraction.text import TfidfVectorizer  # lazy: scikit-learn only to train
     from sklearn.linear_model import LogisticRegression
 
-    per_answer = [
-        [(word_ngrams(lemma_list(m.group(), lemmatizer)), sentence_chars(m.group())) for m in SENTENCE.finditer(t)]
-        for t in texts
-    ]
+    per_answer = [answer_grams(t, lemmatizer) for t in texts]
     # vocabularies and IDF from the answers (document frequency per answer)
     wv = TfidfVectorizer(analyzer=_given, sublinear_tf=True)
     cv = TfidfVectorizer(analyzer=_given, sublinear_tf=True, min_df=2, max_features=CHAR_FEATURES)
@@ -299,29 +295,7 @@ def train(texts: list[str], labels: np.ndarray, categories: list[str], lemmatize
     chars = {k: len(words) + int(v) for k, v in cv.vocabulary_.items()}
     word_idf = np.asarray(wv.idf_, dtype=np.float64)
     char_idf = np.asarray(cv.idf_, dtype=np.float64)
-    data: list[float] = []
-    cols: list[int] = []
-    indptr = [0]
-    for answer in per_answer:
-        row: dict[int, float] = {}
-        for grams, index, idf, offset, weight in (
-            (0, words, word_idf, 0, 1.0),
-            (1, chars, char_idf, len(words), CHAR_WEIGHT),
-        ):
-            block: dict[int, float] = {}
-            norm = 0.0
-            for sentence in answer:
-                idx, val = _tfidf([r for g in sentence[grams] if (r := index.get(g)) is not None], idf, offset)
-                norm += float(val @ val)
-                for r, v in zip(idx.tolist(), val.tolist()):
-                    block[r] = block.get(r, 0.0) + v
-            scale = weight / math.sqrt(norm) if norm > 0 else 0.0
-            for r, v in block.items():
-                row[r] = v * scale
-        cols.extend(row)
-        data.extend(row.values())
-        indptr.append(len(cols))
-    X = sp.csr_matrix((data, cols, indptr), shape=(len(texts), len(words) + len(chars)))
+    X = answer_matrix(per_answer, words, chars, word_idf, char_idf)
     coef = np.zeros((X.shape[1], len(categories)))
     intercept = np.full(len(categories), -30.0)
     for j in range(len(categories)):
@@ -345,6 +319,50 @@ def train(texts: list[str], labels: np.ndarray, categories: list[str], lemmatize
         intercept=intercept,
         examples=len(texts),
     )
+
+
+def answer_matrix(
+    per_answer: list[list[tuple[list[str], list[str]]]],
+    words: dict[str, int],
+    chars: dict[str, int],
+    word_idf: np.ndarray,
+    char_idf: np.ndarray,
+):
+    """The training matrix: one row per answer (given as its sentences' word and character
+    n-grams), each block the sum of the sentences' TF-IDF vectors divided by the square root
+    of the sum of their squared norms (the character block then weighted ``CHAR_WEIGHT``)."""
+    import scipy.sparse as sp  # lazy: scipy only when a layer is trained
+
+    data: list[float] = []
+    cols: list[int] = []
+    indptr = [0]
+    for answer in per_answer:
+        row: dict[int, float] = {}
+        for which, index, idf, offset, weight in (
+            (0, words, word_idf, 0, 1.0),
+            (1, chars, char_idf, len(words), CHAR_WEIGHT),
+        ):
+            block: dict[int, float] = {}
+            norm = 0.0
+            for sentence in answer:
+                idx, val = _tfidf([r for g in sentence[which] if (r := index.get(g)) is not None], idf, offset)
+                norm += float(val @ val)
+                for r, v in zip(idx.tolist(), val.tolist()):
+                    block[r] = block.get(r, 0.0) + v
+            scale = weight / math.sqrt(norm) if norm > 0 else 0.0
+            for r, v in block.items():
+                row[r] = v * scale
+        cols.extend(row)
+        data.extend(row.values())
+        indptr.append(len(cols))
+    return sp.csr_matrix((data, cols, indptr), shape=(len(per_answer), len(words) + len(chars)))
+
+
+def answer_grams(text: str, lemmatizer: Lemmatizer) -> list[tuple[list[str], list[str]]]:
+    """An answer as the model reads it: per sentence, its lemma n-grams and character n-grams."""
+    return [
+        (word_ngrams(lemma_list(m.group(), lemmatizer)), sentence_chars(m.group())) for m in SENTENCE.finditer(text)
+    ]
 
 
 def _given(grams: list[str]) -> list[str]:
@@ -402,9 +420,17 @@ def _write_cache(path: Path, model: LearnedModel) -> None:
 class LearnedLayer:
     """The layer as the coder applies it: a model and the codebook's policy."""
 
-    def __init__(self, model: LearnedModel, settings: LearnedSettings, codebook: Codebook):
+    def __init__(
+        self,
+        model: LearnedModel,
+        settings: LearnedSettings,
+        codebook: Codebook,
+        lemmatizer: Lemmatizer | None = None,
+    ):
         self.model = model
         self.settings = settings
+        self.lemmatizer = lemmatizer or Lemmatizer()  # for answers given without their sentences
+        self._memo: dict[str, Sentence] = {}
         no_problems = next((c for c in codebook.categories if c.no_problems), None)
         self.no_problems = no_problems.id if no_problems is not None else None
         self.compatible = set(no_problems.compatible_with) if no_problems is not None else set()
@@ -416,17 +442,10 @@ class LearnedLayer:
         if codebook.learned is None:
             raise InputError(f"{codebook.path}: в кодовой книге нет раздела learned (обученный слой).")
         model = load_model(codebook.learned, codebook.ids, lemmatizer)
-        layer = cls(model, codebook.learned, codebook)
-        layer.lemmatizer = lemmatizer
-        return layer
-
-    lemmatizer: Lemmatizer | None = None
-    _memo: dict[str, Sentence] | None = None
+        return cls(model, codebook.learned, codebook, lemmatizer)
 
     def sentences(self, sentences: list[tuple[str, list[str]]]) -> list[Sentence]:
         """The model's view of each sentence (memoised: sentences recur across answers)."""
-        if self._memo is None:
-            self._memo = {}
         memo = self._memo
         out: list[Sentence] = []
         for chunk, lemmas in sentences:
@@ -449,8 +468,7 @@ class LearnedLayer:
         each sentence of ``text`` (split by :data:`~survey.coding.tokens.SENTENCE`) with its
         words' lemmas, as the coder has them; tokenised here when not given."""
         if sentences is None:
-            lem = self.lemmatizer or Lemmatizer()
-            sentences = [(m.group(), lemma_list(m.group(), lem)) for m in SENTENCE.finditer(text)]
+            sentences = [(m.group(), lemma_list(m.group(), self.lemmatizer)) for m in SENTENCE.finditer(text)]
         per = self.sentences(sentences)
         p = self.model.probabilities(per)
         coding.probabilities = {c: float(v) for c, v in zip(self.model.categories, p)}
@@ -504,8 +522,7 @@ class LearnedLayer:
         else:
             start = at + (len(best) - len(best.lstrip()))
             end = at + len(best.rstrip())
-        lem = self.lemmatizer or Lemmatizer()
-        words = [w for w in self.model.top_words(per, category, 3 * TOP_FEATURES) if _content(w, lem)]
+        words = [w for w in self.model.top_words(per, category, 3 * TOP_FEATURES) if _content(w, self.lemmatizer)]
         words = words[:TOP_FEATURES]
         reason = "обученный слой" + (f": {', '.join(words)}" if words else "")
         return Evidence(category, text[start:end], start, end, "", reason, "low", LEARNED)
