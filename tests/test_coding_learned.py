@@ -265,3 +265,28 @@ def test_bundled_codebook_layer_keeps_the_sample_gold(coder):
     auto = code_frame(sample["q3_problems"], sample["expert_id"], coder).rename(columns={"id": "expert_id"})
     table = agreement(gold, auto, categories=[c for c in gold.columns if c != "expert_id"])
     assert (table["f1"] >= 0.97).all(), table[["category", "f1"]]
+
+
+def test_review_flags_each_reason():
+    from survey.coding.uncertainty import REVIEW_FIRST, review_flags
+
+    typo = Evidence("covid", "Каронавирус", 0, 11, "", "названа проблема; опечатка", "low")
+    listed = Evidence("funding", "Бюджет", 13, 19, "", "названо в перечне", "medium")
+    learned = Evidence("interest", "…", 21, 22, "", "обученный слой", "low", LEARNED)
+    c = AnswerCoding(
+        {"covid": 1, "funding": 1, "interest": 1, "legal": 0, "economy": 0},
+        [typo, listed, learned],
+        [Evidence("legal", "визы", 30, 34, "", "отрицание", "high")],
+        probabilities={"covid": 0.9, "funding": 0.05, "interest": 0.7, "legal": 0.2, "economy": 0.55},
+        learned={"interest": 0.7},
+    )
+    score, reason = review_flags(c, "текст")
+    assert reason == (
+        "добавлено обученным слоем: interest (0.70); правила и обученный слой расходятся: funding (0.05); "
+        "возможно: +economy (0.55); опечатка: covid; названо без сказуемого: funding; отрицание: legal"
+    )
+    closest = 1 - 2 * 0.05  # economy at 0.55 is the probability nearest to 0.5
+    assert score == pytest.approx(3 + 3 + 2 + 2 + 1 + 1 + 0.99 * closest, abs=1e-3) and score >= REVIEW_FIRST
+    empty = AnswerCoding({"covid": 0})
+    assert review_flags(empty, "Что-то о погоде.") == (1.0, "ничего не закодировано")
+    assert review_flags(empty, "") == (0.0, "")
