@@ -43,6 +43,7 @@ class Clause:
     sentence: int = 0  # clauses of one sentence share the number
     question: bool = False  # the clause ends with «?»
     opener: str = ""  # the boundary word that opened the clause («но», «хотя»…), folded
+    continues: bool = False  # split from the clause before at a comma (both have a predicate)
     position: dict[int, int] = field(default_factory=dict)  # token index -> place in ``tokens``
 
     def __post_init__(self) -> None:
@@ -147,8 +148,9 @@ def split_clauses(words: Words, rules: Rules) -> list[Clause]:
         if not items:
             continue
         parts = split_by_predicates(items, words, rules)
-        for part in parts:
+        for n, part in enumerate(parts):
             part.sentence = sent
+            part.continues = n > 0
         parts[0].opener = opener
         parts[-1].question = question
         clauses.extend(parts)

@@ -204,8 +204,8 @@ def _conceded_segments(clauses: list[Clause], n: int, rules: Rules) -> set[int]:
     segments = sorted(set(clause.segment.values()))
     if len(segments) > 1:
         return {segments[0]}
-    if n + 1 < len(clauses) and clauses[n + 1].sentence == clause.sentence and not clauses[n + 1].opener:
-        return set(segments)  # «Хотя расстояние большое, мы работаем»; not «Хотя X, а не Y»
+    if n + 1 < len(clauses) and clauses[n + 1].sentence == clause.sentence and clauses[n + 1].continues:
+        return set(segments)  # «Хотя расстояние большое, мы работаем»; not «Хотя X, а не Y», «Хотя X: …»
     return set()
 
 

@@ -42,6 +42,7 @@ CLAUSE_MARKS = ("past", "now", "persistent", "past_tense", "resolved", "positive
 _LEXICON_MARKS = (("past_markers", "past"), ("now_markers", "now"), ("persistence", "persistent"))
 _WORD_MARKS = BIT["resolution"] | BIT["positive"]
 _PAST_FORM = re.compile(r"(?:л|ла|ло|ли)(?:сь|ся)?$")
+REFERRING = frozenset({"это", "этого", "этим", "его", "её", "ее", "их", "он", "она", "оно", "они"})
 BARE_NO = frozenset({"нет", "нету", "никаких", "никакие", "никакой", "ничего", "ничто", "никак"})
 
 
@@ -56,6 +57,7 @@ class ClauseOutcome:
     orphan_cue: str | None = None  # a shortage cue that found no resource of its own
     anaphoric: bool = False  # refers back: «его», «их», «это»
     starts_with_no: bool = False  # «Нет, …» answering a question before it
+    refers: bool = False  # a pronoun that stands for what was said: «это», «его», «их» (not «у них»)
     sentence: int = 0
     question: bool = False  # the clause ends with «?»
     marks: frozenset[str] = frozenset()  # see CLAUSE_MARKS
@@ -73,6 +75,7 @@ class ClauseOutcome:
             self.orphan_cue,
             self.anaphoric,
             self.starts_with_no,
+            self.refers,
             sentence,
             self.question,
             self.marks,
@@ -101,6 +104,9 @@ def decide_clause(
     order = clause.tokens
     outcome = ClauseOutcome(question=clause.question)
     outcome.anaphoric = any(masks[i] & BIT["anaphora"] for i in order)
+    outcome.refers = outcome.anaphoric and any(
+        toks[i][4] in REFERRING and not (k > 0 and toks[order[k - 1]].info.pos == "PREP") for k, i in enumerate(order)
+    )
     first = toks[order[0]]
     outcome.starts_with_no = first.lower in ("нет", "нету") and (
         len(order) == 1 or any(toks[x][3] is None for x in range(order[0] + 1, order[1]))
@@ -138,7 +144,11 @@ def decide_clause(
         start, end = toks[h.first].start, toks[h.last].end
         found = Evidence(cat, words.text[start:end], start, end, h.pattern.text, "", "high")
         if cat == no_problems_id:
-            if not any(p in scope.neutral for p in h.positions) and not scope.negated_before(clause.position[h.first]):
+            # «не назову ничего серьёзного»: «ничего» after «не» is negative concord, not a negation
+            concord = toks[h.first][4] in BARE_NO
+            if not any(p in scope.neutral for p in h.positions) and (
+                concord or not scope.negated_before(clause.position[h.first])
+            ):
                 general_hits.append(found._replace(reason="названо"))
             continue
         decided = _decide_hit(h, found, clause, scope, words, nominal, has_positive, used_cues)
@@ -243,7 +253,7 @@ def clause_marks(words: Words, clause: Clause, rules: Rules) -> set[str]:
         if info.pos == "VERB" and _PAST_FORM.search(toks[i][4]):
             out.add("past_tense")
         if m & _WORD_MARKS:
-            negated = k > 0 and bool(masks[order[k - 1]] & BIT["negators"])
+            negated = any(masks[order[j]] & BIT["negators"] for j in range(max(0, k - 2), k))
             if m & BIT["resolution"] and info.perfective and not negated:
                 out.add("resolved")
             if m & BIT["positive"] and not negated:
@@ -333,7 +343,9 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
       resource of its own applies to the resources of the clause before.
     * «Расстояние большое, но это не помеха»: a general denial with «это» denies what
       the clause before named; so does a clause that only calls it small («…, мелочь»,
-      «которая компенсируется связью»).
+      «которая компенсируется связью»), solved («…, но мы это преодолели») or sufficient
+      («бюджет небольшой, но его хватает»).
+    * «Да, далеко, но …»: a «да» conceding what a contrast then outweighs.
     * «Разница в менталитете? Нет, …», «Менталитет? Не такая уж большая разница»,
       «Культурные различия? Они есть, но это не проблема»: a question answered with a
       denial is denied.
@@ -346,10 +358,14 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
                 prev.coded.append(e._replace(reason=f"нехватка: «{cur.orphan_cue}» (о сказанном выше)"))
             prev.pending = []
         names_nothing = not (cur.coded or cur.denied or cur.pending)
-        if same_sentence and cur.anaphoric and cur.general and not cur.coded:
+        denial = any(not g.category for g in cur.general)  # «это не помеха», not «до этого всё было хорошо»
+        if same_sentence and cur.anaphoric and denial and not cur.coded:
             reason = "отрицание (о сказанном выше)"
         elif prev.question and cur.starts_with_no:
             reason = "отрицание (ответ на вопрос)"
+        elif same_sentence and cur.refers and names_nothing and {"resolved", "positive"} & cur.marks:
+            # «…, но мы это давно преодолели», «бюджет небольшой, но его хватает»
+            reason = "решено или достаточно (о сказанном выше)"
         elif "minimised" in cur.marks and names_nothing and (same_sentence or cur.anaphoric):
             reason = "названо несущественным (о сказанном ниже)"
             # «…, которая, впрочем, компенсируется связью»: back over clauses that name nothing
@@ -386,11 +402,12 @@ def settle_past(outcomes: list[ClauseOutcome]) -> None:
     """Problems said to be past and solved are not coded.
 
     A clause is *past* when it or an earlier clause of its sentence has a past marker
-    («раньше», «когда-то», «лет пять назад», «до пандемии»), with no «сейчас»/«теперь»
-    in between. Its codes are denied when a later clause (within the next two sentences)
-    speaks of the present or of a solution — «сейчас есть», «теперь работает отдел»,
-    «решили» — unless that clause says the problem remains («по-прежнему», «остаётся»),
-    and except the categories the present clause codes itself. A clause with a past-tense
+    («раньше», «когда-то», «лет пять назад», «было время»), with no «сейчас»/«теперь»
+    in between; a following sentence in the past tense goes on with the story. Its codes
+    are denied when a later clause (within the next two sentences) speaks of the present
+    or of a solution — «сейчас есть», «теперь работает отдел», «решили» — unless that
+    clause says the problem remains («по-прежнему», «остаётся»), and except the
+    categories the present clause codes itself. A clause with a past-tense
     verb and no marker («с визами были сложности») counts as past only when the next
     clause says the problem is solved («…, решили») or that all is well now («но сейчас
     всё работает»).
@@ -402,6 +419,8 @@ def settle_past(outcomes: list[ClauseOutcome]) -> None:
             past[i] = False
         elif "past" in o.marks or (same and past[i - 1]):
             past[i] = True
+        elif i > 0 and past[i - 1] and "past_tense" in o.marks:
+            past[i] = True  # «Раньше …. Не знали, с кем говорить.»: the story goes on in the past
     for i, o in enumerate(outcomes):
         if not o.coded:
             continue

@@ -80,7 +80,7 @@ def _second_negation(words: Words, start: int, neutral: set[int], forced: set[in
     """After «нельзя сказать, что»: a second negation cancels out (both neutral); without
     one, the first predicate is negated (``forced``)."""
     toks, masks = words.toks, words.masks
-    first_target = None
+    predicate = other = None
     for i in range(start, len(toks)):
         t = toks[i]
         if t[3] is None:
@@ -92,12 +92,15 @@ def _second_negation(words: Words, start: int, neutral: set[int], forced: set[in
         if (masks[i] & BIT["negators"]) or ((masks[i] & BIT["absence"]) and t.info.predicate):
             neutral.add(i)
             return
-        if first_target is None and (
-            t.info.predicate or (masks[i] & BIT["positive"]) or (masks[i] & BIT["problem_words"])
-        ):
-            first_target = i
-    if first_target is not None:
-        forced.add(first_target)
+        if predicate is None and t.info.predicate:
+            predicate = i
+        if other is None and ((masks[i] & BIT["positive"]) or (masks[i] & BIT["problem_words"])):
+            other = i
+    # the predicate is negated («…, что барьер преодолён» — not overcome); without one, a
+    # positive or problem word («…, что всё хорошо», «…, что проблемы»)
+    target = predicate if predicate is not None else other
+    if target is not None:
+        forced.add(target)
 
 
 def belittles(words: Words, order: list[int], k: int) -> bool:
