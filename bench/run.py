@@ -143,9 +143,12 @@ def main() -> None:
         default=10**5,
         help="largest size of the all-distinct corpus (10^6 takes about 20 minutes)",
     )
+    ap.add_argument("--max-size", type=int, default=None, help="largest coding size (default 10^6, 10^4 with --quick)")
     args = ap.parse_args()
     runs = 3 if args.quick else 5
     sizes = [10**3, 10**4] if args.quick else [10**3, 10**4, 10**5, 10**6]
+    if args.max_size:
+        sizes = [n for n in (10**3, 10**4, 10**5, 10**6) if n <= args.max_size]
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.platform()}",

@@ -60,13 +60,10 @@ _MODELS: dict[str, LearnedModel] = {}  # trained models of this process, by cach
 
 @dataclass
 class Sentence:
-    """One sentence as the model sees it: its features' TF-IDF values (``1 + log tf`` within
-    the sentence, times IDF; not normalised) and, per category, their weighted sums."""
+    """One sentence as the model sees it: per category, the weighted sums of its features'
+    TF-IDF values (``1 + log tf`` within the sentence, times IDF), and their squared norms.
+    Small, so that many can be memoised."""
 
-    word_rows: np.ndarray
-    word_values: np.ndarray
-    char_rows: np.ndarray
-    char_values: np.ndarray
     word_dot: np.ndarray  # per category: Σ coef·value over the word features
     word_norm: float  # Σ value² over the word features
     char_dot: np.ndarray
@@ -116,10 +113,6 @@ class LearnedModel:
         wi, wv, ci, cv = self.features(chunk, lemmas)
         coef = self.coef
         return Sentence(
-            wi,
-            wv,
-            ci,
-            cv,
             wv @ coef[wi] if len(wi) else np.zeros(len(self.categories)),
             float(wv @ wv),
             cv @ coef[ci] if len(ci) else np.zeros(len(self.categories)),
@@ -141,12 +134,14 @@ class LearnedModel:
         """The sentences of a text (tokenised here)."""
         return [self.sentence(m.group(), lemma_list(m.group(), lemmatizer)) for m in SENTENCE.finditer(text)]
 
-    def top_words(self, sentences: list[Sentence], category: str, n: int = TOP_FEATURES) -> list[str]:
-        """The lemma n-grams of the answer that weigh most for ``category``."""
+    def top_words(self, sentences: list[tuple[str, list[str]]], category: str, n: int = TOP_FEATURES) -> list[str]:
+        """The lemma n-grams of an answer (its sentences with their lemmas) that weigh most
+        for ``category``."""
         j = self.categories.index(category)
         total: dict[int, float] = {}
-        for s in sentences:
-            for r, v in zip(s.word_rows.tolist(), s.word_values.tolist()):
+        for chunk, lemmas in sentences:
+            rows, values, _, _ = self.features(chunk, lemmas)
+            for r, v in zip(rows.tolist(), values.tolist()):
                 total[r] = total.get(r, 0.0) + v
         if self._names is None:
             self._names = sorted(self.words, key=self.words.__getitem__)
@@ -522,7 +517,8 @@ class LearnedLayer:
         else:
             start = at + (len(best) - len(best.lstrip()))
             end = at + len(best.rstrip())
-        words = [w for w in self.model.top_words(per, category, 3 * TOP_FEATURES) if _content(w, self.lemmatizer)]
+        top = self.model.top_words(sentences, category, 3 * TOP_FEATURES)
+        words = [w for w in top if _content(w, self.lemmatizer)]
         words = words[:TOP_FEATURES]
         reason = "обученный слой" + (f": {', '.join(words)}" if words else "")
         return Evidence(category, text[start:end], start, end, "", reason, "low", LEARNED)
