@@ -58,16 +58,11 @@ _NUMBER = re.compile(r"^\d+$")
 _MODELS: dict[str, LearnedModel] = {}  # trained models of this process, by cache key
 
 
-@dataclass
-class Sentence:
-    """One sentence as the model sees it: per category, the weighted sums of its features'
-    TF-IDF values (``1 + log tf`` within the sentence, times IDF), and their squared norms.
-    Small, so that many can be memoised."""
-
-    word_dot: np.ndarray  # per category: Σ coef·value over the word features
-    word_norm: float  # Σ value² over the word features
-    char_dot: np.ndarray
-    char_norm: float
+# One sentence as the model sees it (small, so that many can be memoised): one vector of
+# 2·C + 2 numbers — per category the weighted sum (Σ coef·value) of its word features, then of
+# its character features, then the squared norms of the two blocks (values: ``1 + log tf``
+# within the sentence, times IDF).
+Sentence = np.ndarray
 
 
 @dataclass
@@ -112,22 +107,27 @@ class LearnedModel:
     def sentence(self, chunk: str, lemmas: list[str]) -> Sentence:
         wi, wv, ci, cv = self.features(chunk, lemmas)
         coef = self.coef
-        return Sentence(
-            wv @ coef[wi] if len(wi) else np.zeros(len(self.categories)),
-            float(wv @ wv),
-            cv @ coef[ci] if len(ci) else np.zeros(len(self.categories)),
-            float(cv @ cv),
-        )
+        n = len(self.categories)
+        out = np.zeros(2 * n + 2)
+        if len(wi):
+            out[:n] = wv @ coef[wi]
+            out[2 * n] = wv @ wv
+        if len(ci):
+            out[n : 2 * n] = cv @ coef[ci]
+            out[2 * n + 1] = cv @ cv
+        return out
 
     def probabilities(self, sentences: list[Sentence]) -> np.ndarray:
         """Probability of every category for an answer made of ``sentences``."""
+        n = len(self.categories)
+        total = sentences[0].copy() if sentences else np.zeros(2 * n + 2)
+        for s in sentences[1:]:
+            total += s
         z = self.intercept.copy()
-        wn = sum(s.word_norm for s in sentences)
-        if wn > 0:
-            z += sum(s.word_dot for s in sentences) / math.sqrt(wn)
-        cn = sum(s.char_norm for s in sentences)
-        if cn > 0:
-            z += CHAR_WEIGHT * sum(s.char_dot for s in sentences) / math.sqrt(cn)
+        if total[2 * n] > 0:
+            z += total[:n] / math.sqrt(total[2 * n])
+        if total[2 * n + 1] > 0:
+            z += total[n : 2 * n] * (CHAR_WEIGHT / math.sqrt(total[2 * n + 1]))
         return 1.0 / (1.0 + np.exp(-z))
 
     def text_sentences(self, text: str, lemmatizer: Lemmatizer) -> list[Sentence]:
@@ -431,6 +431,7 @@ class LearnedLayer:
         self.compatible = set(no_problems.compatible_with) if no_problems is not None else set()
         allowed = set(settings.categories) or set(codebook.ids)
         self.addable = [c for c in model.categories if c in allowed and c in codebook.ids]
+        self._lowest = min(settings.add_when_silent, settings.add_when_coded)
 
     @classmethod
     def from_codebook(cls, codebook: Codebook, lemmatizer: Lemmatizer) -> LearnedLayer:
@@ -466,9 +467,11 @@ class LearnedLayer:
             sentences = [(m.group(), lemma_list(m.group(), self.lemmatizer)) for m in SENTENCE.finditer(text)]
         per = self.sentences(sentences)
         p = self.model.probabilities(per)
-        coding.probabilities = {c: float(v) for c, v in zip(self.model.categories, p)}
+        coding.probabilities = dict(zip(self.model.categories, p.tolist()))
         if self.no_problems is not None and coding.codes.get(self.no_problems):
             return  # the rules read «no problems»: nothing is added
+        if float(p.max()) < self._lowest:
+            return  # nothing can reach a threshold
         # the rules found nothing at all: no code, no denial, no pattern
         silent = not any(coding.codes.values()) and not coding.denials and not coding.named
         threshold = self.settings.add_when_silent if silent else self.settings.add_when_coded
