@@ -80,15 +80,29 @@ def count_tokens(csv_path: Path) -> int:
         return sum(len(TOKEN_RE.findall(r["text"])) for r in csv.DictReader(fh))
 
 
+def rules_only_codebook(folder: Path) -> Path:
+    """A copy of the bundled codebook with the learned layer switched off (``enabled: false``)."""
+    text = (ROOT / "questionnaires" / "codebook.yaml").read_text(encoding="utf-8")
+    head, sep, rest = text.partition("\nlearned:\n")
+    if not sep:
+        raise SystemExit("the bundled codebook has no learned section")
+    rest = rest.replace("  enabled: true\n", "  enabled: false\n", 1)
+    path = folder / "codebook-rules-only.yaml"
+    path.write_text(head + sep + rest, encoding="utf-8")
+    return path
+
+
 def bench_coding(sizes: list[int], kinds: list[str], unique_max: int = 10**5) -> list[str]:
     """Coding throughput in this process (`survey code`'s function, CSV in and out), next to
     the uncached pymorphy3 baseline measured just before and just after on the same tokens
-    (first 20,000 answers); peak memory of the largest size from a `survey code` process."""
+    (first 20,000 answers), with the learned layer (the bundled codebook as it is) and with the
+    rules alone; peak memory of the largest size from a `survey code` process."""
     from bench.corpus import write_corpus
     from survey.coding.batch import code_csv
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        layers = [("rules + learned layer", None), ("rules only", rules_only_codebook(Path(tmp)))]
         for kind in kinds:
             for n in sizes:
                 if kind == "unique" and n > unique_max:
@@ -96,22 +110,24 @@ def bench_coding(sizes: list[int], kinds: list[str], unique_max: int = 10**5) ->
                 src = write_corpus(Path(tmp) / f"{kind}-{n}.csv", n, kind)
                 tokens = count_tokens(src)
                 words = _words(src, 20_000)
-                for jobs in (1, 2) if n >= 10_000 else (1,):
-                    before = baseline_tokens_per_s(words)
-                    result = code_csv(src, Path(tmp) / "out.csv", jobs=jobs)
-                    after = baseline_tokens_per_s(words)
-                    base = statistics.median([before, after])
-                    wall = result.seconds
-                    rows.append(
-                        f"| coding, {kind}, {n:,} answers, --jobs {jobs} | {wall:.1f} s | "
-                        f"{n / wall:,.0f} answers/s, {tokens / wall:,.0f} tokens/s = "
-                        f"**{tokens / wall / base:.1f}×** the uncached pymorphy3 baseline "
-                        f"({base:,.0f} tokens/s); {wall / n * 1e6:.0f} µs/answer |"
-                    )
+                for label, codebook in layers:
+                    for jobs in (1, 2) if n >= 10_000 else (1,):
+                        before = baseline_tokens_per_s(words)
+                        result = code_csv(src, Path(tmp) / "out.csv", codebook, jobs=jobs)
+                        after = baseline_tokens_per_s(words)
+                        base = statistics.median([before, after])
+                        wall = result.seconds
+                        rows.append(
+                            f"| coding, {kind}, {n:,} answers, {label}, --jobs {jobs} | {wall:.1f} s | "
+                            f"{n / wall:,.0f} answers/s, {tokens / wall:,.0f} tokens/s = "
+                            f"**{tokens / wall / base:.1f}×** the uncached pymorphy3 baseline "
+                            f"({base:,.0f} tokens/s); {wall / n * 1e6:.0f} µs/answer |"
+                        )
                 if n == max(s for s in sizes if kind != "unique" or s <= unique_max):
                     wall, rss = timed([PY, "-m", "survey", "-q", "code", str(src), "-o", str(Path(tmp) / "out.csv")])
                     rows.append(
-                        f"| `survey code`, {kind}, {n:,} answers (whole process) | {wall:.1f} s | "
+                        f"| `survey code`, {kind}, {n:,} answers, rules + learned layer (whole process) | "
+                        f"{wall:.1f} s | "
                         f"peak RSS **{rss:.0f} MB** (target ≤ 1.5 GB at 10⁶) |"
                     )
     return rows
@@ -127,9 +143,12 @@ def main() -> None:
         default=10**5,
         help="largest size of the all-distinct corpus (10^6 takes about 20 minutes)",
     )
+    ap.add_argument("--max-size", type=int, default=None, help="largest coding size (default 10^6, 10^4 with --quick)")
     args = ap.parse_args()
     runs = 3 if args.quick else 5
     sizes = [10**3, 10**4] if args.quick else [10**3, 10**4, 10**5, 10**6]
+    if args.max_size:
+        sizes = [n for n in (10**3, 10**4, 10**5, 10**6) if n <= args.max_size]
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.platform()}",

@@ -13,6 +13,7 @@ from survey.coding.review import FIRST_DATA_ROW, KEY_ROW, SHEET
 from survey.errors import InvalidDataError
 from survey.pipeline import run
 
+from .conftest import ROOT
 from .helpers import survey
 
 
@@ -29,9 +30,12 @@ def test_coding_sheet_layout(sample_run):
     for cat in ids:
         assert f"auto:{cat}" in keys and f"override:{cat}" in keys
     assert {"evidence", "denied", "confidence", "suggestion", "comment"} <= set(keys)
+    assert {"learned", "review_first", "review_reason"} <= set(keys)
     assert ws.max_row == FIRST_DATA_ROW + 123 - 1
+    experts = [ws.cell(row=r, column=1).value for r in range(FIRST_DATA_ROW, ws.max_row + 1)]
+    assert sorted(experts) == [f"E{i:03d}" for i in range(1, 124)]  # every answer, once
     first = {k: ws.cell(row=FIRST_DATA_ROW, column=j).value for k, j in keys.items()}
-    assert first["expert_id"] == "E001" and first["auto:covid"] == 1
+    assert first["auto:covid"] == 1
     assert all(first[f"override:{c}"] is None for c in ids)  # overrides start empty
     assert ws.freeze_panes == "D3"
     assert any('"0,1"' in dv.formula1 for dv in ws.data_validations.dataValidation)
@@ -103,6 +107,61 @@ def test_overrides_from_csv(tmp_path, sample_run):
     assert result.manifest["coding"]["overrides_sha256"] == hashlib.sha256(csv.read_bytes()).hexdigest()
     (why,) = result.manifest["coding"]["overrides"]["not_applied"]
     assert "E999" in why and "нет среди" in why
+
+
+def test_coding_sheet_puts_uncertain_answers_first(sample_run):
+    """Rows follow codes_auto.csv's review_priority, highest first; «проверить первым» marks
+    exactly the answers at or above REVIEW_FIRST, and the instructions give their number."""
+    from survey.coding.uncertainty import REVIEW_FIRST
+
+    wb = openpyxl.load_workbook(sample_run.out / "coding" / "coding_sheet.xlsx")
+    ws = wb[SHEET]
+    keys = _keys(ws)
+    coded = pd.read_excel(
+        sample_run.out / "coding" / "coding_sheet.xlsx", header=1, dtype={"expert_id": str}, engine="openpyxl"
+    )
+    auto = _coded(sample_run)
+    priority = auto.set_index("expert_id")["review_priority"]
+    rows = [priority[e] for e in coded["expert_id"]]
+    assert rows == sorted(rows, reverse=True)
+    first = int((priority >= REVIEW_FIRST).sum())
+    marks = [ws.cell(row=r, column=keys["review_first"]).value for r in range(FIRST_DATA_ROW, ws.max_row + 1)]
+    assert marks == ["да"] * first + [None] * (len(marks) - first)
+    text = " ".join(str(c.value) for c in wb["Инструкция"]["A"])
+    assert f"Сначала проверьте {first} " in text
+    # a code the learned layer added is shaded and its reason says so
+    for r in range(FIRST_DATA_ROW, ws.max_row + 1):
+        learned = ws.cell(row=r, column=keys["learned"]).value
+        for part in (learned or "").split(", "):
+            if part:
+                cell = ws.cell(row=r, column=keys[f"auto:{part.split('=')[0]}"])
+                assert cell.value == 1 and cell.fill.fgColor.rgb.endswith("DDEBF7")
+                assert "обученным слоем" in ws.cell(row=r, column=keys["review_reason"]).value
+
+
+def test_review_order_and_counts():
+    from survey.coding.review import review_order
+    from survey.coding.uncertainty import REVIEW_FIRST
+
+    priorities = [0.5, REVIEW_FIRST + 0.2, REVIEW_FIRST, REVIEW_FIRST + 0.2, REVIEW_FIRST - 0.01]
+    coded = pd.DataFrame({"expert_id": ["a", "b", "c", "d", "e"], "review_priority": priorities})
+    ordered, first = review_order(coded)
+    assert list(ordered["expert_id"]) == ["b", "d", "c", "e", "a"] and first == 3  # ties keep their order
+    plain, none = review_order(coded.drop(columns="review_priority"))
+    assert list(plain["expert_id"]) == ["a", "b", "c", "d", "e"] and none == 0
+
+
+def _coded(run_result):
+    """The automatic coding of the run's problems question with its review columns."""
+    from survey.coding.coder import Coder, code_responses
+    from survey.inputs.validate import validate
+    from survey.spec.questionnaire import load_questionnaire
+    from survey.spec.units import load_units
+
+    q = load_questionnaire()
+    data = validate(ROOT / "responses" / "sample.xlsx", q, load_units()).data
+    coded = code_responses(data, q, Coder())
+    return coded[coded["question"] == q.coded_questions[0].id]
 
 
 def test_suggestions_are_never_applied(sample_run):

@@ -93,9 +93,7 @@ def format_kwic(lines: pd.DataFrame, width: int = 40) -> str:
 def unknown_words(coder: Coder) -> pd.DataFrame:
     """Words pymorphy3 does not know, most frequent first, with the codebook word a typo
     was matched to. Columns: ``word, count, typo_of``."""
-    rows = [
-        {"word": w, "count": n, "typo_of": coder._fuzzy_cache.get(w) or ""} for w, n in coder.unknown_.most_common()
-    ]
+    rows = [{"word": w, "count": n, "typo_of": coder.typo_of(w) or ""} for w, n in coder.unknown_.most_common()]
     return pd.DataFrame(rows, columns=["word", "count", "typo_of"])
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 
 from survey.base.textfile import decode_text
 from survey.base.workbook import XLSX_FONT, a4_page_setup, save_workbook, xlsx_fixed_properties, xlsx_value
+from survey.coding.uncertainty import REVIEW_FIRST
 from survey.errors import Code, InputError, InvalidDataError, Location, Problem
 from survey.inputs.files import check_zip_limits, read_bytes
 from survey.inputs.xlsx import col_letter, read_book
@@ -53,6 +54,19 @@ class OverrideResult:
         }
 
 
+def review_order(coded: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``coded`` sorted for review, most uncertain first (``review_priority``, then the
+    original order), and how many answers to review first (priority ≥
+    :data:`~survey.coding.uncertainty.REVIEW_FIRST`). Without a ``review_priority``
+    column the order is kept and the count is 0."""
+    if "review_priority" not in coded.columns or coded.empty:
+        return coded.reset_index(drop=True), 0
+    priority = pd.to_numeric(coded["review_priority"], errors="coerce").fillna(0.0)
+    order = sorted(range(len(coded)), key=lambda i: (-priority.iloc[i], i))
+    first = int((priority >= REVIEW_FIRST).sum())
+    return coded.iloc[order].reset_index(drop=True), first
+
+
 def write_coding_sheet(
     path: str | Path,
     coded: pd.DataFrame,
@@ -62,12 +76,19 @@ def write_coding_sheet(
     overrides: pd.DataFrame | None = None,
     synthetic: bool = False,
 ) -> Path:
-    """Write the coding sheet for ``coded`` (see :func:`survey.pipeline.code_answers`)."""
+    """Write the coding sheet for ``coded`` (see :func:`survey.pipeline.code_answers`).
+
+    Answers are sorted by uncertainty (:func:`review_order`): codes added by the learned
+    layer, rules and learned layer disagreeing, low confidence and denials come first, and
+    the first ones are marked «проверить первым»; the instructions say how many. Automatic
+    codes added by the learned layer are shaded blue.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    coded, first = review_order(coded)
     wb = Workbook()
     xlsx_fixed_properties(wb, "Лист кодирования")
     ws = wb.active
@@ -82,6 +103,9 @@ def write_coding_sheet(
         ("evidence", "Основания (слова ответа)", 45),
         ("denied", "Явно «нет проблемы с…»", 18),
         ("confidence", "Уверенность", 16),
+        ("learned", "Добавлено обученным слоем (вероятность)", 18),
+        ("review_first", "Проверить первым", 10),
+        ("review_reason", "Почему проверить", 30),
         ("suggestion", "Подсказка классификатора (не применена)", 28),
     ]
     columns += [(f"override:{c}", f"исправление: {labels[c]}", 9) for c in categories]
@@ -92,6 +116,7 @@ def write_coding_sheet(
     wrap = Alignment(wrap_text=True, vertical="top")
     head = Alignment(wrap_text=True, vertical="bottom")
     fill = PatternFill("solid", fgColor="FFF2CC")
+    learned_fill = PatternFill("solid", fgColor="DDEBF7")
     for j, (key, label, width) in enumerate(columns, start=1):
         c1 = ws.cell(row=1, column=j)
         xlsx_value(c1, label)
@@ -114,15 +139,21 @@ def write_coding_sheet(
     )
     ws.add_data_validation(validation)
     keys = [k for k, _, _ in columns]
-    for i, row in enumerate(coded.to_dict("records"), start=FIRST_DATA_ROW):
+    for n, row in enumerate(coded.to_dict("records")):
+        i = FIRST_DATA_ROW + n
+        learned = {part.split("=")[0].strip() for part in str(row.get("learned") or "").split(",") if "=" in part}
         for j, key in enumerate(keys, start=1):
             cell = ws.cell(row=i, column=j)
             value: Any
             if key.startswith("auto:"):
                 value = int(row[key[5:]])
+                if key[5:] in learned:
+                    cell.fill = learned_fill
             elif key.startswith("override:"):
                 value = over.get((str(row["expert_id"]), key[9:]))  # None: no override
                 cell.fill = fill
+            elif key == "review_first":
+                value = "да" if n < first else ""
             else:
                 value = row.get(key, "")
             xlsx_value(cell, value)
@@ -140,6 +171,10 @@ def write_coding_sheet(
     info = wb.create_sheet("Инструкция")
     lines = [
         "Как проверить кодирование",
+        f"Сначала проверьте {first} {_answers(first)} из {len(coded)}, помеченных «проверить первым»: "
+        "они стоят в начале листа. Ответы упорядочены по неуверенности кодирования: сначала коды, "
+        "добавленные обученным слоем (голубые ячейки «авто»), расхождения правил и обученного слоя, "
+        "опечатки, затем отрицания; причина указана в столбце «Почему проверить».",
         "1. На листе «Кодирование» у каждого ответа — автоматические коды (столбцы «авто»), "
         "слова, на которых они основаны, и подсказки классификатора.",
         "2. Если код неверен, поставьте 1 или 0 в столбце «исправление» этой категории. "
@@ -147,7 +182,7 @@ def write_coding_sheet(
         "3. Подсказки классификатора не применяются сами: примите их, проставив исправление.",
         "4. Сохраните файл и запустите: survey run --overrides <этот файл>. Исправления имеют приоритет; "
         "в отчёте сохраняются оба кодирования и число исправлений.",
-        "Не меняйте строку 2 (служебные ключи столбцов) и коды экспертов.",
+        "Не меняйте строку 2 (служебные ключи столбцов) и коды экспертов. Порядок строк можно менять.",
     ]
     if synthetic:
         lines.append("Данные синтетические: сгенерированы для демонстрации, не являются ответами реальных экспертов.")
@@ -317,6 +352,15 @@ def read_overrides(path: str | Path, categories: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame(list(found.values()), columns=["expert_id", "category", "override", "location"])
     frame.attrs["problems"] = problems
     return frame
+
+
+def _answers(n: int) -> str:
+    """«ответ», «ответа» or «ответов» after the number ``n``."""
+    if n % 10 == 1 and n % 100 != 11:
+        return "ответ"
+    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+        return "ответа"
+    return "ответов"
 
 
 def _id_text(value: Any) -> str:

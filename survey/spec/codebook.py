@@ -56,11 +56,35 @@ RULE_KEYS = (
     "subordinators",
     "double_negation",
     "rather_than",
+    "concessions",
+    "past_markers",
+    "now_markers",
+    "persistence",
+    "minimizers",
+    "size_words",
+    "sole",
+)
+# lexicons whose entries may be phrases: their first words get the "phrase_start" bit
+PHRASE_LEXICONS = (
+    "boundaries",
+    "not_boundaries",
+    "exceptions",
+    "false_negations",
+    "double_negation",
+    "concessions",
+    "past_markers",
+    "now_markers",
+    "persistence",
+    "minimizers",
 )
 # bit of each lexicon in a word's mask (see Rules.mask); "phrase_start": the word can open a
-# multi-word entry of a clause-boundary lexicon
-BIT = {name: 1 << i for i, name in enumerate((*RULE_KEYS, "phrase_start", "predicate", "anaphora"))}
-_CLAUSE_PHRASES = ("boundaries", "not_boundaries", "exceptions", "false_negations", "double_negation")
+# multi-word entry of a phrase lexicon, "<lexicon>:start" of that lexicon in particular
+BIT = {
+    name: 1 << i
+    for i, name in enumerate(
+        (*RULE_KEYS, "phrase_start", "predicate", "anaphora", *(f"{n}:start" for n in PHRASE_LEXICONS))
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -122,8 +146,9 @@ class Rules:
             for name, words in self.words.items():
                 if not words.isdisjoint(lemmas):
                     m |= self._bit[name]
-            if any(self.phrases_from(name, lemmas) for name in _CLAUSE_PHRASES):
-                m |= BIT["phrase_start"]
+            for name in PHRASE_LEXICONS:
+                if self.phrases_from(name, lemmas):
+                    m |= BIT["phrase_start"] | BIT[f"{name}:start"]
             self._masks[lemmas] = m
         return m
 
@@ -155,6 +180,29 @@ class Rules:
         return word in self.forms.get(name, frozenset())
 
 
+LEARNED_KEYS = ("examples", "enabled", "add_when_silent", "add_when_coded", "categories")
+
+
+@dataclass(frozen=True)
+class LearnedSettings:
+    """The codebook's ``learned`` section: the learned layer and the coded examples it is
+    trained on (see :mod:`survey.coding.learned`).
+
+    ``examples`` is a CSV (``id,text`` and one 0/1 column per category) of answers the
+    study has coded, path relative to the codebook. The layer adds a category the rules
+    left out when its probability is at least ``add_when_silent`` in an answer where the
+    rules coded nothing, or ``add_when_coded`` where they coded other categories; only
+    ``categories`` (default: all) are added. ``enabled: false`` switches it off.
+    """
+
+    examples: Path
+    enabled: bool = True
+    add_when_silent: float = 0.4
+    add_when_coded: float = 0.65
+    categories: tuple[str, ...] = ()
+    line: int | None = None
+
+
 @dataclass(frozen=True)
 class Codebook:
     categories: tuple[Category, ...]
@@ -162,6 +210,7 @@ class Codebook:
     version: str = ""
     path: str = ""
     sha256: str = ""
+    learned: LearnedSettings | None = None
 
     @property
     def ids(self) -> list[str]:
@@ -279,6 +328,7 @@ def load_codebook(path: str | Path | None = None, lemmatizer: Lemmatizer | None 
                 bad(c.line, f"категория «{c.id}»: в compatible_with неизвестная категория «{other}».")
     if sum(c.no_problems for c in categories) > 1:
         bad(None, "категория «проблем нет» (no_problems: true) может быть только одна.")
+    learned = _parse_learned(data.get("learned"), path, ids, bad) if "learned" in data else None
     if problems:
         raise ConfigError(
             f"{path}: кодовая книга содержит ошибки ({len(problems)}):\n" + "\n".join(f"  - {p}" for p in problems),
@@ -290,6 +340,54 @@ def load_codebook(path: str | Path | None = None, lemmatizer: Lemmatizer | None 
         version=str(data.get("version", "")),
         path=str(path),
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        learned=learned,
+    )
+
+
+def _parse_learned(raw: Any, path: Path, ids: set[str], bad) -> LearnedSettings | None:
+    """The ``learned`` section, checked: keys, the examples file, thresholds, categories."""
+    if not isinstance(raw, dict):
+        bad(None, "learned: должен быть раздел с ключами (examples, enabled, …).")
+        return None
+    line = raw.get(LINE_KEY)
+    for key in sorted(set(raw) - set(LEARNED_KEYS) - {LINE_KEY}):
+        bad(line, f"learned: неизвестный ключ «{key}».", f"Допустимые ключи: {', '.join(LEARNED_KEYS)}.")
+    examples = raw.get("examples")
+    if not isinstance(examples, str) or not examples.strip():
+        bad(line, "learned: не указан файл с закодированными примерами (examples).", "Пример: examples: coded.csv")
+        return None
+    target = (path.parent / examples).resolve()
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        bad(line, f"learned.enabled: ожидается true или false, а не «{enabled}».")
+        enabled = True
+    if enabled and not target.is_file():
+        bad(
+            line,
+            f"learned.examples: файл «{examples}» не найден (искали {target}).",
+            "Укажите путь к CSV относительно кодовой книги или поставьте enabled: false.",
+        )
+    thresholds = {}
+    for key, default in (("add_when_silent", 0.4), ("add_when_coded", 0.65)):
+        value = raw.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            bad(line, f"learned.{key}: ожидается число от 0 до 1 (вероятность), а не «{value}».")
+            value = default
+        thresholds[key] = float(value)
+    categories = raw.get("categories") or []
+    if not isinstance(categories, list):
+        bad(line, "learned.categories: должен быть список категорий.")
+        categories = []
+    for cid in categories:
+        if cid not in ids:
+            bad(line, f"learned.categories: неизвестная категория «{cid}».")
+    return LearnedSettings(
+        examples=target,
+        enabled=enabled,
+        add_when_silent=thresholds["add_when_silent"],
+        add_when_coded=thresholds["add_when_coded"],
+        categories=tuple(str(c) for c in categories if c in ids),
+        line=line,
     )
 
 

@@ -1,0 +1,156 @@
+"""How good is the coder: agreement with human gold codings, per category and micro-averaged.
+
+    python bench/coding_quality.py dev                        # the development corpus (see below)
+    python bench/coding_quality.py score FILE.csv             # any coded CSV: id,text + 0/1 columns
+    python bench/coding_quality.py sample                     # the bundled sample and the held-out 100
+
+``dev`` scores the rules alone on ``tests/data/corpus/dev.csv`` (the rules were developed with
+these answers in view, so this is not a blind number) and the rules with the learned layer by
+leave-one-writer-out cross-validation: the layer is trained on five writers' answers and
+applied to the sixth, so no answer is coded by a model that saw it. It also prints, per
+category, how many codes the layer added and how many of them the gold has.
+
+``score`` codes a file with the study's codebook as configured (the layer trained on its
+examples, i.e. on dev.csv for the bundled study) and with the rules alone. Used once, blind,
+on ``tests/data/corpus/test.csv``.
+
+Every number is F1 = 2·TP / (2·TP + FP + FN) of the automatic codes against the gold file's
+codes, per category; micro-F1 pools TP, FP and FN over the categories.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from survey.coding.coder import Coder  # noqa: E402
+from survey.coding.learned import LearnedLayer, train  # noqa: E402
+from survey.coding.uncertainty import REVIEW_FIRST, review_flags  # noqa: E402
+from survey.spec.codebook import load_codebook  # noqa: E402
+
+DEV = ROOT / "tests" / "data" / "corpus" / "dev.csv"
+
+
+def f1_table(gold: np.ndarray, pred: np.ndarray, categories: list[str]) -> dict[str, float]:
+    """Per-category F1, and micro F1, precision and recall (keys ``micro``, ``precision``, ``recall``)."""
+    out: dict[str, float] = {}
+    tp = fp = fn = 0
+    for j, cat in enumerate(categories):
+        a = int(((gold[:, j] == 1) & (pred[:, j] == 1)).sum())
+        b = int(((gold[:, j] == 0) & (pred[:, j] == 1)).sum())
+        c = int(((gold[:, j] == 1) & (pred[:, j] == 0)).sum())
+        tp, fp, fn = tp + a, fp + b, fn + c
+        out[cat] = 2 * a / (2 * a + b + c) if a + b + c else float("nan")
+    out["micro"] = 2 * tp / (2 * tp + fp + fn)
+    out["precision"] = tp / (tp + fp) if tp + fp else float("nan")
+    out["recall"] = tp / (tp + fn) if tp + fn else float("nan")
+    return out
+
+
+def line(name: str, scores: dict[str, float], categories: list[str]) -> str:
+    cells = " | ".join(f"{scores[c]:.3f}" for c in categories)
+    return f"| {name} | **{scores['micro']:.3f}** | {scores['precision']:.3f} | {scores['recall']:.3f} | {cells} |"
+
+
+def header(categories: list[str]) -> str:
+    return "| coding | micro-F1 | P | R | " + " | ".join(categories) + " |\n|" + " --- |" * (4 + len(categories))
+
+
+def codes(codings, categories: list[str]) -> np.ndarray:
+    return np.array([[c.codes[k] for k in categories] for c in codings])
+
+
+def dev(path: Path = DEV) -> str:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    codebook = load_codebook()
+    cats = codebook.ids
+    gold = frame[cats].astype(int).to_numpy()
+    rules = Coder(codebook, learned=False)
+    codings = [rules.code(t) for t in frame["text"]]
+    alone = f1_table(gold, codes(codings, cats), cats)
+    out = [header(cats), line("rules alone (developed on these answers)", alone, cats)]
+    writers = frame["id"].str.split("-").str[0].to_numpy()
+    settings = codebook.learned
+    assert settings is not None, "the codebook has no learned section"
+    predicted = [None] * len(frame)
+    for w in sorted(set(writers)):
+        train_rows = np.where(writers != w)[0]
+        model = train([frame["text"][i] for i in train_rows], gold[train_rows], cats, rules.lemmatizer)
+        layer = LearnedLayer(model, settings, codebook, rules.lemmatizer)
+        for i in np.where(writers == w)[0]:
+            c = copy.deepcopy(codings[i])
+            layer.apply(c, frame["text"][i])
+            predicted[i] = c
+    pred = codes(predicted, cats)
+    out.append(line("rules + learned layer, leave-one-writer-out", f1_table(gold, pred, cats), cats))
+    first = [i for i, c in enumerate(predicted) if review_flags(c, frame["text"][i])[0] >= REVIEW_FIRST]
+    wrong = [i for i in range(len(frame)) if (pred[i] != gold[i]).any()]
+    caught = len(set(first) & set(wrong))
+    out.append(
+        f"\nReview first (priority ≥ {REVIEW_FIRST:g}): {len(first)} of {len(frame)} answers "
+        f"({len(first) / len(frame):.0%}); they hold {caught} of the {len(wrong)} answers with a coding error "
+        f"({caught / max(1, len(wrong)):.0%})."
+    )
+    added = ["", "| category | added by the layer | of them in the gold |", "| --- | --- | --- |"]
+    for j, cat in enumerate(cats):
+        rows = [i for i, c in enumerate(predicted) if cat in c.learned]
+        added.append(f"| {cat} | {len(rows)} | {int(sum(gold[i, j] for i in rows))} |")
+    return "\n".join(out + added)
+
+
+def score(path: Path) -> str:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    codebook = load_codebook()
+    cats = codebook.ids
+    gold = frame[cats].astype(int).to_numpy()
+    rows = [header(cats)]
+    for name, learned in (("rules + learned layer (trained on the codebook's examples)", None), ("rules alone", False)):
+        coder = Coder(codebook, learned=learned)
+        pred = codes([coder.code(t) for t in frame["text"]], cats)
+        rows.append(line(name, f1_table(gold, pred, cats), cats))
+    return f"{path} ({len(frame)} answers)\n\n" + "\n".join(rows)
+
+
+def sample() -> str:
+    codebook = load_codebook()
+    cats = codebook.ids
+    answers = pd.read_excel(ROOT / "responses" / "sample.xlsx", dtype={"expert_id": str}, engine="openpyxl")
+    gold = pd.read_csv(ROOT / "responses" / "sample_gold.csv", dtype={"expert_id": str}).set_index("expert_id")
+    held = pd.read_csv(ROOT / "tests" / "data" / "heldout_answers.csv", dtype=str, keep_default_na=False)
+    rows = [header(cats)]
+    for name, learned in (("rules + learned layer", None), ("rules alone", False)):
+        coder = Coder(codebook, learned=learned)
+        pred = codes([coder.code(t) for t in answers["q3_problems"]], cats)
+        truth = gold.loc[answers["expert_id"], cats].to_numpy()
+        rows.append(line(f"sample (123), {name}", f1_table(truth, pred, cats), cats))
+        pred = codes([coder.code(t) for t in held["text"]], cats)
+        truth = held[cats].astype(int).to_numpy()
+        rows.append(line(f"heldout_answers (100), {name}", f1_table(truth, pred, cats), cats))
+    return "\n".join(rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("what", choices=["dev", "score", "sample"])
+    ap.add_argument("file", nargs="?", type=Path)
+    args = ap.parse_args()
+    if args.what == "dev":
+        print(dev(args.file or DEV))
+    elif args.what == "score":
+        if args.file is None:
+            ap.error("score needs a FILE")
+        print(score(args.file))
+    else:
+        print(sample())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,208 @@
+"""Clauses: the scope a negation acts in.
+
+A sentence is cut into clauses at ``; : ( )``, ``!``/``?`` and line breaks, and at the
+contrast words of the codebook's ``rules.boundaries`` (но, однако, а, зато, хотя, разве
+что…). Commas and dashes cut a clause into *segments*; they start a new clause only where
+both sides have their own predicate («Финансирование выделяется, переводчиков не
+хватает»), so a list stays one scope: «Проблем с финансированием, визами и логистикой
+нет». «кроме X» marks X's segment as an *exception*: named, whatever the rest denies.
+
+>>> from survey.base.lemmatize import Lemmatizer
+>>> from survey.coding.matching import PatternIndex
+>>> from survey.coding.tokens import read_words
+>>> from survey.spec.codebook import load_codebook
+>>> lem = Lemmatizer()
+>>> cb = load_codebook(lemmatizer=lem)
+>>> w = read_words("Финансирование выделяется, переводчиков не хватает, но это решаемо.", lem, PatternIndex(cb))
+>>> [" ".join(w.toks[i].text for i in c.tokens) for c in split_clauses(w, cb.rules)]
+['Финансирование выделяется', 'переводчиков не хватает', 'это решаемо']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from survey.coding.tokens import Words
+from survey.spec.codebook import BIT, Rules
+
+HARD_BOUNDARIES = frozenset(".;:!?()\n")
+SOFT_BOUNDARIES = frozenset(",—–-")  # split a clause into segments
+PREDICATE = BIT["predicate"]
+# words that may open a clause boundary («но», «кроме», «а также»…)
+CLAUSE_STARTS = BIT["boundaries"] | BIT["not_boundaries"] | BIT["exceptions"] | BIT["phrase_start"]
+
+
+@dataclass
+class Clause:
+    """One clause of a sentence: its word tokens and their comma segments."""
+
+    tokens: list[int]  # word token indices, in order
+    segment: dict[int, int]  # token index -> comma segment number
+    exception_segments: set[int]  # segments opened by «кроме», «за исключением»…
+    segment_has_predicate: dict[int, bool]
+    sentence: int = 0  # clauses of one sentence share the number
+    question: bool = False  # the clause ends with «?»
+    opener: str = ""  # the boundary word that opened the clause («но», «хотя»…), folded
+    continues: bool = False  # split from the clause before at a comma (both have a predicate)
+    position: dict[int, int] = field(default_factory=dict)  # token index -> place in ``tokens``
+
+    def __post_init__(self) -> None:
+        if not self.position:
+            self.position = {i: k for k, i in enumerate(self.tokens)}
+
+    @property
+    def has_predicate(self) -> bool:
+        return any(self.segment_has_predicate.values())
+
+    def segment_of(self, k: int) -> int:
+        """Segment number of the word at place ``k``."""
+        return self.segment[self.tokens[k]]
+
+    def segment_end(self, k: int) -> int:
+        """Place of the last word in the segment of the word at place ``k``."""
+        end = k
+        s = self.segment[self.tokens[k]]
+        while end + 1 < len(self.tokens) and self.segment[self.tokens[end + 1]] == s:
+            end += 1
+        return end
+
+    def predicate_free(self) -> set[int]:
+        """Segments without their own predicate; numbers of segments that belong to an
+        embedded relative clause («…, которые обсуждались, …») count as predicate-free."""
+        free = {s for s, has in self.segment_has_predicate.items() if not has}
+        free |= set(range(max(self.segment.values()) + 1)) - set(self.segment_has_predicate)
+        return free
+
+
+def phrase_at(rules: Rules, name: str, words: Words, order: list[int], k: int) -> int:
+    """Length (in words) of a phrase or word of lexicon ``name`` starting at ``order[k]``."""
+    lemmas = words.lemmas
+    for phrase in rules.phrases_from(name, lemmas[order[k]]):
+        idx = order[k : k + len(phrase)]
+        if len(idx) == len(phrase) and all(not phrase[j].isdisjoint(lemmas[idx[j]]) for j in range(1, len(phrase))):
+            return len(phrase)
+    if words.masks[order[k]] & BIT[name]:
+        return 1
+    return 0
+
+
+def lexicon_places(words: Words, order: list[int], rules: Rules, name: str) -> list[int]:
+    """Places ``k`` in ``order`` where a word or phrase of lexicon ``name`` starts."""
+    masks = words.masks
+    wanted = BIT[name] | BIT.get(f"{name}:start", 0)
+    return [k for k, i in enumerate(order) if masks[i] & wanted and phrase_at(rules, name, words, order, k)]
+
+
+def split_clauses(words: Words, rules: Rules) -> list[Clause]:
+    """The clauses of a sentence, with comma segments (see the module docstring)."""
+    toks, masks = words.toks, words.masks
+    raw: list[list[tuple[int, int, bool]]] = [[]]  # per clause: (token, segment, exception)
+    meta: list[list] = [[0, False, ""]]  # per clause: [sentence, question, opener]
+    sentence = 0
+    segment, exception = 0, False
+    order = words.word_indices()
+    place = {tok: k for k, tok in enumerate(order)}
+    skip_until = -1
+    for i, t in enumerate(toks):
+        if i <= skip_until:
+            continue
+        if t[3] is None:
+            if t.text in HARD_BOUNDARIES:
+                if t.text == "?":
+                    meta[-1][1] = True
+                if t.text in ".!?\n":
+                    sentence += 1
+                raw.append([])
+                meta.append([sentence, False, ""])
+                segment, exception = 0, False
+            elif t.text in SOFT_BOUNDARIES:
+                segment += 1
+                exception = False
+            continue
+        k = place[i]
+        if not masks[i] & CLAUSE_STARTS:
+            raw[-1].append((i, segment, exception))
+            continue
+        keep = phrase_at(rules, "not_boundaries", words, order, k)
+        if keep:
+            for j in order[k : k + keep]:
+                raw[-1].append((j, segment, exception))
+            skip_until = order[k + keep - 1]
+            continue
+        n = phrase_at(rules, "boundaries", words, order, k)
+        if n:
+            raw.append([])
+            meta.append([sentence, False, " ".join(toks[j][4] for j in order[k : k + n])])
+            segment, exception = 0, False
+            skip_until = order[k + n - 1]
+            continue
+        n = phrase_at(rules, "exceptions", words, order, k)
+        if n:
+            segment += 1
+            exception = True
+            skip_until = order[k + n - 1]
+            continue
+        raw[-1].append((i, segment, exception))
+    clauses: list[Clause] = []
+    for items, (sent, question, opener) in zip(raw, meta):
+        if not items:
+            continue
+        parts = split_by_predicates(items, words, rules)
+        for n, part in enumerate(parts):
+            part.sentence = sent
+            part.continues = n > 0
+        parts[0].opener = opener
+        parts[-1].question = question
+        clauses.extend(parts)
+    return clauses
+
+
+def split_by_predicates(items: list[tuple[int, int, bool]], words: Words, rules: Rules) -> list[Clause]:
+    """Group comma segments into clauses with one predicate each.
+
+    A segment opening with «который» is a relative clause inside another: it becomes
+    a clause of its own and the clause around it goes on after it («переводчики,
+    которых удаётся найти, не знают терминологии»). A segment opening with a
+    subordinating word («что», «если», «когда»…) starts a new clause.
+    """
+    toks, masks = words.toks, words.masks
+    segs: dict[int, list[tuple[int, bool]]] = {}
+    for tok, seg, exc in items:
+        segs.setdefault(seg, []).append((tok, exc))
+    groups: list[list[int]] = [[]]
+    embedded: list[list[int]] = []
+    group_pred = False
+    for seg in sorted(segs):
+        exc = segs[seg][0][1]
+        first = segs[seg][0][0]
+        pred = not exc and any(masks[t] & PREDICATE for t, _ in segs[seg])
+        opener = [t for t, _ in segs[seg][:2]]
+        relative = any((masks[t] & BIT["relative"]) for t in opener[:1]) or (
+            len(opener) == 2 and toks[opener[0]].info.pos == "PREP" and (masks[opener[1]] & BIT["relative"])
+        )
+        if not exc and relative:
+            embedded.append([seg])
+            continue
+        subordinate = not exc and rules.written("subordinators", toks[first].lower)
+        comparative = rules.written("rather_than", toks[first].lower)  # «…, чем мешает»
+        if (pred or subordinate) and group_pred and groups[-1] and not comparative:
+            groups.append([])
+            group_pred = False
+        groups[-1].append(seg)
+        group_pred = group_pred or pred
+    groups = [g for g in groups if g] + embedded
+    out = []
+    for group in groups:
+        tokens: list[int] = []
+        segment: dict[int, int] = {}
+        exceptions: set[int] = set()
+        has_pred: dict[int, bool] = {}
+        for seg in group:
+            for tok, exc in segs[seg]:
+                tokens.append(tok)
+                segment[tok] = seg
+                if exc:
+                    exceptions.add(seg)
+            has_pred[seg] = seg not in exceptions and any(masks[t] & PREDICATE for t, _ in segs[seg])
+        out.append(Clause(tokens, segment, exceptions, has_pred))
+    return out

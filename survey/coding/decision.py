@@ -1,0 +1,470 @@
+"""Decision: from the hits and the negation scope of a clause to codes with evidence.
+
+Per hit (:func:`decide_clause`):
+
+* a ``no_problems`` pattern («в рабочем порядке») is a general denial of problems;
+* a hit in an exception segment («кроме нехватки переводчиков») is coded;
+* a hit that a negation denies is kept as a denial ("no problem with X");
+* ``terms`` are coded; ``needs`` and ``needs_strict`` are coded when a shortage cue or a
+  problem word applies, and ``needs`` also when the clause just names them without a
+  predicate (a list item «Финансирование.»), unless it is a topic («сотрудничество в сфере
+  транспорта») or said to be fine. What is left is *pending*: a later clause may refer
+  back to it («финансирование есть, но его не хватает»).
+
+Per answer (:func:`refer_back`, :func:`finish_no_problems`): clauses that refer back, a
+question answered «Нет, …», and ``no_problems`` when the answer denies problems in general
+and codes nothing else but the categories in its ``compatible_with``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from survey.coding.clauses import Clause, lexicon_places
+from survey.coding.evidence import AnswerCoding, Evidence
+from survey.coding.matching import Hit
+from survey.coding.negation import Scope, belittles
+from survey.coding.tokens import Words
+from survey.spec.codebook import BIT, Category, Rules
+
+CODED, DENIED = "coded", "denied"
+# words that make a clause worth analysing even without a codebook match
+QUICK_CHECK = BIT["problem_words"] | BIT["negators"] | BIT["absence"] | BIT["shortage_cues"] | BIT["problem_verbs"]
+# words that call something small: the scope must be read even when nothing is named
+SMALL = BIT["minimizers"] | BIT["size_words"]
+# what a clause says about time and weight (ClauseOutcome.marks), for the answer-level pass:
+#   past, now, persistent — lexicons past_markers, now_markers, persistence;
+#   past_tense — a past-tense verb; resolved — «решили», «сняли» (perfective, not negated);
+#   positive — a word of rules.positive, not negated; minimised — «мелочь», «не такое уж большое»;
+#   bare_no — the clause is only «Нет», «Никаких», «Ничего существенного».
+CLAUSE_MARKS = ("past", "now", "persistent", "past_tense", "resolved", "positive", "minimised", "bare_no")
+_LEXICON_MARKS = (("past_markers", "past"), ("now_markers", "now"), ("persistence", "persistent"))
+_WORD_MARKS = BIT["resolution"] | BIT["positive"]
+_PAST_FORM = re.compile(r"(?:л|ла|ло|ли)(?:сь|ся)?$")
+REFERRING = frozenset({"это", "этого", "этим", "его", "её", "ее", "их", "он", "она", "оно", "они"})
+BARE_NO = frozenset({"нет", "нету", "никаких", "никакие", "никакой", "ничего", "ничто", "никак"})
+
+
+@dataclass
+class ClauseOutcome:
+    """What one clause gave, before the answer-level pass (anaphora, «X? Нет, …»)."""
+
+    coded: list[Evidence] = field(default_factory=list)
+    denied: list[Evidence] = field(default_factory=list)
+    general: list[Evidence] = field(default_factory=list)  # «проблем нет», «в рабочем порядке»
+    pending: list[Evidence] = field(default_factory=list)  # resources named without a cue
+    orphan_cue: str | None = None  # a shortage cue that found no resource of its own
+    anaphoric: bool = False  # refers back: «его», «их», «это»
+    starts_with_no: bool = False  # «Нет, …» answering a question before it
+    refers: bool = False  # a pronoun that stands for what was said: «это», «его», «их» (not «у них»)
+    sentence: int = 0
+    question: bool = False  # the clause ends with «?»
+    marks: frozenset[str] = frozenset()  # see CLAUSE_MARKS
+    elliptic: Evidence | None = None  # «Нет.», «Никаких.»: a denial when it opens the answer
+    named: frozenset[str] = frozenset()  # categories with a pattern match, coded or not
+
+    def shifted(self, offset: int, sentence: int) -> ClauseOutcome:
+        """A copy with evidence offsets moved by ``offset`` (the sentence's place in the
+        answer) and the sentence number of the answer."""
+        return ClauseOutcome(
+            [e.moved(offset) for e in self.coded],
+            [e.moved(offset) for e in self.denied],
+            [e.moved(offset) for e in self.general],
+            [e.moved(offset) for e in self.pending],
+            self.orphan_cue,
+            self.anaphoric,
+            self.starts_with_no,
+            self.refers,
+            sentence,
+            self.question,
+            self.marks,
+            self.elliptic.moved(offset) if self.elliptic is not None else None,
+            self.named,
+        )
+
+    def deny(self, reason: str, keep: frozenset[str] | set[str] = frozenset()) -> None:
+        """Move the coded evidence (except categories in ``keep``) to the denials."""
+        moved = [e for e in self.coded if e.category not in keep]
+        if moved:
+            self.denied.extend(e._replace(reason=reason, confidence="high") for e in moved)
+            self.coded = [e for e in self.coded if e.category in keep]
+
+
+def decide_clause(
+    words: Words,
+    clause: Clause,
+    hits: list[Hit],
+    scope_of,
+    no_problems: Category | None,
+    rules: Rules,
+) -> ClauseOutcome:
+    """Code one clause: ``scope_of(hits)`` builds its :class:`Scope` when it is needed."""
+    toks, masks = words.toks, words.masks
+    order = clause.tokens
+    outcome = ClauseOutcome(question=clause.question)
+    outcome.anaphoric = any(masks[i] & BIT["anaphora"] for i in order)
+    outcome.refers = outcome.anaphoric and any(
+        toks[i][4] in REFERRING and not (k > 0 and toks[order[k - 1]].info.pos == "PREP") for k, i in enumerate(order)
+    )
+    first = toks[order[0]]
+    outcome.starts_with_no = first.lower in ("нет", "нету") and (
+        len(order) == 1 or any(toks[x][3] is None for x in range(order[0] + 1, order[1]))
+    )
+    marks = clause_marks(words, clause, rules)
+    if "bare_no" in marks:
+        seg0 = [i for i in order if clause.segment[i] == clause.segment[order[0]]]
+        start, end = toks[seg0[0]].start, toks[seg0[-1]].end
+        outcome.elliptic = Evidence("", words.text[start:end], start, end, "", "отрицание проблем (кратко)", "high")
+    small = "minimised" in marks or any(masks[i] & SMALL for i in order)
+    if not hits and not small and not any(masks[i] & QUICK_CHECK for i in order):
+        outcome.marks = frozenset(marks)
+        return outcome  # nothing named, nothing denied, no cue to pass on
+    if not hits and not small and not any(masks[i] & (BIT["problem_words"] | BIT["problem_verbs"]) for i in order):
+        # only a cue that may refer back («…, но его не хватает»): no need for the rest
+        cue = next(i for i in order if masks[i] & QUICK_CHECK)
+        outcome.orphan_cue = toks[cue].text
+        outcome.marks = frozenset(marks)
+        return outcome
+    outcome.named = frozenset(h.category for h in hits)
+    scope: Scope = scope_of(hits)
+    if scope.minimised:
+        marks.add("minimised")
+    outcome.marks = frozenset(marks)
+    no_problems_id = no_problems.id if no_problems is not None else None
+    # a positive word that is part of a pattern («регулярное сообщение») does not count, except
+    # in a no_problems pattern («всё в порядке»)
+    named = {p for h in hits if h.category != no_problems_id for p in h.positions}
+    has_positive = any((masks[i] & BIT["positive"]) and i not in named for i in order)
+    nominal = not clause.has_predicate
+    used_cues: set[int] = set()
+    general_hits = []
+    for h in hits:
+        cat = h.category
+        start, end = toks[h.first].start, toks[h.last].end
+        found = Evidence(cat, words.text[start:end], start, end, h.pattern.text, "", "high")
+        if cat == no_problems_id:
+            # «не назову ничего серьёзного»: «ничего» after «не» is negative concord, not a negation
+            concord = toks[h.first][4] in BARE_NO
+            if not any(p in scope.neutral for p in h.positions) and (
+                concord or not scope.negated_before(clause.position[h.first])
+            ):
+                general_hits.append(found._replace(reason="названо"))
+            continue
+        decided = _decide_hit(h, found, clause, scope, words, nominal, has_positive, used_cues)
+        if decided is None:
+            outcome.pending.append(found)
+        elif decided[0] == DENIED:
+            outcome.denied.append(decided[1])
+        else:
+            outcome.coded.append(decided[1])
+    # «с согласованиями и финансированием всё в порядке» is about them, not about everything
+    if not outcome.pending:
+        outcome.general.extend(general_hits)
+    resource_segments = {clause.segment[o.first] for o in hits if o.kind != "terms"}
+    free_cues = [c for c in scope.cues if c not in used_cues and clause.segment_of(c) not in resource_segments]
+    if free_cues:
+        outcome.orphan_cue = toks[order[free_cues[0]]].text
+    # general denials: a denied problem word whose span has no match («проблем нет»)
+    for lo, hi, _cue in scope.spans:
+        if not any(
+            lo <= clause.segment[h.first] <= hi
+            and clause.segment[h.first] not in clause.exception_segments
+            and h.category != no_problems_id
+            for h in hits
+        ):
+            inside = [i for i in order if lo <= clause.segment[i] <= hi]
+            start, end = toks[inside[0]].start, toks[inside[-1]].end
+            outcome.general.append(Evidence("", words.text[start:end], start, end, "", "отрицание проблем", "high"))
+    if no_problems is not None and outcome.coded:
+        _sole_problem(outcome, words, clause, rules, no_problems)
+    if {"past", "now"} <= marks and "persistent" not in marks and outcome.coded:
+        _past_then_now(outcome, words, clause, rules)
+    if clause.exception_segments:
+        _none_but_exception(outcome, words, clause)
+    return outcome
+
+
+def _past_then_now(outcome: ClauseOutcome, words: Words, clause: Clause, rules: Rules) -> None:
+    """«Раньше не было переводчиков, теперь в штате двое»: in one clause, what is coded
+    between the past marker and a later segment opened by the present is past."""
+    order, seg = clause.tokens, clause.segment
+    kp = lexicon_places(words, order, rules, "past_markers")[0]
+    kn = next((k for k in lexicon_places(words, order, rules, "now_markers") if k > kp), None)
+    if kn is None or seg[order[kn]] == seg[order[kp]]:
+        return
+    now_start = words.toks[next(i for i in order if seg[i] == seg[order[kn]])].start
+    past_start = words.toks[order[0]].start  # «Были вопросы с визами лет десять назад, сейчас …»
+    later = {e.category for e in outcome.coded if e.start >= now_start}
+    past = [e for e in outcome.coded if past_start <= e.start < now_start and e.category not in later]
+    if past:
+        outcome.denied.extend(e._replace(reason="в прошлом, сейчас решено", confidence="high") for e in past)
+        outcome.coded = [e for e in outcome.coded if e not in past]
+
+
+def _none_but_exception(outcome: ClauseOutcome, words: Words, clause: Clause) -> None:
+    """«Кроме ковида — никаких»: a bare «никаких»/«нет» after an exception denies the rest."""
+    toks, masks, seg = words.toks, words.masks, clause.segment
+    for s in sorted(set(seg.values())):
+        if s - 1 not in clause.exception_segments or s in clause.exception_segments:
+            continue
+        inside = [i for i in clause.tokens if seg[i] == s]
+        if toks[inside[0]][4] in BARE_NO and all(
+            masks[i] & (BIT["size_words"] | BIT["skip_after_negator"]) for i in inside[1:]
+        ):
+            start, end = toks[inside[0]].start, toks[inside[-1]].end
+            outcome.general.append(Evidence("", words.text[start:end], start, end, "", "отрицание проблем", "high"))
+
+
+def _sole_problem(outcome: ClauseOutcome, words: Words, clause: Clause, rules: Rules, no_problems: Category) -> None:
+    """«Мешает только коронавирус»: a problem called the only one, of a category that is
+    compatible with ``no_problems`` (the pandemic), says there are no other problems."""
+    allowed = set(no_problems.compatible_with)
+    if not all(e.category in allowed for e in outcome.coded):
+        return
+    toks = words.toks
+    places = [
+        k
+        for k in lexicon_places(words, clause.tokens, rules, "sole")
+        if not any(e.start <= toks[clause.tokens[k]].start < e.end for e in outcome.coded)
+    ]
+    if not places:
+        return
+    first = toks[clause.tokens[places[0]]]
+    last = max(outcome.coded, key=lambda e: e.end)
+    if last.end <= first.start:
+        return
+    start, end = first.start, last.end
+    outcome.general.append(
+        Evidence(no_problems.id, words.text[start:end], start, end, "", "названа единственной проблемой", "high")
+    )
+
+
+def clause_marks(words: Words, clause: Clause, rules: Rules) -> set[str]:
+    """The marks of :data:`CLAUSE_MARKS` that lexicons and word forms give a clause
+    (``minimised`` comes from its :class:`Scope`)."""
+    toks, masks, order = words.toks, words.masks, clause.tokens
+    out: set[str] = set()
+    seen = 0
+    for k, i in enumerate(order):
+        m = masks[i]
+        seen |= m
+        info = toks[i][3]
+        if info.pos == "VERB" and _PAST_FORM.search(toks[i][4]):
+            out.add("past_tense")
+        if m & _WORD_MARKS:
+            negated = any(masks[order[j]] & BIT["negators"] for j in range(max(0, k - 2), k))
+            if m & BIT["resolution"] and info.perfective and not negated:
+                out.add("resolved")
+            if m & BIT["positive"] and not negated:
+                out.add("positive")
+    for name, mark in _LEXICON_MARKS:
+        if seen & (BIT[name] | BIT[f"{name}:start"]) and lexicon_places(words, order, rules, name):
+            out.add(mark)
+    if seen & (BIT["minimizers"] | BIT["minimizers:start"]):
+        for k in lexicon_places(words, order, rules, "minimizers"):
+            if belittles(words, order, k):
+                out.add("minimised")
+    first_segment = [i for i in order if clause.segment[i] == clause.segment[order[0]]]
+    if toks[order[0]][4] in BARE_NO and all(
+        masks[i] & (BIT["size_words"] | BIT["skip_after_negator"]) for i in first_segment[1:]
+    ):
+        out.add("bare_no")
+    return out
+
+
+def _decide_hit(
+    h: Hit,
+    found: Evidence,
+    clause: Clause,
+    scope: Scope,
+    words: Words,
+    nominal: bool,
+    has_positive: bool,
+    used_cues: set[int],
+) -> tuple[str, Evidence] | None:
+    """``(CODED, evidence)`` or ``(DENIED, evidence)`` for a hit, or None when the hit is
+    only named (pending)."""
+    toks, order = words.toks, clause.tokens
+    typo_note = "; опечатка: " + ", ".join(f"«{a}» ≈ «{b}»" for a, b in h.fuzzy) if h.fuzzy else ""
+
+    def coded(reason: str, confidence: str) -> tuple[str, Evidence]:
+        return CODED, found._replace(reason=reason + typo_note, confidence="low" if h.fuzzy else confidence)
+
+    def denied(reason: str) -> tuple[str, Evidence]:
+        return DENIED, found._replace(reason=reason)
+
+    hs = clause.segment[h.first]
+    if hs in clause.exception_segments:
+        return coded("названо как исключение («кроме …»)", "high")
+    if hs in scope.conceded:
+        return denied("уступка: «несмотря на …»")
+    if hs in scope.small_segments or (h.kind == "terms" and (scope.small_segments or hs in scope.size_segments)):
+        return denied("названо несущественным")
+    if id(h) in scope.direct_denied:
+        return denied("отрицание")
+    span = scope.denial_for(h)
+    if span is not None:
+        return denied(f"отрицание «{toks[span[2]].text}»")
+    if scope.contrasted(h):
+        return denied("отрицание")
+    if h.kind == "terms":
+        return coded("названа проблема", "high")
+    c = scope.shortage_for(h)
+    if c is not None:
+        used_cues.add(c)
+        return coded(f"нехватка: «{toks[order[c]].text}»", "high")
+    pw = scope.problem_word_for(h)
+    if pw is not None:
+        return coded(f"проблема: «{toks[order[pw]].text}»", "high")
+    if h.kind == "needs" and nominal and not has_positive and not is_topic(h, clause, words):
+        return coded("названо в перечне", "medium")
+    return None
+
+
+def is_topic(h: Hit, clause: Clause, words: Words) -> bool:
+    """A topic marker just before or after the hit, in its segment: «в сфере транспорта»,
+    «логистика как направление»."""
+    order, seg, masks = clause.tokens, clause.segment, words.masks
+    k0 = clause.position[h.first]
+    for j in range(max(0, k0 - 3), k0):
+        if seg[order[j]] == seg[h.first] and (masks[order[j]] & BIT["topic_markers"]):
+            return True
+    k1 = clause.position[h.last]
+    return bool(
+        k1 + 1 < len(order) and (masks[order[k1 + 1]] & BIT["topic_markers"]) and seg[order[k1 + 1]] == seg[h.last]
+    )
+
+
+def refer_back(outcomes: list[ClauseOutcome]) -> None:
+    """Answer-level pass over neighbouring clauses.
+
+    * «Финансирование есть, но его не хватает»: a shortage with a pronoun and no
+      resource of its own applies to the resources of the clause before.
+    * «Расстояние большое, но это не помеха»: a general denial with «это» denies what
+      the clause before named; so does a clause that only calls it small («…, мелочь»,
+      «которая компенсируется связью»), solved («…, но мы это преодолели») or sufficient
+      («бюджет небольшой, но его хватает»).
+    * «Да, далеко, но …»: a «да» conceding what a contrast then outweighs.
+    * «Разница в менталитете? Нет, …», «Менталитет? Не такая уж большая разница»,
+      «Культурные различия? Они есть, но это не проблема»: a question answered with a
+      denial is denied.
+    """
+    for n, cur in enumerate(outcomes[1:], start=1):
+        prev = outcomes[n - 1]
+        same_sentence = prev.sentence == cur.sentence
+        if same_sentence and cur.anaphoric and cur.orphan_cue and prev.pending:
+            for e in prev.pending:
+                prev.coded.append(e._replace(reason=f"нехватка: «{cur.orphan_cue}» (о сказанном выше)"))
+            prev.pending = []
+        names_nothing = not (cur.coded or cur.denied or cur.pending)
+        denial = any(not g.category for g in cur.general)  # «это не помеха», not «до этого всё было хорошо»
+        if same_sentence and cur.anaphoric and denial and not cur.coded:
+            reason = "отрицание (о сказанном выше)"
+        elif prev.question and cur.starts_with_no:
+            reason = "отрицание (ответ на вопрос)"
+        elif same_sentence and cur.refers and names_nothing and {"resolved", "positive"} & cur.marks:
+            # «…, но мы это давно преодолели», «бюджет небольшой, но его хватает»
+            reason = "решено или достаточно (о сказанном выше)"
+        elif "minimised" in cur.marks and names_nothing and (same_sentence or cur.anaphoric):
+            reason = "названо несущественным (о сказанном ниже)"
+            # «…, которая, впрочем, компенсируется связью»: back over clauses that name nothing
+            back = n - 1
+            while back > 0 and not outcomes[back].coded and outcomes[back - 1].sentence == cur.sentence:
+                back -= 1
+            prev = outcomes[back]
+        else:
+            continue
+        if prev.coded:
+            prev.deny(reason)
+            if cur.general:
+                cur.general = [g for g in cur.general if g.category]
+    _answered_questions(outcomes)
+
+
+def _answered_questions(outcomes: list[ClauseOutcome]) -> None:
+    """A question («Менталитет?») whose answer, before anything new is named, denies or
+    belittles it: «Не такая уж большая разница», «Они есть, но это не проблема»."""
+    for i, q in enumerate(outcomes):
+        if not (q.question and q.coded):
+            continue
+        for cur in outcomes[i + 1 :]:
+            if cur.sentence > q.sentence + 1 or cur.coded or cur.pending:
+                break
+            denies = [g for g in cur.general if not g.category]
+            if denies or "minimised" in cur.marks or cur.starts_with_no:
+                q.deny("отрицание (ответ на вопрос)")
+                cur.general = [g for g in cur.general if g.category]
+                break
+
+
+def settle_past(outcomes: list[ClauseOutcome]) -> None:
+    """Problems said to be past and solved are not coded.
+
+    A clause is *past* when it or an earlier clause of its sentence has a past marker
+    («раньше», «когда-то», «лет пять назад», «было время»), with no «сейчас»/«теперь»
+    in between; a following sentence in the past tense goes on with the story. Its codes
+    are denied when a later clause (within the next two sentences) speaks of the present
+    or of a solution — «сейчас есть», «теперь работает отдел», «решили» — unless that
+    clause says the problem remains («по-прежнему», «остаётся»), and except the
+    categories the present clause codes itself. A clause with a past-tense
+    verb and no marker («с визами были сложности») counts as past only when the next
+    clause says the problem is solved («…, решили») or that all is well now («но сейчас
+    всё работает»).
+    """
+    past = [False] * len(outcomes)
+    for i, o in enumerate(outcomes):
+        same = i > 0 and outcomes[i - 1].sentence == o.sentence
+        if "now" in o.marks:
+            past[i] = False
+        elif "past" in o.marks or (same and past[i - 1]):
+            past[i] = True
+        elif i > 0 and past[i - 1] and "past_tense" in o.marks:
+            past[i] = True  # «Раньше …. Не знали, с кем говорить.»: the story goes on in the past
+    for i, o in enumerate(outcomes):
+        if not o.coded:
+            continue
+        later = outcomes[i + 1 :]
+        if past[i]:
+            for j, cur in enumerate(later, start=i + 1):
+                if cur.sentence > o.sentence + 2:
+                    break
+                if past[j] or not ({"now", "resolved"} & cur.marks):
+                    continue
+                if "persistent" in cur.marks and not cur.coded:
+                    break
+                o.deny("в прошлом, сейчас решено", {e.category for e in cur.coded})
+                break
+        elif "past_tense" in o.marks and later:
+            nxt = later[0]
+            own = {e.category for e in o.coded}
+            other = {e.category for e in nxt.coded} - own
+            if "persistent" in nxt.marks or (own & {e.category for e in nxt.coded}):
+                continue
+            if "resolved" in nxt.marks or ("now" in nxt.marks and "positive" in nxt.marks and not nxt.coded):
+                o.deny("в прошлом, сейчас решено", other)
+
+
+def finish_no_problems(coding: AnswerCoding, general: list[Evidence], no_problems: Category | None) -> None:
+    """Code ``no_problems`` when the answer denies problems in general and nothing but the
+    categories of its ``compatible_with`` is coded; otherwise keep the general denials."""
+    if no_problems is None or not general:
+        return
+    allowed = set(no_problems.compatible_with) | {no_problems.id}
+    if any(v and k not in allowed for k, v in coding.codes.items()):
+        coding.denials.extend(e for e in general if not e.category)
+        return
+    cid = no_problems.id
+    coding.codes[cid] = 1
+    for e in general:
+        coding.evidence.append(
+            Evidence(
+                cid,
+                e.text,
+                e.start,
+                e.end,
+                e.pattern or "проблем нет",
+                e.reason if e.category else "отрицание проблем в целом",
+                "high",
+            )
+        )

@@ -1,0 +1,527 @@
+"""The learned layer: a classifier trained on answers the study has coded adds the codes the
+rules miss, marked as learned and with their evidence.
+
+The rules of the codebook stay the centre: the layer only **adds** a category, never
+removes one; it never adds a category the codebook's patterns found in the answer and the
+rules decided not to code (denied: «проблем с финансированием нет»; fine: «финансирование
+выделяется»; a topic: «сотрудничество в сфере транспорта»), nor anything to an answer the
+rules coded as having no problems. It adds a category when its
+probability is at least ``add_when_silent`` in an answer where the rules coded nothing, or
+``add_when_coded`` where they coded other categories (the codebook's ``learned`` section).
+``no_problems`` is added only when nothing but its compatible categories is coded.
+
+The model: TF-IDF over pymorphy3 lemma unigrams and bigrams (numbers folded to «0») and
+over character 3–5-grams within words (typos, abbreviations such as «кит.», «межд.»), each
+block L2-normalised, and one logistic regression per category (scikit-learn, liblinear,
+balanced classes). Training takes a second or two; the fitted weights are kept in memory
+and in a cache file keyed by the SHA-256 of the examples and the settings (see
+:func:`cache_dir`), so a study's model is trained once. Scoring an answer is a few
+dictionary look-ups and one small matrix product, without scikit-learn.
+
+Every learned code carries evidence: the sentence of the answer the model scores highest for
+the category, and the words that weigh most for it (coefficient × TF-IDF weight), e.g.
+``interest: ≈0.74 «Каждое новое руководство начинает с чистого листа» [обученный слой:
+руководство, новый]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import tempfile
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+
+from survey.base.lemmatize import Lemmatizer
+from survey.base.missing import is_missing
+from survey.coding.evidence import LEARNED, AnswerCoding, Evidence
+from survey.coding.tokens import SENTENCE
+from survey.errors import InputError
+from survey.spec.codebook import Codebook, LearnedSettings
+
+LAYER_VERSION = 2
+CHAR_WEIGHT = 0.7  # weight of the character block against the lemma block
+CHAR_FEATURES = 10_000  # most frequent character n-grams kept
+C = 10.0  # inverse regularisation of the logistic regressions
+TOP_FEATURES = 4  # words shown as evidence
+WORD_CACHE = 200_000  # words whose character n-grams are kept (memory stays bounded)
+MEMO_SIZE = 50_000  # sentences whose feature counts are kept
+_NUMBER = re.compile(r"^\d+$")
+_MODELS: dict[str, LearnedModel] = {}  # trained models of this process, by cache key
+
+
+# One sentence as the model sees it (small, so that many can be memoised): one vector of
+# 2·C + 2 numbers — per category the weighted sum (Σ coef·value) of its word features, then of
+# its character features, then the squared norms of the two blocks (values: ``1 + log tf``
+# within the sentence, times IDF).
+Sentence = np.ndarray
+
+
+@dataclass
+class LearnedModel:
+    """The fitted weights of the layer, scored without scikit-learn.
+
+    An answer's vector is the sum of its sentences' TF-IDF vectors, each block (lemma
+    n-grams; character n-grams, weighted :data:`CHAR_WEIGHT`) divided by the square root of
+    the sum of its sentences' squared norms. So the answer's score is a sum over its
+    sentences of numbers computed once per distinct sentence (:meth:`sentence`):
+    z = b + Σ word_dot / √Σ word_norm + w·Σ char_dot / √Σ char_norm.
+    """
+
+    categories: list[str]
+    words: dict[str, int]  # lemma n-gram -> row of ``coef``
+    word_idf: np.ndarray
+    chars: dict[str, int]  # character n-gram -> row of ``coef`` (after the word rows)
+    char_idf: np.ndarray
+    coef: np.ndarray  # (words + chars) × categories
+    intercept: np.ndarray  # categories
+    examples: int = 0  # answers it was trained on
+    _names: list[str] | None = field(default=None, repr=False)
+    _word_chars: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
+
+    def features(self, chunk: str, lemmas: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Rows and TF-IDF values of the word and character features of one sentence."""
+        words = self.words
+        wrows = [r for g in word_ngrams(lemmas) if (r := words.get(g)) is not None]
+        crows: list[int] = []
+        cache = self._word_chars
+        for token in _SPACES.sub(" ", chunk.lower()).split():
+            rows = cache.get(token)
+            if rows is None:
+                rows = tuple(r for g in char_ngrams(token) if (r := self.chars.get(g)) is not None)
+                if len(cache) < WORD_CACHE:
+                    cache[token] = rows
+            crows.extend(rows)
+        wi, wv = _tfidf(wrows, self.word_idf, 0)
+        ci, cv = _tfidf(crows, self.char_idf, len(self.words))
+        return wi, wv, ci, cv
+
+    def sentence(self, chunk: str, lemmas: list[str]) -> Sentence:
+        wi, wv, ci, cv = self.features(chunk, lemmas)
+        coef = self.coef
+        n = len(self.categories)
+        out = np.zeros(2 * n + 2)
+        if len(wi):
+            out[:n] = wv @ coef[wi]
+            out[2 * n] = wv @ wv
+        if len(ci):
+            out[n : 2 * n] = cv @ coef[ci]
+            out[2 * n + 1] = cv @ cv
+        return out
+
+    def probabilities(self, sentences: list[Sentence]) -> np.ndarray:
+        """Probability of every category for an answer made of ``sentences``."""
+        n = len(self.categories)
+        total = sentences[0].copy() if sentences else np.zeros(2 * n + 2)
+        for s in sentences[1:]:
+            total += s
+        z = self.intercept.copy()
+        if total[2 * n] > 0:
+            z += total[:n] / math.sqrt(total[2 * n])
+        if total[2 * n + 1] > 0:
+            z += total[n : 2 * n] * (CHAR_WEIGHT / math.sqrt(total[2 * n + 1]))
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def text_sentences(self, text: str, lemmatizer: Lemmatizer) -> list[Sentence]:
+        """The sentences of a text (tokenised here)."""
+        return [self.sentence(m.group(), lemma_list(m.group(), lemmatizer)) for m in SENTENCE.finditer(text)]
+
+    def top_words(self, sentences: list[tuple[str, list[str]]], category: str, n: int = TOP_FEATURES) -> list[str]:
+        """The lemma n-grams of an answer (its sentences with their lemmas) that weigh most
+        for ``category``."""
+        j = self.categories.index(category)
+        total: dict[int, float] = {}
+        for chunk, lemmas in sentences:
+            rows, values, _, _ = self.features(chunk, lemmas)
+            for r, v in zip(rows.tolist(), values.tolist()):
+                total[r] = total.get(r, 0.0) + v
+        if self._names is None:
+            self._names = sorted(self.words, key=self.words.__getitem__)
+        ranked = sorted(total, key=lambda r: -total[r] * self.coef[r, j])
+        out: list[str] = []
+        for r in ranked:
+            if total[r] * self.coef[r, j] <= 0 or len(out) >= n:
+                break
+            name = self._names[r]
+            if len(name) > 2 and not name.isdigit() and name != "0":
+                out.append(name)
+        return out
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        words = sorted(self.words, key=self.words.__getitem__)
+        chars = sorted(self.chars, key=self.chars.__getitem__)
+        return {
+            "categories": np.array(self.categories),
+            "words": np.array(words, dtype=str),
+            "word_idf": self.word_idf,
+            "chars": np.array(chars, dtype=str),
+            "char_idf": self.char_idf,
+            "coef": self.coef,
+            "intercept": self.intercept,
+            "examples": np.array([self.examples]),
+        }
+
+    @classmethod
+    def from_arrays(cls, a) -> LearnedModel:
+        words = [str(w) for w in a["words"]]
+        chars = [str(c) for c in a["chars"]]
+        return cls(
+            categories=[str(c) for c in a["categories"]],
+            words={w: i for i, w in enumerate(words)},
+            word_idf=a["word_idf"],
+            chars={c: len(words) + i for i, c in enumerate(chars)},
+            char_idf=a["char_idf"],
+            coef=a["coef"],
+            intercept=a["intercept"],
+            examples=int(a["examples"][0]),
+        )
+
+
+def word_ngrams(lemmas: list[str]) -> list[str]:
+    """Lemma unigrams and bigrams, numbers folded to «0».
+
+    >>> word_ngrams(["нет", "переводчик", "2020"])
+    ['нет', 'переводчик', '0', 'нет переводчик', 'переводчик 0']
+    """
+    toks = ["0" if _NUMBER.match(t) else t for t in lemmas]
+    return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:])]
+
+
+_SPACES = re.compile(r"\s\s+")
+FUNCTION_POS = frozenset({"NPRO", "PREP", "CONJ", "PRCL", "INTJ", "NUMR", "PRED"})
+
+
+def _content(feature: str, lemmatizer: Lemmatizer) -> bool:
+    """A lemma n-gram with at least one content word (not «у они», «и в»)."""
+    return any(len(w) > 2 and not w.isdigit() and lemmatizer.info(w).pos not in FUNCTION_POS for w in feature.split())
+
+
+def char_ngrams(text: str, low: int = 3, high: int = 5) -> list[str]:
+    """Character n-grams within word boundaries, exactly as scikit-learn's ``char_wb``
+    analyzer makes them (lower case, each word padded with a space on both sides).
+
+    >>> char_ngrams("Виза")
+    [' ви', 'виз', 'иза', 'за ', ' виз', 'виза', 'иза ', ' виза', 'виза ']
+    """
+    grams: list[str] = []
+    add = grams.append
+    for w in _SPACES.sub(" ", text.lower()).split():
+        w = f" {w} "
+        size = len(w)
+        for n in range(low, high + 1):
+            offset = 0
+            add(w[offset : offset + n])
+            while offset + n < size:
+                offset += 1
+                add(w[offset : offset + n])
+            if offset == 0:  # a word shorter than n is counted once
+                break
+    return grams
+
+
+def sentence_chars(chunk: str) -> list[str]:
+    """The character n-grams of a sentence's words."""
+    out: list[str] = []
+    for token in _SPACES.sub(" ", chunk.lower()).split():
+        out += char_ngrams(token)
+    return out
+
+
+def _tfidf(rows: list[int], idf: np.ndarray, offset: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows and their values (1 + log tf) · idf."""
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    counts = Counter(rows)
+    idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+    n = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+    return idx, (1.0 + np.log(n)) * idf[idx - offset]
+
+
+def lemma_list(text: str, lemmatizer: Lemmatizer) -> list[str]:
+    """The lemmas of the words of ``text`` (first parse, ё = е)."""
+    return [t[3].lemma for t in lemmatizer.tokens(text) if t[3] is not None]
+
+
+def read_examples(path: Path, categories: list[str]):
+    """The coded examples: ``id, text`` and one 0/1 column per category (checked)."""
+    import pandas as pd  # lazy: pandas only when a layer is trained
+
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputError(f"{path}: не удаётся прочитать закодированные примеры ({exc}).") from None
+    missing = [c for c in ("text", *categories) if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{path}: в файле закодированных примеров нет столбцов: {', '.join(missing)}. "
+            "Нужны столбцы text и по одному столбцу 0/1 на каждую категорию кодовой книги."
+        )
+    for cat in categories:
+        bad = frame.index[~frame[cat].str.strip().isin(["0", "1"])]
+        if len(bad):
+            row = int(bad[0]) + 2
+            raise InputError(
+                f"{path}, строка {row}, столбец «{cat}»: «{frame.at[bad[0], cat]}» — ожидается 0 или 1.",
+            )
+    frame = frame[[not is_missing(t) and str(t).strip() != "" for t in frame["text"]]]
+    return frame.reset_index(drop=True)
+
+
+def train(texts: list[str], labels: np.ndarray, categories: list[str], lemmatizer: Lemmatizer) -> LearnedModel:
+    """Fit the layer on ``texts`` with ``labels`` (answers × categories, 0/1)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer  # lazy: scikit-learn only to train
+    from sklearn.linear_model import LogisticRegression
+
+    per_answer = [answer_grams(t, lemmatizer) for t in texts]
+    # vocabularies and IDF from the answers (document frequency per answer)
+    wv = TfidfVectorizer(analyzer=_given, sublinear_tf=True)
+    cv = TfidfVectorizer(analyzer=_given, sublinear_tf=True, min_df=2, max_features=CHAR_FEATURES)
+    wv.fit([[g for w, _ in a for g in w] for a in per_answer])
+    cv.fit([[g for _, c in a for g in c] for a in per_answer])
+    words = {k: int(v) for k, v in wv.vocabulary_.items()}
+    chars = {k: len(words) + int(v) for k, v in cv.vocabulary_.items()}
+    word_idf = np.asarray(wv.idf_, dtype=np.float64)
+    char_idf = np.asarray(cv.idf_, dtype=np.float64)
+    X = answer_matrix(per_answer, words, chars, word_idf, char_idf)
+    coef = np.zeros((X.shape[1], len(categories)))
+    intercept = np.full(len(categories), -30.0)
+    for j in range(len(categories)):
+        y = labels[:, j]
+        if y.min() == y.max():  # a category nobody (or everybody) has: constant
+            intercept[j] = 30.0 if y.max() else -30.0
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", tol=1e-3, max_iter=500)
+            m.fit(X, y)
+        coef[:, j] = m.coef_[0]
+        intercept[j] = m.intercept_[0]
+    return LearnedModel(
+        categories=list(categories),
+        words=words,
+        word_idf=word_idf,
+        chars=chars,
+        char_idf=char_idf,
+        coef=coef,
+        intercept=intercept,
+        examples=len(texts),
+    )
+
+
+def answer_matrix(
+    per_answer: list[list[tuple[list[str], list[str]]]],
+    words: dict[str, int],
+    chars: dict[str, int],
+    word_idf: np.ndarray,
+    char_idf: np.ndarray,
+):
+    """The training matrix: one row per answer (given as its sentences' word and character
+    n-grams), each block the sum of the sentences' TF-IDF vectors divided by the square root
+    of the sum of their squared norms (the character block then weighted ``CHAR_WEIGHT``)."""
+    import scipy.sparse as sp  # lazy: scipy only when a layer is trained
+
+    data: list[float] = []
+    cols: list[int] = []
+    indptr = [0]
+    for answer in per_answer:
+        row: dict[int, float] = {}
+        for which, index, idf, offset, weight in (
+            (0, words, word_idf, 0, 1.0),
+            (1, chars, char_idf, len(words), CHAR_WEIGHT),
+        ):
+            block: dict[int, float] = {}
+            norm = 0.0
+            for sentence in answer:
+                idx, val = _tfidf([r for g in sentence[which] if (r := index.get(g)) is not None], idf, offset)
+                norm += float(val @ val)
+                for r, v in zip(idx.tolist(), val.tolist()):
+                    block[r] = block.get(r, 0.0) + v
+            scale = weight / math.sqrt(norm) if norm > 0 else 0.0
+            for r, v in block.items():
+                row[r] = v * scale
+        cols.extend(row)
+        data.extend(row.values())
+        indptr.append(len(cols))
+    return sp.csr_matrix((data, cols, indptr), shape=(len(per_answer), len(words) + len(chars)))
+
+
+def answer_grams(text: str, lemmatizer: Lemmatizer) -> list[tuple[list[str], list[str]]]:
+    """An answer as the model reads it: per sentence, its lemma n-grams and character n-grams."""
+    return [
+        (word_ngrams(lemma_list(m.group(), lemmatizer)), sentence_chars(m.group())) for m in SENTENCE.finditer(text)
+    ]
+
+
+def _given(grams: list[str]) -> list[str]:
+    return grams
+
+
+def cache_dir() -> Path | None:
+    """Where trained models are cached: ``$SURVEY_CACHE_DIR``, else ``$XDG_CACHE_HOME/survey``
+    or ``~/.cache/survey``; ``SURVEY_CACHE_DIR=`` (empty) switches the file cache off."""
+    env = os.environ.get("SURVEY_CACHE_DIR")
+    if env is not None:
+        return Path(env) if env.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "survey"
+
+
+def load_model(settings: LearnedSettings, categories: list[str], lemmatizer: Lemmatizer) -> LearnedModel:
+    """The model for ``settings``: from this process, from the cache file, or trained."""
+    data = Path(settings.examples).read_bytes()
+    stamp = [LAYER_VERSION, categories, version("scikit-learn"), C, CHAR_FEATURES, CHAR_WEIGHT]
+    key = hashlib.sha256(data + json.dumps(stamp).encode()).hexdigest()[:32]
+    if key in _MODELS:
+        return _MODELS[key]
+    folder = cache_dir()
+    cached = folder / f"learned-{key}.npz" if folder is not None else None
+    model = None
+    if cached is not None and cached.is_file():
+        try:
+            with np.load(cached, allow_pickle=False) as arrays:
+                model = LearnedModel.from_arrays(arrays)
+        except (OSError, ValueError, KeyError):
+            model = None  # a damaged cache file is retrained and rewritten
+    if model is None:
+        frame = read_examples(Path(settings.examples), categories)
+        model = train(list(frame["text"]), frame[categories].astype(int).to_numpy(), categories, lemmatizer)
+        if cached is not None:
+            _write_cache(cached, model)
+    _MODELS[key] = model
+    return model
+
+
+def _write_cache(path: Path, model: LearnedModel) -> None:
+    """Write the cache file atomically; a folder that cannot be written is skipped (the
+    model is then trained again in the next process)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **model.to_arrays())  # type: ignore[arg-type]
+        os.replace(tmp, path)
+    except OSError:
+        return
+
+
+class LearnedLayer:
+    """The layer as the coder applies it: a model and the codebook's policy."""
+
+    def __init__(
+        self,
+        model: LearnedModel,
+        settings: LearnedSettings,
+        codebook: Codebook,
+        lemmatizer: Lemmatizer | None = None,
+    ):
+        self.model = model
+        self.settings = settings
+        self.lemmatizer = lemmatizer or Lemmatizer()  # for answers given without their sentences
+        self._memo: dict[str, Sentence] = {}
+        no_problems = next((c for c in codebook.categories if c.no_problems), None)
+        self.no_problems = no_problems.id if no_problems is not None else None
+        self.compatible = set(no_problems.compatible_with) if no_problems is not None else set()
+        allowed = set(settings.categories) or set(codebook.ids)
+        self.addable = [c for c in model.categories if c in allowed and c in codebook.ids]
+        self._lowest = min(settings.add_when_silent, settings.add_when_coded)
+
+    @classmethod
+    def from_codebook(cls, codebook: Codebook, lemmatizer: Lemmatizer) -> LearnedLayer:
+        if codebook.learned is None:
+            raise InputError(f"{codebook.path}: в кодовой книге нет раздела learned (обученный слой).")
+        model = load_model(codebook.learned, codebook.ids, lemmatizer)
+        return cls(model, codebook.learned, codebook, lemmatizer)
+
+    def sentences(self, sentences: list[tuple[str, list[str]]]) -> list[Sentence]:
+        """The model's view of each sentence (memoised: sentences recur across answers)."""
+        memo = self._memo
+        out: list[Sentence] = []
+        for chunk, lemmas in sentences:
+            entry = memo.get(chunk)
+            if entry is None:
+                entry = self.model.sentence(chunk, lemmas)
+                if len(memo) >= MEMO_SIZE:
+                    memo.clear()
+                memo[chunk] = entry
+            out.append(entry)
+        return out
+
+    def apply(
+        self,
+        coding: AnswerCoding,
+        text: str,
+        sentences: list[tuple[str, list[str]]] | None = None,
+    ) -> None:
+        """Add the learned codes to ``coding`` (and its ``probabilities``). ``sentences``:
+        each sentence of ``text`` (split by :data:`~survey.coding.tokens.SENTENCE`) with its
+        words' lemmas, as the coder has them; tokenised here when not given."""
+        if sentences is None:
+            sentences = [(m.group(), lemma_list(m.group(), self.lemmatizer)) for m in SENTENCE.finditer(text)]
+        per = self.sentences(sentences)
+        p = self.model.probabilities(per)
+        coding.probabilities = dict(zip(self.model.categories, p.tolist()))
+        if self.no_problems is not None and coding.codes.get(self.no_problems):
+            return  # the rules read «no problems»: nothing is added
+        if float(p.max()) < self._lowest:
+            return  # nothing can reach a threshold
+        # the rules found nothing at all: no code, no denial, no pattern
+        silent = not any(coding.codes.values()) and not coding.denials and not coding.named
+        threshold = self.settings.add_when_silent if silent else self.settings.add_when_coded
+        # a category the codebook's patterns found and the rules decided not to code
+        # («финансирование выделяется», «сотрудничество в сфере транспорта») is left to them
+        denied = set(coding.denied) | coding.named
+        added = [
+            c
+            for c in self.addable
+            if c != self.no_problems
+            and not coding.codes.get(c)
+            and c not in denied
+            and coding.probabilities[c] >= threshold
+        ]
+        # «no problems» only where the rules denied nothing specific («проблем с визами нет»
+        # says nothing about the rest)
+        if self.no_problems in self.addable and self.no_problems not in denied and not coding.denied:
+            coded = {c for c, v in coding.codes.items() if v} | set(added)
+            if not (coded - self.compatible) and coding.probabilities[self.no_problems] >= threshold:
+                added.append(self.no_problems)
+        for c in added:
+            coding.codes[c] = 1
+            coding.learned[c] = coding.probabilities[c]
+            coding.evidence.append(self.evidence(c, text, sentences, per))
+
+    def evidence(
+        self,
+        category: str,
+        text: str,
+        sentences: list[tuple[str, list[str]]],
+        per: list[Sentence],
+    ) -> Evidence:
+        """The sentence scored highest for ``category`` and the words that weigh most."""
+        j = self.model.categories.index(category)
+        best, best_p, at, offset = None, -1.0, 0, 0
+        for (chunk, _), counts in zip(sentences, per):
+            start = text.find(chunk, offset)
+            offset = start + len(chunk)
+            if not chunk.strip():
+                continue
+            p = float(self.model.probabilities([counts])[j])
+            if p > best_p:
+                best, best_p, at = chunk, p, start
+        if best is None:
+            start, end = 0, len(text)
+        else:
+            start = at + (len(best) - len(best.lstrip()))
+            end = at + len(best.rstrip())
+        top = self.model.top_words(sentences, category, 3 * TOP_FEATURES)
+        words = [w for w in top if _content(w, self.lemmatizer)]
+        words = words[:TOP_FEATURES]
+        reason = "обученный слой" + (f": {', '.join(words)}" if words else "")
+        return Evidence(category, text[start:end], start, end, "", reason, "low", LEARNED)

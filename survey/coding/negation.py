@@ -1,0 +1,463 @@
+"""Negation scope: what each negation of a clause attaches to.
+
+* :func:`false_negations` finds negation words that do not negate («не только», «тем не
+  менее») and double negations («нельзя сказать, что язык не мешает»).
+* :class:`Scope` reads one clause. Each «не» attaches to the next word (skipping «очень»,
+  «особо»…); «нет», «отсутствие», «ни», «без» attach to the noun they govern. What it
+  attaches to decides:
+
+  * a problem word («проблем нет», «не является препятствием», «трудностей не
+    возникает», «вопрос решён»): a *denial* — the segments between the problem word and
+    the negation (widened over a list that goes on) are denied;
+  * a problem verb («расстояние нам не мешает»): everything before it is denied;
+  * a light verb («не вижу», «не испытываем»): the nearest problem word is denied, or,
+    without one, the named problems («культурных различий я не вижу»);
+  * «не в …» — a contrast: «проблема не в деньгах, а в …»;
+  * anything else («не хватает», «не налажено», «нет переводчиков»): a *shortage cue*
+    that makes a resource nearby a problem.
+
+:meth:`Scope.shortage_for`, :meth:`Scope.problem_word_for` and :meth:`Scope.denial_for`
+answer, for a pattern hit, whether a cue, a problem word or a denial applies to it.
+
+>>> from survey.base.lemmatize import Lemmatizer
+>>> from survey.coding.clauses import split_clauses
+>>> from survey.coding.matching import PatternIndex, find_hits
+>>> from survey.coding.tokens import read_words
+>>> from survey.spec.codebook import load_codebook
+>>> lem = Lemmatizer()
+>>> cb = load_codebook(lemmatizer=lem)
+>>> index = PatternIndex(cb)
+>>> w = read_words("Проблем с финансированием нет", lem, index)
+>>> clause = split_clauses(w, cb.rules)[0]
+>>> hits = find_hits(clause.tokens, w.toks, w.lemmas, w.typos, index)
+>>> scope = Scope(clause, w, hits, cb.rules)
+>>> [w.toks[i].text for i in scope.denial_for(hits[0])[2:]]
+['нет']
+"""
+
+from __future__ import annotations
+
+from survey.coding.clauses import Clause, lexicon_places
+from survey.coding.matching import Hit
+from survey.coding.tokens import Words
+from survey.spec.codebook import BIT, Rules
+
+DASHES = frozenset("—–-")
+VERBAL = frozenset({"VERB", "INFN", "PRTS", "PRTF", "GRND"})
+SKIP_POS_AFTER_ABSENCE = frozenset({"ADJF", "PRTF", "ADVB", "PRCL", "NPRO", "PREP", "CONJ", "NUMR", "ADJS"})
+
+
+def false_negations(words: Words, rules: Rules) -> tuple[set[int], set[int]]:
+    """Negation words that do not negate, and words negated from afar.
+
+    Returns ``(neutral, forced)``: ``neutral`` are «не» etc. that are not negations
+    («не только», «тем не менее»); «нельзя сказать, что X не мешает» is a double
+    negation (both neutral), while «нельзя сказать, что X развивается» negates the
+    first predicate after «что» (``forced``).
+    """
+    lemmas, masks = words.lemmas, words.masks
+    neutral: set[int] = set()
+    forced: set[int] = set()
+    order = words.word_indices()
+    for k, i in enumerate(order):
+        if not masks[i] & BIT["phrase_start"]:
+            continue
+        for name in ("false_negations", "double_negation"):
+            for phrase in rules.phrases_from(name, lemmas[i]):
+                idx = order[k : k + len(phrase)]
+                if len(idx) < len(phrase) or not all(
+                    not phrase[j].isdisjoint(lemmas[idx[j]]) for j in range(1, len(phrase))
+                ):
+                    continue
+                neutral.update(idx)
+                if name == "double_negation":
+                    _second_negation(words, idx[-1] + 1, neutral, forced)
+                break
+    return neutral, forced
+
+
+def _second_negation(words: Words, start: int, neutral: set[int], forced: set[int]) -> None:
+    """After «нельзя сказать, что»: a second negation cancels out (both neutral); without
+    one, the first predicate is negated (``forced``)."""
+    toks, masks = words.toks, words.masks
+    predicate = other = None
+    for i in range(start, len(toks)):
+        t = toks[i]
+        if t[3] is None:
+            if t.text in ".;:!?\n":
+                break
+            continue
+        if i in neutral:
+            continue
+        if (masks[i] & BIT["negators"]) or ((masks[i] & BIT["absence"]) and t.info.predicate):
+            neutral.add(i)
+            return
+        if predicate is None and t.info.predicate:
+            predicate = i
+        if other is None and ((masks[i] & BIT["positive"]) or (masks[i] & BIT["problem_words"])):
+            other = i
+    # the predicate is negated («…, что барьер преодолён» — not overcome); without one, a
+    # positive or problem word («…, что всё хорошо», «…, что проблемы»)
+    target = predicate if predicate is not None else other
+    if target is not None:
+        forced.add(target)
+
+
+def belittles(words: Words, order: list[int], k: int) -> bool:
+    """The minimiser at place ``k`` calls something small: not after «не» («не компенсируется»)
+    nor governed by a preposition («ощущается даже в мелочах»)."""
+    if k == 0:
+        return True
+    before = order[k - 1]
+    return not (words.masks[before] & BIT["negators"]) and words.toks[before].info.pos != "PREP"
+
+
+class Scope:
+    """The negations of one clause and what they attach to (places ``k`` index
+    ``clause.tokens``; spans are of comma segments)."""
+
+    def __init__(
+        self,
+        clause: Clause,
+        words: Words,
+        hits: list[Hit],
+        rules: Rules,
+        neutral: frozenset[int] | set[int] = frozenset(),
+        forced: frozenset[int] | set[int] = frozenset(),
+        no_problems: str | None = None,
+        conceded: frozenset[int] | set[int] = frozenset(),
+    ):
+        self.clause, self.words, self.hits, self.rules = clause, words, hits, rules
+        self.neutral = neutral
+        # the clause says «в рабочем порядке»: «решается» denies
+        self.routine = no_problems is not None and any(h.category == no_problems for h in hits)
+        self.no_problems = no_problems
+        self.order = clause.tokens
+        masks = words.masks
+        self.in_hit: dict[int, list[Hit]] = {}
+        for h in hits:
+            for p in range(h.first, h.last + 1):
+                self.in_hit.setdefault(p, []).append(h)
+        self.consumed = {p for h in hits for p in h.positions}
+        self.problem_words = [k for k, i in enumerate(self.order) if masks[i] & BIT["problem_words"]]
+        self.denied_problem: set[int] = set()  # places of problem words that are denied
+        self.denials: list[tuple[int, int, int]] = []  # (from k, to k, cue token index)
+        self.contrast: list[tuple[int, int]] = []  # k ranges denied by «не в …»
+        self.cues: list[int] = []  # places of shortage cues
+        self.direct_denied: set[int] = set()  # ids of hits denied directly
+        self.neutral_cues: set[int] = set()  # cue words negated («не снижается»)
+        self.negated: set[int] = set()  # places a «не» attaches to
+        self.weak_cues: set[int] = set()  # «не» + an ordinary verb
+        # segments conceded («несмотря на расстояние, …»; a sentence-initial «хотя …,» from the caller)
+        self.conceded: set[int] = set(conceded)
+        # segments with a minimiser («часовой пояс — мелочь», «которая компенсируется»)
+        self.small_segments: set[int] = set()
+        # segments where a negation denies the size of a problem («не такое уж большое», «не критично»)
+        self.size_segments: set[int] = set()
+        self._marks()
+        self._scan(forced)
+        self.active_problem = [k for k in self.problem_words if k not in self.denied_problem]
+        self.predicate_free = clause.predicate_free()
+        self.spans = self._widened_spans()
+
+    # ------------------------------------------------------------------ reading the clause
+
+    @property
+    def minimised(self) -> bool:
+        """The clause calls something small or harmless."""
+        return bool(self.small_segments or self.size_segments)
+
+    def _marks(self) -> None:
+        """Concessions and minimisers (a minimiser right after «не» does not count)."""
+        order, seg, masks = self.order, self.clause.segment, self.words.masks
+        for k in lexicon_places(self.words, order, self.rules, "concessions"):
+            self.conceded.add(seg[order[k]])
+        for k in lexicon_places(self.words, order, self.rules, "minimizers"):
+            if not belittles(self.words, order, k):
+                continue
+            if not (k > 0 and masks[order[k - 1]] & BIT["negators"] and order[k - 1] not in self.neutral):
+                self.small_segments.add(seg[order[k]])
+
+    def _sized(self, k: int, j: int | None) -> bool:
+        """The words from the «не» at ``k`` to its target ``j`` (the clause's end when None)
+        include a size word: «не такое уж большое», «не критично»."""
+        order, masks = self.order, self.words.masks
+        end = len(order) if j is None else j + 1
+        return any(masks[order[x]] & BIT["size_words"] for x in range(k + 1, end))
+
+    def _scan(self, forced) -> None:
+        words, order, rules = self.words, self.order, self.rules
+        toks, masks = words.toks, words.masks
+        for k, i in enumerate(order):
+            if i in forced:
+                self._negate(k, k, i)
+            if i in self.neutral:
+                continue
+            m = masks[i]
+            if (m & BIT["negators"]) and i not in self.consumed:
+                j = self._next_word(k)
+                if j is None:
+                    if self._sized(k, None):
+                        self.size_segments.add(self.clause.segment[i])
+                    self.cues.append(k)
+                    continue
+                self._negate(k, j, i)
+            elif (m & BIT["absence"]) and i not in self.consumed:
+                self._absence(k, i)
+            elif (
+                rules.written("rather_than", toks[i].lower)
+                and k + 1 < len(order)
+                and (masks[order[k + 1]] & BIT["problem_verbs"])
+            ):
+                # «скорее интересна, чем мешает»: the problem verb is denied
+                self.negated.add(k + 1)
+                self.denials.append((0, self.clause.segment_end(k), i))
+            elif (m & BIT["resolution"]) and k not in self.negated and (toks[i].info.perfective or self.routine):
+                # «вопрос решён» denies; «проблема решается за счёт …» still names the problem,
+                # unless it is routine: «решается в рабочем порядке»
+                pw = self.nearest_problem_word(k)
+                if pw is not None:
+                    self.denied_problem.add(pw)
+                    self.denials.append((min(k, pw), max(k, pw), i))
+        for k, i in enumerate(order):
+            if k in self.neutral_cues or i in self.neutral or k in self.negated or (masks[i] & BIT["absence"]):
+                continue
+            # «не хватает» is handled above; «слабая логистика», «визы мешают» are complaints
+            if (masks[i] & BIT["shortage_cues"]) or (masks[i] & BIT["problem_verbs"]):
+                self.cues.append(k)
+
+    def _next_word(self, k: int) -> int | None:
+        """The place a «не» at place ``k`` attaches to (skipping «очень», «особо»…)."""
+        order, masks = self.order, self.words.masks
+        for j in range(k + 1, min(k + 5, len(order))):
+            if not masks[order[j]] & (BIT["skip_after_negator"] | BIT["anaphora"]):
+                return j
+        return None
+
+    def _negate(self, k: int, j: int, i: int) -> None:
+        """«не» at place ``k`` (token ``i``) attaches to the word at place ``j``."""
+        order, toks = self.order, self.words.toks
+        self.negated.add(j)
+        tm = self.words.masks[order[j]]
+        if tm & BIT["problem_words"]:
+            self.denied_problem.add(j)
+            self.denials.append((min(k, j), max(k, j), i))
+        elif tm & BIT["problem_verbs"]:
+            # «расстояние нам не мешает»: what stands before the verb is denied
+            self.denials.append((0, self.clause.segment_end(k), i))
+            pw = self.nearest_problem_word(k)
+            if pw is not None:
+                self.denied_problem.add(pw)
+        elif tm & BIT["light_verbs"]:
+            pw = self.nearest_problem_word(k)
+            if pw is not None:
+                self.denied_problem.add(pw)
+                self.denials.append((min(k, pw), max(k, pw), i))
+            else:
+                # «культурных различий я не вижу» denies the named problems;
+                # «переводчиков не имеется» is a shortage of the resources
+                for h in self.hits:
+                    if h.kind == "terms":
+                        self.direct_denied.add(id(h))
+                self.cues.append(k)
+        elif self._sized(k, j) and not self.named_at(j):
+            # «расстояние не такое уж большое», «это не главное»: the problem is called small;
+            # a resource keeps its shortage («бюджет не очень большой»)
+            self.size_segments.add(self.clause.segment[order[k]])
+            self.cues.append(k)
+        elif toks[order[j]].info.pos == "PREP":
+            self.contrast.append((j, self._contrast_end(j)))
+        elif self.named_at(j) and toks[order[j]].info.pos not in VERBAL:
+            # «не удалённость, а …»: a contrast, the named thing is not the problem
+            for h in self.named_at(j):
+                self.direct_denied.add(id(h))
+        elif tm & BIT["shortage_cues"]:
+            # «интерес не угасает», «добраться не сложно»: the problem is denied
+            self.neutral_cues.add(j)
+            self.denials.append((0, self.clause.segment_end(k), i))
+        else:
+            # «не налажено», «не хватает» say a resource is lacking; «не говорят прямо»
+            # is weaker: it counts only for resources in its own part of the clause
+            self.cues.append(k)
+            if not (tm & BIT["positive"]):
+                self.weak_cues.add(k)
+
+    def _contrast_end(self, j: int) -> int:
+        """«не в деньгах»: the words after «не в» up to a verb (at most 4, same segment)."""
+        order, toks, seg = self.order, self.words.toks, self.clause.segment
+        end = j + 1
+        while (
+            end < len(order) - 1
+            and end < j + 4
+            and seg[order[end + 1]] == seg[order[j]]
+            and toks[order[end + 1]].info.pos not in ("VERB", "CONJ")
+        ):
+            end += 1
+        return end
+
+    def _absence(self, k: int, i: int) -> None:
+        """«нет», «отсутствие», «ни», «без» at place ``k``: a denial or a shortage cue."""
+        order, toks = self.order, self.words.toks
+        if k + 1 < len(order) and toks[order[k + 1]].info.pos == "PREP" and toks[i].info.pos != "PRED":
+            return  # «ни с X, ни с Y сложностей нет»: the negation is «нет»
+        if toks[i][4] == "ни" and any(
+            self.words.masks[order[x]] & (BIT["absence"] | BIT["negators"]) and toks[order[x]][4] != "ни"
+            for x in range(k + 1, len(order))
+        ):
+            return  # «ни языковых, ни финансовых трудностей нет»: the negation comes later
+        target = self._absence_target(k)
+        if target is None:
+            self.cues.append(k)
+            return
+        if self.words.masks[order[target]] & BIT["problem_words"]:
+            self.denied_problem.add(target)
+            self.denials.append((min(k, target), max(k, target), i))
+            return
+        th = self.hits_at(target)
+        if th and all(h.kind == "terms" for h in th):
+            # «языкового барьера нет», «непонимания из-за менталитета нет»
+            for h in th:
+                self.direct_denied.add(id(h))
+            self.denials.append((min(k, target), max(k, target), i))
+        else:
+            self.cues.append(k)
+
+    def _absence_target(self, k: int) -> int | None:
+        """The place of the word «нет», «отсутствие», «ни», «без»… at ``k`` governs."""
+        clause, order, toks, masks = self.clause, self.order, self.words.toks, self.words.masks
+        seg = clause.segment
+        # forward: «нет прямых рейсов», «отсутствие проблем», «без переводчика»
+        for j in range(k + 1, min(k + 5, len(order))):
+            i = order[j]
+            if seg[i] != seg[order[k]] or any(toks[x][3] is None for x in range(order[j - 1] + 1, i)):
+                break  # «вопросов нет — для групп …»: the dash ends what «нет» governs
+            info = toks[i].info
+            if (masks[i] & BIT["problem_words"]) or (info.noun and info.pos in ("NOUN", None)):
+                return j
+            if info.pos in SKIP_POS_AFTER_ABSENCE or (masks[i] & BIT["absence"]):
+                continue
+            break
+        # backward (only for predicates: «проблем нет», «переводчики отсутствуют»)
+        if not toks[order[k]].info.predicate:
+            return None
+        verb = toks[order[k]].info.pos == "VERB"  # «отсутствуют» agrees with a nominative
+        for j in range(k - 1, -1, -1):
+            i = order[j]
+            if seg[i] in clause.exception_segments:
+                continue
+            info = toks[i].info
+            if info.pos != "NOUN" and not (masks[i] & BIT["problem_words"]):
+                continue
+            governed = j > 0 and toks[order[j - 1]].info.pos == "PREP"
+            if (info.genitive or verb) and not governed:
+                return j
+        return None
+
+    def _widened_spans(self) -> list[tuple[int, int, int]]:
+        """Denials as spans of whole segments: «Нет у нас проблем с языком, с визами, с
+        расстоянием» — the list goes on over predicate-free segments opening with a preposition."""
+        seg, order, toks = self.clause.segment, self.order, self.words.toks
+        first_of_segment: dict[int, int] = {}
+        for i in order:
+            first_of_segment.setdefault(seg[i], i)
+        spans = []
+        for a, b, cue in self.denials:
+            lo, hi = seg[order[a]], seg[order[b]]
+            # «Ни языковых, ни финансовых трудностей нет»: the «ни …» list before the denial
+            while (
+                lo - 1 in first_of_segment
+                and lo in first_of_segment
+                and self._opens_with_ni(lo)
+                and (self._opens_with_ni(lo - 1))
+            ):
+                lo -= 1
+            # «Финансирование — не проблема», «Расстояние — тоже не помеха»: a dash as the copula
+            first = first_of_segment.get(lo)
+            if (
+                lo - 1 in self.predicate_free
+                and first is not None
+                and first > 0
+                and toks[first - 1].text in DASHES
+                and lo - 1 not in self.clause.exception_segments
+            ):
+                lo -= 1
+            while (
+                hi + 1 in self.predicate_free
+                and hi + 1 in first_of_segment
+                and toks[first_of_segment[hi + 1]].info.pos == "PREP"
+            ):
+                hi += 1
+            spans.append((lo, hi, cue))
+        return spans
+
+    def _opens_with_ni(self, segment: int) -> bool:
+        """The segment opens with «ни» («ни финансовых, …»)."""
+        first = next(i for i in self.order if self.clause.segment[i] == segment)
+        return self.words.toks[first][4] == "ни"
+
+    # ------------------------------------------------------------------ questions about a hit
+
+    def hits_at(self, k: int) -> list[Hit]:
+        return self.in_hit.get(self.order[k], [])
+
+    def named_at(self, k: int) -> list[Hit]:
+        """Hits at place ``k`` that name a category (not a «проблем нет» pattern)."""
+        return [h for h in self.in_hit.get(self.order[k], []) if h.category != self.no_problems]
+
+    def nearest_problem_word(self, k: int) -> int | None:
+        """The undenied problem word nearest to place ``k``."""
+        cands = [p for p in self.problem_words if p not in self.denied_problem]
+        return min(cands, key=lambda p: abs(p - k)) if cands else None
+
+    def negated_before(self, k: int) -> bool:
+        """A negator among the two words before place ``k`` («не в рабочем порядке»)."""
+        order, masks = self.order, self.words.masks
+        return any(order[j] not in self.neutral and masks[order[j]] & BIT["negators"] for j in range(max(0, k - 2), k))
+
+    def denial_for(self, h: Hit) -> tuple[int, int, int] | None:
+        """The denial span (segments ``lo..hi``, cue token) the hit lies in."""
+        hs = self.clause.segment[h.first]
+        return next((s for s in self.spans if s[0] <= hs <= s[1]), None)
+
+    def contrasted(self, h: Hit) -> bool:
+        """The hit follows «не в …»: «проблема не в деньгах»."""
+        k = self.clause.position[h.first]
+        return any(a <= k <= b for a, b in self.contrast)
+
+    def shortage_for(self, h: Hit) -> int | None:
+        """The place of a shortage cue that applies to the hit, if any."""
+        seg, order, pos = self.clause.segment, self.order, self.clause.position
+        free = self.predicate_free
+        hs = seg[h.first]
+        for c in self.cues:
+            if seg[order[c]] == hs:
+                return c
+        for c in self.cues:
+            cs = seg[order[c]]
+            # a list continuing after the cue's segment: «не хватает переводчиков, средств»
+            if cs < hs and all(s in free for s in range(cs + 1, hs + 1)):
+                return c
+        # a cue with no resource of its own applies to the nearest one, when only
+        # predicate-free segments lie between: «переводчиков, к сожалению, не хватает»
+        resources = [o for o in self.hits if o.kind != "terms"]
+        for c in self.cues:
+            cs = seg[order[c]]
+            if c in self.weak_cues or any(seg[o.first] == cs for o in resources):
+                continue
+            nearest = min(resources, key=lambda o: abs(pos[o.first] - c), default=None)
+            lo, hi = min(cs, hs), max(cs, hs)
+            if nearest is h and all(x in free for x in range(lo, hi + 1) if x != cs):
+                return c
+        return None
+
+    def problem_word_for(self, h: Hit) -> int | None:
+        """An undenied problem word in the hit's segment, or in a run of segments without
+        their own predicate around it («сложности с визами, переводом»)."""
+        seg, order = self.clause.segment, self.order
+        hs = seg[h.first]
+        for k in self.active_problem:
+            ps = seg[order[k]]
+            lo, hi = min(ps, hs), max(ps, hs)
+            if all(s in self.predicate_free for s in range(lo, hi + 1) if s != ps):
+                return k
+        return None

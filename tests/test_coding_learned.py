@@ -1,0 +1,292 @@
+"""The learned layer: its features, its scoring against the training matrix, the cache, the
+policy (what it may add), evidence and the switch; the codebook's ``learned`` section."""
+
+from __future__ import annotations
+
+import dataclasses
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from survey.base.lemmatize import Lemmatizer
+from survey.coding.coder import Coder, code_frame
+from survey.coding.evidence import LEARNED, AnswerCoding, Evidence
+from survey.coding.learned import (
+    LearnedLayer,
+    LearnedModel,
+    answer_grams,
+    answer_matrix,
+    char_ngrams,
+    load_model,
+    read_examples,
+    train,
+    word_ngrams,
+)
+from survey.errors import ConfigError, InputError
+from survey.spec.codebook import load_codebook
+
+from .conftest import ROOT
+
+CATS = ["language", "funding", "no_problems"]
+# a small coded set written for this test
+EXAMPLES = [
+    ("Нет переводчиков.", [1, 0, 0]),
+    ("Переводить некому, специалистов по Китаю нет.", [1, 0, 0]),
+    ("Не хватает людей со знанием китайского.", [1, 0, 0]),
+    ("Переводчик у нас один на всё управление.", [1, 0, 0]),
+    ("Денег на поездки нет.", [0, 1, 0]),
+    ("Бюджет урезали, ездить не на что.", [0, 1, 0]),
+    ("Средств на приём делегаций не выделяют.", [0, 1, 0]),
+    ("Финансирование сократили вдвое.", [0, 1, 0]),
+    ("Проблем нет.", [0, 0, 1]),
+    ("Всё хорошо, работаем.", [0, 0, 1]),
+    ("Никаких трудностей.", [0, 0, 1]),
+    ("Сотрудничество идёт ровно, претензий нет.", [0, 0, 1]),
+]
+
+
+@pytest.fixture(scope="module")
+def lem():
+    return Lemmatizer()
+
+
+@pytest.fixture(scope="module")
+def model(lem):
+    return train([t for t, _ in EXAMPLES], np.array([y for _, y in EXAMPLES]), CATS, lem)
+
+
+def test_char_ngrams_are_scikit_learns_char_wb():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    analyzer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5)).build_analyzer()
+    for text in ["Виза", "Нет  переводчиков, кит. сторона!", "а", "Ёлка\n\nи палка", "", "COVID-19"]:
+        assert char_ngrams(text) == analyzer(text), text
+
+
+def test_word_ngrams_fold_numbers():
+    assert word_ngrams(["в", "2021", "год"]) == ["в", "0", "год", "в 0", "0 год"]
+
+
+def test_sentence_scores_equal_the_training_matrix(model, lem):
+    """The fast scorer (sums of per-sentence numbers) against the training route (the sparse
+    answer matrix times the coefficients), on answers the model has not seen."""
+    texts = ["Переводчиков нет. Денег тоже нет!", "Проблем нет, всё хорошо.", "Ездить некому и не на что"]
+    X = answer_matrix(
+        [answer_grams(t, lem) for t in texts],
+        model.words,
+        model.chars,
+        model.word_idf,
+        model.char_idf,
+    )
+    expected = 1 / (1 + np.exp(-(X @ model.coef + model.intercept)))
+    for i, t in enumerate(texts):
+        got = model.probabilities(model.text_sentences(t, lem))
+        np.testing.assert_allclose(got, expected[i], rtol=1e-9, atol=1e-12)
+
+
+def test_the_model_learns_and_training_probabilities_match_scikit_learn(model, lem):
+    from sklearn.linear_model import LogisticRegression
+
+    p = model.probabilities(model.text_sentences("Переводчиков не хватает.", lem))
+    assert p[0] > 0.5 > p[1] and p[0] > p[2]
+    X = answer_matrix(
+        [answer_grams(t, lem) for t, _ in EXAMPLES], model.words, model.chars, model.word_idf, model.char_idf
+    )
+    y = np.array([y for _, y in EXAMPLES])[:, 1]
+    ref = LogisticRegression(C=10.0, class_weight="balanced", solver="liblinear", tol=1e-3, max_iter=500).fit(X, y)
+    ours = np.array([model.probabilities(model.text_sentences(t, lem))[1] for t, _ in EXAMPLES])
+    np.testing.assert_allclose(ours, ref.predict_proba(X)[:, 1], rtol=1e-6)
+
+
+def test_arrays_round_trip(model, lem):
+    again = LearnedModel.from_arrays(model.to_arrays())
+    for t in ("Денег нет", "Переводчик один"):
+        np.testing.assert_array_equal(
+            again.probabilities(again.text_sentences(t, lem)), model.probabilities(model.text_sentences(t, lem))
+        )
+
+
+def _codebook(tmp_path, examples: str | None = "examples.csv", extra: str = "", enabled: str = "true"):
+    frame = pd.DataFrame(
+        [{"id": f"a{i}", "text": t, "legal": 0, **dict(zip(CATS, y))} for i, (t, y) in enumerate(EXAMPLES)]
+        + [{"id": "x", "text": "Визы.", "legal": 1, **dict.fromkeys(CATS, 0)}]
+    )
+    frame.to_csv(tmp_path / "examples.csv", index=False)
+    section = "" if examples is None else f"learned:\n  examples: {examples}\n  enabled: {enabled}\n{extra}"
+    path = tmp_path / "codebook.yaml"
+    path.write_text(
+        textwrap.dedent(
+            """\
+            version: "t"
+            categories:
+              - id: language
+                label: Язык
+                needs: [переводчик]
+              - id: funding
+                label: Деньги
+                needs: [деньги, бюджет]
+              - id: legal
+                label: Визы
+                needs: [виза]
+              - id: no_problems
+                label: Проблем нет
+                no_problems: true
+                compatible_with: []
+                terms: [в рабочем порядке]
+            """
+        )
+        + section,
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_file_cache_is_written_and_reused(tmp_path, monkeypatch, lem):
+    from survey.coding import learned
+
+    monkeypatch.setenv("SURVEY_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(learned, "_MODELS", {})
+    cb = load_codebook(_codebook(tmp_path))
+    assert cb.learned is not None
+    first = load_model(cb.learned, cb.ids, lem)
+    files = list((tmp_path / "cache").glob("learned-*.npz"))
+    assert len(files) == 1
+    monkeypatch.setattr(learned, "_MODELS", {})
+    monkeypatch.setattr(learned, "train", lambda *a, **k: pytest.fail("retrained despite the cache"))
+    again = load_model(cb.learned, cb.ids, lem)
+    np.testing.assert_array_equal(again.coef, first.coef)
+    # a damaged cache file is retrained, not trusted
+    files[0].write_bytes(b"not a zip")
+    monkeypatch.setattr(learned, "_MODELS", {})
+    monkeypatch.setattr(learned, "train", train)
+    np.testing.assert_allclose(load_model(cb.learned, cb.ids, lem).coef, first.coef)
+
+
+def _layer(model, tmp_path, **settings):
+    cb = load_codebook(_codebook(tmp_path))
+    assert cb.learned is not None
+    lm = LearnedModel(CATS, model.words, model.word_idf, model.chars, model.char_idf, model.coef, model.intercept)
+    return LearnedLayer(lm, dataclasses.replace(cb.learned, **settings), cb), cb
+
+
+def test_policy_adds_only_what_the_rules_did_not_see(model, tmp_path):
+    layer, cb = _layer(model, tmp_path, add_when_silent=0.5, add_when_coded=0.5)
+    text = "Переводить некому."
+    silent = AnswerCoding(dict.fromkeys(cb.ids, 0))
+    layer.apply(silent, text)
+    assert silent.codes["language"] == 1 and set(silent.learned) == {"language"}
+    ev = [e for e in silent.evidence if e.source == LEARNED][0]
+    assert text[ev.start : ev.end] == ev.text and ev.reason.startswith("обученный слой")
+    # the rules saw «переводчик» and decided it is fine: the layer leaves it
+    named = AnswerCoding(dict.fromkeys(cb.ids, 0), named={"language"})
+    layer.apply(named, text)
+    assert named.codes["language"] == 0 and named.probabilities["language"] > 0.5
+    # an explicit denial is respected
+    denied = AnswerCoding(dict.fromkeys(cb.ids, 0), denials=[Evidence("language", "язык", 0, 4, "", "", "high")])
+    layer.apply(denied, text)
+    assert denied.codes["language"] == 0
+    # the rules coded «no problems»: nothing is added
+    no_problems = AnswerCoding({**dict.fromkeys(cb.ids, 0), "no_problems": 1})
+    layer.apply(no_problems, text)
+    assert not no_problems.learned
+
+
+def test_policy_thresholds_and_no_problems(model, tmp_path):
+    text = "Переводить некому."
+    layer, cb = _layer(model, tmp_path, add_when_silent=0.99, add_when_coded=0.01)
+    c = AnswerCoding(dict.fromkeys(cb.ids, 0))
+    layer.apply(c, text)  # silent answer, threshold 0.99
+    assert not c.learned
+    coded = AnswerCoding({**dict.fromkeys(cb.ids, 0), "legal": 1})
+    layer.apply(coded, text)  # coded answer, threshold 0.01: everything above it but no_problems
+    assert coded.codes["language"] == coded.codes["funding"] == 1 and coded.codes["no_problems"] == 0
+    only, _ = _layer(model, tmp_path, add_when_silent=0.01, add_when_coded=0.01, categories=("funding",))
+    c = AnswerCoding(dict.fromkeys(cb.ids, 0))
+    only.apply(c, text)
+    assert set(c.learned) == {"funding"}
+    happy, _ = _layer(model, tmp_path, add_when_silent=0.5, add_when_coded=0.5)
+    c = AnswerCoding(dict.fromkeys(cb.ids, 0))
+    happy.apply(c, "Всё хорошо, трудностей нет.")
+    assert c.codes["no_problems"] == 1 and c.source("no_problems") == "learned"
+
+
+def test_coder_switch_and_columns(tmp_path, monkeypatch):
+    monkeypatch.setenv("SURVEY_CACHE_DIR", str(tmp_path / "cache"))
+    path = _codebook(tmp_path)
+    on = Coder(load_codebook(path))
+    off = Coder(load_codebook(path), learned=False)
+    assert on.learned is not None and off.learned is None
+    assert Coder(load_codebook(_codebook(tmp_path, enabled="false"))).learned is None
+    assert Coder(load_codebook(_codebook(tmp_path, enabled="false")), learned=True).learned is not None
+    with pytest.raises(ConfigError, match="обученный слой запрошен"):
+        Coder(load_codebook(_codebook(tmp_path, examples=None)), learned=True)
+    text = "Ездить не на что."
+    assert on.code(text).probabilities and not off.code(text).probabilities
+    frame = code_frame([text, "Бюджета нет."], ["a", "b"], on, details=True)
+    assert list(frame.columns[-5:]) == ["denied", "confidence", "learned", "review_priority", "review_reason"]
+    row = frame.set_index("id").loc["a"]
+    if row["funding"]:
+        assert row["learned"].startswith("funding=") and "обученным слоем" in row["review_reason"]
+    assert frame.set_index("id").loc["b", "learned"] == ""  # coded by the rules
+
+
+def test_codebook_learned_section_is_checked(tmp_path):
+    with pytest.raises(ConfigError) as e:
+        load_codebook(_codebook(tmp_path, examples="missing.csv"))
+    assert "learned.examples: файл «missing.csv» не найден" in str(e.value)
+    with pytest.raises(ConfigError) as e:
+        load_codebook(_codebook(tmp_path, extra="  add_when_silent: 2\n  categories: [nope]\n  colour: red\n"))
+    text = str(e.value)
+    assert "learned.add_when_silent: ожидается число от 0 до 1" in text
+    assert "неизвестная категория «nope»" in text and "неизвестный ключ «colour»" in text
+    assert "строка" in text or "line" in str(e.value.problems[0].location) or e.value.problems[0].location.line
+    cb = load_codebook(_codebook(tmp_path, examples="missing.csv", enabled="false"))
+    assert cb.learned is not None and not cb.learned.enabled
+
+
+def test_examples_file_is_checked(tmp_path):
+    (tmp_path / "bad.csv").write_text("id,text,language\n1,Нет переводчиков,да\n", encoding="utf-8")
+    with pytest.raises(InputError, match="строка 2, столбец «language»: «да» — ожидается 0 или 1"):
+        read_examples(tmp_path / "bad.csv", ["language"])
+    with pytest.raises(InputError, match="нет столбцов: funding"):
+        read_examples(tmp_path / "bad.csv", ["funding"])
+
+
+def test_bundled_codebook_layer_keeps_the_sample_gold(coder):
+    """The bundled study's layer (trained on tests/data/corpus/dev.csv) adds nothing that
+    lowers the sample's agreement: every category stays at F1 ≥ 0.97."""
+    from survey.coding.agreement import agreement
+
+    assert coder.learned is not None and coder.learned.model.examples == 600
+    sample = pd.read_excel(ROOT / "responses" / "sample.xlsx", dtype={"expert_id": str}, engine="openpyxl")
+    gold = pd.read_csv(ROOT / "responses" / "sample_gold.csv", dtype={"expert_id": str})
+    auto = code_frame(sample["q3_problems"], sample["expert_id"], coder).rename(columns={"id": "expert_id"})
+    table = agreement(gold, auto, categories=[c for c in gold.columns if c != "expert_id"])
+    assert (table["f1"] >= 0.97).all(), table[["category", "f1"]]
+
+
+def test_review_flags_each_reason():
+    from survey.coding.uncertainty import REVIEW_FIRST, review_flags
+
+    typo = Evidence("covid", "Каронавирус", 0, 11, "", "названа проблема; опечатка", "low")
+    listed = Evidence("funding", "Бюджет", 13, 19, "", "названо в перечне", "medium")
+    learned = Evidence("interest", "…", 21, 22, "", "обученный слой", "low", LEARNED)
+    c = AnswerCoding(
+        {"covid": 1, "funding": 1, "interest": 1, "legal": 0, "economy": 0},
+        [typo, listed, learned],
+        [Evidence("legal", "визы", 30, 34, "", "отрицание", "high")],
+        probabilities={"covid": 0.9, "funding": 0.05, "interest": 0.7, "legal": 0.2, "economy": 0.55},
+        learned={"interest": 0.7},
+    )
+    score, reason = review_flags(c, "текст")
+    assert reason == (
+        "добавлено обученным слоем: interest (0.70); правила и обученный слой расходятся: funding (0.05); "
+        "возможно: +economy (0.55); опечатка: covid; названо без сказуемого: funding; отрицание: legal"
+    )
+    closest = 1 - 2 * 0.05  # economy at 0.55 is the probability nearest to 0.5
+    assert score == pytest.approx(3 + 3 + 2 + 2 + 1 + 1 + 0.99 * closest, abs=1e-3) and score >= REVIEW_FIRST
+    empty = AnswerCoding({"covid": 0})
+    assert review_flags(empty, "Что-то о погоде.") == (1.0, "ничего не закодировано")
+    assert review_flags(empty, "") == (0.0, "")

@@ -1,0 +1,247 @@
+"""Each part of the coder on its own: words, clauses, pattern matching, negation scope,
+decision and evidence (sentences of our own)."""
+
+from __future__ import annotations
+
+import pytest
+
+from survey.base.lemmatize import Lemmatizer
+from survey.coding.clauses import lexicon_places, split_clauses
+from survey.coding.decision import (
+    ClauseOutcome,
+    clause_marks,
+    decide_clause,
+    finish_no_problems,
+    refer_back,
+    settle_past,
+)
+from survey.coding.evidence import LEARNED, AnswerCoding, Evidence, outermost
+from survey.coding.matching import PatternIndex, edit_distance, find_hits, stem
+from survey.coding.negation import Scope, false_negations
+from survey.coding.tokens import read_words
+from survey.spec.codebook import load_codebook
+
+
+@pytest.fixture(scope="module")
+def parts():
+    lem = Lemmatizer()
+    codebook = load_codebook(lemmatizer=lem)
+    return lem, codebook, PatternIndex(codebook)
+
+
+def _words(parts, text):
+    lem, _, index = parts
+    return read_words(text, lem, index)
+
+
+def _clauses(parts, text):
+    return split_clauses(_words(parts, text), parts[1].rules)
+
+
+def _text(words, clause):
+    return " ".join(words.toks[i].text for i in clause.tokens)
+
+
+# ---------------------------------------------------------------- words
+
+
+def test_words_have_lemmas_masks_typos_and_quotes(parts):
+    w = _words(parts, "Не хватает «переводчков» и денег.")
+    assert [t.text for t in w.toks][:3] == ["Не", "хватает", "«"]
+    assert w.has(0, "negators") and not w.has(1, "negators")
+    assert w.typos == {3: ("переводчков", "переводчик")}
+    assert "переводчик" in w.lemmas[3]  # the typo is fixed to the codebook word
+    assert w.quoted == {3}
+    assert w.lemma_list()[:2] == ["не", "хватать"] and w.lemma_list()[-2:] == ["и", "деньга"]
+
+
+# ---------------------------------------------------------------- clauses
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Проблем с финансированием, визами и логистикой нет.", ["Проблем с финансированием визами и логистикой нет"]),
+        (
+            "Финансирование выделяется, переводчиков не хватает.",
+            ["Финансирование выделяется", "переводчиков не хватает"],
+        ),
+        ("Интерес есть, но денег мало.", ["Интерес есть", "денег мало"]),
+        ("Язык: сложности.", ["Язык", "сложности"]),
+    ],
+)
+def test_clauses(parts, text, expected):
+    w = _words(parts, text)
+    assert [_text(w, c) for c in split_clauses(w, parts[1].rules)] == expected
+
+
+def test_clause_openers_exceptions_and_questions(parts):
+    w = _words(parts, "Проблем нет, кроме виз. Менталитет? Хотя это мелочь.")
+    clauses = split_clauses(w, parts[1].rules)
+    first = clauses[0]
+    assert first.exception_segments and _text(w, first) == "Проблем нет виз"
+    assert clauses[1].question and not clauses[0].question
+    assert clauses[2].opener == "хотя"
+    assert lexicon_places(w, clauses[2].tokens, parts[1].rules, "minimizers") == [1]
+
+
+def test_relative_clause_is_its_own_clause(parts):
+    w = _words(parts, "Переводчики, которых удаётся найти, не знают терминологии.")
+    texts = [_text(w, c) for c in split_clauses(w, parts[1].rules)]
+    assert texts == ["Переводчики не знают терминологии", "которых удаётся найти"]
+
+
+# ---------------------------------------------------------------- matching
+
+
+def test_patterns_match_on_lemmas_with_gaps_excludes_and_longest(parts):
+    lem, _, index = parts
+    w = _words(parts, "Стоимость авиабилетов до Харбина и банковский перевод.")
+    c = split_clauses(w, parts[1].rules)[0]
+    hits = find_hits(c.tokens, w.toks, w.lemmas, w.typos, index)
+    found = {(h.category, h.pattern.text) for h in hits}
+    assert ("distance", "стоимость ~ авиабилет") in found  # the longest of the overlapping distance hits
+    assert ("distance", "авиабилет") not in found
+    assert not any(h.category == "language" for h in hits)  # «банковский перевод» is excluded
+    assert ("economy", "банковский ~ перевод") in found
+
+
+def test_form_entries_are_cached_and_typos_found(parts):
+    _, _, index = parts
+    lem = parts[0]
+    info = lem.info("финансирвания")
+    entry = index.entry("финансирвания", info)
+    assert entry.typo_of == "финансирование" and index.entry("финансирвания", info) is entry
+    assert index.typo_of("финансирвания") == "финансирование"
+    assert stem("переводчиками") == "переводчик"
+    assert edit_distance("визы", "виза", 1) == 1 and edit_distance("визы", "рейс", 1) == 2
+
+
+# ---------------------------------------------------------------- negation
+
+
+def _scope(parts, text, n=0):
+    w = _words(parts, text)
+    clause = split_clauses(w, parts[1].rules)[n]
+    hits = find_hits(clause.tokens, w.toks, w.lemmas, w.typos, parts[2])
+    neutral, forced = false_negations(w, parts[1].rules)
+    return w, clause, hits, Scope(clause, w, hits, parts[1].rules, neutral | w.quoted, forced, "no_problems")
+
+
+def test_negation_of_a_problem_word_denies(parts):
+    w, clause, hits, scope = _scope(parts, "Проблем с финансированием нет")
+    assert scope.denial_for(hits[0]) is not None and not scope.cues
+
+
+def test_negation_of_a_resource_is_a_shortage(parts):
+    w, clause, hits, scope = _scope(parts, "Переводчиков, к сожалению, не хватает")
+    assert scope.denial_for(hits[0]) is None
+    assert scope.shortage_for(hits[0]) is not None
+
+
+def test_contrast_size_and_concession(parts):
+    _, _, hits, scope = _scope(parts, "Проблема не в деньгах")
+    assert scope.contrasted(hits[0])
+    _, clause, hits, scope = _scope(parts, "Расстояние не такое уж большое")
+    assert clause.segment[hits[0].first] in scope.size_segments and scope.minimised
+    _, clause, hits, scope = _scope(parts, "Несмотря на удалённость, работаем")
+    assert clause.segment[hits[0].first] in scope.conceded
+
+
+def test_false_and_double_negations(parts):
+    w = _words(parts, "Тем не менее нельзя сказать, что язык не мешает.")
+    neutral, forced = false_negations(w, parts[1].rules)
+    assert {t.text for i, t in enumerate(w.toks) if i in neutral} >= {"не", "нельзя"}
+    assert sum(1 for i in neutral if w.toks[i].text == "не") == 2  # «тем не менее» and the second «не»
+
+
+def test_ni_list_before_the_denial(parts):
+    _, _, hits, scope = _scope(parts, "Ни языковых, ни финансовых трудностей нет")
+    assert {h.category for h in hits} == {"language", "funding"}
+    assert all(scope.denial_for(h) is not None for h in hits)
+
+
+# ---------------------------------------------------------------- decision
+
+
+def _outcomes(parts, text):
+    lem, codebook, index = parts
+    w = _words(parts, text)
+    neutral, forced = false_negations(w, codebook.rules)
+    no_problems = codebook.category("no_problems")
+    out = []
+    for clause in split_clauses(w, codebook.rules):
+        hits = find_hits(clause.tokens, w.toks, w.lemmas, w.typos, index)
+
+        def scope_of(hits, clause=clause):
+            return Scope(clause, w, hits, codebook.rules, neutral, forced, "no_problems")
+
+        o = decide_clause(w, clause, hits, scope_of, no_problems, codebook.rules)
+        out.append(o.shifted(0, clause.sentence))
+    return out
+
+
+def test_decide_clause_codes_denies_and_keeps_pending(parts):
+    coded, denied, pending = _outcomes(parts, "Нет переводчиков; визы не проблема; финансирование выделяется")
+    assert [e.category for e in coded.coded] == ["language"] and "нехватка" in coded.coded[0].reason
+    assert [e.category for e in denied.denied] == ["legal"]
+    assert [e.category for e in pending.pending] == ["funding"] and not pending.coded
+
+
+def test_clause_marks(parts):
+    lem, codebook, _ = parts
+    w = _words(parts, "Раньше визы оформляли месяцами, сейчас всё решили")
+    past, now = split_clauses(w, codebook.rules)
+    assert clause_marks(w, past, codebook.rules) == {"past", "past_tense"}
+    assert clause_marks(w, now, codebook.rules) >= {"now", "past_tense", "resolved"}
+    w = _words(parts, "Никаких")
+    assert "bare_no" in clause_marks(w, split_clauses(w, codebook.rules)[0], codebook.rules)
+
+
+def test_refer_back_and_past(parts):
+    outcomes = _outcomes(parts, "Финансирование есть, но его не хватает")
+    refer_back(outcomes)
+    assert [e.category for e in outcomes[0].coded] == ["funding"]
+    outcomes = _outcomes(parts, "Раньше не хватало переводчиков. Теперь их трое.")
+    assert outcomes[0].coded
+    settle_past(outcomes)
+    assert not outcomes[0].coded and outcomes[0].denied[0].reason == "в прошлом, сейчас решено"
+    outcomes = _outcomes(parts, "Раньше не хватало переводчиков. Сейчас их по-прежнему не хватает.")
+    settle_past(outcomes)
+    assert outcomes[0].coded  # the problem remains
+
+
+def test_no_problems_only_with_compatible_codes(parts):
+    codebook = parts[1]
+    general = [Evidence("", "проблем нет", 0, 11, "", "отрицание проблем", "high")]
+    ok = AnswerCoding({"covid": 1, "language": 0, "no_problems": 0})
+    finish_no_problems(ok, list(general), codebook.category("no_problems"))
+    assert ok.codes["no_problems"] == 1
+    blocked = AnswerCoding({"covid": 1, "language": 1, "no_problems": 0})
+    finish_no_problems(blocked, list(general), codebook.category("no_problems"))
+    assert blocked.codes["no_problems"] == 0 and blocked.denials == general
+
+
+def test_outcome_deny_keeps_named_categories():
+    o = ClauseOutcome(
+        coded=[Evidence("legal", "визы", 0, 4, "", "", "high"), Evidence("covid", "ковид", 6, 11, "", "", "high")]
+    )
+    o.deny("в прошлом", {"covid"})
+    assert [e.category for e in o.coded] == ["covid"] and o.denied[0].reason == "в прошлом"
+
+
+# ---------------------------------------------------------------- evidence
+
+
+def test_evidence_api():
+    a = Evidence("distance", "далеко", 0, 6, "=далеко", "названа проблема", "high")
+    inner = Evidence("distance", "дале", 0, 4, "", "", "high")
+    learned = Evidence("interest", "Никто не отвечает", 8, 25, "", "обученный слой: отвечать", "low", LEARNED)
+    c = AnswerCoding({"distance": 1, "interest": 1}, outermost([a, inner, a]) + [learned], learned={"interest": 0.72})
+    assert c.evidence == [a, learned]
+    assert c.source("distance") == "rules" and c.source("interest") == "learned" and c.source("covid") == ""
+    assert c.confidence("interest") == "low"
+    assert c.evidence_text() == (
+        "distance: «далеко» [0:6]; interest≈0.72: «Никто не отвечает» [8:25] (обученный слой: отвечать)"
+    )
+    assert a.moved(10)[2:4] == (10, 16)
