@@ -38,6 +38,13 @@ def cli(debug: bool, quiet: bool) -> None:
     logging.getLogger("survey").setLevel(logging.WARNING if quiet else logging.INFO)
 
 
+_NO_LEARNED = click.option(
+    "--no-learned",
+    is_flag=True,
+    help="Code with the codebook's rules alone: the learned layer (codebook section learned) switched off.",
+)
+
+
 def _study_options(*, codebook: bool = False, encoding: bool = True):
     """--study, --questionnaire, --units (and --codebook, --encoding): the study's files."""
 
@@ -107,6 +114,7 @@ def _study_options(*, codebook: bool = False, encoding: bool = True):
     help="Group the analysis tables and tests by this column of the units gazetteer or the responses "
     "(default: the study's group_by; e.g. federal_district, kind, macro_region, distance_band).",
 )
+@_NO_LEARNED
 def run(
     responses,
     out,
@@ -120,6 +128,7 @@ def run(
     skip_invalid,
     with_names,
     group_by,
+    no_learned,
 ):
     """Run the whole pipeline and write the reports to --out."""
     from survey.pipeline import run as run_pipeline  # lazy: keeps `survey --help` fast
@@ -137,6 +146,7 @@ def run(
         skip_invalid=skip_invalid,
         with_names=with_names,
         group_by=group_by,
+        learned=not no_learned,
     )
     m = result.manifest
     _echo_problems(result.report.problems, only_errors=bool(_state.get("quiet")))
@@ -343,14 +353,17 @@ def export_sav_cmd(
     help="Answers read, coded and written at a time (memory stays flat).",
 )
 @click.option("--encoding", default=None, metavar="NAME", help="Encoding of INPUT (default: detect).")
-def code_cmd(input, output, study, codebook, jobs, chunk_size, encoding):
+@_NO_LEARNED
+def code_cmd(input, output, study, codebook, jobs, chunk_size, encoding, no_learned):
     """Code any Russian answers: INPUT is a CSV with columns id,text."""
     from survey.coding.batch import code_csv  # lazy: keeps `survey --help` fast
     from survey.spec.study import resolve_study, study_file  # lazy: as above
 
     codebook = study_file(resolve_study(study), "codebook", codebook) if study or codebook else None
     try:
-        result = code_csv(input, output, codebook, jobs=jobs, chunk_size=chunk_size, encoding=encoding)
+        result = code_csv(
+            input, output, codebook, jobs=jobs, chunk_size=chunk_size, encoding=encoding, learned=not no_learned
+        )
     except InvalidDataError as exc:  # rows that could not be coded: listed; the others are in OUTPUT
         _echo_problems(exc.problems)
         raise

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,6 +181,7 @@ def run(
     skip_invalid: bool = False,
     with_names: bool = False,
     group_by: str | None = None,
+    learned: bool = True,
 ) -> RunResult:
     """Run the whole pipeline on ``responses`` (default: the study's responses) into ``out``.
 
@@ -193,7 +195,8 @@ def run(
     ``gold`` a reference coding to measure agreement with (default: ``<responses>_gold.csv``).
     ``group_by`` is the column the analysis tables (``tables/``) are grouped by: a column of
     the units gazetteer (``border_status``, ``federal_district``, ``kind``…) or of the responses
-    (default: the study's ``group_by``).
+    (default: the study's ``group_by``). ``learned=False`` codes with the codebook's rules
+    alone (the learned layer switched off, as ``enabled: false`` in its ``learned`` section).
     """
     started = _now()
     with Background() as background, Steps() as steps:
@@ -213,6 +216,7 @@ def run(
             skip_invalid=skip_invalid,
             with_names=with_names,
             group_by=group_by,
+            learned=learned,
         )
     log.info("Отчёты записаны в %s", result.out)
     return result
@@ -235,11 +239,14 @@ def _run(
     skip_invalid,
     with_names,
     group_by,
+    learned,
 ) -> RunResult:
     bundle = open_study(study, questionnaire=questionnaire, units=units, codebook=codebook, responses=responses)
     st, q, unit_table = bundle.study, bundle.questionnaire, bundle.units
     responses, q_path, u_path, cb_path = (bundle.paths[k] for k in ("responses", "questionnaire", "units", "codebook"))
     cb = load_codebook(cb_path, questionnaire=q)
+    if not learned:
+        cb = cb.without_learned()
     with steps.step("read", f"Чтение и проверка ответов: {responses}"):
         result = validate(responses, q, unit_table, encoding=encoding)
     report = result.report
@@ -416,12 +423,26 @@ def _coding_manifest(coding: CodingResult, cb: Codebook, overrides: str | Path |
         "gold": str(coding.gold_path) if coding.gold_path else None,
         "gold_sha256": sha256_file(coding.gold_path) if coding.gold_path else None,
         "overrides_sha256": sha256_file(overrides) if overrides else None,
+        "learned_layer": _learned_manifest(coding, cb),
     }
     if coding.gold_agreement is not None:
         g = coding.gold_agreement
         info["agreement_gold"] = {
             r.category: {"f1": _num(r.f1), "kappa": _num(r.kappa), "alpha": _num(r.alpha)} for r in g.itertuples()
         }
+    return info
+
+
+def _learned_manifest(coding: CodingResult, cb: Codebook) -> dict[str, Any] | None:
+    """Whether the learned layer coded, on which examples, and how many codes it added."""
+    settings = cb.learned
+    if settings is None:
+        return None
+    info: dict[str, Any] = {"enabled": settings.enabled, "examples": str(settings.examples)}
+    if settings.enabled:
+        added = coding.coded["learned"].fillna("").astype(str).str.split(", ").explode()
+        info["examples_sha256"] = sha256_file(settings.examples)
+        info["codes_added"] = dict(sorted(Counter(a.split("=")[0] for a in added if a).items()))
     return info
 
 

@@ -290,3 +290,25 @@ def test_review_flags_each_reason():
     empty = AnswerCoding({"covid": 0})
     assert review_flags(empty, "Что-то о погоде.") == (1.0, "ничего не закодировано")
     assert review_flags(empty, "") == (0.0, "")
+
+
+def test_no_learned_switch_of_survey_code(tmp_path, monkeypatch):
+    """`survey code --no-learned`: the same file coded by the rules alone, nothing marked learned."""
+    from click.testing import CliRunner
+
+    from survey.cli import cli
+
+    monkeypatch.setenv("SURVEY_CACHE_DIR", str(tmp_path / "cache"))
+    path = _codebook(tmp_path, extra="  add_when_silent: 0.3\n")
+    answers = tmp_path / "answers.csv"
+    answers.write_text("id,text\nr1,Ездить не на что.\nr2,Бюджета нет.\n", encoding="utf-8")
+    outputs = {}
+    for flags in ([], ["--no-learned"]):
+        out = tmp_path / f"coded{len(flags)}.csv"
+        result = CliRunner().invoke(cli, ["code", str(answers), "-o", str(out), "--codebook", str(path), *flags])
+        assert result.exit_code == 0, result.output
+        outputs[bool(flags)] = pd.read_csv(out).set_index("id")
+    with_layer, rules = outputs[False], outputs[True]
+    assert with_layer.loc["r1", "funding"] == 1 and "обученный слой" in with_layer.loc["r1", "evidence"]
+    assert rules.loc["r1", "funding"] == 0 and rules.loc["r2", "funding"] == 1
+    assert rules.loc["r2"].equals(with_layer.loc["r2"])

@@ -228,11 +228,15 @@ def code_csv(
     jobs: int = 1,
     chunk_size: int = DEFAULT_CHUNK,
     encoding: str | None = None,
+    learned: bool = True,
 ) -> BatchResult:
-    """Code ``input`` (CSV ``id,text``) into ``output``; see the module docstring."""
+    """Code ``input`` (CSV ``id,text``) into ``output``; see the module docstring.
+    ``learned=False``: the codebook's rules alone, without its learned layer."""
     input, output = Path(input), Path(output)
     check_regular(input)
     codebook_obj = load_codebook(codebook)
+    if not learned:
+        codebook_obj = codebook_obj.without_learned()
     ids = codebook_obj.ids
     enc = _sniff_encoding(input, encoding)
     started = time.perf_counter()

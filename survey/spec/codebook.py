@@ -13,7 +13,7 @@ a bad gap syntax — each reported with its line in :class:`~survey.errors.Confi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +211,12 @@ class Codebook:
     path: str = ""
     sha256: str = ""
     learned: LearnedSettings | None = None
+
+    def without_learned(self) -> Codebook:
+        """The same codebook with its learned layer switched off (``--no-learned``)."""
+        if self.learned is None or not self.learned.enabled:
+            return self
+        return replace(self, learned=replace(self.learned, enabled=False))
 
     @property
     def ids(self) -> list[str]:
