@@ -113,10 +113,12 @@ def code_answers(
     *,
     overrides: str | Path | None = None,
     gold: Path | None = None,
+    advance=None,
 ) -> CodingResult:
-    """The automatic codes and the final codes (overrides applied); no classifier yet."""
+    """The automatic codes and the final codes (overrides applied); no classifier yet.
+    ``advance(n)`` is called as answers are coded (a progress bar)."""
     coder = Coder(codebook)
-    coded = code_responses(data, q, coder)
+    coded = code_responses(data, q, coder, advance)
     ids = coder.ids
     per_q = coded[coded["question"] == q.coded_questions[0].id].reset_index(drop=True)
     auto = per_q[["expert_id", *ids]].copy()
@@ -268,8 +270,9 @@ def _run(
     group_by = group_by or st.group_by or default_grouping(unit_table)
     check_group_by(group_by, group_by_columns(public.columns, unit_table, q))
     gold_path = find_gold(responses, gold)
-    with steps.step("code", f"Кодирование открытых ответов (кодовая книга {cb_path})"):
-        coding = code_answers(public, q, cb, overrides=overrides, gold=gold_path)
+    answers = len(public) * len(q.coded_questions)
+    with steps.step("code", f"Кодирование открытых ответов (кодовая книга {cb_path})", total=answers):
+        coding = code_answers(public, q, cb, overrides=overrides, gold=gold_path, advance=steps.advance)
     if coding.overrides is not None:  # overrides not applied, with their reasons (warnings)
         report.problems.extend(coding.overrides.problems)
     # the classifier and the analysis run in the background process (see survey.base.background);

@@ -72,3 +72,18 @@ def test_a_pipe_gets_plain_lines_only(tmp_path):
     res = survey("run", "--out", tmp_path / "out")
     assert res.code == 0 and ESC not in res.err and "\r" not in res.err
     assert "Чтение и проверка ответов" in res.err and "Сводка summary.pdf" in res.err
+
+
+def test_coding_moves_its_bar_as_answers_are_coded():
+    import pandas as pd
+
+    from survey.coding.coder import Coder, code_responses
+    from survey.spec.bundle import open_study
+
+    bundle = open_study()
+    q = bundle.questionnaire
+    question = q.coded_questions[0].id
+    data = pd.DataFrame({"expert_id": [f"E{i}" for i in range(1234)], question: ["Нет переводчиков."] * 1234})
+    moves: list[int] = []
+    coded = code_responses(data, q, Coder(learned=False), moves.append)
+    assert len(coded) == 1234 and moves == [500, 500]  # the step's end fills the bar

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from survey.errors import Code
 from survey.forms.consolidate import consolidate
+from survey.inputs.readers import EXCEL_ERRORS
 from survey.inputs.validate import validate
 
 from .conftest import ROOT
@@ -75,6 +76,8 @@ TEXT = (
     )
     .map(lambda s: unicodedata.normalize("NFC", s).strip())
     .filter(bool)
+    # a cell reading exactly «#N/A», «#FIELD!»… is an Excel error, reported as such (tests/test_defects.py)
+    .filter(lambda s: s.upper() not in EXCEL_ERRORS)
 )
 
 

@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from survey.base.lemmatize import Lemmatizer
-from survey.base.missing import is_missing
 
 
 @dataclass
@@ -97,20 +96,22 @@ class Suggester:
 
     def suggestions(self, codes: pd.DataFrame, confidence: pd.DataFrame | None = None) -> pd.Series:
         """One Russian suggestion string per answer ("" when nothing to suggest)."""
-        out = []
-        for idx in codes.index:
-            parts = []
-            for cat in codes.columns:
-                p = self.proba_.at[idx, cat]
-                if is_missing(p):
-                    continue
-                coded = int(codes.at[idx, cat])
-                level = confidence.at[idx, cat] if confidence is not None and cat in confidence else "high"
-                if not coded and p >= self.threshold:
-                    parts.append(f"возможно: +{cat} ({p:.2f})")
-                elif coded and level != "high" and p < self.threshold:
-                    parts.append(f"проверить: {cat} ({p:.2f})")
-            out.append("; ".join(parts))
+        proba = self.proba_.reindex(index=codes.index, columns=codes.columns).to_numpy(dtype=float)
+        coded = codes.to_numpy(dtype=int) == 1
+        high = np.ones(coded.shape, dtype=bool)
+        if confidence is not None:
+            for j, cat in enumerate(codes.columns):
+                if cat in confidence:
+                    high[:, j] = (confidence[cat].reindex(codes.index) == "high").to_numpy()
+        known = ~np.isnan(proba)
+        above = known & (proba >= self.threshold)
+        possible = known & ~coded & above
+        check = known & coded & ~high & ~above
+        out = [""] * len(codes)
+        for i, j in zip(*np.nonzero(possible | check)):  # row-major: categories in column order
+            cat, p = codes.columns[j], proba[i, j]
+            part = f"возможно: +{cat} ({p:.2f})" if possible[i, j] else f"проверить: {cat} ({p:.2f})"
+            out[i] = f"{out[i]}; {part}" if out[i] else part
         return pd.Series(out, index=codes.index)
 
 

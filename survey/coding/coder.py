@@ -248,7 +248,7 @@ def learned_text(coding: AnswerCoding) -> str:
     return ", ".join(f"{k}={v:.2f}" for k, v in coding.learned.items())
 
 
-def code_responses(data, questionnaire, coder: Coder):
+def code_responses(data, questionnaire, coder: Coder, advance=None):
     """Code every coded open question of validated responses.
 
     Returns one row per (expert, question): ``expert_id, question, answer``, one 0/1
@@ -258,14 +258,16 @@ def code_responses(data, questionnaire, coder: Coder):
     ``review_reason`` (:func:`survey.coding.uncertainty.review_flags`), and per category
     ``confidence_<category>`` and ``source_<category>`` (``rules``, ``learned`` or empty
     when not coded). Categories that do not apply to a question (codebook ``questions``)
-    are 0 for it.
+    are 0 for it. ``advance(n)``, if given, is called every 500 answers (a progress bar).
     """
     import pandas as pd
 
     rows = []
     for f in questionnaire.coded_questions:
         applies = {c.id for c in coder.codebook.for_question(f.id)}
-        for eid, text in zip(data["expert_id"], data[f.id]):
+        for n, (eid, text) in enumerate(zip(data["expert_id"], data[f.id]), start=1):
+            if advance is not None and n % 500 == 0:
+                advance(500)
             answer = None if is_missing(text) else str(text)
             c = coder.code(answer)
             codes = {k: (v if k in applies else 0) for k, v in c.codes.items()}

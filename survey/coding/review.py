@@ -23,8 +23,8 @@ from typing import Any
 
 import pandas as pd
 
+from survey.base.streaming import Formats, a4_setup, heading_width, streamed_book, wrapped_height, write_value
 from survey.base.textfile import decode_text
-from survey.base.workbook import XLSX_FONT, a4_page_setup, save_workbook, xlsx_fixed_properties, xlsx_value
 from survey.coding.uncertainty import REVIEW_FIRST
 from survey.errors import Code, InputError, InvalidDataError, Location, Problem
 from survey.inputs.files import check_zip_limits, read_bytes
@@ -83,16 +83,7 @@ def write_coding_sheet(
     the first ones are marked «проверить первым»; the instructions say how many. Automatic
     codes added by the learned layer are shaded blue.
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     coded, first = review_order(coded)
-    wb = Workbook()
-    xlsx_fixed_properties(wb, "Лист кодирования")
-    ws = wb.active
-    ws.title = SHEET
     columns: list[tuple[str, str, int]] = [
         ("expert_id", "Код эксперта", 11),
         ("question", "Вопрос", 12),
@@ -110,89 +101,88 @@ def write_coding_sheet(
     ]
     columns += [(f"override:{c}", f"исправление: {labels[c]}", 9) for c in categories]
     columns += [("comment", "Комментарий", 30)]
-    bold = Font(name=XLSX_FONT, bold=True)
-    normal = Font(name=XLSX_FONT)
-    small = Font(name=XLSX_FONT, size=8, color="808080")
-    wrap = Alignment(wrap_text=True, vertical="top")
-    head = Alignment(wrap_text=True, vertical="bottom")
-    fill = PatternFill("solid", fgColor="FFF2CC")
-    learned_fill = PatternFill("solid", fgColor="DDEBF7")
-    for j, (key, label, width) in enumerate(columns, start=1):
-        c1 = ws.cell(row=1, column=j)
-        xlsx_value(c1, label)
-        c1.font, c1.alignment = bold, head
-        c2 = ws.cell(row=KEY_ROW, column=j)
-        xlsx_value(c2, key)
-        c2.font = small
-        ws.column_dimensions[get_column_letter(j)].width = width
-    ws.row_dimensions[1].height = 60
+    keys = [k for k, _, _ in columns]
     over = {}
     if overrides is not None and not overrides.empty:
         over = {(str(r.expert_id), r.category): int(r.override) for r in overrides.itertuples()}
-    validation = DataValidation(
-        type="list",
-        formula1='"0,1"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Только 0 или 1",
-        error="Введите 1 (категория есть), 0 (категории нет) или оставьте пусто.",
-    )
-    ws.add_data_validation(validation)
-    keys = [k for k, _, _ in columns]
-    for n, row in enumerate(coded.to_dict("records")):
-        i = FIRST_DATA_ROW + n
-        learned = {part.split("=")[0].strip() for part in str(row.get("learned") or "").split(",") if "=" in part}
-        for j, key in enumerate(keys, start=1):
-            cell = ws.cell(row=i, column=j)
-            value: Any
-            if key.startswith("auto:"):
-                value = int(row[key[5:]])
-                if key[5:] in learned:
-                    cell.fill = learned_fill
-            elif key.startswith("override:"):
-                value = over.get((str(row["expert_id"]), key[9:]))  # None: no override
-                cell.fill = fill
-            elif key == "review_first":
-                value = "да" if n < first else ""
-            else:
-                value = row.get(key, "")
-            xlsx_value(cell, value)
-            cell.font = normal
-            cell.alignment = wrap
-    last = FIRST_DATA_ROW + len(coded) - 1
-    first_over = keys.index(f"override:{categories[0]}") + 1
-    validation.add(
-        f"{get_column_letter(first_over)}{FIRST_DATA_ROW}:"
-        f"{get_column_letter(first_over + len(categories) - 1)}{max(last, FIRST_DATA_ROW)}"
-    )
-    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=4)
-    ws.auto_filter.ref = f"A{KEY_ROW}:{get_column_letter(len(columns))}{max(last, KEY_ROW)}"
-    a4_page_setup(ws, landscape=True, title_rows="1:2", side=0.75)
-    info = wb.create_sheet("Инструкция")
-    lines = [
-        "Как проверить кодирование",
-        f"Сначала проверьте {first} {_answers(first)} из {len(coded)}, помеченных «проверить первым»: "
-        "они стоят в начале листа. Ответы упорядочены по неуверенности кодирования: сначала коды, "
-        "добавленные обученным слоем (голубые ячейки «авто»), расхождения правил и обученного слоя, "
-        "опечатки, затем отрицания; причина указана в столбце «Почему проверить».",
-        "1. На листе «Кодирование» у каждого ответа — автоматические коды (столбцы «авто»), "
-        "слова, на которых они основаны, и подсказки классификатора.",
-        "2. Если код неверен, поставьте 1 или 0 в столбце «исправление» этой категории. "
-        "Пустая ячейка — согласие с автоматическим кодом.",
-        "3. Подсказки классификатора не применяются сами: примите их, проставив исправление.",
-        "4. Сохраните файл и запустите: survey run --overrides <этот файл>. Исправления имеют приоритет; "
-        "в отчёте сохраняются оба кодирования и число исправлений.",
-        "Не меняйте строку 2 (служебные ключи столбцов) и коды экспертов. Порядок строк можно менять.",
-    ]
-    if synthetic:
-        lines.append("Данные синтетические: сгенерированы для демонстрации, не являются ответами реальных экспертов.")
-    for r, text in enumerate(lines, start=1):
-        cell = info.cell(row=r, column=1)
-        xlsx_value(cell, text)
-        cell.font = bold if r == 1 else normal
-        cell.alignment = Alignment(wrap_text=True)
-    info.column_dimensions["A"].width = 110
-    return save_workbook(wb, path)
+    cell = {"text_wrap": True, "valign": "top"}
+    fills = {
+        "override": {**cell, "pattern": 1, "bg_color": "#FFF2CC"},
+        "learned": {**cell, "pattern": 1, "bg_color": "#DDEBF7"},
+    }
+    with streamed_book(path, "Лист кодирования") as book:
+        formats = Formats(book)
+        ws = book.add_worksheet(SHEET)
+        info = book.add_worksheet("Инструкция")
+        widths = [heading_width(label, width) for _, label, width in columns]
+        for j, width in enumerate(widths):
+            ws.set_column(j, j, width)
+        # constant memory: each row is written whole before the next one
+        ws.set_row(0, wrapped_height([(label, w) for (_, label, _), w in zip(columns, widths)]))
+        for j, (_, label, _) in enumerate(columns):
+            write_value(ws, formats, 0, j, label, bold=True, text_wrap=True, valign="bottom")
+        for j, (key, _, _) in enumerate(columns):
+            write_value(ws, formats, KEY_ROW - 1, j, key, font_size=8, font_color="#808080")
+        for n, row in enumerate(coded.to_dict("records")):
+            i = FIRST_DATA_ROW - 1 + n
+            learned = {part.split("=")[0].strip() for part in str(row.get("learned") or "").split(",") if "=" in part}
+            ws.set_row(i, wrapped_height([(row.get(key), w) for key, w in zip(keys, widths)]))
+            for j, key in enumerate(keys):
+                props = cell
+                value: Any
+                if key.startswith("auto:"):
+                    value = int(row[key[5:]])
+                    if key[5:] in learned:
+                        props = fills["learned"]
+                elif key.startswith("override:"):
+                    value = over.get((str(row["expert_id"]), key[9:]))  # None: no override
+                    props = fills["override"]
+                elif key == "review_first":
+                    value = "да" if n < first else ""
+                else:
+                    value = row.get(key, "")
+                write_value(ws, formats, i, j, value, **props)
+        last = FIRST_DATA_ROW - 1 + max(len(coded), 1) - 1
+        first_over = keys.index(f"override:{categories[0]}")
+        ws.data_validation(
+            FIRST_DATA_ROW - 1,
+            first_over,
+            last,
+            first_over + len(categories) - 1,
+            {
+                "validate": "list",
+                "source": ["0", "1"],
+                "ignore_blank": True,
+                "error_title": "Только 0 или 1",
+                "error_message": "Введите 1 (категория есть), 0 (категории нет) или оставьте пусто.",
+            },
+        )
+        ws.freeze_panes(FIRST_DATA_ROW - 1, 3)
+        ws.autofilter(KEY_ROW - 1, 0, max(last, KEY_ROW - 1), len(columns) - 1)
+        a4_setup(ws, landscape=True, title_rows=(0, 1), side=0.75)
+        lines = [
+            "Как проверить кодирование",
+            f"Сначала проверьте {first} {_answers(first)} из {len(coded)}, помеченных «проверить первым»: "
+            "они стоят в начале листа. Ответы упорядочены по неуверенности кодирования: сначала коды, "
+            "добавленные обученным слоем (голубые ячейки «авто»), расхождения правил и обученного слоя, "
+            "опечатки, затем отрицания; причина указана в столбце «Почему проверить».",
+            "1. На листе «Кодирование» у каждого ответа — автоматические коды (столбцы «авто»), "
+            "слова, на которых они основаны, и подсказки классификатора.",
+            "2. Если код неверен, поставьте 1 или 0 в столбце «исправление» этой категории. "
+            "Пустая ячейка — согласие с автоматическим кодом.",
+            "3. Подсказки классификатора не применяются сами: примите их, проставив исправление.",
+            "4. Сохраните файл и запустите: survey run --overrides <этот файл>. Исправления имеют приоритет; "
+            "в отчёте сохраняются оба кодирования и число исправлений.",
+            "Не меняйте строку 2 (служебные ключи столбцов) и коды экспертов. Порядок строк можно менять.",
+        ]
+        if synthetic:
+            lines.append(
+                "Данные синтетические: сгенерированы для демонстрации, не являются ответами реальных экспертов."
+            )
+        info.set_column(0, 0, 110)
+        for r, text in enumerate(lines):
+            write_value(info, formats, r, 0, text, bold=r == 0, text_wrap=True)
+    return Path(path)
 
 
 OVERRIDE_VALUES = "1, 0 или пустая ячейка"
