@@ -252,6 +252,7 @@ def _run(
     with steps.step("read", f"Чтение и проверка ответов: {responses}"):
         result = validate(responses, q, unit_table, encoding=encoding)
     report = result.report
+    report.synthetic = report.synthetic or st.synthetic
     if not report.valid and not skip_invalid:
         raise InvalidDataError(
             f"Входные данные содержат ошибки, отчёт не построен. {report.summary()}\n"
@@ -493,6 +494,7 @@ def export_sav(
     codebook = bundle.paths["codebook"]
     result = validate(bundle.paths["responses"], q, unit_table, encoding=encoding)
     report = result.report
+    report.synthetic = report.synthetic or bundle.study.synthetic
     if not report.valid and not skip_invalid:
         raise InvalidDataError(
             f"Входные данные содержат ошибки, файл SPSS не записан. {report.summary()}\n"

@@ -87,3 +87,24 @@ def test_not_names_file(tmp_path):
         load_study(tmp_path / "study.yaml").not_names()
     (tmp_path / "not_names.txt").write_text("Харбин*  # a partner city\n", encoding="utf-8")
     assert load_study(tmp_path / "study.yaml").not_names() == ["харбин*"]
+
+
+def test_synthetic_in_study_yaml_marks_csv_responses(tmp_path):
+    """A CSV carries no workbook Keywords: `synthetic: true` in study.yaml says the data are synthetic."""
+    import pandas as pd
+
+    from survey.pipeline import export_sav
+
+    shutil.copy(ROOT / "questionnaires" / "questionnaire.yaml", tmp_path / "questionnaire.yaml")
+    shutil.copy(ROOT / "responses" / "units.csv", tmp_path / "units.csv")
+    sample = pd.read_excel(ROOT / "responses" / "sample.xlsx", dtype=str, engine="calamine")
+    sample.to_csv(tmp_path / "responses.csv", index=False)
+    files = f"files: {{codebook: {ROOT / 'questionnaires' / 'codebook.yaml'}}}\n"
+    marked = {}
+    for setting in ("", "synthetic: true\n"):
+        (tmp_path / "study.yaml").write_text(f"title: Опрос\n{files}{setting}", encoding="utf-8")
+        marked[setting] = export_sav(study=tmp_path, output=tmp_path / "out.sav").synthetic
+    assert marked == {"": False, "synthetic: true\n": True}
+    (tmp_path / "study.yaml").write_text("synthetic: да\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="synthetic: ожидается true или false"):
+        load_study(tmp_path / "study.yaml")

@@ -114,8 +114,17 @@ def test_group_by_another_column(frame):
 
 
 def test_group_order_is_numeric_for_codes(frame):
-    assert group_order(frame, "q1_state") == [str(v) for v in sorted(frame["q1_state"].dropna().unique())]
     assert group_order(frame, "distance_band")[0] == "0-500"
+
+
+def test_a_missing_code_is_no_group(frame):
+    """Grouped by q1_state, «затрудняюсь ответить» (9, missing in the questionnaire) is not a group;
+    those 2 experts stay in the total."""
+    assert (frame["q1_state"] == 9).sum() == 2
+    assert group_order(frame, "q1_state") == ["1", "2", "3", "4", "5"]
+    t = problems_by_group(frame, ["distance"], group_by="q1_state")
+    assert t["group"].tolist() == ["1", "2", "3", "4", "5", "total"]
+    assert t.loc[t["group"] != "total", "base"].sum() == 121 and t.loc[t["group"] == "total", "base"].item() == 123
 
 
 def test_unknown_group_column_is_a_russian_usage_error(frame):

@@ -63,6 +63,15 @@ def analysis_frame(
     return frame
 
 
+def mark_missing_codes(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+    """Record the questionnaire's missing codes per column (``frame.attrs["missing_codes"]``):
+    a grouping by such a question leaves them out."""
+    frame.attrs["missing_codes"] = {
+        f.id: {_group_text(c) for c in f.missing} for f in questionnaire.fields if f.missing and f.id in frame.columns
+    }
+    return frame
+
+
 def frame_study(frame: pd.DataFrame) -> Study | None:
     """The study an analysis frame was built for (``None``: no settings)."""
     study = frame.attrs.get("study")
@@ -129,7 +138,7 @@ def _sample_frame() -> pd.DataFrame:
     data = validate(default_path("responses"), q, units).data
     codes = pd.read_csv(default_path("gold"), dtype={"expert_id": str})
     public = data.drop(columns=q.personal_columns)
-    return analysis_frame(public, codes, units, study=study)
+    return mark_missing_codes(analysis_frame(public, codes, units, study=study), q)
 
 
 def sample_frame() -> pd.DataFrame:
@@ -148,7 +157,7 @@ def group_order(frame: pd.DataFrame, group_by: str) -> list[str]:
     ``border_status``: border, non_border; ``distance_band``: by distance; values listed in the
     study's ``groups`` settings: in that order; numbers: numeric order; anything else: sorted text.
     """
-    values = frame[group_by].dropna()
+    values = _grouping(frame, group_by).dropna()
     study = frame_study(frame)
     preferred = list(_ORDERED.get(group_by, []))
     if study is not None and group_by in study.groups:
@@ -173,8 +182,17 @@ def _group_text(value) -> str:
 
 def group_values(frame: pd.DataFrame, group_by: str) -> pd.Series:
     """``group_by`` as text (missing stays missing), aligned with ``frame``."""
+    return _grouping(frame, group_by).map(_group_text, na_action="ignore").astype(object)
+
+
+def _grouping(frame: pd.DataFrame, group_by: str) -> pd.Series:
+    """The column ``group_by`` with the questionnaire's missing codes («затрудняюсь ответить»,
+    ``frame.attrs["missing_codes"]``) as missing: they are no group."""
     col = frame[group_by]
-    return col.map(_group_text, na_action="ignore").astype(object)
+    missing = frame.attrs.get("missing_codes", {}).get(group_by)
+    if not missing:
+        return col
+    return col.mask(col.map(_group_text, na_action="ignore").isin(missing))
 
 
 def group_labels(frame: pd.DataFrame, group_by: str, questionnaire: Questionnaire | None = None) -> dict[str, str]:

@@ -30,6 +30,7 @@ from survey.analysis.frame import (
     check_group_by,
     default_group_by,
     is_unit_attribute,
+    mark_missing_codes,
     unit_frame,
 )
 from survey.analysis.models import category_models
@@ -138,7 +139,7 @@ def analyse(
 ) -> Analysis:
     """All analysis tables of a run. ``data``: accepted responses; ``codes``: final codes;
     ``exclusive``: categories that exclude the others («проблем нет»)."""
-    frame = analysis_frame(data, codes, units, categories, study=study)
+    frame = mark_missing_codes(analysis_frame(data, codes, units, categories, study=study), questionnaire)
     group_by = group_by or default_group_by(frame)
     check_group_by(group_by, group_by_columns(data.columns, units, questionnaire))
     return analyse_frame(

@@ -54,7 +54,7 @@ class ClauseOutcome:
     denied: list[Evidence] = field(default_factory=list)
     general: list[Evidence] = field(default_factory=list)  # «проблем нет», «в рабочем порядке»
     pending: list[Evidence] = field(default_factory=list)  # resources named without a cue
-    orphan_cue: str | None = None  # a shortage cue that found no resource of its own
+    orphan_cue: str | None = None  # a shortage cue with no resource of its own, or said of «его»
     anaphoric: bool = False  # refers back: «его», «их», «это»
     starts_with_no: bool = False  # «Нет, …» answering a question before it
     refers: bool = False  # a pronoun that stands for what was said: «это», «его», «их» (not «у них»)
@@ -165,6 +165,10 @@ def decide_clause(
     free_cues = [c for c in scope.cues if c not in used_cues and clause.segment_of(c) not in resource_segments]
     if free_cues:
         outcome.orphan_cue = toks[order[free_cues[0]]].text
+    elif outcome.refers:  # «…, но его не хватает даже на ноутбуки»: the pronoun is what is short
+        said_of = [c for c in scope.cues if _after_pronoun(toks, order, c)]
+        if said_of:
+            outcome.orphan_cue = toks[order[said_of[0]]].text
     # general denials: a denied problem word whose span has no match («проблем нет»)
     for lo, hi, _cue in scope.spans:
         if not any(
@@ -333,6 +337,15 @@ def is_topic(h: Hit, clause: Clause, words: Words) -> bool:
     k1 = clause.position[h.last]
     return bool(
         k1 + 1 < len(order) and (masks[order[k1 + 1]] & BIT["topic_markers"]) and seg[order[k1 + 1]] == seg[h.last]
+    )
+
+
+def _after_pronoun(toks, order: list[int], k: int) -> bool:
+    """The cue at clause position ``k`` follows a referring pronoun («его не хватает», «их
+    явно не хватает»), not one after a preposition («у них не хватает»)."""
+    return any(
+        toks[order[j]][4] in REFERRING and not (j > 0 and toks[order[j - 1]].info.pos == "PREP")
+        for j in range(max(0, k - 3), k)
     )
 
 

@@ -53,6 +53,7 @@ _KEYS = {
     "short_title",
     "subtitle",
     "synthetic_notice",
+    "synthetic",
     "files",
     "unit_tables",
     "border",
@@ -146,6 +147,7 @@ class Study:
     short_title: str
     subtitle: str = DEFAULT_SUBTITLE
     synthetic_notice: str = DEFAULT_NOTICE
+    synthetic: bool = False  # the responses are synthetic whatever their format (a CSV has no Keywords)
     files: dict[str, Path] = field(default_factory=dict)
     unit_tables: tuple[UnitTable, ...] = ()
     border: Border | None = None
@@ -246,6 +248,10 @@ def load_study(path: str | Path | None = None, *, questionnaire_title: str = "")
     if not isinstance(wording, dict):
         bad(top_line, "wording должен быть словарём (units, unit_kinds).")
         wording = {}
+    synthetic = data.get("synthetic", False)
+    if not isinstance(synthetic, bool):
+        bad(top_line, f"synthetic: ожидается true или false, а не «{synthetic}».")
+        synthetic = False
     group_by = data.get("group_by")
     if group_by is not None and not isinstance(group_by, str):
         bad(top_line, "group_by — имя столбца группировки.")
@@ -262,6 +268,7 @@ def load_study(path: str | Path | None = None, *, questionnaire_title: str = "")
         short_title=str(data.get("short_title") or title),
         subtitle=str(data.get("subtitle") or DEFAULT_SUBTITLE),
         synthetic_notice=" ".join(str(data.get("synthetic_notice") or DEFAULT_NOTICE).split()),
+        synthetic=synthetic,
         files=files,
         unit_tables=unit_tables,
         border=border,
