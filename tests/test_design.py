@@ -521,3 +521,29 @@ def test_mmi_moment_form_equals_pattern_form(d):
     got = D._rs_mmi(Y, gc, r)
     assert got["sum_lambda"] == pytest.approx(lam.sum(), rel=1e-10)
     assert got["sum_lambda2"] == pytest.approx(np.sum(lam**2), rel=1e-10)
+
+
+def test_rao_scott_of_a_single_choice_answer_matches_r():
+    """A categorical answer (q4_covid, q1_state; 9 = missing) by border and by macro-region, experts
+    clustered in units: R's svychisq(statistic = "F") (single_choice_reference.R). Where R's
+    solve() refuses the design-effect matrix (empty cells), the test is undefined here too."""
+    from survey.analysis.frame import sample_frame
+    from survey.analysis.stats import single_choice_tests
+    from survey.spec.questionnaire import load_questionnaire
+
+    data = pd.read_csv(os.path.join(RREF, "single_choice.csv"))
+    ref = pd.read_csv(os.path.join(XOUT, "single_choice.csv"))
+    for r in ref.itertuples():
+        answer = data[r.question].where(data[r.question] != 9).to_numpy(dtype=float)
+        got = D.rao_scott(answer, data[r.grouping].astype(str).to_numpy(dtype=object), data["unit_id"].to_numpy())
+        assert got["n"] == r.n and got["pearson_X2"] == pytest.approx(r.pearson_X2, rel=1e-9)
+        if math.isnan(r.F):
+            assert math.isnan(got["F"]) and "singular" in got["reason"]
+        else:
+            for key in ("F", "ndf", "ddf", "p"):
+                assert got[key] == pytest.approx(getattr(r, key), rel=1e-9), (r.question, r.grouping, key)
+    # the analysis table: the bundled sample by border status gives R's row
+    table = single_choice_tests(sample_frame(), load_questionnaire(), "border_status").set_index("question")
+    row = ref[(ref["question"] == "q4_covid") & (ref["grouping"] == "border")].iloc[0]
+    assert table.loc["q4_covid", "p_value"] == pytest.approx(row["p"], rel=1e-9)
+    assert table.loc["q4_covid", "n"] == 121 and table.loc["q4_covid", "test"] == "rao_scott"

@@ -172,7 +172,8 @@ _RS_KEYS = [
 
 
 def rao_scott(y, group, cluster, weights=None, single_cluster_group: str = "nan") -> dict:
-    """Rao-Scott corrected Pearson test of ``y`` (binary) by ``group`` (r >= 2).
+    """Rao-Scott corrected Pearson test of ``y`` (binary, or categorical: the answer to a
+    single-choice question) by ``group`` (r >= 2).
 
     Exactly R ``svychisq(~y + group, svydesign(ids=~cluster[, weights=~w]),
     statistic = "F")`` (survey 4.1.1) plus its first-order variant.
@@ -262,8 +263,6 @@ def rao_scott(y, group, cluster, weights=None, single_cluster_group: str = "nan"
             **_nan_dict(keys),
             "reason": f"no variation in y ({N} of {N} have the same value): test undefined",
         }
-    if nr > 2:
-        return {**out, **_nan_dict(keys), "reason": "y is not binary"}
     if nc < 2:
         return {**out, **_nan_dict(keys), "reason": "group has a single level: test undefined"}
     if G < 2:
@@ -310,6 +309,15 @@ def rao_scott(y, group, cluster, weights=None, single_cluster_group: str = "nan"
     iD = np.where(mean2 == 0, 0.0, 1.0 / np.where(mean2 == 0, 1.0, mean2))
     denom = Cmat.T @ (iD[:, None] / N * Cmat)
     numr = Cmat.T @ (iD[:, None] * V * iD[None, :]) @ Cmat
+    if 1.0 / np.linalg.cond(denom, 1) < np.finfo(float).eps:  # R's solve() refuses it the same way
+        return {
+            **out,
+            **_nan_dict(keys),
+            "pearson_X2": X2,
+            "pearson_df": k,
+            "pearson_p": float(stats.chi2.sf(X2, k)),
+            "reason": "empty cells make the design-effect matrix singular: test undefined (as R's svychisq)",
+        }
     Delta = np.linalg.solve(denom, numr)
     trD = float(np.trace(Delta))
     trD2 = float(np.trace(Delta @ Delta))

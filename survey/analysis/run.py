@@ -41,6 +41,7 @@ from survey.analysis.stats import (
     overall_test,
     problem_tests_detail,
     scale_tests,
+    single_choice_tests,
 )
 from survey.analysis.tables import (
     PROBLEMS_BY_GROUP_COLUMNS,
@@ -83,6 +84,7 @@ class AnalysisTables:
     units_problems: pd.DataFrame  # one row per unit
     problems_by_group_units: pd.DataFrame | None = None  # when the grouping is a unit attribute
     closed_multiple_tests: pd.DataFrame | None = None  # when the questionnaire has multiple choice
+    single_tests: pd.DataFrame | None = None  # single-choice questions by group (Rao–Scott)
 
     def files(self) -> dict[str, pd.DataFrame]:
         """``{"problems_by_group.csv": frame, …}`` for every table there is."""
@@ -219,6 +221,7 @@ def analyse_frame(
         units_problems=units[unit_cols],
         problems_by_group_units=by_units,
         closed_multiple_tests=multiple_tests,
+        single_tests=single_choice_tests(frame, questionnaire, group_by),
     )
     summary = _summary(frame, group_by, unit_level, tables, n_permutations, seed)
     return Analysis(frame=frame, group_by=group_by, tables=tables, summary=summary)

@@ -689,3 +689,42 @@ def scale_tests(frame: pd.DataFrame, questionnaire, group_by: str | None = None)
             row.update(test="kruskal_wallis", statistic=float(res.statistic), p_value=float(res.pvalue))
         rows.append(row)
     return pd.DataFrame(rows, columns=["question", "test", "statistic", "p_value", "groups", "n"])
+
+
+SINGLE_TESTS_COLUMNS = ["question", "test", "F", "ndf", "ddf", "p_value", "pearson_X2", "groups", "n", "note"]
+
+
+def single_choice_tests(frame: pd.DataFrame, questionnaire, group_by: str | None = None) -> pd.DataFrame:
+    """Does the answer to a single-choice question differ between groups?
+
+    The Rao–Scott second-order corrected Pearson test of the answer × group table with experts
+    clustered in units (:func:`survey.analysis.design.rao_scott`: R's ``svychisq(~answer +
+    group, svydesign(ids = ~unit_id), statistic = "F")``); missing-type codes («затрудняюсь
+    ответить») are left out. Where the test is undefined (one group, an answer everybody gives,
+    empty cells that make the design-effect matrix singular) ``F`` and ``p_value`` are empty and
+    ``note`` says why. Columns: ``question, test, F, ndf, ddf, p_value, pearson_X2, groups, n, note``.
+    """
+    group_by = group_by or default_group_by(frame)
+    g = group_values(frame, group_by).to_numpy(dtype=object)
+    rows = []
+    for f in questionnaire.questions:
+        if f.type != "single" or f.options_from or f.id not in frame.columns:
+            continue
+        codes = [o.code for o in f.substantive_options]
+        answer = frame[f.id].where(frame[f.id].isin(codes)).to_numpy(dtype=float)
+        res = design.rao_scott(answer, g, frame["unit_id"].astype(str).to_numpy(dtype=object))
+        rows.append(
+            {
+                "question": f.id,
+                "test": "rao_scott",
+                "F": res.get("F"),
+                "ndf": res.get("ndf"),
+                "ddf": res.get("ddf"),
+                "p_value": res.get("p"),
+                "pearson_X2": res.get("pearson_X2"),
+                "groups": res.get("n_groups"),
+                "n": res.get("n"),
+                "note": res.get("reason") or res.get("note") or "",
+            }
+        )
+    return pd.DataFrame(rows, columns=SINGLE_TESTS_COLUMNS)

@@ -58,10 +58,13 @@ def closed_tables(ctx: ReportContext, t: AnalysisTables) -> tuple[Table, Table]:
     by_group_cells = records(by_group, "question", "code", "group") if not by_group.empty else {}
     multi_cells = records(multi, "question", "category", "group") if not multi.empty else {}
     test_cells = records(mtests, "question", "category") if not mtests.empty else {}
+    stests = t.single_tests if t.single_tests is not None else pd.DataFrame()
+    single_cells = records(stests, "question") if not stests.empty else {}
     rows = []
     for f in q.questions:
         if f.type in ("single", "scale"):
             options = {o.code: o for o in f.answer_options}
+            single = single_cells.get((f.id,)) if groups else None
             for r in freq[freq["question"] == f.id].to_dict("records"):
                 code = r["code"]
                 option = options.get(code) if not is_blank(code) else None
@@ -80,6 +83,10 @@ def closed_tables(ctx: ReportContext, t: AnalysisTables) -> tuple[Table, Table]:
                             key = group_key(i, g)
                             row.update({f"n_{key}": p["n"], f"pct_{key}": p["percent"], f"lo_{key}": p["ci_low"],
                                         f"hi_{key}": p["ci_high"]})  # fmt: skip
+                    if single is not None and not is_blank(single.get("p_value")):
+                        # one test per question, on its first row: the whole answer × group table
+                        row.update(p_primary=single["p_value"], test=TEST_SHORT["rao_scott"])
+                        single = None
                 rows.append(row)
         elif f.type == "multiple" and multi_cells:
             for o in f.options:
@@ -154,9 +161,12 @@ def closed_tables(ctx: ReportContext, t: AnalysisTables) -> tuple[Table, Table]:
     if tested:
         kinds = {r.get("test") for r in rows if r.get("test")}
         note += (
-            " p — сравнение групп по каждому варианту вопроса с несколькими ответами ("
+            " p — сравнение групп ("
             + ", ".join(sorted(k for k in kinds if k))
-            + "); в книге summary.xlsx также p Холма — с поправкой на число вариантов вопроса."
+            + ", с учётом единиц как кластеров): у вопроса с одним "
+            "ответом — всего распределения ответов по существу (в первой строке вопроса), у вопроса с "
+            "несколькими ответами — каждого варианта; в книге summary.xlsx также p Холма — с поправкой "
+            "на число вариантов вопроса."
         )
     elif not ctx.comparable:
         note += f" {cap(ONE_GROUP)}."
