@@ -151,6 +151,9 @@ def test_synthetic_notice_first_sheet_and_methodology(book):
     notice = norm(SYNTHETIC_NOTICE)
     assert notice in norm(book["Сводка"]["A3"].value)
     assert notice in sheet_text(book["Методика"])
+    # the learned layer is on and, on the sample, added nothing: the methodology says so
+    method = sheet_text(book["Методика"])
+    assert "обученный слой" in method and "не добавил ни одного кода" in method
 
 
 def test_key_problems_with_kappa_and_alpha(book, tables, labels):
