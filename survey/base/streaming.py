@@ -100,13 +100,22 @@ def heading_width(label: str, width: float) -> float:
 
 
 def a4_setup(
-    ws, *, landscape: bool = False, title_rows: tuple[int, int] | None = None, side: float = MARGIN_SIDE
+    ws,
+    *,
+    landscape: bool = False,
+    title_rows: tuple[int, int] | None = None,
+    side: float = MARGIN_SIDE,
+    pages_wide: int = 1,
+    title_columns: tuple[int, int] | None = None,
 ) -> None:
-    """A4, one page wide, the shared margins, ``title_rows`` (0-based first, last) repeated."""
+    """A4, ``pages_wide`` pages wide (as many tall as needed), the shared margins,
+    ``title_rows`` and ``title_columns`` (0-based first, last) repeated on every page."""
     ws.set_paper(A4)
     if landscape:
         ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    ws.fit_to_pages(pages_wide, 0)
+    if title_columns:
+        ws.repeat_columns(*title_columns)
     ws.set_margins(left=side, right=side, top=MARGIN_TOP, bottom=MARGIN_BOTTOM)
     ws.set_header("", {"margin": MARGIN_HEADER})
     ws.set_footer("", {"margin": MARGIN_FOOTER})

@@ -159,7 +159,8 @@ def write_coding_sheet(
         )
         ws.freeze_panes(FIRST_DATA_ROW - 1, 3)
         ws.autofilter(KEY_ROW - 1, 0, max(last, KEY_ROW - 1), len(columns) - 1)
-        a4_setup(ws, landscape=True, title_rows=(0, 1), side=0.75)
+        # 30-odd columns: three landscape pages across (about 8-point text), the expert code repeated
+        a4_setup(ws, landscape=True, title_rows=(0, 1), side=0.75, pages_wide=3, title_columns=(0, 0))
         lines = [
             "Как проверить кодирование",
             f"Сначала проверьте {first} {_answers(first)} из {len(coded)}, помеченных «проверить первым»: "
