@@ -547,3 +547,21 @@ def test_rao_scott_of_a_single_choice_answer_matches_r():
     row = ref[(ref["question"] == "q4_covid") & (ref["grouping"] == "border")].iloc[0]
     assert table.loc["q4_covid", "p_value"] == pytest.approx(row["p"], rel=1e-9)
     assert table.loc["q4_covid", "n"] == 121 and table.loc["q4_covid", "test"] == "rao_scott"
+
+
+def test_design_rank_test_matches_r_svyranktest():
+    """q1_state and q6_prospects (9 = missing) by border (t) and macro-region (F): R's svyranktest
+    (rank_reference.R). q6 has a unit whose only expert answered 9: the degrees of freedom count
+    76 clusters, the variance the design's 77 (as R)."""
+    data = pd.read_csv(os.path.join(RREF, "single_choice.csv"))
+    ref = pd.read_csv(os.path.join(XOUT, "rank_tests.csv"))
+    for r in ref.itertuples():
+        answer = data[r.question].where(data[r.question] != 9).to_numpy(dtype=float)
+        got = D.rank_test(answer, data[r.grouping].astype(str).to_numpy(dtype=object), data["unit_id"].to_numpy())
+        assert got["n"] == r.n and got["df2"] == r.df2
+        assert got["statistic"] == pytest.approx(r.statistic, rel=1e-9)
+        assert got["p"] == pytest.approx(r.p, rel=1e-9)
+        if not math.isnan(r.estimate):
+            assert got["estimate"] == pytest.approx(r.estimate, rel=1e-9)
+    one = D.rank_test(np.array([1.0, 2.0, 3.0]), np.array(["a", "a", "a"], dtype=object), np.array(["u", "v", "w"]))
+    assert math.isnan(one["p"]) and "fewer than 2 groups" in one["reason"]

@@ -336,7 +336,7 @@ def test_questions_reliability_codebook_sheets(book, sample_run):
     assert ws.cell(row=r, column=3).value == 111
     scale = pd.read_csv(sample_run.out / "tables" / "scale_tests.csv")
     scales = book["Шкалы"]
-    assert "Манна–Уитни" in sheet_text(scales) and "(шкала 1–5)" in sheet_text(scales)
+    assert "Уилкоксона (две группы)" in sheet_text(scales) and "(шкала 1–5)" in sheet_text(scales)
     numbers = [c.value for row in scales.iter_rows() for c in row if isinstance(c.value, float)]
     assert any(v == pytest.approx(scale.p_value[0]) for v in numbers)
     reliability = sheet_text(book["Надёжность"])

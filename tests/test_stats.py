@@ -20,6 +20,7 @@ from survey.analysis.stats import (
     problem_tests,
     problem_tests_detail,
     scale_tests,
+    single_choice_tests,
     two_by_two,
 )
 
@@ -350,15 +351,28 @@ def test_scale_tests_against_scipy(frame, questionnaire):
         x = frame.loc[(frame["border_status"] == "border") & frame[qid].between(1, 5), qid].astype(float)
         y = frame.loc[(frame["border_status"] == "non_border") & frame[qid].between(1, 5), qid].astype(float)
         ref = ss.mannwhitneyu(x, y, alternative="two-sided")
-        assert t.loc[qid, "test"] == "mann_whitney_u"
-        assert t.loc[qid, "statistic"] == pytest.approx(ref.statistic, abs=1e-12)
-        assert t.loc[qid, "p_value"] == pytest.approx(ref.pvalue, abs=1e-12)
+        assert t.loc[qid, "naive_test"] == "mann_whitney_u"
+        assert t.loc[qid, "p_naive"] == pytest.approx(ref.pvalue, abs=1e-12)
     k = scale_tests(frame, questionnaire, "macro_region").set_index("question")
     samples = [
         frame.loc[(frame["macro_region"] == g) & frame["q1_state"].between(1, 5), "q1_state"].astype(float)
         for g in sorted(frame["macro_region"].unique())
     ]
-    assert k.loc["q1_state", "p_value"] == pytest.approx(ss.kruskal(*samples).pvalue, abs=1e-12)
+    assert k.loc["q1_state", "p_naive"] == pytest.approx(ss.kruskal(*samples).pvalue, abs=1e-12)
+
+
+def test_scale_tests_respect_the_design_as_r_svyranktest(frame, questionnaire):
+    """The primary scale test is R's svyranktest (rank_reference.R): border (t) and macro-region (F)."""
+    ref = pd.read_csv(ROOT / "tests" / "reference" / "extra_out" / "rank_tests.csv")
+    for grouping, group_by, test in (("border", "border_status", "svy_wilcoxon"),
+                                     ("macro_region", "macro_region", "svy_kruskal_wallis")):  # fmt: skip
+        t = scale_tests(frame, questionnaire, group_by).set_index("question")
+        for r in ref[ref["grouping"] == grouping].itertuples():
+            row = t.loc[r.question]
+            assert row["test"] == test and row["n"] == r.n and row["df2"] == r.df2
+            # R's groups are border = 0, 1; here border, non_border: the t statistic changes sign
+            assert abs(row["statistic"]) == pytest.approx(abs(r.statistic), rel=1e-9)
+            assert row["p_value"] == pytest.approx(r.p, rel=1e-9)
 
 
 def test_unit_permutation_equals_expert_permutation_when_every_unit_has_one_expert(frame):
@@ -376,3 +390,16 @@ def test_unit_permutation_changes_group_sizes(frame):
     0.0023; with group sizes recomputed per permutation it is about 0.0001 (R: 3e-5 with 99,999)."""
     p = permutation_pvalues(frame, ["distance"], "border_status", n_permutations=9999, seed=1, cluster="unit_id")
     assert p["items"]["distance"] < 0.001
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 6])
+@pytest.mark.parametrize("group_by", ["border_status", "macro_region"])
+def test_closed_question_tests_on_tiny_or_empty_answers_never_crash(frame, questionnaire, rows, group_by):
+    """A handful of experts, answers all «затрудняюсь ответить» but one: no test, a reason, no crash
+    (a property test found a division by zero here)."""
+    part = frame.head(rows).copy()
+    part.attrs = dict(frame.attrs)
+    part.loc[part.index[1:], ["q4_covid", "q1_state", "q6_prospects"]] = 9
+    for table in (scale_tests(part, questionnaire, group_by), single_choice_tests(part, questionnaire, group_by)):
+        assert table["p_value"].isna().all()
+        assert (table["test"].eq("") | table["note"].astype(str).ne("")).all()

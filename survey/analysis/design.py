@@ -250,7 +250,7 @@ def rao_scott(y, group, cluster, weights=None, single_cluster_group: str = "nan"
         m = np.sum(w * yy) / sw
         v = _psu_var(w * (yy - m) / sw, psu, G)[0, 0]
         nobs = int(np.sum(w != 0))
-        s2 = nobs / (nobs - 1.0) * np.sum(w * (yy - m) ** 2) / sw
+        s2 = nobs / (nobs - 1.0) * np.sum(w * (yy - m) ** 2) / sw if nobs > 1 else 0.0
         out.update(
             design_mean=float(m), design_se=math.sqrt(v), design_deff_replace=float(v / (s2 / nobs)) if s2 > 0 else NAN
         )
@@ -351,6 +351,79 @@ def rao_scott(y, group, cluster, weights=None, single_cluster_group: str = "nan"
         delta_eigenvalues=np.sort(np.real(np.linalg.eigvals(Delta)))[::-1],
     )
     return out
+
+
+def rank_test(y, group, cluster) -> dict:
+    """Design-based rank test of an ordinal ``y`` (a scale answer) by ``group``: R's
+    ``svyranktest(y ~ group, svydesign(ids = ~cluster), test = "wilcoxon")`` (survey 4.1.1).
+
+    Rows with a missing ``y`` or ``group`` are dropped and the design is subset to the rest
+    (R's ``design[-na.action, ]``): the degrees of freedom count the G clusters left, the
+    variance keeps the full design's clusters (a cluster left empty adds a zero total, as
+    ``svyrecvar`` with the full design's PSU count does). Each answer gets its mid-rank
+    (ties share the mean of ``cumsum - 1/2``) divided by the number of answers, then
+    * two groups: the difference in mean rank score from ``lm(score ~ group)``, its SE from the
+      cluster totals of the influence values ``X (score - fitted) (X'X)^-1`` (with-replacement
+      linearisation), ``t`` on ``G - 2`` degrees of freedom (design-based Wilcoxon);
+    * more groups: the coefficients of the groups, their cluster-robust covariance
+      (``svy.varcoef``), ``X2 = b' V^-1 b`` and ``F = X2 / (k - 1)`` on ``(k - 1, G - 1 - (k - 1))``
+      degrees of freedom (design-based Kruskal–Wallis).
+
+    Returns ``test`` (``wilcoxon``/``kruskal_wallis``), ``statistic`` (t, or X2 for k groups),
+    ``df1`` (k - 1; NaN for two groups), ``df2``, ``p``, ``estimate`` (difference in mean rank
+    score of the second group against the first; NaN for k groups), ``n``, ``n_groups``,
+    ``n_clusters`` and ``reason`` when the test is undefined.
+    """
+    from scipy import stats  # lazy: heavy (background worker)
+
+    y = np.asarray(y, dtype=float)
+    g = _as1d(group, "group")
+    _, psu_all = _codes(_as1d(cluster, "cluster"))
+    G_full = int(psu_all.max()) + 1 if len(psu_all) else 0
+    ok = ~(np.isnan(y) | _isna(g))
+    y, g, psu = y[ok], g[ok], psu_all[ok]
+    glev, gc = _codes(g)
+    n, k = len(y), len(glev)
+    G = len(np.unique(psu))
+    out: dict[str, Any] = {
+        "test": "wilcoxon" if k == 2 else "kruskal_wallis",
+        "statistic": NAN,
+        "df1": NAN,
+        "df2": NAN,
+        "p": NAN,
+        "estimate": NAN,
+        "n": n,
+        "n_groups": k,
+        "n_clusters": G,
+        "reason": None,
+    }
+    if k < 2:
+        return {**out, "test": "", "reason": "fewer than 2 groups: test undefined"}
+    if G - k < 1:
+        return {**out, "reason": "too few clusters for the groups: test undefined"}
+    order = np.argsort(y, kind="stable")
+    mid = np.empty(n)
+    mid[order] = np.arange(1, n + 1) - 0.5
+    score = pd.Series(mid).groupby(y).transform("mean").to_numpy() / n
+    X = np.column_stack([np.ones(n)] + [(gc == j).astype(float) for j in range(1, k)])
+    xtx_inv = np.linalg.inv(X.T @ X)
+    beta = xtx_inv @ (X.T @ score)
+    infl = (X * (score - X @ beta)[:, None]) @ xtx_inv
+    V = _psu_var(infl, psu, G_full)
+    if k == 2:
+        se = math.sqrt(V[1, 1])
+        if not se > 0:
+            return {**out, "reason": "no variation of the rank scores within clusters: test undefined"}
+        t = float(beta[1] / se)
+        df2 = G - 2
+        return {**out, "statistic": t, "df2": df2, "p": float(2 * stats.t.sf(abs(t), df2)), "estimate": float(beta[1])}
+    b, Vb = beta[1:], V[1:, 1:]
+    try:
+        x2 = float(b @ np.linalg.solve(Vb, b))
+    except np.linalg.LinAlgError:
+        return {**out, "reason": "singular covariance of the group effects: test undefined"}
+    df1, df2 = k - 1, G - 1 - (k - 1)
+    return {**out, "statistic": x2, "df1": df1, "df2": df2, "p": float(stats.f.sf(x2 / df1, df1, df2))}
 
 
 # ---------------------------------------------------------------------------

@@ -657,12 +657,32 @@ def overall_test(
 # ------------------------------------------------------------------------- scales
 
 
+SCALE_TESTS_COLUMNS = [
+    "question",
+    "test",
+    "statistic",
+    "df1",
+    "df2",
+    "p_value",
+    "groups",
+    "n",
+    "naive_test",
+    "p_naive",
+    "note",
+]
+
+
 def scale_tests(frame: pd.DataFrame, questionnaire, group_by: str | None = None) -> pd.DataFrame:
     """Do the scale answers differ between groups?
 
-    Two groups: Mann–Whitney U (two-sided, scipy); more: Kruskal–Wallis H. Missing-type codes
-    are left out; every point of the scale ``min..max`` counts, labelled or not. Columns:
-    ``question, test, statistic, p_value, groups, n``.
+    The primary test respects the design (experts clustered in units): the design-based rank
+    test of :func:`survey.analysis.design.rank_test` (R ``svyranktest(test = "wilcoxon")``) —
+    ``svy_wilcoxon`` for two groups (``statistic`` = t on ``df2`` degrees of freedom),
+    ``svy_kruskal_wallis`` for more (``statistic`` = X², F test on ``df1``, ``df2``). Beside it,
+    ``naive_test``/``p_naive``: Mann–Whitney U (two groups) or Kruskal–Wallis H (scipy), which
+    treat experts as independent. Missing-type codes are left out; every point of the scale
+    ``min..max`` counts, labelled or not. Columns: ``question, test, statistic, df1, df2,
+    p_value, groups, n, naive_test, p_naive, note``.
     """
     from scipy.stats import kruskal, mannwhitneyu  # lazy: heavy (background worker)
 
@@ -680,15 +700,29 @@ def scale_tests(frame: pd.DataFrame, questionnaire, group_by: str | None = None)
             samples.append(col[col.isin(codes)].astype(float).to_numpy())
         samples = [s for s in samples if len(s)]
         n = int(sum(len(s) for s in samples))
-        row = {"question": f.id, "test": "", "statistic": math.nan, "p_value": math.nan, "groups": len(samples), "n": n}
+        row = {"question": f.id, "test": "", "statistic": math.nan, "df1": math.nan, "df2": math.nan,
+               "p_value": math.nan, "groups": len(samples), "n": n, "naive_test": "", "p_naive": math.nan,
+               "note": ""}  # fmt: skip
+        if len(samples) < 2:
+            rows.append(row)
+            continue
+        answer = frame[f.id].where(frame[f.id].isin(codes)).to_numpy(dtype=float)
+        res = design.rank_test(answer, g.to_numpy(dtype=object), frame["unit_id"].astype(str).to_numpy(dtype=object))
+        row.update(
+            test=f"svy_{res['test']}",
+            statistic=res["statistic"],
+            df1=res["df1"],
+            df2=res["df2"],
+            p_value=res["p"],
+            note=res["reason"] or "",
+        )
         if len(samples) == 2:
-            res = mannwhitneyu(samples[0], samples[1], alternative="two-sided")
-            row.update(test="mann_whitney_u", statistic=float(res.statistic), p_value=float(res.pvalue))
-        elif len(samples) > 2:
-            res = kruskal(*samples)
-            row.update(test="kruskal_wallis", statistic=float(res.statistic), p_value=float(res.pvalue))
+            naive = mannwhitneyu(samples[0], samples[1], alternative="two-sided")
+            row.update(naive_test="mann_whitney_u", p_naive=float(naive.pvalue))
+        else:
+            row.update(naive_test="kruskal_wallis", p_naive=float(kruskal(*samples).pvalue))
         rows.append(row)
-    return pd.DataFrame(rows, columns=["question", "test", "statistic", "p_value", "groups", "n"])
+    return pd.DataFrame(rows, columns=SCALE_TESTS_COLUMNS)
 
 
 SINGLE_TESTS_COLUMNS = ["question", "test", "F", "ndf", "ddf", "p_value", "pearson_X2", "groups", "n", "note"]

@@ -42,7 +42,12 @@ TEST_NAMES = {
     "chi2": "χ² Пирсона",
 }
 TEST_SHORT = {"rao_scott": "Рао–Скотт", "fisher": "Фишер", "chi2": "χ²"}
-SCALE_TESTS = {"mann_whitney_u": "критерий Манна–Уитни", "kruskal_wallis": "критерий Краскела–Уоллиса"}
+SCALE_TESTS = {
+    "svy_wilcoxon": "ранговый критерий Уилкоксона с учётом единиц",
+    "svy_kruskal_wallis": "критерий Краскела–Уоллиса с учётом единиц",
+    "mann_whitney_u": "критерий Манна–Уитни",
+    "kruskal_wallis": "критерий Краскела–Уоллиса",
+}
 MODEL_STATUS = {
     "ok": "оценена",
     "no_variation": "нет вариации",
