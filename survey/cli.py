@@ -8,6 +8,7 @@ the documented exit code, and a traceback only with ``--debug``.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -460,6 +461,37 @@ def _echo_problems(problems, only_errors: bool = False) -> None:
         click.echo(f"{mark}: {p}", err=True)
 
 
+def usage_message(exc: click.UsageError) -> str:
+    """A wrong call in Russian: an unknown option or command, a missing or bad value, and where
+    to see the right ones (click's own messages are English)."""
+    command = exc.ctx.command_path if exc.ctx is not None else "survey"
+    see = f"Параметры команды: {command} --help."
+    if isinstance(exc, click.NoSuchOption):
+        maybe = f" Может быть, {', '.join(exc.possibilities)}?" if exc.possibilities else ""
+        return f"у команды «{command}» нет параметра {exc.option_name}.{maybe} {see}"
+    if isinstance(exc, click.MissingParameter):
+        hint = exc.param.get_error_hint(exc.ctx) if exc.param is not None and exc.ctx is not None else ""
+        return f"не указан обязательный параметр {hint} команды «{command}». {see}".replace("  ", " ")
+    if isinstance(exc, click.BadParameter):
+        hint = exc.param.get_error_hint(exc.ctx) if exc.param is not None and exc.ctx is not None else ""
+        return f"неверное значение {hint}: {_bad_value(exc.message)}. {see}"
+    if exc.message.startswith("No such command"):
+        return f"нет такой команды ({exc.message.split(' ', 3)[-1].rstrip('.')}). Список команд: survey --help."
+    return f"неверный вызов «{command}»: {exc.message}. {see}"
+
+
+def _bad_value(message: str) -> str:
+    """click's commonest value errors in Russian; others as they are."""
+    message = message.rstrip(".")
+    if m := re.fullmatch(r"(.+) is not in the range (.+)", message):
+        return f"{m[1]} — вне допустимого диапазона {m[2]}"
+    if m := re.fullmatch(r"(.+) is not a valid (integer|float)(?: range)?", message):
+        return f"{m[1]} — не {'целое ' if m[2] == 'integer' else ''}число"
+    if m := re.fullmatch(r"(?:File|Path|Directory) (.+) does not exist", message):
+        return f"{m[1]} не найден"
+    return message
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the CLI, turn errors into messages and exit codes."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -472,6 +504,9 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"Ошибка: {exc.message}", err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.UsageError as exc:
+        click.echo(f"Ошибка: {usage_message(exc)}", err=True)
         return exc.exit_code
     except click.ClickException as exc:
         exc.show()
