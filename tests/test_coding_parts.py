@@ -18,7 +18,7 @@ from survey.coding.decision import (
 from survey.coding.evidence import LEARNED, AnswerCoding, Evidence, outermost
 from survey.coding.matching import PatternIndex, edit_distance, find_hits, stem
 from survey.coding.negation import Scope, false_negations
-from survey.coding.tokens import read_words
+from survey.coding.tokens import SENTENCE, read_words
 from survey.spec.codebook import load_codebook
 
 
@@ -68,11 +68,30 @@ def test_words_have_lemmas_masks_typos_and_quotes(parts):
         ),
         ("Интерес есть, но денег мало.", ["Интерес есть", "денег мало"]),
         ("Язык: сложности.", ["Язык", "сложности"]),
+        # an abbreviation's period before a lower-case word does not cut the clause
+        ("Отклик с кит. стороны слабый. Мало.", ["Отклик с кит стороны слабый", "Мало"]),
+        ("Денег нет. кит не при чём.", ["Денег нет", "кит не при чём"]),
     ],
 )
 def test_clauses(parts, text, expected):
     w = _words(parts, text)
     assert [_text(w, c) for c in split_clauses(w, parts[1].rules)] == expected
+
+
+def test_abbreviations_stay_in_their_sentence_and_read_as_the_full_word(parts):
+    text = "Нет фед. закона о побратимстве. Никит. Рус. Связи с Кит. слабые. Т. е. всё. Сейчас г. Москва."
+    assert [m.group().strip() for m in SENTENCE.finditer(text)] == [
+        "Нет фед. закона о побратимстве.",
+        "Никит.",
+        "Рус.",
+        "Связи с Кит. слабые.",
+        "Т. е. всё.",
+        "Сейчас г.",
+        "Москва.",
+    ]
+    w = _words(parts, "Нет фед. закона, рус. яз. знают плохо.")
+    assert "федеральный" in w.lemmas[1] and "язык" in w.lemmas[7]
+    assert w.toks[1].text == "фед"  # the text as written is kept for the evidence
 
 
 def test_clause_openers_exceptions_and_questions(parts):

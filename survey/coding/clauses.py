@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from survey.coding.tokens import Words
+from survey.coding.tokens import Words, abbreviation_dot
 from survey.spec.codebook import BIT, Rules
 
 HARD_BOUNDARIES = frozenset(".;:!?()\n")
@@ -107,7 +107,7 @@ def split_clauses(words: Words, rules: Rules) -> list[Clause]:
         if i <= skip_until:
             continue
         if t[3] is None:
-            if t.text in HARD_BOUNDARIES:
+            if t.text in HARD_BOUNDARIES and not abbreviation_dot(toks, i):
                 if t.text == "?":
                     meta[-1][1] = True
                 if t.text in ".!?\n":

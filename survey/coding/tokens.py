@@ -23,8 +23,23 @@ from survey.base.lemmatize import Lemmatizer, Token
 from survey.coding.matching import PatternIndex
 from survey.spec.codebook import BIT
 
-# sentences: everything up to and including . ! ? or a line break
-SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*|[.!?\n]+")
+# abbreviations of official writing («кит. партнёры», «межд. направление», «рус. яз.», «т. е.»):
+# their period does not end a sentence or a clause when a lower-case word follows, and the
+# word is read as the full word it stands for (if any)
+ABBREVIATIONS: dict[str, str] = {
+    "кит": "китайский", "рус": "русский", "англ": "английский", "яз": "язык", "иностр": "иностранный",
+    "межд": "международный", "междунар": "международный", "нормат": "нормативный", "фед": "федеральный",
+    "гос": "государственный", "муниц": "муниципальный", "мун": "муниципальный", "рег": "региональный",
+    "обл": "область", "адм": "администрация", "админ": "администрация", "техн": "технический",
+    "экон": "экономический", "соц": "социальный", "полит": "политический", "орг": "организационный",
+    "тыс": "тысяча", "млн": "миллион", "млрд": "миллиард", "руб": "рубль", "чел": "человек",
+    "нед": "неделя", "мес": "месяц", "г": "год", "гг": "год", "др": "другой", "пр": "прочий",
+    "напр": "например", "прим": "примерно", "см": "", "ср": "", "т": "", "е": "", "к": "", "д": "", "ч": "",
+}  # fmt: skip
+_ABBREVIATION = "|".join(sorted(ABBREVIATIONS, key=len, reverse=True))
+# sentences: everything up to and including . ! ? or a line break (an abbreviation's period
+# followed by a lower-case word stays inside)
+SENTENCE = re.compile(rf"(?:(?<![а-яёА-ЯЁa-zA-Z0-9])(?i:{_ABBREVIATION})\.(?=[ \t]+[а-яё])|[^.!?\n])+[.!?\n]*|[.!?\n]+")
 
 
 @dataclass
@@ -61,6 +76,9 @@ def read_words(text: str, lemmatizer: Lemmatizer, index: PatternIndex) -> Words:
     typos: dict[int, tuple[str, str]] = {}
     empty: frozenset[str] = frozenset()
     for i, t in enumerate(toks):
+        if t[3] is not None and i + 1 < len(toks) and ABBREVIATIONS.get(t[4]) and abbreviation_dot(toks, i + 1):
+            full = lemmatizer.tokens(ABBREVIATIONS[t[4]])[0]
+            t = toks[i] = Token(t[0], t[1], t[2], full[3], full[4])
         if t[3] is None:
             lemmas.append(empty)
             masks.append(0)
@@ -71,6 +89,22 @@ def read_words(text: str, lemmatizer: Lemmatizer, index: PatternIndex) -> Words:
         if entry.typo_of:
             typos[i] = (t[0], entry.typo_of)
     return Words(text, toks, lemmas, masks, typos, unknown, quoted(toks))
+
+
+def abbreviation_dot(toks: list[Token], i: int) -> bool:
+    """Token ``i`` is the period of an abbreviation (:data:`ABBREVIATIONS`) written right after
+    it and followed by a lower-case word: «интерес кит. партнёров» is one clause."""
+    if toks[i].text != "." or i == 0 or i + 1 >= len(toks):
+        return False
+    before, after = toks[i - 1], toks[i + 1]
+    return (
+        before.is_word
+        and before.end == toks[i].start
+        and before.text.lower() in ABBREVIATIONS
+        and after.is_word
+        and after.text[0].islower()
+        and not after.text[0].isascii()
+    )
 
 
 def quoted(toks: list[Token]) -> set[int]:
