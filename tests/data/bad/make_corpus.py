@@ -365,6 +365,12 @@ def _second_round(q) -> None:
     rows[1][col("interview_date")] = "03/05/2022"
     rows[2][col("interview_date")] = "12/01/2022"
     write_csv("dates-month-first.csv", rows)
+    # --- an answer with commas, written into the CSV by hand without quotes: row 3 has more
+    # fields than the header (refused with its row, not shifted into the next columns)
+    path = write_csv("unquoted-comma-in-answer.csv", ROWS)
+    answer = ROWS[1][col("q3_problems")]
+    text = path.read_text(encoding="utf-8").replace(f'"{answer}"', f"{answer}, а также нет переводчиков", 1)
+    path.write_text(text, encoding="utf-8")
     save_xlsx(table(modified(1, "years_cooperation", "1 5")), "digits-separated-by-space.xlsx")
     # --- formats
     write_csv("utf16-without-bom.csv", ROWS, encoding="utf-16-le")
