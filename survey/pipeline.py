@@ -29,7 +29,7 @@ from survey.base.progress import Steps
 from survey.base.versions import versions
 from survey.coding.agreement import agreement, read_coding
 from survey.coding.classifier import Suggester, lemma_lists
-from survey.coding.coder import Coder, code_responses
+from survey.coding.coder import Coder, code_responses, learned_categories
 from survey.coding.kwic import unknown_words
 from survey.coding.review import OverrideResult, apply_overrides, read_overrides, write_coding_sheet
 from survey.errors import InvalidDataError, UsageError
@@ -444,9 +444,9 @@ def _learned_manifest(coding: CodingResult, cb: Codebook) -> dict[str, Any] | No
         return None
     info: dict[str, Any] = {"enabled": settings.enabled, "examples": str(settings.examples)}
     if settings.enabled:
-        added = coding.coded["learned"].fillna("").astype(str).str.split(", ").explode()
+        added = Counter(k for text in coding.coded["learned"] for k in learned_categories(text))
         info["examples_sha256"] = sha256_file(settings.examples)
-        info["codes_added"] = dict(sorted(Counter(a.split("=")[0] for a in added if a).items()))
+        info["codes_added"] = dict(sorted(added.items()))
     return info
 
 

@@ -1357,58 +1357,23 @@ def mmi_test(
     x2 = _x2_rx2(A, nl, m, n)
     S = float(x2.sum())
     k = (r - 1) * c
-    rows = [
-        {
-            "method": "naive_chisq_sum",
-            "statistic": S,
-            "df": k,
-            "p": float(stats.chi2.sf(S, k)),
-            "B": NAN,
-            "B_used": NAN,
-            "note": "S ~ chi2((r-1)c): ignores item correlation",
-        }
-    ]
+
+    def chi2_row(method: str, statistic: float, df: float, note: str) -> dict:
+        p = float(stats.chi2.sf(statistic, df))
+        return {"method": method, "statistic": statistic, "df": df, "p": p, "B": NAN, "B_used": NAN, "note": note}
+
+    rows = [chi2_row("naive_chisq_sum", S, k, "S ~ chi2((r-1)c): ignores item correlation")]
     lam = _rs_mmi(Y, gc, r)
     sl, sl2 = lam["sum_lambda"], lam["sum_lambda2"]
     if not (sl > 0 and sl2 > 0):  # too few respondents for a covariance: no Rao–Scott adjustment
         sl = sl2 = NAN
     with np.errstate(divide="ignore", invalid="ignore"):
         lbar = sl / k
+        rows.append(chi2_row("rs1", S / lbar, k, f"lambda_bar={lbar:.15g}"))
         rows.append(
-            {
-                "method": "rs1",
-                "statistic": S / lbar,
-                "df": k,
-                "p": float(stats.chi2.sf(S / lbar, k)),
-                "B": NAN,
-                "B_used": NAN,
-                "note": f"lambda_bar={lbar:.15g}",
-            }
+            chi2_row("rs2_MRCV", k * S / sl2, k * k / sl2, "MRCV MI.test(type='rs2') = MMI.test (BLN 2000 App. A)")
         )
-        st, df_ = k * S / sl2, k * k / sl2
-        rows.append(
-            {
-                "method": "rs2_MRCV",
-                "statistic": st,
-                "df": df_,
-                "p": float(stats.chi2.sf(st, df_)),
-                "B": NAN,
-                "B_used": NAN,
-                "note": "MRCV MI.test(type='rs2') = MMI.test (BLN 2000 App. A)",
-            }
-        )
-        st, df_ = S * sl / sl2, sl * sl / sl2
-        rows.append(
-            {
-                "method": "rs2_satterthwaite",
-                "statistic": st,
-                "df": df_,
-                "p": float(stats.chi2.sf(st, df_)),
-                "B": NAN,
-                "B_used": NAN,
-                "note": "uses estimated sum(lambda)",
-            }
-        )
+        rows.append(chi2_row("rs2_satterthwaite", S * sl / sl2, sl * sl / sl2, "uses estimated sum(lambda)"))
     lam_out = {"sum_lambda": sl, "sum_lambda2": sl2, "lambda_bar": lbar}
     # --- MRCV-style bootstrap (expert level) ---
     if B_boot and B_boot > 0:

@@ -16,11 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from survey.base.files import FORMULA_START, atomic_path
-from survey.base.missing import is_missing
-from survey.base.workbook import MARGIN_BOTTOM, MARGIN_FOOTER, MARGIN_HEADER, MARGIN_SIDE, MARGIN_TOP, XLSX_FONT
+from survey.base.files import atomic_path
+from survey.base.workbook import (
+    MARGIN_BOTTOM,
+    MARGIN_FOOTER,
+    MARGIN_HEADER,
+    MARGIN_SIDE,
+    MARGIN_TOP,
+    XLSX_FONT,
+    cell_value,
+)
 from survey.errors import OutputError
 
 A4 = 9  # xlsxwriter's paper code
@@ -45,15 +51,12 @@ class Formats:
 def write_value(ws, formats: Formats, row: int, col: int, value: Any, **props: Any) -> None:
     """Write ``value`` at (``row``, ``col``), 0-based, with the format of ``props``: strings
     as strings (inert), numbers as numbers, missing values and empty strings as styled blanks."""
-    if is_missing(value) or value == "":
+    value, quote = cell_value(value)
+    if value is None or value == "":
         ws.write_blank(row, col, None, formats.get(**props))
     elif isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-        quote = {"quote_prefix": True} if text.startswith(FORMULA_START) else {}
-        ws.write_string(row, col, text, formats.get(**props, **quote))
+        ws.write_string(row, col, value, formats.get(**props, **({"quote_prefix": True} if quote else {})))
     else:
-        if hasattr(value, "item"):  # numpy scalars
-            value = value.item()
         ws.write_number(row, col, value, formats.get(**props))
 
 

@@ -21,25 +21,32 @@ from survey.errors import OutputError
 XLSX_FONT = "Calibri"  # named, so LibreOffice does not substitute a serif font
 
 
+def cell_value(value: Any) -> tuple[Any, bool]:
+    """What a workbook cell holds for ``value``, and whether it needs Excel's quote prefix:
+    None for a missing value; text with the characters XML forbids replaced (quoted when a
+    spreadsheet would read it as a formula); a numpy scalar as its Python number."""
+    if is_missing(value):
+        return None, False
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        return text, text.startswith(FORMULA_START)
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    return value, False
+
+
 def xlsx_value(cell, value: Any) -> None:
     """Write ``value`` into an openpyxl cell; text can never become a formula.
 
     Strings are stored as strings (``data_type="s"``); those a spreadsheet would read as
     a formula also get Excel's quote prefix, so they display as typed and stay inert.
     """
-    if is_missing(value):
-        cell.value = None
-        return
-    if isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-        cell.value = text
-        cell.data_type = "s"
-        if text.startswith(FORMULA_START):
-            cell.quotePrefix = True
-        return
-    if hasattr(value, "item"):  # numpy scalars
-        value = value.item()
+    value, quote = cell_value(value)
     cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if quote:
+            cell.quotePrefix = True
 
 
 def xlsx_fixed_properties(wb, title: str) -> None:

@@ -67,7 +67,7 @@ from survey.coding.uncertainty import review_flags
 from survey.errors import ConfigError
 from survey.spec.codebook import Codebook, Rules, load_codebook
 
-__all__ = ["AnswerCoding", "Coder", "Evidence", "code_frame", "code_responses", "learned_text"]
+__all__ = ["AnswerCoding", "Coder", "Evidence", "code_frame", "code_responses", "learned_categories", "learned_text"]
 
 MEMO_SIZE = 50_000
 
@@ -243,9 +243,15 @@ def code_frame(texts, ids=None, coder: Coder | None = None, *, details: bool = F
     return pd.DataFrame(rows, columns=["id", *coder.ids, "evidence", *extra])
 
 
-def learned_text(coding: AnswerCoding) -> str:
-    """``interest=0.71, no_problems=0.55``: the codes the learned layer added."""
-    return ", ".join(f"{k}={v:.2f}" for k, v in coding.learned.items())
+def learned_text(coding: AnswerCoding, codes: dict[str, int] | None = None) -> str:
+    """``interest=0.71, no_problems=0.55``: the codes the learned layer added (of ``codes``, the
+    answer's codes for one question, when given). :func:`learned_categories` reads it back."""
+    return ", ".join(f"{k}={v:.2f}" for k, v in coding.learned.items() if codes is None or codes[k])
+
+
+def learned_categories(text: object) -> list[str]:
+    """The categories of a :func:`learned_text` (``"interest=0.71, legal=0.55"`` → interest, legal)."""
+    return [part.split("=")[0].strip() for part in str(text or "").split(",") if "=" in part]
 
 
 def code_responses(data, questionnaire, coder: Coder, advance=None):
@@ -281,7 +287,7 @@ def code_responses(data, questionnaire, coder: Coder, advance=None):
                     "evidence": c.evidence_text(),
                     "denied": ", ".join(c.denied),
                     "confidence": ", ".join(f"{k}={c.confidence(k)}" for k in c.categories if codes[k]),
-                    "learned": ", ".join(f"{k}={v:.2f}" for k, v in c.learned.items() if codes[k]),
+                    "learned": learned_text(c, codes),
                     "review_priority": priority,
                     "review_reason": reason,
                     **{f"confidence_{k}": c.confidence(k) for k in coder.ids},

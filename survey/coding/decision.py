@@ -104,9 +104,7 @@ def decide_clause(
     order = clause.tokens
     outcome = ClauseOutcome(question=clause.question)
     outcome.anaphoric = any(masks[i] & BIT["anaphora"] for i in order)
-    outcome.refers = outcome.anaphoric and any(
-        toks[i][4] in REFERRING and not (k > 0 and toks[order[k - 1]].info.pos == "PREP") for k, i in enumerate(order)
-    )
+    outcome.refers = outcome.anaphoric and any(_referring(toks, order, k) for k in range(len(order)))
     first = toks[order[0]]
     outcome.starts_with_no = first.lower in ("нет", "нету") and (
         len(order) == 1 or any(toks[x][3] is None for x in range(order[0] + 1, order[1]))
@@ -340,13 +338,16 @@ def is_topic(h: Hit, clause: Clause, words: Words) -> bool:
     )
 
 
+def _referring(toks, order: list[int], k: int) -> bool:
+    """The word at clause position ``k`` is a pronoun standing for what was said («его», «это»),
+    not one after a preposition («у них»)."""
+    return toks[order[k]][4] in REFERRING and not (k > 0 and toks[order[k - 1]].info.pos == "PREP")
+
+
 def _after_pronoun(toks, order: list[int], k: int) -> bool:
     """The cue at clause position ``k`` follows a referring pronoun («его не хватает», «их
     явно не хватает»), not one after a preposition («у них не хватает»)."""
-    return any(
-        toks[order[j]][4] in REFERRING and not (j > 0 and toks[order[j - 1]].info.pos == "PREP")
-        for j in range(max(0, k - 3), k)
-    )
+    return any(_referring(toks, order, j) for j in range(max(0, k - 3), k))
 
 
 def refer_back(outcomes: list[ClauseOutcome]) -> None:

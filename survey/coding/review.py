@@ -25,6 +25,7 @@ import pandas as pd
 
 from survey.base.streaming import Formats, a4_setup, heading_width, streamed_book, wrapped_height, write_value
 from survey.base.textfile import decode_text
+from survey.coding.coder import learned_categories
 from survey.coding.uncertainty import REVIEW_FIRST
 from survey.errors import Code, InputError, InvalidDataError, Location, Problem
 from survey.inputs.files import check_zip_limits, read_bytes
@@ -125,7 +126,7 @@ def write_coding_sheet(
             write_value(ws, formats, KEY_ROW - 1, j, key, font_size=8, font_color="#808080")
         for n, row in enumerate(coded.to_dict("records")):
             i = FIRST_DATA_ROW - 1 + n
-            learned = {part.split("=")[0].strip() for part in str(row.get("learned") or "").split(",") if "=" in part}
+            learned = set(learned_categories(row.get("learned")))
             ws.set_row(i, wrapped_height([(row.get(key), w) for key, w in zip(keys, widths)]))
             for j, key in enumerate(keys):
                 props = cell

@@ -20,6 +20,7 @@ import pandas as pd
 from survey.analysis.stats import ALPHA
 from survey.base.missing import is_blank
 from survey.reports.format import fmt_int, fmt_num
+from survey.reports.model import Column
 from survey.spec.study import BORDER_STATUS, Study
 from survey.spec.units import KINDS
 
@@ -171,6 +172,21 @@ def group_info(detail: pd.DataFrame, groups: list[str]) -> dict[str, dict[str, A
 def group_key(i: int, group: str) -> str:
     """The key of the ``i``-th group's columns in a report table (``total`` for all respondents)."""
     return "total" if group == "total" else f"g{i}"
+
+
+def percent_columns(key: str, *, n: bool = True) -> list[Column]:
+    """A group's columns in a full report table: (n,) %, and the ends of its 95 % interval."""
+    cols = [Column(f"n_{key}", "n", "int", 5.5)] if n else []
+    return cols + [
+        Column(f"pct_{key}", "%", "pct", 7.5),
+        Column(f"lo_{key}", "ДИ от", "pct", 7.5),
+        Column(f"hi_{key}", "ДИ до", "pct", 7.5),
+    ]
+
+
+def percent_cells(key: str, n: Any, cell: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of :func:`percent_columns` from a table row with ``percent``, ``ci_low``, ``ci_high``."""
+    return {f"n_{key}": n, f"pct_{key}": cell["percent"], f"lo_{key}": cell["ci_low"], f"hi_{key}": cell["ci_high"]}
 
 
 def present(value: Any) -> Any:

@@ -27,6 +27,8 @@ from survey.reports.context import (
     cap,
     group_key,
     grouping_label,
+    percent_cells,
+    percent_columns,
     present,
     records,
 )
@@ -85,10 +87,7 @@ def problems_tables(ctx: ReportContext) -> tuple[Table, Table, Table | None]:
                 continue
             row.update(
                 {
-                    f"n_{key}": int(r["respondents"]),
-                    f"pct_{key}": r["percent"],
-                    f"lo_{key}": r["ci_low"],
-                    f"hi_{key}": r["ci_high"],
+                    **percent_cells(key, int(r["respondents"]), r),
                     f"dlo_{key}": present(r.get("ci_low_design")),
                     f"dhi_{key}": present(r.get("ci_high_design")),
                     f"higher_{key}": "" if is_blank(r["higher_than"]) else str(r["higher_than"]),
@@ -113,12 +112,7 @@ def problems_tables(ctx: ReportContext) -> tuple[Table, Table, Table | None]:
         if info is None:
             continue
         letter = f" ({info['letter']})" if info["letter"] and g != "total" else ""
-        sub = [
-            Column(f"n_{key}", "n", "int", 5.5),
-            Column(f"pct_{key}", "%", "pct", 7.5),
-            Column(f"lo_{key}", "ДИ от", "pct", 7.5),
-            Column(f"hi_{key}", "ДИ до", "pct", 7.5),
-        ]
+        sub = percent_columns(key)
         if g != "total" and ctx.comparable:
             sub.append(Column(f"higher_{key}", "выше", "text", 5.5))
         cols.extend(sub)
@@ -573,13 +567,7 @@ def units_tables(ctx: ReportContext, units: pd.DataFrame | None) -> tuple[Table 
         if part.empty:
             continue
         label, base = str(part.iloc[0]["group_label"]), int(part.iloc[0]["units"])
-        cols.extend(
-            [
-                Column(f"pct_{key}", "%", "pct", 7.5),
-                Column(f"lo_{key}", "ДИ от", "pct", 7.5),
-                Column(f"hi_{key}", "ДИ до", "pct", 7.5),
-            ]
-        )
+        cols.extend(percent_columns(key, n=False))
         spans.append((f"{label}: единиц {fmt_int(base)}", 3))
         check_cols.append(Column(f"any_{key}", letters.get(g, "всего"), "pct", 7.5))
         if many:

@@ -31,6 +31,8 @@ from survey.reports.context import (
     group_key,
     grouping_label,
     kind_labels,
+    percent_cells,
+    percent_columns,
     present,
     records,
 )
@@ -81,8 +83,7 @@ def closed_tables(ctx: ReportContext, t: AnalysisTables) -> tuple[Table, Table]:
                         p = by_group_cells.get((f.id, code, g))
                         if p is not None:
                             key = group_key(i, g)
-                            row.update({f"n_{key}": p["n"], f"pct_{key}": p["percent"], f"lo_{key}": p["ci_low"],
-                                        f"hi_{key}": p["ci_high"]})  # fmt: skip
+                            row.update(percent_cells(key, p["n"], p))
                     if single is not None and not is_blank(single.get("p_value")):
                         # one test per question, on its first row: the whole answer × group table
                         row.update(p_primary=single["p_value"], test=TEST_SHORT["rao_scott"])
@@ -106,8 +107,7 @@ def closed_tables(ctx: ReportContext, t: AnalysisTables) -> tuple[Table, Table]:
                     p = multi_cells.get((f.id, col, g))
                     if p is not None:
                         key = group_key(i, g)
-                        row.update({f"n_{key}": p["respondents"], f"pct_{key}": p["percent"],
-                                    f"lo_{key}": p["ci_low"], f"hi_{key}": p["ci_high"]})  # fmt: skip
+                        row.update(percent_cells(key, p["respondents"], p))
                 tt = test_cells.get((f.id, col))
                 if tt is not None and groups:
                     row["p_primary"] = tt.get("p_primary")
@@ -131,14 +131,7 @@ def closed_tables(ctx: ReportContext, t: AnalysisTables) -> tuple[Table, Table]:
     for i, g in enumerate(groups):
         key = group_key(i, g)
         info = ctx.group_info[g]
-        cols.extend(
-            [
-                Column(f"n_{key}", "n", "int", 5.5),
-                Column(f"pct_{key}", "%", "pct", 7.5),
-                Column(f"lo_{key}", "ДИ от", "pct", 7.5),
-                Column(f"hi_{key}", "ДИ до", "pct", 7.5),
-            ]
-        )
+        cols.extend(percent_columns(key))
         letter = f" ({info['letter']})" if info["letter"] else ""
         spans.append((f"{info['label']}{letter}", 4))
         if many:

@@ -33,7 +33,7 @@ import pandas as pd
 from survey.errors import Code, ConfigError, Location, Problem
 from survey.spec.paths import default_path
 from survey.spec.questionnaire import Questionnaire
-from survey.spec.yamlfile import LINE_KEY, load_yaml, strip_lines
+from survey.spec.yamlfile import LINE_KEY, load_yaml, read_config_text, strip_lines
 
 DEFAULT_SUBTITLE = "Сводка результатов"
 DEFAULT_NOTICE = (
@@ -177,14 +177,7 @@ class Study:
         path = self.file("not_names")
         if path is None:
             return []
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: файл не найден (files: not_names в study.yaml). Проверьте путь.") from None
-        except UnicodeDecodeError:
-            raise ConfigError(f"{path}: файл не в кодировке UTF-8. Сохраните его как UTF-8.") from None
-        except OSError as exc:
-            raise ConfigError(f"{path}: не удаётся прочитать файл ({exc.strerror}).") from None
+        text = read_config_text(path, "(files: not_names в study.yaml)")
         words = []
         for number, line in enumerate(text.splitlines(), start=1):
             word = line.split("#", 1)[0].strip().lower()

@@ -41,17 +41,23 @@ def _no_duplicate_keys(loader: _LineLoader, node: yaml.MappingNode, deep: bool =
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicate_keys)
 
 
-def load_yaml(path: str | Path) -> Any:
-    """Load a YAML file; mappings get a ``__line__`` key. Raises ConfigError in Russian."""
-    path = Path(path)
+def read_config_text(path: Path, where: str = "") -> str:
+    """The text of a study's settings file (UTF-8, with or without BOM). Raises ConfigError in
+    Russian; ``where`` names the setting that points at the file («(files: not_names в study.yaml)»)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: файл не найден. Проверьте путь.") from None
+        raise ConfigError(f"{path}: файл не найден{' ' + where if where else ''}. Проверьте путь.") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: файл не в кодировке UTF-8. Сохраните его как UTF-8.") from None
     except OSError as exc:
         raise ConfigError(f"{path}: не удаётся прочитать файл ({exc.strerror}).") from None
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Load a YAML file; mappings get a ``__line__`` key. Raises ConfigError in Russian."""
+    path = Path(path)
+    text = read_config_text(path)
     try:
         return yaml.load(text, Loader=_LineLoader)
     except ConfigError as exc:
