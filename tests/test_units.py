@@ -195,3 +195,13 @@ def test_a_gazetteer_saved_by_russian_excel_reads_the_same(tmp_path, encoding):
     path.write_text("\n".join(lines) + "\n", encoding=encoding)
     got, expected = load_units(path), load_units(ROOT / "responses" / "units.csv")
     pd.testing.assert_frame_equal(got, expected, check_like=True)
+
+
+def test_a_gazetteer_that_is_not_a_regular_file_is_refused_without_blocking(tmp_path):
+    """A FIFO given as units.csv would block a plain open(); it is refused at once."""
+    import os
+
+    fifo = tmp_path / "units.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError, match="не обычный файл"):
+        load_units(fifo)

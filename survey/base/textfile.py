@@ -4,9 +4,47 @@ without BOM, cp1251 of Russian Excel) and the separator (comma, semicolon, tab).
 from __future__ import annotations
 
 import csv
+import os
+import stat
 from pathlib import Path
 
 from survey.errors import InputError
+
+_CHUNK = 1 << 20
+
+
+def read_bounded(path: Path, limit: int, too_big: str) -> bytes:
+    """The bytes of a regular file, at most ``limit``; ``too_big`` is the Russian reason given
+    (after the path) when the file holds more.
+
+    The limit is counted while reading, so a file that grows or lies about its size is stopped
+    at the limit; the file is opened without blocking and refused unless it is a regular file,
+    so a FIFO or a device never hangs the reader.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise InputError(f"{path}: файл не найден. Проверьте путь.") from None
+    except OSError as exc:
+        raise InputError(f"{path}: не удаётся прочитать файл ({exc.strerror}).") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InputError(f"{path}: это не обычный файл; такие файлы не читаются.")
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise InputError(f"{path}: {too_big}")
+    except OSError as exc:
+        raise InputError(f"{path}: не удаётся прочитать файл ({exc.strerror}).") from None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 def decode_text(path: Path, data: bytes, encoding: str | None = None) -> tuple[str, str]:

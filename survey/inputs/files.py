@@ -14,15 +14,13 @@ Russian :class:`~survey.errors.InputError` before any parser sees it:
 from __future__ import annotations
 
 import io
-import os
 import stat
 import zipfile
 from pathlib import Path
 
+from survey.base.textfile import read_bounded
 from survey.errors import InputError
 from survey.inputs import limits
-
-_CHUNK = 1 << 20
 
 
 def check_regular(path: Path, root: Path | None = None) -> None:
@@ -69,31 +67,12 @@ def read_bytes(path: Path, root: Path | None = None, limit: int | None = None) -
     """
     limit = limits.MAX_FILE_BYTES if limit is None else limit
     check_regular(path, root)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise InputError(f"{path}: не удаётся прочитать файл ({exc.strerror}).") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between the check and the open
-            raise InputError(f"{path}: это не обычный файл; такие файлы не читаются.")
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > limit:
-                raise InputError(
-                    f"{path}: файл слишком большой (больше {limit / 2**20:.0f} МБ — предел для одного файла). "
-                    "Разделите его на несколько файлов."
-                )
-    except OSError as exc:
-        raise InputError(f"{path}: не удаётся прочитать файл ({exc.strerror}).") from None
-    finally:
-        os.close(fd)
-    return b"".join(chunks)
+    return read_bounded(
+        path,
+        limit,
+        f"файл слишком большой (больше {limit / 2**20:.0f} МБ — предел для одного файла). "
+        "Разделите его на несколько файлов.",
+    )
 
 
 def sniff_format(path: Path, data: bytes) -> str:

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from survey.base.text import fold
-from survey.base.textfile import decode_text, sniff_delimiter
+from survey.base.textfile import decode_text, read_bounded, sniff_delimiter
 from survey.errors import Code, ConfigError, InputError, Location, Problem
 from survey.spec.geo import distance_band, load_border, unit_distances
 from survey.spec.paths import default_path
@@ -204,15 +204,11 @@ def _read_csv(path: Path) -> pd.DataFrame:
     """A gazetteer or lookup table as Excel saves it: UTF-8 (with or without BOM), UTF-16 or cp1251,
     separated by commas, semicolons (Russian Excel) or tabs."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_GAZETTEER_BYTES + 1)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: файл не найден.") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: не удаётся прочитать файл ({exc.strerror}).") from None
-    if len(data) > MAX_GAZETTEER_BYTES:
-        raise ConfigError(f"{path}: справочник больше {MAX_GAZETTEER_BYTES // 2**20} МБ — проверьте, тот ли это файл.")
-    try:
+        data = read_bounded(
+            path,
+            MAX_GAZETTEER_BYTES,
+            f"справочник больше {MAX_GAZETTEER_BYTES // 2**20} МБ — проверьте, тот ли это файл.",
+        )
         text, _ = decode_text(path, data)
     except InputError as exc:
         raise ConfigError(exc.message) from None
