@@ -3,7 +3,11 @@ decision and evidence (sentences of our own)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from survey.base.lemmatize import Lemmatizer
 from survey.coding.clauses import lexicon_places, split_clauses
@@ -18,7 +22,7 @@ from survey.coding.decision import (
 from survey.coding.evidence import LEARNED, AnswerCoding, Evidence, outermost
 from survey.coding.matching import PatternIndex, edit_distance, find_hits, stem
 from survey.coding.negation import Scope, false_negations
-from survey.coding.tokens import SENTENCE, read_words
+from survey.coding.tokens import ABBREVIATIONS, read_words, split_sentences
 from survey.spec.codebook import load_codebook
 
 
@@ -78,9 +82,23 @@ def test_clauses(parts, text, expected):
     assert [_text(w, c) for c in split_clauses(w, parts[1].rules)] == expected
 
 
+# the sentence rule as one regex (slow: it tries every abbreviation at every character);
+# split_sentences must give the same sentences
+_ALTERNATIVES = "|".join(sorted(ABBREVIATIONS, key=len, reverse=True))
+_ONE_REGEX = re.compile(rf"(?:(?<![а-яёА-ЯЁa-zA-Z0-9])(?i:{_ALTERNATIVES})\.(?=[ \t]+[а-яё])|[^.!?\n])+[.!?\n]*|[.!?\n]+")
+
+
+@given(st.lists(st.sampled_from(["кит", "Кит", "т", "е", "г", "гг", "междунар", "язык", "Никит", "1", "."]
+                + [" ", "\t", "\n", "!", "?", "..", ". ", ", "]), max_size=30))
+def test_split_sentences_agrees_with_the_one_regex_rule(pieces):
+    text = "".join(pieces)
+    assert split_sentences(text) == [(m.start(), m.group()) for m in _ONE_REGEX.finditer(text)]
+    assert "".join(chunk for _, chunk in split_sentences(text)) == text  # nothing lost
+
+
 def test_abbreviations_stay_in_their_sentence_and_read_as_the_full_word(parts):
     text = "Нет фед. закона о побратимстве. Никит. Рус. Связи с Кит. слабые. Т. е. всё. Сейчас г. Москва."
-    assert [m.group().strip() for m in SENTENCE.finditer(text)] == [
+    assert [chunk.strip() for _, chunk in split_sentences(text)] == [
         "Нет фед. закона о побратимстве.",
         "Никит.",
         "Рус.",

@@ -62,7 +62,7 @@ from survey.coding.evidence import AnswerCoding, Evidence, outermost
 from survey.coding.learned import LearnedLayer
 from survey.coding.matching import PatternIndex, find_hits
 from survey.coding.negation import Scope, false_negations
-from survey.coding.tokens import SENTENCE, read_words
+from survey.coding.tokens import read_words, split_sentences
 from survey.coding.uncertainty import review_flags
 from survey.errors import ConfigError
 from survey.spec.codebook import Codebook, Rules, load_codebook
@@ -120,8 +120,7 @@ class Coder:
         outcomes: list[ClauseOutcome] = []
         sentences: list[tuple[str, list[str]]] = []
         memo = self._memo
-        for n, m in enumerate(SENTENCE.finditer(text)):
-            chunk, offset = m.group(), m.start()
+        for n, (offset, chunk) in enumerate(split_sentences(text)):
             entry = memo.get(chunk)
             if entry is None:
                 entry = self.code_sentence(chunk)

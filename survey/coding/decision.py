@@ -68,10 +68,10 @@ class ClauseOutcome:
         """A copy with evidence offsets moved by ``offset`` (the sentence's place in the
         answer) and the sentence number of the answer."""
         return ClauseOutcome(
-            [e.moved(offset) for e in self.coded],
-            [e.moved(offset) for e in self.denied],
-            [e.moved(offset) for e in self.general],
-            [e.moved(offset) for e in self.pending],
+            [e.moved(offset) for e in self.coded] if self.coded else [],
+            [e.moved(offset) for e in self.denied] if self.denied else [],
+            [e.moved(offset) for e in self.general] if self.general else [],
+            [e.moved(offset) for e in self.pending] if self.pending else [],
             self.orphan_cue,
             self.anaphoric,
             self.starts_with_no,

@@ -40,7 +40,8 @@ class Evidence(NamedTuple):
 
     def moved(self, offset: int) -> Evidence:
         """The same evidence with its offsets moved by ``offset``."""
-        return self._replace(start=self.start + offset, end=self.end + offset)
+        c, text, start, end, pattern, reason, confidence, source = self
+        return Evidence(c, text, start + offset, end + offset, pattern, reason, confidence, source)
 
 
 @dataclass
@@ -106,18 +107,17 @@ class AnswerCoding:
 
 def outermost(items: list[Evidence]) -> list[Evidence]:
     """Drop evidence lying inside other evidence of the same category, and duplicates."""
+    if len(items) < 2:
+        return list(items)
     out: list[Evidence] = []
+    seen: set[tuple[str, int, int]] = set()
     for e in items:
-        if any(
-            o is not e
-            and o.category == e.category
-            and o.start <= e.start
-            and e.end <= o.end
-            and (o.end - o.start) > (e.end - e.start)
+        category, start, end = e.category, e.start, e.end
+        if (category, start, end) in seen or any(
+            o.category == category and o.start <= start and end <= o.end and o.end - o.start > end - start
             for o in items
         ):
             continue
-        if any(o.category == e.category and (o.start, o.end) == (e.start, e.end) for o in out):
-            continue
+        seen.add((category, start, end))
         out.append(e)
     return out

@@ -43,7 +43,7 @@ import numpy as np
 from survey.base.lemmatize import Lemmatizer
 from survey.base.missing import is_missing
 from survey.coding.evidence import LEARNED, AnswerCoding, Evidence
-from survey.coding.tokens import SENTENCE
+from survey.coding.tokens import split_sentences
 from survey.errors import InputError
 from survey.spec.codebook import Codebook, LearnedSettings
 
@@ -120,19 +120,24 @@ class LearnedModel:
     def probabilities(self, sentences: list[Sentence]) -> np.ndarray:
         """Probability of every category for an answer made of ``sentences``."""
         n = len(self.categories)
-        total = sentences[0].copy() if sentences else np.zeros(2 * n + 2)
-        for s in sentences[1:]:
-            total += s
-        z = self.intercept.copy()
-        if total[2 * n] > 0:
-            z += total[:n] / math.sqrt(total[2 * n])
-        if total[2 * n + 1] > 0:
-            z += total[n : 2 * n] * (CHAR_WEIGHT / math.sqrt(total[2 * n + 1]))
+        if not sentences:
+            return 1.0 / (1.0 + np.exp(-self.intercept))
+        total = sentences[0]
+        if len(sentences) > 1:
+            total = total + sentences[1]  # a new array: the memoised sentences stay as they are
+            for s in sentences[2:]:
+                total += s
+        words, chars = float(total[2 * n]), float(total[2 * n + 1])
+        z = self.intercept
+        if words > 0:
+            z = z + total[:n] / math.sqrt(words)
+        if chars > 0:
+            z = z + total[n : 2 * n] * (CHAR_WEIGHT / math.sqrt(chars))
         return 1.0 / (1.0 + np.exp(-z))
 
     def text_sentences(self, text: str, lemmatizer: Lemmatizer) -> list[Sentence]:
         """The sentences of a text (tokenised here)."""
-        return [self.sentence(m.group(), lemma_list(m.group(), lemmatizer)) for m in SENTENCE.finditer(text)]
+        return [self.sentence(chunk, lemma_list(chunk, lemmatizer)) for _, chunk in split_sentences(text)]
 
     def top_words(self, sentences: list[tuple[str, list[str]]], category: str, n: int = TOP_FEATURES) -> list[str]:
         """The lemma n-grams of an answer (its sentences with their lemmas) that weigh most
@@ -356,7 +361,7 @@ def answer_matrix(
 def answer_grams(text: str, lemmatizer: Lemmatizer) -> list[tuple[list[str], list[str]]]:
     """An answer as the model reads it: per sentence, its lemma n-grams and character n-grams."""
     return [
-        (word_ngrams(lemma_list(m.group(), lemmatizer)), sentence_chars(m.group())) for m in SENTENCE.finditer(text)
+        (word_ngrams(lemma_list(chunk, lemmatizer)), sentence_chars(chunk)) for _, chunk in split_sentences(text)
     ]
 
 
@@ -461,10 +466,10 @@ class LearnedLayer:
         sentences: list[tuple[str, list[str]]] | None = None,
     ) -> None:
         """Add the learned codes to ``coding`` (and its ``probabilities``). ``sentences``:
-        each sentence of ``text`` (split by :data:`~survey.coding.tokens.SENTENCE`) with its
+        each sentence of ``text`` (split by :func:`~survey.coding.tokens.split_sentences`) with its
         words' lemmas, as the coder has them; tokenised here when not given."""
         if sentences is None:
-            sentences = [(m.group(), lemma_list(m.group(), self.lemmatizer)) for m in SENTENCE.finditer(text)]
+            sentences = [(chunk, lemma_list(chunk, self.lemmatizer)) for _, chunk in split_sentences(text)]
         per = self.sentences(sentences)
         p = self.model.probabilities(per)
         coding.probabilities = dict(zip(self.model.categories, p.tolist()))
