@@ -144,8 +144,10 @@ def decide_clause(
         if cat == no_problems_id:
             # «не назову ничего серьёзного»: «ничего» after «не» is negative concord, not a negation
             concord = toks[h.first][4] in BARE_NO
-            if not any(p in scope.neutral for p in h.positions) and (
-                concord or not scope.negated_before(clause.position[h.first])
+            if (
+                not any(p in scope.neutral for p in h.positions)
+                and (concord or not scope.negated_before(clause.position[h.first]))
+                and not _slowed(h, clause, masks)
             ):
                 general_hits.append(found._replace(reason="названо"))
             continue
@@ -185,6 +187,17 @@ def decide_clause(
     if clause.exception_segments:
         _none_but_exception(outcome, words, clause)
     return outcome
+
+
+def _slowed(h: Hit, clause: Clause, masks: list[int]) -> bool:
+    """«всё решается очень долго», «всё решается, но медленно»: a shortage cue after a «no
+    problems» phrase, in its part of the clause or the next, makes it a complaint."""
+    seg = clause.segment
+    return any(
+        masks[i] & BIT["shortage_cues"] and seg[h.first] <= seg[i] <= seg[h.first] + 1
+        for i in clause.tokens
+        if i > h.last
+    )
 
 
 def _past_then_now(outcome: ClauseOutcome, words: Words, clause: Clause, rules: Rules) -> None:

@@ -181,11 +181,18 @@ def find_hits(
             for h in hits
             if not any(e.category == h.category and e.first <= h.last and h.first <= e.last for e in excludes)
         ]
-    # keep the longest of overlapping hits of one category
+    # keep the longest of overlapping hits of one category; a resource word inside a longer
+    # phrase of another category is read as part of it («медленная реакция» is slow approval,
+    # not the partners' «реакция» that is missing; «переводы в юанях» are payments)
     hits.sort(key=lambda h: (h.first, -(h.last - h.first)))
+    phrases = [h for h in hits if h.kind != "exclude" and len(h.positions) > 1]
     kept: list[Hit] = []
     for h in hits:
         if any(o.category == h.category and o.first <= h.first and h.last <= o.last for o in kept):
+            continue
+        if h.kind != "terms" and any(
+            o.category != h.category and set(h.positions) < set(o.positions) for o in phrases
+        ):
             continue
         kept.append(h)
     return kept

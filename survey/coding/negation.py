@@ -212,7 +212,12 @@ class Scope:
                 # «скорее интересна, чем мешает»: the problem verb is denied
                 self.negated.add(k + 1)
                 self.denials.append((0, self.clause.segment_end(k), i))
-            elif (m & BIT["resolution"]) and k not in self.negated and (toks[i].info.perfective or self.routine):
+            elif (
+                (m & BIT["resolution"])
+                and k not in self.negated
+                and (toks[i].info.perfective or self.routine)
+                and not self._said_of_rest(k)
+            ):
                 # «вопрос решён» denies; «проблема решается за счёт …» still names the problem,
                 # unless it is routine: «решается в рабочем порядке»
                 pw = self.nearest_problem_word(k)
@@ -225,6 +230,14 @@ class Scope:
             # «не хватает» is handled above; «слабая логистика», «визы мешают» are complaints
             if (masks[i] & BIT["shortage_cues"]) or (masks[i] & BIT["problem_verbs"]):
                 self.cues.append(k)
+
+    def _said_of_rest(self, k: int) -> bool:
+        """«…, остальное решаемо»: the word at place ``k`` is said of the rest, one of the two
+        words before it in its part of the clause being «остальное», «прочее»."""
+        order, masks, seg = self.order, self.words.masks, self.clause.segment
+        return any(
+            masks[order[x]] & BIT["rest"] and seg[order[x]] == seg[order[k]] for x in range(max(0, k - 2), k)
+        )
 
     def _next_word(self, k: int) -> int | None:
         """The place a «не» at place ``k`` attaches to (skipping «очень», «особо»…)."""

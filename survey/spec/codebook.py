@@ -63,6 +63,7 @@ RULE_KEYS = (
     "minimizers",
     "size_words",
     "sole",
+    "rest",
 )
 # lexicons whose entries may be phrases: their first words get the "phrase_start" bit
 PHRASE_LEXICONS = (
