@@ -85,11 +85,20 @@ def test_clauses(parts, text, expected):
 # the sentence rule as one regex (slow: it tries every abbreviation at every character);
 # split_sentences must give the same sentences
 _ALTERNATIVES = "|".join(sorted(ABBREVIATIONS, key=len, reverse=True))
-_ONE_REGEX = re.compile(rf"(?:(?<![а-яёА-ЯЁa-zA-Z0-9])(?i:{_ALTERNATIVES})\.(?=[ \t]+[а-яё])|[^.!?\n])+[.!?\n]*|[.!?\n]+")
+_ONE_REGEX = re.compile(
+    rf"(?:(?<![а-яёА-ЯЁa-zA-Z0-9])(?i:{_ALTERNATIVES})\.(?=[ \t]+[а-яё])|[^.!?\n])+[.!?\n]*|[.!?\n]+"
+)
 
 
-@given(st.lists(st.sampled_from(["кит", "Кит", "т", "е", "г", "гг", "междунар", "язык", "Никит", "1", "."]
-                + [" ", "\t", "\n", "!", "?", "..", ". ", ", "]), max_size=30))
+@given(
+    st.lists(
+        st.sampled_from(
+            ["кит", "Кит", "т", "е", "г", "гг", "междунар", "язык", "Никит", "1", "."]
+            + [" ", "\t", "\n", "!", "?", "..", ". ", ", "]
+        ),
+        max_size=30,
+    )
+)
 def test_split_sentences_agrees_with_the_one_regex_rule(pieces):
     text = "".join(pieces)
     assert split_sentences(text) == [(m.start(), m.group()) for m in _ONE_REGEX.finditer(text)]

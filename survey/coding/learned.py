@@ -360,9 +360,7 @@ def answer_matrix(
 
 def answer_grams(text: str, lemmatizer: Lemmatizer) -> list[tuple[list[str], list[str]]]:
     """An answer as the model reads it: per sentence, its lemma n-grams and character n-grams."""
-    return [
-        (word_ngrams(lemma_list(chunk, lemmatizer)), sentence_chars(chunk)) for _, chunk in split_sentences(text)
-    ]
+    return [(word_ngrams(lemma_list(chunk, lemmatizer)), sentence_chars(chunk)) for _, chunk in split_sentences(text)]
 
 
 def _given(grams: list[str]) -> list[str]:

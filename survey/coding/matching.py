@@ -190,9 +190,7 @@ def find_hits(
     for h in hits:
         if any(o.category == h.category and o.first <= h.first and h.last <= o.last for o in kept):
             continue
-        if h.kind != "terms" and any(
-            o.category != h.category and set(h.positions) < set(o.positions) for o in phrases
-        ):
+        if h.kind != "terms" and any(o.category != h.category and set(h.positions) < set(o.positions) for o in phrases):
             continue
         kept.append(h)
     return kept

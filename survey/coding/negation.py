@@ -235,9 +235,7 @@ class Scope:
         """«…, остальное решаемо»: the word at place ``k`` is said of the rest, one of the two
         words before it in its part of the clause being «остальное», «прочее»."""
         order, masks, seg = self.order, self.words.masks, self.clause.segment
-        return any(
-            masks[order[x]] & BIT["rest"] and seg[order[x]] == seg[order[k]] for x in range(max(0, k - 2), k)
-        )
+        return any(masks[order[x]] & BIT["rest"] and seg[order[x]] == seg[order[k]] for x in range(max(0, k - 2), k))
 
     def _next_word(self, k: int) -> int | None:
         """The place a «не» at place ``k`` attaches to (skipping «очень», «особо»…)."""
