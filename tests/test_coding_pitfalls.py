@@ -51,6 +51,11 @@ CASES = [
         {"funding", "language"},
         set(),
     ),
+    # --- a parenthetical «я думаю», «честно скажу» between commas does not cut the clause
+    ("Интерес у них, честно скажу, угасает.", {"interest"}, set()),
+    ("Денег, как мне кажется, не хватает.", {"funding"}, set()),
+    ("Расстояние, я думаю, не мешает.", set(), {"distance"}),
+    ("Финансирование выделяется, я считаю, переводчиков не хватает.", {"language"}, set()),
     # --- contrast: «не в X, а в Y»
     ("Проблема не в деньгах, а в отсутствии интереса со стороны партнёров.", {"interest"}, {"funding"}),
     # --- false negations

@@ -27,6 +27,7 @@ from survey.spec.codebook import BIT, Rules
 
 HARD_BOUNDARIES = frozenset(".;:!?()\n")
 SOFT_BOUNDARIES = frozenset(",—–-")  # split a clause into segments
+PARENTHETICAL_WORDS = 3  # «как мне кажется», «я бы сказал»: the longest that stays inside a clause
 PREDICATE = BIT["predicate"]
 # words that may open a clause boundary («но», «кроме», «а также»…)
 CLAUSE_STARTS = BIT["boundaries"] | BIT["not_boundaries"] | BIT["exceptions"] | BIT["phrase_start"]
@@ -157,6 +158,16 @@ def split_clauses(words: Words, rules: Rules) -> list[Clause]:
     return clauses
 
 
+def _parenthetical(segment: list[tuple[int, bool]], masks: list[int]) -> bool:
+    """«честно скажу», «как мне кажется», «я думаю» between commas: a short segment whose
+    verb is a parenthetical one does not count as a predicate of its own."""
+    return (
+        len(segment) <= PARENTHETICAL_WORDS
+        and any(masks[t] & BIT["parentheticals"] for t, _ in segment)
+        and not any(masks[t] & BIT["negators"] for t, _ in segment)  # «не говорят прямо» is said
+    )
+
+
 def split_by_predicates(items: list[tuple[int, int, bool]], words: Words, rules: Rules) -> list[Clause]:
     """Group comma segments into clauses with one predicate each.
 
@@ -175,7 +186,7 @@ def split_by_predicates(items: list[tuple[int, int, bool]], words: Words, rules:
     for seg in sorted(segs):
         exc = segs[seg][0][1]
         first = segs[seg][0][0]
-        pred = not exc and any(masks[t] & PREDICATE for t, _ in segs[seg])
+        pred = not exc and any(masks[t] & PREDICATE for t, _ in segs[seg]) and not _parenthetical(segs[seg], masks)
         opener = [t for t, _ in segs[seg][:2]]
         relative = any((masks[t] & BIT["relative"]) for t in opener[:1]) or (
             len(opener) == 2 and toks[opener[0]].info.pos == "PREP" and (masks[opener[1]] & BIT["relative"])
@@ -203,6 +214,10 @@ def split_by_predicates(items: list[tuple[int, int, bool]], words: Words, rules:
                 segment[tok] = seg
                 if exc:
                     exceptions.add(seg)
-            has_pred[seg] = seg not in exceptions and any(masks[t] & PREDICATE for t, _ in segs[seg])
+            has_pred[seg] = (
+                seg not in exceptions
+                and any(masks[t] & PREDICATE for t, _ in segs[seg])
+                and not _parenthetical(segs[seg], masks)
+            )
         out.append(Clause(tokens, segment, exceptions, has_pred))
     return out

@@ -64,6 +64,7 @@ RULE_KEYS = (
     "size_words",
     "sole",
     "rest",
+    "parentheticals",
 )
 # lexicons whose entries may be phrases: their first words get the "phrase_start" bit
 PHRASE_LEXICONS = (
