@@ -312,3 +312,14 @@ def test_no_learned_switch_of_survey_code(tmp_path, monkeypatch):
     assert with_layer.loc["r1", "funding"] == 1 and "обученный слой" in with_layer.loc["r1", "evidence"]
     assert rules.loc["r1", "funding"] == 0 and rules.loc["r2", "funding"] == 1
     assert rules.loc["r2"].equals(with_layer.loc["r2"])
+
+
+def test_the_bundled_layer_does_not_read_a_bare_pandemic_as_no_problems():
+    """«Ковид.» names the pandemic and nothing else; «no problems» needs the answer to say so
+    («других проблем нет»), which the rules read; the layer adds it only where the rules coded
+    nothing."""
+    coder = Coder()
+    assert coder.learned is not None
+    for text in ("Ковид.", "Пока ничего не делаем, ждём, когда откроют границы.", "изза kовид все встало"):
+        assert coder.code(text).categories == ["covid"], text
+    assert coder.code("Пандемия, других проблем нет.").categories == ["covid", "no_problems"]

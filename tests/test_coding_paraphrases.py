@@ -198,6 +198,13 @@ CASES = [
     # «остальное решаемо» leaves the named problems coded
     ("Главное — нехватка денег и людей со знанием языка, остальное решаемо.", {"funding", "language"}),
     ("Удалённость и языковой барьер, прочее решаем.", {"distance", "language"}),
+    # Latin look-alike letters typed inside a Russian word
+    ("нет пeреводчиков и дeнег", {"language", "funding"}),
+    ("изза kовид все встало", {"covid"}),
+    ("WeChat у нас не работает, covid-ограничения.", {"covid"}),
+    # the pandemic's closures without its name
+    ("Граница закрылась, ездить нельзя.", {"covid"}),
+    ("Пункт пропуска закрыт для пассажиров, пассажиров не пускают.", {"covid"}),
     # a stalled link
     ("Сотрудничество с Цзиси фактически заморожено.", {"interest"}),
     ("После выборов всё зависло.", {"interest"}),

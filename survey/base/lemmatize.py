@@ -24,6 +24,10 @@ from functools import lru_cache
 TOKEN_RE = re.compile(r"[а-яёa-z0-9]+(?:-[а-яёa-z0-9]+)*|[.,;:!?()—–\-«»\"/]|\n", re.IGNORECASE)
 _CYRILLIC = re.compile("[а-я]")
 PUNCT = frozenset('.,;:!?()—–-«»"/\n')
+# Latin letters typed inside a Cyrillic word («kовид», «пeреводчик»): read as the Cyrillic
+# letters they look like; a word all in Latin («WeChat») stays as it is
+_LATIN = re.compile("[a-zA-Z]")
+_HOMOGLYPHS = str.maketrans("AaBCcEeHKkMOoPpTXxYy", "АаВСсЕеНКкМОоРрТХхУу")
 # parts of speech that can carry a clause's predicate
 PREDICATE_POS = frozenset({"VERB", "PRTS", "ADJS", "PRED"})
 
@@ -82,6 +86,19 @@ def morph_analyzer():
     return pymorphy3.MorphAnalyzer()
 
 
+def _cyrillic(word: str) -> str:
+    """``word`` with its Latin look-alike letters made Cyrillic when it mixes the two.
+
+    >>> _cyrillic("kовид"), _cyrillic("WeChat"), _cyrillic("пeреводчик"), _cyrillic("covid-ограничения")
+    ('ковид', 'WeChat', 'переводчик', 'covid-ограничения')
+    """
+    if "-" in word:
+        return "-".join(_cyrillic(part) for part in word.split("-"))
+    if _CYRILLIC.search(word.lower()) and _LATIN.search(word):
+        return word.translate(_HOMOGLYPHS)
+    return word
+
+
 class Lemmatizer:
     """Tokenize and lemmatize Russian text; one cache per instance."""
 
@@ -122,12 +139,13 @@ class Lemmatizer:
         out: list[Token] = []
         cache = self._cache
         new = tuple.__new__
+        latin = _LATIN.search(text) is not None
         for m in TOKEN_RE.finditer(text):
             raw = m.group()
             if raw in PUNCT:
                 out.append(new(Token, (raw, m.start(), m.end(), None, raw)))
                 continue
-            word = raw.lower().replace("ё", "е")
+            word = (_cyrillic(raw) if latin else raw).lower().replace("ё", "е")
             info = cache.get(word) or self.info(word)
             out.append(new(Token, (raw, m.start(), m.end(), info, word)))
         if count_unknown:

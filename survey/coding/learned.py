@@ -441,7 +441,6 @@ class LearnedLayer:
         self._memo: dict[str, Sentence] = {}
         no_problems = next((c for c in codebook.categories if c.no_problems), None)
         self.no_problems = no_problems.id if no_problems is not None else None
-        self.compatible = set(no_problems.compatible_with) if no_problems is not None else set()
         allowed = set(settings.categories) or set(codebook.ids)
         self.addable = [c for c in model.categories if c in allowed and c in codebook.ids]
         self._lowest = min(settings.add_when_silent, settings.add_when_coded)
@@ -500,11 +499,17 @@ class LearnedLayer:
             and coding.probabilities[c] >= threshold
         ]
         # «no problems» only where the rules denied nothing specific («проблем с визами нет»
-        # says nothing about the rest)
-        if self.no_problems in self.addable and self.no_problems not in denied and not coding.denied:
-            coded = {c for c, v in coding.codes.items() if v} | set(added)
-            if not (coded - self.compatible) and coding.probabilities[self.no_problems] >= threshold:
-                added.append(self.no_problems)
+        # says nothing about the rest) and coded nothing: «Ковид.» alone is not «no problems»
+        # unless the answer says so («Больше ничего»), which is for the rules to read
+        if (
+            self.no_problems in self.addable
+            and self.no_problems not in denied
+            and not coding.denied
+            and not any(coding.codes.values())
+            and not added
+            and coding.probabilities[self.no_problems] >= threshold
+        ):
+            added.append(self.no_problems)
         for c in added:
             coding.codes[c] = 1
             coding.learned[c] = coding.probabilities[c]
