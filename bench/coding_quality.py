@@ -11,8 +11,9 @@ applied to the sixth, so no answer is coded by a model that saw it. It also prin
 category, how many codes the layer added and how many of them the gold has.
 
 ``score`` codes a file with the study's codebook as configured (the layer trained on its
-examples, i.e. on dev.csv for the bundled study) and with the rules alone. Used once, blind,
-on ``tests/data/corpus/test.csv``.
+examples, i.e. on dev.csv for the bundled study) and with the rules alone, overall and per
+writer. Used once, blind, on each of ``tests/data/corpus/test.csv``, ``test2.csv`` and
+``test3.csv`` (see the corpus README).
 
 Every number is F1 = 2·TP / (2·TP + FP + FN) of the automatic codes against the gold file's
 codes, per category; micro-F1 pools TP, FP and FN over the categories.
@@ -111,12 +112,25 @@ def score(path: Path) -> str:
     codebook = load_codebook()
     cats = codebook.ids
     gold = frame[cats].astype(int).to_numpy()
+    writers = frame["id"].str.split("-").str[0].to_numpy()
     rows = [header(cats)]
+    by_writer = [
+        "",
+        "| coding | " + " | ".join(_writer_order(writers)) + " |",
+        "|" + " --- |" * (1 + len(set(writers))),
+    ]
     for name, learned in (("rules + learned layer (trained on the codebook's examples)", None), ("rules alone", False)):
         coder = Coder(codebook, learned=learned)
         pred = codes([coder.code(t) for t in frame["text"]], cats)
         rows.append(line(name, f1_table(gold, pred, cats), cats))
-    return f"{path} ({len(frame)} answers)\n\n" + "\n".join(rows)
+        micro = [f1_table(gold[writers == w], pred[writers == w], cats)["micro"] for w in _writer_order(writers)]
+        by_writer.append(f"| {name}: micro-F1 per writer | " + " | ".join(f"{m:.3f}" for m in micro) + " |")
+    return f"{path} ({len(frame)} answers)\n\n" + "\n".join(rows + by_writer)
+
+
+def _writer_order(writers: np.ndarray) -> list[str]:
+    """Writers' prefixes (``W7``, ``W10``…) in numeric order."""
+    return sorted(set(writers), key=lambda w: (len(w), w))
 
 
 def sample() -> str:
