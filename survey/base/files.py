@@ -29,7 +29,7 @@ import pandas as pd
 from survey.errors import OutputError
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-SEPARATORS = (",", ";", "\t")  # what a spreadsheet may split a CSV line on (Russian Excel: «;»)
+# a separator a spreadsheet may split a CSV line on (Russian Excel: «;»), then a formula start
 _AFTER_SEPARATOR = re.compile(r"([,;\t])(?=[=+\-@\t\r])")
 
 
@@ -47,8 +47,7 @@ def safe_text(value: Any) -> Any:
     """
     if not isinstance(value, str):
         return value
-    if any(sep in value for sep in SEPARATORS):
-        value = _AFTER_SEPARATOR.sub(r"\1'", value)
+    value = _AFTER_SEPARATOR.sub(r"\1'", value)
     if value.startswith(FORMULA_START):
         return "'" + value
     return value
