@@ -242,12 +242,21 @@ def test_clause_marks(parts):
     assert clause_marks(w, now, codebook.rules) >= {"now", "past_tense", "resolved"}
     w = _words(parts, "Никаких")
     assert "bare_no" in clause_marks(w, split_clauses(w, codebook.rules)[0], codebook.rules)
+    w = _words(parts, "Сложно, но мы к этому привыкли")
+    assert "coped" in clause_marks(w, split_clauses(w, codebook.rules)[1], codebook.rules)
+    for text in ("Сложно, но мы к этому не привыкли", "Сложно, а мы привыкли к порядку"):
+        w = _words(parts, text)
+        assert "coped" not in clause_marks(w, split_clauses(w, codebook.rules)[1], codebook.rules)
 
 
 def test_refer_back_and_past(parts):
     outcomes = _outcomes(parts, "Финансирование есть, но его не хватает")
     refer_back(outcomes)
     assert [e.category for e in outcomes[0].coded] == ["funding"]
+    outcomes = _outcomes(parts, "Расстояние большое и языковой барьер, но привыкли")
+    refer_back(outcomes)  # got used to the last named
+    assert [e.category for e in outcomes[0].coded] == ["distance"]
+    assert [(e.category, e.reason) for e in outcomes[0].denied] == [("language", "привыкли (о сказанном выше)")]
     outcomes = _outcomes(parts, "Раньше не хватало переводчиков. Теперь их трое.")
     assert outcomes[0].coded
     settle_past(outcomes)

@@ -159,6 +159,16 @@ CASES = [
     ("Сложности — только карантин; до этого всё было нормально.", {"covid", "no_problems"}, set()),
     ("Протокол у них сложный, но мы к этому привыкли.", set(), set()),
     ("К такому подходу мы не привыкли.", {"mentality"}, set()),
+    # --- round 3: a clause that only says one got used to it denies what the clause before named
+    ("Деловой этикет у них непростой, но мы привыкли.", set(), {"mentality"}),
+    # … the last named thing, not the whole list before it
+    ("Разница во времени мешает, и языковой барьер тоже, но к нему приспособились.", {"distance"}, {"language"}),
+    # «привыкли к X» is a habit of ours, not coping
+    ("Деловой этикет у них другой, а мы привыкли к регламенту.", {"mentality"}, set()),
+    ("К разнице культур мы так и не привыкли.", {"mentality"}, set()),
+    # «это другой вопрос»: what was named is not a problem of the cooperation
+    ("Банки отказывают в платежах, но это другой вопрос, к сотрудничеству городов не относится.", set(), {"economy"}),
+    ("Другой вопрос — языковой барьер.", {"language"}, set()),
 ]
 
 

@@ -37,10 +37,11 @@ SMALL = BIT["minimizers"] | BIT["size_words"]
 #   past, now, persistent — lexicons past_markers, now_markers, persistence;
 #   past_tense — a past-tense verb; resolved — «решили», «сняли» (perfective, not negated);
 #   positive — a word of rules.positive, not negated; minimised — «мелочь», «не такое уж большое»;
-#   bare_no — the clause is only «Нет», «Никаких», «Ничего существенного».
-CLAUSE_MARKS = ("past", "now", "persistent", "past_tense", "resolved", "positive", "minimised", "bare_no")
+#   bare_no — the clause is only «Нет», «Никаких», «Ничего существенного»;
+#   coped — «привыкли», «приспособились» (lexicon coping, not negated).
+CLAUSE_MARKS = ("past", "now", "persistent", "past_tense", "resolved", "positive", "minimised", "bare_no", "coped")
 _LEXICON_MARKS = (("past_markers", "past"), ("now_markers", "now"), ("persistence", "persistent"))
-_WORD_MARKS = BIT["resolution"] | BIT["positive"]
+_WORD_MARKS = BIT["resolution"] | BIT["positive"] | BIT["coping"]
 _PAST_FORM = re.compile(r"(?:л|ла|ло|ли)(?:сь|ся)?$")
 REFERRING = frozenset({"это", "этого", "этим", "его", "её", "ее", "их", "он", "она", "оно", "они"})
 BARE_NO = frozenset({"нет", "нету", "никаких", "никакие", "никакой", "ничего", "ничто", "никак"})
@@ -273,6 +274,9 @@ def clause_marks(words: Words, clause: Clause, rules: Rules) -> set[str]:
                 out.add("resolved")
             if m & BIT["positive"] and not negated:
                 out.add("positive")
+            # «привыкли», «мы к ней привыкли»; not «мы привыкли к формальным процедурам» (a habit)
+            if m & BIT["coping"] and not negated and not any(toks[j].info.pos == "NOUN" for j in order):
+                out.add("coped")
     for name, mark in _LEXICON_MARKS:
         if seen & (BIT[name] | BIT[f"{name}:start"]) and lexicon_places(words, order, rules, name):
             out.add(mark)
@@ -372,6 +376,8 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
       the clause before named; so does a clause that only calls it small («…, мелочь»,
       «которая компенсируется связью»), solved («…, но мы это преодолели») or sufficient
       («бюджет небольшой, но его хватает»).
+    * «Этикет сложный, но привыкли»: a clause that only says one got used to it («привыкли»,
+      «приспособились») denies what the clause before named.
     * «Да, далеко, но …»: a «да» conceding what a contrast then outweighs.
     * «Разница в менталитете? Нет, …», «Менталитет? Не такая уж большая разница»,
       «Культурные различия? Они есть, но это не проблема»: a question answered with a
@@ -393,6 +399,9 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
         elif same_sentence and cur.refers and names_nothing and {"resolved", "positive"} & cur.marks:
             # «…, но мы это давно преодолели», «бюджет небольшой, но его хватает»
             reason = "решено или достаточно (о сказанном выше)"
+        elif same_sentence and names_nothing and "coped" in cur.marks:
+            # «этикет сложный, но привыкли»: what the clause before named is lived with, not a problem
+            reason = "привыкли (о сказанном выше)"
         elif "minimised" in cur.marks and names_nothing and (same_sentence or cur.anaphoric):
             reason = "названо несущественным (о сказанном ниже)"
             # «…, которая, впрочем, компенсируется связью»: back over clauses that name nothing
@@ -402,7 +411,11 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
             prev = outcomes[back]
         else:
             continue
-        if prev.coded:
+        if prev.coded and reason.startswith("привыкли"):
+            # «…, культурные различия, но это уже привыкли»: what one got used to is the last named
+            last = max(prev.coded, key=lambda e: e.end).category
+            prev.deny(reason, {e.category for e in prev.coded} - {last})
+        elif prev.coded:
             prev.deny(reason)
             if cur.general:
                 cur.general = [g for g in cur.general if g.category]

@@ -51,7 +51,7 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     """The sentences of ``text`` with their offsets, in order; together they are the text.
 
     >>> split_sentences("Нет кит. языка. Денег нет!")
-    [(0, 'Нет кит. языка. '), (16, 'Денег нет!')]
+    [(0, 'Нет кит. языка.'), (15, ' Денег нет!')]
     """
     out: list[tuple[int, str]] = []
     start = -1

@@ -65,6 +65,7 @@ RULE_KEYS = (
     "sole",
     "rest",
     "parentheticals",
+    "coping",
 )
 # lexicons whose entries may be phrases: their first words get the "phrase_start" bit
 PHRASE_LEXICONS = (
