@@ -400,8 +400,11 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
             # «…, но мы это давно преодолели», «бюджет небольшой, но его хватает»
             reason = "решено или достаточно (о сказанном выше)"
         elif same_sentence and names_nothing and "coped" in cur.marks:
-            # «этикет сложный, но привыкли»: what the clause before named is lived with, not a problem
-            reason = "привыкли (о сказанном выше)"
+            # «этикет сложный, но привыкли»: what one got used to is the last thing named before
+            if prev.coded:
+                last = max(prev.coded, key=lambda e: e.end).category
+                prev.deny("привыкли (о сказанном выше)", {e.category for e in prev.coded} - {last})
+            continue
         elif "minimised" in cur.marks and names_nothing and (same_sentence or cur.anaphoric):
             reason = "названо несущественным (о сказанном ниже)"
             # «…, которая, впрочем, компенсируется связью»: back over clauses that name nothing
@@ -411,11 +414,7 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
             prev = outcomes[back]
         else:
             continue
-        if prev.coded and reason.startswith("привыкли"):
-            # «…, культурные различия, но это уже привыкли»: what one got used to is the last named
-            last = max(prev.coded, key=lambda e: e.end).category
-            prev.deny(reason, {e.category for e in prev.coded} - {last})
-        elif prev.coded:
+        if prev.coded:
             prev.deny(reason)
             if cur.general:
                 cur.general = [g for g in cur.general if g.category]
