@@ -4,6 +4,7 @@ policy (what it may add), evidence and the switch; the codebook's ``learned`` se
 from __future__ import annotations
 
 import dataclasses
+import math
 import textwrap
 
 import numpy as np
@@ -285,11 +286,18 @@ def test_review_flags_each_reason():
         "добавлено обученным слоем: interest (0.70); правила и обученный слой расходятся: funding (0.05); "
         "возможно: +economy (0.55); опечатка: covid; названо без сказуемого: funding; отрицание: legal"
     )
-    closest = 1 - 2 * 0.05  # economy at 0.55 is the probability nearest to 0.5
-    assert score == pytest.approx(3 + 3 + 2 + 2 + 1 + 1 + 0.99 * closest, abs=1e-3) and score >= REVIEW_FIRST
+    # by hand: one word; the rule codes' lowest probability 0.05 (funding); the uncoded
+    # categories' highest 0.55 (economy); a learned code, a typo, a list item; the denial
+    # is shown but does not count
+    by_hand = 0.8 * math.log(2) + 2.2 * (1 - 0.05) + 2.0 * 0.55 + 1.1 + 0.6 + 0.3
+    assert score == pytest.approx(by_hand, abs=1e-3) and score >= REVIEW_FIRST
     empty = AnswerCoding({"covid": 0})
-    assert review_flags(empty, "Что-то о погоде.") == (1.0, "ничего не закодировано")
+    assert review_flags(empty, "Что-то о погоде.") == (round(0.8 * math.log(4) + 2.1, 3), "ничего не закодировано")
     assert review_flags(empty, "") == (0.0, "")
+    named = AnswerCoding({"funding": 0, "covid": 1}, named={"funding", "covid"})
+    assert review_flags(named, "Финансирование выделяется, но пандемия.")[1] == "названо, но не закодировано: funding"
+    # a longer answer with the same flags is more doubtful
+    assert review_flags(c, "текст " * 40)[0] > score
 
 
 def test_no_learned_switch_of_survey_code(tmp_path, monkeypatch):
