@@ -308,7 +308,21 @@ def _run(
             prepare_pdf()
         with steps.step("classifier", "Подсказки классификатора и согласие с эталоном"):
             coding = learn(coding, *checked.result())
-            auto_out = coding.coded[["expert_id", "question", *ids, "evidence", "denied", "confidence", "suggestion"]]
+            auto_out = coding.coded[
+                [
+                    "expert_id",
+                    "question",
+                    *ids,
+                    "evidence",
+                    "denied",
+                    "confidence",
+                    "learned",
+                    *[f"source_{k}" for k in ids],
+                    "review_priority",
+                    "review_reason",
+                    "suggestion",
+                ]
+            ]
             write_csv(auto_out, staged.path("coding/codes_auto.csv"))
         with steps.step("coding_sheet", "Лист проверки кодов: coding/coding_sheet.xlsx"):
             write_coding_sheet(

@@ -233,6 +233,25 @@ def test_coder_switch_and_columns(tmp_path, monkeypatch):
     assert frame.set_index("id").loc["b", "learned"] == ""  # coded by the rules
 
 
+def test_code_responses_marks_learned_codes(tmp_path, monkeypatch):
+    """What survey run writes to codes_auto.csv: the layer's codes under ``learned`` and
+    ``source_<category>``, rule codes as ``rules``."""
+    from types import SimpleNamespace
+
+    from survey.coding.coder import code_responses
+
+    monkeypatch.setenv("SURVEY_CACHE_DIR", str(tmp_path / "cache"))
+    path = _codebook(tmp_path, extra="  add_when_silent: 0.01\n  add_when_coded: 0.01\n  categories: [funding]\n")
+    coder = Coder(load_codebook(path))
+    data = pd.DataFrame({"expert_id": ["e1", "e2"], "q": ["Переводить некому.", "Визы не дают, бюджета нет."]})
+    q = SimpleNamespace(coded_questions=[SimpleNamespace(id="q")])
+    rows = code_responses(data, q, coder).set_index("expert_id")
+    assert rows.loc["e1", "funding"] == 1 and rows.loc["e1", "source_funding"] == "learned"
+    assert rows.loc["e1", "learned"].startswith("funding=")
+    assert rows.loc["e2", "funding"] == 1 and rows.loc["e2", "source_funding"] == "rules"
+    assert rows.loc["e2", "source_legal"] == "rules" and rows.loc["e1", "source_legal"] == ""
+
+
 def test_codebook_learned_section_is_checked(tmp_path):
     with pytest.raises(ConfigError) as e:
         load_codebook(_codebook(tmp_path, examples="missing.csv"))

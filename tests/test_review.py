@@ -164,6 +164,20 @@ def _coded(run_result):
     return coded[coded["question"] == q.coded_questions[0].id]
 
 
+def test_codes_auto_marks_each_code_source_and_review_priority(sample_run):
+    """codes_auto.csv says which codes the learned layer added and where every code came from
+    (the issue's contract), with the review priority the coding sheet is sorted by."""
+    coded = pd.read_csv(sample_run.out / "coding" / "codes_auto.csv", dtype={"expert_id": str}, keep_default_na=False)
+    ids = sample_run.manifest["coding"]["categories"]
+    assert {"learned", "review_priority", "review_reason", *[f"source_{k}" for k in ids]} <= set(coded.columns)
+    for k in ids:
+        source = coded[f"source_{k}"]
+        assert set(source[coded[k] == 1]) <= {"rules", "learned"} and set(source[coded[k] == 0]) <= {""}
+        learned = coded["learned"].str.contains(f"{k}=", regex=False)
+        assert (source[learned] == "learned").all() and not (source[~learned] == "learned").any()
+    assert pd.to_numeric(coded["review_priority"]).notna().all()
+
+
 def test_suggestions_are_never_applied(sample_run):
     coded = pd.read_csv(sample_run.out / "coding" / "codes_auto.csv", dtype={"expert_id": str})
     final = pd.read_csv(sample_run.out / "coding" / "codes_final.csv", dtype={"expert_id": str})
