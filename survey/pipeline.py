@@ -308,21 +308,9 @@ def _run(
             prepare_pdf()
         with steps.step("classifier", "Подсказки классификатора и согласие с эталоном"):
             coding = learn(coding, *checked.result())
-            auto_out = coding.coded[
-                [
-                    "expert_id",
-                    "question",
-                    *ids,
-                    "evidence",
-                    "denied",
-                    "confidence",
-                    "learned",
-                    *[f"source_{k}" for k in ids],
-                    "review_priority",
-                    "review_reason",
-                    "suggestion",
-                ]
-            ]
+            # what code_responses gives, without the answer (it is in data/) and per-category
+            # confidence (in «confidence»), with the classifier's suggestion
+            auto_out = coding.coded.drop(columns=["answer", *[f"confidence_{k}" for k in ids]])
             write_csv(auto_out, staged.path("coding/codes_auto.csv"))
         with steps.step("coding_sheet", "Лист проверки кодов: coding/coding_sheet.xlsx"):
             write_coding_sheet(
