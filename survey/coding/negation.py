@@ -316,6 +316,10 @@ class Scope:
             for x in range(k + 1, len(order))
         ):
             return  # «ни языковых, ни финансовых трудностей нет»: the negation comes later
+        if toks[i].info.pos == "PREP" and any(
+            self.words.masks[order[x]] & BIT["negators"] for x in range(k + 1, len(order))
+        ):
+            return  # «без разрешения Пекина ничего не делают»: what nothing happens without is required
         target = self._absence_target(k)
         if target is None:
             self.cues.append(k)
