@@ -180,13 +180,19 @@ def split_by_predicates(items: list[tuple[int, int, bool]], words: Words, rules:
     segs: dict[int, list[tuple[int, bool]]] = {}
     for tok, seg, exc in items:
         segs.setdefault(seg, []).append((tok, exc))
+    # a segment has a predicate of its own unless it is an exception («кроме X») or a parenthetical
+    # (a segment's tokens are all in an exception or none)
+    predicate = {
+        seg: not members[0][1] and any(masks[t] & PREDICATE for t, _ in members) and not _parenthetical(members, masks)
+        for seg, members in segs.items()
+    }
     groups: list[list[int]] = [[]]
     embedded: list[list[int]] = []
     group_pred = False
     for seg in sorted(segs):
         exc = segs[seg][0][1]
         first = segs[seg][0][0]
-        pred = not exc and any(masks[t] & PREDICATE for t, _ in segs[seg]) and not _parenthetical(segs[seg], masks)
+        pred = predicate[seg]
         opener = [t for t, _ in segs[seg][:2]]
         relative = any((masks[t] & BIT["relative"]) for t in opener[:1]) or (
             len(opener) == 2 and toks[opener[0]].info.pos == "PREP" and (masks[opener[1]] & BIT["relative"])
@@ -214,10 +220,6 @@ def split_by_predicates(items: list[tuple[int, int, bool]], words: Words, rules:
                 segment[tok] = seg
                 if exc:
                     exceptions.add(seg)
-            has_pred[seg] = (
-                seg not in exceptions
-                and any(masks[t] & PREDICATE for t, _ in segs[seg])
-                and not _parenthetical(segs[seg], masks)
-            )
+            has_pred[seg] = predicate[seg]
         out.append(Clause(tokens, segment, exceptions, has_pred))
     return out

@@ -35,6 +35,7 @@ import tempfile
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
 
@@ -86,7 +87,6 @@ class LearnedModel:
     examples: int = 0  # answers it was trained on
     _names: list[str] | None = field(default=None, repr=False)
     _word_chars: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
-    _intercept: list[float] | None = field(default=None, repr=False)
 
     def features(self, chunk: str, lemmas: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Rows and TF-IDF values of the word and character features of one sentence."""
@@ -139,11 +139,10 @@ class LearnedModel:
                 z = [b + t * weight for b, t in zip(z, total[n : 2 * n])]
         return [1.0 / (1.0 + math.exp(-v)) for v in z]
 
-    @property
+    @cached_property
     def _bias(self) -> list[float]:
-        if self._intercept is None:
-            self._intercept = [float(v) for v in self.intercept]
-        return self._intercept
+        """The intercepts as Python floats (:meth:`probability_list`)."""
+        return [float(v) for v in self.intercept]
 
     def text_sentences(self, text: str, lemmatizer: Lemmatizer) -> list[Sentence]:
         """The sentences of a text (tokenised here)."""
