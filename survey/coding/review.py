@@ -79,9 +79,9 @@ def write_coding_sheet(
 ) -> Path:
     """Write the coding sheet for ``coded`` (see :func:`survey.pipeline.code_answers`).
 
-    Answers are sorted by uncertainty (:func:`review_order`): codes added by the learned
-    layer, rules and learned layer disagreeing, low confidence and denials come first, and
-    the first ones are marked «проверить первым»; the instructions say how many. Automatic
+    Answers are sorted by how likely their coding is wrong (:func:`review_order`, the priority
+    of :func:`survey.coding.uncertainty.review_flags`), and the first ones are marked
+    «проверить первым»; the instructions say how many. Automatic
     codes added by the learned layer are shaded blue.
     """
     coded, first = review_order(coded)
