@@ -133,21 +133,29 @@ def _writer_order(writers: np.ndarray) -> list[str]:
     return sorted(set(writers), key=lambda w: (len(w), w))
 
 
+def gold_set(name: str, cats: list[str]) -> tuple[list[str], np.ndarray]:
+    """The answers and gold codes (answers × ``cats``) of a gold-coded set: ``sample`` (the
+    bundled sample against responses/sample_gold.csv), ``heldout`` (tests/data/heldout_answers.csv)
+    or a part of the independent corpus (``dev``, ``test``, ``test2``, ``test3``)."""
+    if name == "sample":
+        answers = pd.read_excel(ROOT / "responses" / "sample.xlsx", dtype={"expert_id": str}, engine="openpyxl")
+        gold = pd.read_csv(ROOT / "responses" / "sample_gold.csv", dtype={"expert_id": str}).set_index("expert_id")
+        return list(answers["q3_problems"]), gold.loc[answers["expert_id"], cats].to_numpy()
+    path = ROOT / "tests" / "data" / ("heldout_answers.csv" if name == "heldout" else f"corpus/{name}.csv")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return list(frame["text"]), frame[cats].astype(int).to_numpy()
+
+
 def sample() -> str:
     codebook = load_codebook()
     cats = codebook.ids
-    answers = pd.read_excel(ROOT / "responses" / "sample.xlsx", dtype={"expert_id": str}, engine="openpyxl")
-    gold = pd.read_csv(ROOT / "responses" / "sample_gold.csv", dtype={"expert_id": str}).set_index("expert_id")
-    held = pd.read_csv(ROOT / "tests" / "data" / "heldout_answers.csv", dtype=str, keep_default_na=False)
     rows = [header(cats)]
     for name, learned in (("rules + learned layer", None), ("rules alone", False)):
         coder = Coder(codebook, learned=learned)
-        pred = codes([coder.code(t) for t in answers["q3_problems"]], cats)
-        truth = gold.loc[answers["expert_id"], cats].to_numpy()
-        rows.append(line(f"sample (123), {name}", f1_table(truth, pred, cats), cats))
-        pred = codes([coder.code(t) for t in held["text"]], cats)
-        truth = held[cats].astype(int).to_numpy()
-        rows.append(line(f"heldout_answers (100), {name}", f1_table(truth, pred, cats), cats))
+        for key, title in (("sample", "sample (123)"), ("heldout", "heldout_answers (100)")):
+            texts, truth = gold_set(key, cats)
+            pred = codes([coder.code(t) for t in texts], cats)
+            rows.append(line(f"{title}, {name}", f1_table(truth, pred, cats), cats))
     return "\n".join(rows)
 
 

@@ -20,7 +20,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -28,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
+from bench.coding_quality import gold_set  # noqa: E402
 from survey.coding.coder import Coder  # noqa: E402
 from survey.coding.uncertainty import FEATURES, REVIEW_FIRST, WEIGHTS, review_features, review_flags  # noqa: E402
 
@@ -45,13 +45,13 @@ def main() -> None:
     coder = Coder()
     data = {}
     for name in SETS:
-        frame = pd.read_csv(ROOT / "tests" / "data" / "corpus" / f"{name}.csv", dtype=str, keep_default_na=False)
+        texts, gold = gold_set(name, coder.ids)
         rows, wrong, now = [], [], []
-        for _, r in frame.iterrows():
-            c = coder.code(r["text"])
-            rows.append(review_features(c, r["text"]))
-            wrong.append(any(c.codes[k] != int(r[k]) for k in coder.ids))
-            now.append(review_flags(c, r["text"])[0])
+        for text, truth in zip(texts, gold):
+            c = coder.code(text)
+            rows.append(review_features(c, text))
+            wrong.append(any(c.codes[k] != t for k, t in zip(coder.ids, truth)))
+            now.append(review_flags(c, text)[0])
         data[name] = (np.array(rows, float), np.array(wrong, int), np.array(now))
     print(
         "| left out | answers with an error | AUC: fitted on the other two / the package's weights "

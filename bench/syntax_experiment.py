@@ -30,14 +30,13 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from natasha import Doc, NewsEmbedding, NewsSyntaxParser, Segmenter  # noqa: E402
 
-from bench.coding_quality import f1_table  # noqa: E402
+from bench.coding_quality import f1_table, gold_set  # noqa: E402
 from survey.base.lemmatize import Lemmatizer  # noqa: E402
 from survey.coding.coder import Coder  # noqa: E402
 from survey.spec.codebook import load_codebook  # noqa: E402
@@ -138,19 +137,6 @@ def extend(coding, parse: Parse, problem: set[str], lemmatizer: Lemmatizer, no_p
     return out
 
 
-def sets() -> dict[str, tuple[list[str], pd.DataFrame]]:
-    out = {}
-    for name in ("dev", "test", "test2", "test3"):
-        frame = pd.read_csv(CORPUS / f"{name}.csv", dtype=str, keep_default_na=False)
-        out[name] = (list(frame["text"]), frame)
-    answers = pd.read_excel(ROOT / "responses" / "sample.xlsx", dtype={"expert_id": str}, engine="openpyxl")
-    gold = pd.read_csv(ROOT / "responses" / "sample_gold.csv", dtype={"expert_id": str}).set_index("expert_id")
-    out["sample"] = (list(answers["q3_problems"]), gold.loc[answers["expert_id"]].reset_index())
-    held = pd.read_csv(ROOT / "tests" / "data" / "heldout_answers.csv", dtype=str, keep_default_na=False)
-    out["heldout"] = (list(held["text"]), held)
-    return out
-
-
 def main() -> None:
     codebook = load_codebook()
     cats = codebook.ids
@@ -162,8 +148,8 @@ def main() -> None:
     print("| set | rules alone | + veto | + extend | + both | answers changed (veto / extend) |")
     print("| --- | --- | --- | --- | --- | --- |")
     started = time.perf_counter()
-    for name, (texts, frame) in sets().items():
-        gold = frame[cats].astype(int).to_numpy()
+    for name in ("dev", "test", "test2", "test3", "sample", "heldout"):
+        texts, gold = gold_set(name, cats)
         base, vetoed, extended, both = [], [], [], []
         nv = ne = 0
         for text in texts:
