@@ -444,10 +444,10 @@ def _learned_manifest(coding: CodingResult, cb: Codebook) -> dict[str, Any] | No
     settings = cb.learned
     if settings is None:
         return None
-    info: dict[str, Any] = {"enabled": settings.enabled, "examples": str(settings.examples)}
+    info: dict[str, Any] = {"enabled": settings.enabled, "examples": [str(p) for p in settings.examples]}
     if settings.enabled:
         added = Counter(k for text in coding.coded["learned"] for k in learned_categories(text))
-        info["examples_sha256"] = sha256_file(settings.examples)
+        info["examples_sha256"] = [sha256_file(p) for p in settings.examples]
         info["codes_added"] = dict(sorted(added.items()))
     return info
 

@@ -266,6 +266,33 @@ def test_codebook_learned_section_is_checked(tmp_path):
     assert cb.learned is not None and not cb.learned.enabled
 
 
+def test_examples_from_several_files(tmp_path, monkeypatch):
+    """A new wave's coded answers are listed beside the earlier ones: the layer is trained on
+    all of them, the cache follows every file, and a missing file is named."""
+    monkeypatch.setenv("SURVEY_CACHE_DIR", str(tmp_path / "cache"))
+    one = Coder(load_codebook(_codebook(tmp_path))).learned
+    assert one is not None
+    (tmp_path / "wave2.csv").write_text(
+        "id,text,language,funding,legal,no_problems\nw1,Таможня держит грузы неделями.,0,0,1,0\n"
+        "w2,Переводчик один на всех.,1,0,0,0\n",
+        encoding="utf-8",
+    )
+    two_cb = load_codebook(_codebook(tmp_path, examples="[examples.csv, wave2.csv]"))
+    assert two_cb.learned is not None and [p.name for p in two_cb.learned.examples] == ["examples.csv", "wave2.csv"]
+    two = Coder(two_cb).learned
+    assert two is not None and two.model.examples == one.model.examples + 2
+    assert "таможня" in two.model.words and "таможня" not in one.model.words
+    # editing the second file retrains (the cache key covers every file)
+    (tmp_path / "wave2.csv").write_text(
+        "id,text,language,funding,legal,no_problems\nw1,Нет денег на поездки.,0,1,0,0\n", encoding="utf-8"
+    )
+    again = Coder(load_codebook(_codebook(tmp_path, examples="[examples.csv, wave2.csv]"))).learned
+    assert again is not None and again.model.examples == one.model.examples + 1
+    with pytest.raises(ConfigError) as e:
+        load_codebook(_codebook(tmp_path, examples="[examples.csv, wave3.csv]"))
+    assert "learned.examples: файл «wave3.csv» не найден" in str(e.value)
+
+
 def test_examples_file_is_checked(tmp_path):
     (tmp_path / "bad.csv").write_text("id,text,language\n1,Нет переводчиков,да\n", encoding="utf-8")
     with pytest.raises(InputError, match="строка 2, столбец «language»: «да» — ожидается 0 или 1"):
@@ -275,11 +302,12 @@ def test_examples_file_is_checked(tmp_path):
 
 
 def test_bundled_codebook_layer_keeps_the_sample_gold(coder):
-    """The bundled study's layer (trained on tests/data/corpus/dev.csv) adds nothing that
-    lowers the sample's agreement: every category stays at F1 ≥ 0.97."""
+    """The bundled study's layer (trained on the independent corpus: tests/data/corpus/dev.csv,
+    test.csv, test2.csv, test3.csv) adds nothing that lowers the sample's agreement: every
+    category stays at F1 ≥ 0.97."""
     from survey.coding.agreement import agreement
 
-    assert coder.learned is not None and coder.learned.model.examples == 600
+    assert coder.learned is not None and coder.learned.model.examples == 600 + 480 + 300 + 300
     sample = pd.read_excel(ROOT / "responses" / "sample.xlsx", dtype={"expert_id": str}, engine="openpyxl")
     gold = pd.read_csv(ROOT / "responses" / "sample_gold.csv", dtype={"expert_id": str})
     auto = code_frame(sample["q3_problems"], sample["expert_id"], coder).rename(columns={"id": "expert_id"})

@@ -38,8 +38,10 @@ def test_run_json_contract(sample_run):
         "responses/china_border.csv": m["study"]["border_line"]["sha256"],
         "questionnaires/not_names.txt": m["study"]["not_names"]["sha256"],
         "responses/sample_gold.csv": m["coding"]["gold_sha256"],
-        "tests/data/corpus/dev.csv": m["coding"]["learned_layer"]["examples_sha256"],
     }
+    parts = ("dev", "test", "test2", "test3")
+    assert m["coding"]["learned_layer"]["examples"] == [str(ROOT / f"tests/data/corpus/{p}.csv") for p in parts]
+    sha.update(zip((f"tests/data/corpus/{p}.csv" for p in parts), m["coding"]["learned_layer"]["examples_sha256"]))
     for rel, digest in sha.items():
         assert digest == hashlib.sha256((ROOT / rel).read_bytes()).hexdigest(), rel
     # the learned layer is on and says what it added: on the sample nothing (the rules see it all)

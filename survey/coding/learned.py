@@ -388,9 +388,12 @@ def cache_dir() -> Path | None:
 
 def load_model(settings: LearnedSettings, categories: list[str], lemmatizer: Lemmatizer) -> LearnedModel:
     """The model for ``settings``: from this process, from the cache file, or trained."""
-    data = Path(settings.examples).read_bytes()
+    digest = hashlib.sha256()
+    for path in settings.examples:  # each file's bytes, delimited by their own digest
+        digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
     stamp = [LAYER_VERSION, categories, version("scikit-learn"), C, CHAR_FEATURES, CHAR_WEIGHT]
-    key = hashlib.sha256(data + json.dumps(stamp).encode()).hexdigest()[:32]
+    digest.update(json.dumps(stamp).encode())
+    key = digest.hexdigest()[:32]
     if key in _MODELS:
         return _MODELS[key]
     folder = cache_dir()
@@ -403,8 +406,10 @@ def load_model(settings: LearnedSettings, categories: list[str], lemmatizer: Lem
         except (OSError, ValueError, KeyError):
             model = None  # a damaged cache file is retrained and rewritten
     if model is None:
-        frame = read_examples(Path(settings.examples), categories)
-        model = train(list(frame["text"]), frame[categories].astype(int).to_numpy(), categories, lemmatizer)
+        frames = [read_examples(Path(path), categories) for path in settings.examples]
+        texts = [t for frame in frames for t in frame["text"]]
+        labels = np.vstack([frame[categories].astype(int).to_numpy() for frame in frames])
+        model = train(texts, labels, categories, lemmatizer)
         if cached is not None:
             _write_cache(cached, model)
     _MODELS[key] = model

@@ -191,14 +191,15 @@ class LearnedSettings:
     """The codebook's ``learned`` section: the learned layer and the coded examples it is
     trained on (see :mod:`survey.coding.learned`).
 
-    ``examples`` is a CSV (``id,text`` and one 0/1 column per category) of answers the
-    study has coded, path relative to the codebook. The layer adds a category the rules
+    ``examples`` are CSVs (``id,text`` and one 0/1 column per category) of answers the
+    study has coded, paths relative to the codebook (one path or a list: a new wave's coded
+    answers are added beside the earlier ones). The layer adds a category the rules
     left out when its probability is at least ``add_when_silent`` in an answer where the
     rules coded nothing, or ``add_when_coded`` where they coded other categories; only
     ``categories`` (default: all) are added. ``enabled: false`` switches it off.
     """
 
-    examples: Path
+    examples: tuple[Path, ...]
     enabled: bool = True
     add_when_silent: float = 0.4
     add_when_coded: float = 0.65
@@ -362,20 +363,26 @@ def _parse_learned(raw: Any, path: Path, ids: set[str], bad) -> LearnedSettings 
     for key in sorted(set(raw) - set(LEARNED_KEYS) - {LINE_KEY}):
         bad(line, f"learned: неизвестный ключ «{key}».", f"Допустимые ключи: {', '.join(LEARNED_KEYS)}.")
     examples = raw.get("examples")
-    if not isinstance(examples, str) or not examples.strip():
-        bad(line, "learned: не указан файл с закодированными примерами (examples).", "Пример: examples: coded.csv")
+    names = examples if isinstance(examples, list) else [examples]
+    if not names or not all(isinstance(n, str) and n.strip() for n in names):
+        bad(
+            line,
+            "learned: не указан файл с закодированными примерами (examples).",
+            "Пример: examples: coded.csv или examples: [wave1.csv, wave2.csv]",
+        )
         return None
-    target = (path.parent / examples).resolve()
+    targets = tuple((path.parent / n).resolve() for n in names)
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
         bad(line, f"learned.enabled: ожидается true или false, а не «{enabled}».")
         enabled = True
-    if enabled and not target.is_file():
-        bad(
-            line,
-            f"learned.examples: файл «{examples}» не найден (искали {target}).",
-            "Укажите путь к CSV относительно кодовой книги или поставьте enabled: false.",
-        )
+    for name, target in zip(names, targets):
+        if enabled and not target.is_file():
+            bad(
+                line,
+                f"learned.examples: файл «{name}» не найден (искали {target}).",
+                "Укажите путь к CSV относительно кодовой книги или поставьте enabled: false.",
+            )
     thresholds = {}
     for key, default in (("add_when_silent", 0.4), ("add_when_coded", 0.65)):
         value = raw.get(key, default)
@@ -391,7 +398,7 @@ def _parse_learned(raw: Any, path: Path, ids: set[str], bad) -> LearnedSettings 
         if cid not in ids:
             bad(line, f"learned.categories: неизвестная категория «{cid}».")
     return LearnedSettings(
-        examples=target,
+        examples=targets,
         enabled=enabled,
         add_when_silent=thresholds["add_when_silent"],
         add_when_coded=thresholds["add_when_coded"],

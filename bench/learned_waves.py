@@ -1,0 +1,77 @@
+"""Does the learned layer gain from more coded waves? Leave one part of the independent corpus
+out: train the layer on the development part alone, or on every other part (development, test,
+waves 2 and 3), and score the rules with the layer on the part left out; then the same for a grid
+of the two thresholds.
+
+    python bench/learned_waves.py            # the comparison
+    python bench/learned_waves.py --grid     # and the thresholds
+
+Measured 2026-11-30 (README «The learned layer»), rules of that day, thresholds 0.4/0.7,
+micro-F1 on the part left out, trained on dev alone → on every other part: test 0.794 → 0.800,
+wave 2 0.828 → 0.827, wave 3 0.792 → 0.801. Thresholds (add_when_silent, add_when_coded), mean of the three parts:
+0.4/0.65 0.8094, 0.4/0.7 0.8095, 0.5/0.6 0.8099, 0.3/0.6 0.8065 — flat between 0.4 and 0.5 and
+between 0.55 and 0.7. The bundled codebook trains the layer on all four parts with 0.4/0.7.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.coding_quality import codes, f1_table, gold_set  # noqa: E402
+from survey.coding.coder import Coder  # noqa: E402
+from survey.coding.learned import LearnedLayer, train  # noqa: E402
+from survey.spec.codebook import load_codebook  # noqa: E402
+
+PARTS = ("dev", "test", "test2", "test3")
+TARGETS = ("test", "test2", "test3")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--grid", action="store_true", help="also a grid of the two thresholds")
+    args = ap.parse_args()
+    cb = load_codebook()
+    if cb.learned is None:
+        raise SystemExit("the codebook has no learned section")
+    cats = cb.ids
+    lemmatizer = Coder(cb, learned=False).lemmatizer
+    data = {p: gold_set(p, cats) for p in PARTS}
+
+    def model(parts: list[str]):
+        texts = [t for p in parts for t in data[p][0]]
+        return train(texts, np.vstack([data[p][1] for p in parts]), cats, lemmatizer)
+
+    def score(target: str, layer: LearnedLayer) -> float:
+        coder = Coder(cb, learned=layer)
+        texts, truth = data[target]
+        return f1_table(truth, codes([coder.code(t) for t in texts], cats), cats)["micro"]
+
+    others = {t: model([p for p in PARTS if p != t]) for t in TARGETS}
+    dev_only = model(["dev"])
+    print("| part left out | trained on dev | trained on every other part |")
+    print("| --- | --- | --- |")
+    for t in TARGETS:
+        a = score(t, LearnedLayer(dev_only, cb.learned, cb, lemmatizer))
+        b = score(t, LearnedLayer(others[t], cb.learned, cb, lemmatizer))
+        print(f"| {t} | {a:.3f} | {b:.3f} |", flush=True)
+    if not args.grid:
+        return
+    print("\n| add_when_silent | add_when_coded | " + " | ".join(TARGETS) + " | mean |")
+    print("| --- | --- |" + " --- |" * (len(TARGETS) + 1))
+    for silent, coded in itertools.product((0.3, 0.4, 0.5), (0.5, 0.55, 0.6, 0.65, 0.7, 0.75)):
+        settings = dataclasses.replace(cb.learned, add_when_silent=silent, add_when_coded=coded)
+        row = [score(t, LearnedLayer(others[t], settings, cb, lemmatizer)) for t in TARGETS]
+        print(f"| {silent} | {coded} | " + " | ".join(f"{x:.4f}" for x in row) + f" | {np.mean(row):.4f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
