@@ -172,6 +172,10 @@ CASES = [
     # «это другой вопрос»: what was named is not a problem of the cooperation
     ("Банки отказывают в платежах, но это другой вопрос, к сотрудничеству городов не относится.", set(), {"economy"}),
     ("Другой вопрос — языковой барьер.", {"language"}, set()),
+    # «не было возможности»: the negation is said of the noun after the verb, not of the
+    # problem word elsewhere in the clause
+    ("Из-за ограничений по ковиду не было возможности встретиться лично.", {"covid"}, set()),
+    ("Визовых сложностей у нас не было.", set(), {"legal"}),
 ]
 
 

@@ -157,6 +157,10 @@ class PatternIndex:
         return best
 
 
+# how a pattern codes: a term by itself, a resource only with a cue (strictly: with an absence)
+STRENGTH = {"terms": 0, "needs": 1, "needs_strict": 2, "exclude": 3}
+
+
 def find_hits(
     words: list[int],
     toks: list[Token],
@@ -188,7 +192,15 @@ def find_hits(
     phrases = [h for h in hits if h.kind != "exclude" and len(h.positions) > 1]
     kept: list[Hit] = []
     for h in hits:
-        if any(o.category == h.category and o.first <= h.first and h.last <= o.last for o in kept):
+        # a term stays inside a longer conditional phrase of its category: «губернатора
+        # приоритеты поменялись» holds the term «приоритеты поменялись»
+        if any(
+            o.category == h.category
+            and o.first <= h.first
+            and h.last <= o.last
+            and STRENGTH[o.kind] <= STRENGTH[h.kind]
+            for o in kept
+        ):
             continue
         if h.kind != "terms" and any(o.category != h.category and set(h.positions) < set(o.positions) for o in phrases):
             continue

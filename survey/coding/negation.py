@@ -261,7 +261,11 @@ class Scope:
                 self.denied_problem.add(pw)
         elif tm & BIT["light_verbs"]:
             pw = self.nearest_problem_word(k)
-            if pw is not None:
+            if self._object_after(j):
+                # «из-за ограничений не было возможности …»: what was lacking is the noun
+                # after the verb, not the problem word elsewhere in the clause
+                self.cues.append(k)
+            elif pw is not None:
                 self.denied_problem.add(pw)
                 self.denials.append((min(k, pw), max(k, pw), i))
             else:
@@ -292,6 +296,21 @@ class Scope:
             self.cues.append(k)
             if not (tm & BIT["positive"]):
                 self.weak_cues.add(k)
+
+    def _object_after(self, j: int) -> bool:
+        """The word after the verb at place ``j`` is a plain noun of its part of the clause,
+        neither a problem word nor a named category: «не было возможности», «не имели
+        времени» — the negation is said of it."""
+        order, seg = self.order, self.clause.segment
+        n = j + 1
+        if n >= len(order) or seg[order[n]] != seg[order[j]]:
+            return False
+        info = self.words.toks[order[n]].info
+        return (
+            info.pos == "NOUN"
+            and not self.words.masks[order[n]] & (BIT["problem_words"] | BIT["absence"])
+            and not self.hits_at(n)
+        )
 
     def _contrast_end(self, j: int) -> int:
         """«не в деньгах»: the words after «не в» up to a verb (at most 4, same segment)."""
