@@ -243,6 +243,18 @@ CASES = [
     ("Под каждым письмом нужно собрать много подписей.", {"bureaucracy"}),
     ("Согласовательные процедуры отнимают полгода.", {"bureaucracy"}),
     ("Визы для школьников оформляются долго.", {"legal"}),
+    # «hard to name», «working to plan», «going steadily» say there are no problems
+    ("Трудно назвать какие-то проблемы.", {"no_problems"}),
+    ("Не могу выделить ничего, работаем по плану.", {"no_problems"}),
+    ("Обмены с Хэйхэ идут стабильно.", {"no_problems"}),
+    # expectations that do not match, calendars, condescension
+    ("Главное — несовпадение ожиданий сторон.", {"mentality"}),
+    ("Мешает несовпадение праздничных календарей.", {"mentality"}),
+    ("Партнёры иногда смотрят на нас свысока.", {"mentality"}),
+    # scale: the partner wants volumes and projects a small town cannot offer
+    ("Китайцы ждут больших объёмов поставок.", {"economy"}),
+    ("Нам просто нечего им предложить.", {"economy"}),
+    ("Главная трудность — разный масштаб городов.", {"economy"}),
     # overloaded checkpoints; «за одним исключением: …» names the exception
     ("Пункт пропуска в Забайкальске перегружен.", {"legal"}),
     ("Всё хорошо, за одним исключением: таможенное оформление.", {"legal"}),

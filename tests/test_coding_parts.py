@@ -22,7 +22,7 @@ from survey.coding.decision import (
 from survey.coding.evidence import LEARNED, AnswerCoding, Evidence, outermost
 from survey.coding.matching import PatternIndex, edit_distance, find_hits, stem
 from survey.coding.negation import Scope, false_negations
-from survey.coding.tokens import ABBREVIATIONS, read_words, split_sentences
+from survey.coding.tokens import ABBREVIATIONS, NAME_ABBREVIATIONS, read_words, split_sentences
 from survey.spec.codebook import load_codebook
 
 
@@ -85,15 +85,17 @@ def test_clauses(parts, text, expected):
 # the sentence rule as one regex (slow: it tries every abbreviation at every character);
 # split_sentences must give the same sentences
 _ALTERNATIVES = "|".join(sorted(ABBREVIATIONS, key=len, reverse=True))
+_NAMES = "|".join(NAME_ABBREVIATIONS)
 _ONE_REGEX = re.compile(
-    rf"(?:(?<![а-яёА-ЯЁa-zA-Z0-9])(?i:{_ALTERNATIVES})\.(?=[ \t]+[а-яё])|[^.!?\n])+[.!?\n]*|[.!?\n]+"
+    rf"(?:(?<![а-яёА-ЯЁa-zA-Z0-9])(?i:{_ALTERNATIVES})\.(?=[ \t]+[а-яё])"
+    rf"|(?<![а-яёА-ЯЁa-zA-Z0-9])(?<!\d\s)(?i:{_NAMES})\.(?=[ \t]+[А-ЯЁ])|[^.!?\n])+[.!?\n]*|[.!?\n]+"
 )
 
 
 @given(
     st.lists(
         st.sampled_from(
-            ["кит", "Кит", "т", "е", "г", "гг", "междунар", "язык", "Никит", "1", "."]
+            ["кит", "Кит", "т", "е", "г", "гг", "пгт", "им", "междунар", "язык", "Москва", "Никит", "1", "."]
             + [" ", "\t", "\n", "!", "?", "..", ". ", ", "]
         ),
         max_size=30,
@@ -106,16 +108,21 @@ def test_split_sentences_agrees_with_the_one_regex_rule(pieces):
 
 
 def test_abbreviations_stay_in_their_sentence_and_read_as_the_full_word(parts):
-    text = "Нет фед. закона о побратимстве. Никит. Рус. Связи с Кит. слабые. Т. е. всё. Сейчас г. Москва."
+    text = (
+        "Нет фед. закона о побратимстве. Никит. Рус. Связи с Кит. слабые. Т. е. всё. "
+        "Связи с г. Ухань прервались в 2019 г. Москва молчит."
+    )
     assert [chunk.strip() for _, chunk in split_sentences(text)] == [
         "Нет фед. закона о побратимстве.",
         "Никит.",
         "Рус.",
         "Связи с Кит. слабые.",
         "Т. е. всё.",
-        "Сейчас г.",
-        "Москва.",
+        "Связи с г. Ухань прервались в 2019 г.",  # «г.» before a name is the city's; after a number, the year's
+        "Москва молчит.",
     ]
+    w = _words(parts, "Трудностей с г. Ухань нет.")
+    assert "город" in w.lemmas[2] and w.toks[2].text == "г"
     w = _words(parts, "Нет фед. закона, рус. яз. знают плохо.")
     assert "федеральный" in w.lemmas[1] and "язык" in w.lemmas[7]
     assert w.toks[1].text == "фед"  # the text as written is kept for the evidence

@@ -36,6 +36,8 @@ ABBREVIATIONS: dict[str, str] = {
     "нед": "неделя", "мес": "месяц", "г": "год", "гг": "год", "др": "другой", "пр": "прочий",
     "напр": "например", "прим": "примерно", "см": "", "ср": "", "т": "", "е": "", "к": "", "д": "", "ч": "",
 }  # fmt: skip
+# abbreviations before a place's or a person's name, with their capital: «с г. Ухань», «им. Пушкина»
+NAME_ABBREVIATIONS: dict[str, str] = {"г": "город", "гор": "город", "пгт": "посёлок", "пос": "посёлок", "им": "имя"}
 _ABBREVIATION = "|".join(sorted(ABBREVIATIONS, key=len, reverse=True))
 # sentences: everything up to and including . ! ? or a line break; an abbreviation's period
 # followed by a lower-case word stays inside («кит. язык»). Split in two passes (runs, then the
@@ -45,6 +47,10 @@ _RUN = re.compile(r"[^.!?\n]+[.!?\n]*|[.!?\n]+")
 _ABBREVIATION_END = re.compile(rf"(?<![а-яёА-ЯЁa-zA-Z0-9])(?i:{_ABBREVIATION})\.\Z")
 _LOWER_NEXT = re.compile(r"[ \t]+[а-яё]")
 _LONGEST = max(map(len, ABBREVIATIONS)) + 1
+# before a place's or a person's name: «с г. Ухань», «пгт. Смирных», «им. Пушкина» — the period
+# ends nothing; «г.» after a number is the year («в 2019 г. Потом …») and may end a sentence
+_NAME_ABBREVIATION_END = re.compile(rf"(?<![а-яёА-ЯЁa-zA-Z0-9])(?<!\d\s)(?i:{'|'.join(NAME_ABBREVIATIONS)})\.\Z")
+_UPPER_NEXT = re.compile(r"[ \t]+[А-ЯЁ]")
 
 
 def split_sentences(text: str) -> list[tuple[int, str]]:
@@ -52,6 +58,8 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
 
     >>> split_sentences("Нет кит. языка. Денег нет!")
     [(0, 'Нет кит. языка.'), (15, ' Денег нет!')]
+    >>> split_sentences("Связи с г. Ухань прервались в 2020 г. Потом ковид.")
+    [(0, 'Связи с г. Ухань прервались в 2020 г.'), (37, ' Потом ковид.')]
     """
     out: list[tuple[int, str]] = []
     start = -1
@@ -61,6 +69,8 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
         end = m.end()
         if _LOWER_NEXT.match(text, end) and _ABBREVIATION_END.search(text, max(start, end - _LONGEST), end):
             continue  # «кит.» + « язык»: the sentence goes on
+        if _UPPER_NEXT.match(text, end) and _NAME_ABBREVIATION_END.search(text, max(start, end - 6), end):
+            continue  # «г.» + « Ухань»
         out.append((start, text[start:end]))
         start = -1
     if start >= 0:
@@ -102,9 +112,11 @@ def read_words(text: str, lemmatizer: Lemmatizer, index: PatternIndex) -> Words:
     typos: dict[int, tuple[str, str]] = {}
     empty: frozenset[str] = frozenset()
     for i, t in enumerate(toks):
-        if t[3] is not None and i + 1 < len(toks) and ABBREVIATIONS.get(t[4]) and abbreviation_dot(toks, i + 1):
-            full = lemmatizer.tokens(ABBREVIATIONS[t[4]])[0]
-            t = toks[i] = Token(t[0], t[1], t[2], full[3], full[4])
+        if t[3] is not None and i + 1 < len(toks) and abbreviation_dot(toks, i + 1):
+            word = (NAME_ABBREVIATIONS if toks[i + 2].text[0].isupper() else ABBREVIATIONS).get(t[4], "")
+            if word:
+                full = lemmatizer.tokens(word)[0]
+                t = toks[i] = Token(t[0], t[1], t[2], full[3], full[4])
         if t[3] is None:
             lemmas.append(empty)
             masks.append(0)
@@ -118,19 +130,19 @@ def read_words(text: str, lemmatizer: Lemmatizer, index: PatternIndex) -> Words:
 
 
 def abbreviation_dot(toks: list[Token], i: int) -> bool:
-    """Token ``i`` is the period of an abbreviation (:data:`ABBREVIATIONS`) written right after
-    it and followed by a lower-case word: «интерес кит. партнёров» is one clause."""
+    """Token ``i`` is the period of an abbreviation written right after it: of
+    :data:`ABBREVIATIONS` followed by a lower-case word («интерес кит. партнёров» is one
+    clause), or of :data:`NAME_ABBREVIATIONS` followed by a capitalised one and not after a
+    number («с г. Ухань»; «в 2019 г. Потом» ends a sentence)."""
     if toks[i].text != "." or i == 0 or i + 1 >= len(toks):
         return False
     before, after = toks[i - 1], toks[i + 1]
-    return (
-        before.is_word
-        and before.end == toks[i].start
-        and before.text.lower() in ABBREVIATIONS
-        and after.is_word
-        and after.text[0].islower()
-        and not after.text[0].isascii()
-    )
+    if not (before.is_word and before.end == toks[i].start and after.is_word) or after.text[0].isascii():
+        return False
+    word = before.text.lower()
+    if after.text[0].islower():
+        return word in ABBREVIATIONS
+    return word in NAME_ABBREVIATIONS and not (i >= 2 and toks[i - 2].text[:1].isdigit())
 
 
 def quoted(toks: list[Token]) -> set[int]:
