@@ -289,6 +289,10 @@ def clause_marks(words: Words, clause: Clause, rules: Rules) -> set[str]:
         masks[i] & (BIT["size_words"] | BIT["skip_after_negator"]) for i in first_segment[1:]
     ):
         out.add("bare_no")
+    # «Это не проблемы», «Всё это не препятствие»: said of what came before
+    lead = [toks[i][4] for i in order[:3]]
+    if lead[:1] == ["это"] and lead[1:2] == ["не"] or lead[:2] == ["все", "это"] and lead[2:3] == ["не"]:
+        out.add("this_not")
     return out
 
 
@@ -376,6 +380,8 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
       the clause before named; so does a clause that only calls it small («…, мелочь»,
       «которая компенсируется связью»), solved («…, но мы это преодолели») or sufficient
       («бюджет небольшой, но его хватает»).
+    * «Транспорт, инвестиции. Это не проблемы.»: a sentence opening with «Это не …» and a
+      general denial denies what the sentence before named.
     * «Этикет сложный, но привыкли»: a clause that only says one got used to it («привыкли»,
       «приспособились») denies what the clause before named.
     * «Да, далеко, но …»: a «да» conceding what a contrast then outweighs.
@@ -394,6 +400,13 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
         denial = any(not g.category for g in cur.general)  # «это не помеха», not «до этого всё было хорошо»
         if same_sentence and cur.anaphoric and denial and not cur.coded:
             reason = "отрицание (о сказанном выше)"
+        elif cur.sentence == prev.sentence + 1 and "this_not" in cur.marks and denial and names_nothing:
+            # «Транспорт, инвестиции. Это не проблемы, это поле работы.»: the whole sentence before
+            for o in outcomes[:n]:
+                if o.sentence == prev.sentence and o.coded:
+                    o.deny("отрицание (о сказанном выше)")
+            cur.general = [g for g in cur.general if g.category]
+            continue
         elif prev.question and cur.starts_with_no:
             reason = "отрицание (ответ на вопрос)"
         elif same_sentence and cur.refers and names_nothing and {"resolved", "positive"} & cur.marks:
