@@ -363,8 +363,9 @@ def _parse_learned(raw: Any, path: Path, ids: set[str], bad) -> LearnedSettings 
     for key in sorted(set(raw) - set(LEARNED_KEYS) - {LINE_KEY}):
         bad(line, f"learned: неизвестный ключ «{key}».", f"Допустимые ключи: {', '.join(LEARNED_KEYS)}.")
     examples = raw.get("examples")
-    names = examples if isinstance(examples, list) else [examples]
-    if not names or not all(isinstance(n, str) and n.strip() for n in names):
+    given = examples if isinstance(examples, list) else [examples]
+    names = [n for n in given if isinstance(n, str) and n.strip()]
+    if not names or len(names) != len(given):
         bad(
             line,
             "learned: не указан файл с закодированными примерами (examples).",
