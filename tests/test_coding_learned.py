@@ -291,6 +291,9 @@ def test_examples_from_several_files(tmp_path, monkeypatch):
     with pytest.raises(ConfigError) as e:
         load_codebook(_codebook(tmp_path, examples="[examples.csv, wave3.csv]"))
     assert "learned.examples: файл «wave3.csv» не найден" in str(e.value)
+    for empty in ("[]", "[examples.csv, 3]"):
+        with pytest.raises(ConfigError, match="не указан файл с закодированными примерами"):
+            load_codebook(_codebook(tmp_path, examples=empty))
 
 
 def test_examples_file_is_checked(tmp_path):
