@@ -11,9 +11,10 @@ applied to the sixth, so no answer is coded by a model that saw it. It also prin
 category, how many codes the layer added and how many of them the gold has.
 
 ``score`` codes a file with the study's codebook as configured (the layer trained on its
-examples, i.e. on dev.csv for the bundled study) and with the rules alone, overall and per
-writer. Used once, blind, on each of ``tests/data/corpus/test.csv``, ``test2.csv`` and
-``test3.csv`` (see the corpus README).
+examples: dev.csv for the bundled study until wave 4 was made, then dev, test, test2 and test3)
+and with the rules alone, overall and per writer. Used once, blind, on each of
+``tests/data/corpus/test.csv``, ``test2.csv``, ``test3.csv`` and ``test4.csv`` (see the corpus
+README).
 
 Every number is F1 = 2·TP / (2·TP + FP + FN) of the automatic codes against the gold file's
 codes, per category; micro-F1 pools TP, FP and FN over the categories.
@@ -136,7 +137,7 @@ def _writer_order(writers: np.ndarray) -> list[str]:
 def gold_set(name: str, cats: list[str]) -> tuple[list[str], np.ndarray]:
     """The answers and gold codes (answers × ``cats``) of a gold-coded set: ``sample`` (the
     bundled sample against responses/sample_gold.csv), ``heldout`` (tests/data/heldout_answers.csv)
-    or a part of the independent corpus (``dev``, ``test``, ``test2``, ``test3``)."""
+    or a part of the independent corpus (``dev``, ``test``, ``test2``, ``test3``, ``test4``)."""
     if name == "sample":
         answers = pd.read_excel(ROOT / "responses" / "sample.xlsx", dtype={"expert_id": str}, engine="openpyxl")
         gold = pd.read_csv(ROOT / "responses" / "sample_gold.csv", dtype={"expert_id": str}).set_index("expert_id")
