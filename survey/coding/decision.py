@@ -47,7 +47,7 @@ REFERRING = frozenset({"это", "этого", "этим", "его", "её", "е
 BARE_NO = frozenset({"нет", "нету", "никаких", "никакие", "никакой", "ничего", "ничто", "никак"})
 
 
-@dataclass
+@dataclass(slots=True)
 class ClauseOutcome:
     """What one clause gave, before the answer-level pass (anaphora, «X? Нет, …»)."""
 

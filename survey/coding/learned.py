@@ -128,16 +128,22 @@ class LearnedModel:
         once per answer."""
         n = len(self.categories)
         z = self._bias
+        exp = math.exp
         if sentences:
             total = sentences[0] if len(sentences) == 1 else [sum(column) for column in zip(*sentences)]
             words, chars = total[2 * n], total[2 * n + 1]
+            if words > 0 and chars > 0:
+                root, weight = math.sqrt(words), CHAR_WEIGHT / math.sqrt(chars)
+                return [
+                    1.0 / (1.0 + exp(-(b + t / root + u * weight))) for b, t, u in zip(z, total[:n], total[n : 2 * n])
+                ]
             if words > 0:
                 root = math.sqrt(words)
                 z = [b + t / root for b, t in zip(z, total[:n])]
             if chars > 0:
                 weight = CHAR_WEIGHT / math.sqrt(chars)
                 z = [b + t * weight for b, t in zip(z, total[n : 2 * n])]
-        return [1.0 / (1.0 + math.exp(-v)) for v in z]
+        return [1.0 / (1.0 + exp(-v)) for v in z]
 
     @cached_property
     def _bias(self) -> list[float]:
@@ -447,7 +453,6 @@ class LearnedLayer:
         self.no_problems = no_problems.id if no_problems is not None else None
         allowed = set(settings.categories) or set(codebook.ids)
         self.addable = [c for c in model.categories if c in allowed and c in codebook.ids]
-        self._lowest = min(settings.add_when_silent, settings.add_when_coded)
 
     @classmethod
     def from_codebook(cls, codebook: Codebook, lemmatizer: Lemmatizer) -> LearnedLayer:
@@ -486,11 +491,11 @@ class LearnedLayer:
         coding.probabilities = dict(zip(self.model.categories, p))
         if self.no_problems is not None and coding.codes.get(self.no_problems):
             return  # the rules read «no problems»: nothing is added
-        if max(p) < self._lowest:
-            return  # nothing can reach a threshold
         # the rules found nothing at all: no code, no denial, no pattern
         silent = not any(coding.codes.values()) and not coding.denials and not coding.named
         threshold = self.settings.add_when_silent if silent else self.settings.add_when_coded
+        if max(p) < threshold:
+            return  # nothing can reach the threshold
         # a category the codebook's patterns found and the rules decided not to code
         # («финансирование выделяется», «сотрудничество в сфере транспорта») is left to them
         denied = set(coding.denied) | coding.named
