@@ -117,8 +117,10 @@ def split_clauses(words: Words, rules: Rules) -> list[Clause]:
                 meta.append([sentence, False, ""])
                 segment, exception = 0, False
             elif t.text in SOFT_BOUNDARIES:
+                # «кроме одной — прямого авиасообщения», «за одним исключением — таможня»: the
+                # exception is named after the dash
+                exception = exception and t.text != "," and _only_one(raw[-1], segment, words.lemmas)
                 segment += 1
-                exception = False
             continue
         k = place[i]
         if not masks[i] & CLAUSE_STARTS:
@@ -156,6 +158,11 @@ def split_clauses(words: Words, rules: Rules) -> list[Clause]:
         parts[-1].question = question
         clauses.extend(parts)
     return clauses
+
+
+def _only_one(items: list[tuple[int, int, bool]], segment: int, lemmas) -> bool:
+    """The words of ``segment`` so far are only «один» («кроме одной», «за одним исключением»)."""
+    return all("один" in lemmas[tok] for tok, seg, _ in items if seg == segment)
 
 
 def _parenthetical(segment: list[tuple[int, bool]], masks: list[int]) -> bool:
