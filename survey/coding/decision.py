@@ -38,8 +38,19 @@ SMALL = BIT["minimizers"] | BIT["size_words"]
 #   past_tense — a past-tense verb; resolved — «решили», «сняли» (perfective, not negated);
 #   positive — a word of rules.positive, not negated; minimised — «мелочь», «не такое уж большое»;
 #   bare_no — the clause is only «Нет», «Никаких», «Ничего существенного»;
-#   coped — «привыкли», «приспособились» (lexicon coping, not negated).
-CLAUSE_MARKS = ("past", "now", "persistent", "past_tense", "resolved", "positive", "minimised", "bare_no", "coped")
+#   coped — «привыкли», «приспособились» (lexicon coping, not negated); coped_all — with «с ними», «к ним».
+CLAUSE_MARKS = (
+    "past",
+    "now",
+    "persistent",
+    "past_tense",
+    "resolved",
+    "positive",
+    "minimised",
+    "bare_no",
+    "coped",
+    "coped_all",
+)
 _LEXICON_MARKS = (("past_markers", "past"), ("now_markers", "now"), ("persistence", "persistent"))
 _WORD_MARKS = BIT["resolution"] | BIT["positive"] | BIT["coping"]
 _PAST_FORM = re.compile(r"(?:л|ла|ло|ли)(?:сь|ся)?$")
@@ -277,6 +288,9 @@ def clause_marks(words: Words, clause: Clause, rules: Rules) -> set[str]:
             # «привыкли», «мы к ней привыкли»; not «мы привыкли к формальным процедурам» (a habit)
             if m & BIT["coping"] and not negated and not any(toks[j].info.pos == "NOUN" for j in order):
                 out.add("coped")
+                # «с ними научились жить», «к ним привыкли»: said of all that was named
+                if any(toks[j][4] in ("ними", "ним", "них", "они") for j in order):
+                    out.add("coped_all")
     for name, mark in _LEXICON_MARKS:
         if seen & (BIT[name] | BIT[f"{name}:start"]) and lexicon_places(words, order, rules, name):
             out.add(mark)
@@ -416,7 +430,8 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
             # «этикет сложный, но привыкли»: what one got used to is the last thing named before
             if prev.coded:
                 last = max(prev.coded, key=lambda e: e.end).category
-                prev.deny("привыкли (о сказанном выше)", {e.category for e in prev.coded} - {last})
+                keep = set() if "coped_all" in cur.marks else {e.category for e in prev.coded} - {last}
+                prev.deny("привыкли (о сказанном выше)", keep)
             continue
         elif "minimised" in cur.marks and names_nothing and (same_sentence or cur.anaphoric):
             reason = "названо несущественным (о сказанном ниже)"
