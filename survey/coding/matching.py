@@ -158,7 +158,7 @@ class PatternIndex:
 
 
 # how a pattern codes: a term by itself, a resource only with a cue (strictly: with an absence)
-STRENGTH = {"terms": 0, "needs": 1, "needs_strict": 2, "exclude": 3}
+STRENGTH = {"terms": 0, "needs": 1, "needs_strict": 2}
 
 
 def find_hits(
@@ -189,7 +189,7 @@ def find_hits(
     # phrase of another category is read as part of it («медленная реакция» is slow approval,
     # not the partners' «реакция» that is missing; «переводы в юанях» are payments)
     hits.sort(key=lambda h: (h.first, -(h.last - h.first)))
-    phrases = [h for h in hits if h.kind != "exclude" and len(h.positions) > 1]
+    phrases = [h for h in hits if len(h.positions) > 1]  # (the excludes are set apart above)
     kept: list[Hit] = []
     for h in hits:
         # a term stays inside a longer conditional phrase of its category: «губернатора
