@@ -127,23 +127,17 @@ class LearnedModel:
         that is several times faster than numpy's per-call overhead, and coding calls it
         once per answer."""
         n = len(self.categories)
-        z = self._bias
         exp = math.exp
-        if sentences:
-            total = sentences[0] if len(sentences) == 1 else [sum(column) for column in zip(*sentences)]
-            words, chars = total[2 * n], total[2 * n + 1]
-            if words > 0 and chars > 0:
-                root, weight = math.sqrt(words), CHAR_WEIGHT / math.sqrt(chars)
-                return [
-                    1.0 / (1.0 + exp(-(b + t / root + u * weight))) for b, t, u in zip(z, total[:n], total[n : 2 * n])
-                ]
-            if words > 0:
-                root = math.sqrt(words)
-                z = [b + t / root for b, t in zip(z, total[:n])]
-            if chars > 0:
-                weight = CHAR_WEIGHT / math.sqrt(chars)
-                z = [b + t * weight for b, t in zip(z, total[n : 2 * n])]
-        return [1.0 / (1.0 + exp(-v)) for v in z]
+        if not sentences:
+            return [1.0 / (1.0 + exp(-b)) for b in self._bias]
+        total = sentences[0] if len(sentences) == 1 else [sum(column) for column in zip(*sentences)]
+        words, chars = total[2 * n], total[2 * n + 1]
+        # an empty block adds nothing (its sums are 0: no division by a zero norm)
+        root = math.sqrt(words) if words > 0 else 1.0
+        weight = CHAR_WEIGHT / math.sqrt(chars) if chars > 0 else 0.0
+        return [
+            1.0 / (1.0 + exp(-(b + t / root + u * weight))) for b, t, u in zip(self._bias, total[:n], total[n : 2 * n])
+        ]
 
     @cached_property
     def _bias(self) -> list[float]:
