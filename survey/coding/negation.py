@@ -260,12 +260,11 @@ class Scope:
             if pw is not None:
                 self.denied_problem.add(pw)
         elif tm & BIT["light_verbs"]:
-            pw = self.nearest_problem_word(k)
             if self._object_after(j):
                 # «из-за ограничений не было возможности …»: what was lacking is the noun
                 # after the verb, not the problem word elsewhere in the clause
                 self.cues.append(k)
-            elif pw is not None:
+            elif (pw := self.nearest_problem_word(k)) is not None:
                 self.denied_problem.add(pw)
                 self.denials.append((min(k, pw), max(k, pw), i))
             else:

@@ -51,6 +51,7 @@ _LONGEST = max(map(len, ABBREVIATIONS)) + 1
 # ends nothing; «г.» after a number is the year («в 2019 г. Потом …») and may end a sentence
 _NAME_ABBREVIATION_END = re.compile(rf"(?<![а-яёА-ЯЁa-zA-Z0-9])(?<!\d\s)(?i:{'|'.join(NAME_ABBREVIATIONS)})\.\Z")
 _UPPER_NEXT = re.compile(r"[ \t]+[А-ЯЁ]")
+_LONGEST_NAME = max(map(len, NAME_ABBREVIATIONS)) + 1
 
 
 def split_sentences(text: str) -> list[tuple[int, str]]:
@@ -69,7 +70,7 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
         end = m.end()
         if _LOWER_NEXT.match(text, end) and _ABBREVIATION_END.search(text, max(start, end - _LONGEST), end):
             continue  # «кит.» + « язык»: the sentence goes on
-        if _UPPER_NEXT.match(text, end) and _NAME_ABBREVIATION_END.search(text, max(start, end - 6), end):
+        if _UPPER_NEXT.match(text, end) and _NAME_ABBREVIATION_END.search(text, max(start, end - _LONGEST_NAME), end):
             continue  # «г.» + « Ухань»
         out.append((start, text[start:end]))
         start = -1
@@ -112,11 +113,9 @@ def read_words(text: str, lemmatizer: Lemmatizer, index: PatternIndex) -> Words:
     typos: dict[int, tuple[str, str]] = {}
     empty: frozenset[str] = frozenset()
     for i, t in enumerate(toks):
-        if t[3] is not None and i + 1 < len(toks) and abbreviation_dot(toks, i + 1):
-            word = (NAME_ABBREVIATIONS if toks[i + 2].text[0].isupper() else ABBREVIATIONS).get(t[4], "")
-            if word:
-                full = lemmatizer.tokens(word)[0]
-                t = toks[i] = Token(t[0], t[1], t[2], full[3], full[4])
+        if t[3] is not None and i + 1 < len(toks) and (word := abbreviation_word(toks, i + 1)):
+            full = lemmatizer.tokens(word)[0]
+            t = toks[i] = Token(t[0], t[1], t[2], full[3], full[4])
         if t[3] is None:
             lemmas.append(empty)
             masks.append(0)
@@ -129,20 +128,28 @@ def read_words(text: str, lemmatizer: Lemmatizer, index: PatternIndex) -> Words:
     return Words(text, toks, lemmas, masks, typos, unknown, quoted(toks))
 
 
-def abbreviation_dot(toks: list[Token], i: int) -> bool:
-    """Token ``i`` is the period of an abbreviation written right after it: of
-    :data:`ABBREVIATIONS` followed by a lower-case word («интерес кит. партнёров» is one
-    clause), or of :data:`NAME_ABBREVIATIONS` followed by a capitalised one and not after a
-    number («с г. Ухань»; «в 2019 г. Потом» ends a sentence)."""
+def abbreviation_word(toks: list[Token], i: int) -> str | None:
+    """When token ``i`` is the period of an abbreviation written right after it, the full word
+    the abbreviation stands for ("" when it has none), else None: an abbreviation of
+    :data:`ABBREVIATIONS` followed by a lower-case word («интерес кит. партнёров» is one clause),
+    or of :data:`NAME_ABBREVIATIONS` followed by a capitalised one and not after a number
+    («с г. Ухань»; «в 2019 г. Потом» ends a sentence)."""
     if toks[i].text != "." or i == 0 or i + 1 >= len(toks):
-        return False
+        return None
     before, after = toks[i - 1], toks[i + 1]
     if not (before.is_word and before.end == toks[i].start and after.is_word) or after.text[0].isascii():
-        return False
+        return None
     word = before.text.lower()
     if after.text[0].islower():
-        return word in ABBREVIATIONS
-    return word in NAME_ABBREVIATIONS and not (i >= 2 and toks[i - 2].text[:1].isdigit())
+        return ABBREVIATIONS.get(word)
+    if i >= 2 and toks[i - 2].text[:1].isdigit():
+        return None
+    return NAME_ABBREVIATIONS.get(word)
+
+
+def abbreviation_dot(toks: list[Token], i: int) -> bool:
+    """Token ``i`` is the period of an abbreviation (:func:`abbreviation_word`)."""
+    return abbreviation_word(toks, i) is not None
 
 
 def quoted(toks: list[Token]) -> set[int]:
