@@ -118,8 +118,11 @@ def split_clauses(words: Words, rules: Rules) -> list[Clause]:
                 segment, exception = 0, False
             elif t.text in SOFT_BOUNDARIES:
                 # «кроме одной — прямого авиасообщения», «за одним исключением — таможня»: the
-                # exception is named after the dash
-                exception = exception and t.text != "," and _only_one(raw[-1], segment, words.lemmas)
+                # exception is named after the dash; «кроме ограничений, связанных с COVID-19, …»:
+                # a participle after the comma still belongs to it
+                exception = exception and (
+                    _participle_next(toks, i) if t.text == "," else _only_one(raw[-1], segment, words.lemmas)
+                )
                 segment += 1
             continue
         k = place[i]
@@ -158,6 +161,19 @@ def split_clauses(words: Words, rules: Rules) -> list[Clause]:
         parts[-1].question = question
         clauses.extend(parts)
     return clauses
+
+
+# words pymorphy3 first reads as adjectives that open a participle phrase or a relative clause
+ATTRIBUTE_OPENERS = frozenset({"связанный", "вызванный", "обусловленный", "который"})
+
+
+def _participle_next(toks: list, i: int) -> bool:
+    """The word after token ``i`` opens a participle phrase or a relative clause («связанных с
+    COVID-19», «вызванного пандемией», «которые …»): it still describes what came before."""
+    for t in toks[i + 1 :]:
+        if t[3] is not None:
+            return t[3].pos == "PRTF" or t[3].lemma in ATTRIBUTE_OPENERS
+    return False
 
 
 def _only_one(items: list[tuple[int, int, bool]], segment: int, lemmas) -> bool:
