@@ -79,6 +79,7 @@ PHRASE_LEXICONS = (
     "now_markers",
     "persistence",
     "minimizers",
+    "shortage_cues",
 )
 # bit of each lexicon in a word's mask (see Rules.mask); "phrase_start": the word can open a
 # multi-word entry of a phrase lexicon, "<lexicon>:start" of that lexicon in particular
