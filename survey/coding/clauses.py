@@ -197,7 +197,8 @@ def split_by_predicates(items: list[tuple[int, int, bool]], words: Words, rules:
     A segment opening with «который» is a relative clause inside another: it becomes
     a clause of its own and the clause around it goes on after it («переводчики,
     которых удаётся найти, не знают терминологии»). A segment opening with a
-    subordinating word («что», «если», «когда»…) starts a new clause.
+    subordinating word («что», «если», «когда»…) starts a new clause, and so does one opening
+    with «сейчас», «теперь» after a clause with a predicate (the present after the past).
     """
     toks, masks = words.toks, words.masks
     segs: dict[int, list[tuple[int, bool]]] = {}
@@ -224,8 +225,10 @@ def split_by_predicates(items: list[tuple[int, int, bool]], words: Words, rules:
             embedded.append([seg])
             continue
         subordinate = not exc and rules.written("subordinators", toks[first].lower)
+        # «раньше не хватало переводчиков, теперь своя служба перевода»: «теперь» opens the present
+        now = not exc and bool(masks[first] & (BIT["now_markers"] | BIT["now_markers:start"]))
         comparative = rules.written("rather_than", toks[first].lower)  # «…, чем мешает»
-        if (pred or subordinate) and group_pred and groups[-1] and not comparative:
+        if (pred or subordinate or now) and group_pred and groups[-1] and not comparative:
             groups.append([])
             group_pred = False
         groups[-1].append(seg)
