@@ -18,13 +18,14 @@ CATS = load_codebook().ids
 WAVES = [(("dev", "test"), CORPUS), (("test2",), CORPUS / "wave2"), (("test3",), CORPUS / "wave3")]
 WAVES.append((("test4",), CORPUS / "wave4"))
 WAVES.append((("test5",), CORPUS / "wave5"))
+WAVES.append((("test6",), CORPUS / "wave6"))
 
 
 def _read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False).set_index("id")
 
 
-@pytest.mark.parametrize("parts,folder", WAVES, ids=["wave1", "wave2", "wave3", "wave4", "wave5"])
+@pytest.mark.parametrize("parts,folder", WAVES, ids=["wave1", "wave2", "wave3", "wave4", "wave5", "wave6"])
 def test_gold_is_what_the_coders_and_the_adjudicator_decided(parts, folder):
     gold = pd.concat([_read(CORPUS / f"{p}.csv") for p in parts])
     a, b, adj = (_read(folder / f) for f in ("coder_a.csv", "coder_b.csv", "adjudicated.csv"))
@@ -44,6 +45,6 @@ def test_gold_is_what_the_coders_and_the_adjudicator_decided(parts, folder):
 
 
 def test_each_wave_has_its_writers_brief():
-    for folder in ("wave2", "wave3", "wave4", "wave5"):
+    for folder in ("wave2", "wave3", "wave4", "wave5", "wave6"):
         brief = (CORPUS / folder / "WRITER_BRIEF.md").read_text(encoding="utf-8")
         assert "Какие основные проблемы и трудности" in brief
