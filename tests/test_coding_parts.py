@@ -151,12 +151,22 @@ def test_patterns_match_on_lemmas_with_gaps_excludes_and_longest(parts):
     lem, _, index = parts
     w = _words(parts, "Стоимость авиабилетов до Харбина и банковский перевод.")
     c = split_clauses(w, parts[1].rules)[0]
-    hits = find_hits(c.tokens, w.toks, w.lemmas, w.typos, index)
+    hits = find_hits(c.tokens, w.toks, w.lemmas, w.typos, index, w.list_breaks())
     found = {(h.category, h.pattern.text) for h in hits}
     assert ("distance", "стоимость ~ авиабилет") in found  # the longest of the overlapping distance hits
     assert ("distance", "авиабилет") not in found
     assert not any(h.category == "language" for h in hits)  # «банковский перевод» is excluded
     assert ("economy", "банковский ~ перевод") in found
+
+
+def test_list_separators_end_a_pattern_but_a_clause_opener_does_not(parts):
+    w = _words(parts, "Перевод, деньги; виза + ковид, что мешает, и сложно понять, кто решает.")
+    assert [w.toks[i][0] for i in w.list_breaks()] == [",", ";", "+"]
+    texts = [w.toks[i + 1][0] for i in w.list_breaks()]
+    assert texts == ["деньги", "виза", "ковид"]  # not before «что», «и», «кто»
+    c = split_clauses(w, parts[1].rules)[0]
+    hits = find_hits(c.tokens, w.toks, w.lemmas, w.typos, parts[2], w.list_breaks())
+    assert not any(h.category == "economy" for h in hits)  # «перевод, деньги» is no money transfer
 
 
 def test_form_entries_are_cached_and_typos_found(parts):
@@ -176,7 +186,7 @@ def test_form_entries_are_cached_and_typos_found(parts):
 def _scope(parts, text, n=0):
     w = _words(parts, text)
     clause = split_clauses(w, parts[1].rules)[n]
-    hits = find_hits(clause.tokens, w.toks, w.lemmas, w.typos, parts[2])
+    hits = find_hits(clause.tokens, w.toks, w.lemmas, w.typos, parts[2], w.list_breaks())
     neutral, forced = false_negations(w, parts[1].rules)
     return w, clause, hits, Scope(clause, w, hits, parts[1].rules, neutral | w.quoted, forced, "no_problems")
 
@@ -224,7 +234,7 @@ def _outcomes(parts, text):
     no_problems = codebook.category("no_problems")
     out = []
     for clause in split_clauses(w, codebook.rules):
-        hits = find_hits(clause.tokens, w.toks, w.lemmas, w.typos, index)
+        hits = find_hits(clause.tokens, w.toks, w.lemmas, w.typos, index, w.list_breaks())
 
         def scope_of(hits, clause=clause):
             return Scope(clause, w, hits, codebook.rules, neutral, forced, "no_problems")

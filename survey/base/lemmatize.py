@@ -21,9 +21,9 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-TOKEN_RE = re.compile(r"[а-яёa-z0-9]+(?:-[а-яёa-z0-9]+)*|[.,;:!?()—–\-«»\"/]|\n", re.IGNORECASE)
+TOKEN_RE = re.compile(r"[а-яёa-z0-9]+(?:-[а-яёa-z0-9]+)*|[.,;:!?()—–\-«»\"/+]|\n", re.IGNORECASE)
 _CYRILLIC = re.compile("[а-я]")
-PUNCT = frozenset('.,;:!?()—–-«»"/\n')
+PUNCT = frozenset('.,;:!?()—–-«»"/+\n')
 # Latin letters typed inside a Cyrillic word («kовид», «пeреводчик»): read as the Cyrillic
 # letters they look like; a word all in Latin («WeChat») stays as it is
 _LATIN = re.compile("[a-zA-Z]")

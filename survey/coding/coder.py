@@ -164,8 +164,9 @@ class Coder:
         no_problems_id = self.no_problems.id if self.no_problems is not None else None
         outcomes = []
         clauses = split_clauses(words, self.rules)
+        breaks = words.list_breaks()
         for n, clause in enumerate(clauses):
-            hits = find_hits(clause.tokens, words.toks, words.lemmas, words.typos, self.index)
+            hits = find_hits(clause.tokens, words.toks, words.lemmas, words.typos, self.index, breaks)
             conceded = _conceded_segments(clauses, n, self.rules)
 
             def scope_of(hits, clause=clause, conceded=conceded):

@@ -13,7 +13,7 @@ category and keeps the longest of overlapping hits.
 >>> index = PatternIndex(load_codebook(lemmatizer=lem))
 >>> toks = lem.tokens("Нет прямых рейсов до Харбина")
 >>> entries = [index.entry(t.lower, t.info) for t in toks]
->>> hits = find_hits(list(range(len(toks))), toks, [e.lemmas for e in entries], {}, index)
+>>> hits = find_hits(list(range(len(toks))), toks, [e.lemmas for e in entries], {}, index, [])
 >>> [(h.pattern.category, h.pattern.text, h.positions) for h in hits]
 [('distance', 'рейс', [2])]
 >>> index.fuzzy("каронавирус", "каронавирус"), index.typo_of("каронавирус")
@@ -167,14 +167,16 @@ def find_hits(
     lemmas: list[frozenset[str]],
     typos: dict[int, tuple[str, str]],
     index: PatternIndex,
+    breaks: list[int],
 ) -> list[Hit]:
-    """The pattern matches among the word tokens ``words`` (token indices, in order)."""
+    """The pattern matches among the word tokens ``words`` (token indices, in order), none
+    reaching across a list separator (``breaks``, see :meth:`Words.list_breaks`)."""
     hits: list[Hit] = []
     excludes: list[Hit] = []
     for k, i in enumerate(words):
         entry = index.entry(toks[i][4], toks[i][3])
         for p in entry.candidates:
-            positions = match_rest(p, words, k, toks, lemmas)
+            positions = match_rest(p, words, k, toks, lemmas, breaks)
             if positions is None:
                 continue
             hit = Hit(p, positions, [typos[j] for j in positions if j in typos])
@@ -209,10 +211,16 @@ def find_hits(
 
 
 def match_rest(
-    p: Pattern, words: list[int], k: int, toks: list[Token], lemmas: list[frozenset[str]]
+    p: Pattern,
+    words: list[int],
+    k: int,
+    toks: list[Token],
+    lemmas: list[frozenset[str]],
+    breaks: list[int],
 ) -> list[int] | None:
     """Token indices of pattern ``p`` matched from ``words[k]`` on (its first word matches
-    there), each next word within its gap; None when the pattern does not complete."""
+    there), each next word within its gap and no list separator (``breaks``) between; None when
+    the pattern does not complete."""
     positions = [words[k]]
     at = k
     for w in p.words[1:]:
@@ -222,7 +230,7 @@ def match_rest(
             if w.matches(lemmas[i], toks[i][4]):
                 found = j
                 break
-        if found is None:
+        if found is None or any(words[at] < b < words[found] for b in breaks):
             return None
         positions.append(words[found])
         at = found

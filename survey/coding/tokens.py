@@ -43,6 +43,8 @@ _ABBREVIATION = "|".join(sorted(ABBREVIATIONS, key=len, reverse=True))
 # followed by a lower-case word stays inside («кит. язык»). Split in two passes (runs, then the
 # abbreviations' runs joined to the next) because one regex testing the abbreviations at every
 # character cost a sixth of the coding time.
+# a comma before a word of these lexicons opens a clause of the same sentence, not a list item
+CLAUSE_OPENERS = BIT["subordinators"] | BIT["relative"] | BIT["rather_than"]
 _RUN = re.compile(r"[^.!?\n]+[.!?\n]*|[.!?\n]+")
 _ABBREVIATION_END = re.compile(rf"(?<![а-яёА-ЯЁa-zA-Z0-9])(?i:{_ABBREVIATION})\.\Z")
 _LOWER_NEXT = re.compile(r"[ \t]+[а-яё]")
@@ -98,6 +100,21 @@ class Words:
     def lemma_list(self) -> list[str]:
         """First-parse lemmas of the words (what the learned layer counts)."""
         return [t[3].lemma for t in self.toks if t[3] is not None]
+
+    def list_breaks(self) -> list[int]:
+        """Token indices of the list separators: «;», «+», and a comma not followed by a word
+        that opens a clause («что», «кто», «который», «чем»…). A codebook pattern does not
+        reach across one: «перевод, деньги» are two items, not the money transfer «перевод
+        денег»; «сложно понять, кто решает» is one phrase."""
+        toks = self.toks
+        return [
+            i for i, t in enumerate(toks[:-1]) if t[0] in (";", "+") or (t[0] == "," and not self._opens_clause(i + 1))
+        ]
+
+    def _opens_clause(self, i: int) -> bool:
+        """Token ``i`` opens a clause (or is no word: a comma before it separates nothing)."""
+        info = self.toks[i][3]
+        return info is None or bool(self.masks[i] & CLAUSE_OPENERS) or info.pos in ("NPRO", "CONJ")
 
     def word_indices(self) -> list[int]:
         """Token indices of the words (punctuation left out)."""
