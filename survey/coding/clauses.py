@@ -4,8 +4,11 @@ A sentence is cut into clauses at ``; : ( )``, ``!``/``?`` and line breaks, and 
 contrast words of the codebook's ``rules.boundaries`` (но, однако, а, зато, хотя, разве
 что…). Commas and dashes cut a clause into *segments*; they start a new clause only where
 both sides have their own predicate («Финансирование выделяется, переводчиков не
-хватает»), so a list stays one scope: «Проблем с финансированием, визами и логистикой
-нет». «кроме X» marks X's segment as an *exception*: named, whatever the rest denies.
+хватает»), where the segment after opens with a subordinating word («…, если …») or, after a
+clause with a predicate, with «сейчас», «теперь» (the present after the past), so a list stays
+one scope: «Проблем с финансированием, визами и логистикой нет». «кроме X» marks X's segment
+as an *exception*: named, whatever the rest denies; it goes on past a comma through a genitive
+participle («кроме ограничений, связанных с COVID-19, …») up to the next comma or denial.
 
 >>> from survey.base.lemmatize import Lemmatizer
 >>> from survey.coding.matching import PatternIndex
@@ -44,7 +47,7 @@ class Clause:
     sentence: int = 0  # clauses of one sentence share the number
     question: bool = False  # the clause ends with «?»
     opener: str = ""  # the boundary word that opened the clause («но», «хотя»…), folded
-    continues: bool = False  # split from the clause before at a comma (both have a predicate)
+    continues: bool = False  # split from the clause before at a comma (see split_by_predicates)
     position: dict[int, int] = field(default_factory=dict)  # token index -> place in ``tokens``
 
     def __post_init__(self) -> None:
@@ -87,6 +90,31 @@ def phrase_at(rules: Rules, name: str, words: Words, order: list[int], k: int) -
     return 0
 
 
+def cue_phrase_at(words: Words, order: list[int], rules: Rules, k: int) -> int:
+    """Length of a multi-word shortage cue («хорошо бы», «было бы неплохо», «с трудом») starting
+    at place ``k``, its words side by side (no comma between: «всё хорошо, было бы желание» is
+    no wish); 0 if none."""
+    if not words.masks[order[k]] & BIT["shortage_cues:start"]:
+        return 0
+    n = phrase_at(rules, "shortage_cues", words, order, k)
+    return n if n > 1 and order[k + n - 1] - order[k] == n - 1 else 0
+
+
+def is_cue(words: Words, order: list[int], rules: Rules, k: int) -> bool:
+    """A shortage cue, a word or a phrase, starts at place ``k``."""
+    return bool(words.masks[order[k]] & BIT["shortage_cues"]) or cue_phrase_at(words, order, rules, k) > 0
+
+
+def cue_phrase_words(words: Words, order: list[int], rules: Rules) -> set[int]:
+    """Token indices inside multi-word shortage cues: «хорошо» in «хорошо бы» is a wish, not a
+    positive word."""
+    out: set[int] = set()
+    for k in range(len(order)):
+        n = cue_phrase_at(words, order, rules, k)
+        out.update(order[k : k + n])
+    return out
+
+
 def lexicon_places(words: Words, order: list[int], rules: Rules, name: str) -> list[int]:
     """Places ``k`` in ``order`` where a word or phrase of lexicon ``name`` starts."""
     masks = words.masks
@@ -101,6 +129,7 @@ def split_clauses(words: Words, rules: Rules) -> list[Clause]:
     meta: list[list] = [[0, False, ""]]  # per clause: [sentence, question, opener]
     sentence = 0
     segment, exception = 0, False
+    continued = False  # the exception went on past a comma («кроме ограничений, связанных с …»)
     order = words.word_indices()
     place = {tok: k for k, tok in enumerate(order)}
     skip_until = -1
@@ -115,17 +144,23 @@ def split_clauses(words: Words, rules: Rules) -> list[Clause]:
                     sentence += 1
                 raw.append([])
                 meta.append([sentence, False, ""])
-                segment, exception = 0, False
+                segment, exception, continued = 0, False, False
             elif t.text in SOFT_BOUNDARIES:
                 # «кроме одной — прямого авиасообщения», «за одним исключением — таможня»: the
                 # exception is named after the dash; «кроме ограничений, связанных с COVID-19, …»:
-                # a participle after the comma still belongs to it
-                exception = exception and (
-                    _participle_next(toks, i) if t.text == "," else _only_one(raw[-1], segment, words.lemmas)
-                )
+                # a genitive participle after the comma still describes it
+                if t.text == ",":
+                    exception = continued = exception and _describes_exception(toks, i)
+                else:
+                    exception = exception and _only_one(raw[-1], segment, words.lemmas)
                 segment += 1
             continue
         k = place[i]
+        if continued and masks[i] & EXCEPTION_ENDS:
+            # «кроме ограничений, связанных с пандемией других проблем нет»: the closing comma is
+            # missing; the exception ends where the denial begins
+            segment += 1
+            exception = continued = False
         if not masks[i] & CLAUSE_STARTS:
             raw[-1].append((i, segment, exception))
             continue
@@ -163,17 +198,35 @@ def split_clauses(words: Words, rules: Rules) -> list[Clause]:
     return clauses
 
 
-# words pymorphy3 first reads as adjectives that open a participle phrase or a relative clause
-ATTRIBUTE_OPENERS = frozenset({"связанный", "вызванный", "обусловленный", "который"})
+# genitive participles that go on describing what «кроме», «помимо», «за исключением» govern
+# (the genitive): «кроме ограничений, связанных с COVID-19, …». A nominative one begins the main
+# clause instead: «кроме виз, оставшиеся вопросы решены».
+EXCEPTION_ATTRIBUTES = frozenset(
+    f"{stem}{ending}" for stem in ("связанн", "вызванн", "обусловленн") for ending in ("ых", "ого", "ой")
+)
+EXCEPTION_ENDS = BIT["negators"] | BIT["absence"] | BIT["problem_words"]
 
 
-def _participle_next(toks: list, i: int) -> bool:
-    """The word after token ``i`` opens a participle phrase or a relative clause («связанных с
-    COVID-19», «вызванного пандемией», «которые …»): it still describes what came before."""
+def _describes_exception(toks: list, i: int) -> bool:
+    """The word after the comma at token ``i`` is a genitive participle of
+    :data:`EXCEPTION_ATTRIBUTES`: it still describes the exception."""
     for t in toks[i + 1 :]:
         if t[3] is not None:
-            return t[3].pos == "PRTF" or t[3].lemma in ATTRIBUTE_OPENERS
+            return t[4] in EXCEPTION_ATTRIBUTES
     return False
+
+
+ALSO = frozenset({"и", "тоже", "также"})  # «…, теперь и с логистикой»: the present goes on alike
+
+
+def _opens_present(members: list[tuple[int, bool]], words: Words, rules: Rules) -> bool:
+    """A segment opens with a word or phrase of ``now_markers`` («сейчас», «теперь», «в настоящее
+    время») not followed by «и», «тоже», «также»."""
+    tokens = [t for t, _ in members]
+    if not words.masks[tokens[0]] & (BIT["now_markers"] | BIT["now_markers:start"]):
+        return False
+    n = phrase_at(rules, "now_markers", words, tokens, 0)
+    return bool(n) and not (n < len(tokens) and words.lemmas[tokens[n]] & ALSO)
 
 
 def _only_one(items: list[tuple[int, int, bool]], segment: int, lemmas) -> bool:
@@ -226,7 +279,7 @@ def split_by_predicates(items: list[tuple[int, int, bool]], words: Words, rules:
             continue
         subordinate = not exc and rules.written("subordinators", toks[first].lower)
         # «раньше не хватало переводчиков, теперь своя служба перевода»: «теперь» opens the present
-        now = not exc and bool(masks[first] & (BIT["now_markers"] | BIT["now_markers:start"]))
+        now = not exc and _opens_present(segs[seg], words, rules)
         comparative = rules.written("rather_than", toks[first].lower)  # «…, чем мешает»
         if (pred or subordinate or now) and group_pred and groups[-1] and not comparative:
             groups.append([])

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from survey.coding.clauses import Clause, lexicon_places
+from survey.coding.clauses import Clause, cue_phrase_at, cue_phrase_words, is_cue, lexicon_places
 from survey.coding.evidence import AnswerCoding, Evidence
 from survey.coding.matching import Hit
 from survey.coding.negation import Scope, belittles
@@ -127,15 +127,18 @@ def decide_clause(
         start, end = toks[seg0[0]].start, toks[seg0[-1]].end
         outcome.elliptic = Evidence("", words.text[start:end], start, end, "", "отрицание проблем (кратко)", "high")
     small = "minimised" in marks or any(masks[i] & SMALL for i in order)
-    if not hits and not small and not any(masks[i] & QUICK_CHECK for i in order):
-        outcome.marks = frozenset(marks)
-        return outcome  # nothing named, nothing denied, no cue to pass on
-    if not hits and not small and not any(masks[i] & (BIT["problem_words"] | BIT["problem_verbs"]) for i in order):
-        # only a cue that may refer back («…, но его не хватает»): no need for the rest
-        cue = next(i for i in order if masks[i] & QUICK_CHECK)
-        outcome.orphan_cue = toks[cue].text
-        outcome.marks = frozenset(marks)
-        return outcome
+    cue = next(
+        (i for k, i in enumerate(order) if masks[i] & QUICK_CHECK or cue_phrase_at(words, order, rules, k)), None
+    )
+    if not hits and not small:
+        if cue is None:
+            outcome.marks = frozenset(marks)
+            return outcome  # nothing named, nothing denied, no cue to pass on
+        if not any(masks[i] & (BIT["problem_words"] | BIT["problem_verbs"]) for i in order):
+            # only a cue that may refer back («…, но его не хватает», «…, но хорошо бы его увеличить»)
+            outcome.orphan_cue = toks[cue].text
+            outcome.marks = frozenset(marks)
+            return outcome
     outcome.named = frozenset(h.category for h in hits)
     scope: Scope = scope_of(hits)
     if scope.minimised:
@@ -145,7 +148,8 @@ def decide_clause(
     # a positive word that is part of a pattern («регулярное сообщение») does not count, except
     # in a no_problems pattern («всё в порядке»)
     named = {p for h in hits if h.category != no_problems_id for p in h.positions}
-    has_positive = any((masks[i] & BIT["positive"]) and i not in named for i in order)
+    wish = cue_phrase_words(words, order, rules)  # «хорошо бы»: not a positive word
+    has_positive = any((masks[i] & BIT["positive"]) and i not in named and i not in wish for i in order)
     nominal = not clause.has_predicate
     used_cues: set[int] = set()
     general_hits = []
@@ -159,7 +163,7 @@ def decide_clause(
             if (
                 not any(p in scope.neutral for p in h.positions)
                 and (concord or not scope.negated_before(clause.position[h.first]))
-                and not _slowed(h, clause, masks)
+                and not _slowed(h, clause, words, rules)
             ):
                 general_hits.append(found._replace(reason="названо"))
             continue
@@ -201,14 +205,13 @@ def decide_clause(
     return outcome
 
 
-def _slowed(h: Hit, clause: Clause, masks: list[int]) -> bool:
-    """«всё решается очень долго», «всё решается, но медленно»: a shortage cue after a «no
+def _slowed(h: Hit, clause: Clause, words: Words, rules: Rules) -> bool:
+    """«всё решается очень долго», «всё решается, но с трудом»: a shortage cue after a «no
     problems» phrase, in its part of the clause or the next, makes it a complaint."""
-    seg = clause.segment
+    seg, order = clause.segment, clause.tokens
     return any(
-        masks[i] & BIT["shortage_cues"] and seg[h.first] <= seg[i] <= seg[h.first] + 1
-        for i in clause.tokens
-        if i > h.last
+        i > h.last and seg[h.first] <= seg[i] <= seg[h.first] + 1 and is_cue(words, order, rules, k)
+        for k, i in enumerate(order)
     )
 
 
@@ -273,6 +276,7 @@ def clause_marks(words: Words, clause: Clause, rules: Rules) -> set[str]:
     toks, masks, order = words.toks, words.masks, clause.tokens
     out: set[str] = set()
     seen = 0
+    wish = cue_phrase_words(words, order, rules)  # «сейчас хорошо бы …» is no «all is well now»
     for k, i in enumerate(order):
         m = masks[i]
         seen |= m
@@ -283,7 +287,7 @@ def clause_marks(words: Words, clause: Clause, rules: Rules) -> set[str]:
             negated = any(masks[order[j]] & BIT["negators"] for j in range(max(0, k - 2), k))
             if m & BIT["resolution"] and info.perfective and not negated:
                 out.add("resolved")
-            if m & BIT["positive"] and not negated:
+            if m & BIT["positive"] and not negated and i not in wish:
                 out.add("positive")
             # «привыкли», «мы к ней привыкли»; not «мы привыкли к формальным процедурам» (a habit)
             if m & BIT["coping"] and not negated and not any(toks[j].info.pos == "NOUN" for j in order):

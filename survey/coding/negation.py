@@ -37,7 +37,7 @@ answer, for a pattern hit, whether a cue, a problem word or a denial applies to 
 
 from __future__ import annotations
 
-from survey.coding.clauses import Clause, lexicon_places, phrase_at
+from survey.coding.clauses import Clause, is_cue, lexicon_places
 from survey.coding.matching import Hit
 from survey.coding.tokens import Words
 from survey.spec.codebook import BIT, Rules
@@ -229,9 +229,7 @@ class Scope:
                 continue
             # «не хватает» is handled above; «слабая логистика», «визы мешают» are complaints;
             # «хорошо бы …», «было бы неплохо …» are wishes (phrases of the cue lexicon)
-            if (masks[i] & (BIT["shortage_cues"] | BIT["problem_verbs"])) or (
-                masks[i] & BIT["shortage_cues:start"] and phrase_at(rules, "shortage_cues", words, order, k)
-            ):
+            if masks[i] & BIT["problem_verbs"] or is_cue(words, order, rules, k):
                 self.cues.append(k)
 
     def _said_of_rest(self, k: int) -> bool:
