@@ -30,6 +30,7 @@ from survey.spec.codebook import BIT, Rules
 
 HARD_BOUNDARIES = frozenset(".;:!?()\n")
 SOFT_BOUNDARIES = frozenset(",—–-")  # split a clause into segments
+CUE_START = BIT["shortage_cues:start"]  # the word can open a multi-word shortage cue
 PARENTHETICAL_WORDS = 3  # «как мне кажется», «я бы сказал»: the longest that stays inside a clause
 PREDICATE = BIT["predicate"]
 # words that may open a clause boundary («но», «кроме», «а также»…)
@@ -94,7 +95,7 @@ def cue_phrase_at(words: Words, order: list[int], rules: Rules, k: int) -> int:
     """Length of a multi-word shortage cue («хорошо бы», «было бы неплохо», «с трудом») starting
     at place ``k``, its words side by side (no comma between: «всё хорошо, было бы желание» is
     no wish); 0 if none."""
-    if not words.masks[order[k]] & BIT["shortage_cues:start"]:
+    if not words.masks[order[k]] & CUE_START:
         return 0
     n = phrase_at(rules, "shortage_cues", words, order, k)
     return n if n > 1 and order[k + n - 1] - order[k] == n - 1 else 0
@@ -102,16 +103,18 @@ def cue_phrase_at(words: Words, order: list[int], rules: Rules, k: int) -> int:
 
 def is_cue(words: Words, order: list[int], rules: Rules, k: int) -> bool:
     """A shortage cue, a word or a phrase, starts at place ``k``."""
-    return bool(words.masks[order[k]] & BIT["shortage_cues"]) or cue_phrase_at(words, order, rules, k) > 0
+    m = words.masks[order[k]]
+    return bool(m & BIT["shortage_cues"]) or bool(m & CUE_START and cue_phrase_at(words, order, rules, k))
 
 
 def cue_phrase_words(words: Words, order: list[int], rules: Rules) -> set[int]:
     """Token indices inside multi-word shortage cues: «хорошо» in «хорошо бы» is a wish, not a
     positive word."""
     out: set[int] = set()
-    for k in range(len(order)):
-        n = cue_phrase_at(words, order, rules, k)
-        out.update(order[k : k + n])
+    masks = words.masks
+    for k, i in enumerate(order):
+        if masks[i] & CUE_START:
+            out.update(order[k : k + cue_phrase_at(words, order, rules, k)])
     return out
 
 

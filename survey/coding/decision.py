@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from survey.coding.clauses import Clause, cue_phrase_at, cue_phrase_words, is_cue, lexicon_places
+from survey.coding.clauses import CUE_START, Clause, cue_phrase_at, cue_phrase_words, is_cue, lexicon_places
 from survey.coding.evidence import AnswerCoding, Evidence
 from survey.coding.matching import Hit
 from survey.coding.negation import Scope, belittles
@@ -128,7 +128,12 @@ def decide_clause(
         outcome.elliptic = Evidence("", words.text[start:end], start, end, "", "отрицание проблем (кратко)", "high")
     small = "minimised" in marks or any(masks[i] & SMALL for i in order)
     cue = next(
-        (i for k, i in enumerate(order) if masks[i] & QUICK_CHECK or cue_phrase_at(words, order, rules, k)), None
+        (
+            i
+            for k, i in enumerate(order)
+            if masks[i] & QUICK_CHECK or (masks[i] & CUE_START and cue_phrase_at(words, order, rules, k))
+        ),
+        None,
     )
     if not hits and not small:
         if cue is None:
