@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from survey.coding.clauses import CUE_START, Clause, cue_phrase_at, cue_phrase_words, is_cue, lexicon_places
+from survey.coding.clauses import Clause, cue_phrase_words, is_cue, lexicon_places
 from survey.coding.evidence import AnswerCoding, Evidence
 from survey.coding.matching import Hit
 from survey.coding.negation import Scope, belittles
@@ -121,20 +121,14 @@ def decide_clause(
     outcome.starts_with_no = first.lower in ("нет", "нету") and (
         len(order) == 1 or any(toks[x][3] is None for x in range(order[0] + 1, order[1]))
     )
-    marks = clause_marks(words, clause, rules)
+    wish = cue_phrase_words(words, order, rules)  # «хорошо бы»: not a positive word
+    marks = clause_marks(words, clause, rules, wish)
     if "bare_no" in marks:
         seg0 = [i for i in order if clause.segment[i] == clause.segment[order[0]]]
         start, end = toks[seg0[0]].start, toks[seg0[-1]].end
         outcome.elliptic = Evidence("", words.text[start:end], start, end, "", "отрицание проблем (кратко)", "high")
     small = "minimised" in marks or any(masks[i] & SMALL for i in order)
-    cue = next(
-        (
-            i
-            for k, i in enumerate(order)
-            if masks[i] & QUICK_CHECK or (masks[i] & CUE_START and cue_phrase_at(words, order, rules, k))
-        ),
-        None,
-    )
+    cue = next((i for k, i in enumerate(order) if masks[i] & QUICK_CHECK or is_cue(words, order, rules, k)), None)
     if not hits and not small:
         if cue is None:
             outcome.marks = frozenset(marks)
@@ -153,7 +147,6 @@ def decide_clause(
     # a positive word that is part of a pattern («регулярное сообщение») does not count, except
     # in a no_problems pattern («всё в порядке»)
     named = {p for h in hits if h.category != no_problems_id for p in h.positions}
-    wish = cue_phrase_words(words, order, rules)  # «хорошо бы»: not a positive word
     has_positive = any((masks[i] & BIT["positive"]) and i not in named and i not in wish for i in order)
     nominal = not clause.has_predicate
     used_cues: set[int] = set()
@@ -275,13 +268,15 @@ def _sole_problem(outcome: ClauseOutcome, words: Words, clause: Clause, rules: R
     )
 
 
-def clause_marks(words: Words, clause: Clause, rules: Rules) -> set[str]:
+def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | None = None) -> set[str]:
     """The marks of :data:`CLAUSE_MARKS` that lexicons and word forms give a clause
-    (``minimised`` comes from its :class:`Scope`)."""
+    (``minimised`` comes from its :class:`Scope`); ``wish``: the tokens inside multi-word cues
+    (:func:`cue_phrase_words`, computed here when not given)."""
     toks, masks, order = words.toks, words.masks, clause.tokens
     out: set[str] = set()
     seen = 0
-    wish = cue_phrase_words(words, order, rules)  # «сейчас хорошо бы …» is no «all is well now»
+    if wish is None:
+        wish = cue_phrase_words(words, order, rules)  # «сейчас хорошо бы …» is no «all is well now»
     for k, i in enumerate(order):
         m = masks[i]
         seen |= m

@@ -38,13 +38,13 @@ ABBREVIATIONS: dict[str, str] = {
 }  # fmt: skip
 # abbreviations before a place's or a person's name, with their capital: «с г. Ухань», «им. Пушкина»
 NAME_ABBREVIATIONS: dict[str, str] = {"г": "город", "гор": "город", "пгт": "посёлок", "пос": "посёлок", "им": "имя"}
+# a comma before a word of these lexicons opens a clause of the same sentence, not a list item
+CLAUSE_OPENERS = BIT["subordinators"] | BIT["relative"] | BIT["rather_than"]
 _ABBREVIATION = "|".join(sorted(ABBREVIATIONS, key=len, reverse=True))
 # sentences: everything up to and including . ! ? or a line break; an abbreviation's period
 # followed by a lower-case word stays inside («кит. язык»). Split in two passes (runs, then the
 # abbreviations' runs joined to the next) because one regex testing the abbreviations at every
 # character cost a sixth of the coding time.
-# a comma before a word of these lexicons opens a clause of the same sentence, not a list item
-CLAUSE_OPENERS = BIT["subordinators"] | BIT["relative"] | BIT["rather_than"]
 _RUN = re.compile(r"[^.!?\n]+[.!?\n]*|[.!?\n]+")
 _ABBREVIATION_END = re.compile(rf"(?<![а-яёА-ЯЁa-zA-Z0-9])(?i:{_ABBREVIATION})\.\Z")
 _LOWER_NEXT = re.compile(r"[ \t]+[а-яё]")
