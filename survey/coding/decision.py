@@ -25,7 +25,7 @@ from survey.coding.clauses import Clause, cue_phrase_words, is_cue, lexicon_plac
 from survey.coding.evidence import AnswerCoding, Evidence
 from survey.coding.matching import Hit
 from survey.coding.negation import Scope, belittles
-from survey.coding.tokens import Words
+from survey.coding.tokens import CLAUSE_OPENERS, Words
 from survey.spec.codebook import BIT, Category, Rules
 
 CODED, DENIED = "coded", "denied"
@@ -75,6 +75,7 @@ class ClauseOutcome:
     marks: frozenset[str] = frozenset()  # see CLAUSE_MARKS
     elliptic: Evidence | None = None  # «Нет.», «Никаких.»: a denial when it opens the answer
     named: frozenset[str] = frozenset()  # categories with a pattern match, coded or not
+    open_problem: bool = False  # «Мешает то, что о нас мало знают»: a difficulty of no category
 
     def shifted(self, offset: int, sentence: int) -> ClauseOutcome:
         """A copy with evidence offsets moved by ``offset`` (the sentence's place in the
@@ -93,6 +94,7 @@ class ClauseOutcome:
             self.marks,
             self.elliptic.moved(offset) if self.elliptic is not None else None,
             self.named,
+            self.open_problem,
         )
 
     def deny(self, reason: str, keep: frozenset[str] | set[str] = frozenset()) -> None:
@@ -172,8 +174,10 @@ def decide_clause(
             outcome.denied.append(decided[1])
         else:
             outcome.coded.append(decided[1])
-    # «с согласованиями и финансированием всё в порядке» is about them, not about everything
-    if not outcome.pending:
+    # «с согласованиями и финансированием всё в порядке» is about them, not about everything;
+    # «никаких трудностей бы не было» is a condition, not a denial
+    hypothetical = _hypothetical(words, order)
+    if not outcome.pending and not hypothetical:
         outcome.general.extend(general_hits)
     resource_segments = {clause.segment[o.first] for o in hits if o.kind != "terms"}
     free_cues = [c for c in scope.cues if c not in used_cues and clause.segment_of(c) not in resource_segments]
@@ -184,7 +188,7 @@ def decide_clause(
         if said_of:
             outcome.orphan_cue = toks[order[said_of[0]]].text
     # general denials: a denied problem word whose span has no match («проблем нет»)
-    for lo, hi, _cue in scope.spans:
+    for lo, hi, _cue in [] if hypothetical else scope.spans:
         if not any(
             lo <= clause.segment[h.first] <= hi
             and clause.segment[h.first] not in clause.exception_segments
@@ -200,7 +204,44 @@ def decide_clause(
         _past_then_now(outcome, words, clause, rules)
     if clause.exception_segments:
         _none_but_exception(outcome, words, clause)
+    # a problem word said of something no category covers («основная трудность — запчасти»)
+    outcome.open_problem = _open_problem(outcome, scope, words, clause, marks)
     return outcome
+
+
+def _hypothetical(words: Words, order: list[int]) -> bool:
+    """A conditional «быть» in the clause: «трудностей бы не было», «не было бы проблем» (not
+    «я бы сказал», «как бы»)."""
+    masks, lemmas = words.masks, words.lemmas
+    for k, i in enumerate(order):
+        if masks[i] & BIT["hypothetical"] and any("быть" in lemmas[j] for j in order[max(0, k - 1) : k + 3]):
+            return True
+    return False
+
+
+def _open_problem(outcome: ClauseOutcome, scope: Scope, words: Words, clause: Clause, marks: set[str]) -> bool:
+    """A problem word said, not denied, of something no category covers, in a main clause
+    that also names it with a noun or a verb («Основная трудность сейчас — запасные части»,
+    «трудность — о нас мало знают»): not «Если вопросы возникают, …», «вопросы снимаются»,
+    «Вот наша трудность», «проблем назвать не могу», a quotation, a question."""
+    if not scope.active_problem or outcome.coded or outcome.denied or outcome.general or outcome.pending:
+        return False
+    if clause.question or outcome.anaphoric or marks & {"resolved", "positive", "minimised", "coped", "past", "past_tense"}:
+        return False
+    toks, masks, order = words.toks, words.masks, clause.tokens
+    if masks[order[0]] & CLAUSE_OPENERS or any(masks[i] & (BIT["resolution"] | BIT["negators"]) for i in order):
+        return False
+    problem = {order[k] for k in scope.active_problem}
+    if problem & scope.neutral:
+        return False
+    other = BIT["problem_words"] | BIT["topic_markers"] | BIT["light_verbs"] | BIT["parentheticals"]
+    return any(
+        i not in problem
+        and toks[i].info.pos in ("NOUN", "VERB")
+        and not masks[i] & other
+        and "быть" not in words.lemmas[i]
+        for i in order
+    )
 
 
 def _slowed(h: Hit, clause: Clause, words: Words, rules: Rules) -> bool:
@@ -516,13 +557,20 @@ def settle_past(outcomes: list[ClauseOutcome]) -> None:
                 o.deny("в прошлом, сейчас решено", other)
 
 
-def finish_no_problems(coding: AnswerCoding, general: list[Evidence], no_problems: Category | None) -> None:
+def finish_no_problems(
+    coding: AnswerCoding,
+    general: list[Evidence],
+    no_problems: Category | None,
+    named_after: bool = False,
+) -> None:
     """Code ``no_problems`` when the answer denies problems in general and nothing but the
-    categories of its ``compatible_with`` is coded; otherwise keep the general denials."""
+    categories of its ``compatible_with`` is coded; otherwise keep the general denials.
+    ``named_after``: a difficulty of no category is named after the denial («Особых трудностей
+    нет. … Единственная трудность — не успеваем с запросами»): no ``no_problems`` either."""
     if no_problems is None or not general:
         return
     allowed = set(no_problems.compatible_with) | {no_problems.id}
-    if any(v and k not in allowed for k, v in coding.codes.items()):
+    if named_after or any(v and k not in allowed for k, v in coding.codes.items()):
         coding.denials.extend(e for e in general if not e.category)
         return
     cid = no_problems.id

@@ -66,6 +66,7 @@ RULE_KEYS = (
     "rest",
     "parentheticals",
     "coping",
+    "hypothetical",
 )
 # lexicons whose entries may be phrases: their first words get the "phrase_start" bit
 PHRASE_LEXICONS = (
