@@ -55,6 +55,7 @@ _LEXICON_MARKS = (("past_markers", "past"), ("now_markers", "now"), ("persistenc
 _WORD_MARKS = BIT["resolution"] | BIT["positive"] | BIT["coping"]
 _PAST_FORM = re.compile(r"(?:л|ла|ло|ли)(?:сь|ся)?$")
 REFERRING = frozenset({"это", "этого", "этим", "его", "её", "ее", "их", "он", "она", "оно", "они"})
+_SETTLED = frozenset({"resolved", "positive", "minimised", "coped", "past", "past_tense"})  # not open
 BARE_NO = frozenset({"нет", "нету", "никаких", "никакие", "никакой", "ничего", "ничто", "никак"})
 
 
@@ -226,7 +227,7 @@ def _open_problem(outcome: ClauseOutcome, scope: Scope, words: Words, clause: Cl
     «Вот наша трудность», «проблем назвать не могу», a quotation, a question."""
     if not scope.active_problem or outcome.coded or outcome.denied or outcome.general or outcome.pending:
         return False
-    if clause.question or outcome.anaphoric or marks & {"resolved", "positive", "minimised", "coped", "past", "past_tense"}:
+    if clause.question or outcome.anaphoric or marks & _SETTLED:
         return False
     toks, masks, order = words.toks, words.masks, clause.tokens
     if masks[order[0]] & CLAUSE_OPENERS or any(masks[i] & (BIT["resolution"] | BIT["negators"]) for i in order):
