@@ -137,7 +137,6 @@ class Coder:
         general: list[Evidence] = []
         if outcomes and outcomes[0].elliptic is not None and not outcomes[0].coded:
             general.append(outcomes[0].elliptic)
-        named_after = False  # a difficulty of no category named after the last general denial
         for o in outcomes:
             coding.named |= o.named
             for e in o.coded:
@@ -145,8 +144,7 @@ class Coder:
                 coding.evidence.append(e)
             coding.denials.extend(o.denied)
             general.extend(o.general)
-            named_after = (named_after or o.open_problem) and not o.general
-        finish_no_problems(coding, general, self.no_problems, named_after and bool(general))
+        finish_no_problems(coding, general, self.no_problems, any(o.open_problem for o in outcomes))
         if self.learned is not None:
             self.learned.apply(coding, text, sentences)
         coding.evidence = outermost(coding.evidence)

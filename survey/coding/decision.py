@@ -25,7 +25,7 @@ from survey.coding.clauses import Clause, cue_phrase_words, is_cue, lexicon_plac
 from survey.coding.evidence import AnswerCoding, Evidence
 from survey.coding.matching import Hit
 from survey.coding.negation import Scope, belittles
-from survey.coding.tokens import CLAUSE_OPENERS, Words
+from survey.coding.tokens import Words
 from survey.spec.codebook import BIT, Category, Rules
 
 CODED, DENIED = "coded", "denied"
@@ -76,7 +76,7 @@ class ClauseOutcome:
     marks: frozenset[str] = frozenset()  # see CLAUSE_MARKS
     elliptic: Evidence | None = None  # «Нет.», «Никаких.»: a denial when it opens the answer
     named: frozenset[str] = frozenset()  # categories with a pattern match, coded or not
-    open_problem: bool = False  # «Мешает то, что о нас мало знают»: a difficulty of no category
+    open_problem: bool = False  # «главная трудность — запчасти»: a difficulty of no category
 
     def shifted(self, offset: int, sentence: int) -> ClauseOutcome:
         """A copy with evidence offsets moved by ``offset`` (the sentence's place in the
@@ -177,7 +177,10 @@ def decide_clause(
             outcome.coded.append(decided[1])
     # «с согласованиями и финансированием всё в порядке» is about them, not about everything;
     # «никаких трудностей бы не было» is a condition, not a denial
-    hypothetical = _hypothetical(words, order)
+    # («если бы не пандемия, проблем бы не было» names an exception, as «кроме пандемии» does)
+    hypothetical = _hypothetical(words, order) and not (
+        clause.exception_segments or lexicon_places(words, list(range(len(toks))), rules, "exceptions")
+    )
     if not outcome.pending and not hypothetical:
         outcome.general.extend(general_hits)
     resource_segments = {clause.segment[o.first] for o in hits if o.kind != "terms"}
@@ -211,38 +214,43 @@ def decide_clause(
 
 
 def _hypothetical(words: Words, order: list[int]) -> bool:
-    """A conditional «быть» in the clause: «трудностей бы не было», «не было бы проблем» (not
-    «я бы сказал», «как бы»)."""
-    masks, lemmas = words.masks, words.lemmas
-    for k, i in enumerate(order):
-        if masks[i] & BIT["hypothetical"] and any("быть" in lemmas[j] for j in order[max(0, k - 1) : k + 3]):
-            return True
+    """A conditional denial: «бы» with a negation next to it, «трудностей бы не было», «не было
+    бы проблем», «сложностей не возникло бы» (not «я бы не сказал, что …», «это как бы не
+    проблема»)."""
+    masks = words.masks
+    for i in order:
+        if masks[i] & BIT["hypothetical"] and not (i and words.toks[i - 1][4] == "как"):  # «как бы» is a filler
+            near = range(max(0, i - 2), min(len(masks), i + 3))  # the sentence's words around «бы»
+            if any(masks[j] & BIT["negators"] for j in near) and not any(
+                masks[j] & BIT["parentheticals"] for j in near
+            ):
+                return True
     return False
 
 
 def _open_problem(outcome: ClauseOutcome, scope: Scope, words: Words, clause: Clause, marks: set[str]) -> bool:
-    """A problem word said, not denied, of something no category covers, in a main clause
-    that also names it with a noun or a verb («Основная трудность сейчас — запасные части»,
-    «трудность — о нас мало знают»): not «Если вопросы возникают, …», «вопросы снимаются»,
-    «Вот наша трудность», «проблем назвать не могу», a quotation, a question."""
+    """A difficulty named as such — a problem word after a main marker, «главная трудность —
+    запчасти», «основная проблема в том, что о нас не знают» — of which no category is coded
+    in the clause: not a question, a quotation, a solved or past one, nor «Вот наша главная
+    трудность» (nothing named after it)."""
     if not scope.active_problem or outcome.coded or outcome.denied or outcome.general or outcome.pending:
         return False
-    if clause.question or outcome.anaphoric or marks & _SETTLED:
+    if clause.question or marks & _SETTLED:
         return False
     toks, masks, order = words.toks, words.masks, clause.tokens
-    if masks[order[0]] & CLAUSE_OPENERS or any(masks[i] & (BIT["resolution"] | BIT["negators"]) for i in order):
+    if any(masks[i] & BIT["resolution"] for i in order):
         return False
-    problem = {order[k] for k in scope.active_problem}
-    if problem & scope.neutral:
+    named = [
+        k
+        for k in scope.active_problem
+        if order[k] not in scope.neutral and any(masks[order[m]] & BIT["main_markers"] for m in range(max(0, k - 2), k))
+    ]
+    if not named:
         return False
-    other = BIT["problem_words"] | BIT["topic_markers"] | BIT["light_verbs"] | BIT["parentheticals"]
-    return any(
-        i not in problem
-        and toks[i].info.pos in ("NOUN", "VERB")
-        and not masks[i] & other
-        and "быть" not in words.lemmas[i]
-        for i in order
-    )
+    skip = BIT["problem_words"] | BIT["topic_markers"] | BIT["light_verbs"] | BIT["parentheticals"]
+    # what the difficulty is comes after its name: «главная трудность — запчасти», not «вот наша
+    # главная трудность»
+    return any(toks[i].info.pos in ("NOUN", "VERB", "INFN") and not masks[i] & skip for i in order[named[0] + 1 :])
 
 
 def _slowed(h: Hit, clause: Clause, words: Words, rules: Rules) -> bool:
@@ -562,16 +570,16 @@ def finish_no_problems(
     coding: AnswerCoding,
     general: list[Evidence],
     no_problems: Category | None,
-    named_after: bool = False,
+    named: bool = False,
 ) -> None:
     """Code ``no_problems`` when the answer denies problems in general and nothing but the
     categories of its ``compatible_with`` is coded; otherwise keep the general denials.
-    ``named_after``: a difficulty of no category is named after the denial («Особых трудностей
-    нет. … Единственная трудность — не успеваем с запросами»): no ``no_problems`` either."""
+    ``named``: the answer names a difficulty no category covers («Особых трудностей нет. Главная
+    трудность сейчас — запчасти»): no ``no_problems`` either."""
     if no_problems is None or not general:
         return
     allowed = set(no_problems.compatible_with) | {no_problems.id}
-    if named_after or any(v and k not in allowed for k, v in coding.codes.items()):
+    if named or any(v and k not in allowed for k, v in coding.codes.items()):
         coding.denials.extend(e for e in general if not e.category)
         return
     cid = no_problems.id

@@ -67,6 +67,7 @@ RULE_KEYS = (
     "parentheticals",
     "coping",
     "hypothetical",
+    "main_markers",
 )
 # lexicons whose entries may be phrases: their first words get the "phrase_start" bit
 PHRASE_LEXICONS = (
