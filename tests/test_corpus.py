@@ -20,13 +20,14 @@ WAVES.append((("test4",), CORPUS / "wave4"))
 WAVES.append((("test5",), CORPUS / "wave5"))
 WAVES.append((("test6",), CORPUS / "wave6"))
 WAVES.append((("test7",), CORPUS / "wave7"))
+WAVES.append((("test8",), CORPUS / "wave8"))
 
 
 def _read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False).set_index("id")
 
 
-@pytest.mark.parametrize("parts,folder", WAVES, ids=["wave1", "wave2", "wave3", "wave4", "wave5", "wave6", "wave7"])
+@pytest.mark.parametrize("parts,folder", WAVES, ids=["wave1", "wave2", "wave3", "wave4", "wave5", "wave6", "wave7", "wave8"])
 def test_gold_is_what_the_coders_and_the_adjudicator_decided(parts, folder):
     gold = pd.concat([_read(CORPUS / f"{p}.csv") for p in parts])
     a, b, adj = (_read(folder / f) for f in ("coder_a.csv", "coder_b.csv", "adjudicated.csv"))
@@ -46,6 +47,6 @@ def test_gold_is_what_the_coders_and_the_adjudicator_decided(parts, folder):
 
 
 def test_each_wave_has_its_writers_brief():
-    for folder in ("wave2", "wave3", "wave4", "wave5", "wave6", "wave7"):
+    for folder in ("wave2", "wave3", "wave4", "wave5", "wave6", "wave7", "wave8"):
         brief = (CORPUS / folder / "WRITER_BRIEF.md").read_text(encoding="utf-8")
         assert "Какие основные проблемы и трудности" in brief
