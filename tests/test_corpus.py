@@ -27,7 +27,7 @@ def _read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False).set_index("id")
 
 
-@pytest.mark.parametrize("parts,folder", WAVES, ids=["wave1", "wave2", "wave3", "wave4", "wave5", "wave6", "wave7", "wave8"])
+@pytest.mark.parametrize("parts,folder", WAVES, ids=[f"wave{n}" for n in range(1, len(WAVES) + 1)])
 def test_gold_is_what_the_coders_and_the_adjudicator_decided(parts, folder):
     gold = pd.concat([_read(CORPUS / f"{p}.csv") for p in parts])
     a, b, adj = (_read(folder / f) for f in ("coder_a.csv", "coder_b.csv", "adjudicated.csv"))
