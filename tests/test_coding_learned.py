@@ -180,10 +180,19 @@ def test_policy_adds_only_what_the_rules_did_not_see(model, tmp_path):
     assert silent.codes["language"] == 1 and set(silent.learned) == {"language"}
     ev = [e for e in silent.evidence if e.source == LEARNED][0]
     assert text[ev.start : ev.end] == ev.text and ev.reason.startswith("обученный слой")
-    # the rules saw «переводчик» and decided it is fine: the layer leaves it
-    named = AnswerCoding(dict.fromkeys(cb.ids, 0), named={"language"})
-    layer.apply(named, text)
-    assert named.codes["language"] == 0 and named.probabilities["language"] > 0.5
+    # the rules saw «переводчик» and decided it is fine (or a topic): the layer leaves it, whatever
+    # the thresholds
+    fine = AnswerCoding(dict.fromkeys(cb.ids, 0), named={"language"}, settled={"language"})
+    eager, _ = _layer(model, tmp_path, add_when_silent=0.01, add_when_coded=0.01, add_when_named=0.01)
+    eager.apply(fine, text)
+    assert fine.codes["language"] == 0 and fine.probabilities["language"] > 0.5
+    # the rules only named it (no cue, nothing to decide): added at ``add_when_named``, not below
+    p = fine.probabilities["language"]
+    for at, added in ((p - 0.01, 1), (p + 0.01, 0)):
+        named = AnswerCoding(dict.fromkeys(cb.ids, 0), named={"language"})
+        strict, _ = _layer(model, tmp_path, add_when_silent=0.5, add_when_coded=0.5, add_when_named=at)
+        strict.apply(named, text)
+        assert named.codes["language"] == added, at
     # an explicit denial is respected
     denied = AnswerCoding(dict.fromkeys(cb.ids, 0), denials=[Evidence("language", "язык", 0, 4, "", "", "high")])
     layer.apply(denied, text)
@@ -257,9 +266,11 @@ def test_codebook_learned_section_is_checked(tmp_path):
         load_codebook(_codebook(tmp_path, examples="missing.csv"))
     assert "learned.examples: файл «missing.csv» не найден" in str(e.value)
     with pytest.raises(ConfigError) as e:
-        load_codebook(_codebook(tmp_path, extra="  add_when_silent: 2\n  categories: [nope]\n  colour: red\n"))
+        extra = "  add_when_silent: 2\n  add_when_named: да\n  categories: [nope]\n  colour: red\n"
+        load_codebook(_codebook(tmp_path, extra=extra))
     text = str(e.value)
     assert "learned.add_when_silent: ожидается число от 0 до 1" in text
+    assert "learned.add_when_named: ожидается число от 0 до 1 (вероятность), а не «да»" in text
     assert "неизвестная категория «nope»" in text and "неизвестный ключ «colour»" in text
     assert "строка" in text or "line" in str(e.value.problems[0].location) or e.value.problems[0].location.line
     cb = load_codebook(_codebook(tmp_path, examples="missing.csv", enabled="false"))
@@ -381,3 +392,17 @@ def test_the_bundled_layer_does_not_read_a_bare_pandemic_as_no_problems():
     for text in ("Ковид.", "Пока ничего не делаем, ждём, когда откроют границы.", "изза kовид все встало"):
         assert coder.code(text).categories == ["covid"], text
     assert coder.code("Пандемия, других проблем нет.").categories == ["covid", "no_problems"]
+
+
+def test_rules_tell_settled_from_only_named():
+    """What the layer may never add (a resource said to be there, a topic) is told apart from
+    a category only named without a cue, which it may add at ``add_when_named``."""
+    rules = Coder(load_codebook(), learned=False)
+    for text, cat in (
+        ("Финансирование выделяется, бюджет есть.", "funding"),
+        ("Сотрудничество в сфере транспорта развивается.", "distance"),
+    ):
+        coding = rules.code(text)
+        assert not coding.codes[cat] and cat in coding.named and cat in coding.settled, text
+    story = rules.code("Два часа искали переводчика на вокзале.")
+    assert not story.codes["language"] and "language" in story.named and not story.settled

@@ -139,6 +139,7 @@ class Coder:
             general.append(outcomes[0].elliptic)
         for o in outcomes:
             coding.named |= o.named
+            coding.settled |= o.settled
             for e in o.coded:
                 coding.codes[e.category] = 1
                 coding.evidence.append(e)

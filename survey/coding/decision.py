@@ -76,6 +76,7 @@ class ClauseOutcome:
     marks: frozenset[str] = frozenset()  # see CLAUSE_MARKS
     elliptic: Evidence | None = None  # «Нет.», «Никаких.»: a denial when it opens the answer
     named: frozenset[str] = frozenset()  # categories with a pattern match, coded or not
+    settled: frozenset[str] = frozenset()  # named as sufficient or as a topic: «бюджет есть», «в сфере транспорта»
     open_problem: bool = False  # «главная трудность — запчасти»: a difficulty of no category
 
     def shifted(self, offset: int, sentence: int) -> ClauseOutcome:
@@ -95,6 +96,7 @@ class ClauseOutcome:
             self.marks,
             self.elliptic.moved(offset) if self.elliptic is not None else None,
             self.named,
+            self.settled,
             self.open_problem,
         )
 
@@ -153,6 +155,7 @@ def decide_clause(
     has_positive = any((masks[i] & BIT["positive"]) and i not in named and i not in wish for i in order)
     nominal = not clause.has_predicate
     used_cues: set[int] = set()
+    settled: set[str] = set()
     general_hits = []
     for h in hits:
         cat = h.category
@@ -171,10 +174,13 @@ def decide_clause(
         decided = _decide_hit(h, found, clause, scope, words, nominal, has_positive, used_cues)
         if decided is None:
             outcome.pending.append(found)
+            if has_positive or is_topic(h, clause, words):
+                settled.add(cat)
         elif decided[0] == DENIED:
             outcome.denied.append(decided[1])
         else:
             outcome.coded.append(decided[1])
+    outcome.settled = frozenset(settled)
     # «с согласованиями и финансированием всё в порядке» is about them, not about everything;
     # «никаких трудностей бы не было» is a condition, not a denial
     # («если бы не пандемия, проблем бы не было» names an exception, as «кроме пандемии» does)

@@ -60,6 +60,7 @@ class AnswerCoding:
     probabilities: dict[str, float] = field(default_factory=dict)
     learned: dict[str, float] = field(default_factory=dict)
     named: set[str] = field(default_factory=set)  # categories the codebook's patterns matched
+    settled: set[str] = field(default_factory=set)  # of those, named as sufficient or as a topic
 
     @property
     def categories(self) -> list[str]:

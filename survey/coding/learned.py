@@ -2,12 +2,14 @@
 rules miss, marked as learned and with their evidence.
 
 The rules of the codebook stay the centre: the layer only **adds** a category, never
-removes one; it never adds a category the codebook's patterns found in the answer and the
-rules decided not to code (denied: «проблем с финансированием нет»; fine: «финансирование
-выделяется»; a topic: «сотрудничество в сфере транспорта»), nor anything to an answer the
-rules coded as having no problems. It adds a category when its
-probability is at least ``add_when_silent`` in an answer where the rules coded nothing, or
-``add_when_coded`` where they coded other categories (the codebook's ``learned`` section).
+removes one; it never adds a category the rules decided not to code (denied: «проблем с
+финансированием нет»; fine: «финансирование выделяется»; a topic: «сотрудничество в сфере
+транспорта»), nor anything to an answer the rules coded as having no problems. It adds a
+category when its probability is at least ``add_when_silent`` in an answer where the rules
+coded nothing, or ``add_when_coded`` where they coded other categories, and at least
+``add_when_named`` where the codebook's patterns found the category without anything to
+decide it (a resource in a sentence with no cue: «два часа искали, кто объяснит им дорогу по-
+китайски») — the codebook's ``learned`` section.
 ``no_problems`` is added only when nothing but its compatible categories is coded.
 
 The model: TF-IDF over pymorphy3 lemma unigrams and bigrams (numbers folded to «0») and
@@ -490,16 +492,18 @@ class LearnedLayer:
         threshold = self.settings.add_when_silent if silent else self.settings.add_when_coded
         if max(p) < threshold:
             return  # nothing can reach the threshold
-        # a category the codebook's patterns found and the rules decided not to code
-        # («финансирование выделяется», «сотрудничество в сфере транспорта») is left to them
-        denied = set(coding.denied) | coding.named
+        # a category the rules denied or found sufficient or a topic («финансирование
+        # выделяется», «сотрудничество в сфере транспорта») is left to them; one they only named
+        # (a resource in a sentence with no cue) needs ``add_when_named``
+        denied = set(coding.denied) | coding.settled
+        named = max(threshold, self.settings.add_when_named)
         added = [
             c
             for c in self.addable
             if c != self.no_problems
             and not coding.codes.get(c)
             and c not in denied
-            and coding.probabilities[c] >= threshold
+            and coding.probabilities[c] >= (named if c in coding.named else threshold)
         ]
         # «no problems» only where the rules denied nothing specific («проблем с визами нет»
         # says nothing about the rest) and coded nothing: «Ковид.» alone is not «no problems»

@@ -186,7 +186,7 @@ class Rules:
         return word in self.forms.get(name, frozenset())
 
 
-LEARNED_KEYS = ("examples", "enabled", "add_when_silent", "add_when_coded", "categories")
+LEARNED_KEYS = ("examples", "enabled", "add_when_silent", "add_when_coded", "add_when_named", "categories")
 
 
 @dataclass(frozen=True)
@@ -198,14 +198,17 @@ class LearnedSettings:
     study has coded, paths relative to the codebook (one path or a list: a new wave's coded
     answers are added beside the earlier ones). The layer adds a category the rules
     left out when its probability is at least ``add_when_silent`` in an answer where the
-    rules coded nothing, or ``add_when_coded`` where they coded other categories; only
-    ``categories`` (default: all) are added. ``enabled: false`` switches it off.
+    rules coded nothing, or ``add_when_coded`` where they coded other categories; a category
+    the rules named without deciding (a resource in a sentence with no cue) needs at least
+    ``add_when_named``; only ``categories`` (default: all) are added. ``enabled: false``
+    switches it off.
     """
 
     examples: tuple[Path, ...]
     enabled: bool = True
     add_when_silent: float = 0.4
     add_when_coded: float = 0.65
+    add_when_named: float = 0.95
     categories: tuple[str, ...] = ()
     line: int | None = None
 
@@ -388,7 +391,7 @@ def _parse_learned(raw: Any, path: Path, ids: set[str], bad) -> LearnedSettings 
                 "Укажите путь к CSV относительно кодовой книги или поставьте enabled: false.",
             )
     thresholds = {}
-    for key, default in (("add_when_silent", 0.4), ("add_when_coded", 0.65)):
+    for key, default in (("add_when_silent", 0.4), ("add_when_coded", 0.65), ("add_when_named", 0.95)):
         value = raw.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
             bad(line, f"learned.{key}: ожидается число от 0 до 1 (вероятность), а не «{value}».")
@@ -406,6 +409,7 @@ def _parse_learned(raw: Any, path: Path, ids: set[str], bad) -> LearnedSettings 
         enabled=enabled,
         add_when_silent=thresholds["add_when_silent"],
         add_when_coded=thresholds["add_when_coded"],
+        add_when_named=thresholds["add_when_named"],
         categories=tuple(str(c) for c in categories if c in ids),
         line=line,
     )
