@@ -21,6 +21,7 @@ WAVES.append((("test5",), CORPUS / "wave5"))
 WAVES.append((("test6",), CORPUS / "wave6"))
 WAVES.append((("test7",), CORPUS / "wave7"))
 WAVES.append((("test8",), CORPUS / "wave8"))
+WAVES.append((("test9",), CORPUS / "wave9"))
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -47,6 +48,6 @@ def test_gold_is_what_the_coders_and_the_adjudicator_decided(parts, folder):
 
 
 def test_each_wave_has_its_writers_brief():
-    for folder in ("wave2", "wave3", "wave4", "wave5", "wave6", "wave7", "wave8"):
+    for folder in ("wave2", "wave3", "wave4", "wave5", "wave6", "wave7", "wave8", "wave9"):
         brief = (CORPUS / folder / "WRITER_BRIEF.md").read_text(encoding="utf-8")
         assert "Какие основные проблемы и трудности" in brief
