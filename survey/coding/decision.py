@@ -55,7 +55,7 @@ _LEXICON_MARKS = (("past_markers", "past"), ("now_markers", "now"), ("persistenc
 _WORD_MARKS = BIT["resolution"] | BIT["positive"] | BIT["coping"]
 _PAST_FORM = re.compile(r"(?:л|ла|ло|ли)(?:сь|ся)?$")
 REFERRING = frozenset({"это", "этого", "этим", "его", "её", "ее", "их", "он", "она", "оно", "они"})
-_SETTLED = frozenset({"resolved", "positive", "minimised", "coped", "past", "past_tense"})  # not open
+_CLOSED_MARKS = frozenset({"resolved", "positive", "minimised", "coped", "past", "past_tense"})  # no open problem
 BARE_NO = frozenset({"нет", "нету", "никаких", "никакие", "никакой", "ничего", "ничто", "никак"})
 
 
@@ -241,7 +241,7 @@ def _open_problem(outcome: ClauseOutcome, scope: Scope, words: Words, clause: Cl
     трудность» (nothing named after it)."""
     if not scope.active_problem or outcome.coded or outcome.denied or outcome.general or outcome.pending:
         return False
-    if clause.question or marks & _SETTLED:
+    if clause.question or marks & _CLOSED_MARKS:
         return False
     toks, masks, order = words.toks, words.masks, clause.tokens
     if any(masks[i] & BIT["resolution"] for i in order):

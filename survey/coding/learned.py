@@ -496,14 +496,14 @@ class LearnedLayer:
         # выделяется», «сотрудничество в сфере транспорта») is left to them; one they only named
         # (a resource in a sentence with no cue) needs ``add_when_named``
         denied = set(coding.denied) | coding.settled
-        named = max(threshold, self.settings.add_when_named)
+        named_threshold = max(threshold, self.settings.add_when_named)
         added = [
             c
             for c in self.addable
             if c != self.no_problems
             and not coding.codes.get(c)
             and c not in denied
-            and coding.probabilities[c] >= (named if c in coding.named else threshold)
+            and coding.probabilities[c] >= (named_threshold if c in coding.named else threshold)
         ]
         # «no problems» only where the rules denied nothing specific («проблем с визами нет»
         # says nothing about the rest) and coded nothing: «Ковид.» alone is not «no problems»
