@@ -239,7 +239,9 @@ def _open_problem(outcome: ClauseOutcome, scope: Scope, words: Words, clause: Cl
     запчасти», «основная проблема в том, что о нас не знают» — of which no category is coded
     in the clause: not a question, a quotation, a solved or past one, nor «Вот наша главная
     трудность» (nothing named after it)."""
-    if not scope.active_problem or outcome.coded or outcome.denied or outcome.general or outcome.pending:
+    # a general denial earlier in the clause does not stop it: «особых проблем нет, главная
+    # трудность — запчасти» (the denied word is not active, the named one is)
+    if not scope.active_problem or outcome.coded or outcome.denied or outcome.pending:
         return False
     if clause.question or marks & _CLOSED_MARKS:
         return False
