@@ -22,6 +22,7 @@ WAVES.append((("test6",), CORPUS / "wave6"))
 WAVES.append((("test7",), CORPUS / "wave7"))
 WAVES.append((("test8",), CORPUS / "wave8"))
 WAVES.append((("test9",), CORPUS / "wave9"))
+WAVES.append((("test10",), CORPUS / "wave10"))
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -48,6 +49,6 @@ def test_gold_is_what_the_coders_and_the_adjudicator_decided(parts, folder):
 
 
 def test_each_wave_has_its_writers_brief():
-    for folder in ("wave2", "wave3", "wave4", "wave5", "wave6", "wave7", "wave8", "wave9"):
+    for folder in ("wave2", "wave3", "wave4", "wave5", "wave6", "wave7", "wave8", "wave9", "wave10"):
         brief = (CORPUS / folder / "WRITER_BRIEF.md").read_text(encoding="utf-8")
         assert "Какие основные проблемы и трудности" in brief
