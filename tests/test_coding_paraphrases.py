@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from survey.coding.coder import Coder
@@ -441,3 +443,21 @@ def coder():
 def test_paraphrase(coder, text, coded):
     result = coder.code(text)
     assert set(result.categories) == coded, result.evidence_text() or result.denial_text()
+
+
+def test_fillers_come_from_the_codebook(tmp_path):
+    """«как бы» is a filler because the codebook's ``rules.fillers`` says so: with the list
+    emptied, «бы» beside the negation makes the denial a condition."""
+    from survey.spec.codebook import load_codebook
+
+    bundled = Path(__file__).resolve().parent.parent / "questionnaires" / "codebook.yaml"
+    text = bundled.read_text(encoding="utf-8")
+    assert 'fillers: ["как бы"]' in text and "  enabled: true\n" in text
+    path = tmp_path / "codebook.yaml"
+    path.write_text(
+        text.replace('fillers: ["как бы"]', "fillers: []").replace("  enabled: true\n", "  enabled: false\n"),
+        encoding="utf-8",
+    )
+    answer = "Это как бы не проблема."
+    assert Coder(learned=False).code(answer).categories == ["no_problems"]
+    assert Coder(load_codebook(path), learned=False).code(answer).categories == []

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from survey.coding.clauses import Clause, cue_phrase_words, is_cue, lexicon_places
+from survey.coding.clauses import Clause, cue_phrase_words, is_cue, lexicon_places, phrase_at
 from survey.coding.evidence import AnswerCoding, Evidence
 from survey.coding.matching import Hit
 from survey.coding.negation import Scope, belittles
@@ -184,7 +184,7 @@ def decide_clause(
     # «с согласованиями и финансированием всё в порядке» is about them, not about everything;
     # «никаких трудностей бы не было» is a condition, not a denial
     # («если бы не пандемия, проблем бы не было» names an exception, as «кроме пандемии» does)
-    hypothetical = _hypothetical(words, order) and not (
+    hypothetical = _hypothetical(words, order, rules) and not (
         clause.exception_segments or lexicon_places(words, list(range(len(toks))), rules, "exceptions")
     )
     if not outcome.pending and not hypothetical:
@@ -219,13 +219,16 @@ def decide_clause(
     return outcome
 
 
-def _hypothetical(words: Words, order: list[int]) -> bool:
+def _hypothetical(words: Words, order: list[int], rules: Rules) -> bool:
     """A conditional denial: «бы» with a negation next to it, «трудностей бы не было», «не было
-    бы проблем», «сложностей не возникло бы» (not «я бы не сказал, что …», «это как бы не
-    проблема»)."""
+    бы проблем», «сложностей не возникло бы» (not «я бы не сказал, что …», nor «бы» inside a
+    filler of ``rules.fillers``: «это как бы не проблема»)."""
     masks = words.masks
+    filler: set[int] = set()
+    for k in lexicon_places(words, order, rules, "fillers"):
+        filler.update(order[k : k + phrase_at(rules, "fillers", words, order, k)])
     for i in order:
-        if masks[i] & BIT["hypothetical"] and not (i and words.toks[i - 1][4] == "как"):  # «как бы» is a filler
+        if masks[i] & BIT["hypothetical"] and i not in filler:
             near = range(max(0, i - 2), min(len(masks), i + 3))  # the sentence's words around «бы»
             if any(masks[j] & BIT["negators"] for j in near) and not any(
                 masks[j] & BIT["parentheticals"] for j in near

@@ -67,6 +67,7 @@ RULE_KEYS = (
     "parentheticals",
     "coping",
     "hypothetical",
+    "fillers",
     "main_markers",
 )
 # lexicons whose entries may be phrases: their first words get the "phrase_start" bit
@@ -82,6 +83,7 @@ PHRASE_LEXICONS = (
     "persistence",
     "minimizers",
     "shortage_cues",
+    "fillers",
 )
 # bit of each lexicon in a word's mask (see Rules.mask); "phrase_start": the word can open a
 # multi-word entry of a phrase lexicon, "<lexicon>:start" of that lexicon in particular
