@@ -3,6 +3,7 @@
     python bench/coding_quality.py dev                        # the development corpus (see below)
     python bench/coding_quality.py score FILE.csv             # any coded CSV: id,text + 0/1 columns
     python bench/coding_quality.py sample                     # the bundled sample and the held-out 100
+    python bench/coding_quality.py humans                     # the two human coders of each wave
 
 ``dev`` scores the rules alone on ``tests/data/corpus/dev.csv`` (the rules were developed with
 these answers in view, so this is not a blind number) and the rules with the learned layer by
@@ -15,6 +16,9 @@ examples: dev.csv for the bundled study until wave 4 was made, then dev, test, t
 and with the rules alone, overall and per writer. Used once, blind, on each of
 ``tests/data/corpus/test.csv``, ``test2.csv``, ``test3.csv`` and ``test4.csv`` (see the corpus
 README).
+
+``humans`` scores coder B against coder A (micro-F1 and the lowest category) and each coder
+against the adjudicated gold, wave by wave: how far apart two people with the same guide are.
 
 Every number is F1 = 2·TP / (2·TP + FP + FN) of the automatic codes against the gold file's
 codes, per category; micro-F1 pools TP, FP and FN over the categories.
@@ -160,9 +164,32 @@ def sample() -> str:
     return "\n".join(rows)
 
 
+def humans() -> str:
+    cats = load_codebook().ids
+    corpus = ROOT / "tests" / "data" / "corpus"
+    rows = [
+        "| wave | answers | B against A: micro-F1 | lowest category | A against the gold | B against the gold |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    folders = [(1, corpus, ("dev", "test"))]
+    folders += [(w, corpus / f"wave{w}", (f"test{w}",)) for w in range(2, 100) if (corpus / f"wave{w}").is_dir()]
+    for wave, folder, parts in folders:
+        a, b = (pd.read_csv(folder / f"coder_{x}.csv", dtype=str, keep_default_na=False).set_index("id") for x in "ab")
+        gold = pd.concat([pd.read_csv(corpus / f"{p}.csv", dtype=str, keep_default_na=False) for p in parts])
+        gold = gold.set_index("id").loc[a.index, cats].astype(int).to_numpy()
+        ca, cb = a[cats].astype(int).to_numpy(), b.loc[a.index, cats].astype(int).to_numpy()
+        between = f1_table(ca, cb, cats)
+        low = min(cats, key=lambda c: between[c])
+        rows.append(
+            f"| {wave} | {len(a)} | {between['micro']:.3f} | {low} {between[low]:.3f} | "
+            f"{f1_table(gold, ca, cats)['micro']:.3f} | {f1_table(gold, cb, cats)['micro']:.3f} |"
+        )
+    return "\n".join(rows)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=["dev", "score", "sample"])
+    ap.add_argument("what", choices=["dev", "score", "sample", "humans"])
     ap.add_argument("file", nargs="?", type=Path)
     args = ap.parse_args()
     if args.what == "dev":
@@ -171,6 +198,8 @@ def main() -> None:
         if args.file is None:
             ap.error("score needs a FILE")
         print(score(args.file))
+    elif args.what == "humans":
+        print(humans())
     else:
         print(sample())
 
