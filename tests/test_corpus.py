@@ -23,6 +23,7 @@ WAVES.append((("test7",), CORPUS / "wave7"))
 WAVES.append((("test8",), CORPUS / "wave8"))
 WAVES.append((("test9",), CORPUS / "wave9"))
 WAVES.append((("test10",), CORPUS / "wave10"))
+WAVES.append((("test11",), CORPUS / "wave11"))
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -49,6 +50,6 @@ def test_gold_is_what_the_coders_and_the_adjudicator_decided(parts, folder):
 
 
 def test_each_wave_has_its_writers_brief():
-    for folder in ("wave2", "wave3", "wave4", "wave5", "wave6", "wave7", "wave8", "wave9", "wave10"):
+    for folder in [f"wave{w}" for w in range(2, 12)]:
         brief = (CORPUS / folder / "WRITER_BRIEF.md").read_text(encoding="utf-8")
         assert "Какие основные проблемы и трудности" in brief
