@@ -29,6 +29,7 @@ from survey.coding.tokens import Words
 from survey.spec.codebook import BIT, Category, Rules
 
 CODED, DENIED = "coded", "denied"
+ONLY_NAMED = "названное — единственная проблема"  # reason of a no_problems ``needs`` phrase
 # words that make a clause worth analysing even without a codebook match
 QUICK_CHECK = BIT["problem_words"] | BIT["negators"] | BIT["absence"] | BIT["shortage_cues"] | BIT["problem_verbs"]
 # words that call something small: the scope must be read even when nothing is named
@@ -157,6 +158,7 @@ def decide_clause(
     used_cues: set[int] = set()
     settled: set[str] = set()
     general_hits = []
+    phrases = {p for h in hits if h.category == no_problems_id for p in h.positions}  # «no problems» words
     for h in hits:
         cat = h.category
         start, end = toks[h.first].start, toks[h.last].end
@@ -167,9 +169,11 @@ def decide_clause(
             if (
                 not any(p in scope.neutral for p in h.positions)
                 and (concord or not scope.negated_before(clause.position[h.first]))
-                and not _slowed(h, clause, words, rules)
+                and not _slowed(h, clause, words, rules, phrases)
             ):
-                general_hits.append(found._replace(reason="названо"))
+                # a ``needs`` phrase says the named problem is the only one («Пандемия. Больше
+                # ничего.»): it needs a compatible category in the answer (finish_no_problems)
+                general_hits.append(found._replace(reason=ONLY_NAMED if h.kind == "needs" else "названо"))
             continue
         decided = _decide_hit(h, found, clause, scope, words, nominal, has_positive, used_cues)
         if decided is None:
@@ -241,9 +245,11 @@ def _open_problem(outcome: ClauseOutcome, scope: Scope, words: Words, clause: Cl
     """A difficulty named as such — a problem word after a main marker, «главная трудность —
     запчасти», «основная проблема в том, что о нас не знают» — of which no category is coded
     in the clause: not a question, a quotation, a solved or past one, nor «Вот наша главная
-    трудность» (nothing named after it)."""
-    # a general denial earlier in the clause does not stop it: «особых проблем нет, главная
-    # трудность — запчасти» (the denied word is not active, the named one is)
+    трудность» (nothing named after it), nor a word of ``rules.topic_problem_words`` («главный
+    вопрос — выбор направлений»). A denial of problems earlier in the clause does not stop it
+    («особых проблем нет, главная трудность — запчасти»: the denied word is not active), but the
+    words of a «no problems» phrase are neither the difficulty nor what it is («главную проблему
+    затрудняюсь назвать»)."""
     if not scope.active_problem or outcome.coded or outcome.denied or outcome.pending:
         return False
     if clause.question or marks & _CLOSED_MARKS:
@@ -251,25 +257,41 @@ def _open_problem(outcome: ClauseOutcome, scope: Scope, words: Words, clause: Cl
     toks, masks, order = words.toks, words.masks, clause.tokens
     if any(masks[i] & BIT["resolution"] for i in order):
         return False
+    spans = [(e.start, e.end) for e in outcome.general]
+
+    def free(i: int) -> bool:
+        return not any(lo <= toks[i].start < hi for lo, hi in spans)
+
     named = [
         k
         for k in scope.active_problem
-        if order[k] not in scope.neutral and any(masks[order[m]] & BIT["main_markers"] for m in range(max(0, k - 2), k))
+        if order[k] not in scope.neutral
+        and not masks[order[k]] & BIT["topic_problem_words"]
+        and free(order[k])
+        and any(masks[order[m]] & BIT["main_markers"] for m in range(max(0, k - 2), k))
     ]
     if not named:
         return False
     skip = BIT["problem_words"] | BIT["topic_markers"] | BIT["light_verbs"] | BIT["parentheticals"]
     # what the difficulty is comes after its name: «главная трудность — запчасти», not «вот наша
     # главная трудность»
-    return any(toks[i].info.pos in ("NOUN", "VERB", "INFN") and not masks[i] & skip for i in order[named[0] + 1 :])
+    return any(
+        toks[i].info.pos in ("NOUN", "VERB", "INFN") and not masks[i] & skip and free(i) for i in order[named[0] + 1 :]
+    )
 
 
-def _slowed(h: Hit, clause: Clause, words: Words, rules: Rules) -> bool:
-    """«всё решается очень долго», «всё решается, но с трудом»: a shortage cue after a «no
-    problems» phrase, in its part of the clause or the next, makes it a complaint."""
+def _slowed(h: Hit, clause: Clause, words: Words, rules: Rules, phrases: set[int]) -> bool:
+    """«всё решается очень долго», «всё решается, только с трудом»: a shortage cue after a «no
+    problems» phrase, in its comma part of the clause or the next, makes it a complaint — unless
+    the cue belongs to another such phrase (``phrases``: «всё хорошо, больше и сказать нечего»).
+    After «но» a new clause begins, and the phrase stands («всё решается, но с трудом» keeps
+    «no problems»: a cue there may as well be a wish, «…, но хотелось бы быстрее»)."""
     seg, order = clause.segment, clause.tokens
     return any(
-        i > h.last and seg[h.first] <= seg[i] <= seg[h.first] + 1 and is_cue(words, order, rules, k)
+        i > h.last
+        and i not in phrases
+        and seg[h.first] <= seg[i] <= seg[h.first] + 1
+        and is_cue(words, order, rules, k)
         for k, i in enumerate(order)
     )
 
@@ -586,10 +608,17 @@ def finish_no_problems(
     """Code ``no_problems`` when the answer denies problems in general and nothing but the
     categories of its ``compatible_with`` is coded; otherwise keep the general denials.
     ``named``: the answer names a difficulty no category covers («Особых трудностей нет. Главная
-    трудность сейчас — запчасти»): no ``no_problems`` either."""
-    if no_problems is None or not general:
+    трудность сейчас — запчасти»): no ``no_problems`` either. A phrase that only says the named
+    problem is the only one (the category's ``needs``: «больше ничего», «проблема одна») counts
+    when a compatible category is coded: «Пандемия. Больше ничего.», not «Всё плохо, больше и
+    сказать нечего» nor «Проблема одна — запчасти»."""
+    if no_problems is None:
         return
     allowed = set(no_problems.compatible_with) | {no_problems.id}
+    if not any(v and k in allowed for k, v in coding.codes.items()):
+        general = [e for e in general if e.reason != ONLY_NAMED]
+    if not general:
+        return
     if named or any(v and k not in allowed for k, v in coding.codes.items()):
         coding.denials.extend(e for e in general if not e.category)
         return

@@ -69,6 +69,7 @@ RULE_KEYS = (
     "hypothetical",
     "fillers",
     "main_markers",
+    "topic_problem_words",
 )
 # lexicons whose entries may be phrases: their first words get the "phrase_start" bit
 PHRASE_LEXICONS = (
