@@ -228,11 +228,14 @@ def _hypothetical(words: Words, order: list[int], rules: Rules) -> bool:
     бы проблем», «сложностей не возникло бы» (not «я бы не сказал, что …», nor «бы» inside a
     filler of ``rules.fillers``: «это как бы не проблема»)."""
     masks = words.masks
+    conditional = [i for i in order if masks[i] & BIT["hypothetical"]]
+    if not conditional:
+        return False  # most clauses: no «бы», no filler to look for
     filler: set[int] = set()
     for k in lexicon_places(words, order, rules, "fillers"):
         filler.update(order[k : k + phrase_at(rules, "fillers", words, order, k)])
-    for i in order:
-        if masks[i] & BIT["hypothetical"] and i not in filler:
+    for i in conditional:
+        if i not in filler:
             near = range(max(0, i - 2), min(len(masks), i + 3))  # the sentence's words around «бы»
             if any(masks[j] & BIT["negators"] for j in near) and not any(
                 masks[j] & BIT["parentheticals"] for j in near
