@@ -2,6 +2,8 @@
 
     python bench/run.py            # everything (10^6 answers take several minutes)
     python bench/run.py --quick    # sizes up to 10^4, 3 runs: a smoke check
+    python bench/run.py --only coding --sizes 100000 --kinds recombined --repeat 3
+                                   # the coding target's row, measured three times over
 
 Prints a Markdown table and writes it to bench/results/latest.md. Machines here are noisy,
 so every target is a ratio measured side by side in the same run.
@@ -92,11 +94,14 @@ def rules_only_codebook(folder: Path) -> Path:
     return path
 
 
-def bench_coding(sizes: list[int], kinds: list[str], unique_max: int = 10**5) -> list[str]:
+def bench_coding(sizes: list[int], kinds: list[str], unique_max: int = 10**5, repeat: int = 1) -> list[str]:
     """Coding throughput in this process (`survey code`'s function, CSV in and out), next to
     the uncached pymorphy3 baseline measured just before and just after on the same tokens
     (first 20,000 answers), with the learned layer (the bundled codebook as it is) and with the
-    rules alone; peak memory of the largest size from a `survey code` process."""
+    rules alone; peak memory of the largest size from a `survey code` process. ``repeat`` > 1:
+    each measurement (baseline, coding, baseline) is made that many times in a row and the row
+    gives the median ratio with the lowest and highest (this machine's speed drifts from one
+    minute to the next, and a single ratio can be a quarter off)."""
     from bench.corpus import write_corpus
     from survey.coding.batch import code_csv
 
@@ -112,16 +117,25 @@ def bench_coding(sizes: list[int], kinds: list[str], unique_max: int = 10**5) ->
                 words = _words(src, 20_000)
                 for label, codebook in layers:
                     for jobs in (1, 2) if n >= 10_000 else (1,):
-                        before = baseline_tokens_per_s(words)
-                        result = code_csv(src, Path(tmp) / "out.csv", codebook, jobs=jobs)
-                        after = baseline_tokens_per_s(words)
-                        base = statistics.median([before, after])
-                        wall = result.seconds
+                        runs = []  # (ratio, seconds, baseline tokens/s)
+                        for _ in range(repeat):
+                            before = baseline_tokens_per_s(words)
+                            result = code_csv(src, Path(tmp) / "out.csv", codebook, jobs=jobs)
+                            after = baseline_tokens_per_s(words)
+                            base = statistics.median([before, after])
+                            runs.append((tokens / result.seconds / base, result.seconds, base))
+                        ratio, wall, base = sorted(runs)[len(runs) // 2]
+                        spread = (
+                            f"; of {repeat} runs: {min(runs)[0]:.1f}–{max(runs)[0]:.1f}×, "
+                            + ", ".join(f"{r[1]:.1f} s" for r in runs)
+                            if repeat > 1
+                            else ""
+                        )
                         rows.append(
                             f"| coding, {kind}, {n:,} answers, {label}, --jobs {jobs} | {wall:.1f} s | "
                             f"{n / wall:,.0f} answers/s, {tokens / wall:,.0f} tokens/s = "
-                            f"**{tokens / wall / base:.1f}×** the uncached pymorphy3 baseline "
-                            f"({base:,.0f} tokens/s); {wall / n * 1e6:.0f} µs/answer |"
+                            f"**{ratio:.1f}×** the uncached pymorphy3 baseline "
+                            f"({base:,.0f} tokens/s); {wall / n * 1e6:.0f} µs/answer{spread} |"
                         )
                 if n == max(s for s in sizes if kind != "unique" or s <= unique_max):
                     wall, rss = timed([PY, "-m", "survey", "-q", "code", str(src), "-o", str(Path(tmp) / "out.csv")])
@@ -144,11 +158,16 @@ def main() -> None:
         help="largest size of the all-distinct corpus (10^6 takes about 20 minutes)",
     )
     ap.add_argument("--max-size", type=int, default=None, help="largest coding size (default 10^6, 10^4 with --quick)")
+    ap.add_argument("--sizes", type=int, nargs="+", default=None, help="coding sizes (instead of the ladder)")
+    ap.add_argument("--kinds", nargs="+", choices=["recombined", "unique"], default=["recombined", "unique"])
+    ap.add_argument("--repeat", type=int, default=1, help="measure each coding row this many times (median shown)")
     args = ap.parse_args()
     runs = 3 if args.quick else 5
     sizes = [10**3, 10**4] if args.quick else [10**3, 10**4, 10**5, 10**6]
     if args.max_size:
         sizes = [n for n in (10**3, 10**4, 10**5, 10**6) if n <= args.max_size]
+    if args.sizes:
+        sizes = args.sizes
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.platform()}",
@@ -159,7 +178,7 @@ def main() -> None:
     if args.only in (None, "run"):
         lines += bench_run(runs)
     if args.only in (None, "coding"):
-        lines += bench_coding(sizes, ["recombined", "unique"], args.unique_max)
+        lines += bench_coding(sizes, args.kinds, args.unique_max, args.repeat)
     if args.only in (None, "templates"):
         try:
             from bench.templates import bench_templates

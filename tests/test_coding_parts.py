@@ -317,3 +317,34 @@ def test_evidence_api():
         "distance: «далеко» [0:6]; interest≈0.72: «Никто не отвечает» [8:25] (обученный слой: отвечать)"
     )
     assert a.moved(10)[2:4] == (10, 16)
+    assert a.moved(0) is a  # immutable: nothing to copy
+    # one item per category, nothing inside another: kept as given
+    b = Evidence("covid", "ковид", 8, 13, "", "", "high")
+    assert outermost([a, b]) == [a, b] and outermost([b, a]) == [b, a]
+
+
+# ---------------------------------------------------------------- the coder as a whole
+
+
+def test_a_repeated_answer_is_coded_alike_and_independently():
+    """Short answers recur and are copied from the first coding, not coded again: the copy is
+    equal to a fresh coding, changing one coding changes no other, and words pymorphy3 does
+    not know are counted at every occurrence (they go to the list of unknown words)."""
+    from survey.coding.coder import ANSWER_MEMO_CHARS, Coder
+
+    text = "Мешает бюрократизмище и фыврап, а ещё нет прямых рейсов."
+    fresh = Coder(learned=False).code(text)
+    coder = Coder(learned=False)
+    first = coder.code(text)
+    first.codes["distance"] = 0
+    first.evidence.clear()
+    first.named.clear()
+    second = coder.code(text)
+    assert second == fresh and second.codes["distance"] == second.codes["bureaucracy"] == 1
+    second.codes["bureaucracy"] = 0
+    second.evidence.clear()
+    assert coder.code(text) == fresh
+    assert coder.unknown_["фыврап"] == coder.unknown_["бюрократизмище"] == 3
+    # a long answer is not kept whole (its sentences are): coded again, and alike
+    long = " ".join([text] * (ANSWER_MEMO_CHARS // len(text) + 1))
+    assert coder.code(long) == coder.code(long) and coder.unknown_["фыврап"] == 3 + 2 * len(long.split(text)[1:])

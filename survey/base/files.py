@@ -47,7 +47,8 @@ def safe_text(value: Any) -> Any:
     """
     if not isinstance(value, str):
         return value
-    value = _AFTER_SEPARATOR.sub(r"\1'", value)
+    if _AFTER_SEPARATOR.search(value):  # a search is cheaper than a substitution that finds nothing
+        value = _AFTER_SEPARATOR.sub(r"\1'", value)
     if value.startswith(FORMULA_START):
         return "'" + value
     return value

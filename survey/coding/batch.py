@@ -216,7 +216,9 @@ def _code_chunk(chunk: list[tuple[str, str]]) -> tuple[str, int, Counter, Counte
     for rid, text in chunk:
         c = coder.code(text)
         writer.writerow([safe_text(rid), *c.codes.values(), safe_text(c.evidence_text())])
-        counts.update(k for k, v in c.codes.items() if v)
+        for k, v in c.codes.items():
+            if v:
+                counts[k] += 1
     return buf.getvalue(), len(chunk), counts, coder.lemmatizer.unknown
 
 

@@ -70,6 +70,10 @@ from survey.spec.codebook import Codebook, Rules, load_codebook
 __all__ = ["AnswerCoding", "Coder", "Evidence", "code_frame", "code_responses", "learned_categories", "learned_text"]
 
 MEMO_SIZE = 50_000
+# whole answers recur too («Нет.», «Финансирование.», «Языковой барьер, ковид.»): a short answer
+# met again is copied, not coded again; bounded in length and number so memory stays flat
+ANSWER_MEMO_CHARS = 400
+ANSWER_MEMO_SIZE = 20_000
 
 
 class Coder:
@@ -96,12 +100,14 @@ class Coder:
         self.learned = _learned_layer(self.codebook, self.lemmatizer, learned)
         self.rules = self.codebook.rules
         self.ids = self.codebook.ids
+        self._rank = {c: n for n, c in enumerate(self.ids)}  # evidence sorted in the codebook's order
         self.no_problems = next((c for c in self.codebook.categories if c.no_problems), None)
         self.index = PatternIndex(self.codebook)
         # sentences repeat across answers («Финансирование.», «Проблем нет.»): each distinct
         # sentence is analysed once; bounded so memory stays flat on huge inputs
         self.memo_size = memo_size
         self._memo: dict[str, tuple[list[ClauseOutcome], list[str], list[str]]] = {}
+        self._answers: dict[str, tuple[AnswerCoding, list[str]]] = {}
 
     @property
     def unknown_(self):
@@ -117,8 +123,14 @@ class Coder:
         if not text or not str(text).strip():
             return AnswerCoding(codes)
         text = str(text)
+        known = self._answers.get(text)
+        if known is not None:
+            if known[1]:
+                self.lemmatizer.unknown.update(known[1])  # counted as often as they occur
+            return known[0].copy()
         outcomes: list[ClauseOutcome] = []
         sentences: list[tuple[str, list[str]]] = []
+        unknown: list[str] = []
         memo = self._memo
         for n, (offset, chunk) in enumerate(split_sentences(text)):
             entry = memo.get(chunk)
@@ -129,7 +141,10 @@ class Coder:
                 memo[chunk] = entry
             elif entry[1]:
                 self.lemmatizer.unknown.update(entry[1])
-            outcomes.extend(o.shifted(offset, n) for o in entry[0])
+            if entry[1]:
+                unknown.extend(entry[1])
+            for o in entry[0]:
+                outcomes.append(o.shifted(offset, n))
             sentences.append((chunk, entry[2]))
         coding = AnswerCoding(codes)
         settle_past(outcomes)
@@ -138,8 +153,10 @@ class Coder:
         if outcomes and outcomes[0].elliptic is not None and not outcomes[0].coded:
             general.append(outcomes[0].elliptic)
         for o in outcomes:
-            coding.named |= o.named
-            coding.settled |= o.settled
+            if o.named:
+                coding.named |= o.named
+            if o.settled:
+                coding.settled |= o.settled
             for e in o.coded:
                 coding.codes[e.category] = 1
                 coding.evidence.append(e)
@@ -150,7 +167,13 @@ class Coder:
             self.learned.apply(coding, text, sentences)
         coding.evidence = outermost(coding.evidence)
         coding.denials = outermost(coding.denials)
-        coding.evidence.sort(key=lambda e: (self.ids.index(e.category), e.start))
+        rank = self._rank
+        coding.evidence.sort(key=lambda e: (rank[e.category], e.start))
+        if len(text) <= ANSWER_MEMO_CHARS:
+            answers = self._answers
+            if len(answers) >= ANSWER_MEMO_SIZE:
+                answers.clear()
+            answers[text] = (coding.copy(), unknown)
         return coding
 
     def code_sentence(self, text: str) -> tuple[list[ClauseOutcome], list[str], list[str]]:

@@ -569,6 +569,8 @@ def settle_past(outcomes: list[ClauseOutcome]) -> None:
     clause says the problem is solved («…, решили») or that all is well now («но сейчас
     всё работает»).
     """
+    if not any(o.coded for o in outcomes):
+        return  # nothing coded: nothing to settle
     past = [False] * len(outcomes)
     for i, o in enumerate(outcomes):
         same = i > 0 and outcomes[i - 1].sentence == o.sentence

@@ -40,6 +40,8 @@ class Evidence(NamedTuple):
 
     def moved(self, offset: int) -> Evidence:
         """The same evidence with its offsets moved by ``offset``."""
+        if not offset:
+            return self  # immutable: the first sentence's evidence is shared as it is
         c, text, start, end, pattern, reason, confidence, source = self
         return Evidence(c, text, start + offset, end + offset, pattern, reason, confidence, source)
 
@@ -65,6 +67,19 @@ class AnswerCoding:
     @property
     def categories(self) -> list[str]:
         return [k for k, v in self.codes.items() if v]
+
+    def copy(self) -> AnswerCoding:
+        """A copy whose codes, lists and sets can be changed without touching this one (the
+        evidence items themselves are immutable and shared)."""
+        return AnswerCoding(
+            dict(self.codes),
+            list(self.evidence),
+            list(self.denials),
+            dict(self.probabilities),
+            dict(self.learned),
+            set(self.named),
+            set(self.settled),
+        )
 
     @property
     def denied(self) -> list[str]:
@@ -108,8 +123,8 @@ class AnswerCoding:
 
 def outermost(items: list[Evidence]) -> list[Evidence]:
     """Drop evidence lying inside other evidence of the same category, and duplicates."""
-    if len(items) < 2:
-        return list(items)
+    if len(items) < 2 or len({e.category for e in items}) == len(items):
+        return list(items)  # one item per category: nothing can lie inside another
     out: list[Evidence] = []
     seen: set[tuple[str, int, int]] = set()
     for e in items:
