@@ -37,6 +37,7 @@ import re
 import tempfile
 import warnings
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.metadata import version
@@ -133,7 +134,7 @@ class LearnedModel:
         exp = math.exp
         if not sentences:
             return [1.0 / (1.0 + exp(-b)) for b in self._bias]
-        total = sentences[0]
+        total: Sequence[float] = sentences[0]
         for more in sentences[1:]:  # added in order, as ``sum`` would (the same floats), but faster
             total = list(map(operator.add, total, more))
         words, chars = total[2 * n], total[2 * n + 1]
