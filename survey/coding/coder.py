@@ -72,7 +72,7 @@ __all__ = ["AnswerCoding", "Coder", "Evidence", "code_frame", "code_responses", 
 MEMO_SIZE = 50_000
 # whole answers recur too («Нет.», «Финансирование.», «Языковой барьер, ковид.»): a short answer
 # met again is copied, not coded again; bounded in length and number so memory stays flat
-ANSWER_MEMO_CHARS = 400
+ANSWER_MEMO_CHARS = 200
 ANSWER_MEMO_SIZE = 20_000
 
 
