@@ -57,6 +57,7 @@ _WORD_MARKS = BIT["resolution"] | BIT["positive"] | BIT["coping"]
 _PAST_FORM = re.compile(r"(?:л|ла|ло|ли)(?:сь|ся)?$")
 REFERRING = frozenset({"это", "этого", "этим", "его", "её", "ее", "их", "он", "она", "оно", "они"})
 _CLOSED_MARKS = frozenset({"resolved", "positive", "minimised", "coped", "past", "past_tense"})  # no open problem
+_NAMING_MARKS = frozenset({"—", "–", "-", ":"})  # «Проблема — хранение», «Сложность: сроки»
 BARE_NO = frozenset({"нет", "нету", "никаких", "никакие", "никакой", "ничего", "ничто", "никак"})
 
 
@@ -246,7 +247,8 @@ def _hypothetical(words: Words, order: list[int], rules: Rules) -> bool:
 
 def _open_problem(outcome: ClauseOutcome, scope: Scope, words: Words, clause: Clause, marks: set[str]) -> bool:
     """A difficulty named as such — a problem word after a main marker, «главная трудность —
-    запчасти», «основная проблема в том, что о нас не знают» — of which no category is coded
+    запчасти», «основная проблема в том, что о нас не знают», or opening its clause before a dash
+    or a colon, «Проблема — хранение», «Трудность: нет элеваторов» — of which no category is coded
     in the clause: not a question, a quotation, a solved or past one, nor «Вот наша главная
     трудность» (nothing named after it), nor a word of ``rules.topic_problem_words`` («главный
     вопрос — выбор направлений»). A denial of problems earlier in the clause does not stop it
@@ -271,7 +273,10 @@ def _open_problem(outcome: ClauseOutcome, scope: Scope, words: Words, clause: Cl
         if order[k] not in scope.neutral
         and not masks[order[k]] & BIT["topic_problem_words"]
         and free(order[k])
-        and any(masks[order[m]] & BIT["main_markers"] for m in range(max(0, k - 2), k))
+        and (
+            any(masks[order[m]] & BIT["main_markers"] for m in range(max(0, k - 2), k))
+            or (k == 0 and order[k] + 1 < len(toks) and toks[order[k] + 1][0] in _NAMING_MARKS)
+        )
     ]
     if not named:
         return False
