@@ -57,7 +57,7 @@ _WORD_MARKS = BIT["resolution"] | BIT["positive"] | BIT["coping"]
 _PAST_FORM = re.compile(r"(?:л|ла|ло|ли)(?:сь|ся)?$")
 REFERRING = frozenset({"это", "этого", "этим", "его", "её", "ее", "их", "он", "она", "оно", "они"})
 _CLOSED_MARKS = frozenset({"resolved", "positive", "minimised", "coped", "past", "past_tense"})  # no open problem
-_NAMING_MARKS = frozenset({"—", "–", "-", ":"})  # «Проблема — хранение», «Сложность: сроки»
+_NAMING_MARKS = frozenset({"—", "–", "-"})  # «Проблема — хранение» (after «:» a new clause begins)
 BARE_NO = frozenset({"нет", "нету", "никаких", "никакие", "никакой", "ничего", "ничто", "никак"})
 
 
@@ -247,8 +247,8 @@ def _hypothetical(words: Words, order: list[int], rules: Rules) -> bool:
 
 def _open_problem(outcome: ClauseOutcome, scope: Scope, words: Words, clause: Clause, marks: set[str]) -> bool:
     """A difficulty named as such — a problem word after a main marker, «главная трудность —
-    запчасти», «основная проблема в том, что о нас не знают», or opening its clause before a dash
-    or a colon, «Проблема — хранение», «Трудность: нет элеваторов» — of which no category is coded
+    запчасти», «основная проблема в том, что о нас не знают», or opening its clause before a dash,
+    «Проблема — хранение» — of which no category is coded
     in the clause: not a question, a quotation, a solved or past one, nor «Вот наша главная
     трудность» (nothing named after it), nor a word of ``rules.topic_problem_words`` («главный
     вопрос — выбор направлений»). A denial of problems earlier in the clause does not stop it
