@@ -264,6 +264,10 @@ def test_clause_marks(parts):
     for text in ("Сложно, но мы к этому не привыкли", "Сложно, а мы привыкли к порядку"):
         w = _words(parts, text)
         assert "coped" not in clause_marks(w, split_clauses(w, codebook.rules)[1], codebook.rules)
+    # a heading before a colon: only problem words (and main markers, size words)
+    for text, label in (("Основные проблемы: нет", True), ("Финансирование: нет", False), ("Проблемы нет", False)):
+        w = _words(parts, text)
+        assert ("label" in clause_marks(w, split_clauses(w, codebook.rules)[0], codebook.rules)) is label
 
 
 def test_refer_back_and_past(parts):

@@ -150,8 +150,13 @@ class Coder:
         settle_past(outcomes)
         refer_back(outcomes)
         general: list[Evidence] = []
-        if outcomes and outcomes[0].elliptic is not None and not outcomes[0].coded:
-            general.append(outcomes[0].elliptic)
+        # «Нет.», «Никаких.» opening the answer, or after a heading: «Проблемы: нет.»
+        opening = outcomes[:1]
+        if len(outcomes) > 1 and "label" in outcomes[0].marks:
+            opening = outcomes[1:2]
+        for o in opening:
+            if o.elliptic is not None and not o.coded and o.sentence == 0:
+                general.append(o.elliptic)
         for o in outcomes:
             if o.named:
                 coding.named |= o.named

@@ -39,6 +39,7 @@ SMALL = BIT["minimizers"] | BIT["size_words"]
 #   past_tense — a past-tense verb; resolved — «решили», «сняли» (perfective, not negated);
 #   positive — a word of rules.positive, not negated; minimised — «мелочь», «не такое уж большое»;
 #   bare_no — the clause is only «Нет», «Никаких», «Ничего существенного»;
+#   label — the clause is only a problem word before a colon, a form's heading: «Проблемы: нет»;
 #   coped — «привыкли», «приспособились» (lexicon coping, not negated); coped_all — with «с ними», «к ним».
 CLAUSE_MARKS = (
     "past",
@@ -49,6 +50,7 @@ CLAUSE_MARKS = (
     "positive",
     "minimised",
     "bare_no",
+    "label",
     "coped",
     "coped_all",
 )
@@ -57,6 +59,7 @@ _WORD_MARKS = BIT["resolution"] | BIT["positive"] | BIT["coping"]
 _PAST_FORM = re.compile(r"(?:л|ла|ло|ли)(?:сь|ся)?$")
 REFERRING = frozenset({"это", "этого", "этим", "его", "её", "ее", "их", "он", "она", "оно", "они"})
 _CLOSED_MARKS = frozenset({"resolved", "positive", "minimised", "coped", "past", "past_tense"})  # no open problem
+_LABEL_WORDS = BIT["problem_words"] | BIT["main_markers"] | BIT["size_words"] | BIT["skip_after_negator"]
 _NAMING_MARKS = frozenset({"—", "–", "-"})  # «Проблема — хранение» (after «:» a new clause begins)
 BARE_NO = frozenset({"нет", "нету", "никаких", "никакие", "никакой", "ничего", "ничто", "никак"})
 
@@ -398,6 +401,15 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
         masks[i] & (BIT["size_words"] | BIT["skip_after_negator"]) for i in first_segment[1:]
     ):
         out.add("bare_no")
+    # «Проблемы: нет», «Основные трудности: никаких»: a heading, answered by what follows
+    after = order[-1] + 1
+    if (
+        after < len(toks)
+        and toks[after][0] == ":"
+        and seen & BIT["problem_words"]
+        and all(masks[i] & _LABEL_WORDS for i in order)
+    ):
+        out.add("label")
     # «Это не проблемы», «Всё это не препятствие»: said of what came before
     lead = [toks[i][4] for i in order[:3]]
     if lead[:1] == ["это"] and lead[1:2] == ["не"] or lead[:2] == ["все", "это"] and lead[2:3] == ["не"]:
