@@ -430,6 +430,10 @@ CASES = [
     ("Проблемы: нет денег.", {"funding"}),
     ("Финансирование: нет.", {"funding"}),
     ("Проблемы: пандемия.", {"covid"}),
+    # «Нет, кроме X» in one clause: the codebook's own example of «no problems» beside the pandemic
+    ("Нет, кроме пандемии.", {"covid", "no_problems"}),
+    ("Никаких, кроме ковида.", {"covid", "no_problems"}),
+    ("Нет, кроме финансирования.", {"funding"}),
     # a conditional denial is none: «трудностей бы не было», «не возникало бы»; an exception said
     # «если бы не X» is «кроме X»; «я бы не сказал, что …» and «как бы не проблема» stay denials
     ("Будь у нас их организованность, никаких трудностей бы не было.", set()),

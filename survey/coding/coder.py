@@ -155,7 +155,7 @@ class Coder:
         if len(outcomes) > 1 and "label" in outcomes[0].marks:
             opening = outcomes[1:2]
         for o in opening:
-            if o.elliptic is not None and not o.coded and o.sentence == 0:
+            if o.elliptic is not None and o.sentence == 0:
                 general.append(o.elliptic)
         for o in outcomes:
             if o.named:
