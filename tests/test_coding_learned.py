@@ -394,6 +394,22 @@ def test_the_bundled_layer_does_not_read_a_bare_pandemic_as_no_problems():
     assert coder.code("Пандемия, других проблем нет.").categories == ["covid", "no_problems"]
 
 
+def test_the_layer_does_not_restore_a_no_problems_the_rules_set_aside():
+    """The rules read «проблем нет» and set it aside because the answer names a difficulty no
+    category covers (the denial is kept among the denials); the layer, which reads «проблем нет»
+    with a high probability, must not add «no problems» back."""
+    coder = Coder()
+    assert coder.learned is not None
+    for text in (
+        "Со спросом проблем нет. Проблема — хранение зерна.",
+        "Особых сложностей нет. Главная трудность сейчас — запчасти.",
+    ):
+        coding = coder.code(text)
+        assert coding.probabilities["no_problems"] > 0.5, text  # what the layer alone would say
+        assert "no_problems" not in coding.categories, text
+    assert coder.code("Проблем нет.").categories == ["no_problems"]
+
+
 def test_rules_tell_settled_from_only_named():
     """What the layer may never add (a resource said to be there, a topic) is told apart from
     a category only named without a cue, which it may add at ``add_when_named``."""

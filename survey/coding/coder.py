@@ -108,6 +108,7 @@ class Coder:
         self.memo_size = memo_size
         self._memo: dict[str, tuple[list[ClauseOutcome], list[str], list[str]]] = {}
         self._answers: dict[str, tuple[AnswerCoding, list[str]]] = {}
+        self.answer_memo_size = min(ANSWER_MEMO_SIZE, memo_size)
 
     @property
     def unknown_(self):
@@ -176,7 +177,7 @@ class Coder:
         coding.evidence.sort(key=lambda e: (rank[e.category], e.start))
         if len(text) <= ANSWER_MEMO_CHARS:
             answers = self._answers
-            if len(answers) >= ANSWER_MEMO_SIZE:
+            if len(answers) >= self.answer_memo_size:
                 answers.clear()
             answers[text] = (coding.copy(), unknown)
         return coding

@@ -284,6 +284,12 @@ def _open_problem(outcome: ClauseOutcome, scope: Scope, words: Words, clause: Cl
     if not named:
         return False
     skip = BIT["problem_words"] | BIT["topic_markers"] | BIT["light_verbs"] | BIT["parentheticals"]
+    if not any(masks[order[m]] & BIT["main_markers"] for m in range(max(0, named[0] - 2), named[0])):
+        # the dash form names a thing or an action: «Проблема — хранение», «Сложность — это
+        # протяжённость цепочки», not «Трудности — бывают», «Проблемы — это к другим регионам»
+        rest = [i for i in order[named[0] + 1 : named[0] + 3] if toks[i][4] != "это"]
+        if not rest or toks[rest[0]].info.pos not in ("NOUN", "INFN"):
+            return False
     # what the difficulty is comes after its name: «главная трудность — запчасти», not «вот наша
     # главная трудность»
     return any(

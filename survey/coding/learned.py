@@ -135,7 +135,7 @@ class LearnedModel:
         if not sentences:
             return [1.0 / (1.0 + exp(-b)) for b in self._bias]
         total: Sequence[float] = sentences[0]
-        for more in sentences[1:]:  # added in order, as ``sum`` would (the same floats), but faster
+        for more in sentences[1:]:  # added in order (the floats ``sum`` gave on Python 3.11), faster
             total = list(map(operator.add, total, more))
         words, chars = total[2 * n], total[2 * n + 1]
         # an empty block adds nothing (its sums are 0: no division by a zero norm)
@@ -511,11 +511,14 @@ class LearnedLayer:
         ]
         # «no problems» only where the rules denied nothing specific («проблем с визами нет»
         # says nothing about the rest) and coded nothing: «Ковид.» alone is not «no problems»
-        # unless the answer says so («Больше ничего»), which is for the rules to read
+        # unless the answer says so («Больше ничего»), which is for the rules to read; nor
+        # where the rules read a «no problems» phrase and set it aside (a general denial kept
+        # among the denials: «Проблем нет. Главная трудность — запчасти»)
         if (
             self.no_problems in self.addable
             and self.no_problems not in denied
             and not coding.denied
+            and not any(not d.category for d in coding.denials)
             and not any(coding.codes.values())
             and not added
             and coding.probabilities[self.no_problems] >= threshold
