@@ -270,21 +270,21 @@ def _open_problem(outcome: ClauseOutcome, scope: Scope, words: Words, clause: Cl
     def free(i: int) -> bool:
         return not any(lo <= toks[i].start < hi for lo, hi in spans)
 
+    def after_marker(k: int) -> bool:  # «главная трудность», «основная проблема»
+        return any(masks[order[m]] & BIT["main_markers"] for m in range(max(0, k - 2), k))
+
     named = [
         k
         for k in scope.active_problem
         if order[k] not in scope.neutral
         and not masks[order[k]] & BIT["topic_problem_words"]
         and free(order[k])
-        and (
-            any(masks[order[m]] & BIT["main_markers"] for m in range(max(0, k - 2), k))
-            or (k == 0 and order[k] + 1 < len(toks) and toks[order[k] + 1][0] in _NAMING_MARKS)
-        )
+        and (after_marker(k) or (k == 0 and order[k] + 1 < len(toks) and toks[order[k] + 1][0] in _NAMING_MARKS))
     ]
     if not named:
         return False
     skip = BIT["problem_words"] | BIT["topic_markers"] | BIT["light_verbs"] | BIT["parentheticals"]
-    if not any(masks[order[m]] & BIT["main_markers"] for m in range(max(0, named[0] - 2), named[0])):
+    if not after_marker(named[0]):
         # the dash form names a thing or an action: «Проблема — хранение», «Сложность — это
         # протяжённость цепочки», not «Трудности — бывают», «Проблемы — это к другим регионам»
         rest = [i for i in order[named[0] + 1 : named[0] + 3] if toks[i][4] != "это"]
