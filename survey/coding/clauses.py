@@ -104,17 +104,41 @@ def cue_phrase_at(words: Words, order: list[int], rules: Rules, k: int) -> int:
 def is_cue(words: Words, order: list[int], rules: Rules, k: int) -> bool:
     """A shortage cue, a word or a phrase, starts at place ``k``."""
     m = words.masks[order[k]]
-    return bool(m & BIT["shortage_cues"]) or bool(m & CUE_START and cue_phrase_at(words, order, rules, k))
+    return (
+        bool(m & BIT["shortage_cues"])
+        or bool(m & CUE_START and cue_phrase_at(words, order, rules, k))
+        or conditional_wish(words, order, k)
+    )
+
+
+def conditional_wish(words: Words, order: list[int], k: int) -> bool:
+    """A positive word right next to «бы» is a wish, not a statement that all is well:
+    «восстановили бы прямой рейс», «нам бы своего переводчика» (not «как бы», nor with a
+    negation near: «не было бы хорошо», nor in a sentence with «если»)."""
+    masks, i = words.masks, order[k]
+    if not masks[i] & BIT["positive"] or any(t.lower == "если" for t in words.toks):
+        return False  # «всё работало бы, если бы не ковид»: a condition, not a wish
+    for j in (k - 1, k + 1):
+        if not (0 <= j < len(order) and masks[order[j]] & BIT["hypothetical"] and abs(order[j] - i) == 1):
+            continue
+        if j > 0 and words.toks[order[j - 1]].lower == "как":
+            continue  # the filler «как бы»
+        if any(masks[order[x]] & BIT["negators"] for x in range(max(0, k - 2), min(len(order), k + 3))):
+            continue
+        return True
+    return False
 
 
 def cue_phrase_words(words: Words, order: list[int], rules: Rules) -> set[int]:
     """Token indices inside multi-word shortage cues: «хорошо» in «хорошо бы» is a wish, not a
-    positive word."""
+    positive word; nor is one next to «бы» (:func:`conditional_wish`)."""
     out: set[int] = set()
     masks = words.masks
     for k, i in enumerate(order):
         if masks[i] & CUE_START:
             out.update(order[k : k + cue_phrase_at(words, order, rules, k)])
+        if conditional_wish(words, order, k):
+            out.add(i)
     return out
 
 
