@@ -329,10 +329,20 @@ CASES = [
     ("Нам бы своего переводчика, хоть на полставки.", {"language"}),
     ("Переводчик свой, всё работало бы и дальше, если бы не ковид.", {"covid"}),
     ("Это как бы нормально, переводчик свой.", set()),
+    # …but not a hedge, a verb's «бы», a counterfactual or what would go on (a separate review)
+    ("Переводчики как будто бы есть.", set()),
+    ("Отметил бы хорошо налаженное авиасообщение с Харбином.", set()),
+    ("Не будь ковида, рейсы работали бы и сейчас.", set()),  # not a wish (the condition itself is not read)
+    ("Мы бы работали и дальше в таком же режиме — финансирование стабильное.", set()),
+    ("Визовый режим бы сохранить нынешний, он удобный.", set()),
+    ("Средств бы хватило, проблема в другом — нет интереса у партнёров.", {"interest"}),
+    ("Если честно, нам бы своего переводчика.", {"language"}),
     # «занимает много времени»: «много» is a cost here, not plenty (a phrase of the cue lexicon)
     ("Сертификация по техрегламентам занимает много времени.", {"legal"}),
     ("Сертификация продукции занимает достаточно много времени.", {"legal"}),
     ("Переводчиков у нас много, времени на подготовку достаточно.", set()),
+    ("Мы уделяем много времени языковой подготовке сотрудников.", set()),
+    ("Визовый режим у нас давно отлажен, много времени это не занимает.", set()),
     ("Средства мы бы нашли, если бы было понятно, что партнёрам это нужно.", set()),
     ("В части логистики есть резервы.", {"distance"}),
     # an exception goes on through a participle phrase after the comma, and only through it
@@ -444,6 +454,9 @@ CASES = [
     ("Трудностей — ни одной, работаем.", {"no_problems"}),
     ("Проблем ноль, кроме ковида.", {"covid", "no_problems"}),
     ("Реальных проектов — ноль.", set()),
+    ("Результат переговоров по этой проблеме — ноль.", set()),
+    ("Проблем много, и из этих проблем ни одна не решена.", set()),
+    ("Пандемия. Других не вижу — много лет в дружбе.", {"covid", "no_problems"}),
     ("Пандемия. Других причин не вижу.", {"covid", "no_problems"}),
     ("Пандемия. Других партнёров не вижу.", {"covid"}),
     ("Пандемия. Других перспектив не вижу.", {"covid"}),
@@ -513,12 +526,17 @@ def test_fillers_come_from_the_codebook(tmp_path):
 
     bundled = Path(__file__).resolve().parent.parent / "questionnaires" / "codebook.yaml"
     text = bundled.read_text(encoding="utf-8")
-    assert 'fillers: ["как бы"]' in text and "  enabled: true\n" in text
+    fillers = 'fillers: ["как бы", "вроде бы", "будто бы", "как будто бы", "казалось бы", "словно бы"]'
+    assert fillers in text and "  enabled: true\n" in text
     path = tmp_path / "codebook.yaml"
     path.write_text(
-        text.replace('fillers: ["как бы"]', "fillers: []").replace("  enabled: true\n", "  enabled: false\n"),
+        text.replace(fillers, "fillers: []").replace("  enabled: true\n", "  enabled: false\n"),
         encoding="utf-8",
     )
     answer = "Это как бы не проблема."
     assert Coder(learned=False).code(answer).categories == ["no_problems"]
     assert Coder(load_codebook(path), learned=False).code(answer).categories == []
+    # a hedge is no wish either: «вроде бы налажено» says it works
+    hedge = "Авиасообщение вроде бы налажено, летаем регулярно."
+    assert Coder(learned=False).code(hedge).categories == []
+    assert Coder(load_codebook(path), learned=False).code(hedge).categories == ["distance"]

@@ -107,26 +107,68 @@ def is_cue(words: Words, order: list[int], rules: Rules, k: int) -> bool:
     return (
         bool(m & BIT["shortage_cues"])
         or bool(m & CUE_START and cue_phrase_at(words, order, rules, k))
-        or conditional_wish(words, order, k)
+        or conditional_wish(words, order, k, rules)
     )
 
 
-def conditional_wish(words: Words, order: list[int], k: int) -> bool:
+# «работали бы и дальше», «работал бы как прежде», «хватило бы и на большее»: what works would go
+# on, a counterfactual, not a wish
+WISH_CONTINUATIONS: tuple[tuple[str, ...], ...] = (
+    ("и", "дальше"),
+    ("и", "сейчас"),
+    ("и", "впредь"),
+    ("и", "теперь"),
+    ("как", "прежде"),
+    ("как", "раньше"),
+    ("и", "на"),
+    ("даже",),
+)
+# «бы сохранить» (keep it as it is), «я бы много сказал», «средств бы хватило»: no wish
+WISH_NOT = frozenset({"сохранить", "сохраниться", "много", "хватить", "хватать"})
+WISH_VERBS = frozenset({"быть", "мочь"})  # «было бы», «могли бы» leave «бы» to the word beside it
+
+
+def conditional_wish(words: Words, order: list[int], k: int, rules: Rules) -> bool:
     """A positive word right next to «бы» is a wish, not a statement that all is well:
-    «восстановили бы прямой рейс», «нам бы своего переводчика» (not «как бы», nor with a
-    negation near: «не было бы хорошо», nor in a sentence with «если»)."""
-    masks, i = words.masks, order[k]
-    if not masks[i] & BIT["positive"] or any(t.lower == "если" for t in words.toks):
-        return False  # «всё работало бы, если бы не ковид»: a condition, not a wish
-    for j in (k - 1, k + 1):
-        if not (0 <= j < len(order) and masks[order[j]] & BIT["hypothetical"] and abs(order[j] - i) == 1):
+    «восстановили бы прямой рейс», «нам бы своего переводчика». Not a hedge of
+    ``rules.fillers`` («как бы», «вроде бы налажено»), nor with a negation near («не было бы
+    хорошо»), nor in a counterfactual sentence («если бы не ковид», «не будь ковида»), nor when
+    «бы» belongs to another verb («отметил бы хорошо налаженное сообщение»), nor what would go on
+    as it is («работали бы и дальше»)."""
+    masks, toks, i = words.masks, words.toks, order[k]
+    if not masks[i] & BIT["positive"] or toks[i].info.lemma in WISH_NOT:
+        return False
+    near = [j for j in (k - 1, k + 1) if 0 <= j < len(order) and masks[order[j]] & BIT["hypothetical"]]
+    if not near:
+        return False  # most positive words: no «бы» beside them
+    said = [t.lower for t in toks if t.info is not None]
+    if "будь" in said or any(a == "если" and b == "бы" for a, b in zip(said, said[1:])):
+        return False  # a condition, not a wish (not «если честно, …»)
+    for j in near:
+        if abs(order[j] - i) != 1:
+            continue  # a comma between
+        if order[j] in filler_words(words, order, rules):
             continue
-        if j > 0 and words.toks[order[j - 1]].lower == "как":
-            continue  # the filler «как бы»
         if any(masks[order[x]] & BIT["negators"] for x in range(max(0, k - 2), min(len(order), k + 3))):
+            continue
+        if j == k - 1 and j > 0:
+            verb = toks[order[j - 1]].info
+            own = verb.pos in ("VERB", "INFN") and verb.lemma not in WISH_VERBS
+            if own and not masks[order[j - 1]] & BIT["positive"]:
+                continue  # «бы» is the verb's before it
+        after = tuple(toks[order[x]].lower for x in range(max(j, k) + 1, min(len(order), max(j, k) + 3)))
+        if any(after[: len(c)] == c for c in WISH_CONTINUATIONS):
             continue
         return True
     return False
+
+
+def filler_words(words: Words, order: list[int], rules: Rules) -> set[int]:
+    """Token indices inside the fillers of ``rules.fillers`` («как бы», «вроде бы»)."""
+    out: set[int] = set()
+    for k in lexicon_places(words, order, rules, "fillers"):
+        out.update(order[k : k + phrase_at(rules, "fillers", words, order, k)])
+    return out
 
 
 def cue_phrase_words(words: Words, order: list[int], rules: Rules) -> set[int]:
@@ -137,7 +179,7 @@ def cue_phrase_words(words: Words, order: list[int], rules: Rules) -> set[int]:
     for k, i in enumerate(order):
         if masks[i] & CUE_START:
             out.update(order[k : k + cue_phrase_at(words, order, rules, k)])
-        if conditional_wish(words, order, k):
+        if conditional_wish(words, order, k, rules):
             out.add(i)
     return out
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from survey.coding.clauses import Clause, cue_phrase_words, is_cue, lexicon_places, phrase_at
+from survey.coding.clauses import Clause, cue_phrase_words, filler_words, is_cue, lexicon_places
 from survey.coding.evidence import AnswerCoding, Evidence
 from survey.coding.matching import Hit
 from survey.coding.negation import Scope, belittles
@@ -235,9 +235,7 @@ def _hypothetical(words: Words, order: list[int], rules: Rules) -> bool:
     conditional = [i for i in order if masks[i] & BIT["hypothetical"]]
     if not conditional:
         return False  # most clauses: no «бы», no filler to look for
-    filler: set[int] = set()
-    for k in lexicon_places(words, order, rules, "fillers"):
-        filler.update(order[k : k + phrase_at(rules, "fillers", words, order, k)])
+    filler = filler_words(words, order, rules)
     for i in conditional:
         if i not in filler:
             near = range(max(0, i - 2), min(len(masks), i + 3))  # the sentence's words around «бы»
