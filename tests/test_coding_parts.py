@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from survey.base.lemmatize import Lemmatizer
-from survey.coding.clauses import lexicon_places, split_clauses
+from survey.coding.clauses import conditional_wish, cue_phrase_words, lexicon_places, split_clauses
 from survey.coding.decision import (
     ClauseOutcome,
     clause_marks,
@@ -136,6 +136,33 @@ def test_clause_openers_exceptions_and_questions(parts):
     assert clauses[1].question and not clauses[0].question
     assert clauses[2].opener == "хотя"
     assert lexicon_places(w, clauses[2].tokens, parts[1].rules, "minimizers") == [1]
+
+
+@pytest.mark.parametrize(
+    "text,wish",
+    [
+        ("Восстановили бы прямой рейс.", "Восстановили"),  # a wish: the positive word beside «бы»
+        ("Нам бы своего переводчика.", "своего"),
+        ("Рейсы вроде бы восстановили.", None),  # a filler of rules.fillers
+        ("Отметил бы хорошо налаженное сообщение.", None),  # «бы» is the verb's before it
+        ("Мы бы работали и дальше.", None),  # what would go on
+        ("Если бы не ковид, работали бы нормально.", None),  # a counterfactual sentence
+        ("Не было бы хорошо.", None),  # a negation near
+        ("Если честно, восстановили бы рейс.", "восстановили"),  # «если» without «бы» is no condition
+    ],
+)
+def test_conditional_wish_and_its_limits(parts, text, wish):
+    """A positive word right next to «бы» is a wish (a shortage cue, and not a positive word
+    any more) only where it is neither a hedge, another verb's «бы», a continuation nor a
+    counterfactual."""
+    w = _words(parts, text)
+    rules = parts[1].rules
+    found = []
+    for clause in split_clauses(w, rules):
+        order = clause.tokens
+        found += [w.toks[i].text for k, i in enumerate(order) if conditional_wish(w, order, k, rules)]
+        assert {w.toks[i].text for i in cue_phrase_words(w, order, rules)} >= set(found)
+    assert found == ([wish] if wish else [])
 
 
 def test_relative_clause_is_its_own_clause(parts):

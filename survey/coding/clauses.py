@@ -149,8 +149,8 @@ def conditional_wish(words: Words, order: list[int], k: int, rules: Rules) -> bo
             continue  # a comma between
         if order[j] in filler_words(words, order, rules):
             continue
-        if any(masks[order[x]] & BIT["negators"] for x in range(max(0, k - 2), min(len(order), k + 3))):
-            continue
+        if any(masks[order[x]] & BIT["negators"] for x in range(max(0, min(j, k) - 2), min(len(order), max(j, k) + 3))):
+            continue  # «не было бы хорошо»
         if j == k - 1 and j > 0:
             verb = toks[order[j - 1]].info
             own = verb.pos in ("VERB", "INFN") and verb.lemma not in WISH_VERBS
