@@ -458,6 +458,9 @@ CASES = [
     ("Страхи жителей, что китайцы заберут землю.", {"mentality"}),
     ("Опасения населения мешают любым китайским проектам.", {"mentality"}),
     ("Опасений у населения нет.", set()),
+    # «сохраняется» of a resource says it is still there (of a problem, that the problem is)
+    ("Интерес у партнёров сохраняется, но переводчиков не хватает.", {"language"}),
+    ("Трудности с переводом сохраняются.", {"language"}),
     ("Жители без страха принимают китайских туристов.", set()),
     ("Результат переговоров по этой проблеме — ноль.", set()),
     ("Проблем много, и из этих проблем ни одна не решена.", set()),
@@ -545,3 +548,11 @@ def test_fillers_come_from_the_codebook(tmp_path):
     hedge = "Авиасообщение вроде бы налажено, летаем регулярно."
     assert Coder(learned=False).code(hedge).categories == []
     assert Coder(load_codebook(path), learned=False).code(hedge).categories == ["distance"]
+
+
+def test_a_resource_said_to_persist_is_settled(coder):
+    """«Интерес у партнёров сохраняется» says the interest is there: the rules set it aside, so the
+    learned layer may not add it (trained on eighteen parts it gave this sample sentence interest
+    at 0.95)."""
+    coding = coder.code("Интерес у партнёров сохраняется.")
+    assert coding.categories == [] and "interest" in coding.settled
