@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from survey.coding.clauses import Clause, cue_phrase_words, filler_words, is_cue, lexicon_places
 from survey.coding.evidence import AnswerCoding, Evidence
 from survey.coding.matching import Hit
-from survey.coding.negation import Scope, belittles
+from survey.coding.negation import DASHES, Scope, belittles
 from survey.coding.tokens import Words
 from survey.spec.codebook import BIT, Category, Rules
 
@@ -60,7 +60,6 @@ _PAST_FORM = re.compile(r"(?:л|ла|ло|ли)(?:сь|ся)?$")
 REFERRING = frozenset({"это", "этого", "этим", "его", "её", "ее", "их", "он", "она", "оно", "они"})
 _CLOSED_MARKS = frozenset({"resolved", "positive", "minimised", "coped", "past", "past_tense"})  # no open problem
 _LABEL_WORDS = BIT["problem_words"] | BIT["main_markers"] | BIT["size_words"] | BIT["skip_after_negator"]
-_NAMING_MARKS = frozenset({"—", "–", "-"})  # «Проблема — хранение» (after «:» a new clause begins)
 BARE_NO = frozenset({"нет", "нету", "никаких", "никакие", "никакой", "ничего", "ничто", "никак"})
 
 
@@ -277,7 +276,7 @@ def _open_problem(outcome: ClauseOutcome, scope: Scope, words: Words, clause: Cl
         if order[k] not in scope.neutral
         and not masks[order[k]] & BIT["topic_problem_words"]
         and free(order[k])
-        and (after_marker(k) or (k == 0 and order[k] + 1 < len(toks) and toks[order[k] + 1][0] in _NAMING_MARKS))
+        and (after_marker(k) or (k == 0 and order[k] + 1 < len(toks) and toks[order[k] + 1][0] in DASHES))
     ]
     if not named:
         return False
