@@ -51,7 +51,7 @@ def false_negations(words: Words, rules: Rules) -> tuple[set[int], set[int]]:
     """Negation words that do not negate, and words negated from afar.
 
     Returns ``(neutral, forced)``: ``neutral`` are «не» etc. that are not negations
-    («не только», «тем не менее»); «нельзя сказать, что X не мешает» is a double
+    («не только», «тем не менее», «не будь ковида»); «нельзя сказать, что X не мешает» is a double
     negation (both neutral), while «нельзя сказать, что X развивается» negates the
     first predicate after «что» (``forced``).
     """
@@ -60,6 +60,9 @@ def false_negations(words: Words, rules: Rules) -> tuple[set[int], set[int]]:
     forced: set[int] = set()
     order = words.word_indices()
     for k, i in enumerate(order):
+        if masks[i] & BIT["negators"] and k + 1 < len(order) and words.toks[order[k + 1]].text.lower() == "будь":
+            neutral.add(i)  # «не будь ковида» — were it not for: names the problem, does not deny it
+            continue
         if not masks[i] & BIT["phrase_start"]:
             continue
         for name in ("false_negations", "double_negation"):
