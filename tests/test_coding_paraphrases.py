@@ -335,6 +335,20 @@ CASES = [
     # not a wish; «не будь» is «were it not for», not a denial: the pandemic is named as the cause
     ("Не будь ковида, рейсы работали бы и сейчас.", {"covid"}),
     ("Не было ковида в тот год, рейсы работали.", set()),
+    # guarantees an investor wants and cannot get; recognition of diplomas and qualifications (legal)
+    ("Китайский инвестор хочет гарантий, которые город дать не может.", {"legal"}),
+    ("Государственные гарантии инвесторам у нас есть, работают.", set()),
+    ("Разные подходы к гарантии: производитель даёт 12 месяцев, заказчик требует 24.", {"mentality"}),
+    ("Студенты ездят, а дипломы взаимно не признаются.", {"legal"}),
+    ("Признание документов об образовании.", {"legal"}),
+    ("Нострификация дипломов занимает год.", {"legal"}),
+    ("С признанием документов об образовании проблем нет.", set()),
+    # «владеть» is a positive word, also inside a pattern, where it is the predicate: the resource is there
+    ("Языковые курсы организовали в 2017 году, сейчас трое специалистов владеют китайским.", set()),
+    ("Наши сотрудники китайским не владеют.", {"language"}),
+    ("Китайским в комитете не владеет никто.", {"language"}),
+    ("Сотрудники владеют китайским слабо.", {"language"}),
+    ("Регулярного сообщения нет.", {"distance"}),
     ("Мы бы работали и дальше в таком же режиме — финансирование стабильное.", set()),
     ("Визовый режим бы сохранить нынешний, он удобный.", set()),
     ("Средств бы хватило, проблема в другом — нет интереса у партнёров.", {"interest"}),
@@ -558,3 +572,17 @@ def test_a_resource_said_to_persist_is_settled(coder):
     at 0.95)."""
     coding = coder.code("Интерес у партнёров сохраняется.")
     assert coding.categories == [] and "interest" in coding.settled
+
+
+def test_people_who_know_the_language_settle_it(coder):
+    """«трое специалистов владеют китайским» says the Chinese speakers are there: «владеть» is a
+    positive word even inside the pattern «владеть ~ китайский», where it is the predicate, so the
+    learned layer may not add language (trained on twenty parts it gave this held-out answer
+    language at 0.965); negated or with a shortage cue it is still the problem."""
+    coding = coder.code("Языковые курсы организовали в 2017 году, сейчас трое специалистов владеют китайским.")
+    assert coding.categories == [] and "language" in coding.settled
+    for text in ("Наши сотрудники китайским не владеют.", "Сотрудники владеют китайским слабо."):
+        coding = coder.code(text)
+        assert coding.categories == ["language"] and "language" not in coding.settled
+    # a positive word that is not the predicate of its pattern still does not count
+    assert coder.code("Регулярное сообщение.").categories == ["distance"]

@@ -154,8 +154,9 @@ def decide_clause(
     outcome.marks = frozenset(marks)
     no_problems_id = no_problems.id if no_problems is not None else None
     # a positive word that is part of a pattern («регулярное сообщение») does not count, except
-    # in a no_problems pattern («всё в порядке»)
-    named = {p for h in hits if h.category != no_problems_id for p in h.positions}
+    # in a no_problems pattern («всё в порядке») or as the pattern's predicate («трое владеют
+    # китайским»: the resource is there)
+    named = {p for h in hits if h.category != no_problems_id for p in h.positions if not toks[p].info.predicate}
     has_positive = any((masks[i] & BIT["positive"]) and i not in named and i not in wish for i in order)
     nominal = not clause.has_predicate
     used_cues: set[int] = set()
