@@ -57,6 +57,7 @@ CLAUSE_MARKS = (
 _LEXICON_MARKS = (("past_markers", "past"), ("now_markers", "now"), ("persistence", "persistent"))
 _WORD_MARKS = BIT["resolution"] | BIT["positive"] | BIT["coping"]
 _PAST_FORM = re.compile(r"(?:л|ла|ло|ли)(?:сь|ся)?$")
+DEMONSTRATIVES = frozenset({"такой", "этот", "тот", "подобный", "аналогичный"})
 REFERRING = frozenset({"это", "этого", "этим", "его", "её", "ее", "их", "он", "она", "оно", "они"})
 _CLOSED_MARKS = frozenset({"resolved", "positive", "minimised", "coped", "past", "past_tense"})  # no open problem
 _LABEL_WORDS = BIT["problem_words"] | BIT["main_markers"] | BIT["size_words"] | BIT["skip_after_negator"]
@@ -214,6 +215,8 @@ def decide_clause(
             for h in hits
         ):
             inside = [i for i in order if lo <= clause.segment[i] <= hi]
+            if _said_of_one(words, inside):
+                continue
             start, end = toks[inside[0]].start, toks[inside[-1]].end
             outcome.general.append(Evidence("", words.text[start:end], start, end, "", "отрицание проблем", "high"))
     if no_problems is not None and outcome.coded:
@@ -225,6 +228,20 @@ def decide_clause(
     # a problem word said of something no category covers («основная трудность — запчасти»)
     outcome.open_problem = _open_problem(outcome, scope, words, clause, marks)
     return outcome
+
+
+def _said_of_one(words: Words, inside: list[int]) -> bool:
+    """The denied problem word is one problem pointed at, not problems at all: «такой проблемы
+    нет», «этой трудности не возникает» (of a problem said before, or of another partner: «с
+    финнами такой проблемы не возникает»)."""
+    masks, lemmas, toks = words.masks, words.lemmas, words.toks
+    return any(
+        masks[i] & BIT["problem_words"]
+        and k > 0
+        and not DEMONSTRATIVES.isdisjoint(lemmas[inside[k - 1]])
+        and toks[inside[k - 1]][4] != "это"  # «это вопрос привычки»: a pronoun, not «этот вопрос»
+        for k, i in enumerate(inside)
+    )
 
 
 def _hypothetical(words: Words, order: list[int], rules: Rules) -> bool:
