@@ -57,6 +57,7 @@ CLAUSE_MARKS = (
 _LEXICON_MARKS = (("past_markers", "past"), ("now_markers", "now"), ("persistence", "persistent"))
 _WORD_MARKS = BIT["resolution"] | BIT["positive"] | BIT["coping"]
 _PAST_FORM = re.compile(r"(?:л|ла|ло|ли)(?:сь|ся)?$")
+BARE_CUE_COMPANY = frozenset({"CONJ", "PRCL", "ADVB"})  # «но, к сожалению, очень медленно»
 DEMONSTRATIVES = frozenset({"такой", "этот", "тот", "подобный", "аналогичный"})
 REFERRING = frozenset({"это", "этого", "этим", "его", "её", "ее", "их", "он", "она", "оно", "они"})
 _CLOSED_MARKS = frozenset({"resolved", "positive", "minimised", "coped", "past", "past_tense"})  # no open problem
@@ -83,6 +84,7 @@ class ClauseOutcome:
     named: frozenset[str] = frozenset()  # categories with a pattern match, coded or not
     settled: frozenset[str] = frozenset()  # named as sufficient or as a topic: «бюджет есть», «в сфере транспорта»
     open_problem: bool = False  # «главная трудность — запчасти»: a difficulty of no category
+    bare_cue: bool = False  # only a shortage cue, no predicate, nothing named: «…, но медленно»
 
     def shifted(self, offset: int, sentence: int) -> ClauseOutcome:
         """A copy with evidence offsets moved by ``offset`` (the sentence's place in the
@@ -103,6 +105,7 @@ class ClauseOutcome:
             self.named,
             self.settled,
             self.open_problem,
+            self.bare_cue,
         )
 
     def deny(self, reason: str, keep: frozenset[str] | set[str] = frozenset()) -> None:
@@ -146,6 +149,10 @@ def decide_clause(
         if not any(masks[i] & (BIT["problem_words"] | BIT["problem_verbs"]) for i in order):
             # only a cue that may refer back («…, но его не хватает», «…, но хорошо бы его увеличить»)
             outcome.orphan_cue = toks[cue].text
+            outcome.bare_cue = toks[cue][4] not in BARE_NO and all(
+                masks[i] & QUICK_CHECK or is_cue(words, order, rules, k) or toks[i].info.pos in BARE_CUE_COMPANY
+                for k, i in enumerate(order)
+            )
             outcome.marks = frozenset(marks)
             return outcome
     outcome.named = frozenset(h.category for h in hits)
@@ -516,8 +523,9 @@ def _after_pronoun(toks, order: list[int], k: int) -> bool:
 def refer_back(outcomes: list[ClauseOutcome]) -> None:
     """Answer-level pass over neighbouring clauses.
 
-    * «Финансирование есть, но его не хватает»: a shortage with a pronoun and no
-      resource of its own applies to the resources of the clause before.
+    * «Финансирование есть, но его не хватает», «Расчёты идут, но медленно»: a shortage with a
+      pronoun, or alone in its clause, and no resource of its own applies to the resources of
+      the clause before.
     * «Расстояние большое, но это не помеха»: a general denial with «это» denies what
       the clause before named; so does a clause that only calls it small («…, мелочь»,
       «которая компенсируется связью»), solved («…, но мы это преодолели») or sufficient
@@ -534,7 +542,7 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
     for n, cur in enumerate(outcomes[1:], start=1):
         prev = outcomes[n - 1]
         same_sentence = prev.sentence == cur.sentence
-        if same_sentence and cur.anaphoric and cur.orphan_cue and prev.pending:
+        if same_sentence and (cur.anaphoric or cur.bare_cue) and cur.orphan_cue and prev.pending:
             for e in prev.pending:
                 prev.coded.append(e._replace(reason=f"нехватка: «{cur.orphan_cue}» (о сказанном выше)"))
             prev.pending = []
