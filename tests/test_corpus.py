@@ -32,6 +32,7 @@ WAVES.append((("test16",), CORPUS / "wave16"))
 WAVES.append((("test17",), CORPUS / "wave17"))
 WAVES.append((("test18",), CORPUS / "wave18"))
 WAVES.append((("test19",), CORPUS / "wave19"))
+WAVES.append((("test20",), CORPUS / "wave20"))
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -58,6 +59,6 @@ def test_gold_is_what_the_coders_and_the_adjudicator_decided(parts, folder):
 
 
 def test_each_wave_has_its_writers_brief():
-    for folder in [f"wave{w}" for w in range(2, 20)]:
+    for folder in [f"wave{w}" for w in range(2, 21)]:
         brief = (CORPUS / folder / "WRITER_BRIEF.md").read_text(encoding="utf-8")
         assert "Какие основные проблемы и трудности" in brief
