@@ -253,19 +253,20 @@ def _said_of_one(words: Words, inside: list[int]) -> bool:
 
 def _hypothetical(words: Words, order: list[int], rules: Rules) -> bool:
     """A conditional denial: «бы» with a negation next to it, «трудностей бы не было», «не было
-    бы проблем», «сложностей не возникло бы» (not «я бы не сказал, что …», nor «бы» inside a
-    filler of ``rules.fillers``: «это как бы не проблема»)."""
+    бы проблем», «сложностей не возникло бы» (not «я бы не сказал, что …» nor a polite denial of
+    ``rules.polite``, «проблем я бы не выделял», «я бы не стал говорить о проблемах», nor «бы»
+    inside a filler of ``rules.fillers``: «это как бы не проблема»)."""
     masks = words.masks
     conditional = [i for i in order if masks[i] & BIT["hypothetical"]]
     if not conditional:
         return False  # most clauses: no «бы», no filler to look for
     filler = filler_words(words, order, rules)
+    saying = BIT["parentheticals"] | BIT["polite"]
     for i in conditional:
         if i not in filler:
             near = range(max(0, i - 2), min(len(masks), i + 3))  # the sentence's words around «бы»
-            if any(masks[j] & BIT["negators"] for j in near) and not any(
-                masks[j] & BIT["parentheticals"] for j in near
-            ):
+            wider = range(max(0, i - 3), min(len(masks), i + 4))  # «я бы не стал говорить»
+            if any(masks[j] & BIT["negators"] for j in near) and not any(masks[j] & saying for j in wider):
                 return True
     return False
 

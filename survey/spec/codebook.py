@@ -68,6 +68,7 @@ RULE_KEYS = (
     "coping",
     "hypothetical",
     "fillers",
+    "polite",
     "main_markers",
     "topic_problem_words",
 )
