@@ -321,14 +321,16 @@ def _open_problem(outcome: ClauseOutcome, scope: Scope, words: Words, clause: Cl
 
 
 def _slowed(h: Hit, clause: Clause, words: Words, rules: Rules, phrases: set[int]) -> bool:
-    """«всё решается очень долго», «всё решается, только с трудом»: a shortage cue after a «no
-    problems» phrase, in its comma part of the clause or the next, makes it a complaint — unless
-    the cue belongs to another such phrase (``phrases``: «всё хорошо, больше и сказать нечего»).
-    After «но» a new clause begins, and the phrase stands («всё решается, но с трудом» keeps
-    «no problems»: a cue there may as well be a wish, «…, но хотелось бы быстрее»)."""
+    """«всё решается очень долго», «всё решается, только с трудом», «всё очень медленно
+    решается»: a shortage cue after a «no problems» phrase or inside it, in its comma part of the
+    clause or the next, makes it a complaint — unless the cue belongs to another such phrase
+    (``phrases``: «всё хорошо, больше и сказать нечего»). After «но» a new clause begins, and the
+    phrase stands («всё решается, но с трудом» keeps «no problems»: a cue there may as well be a
+    wish, «…, но хотелось бы быстрее»)."""
     seg, order = clause.segment, clause.tokens
     return any(
-        i > h.last
+        i > h.first
+        and i not in h.positions
         and i not in phrases
         and seg[h.first] <= seg[i] <= seg[h.first] + 1
         and is_cue(words, order, rules, k)
