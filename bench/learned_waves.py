@@ -72,7 +72,12 @@ and a held-out answer a code at 0.85 and 0.88; at 0.9: 0.820 → 0.830, 0.844 �
 wave 16 0.759 → 0.775, wave 17 0.794 → 0.815 (the first nine's mean 0.8286). With wave 18 (nineteen
 parts): 0.828, 0.854, 0.838, 0.830, 0.832, 0.852, 0.803, 0.794, 0.826, wave 10 0.757, wave 11 0.775,
 wave 12 0.744, wave 13 0.809, wave 14 0.776, wave 15 0.827, wave 16 0.773, wave 17 0.812, wave 18
-0.817 → 0.830 (the first nine's mean 0.8286).
+0.817 → 0.830 (the first nine's mean 0.8286). With waves 19–21 (twenty-two parts, the rules of
+cf39c64): dev alone → every other part: 0.822 → 0.830, 0.845 → 0.859, 0.829 → 0.840, 0.808 → 0.838,
+0.808 → 0.835, 0.838 → 0.850, 0.788 → 0.809, 0.769 → 0.795, 0.797 → 0.830, wave 10 0.741 → 0.758,
+wave 11 0.755 → 0.776, wave 12 0.725 → 0.746, wave 13 0.792 → 0.813, wave 14 0.758 → 0.781, wave 15
+0.820 → 0.834, wave 16 0.761 → 0.778, wave 17 0.799 → 0.815, wave 18 0.818 → 0.826, wave 19 0.818 →
+0.827, wave 20 0.762 → 0.782, wave 21 0.754 → 0.781 (the first nine's mean 0.8318).
 """
 
 from __future__ import annotations
