@@ -262,16 +262,17 @@ def _hypothetical(words: Words, order: list[int], rules: Rules) -> bool:
         return False  # most clauses: no «бы», no filler to look for
     filler = filler_words(words, order, rules)
     toks = words.toks
+
+    def saying(j: int) -> bool:  # a polite verb, unless said of what came before: «я бы не назвал это …»
+        if masks[j] & BIT["parentheticals"]:
+            return True
+        return bool(masks[j] & BIT["polite"]) and not any(t[4] in REFERRING for t in toks[j + 1 : j + 3])
+
     for i in conditional:
         if i not in filler:
             near = range(max(0, i - 2), min(len(masks), i + 3))  # the sentence's words around «бы»
             wider = range(max(0, i - 3), min(len(masks), i + 4))  # «я бы не стал говорить»
-            if any(masks[j] & BIT["negators"] for j in near) and not any(
-                masks[j] & BIT["parentheticals"]
-                # a polite verb, unless said of what came before: «я бы не назвал это проблемой»
-                or masks[j] & BIT["polite"] and not any(t[4] in REFERRING for t in toks[j + 1 : j + 3])
-                for j in wider
-            ):
+            if any(masks[j] & BIT["negators"] for j in near) and not any(saying(j) for j in wider):
                 return True
     return False
 
