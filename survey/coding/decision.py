@@ -141,7 +141,11 @@ def decide_clause(
         start, end = toks[seg0[0]].start, toks[seg0[-1]].end
         outcome.elliptic = Evidence("", words.text[start:end], start, end, "", "отрицание проблем (кратко)", "high")
     small = "minimised" in marks or any(masks[i] & SMALL for i in order)
-    cue = next((i for k, i in enumerate(order) if masks[i] & QUICK_CHECK or is_cue(words, order, rules, k)), None)
+
+    def cue_at(k: int) -> bool:
+        return bool(masks[order[k]] & QUICK_CHECK) or is_cue(words, order, rules, k)
+
+    cue = next((i for k, i in enumerate(order) if cue_at(k)), None)
     if not hits and not small:
         if cue is None:
             outcome.marks = frozenset(marks)
@@ -149,9 +153,8 @@ def decide_clause(
         if not any(masks[i] & (BIT["problem_words"] | BIT["problem_verbs"]) for i in order):
             # only a cue that may refer back («…, но его не хватает», «…, но хорошо бы его увеличить»)
             outcome.orphan_cue = toks[cue].text
-            outcome.bare_cue = toks[cue][4] not in BARE_NO and all(
-                masks[i] & QUICK_CHECK or is_cue(words, order, rules, k) or toks[i].info.pos in BARE_CUE_COMPANY
-                for k, i in enumerate(order)
+            outcome.bare_cue = toks[cue].lower not in BARE_NO and all(
+                cue_at(k) or toks[i].info.pos in BARE_CUE_COMPANY for k, i in enumerate(order)
             )
             outcome.marks = frozenset(marks)
             return outcome

@@ -60,7 +60,7 @@ def false_negations(words: Words, rules: Rules) -> tuple[set[int], set[int]]:
     forced: set[int] = set()
     order = words.word_indices()
     for k, i in enumerate(order):
-        if masks[i] & BIT["negators"] and k + 1 < len(order) and words.toks[order[k + 1]].text.lower() == "будь":
+        if masks[i] & BIT["negators"] and k + 1 < len(order) and words.toks[order[k + 1]].lower == "будь":
             neutral.add(i)  # «не будь ковида» — were it not for: names the problem, does not deny it
             continue
         if not masks[i] & BIT["phrase_start"]:
