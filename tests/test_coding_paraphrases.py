@@ -634,3 +634,21 @@ def test_people_who_know_the_language_settle_it(coder):
         assert coding.categories == ["language"] and "language" not in coding.settled
     # a positive word that is not the predicate of its pattern still does not count
     assert coder.code("Регулярное сообщение.").categories == ["distance"]
+
+
+def test_all_closing_the_answer_says_the_named_are_the_only_ones(coder):
+    """«Ковид. Всё.» says the pandemic is the only difficulty, as «Ковид. Больше ничего.» does
+    (the corpus gold codes no_problems in seven such answers of waves 8–23); «всё» must end the
+    answer, alone in its clause or after «и» in a list without a verb."""
+    for text in ("Ковид. Всё.", "Ковид и всё.", "Пандемия. На этом всё.", "Ковидные ограничения, закрытые границы. Всё."):
+        coding = coder.code(text)
+        assert coding.categories == ["covid", "no_problems"], text
+        assert any(e.category == "no_problems" and "всё" in e.text.lower() for e in coding.evidence)
+    for text in (
+        "Финансирование. Всё.",  # not a compatible category: the expert named a real difficulty
+        "Всё. Ковид.",  # «всё» does not end the answer
+        "Из-за ковида всё закрыли.",  # «всё» is the object, not a closing word
+        "Ковид. Посидели онлайн, поулыбались, подписали протокол — и всё.",  # nothing happened after
+        "Новый глава сказал: пусть занимается область. Всё. Потом ковид.",
+    ):
+        assert "no_problems" not in coder.code(text).categories, text

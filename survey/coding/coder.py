@@ -158,6 +158,9 @@ class Coder:
         for o in opening:
             if o.elliptic is not None and o.sentence == 0:
                 general.append(o.elliptic)
+        # «Ковид. Всё.»: «всё» closing the answer
+        if outcomes and outcomes[-1].closing is not None:
+            general.append(outcomes[-1].closing)
         for o in outcomes:
             if o.named:
                 coding.named |= o.named

@@ -63,6 +63,9 @@ REFERRING = frozenset({"это", "этого", "этим", "его", "её", "е
 _CLOSED_MARKS = frozenset({"resolved", "positive", "minimised", "coped", "past", "past_tense"})  # no open problem
 _LABEL_WORDS = BIT["problem_words"] | BIT["main_markers"] | BIT["size_words"] | BIT["skip_after_negator"]
 BARE_NO = frozenset({"нет", "нету", "никаких", "никакие", "никакой", "ничего", "ничто", "никак"})
+# «Ковид. Всё.», «Пандемия, и всё.», «Вот и всё.»: the answer's last words close the list
+THAT_IS_ALL = frozenset({"все"})
+THAT_IS_ALL_COMPANY = frozenset({"и", "вот", "на", "этом", "собственно", "пожалуй", "да", "ну"})
 
 
 @dataclass(slots=True)
@@ -81,6 +84,7 @@ class ClauseOutcome:
     question: bool = False  # the clause ends with «?»
     marks: frozenset[str] = frozenset()  # see CLAUSE_MARKS
     elliptic: Evidence | None = None  # «Нет.», «Никаких.»: a denial when it opens the answer
+    closing: Evidence | None = None  # «Всё.», «… и всё.»: the named are the only ones, when it ends the answer
     named: frozenset[str] = frozenset()  # categories with a pattern match, coded or not
     settled: frozenset[str] = frozenset()  # named as sufficient or as a topic: «бюджет есть», «в сфере транспорта»
     open_problem: bool = False  # «главная трудность — запчасти»: a difficulty of no category
@@ -102,6 +106,7 @@ class ClauseOutcome:
             self.question,
             self.marks,
             self.elliptic.moved(offset) if self.elliptic is not None else None,
+            self.closing.moved(offset) if self.closing is not None else None,
             self.named,
             self.settled,
             self.open_problem,
@@ -136,6 +141,8 @@ def decide_clause(
     )
     wish = cue_phrase_words(words, order, rules)  # «хорошо бы»: not a positive word
     marks = clause_marks(words, clause, rules, wish)
+    if no_problems is not None:
+        outcome.closing = _that_is_all(words, clause, no_problems)
     if "bare_no" in marks:
         seg0 = [i for i in order if clause.segment[i] == clause.segment[order[0]]]
         start, end = toks[seg0[0]].start, toks[seg0[-1]].end
@@ -376,6 +383,26 @@ def _none_but_exception(outcome: ClauseOutcome, words: Words, clause: Clause) ->
         ):
             start, end = toks[inside[0]].start, toks[inside[-1]].end
             outcome.general.append(Evidence("", words.text[start:end], start, end, "", "отрицание проблем", "high"))
+
+
+def _that_is_all(words: Words, clause: Clause, no_problems: Category) -> Evidence | None:
+    """«Ковид. Всё.», «Пандемия и всё.»: «всё» as the last word of a sentence, alone in its
+    clause or after «и» in a list without a verb, says the problems named are all there are —
+    like «больше ничего» (``ONLY_NAMED``: it counts only beside a category compatible with
+    ``no_problems``, and only when it ends the answer, see ``ClauseOutcome.closing``). Not
+    «всё закрыли», nor «выступили, поздравили друг друга, и всё» (nothing happened after)."""
+    toks, order = words.toks, clause.tokens
+    last = order[-1]
+    if toks[last].lower not in THAT_IS_ALL or any(t.info is not None for t in toks[last + 1 :]):
+        return None
+    lead = [toks[i].lower for i in order[:-1]]
+    if not all(w in THAT_IS_ALL_COMPANY for w in lead) and (lead[-1] != "и" or clause.has_predicate):
+        return None
+    k = len(lead)
+    while k > 0 and lead[k - 1] in THAT_IS_ALL_COMPANY:
+        k -= 1
+    start, end = toks[order[k]].start, toks[last].end
+    return Evidence(no_problems.id, words.text[start:end], start, end, "", ONLY_NAMED, "high")
 
 
 def _sole_problem(outcome: ClauseOutcome, words: Words, clause: Clause, rules: Rules, no_problems: Category) -> None:
