@@ -44,6 +44,7 @@ from survey.spec.codebook import BIT, Rules
 
 DASHES = frozenset("—–-")
 VERBAL = frozenset({"VERB", "INFN", "PRTS", "PRTF", "GRND"})
+NONE_OF = frozenset({"ни", "ничего", "ничто"})  # negative concord: «ни одной делегации не было»
 SKIP_POS_AFTER_ABSENCE = frozenset({"ADJF", "PRTF", "ADVB", "PRCL", "NPRO", "PREP", "CONJ", "NUMR", "ADJS"})
 
 
@@ -176,8 +177,8 @@ class Scope:
         for k in lexicon_places(self.words, order, self.rules, "concessions"):
             self.conceded.add(seg[order[k]])
         for k in lexicon_places(self.words, order, self.rules, "minimizers"):
-            if not belittles(self.words, order, k):
-                continue
+            if not belittles(self.words, order, k) or self._said_of_rest(k):
+                continue  # «одна проблема — ковид, всё прочее некритично»: the rest is small
             if not (k > 0 and masks[order[k - 1]] & BIT["negators"] and order[k - 1] not in self.neutral):
                 self.small_segments.add(seg[order[k]])
 
@@ -220,6 +221,7 @@ class Scope:
                 and k not in self.negated
                 and (toks[i].info.perfective or self.routine)
                 and not self._said_of_rest(k)
+                and not self.named_at(k)  # «граница закрыта» names the problem, «вопрос закрыт» denies it
             ):
                 # «вопрос решён» denies; «проблема решается за счёт …» still names the problem,
                 # unless it is routine: «решается в рабочем порядке»
@@ -264,11 +266,13 @@ class Scope:
             if pw is not None:
                 self.denied_problem.add(pw)
         elif tm & BIT["light_verbs"]:
-            if self._object_after(j):
-                # «из-за ограничений не было возможности …»: what was lacking is the noun
-                # after the verb, not the problem word elsewhere in the clause
+            pw = self.nearest_problem_word(k)
+            if self._object_after(j) or self._own_noun(k, pw):
+                # «из-за ограничений не было возможности …», «главная проблема — ковид, ни одной
+                # делегации не было»: what was lacking is the noun after the verb or in its own
+                # part of the clause, not the problem word elsewhere in the clause
                 self.cues.append(k)
-            elif (pw := self.nearest_problem_word(k)) is not None:
+            elif pw is not None:
                 self.denied_problem.add(pw)
                 self.denials.append((min(k, pw), max(k, pw), i))
             else:
@@ -314,6 +318,17 @@ class Scope:
             and not self.words.masks[order[n]] & (BIT["problem_words"] | BIT["absence"])
             and not self.hits_at(n)
         )
+
+    def _own_noun(self, k: int, pw: int | None) -> bool:
+        """The «не» at place ``k`` has what it negates before it in its own part of the clause,
+        said with «ни» or «ничего» («…, ни одной делегации не было», «…, два года ничего не
+        было»), while the problem word at ``pw`` (if any) lies in another part: the negation says
+        that thing was lacking, it does not deny the problem."""
+        order, seg, toks = self.order, self.clause.segment, self.words.toks
+        own = seg[order[k]]
+        if pw is not None and seg[order[pw]] == own:
+            return False
+        return any(seg[order[x]] == own and toks[order[x]].lower in NONE_OF for x in range(k))
 
     def _contrast_end(self, j: int) -> int:
         """«не в деньгах»: the words after «не в» up to a verb (at most 4, same segment)."""
