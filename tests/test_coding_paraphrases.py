@@ -665,7 +665,12 @@ def test_all_closing_the_answer_says_the_named_are_the_only_ones(coder):
     """«Ковид. Всё.» says the pandemic is the only difficulty, as «Ковид. Больше ничего.» does
     (the corpus gold codes no_problems in seven such answers of waves 8–23); «всё» must end the
     answer, alone in its clause or after «и» in a list without a verb."""
-    for text in ("Ковид. Всё.", "Ковид и всё.", "Пандемия. На этом всё.", "Ковидные ограничения, закрытые границы. Всё."):
+    for text in (
+        "Ковид. Всё.",
+        "Ковид и всё.",
+        "Пандемия. На этом всё.",
+        "Ковидные ограничения, закрытые границы. Всё.",
+    ):
         coding = coder.code(text)
         assert coding.categories == ["covid", "no_problems"], text
         assert any(e.category == "no_problems" and "всё" in e.text.lower() for e in coding.evidence)
