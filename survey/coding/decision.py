@@ -30,6 +30,8 @@ from survey.spec.codebook import BIT, Category, Rules
 
 CODED, DENIED = "coded", "denied"
 ONLY_NAMED = "названное — единственная проблема"  # reason of a no_problems ``needs`` phrase
+CONCEDING = frozenset({"хотя", "но", "однако", "впрочем", "зато"})  # openers after which a difficulty is conceded
+PROBLEM_WORD_REASON = "проблема: "  # a resource coded with a problem word: «сложности с визами»
 # words that make a clause worth analysing even without a codebook match
 QUICK_CHECK = BIT["problem_words"] | BIT["negators"] | BIT["absence"] | BIT["shortage_cues"] | BIT["problem_verbs"]
 # words that call something small: the scope must be read even when nothing is named
@@ -40,7 +42,8 @@ SMALL = BIT["minimizers"] | BIT["size_words"]
 #   positive — a word of rules.positive, not negated; minimised — «мелочь», «не такое уж большое»;
 #   bare_no — the clause is only «Нет», «Никаких», «Ничего существенного»;
 #   label — the clause is only a problem word before a colon, a form's heading: «Проблемы: нет»;
-#   coped — «привыкли», «приспособились» (lexicon coping, not negated); coped_all — with «с ними», «к ним».
+#   coped — «привыкли», «приспособились» (lexicon coping, not negated); coped_all — with «с ними», «к ним»;
+#   reframed — «особенности», «нюансы» (lexicon reframes, not negated): what is named is a feature.
 CLAUSE_MARKS = (
     "past",
     "now",
@@ -53,9 +56,10 @@ CLAUSE_MARKS = (
     "label",
     "coped",
     "coped_all",
+    "reframed",
 )
 _LEXICON_MARKS = (("past_markers", "past"), ("now_markers", "now"), ("persistence", "persistent"))
-_WORD_MARKS = BIT["resolution"] | BIT["positive"] | BIT["coping"]
+_WORD_MARKS = BIT["resolution"] | BIT["positive"] | BIT["coping"] | BIT["reframes"]
 _PAST_FORM = re.compile(r"(?:л|ла|ло|ли)(?:сь|ся)?$")
 BARE_CUE_COMPANY = frozenset({"CONJ", "PRCL", "ADVB"})  # «но, к сожалению, очень медленно»
 DEMONSTRATIVES = frozenset({"такой", "этот", "тот", "подобный", "аналогичный"})
@@ -456,6 +460,9 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
                 # «с ними научились жить», «к ним привыкли»: said of all that was named
                 if any(toks[j][4] in ("ними", "ним", "них", "они") for j in order):
                     out.add("coped_all")
+            # «есть особенности», not «хотя бывают нюансы с …» (a conceded difficulty)
+            if m & BIT["reframes"] and not negated and clause.opener not in CONCEDING:
+                out.add("reframed")
     for name, mark in _LEXICON_MARKS:
         if seen & (BIT[name] | BIT[f"{name}:start"]) and lexicon_places(words, order, rules, name):
             out.add(mark)
@@ -527,7 +534,7 @@ def _decide_hit(
         return coded(f"нехватка: «{toks[order[c]].text}»", "high")
     pw = scope.problem_word_for(h)
     if pw is not None:
-        return coded(f"проблема: «{toks[order[pw]].text}»", "high")
+        return coded(f"{PROBLEM_WORD_REASON}«{toks[order[pw]].text}»", "high")
     if h.kind == "needs" and nominal and not has_positive and not is_topic(h, clause, words):
         return coded("названо в перечне", "medium")
     return None
@@ -622,6 +629,41 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
             if cur.general:
                 cur.general = [g for g in cur.general if g.category]
     _answered_questions(outcomes)
+    _features_not_problems(outcomes)
+
+
+def _features_not_problems(outcomes: list[ClauseOutcome]) -> None:
+    """«Проблем как таковых нет, есть особенности. Надо учитывать китайские праздники», «Я бы не
+    назвал это проблемами, скорее особенности. Партнёры долго согласовывают»: after a general
+    denial, what the expert calls features (``rules.reframes``, in the denial's sentence or the
+    next) is not a problem — the codes from the denial to the end of the sentence that tells the
+    features (the reframing word's own, or the next when the word ends its sentence) are denied,
+    except those said with a problem word («…, но многие вопросы выходят за пределы
+    компетенции»). A reframing word after «хотя», «но» concedes a difficulty: «Хотя бывают
+    нюансы с согласованием текстов»."""
+    for i, o in enumerate(outcomes):
+        if not any(not g.category for g in o.general):
+            continue
+        reframe = next(
+            (
+                j
+                for j in range(i, len(outcomes))
+                if outcomes[j].sentence <= o.sentence + 1 and "reframed" in outcomes[j].marks
+            ),
+            None,
+        )
+        if reframe is None:
+            continue
+        # «Есть особенности. Надо учитывать …»: the next sentence tells them; «…, а особенность: в
+        # Китае решения принимаются долго. Плюс смена руководства …»: this sentence does
+        told_after = reframe + 1 < len(outcomes) and outcomes[reframe + 1].sentence == outcomes[reframe].sentence
+        last = outcomes[reframe].sentence + (0 if told_after else 1)
+        for cur in outcomes[i:]:
+            if cur.sentence > last:
+                break
+            kept = {e.category for e in cur.coded if e.reason.startswith(PROBLEM_WORD_REASON)}
+            cur.deny("названо особенностью, а не проблемой", kept)
+        return
 
 
 def _answered_questions(outcomes: list[ClauseOutcome]) -> None:

@@ -69,6 +69,7 @@ RULE_KEYS = (
     "hypothetical",
     "fillers",
     "polite",
+    "reframes",
     "main_markers",
     "topic_problem_words",
 )
