@@ -615,6 +615,13 @@ CASES = [
         {"mentality"},
     ),
     ("Особенности деловой культуры партнёров: разный менталитет.", {"mentality"}),
+    # infrastructure for tourists or payments is not transport; correspondence that died out is
+    # fading interest, slow or official correspondence is not
+    ("Туристическая инфраструктура к приёму китайских гостей не готова.", set()),
+    ("Платёжная инфраструктура: WeChat Pay почти нигде не принимают.", set()),
+    ("Неразвитая транспортно-логистическая инфраструктура.", {"distance"}),
+    ("После смены главы переписка заглохла.", {"interest"}),
+    ("Сложно выстраивать переписку: служебную переписку в мессенджерах вести не положено.", set()),
 ]
 
 
