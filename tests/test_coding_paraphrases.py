@@ -613,6 +613,11 @@ CASES = [
         {"mentality"},
     ),
     ("Особенности деловой культуры партнёров: разный менталитет.", {"mentality"}),
+    ("Серьёзных трудностей нет, есть рабочие моменты: перевод документов и разница во времени.", {"no_problems"}),
+    (
+        "Проблем как таковых нет, есть особенности. Главное сейчас — закрытая из-за ковида граница.",
+        {"covid", "no_problems"},
+    ),
     # infrastructure for tourists or payments is not transport (payments are economy); correspondence
     # that died out is fading interest, official correspondence that does not work is bureaucracy
     ("Туристическая инфраструктура к приёму китайских гостей не готова.", set()),

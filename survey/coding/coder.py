@@ -57,7 +57,14 @@ from __future__ import annotations
 from survey.base.lemmatize import Lemmatizer
 from survey.base.missing import is_missing
 from survey.coding.clauses import Clause, split_clauses
-from survey.coding.decision import ClauseOutcome, decide_clause, finish_no_problems, refer_back, settle_past
+from survey.coding.decision import (
+    ClauseOutcome,
+    decide_clause,
+    features_not_problems,
+    finish_no_problems,
+    refer_back,
+    settle_past,
+)
 from survey.coding.evidence import AnswerCoding, Evidence, outermost
 from survey.coding.learned import LearnedLayer
 from survey.coding.matching import PatternIndex, find_hits
@@ -102,6 +109,8 @@ class Coder:
         self.ids = self.codebook.ids
         self._rank = {c: n for n, c in enumerate(self.ids)}  # evidence sorted in the codebook's order
         self.no_problems = next((c for c in self.codebook.categories if c.no_problems), None)
+        # categories never called a feature of the work (the pandemic): features_not_problems keeps them
+        self._compatible = frozenset(self.no_problems.compatible_with) if self.no_problems else frozenset()
         self.index = PatternIndex(self.codebook)
         # sentences repeat across answers («Финансирование.», «Проблем нет.»): each distinct
         # sentence is analysed once; bounded so memory stays flat on huge inputs
@@ -150,6 +159,7 @@ class Coder:
         coding = AnswerCoding(codes)
         settle_past(outcomes)
         refer_back(outcomes)
+        features_not_problems(outcomes, self._compatible)
         general: list[Evidence] = []
         # «Нет.», «Никаких.» opening the answer, or after a heading: «Проблемы: нет.»
         opening = outcomes[:1]

@@ -59,7 +59,7 @@ CLAUSE_MARKS = (
     "reframed",
 )
 _LEXICON_MARKS = (("past_markers", "past"), ("now_markers", "now"), ("persistence", "persistent"))
-_WORD_MARKS = BIT["resolution"] | BIT["positive"] | BIT["coping"] | BIT["reframes"]
+_WORD_MARKS = BIT["resolution"] | BIT["positive"] | BIT["coping"]
 _PAST_FORM = re.compile(r"(?:л|ла|ло|ли)(?:сь|ся)?$")
 BARE_CUE_COMPANY = frozenset({"CONJ", "PRCL", "ADVB"})  # «но, к сожалению, очень медленно»
 DEMONSTRATIVES = frozenset({"такой", "этот", "тот", "подобный", "аналогичный"})
@@ -460,12 +460,19 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
                 # «с ними научились жить», «к ним привыкли»: said of all that was named
                 if any(toks[j][4] in ("ними", "ним", "них", "они") for j in order):
                     out.add("coped_all")
-            # «есть особенности», not «хотя бывают нюансы с …» (a conceded difficulty)
-            if m & BIT["reframes"] and not negated and clause.opener not in CONCEDING:
-                out.add("reframed")
     for name, mark in _LEXICON_MARKS:
         if seen & (BIT[name] | BIT[f"{name}:start"]) and lexicon_places(words, order, rules, name):
             out.add(mark)
+    # «есть особенности», «рабочие моменты»; not «хотя бывают нюансы с …» (a conceded difficulty)
+    if (
+        seen & (BIT["reframes"] | BIT["reframes:start"])
+        and clause.opener not in CONCEDING
+        and any(
+            not any(masks[order[j]] & BIT["negators"] for j in range(max(0, k - 2), k))
+            for k in lexicon_places(words, order, rules, "reframes")
+        )
+    ):
+        out.add("reframed")
     if seen & (BIT["minimizers"] | BIT["minimizers:start"]):
         for k in lexicon_places(words, order, rules, "minimizers"):
             if belittles(words, order, k):
@@ -629,18 +636,18 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
             if cur.general:
                 cur.general = [g for g in cur.general if g.category]
     _answered_questions(outcomes)
-    _features_not_problems(outcomes)
 
 
-def _features_not_problems(outcomes: list[ClauseOutcome]) -> None:
+def features_not_problems(outcomes: list[ClauseOutcome], keep: frozenset[str] = frozenset()) -> None:
     """«Проблем как таковых нет, есть особенности. Надо учитывать китайские праздники», «Я бы не
     назвал это проблемами, скорее особенности. Партнёры долго согласовывают»: after a general
     denial, what the expert calls features (``rules.reframes``, in the denial's sentence or the
     next) is not a problem — the codes from the denial to the end of the sentence that tells the
     features (the reframing word's own, or the next when the word ends its sentence) are denied,
     except those said with a problem word («…, но многие вопросы выходят за пределы
-    компетенции»). A reframing word after «хотя», «но» concedes a difficulty: «Хотя бывают
-    нюансы с согласованием текстов»."""
+    компетенции») and the categories of ``keep`` (those compatible with «no problems», the
+    pandemic: never a feature). A reframing word after «хотя», «но» concedes a difficulty:
+    «Хотя бывают нюансы с согласованием текстов»."""
     for i, o in enumerate(outcomes):
         if not any(not g.category for g in o.general):
             continue
@@ -661,7 +668,7 @@ def _features_not_problems(outcomes: list[ClauseOutcome]) -> None:
         for cur in outcomes[i:]:
             if cur.sentence > last:
                 break
-            kept = {e.category for e in cur.coded if e.reason.startswith(PROBLEM_WORD_REASON)}
+            kept = {e.category for e in cur.coded if e.reason.startswith(PROBLEM_WORD_REASON)} | keep
             cur.deny("названо особенностью, а не проблемой", kept)
         return
 

@@ -87,6 +87,7 @@ PHRASE_LEXICONS = (
     "minimizers",
     "shortage_cues",
     "fillers",
+    "reframes",
 )
 # bit of each lexicon in a word's mask (see Rules.mask); "phrase_start": the word can open a
 # multi-word entry of a phrase lexicon, "<lexicon>:start" of that lexicon in particular
