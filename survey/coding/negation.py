@@ -267,7 +267,7 @@ class Scope:
                 self.denied_problem.add(pw)
         elif tm & BIT["light_verbs"]:
             pw = self.nearest_problem_word(k)
-            if self._object_after(j) or self._own_noun(k, pw):
+            if self._object_after(j) or self._lacking(k, pw):
                 # «из-за ограничений не было возможности …», «главная проблема — ковид, ни одной
                 # делегации не было»: what was lacking is the noun after the verb or in its own
                 # part of the clause, not the problem word elsewhere in the clause
@@ -319,13 +319,17 @@ class Scope:
             and not self.hits_at(n)
         )
 
-    def _own_noun(self, k: int, pw: int | None) -> bool:
+    def _lacking(self, k: int, pw: int | None) -> bool:
         """The «не» at place ``k`` has what it negates before it in its own part of the clause,
         said with «ни» or «ничего» («…, ни одной делегации не было», «…, два года ничего не
         было»), while the problem word at ``pw`` (if any) lies in another part: the negation says
-        that thing was lacking, it does not deny the problem."""
+        that thing was lacking, it does not deny the problem; so does a «не» that repeats an
+        absence just before it («прямого рейса нет и не было»)."""
         order, seg, toks = self.order, self.clause.segment, self.words.toks
         own = seg[order[k]]
+        # «прямого рейса нет и не было»: the «не» repeats the absence just before it
+        if k >= 2 and self.words.masks[order[k - 2]] & BIT["absence"] and toks[order[k - 1]].lower == "и":
+            return True
         if pw is not None and seg[order[pw]] == own:
             return False
         return any(seg[order[x]] == own and toks[order[x]].lower in NONE_OF for x in range(k))
