@@ -603,6 +603,12 @@ CASES = [
     ("Образ Китая в наших СМИ — то угроза, то дешёвый ширпотреб.", {"mentality"}),
     ("Главная трудность — отношение населения.", {"mentality"}),
     ("Праздники у нас и у них не совпадают.", {"mentality"}),
+    # different interests, our own silence, holidays and answers to the questionnaire are no fading interest
+    ("Интересы сторон не совпадают.", set()),
+    ("На Новый год по лунному календарю две недели никто не отвечает.", {"mentality"}),
+    ("Посредники ни за что не отвечают.", set()),
+    ("См. ответ на вопрос 3.", set()),
+    ("Партнёры перестали отвечать, на наши письма никто не отвечает.", {"interest"}),
     ("Из Кызыла до Китая напрямую никак — ни самолёта, ни железной дороги.", {"distance"}),
     ("Одна проблема — деньги, остальное некритично.", {"funding"}),
     # contact reduced to the screen is the pandemic; a format beside the live one is not
