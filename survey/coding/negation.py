@@ -200,6 +200,8 @@ class Scope:
             m = masks[i]
             if (m & BIT["negators"]) and i not in self.consumed:
                 j = self._next_word(k)
+                if j is None and k > 0 and masks[order[k - 1]] & BIT["light_verbs"]:
+                    j = k - 1  # «серьёзных проблем назвать не могу»: the verb before «не (могу)»
                 if j is None:
                     if self._sized(k, None):
                         self.size_segments.add(self.clause.segment[i])
@@ -397,6 +399,18 @@ class Scope:
         if not toks[order[k]].info.predicate:
             return None
         verb = toks[order[k]].info.pos == "VERB"  # «отсутствуют» agrees with a nominative
+        # «Трудностей принципиального характера нет»: a problem word of the same part of the
+        # clause, before a genitive attribute, is what is absent
+        for j in range(k - 1, -1, -1):
+            i = order[j]
+            if seg[i] != seg[order[k]] or toks[i].info.pos == "VERB":
+                break
+            if (
+                masks[i] & BIT["problem_words"]
+                and toks[i].info.genitive
+                and not any(toks[order[x]].info.pos == "PREP" for x in range(max(0, j - 2), j))
+            ):
+                return j
         for j in range(k - 1, -1, -1):
             i = order[j]
             if seg[i] in clause.exception_segments:
