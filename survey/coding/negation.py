@@ -322,11 +322,11 @@ class Scope:
         )
 
     def _lacking(self, k: int, pw: int | None) -> bool:
-        """The «не» at place ``k`` has what it negates before it in its own part of the clause,
-        said with «ни» or «ничего» («…, ни одной делегации не было», «…, два года ничего не
-        было»), while the problem word at ``pw`` (if any) lies in another part: the negation says
-        that thing was lacking, it does not deny the problem; so does a «не» that repeats an
-        absence just before it («прямого рейса нет и не было»)."""
+        """The «не» at place ``k`` has what it negates in its own part of the clause, said with
+        «ни» or «ничего» («…, ни одной делегации не было», «…, два года ничего не было», «…, не
+        было ни одной очной встречи»), while the problem word at ``pw`` (if any) lies in another
+        part: the negation says that thing was lacking, it does not deny the problem; so does a
+        «не» that repeats an absence just before it («прямого рейса нет и не было»)."""
         order, seg, toks = self.order, self.clause.segment, self.words.toks
         own = seg[order[k]]
         # «прямого рейса нет и не было»: the «не» repeats the absence just before it
@@ -334,7 +334,7 @@ class Scope:
             return True
         if pw is not None and seg[order[pw]] == own:
             return False
-        return any(seg[order[x]] == own and toks[order[x]].lower in NONE_OF for x in range(k))
+        return any(seg[order[x]] == own and toks[order[x]].lower in NONE_OF for x in range(len(order)) if x != k)
 
     def _contrast_end(self, j: int) -> int:
         """«не в деньгах»: the words after «не в» up to a verb (at most 4, same segment)."""
