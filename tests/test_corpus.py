@@ -37,6 +37,7 @@ WAVES.append((("test21",), CORPUS / "wave21"))
 WAVES.append((("test22",), CORPUS / "wave22"))
 WAVES.append((("test23",), CORPUS / "wave23"))
 WAVES.append((("test24",), CORPUS / "wave24"))
+WAVES.append((("test25",), CORPUS / "wave25"))
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -63,6 +64,6 @@ def test_gold_is_what_the_coders_and_the_adjudicator_decided(parts, folder):
 
 
 def test_each_wave_has_its_writers_brief():
-    for folder in [f"wave{w}" for w in range(2, 25)]:
+    for folder in [f"wave{w}" for w in range(2, 26)]:
         brief = (CORPUS / folder / "WRITER_BRIEF.md").read_text(encoding="utf-8")
         assert "Какие основные проблемы и трудности" in brief
