@@ -395,6 +395,31 @@ def agreement_cmd(a, b, id_column, output):
     click.echo(format_agreement(table))
 
 
+@cli.command("patterns")
+@click.argument("gold", type=PATH)
+@click.option("--study", type=PATH, default=None, help="Study folder or study.yaml whose codebook is used.")
+@click.option("--codebook", type=PATH, default=None, help="Codebook YAML (default: the study's codebook).")
+@click.option("-o", "--output", type=PATH, default=None, help="Also write every pattern's counts to this CSV.")
+@click.option("--top", type=click.IntRange(1), default=20, show_default=True, help="Patterns to print.")
+def patterns_cmd(gold, study, codebook, output, top):
+    """Audit the codebook's patterns on hand-coded answers GOLD (CSV: text + 0/1 per category)."""
+    from survey.base.files import write_csv  # lazy: keeps `survey --help` fast
+    from survey.coding.coder import Coder  # lazy: as above
+    from survey.coding.pattern_audit import audit_file, format_audit  # lazy: as above
+    from survey.spec.codebook import load_codebook  # lazy: as above
+    from survey.spec.study import resolve_study, study_file  # lazy: as above
+
+    path = study_file(resolve_study(study), "codebook", codebook) if study or codebook else None
+    coder = Coder(load_codebook(path) if path else None, learned=False)
+    table = audit_file(gold, coder)
+    if output:
+        write_csv(table, output)
+    click.echo(f"Шаблонов, давших код: {len(table)}.")
+    click.echo(format_audit(table, top))
+    if output:
+        click.echo(f"Все шаблоны: {output}")
+
+
 @cli.command("kwic")
 @click.argument("query")
 @click.option("--responses", type=PATH, default=None, help="Responses (default: the study's responses).")
