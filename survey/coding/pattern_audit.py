@@ -12,6 +12,7 @@ narrow with an ``exclude``, a longer pattern, or drop.
 
 >>> import pandas as pd
 >>> from survey.coding.coder import Coder
+from survey.coding.learned import read_examples
 from survey.errors import InputError
 >>> gold = pd.DataFrame({"text": ["Нет переводчиков.", "Переводчиков не хватает."], "language": [1, 0]})
 >>> table = pattern_audit(gold["text"], gold, Coder(learned=False))
@@ -28,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from survey.coding.coder import Coder
+from survey.coding.learned import read_examples
 from survey.errors import InputError
 
 COLUMNS = ["category", "kind", "pattern", "line", "answers", "agree", "against", "sole_against", "precision"]
@@ -94,8 +96,6 @@ def audit_file(path: Path, coder: Coder) -> pd.DataFrame:
     """:func:`pattern_audit` of a hand-coded CSV (``text`` and a 0/1 column for each category
     coded by hand — all of the codebook's or some, as the learned layer's examples), checked with
     Russian messages."""
-    from survey.coding.learned import read_examples  # the same reader and checks as the examples
-
     cats = [c for c in coder.ids if c in read_examples(path, []).columns]
     if not cats:
         raise InputError(
