@@ -67,6 +67,8 @@ REFERRING = frozenset({"это", "этого", "этим", "его", "её", "е
 _CLOSED_MARKS = frozenset({"resolved", "positive", "minimised", "coped", "past", "past_tense"})  # no open problem
 _LABEL_WORDS = BIT["problem_words"] | BIT["main_markers"] | BIT["size_words"] | BIT["skip_after_negator"]
 BARE_NO = frozenset({"нет", "нету", "никаких", "никакие", "никакой", "ничего", "ничто", "никак"})
+# parenthetical openers before an elliptic denial: «Если честно — никаких», «Честно говоря, нет»
+OPENERS = frozenset({"если", "честно", "откровенно", "говоря", "сказать", "по", "правде", "ну", "да", "пожалуй"})
 # «Ковид. Всё.», «Пандемия, и всё.», «Вот и всё.»: the answer's last words close the list
 THAT_IS_ALL = frozenset({"все"})
 THAT_IS_ALL_COMPANY = frozenset({"и", "вот", "на", "этом", "собственно", "пожалуй", "да", "ну"})
@@ -148,7 +150,7 @@ def decide_clause(
     if no_problems is not None:
         outcome.closing = _that_is_all(words, clause, no_problems)
     if "bare_no" in marks:
-        seg0 = [i for i in order if clause.segment[i] == clause.segment[order[0]]]
+        seg0 = bare_segment(words, clause)
         start, end = toks[seg0[0]].start, toks[seg0[-1]].end
         outcome.elliptic = Evidence("", words.text[start:end], start, end, "", "отрицание проблем (кратко)", "high")
     small = "minimised" in marks or any(masks[i] & SMALL for i in order)
@@ -389,6 +391,22 @@ def _none_but_exception(outcome: ClauseOutcome, words: Words, clause: Clause) ->
             outcome.general.append(Evidence("", words.text[start:end], start, end, "", "отрицание проблем", "high"))
 
 
+def bare_segment(words: Words, clause: Clause) -> list[int]:
+    """The words of «Нет», «Никаких», «Ничего существенного» when the clause opens with them —
+    after a parenthetical opener, if any («Если честно — никаких», «Честно говоря, нет») — and
+    they fill their part of the clause; else an empty list."""
+    toks, masks, order = words.toks, words.masks, clause.tokens
+    k = 0
+    while k < len(order) - 1 and toks[order[k]].lower in OPENERS:
+        k += 1
+    if toks[order[k]][4] not in BARE_NO:
+        return []
+    segment = [i for i in order[k:] if clause.segment[i] == clause.segment[order[k]]]
+    if all(masks[i] & (BIT["size_words"] | BIT["skip_after_negator"]) for i in segment[1:]):
+        return segment
+    return []
+
+
 def _that_is_all(words: Words, clause: Clause, no_problems: Category) -> Evidence | None:
     """«Ковид. Всё.», «Пандемия и всё.»: «всё» as the last word of a sentence, alone in its
     clause or after «и» in a list without a verb, says the problems named are all there are —
@@ -477,10 +495,7 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
         for k in lexicon_places(words, order, rules, "minimizers"):
             if belittles(words, order, k):
                 out.add("minimised")
-    first_segment = [i for i in order if clause.segment[i] == clause.segment[order[0]]]
-    if toks[order[0]][4] in BARE_NO and all(
-        masks[i] & (BIT["size_words"] | BIT["skip_after_negator"]) for i in first_segment[1:]
-    ):
+    if bare_segment(words, clause):
         out.add("bare_no")
     # «Проблемы: нет», «Основные трудности: никаких»: a heading, answered by what follows
     after = order[-1] + 1
