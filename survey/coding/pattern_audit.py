@@ -12,8 +12,6 @@ narrow with an ``exclude``, a longer pattern, or drop.
 
 >>> import pandas as pd
 >>> from survey.coding.coder import Coder
-from survey.coding.learned import read_examples
-from survey.errors import InputError
 >>> gold = pd.DataFrame({"text": ["Нет переводчиков.", "Переводчиков не хватает."], "language": [1, 0]})
 >>> table = pattern_audit(gold["text"], gold, Coder(learned=False))
 >>> table.loc[table["pattern"] == "переводчик", ["category", "kind", "answers", "agree", "against"]].values.tolist()
