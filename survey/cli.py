@@ -46,6 +46,15 @@ _NO_LEARNED = click.option(
 )
 
 
+def _codebook_path(study, codebook):
+    """The codebook file given by --codebook or by the study of --study; None: the bundled study's."""
+    if not (study or codebook):
+        return None
+    from survey.spec.study import resolve_study, study_file  # lazy: keeps `survey --help` fast
+
+    return study_file(resolve_study(study), "codebook", codebook)
+
+
 def _study_options(*, codebook: bool = False, encoding: bool = True):
     """--study, --questionnaire, --units (and --codebook, --encoding): the study's files."""
 
@@ -358,9 +367,8 @@ def export_sav_cmd(
 def code_cmd(input, output, study, codebook, jobs, chunk_size, encoding, no_learned):
     """Code any Russian answers: INPUT is a CSV with columns id,text."""
     from survey.coding.batch import code_csv  # lazy: keeps `survey --help` fast
-    from survey.spec.study import resolve_study, study_file  # lazy: as above
 
-    codebook = study_file(resolve_study(study), "codebook", codebook) if study or codebook else None
+    codebook = _codebook_path(study, codebook)
     try:
         result = code_csv(
             input, output, codebook, jobs=jobs, chunk_size=chunk_size, encoding=encoding, learned=not no_learned
@@ -407,9 +415,8 @@ def patterns_cmd(gold, study, codebook, output, top):
     from survey.coding.coder import Coder  # lazy: as above
     from survey.coding.pattern_audit import audit_file, format_audit  # lazy: as above
     from survey.spec.codebook import load_codebook  # lazy: as above
-    from survey.spec.study import resolve_study, study_file  # lazy: as above
 
-    path = study_file(resolve_study(study), "codebook", codebook) if study or codebook else None
+    path = _codebook_path(study, codebook)
     coder = Coder(load_codebook(path) if path else None, learned=False)
     table = audit_file(gold, coder)
     if output:

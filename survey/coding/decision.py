@@ -451,6 +451,11 @@ def _sole_problem(outcome: ClauseOutcome, words: Words, clause: Clause, rules: R
     )
 
 
+def _negated_before(masks: list[int], order: list[int], k: int) -> bool:
+    """A negator among the two words before place ``k``: «не решили», «не привыкли»."""
+    return any(masks[order[j]] & BIT["negators"] for j in range(max(0, k - 2), k))
+
+
 def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | None = None) -> set[str]:
     """The marks of :data:`CLAUSE_MARKS` that lexicons and word forms give a clause
     (``minimised`` comes from its :class:`Scope`); ``wish``: the tokens inside multi-word cues
@@ -467,7 +472,7 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
         if info.pos == "VERB" and _PAST_FORM.search(toks[i][4]):
             out.add("past_tense")
         if m & _WORD_MARKS:
-            negated = any(masks[order[j]] & BIT["negators"] for j in range(max(0, k - 2), k))
+            negated = _negated_before(masks, order, k)
             if m & BIT["resolution"] and info.perfective and not negated:
                 out.add("resolved")
             if m & BIT["positive"] and not negated and i not in wish:
@@ -485,10 +490,7 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
     if (
         seen & (BIT["reframes"] | BIT["reframes:start"])
         and clause.opener not in CONCEDING
-        and any(
-            not any(masks[order[j]] & BIT["negators"] for j in range(max(0, k - 2), k))
-            for k in lexicon_places(words, order, rules, "reframes")
-        )
+        and any(not _negated_before(masks, order, k) for k in lexicon_places(words, order, rules, "reframes"))
     ):
         out.add("reframed")
     if seen & (BIT["minimizers"] | BIT["minimizers:start"]):
