@@ -73,12 +73,50 @@ categories:
         load_codebook(path)
     msg = err.value.message
     assert "строка 3: категория «funding»: неизвестный ключ «colour»" in msg
-    assert "шаблон «деньги» повторяет «деньги»" in msg
-    assert "«!!!» не даёт ни одной леммы" in msg
-    assert "знак «~» должен стоять между словами" in msg
+    # each pattern's message names its own line, not its category's
+    assert "строка 8: категория «funding»: шаблон «деньги» повторяет «деньги» (needs, строка 7)" in msg
+    assert "строка 9: категория «funding»: шаблон «!!!»: «!!!» не даёт ни одной леммы" in msg
+    assert "строка 10: категория «funding»: в шаблоне «~ бюджет» знак «~» должен стоять между словами" in msg
     assert "строка 11: категория «funding» повторяется (первый раз — строка 3)" in msg
     assert "в compatible_with неизвестная категория «pandemic»" in msg
-    assert "начало слова перед «*» короче 3 букв" in msg
+    assert "строка 18: категория «none»: шаблон «ab*»: начало слова перед «*» короче 3 букв" in msg
+
+
+def test_a_rules_word_that_gives_no_lemma_is_reported_at_its_own_line(tmp_path):
+    path = _write(
+        tmp_path,
+        """\
+version: "t"
+rules:
+  negators:
+    - не
+    - "—"
+categories:
+  - id: funding
+    label: Финансирование
+    terms: [деньги]
+""",
+    )
+    with pytest.raises(ConfigError) as err:
+        load_codebook(path)
+    assert "строка 5: rules.negators: «—» не даёт ни одной леммы" in err.value.message
+
+
+def test_each_pattern_knows_its_own_line(tmp_path):
+    path = _write(
+        tmp_path,
+        GOOD
+        + """\
+      - бюджет
+      - нет ~ средств
+  - id: language
+    label: Язык
+    needs: [переводчик, язык ~2 барьер]
+""",
+    )
+    got = {p.text: p.line for c in load_codebook(path).categories for p in c.patterns}
+    # a block list: each item's line; a flow list: the line it is written on
+    assert got == {"деньги": 7, "бюджет": 8, "нет ~ средств": 9, "переводчик": 12, "язык ~2 барьер": 12}
 
 
 def test_question_ids_are_checked_against_the_questionnaire(tmp_path, questionnaire):

@@ -40,7 +40,6 @@ def pattern_audit(texts: Iterable[str], gold: pd.DataFrame, coder: Coder) -> pd.
     Only categories that are columns of ``gold`` are counted. Sorted with the patterns that code
     most against the hand coding first (``against − agree``, then ``against``)."""
     kinds = {(c.id, p.text): (p.kind, p.line) for c in coder.codebook.categories for p in c.patterns}
-    lines = _pattern_lines(coder)
     cats = [c for c in coder.ids if c in gold.columns]
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])  # agree, against, sole
     for text, (_, row) in zip(texts, gold.iterrows()):
@@ -59,7 +58,6 @@ def pattern_audit(texts: Iterable[str], gold: pd.DataFrame, coder: Coder) -> pd.
     rows = []
     for (cat, pattern), (agree, against, sole) in counts.items():
         kind, line = kinds.get((cat, pattern), ("", None))
-        line = lines.get((cat, pattern), line)
         answers = agree + against
         rows.append([cat, kind, pattern, line, answers, agree, against, sole, agree / answers])
     table = pd.DataFrame(rows, columns=COLUMNS)
@@ -69,25 +67,6 @@ def pattern_audit(texts: Iterable[str], gold: pd.DataFrame, coder: Coder) -> pd.
     table["_order"] = table["against"] - table["agree"]
     table = table.sort_values(["_order", "against", "category", "pattern"], ascending=[False, False, True, True])
     return table.drop(columns="_order").reset_index(drop=True)
-
-
-def _pattern_lines(coder: Coder) -> dict[tuple[str, str], int]:
-    """The line of each pattern in the codebook file (``- pattern`` after its category's line),
-    so that the audit points at the line to edit; empty when the codebook has no file."""
-    path = Path(coder.codebook.path) if coder.codebook.path else None
-    if path is None or not path.is_file():
-        return {}
-    text = path.read_text(encoding="utf-8").splitlines()
-    out: dict[tuple[str, str], int] = {}
-    categories = sorted(coder.codebook.categories, key=lambda c: c.line or 0)
-    for n, category in enumerate(categories):
-        start = (category.line or 1) - 1
-        end = (categories[n + 1].line or len(text) + 1) - 1 if n + 1 < len(categories) else len(text)
-        for number in range(start, end):
-            item = text[number].strip()
-            if item.startswith("- "):
-                out.setdefault((category.id, item[2:].strip().strip("\"'")), number + 1)
-    return out
 
 
 def audit_file(path: Path, coder: Coder) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from survey.base.lemmatize import Lemmatizer
 from survey.base.text import fold
 from survey.errors import Code, ConfigError, Location, Problem
 from survey.spec.paths import default_path
-from survey.spec.yamlfile import LINE_KEY, load_yaml
+from survey.spec.yamlfile import LINE_KEY, item_lines, load_yaml
 
 PATTERN_KINDS = ("terms", "needs", "needs_strict", "exclude")
 DEFAULT_GAP = 3
@@ -122,7 +122,7 @@ class Pattern:
     words: tuple[PatternWord, ...]
     category: str
     kind: str  # terms | needs | needs_strict | exclude
-    line: int | None = None
+    line: int | None = None  # its own line in the codebook file
 
 
 @dataclass(frozen=True)
@@ -308,26 +308,27 @@ def load_codebook(path: str | Path | None = None, lemmatizer: Lemmatizer | None 
                 if qid not in question_ids:
                     bad(line, f"категория «{cid}»: вопроса «{qid}» нет в анкете.")
         patterns: list[Pattern] = []
-        seen_patterns: dict[tuple, str] = {}
+        seen_patterns: dict[tuple, tuple[str, int | None]] = {}
         for kind in PATTERN_KINDS:
             items = raw.get(kind) or []
             if not isinstance(items, list):
                 bad(line, f"категория «{cid}»: {kind} должен быть списком шаблонов.")
                 continue
-            for item in items:
+            for item, at in zip(items, item_lines(items, line)):
                 text = str(item)
-                pattern = _parse_pattern(text, cid, kind, line, lem, bad)
+                pattern = _parse_pattern(text, cid, kind, at, lem, bad)
                 if pattern is None:
                     continue
                 key = (kind, tuple((w.lemmas, w.prefix, w.exact, w.gap) for w in pattern.words))
                 if key in seen_patterns:
+                    first, first_line = seen_patterns[key]
                     bad(
-                        line,
-                        f"категория «{cid}»: шаблон «{text}» повторяет «{seen_patterns[key]}» ({kind}).",
+                        at,
+                        f"категория «{cid}»: шаблон «{text}» повторяет «{first}» ({kind}, строка {first_line}).",
                         "Удалите повтор.",
                     )
                     continue
-                seen_patterns[key] = text
+                seen_patterns[key] = (text, at)
                 patterns.append(pattern)
         if not any(p.kind != "exclude" for p in patterns):
             bad(line, f"категория «{cid}»: нет ни одного шаблона (terms, needs или needs_strict).")
@@ -495,10 +496,10 @@ def _parse_rules(raw: dict[str, Any], lem: Lemmatizer, bad) -> Rules:
             continue
         singles: set[str] = set()
         phrases: list[tuple[frozenset[str], ...]] = []
-        for item in items:
+        for item, at in zip(items, item_lines(items, line)):
             words = [t for t in lem.tokens(str(item)) if t.is_word]
             if not words:
-                bad(line, f"rules.{key}: «{item}» не даёт ни одной леммы.")
+                bad(at, f"rules.{key}: «{item}» не даёт ни одной леммы.")
                 continue
             if len(words) == 1:
                 singles |= word_lemmas(lem, words[0].text)

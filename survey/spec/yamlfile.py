@@ -1,4 +1,5 @@
-"""Read a YAML file keeping the line number of every mapping, for precise messages."""
+"""Read a YAML file keeping the line number of every mapping and of every list item, for
+precise messages."""
 
 from __future__ import annotations
 
@@ -16,13 +17,36 @@ LINE_KEY = "__line__"
 _BASE: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class LineList(list):
+    """A YAML list that knows the 1-based line of each of its items (``lines``, in order)."""
+
+    lines: tuple[int, ...] = ()
+
+
+def item_lines(items: list, default: int | None = None) -> list[int | None]:
+    """The line of each item of a list read by :func:`load_yaml` (``default`` for a list made
+    otherwise, e.g. merged from another file's settings)."""
+    lines = getattr(items, "lines", ())
+    if len(lines) == len(items):
+        return list(lines)
+    return [default] * len(items)
+
+
 class _LineLoader(_BASE):  # type: ignore[valid-type,misc]  # a base chosen at import time
-    """SafeLoader that stores the 1-based line of each mapping under ``__line__``."""
+    """SafeLoader that stores the 1-based line of each mapping under ``__line__`` and the line
+    of each list item in the list's ``lines``."""
 
     def construct_mapping(self, node, deep=False):
         mapping = super().construct_mapping(node, deep=deep)
         mapping[LINE_KEY] = node.start_mark.line + 1
         return mapping
+
+    def construct_yaml_seq(self, node):
+        # as SafeLoader's (the list first, filled after: recursive structures stay possible)
+        items = LineList()
+        items.lines = tuple(child.start_mark.line + 1 for child in node.value)
+        yield items
+        items.extend(self.construct_sequence(node))
 
 
 def _no_duplicate_keys(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False):
@@ -39,6 +63,7 @@ def _no_duplicate_keys(loader: _LineLoader, node: yaml.MappingNode, deep: bool =
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicate_keys)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_yaml_seq)
 
 
 def read_config_text(path: Path, where: str = "") -> str:
