@@ -17,8 +17,8 @@ from survey.coding.evidence import LEARNED, AnswerCoding, Evidence
 from survey.coding.learned import (
     LearnedLayer,
     LearnedModel,
-    answer_grams,
     answer_matrix,
+    answer_sentences,
     char_ngrams,
     load_model,
     read_examples,
@@ -75,7 +75,7 @@ def test_sentence_scores_equal_the_training_matrix(model, lem):
     answer matrix times the coefficients), on answers the model has not seen."""
     texts = ["Переводчиков нет. Денег тоже нет!", "Проблем нет, всё хорошо.", "Ездить некому и не на что"]
     X = answer_matrix(
-        [answer_grams(t, lem) for t in texts],
+        [answer_sentences(t, lem) for t in texts],
         model.words,
         model.chars,
         model.word_idf,
@@ -93,10 +93,11 @@ def test_the_model_learns_and_training_probabilities_match_scikit_learn(model, l
     p = model.probabilities(model.text_sentences("Переводчиков не хватает.", lem))
     assert p[0] > 0.5 > p[1] and p[0] > p[2]
     X = answer_matrix(
-        [answer_grams(t, lem) for t, _ in EXAMPLES], model.words, model.chars, model.word_idf, model.char_idf
+        [answer_sentences(t, lem) for t, _ in EXAMPLES], model.words, model.chars, model.word_idf, model.char_idf
     )
     y = np.array([y for _, y in EXAMPLES])[:, 1]
-    ref = LogisticRegression(C=10.0, class_weight="balanced", solver="liblinear", tol=1e-3, max_iter=500).fit(X, y)
+    ref = LogisticRegression(C=10.0, class_weight="balanced", solver="liblinear", dual=True, tol=1e-3, random_state=0)
+    ref.fit(X, y)
     ours = np.array([model.probabilities(model.text_sentences(t, lem))[1] for t, _ in EXAMPLES])
     np.testing.assert_allclose(ours, ref.predict_proba(X)[:, 1], rtol=1e-6)
 
