@@ -1,17 +1,19 @@
 """Which answers to review first: the weights of ``survey.coding.uncertainty`` fitted and checked
-on the independent corpus.
+on the independent corpus, out of fold.
 
-For every answer of the corpus's three test sets (``test.csv``, ``test2.csv``, ``test3.csv``:
-1,080 answers by ten writers the codebook was not developed on, each scored blind once), the
-coder as configured gives its codes; an answer "has an error" when any category differs from
-the gold. A logistic regression of that on the features of :func:`review_features` gives the
-weights; each set in turn is left out, the weights fitted on the other two (rounded to one
-decimal, as they are written in the package) rank it, and the share of its erroneous answers
-among the first 20 % and 30 % of the ranking is compared with the old flag sum.
+Every part of the corpus (``dev``, ``test``, ``test2`` … ``test27``: 8,880 answers by 110
+writers) is coded by the rules with the learned layer trained on the *other* parts, so that the
+layer's probabilities are those of answers it has not seen — the bundled layer is trained on
+every part, and its probabilities there know the gold. An answer "has an error" when any
+category differs from the gold. A logistic regression of that on the features of
+:func:`review_features` gives the weights; each part in turn is left out, the weights fitted on
+the others (rounded to one decimal, as they are written in the package) rank it, and the share
+of its erroneous answers among the first 20 % and 30 % of the ranking is compared with the
+package's weights. Trains 28 layers (about five minutes).
 
     python bench/review_ranking.py
 
-Measured 2026-11-30 (README «Reviewing the coding»): see the table it prints.
+Measured 2026-12-01 (README «Reviewing the coding»): see the table it prints.
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from bench.coding_quality import gold_set  # noqa: E402
+from bench.learned_waves import PARTS  # noqa: E402
 from survey.coding.coder import Coder  # noqa: E402
-from survey.coding.uncertainty import FEATURES, REVIEW_FIRST, WEIGHTS, review_features, review_flags  # noqa: E402
-
-SETS = ("test", "test2", "test3")
+from survey.coding.learned import LearnedLayer, train  # noqa: E402
+from survey.coding.uncertainty import FEATURES, REVIEW_FIRST, WEIGHTS, review_features  # noqa: E402
+from survey.spec.codebook import load_codebook  # noqa: E402
 
 
 def caught(score: np.ndarray, wrong: np.ndarray, share: float) -> float:
@@ -41,40 +44,64 @@ def caught(score: np.ndarray, wrong: np.ndarray, share: float) -> float:
     return float(wrong[top].sum() / wrong.sum())
 
 
-def main() -> None:
-    coder = Coder()
-    data = {}
-    for name in SETS:
-        texts, gold = gold_set(name, coder.ids)
-        rows, wrong, now = [], [], []
-        for text, truth in zip(texts, gold):
+def out_of_fold() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per part: the review features of its answers and whether each has a wrong code, coded
+    with the layer trained on every other part."""
+    cb = load_codebook()
+    assert cb.learned is not None, "the codebook has no learned section"
+    lemmatizer = Coder(cb, learned=False).lemmatizer
+    data = {p: gold_set(p, cb.ids) for p in PARTS}
+    out = {}
+    for part in PARTS:
+        others = [p for p in PARTS if p != part]
+        texts = [t for p in others for t in data[p][0]]
+        model = train(texts, np.vstack([data[p][1] for p in others]), cb.ids, lemmatizer)
+        coder = Coder(cb, learned=LearnedLayer(model, cb.learned, cb, lemmatizer))
+        rows, wrong = [], []
+        for text, truth in zip(*data[part]):
             c = coder.code(text)
             rows.append(review_features(c, text))
-            wrong.append(any(c.codes[k] != t for k, t in zip(coder.ids, truth)))
-            now.append(review_flags(c, text)[0])
-        data[name] = (np.array(rows, float), np.array(wrong, int), np.array(now))
+            wrong.append(any(c.codes[k] != t for k, t in zip(cb.ids, truth)))
+        out[part] = (np.array(rows, float), np.array(wrong, int))
+        print(f"coded {part} out of fold", file=sys.stderr, flush=True)
+    return out
+
+
+def main() -> None:
+    data = out_of_fold()
+    package = np.array([WEIGHTS[f] for f in FEATURES])
     print(
-        "| left out | answers with an error | AUC: fitted on the other two / the package's weights "
+        "| left out | answers with an error | AUC: fitted on the others / the package's weights "
         "| first 20 %: fitted / package | first 30 %: fitted / package |"
     )
     print("| --- | --- | --- | --- | --- |")
-    package = np.array([WEIGHTS[f] for f in FEATURES])
-    for name in SETS:
-        X = np.vstack([data[s][0] for s in SETS if s != name])
-        y = np.concatenate([data[s][1] for s in SETS if s != name])
-        w = np.round(LogisticRegression(max_iter=1000).fit(X, y).coef_[0], 1)
-        Xt, yt, now = data[name]
-        fitted = Xt @ w
-        print(
-            f"| {name} | {yt.sum()} of {len(yt)} | {roc_auc_score(yt, fitted):.3f} / {roc_auc_score(yt, now):.3f} | "
-            f"{caught(fitted, yt, 0.2):.0%} / {caught(now, yt, 0.2):.0%} | "
-            f"{caught(fitted, yt, 0.3):.0%} / {caught(now, yt, 0.3):.0%} |"
+    results = []
+    for name in PARTS:
+        X = np.vstack([data[p][0] for p in PARTS if p != name])
+        y = np.concatenate([data[p][1] for p in PARTS if p != name])
+        w = np.round(LogisticRegression(max_iter=2000).fit(X, y).coef_[0], 1)
+        Xt, yt = data[name]
+        fitted, now = Xt @ w, Xt @ package
+        row = (
+            roc_auc_score(yt, fitted),
+            roc_auc_score(yt, now),
+            caught(fitted, yt, 0.2),
+            caught(now, yt, 0.2),
+            caught(fitted, yt, 0.3),
+            caught(now, yt, 0.3),
         )
-    X = np.vstack([data[s][0] for s in SETS])
-    y = np.concatenate([data[s][1] for s in SETS])
-    w = LogisticRegression(max_iter=1000).fit(X, y).coef_[0]
-    print("\nweights fitted on all three sets:", {f: round(float(v), 1) for f, v in zip(FEATURES, w)})
-    print("the package's weights:          ", dict(zip(FEATURES, package.tolist())))
+        results.append(row)
+        print(
+            f"| {name} | {yt.sum()} of {len(yt)} | {row[0]:.3f} / {row[1]:.3f} | "
+            f"{row[2]:.0%} / {row[3]:.0%} | {row[4]:.0%} / {row[5]:.0%} |"
+        )
+    mean = np.mean(results, axis=0)
+    print(f"| mean | | {mean[0]:.3f} / {mean[1]:.3f} | {mean[2]:.1%} / {mean[3]:.1%} | {mean[4]:.1%} / {mean[5]:.1%} |")
+    X = np.vstack([data[p][0] for p in PARTS])
+    y = np.concatenate([data[p][1] for p in PARTS])
+    w = LogisticRegression(max_iter=2000).fit(X, y).coef_[0]
+    print("\nweights fitted on every part:", {f: round(float(v), 1) for f, v in zip(FEATURES, w)})
+    print("the package's weights:       ", dict(zip(FEATURES, package.tolist())))
     scores = X @ package
     first = scores >= REVIEW_FIRST
     print(

@@ -349,12 +349,14 @@ def test_review_flags_each_reason():
         "возможно: +economy (0.55); опечатка: covid; названо без сказуемого: funding; отрицание: legal"
     )
     # by hand: one word; the rule codes' lowest probability 0.05 (funding); the uncoded
-    # categories' highest 0.55 (economy); a learned code, a typo, a list item; the denial
-    # is shown but does not count
-    by_hand = 0.8 * math.log(2) + 2.2 * (1 - 0.05) + 2.0 * 0.55 + 1.1 + 0.6 + 0.3
+    # categories' highest 0.55 (economy); the codes the layer expects to differ: coded
+    # (1 − 0.9) + (1 − 0.05) + (1 − 0.7), uncoded 0.2 + 0.55; a learned code, a list item; the
+    # typo and the denial are shown but do not count
+    expected = (1 - 0.9) + (1 - 0.05) + (1 - 0.7) + 0.2 + 0.55
+    by_hand = 0.4 * math.log(2) + 1.0 * (1 - 0.05) + 0.9 * 0.55 + 1.3 * expected + 1.2 + 0.2
     assert score == pytest.approx(by_hand, abs=1e-3) and score >= REVIEW_FIRST
     empty = AnswerCoding({"covid": 0})
-    assert review_flags(empty, "Что-то о погоде.") == (round(0.8 * math.log(4) + 2.1, 3), "ничего не закодировано")
+    assert review_flags(empty, "Что-то о погоде.") == (round(0.4 * math.log(4) + 1.2, 3), "ничего не закодировано")
     assert review_flags(empty, "") == (0.0, "")
     named = AnswerCoding({"funding": 0, "covid": 1}, named={"funding", "covid"})
     assert review_flags(named, "Финансирование выделяется, но пандемия.")[1] == "названо, но не закодировано: funding"

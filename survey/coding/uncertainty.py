@@ -6,33 +6,38 @@ doubtful first, and says how many to review first (score ≥ :data:`REVIEW_FIRST
 
 The score is a weighted sum of what tells an answer's coding may be wrong
 (:func:`review_features`). The weights are those of a logistic regression of "the answer has a
-wrong code" on these features over the 1,080 answers of the independent corpus's three test
-sets (``bench/review_ranking.py``; fitted on two sets, each ranks the third better than the
-earlier flag sum did):
+wrong code" on these features over the 8,880 answers of the independent corpus, each part coded
+with the learned layer trained on the *other* parts, so that the layer's probabilities are what
+they are on a study's new answers (``bench/review_ranking.py``; fitted on all parts but one, each
+part ranks better than with the earlier weights):
 
 =================================================  ======  ============================================
 feature                                            weight  reason shown (Russian)
 =================================================  ======  ============================================
-length: ln(1 + words)                                0.8   —
-doubt: 1 − the layer's lowest probability            2.2   «правила и обученный слой расходятся: …»
+length: ln(1 + words)                                0.4   —
+doubt: 1 − the layer's lowest probability            1.0   «правила и обученный слой расходятся: …»
 of a rule code                                             (shown below 0.1)
-possible: the layer's highest probability of         2.0   «возможно: +legal (0.58)» (shown from 0.5)
+possible: the layer's highest probability of         0.9   «возможно: +legal (0.58)» (shown from 0.5)
 an uncoded category
-nothing coded in a non-empty answer                  2.1   «ничего не закодировано»
-a category's pattern matched but not coded           0.5   «названо, но не закодировано: …»
-a code added by the learned layer                    1.1   «добавлено обученным слоем: interest (0.71)»
-a rule code matched through a typo                   0.6   «опечатка: covid»
-a list item without a predicate                      0.3   «названо без сказуемого: funding»
+expected: how many codes the layer expects to        1.3   — (the two reasons above name the largest
+differ, Σ (1 − p) over the coded categories                parts)
++ Σ p over the uncoded ones
+nothing coded in a non-empty answer                  1.2   «ничего не закодировано»
+a code added by the learned layer                    1.2   «добавлено обученным слоем: interest (0.71)»
+a list item without a predicate                      0.2   «названо без сказуемого: funding»
+a category's pattern matched but not coded           0     «названо, но не закодировано: …»
+a rule code matched through a typo                   0     «опечатка: covid»
 =================================================  ======  ============================================
 
-A category the answer denies is shown («отрицание: legal») but does not raise the score:
-answers with an explicit denial were wrong less often, not more. Without the learned layer,
-doubt and possible are 0.
+The last two are shown but do not raise the score: fitted, their weights were 0.0 and −0.3 (a
+code matched through a typo was wrong less often than others). Nor does a category the answer
+denies («отрицание: legal»): answers with an explicit denial were wrong less often, not more.
+Without the learned layer, doubt, possible and expected are 0.
 
 >>> from survey.coding.evidence import AnswerCoding, Evidence
->>> c = AnswerCoding({"covid": 1, "legal": 0}, [Evidence("covid", "Каронавирус", 0, 11, "", "", "low")])
+>>> c = AnswerCoding({"covid": 0, "legal": 0}, [])
 >>> review_flags(c, "Каронавирус")
-(1.155, 'опечатка: covid')
+(1.477, 'ничего не закодировано')
 """
 
 from __future__ import annotations
@@ -41,20 +46,21 @@ import math
 
 from survey.coding.evidence import AnswerCoding
 
-FEATURES = ("length", "doubt", "possible", "nothing", "named", "learned", "typo", "listed")
+FEATURES = ("length", "doubt", "possible", "expected", "nothing", "named", "learned", "typo", "listed")
 WEIGHTS = {
-    "length": 0.8,
-    "doubt": 2.2,
-    "possible": 2.0,
-    "nothing": 2.1,
-    "named": 0.5,
-    "learned": 1.1,
-    "typo": 0.6,
-    "listed": 0.3,
+    "length": 0.4,
+    "doubt": 1.0,
+    "possible": 0.9,
+    "expected": 1.3,
+    "nothing": 1.2,
+    "named": 0.0,
+    "learned": 1.2,
+    "typo": 0.0,
+    "listed": 0.2,
 }
-# answers scoring at least this are listed as "review first": about one in five of the corpus's
-# test answers, holding about two in five of those with a wrong code (bench/review_ranking.py)
-REVIEW_FIRST = 5.7
+# answers scoring at least this are listed as "review first": one in five of the corpus's
+# answers, holding two in five of those with a wrong code (bench/review_ranking.py)
+REVIEW_FIRST = 4.5
 DISAGREE = 0.1  # a rule code the learned layer gives less than this is named in the reason
 POSSIBLE = 0.5  # an uncoded category the learned layer gives at least this is named in the reason
 
@@ -69,6 +75,7 @@ def review_features(coding: AnswerCoding, text: str | None) -> list[float]:
         math.log1p(words),
         1 - min((p.get(c, 1.0) for c in rule_codes), default=1.0),
         max(uncoded, default=0.0),
+        sum(1 - v for c, v in p.items() if coding.codes.get(c)) + sum(uncoded),
         float(words > 0 and not coding.categories),
         float(bool(coding.named - set(coding.categories))),
         float(bool(coding.learned)),
