@@ -99,9 +99,16 @@ class LearnedModel:
 
     def features(self, chunk: str, lemmas: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Rows and TF-IDF values of the word and character features of one sentence."""
+        counts, k = self._counts(chunk, lemmas)
+        rows, values = self._values(counts)
+        return rows[:k], values[:k], rows[k:], values[k:]
+
+    def _counts(self, chunk: str, lemmas: list[str]) -> tuple[Counter[int], int]:
+        """How often each feature row occurs in a sentence: its word rows first, then its
+        character rows (offset by the number of word rows), and how many distinct word rows."""
         words = self.words
-        wrows = [r for g in word_ngrams(lemmas) if (r := words.get(g)) is not None]
-        crows: list[int] = []
+        counts = Counter([r for g in word_ngrams(lemmas) if (r := words.get(g)) is not None])
+        k = len(counts)
         cache = self._word_chars
         for token in _SPACES.sub(" ", chunk.lower()).split():
             rows = cache.get(token)
@@ -109,21 +116,35 @@ class LearnedModel:
                 rows = tuple(r for g in char_ngrams(token) if (r := self.chars.get(g)) is not None)
                 if len(cache) < WORD_CACHE:
                     cache[token] = rows
-            crows.extend(rows)
-        wi, wv = _tfidf(wrows, self.word_idf, 0)
-        ci, cv = _tfidf(crows, self.char_idf, len(self.words))
-        return wi, wv, ci, cv
+            counts.update(rows)
+        return counts, k
+
+    def _values(self, counts: Counter[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct rows and their TF-IDF values (1 + log tf) · idf, in the order of ``counts``."""
+        rows = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        return rows, (1.0 + np.log(tf)) * self._idf[rows]
+
+    @cached_property
+    def _idf(self) -> np.ndarray:
+        """The IDF of every row of ``coef``: word rows, then character rows."""
+        return np.concatenate([self.word_idf, self.char_idf])
 
     def sentence(self, chunk: str, lemmas: list[str]) -> Sentence:
-        wi, wv, ci, cv = self.features(chunk, lemmas)
-        coef = self.coef
+        counts, k = self._counts(chunk, lemmas)
         n = len(self.categories)
+        if not counts:
+            return (0.0,) * (2 * n + 2)
+        rows, values = self._values(counts)
+        weights = self.coef[rows]
         out = np.zeros(2 * n + 2)
-        if len(wi):
-            out[:n] = wv @ coef[wi]
+        if k:
+            wv = values[:k]
+            out[:n] = wv @ weights[:k]
             out[2 * n] = wv @ wv
-        if len(ci):
-            out[n : 2 * n] = cv @ coef[ci]
+        if k < len(rows):
+            cv = values[k:]
+            out[n : 2 * n] = cv @ weights[k:]
             out[2 * n + 1] = cv @ cv
         return tuple(out.tolist())
 
@@ -250,16 +271,6 @@ def char_ngrams(text: str, low: int = 3, high: int = 5) -> list[str]:
             if offset == 0:  # a word shorter than n is counted once
                 break
     return grams
-
-
-def _tfidf(rows: list[int], idf: np.ndarray, offset: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows and their values (1 + log tf) · idf."""
-    if not rows:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-    counts = Counter(rows)
-    idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-    n = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-    return idx, (1.0 + np.log(n)) * idf[idx - offset]
 
 
 def lemma_list(text: str, lemmatizer: Lemmatizer) -> list[str]:
