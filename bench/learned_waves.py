@@ -104,7 +104,7 @@ from survey.coding.coder import Coder  # noqa: E402
 from survey.coding.learned import LearnedLayer, train  # noqa: E402
 from survey.spec.codebook import load_codebook  # noqa: E402
 
-PARTS = ("dev", "test", *(f"test{n}" for n in range(2, 30)))
+PARTS = ("dev", "test", *(f"test{n}" for n in range(2, 31)))
 TARGETS = PARTS[1:]
 
 

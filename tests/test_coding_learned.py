@@ -318,11 +318,11 @@ def test_examples_file_is_checked(tmp_path):
 
 def test_bundled_codebook_layer_keeps_the_sample_gold(coder):
     """The bundled study's layer (trained on the independent corpus: tests/data/corpus/dev.csv,
-    test.csv, test2.csv … test29.csv) adds nothing that lowers the sample's agreement: every
+    test.csv, test2.csv … test30.csv) adds nothing that lowers the sample's agreement: every
     category stays at F1 ≥ 0.97."""
     from survey.coding.agreement import agreement
 
-    assert coder.learned is not None and coder.learned.model.examples == 600 + 480 + 300 * 28
+    assert coder.learned is not None and coder.learned.model.examples == 600 + 480 + 300 * 29
     sample = pd.read_excel(ROOT / "responses" / "sample.xlsx", dtype={"expert_id": str}, engine="openpyxl")
     gold = pd.read_csv(ROOT / "responses" / "sample_gold.csv", dtype={"expert_id": str})
     auto = code_frame(sample["q3_problems"], sample["expert_id"], coder).rename(columns={"id": "expert_id"})

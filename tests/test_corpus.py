@@ -42,6 +42,7 @@ WAVES.append((("test26",), CORPUS / "wave26"))
 WAVES.append((("test27",), CORPUS / "wave27"))
 WAVES.append((("test28",), CORPUS / "wave28"))
 WAVES.append((("test29",), CORPUS / "wave29"))
+WAVES.append((("test30",), CORPUS / "wave30"))
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -68,6 +69,6 @@ def test_gold_is_what_the_coders_and_the_adjudicator_decided(parts, folder):
 
 
 def test_each_wave_has_its_writers_brief():
-    for folder in [f"wave{w}" for w in range(2, 30)]:
+    for folder in [f"wave{w}" for w in range(2, 31)]:
         brief = (CORPUS / folder / "WRITER_BRIEF.md").read_text(encoding="utf-8")
         assert "Какие основные проблемы и трудности" in brief
