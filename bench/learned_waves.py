@@ -104,7 +104,9 @@ from survey.coding.coder import Coder  # noqa: E402
 from survey.coding.learned import LearnedLayer, train  # noqa: E402
 from survey.spec.codebook import load_codebook  # noqa: E402
 
-PARTS = ("dev", "test", *(f"test{n}" for n in range(2, 31)))
+# the parts the bundled codebook trains its layer on (dev, test, test2 …), in its order
+_LEARNED = load_codebook().learned
+PARTS = tuple(path.stem for path in (_LEARNED.examples if _LEARNED is not None else ()))
 TARGETS = PARTS[1:]
 
 

@@ -45,7 +45,6 @@ def main() -> None:
     rules = Coder(cb, learned=False)
     lemmatizer = rules.lemmatizer
     data = {p: gold_set(p, cats) for p in POOL + HELD_OUT}
-    pool = list(POOL)
     texts = [t for p in HELD_OUT for t in data[p][0]]
     truth = np.vstack([data[p][1] for p in HELD_OUT])
     base = [rules.code(t) for t in texts]  # the rules' codings, copied for each layer
@@ -63,14 +62,14 @@ def main() -> None:
             out.append(c)
         return len(train_texts), f1_table(truth, codes(out, cats), cats)
 
-    print(f"held out: {', '.join(HELD_OUT)} ({len(texts)} answers); training parts drawn from {len(pool)}")
+    print(f"held out: {', '.join(HELD_OUT)} ({len(texts)} answers); training parts drawn from {len(POOL)}")
     print("| parts | answers (mean) | micro-F1 (mean) | range | precision | recall | lowest category |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    sizes = [0, 1, 2, 4, 8, 16, len(pool)]
+    sizes = [0, 1, 2, 4, 8, 16, len(POOL)]
     points = []
     for k in sizes:
-        draws = 1 if k in (0, len(pool)) else args.draws
-        runs = [scored(random.Random(100 * k + d).sample(pool, k)) for d in range(draws)]
+        draws = 1 if k in (0, len(POOL)) else args.draws
+        runs = [scored(random.Random(100 * k + d).sample(POOL, k)) for d in range(draws)]
         n = float(np.mean([r[0] for r in runs]))
         micro = [r[1]["micro"] for r in runs]
         mean = {key: float(np.mean([r[1][key] for r in runs])) for key in runs[0][1]}

@@ -15,34 +15,7 @@ from survey.spec.codebook import load_codebook
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 CATS = load_codebook().ids
 # gold parts and the folder with the coders' and the adjudicator's files they come from
-WAVES = [(("dev", "test"), CORPUS), (("test2",), CORPUS / "wave2"), (("test3",), CORPUS / "wave3")]
-WAVES.append((("test4",), CORPUS / "wave4"))
-WAVES.append((("test5",), CORPUS / "wave5"))
-WAVES.append((("test6",), CORPUS / "wave6"))
-WAVES.append((("test7",), CORPUS / "wave7"))
-WAVES.append((("test8",), CORPUS / "wave8"))
-WAVES.append((("test9",), CORPUS / "wave9"))
-WAVES.append((("test10",), CORPUS / "wave10"))
-WAVES.append((("test11",), CORPUS / "wave11"))
-WAVES.append((("test12",), CORPUS / "wave12"))
-WAVES.append((("test13",), CORPUS / "wave13"))
-WAVES.append((("test14",), CORPUS / "wave14"))
-WAVES.append((("test15",), CORPUS / "wave15"))
-WAVES.append((("test16",), CORPUS / "wave16"))
-WAVES.append((("test17",), CORPUS / "wave17"))
-WAVES.append((("test18",), CORPUS / "wave18"))
-WAVES.append((("test19",), CORPUS / "wave19"))
-WAVES.append((("test20",), CORPUS / "wave20"))
-WAVES.append((("test21",), CORPUS / "wave21"))
-WAVES.append((("test22",), CORPUS / "wave22"))
-WAVES.append((("test23",), CORPUS / "wave23"))
-WAVES.append((("test24",), CORPUS / "wave24"))
-WAVES.append((("test25",), CORPUS / "wave25"))
-WAVES.append((("test26",), CORPUS / "wave26"))
-WAVES.append((("test27",), CORPUS / "wave27"))
-WAVES.append((("test28",), CORPUS / "wave28"))
-WAVES.append((("test29",), CORPUS / "wave29"))
-WAVES.append((("test30",), CORPUS / "wave30"))
+WAVES = [(("dev", "test"), CORPUS)] + [((f"test{w}",), CORPUS / f"wave{w}") for w in range(2, 31)]
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -69,6 +42,6 @@ def test_gold_is_what_the_coders_and_the_adjudicator_decided(parts, folder):
 
 
 def test_each_wave_has_its_writers_brief():
-    for folder in [f"wave{w}" for w in range(2, 31)]:
-        brief = (CORPUS / folder / "WRITER_BRIEF.md").read_text(encoding="utf-8")
+    for _, folder in WAVES[1:]:
+        brief = (folder / "WRITER_BRIEF.md").read_text(encoding="utf-8")
         assert "Какие основные проблемы и трудности" in brief
