@@ -97,17 +97,15 @@ class LearnedModel:
     _names: list[str] | None = field(default=None, repr=False)
     _word_chars: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
 
-    def features(self, chunk: str, lemmas: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Rows and TF-IDF values of the word and character features of one sentence."""
-        counts, k = self._counts(chunk, lemmas)
-        rows, values = self._values(counts)
-        return rows[:k], values[:k], rows[k:], values[k:]
+    def _word_counts(self, lemmas: list[str]) -> Counter[int]:
+        """How often each word row (lemma n-gram) occurs in a sentence."""
+        words = self.words
+        return Counter([r for g in word_ngrams(lemmas) if (r := words.get(g)) is not None])
 
     def _counts(self, chunk: str, lemmas: list[str]) -> tuple[Counter[int], int]:
         """How often each feature row occurs in a sentence: its word rows first, then its
         character rows (offset by the number of word rows), and how many distinct word rows."""
-        words = self.words
-        counts = Counter([r for g in word_ngrams(lemmas) if (r := words.get(g)) is not None])
+        counts = self._word_counts(lemmas)
         k = len(counts)
         cache = self._word_chars
         for token in _SPACES.sub(" ", chunk.lower()).split():
@@ -185,8 +183,8 @@ class LearnedModel:
         for ``category``."""
         j = self.categories.index(category)
         total: dict[int, float] = {}
-        for chunk, lemmas in sentences:
-            rows, values, _, _ = self.features(chunk, lemmas)
+        for _, lemmas in sentences:  # the word rows only: character n-grams name nothing
+            rows, values = self._values(self._word_counts(lemmas))
             for r, v in zip(rows.tolist(), values.tolist()):
                 total[r] = total.get(r, 0.0) + v
         if self._names is None:
