@@ -318,8 +318,8 @@ def test_examples_file_is_checked(tmp_path):
 
 def test_bundled_codebook_layer_keeps_the_sample_gold(coder):
     """The bundled study's layer (trained on the independent corpus: tests/data/corpus/dev.csv,
-    test.csv, test2.csv … test30.csv) adds nothing that lowers the sample's agreement: every
-    category stays at F1 ≥ 0.97."""
+    test.csv, test2.csv and every later part the codebook's learned.examples lists) adds nothing
+    that lowers the sample's agreement: every category stays at F1 ≥ 0.97."""
     from survey.coding.agreement import agreement
 
     assert coder.learned is not None and coder.learned.model.examples == 600 + 480 + 300 * 33
