@@ -43,6 +43,9 @@ class WordInfo:
     noun: bool = False  # some parse is a noun
     genitive: bool = False  # some noun parse is in the genitive (what «нет» governs)
     perfective: bool = False  # first parse is a perfective verb form («решён», «решили»)
+    # share of the genitive in pymorphy3's scores of its noun parses: «денег» 1, «визы» 0.75,
+    # «координации» 0.33, «деньги» 0.01, «язык» 0 («Деньги — нет» is a reply, not a shortage)
+    genitive_share: float = 0.0
 
     @property
     def predicate(self) -> bool:
@@ -130,6 +133,8 @@ class Lemmatizer:
             noun=bool(nouns),
             genitive=any("gent" in p.tag or "gen2" in p.tag for p in nouns),
             perfective="perf" in first.tag,
+            genitive_share=sum(p.score for p in nouns if "gent" in p.tag or "gen2" in p.tag)
+            / (sum(p.score for p in nouns) or 1.0),
         )
         self._cache[word] = info
         return info

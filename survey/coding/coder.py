@@ -3,6 +3,8 @@
 An answer goes through these parts, each a module of its own (the rules' lexicons live in
 the codebook's ``rules`` section):
 
+0. **Turns** (:mod:`survey.coding.turns`): in an interview transcript pasted into the cell,
+   the interviewer's questions are blanked («— Инт.: А с переводчиками как?»).
 1. **Words** (:mod:`survey.coding.tokens`): tokens, pymorphy3 lemma sets (``ё`` = ``е``;
    unknown words one typo away from a codebook word count as it), lexicon masks.
 2. **Clauses** (:mod:`survey.coding.clauses`): cut at ``. ; : ! ? ( )``, line breaks and the
@@ -70,6 +72,7 @@ from survey.coding.learned import LearnedLayer
 from survey.coding.matching import PatternIndex, find_hits
 from survey.coding.negation import Scope, false_negations
 from survey.coding.tokens import read_words, split_sentences
+from survey.coding.turns import blank_interviewer
 from survey.coding.uncertainty import review_flags
 from survey.errors import ConfigError
 from survey.spec.codebook import Codebook, Rules, load_codebook
@@ -142,7 +145,9 @@ class Coder:
         sentences: list[tuple[str, list[str]]] = []
         unknown: list[str] = []
         memo = self._memo
-        for n, (offset, chunk) in enumerate(split_sentences(text)):
+        said = blank_interviewer(text, self.rules)  # the respondent's words, at their offsets
+        chunks = [(offset, chunk) for offset, chunk in split_sentences(said) if not chunk.isspace()]
+        for n, (offset, chunk) in enumerate(chunks):
             entry = memo.get(chunk)
             if entry is None:
                 entry = self.code_sentence(chunk)
@@ -183,7 +188,7 @@ class Coder:
             general.extend(o.general)
         finish_no_problems(coding, general, self.no_problems, any(o.open_problem for o in outcomes))
         if self.learned is not None:
-            self.learned.apply(coding, text, sentences)
+            self.learned.apply(coding, said, sentences)
         coding.evidence = outermost(coding.evidence)
         coding.denials = outermost(coding.denials)
         rank = self._rank

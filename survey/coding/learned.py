@@ -50,8 +50,9 @@ from survey.base.lemmatize import Lemmatizer
 from survey.base.missing import is_missing
 from survey.coding.evidence import LEARNED, AnswerCoding, Evidence
 from survey.coding.tokens import split_sentences
+from survey.coding.turns import blank_interviewer
 from survey.errors import InputError
-from survey.spec.codebook import Codebook, LearnedSettings
+from survey.spec.codebook import Codebook, LearnedSettings, Rules
 
 LAYER_VERSION = 3
 CHAR_WEIGHT = 0.7  # weight of the character block against the lemma block
@@ -425,12 +426,17 @@ def cache_dir() -> Path | None:
     return Path(base) / "survey"
 
 
-def load_model(settings: LearnedSettings, categories: list[str], lemmatizer: Lemmatizer) -> LearnedModel:
-    """The model for ``settings``: from this process, from the cache file, or trained."""
+def load_model(
+    settings: LearnedSettings, categories: list[str], lemmatizer: Lemmatizer, rules: Rules | None = None
+) -> LearnedModel:
+    """The model for ``settings``: from this process, from the cache file, or trained. With
+    the codebook's ``rules``, the examples are read as the coder reads answers: the
+    interviewer's turns of a transcript blanked (:func:`~survey.coding.turns.blank_interviewer`)."""
     digest = hashlib.sha256()
     for path in settings.examples:  # each file's bytes, delimited by their own digest
         digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
-    stamp = [LAYER_VERSION, categories, version("scikit-learn"), C, CHAR_FEATURES, CHAR_WEIGHT, SOLVER]
+    turns = [sorted(rules.forms.get(k, ())) for k in ("interviewer", "respondent")] if rules is not None else None
+    stamp = [LAYER_VERSION, categories, version("scikit-learn"), C, CHAR_FEATURES, CHAR_WEIGHT, SOLVER, turns]
     digest.update(json.dumps(stamp).encode())
     key = digest.hexdigest()[:32]
     if key in _MODELS:
@@ -447,6 +453,8 @@ def load_model(settings: LearnedSettings, categories: list[str], lemmatizer: Lem
     if model is None:
         frames = [read_examples(Path(path), categories) for path in settings.examples]
         texts = [t for frame in frames for t in frame["text"]]
+        if rules is not None:
+            texts = [blank_interviewer(t, rules) for t in texts]
         labels = np.vstack([frame[categories].astype(int).to_numpy() for frame in frames])
         model = train(texts, labels, categories, lemmatizer)
         if cached is not None:
@@ -491,7 +499,7 @@ class LearnedLayer:
     def from_codebook(cls, codebook: Codebook, lemmatizer: Lemmatizer) -> LearnedLayer:
         if codebook.learned is None:
             raise InputError(f"{codebook.path}: в кодовой книге нет раздела learned (обученный слой).")
-        model = load_model(codebook.learned, codebook.ids, lemmatizer)
+        model = load_model(codebook.learned, codebook.ids, lemmatizer, codebook.rules)
         return cls(model, codebook.learned, codebook, lemmatizer)
 
     def sentences(self, sentences: list[tuple[str, list[str]]]) -> list[Sentence]:

@@ -45,6 +45,9 @@ from survey.spec.codebook import BIT, Rules
 DASHES = frozenset("—–-")
 VERBAL = frozenset({"VERB", "INFN", "PRTS", "PRTF", "GRND"})
 NONE_OF = frozenset({"ни", "ничего", "ничто"})  # negative concord: «ни одной делегации не было»
+# «Деньги — нет»: an item before «нет» is a reply's subject only when pymorphy3 gives its
+# genitive readings less than this share (деньги 0.01, средства 0.08; визы 0.75)
+PLAINLY_NOT_GENITIVE = 0.1
 SKIP_POS_AFTER_ABSENCE = frozenset({"ADJF", "PRTF", "ADVB", "PRCL", "NPRO", "PREP", "CONJ", "NUMR", "ADJS"})
 
 
@@ -363,6 +366,8 @@ class Scope:
             self.words.masks[order[x]] & BIT["negators"] for x in range(k + 1, len(order))
         ):
             return  # «без разрешения Пекина ничего не делают»: what nothing happens without is required
+        if self._verdict(k, i):
+            return
         target = self._absence_target(k)
         if target is None:
             self.cues.append(k)
@@ -379,6 +384,33 @@ class Scope:
             self.denials.append((min(k, target), max(k, target), i))
         else:
             self.cues.append(k)
+
+    def _verdict(self, k: int, i: int) -> bool:
+        """«Язык — нет», «Деньги — тоже нет», «Язык нет, переводчик есть»: «нет» closing its part
+        of the clause after nothing but named items said in the nominative (and
+        ``rules.verdict_adverbs``) is a reply to those items — a denial, not a shortage.
+        Every item must be plainly not a genitive: «Денег нет», «Переводчиков — нет»,
+        «Координации нет» are shortages, and so, to be safe, is «Визы — нет» (a genitive
+        reading is likely)."""
+        order, toks, seg = self.order, self.words.toks, self.clause.segment
+        if toks[i].lower not in ("нет", "нету") or (k + 1 < len(order) and seg[order[k + 1]] == seg[i]):
+            return False
+        named: list[Hit] = []
+        for j in range(k):
+            t = order[j]
+            hits = self.named_at(j)
+            if hits:
+                if toks[t].info.genitive_share >= PLAINLY_NOT_GENITIVE:
+                    return False  # «Координации нет», «Язык — переводчика нет»
+                named.extend(h for h in hits if h not in named)
+            elif not (self.words.masks[t] & BIT["verdict_adverbs"] or toks[t].lower in ("и", "или")):
+                return False
+        if not named:
+            return False
+        for h in named:
+            self.direct_denied.add(id(h))
+        self.denials.append((0, k, i))
+        return True
 
     def _absence_target(self, k: int) -> int | None:
         """The place of the word «нет», «отсутствие», «ни», «без»… at ``k`` governs."""

@@ -72,6 +72,9 @@ RULE_KEYS = (
     "reframes",
     "main_markers",
     "topic_problem_words",
+    "verdict_adverbs",
+    "interviewer",
+    "respondent",
 )
 # lexicons whose entries may be phrases: their first words get the "phrase_start" bit
 PHRASE_LEXICONS = (

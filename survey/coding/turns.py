@@ -1,0 +1,78 @@
+"""Interview transcripts pasted into one answer: the interviewer's turns are not the answer.
+
+A cell may hold the whole exchange on a question («— Инт.: А с переводчиками как? — Респ.:
+Нормально, свои китаисты»). The interviewer's questions name topics the respondent then
+confirms or denies, so they are blanked before coding; the respondent's turn markers are
+blanked too, so that «— Респ.: Никаких.» opens the respondent's answer as «Никаких.» would.
+Blanking replaces characters by spaces (line breaks are kept): offsets of evidence still
+point into the answer as written.
+
+A turn is marked by a word of the codebook's ``rules.interviewer`` or ``rules.respondent``
+followed by a colon at the start of a line, after an optional dash («В:», «— Инт.:»,
+«Вопрос:», «О:», «Респ.:»). A dialogue written with dashes only is read as one when every
+line opens with a dash, every odd line is a question and some even line is not («— Проблемы
+есть? — Ну, бывает. — Например? — …»): the odd lines are the interviewer's. Anything else
+is left as it is — a respondent's own rhetorical questions stay in the answer.
+
+>>> from survey.spec.codebook import load_codebook
+>>> rules = load_codebook().rules
+>>> blank_interviewer("В: А язык?\\nО: Язык нет, переводчик есть.", rules)
+'          \\n   Язык нет, переводчик есть.'
+>>> blank_interviewer("— Проблемы есть?\\n— Ну, бывает.", rules)
+'                \\n— Ну, бывает.'
+"""
+
+from __future__ import annotations
+
+import re
+
+from survey.spec.codebook import Rules
+
+DASH = "—–-"
+_MARKER = re.compile(r"^[ \t]*[" + DASH + r"]?[ \t]*([^\W\d_]{1,20})\.?[ \t]*:", re.MULTILINE)
+_DASH_LINE = re.compile(r"^[ \t]*[" + DASH + r"]")
+
+
+def blank_interviewer(text: str, rules: Rules) -> str:
+    """``text`` with the interviewer's turns and the respondents' turn markers blanked
+    (see the module's docstring); the text itself when it is not a transcript."""
+    interviewer = rules.forms.get("interviewer", frozenset())
+    respondent = rules.forms.get("respondent", frozenset())
+    if "\n" not in text or not (interviewer or respondent):
+        return text
+    marked = [(m, m.group(1).lower().replace("ё", "е")) for m in _MARKER.finditer(text)]
+    marked = [(m, word) for m, word in marked if word in interviewer or word in respondent]
+    if any(word in interviewer for _, word in marked):
+        return _blank_marked(text, marked, interviewer, respondent)
+    return _blank_dashed(text)
+
+
+def _blank_marked(text: str, marked, interviewer: frozenset[str], respondent: frozenset[str]) -> str:
+    """Turns opened by a marker: an interviewer's turn runs to the next marked line."""
+    chars = list(text)
+    starts = [m.start() for m, _ in marked] + [len(text)]
+    for n, (m, word) in enumerate(marked):
+        if word in interviewer:
+            _blank(chars, m.start(), starts[n + 1])
+        elif word in respondent:
+            _blank(chars, m.start(), m.end())
+    return "".join(chars)
+
+
+def _blank_dashed(text: str) -> str:
+    """A dialogue of dash lines whose odd lines are all questions: those lines are blanked."""
+    lines = text.split("\n")
+    filled = [(n, line) for n, line in enumerate(lines) if line.strip()]
+    if len(filled) < 2 or not all(_DASH_LINE.match(line) for _, line in filled):
+        return text
+    odd, even = filled[0::2], filled[1::2]
+    if not all(line.rstrip().endswith("?") for _, line in odd) or all(line.rstrip().endswith("?") for _, line in even):
+        return text
+    blanked = {n for n, _ in odd}
+    return "\n".join(" " * len(line) if n in blanked else line for n, line in enumerate(lines))
+
+
+def _blank(chars: list[str], start: int, end: int) -> None:
+    for i in range(start, end):
+        if chars[i] != "\n":
+            chars[i] = " "
