@@ -16,6 +16,7 @@ REPLIES = [
     ("Финансы — скорее нет.", set(), {"funding"}),
     ("Расстояние — да, это главное. Язык нет, переводчик есть.", {"distance"}, {"language"}),
     ("Таможня — нет. Менталитет — нет.", set(), {"legal", "mentality"}),
+    ("Язык — никогда не было, университет рядом.", set(), {"language"}),
     # the genitive is a shortage, whatever the dash
     ("Переводчиков — нет.", {"language"}, set()),
     ("Денег нет.", {"funding"}, set()),
@@ -23,6 +24,11 @@ REPLIES = [
     ("Координации нет.", {"legal"}, set()),
     ("Язык — переводчика нет.", {"language"}, set()),
     ("Прямого рейса нет.", {"distance"}, set()),
+    ("Переводчиков не было.", {"language"}, set()),
+    # «сталкиваться» is a problem verb: negated it denies, said it complains
+    ("С таможней мы не сталкивались.", set(), {"legal"}),
+    ("Коллеги жалуются на визы, на таможню — мы с этим не сталкивались.", set(), set()),
+    ("Столкнулись с нехваткой переводчиков.", {"language"}, set()),
     # «визы» reads as a genitive as often as not («Визы нет» = no visa): kept coded, to be safe
     ("Визы — нет.", {"legal"}, set()),
 ]

@@ -270,6 +270,8 @@ class Scope:
             pw = self.nearest_problem_word(k)
             if pw is not None:
                 self.denied_problem.add(pw)
+        elif tm & BIT["light_verbs"] and toks[order[j]].info.lemma == "быть" and self._verdict(k, i, j):
+            pass  # «Язык — никогда не было»: a reply to the named item
         elif tm & BIT["light_verbs"]:
             pw = self.nearest_problem_word(k)
             if self._object_after(j) or self._lacking(k, pw):
@@ -385,15 +387,18 @@ class Scope:
         else:
             self.cues.append(k)
 
-    def _verdict(self, k: int, i: int) -> bool:
-        """«Язык — нет», «Деньги — тоже нет», «Язык нет, переводчик есть»: «нет» closing its part
-        of the clause after nothing but named items said in the nominative (and
-        ``rules.verdict_adverbs``) is a reply to those items — a denial, not a shortage.
-        Every item must be plainly not a genitive: «Денег нет», «Переводчиков — нет»,
-        «Координации нет» are shortages, and so, to be safe, is «Визы — нет» (a genitive
-        reading is likely)."""
+    def _verdict(self, k: int, i: int, end: int | None = None) -> bool:
+        """«Язык — нет», «Деньги — тоже нет», «Язык нет, переводчик есть», «Язык — никогда не
+        было»: «нет» (or «не было», places ``k`` to ``end``) closing its part of the clause after
+        nothing but named items said in the nominative (and ``rules.verdict_adverbs``) is a
+        reply to those items — a denial, not a shortage. Every item must be plainly not a
+        genitive: «Денег нет», «Переводчиков — нет», «Координации нет» are shortages, and so, to
+        be safe, is «Визы — нет» (a genitive reading is likely)."""
         order, toks, seg = self.order, self.words.toks, self.clause.segment
-        if toks[i].lower not in ("нет", "нету") or (k + 1 < len(order) and seg[order[k + 1]] == seg[i]):
+        end = k if end is None else end
+        if end is k and toks[i].lower not in ("нет", "нету"):
+            return False
+        if end + 1 < len(order) and seg[order[end + 1]] == seg[i]:
             return False
         named: list[Hit] = []
         for j in range(k):
