@@ -64,6 +64,25 @@ def test_the_respondents_first_reply_opens_the_answer(coder):
     assert [k for k, v in coder.code(text).codes.items() if v] == ["no_problems"]
 
 
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        # a reply that confirms keeps the question: the topic it asked about is coded
+        ("В: Какие трудности?\nО: Далеко, рейсов нет.\nВ: А деньги на поездки?\nО: Тоже.", ["distance", "funding"]),
+        ("— Инт.: А с переводчиками как?\n— Респ.: Плохо. Один на весь край.", ["language"]),
+        # «Да нет», a denial or anything else: the question is blanked
+        (
+            "— Инт.: А с переводчиками как?\n— Респ.: Да нет, справляемся.\n"
+            "— Инт.: А ковид?\n— Респ.: Да, всё закрыто.",
+            ["covid"],
+        ),
+        ("В: А финансирование?\nО: Хватает.\nВ: А язык?\nО: Свои китаисты.", []),
+    ],
+)
+def test_a_confirmed_question_is_kept(coder, text, coded):
+    assert [k for k, v in coder.code(text).codes.items() if v and k != "no_problems"] == coded
+
+
 def test_a_dash_dialogue_is_read_by_its_questions(coder):
     text = "— Проблемы есть?\n— Ну, бывает.\n— С переводом?\n— Нет, с деньгами: бюджет урезали."
     assert [k for k, v in coder.code(text).codes.items() if v] == ["funding"]

@@ -4,6 +4,9 @@ A cell may hold the whole exchange on a question («— Инт.: А с пере�
 Нормально, свои китаисты»). The interviewer's questions name topics the respondent then
 confirms or denies, so they are blanked before coding; the respondent's turn markers are
 blanked too, so that «— Респ.: Никаких.» opens the respondent's answer as «Никаких.» would.
+A question the respondent's reply confirms (its first word, after «ну», «вот»…, is one of
+``rules.confirmations``: «— А финансирование? — Тоже.», «— А с переводчиками как? — Плохо»;
+not «Да нет, …») is kept, marker blanked: the coder reads it as a question answered.
 Blanking replaces characters by spaces (line breaks are kept): offsets of evidence still
 point into the answer as written.
 
@@ -18,8 +21,10 @@ is left as it is — a respondent's own rhetorical questions stay in the answer.
 >>> rules = load_codebook().rules
 >>> blank_interviewer("В: А язык?\\nО: Язык нет, переводчик есть.", rules)
 '          \\n   Язык нет, переводчик есть.'
->>> blank_interviewer("— Проблемы есть?\\n— Ну, бывает.", rules)
-'                \\n— Ну, бывает.'
+>>> blank_interviewer("— Проблемы есть?\\n— Никаких.", rules)
+'                \\n— Никаких.'
+>>> blank_interviewer("В: А финансирование?\\nО: Тоже мало.", rules)
+'   А финансирование?\\n   Тоже мало.'
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from survey.spec.codebook import Rules
 DASH = "—–-"
 _MARKER = re.compile(r"^[ \t]*[" + DASH + r"]?[ \t]*([^\W\d_]{1,20})\.?[ \t]*:", re.MULTILINE)
 _DASH_LINE = re.compile(r"^[ \t]*[" + DASH + r"]")
+_WORD = re.compile(r"[^\W\d_]+")
+_OPENERS = frozenset({"ну", "вот", "так", "а", "это", "то"})
 
 
 def blank_interviewer(text: str, rules: Rules) -> str:
@@ -40,26 +47,38 @@ def blank_interviewer(text: str, rules: Rules) -> str:
     respondent = rules.forms.get("respondent", frozenset())
     if "\n" not in text or not (interviewer or respondent):
         return text
+    confirm = rules.forms.get("confirmations", frozenset())
     marked = [(m, m.group(1).lower().replace("ё", "е")) for m in _MARKER.finditer(text)]
     marked = [(m, word) for m, word in marked if word in interviewer or word in respondent]
     if any(word in interviewer for _, word in marked):
-        return _blank_marked(text, marked, interviewer, respondent)
-    return _blank_dashed(text)
+        return _blank_marked(text, marked, interviewer, respondent, confirm)
+    return _blank_dashed(text, confirm)
 
 
-def _blank_marked(text: str, marked, interviewer: frozenset[str], respondent: frozenset[str]) -> str:
+def _blank_marked(text: str, marked, interviewer, respondent, confirm: frozenset[str]) -> str:
     """Turns opened by a marker: an interviewer's turn runs to the next marked line."""
     chars = list(text)
     starts = [m.start() for m, _ in marked] + [len(text)]
     for n, (m, word) in enumerate(marked):
         if word in interviewer:
-            _blank(chars, m.start(), starts[n + 1])
+            reply = text[marked[n + 1][0].end() : starts[n + 2]] if n + 1 < len(marked) else ""
+            kept = n + 1 < len(marked) and marked[n + 1][1] in respondent and _confirms(reply, confirm)
+            _blank(chars, m.start(), m.end() if kept else starts[n + 1])
         elif word in respondent:
             _blank(chars, m.start(), m.end())
     return "".join(chars)
 
 
-def _blank_dashed(text: str) -> str:
+def _confirms(reply: str, confirm: frozenset[str]) -> bool:
+    """The reply opens by confirming what the question asked («Тоже.», «Да, бывает», «Плохо»;
+    not «Да нет, …»): the question is kept, and the coder reads it as a question answered."""
+    words = _WORD.findall(reply.lower().replace("ё", "е"))
+    while words and words[0] in _OPENERS:
+        words = words[1:]
+    return bool(words) and words[0] in confirm and not (len(words) > 1 and words[1] in ("нет", "не"))
+
+
+def _blank_dashed(text: str, confirm: frozenset[str]) -> str:
     """A dialogue of dash lines whose odd lines are all questions: those lines are blanked."""
     lines = text.split("\n")
     filled = [(n, line) for n, line in enumerate(lines) if line.strip()]
@@ -68,7 +87,8 @@ def _blank_dashed(text: str) -> str:
     odd, even = filled[0::2], filled[1::2]
     if not all(line.rstrip().endswith("?") for _, line in odd) or all(line.rstrip().endswith("?") for _, line in even):
         return text
-    blanked = {n for n, _ in odd}
+    replies = [line.lstrip(" \t" + DASH) for _, line in even] + [""]
+    blanked = {n for (n, _), reply in zip(odd, replies) if not _confirms(reply, confirm)}
     return "\n".join(" " * len(line) if n in blanked else line for n, line in enumerate(lines))
 
 

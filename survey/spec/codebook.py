@@ -75,6 +75,7 @@ RULE_KEYS = (
     "verdict_adverbs",
     "interviewer",
     "respondent",
+    "confirmations",
 )
 # lexicons whose entries may be phrases: their first words get the "phrase_start" bit
 PHRASE_LEXICONS = (
