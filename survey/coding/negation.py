@@ -357,6 +357,12 @@ class Scope:
     def _absence(self, k: int, i: int) -> None:
         """«нет», «отсутствие», «ни», «без» at place ``k``: a denial or a shortage cue."""
         order, toks = self.order, self.words.toks
+        if toks[i].lower == "ни" and [toks[order[x]].lower for x in range(k + 1, min(k + 3, len(order)))] == [
+            "при",
+            "чем",
+        ]:
+            self._verdict(k, i, k + 2)  # «Менталитет тут ни при чём»: a reply, like «Менталитет — нет»
+            return
         if k + 1 < len(order) and toks[order[k + 1]].info.pos == "PREP" and toks[i].info.pos != "PRED":
             return  # «ни с X, ни с Y сложностей нет»: the negation is «нет»
         if toks[i][4] == "ни" and any(
