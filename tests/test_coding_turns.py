@@ -98,6 +98,7 @@ def test_a_dash_dialogue_is_read_by_its_questions(coder):
         "— нет переводчиков?\n— нет денег?",  # every line a question: not a dialogue
         "Проблемы: нет переводчиков.\nВ целом: работаем.",  # headings, not turns
         "Одна строка. В: это не реплика, она не в начале строки.",
+        "Трудности:\nВопрос: финансирование.\nВопрос: визы для групп.",  # «вопрос» as a heading
     ],
 )
 def test_answers_that_are_not_transcripts_are_left_whole(text):

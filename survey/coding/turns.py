@@ -12,10 +12,12 @@ point into the answer as written.
 
 A turn is marked by a word of the codebook's ``rules.interviewer`` or ``rules.respondent``
 followed by a colon at the start of a line, after an optional dash («В:», «— Инт.:»,
-«Вопрос:», «О:», «Респ.:»). A dialogue written with dashes only is read as one when every
-line opens with a dash, every odd line is a question and some even line is not («— Проблемы
-есть? — Ну, бывает. — Например? — …»): the odd lines are the interviewer's. Anything else
-is left as it is — a respondent's own rhetorical questions stay in the answer.
+«Вопрос:», «О:», «Респ.:»), in a text where some interviewer's turn asks a question or some
+respondent's turn is marked («Вопрос: финансирование.» alone is a heading). A dialogue
+written with dashes only is read as one when every line opens with a dash, every odd line is
+a question and some even line is not («— Проблемы есть? — Ну, бывает. — Например? — …»): the
+odd lines are the interviewer's. Anything else is left as it is — a respondent's own
+rhetorical questions stay in the answer.
 
 >>> from survey.spec.codebook import load_codebook
 >>> rules = load_codebook().rules
@@ -51,7 +53,11 @@ def blank_interviewer(text: str, rules: Rules) -> str:
     marked = [(m, m.group(1).lower().replace("ё", "е")) for m in _MARKER.finditer(text)]
     marked = [(m, word) for m, word in marked if word in interviewer or word in respondent]
     if any(word in interviewer for _, word in marked):
-        return _blank_marked(text, marked, interviewer, respondent, confirm)
+        starts = [m.start() for m, _ in marked] + [len(text)]
+        asked = any(word in interviewer and "?" in text[m.end() : starts[n + 1]] for n, (m, word) in enumerate(marked))
+        if asked or any(word in respondent for _, word in marked):
+            return _blank_marked(text, marked, interviewer, respondent, confirm)
+        return text  # «Вопрос: финансирование.» — a heading, not an interviewer's turn
     return _blank_dashed(text, confirm)
 
 
