@@ -65,6 +65,8 @@ CASES = [
     # no problems said plainly; a hardship said with «тяжко»
     ("Нормально всё, работаем.", {"no_problems"}),
     ("Грех жаловаться.", {"no_problems"}),
+    ("Скорее нет, чем да. Работаем.", {"no_problems"}),
+    ("Скорее да, чем нет: переводчиков не хватает.", {"language"}),
     ("С кадрами тяжко.", {"language"}),
     # economy
     ("Торговля идёт в основном в одну сторону.", {"economy"}),

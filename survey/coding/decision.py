@@ -68,7 +68,9 @@ _CLOSED_MARKS = frozenset({"resolved", "positive", "minimised", "coped", "past",
 _LABEL_WORDS = BIT["problem_words"] | BIT["main_markers"] | BIT["size_words"] | BIT["skip_after_negator"]
 BARE_NO = frozenset({"нет", "нету", "никаких", "никакие", "никакой", "ничего", "ничто", "никак"})
 # parenthetical openers before an elliptic denial: «Если честно — никаких», «Честно говоря, нет»
-OPENERS = frozenset({"если", "честно", "откровенно", "говоря", "сказать", "по", "правде", "ну", "да", "пожалуй"})
+OPENERS = frozenset(
+    {"если", "честно", "откровенно", "говоря", "сказать", "по", "правде", "ну", "да", "пожалуй", "скорее", "наверное"}
+)
 # «Ковид. Всё.», «Пандемия, и всё.», «Вот и всё.»: the answer's last words close the list
 THAT_IS_ALL = frozenset({"все"})
 THAT_IS_ALL_COMPANY = frozenset({"и", "вот", "на", "этом", "собственно", "пожалуй", "да", "ну"})
