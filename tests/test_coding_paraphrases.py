@@ -35,6 +35,9 @@ CASES = [
     ("У муниципалитета нет таких полномочий.", {"legal"}),
     ("Сертификация продукции для Китая.", {"legal"}),
     ("Нотариальные согласия родителей на выезд детей.", {"legal"}),
+    # platforms blocked, foreign messengers forbidden by the rules of information security
+    ("Иностранные мессенджеры на служебных компьютерах запрещены.", {"legal"}),
+    ("Блокировка сайтов с обеих сторон.", {"legal"}),
     # the other side's rules for its officials; travel restrictions without officials are the pandemic's
     ("У китайских чиновников лимит на выезд — одна поездка в год.", {"legal"}),
     ("Ограничения на выезд для их госслужащих.", {"legal"}),
