@@ -50,6 +50,7 @@ from survey.base.lemmatize import Lemmatizer
 from survey.base.missing import is_missing
 from survey.coding.evidence import LEARNED, AnswerCoding, Evidence
 from survey.coding.tokens import split_sentences
+from survey.coding.turns import LEXICONS as TURN_LEXICONS
 from survey.coding.turns import blank_interviewer
 from survey.errors import InputError
 from survey.spec.codebook import Codebook, LearnedSettings, Rules
@@ -435,7 +436,7 @@ def load_model(
     digest = hashlib.sha256()
     for path in settings.examples:  # each file's bytes, delimited by their own digest
         digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
-    turns = [sorted(rules.forms.get(k, ())) for k in ("interviewer", "respondent")] if rules is not None else None
+    turns = [sorted(rules.forms.get(k, ())) for k in TURN_LEXICONS] if rules is not None else None
     stamp = [LAYER_VERSION, categories, version("scikit-learn"), C, CHAR_FEATURES, CHAR_WEIGHT, SOLVER, turns]
     digest.update(json.dumps(stamp).encode())
     key = digest.hexdigest()[:32]

@@ -401,9 +401,10 @@ class Scope:
         genitive: «Денег нет», «Переводчиков — нет», «Координации нет» are shortages, and so, to
         be safe, is «Визы — нет» (a genitive reading is likely)."""
         order, toks, seg = self.order, self.words.toks, self.clause.segment
-        end = k if end is None else end
-        if end is k and toks[i].lower not in ("нет", "нету"):
-            return False
+        if end is None:
+            if toks[i].lower not in ("нет", "нету"):
+                return False
+            end = k
         if end + 1 < len(order) and seg[order[end + 1]] == seg[i]:
             return False
         named: list[Hit] = []

@@ -33,11 +33,15 @@ from __future__ import annotations
 
 import re
 
+from survey.base.text import fold
+from survey.coding.negation import DASHES
 from survey.spec.codebook import Rules
 
-DASH = "—–-"
-_MARKER = re.compile(r"^[ \t]*[" + DASH + r"]?[ \t]*([^\W\d_]{1,20})\.?[ \t]*:", re.MULTILINE)
-_DASH_LINE = re.compile(r"^[ \t]*[" + DASH + r"]")
+# the codebook's lexicons that decide how a transcript is read (the learned layer's cache follows them)
+LEXICONS = ("interviewer", "respondent", "confirmations")
+_DASH = re.escape("".join(sorted(DASHES)))
+_MARKER = re.compile(r"^[ \t]*[" + _DASH + r"]?[ \t]*([^\W\d_]{1,20})\.?[ \t]*:", re.MULTILINE)
+_DASH_LINE = re.compile(r"^[ \t]*[" + _DASH + r"]")
 _WORD = re.compile(r"[^\W\d_]+")
 _OPENERS = frozenset({"ну", "вот", "так", "а", "это", "то"})
 
@@ -50,21 +54,21 @@ def blank_interviewer(text: str, rules: Rules) -> str:
     if "\n" not in text or not (interviewer or respondent):
         return text
     confirm = rules.forms.get("confirmations", frozenset())
-    marked = [(m, m.group(1).lower().replace("ё", "е")) for m in _MARKER.finditer(text)]
+    marked = [(m, fold(m.group(1))) for m in _MARKER.finditer(text)]
     marked = [(m, word) for m, word in marked if word in interviewer or word in respondent]
     if any(word in interviewer for _, word in marked):
         starts = [m.start() for m, _ in marked] + [len(text)]
         asked = any(word in interviewer and "?" in text[m.end() : starts[n + 1]] for n, (m, word) in enumerate(marked))
         if asked or any(word in respondent for _, word in marked):
-            return _blank_marked(text, marked, interviewer, respondent, confirm)
+            return _blank_marked(text, marked, starts, interviewer, respondent, confirm)
         return text  # «Вопрос: финансирование.» — a heading, not an interviewer's turn
     return _blank_dashed(text, confirm)
 
 
-def _blank_marked(text: str, marked, interviewer, respondent, confirm: frozenset[str]) -> str:
-    """Turns opened by a marker: an interviewer's turn runs to the next marked line."""
+def _blank_marked(text: str, marked, starts: list[int], interviewer, respondent, confirm: frozenset[str]) -> str:
+    """Turns opened by a marker (``starts``: where each begins, then the text's end): an
+    interviewer's turn runs to the next marked line."""
     chars = list(text)
-    starts = [m.start() for m, _ in marked] + [len(text)]
     for n, (m, word) in enumerate(marked):
         if word in interviewer:
             reply = text[marked[n + 1][0].end() : starts[n + 2]] if n + 1 < len(marked) else ""
@@ -78,7 +82,7 @@ def _blank_marked(text: str, marked, interviewer, respondent, confirm: frozenset
 def _confirms(reply: str, confirm: frozenset[str]) -> bool:
     """The reply opens by confirming what the question asked («Тоже.», «Да, бывает», «Плохо»;
     not «Да нет, …»): the question is kept, and the coder reads it as a question answered."""
-    words = _WORD.findall(reply.lower().replace("ё", "е"))
+    words = _WORD.findall(fold(reply))
     while words and words[0] in _OPENERS:
         words = words[1:]
     return bool(words) and words[0] in confirm and not (len(words) > 1 and words[1] in ("нет", "не"))
@@ -93,7 +97,7 @@ def _blank_dashed(text: str, confirm: frozenset[str]) -> str:
     odd, even = filled[0::2], filled[1::2]
     if not all(line.rstrip().endswith("?") for _, line in odd) or all(line.rstrip().endswith("?") for _, line in even):
         return text
-    replies = [line.lstrip(" \t" + DASH) for _, line in even] + [""]
+    replies = [line.lstrip(" \t" + "".join(DASHES)) for _, line in even] + [""]
     blanked = {n for (n, _), reply in zip(odd, replies) if not _confirms(reply, confirm)}
     return "\n".join(" " * len(line) if n in blanked else line for n, line in enumerate(lines))
 
