@@ -117,3 +117,34 @@ def test_a_malformed_row_and_an_oversize_answer_are_reported_alone(tmp_path):
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text(encoding="utf-8"))))
     assert [r["id"] for r in rows] == ["1", "3", "5"]  # id 3 is coded from its own text
     assert rows[1]["distance"] == "1"
+
+
+def test_a_batch_collects_garbage_less_often_and_restores_the_setting(tmp_path, monkeypatch):
+    """The youngest generation's threshold is raised while a batch codes (its speed) and the
+    caller's thresholds are back afterwards, also when the batch fails."""
+    import gc
+
+    from survey.coding import batch
+    from survey.coding.coder import Coder
+
+    seen = []
+    real = Coder.code
+
+    def spy(self, text):
+        seen.append(gc.get_threshold())
+        return real(self, text)
+
+    monkeypatch.setattr(Coder, "code", spy)
+    before = gc.get_threshold()
+    src = _write(tmp_path / "in.csv", [("a1", "Нет переводчиков."), ("a2", "Пандемия.")])
+    code_csv(src, tmp_path / "out.csv", learned=False)
+    assert seen and all(t[0] == batch.BATCH_GC_THRESHOLD and t[1:] == before[1:] for t in seen)
+    assert gc.get_threshold() == before
+
+    def fail(self, text):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Coder, "code", fail)
+    with pytest.raises(RuntimeError):
+        code_csv(src, tmp_path / "out2.csv", learned=False)
+    assert gc.get_threshold() == before
