@@ -692,17 +692,27 @@ def features_not_problems(outcomes: list[ClauseOutcome], keep: frozenset[str] = 
         return
 
 
+_SETTLING_MARKS = frozenset({"positive", "coped", "resolved"})
+
+
 def _answered_questions(outcomes: list[ClauseOutcome]) -> None:
     """A question («Менталитет?») whose answer, before anything new is named, denies or
-    belittles it: «Не такая уж большая разница», «Они есть, но это не проблема»."""
+    belittles it: «Не такая уж большая разница», «Они есть, но это не проблема»; or says it is
+    there, handled or solved: «Переводчики? Есть.», «Язык? Справляемся.»."""
     for i, q in enumerate(outcomes):
         if not (q.question and q.coded):
             continue
-        for cur in outcomes[i + 1 :]:
+        for n, cur in enumerate(outcomes[i + 1 :], start=i + 1):
             if cur.sentence > q.sentence + 1 or cur.coded or cur.pending:
                 break
             denies = [g for g in cur.general if not g.category]
-            if denies or "minimised" in cur.marks or cur.starts_with_no:
+            # «Переводчики? Есть.», «Деньги? Хватает.», «Язык? Справляемся.», «Визы? Решили.»: the
+            # answer a sentence of one clause (not «Есть, но мало»)
+            alone = outcomes[n - 1].sentence != cur.sentence and (
+                n + 1 == len(outcomes) or outcomes[n + 1].sentence != cur.sentence
+            )
+            settled = alone and bool(_SETTLING_MARKS & cur.marks) and cur.orphan_cue is None and not cur.denied
+            if denies or "minimised" in cur.marks or cur.starts_with_no or settled:
                 q.deny("отрицание (ответ на вопрос)")
                 cur.general = [g for g in cur.general if g.category]
                 break

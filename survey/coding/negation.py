@@ -37,7 +37,7 @@ answer, for a pattern hit, whether a cue, a problem word or a denial applies to 
 
 from __future__ import annotations
 
-from survey.coding.clauses import Clause, is_cue, lexicon_places
+from survey.coding.clauses import Clause, is_cue, lexicon_places, phrase_at
 from survey.coding.matching import Hit
 from survey.coding.tokens import Words
 from survey.spec.codebook import BIT, Rules
@@ -48,6 +48,14 @@ NONE_OF = frozenset({"ни", "ничего", "ничто"})  # negative concord:
 # «Деньги — нет»: an item before «нет» is a reply's subject only when pymorphy3 gives its
 # genitive readings less than this share (деньги 0.01, средства 0.08; визы 0.75)
 PLAINLY_NOT_GENITIVE = 0.1
+# words that may stand between the items and a dismissal («Транспорт, язык — это не про нас»,
+# «Расстояние для нас не критично», «Обычные трудности — язык, расстояние — на нас особо не давят»)
+DISMISSAL_COMPANY = frozenset(
+    {"и", "или", "это", "мы", "нас", "нам", "нами", "для", "на", "у", "в", "наш", "нашем", "случае",
+     "особо", "особенно", "сильно", "ни", "все", "эти"}
+)  # fmt: skip
+# words that may stand between the items and «нет» of a reply, besides rules.verdict_adverbs
+VERDICT_COMPANY = frozenset({"и", "или", "с", "со"})
 SKIP_POS_AFTER_ABSENCE = frozenset({"ADJF", "PRTF", "ADVB", "PRCL", "NPRO", "PREP", "CONJ", "NUMR", "ADJS"})
 
 
@@ -163,6 +171,7 @@ class Scope:
         self.size_segments: set[int] = set()
         self._marks()
         self._scan(forced)
+        self._dismiss()
         self.active_problem = [k for k in self.problem_words if k not in self.denied_problem]
         self.predicate_free = clause.predicate_free()
         self.spans = self._widened_spans()
@@ -241,6 +250,64 @@ class Scope:
             # «хорошо бы …», «было бы неплохо …» are wishes (phrases of the cue lexicon)
             if masks[i] & BIT["problem_verbs"] or is_cue(words, order, rules, k):
                 self.cues.append(k)
+
+    def _dismiss(self) -> None:
+        """«Расстояние нас не пугает», «Транспорт, язык — это не про нас», «Язык — не главное»,
+        «Визовый режим — решаемо»: a predicate of ``rules.dismissals`` after nothing but named
+        items denies those items. Between the items may stand problem words,
+        ``rules.verdict_adverbs``, :data:`DISMISSAL_COMPANY` and, in the dismissal's own comma
+        part, nouns and adjectives; the items reach back to the start of the clause or of a
+        comma part. «Языка не боимся, …, расстояние не пугает» denies «расстояние» (its own
+        comma part) and «языка» (its own); «Денег мало, но это нас не пугает» is for the
+        anaphora rules."""
+        words, order = self.words, self.order
+        if not self.hits or not any(words.masks[i] & (BIT["dismissals"] | BIT["dismissals:start"]) for i in order):
+            return
+        toks, masks, seg = words.toks, words.masks, self.clause.segment
+        rules = self.rules
+        # an entry written in another form than its lemma matches that form only: «решаемо»
+        # (lemma «решать»), not «решает»; «притереться» matches «притёрлись»
+        own = rules.forms.get("dismissals", frozenset()) & rules.words.get("dismissals", frozenset())
+        for k in lexicon_places(words, order, rules, "dismissals"):
+            i = order[k]
+            if (
+                phrase_at(rules, "dismissals", words, order, k) == 1
+                and not rules.written("dismissals", toks[i].lower)
+                and own.isdisjoint(words.lemmas[i])
+            ):
+                continue
+            end = k + phrase_at(rules, "dismissals", words, order, k)
+            if (
+                end < len(order)
+                and seg[order[end]] == seg[i]
+                and toks[order[end]].info.pos == "NOUN"
+                and not masks[order[end]] & BIT["problem_words"]
+            ):
+                continue  # «в прошлом году», «не про деньги»: the phrase governs the noun after it
+            start = k
+            items: list[Hit] = []
+            while start > 0:
+                t = order[start - 1]
+                hits = self.named_at(start - 1)
+                if hits:
+                    items.extend(h for h in hits if h not in items)
+                elif masks[t] & BIT["rest"]:
+                    items = []  # «Коронавирус, остальное решаемо»: said of the rest
+                    break
+                elif not (
+                    masks[t] & (BIT["verdict_adverbs"] | BIT["problem_words"] | BIT["topic_problem_words"])
+                    or toks[t].lower in DISMISSAL_COMPANY
+                    # the item's own words in the dismissal's part: «Визовый режим не критичен»
+                    or (seg[t] == seg[order[k]] and toks[t].info.pos in ("NOUN", "ADJF"))
+                ):
+                    break
+                start -= 1
+            if not items or (start > 0 and seg[order[start - 1]] == seg[order[start]]):
+                continue  # nothing named, or the part of the clause goes on before the items
+            for h in items:
+                self.direct_denied.add(id(h))
+            self.denied_problem.update(x for x in range(start, k) if masks[order[x]] & BIT["problem_words"])
+            self.denials.append((start, k, order[k]))
 
     def _said_of_rest(self, k: int) -> bool:
         """«…, остальное решаемо»: the word at place ``k`` is said of the rest, one of the two
@@ -396,10 +463,13 @@ class Scope:
     def _verdict(self, k: int, i: int, end: int | None = None) -> bool:
         """«Язык — нет», «Деньги — тоже нет», «Язык нет, переводчик есть», «Язык — никогда не
         было»: «нет» (or «не было», places ``k`` to ``end``) closing its part of the clause after
-        nothing but named items said in the nominative (and ``rules.verdict_adverbs``) is a
-        reply to those items — a denial, not a shortage. Every item must be plainly not a
-        genitive: «Денег нет», «Переводчиков — нет», «Координации нет» are shortages, and so, to
-        be safe, is «Визы — нет» (a genitive reading is likely)."""
+        nothing but named items said in the nominative (and ``rules.verdict_adverbs``), back to
+        the start of the clause or of a comma part, is a reply to those items — a denial, not a
+        shortage; so are «Проблема языка — нет» (a problem word right before the item) and «…, с
+        языком нет» (the items after «с»). Every other item must be plainly not a genitive:
+        «Денег нет», «Переводчиков — нет», «Координации нет», «Проблема — денег нет» are
+        shortages, and so, to be safe, is «Визы — нет» (a genitive reading is likely); so is
+        «Культура — да, торговля — нет», what there is and what there is not."""
         order, toks, seg = self.order, self.words.toks, self.clause.segment
         if end is None:
             if toks[i].lower not in ("нет", "нету"):
@@ -407,21 +477,32 @@ class Scope:
             end = k
         if end + 1 < len(order) and seg[order[end + 1]] == seg[i]:
             return False
+        masks = self.words.masks
         named: list[Hit] = []
-        for j in range(k):
+        problem: list[int] = []  # «Проблема языка — нет»: the genitive is the problem's, no shortage
+        start = k
+        while start > 0:  # back over the reply's subject, to the start of the clause or of a comma part
+            j = start - 1
             t = order[j]
             hits = self.named_at(j)
             if hits:
-                if toks[t].info.genitive_share >= PLAINLY_NOT_GENITIVE:
-                    return False  # «Координации нет», «Язык — переводчика нет»
+                after_problem = j > 0 and order[j - 1] == t - 1 and masks[t - 1] & BIT["problem_words"]
+                if toks[t].info.genitive_share >= PLAINLY_NOT_GENITIVE and not after_problem:
+                    return False  # «Координации нет», «Язык — переводчика нет», «Проблема — денег нет»
                 named.extend(h for h in hits if h not in named)
-            elif not (self.words.masks[t] & BIT["verdict_adverbs"] or toks[t].lower in ("и", "или")):
-                return False
-        if not named:
+            elif masks[t] & BIT["problem_words"] and named:
+                problem.append(j)
+            elif not (masks[t] & BIT["verdict_adverbs"] or toks[t].lower in VERDICT_COMPANY):
+                break
+            start -= 1
+        if not named or (start > 0 and seg[order[start - 1]] == seg[order[start]]):
             return False
+        if any(toks[order[x]].lower == "да" for x in range(start)):
+            return False  # «Культура — да, торговля — нет»: what there is and what there is not
         for h in named:
             self.direct_denied.add(id(h))
-        self.denials.append((0, k, i))
+        self.denied_problem.update(problem)
+        self.denials.append((start, k, i))
         return True
 
     def _absence_target(self, k: int) -> int | None:

@@ -73,6 +73,7 @@ RULE_KEYS = (
     "main_markers",
     "topic_problem_words",
     "verdict_adverbs",
+    "dismissals",
     "interviewer",
     "respondent",
     "confirmations",
@@ -92,6 +93,7 @@ PHRASE_LEXICONS = (
     "shortage_cues",
     "fillers",
     "reframes",
+    "dismissals",
 )
 # bit of each lexicon in a word's mask (see Rules.mask); "phrase_start": the word can open a
 # multi-word entry of a phrase lexicon, "<lexicon>:start" of that lexicon in particular
