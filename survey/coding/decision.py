@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from survey.coding.clauses import Clause, cue_phrase_words, filler_words, is_cue, lexicon_places
 from survey.coding.evidence import AnswerCoding, Evidence
 from survey.coding.matching import Hit
-from survey.coding.negation import DASHES, Scope, belittles
+from survey.coding.negation import DASHES, DISMISSAL_COMPANY, Scope, belittles, dismissal_places
 from survey.coding.tokens import Words
 from survey.spec.codebook import BIT, Category, Rules
 
@@ -43,7 +43,8 @@ SMALL = BIT["minimizers"] | BIT["size_words"]
 #   bare_no — the clause is only «Нет», «Никаких», «Ничего существенного»;
 #   label — the clause is only a problem word before a colon, a form's heading: «Проблемы: нет»;
 #   coped — «привыкли», «приспособились» (lexicon coping, not negated); coped_all — with «с ними», «к ним»;
-#   reframed — «особенности», «нюансы» (lexicon reframes, not negated): what is named is a feature.
+#   reframed — «особенности», «нюансы» (lexicon reframes, not negated): what is named is a feature;
+#   dismissed — a predicate of rules.dismissals («это в прошлом», «переждали», «это решаемо»).
 CLAUSE_MARKS = (
     "past",
     "now",
@@ -57,6 +58,7 @@ CLAUSE_MARKS = (
     "coped",
     "coped_all",
     "reframed",
+    "dismissed",
 )
 _LEXICON_MARKS = (("past_markers", "past"), ("now_markers", "now"), ("persistence", "persistent"))
 _WORD_MARKS = BIT["resolution"] | BIT["positive"] | BIT["coping"]
@@ -495,6 +497,20 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
         and any(not _negated_before(masks, order, k) for k in lexicon_places(words, order, rules, "reframes"))
     ):
         out.add("reframed")
+    if seen & (BIT["dismissals"] | BIT["dismissals:start"]) and not seen & BIT["rest"]:
+        # «Расстояние? Это в прошлом.», «…, но это решаемо», «Ковид был — переждали»: the predicate
+        # after «это» (or a verb in the past after nothing) and small words is said of what was
+        # named before; not «…, а всё остальное, как показывает опыт, решаемо», «решаем на месте»,
+        # «Но они никогда этим не давят»
+        company = BIT["verdict_adverbs"] | BIT["anaphora"]
+        for k, _ in dismissal_places(words, clause, rules):
+            before = range(k)
+            if all(masks[order[x]] & company or toks[order[x]].lower in DISMISSAL_COMPANY for x in before) and (
+                any(toks[order[x]].lower == "это" for x in before)
+                or (toks[order[k]].info.pos == "VERB" and _PAST_FORM.search(toks[order[k]][4]))
+            ):
+                out.add("dismissed")
+                break
     if seen & (BIT["minimizers"] | BIT["minimizers:start"]):
         for k in lexicon_places(words, order, rules, "minimizers"):
             if belittles(words, order, k):
@@ -641,7 +657,7 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
                 keep = set() if "coped_all" in cur.marks else {e.category for e in prev.coded} - {last}
                 prev.deny("привыкли (о сказанном выше)", keep)
             continue
-        elif "minimised" in cur.marks and names_nothing and (same_sentence or cur.anaphoric):
+        elif {"minimised", "dismissed"} & cur.marks and names_nothing and (same_sentence or cur.anaphoric):
             reason = "названо несущественным (о сказанном ниже)"
             # «…, которая, впрочем, компенсируется связью»: back over clauses that name nothing
             back = n - 1
@@ -712,7 +728,7 @@ def _answered_questions(outcomes: list[ClauseOutcome]) -> None:
                 n + 1 == len(outcomes) or outcomes[n + 1].sentence != cur.sentence
             )
             settled = alone and bool(_SETTLING_MARKS & cur.marks) and cur.orphan_cue is None and not cur.denied
-            if denies or "minimised" in cur.marks or cur.starts_with_no or settled:
+            if denies or {"minimised", "dismissed"} & cur.marks or cur.starts_with_no or settled:
                 q.deny("отрицание (ответ на вопрос)")
                 cur.general = [g for g in cur.general if g.category]
                 break

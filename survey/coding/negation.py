@@ -51,7 +51,7 @@ PLAINLY_NOT_GENITIVE = 0.1
 # words that may stand between the items and a dismissal («Транспорт, язык — это не про нас»,
 # «Расстояние для нас не критично», «Обычные трудности — язык, расстояние — на нас особо не давят»)
 DISMISSAL_COMPANY = frozenset(
-    {"и", "или", "это", "мы", "нас", "нам", "нами", "для", "на", "у", "в", "наш", "нашем", "случае",
+    {"и", "или", "это", "мы", "нас", "нам", "нами", "для", "на", "у", "в", "наш", "нашем", "случае", "общем", "целом",
      "особо", "особенно", "сильно", "ни", "все", "эти"}
 )  # fmt: skip
 # words that may stand between the items and «нет» of a reply, besides rules.verdict_adverbs
@@ -125,6 +125,38 @@ def belittles(words: Words, order: list[int], k: int) -> bool:
         return True
     before = order[k - 1]
     return not (words.masks[before] & BIT["negators"]) and words.toks[before].info.pos != "PREP"
+
+
+def dismissal_places(words: Words, clause: Clause, rules: Rules) -> list[tuple[int, int]]:
+    """Start and end places of the predicates of ``rules.dismissals`` in a clause («не пугает»,
+    «не про нас», «решаемо», «в прошлом»). An entry written in another form than its lemma
+    matches that form only («решаемо», lemma «решать», not «решает»; «притереться» matches
+    «притёрлись»), and a phrase of several words that governs a noun after it in its comma part does not count
+    («в прошлом году», «не про деньги», «не про наши отношения»; a problem word may follow: «не
+    главная проблема»)."""
+    order, masks = clause.tokens, words.masks
+    if not any(masks[i] & (BIT["dismissals"] | BIT["dismissals:start"]) for i in order):
+        return []
+    toks, seg = words.toks, clause.segment
+    own = rules.forms.get("dismissals", frozenset()) & rules.words.get("dismissals", frozenset())
+    out = []
+    for k in lexicon_places(words, order, rules, "dismissals"):
+        i = order[k]
+        end = k + phrase_at(rules, "dismissals", words, order, k)
+        if end - k == 1 and not rules.written("dismissals", toks[i].lower) and own.isdisjoint(words.lemmas[i]):
+            continue
+        after = end if end - k > 1 else len(order)  # «решаем своими силами» governs nothing
+        while after < len(order) and seg[order[after]] == seg[i] and toks[order[after]].info.pos in ("ADJF", "PRTF"):
+            after += 1  # «не про наши отношения», «в прошлом учебном году»
+        if (
+            after < len(order)
+            and seg[order[after]] == seg[i]
+            and toks[order[after]].info.pos == "NOUN"
+            and not masks[order[after]] & BIT["problem_words"]
+        ):
+            continue
+        out.append((k, end))
+    return out
 
 
 class Scope:
@@ -261,29 +293,10 @@ class Scope:
         comma part) and «языка» (its own); «Денег мало, но это нас не пугает» is for the
         anaphora rules."""
         words, order = self.words, self.order
-        if not self.hits or not any(words.masks[i] & (BIT["dismissals"] | BIT["dismissals:start"]) for i in order):
+        if not self.hits:
             return
         toks, masks, seg = words.toks, words.masks, self.clause.segment
-        rules = self.rules
-        # an entry written in another form than its lemma matches that form only: «решаемо»
-        # (lemma «решать»), not «решает»; «притереться» matches «притёрлись»
-        own = rules.forms.get("dismissals", frozenset()) & rules.words.get("dismissals", frozenset())
-        for k in lexicon_places(words, order, rules, "dismissals"):
-            i = order[k]
-            if (
-                phrase_at(rules, "dismissals", words, order, k) == 1
-                and not rules.written("dismissals", toks[i].lower)
-                and own.isdisjoint(words.lemmas[i])
-            ):
-                continue
-            end = k + phrase_at(rules, "dismissals", words, order, k)
-            if (
-                end < len(order)
-                and seg[order[end]] == seg[i]
-                and toks[order[end]].info.pos == "NOUN"
-                and not masks[order[end]] & BIT["problem_words"]
-            ):
-                continue  # «в прошлом году», «не про деньги»: the phrase governs the noun after it
+        for k, _ in dismissal_places(words, self.clause, self.rules):
             start = k
             items: list[Hit] = []
             while start > 0:
