@@ -30,6 +30,8 @@ from survey.spec.codebook import BIT, Category, Rules
 
 CODED, DENIED = "coded", "denied"
 ONLY_NAMED = "названное — единственная проблема"  # reason of a no_problems ``needs`` phrase
+# «других проблем нет», «иных трудностей не вижу»: a denial of the problems besides the named one
+OTHER_THAN = frozenset({"других", "другие", "другой", "иных", "иные", "иной", "остальных", "прочих"})
 CONCEDING = frozenset({"хотя", "но", "однако", "впрочем", "зато"})  # openers after which a difficulty is conceded
 PROBLEM_WORD_REASON = "проблема: "  # a resource coded with a problem word: «сложности с визами»
 # words that make a clause worth analysing even without a codebook match
@@ -205,7 +207,8 @@ def decide_clause(
             ):
                 # a ``needs`` phrase says the named problem is the only one («Пандемия. Больше
                 # ничего.»): it needs a compatible category in the answer (finish_no_problems)
-                general_hits.append(found._replace(reason=ONLY_NAMED if h.kind == "needs" else "названо"))
+                only = h.kind == "needs" or any(toks[p][4] in OTHER_THAN for p in h.positions)
+                general_hits.append(found._replace(reason=ONLY_NAMED if only else "названо"))
             continue
         decided = _decide_hit(h, found, clause, scope, words, nominal, has_positive, used_cues)
         if decided is None:
@@ -245,7 +248,10 @@ def decide_clause(
             if _said_of_one(words, inside):
                 continue
             start, end = toks[inside[0]].start, toks[inside[-1]].end
-            outcome.general.append(Evidence("", words.text[start:end], start, end, "", "отрицание проблем", "high"))
+            # «Других серьёзных проблем не вижу»: the problem named before is the only one — like
+            # «больше ничего», it counts only beside a category compatible with «no problems»
+            reason = ONLY_NAMED if any(toks[i][4] in OTHER_THAN for i in inside) else "отрицание проблем"
+            outcome.general.append(Evidence("", words.text[start:end], start, end, "", reason, "high"))
     if no_problems is not None and outcome.coded:
         _sole_problem(outcome, words, clause, rules, no_problems)
     if {"past", "now"} <= marks and "persistent" not in marks and outcome.coded:
