@@ -784,6 +784,8 @@ CASES = [
     # people who lived on the cooperation left without work; a diploma to be recognised
     ("Когда закрыли границу, гиды остались без работы.", {"covid", "economy"}),
     ("Диплом китайского вуза надо признавать, переводить, заверять.", {"legal"}),
+    ("Многоступенчатость у них: провинция, город, район.", {"bureaucracy"}),
+    ("Партнёры отвечают на письма раз в полгода.", {"bureaucracy"}),
 ]
 
 
