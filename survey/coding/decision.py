@@ -228,7 +228,7 @@ def decide_clause(
             ):
                 # a ``needs`` phrase says the named problem is the only one («Пандемия. Больше
                 # ничего.»): it needs a compatible category in the answer (finish_no_problems)
-                only = h.kind == "needs" or any(toks[p][4] in OTHER_THAN for p in h.positions)
+                only = h.kind == "needs" or _besides_named(toks, h.positions)
                 general_hits.append(found._replace(reason=ONLY_NAMED if only else "названо"))
             continue
         decided = _decide_hit(h, found, clause, scope, words, nominal, has_positive, used_cues)
@@ -271,7 +271,7 @@ def decide_clause(
             start, end = toks[inside[0]].start, toks[inside[-1]].end
             # «Других серьёзных проблем не вижу»: the problem named before is the only one — like
             # «больше ничего», it counts only beside a category compatible with «no problems»
-            reason = ONLY_NAMED if any(toks[i][4] in OTHER_THAN for i in inside) else "отрицание проблем"
+            reason = ONLY_NAMED if _besides_named(toks, inside) else "отрицание проблем"
             outcome.general.append(Evidence("", words.text[start:end], start, end, "", reason, "high"))
     if no_problems is not None and outcome.coded:
         _sole_problem(outcome, words, clause, rules, no_problems)
@@ -282,6 +282,11 @@ def decide_clause(
     # a problem word said of something no category covers («основная трудность — запчасти»)
     outcome.open_problem = _open_problem(outcome, scope, words, clause, marks)
     return outcome
+
+
+def _besides_named(toks, positions) -> bool:
+    """The denial is of the problems besides the one named: «Других проблем нет» (:data:`OTHER_THAN`)."""
+    return any(toks[i][4] in OTHER_THAN for i in positions)
 
 
 def _said_of_one(words: Words, inside: list[int]) -> bool:
@@ -530,7 +535,7 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
         # named before; not «…, а всё остальное, как показывает опыт, решаемо», «решаем на месте»,
         # «Но они никогда этим не давят»
         company = BIT["verdict_adverbs"] | BIT["anaphora"]
-        for k, _ in dismissal_places(words, clause, rules):
+        for k in dismissal_places(words, clause, rules):
             before = range(k)
             if all(masks[order[x]] & company or toks[order[x]].lower in DISMISSAL_COMPANY for x in before) and (
                 any(toks[order[x]].lower == "это" for x in before)

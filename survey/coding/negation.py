@@ -127,8 +127,8 @@ def belittles(words: Words, order: list[int], k: int) -> bool:
     return not (words.masks[before] & BIT["negators"]) and words.toks[before].info.pos != "PREP"
 
 
-def dismissal_places(words: Words, clause: Clause, rules: Rules) -> list[tuple[int, int]]:
-    """Start and end places of the predicates of ``rules.dismissals`` in a clause («не пугает»,
+def dismissal_places(words: Words, clause: Clause, rules: Rules) -> list[int]:
+    """Places where the predicates of ``rules.dismissals`` start in a clause («не пугает»,
     «не про нас», «решаемо», «в прошлом»). An entry written in another form than its lemma
     matches that form only («решаемо», lemma «решать», not «решает»; «притереться» matches
     «притёрлись»), and a phrase of several words that governs a noun after it in its comma part does not count
@@ -155,7 +155,7 @@ def dismissal_places(words: Words, clause: Clause, rules: Rules) -> list[tuple[i
             and not masks[order[after]] & BIT["problem_words"]
         ):
             continue
-        out.append((k, end))
+        out.append(k)
     return out
 
 
@@ -296,7 +296,7 @@ class Scope:
         if not self.hits:
             return
         toks, masks, seg = words.toks, words.masks, self.clause.segment
-        for k, _ in dismissal_places(words, self.clause, self.rules):
+        for k in dismissal_places(words, self.clause, self.rules):
             start = k
             items: list[Hit] = []
             while start > 0:
@@ -315,12 +315,18 @@ class Scope:
                 ):
                     break
                 start -= 1
-            if not items or (start > 0 and seg[order[start - 1]] == seg[order[start]]):
+            if not items or not self._opens_part(start):
                 continue  # nothing named, or the part of the clause goes on before the items
             for h in items:
                 self.direct_denied.add(id(h))
             self.denied_problem.update(x for x in range(start, k) if masks[order[x]] & BIT["problem_words"])
             self.denials.append((start, k, order[k]))
+
+    def _opens_part(self, k: int) -> bool:
+        """Place ``k`` opens the clause or one of its comma parts (a reply's or a dismissal's
+        subject reaches back to it)."""
+        seg, order = self.clause.segment, self.order
+        return k == 0 or seg[order[k - 1]] != seg[order[k]]
 
     def _said_of_rest(self, k: int) -> bool:
         """«…, остальное решаемо»: the word at place ``k`` is said of the rest, one of the two
@@ -508,7 +514,7 @@ class Scope:
             elif not (masks[t] & BIT["verdict_adverbs"] or toks[t].lower in VERDICT_COMPANY):
                 break
             start -= 1
-        if not named or (start > 0 and seg[order[start - 1]] == seg[order[start]]):
+        if not named or not self._opens_part(start):
             return False
         if any(toks[order[x]].lower == "да" for x in range(start)):
             return False  # «Культура — да, торговля — нет»: what there is and what there is not
