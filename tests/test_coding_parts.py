@@ -379,3 +379,21 @@ def test_a_repeated_answer_is_coded_alike_and_independently():
     # a long answer is not kept whole (its sentences are): coded again, and alike
     long = " ".join([text] * (ANSWER_MEMO_CHARS // len(text) + 1))
     assert coder.code(long) == coder.code(long) and coder.unknown_["фыврап"] == 3 + 2 * len(long.split(text)[1:])
+
+
+def test_a_sentence_is_coded_once_wherever_it_stands_and_its_evidence_points_at_it():
+    """«Денег нет.» opening one answer and following another sentence in the next is one
+    sentence: coded once (the memo holds it without the spaces before it), and its evidence
+    points at the words in each answer, after however many spaces."""
+    from survey.coding.coder import Coder
+
+    coder = Coder(learned=False)
+    first = coder.code("Денег нет.")
+    second = coder.code("Ковид мешал.   Денег нет.")
+    assert "Денег нет." in coder._memo and not any(k.startswith(" ") for k in coder._memo)
+    assert len(coder._memo) == 2
+    for text, coding in (("Денег нет.", first), ("Ковид мешал.   Денег нет.", second)):
+        funding = [e for e in coding.evidence if e.category == "funding"]
+        assert coding.codes["funding"] == 1 and funding
+        assert all(text[e.start : e.end].strip() and e.start >= text.index("Денег") for e in funding)
+    assert second.codes["covid"] == 1

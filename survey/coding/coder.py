@@ -146,7 +146,13 @@ class Coder:
         unknown: list[str] = []
         memo = self._memo
         said = blank_interviewer(text, self.rules)  # the respondent's words, at their offsets
-        chunks = [(offset, chunk) for offset, chunk in split_sentences(said) if not chunk.isspace()]
+        # a sentence is memoised without the spaces before it (offsets move past them), so
+        # «Денег нет.» opening one answer and following a sentence in another is coded once
+        chunks = [
+            (offset + len(chunk) - len(body), body)
+            for offset, chunk in split_sentences(said)
+            if (body := chunk.lstrip(" \t")) and not body.isspace()
+        ]
         for n, (offset, chunk) in enumerate(chunks):
             entry = memo.get(chunk)
             if entry is None:
