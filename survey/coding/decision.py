@@ -70,7 +70,7 @@ DEMONSTRATIVES = frozenset({"такой", "этот", "тот", "подобны�
 REFERRING = frozenset({"это", "этого", "этим", "его", "её", "ее", "их", "он", "она", "оно", "они"})
 _CLOSED_MARKS = frozenset({"resolved", "positive", "minimised", "coped", "past", "past_tense"})  # no open problem
 _LABEL_WORDS = BIT["problem_words"] | BIT["main_markers"] | BIT["size_words"] | BIT["skip_after_negator"]
-BARE_NO = frozenset({"нет", "нету", "никаких", "никакие", "никакой", "ничего", "ничто", "никак"})
+BARE_NO = frozenset({"нет", "нету", "никаких", "никакие", "никакой", "ничего", "ничто", "никак", "отсутствуют"})
 # parenthetical openers before an elliptic denial: «Если честно — никаких», «Честно говоря, нет»
 OPENERS = frozenset(
     {

@@ -400,14 +400,24 @@ class Scope:
     def _object_after(self, j: int) -> bool:
         """The word after the verb at place ``j`` is a plain noun of its part of the clause,
         neither a problem word nor a named category: «не было возможности», «не имели
+        времени», also after its adjectives: «не имеющий общей границы», «не было свободного
         времени» — the negation is said of it."""
-        order, seg = self.order, self.clause.segment
+        order, seg, toks, masks = self.order, self.clause.segment, self.words.toks, self.words.masks
         n = j + 1
+        while (
+            n + 1 < len(order)
+            and seg[order[n]] == seg[order[j]]
+            and toks[order[n]].info.pos in ("ADJF", "PRTF")
+            and not masks[order[n]] & (BIT["problem_words"] | BIT["absence"] | BIT["negators"] | BIT["size_words"])
+            and not self.hits_at(n)
+        ):
+            n += 1
         if n >= len(order) or seg[order[n]] != seg[order[j]]:
             return False
-        info = self.words.toks[order[n]].info
+        info = toks[order[n]].info
         return (
             info.pos == "NOUN"
+            and (n == j + 1 or info.genitive)  # not «не является ключевым ограничителем»
             and not self.words.masks[order[n]] & (BIT["problem_words"] | BIT["absence"])
             and not self.hits_at(n)
         )
