@@ -405,7 +405,7 @@ def test_the_layer_does_not_restore_a_no_problems_the_rules_set_aside():
     assert coder.learned is not None
     for text in (
         "Со спросом проблем нет. Проблема — хранение зерна.",
-        "Особых сложностей нет. Главная трудность сейчас — запчасти.",
+        "Особых сложностей нет. Главная трудность сейчас — погода.",
     ):
         coding = coder.code(text)
         assert coding.probabilities["no_problems"] > 0.5, text  # what the layer alone would say

@@ -120,7 +120,7 @@ class ClauseOutcome:
     closing: Evidence | None = None  # «Всё.», «… и всё.»: the named are the only ones, when it ends the answer
     named: frozenset[str] = frozenset()  # categories with a pattern match, coded or not
     settled: frozenset[str] = frozenset()  # named as sufficient or as a topic: «бюджет есть», «в сфере транспорта»
-    open_problem: bool = False  # «главная трудность — запчасти»: a difficulty of no category
+    open_problem: bool = False  # «главная трудность — погода»: a difficulty of no category
     bare_cue: bool = False  # only a shortage cue, no predicate, nothing named: «…, но медленно»
 
     def shifted(self, offset: int, sentence: int) -> ClauseOutcome:
@@ -279,7 +279,7 @@ def decide_clause(
         _past_then_now(outcome, words, clause, rules)
     if clause.exception_segments:
         _none_but_exception(outcome, words, clause)
-    # a problem word said of something no category covers («основная трудность — запчасти»)
+    # a problem word said of something no category covers («основная трудность — погода»)
     outcome.open_problem = _open_problem(outcome, scope, words, clause, marks)
     return outcome
 
@@ -331,12 +331,12 @@ def _hypothetical(words: Words, order: list[int], rules: Rules) -> bool:
 
 def _open_problem(outcome: ClauseOutcome, scope: Scope, words: Words, clause: Clause, marks: set[str]) -> bool:
     """A difficulty named as such — a problem word after a main marker, «главная трудность —
-    запчасти», «основная проблема в том, что о нас не знают», or opening its clause before a dash,
+    погода», «основная проблема в том, что о нас не знают», or opening its clause before a dash,
     «Проблема — хранение» — of which no category is coded
     in the clause: not a question, a quotation, a solved or past one, nor «Вот наша главная
     трудность» (nothing named after it), nor a word of ``rules.topic_problem_words`` («главный
     вопрос — выбор направлений»). A denial of problems earlier in the clause does not stop it
-    («особых проблем нет, главная трудность — запчасти»: the denied word is not active), but the
+    («особых проблем нет, главная трудность — погода»: the denied word is not active), but the
     words of a «no problems» phrase are neither the difficulty nor what it is («главную проблему
     затрудняюсь назвать»)."""
     if not scope.active_problem or outcome.coded or outcome.denied or outcome.pending:
@@ -371,7 +371,7 @@ def _open_problem(outcome: ClauseOutcome, scope: Scope, words: Words, clause: Cl
         rest = [i for i in order[named[0] + 1 : named[0] + 3] if toks[i][4] != "это"]
         if not rest or toks[rest[0]].info.pos not in ("NOUN", "INFN"):
             return False
-    # what the difficulty is comes after its name: «главная трудность — запчасти», not «вот наша
+    # what the difficulty is comes after its name: «главная трудность — погода», not «вот наша
     # главная трудность»
     return any(
         toks[i].info.pos in ("NOUN", "VERB", "INFN") and not masks[i] & skip and free(i) for i in order[named[0] + 1 :]
@@ -824,10 +824,10 @@ def finish_no_problems(
     """Code ``no_problems`` when the answer denies problems in general and nothing but the
     categories of its ``compatible_with`` is coded; otherwise keep the general denials.
     ``named``: the answer names a difficulty no category covers («Особых трудностей нет. Главная
-    трудность сейчас — запчасти»): no ``no_problems`` either. A phrase that only says the named
+    трудность сейчас — погода»): no ``no_problems`` either. A phrase that only says the named
     problem is the only one (the category's ``needs``: «больше ничего», «проблема одна») counts
     when a compatible category is coded: «Пандемия. Больше ничего.», not «Всё плохо, больше и
-    сказать нечего» nor «Проблема одна — запчасти»."""
+    сказать нечего» nor «Проблема одна — погода»."""
     if no_problems is None:
         return
     allowed = set(no_problems.compatible_with) | {no_problems.id}

@@ -555,7 +555,7 @@ class LearnedLayer:
         # says nothing about the rest) and coded nothing: «Ковид.» alone is not «no problems»
         # unless the answer says so («Больше ничего»), which is for the rules to read; nor
         # where the rules read a «no problems» phrase and set it aside (a general denial kept
-        # among the denials: «Проблем нет. Главная трудность — запчасти»)
+        # among the denials: «Проблем нет. Главная трудность — погода»)
         if (
             self.no_problems in self.addable
             and self.no_problems not in denied
