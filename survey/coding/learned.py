@@ -42,6 +42,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.metadata import version
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -109,14 +110,16 @@ class LearnedModel:
         character rows (offset by the number of word rows), and how many distinct word rows."""
         counts = self._word_counts(lemmas)
         k = len(counts)
-        cache = self._word_chars
-        for token in _SPACES.sub(" ", chunk.lower()).split():
+        cache, chars = self._word_chars, self.chars
+        per_token = []
+        for token in chunk.lower().split():  # split() already folds runs of spaces
             rows = cache.get(token)
             if rows is None:
-                rows = tuple(r for g in char_ngrams(token) if (r := self.chars.get(g)) is not None)
+                rows = tuple(r for g in char_ngrams(token) if (r := chars.get(g)) is not None)
                 if len(cache) < WORD_CACHE:
                     cache[token] = rows
-            counts.update(rows)
+            per_token.append(rows)
+        counts.update(chain.from_iterable(per_token))  # one count over all tokens, in their order
         return counts, k
 
     def _values(self, counts: Counter[int]) -> tuple[np.ndarray, np.ndarray]:
