@@ -125,13 +125,16 @@ def outermost(items: list[Evidence]) -> list[Evidence]:
     """Drop evidence lying inside other evidence of the same category, and duplicates."""
     if len(items) < 2 or len({e.category for e in items}) == len(items):
         return list(items)  # one item per category: nothing can lie inside another
+    by_category: dict[str, list[Evidence]] = {}
+    for e in items:
+        by_category.setdefault(e.category, []).append(e)
     out: list[Evidence] = []
     seen: set[tuple[str, int, int]] = set()
     for e in items:
         category, start, end = e.category, e.start, e.end
-        if (category, start, end) in seen or any(
-            o.category == category and o.start <= start and end <= o.end and o.end - o.start > end - start
-            for o in items
+        same = by_category[category]
+        if (category, start, end) in seen or (
+            len(same) > 1 and any(o.start <= start and end <= o.end and o.end - o.start > end - start for o in same)
         ):
             continue
         seen.add((category, start, end))
