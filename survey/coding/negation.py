@@ -418,7 +418,7 @@ class Scope:
         return (
             info.pos == "NOUN"
             and (n == j + 1 or info.genitive)  # not «не является ключевым ограничителем»
-            and not self.words.masks[order[n]] & (BIT["problem_words"] | BIT["absence"])
+            and not masks[order[n]] & (BIT["problem_words"] | BIT["absence"])
             and not self.hits_at(n)
         )
 
