@@ -223,6 +223,42 @@ def test_policy_thresholds_and_no_problems(model, tmp_path):
     assert c.codes["no_problems"] == 1 and c.source("no_problems") == "learned"
 
 
+def test_per_category_coded_threshold(model, tmp_path):
+    """``add_when_coded_for``: one category's own threshold where the rules coded others; the
+    rest keep ``add_when_coded``, and a silent answer keeps ``add_when_silent``."""
+    text = "Переводить некому."
+    probe, cb = _layer(model, tmp_path, add_when_silent=0.99, add_when_coded=0.99)
+    coded = AnswerCoding({**dict.fromkeys(cb.ids, 0), "legal": 1})
+    probe.apply(coded, text)
+    p = coded.probabilities["language"]
+    assert not coded.learned and p < 0.99
+    for at, added in ((p - 0.01, 1), (p + 0.01, 0)):
+        layer, _ = _layer(
+            model, tmp_path, add_when_silent=0.99, add_when_coded=0.99, add_when_coded_for=(("language", at),)
+        )
+        c = AnswerCoding({**dict.fromkeys(cb.ids, 0), "legal": 1})
+        layer.apply(c, text)
+        assert c.codes["language"] == added, at
+        assert set(c.learned) <= {"language"}  # the others still need 0.99
+        silent = AnswerCoding(dict.fromkeys(cb.ids, 0))
+        layer.apply(silent, text)
+        assert not silent.learned  # a silent answer: add_when_silent (0.99) decides
+
+
+def test_per_category_threshold_in_the_codebook(tmp_path):
+    cb = load_codebook(_codebook(tmp_path, extra="  add_when_coded_for: {language: 0.6}\n"))
+    assert cb.learned is not None
+    assert cb.learned.coded_threshold("language") == 0.6
+    assert cb.learned.coded_threshold("funding") == cb.learned.add_when_coded
+    for bad, says in (
+        ("{weather: 0.6}", "неизвестная категория «weather»"),
+        ("{language: 2}", "от 0 до 1"),
+        ("0.6", "пары"),
+    ):
+        with pytest.raises(ConfigError, match=says):
+            load_codebook(_codebook(tmp_path, extra=f"  add_when_coded_for: {bad}\n"))
+
+
 def test_coder_switch_and_columns(tmp_path, monkeypatch):
     monkeypatch.setenv("SURVEY_CACHE_DIR", str(tmp_path / "cache"))
     path = _codebook(tmp_path)

@@ -498,6 +498,8 @@ class LearnedLayer:
         self.no_problems = no_problems.id if no_problems is not None else None
         allowed = set(settings.categories) or set(codebook.ids)
         self.addable = [c for c in model.categories if c in allowed and c in codebook.ids]
+        # the lowest probability that can add a category where the rules coded something
+        self._lowest_coded = min([settings.add_when_coded] + [settings.coded_threshold(c) for c in self.addable])
 
     @classmethod
     def from_codebook(cls, codebook: Codebook, lemmatizer: Lemmatizer) -> LearnedLayer:
@@ -538,22 +540,24 @@ class LearnedLayer:
             return  # the rules read «no problems»: nothing is added
         # the rules found nothing at all: no code, no denial, no pattern
         silent = not any(coding.codes.values()) and not coding.denials and not coding.named
-        threshold = self.settings.add_when_silent if silent else self.settings.add_when_coded
-        if max(p) < threshold:
+        settings = self.settings
+        lowest = settings.add_when_silent if silent else self._lowest_coded
+        if max(p) < lowest:
             return  # nothing can reach the threshold
         # a category the rules denied or found sufficient or a topic («финансирование
         # выделяется», «сотрудничество в сфере транспорта») is left to them; one they only named
         # (a resource in a sentence with no cue) needs ``add_when_named``
         denied = set(coding.denied) | coding.settled
-        named_threshold = max(threshold, self.settings.add_when_named)
-        added = [
-            c
-            for c in self.addable
-            if c != self.no_problems
-            and not coding.codes.get(c)
-            and c not in denied
-            and coding.probabilities[c] >= (named_threshold if c in coding.named else threshold)
-        ]
+        added = []
+        for c in self.addable:
+            if c == self.no_problems or coding.codes.get(c) or c in denied:
+                continue
+            threshold = settings.add_when_silent if silent else settings.coded_threshold(c)
+            if c in coding.named:
+                threshold = max(threshold, settings.add_when_named)
+            if coding.probabilities[c] >= threshold:
+                added.append(c)
+        threshold = settings.add_when_silent if silent else settings.coded_threshold(self.no_problems or "")
         # «no problems» only where the rules denied nothing specific («проблем с визами нет»
         # says nothing about the rest) and coded nothing: «Ковид.» alone is not «no problems»
         # unless the answer says so («Больше ничего»), which is for the rules to read; nor

@@ -198,7 +198,15 @@ class Rules:
         return word in self.forms.get(name, frozenset())
 
 
-LEARNED_KEYS = ("examples", "enabled", "add_when_silent", "add_when_coded", "add_when_named", "categories")
+LEARNED_KEYS = (
+    "examples",
+    "enabled",
+    "add_when_silent",
+    "add_when_coded",
+    "add_when_coded_for",
+    "add_when_named",
+    "categories",
+)
 
 
 @dataclass(frozen=True)
@@ -212,8 +220,10 @@ class LearnedSettings:
     left out when its probability is at least ``add_when_silent`` in an answer where the
     rules coded nothing, or ``add_when_coded`` where they coded other categories; a category
     the rules named without deciding (a resource in a sentence with no cue) needs at least
-    ``add_when_named``; only ``categories`` (default: all) are added. ``enabled: false``
-    switches it off.
+    ``add_when_named``; only ``categories`` (default: all) are added. ``add_when_coded_for``
+    gives some categories their own ``add_when_coded`` (a category the rules read poorly, such
+    as descriptions of a culture, can be left more to the layer). ``enabled: false`` switches
+    it off.
     """
 
     examples: tuple[Path, ...]
@@ -223,6 +233,14 @@ class LearnedSettings:
     add_when_named: float = 0.95
     categories: tuple[str, ...] = ()
     line: int | None = None
+    add_when_coded_for: tuple[tuple[str, float], ...] = ()
+
+    def coded_threshold(self, category: str) -> float:
+        """``add_when_coded`` for ``category`` (its own value in ``add_when_coded_for``, if any)."""
+        for cid, value in self.add_when_coded_for:
+            if cid == category:
+                return value
+        return self.add_when_coded
 
 
 @dataclass(frozen=True)
@@ -410,6 +428,24 @@ def _parse_learned(raw: Any, path: Path, ids: set[str], bad) -> LearnedSettings 
             bad(line, f"learned.{key}: ожидается число от 0 до 1 (вероятность), а не «{value}».")
             value = default
         thresholds[key] = float(value)
+    coded_for = raw.get("add_when_coded_for") or {}
+    if not isinstance(coded_for, dict):
+        bad(
+            line,
+            "learned.add_when_coded_for: ожидаются пары «категория: порог».",
+            "Пример: add_when_coded_for: {mentality: 0.7}",
+        )
+        coded_for = {}
+    per_category = []
+    for cid, value in coded_for.items():
+        if cid == LINE_KEY:
+            continue
+        if cid not in ids:
+            bad(line, f"learned.add_when_coded_for: неизвестная категория «{cid}».")
+        elif isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            bad(line, f"learned.add_when_coded_for.{cid}: ожидается число от 0 до 1 (вероятность), а не «{value}».")
+        else:
+            per_category.append((str(cid), float(value)))
     categories = raw.get("categories") or []
     if not isinstance(categories, list):
         bad(line, "learned.categories: должен быть список категорий.")
@@ -425,6 +461,7 @@ def _parse_learned(raw: Any, path: Path, ids: set[str], bad) -> LearnedSettings 
         add_when_named=thresholds["add_when_named"],
         categories=tuple(str(c) for c in categories if c in ids),
         line=line,
+        add_when_coded_for=tuple(per_category),
     )
 
 
