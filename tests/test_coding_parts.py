@@ -229,6 +229,19 @@ def test_negation_of_a_resource_is_a_shortage(parts):
     assert scope.shortage_for(hits[0]) is not None
 
 
+def test_negated_verb_after_a_resource_of_its_own_part_is_a_shortage(parts):
+    """«Языковой барьер, денег не выделяют»: the «не» says the money was lacking; it does not
+    deny the barrier named in the part before (nor the money); in the barrier's own part it
+    still denies: «Языкового барьера не вижу»."""
+    _, _, hits, scope = _scope(parts, "Языковой барьер, денег не выделяют")
+    by = {h.category: h for h in hits}
+    assert set(by) == {"language", "funding"}
+    assert scope.denial_for(by["language"]) is None and scope.denial_for(by["funding"]) is None
+    assert scope.shortage_for(by["funding"]) is not None
+    _, _, hits, scope = _scope(parts, "Языкового барьера не вижу")
+    assert scope.denial_for(hits[0]) is not None
+
+
 def test_contrast_size_and_concession(parts):
     _, _, hits, scope = _scope(parts, "Проблема не в деньгах")
     assert scope.contrasted(hits[0])

@@ -427,7 +427,9 @@ class Scope:
         «ни» or «ничего» («…, ни одной делегации не было», «…, два года ничего не было», «…, не
         было ни одной очной встречи»), while the problem word at ``pw`` (if any) lies in another
         part: the negation says that thing was lacking, it does not deny the problem; so does a
-        «не» that repeats an absence just before it («прямого рейса нет и не было»)."""
+        «не» that repeats an absence just before it («прямого рейса нет и не было»), and one
+        after a resource of its own part when the problem word stands in an earlier part
+        («Языковой барьер, денег не выделяют»)."""
         order, seg, toks = self.order, self.clause.segment, self.words.toks
         own = seg[order[k]]
         # «прямого рейса нет и не было»: the «не» repeats the absence just before it
@@ -435,6 +437,17 @@ class Scope:
             return True
         if pw is not None and seg[order[pw]] == own:
             return False
+        # «Языковой барьер, денег не выделяют»: a resource of the «не»'s own part, before it, in
+        # the genitive of negation and not after a preposition («Проблем с визами, с переводом не
+        # было» lists what the problem word governs)
+        if pw is not None and any(
+            seg[order[x]] == own
+            and toks[order[x]].info.genitive
+            and toks[order[x - 1]].info.pos != "PREP"
+            and any(h.kind != "terms" for h in self.named_at(x))
+            for x in range(pw + 1, k)
+        ):
+            return True
         return any(seg[order[x]] == own and toks[order[x]].lower in NONE_OF for x in range(len(order)) if x != k)
 
     def _contrast_end(self, j: int) -> int:
