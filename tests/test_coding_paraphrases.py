@@ -831,6 +831,24 @@ CASES = [
     ("Главная беда — запчасти к китайским автобусам.", {"economy"}),
     ("Гарантийное обслуживание фактически не работает.", {"economy"}),
     ("Запчасти есть на складе, сервис работает.", set()),
+    # stop 35: foreign messengers blocked or forbidden on work devices are a rule, legal
+    ("Почту партнёры читают редко, а привычные нам мессенджеры у них заблокированы.", {"legal"}),
+    ("На служебных компьютерах запрещено ставить WeChat.", {"legal"}),
+    ("Карантинные требования постоянно меняются.", {"covid"}),
+    # fading told without the codebook's nouns; answers about the questionnaire itself
+    ("С нынешним побратимом, если честно, всё затухает.", {"interest"}),
+    ("Вопрос понятный, ответ простой: проблем не испытываем.", {"no_problems"}),
+    # the genitive of negation after a resource: a lack, not a denial of the barrier before it
+    ("Языковой барьер, потом бюджет — на делегации денег почти не выделяют.", {"language", "funding"}),
+    ("Проблем с визами, с переводом у нас не было.", set()),
+    # litotes: «не без» affirms
+    ("Не без языковых сложностей и не без финансовых.", {"language", "funding"}),
+    ("Не обошлось без проблем с визами.", {"legal"}),
+    ("Работаем без проблем.", {"no_problems"}),
+    # a cost said as a price, not as a lack of money
+    ("Затраты минимальные, результат виден.", set()),
+    ("Это неподъёмно и по деньгам, и по времени.", {"funding"}),
+    ("Знаете, жаловаться грех. Работаем в обычном режиме.", {"no_problems"}),
 ]
 
 
