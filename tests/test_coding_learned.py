@@ -243,6 +243,11 @@ def test_per_category_coded_threshold(model, tmp_path):
         silent = AnswerCoding(dict.fromkeys(cb.ids, 0))
         layer.apply(silent, text)
         assert not silent.learned  # a silent answer: add_when_silent (0.99) decides
+    # settings replaced on a layer already used: the new per-category threshold counts
+    probe.settings = dataclasses.replace(probe.settings, add_when_coded_for=(("language", p - 0.01),))
+    again = AnswerCoding({**dict.fromkeys(cb.ids, 0), "legal": 1})
+    probe.apply(again, text)
+    assert again.codes["language"] == 1
 
 
 def test_per_category_threshold_in_the_codebook(tmp_path):
