@@ -144,10 +144,11 @@ def main() -> None:
         print(f"| {t} | {a:.3f} | {b:.3f} |", flush=True)
     if not args.grid:
         return
-    print("\n| add_when_silent | add_when_coded | " + " | ".join(TARGETS) + " | mean |")
+    # one add_when_coded for every category: the codebook's add_when_coded_for is left out
+    print("\n| add_when_silent | add_when_coded (all categories) | " + " | ".join(TARGETS) + " | mean |")
     print("| --- | --- |" + " --- |" * (len(TARGETS) + 1))
     for silent, coded in itertools.product((0.3, 0.4, 0.5), (0.5, 0.55, 0.6, 0.65, 0.7, 0.75)):
-        settings = dataclasses.replace(cb.learned, add_when_silent=silent, add_when_coded=coded)
+        settings = dataclasses.replace(cb.learned, add_when_silent=silent, add_when_coded=coded, add_when_coded_for=())
         row = [score(t, LearnedLayer(others[t], settings, cb, lemmatizer)) for t in TARGETS]
         print(f"| {silent} | {coded} | " + " | ".join(f"{x:.4f}" for x in row) + f" | {np.mean(row):.4f} |", flush=True)
 

@@ -94,12 +94,12 @@ def policy(r: dict, coded_at: dict[str, float] | None = None, remove_below: floa
     for c in CATS:
         if c == NP or codes[c] or c in blocked:
             continue
-        t = SETTINGS.add_when_silent if silent else (coded_at or {}).get(c, SETTINGS.add_when_coded)
+        t = SETTINGS.add_when_silent if silent else (coded_at or {}).get(c, SETTINGS.coded_threshold(c))
         if c in r["named"]:
             t = max(t, SETTINGS.add_when_named)
         if p[c] >= t:
             added.append(c)
-    t = SETTINGS.add_when_silent if silent else SETTINGS.add_when_coded
+    t = SETTINGS.add_when_silent if silent else SETTINGS.coded_threshold(NP)
     if NP not in blocked and not r["denied"] and not any(codes.values()) and not added and p[NP] >= t:
         added.append(NP)
     for c in added:

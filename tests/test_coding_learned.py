@@ -259,9 +259,51 @@ def test_per_category_threshold_in_the_codebook(tmp_path):
         ("{weather: 0.6}", "неизвестная категория «weather»"),
         ("{language: 2}", "от 0 до 1"),
         ("0.6", "пары"),
+        ("[]", "пары"),
+        ("0", "пары"),
     ):
         with pytest.raises(ConfigError, match=says):
             load_codebook(_codebook(tmp_path, extra=f"  add_when_coded_for: {bad}\n"))
+    # the message names the line of the wrong entry, not of the learned section
+    path = _codebook(tmp_path, extra="  add_when_coded_for:\n    weather: 0.6\n")
+    line = path.read_text(encoding="utf-8").splitlines().index("    weather: 0.6") + 1
+    with pytest.raises(ConfigError, match=f"строка {line}: learned.add_when_coded_for"):
+        load_codebook(path)
+    # from Python, a mapping is taken as it is written in the codebook
+    given = dataclasses.replace(cb.learned, add_when_coded_for={"language": 0.6})
+    assert given.add_when_coded_for == (("language", 0.6),) and given.coded_threshold("language") == 0.6
+
+
+def test_per_category_threshold_keeps_named_and_no_problems_rules(model, tmp_path):
+    """A category's own ``add_when_coded`` does not lower the ``add_when_named`` bar; «no
+    problems» has its own threshold too where the rules denied something specific."""
+    text = "Переводить некому."
+    probe, cb = _layer(model, tmp_path, add_when_silent=0.99, add_when_coded=0.99, add_when_named=0.99)
+    named = AnswerCoding({**dict.fromkeys(cb.ids, 0), "legal": 1}, named={"language"})
+    probe.apply(named, text)
+    p = named.probabilities["language"]
+    own, _ = _layer(
+        model,
+        tmp_path,
+        add_when_silent=0.99,
+        add_when_coded=0.99,
+        add_when_named=0.99,
+        add_when_coded_for=(("language", p - 0.01),),
+    )
+    again = AnswerCoding({**dict.fromkeys(cb.ids, 0), "legal": 1}, named={"language"})
+    own.apply(again, text)
+    assert again.codes["language"] == 0  # named: add_when_named (0.99) still decides
+    happy = "Всё хорошо, трудностей нет."
+    base = AnswerCoding(dict.fromkeys(cb.ids, 0), named={"legal"})
+    probe.apply(base, happy)
+    q = base.probabilities["no_problems"]
+    for at, added in ((q - 0.01, 1), (q + 0.01, 0)):
+        layer, _ = _layer(
+            model, tmp_path, add_when_silent=0.99, add_when_coded=0.99, add_when_coded_for=(("no_problems", at),)
+        )
+        c = AnswerCoding(dict.fromkeys(cb.ids, 0), named={"legal"})
+        layer.apply(c, happy)
+        assert c.codes["no_problems"] == added, at
 
 
 def test_coder_switch_and_columns(tmp_path, monkeypatch):

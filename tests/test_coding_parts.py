@@ -27,6 +27,13 @@ from survey.spec.codebook import load_codebook
 
 
 @pytest.fixture(scope="module")
+def rules_coder():
+    from survey.coding.coder import Coder
+
+    return Coder(learned=False)
+
+
+@pytest.fixture(scope="module")
 def parts():
     lem = Lemmatizer()
     codebook = load_codebook(lemmatizer=lem)
@@ -240,6 +247,31 @@ def test_negated_verb_after_a_resource_of_its_own_part_is_a_shortage(parts):
     assert scope.shortage_for(by["funding"]) is not None
     _, _, hits, scope = _scope(parts, "Языкового барьера не вижу")
     assert scope.denial_for(hits[0]) is not None
+
+
+@pytest.mark.parametrize(
+    "text,coded,denied",
+    [
+        # a resource with a verb of having or allotting: lacking; the barrier before it stays
+        ("Языковой барьер, денег не выделяют", {"language", "funding"}, set()),
+        ("Языковой барьер, бюджет не выделяют", {"language", "funding"}, set()),
+        ("Языковой барьер, потом бюджет — на делегации денег почти не выделяют", {"language", "funding"}, set()),
+        # the negation speaks of its own part only: a named problem, a negated lack, «бы», a
+        # naming verb, a resource after a preposition
+        ("Языковой барьер, культурных различий не было", {"language"}, {"mentality"}),
+        ("Сложности с визами, дефицита переводчиков не было", {"legal"}, {"language"}),
+        ("Проблема — визы, финансирования я бы не назвал", {"legal"}, {"funding"}),
+        ("Главная трудность — язык, финансов я бы здесь не выделял", {"language"}, {"funding"}),
+        ("Языковой барьер, по бюджету вопросов не было", {"language"}, {"funding"}),
+        # the part goes on the problem word's list: the whole list is denied
+        ("Проблем с визами, с переводом у нас не было", set(), {"legal", "language"}),
+        ("Проблем с визами, по переводу у нас не было", set(), {"legal", "language"}),
+    ],
+)
+def test_a_negation_in_a_later_comma_part(rules_coder, text, coded, denied):
+    result = rules_coder.code(text)
+    assert set(result.categories) == coded, result.evidence_text()
+    assert {d.category for d in result.denials} == denied, result.denial_text()
 
 
 def test_contrast_size_and_concession(parts):

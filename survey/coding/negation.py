@@ -45,6 +45,8 @@ from survey.spec.codebook import BIT, Rules
 DASHES = frozenset("—–-")
 VERBAL = frozenset({"VERB", "INFN", "PRTS", "PRTF", "GRND"})
 NONE_OF = frozenset({"ни", "ничего", "ничто"})  # negative concord: «ни одной делегации не было»
+# light verbs of having and allotting: «денег не выделяют», «переводчиков не было» say a lack
+HAVING = frozenset({"быть", "иметься", "иметь", "существовать", "выделять", "выделить", "выделяться"})
 # «Деньги — нет»: an item before «нет» is a reply's subject only when pymorphy3 gives its
 # genitive readings less than this share (деньги 0.01, средства 0.08; визы 0.75)
 PLAINLY_NOT_GENITIVE = 0.1
@@ -360,11 +362,14 @@ class Scope:
             pass  # «Язык — никогда не было»: a reply to the named item
         elif tm & BIT["light_verbs"]:
             pw = self.nearest_problem_word(k)
-            if self._object_after(j) or self._lacking(k, pw):
+            own = self._own_part(k, j, pw)
+            if own == "lacking" or self._object_after(j) or self._lacking(k, pw):
                 # «из-за ограничений не было возможности …», «главная проблема — ковид, ни одной
                 # делегации не было»: what was lacking is the noun after the verb or in its own
                 # part of the clause, not the problem word elsewhere in the clause
                 self.cues.append(k)
+            elif own == "denied":
+                self.denials.append((self._part_start(k), k, i))
             elif pw is not None:
                 self.denied_problem.add(pw)
                 self.denials.append((min(k, pw), max(k, pw), i))
@@ -427,9 +432,7 @@ class Scope:
         «ни» or «ничего» («…, ни одной делегации не было», «…, два года ничего не было», «…, не
         было ни одной очной встречи»), while the problem word at ``pw`` (if any) lies in another
         part: the negation says that thing was lacking, it does not deny the problem; so does a
-        «не» that repeats an absence just before it («прямого рейса нет и не было»), and one
-        after a resource of its own part when the problem word stands in an earlier part
-        («Языковой барьер, денег не выделяют»)."""
+        «не» that repeats an absence just before it («прямого рейса нет и не было»)."""
         order, seg, toks = self.order, self.clause.segment, self.words.toks
         own = seg[order[k]]
         # «прямого рейса нет и не было»: the «не» repeats the absence just before it
@@ -437,18 +440,57 @@ class Scope:
             return True
         if pw is not None and seg[order[pw]] == own:
             return False
-        # «Языковой барьер, денег не выделяют»: a resource of the «не»'s own part, before it, in
-        # the genitive of negation and not after a preposition («Проблем с визами, с переводом не
-        # было» lists what the problem word governs)
-        if pw is not None and any(
-            seg[order[x]] == own
-            and toks[order[x]].info.genitive
-            and toks[order[x - 1]].info.pos != "PREP"
-            and any(h.kind != "terms" for h in self.named_at(x))
-            for x in range(pw + 1, k)
-        ):
-            return True
         return any(seg[order[x]] == own and toks[order[x]].lower in NONE_OF for x in range(len(order)) if x != k)
+
+    def _own_part(self, k: int, j: int, pw: int | None) -> str | None:
+        """A «не» at place ``k`` with its light verb at ``j`` whose own comma part names a
+        category before it, while the problem word at ``pw`` stands in an earlier part: the
+        negation speaks of its own part, not of that problem word. ``"lacking"``: a resource, not
+        after a preposition, with a verb of having or allotting and no «бы» («Языковой барьер,
+        денег не выделяют», «…, бюджет не выделяют», «…, переводчиков у нас не было»);
+        ``"denied"``: anything else it names («Проблема — визы, финансирования я бы не назвал»,
+        «Сложности с визами, дефицита переводчиков не было»); None otherwise, and when the part
+        goes on the problem word's list of prepositional phrases («Проблем с визами, с
+        переводом не было»)."""
+        order, seg, toks, masks = self.order, self.clause.segment, self.words.toks, self.words.masks
+        own = seg[order[k]]
+        if pw is None or seg[order[pw]] == own:
+            return None
+        places = [x for x in range(pw + 1, k) if seg[order[x]] == own]
+        named = [x for x in places if self.named_at(x)]
+        if not named:
+            return None
+        # «Проблем с визами, с (по) переводом не было»: the part goes on the problem word's list
+        # of prepositional phrases (a preposition after the problem word and one opening the part)
+        opener = toks[order[places[0]]]
+        continues = (
+            opener.info.pos == "PREP"
+            and seg[order[pw + 1]] == seg[order[pw]]
+            and toks[order[pw + 1]].info.pos == "PREP"
+        )
+        if continues:
+            return None
+        if any(masks[order[x]] & (BIT["absence"] | BIT["shortage_cues"]) for x in places):
+            return "denied"  # the lack itself is negated: «дефицита переводчиков не было»
+        conditional = any(toks[order[x]].lower == "бы" for x in range(places[0], k + 1))
+        if (
+            toks[order[j]].info.lemma in HAVING
+            and not conditional
+            and any(
+                toks[order[x - 1]].info.pos != "PREP" and any(h.kind != "terms" for h in self.named_at(x))
+                for x in named
+            )
+        ):
+            return "lacking"
+        return "denied"
+
+    def _part_start(self, k: int) -> int:
+        """Place of the first word in the comma part of the word at place ``k``."""
+        seg, order = self.clause.segment, self.order
+        start = k
+        while start > 0 and seg[order[start - 1]] == seg[order[k]]:
+            start -= 1
+        return start
 
     def _contrast_end(self, j: int) -> int:
         """«не в деньгах»: the words after «не в» up to a verb (at most 4, same segment)."""

@@ -13,6 +13,7 @@ a bad gap syntax — each reported with its line in :class:`~survey.errors.Confi
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -235,6 +236,12 @@ class LearnedSettings:
     line: int | None = None
     add_when_coded_for: tuple[tuple[str, float], ...] = ()
 
+    def __post_init__(self) -> None:
+        # a mapping given from Python ({"mentality": 0.7}) is kept as (category, value) pairs
+        pairs = self.add_when_coded_for
+        items = pairs.items() if isinstance(pairs, Mapping) else pairs
+        object.__setattr__(self, "add_when_coded_for", tuple((str(c), float(v)) for c, v in items))
+
     def coded_threshold(self, category: str) -> float:
         """``add_when_coded`` for ``category`` (its own value in ``add_when_coded_for``, if any)."""
         for cid, value in self.add_when_coded_for:
@@ -428,7 +435,9 @@ def _parse_learned(raw: Any, path: Path, ids: set[str], bad) -> LearnedSettings 
             bad(line, f"learned.{key}: ожидается число от 0 до 1 (вероятность), а не «{value}».")
             value = default
         thresholds[key] = float(value)
-    coded_for = raw.get("add_when_coded_for") or {}
+    coded_for = raw.get("add_when_coded_for")
+    if coded_for is None:
+        coded_for = {}
     if not isinstance(coded_for, dict):
         bad(
             line,
@@ -437,13 +446,14 @@ def _parse_learned(raw: Any, path: Path, ids: set[str], bad) -> LearnedSettings 
         )
         coded_for = {}
     per_category = []
+    at = coded_for.get(LINE_KEY, line)  # the line of add_when_coded_for itself, when known
     for cid, value in coded_for.items():
         if cid == LINE_KEY:
             continue
         if cid not in ids:
-            bad(line, f"learned.add_when_coded_for: неизвестная категория «{cid}».")
+            bad(at, f"learned.add_when_coded_for: неизвестная категория «{cid}».")
         elif isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
-            bad(line, f"learned.add_when_coded_for.{cid}: ожидается число от 0 до 1 (вероятность), а не «{value}».")
+            bad(at, f"learned.add_when_coded_for.{cid}: ожидается число от 0 до 1 (вероятность), а не «{value}».")
         else:
             per_category.append((str(cid), float(value)))
     categories = raw.get("categories") or []
