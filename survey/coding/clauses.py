@@ -63,6 +63,14 @@ class Clause:
         """Segment number of the word at place ``k``."""
         return self.segment[self.tokens[k]]
 
+    def segment_start(self, k: int) -> int:
+        """Place of the first word in the segment of the word at place ``k``."""
+        start = k
+        s = self.segment[self.tokens[k]]
+        while start > 0 and self.segment[self.tokens[start - 1]] == s:
+            start -= 1
+        return start
+
     def segment_end(self, k: int) -> int:
         """Place of the last word in the segment of the word at place ``k``."""
         end = k

@@ -498,16 +498,6 @@ class LearnedLayer:
         self.no_problems = no_problems.id if no_problems is not None else None
         allowed = set(settings.categories) or set(codebook.ids)
         self.addable = [c for c in model.categories if c in allowed and c in codebook.ids]
-        self._lowest: tuple[LearnedSettings, float] | None = None
-
-    def lowest_coded(self) -> float:
-        """The lowest probability that can add a category where the rules coded something
-        (worked out again when ``settings`` is replaced)."""
-        settings = self.settings
-        if self._lowest is None or self._lowest[0] is not settings:
-            value = min([settings.add_when_coded] + [settings.coded_threshold(c) for c in self.addable])
-            self._lowest = (settings, value)
-        return self._lowest[1]
 
     @classmethod
     def from_codebook(cls, codebook: Codebook, lemmatizer: Lemmatizer) -> LearnedLayer:
@@ -549,7 +539,7 @@ class LearnedLayer:
         # the rules found nothing at all: no code, no denial, no pattern
         silent = not any(coding.codes.values()) and not coding.denials and not coding.named
         settings = self.settings
-        lowest = settings.add_when_silent if silent else self.lowest_coded()
+        lowest = settings.add_when_silent if silent else settings.lowest_coded
         if max(p) < lowest:
             return  # nothing can reach the threshold
         # a category the rules denied or found sufficient or a topic («финансирование

@@ -369,7 +369,7 @@ class Scope:
                 # part of the clause, not the problem word elsewhere in the clause
                 self.cues.append(k)
             elif own == "denied":
-                self.denials.append((self._part_start(k), k, i))
+                self.denials.append((self.clause.segment_start(k), k, i))
             elif pw is not None:
                 self.denied_problem.add(pw)
                 self.denials.append((min(k, pw), max(k, pw), i))
@@ -472,7 +472,7 @@ class Scope:
             return None
         if any(masks[order[x]] & (BIT["absence"] | BIT["shortage_cues"]) for x in places):
             return "denied"  # the lack itself is negated: «дефицита переводчиков не было»
-        conditional = any(toks[order[x]].lower == "бы" for x in range(places[0], k + 1))
+        conditional = any(masks[order[x]] & BIT["hypothetical"] for x in range(places[0], k + 1))
         if (
             toks[order[j]].info.lemma in HAVING
             and not conditional
@@ -483,14 +483,6 @@ class Scope:
         ):
             return "lacking"
         return "denied"
-
-    def _part_start(self, k: int) -> int:
-        """Place of the first word in the comma part of the word at place ``k``."""
-        seg, order = self.clause.segment, self.order
-        start = k
-        while start > 0 and seg[order[start - 1]] == seg[order[k]]:
-            start -= 1
-        return start
 
     def _contrast_end(self, j: int) -> int:
         """«не в деньгах»: the words after «не в» up to a verb (at most 4, same segment)."""

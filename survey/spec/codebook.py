@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -242,6 +243,12 @@ class LearnedSettings:
         items = pairs.items() if isinstance(pairs, Mapping) else pairs
         object.__setattr__(self, "add_when_coded_for", tuple((str(c), float(v)) for c, v in items))
 
+    @cached_property
+    def lowest_coded(self) -> float:
+        """The lowest ``add_when_coded`` of any category: below it the layer adds nothing where
+        the rules coded something."""
+        return min([self.add_when_coded] + [value for _, value in self.add_when_coded_for])
+
     def coded_threshold(self, category: str) -> float:
         """``add_when_coded`` for ``category`` (its own value in ``add_when_coded_for``, if any)."""
         for cid, value in self.add_when_coded_for:
@@ -398,6 +405,11 @@ def load_codebook(path: str | Path | None = None, lemmatizer: Lemmatizer | None 
     )
 
 
+def _probability(value: Any) -> bool:
+    """A number in (0, 1] as the codebook writes a threshold (not ``true``, not a string)."""
+    return not isinstance(value, bool) and isinstance(value, int | float) and 0 < value <= 1
+
+
 def _parse_learned(raw: Any, path: Path, ids: set[str], bad) -> LearnedSettings | None:
     """The ``learned`` section, checked: keys, the examples file, thresholds, categories."""
     if not isinstance(raw, dict):
@@ -431,7 +443,7 @@ def _parse_learned(raw: Any, path: Path, ids: set[str], bad) -> LearnedSettings 
     thresholds = {}
     for key, default in (("add_when_silent", 0.4), ("add_when_coded", 0.65), ("add_when_named", 0.95)):
         value = raw.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        if not _probability(value):
             bad(line, f"learned.{key}: ожидается число от 0 до 1 (вероятность), а не «{value}».")
             value = default
         thresholds[key] = float(value)
@@ -452,7 +464,7 @@ def _parse_learned(raw: Any, path: Path, ids: set[str], bad) -> LearnedSettings 
             continue
         if cid not in ids:
             bad(at, f"learned.add_when_coded_for: неизвестная категория «{cid}».")
-        elif isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        elif not _probability(value):
             bad(at, f"learned.add_when_coded_for.{cid}: ожидается число от 0 до 1 (вероятность), а не «{value}».")
         else:
             per_category.append((str(cid), float(value)))
