@@ -62,6 +62,16 @@ __all__ = [
 ]
 
 NAN = float("nan")
+
+
+def _ratio(coef: np.ndarray, se: np.ndarray) -> np.ndarray:
+    """``coef / se`` (a z or t statistic), undefined (NaN) where the standard error is zero or
+    not finite (degenerate data) instead of an infinite statistic and a warning."""
+    coef, se = np.asarray(coef, dtype=float), np.asarray(se, dtype=float)
+    ok = np.isfinite(se) & (se > 0)
+    return np.divide(coef, se, out=np.full(np.broadcast(coef, se).shape, NAN), where=ok)
+
+
 # CR2 takes the inverse square root of an n_j × n_j matrix per cluster (≈ Σ n_j³ work) unless the
 # cluster's working weights are equal (unit-level covariates: O(n_j), see _cr2_e_equal_weights);
 # beyond this budget (≈ half a second per model) CR1 with t(G − 1) is used, as large clusters
@@ -1019,7 +1029,10 @@ def _satterthwaite_cr2(Gm, H, i):
     Hi = H[:, i, :]
     P = -Hi @ Hi.T
     P[np.diag_indices_from(P)] += np.array([np.sum(g[i] ** 2) for g in Gm])
-    return float(np.trace(P) ** 2 / np.sum(P**2))
+    spread = float(np.sum(P**2))
+    # no spread at all (every cluster's contribution to the coefficient is zero: degenerate data):
+    # the degrees of freedom are undefined, not 0/0 with a warning
+    return float(np.trace(P) ** 2 / spread) if spread > 0 else NAN
 
 
 def _htz_test(Cm, beta, Vcr2, Gm, H):
@@ -1175,25 +1188,25 @@ def logit_models(
         df2 = np.full(k, float(J - 1))
         big = f"clusters too large for CR2 (largest {int(sizes.max())}): CR1 with t(G-1)"
         wmsg = "; ".join(filter(None, [wmsg, big]))
-    t2 = beta / se2
+    t2 = _ratio(beta, se2)
     svy_df = J - k
     tab = pd.DataFrame(
         {
             "term": names,
             "glm_coef": beta,
             "glm_se": glm_se,
-            "glm_p": 2 * stats.norm.sf(np.abs(beta / glm_se)),
+            "glm_p": 2 * stats.norm.sf(np.abs(_ratio(beta, glm_se))),
             "cr1_se": se1,
-            "cr1_z": beta / se1,
-            "cr1_p": 2 * stats.norm.sf(np.abs(beta / se1)),
+            "cr1_z": _ratio(beta, se1),
+            "cr1_p": 2 * stats.norm.sf(np.abs(_ratio(beta, se1))),
             "cr2_se": se2,
             "cr2_t": t2,
             "cr2_df": df2,
             "cr2_p": 2 * stats.t.sf(np.abs(t2), df2),
             "svyglm_se": sesvy,
-            "svyglm_t": beta / sesvy,
+            "svyglm_t": _ratio(beta, sesvy),
             "svyglm_df": svy_df,
-            "svyglm_p": 2 * stats.t.sf(np.abs(beta / sesvy), svy_df) if svy_df > 0 else NAN,
+            "svyglm_p": 2 * stats.t.sf(np.abs(_ratio(beta, sesvy)), svy_df) if svy_df > 0 else NAN,
         }
     )
     if firth:

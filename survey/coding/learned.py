@@ -547,15 +547,16 @@ class LearnedLayer:
         # (a resource in a sentence with no cue) needs ``add_when_named``
         denied = set(coding.denied) | coding.settled
         added = []
+        codes, named, probabilities = coding.codes, coding.named, coding.probabilities
         for c in self.addable:
-            if c == self.no_problems or coding.codes.get(c) or c in denied:
+            if c == self.no_problems or codes.get(c) or c in denied:
                 continue
-            threshold = settings.add_when_silent if silent else settings.coded_threshold(c)
-            if c in coding.named:
+            threshold = settings.threshold(c, silent)
+            if c in named:
                 threshold = max(threshold, settings.add_when_named)
-            if coding.probabilities[c] >= threshold:
+            if probabilities[c] >= threshold:
                 added.append(c)
-        threshold = settings.add_when_silent if silent else settings.coded_threshold(self.no_problems or "")
+        threshold = settings.threshold(self.no_problems or "", silent)
         # «no problems» only where the rules denied nothing specific («проблем с визами нет»
         # says nothing about the rest) and coded nothing: «Ковид.» alone is not «no problems»
         # unless the answer says so («Больше ничего»), which is for the rules to read; nor

@@ -249,12 +249,19 @@ class LearnedSettings:
         the rules coded something."""
         return min([self.add_when_coded] + [value for _, value in self.add_when_coded_for])
 
+    @cached_property
+    def _coded_for(self) -> dict[str, float]:
+        """``add_when_coded_for`` as a mapping (the first value of a category given twice)."""
+        return dict(reversed(self.add_when_coded_for))
+
     def coded_threshold(self, category: str) -> float:
         """``add_when_coded`` for ``category`` (its own value in ``add_when_coded_for``, if any)."""
-        for cid, value in self.add_when_coded_for:
-            if cid == category:
-                return value
-        return self.add_when_coded
+        return self._coded_for.get(category, self.add_when_coded)
+
+    def threshold(self, category: str, silent: bool) -> float:
+        """The probability at which the layer adds ``category``: ``add_when_silent`` in an answer
+        where the rules found nothing, the category's ``add_when_coded`` otherwise."""
+        return self.add_when_silent if silent else self._coded_for.get(category, self.add_when_coded)
 
 
 @dataclass(frozen=True)
