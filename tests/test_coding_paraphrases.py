@@ -849,6 +849,26 @@ CASES = [
     ("Затраты минимальные, результат виден.", set()),
     ("Это неподъёмно и по деньгам, и по времени.", {"funding"}),
     ("Знаете, жаловаться грех. Работаем в обычном режиме.", {"no_problems"}),
+    # stop 36: «и то, что …» adds a fact to a list with no predicate of its own
+    ("Проблемы: переводчики и то, что партнёры не отвечают.", {"language", "interest"}),
+    ("Сложности другие: переводчики, деньги и то, что партнёры не понимают, где Якутия.", {"language", "funding"}),
+    ("Одна из особенностей — это то, что партнёры не отвечают.", {"interest"}),
+    # «нет» before a noun that cannot be a genitive (no comma in between): a new item, not what is absent
+    ("Билеты дорогие бюджета нет разница во времени шесть часов", {"distance", "funding"}),
+    ("Ни язык, ни деньги, ни расстояние.", set()),
+    # «the rest is secondary», «before it there were no problems»: the named one is the only one
+    ("Основное — ковидные ограничения. Остальное второстепенно.", {"covid", "no_problems"}),
+    ("Пандемия. До этого проблем не было.", {"covid", "no_problems"}),
+    ("Визы. До этого проблем не было.", {"legal"}),
+    # decisions taken «наверху», by a slow Moscow
+    ("Денег у района нет, а Москва долго решает.", {"funding", "bureaucracy"}),
+    ("У них решения принимаются наверху, пока всех пройдёшь.", {"bureaucracy"}),
+    ("Дважды не успели согласовать выезд наверху.", {"bureaucracy"}),
+    # firms' and buyers' money is not the budget; slow replies are not fading interest
+    ("Фирма исчезла, деньги до сих пор не вернули.", set()),
+    ("Для них туристы из Читы — это живые деньги.", set()),
+    ("Их ответы на наши запросы бывают очень долгими.", set()),
+    ("У них ротация каждые пять лет, и начинай с начала.", {"interest"}),
 ]
 
 

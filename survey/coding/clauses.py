@@ -311,6 +311,11 @@ def _only_one(items: list[tuple[int, int, bool]], segment: int, lemmas) -> bool:
     return all("один" in lemmas[tok] for tok, seg, _ in items if seg == segment)
 
 
+def _and_that(segment: list[tuple[int, bool]], toks) -> bool:
+    """The segment ends with «и то» (before «, что …»): one more item of a list."""
+    return len(segment) >= 2 and toks[segment[-1][0]].lower == "то" and toks[segment[-2][0]].lower == "и"
+
+
 def _parenthetical(segment: list[tuple[int, bool]], masks: list[int]) -> bool:
     """«честно скажу», «как мне кажется», «я думаю» between commas: a short segment whose
     verb is a parenthetical one does not count as a predicate of its own."""
@@ -358,7 +363,10 @@ def split_by_predicates(items: list[tuple[int, int, bool]], words: Words, rules:
         # «раньше не хватало переводчиков, теперь своя служба перевода»: «теперь» opens the present
         now = not exc and _opens_present(segs[seg], words, rules)
         comparative = rules.written("rather_than", toks[first].lower)  # «…, чем мешает»
-        if (pred or subordinate or now) and group_pred and groups[-1] and not comparative:
+        # «переводчики и то, что партнёры не отвечают»: «и то, что …» adds one more item, a fact;
+        # its clause is its own even when the items before it have no predicate (not «это то, что …»)
+        fact = subordinate and seg - 1 in segs and _and_that(segs[seg - 1], toks)
+        if (pred or subordinate or now) and (group_pred or fact) and groups[-1] and not comparative:
             groups.append([])
             group_pred = False
         groups[-1].append(seg)

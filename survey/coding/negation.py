@@ -591,6 +591,8 @@ class Scope:
             if seg[i] != seg[order[k]] or any(toks[x][3] is None for x in range(order[j - 1] + 1, i)):
                 break  # «вопросов нет — для групп …»: the dash ends what «нет» governs
             info = toks[i].info
+            if info.pos == "NOUN" and not info.genitive and toks[order[k]].lower in ("нет", "нету"):
+                break  # «бюджета нет разница во времени» (no comma): a nominative is a new item, not what is absent
             if (masks[i] & BIT["problem_words"]) or (info.noun and info.pos in ("NOUN", None)):
                 return j
             if info.pos in SKIP_POS_AFTER_ABSENCE or (masks[i] & BIT["absence"]):
