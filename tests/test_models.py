@@ -157,9 +157,9 @@ def test_no_terms_no_models(frame):
 
 
 def test_degenerate_data_never_crash():
-    # two units, one of them a single expert: every CR2 contribution is zero, so the CR2 standard
-    # errors and Satterthwaite df are undefined — NaN, with no warning and no infinite statistic
-    # (a t of ±inf would print as p = 0)
+    # two units, one of them a single expert: the CR2 contributions vanish, so the Satterthwaite df
+    # and the statistics over a zero standard error are undefined — NaN, with no warning and no
+    # infinite number in the table
     tiny = pd.DataFrame({"unit_id": list("aab"), "g": ["x", "x", "y"], "c": [1, 0, 1]})
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)

@@ -261,7 +261,7 @@ class LearnedSettings:
     def threshold(self, category: str, silent: bool) -> float:
         """The probability at which the layer adds ``category``: ``add_when_silent`` in an answer
         where the rules found nothing, the category's ``add_when_coded`` otherwise."""
-        return self.add_when_silent if silent else self._coded_for.get(category, self.add_when_coded)
+        return self.add_when_silent if silent else self.coded_threshold(category)
 
 
 @dataclass(frozen=True)
