@@ -173,9 +173,13 @@ def find_hits(
     reaching across a list separator (``breaks``, see :meth:`Words.list_breaks`)."""
     hits: list[Hit] = []
     excludes: list[Hit] = []
+    present = frozenset().union(*(lemmas[i] for i in words))  # a pattern needing another lemma cannot match
     for k, i in enumerate(words):
         entry = index.entry(toks[i][4], toks[i][3])
         for p in entry.candidates:
+            needed = p.needed
+            if needed and any(need.isdisjoint(present) for need in needed):
+                continue
             positions = match_rest(p, words, k, toks, lemmas, breaks)
             if positions is None:
                 continue
@@ -222,18 +226,18 @@ def match_rest(
     there), each next word within its gap and no list separator (``breaks``) between; None when
     the pattern does not complete."""
     positions = [words[k]]
-    at = k
+    at, n = k, len(words)
     for w in p.words[1:]:
-        found = None
-        for j in range(at + 1, min(at + 2 + w.gap, len(words))):
+        for j in range(at + 1, min(at + 2 + w.gap, n)):
             i = words[j]
             if w.matches(lemmas[i], toks[i][4]):
-                found = j
                 break
-        if found is None or any(words[at] < b < words[found] for b in breaks):
+        else:
             return None
-        positions.append(words[found])
-        at = found
+        if breaks and any(words[at] < b < i for b in breaks):
+            return None
+        positions.append(i)
+        at = j
     return positions
 
 

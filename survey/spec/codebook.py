@@ -132,6 +132,12 @@ class Pattern:
     kind: str  # terms | needs | needs_strict | exclude
     line: int | None = None  # its own line in the codebook file
 
+    @cached_property
+    def needed(self) -> tuple[frozenset[str], ...]:
+        """The lemma sets of its words after the first (those given as lemmas, not as a prefix or
+        a written form): a clause holding none of one set's lemmas cannot complete the pattern."""
+        return tuple(w.lemmas for w in self.words[1:] if w.prefix is None and w.exact is None)
+
 
 @dataclass(frozen=True)
 class Category:
