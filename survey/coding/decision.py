@@ -46,7 +46,8 @@ SMALL = BIT["minimizers"] | BIT["size_words"]
 #   label — the clause is only a problem word before a colon, a form's heading: «Проблемы: нет»;
 #   coped — «привыкли», «приспособились» (lexicon coping, not negated); coped_all — with «с ними», «к ним»;
 #   reframed — «особенности», «нюансы» (lexicon reframes, not negated): what is named is a feature;
-#   dismissed — a predicate of rules.dismissals («это в прошлом», «переждали», «это решаемо»).
+#   dismissed — a predicate of rules.dismissals («это в прошлом», «переждали», «это решаемо»);
+#   conceding — the clause opens with «но», «однако», «хотя»… (CONCEDING): a difficulty is conceded.
 CLAUSE_MARKS = (
     "past",
     "now",
@@ -58,6 +59,7 @@ CLAUSE_MARKS = (
     "bare_no",
     "label",
     "coped",
+    "conceding",
     "coped_all",
     "reframed",
     "dismissed",
@@ -497,7 +499,7 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
     (``minimised`` comes from its :class:`Scope`); ``wish``: the tokens inside multi-word cues
     (:func:`cue_phrase_words`, computed here when not given)."""
     toks, masks, order = words.toks, words.masks, clause.tokens
-    out: set[str] = set()
+    out: set[str] = {"conceding"} if clause.opener in CONCEDING else set()
     seen = 0
     if wish is None:
         wish = cue_phrase_words(words, order, rules)  # «сейчас хорошо бы …» is no «all is well now»
@@ -714,7 +716,8 @@ def features_not_problems(outcomes: list[ClauseOutcome], keep: frozenset[str] = 
     except those said with a problem word («…, но многие вопросы выходят за пределы
     компетенции») and the categories of ``keep`` (those compatible with «no problems», the
     pandemic: never a feature). A reframing word after «хотя», «но» concedes a difficulty:
-    «Хотя бывают нюансы с согласованием текстов»."""
+    «Хотя бывают нюансы с согласованием текстов». The features end at a clause that concedes a
+    difficulty («Проблем нет, есть особенности. Но переводчиков не хватает»)."""
     for i, o in enumerate(outcomes):
         if not any(not g.category for g in o.general):
             continue
@@ -732,12 +735,20 @@ def features_not_problems(outcomes: list[ClauseOutcome], keep: frozenset[str] = 
         # Китае решения принимаются долго. Плюс смена руководства …»: this sentence does
         told_after = reframe + 1 < len(outcomes) and outcomes[reframe + 1].sentence == outcomes[reframe].sentence
         last = outcomes[reframe].sentence + (0 if told_after else 1)
-        for cur in outcomes[i:]:
-            if cur.sentence > last:
+        for n, cur in enumerate(outcomes[i:], start=i):
+            # «Проблем нет, есть особенности. Но переводчиков не хватает»: what is conceded after
+            # the features is a difficulty (not «…, но это текучка, а не проблемы»)
+            conceded = n > reframe and "conceding" in cur.marks and not _denies(outcomes, cur.sentence)
+            if cur.sentence > last or conceded:
                 break
             kept = {e.category for e in cur.coded if e.reason.startswith(PROBLEM_WORD_REASON)} | keep
             cur.deny("названо особенностью, а не проблемой", kept)
         return
+
+
+def _denies(outcomes: list[ClauseOutcome], sentence: int) -> bool:
+    """A clause of the sentence denies problems in general («…, а не проблемы»)."""
+    return any(not g.category for o in outcomes if o.sentence == sentence for g in o.general)
 
 
 _SETTLING_MARKS = frozenset({"positive", "coped", "resolved"})
