@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from survey.base.lemmatize import Lemmatizer
 from survey.coding.clauses import conditional_wish, cue_phrase_words, lexicon_places, split_clauses
+from survey.coding.coder import Coder
 from survey.coding.decision import (
     ClauseOutcome,
     clause_marks,
@@ -212,6 +213,22 @@ def test_form_entries_are_cached_and_typos_found(parts):
     assert index.typo_of("финансирвания") == "финансирование"
     assert stem("переводчиками") == "переводчик"
     assert edit_distance("визы", "виза", 1) == 1 and edit_distance("визы", "рейс", 1) == 2
+
+
+def test_a_codebook_word_pymorphy3_does_not_know_is_no_typo(parts):
+    """«ковида», «погранпереходы»: inflected forms of codebook words that pymorphy3 does not
+    know are matched to them, but they are spelled right — the evidence calls them no typo and
+    keeps its confidence; a misspelled word («переводчков») is still called one."""
+    lem, _, index = parts
+    for form, word in (("ковида", "ковид"), ("погранпереходы", "погранпереход")):
+        entry = index.entry(form, lem.info(form))
+        assert entry.lemmas == frozenset({word}) and entry.typo_of is None
+    assert index.entry("переводчков", lem.info("переводчков")).typo_of == "переводчик"
+    coding = Coder(learned=False).code("Из-за ковида делегации не ездят. Нет переводчков.")
+    covid = next(e for e in coding.evidence if e.category == "covid")
+    language = next(e for e in coding.evidence if e.category == "language")
+    assert "опечатка" not in covid.reason and covid.confidence == "high"
+    assert "опечатка" in language.reason and language.confidence == "low"
 
 
 # ---------------------------------------------------------------- negation

@@ -115,6 +115,8 @@ class PatternIndex:
             fixed = self.fuzzy(form, info.lemma)
             if fixed:
                 lemmas = frozenset({fixed})
+                if stem(fixed) in (stem(form), stem(info.lemma)):
+                    fixed = None  # a codebook word pymorphy3 does not know («ковида», «погранпереходы»): no typo
         cands = [p for lemma in sorted(lemmas) for p in self._by_lemma.get(lemma, ())]
         cands += self._by_form.get(form, [])
         cands += [
