@@ -923,6 +923,26 @@ def test_fillers_come_from_the_codebook(tmp_path):
     assert Coder(load_codebook(path), learned=False).code(hedge).categories == ["distance"]
 
 
+def test_verbs_of_having_come_from_the_codebook(tmp_path):
+    """«Языковой барьер, денег не выделяют»: the «не» of the money's own comma part says money
+    is lacking because «выделять» is in the codebook's ``rules.having``; with the list emptied,
+    the negation denies the money as a problem instead."""
+    from survey.spec.codebook import load_codebook
+
+    bundled = Path(__file__).resolve().parent.parent / "questionnaires" / "codebook.yaml"
+    text = bundled.read_text(encoding="utf-8")
+    having = "having: [быть, иметься, иметь, существовать, выделять, выделить, выделяться]"
+    assert having in text and "  enabled: true\n" in text
+    path = tmp_path / "codebook.yaml"
+    path.write_text(
+        text.replace(having, "having: []").replace("  enabled: true\n", "  enabled: false\n"), encoding="utf-8"
+    )
+    answer = "Языковой барьер, денег не выделяют."
+    assert Coder(learned=False).code(answer).categories == ["language", "funding"]
+    emptied = Coder(load_codebook(path), learned=False).code(answer)
+    assert emptied.categories == ["language"] and emptied.denied == ["funding"]
+
+
 def test_a_resource_said_to_persist_is_settled(coder):
     """«Интерес у партнёров сохраняется» says the interest is there: the rules set it aside, so the
     learned layer may not add it (trained on eighteen parts it gave this sample sentence interest

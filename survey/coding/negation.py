@@ -45,8 +45,6 @@ from survey.spec.codebook import BIT, Rules
 DASHES = frozenset("—–-")
 VERBAL = frozenset({"VERB", "INFN", "PRTS", "PRTF", "GRND"})
 NONE_OF = frozenset({"ни", "ничего", "ничто"})  # negative concord: «ни одной делегации не было»
-# light verbs of having and allotting: «денег не выделяют», «переводчиков не было» say a lack
-HAVING = frozenset({"быть", "иметься", "иметь", "существовать", "выделять", "выделить", "выделяться"})
 # «Деньги — нет»: an item before «нет» is a reply's subject only when pymorphy3 gives its
 # genitive readings less than this share (деньги 0.01, средства 0.08; визы 0.75)
 PLAINLY_NOT_GENITIVE = 0.1
@@ -474,7 +472,7 @@ class Scope:
             return "denied"  # the lack itself is negated: «дефицита переводчиков не было»
         conditional = any(masks[order[x]] & BIT["hypothetical"] for x in range(places[0], k + 1))
         if (
-            toks[order[j]].info.lemma in HAVING
+            toks[order[j]].info.lemma in self.rules.words["having"]  # «денег не выделяют», «переводчиков не было»
             and not conditional
             and any(
                 toks[order[x - 1]].info.pos != "PREP" and any(h.kind != "terms" for h in self.named_at(x))

@@ -45,6 +45,7 @@ RULE_KEYS = (
     "problem_words",
     "problem_verbs",
     "light_verbs",
+    "having",
     "resolution",
     "shortage_cues",
     "positive",
