@@ -900,46 +900,42 @@ def test_paraphrase(coder, text, coded):
     assert set(result.categories) == coded, result.evidence_text() or result.denial_text()
 
 
-def test_fillers_come_from_the_codebook(tmp_path):
-    """«как бы» is a filler because the codebook's ``rules.fillers`` says so: with the list
-    emptied, «бы» beside the negation makes the denial a condition."""
+def _rules_coder(tmp_path, lexicon: str, replacement: str) -> Coder:
+    """A coder of the rules alone with one line of the bundled codebook's ``rules`` replaced."""
     from survey.spec.codebook import load_codebook
 
     bundled = Path(__file__).resolve().parent.parent / "questionnaires" / "codebook.yaml"
     text = bundled.read_text(encoding="utf-8")
-    fillers = 'fillers: ["как бы", "вроде бы", "будто бы", "как будто бы", "казалось бы", "словно бы"]'
-    assert fillers in text and "  enabled: true\n" in text
+    assert lexicon in text and "  enabled: true\n" in text
     path = tmp_path / "codebook.yaml"
     path.write_text(
-        text.replace(fillers, "fillers: []").replace("  enabled: true\n", "  enabled: false\n"),
-        encoding="utf-8",
+        text.replace(lexicon, replacement).replace("  enabled: true\n", "  enabled: false\n"), encoding="utf-8"
     )
+    return Coder(load_codebook(path), learned=False)
+
+
+def test_fillers_come_from_the_codebook(tmp_path):
+    """«как бы» is a filler because the codebook's ``rules.fillers`` says so: with the list
+    emptied, «бы» beside the negation makes the denial a condition."""
+    fillers = 'fillers: ["как бы", "вроде бы", "будто бы", "как будто бы", "казалось бы", "словно бы"]'
+    emptied = _rules_coder(tmp_path, fillers, "fillers: []")
     answer = "Это как бы не проблема."
     assert Coder(learned=False).code(answer).categories == ["no_problems"]
-    assert Coder(load_codebook(path), learned=False).code(answer).categories == []
+    assert emptied.code(answer).categories == []
     # a hedge is no wish either: «вроде бы налажено» says it works
     hedge = "Авиасообщение вроде бы налажено, летаем регулярно."
     assert Coder(learned=False).code(hedge).categories == []
-    assert Coder(load_codebook(path), learned=False).code(hedge).categories == ["distance"]
+    assert emptied.code(hedge).categories == ["distance"]
 
 
 def test_verbs_of_having_come_from_the_codebook(tmp_path):
     """«Языковой барьер, денег не выделяют»: the «не» of the money's own comma part says money
     is lacking because «выделять» is in the codebook's ``rules.having``; with the list emptied,
     the negation denies the money as a problem instead."""
-    from survey.spec.codebook import load_codebook
-
-    bundled = Path(__file__).resolve().parent.parent / "questionnaires" / "codebook.yaml"
-    text = bundled.read_text(encoding="utf-8")
     having = "having: [быть, иметься, иметь, существовать, выделять, выделить, выделяться]"
-    assert having in text and "  enabled: true\n" in text
-    path = tmp_path / "codebook.yaml"
-    path.write_text(
-        text.replace(having, "having: []").replace("  enabled: true\n", "  enabled: false\n"), encoding="utf-8"
-    )
     answer = "Языковой барьер, денег не выделяют."
     assert Coder(learned=False).code(answer).categories == ["language", "funding"]
-    emptied = Coder(load_codebook(path), learned=False).code(answer)
+    emptied = _rules_coder(tmp_path, having, "having: []").code(answer)
     assert emptied.categories == ["language"] and emptied.denied == ["funding"]
 
 
