@@ -44,6 +44,7 @@ from survey.spec.codebook import BIT, Rules
 
 DASHES = frozenset("—–-")
 VERBAL = frozenset({"VERB", "INFN", "PRTS", "PRTF", "GRND"})
+EVERY = frozenset({"любой", "каждый", "всякий"})  # «на любую мелочь»: no small thing
 NONE_OF = frozenset({"ни", "ничего", "ничто"})  # negative concord: «ни одной делегации не было»
 # «Деньги — нет»: an item before «нет» is a reply's subject only when pymorphy3 gives its
 # genitive readings less than this share (деньги 0.01, средства 0.08; визы 0.75)
@@ -120,11 +121,13 @@ def _second_negation(words: Words, start: int, neutral: set[int], forced: set[in
 
 def belittles(words: Words, order: list[int], k: int) -> bool:
     """The minimiser at place ``k`` calls something small: not after «не» («не компенсируется»)
-    nor governed by a preposition («ощущается даже в мелочах»)."""
+    nor governed by a preposition («ощущается даже в мелочах») nor after «любой», «каждый»
+    («на любую мелочь уходят месяцы»: every small thing takes long)."""
     if k == 0:
         return True
     before = order[k - 1]
-    return not (words.masks[before] & BIT["negators"]) and words.toks[before].info.pos != "PREP"
+    info = words.toks[before].info
+    return not (words.masks[before] & BIT["negators"]) and info.pos != "PREP" and info.lemma not in EVERY
 
 
 def dismissal_places(words: Words, clause: Clause, rules: Rules) -> list[int]:
