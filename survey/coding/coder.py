@@ -177,7 +177,7 @@ class Coder:
         if len(outcomes) > 1 and "label" in outcomes[0].marks:
             opening = outcomes[1:2]
         for o in opening:
-            if o.elliptic is not None and o.sentence == 0:
+            if o.elliptic is not None and (o.sentence == 0 or o is not outcomes[0]):
                 general.append(o.elliptic)
         # «Ковид. Всё.»: «всё» closing the answer
         if outcomes and outcomes[-1].closing is not None:

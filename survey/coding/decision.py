@@ -430,17 +430,19 @@ def _none_but_exception(outcome: ClauseOutcome, words: Words, clause: Clause) ->
 
 
 def bare_segment(words: Words, clause: Clause) -> list[int]:
-    """The words of «Нет», «Никаких», «Ничего существенного» when the clause opens with them —
+    """The words of «Нет», «Никаких», «Ничего существенного», «Существенных нет» when the clause opens with them —
     after a parenthetical opener, if any («Если честно — никаких», «Честно говоря, нет») — and
     they fill their part of the clause; else an empty list."""
     toks, masks, order = words.toks, words.masks, clause.tokens
     k = 0
     while k < len(order) - 1 and toks[order[k]].lower in OPENERS:
         k += 1
-    if toks[order[k]][4] not in BARE_NO:
-        return []
     segment = [i for i in order[k:] if clause.segment[i] == clause.segment[order[k]]]
-    if all(masks[i] & (BIT["size_words"] | BIT["skip_after_negator"]) for i in segment[1:]):
+    sized = BIT["size_words"] | BIT["skip_after_negator"]
+    if toks[order[k]][4] in BARE_NO:
+        return segment if all(masks[i] & sized for i in segment[1:]) else []
+    # «Существенных нет», «Особо серьёзных нет»: size words before a closing «нет»
+    if len(segment) > 1 and toks[segment[-1]][4] in BARE_NO and all(masks[i] & sized for i in segment[:-1]):
         return segment
     return []
 
@@ -551,11 +553,12 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
                 out.add("minimised")
     if bare_segment(words, clause):
         out.add("bare_no")
-    # «Проблемы: нет», «Основные трудности: никаких»: a heading, answered by what follows
+    # «Проблемы: нет», «Основные трудности: никаких», «Проблемы? Да никаких»: a heading or the
+    # question repeated, answered by what follows
     after = order[-1] + 1
     if (
         after < len(toks)
-        and toks[after][0] == ":"
+        and toks[after][0] in (":", "?")
         and seen & BIT["problem_words"]
         and all(masks[i] & _LABEL_WORDS for i in order)
     ):
