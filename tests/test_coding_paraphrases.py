@@ -900,6 +900,9 @@ CASES = [
     ("Особо серьёзных нет.", {"no_problems"}),
     ("Трудности? Да никаких.", {"no_problems"}),
     ("Больших нет, но переводчиков мало.", {"language"}),
+    # nobody to translate (the issue's own example)
+    ("Переводить у нас некому.", {"language"}),
+    ("Некому перевести документы.", {"language"}),
 ]
 
 
