@@ -220,13 +220,18 @@ class Coder:
         clauses = split_clauses(words, self.rules)
         breaks = words.list_breaks()
         for n, clause in enumerate(clauses):
-            hits = find_hits(clause.tokens, words.toks, words.lemmas, words.typos, self.index, breaks)
+            claimed: set[str] = set()
+            hits = find_hits(clause.tokens, words.toks, words.lemmas, words.typos, self.index, breaks, claimed)
             conceded = _conceded_segments(clauses, n, self.rules)
 
             def scope_of(hits, clause=clause, conceded=conceded):
                 return Scope(clause, words, hits, self.rules, neutral, forced, no_problems_id, conceded)
 
-            outcomes.append(decide_clause(words, clause, hits, scope_of, self.no_problems, self.rules))
+            outcome = decide_clause(words, clause, hits, scope_of, self.no_problems, self.rules)
+            # words the codebook gives to another category settle theirs, as a topic does: the
+            # learned layer does not add it back
+            outcome.settled |= claimed
+            outcomes.append(outcome)
         return outcomes, words.unknown, words.lemma_list()
 
 

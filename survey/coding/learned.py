@@ -4,7 +4,9 @@ rules miss, marked as learned and with their evidence.
 The rules of the codebook stay the centre: the layer only **adds** a category, never
 removes one; it never adds a category the rules decided not to code (denied: «проблем с
 финансированием нет»; fine: «финансирование выделяется»; a topic: «сотрудничество в сфере
-транспорта»), nor anything to an answer the rules coded as having no problems. It adds a
+транспорта»; words the codebook excludes from it because they are another category's:
+«правовая база для инвестиционных проектов» is legal, not weak economy), nor anything to an
+answer the rules coded as having no problems. It adds a
 category when its probability is at least ``add_when_silent`` in an answer where the rules
 coded nothing, or ``add_when_coded`` where they coded other categories, and at least
 ``add_when_named`` where the codebook's patterns found the category without anything to

@@ -170,9 +170,13 @@ def find_hits(
     typos: dict[int, tuple[str, str]],
     index: PatternIndex,
     breaks: list[int],
+    claimed: set[str] | None = None,
 ) -> list[Hit]:
     """The pattern matches among the word tokens ``words`` (token indices, in order), none
-    reaching across a list separator (``breaks``, see :meth:`Words.list_breaks`)."""
+    reaching across a list separator (``breaks``, see :meth:`Words.list_breaks`). ``claimed``,
+    when given, receives the categories of matches the codebook excludes where their words
+    are another category's match («правовая база для инвестиционных проектов» is the legal
+    base, not weak economy)."""
     hits: list[Hit] = []
     excludes: list[Hit] = []
     present = frozenset().union(*(lemmas[i] for i in words))  # a pattern needing another lemma cannot match
@@ -188,11 +192,19 @@ def find_hits(
             hit = Hit(p, positions, [typos[j] for j in positions if j in typos])
             (excludes if p.kind == "exclude" else hits).append(hit)
     if excludes:
-        hits = [
-            h
+        dropped = [
+            (h, e)
             for h in hits
-            if not any(e.category == h.category and e.first <= h.last and h.first <= e.last for e in excludes)
+            for e in excludes
+            if e.category == h.category and e.first <= h.last and h.first <= e.last
         ]
+        hits = [h for h in hits if not any(h is d for d, _ in dropped)]
+        if claimed is not None:
+            claimed.update(
+                d.category
+                for d, e in dropped
+                if any(o.category != d.category and e.first <= o.last and o.first <= e.last for o in hits)
+            )
     # keep the longest of overlapping hits of one category; a resource word inside a longer
     # phrase of another category is read as part of it («медленная реакция» is slow approval,
     # not the partners' «реакция» that is missing; «переводы в юанях» are payments)
