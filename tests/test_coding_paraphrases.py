@@ -916,6 +916,14 @@ CASES = [
     ("Много обещаний, мало дела.", {"interest"}),
     ("Не выполняют договорённости.", {"interest"}),
     ("Не получилось в первый год — контакты сворачиваются.", {"interest"}),
+    # «нет» after comma parts without a predicate still denies the problem word before them
+    ("Проблем, требующих особого внимания, нет.", {"no_problems"}),
+    ("Проблем в сотрудничестве, по нашей линии, нет.", {"no_problems"}),
+    ("Трудностей, требующих вмешательства, не возникает.", {"no_problems"}),
+    ("Денег, выделенных на поездки, нет.", {"funding"}),
+    # features called objective things after a denial; a distance said to be small
+    ("Проблем как таковых нет. Есть объективные вещи — расстояние, язык.", {"no_problems"}),
+    ("Расстояние у нас небольшое, партнёры рядом.", set()),
 ]
 
 

@@ -204,11 +204,11 @@ class Scope:
         self.small_segments: set[int] = set()
         # segments where a negation denies the size of a problem («не такое уж большое», «не критично»)
         self.size_segments: set[int] = set()
+        self.predicate_free = clause.predicate_free()
         self._marks()
         self._scan(forced)
         self._dismiss()
         self.active_problem = [k for k in self.problem_words if k not in self.denied_problem]
-        self.predicate_free = clause.predicate_free()
         self.spans = self._widened_spans()
 
     # ------------------------------------------------------------------ reading the clause
@@ -604,10 +604,13 @@ class Scope:
             return None
         verb = toks[order[k]].info.pos == "VERB"  # «отсутствуют» agrees with a nominative
         # «Трудностей принципиального характера нет»: a problem word of the same part of the
-        # clause, before a genitive attribute, is what is absent
+        # clause, before a genitive attribute, is what is absent; so is one before comma parts
+        # without a predicate when «нет» opens its own («Проблем, требующих особого внимания, нет»)
+        own = seg[order[k]]
+        opens = k == 0 or seg[order[k - 1]] != own
         for j in range(k - 1, -1, -1):
             i = order[j]
-            if seg[i] != seg[order[k]] or toks[i].info.pos == "VERB":
+            if toks[i].info.pos == "VERB" or (seg[i] != own and not (opens and seg[i] in self.predicate_free)):
                 break
             if (
                 masks[i] & BIT["problem_words"]
