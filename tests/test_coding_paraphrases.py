@@ -924,6 +924,9 @@ CASES = [
     # features called objective things after a denial; a distance said to be small
     ("Проблем как таковых нет. Есть объективные вещи — расстояние, язык.", {"no_problems"}),
     ("Расстояние у нас небольшое, партнёры рядом.", set()),
+    # agreements that are weak as documents
+    ("Недостаточная проработка соглашений.", {"legal"}),
+    ("Нет полноценного соглашения с провинцией.", {"legal"}),
 ]
 
 
