@@ -927,6 +927,8 @@ CASES = [
     # agreements that are weak as documents
     ("Недостаточная проработка соглашений.", {"legal"}),
     ("Нет полноценного соглашения с провинцией.", {"legal"}),
+    # the imperfective of «перестать»: partners who stop answering (the coding guide's own words)
+    ("Партнёры перестают отвечать.", {"interest"}),
 ]
 
 
