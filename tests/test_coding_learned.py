@@ -250,11 +250,37 @@ def test_per_category_coded_threshold(model, tmp_path):
     assert again.codes["language"] == 1
 
 
-def test_per_category_threshold_in_the_codebook(tmp_path):
-    cb = load_codebook(_codebook(tmp_path, extra="  add_when_coded_for: {language: 0.6}\n"))
+def test_per_category_named_threshold(model, tmp_path):
+    """``add_when_named_for``: a category the rules named without a cue gets its own bar; the
+    others keep ``add_when_named``."""
+    text = "Переводить некому."
+    probe, cb = _layer(model, tmp_path, add_when_silent=0.5, add_when_coded=0.5, add_when_named=0.99)
+    named = AnswerCoding(dict.fromkeys(cb.ids, 0), named={"language", "funding"})
+    probe.apply(named, text)
+    p, q = named.probabilities["language"], named.probabilities["funding"]
+    assert named.codes["language"] == 0 and 0.5 < p < 0.99 and q < 0.99
+    for at, added in ((p - 0.01, 1), (p + 0.01, 0)):
+        layer, _ = _layer(
+            model,
+            tmp_path,
+            add_when_silent=0.5,
+            add_when_coded=0.5,
+            add_when_named=0.99,
+            add_when_named_for=(("language", at),),
+        )
+        c = AnswerCoding(dict.fromkeys(cb.ids, 0), named={"language", "funding"})
+        layer.apply(c, text)
+        assert c.codes["language"] == added and c.codes["funding"] == 0, at
+
+
+@pytest.mark.parametrize("key", ["add_when_coded_for", "add_when_named_for"])
+def test_per_category_threshold_in_the_codebook(tmp_path, key):
+    cb = load_codebook(_codebook(tmp_path, extra=f"  {key}: {{language: 0.6}}\n"))
     assert cb.learned is not None
-    assert cb.learned.coded_threshold("language") == 0.6
-    assert cb.learned.coded_threshold("funding") == cb.learned.add_when_coded
+    own = cb.learned.coded_threshold if key == "add_when_coded_for" else cb.learned.named_threshold
+    default = cb.learned.add_when_coded if key == "add_when_coded_for" else cb.learned.add_when_named
+    assert own("language") == 0.6
+    assert own("funding") == default
     for bad, says in (
         ("{weather: 0.6}", "неизвестная категория «weather»"),
         ("{language: 2}", "от 0 до 1"),
@@ -263,15 +289,15 @@ def test_per_category_threshold_in_the_codebook(tmp_path):
         ("0", "пары"),
     ):
         with pytest.raises(ConfigError, match=says):
-            load_codebook(_codebook(tmp_path, extra=f"  add_when_coded_for: {bad}\n"))
+            load_codebook(_codebook(tmp_path, extra=f"  {key}: {bad}\n"))
     # the message names the line of the wrong entry, not of the learned section
-    path = _codebook(tmp_path, extra="  add_when_coded_for:\n    weather: 0.6\n")
+    path = _codebook(tmp_path, extra=f"  {key}:\n    weather: 0.6\n")
     line = path.read_text(encoding="utf-8").splitlines().index("    weather: 0.6") + 1
-    with pytest.raises(ConfigError, match=f"строка {line}: learned.add_when_coded_for"):
+    with pytest.raises(ConfigError, match=f"строка {line}: learned.{key}"):
         load_codebook(path)
     # from Python, a mapping is taken as it is written in the codebook
-    given = dataclasses.replace(cb.learned, add_when_coded_for={"language": 0.6})
-    assert given.add_when_coded_for == (("language", 0.6),) and given.coded_threshold("language") == 0.6
+    given = dataclasses.replace(cb.learned, **{key: {"language": 0.6}})
+    assert getattr(given, key) == (("language", 0.6),)
 
 
 def test_per_category_threshold_keeps_named_and_no_problems_rules(model, tmp_path):

@@ -555,7 +555,7 @@ class LearnedLayer:
                 continue
             threshold = settings.threshold(c, silent)
             if c in named:
-                threshold = max(threshold, settings.add_when_named)
+                threshold = max(threshold, settings.named_threshold(c))
             if probabilities[c] >= threshold:
                 added.append(c)
         threshold = settings.threshold(self.no_problems or "", silent)

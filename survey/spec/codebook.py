@@ -214,6 +214,7 @@ LEARNED_KEYS = (
     "add_when_coded",
     "add_when_coded_for",
     "add_when_named",
+    "add_when_named_for",
     "categories",
 )
 
@@ -231,8 +232,8 @@ class LearnedSettings:
     the rules named without deciding (a resource in a sentence with no cue) needs at least
     ``add_when_named``; only ``categories`` (default: all) are added. ``add_when_coded_for``
     gives some categories their own ``add_when_coded`` (a category the rules read poorly, such
-    as descriptions of a culture, can be left more to the layer). ``enabled: false`` switches
-    it off.
+    as descriptions of a culture, can be left more to the layer), and ``add_when_named_for``
+    their own ``add_when_named``. ``enabled: false`` switches it off.
     """
 
     examples: tuple[Path, ...]
@@ -243,12 +244,14 @@ class LearnedSettings:
     categories: tuple[str, ...] = ()
     line: int | None = None
     add_when_coded_for: tuple[tuple[str, float], ...] = ()
+    add_when_named_for: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         # a mapping given from Python ({"mentality": 0.7}) is kept as (category, value) pairs
-        pairs = self.add_when_coded_for
-        items = pairs.items() if isinstance(pairs, Mapping) else pairs
-        object.__setattr__(self, "add_when_coded_for", tuple((str(c), float(v)) for c, v in items))
+        for name in ("add_when_coded_for", "add_when_named_for"):
+            pairs = getattr(self, name)
+            items = pairs.items() if isinstance(pairs, Mapping) else pairs
+            object.__setattr__(self, name, tuple((str(c), float(v)) for c, v in items))
 
     @cached_property
     def lowest_coded(self) -> float:
@@ -264,6 +267,14 @@ class LearnedSettings:
     def coded_threshold(self, category: str) -> float:
         """``add_when_coded`` for ``category`` (its own value in ``add_when_coded_for``, if any)."""
         return self._coded_for.get(category, self.add_when_coded)
+
+    @cached_property
+    def _named_for(self) -> dict[str, float]:
+        return dict(reversed(self.add_when_named_for))
+
+    def named_threshold(self, category: str) -> float:
+        """``add_when_named`` for ``category`` (its own value in ``add_when_named_for``, if any)."""
+        return self._named_for.get(category, self.add_when_named)
 
     def threshold(self, category: str, silent: bool) -> float:
         """The probability at which the layer adds ``category``: ``add_when_silent`` in an answer
@@ -461,27 +472,9 @@ def _parse_learned(raw: Any, path: Path, ids: set[str], bad) -> LearnedSettings 
             bad(line, f"learned.{key}: ожидается число от 0 до 1 (вероятность), а не «{value}».")
             value = default
         thresholds[key] = float(value)
-    coded_for = raw.get("add_when_coded_for")
-    if coded_for is None:
-        coded_for = {}
-    if not isinstance(coded_for, dict):
-        bad(
-            line,
-            "learned.add_when_coded_for: ожидаются пары «категория: порог».",
-            "Пример: add_when_coded_for: {mentality: 0.7}",
-        )
-        coded_for = {}
-    per_category = []
-    at = coded_for.get(LINE_KEY, line)  # the line of add_when_coded_for itself, when known
-    for cid, value in coded_for.items():
-        if cid == LINE_KEY:
-            continue
-        if cid not in ids:
-            bad(at, f"learned.add_when_coded_for: неизвестная категория «{cid}».")
-        elif not _probability(value):
-            bad(at, f"learned.add_when_coded_for.{cid}: ожидается число от 0 до 1 (вероятность), а не «{value}».")
-        else:
-            per_category.append((str(cid), float(value)))
+    per_category = {
+        key: _thresholds_for(raw, key, ids, line, bad) for key in ("add_when_coded_for", "add_when_named_for")
+    }
     categories = raw.get("categories") or []
     if not isinstance(categories, list):
         bad(line, "learned.categories: должен быть список категорий.")
@@ -497,8 +490,34 @@ def _parse_learned(raw: Any, path: Path, ids: set[str], bad) -> LearnedSettings 
         add_when_named=thresholds["add_when_named"],
         categories=tuple(str(c) for c in categories if c in ids),
         line=line,
-        add_when_coded_for=tuple(per_category),
+        add_when_coded_for=per_category["add_when_coded_for"],
+        add_when_named_for=per_category["add_when_named_for"],
     )
+
+
+def _thresholds_for(
+    raw: dict[str, Any], key: str, ids: set[str], line: int | None, bad
+) -> tuple[tuple[str, float], ...]:
+    """A ``learned`` mapping of categories to their own threshold (``add_when_coded_for``,
+    ``add_when_named_for``), each entry checked."""
+    given = raw.get(key)
+    if given is None:
+        return ()
+    if not isinstance(given, dict):
+        bad(line, f"learned.{key}: ожидаются пары «категория: порог».", f"Пример: {key}: {{mentality: 0.7}}")
+        return ()
+    out = []
+    at = given.get(LINE_KEY, line)  # the line of the mapping itself, when known
+    for cid, value in given.items():
+        if cid == LINE_KEY:
+            continue
+        if cid not in ids:
+            bad(at, f"learned.{key}: неизвестная категория «{cid}».")
+        elif not _probability(value):
+            bad(at, f"learned.{key}.{cid}: ожидается число от 0 до 1 (вероятность), а не «{value}».")
+        else:
+            out.append((str(cid), float(value)))
+    return tuple(out)
 
 
 def _with_default_rules(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
