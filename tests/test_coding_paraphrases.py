@@ -929,6 +929,11 @@ CASES = [
     ("Нет полноценного соглашения с провинцией.", {"legal"}),
     # the imperfective of «перестать»: partners who stop answering (the coding guide's own words)
     ("Партнёры перестают отвечать.", {"interest"}),
+    # the rest called small: the named problem stays, and is the only one
+    ("Пандемия — 10 из 10. Всё остальное по сравнению с ней мелочи.", {"covid", "no_problems"}),
+    ("Ограничения из-за COVID-19. Остальное несущественно.", {"covid", "no_problems"}),
+    ("Языковые и финансовые трудности есть, остальное — мелочи.", {"language", "funding"}),
+    ("Разница во времени — мелочь.", set()),
 ]
 
 

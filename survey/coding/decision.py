@@ -547,7 +547,8 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
             ):
                 out.add("dismissed")
                 break
-    if seen & (BIT["minimizers"] | BIT["minimizers:start"]):
+    if seen & (BIT["minimizers"] | BIT["minimizers:start"]) and not seen & BIT["rest"]:
+        # not «всё остальное по сравнению с ней мелочи»: the rest is small, not what was named
         for k in lexicon_places(words, order, rules, "minimizers"):
             if belittles(words, order, k):
                 out.add("minimised")

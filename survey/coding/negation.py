@@ -332,10 +332,11 @@ class Scope:
         return k == 0 or seg[order[k - 1]] != seg[order[k]]
 
     def _said_of_rest(self, k: int) -> bool:
-        """«…, остальное решаемо»: the word at place ``k`` is said of the rest, one of the two
-        words before it in its part of the clause being «остальное», «прочее»."""
-        order, masks, seg = self.order, self.words.masks, self.clause.segment
-        return any(masks[order[x]] & BIT["rest"] and seg[order[x]] == seg[order[k]] for x in range(max(0, k - 2), k))
+        """«…, остальное решаемо», «остальное — мелочи», «всё остальное по сравнению с ней
+        мелочи»: the word at place ``k`` is said of the rest, one of the five words before it in
+        the clause being «остальное», «прочее»."""
+        order, masks = self.order, self.words.masks
+        return any(masks[order[x]] & BIT["rest"] for x in range(max(0, k - 5), k))
 
     def _next_word(self, k: int) -> int | None:
         """The place a «не» at place ``k`` attaches to (skipping «очень», «особо»…)."""
