@@ -217,6 +217,8 @@ LEARNED_KEYS = (
     "add_when_named_for",
     "categories",
 )
+# settings that give a category its own threshold
+_OWN_THRESHOLDS = ("add_when_coded_for", "add_when_named_for")
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,7 @@ class LearnedSettings:
 
     def __post_init__(self) -> None:
         # a mapping given from Python ({"mentality": 0.7}) is kept as (category, value) pairs
-        for name in ("add_when_coded_for", "add_when_named_for"):
+        for name in _OWN_THRESHOLDS:
             pairs = getattr(self, name)
             items = pairs.items() if isinstance(pairs, Mapping) else pairs
             object.__setattr__(self, name, tuple((str(c), float(v)) for c, v in items))
@@ -260,21 +262,18 @@ class LearnedSettings:
         return min([self.add_when_coded] + [value for _, value in self.add_when_coded_for])
 
     @cached_property
-    def _coded_for(self) -> dict[str, float]:
-        """``add_when_coded_for`` as a mapping (the first value of a category given twice)."""
-        return dict(reversed(self.add_when_coded_for))
+    def _own(self) -> dict[str, dict[str, float]]:
+        """``add_when_coded_for`` and ``add_when_named_for`` as mappings (the first value of a
+        category given twice)."""
+        return {name: dict(reversed(getattr(self, name))) for name in _OWN_THRESHOLDS}
 
     def coded_threshold(self, category: str) -> float:
         """``add_when_coded`` for ``category`` (its own value in ``add_when_coded_for``, if any)."""
-        return self._coded_for.get(category, self.add_when_coded)
-
-    @cached_property
-    def _named_for(self) -> dict[str, float]:
-        return dict(reversed(self.add_when_named_for))
+        return self._own["add_when_coded_for"].get(category, self.add_when_coded)
 
     def named_threshold(self, category: str) -> float:
         """``add_when_named`` for ``category`` (its own value in ``add_when_named_for``, if any)."""
-        return self._named_for.get(category, self.add_when_named)
+        return self._own["add_when_named_for"].get(category, self.add_when_named)
 
     def threshold(self, category: str, silent: bool) -> float:
         """The probability at which the layer adds ``category``: ``add_when_silent`` in an answer
@@ -472,9 +471,7 @@ def _parse_learned(raw: Any, path: Path, ids: set[str], bad) -> LearnedSettings 
             bad(line, f"learned.{key}: ожидается число от 0 до 1 (вероятность), а не «{value}».")
             value = default
         thresholds[key] = float(value)
-    per_category = {
-        key: _thresholds_for(raw, key, ids, line, bad) for key in ("add_when_coded_for", "add_when_named_for")
-    }
+    per_category = {key: _thresholds_for(raw, key, ids, line, bad) for key in _OWN_THRESHOLDS}
     categories = raw.get("categories") or []
     if not isinstance(categories, list):
         bad(line, "learned.categories: должен быть список категорий.")
