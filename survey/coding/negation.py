@@ -46,6 +46,8 @@ DASHES = frozenset("—–-")
 VERBAL = frozenset({"VERB", "INFN", "PRTS", "PRTF", "GRND"})
 EVERY = frozenset({"любой", "каждый", "всякий"})  # «на любую мелочь»: no small thing
 NONE_OF = frozenset({"ни", "ничего", "ничто"})  # negative concord: «ни одной делегации не было»
+# «как ни странно», «сколько мы ни предлагали»: «ни» after these is concessive, not a negation
+CONCESSIVE_BEFORE_NI = frozenset({"как", "сколько"})
 # «Деньги — нет»: an item before «нет» is a reply's subject only when pymorphy3 gives its
 # genitive readings less than this share (деньги 0.01, средства 0.08; визы 0.75)
 PLAINLY_NOT_GENITIVE = 0.1
@@ -325,6 +327,17 @@ class Scope:
             self.denied_problem.update(x for x in range(start, k) if masks[order[x]] & BIT["problem_words"])
             self.denials.append((start, k, order[k]))
 
+    def _concessive_ni(self, k: int) -> bool:
+        """«Поезд, как ни странно, ходит», «сколько мы ни предлагали»: the «ни» at place ``k``
+        follows «как» or «сколько» (a pronoun may stand between)."""
+        order, toks = self.order, self.words.toks
+        for x in range(k - 1, max(-1, k - 3), -1):
+            if toks[order[x]].lower in CONCESSIVE_BEFORE_NI:
+                return True
+            if toks[order[x]].info.pos != "NPRO":
+                return False
+        return False
+
     def _opens_part(self, k: int) -> bool:
         """Place ``k`` opens the clause or one of its comma parts (a reply's or a dismissal's
         subject reaches back to it)."""
@@ -502,6 +515,8 @@ class Scope:
     def _absence(self, k: int, i: int) -> None:
         """«нет», «отсутствие», «ни», «без» at place ``k``: a denial or a shortage cue."""
         order, toks = self.order, self.words.toks
+        if toks[i].lower == "ни" and self._concessive_ni(k):
+            return
         if toks[i].lower == "ни" and [toks[order[x]].lower for x in range(k + 1, min(k + 3, len(order)))] == [
             "при",
             "чем",
