@@ -262,9 +262,9 @@ class Scope:
             elif (
                 rules.written("rather_than", toks[i].lower)
                 and k + 1 < len(order)
-                and (masks[order[k + 1]] & BIT["problem_verbs"])
+                and (masks[order[k + 1]] & (BIT["problem_verbs"] | BIT["problem_words"]))
             ):
-                # «скорее интересна, чем мешает»: the problem verb is denied
+                # «скорее интересна, чем мешает», «скорее рабочие моменты, чем проблемы»: denied
                 self.negated.add(k + 1)
                 self.denials.append((0, self.clause.segment_end(k), i))
             elif (
