@@ -113,10 +113,20 @@ def is_cue(words: Words, order: list[int], rules: Rules, k: int) -> bool:
     """A shortage cue, a word or a phrase, starts at place ``k``."""
     m = words.masks[order[k]]
     return (
-        bool(m & BIT["shortage_cues"])
+        bool(m & BIT["shortage_cues"] and not _in_turn(words, order, k))
         or bool(m & CUE_START and cue_phrase_at(words, order, rules, k))
         or conditional_wish(words, order, k, rules)
     )
+
+
+# «в первую очередь», «в свою очередь»: an order of things, not a queue
+IN_TURN = frozenset({"первый", "второй", "третий", "свой"})
+
+
+def _in_turn(words: Words, order: list[int], k: int) -> bool:
+    """«интерес китайцев к нам в первую очередь по углю»: «очередь» at place ``k`` after an
+    ordinal or «свою» is no shortage cue (a queue at the border is)."""
+    return k > 0 and words.toks[order[k]].lower == "очередь" and not IN_TURN.isdisjoint(words.lemmas[order[k - 1]])
 
 
 # «работали бы и дальше», «работал бы как прежде», «хватило бы и на большее»: what works would go
