@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from survey.base.lemmatize import Token
 from survey.coding.clauses import Clause, cue_phrase_words, filler_words, is_cue, lexicon_places
 from survey.coding.evidence import AnswerCoding, Evidence
 from survey.coding.matching import Hit
@@ -496,6 +497,20 @@ def _negated_before(masks: list[int], order: list[int], k: int) -> bool:
     return any(masks[order[j]] & BIT["negators"] for j in range(max(0, k - 2), k))
 
 
+# «…, но они решаются», «всё решается»: a pronoun before an imperfective verb of resolution
+RESOLVED_SUBJECTS = frozenset({"они", "это", "все", "всё"})
+
+
+def _pronoun_resolved(toks: list[Token], order: list[int], k: int) -> bool:
+    """«Есть вопросы — перевод, логистика, — но они решаются»: the verb of resolution at place
+    ``k`` follows a pronoun in a clause that names no noun (not «проблема решается за счёт …»)."""
+    return (
+        k > 0
+        and toks[order[k - 1]].lower in RESOLVED_SUBJECTS
+        and not any(toks[i].info is not None and toks[i].info.pos == "NOUN" for i in order)
+    )
+
+
 def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | None = None) -> set[str]:
     """The marks of :data:`CLAUSE_MARKS` that lexicons and word forms give a clause
     (``minimised`` comes from its :class:`Scope`); ``wish``: the tokens inside multi-word cues
@@ -513,7 +528,7 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
             out.add("past_tense")
         if m & _WORD_MARKS:
             negated = _negated_before(masks, order, k)
-            if m & BIT["resolution"] and info.perfective and not negated:
+            if m & BIT["resolution"] and not negated and (info.perfective or _pronoun_resolved(toks, order, k)):
                 out.add("resolved")
             if m & BIT["positive"] and not negated and i not in wish:
                 out.add("positive")
