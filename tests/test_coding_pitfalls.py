@@ -187,6 +187,9 @@ CASES = [
     # «как ни странно», «сколько ни»: a concessive «ни», not a shortage
     ("Поезд до Маньчжурии, как ни странно, ходит каждый день.", set(), set()),
     ("Сколько мы ни просили, переводчика так и не дали.", {"language"}, set()),
+    # «при этом» inside a clause, with no comma before it, is parenthetical, not a new part
+    ("Правовых препятствий при этом не видим.", set(), {"legal"}),
+    ("Денег мало, при этом переводчиков нет.", {"funding", "language"}, set()),
     # «не зафиксировано», like «не выявлено»: nothing of the kind was found
     ("Проблем в сотрудничестве не зафиксировано.", {"no_problems"}, set()),
     # «…, но они решаются», «всё это решается»: what was named is solved in working order
