@@ -187,6 +187,9 @@ CASES = [
     # «как ни странно», «сколько ни»: a concessive «ни», not a shortage
     ("Поезд до Маньчжурии, как ни странно, ходит каждый день.", set(), set()),
     ("Сколько мы ни просили, переводчика так и не дали.", {"language"}, set()),
+    # agreements signed for protocol, cooperation «на словах»: formal contacts are interest
+    ("Много соглашений подписывается ради протокола.", {"interest"}, set()),
+    ("Сотрудничество пока больше на словах.", {"interest"}, set()),
     # «обычная рабочая история» calls what was named small, like «рабочие моменты»
     ("Бывают задержки с ответами, но это обычная рабочая история.", set(), {"bureaucracy"}),
     # «при этом» inside a clause, with no comma before it, is parenthetical, not a new part
