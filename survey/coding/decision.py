@@ -498,7 +498,9 @@ def _negated_before(masks: list[int], order: list[int], k: int) -> bool:
 
 
 # «…, но они решаются», «всё решается»: a pronoun before an imperfective verb of resolution
+# (not «всё закрыто»: a closed border)
 RESOLVED_SUBJECTS = frozenset({"они", "это", "все", "всё"})
+RESOLVING_VERBS = frozenset({"решаться", "решать", "урегулироваться", "улаживаться"})
 
 
 def _pronoun_resolved(toks: list[Token], order: list[int], k: int) -> bool:
@@ -506,6 +508,7 @@ def _pronoun_resolved(toks: list[Token], order: list[int], k: int) -> bool:
     ``k`` follows a pronoun in a clause that names no noun (not «проблема решается за счёт …»)."""
     return (
         k > 0
+        and toks[order[k]].lemma in RESOLVING_VERBS
         and toks[order[k - 1]].lower in RESOLVED_SUBJECTS
         and not any(toks[i].info is not None and toks[i].info.pos == "NOUN" for i in order)
     )
