@@ -187,6 +187,8 @@ CASES = [
     # «как ни странно», «сколько ни»: a concessive «ни», not a shortage
     ("Поезд до Маньчжурии, как ни странно, ходит каждый день.", set(), set()),
     ("Сколько мы ни просили, переводчика так и не дали.", {"language"}, set()),
+    # «непривычный» alone (food, climate, a way of paying) is no difference of mentality
+    ("Расчёты в юанях идут через один банк, фермерам это непривычно.", set(), set()),
     # agreements signed for protocol, cooperation «на словах»: formal contacts are interest
     ("Много соглашений подписывается ради протокола.", {"interest"}, set()),
     ("Сотрудничество пока больше на словах.", {"interest"}, set()),
