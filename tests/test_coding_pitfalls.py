@@ -192,6 +192,9 @@ CASES = [
     # agreements signed for protocol, cooperation «на словах»: formal contacts are interest
     ("Много соглашений подписывается ради протокола.", {"interest"}, set()),
     ("Сотрудничество пока больше на словах.", {"interest"}, set()),
+    # investors who leave, partners after raw materials, payment infrastructure: economy
+    ("Китайский инвестор уехал через год.", {"economy"}, set()),
+    ("Им нужно только сырьё.", {"economy"}, set()),
     # «обычная рабочая история» calls what was named small, like «рабочие моменты»
     ("Бывают долгие согласования, но это обычная рабочая история.", set(), {"bureaucracy"}),
     # «при этом» inside a clause, with no comma before it, is parenthetical, not a new part
