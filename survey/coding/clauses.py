@@ -252,18 +252,15 @@ def split_clauses(words: Words, rules: Rules) -> list[Clause]:
             raw[-1].append((i, segment, exception))
             continue
         keep = phrase_at(rules, "not_boundaries", words, order, k)
+        n = 0 if keep else phrase_at(rules, "boundaries", words, order, k)
+        if n > 1 and raw[-1] and i > 0 and toks[i - 1].info is not None and toks[i][4] != "разве":
+            # «Правовых препятствий при этом не видим»: a phrase inside the clause, no comma
+            # before it, is parenthetical, like a «not_boundaries» phrase
+            keep = n
         if keep:
             for j in order[k : k + keep]:
                 raw[-1].append((j, segment, exception))
             skip_until = order[k + keep - 1]
-            continue
-        n = phrase_at(rules, "boundaries", words, order, k)
-        if n > 1 and raw[-1] and i > 0 and toks[i - 1].info is not None and toks[i][4] != "разве":
-            # «Правовых препятствий при этом не видим»: a phrase inside the clause, no comma
-            # before it, is parenthetical
-            for j in order[k : k + n]:
-                raw[-1].append((j, segment, exception))
-            skip_until = order[k + n - 1]
             continue
         if n:
             raw.append([])
