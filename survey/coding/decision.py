@@ -510,7 +510,7 @@ def _pronoun_resolved(toks: list[Token], order: list[int], k: int) -> bool:
         k > 0
         and toks[order[k]].lemma in RESOLVING_VERBS
         and toks[order[k - 1]].lower in RESOLVED_SUBJECTS
-        and not any(toks[i].info is not None and toks[i].info.pos == "NOUN" for i in order)
+        and not any(toks[i].info.pos == "NOUN" for i in order)
     )
 
 
