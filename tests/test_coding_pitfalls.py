@@ -69,6 +69,9 @@ CASES = [
     ("Далеко не всегда хватает средств на приём делегаций.", {"funding"}, set()),
     # the pandemic named as the only difficulty is «no other problems» (CODING_GUIDE rule 7)
     ("Интерес к сотрудничеству не угасает, трудности только из-за карантина.", {"covid", "no_problems"}, {"interest"}),
+    # a later part with a subject of its own («родители не хотят») does not deny the items before it
+    ("Дорогие авиабилеты, родители не хотят отпускать детей.", {"distance"}, set()),
+    ("Языковой барьер, партнёры не хотят учить русский.", {"language"}, set()),
     # --- context words are traps
     ("Развиваем сотрудничество в сфере транспорта и логистики.", set(), set()),
     ("Проводим обмены в сфере культуры.", set(), set()),

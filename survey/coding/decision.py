@@ -261,8 +261,8 @@ def decide_clause(
         if said_of:
             outcome.orphan_cue = toks[order[said_of[0]]].text
     # general denials: a denied problem word whose span has no match («проблем нет»)
-    for lo, hi, _cue in [] if hypothetical else scope.spans:
-        if not any(
+    for lo, hi, cue in [] if hypothetical else scope.spans:
+        if cue not in scope.local_denials and not any(
             lo <= clause.segment[h.first] <= hi
             and clause.segment[h.first] not in clause.exception_segments
             and h.category != no_problems_id

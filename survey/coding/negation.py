@@ -199,6 +199,9 @@ class Scope:
         self.direct_denied: set[int] = set()  # ids of hits denied directly
         self.neutral_cues: set[int] = set()  # cue words negated («не снижается»)
         self.negated: set[int] = set()  # places a «не» attaches to
+        # cue tokens of denials said of their own segment's subject only («…, родители не хотят»):
+        # they deny no problems in general
+        self.local_denials: set[int] = set()
         self.weak_cues: set[int] = set()  # «не» + an ordinary verb
         # segments conceded («несмотря на расстояние, …»; a sentence-initial «хотя …,» from the caller)
         self.conceded: set[int] = set(conceded)
@@ -407,15 +410,27 @@ class Scope:
             for h in self.named_at(j):
                 self.direct_denied.add(id(h))
         elif tm & BIT["shortage_cues"]:
-            # «интерес не угасает», «добраться не сложно»: the problem is denied
+            # «интерес не угасает», «добраться не сложно»: the problem is denied; «визы, родители
+            # не хотят …»: a segment with a subject of its own says nothing of the segments before
             self.neutral_cues.add(j)
-            self.denials.append((0, self.clause.segment_end(k), i))
+            if self._own_subject(k):
+                self.local_denials.add(i)
+                self.denials.append((self.clause.segment_start(k), self.clause.segment_end(k), i))
+            else:
+                self.denials.append((0, self.clause.segment_end(k), i))
         else:
             # «не налажено», «не хватает» say a resource is lacking; «не говорят прямо»
             # is weaker: it counts only for resources in its own part of the clause
             self.cues.append(k)
             if not (tm & BIT["positive"]):
                 self.weak_cues.add(k)
+
+    def _own_subject(self, k: int) -> bool:
+        """A noun or a pronoun stands before place ``k`` in its segment, which is not the
+        clause's first: the verb negated at ``k`` has a subject of its own."""
+        start = self.clause.segment_start(k)
+        toks, order = self.words.toks, self.order
+        return start > 0 and any(toks[order[j]].info.pos in ("NOUN", "NPRO") for j in range(start, k))
 
     def _object_after(self, j: int) -> bool:
         """The word after the verb at place ``j`` is a plain noun of its part of the clause,
@@ -656,6 +671,9 @@ class Scope:
         spans = []
         for a, b, cue in self.denials:
             lo, hi = seg[order[a]], seg[order[b]]
+            if cue in self.local_denials:
+                spans.append((lo, hi, cue))
+                continue
             # «Ни языковых, ни финансовых трудностей нет»: the «ни …» list before the denial
             while (
                 lo - 1 in first_of_segment
