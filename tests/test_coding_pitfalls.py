@@ -72,6 +72,9 @@ CASES = [
     # a later part with a subject of its own («родители не хотят») does not deny the items before it
     ("Дорогие авиабилеты, родители не хотят отпускать детей.", {"distance"}, set()),
     ("Языковой барьер, партнёры не хотят учить русский.", {"language"}, set()),
+    # «это не проблема» in the next sentence denies what was named there, a parenthetical or not
+    ("Можно назвать разницу во времени. Но это, конечно, не проблема.", set(), {"distance"}),
+    ("Расстояние. Это, на мой взгляд, не проблема.", set(), {"distance"}),
     # --- context words are traps
     ("Развиваем сотрудничество в сфере транспорта и логистики.", set(), set()),
     ("Проводим обмены в сфере культуры.", set(), set()),

@@ -22,7 +22,14 @@ import re
 from dataclasses import dataclass, field
 
 from survey.base.lemmatize import Token
-from survey.coding.clauses import Clause, cue_phrase_words, filler_words, is_cue, lexicon_places
+from survey.coding.clauses import (
+    PARENTHETICAL_WORDS,
+    Clause,
+    cue_phrase_words,
+    filler_words,
+    is_cue,
+    lexicon_places,
+)
 from survey.coding.evidence import AnswerCoding, Evidence
 from survey.coding.matching import Hit
 from survey.coding.negation import DASHES, DISMISSAL_COMPANY, Scope, belittles, dismissal_places
@@ -583,10 +590,22 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
     ):
         out.add("label")
     # «Это не проблемы», «Всё это не препятствие»: said of what came before
-    lead = [toks[i][4] for i in order[:3]]
+    # («Но это, конечно, не проблема»: a parenthetical between commas is skipped)
+    lead = [toks[i][4] for i in order if not _parenthetical_after_this(toks, clause, i)][:3]
     if lead[:1] == ["это"] and lead[1:2] == ["не"] or lead[:2] == ["все", "это"] and lead[2:3] == ["не"]:
         out.add("this_not")
     return out
+
+
+def _parenthetical_after_this(toks, clause: Clause, i: int) -> bool:
+    """Token ``i`` is in a short comma segment (at most :data:`PARENTHETICAL_WORDS` words) right
+    after a first segment «это» or «всё это»: «это, конечно, не проблема»."""
+    seg = clause.segment
+    if seg[i] != seg[clause.tokens[0]] + 1:
+        return False
+    first = [toks[j][4] for j in clause.tokens if seg[j] == seg[clause.tokens[0]]]
+    inner = [j for j in clause.tokens if seg[j] == seg[i]]
+    return first in (["это"], ["все", "это"]) and len(inner) <= PARENTHETICAL_WORDS and inner[-1] != clause.tokens[-1]
 
 
 def _decide_hit(
