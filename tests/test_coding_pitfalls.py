@@ -75,6 +75,9 @@ CASES = [
     # «это не проблема» in the next sentence denies what was named there, a parenthetical or not
     ("Можно назвать разницу во времени. Но это, конечно, не проблема.", set(), {"distance"}),
     ("Расстояние. Это, на мой взгляд, не проблема.", set(), {"distance"}),
+    # a problem called small after it is named; a small resource is still short
+    ("Разница во времени у нас небольшая, а вот переводчиков не хватает.", {"language"}, {"distance"}),
+    ("Бюджет на поездки небольшой.", {"funding"}, set()),
     # --- context words are traps
     ("Развиваем сотрудничество в сфере транспорта и логистики.", set(), set()),
     ("Проводим обмены в сфере культуры.", set(), set()),

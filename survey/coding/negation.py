@@ -164,6 +164,9 @@ def dismissal_places(words: Words, clause: Clause, rules: Rules) -> list[int]:
     return out
 
 
+SMALL_PREDICATES = frozenset({"небольшой", "невеликий", "незначительный"})  # «разница небольшая»
+
+
 class Scope:
     """The negations of one clause and what they attach to (places ``k`` index
     ``clause.tokens``; spans are of comma segments)."""
@@ -233,6 +236,26 @@ class Scope:
                 continue  # «одна проблема — ковид, всё прочее некритично»: the rest is small
             if not (k > 0 and masks[order[k - 1]] & BIT["negators"] and order[k - 1] not in self.neutral):
                 self.small_segments.add(seg[order[k]])
+        # «Разница во времени небольшая, а …»: a problem called small after it is named (not «небольшие
+        # задержки», not «бюджет небольшой»: a resource that is small is short)
+        for k, i in enumerate(order):
+            if self.words.toks[i].info.lemma in SMALL_PREDICATES and self._after_named_term(k):
+                self.size_segments.add(seg[i])
+
+    def _after_named_term(self, k: int) -> bool:
+        """A problem term is named before place ``k`` in its segment and no noun or adjective
+        follows ``k`` there: the word at ``k`` is said of the term («разница небольшая»)."""
+        order, toks, seg = self.order, self.words.toks, self.clause.segment
+        s = seg[order[k]]
+        pos = self.clause.position
+
+        def said_of(h: Hit) -> bool:  # no noun between («интерес к нам небольшой» is said of the interest)
+            between = range(pos[h.last] + 1, k)
+            return not any(toks[order[j]].info.pos == "NOUN" for j in between)
+
+        named = any(h.kind == "terms" and seg[h.last] == s and pos[h.last] < k and said_of(h) for h in self.hits)
+        after = [j for j in range(k + 1, len(order)) if seg[order[j]] == s]
+        return named and not any(toks[order[j]].info.pos in ("NOUN", "ADJF") for j in after)
 
     def _sized(self, k: int, j: int | None) -> bool:
         """The words from the «не» at ``k`` to its target ``j`` (the clause's end when None)
