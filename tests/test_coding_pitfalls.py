@@ -78,6 +78,9 @@ CASES = [
     # a problem called small after it is named; a small resource is still short
     ("Разница во времени у нас небольшая, а вот переводчиков не хватает.", {"language"}, {"distance"}),
     ("Бюджет на поездки небольшой.", {"funding"}, set()),
+    # «скорее …, чем трудно»: the difficulty is denied, in the clause or said of the one before
+    ("Разница культур есть, но это скорее интересно, чем сложно.", set(), {"mentality"}),
+    ("Санкции: китайские банки трактуют их шире, чем требуется.", {"economy"}, set()),
     # --- context words are traps
     ("Развиваем сотрудничество в сфере транспорта и логистики.", set(), set()),
     ("Проводим обмены в сфере культуры.", set(), set()),

@@ -200,7 +200,9 @@ def decide_clause(
         if cue is None:
             outcome.marks = frozenset(marks)
             return outcome  # nothing named, nothing denied, no cue to pass on
-        if not any(masks[i] & (BIT["problem_words"] | BIT["problem_verbs"]) for i in order):
+        if not any(masks[i] & (BIT["problem_words"] | BIT["problem_verbs"]) for i in order) and not _rather_than_cue(
+            words, order, rules
+        ):
             # only a cue that may refer back («…, но его не хватает», «…, но хорошо бы его увеличить»)
             outcome.orphan_cue = toks[cue].text
             outcome.bare_cue = toks[cue].lower not in BARE_NO and all(
@@ -595,6 +597,16 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
     if lead[:1] == ["это"] and lead[1:2] == ["не"] or lead[:2] == ["все", "это"] and lead[2:3] == ["не"]:
         out.add("this_not")
     return out
+
+
+def _rather_than_cue(words: Words, order: list[int], rules: Rules) -> bool:
+    """«…, но это скорее интересно, чем трудно»: a difficulty word after «чем» is denied (the
+    clause's scope says so), not a shortage to pass back."""
+    toks = words.toks
+    return any(
+        rules.written("rather_than", toks[order[k - 1]].lower) and words.masks[order[k]] & BIT["shortage_cues"]
+        for k in range(1, len(order))
+    )
 
 
 def _parenthetical_after_this(toks, clause: Clause, i: int) -> bool:

@@ -288,7 +288,12 @@ class Scope:
             elif (
                 rules.written("rather_than", toks[i].lower)
                 and k + 1 < len(order)
-                and (masks[order[k + 1]] & (BIT["problem_verbs"] | BIT["problem_words"]))
+                and (
+                    masks[order[k + 1]] & (BIT["problem_verbs"] | BIT["problem_words"])
+                    # «скорее интересно, чем трудно» (not «шире, чем требуется»)
+                    or masks[order[k + 1]] & BIT["shortage_cues"]
+                    and toks[order[k + 1]].info.pos in ("ADJS", "ADVB")
+                )
             ):
                 # «скорее интересна, чем мешает», «скорее рабочие моменты, чем проблемы»: denied
                 self.negated.add(k + 1)
