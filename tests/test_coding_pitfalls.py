@@ -81,6 +81,9 @@ CASES = [
     # «скорее …, чем трудно»: the difficulty is denied, in the clause or said of the one before
     ("Разница культур есть, но это скорее интересно, чем сложно.", set(), {"mentality"}),
     ("Санкции: китайские банки трактуют их шире, чем требуется.", {"economy"}, set()),
+    # ties that weakened or broke, with words between («связь с партнёрами ослабла»)
+    ("Из-за пандемии связь с партнёрами ослабла.", {"covid", "interest"}, set()),
+    ("Контакты с Цзямусы прервались.", {"interest"}, set()),
     # --- context words are traps
     ("Развиваем сотрудничество в сфере транспорта и логистики.", set(), set()),
     ("Проводим обмены в сфере культуры.", set(), set()),
