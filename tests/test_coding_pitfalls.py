@@ -84,6 +84,15 @@ CASES = [
     # ties that weakened or broke, with words between («связь с партнёрами ослабла»)
     ("Из-за пандемии связь с партнёрами ослабла.", {"covid", "interest"}, set()),
     ("Контакты с Цзямусы прервались.", {"interest"}, set()),
+    # «…, но это скорее особенность» after a general denial: a feature, not a problem
+    (
+        "Я бы не сказал, что есть серьёзные проблемы. Партнёры долго отвечают, но это скорее особенность их работы.",
+        {"no_problems"},
+        {"bureaucracy"},
+    ),
+    # the rest handled, with words between: only the named problem
+    ("Если коротко — ковид. Всё остальное мы как-то научились решать.", {"covid", "no_problems"}, set()),
+    ("Ковидные ограничения. В остальном справляемся.", {"covid", "no_problems"}, set()),
     # --- context words are traps
     ("Развиваем сотрудничество в сфере транспорта и логистики.", set(), set()),
     ("Проводим обмены в сфере культуры.", set(), set()),

@@ -553,10 +553,11 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
     for name, mark in _LEXICON_MARKS:
         if seen & (BIT[name] | BIT[f"{name}:start"]) and lexicon_places(words, order, rules, name):
             out.add(mark)
-    # «есть особенности», «рабочие моменты»; not «хотя бывают нюансы с …» (a conceded difficulty)
+    # «есть особенности», «рабочие моменты», «…, но это скорее особенность их работы»; not «хотя
+    # бывают нюансы с …» (a conceded difficulty)
     if (
         seen & (BIT["reframes"] | BIT["reframes:start"])
-        and clause.opener not in CONCEDING
+        and (clause.opener not in CONCEDING or toks[order[0]][4] == "это")
         and any(not _negated_before(masks, order, k) for k in lexicon_places(words, order, rules, "reframes"))
     ):
         out.add("reframed")
