@@ -95,6 +95,9 @@ CASES = [
     ("Ковидные ограничения. В остальном справляемся.", {"covid", "no_problems"}, set()),
     # the migration registration of foreigners is legal; the migration service in an approval chain is not
     ("Трудности с миграционным учётом студентов.", {"legal"}, set()),
+    # «до пандемии» is a point in time: the denial after it is of what came before the pandemic
+    ("До пандемии сбоев в обменах не было.", {"covid"}, set()),
+    ("До Китая добраться не сложно.", set(), {"distance"}),
     # --- context words are traps
     ("Развиваем сотрудничество в сфере транспорта и логистики.", set(), set()),
     ("Проводим обмены в сфере культуры.", set(), set()),

@@ -649,9 +649,10 @@ def _decide_hit(
         return denied("уступка: «несмотря на …»")
     if hs in scope.small_segments or (h.kind == "terms" and (scope.small_segments or hs in scope.size_segments)):
         return denied("названо несущественным")
-    if id(h) in scope.direct_denied:
+    since = _since(toks, h)
+    if id(h) in scope.direct_denied and not since:
         return denied("отрицание")
-    span = scope.denial_for(h)
+    span = None if since else scope.denial_for(h)
     if span is not None:
         return denied(f"отрицание «{toks[span[2]].text}»")
     if scope.contrasted(h):
@@ -668,6 +669,12 @@ def _decide_hit(
     if h.kind == "needs" and nominal and not has_positive and not is_topic(h, clause, words):
         return coded("названо в перечне", "medium")
     return None
+
+
+def _since(toks, h: Hit) -> bool:
+    """The hit is a point in time after «до»: «До пандемии сбоев не было» denies the failures
+    before it, not the pandemic."""
+    return h.first > 0 and toks[h.first - 1].lower == "до"
 
 
 def is_topic(h: Hit, clause: Clause, words: Words) -> bool:
