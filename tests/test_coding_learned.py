@@ -15,6 +15,7 @@ from survey.base.lemmatize import Lemmatizer
 from survey.coding.coder import Coder, code_frame
 from survey.coding.evidence import LEARNED, AnswerCoding, Evidence
 from survey.coding.learned import (
+    C,
     LearnedLayer,
     LearnedModel,
     answer_matrix,
@@ -96,7 +97,7 @@ def test_the_model_learns_and_training_probabilities_match_scikit_learn(model, l
         [answer_sentences(t, lem) for t, _ in EXAMPLES], model.words, model.chars, model.word_idf, model.char_idf
     )
     y = np.array([y for _, y in EXAMPLES])[:, 1]
-    ref = LogisticRegression(C=10.0, class_weight="balanced", solver="liblinear", dual=True, tol=1e-3, random_state=0)
+    ref = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", dual=True, tol=1e-3, random_state=0)
     ref.fit(X, y)
     ours = np.array([model.probabilities(model.text_sentences(t, lem))[1] for t, _ in EXAMPLES])
     np.testing.assert_allclose(ours, ref.predict_proba(X)[:, 1], rtol=1e-6)
