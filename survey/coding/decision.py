@@ -32,7 +32,7 @@ from survey.coding.clauses import (
 )
 from survey.coding.evidence import AnswerCoding, Evidence
 from survey.coding.matching import Hit
-from survey.coding.negation import DASHES, DISMISSAL_COMPANY, Scope, belittles, dismissal_places
+from survey.coding.negation import DASHES, DISMISSAL_COMPANY, Scope, belittles, dismissal_places, rather_than_at
 from survey.coding.tokens import Words
 from survey.spec.codebook import BIT, Category, Rules
 
@@ -200,8 +200,8 @@ def decide_clause(
         if cue is None:
             outcome.marks = frozenset(marks)
             return outcome  # nothing named, nothing denied, no cue to pass on
-        if not any(masks[i] & (BIT["problem_words"] | BIT["problem_verbs"]) for i in order) and not _rather_than_cue(
-            words, order, rules
+        if not any(masks[i] & (BIT["problem_words"] | BIT["problem_verbs"]) for i in order) and not any(
+            rather_than_at(words, order, k, rules) for k in range(len(order) - 1)
         ):
             # only a cue that may refer back («…, но его не хватает», «…, но хорошо бы его увеличить»)
             outcome.orphan_cue = toks[cue].text
@@ -598,16 +598,6 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
     if lead[:1] == ["это"] and lead[1:2] == ["не"] or lead[:2] == ["все", "это"] and lead[2:3] == ["не"]:
         out.add("this_not")
     return out
-
-
-def _rather_than_cue(words: Words, order: list[int], rules: Rules) -> bool:
-    """«…, но это скорее интересно, чем трудно»: a difficulty word after «чем» is denied (the
-    clause's scope says so), not a shortage to pass back."""
-    toks = words.toks
-    return any(
-        rules.written("rather_than", toks[order[k - 1]].lower) and words.masks[order[k]] & BIT["shortage_cues"]
-        for k in range(1, len(order))
-    )
 
 
 def _parenthetical_after_this(toks, clause: Clause, i: int) -> bool:

@@ -167,6 +167,20 @@ def dismissal_places(words: Words, clause: Clause, rules: Rules) -> list[int]:
 SMALL_PREDICATES = frozenset({"небольшой", "невеликий", "незначительный"})  # «разница небольшая»
 
 
+def rather_than_at(words: Words, order: list[int], k: int, rules: Rules) -> bool:
+    """«чем» at place ``k`` before a problem word or verb, or a difficulty adjective or adverb:
+    «скорее интересна, чем мешает», «скорее интересно, чем трудно» deny what follows «чем» (not
+    «шире, чем требуется»)."""
+    if not (k + 1 < len(order) and rules.written("rather_than", words.toks[order[k]].lower)):
+        return False
+    m = words.masks[order[k + 1]]
+    return bool(
+        m & (BIT["problem_verbs"] | BIT["problem_words"])
+        or m & BIT["shortage_cues"]
+        and words.toks[order[k + 1]].info.pos in ("ADJS", "ADVB")
+    )
+
+
 class Scope:
     """The negations of one clause and what they attach to (places ``k`` index
     ``clause.tokens``; spans are of comma segments)."""
@@ -285,16 +299,7 @@ class Scope:
                 self._negate(k, j, i)
             elif (m & BIT["absence"]) and i not in self.consumed:
                 self._absence(k, i)
-            elif (
-                rules.written("rather_than", toks[i].lower)
-                and k + 1 < len(order)
-                and (
-                    masks[order[k + 1]] & (BIT["problem_verbs"] | BIT["problem_words"])
-                    # «скорее интересно, чем трудно» (not «шире, чем требуется»)
-                    or masks[order[k + 1]] & BIT["shortage_cues"]
-                    and toks[order[k + 1]].info.pos in ("ADJS", "ADVB")
-                )
-            ):
+            elif rather_than_at(words, order, k, rules):
                 # «скорее интересна, чем мешает», «скорее рабочие моменты, чем проблемы»: denied
                 self.negated.add(k + 1)
                 self.denials.append((0, self.clause.segment_end(k), i))
