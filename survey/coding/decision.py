@@ -593,22 +593,25 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
     ):
         out.add("label")
     # «Это не проблемы», «Всё это не препятствие»: said of what came before
-    # («Но это, конечно, не проблема»: a parenthetical between commas is skipped)
-    lead = [toks[i][4] for i in order if not _parenthetical_after_this(toks, clause, i)][:3]
+    lead = _lead(toks, clause)
     if lead[:1] == ["это"] and lead[1:2] == ["не"] or lead[:2] == ["все", "это"] and lead[2:3] == ["не"]:
         out.add("this_not")
     return out
 
 
-def _parenthetical_after_this(toks, clause: Clause, i: int) -> bool:
-    """Token ``i`` is in a short comma segment (at most :data:`PARENTHETICAL_WORDS` words) right
-    after a first segment «это» or «всё это»: «это, конечно, не проблема»."""
-    seg = clause.segment
-    if seg[i] != seg[clause.tokens[0]] + 1:
-        return False
-    first = [toks[j][4] for j in clause.tokens if seg[j] == seg[clause.tokens[0]]]
-    inner = [j for j in clause.tokens if seg[j] == seg[i]]
-    return first in (["это"], ["все", "это"]) and len(inner) <= PARENTHETICAL_WORDS and inner[-1] != clause.tokens[-1]
+def _lead(toks, clause: Clause) -> list[str]:
+    """The clause's first three words; after a first comma part «это» or «всё это», a short
+    parenthetical part (at most :data:`PARENTHETICAL_WORDS` words, not the clause's last) is
+    skipped: «Но это, конечно, не проблема»."""
+    order, seg = clause.tokens, clause.segment
+    lead = [toks[i][4] for i in order[:3]]
+    n = 1 if lead[:1] == ["это"] else 2 if lead[:2] == ["все", "это"] else 0
+    if not n or n >= len(order) or seg[order[n - 1]] != seg[order[0]] or seg[order[n]] != seg[order[0]] + 1:
+        return lead
+    end = clause.segment_end(n)
+    if end - n + 1 > PARENTHETICAL_WORDS or end == len(order) - 1:
+        return lead
+    return [toks[i][4] for i in order[:n] + order[end + 1 : end + 4 - n]]
 
 
 def _decide_hit(

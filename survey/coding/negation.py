@@ -268,7 +268,7 @@ class Scope:
             return not any(toks[order[j]].info.pos == "NOUN" for j in between)
 
         named = any(h.kind == "terms" and seg[h.last] == s and pos[h.last] < k and said_of(h) for h in self.hits)
-        after = [j for j in range(k + 1, len(order)) if seg[order[j]] == s]
+        after = range(k + 1, self.clause.segment_end(k) + 1)
         return named and not any(toks[order[j]].info.pos in ("NOUN", "ADJF") for j in after)
 
     def _sized(self, k: int, j: int | None) -> bool:
