@@ -1045,3 +1045,21 @@ def test_words_the_codebook_gives_to_another_category_settle_theirs(coder):
     assert coding.categories == ["legal"] and "economy" in coding.settled
     coding = coder.code("Торговый центр закрыли.")  # excluded from economy, but no other category's words
     assert "economy" not in coding.settled
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        ("Провинция без санкции Пекина ничего существенного не подпишет.", ["bureaucracy"]),
+        ("На каждый шаг там нужна санкция сверху.", ["bureaucracy"]),
+        ("Из-за санкций платежи идут неделями.", ["economy"]),
+        ("Главная проблема — санкции.", ["economy"]),
+    ],
+)
+def test_a_sanction_in_the_singular_is_an_approval(coder, text, coded):
+    """«санкция» in the singular is a superior's approval («без санкции Пекина», «нужна санкция
+    сверху»): approvals, and economy settled so that the learned layer (which reads the word
+    as the economic sanctions at 0.89) does not add it; the plural stays economic sanctions."""
+    coding = coder.code(text)
+    assert coding.categories == coded
+    assert ("economy" in coding.settled) == (coded == ["bureaucracy"])
