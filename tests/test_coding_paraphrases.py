@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -1066,3 +1067,20 @@ def test_a_sanction_in_the_singular_is_an_approval(coder, text, coded):
     coding = coder.code(text)
     assert coding.categories == coded
     assert ("economy" in coding.settled) == (coded == ["bureaucracy"])
+
+
+def test_a_pattern_reads_past_an_aside(tmp_path):
+    """An aside of ``rules.asides`` between commas («в общем-то», «пожалуй») or opening the
+    sentence («Ну, …») is read past, as if not written: «Больше, пожалуй, ничего» is «больше
+    ничего» (the corpus: «Коронавирус. Больше, пожалуй, ничего.»). With the list emptied the
+    commas cut the phrase. A word of the list that is no aside stays a word."""
+    coder = Coder(learned=False)
+    for text in ("Коронавирус. Больше, пожалуй, ничего.", "Ну, ковид, закрытые границы. Больше, в общем-то, ничего."):
+        assert coder.code(text).categories == ["covid", "no_problems"], text
+    bundled = (Path(__file__).resolve().parent.parent / "questionnaires" / "codebook.yaml").read_text(encoding="utf-8")
+    block = re.search(r"  asides: \[[^\]]*\]", bundled)
+    assert block is not None
+    emptied = _rules_coder(tmp_path, block.group(), "  asides: []")
+    assert emptied.code("Коронавирус. Больше, пожалуй, ничего.").categories == ["covid"]
+    # «в целом» inside a phrase, not between commas: the words stay where they are
+    assert coder.code("Ковид. Больше в целом ничего.").categories == ["covid"]

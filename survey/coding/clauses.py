@@ -189,6 +189,27 @@ def filler_words(words: Words, order: list[int], rules: Rules) -> set[int]:
     return out
 
 
+def aside_words(words: Words, rules: Rules) -> set[int]:
+    """Token indices of the asides of ``rules.asides`` («ну», «в общем», «пожалуй», «честно
+    говоря») set off by commas, or opening the sentence before a comma: «Больше, в общем-то,
+    ничего», «Ну, ковид». A codebook pattern reads past them (:meth:`Coder.code_sentence`),
+    as if they were not written."""
+    masks = words.masks
+    wanted = BIT["asides"] | BIT["asides:start"]
+    if not any(m & wanted for m in masks):
+        return set()
+    toks, order = words.toks, words.word_indices()
+    out: set[int] = set()
+    for k in lexicon_places(words, order, rules, "asides"):
+        n = phrase_at(rules, "asides", words, order, k)
+        first, last = order[k], order[k + n - 1]
+        if last - first != n - 1 or last + 1 >= len(toks) or toks[last + 1].text != ",":
+            continue  # not side by side, or no comma after
+        if first == 0 or toks[first - 1].text in (",", "—", "-"):
+            out.update(range(first, last + 1))
+    return out
+
+
 def cue_phrase_words(words: Words, order: list[int], rules: Rules) -> set[int]:
     """Token indices inside multi-word shortage cues: «хорошо» in «хорошо бы» is a wish, not a
     positive word; nor is one next to «бы» (:func:`conditional_wish`)."""

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 from survey.base.lemmatize import Lemmatizer
 from survey.base.missing import is_missing
-from survey.coding.clauses import Clause, split_clauses
+from survey.coding.clauses import Clause, aside_words, split_clauses
 from survey.coding.decision import (
     ClauseOutcome,
     decide_clause,
@@ -219,9 +219,14 @@ class Coder:
         outcomes = []
         clauses = split_clauses(words, self.rules)
         breaks = words.list_breaks()
+        # a pattern reads past an aside and its commas: «Больше, в общем-то, ничего»
+        asides = aside_words(words, self.rules)
+        if asides:
+            breaks = [b for b in breaks if b - 1 not in asides and b + 1 not in asides]
         for n, clause in enumerate(clauses):
             claimed: set[str] = set()
-            hits = find_hits(clause.tokens, words.toks, words.lemmas, words.typos, self.index, breaks, claimed)
+            tokens = [t for t in clause.tokens if t not in asides] if asides else clause.tokens
+            hits = find_hits(tokens, words.toks, words.lemmas, words.typos, self.index, breaks, claimed)
             conceded = _conceded_segments(clauses, n, self.rules)
 
             def scope_of(hits, clause=clause, conceded=conceded):

@@ -71,6 +71,7 @@ RULE_KEYS = (
     "coping",
     "hypothetical",
     "fillers",
+    "asides",
     "polite",
     "reframes",
     "main_markers",
@@ -95,6 +96,7 @@ PHRASE_LEXICONS = (
     "minimizers",
     "shortage_cues",
     "fillers",
+    "asides",
     "reframes",
     "dismissals",
 )
