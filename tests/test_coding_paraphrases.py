@@ -354,6 +354,11 @@ CASES = [
     ("Хорошо бы увеличить финансирование поездок.", {"funding"}),
     ("Было бы неплохо найти переводчика.", {"language"}),
     ("Хорошо, что финансирование выделяется.", set()),
+    # a capitalised word inside a sentence is a name, no typo: Gansu province is not «гуаньси»;
+    # a typo opening the sentence or after a colon is still read as one
+    ("Контакты с монастырями провинции Ганьсу поддерживаем регулярно.", set()),
+    ("Проблема: Каронавирус.", {"covid"}),
+    ("Каронавирус всё остановил.", {"covid"}),
     # «представлять интерес» is to be of interest, not the partners' interest fading
     ("Ограниченная номенклатура продукции, представляющей интерес для китайского рынка.", {"economy"}),
     ("Мало товаров, представляющих взаимный интерес.", set()),

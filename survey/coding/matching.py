@@ -103,15 +103,17 @@ class PatternIndex:
         self._fuzzy_cache: dict[str, str | None] = {}
         self.forms: dict[str, FormEntry] = {}  # the cache of word forms
 
-    def entry(self, form: str, info: WordInfo) -> FormEntry:
-        """The :class:`FormEntry` of a word form (cached; numbers are not cached)."""
-        cached = self.forms.get(form)
+    def entry(self, form: str, info: WordInfo, fuzzy: bool = True) -> FormEntry:
+        """The :class:`FormEntry` of a word form (cached; numbers are not cached). ``fuzzy``:
+        an unknown word may be read as a typo of a codebook word (not for a name: then the
+        entry is made afresh and not cached)."""
+        cached = self.forms.get(form) if fuzzy else None
         if cached is not None:
             return cached
         if form.isdigit():
             return NUMBER_ENTRY
         lemmas, fixed = info.lemmas, None
-        if not info.known and len(form) >= 5 and form.isalpha():
+        if fuzzy and not info.known and len(form) >= 5 and form.isalpha():
             fixed = self.fuzzy(form, info.lemma)
             if fixed:
                 lemmas = frozenset({fixed})
@@ -128,7 +130,8 @@ class PatternIndex:
         if (info.pos == "NPRO" and not lemmas.isdisjoint(ANAPHORA)) or form in ("это", "этим", "этого"):
             mask |= BIT["anaphora"]
         entry = FormEntry(lemmas, fixed, tuple(dict.fromkeys(cands)), mask)
-        self.forms[form] = entry
+        if fuzzy:
+            self.forms[form] = entry
         return entry
 
     def typo_of(self, word: str) -> str | None:
@@ -182,6 +185,8 @@ def find_hits(
     present = frozenset().union(*(lemmas[i] for i in words))  # a pattern needing another lemma cannot match
     for k, i in enumerate(words):
         entry = index.entry(toks[i][4], toks[i][3])
+        if entry.typo_of and i not in typos:
+            entry = index.entry(toks[i][4], toks[i][3], fuzzy=False)  # a name (read_words)
         for p in entry.candidates:
             needed = p.needed
             if needed and any(need.isdisjoint(present) for need in needed):

@@ -138,11 +138,22 @@ def read_words(text: str, lemmatizer: Lemmatizer, index: PatternIndex) -> Words:
             masks.append(0)
             continue
         entry = index.entry(t[4], t[3])
+        if entry.typo_of and is_name(toks, i):
+            entry = index.entry(t[4], t[3], fuzzy=False)  # «провинция Ганьсу» is no «гуаньси»
         lemmas.append(entry.lemmas)
         masks.append(entry.mask)
         if entry.typo_of:
             typos[i] = (t[0], entry.typo_of)
     return Words(text, toks, lemmas, masks, typos, unknown, quoted(toks))
+
+
+def is_name(toks: list[Token], i: int) -> bool:
+    """Token ``i`` is a capitalised word inside a sentence («провинция Ганьсу»), not its first
+    word nor one after a colon, a dash, a bracket or a quote: a name, which is no typo."""
+    if not toks[i].text[:1].isupper() or toks[i].text.isupper():
+        return False  # lower case, or all capitals («КОВИД»)
+    before = [t for t in toks[:i] if t.text.strip()]
+    return bool(before) and before[-1].text not in (".", "!", "?", "…", ":", "—", "-", "(", "«", '"', "\n")
 
 
 def abbreviation_word(toks: list[Token], i: int) -> str | None:
