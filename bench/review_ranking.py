@@ -12,12 +12,15 @@ of its erroneous answers among the first 20 % and 30 % of the ranking is compare
 package's weights. Trains 61 layers (about five minutes).
 
     python bench/review_ranking.py
+    python bench/review_ranking.py --last 12    # only the last twelve parts scored (stop 41,
+                                                # the layer on 63 parts: waves 51–62; 25 minutes)
 
 Measured 2026-12-01 (README «Reviewing the coding»): see the table it prints.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -44,15 +47,15 @@ def caught(score: np.ndarray, wrong: np.ndarray, share: float) -> float:
     return float(wrong[top].sum() / wrong.sum())
 
 
-def out_of_fold() -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per part: the review features of its answers and whether each has a wrong code, coded
-    with the layer trained on every other part."""
+def out_of_fold(scored: tuple[str, ...] = PARTS) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per part of ``scored``: the review features of its answers and whether each has a wrong
+    code, coded with the layer trained on every other part (of all of ``PARTS``)."""
     cb = load_codebook()
     assert cb.learned is not None, "the codebook has no learned section"
     lemmatizer = Coder(cb, learned=False).lemmatizer
     data = {p: gold_set(p, cb.ids) for p in PARTS}
     out = {}
-    for part in PARTS:
+    for part in scored:
         others = [p for p in PARTS if p != part]
         texts = [t for p in others for t in data[p][0]]
         model = train(texts, np.vstack([data[p][1] for p in others]), cb.ids, lemmatizer)
@@ -68,7 +71,11 @@ def out_of_fold() -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 def main() -> None:
-    data = out_of_fold()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--last", type=int, help="score only the last N parts (each layer still trained on all others)")
+    args = ap.parse_args()
+    scored = PARTS[-args.last :] if args.last else PARTS
+    data = out_of_fold(scored)
     package = np.array([WEIGHTS[f] for f in FEATURES])
     print(
         "| left out | answers with an error | AUC: fitted on the others / the package's weights "
@@ -76,9 +83,9 @@ def main() -> None:
     )
     print("| --- | --- | --- | --- | --- |")
     results = []
-    for name in PARTS:
-        X = np.vstack([data[p][0] for p in PARTS if p != name])
-        y = np.concatenate([data[p][1] for p in PARTS if p != name])
+    for name in scored:
+        X = np.vstack([data[p][0] for p in scored if p != name])
+        y = np.concatenate([data[p][1] for p in scored if p != name])
         w = np.round(LogisticRegression(max_iter=2000).fit(X, y).coef_[0], 1)
         Xt, yt = data[name]
         fitted, now = Xt @ w, Xt @ package
@@ -97,8 +104,8 @@ def main() -> None:
         )
     mean = np.mean(results, axis=0)
     print(f"| mean | | {mean[0]:.3f} / {mean[1]:.3f} | {mean[2]:.1%} / {mean[3]:.1%} | {mean[4]:.1%} / {mean[5]:.1%} |")
-    X = np.vstack([data[p][0] for p in PARTS])
-    y = np.concatenate([data[p][1] for p in PARTS])
+    X = np.vstack([data[p][0] for p in scored])
+    y = np.concatenate([data[p][1] for p in scored])
     w = LogisticRegression(max_iter=2000).fit(X, y).coef_[0]
     print("\nweights fitted on every part:", {f: round(float(v), 1) for f, v in zip(FEATURES, w)})
     print("the package's weights:       ", dict(zip(FEATURES, package.tolist())))
