@@ -1089,3 +1089,23 @@ def test_a_pattern_reads_past_an_aside(tmp_path):
     assert emptied.code("Коронавирус. Больше, пожалуй, ничего.").categories == ["covid"]
     # «в целом» inside a phrase, not between commas: the words stay where they are
     assert coder.code("Ковид. Больше в целом ничего.").categories == ["covid"]
+
+
+@pytest.mark.parametrize(
+    "text,name",
+    [
+        ("провинции Ганьсу", True),
+        ("Ганьсу", False),  # the first word
+        ("Проблема: Каронавирус", False),  # after a colon
+        ("ковид, визы\nКаронавирус", False),  # at the start of a line
+        ("партнёры из Харбина и КОВИД", False),  # all capitals
+    ],
+)
+def test_a_capitalised_word_inside_a_sentence_is_a_name(text, name):
+    """Only a capitalised word inside a sentence is taken for a name (and not read as a typo of
+    a codebook word): its last word here."""
+    from survey.base.lemmatize import Lemmatizer
+    from survey.coding.tokens import is_name
+
+    toks = Lemmatizer().tokens(text)
+    assert is_name(toks, len(toks) - 1) is name
