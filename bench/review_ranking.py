@@ -1,7 +1,7 @@
 """Which answers to review first: the weights of ``survey.coding.uncertainty`` fitted and checked
 on the independent corpus, out of fold.
 
-Every part of the corpus (``dev``, ``test``, ``test2`` … ``test64``: 19,980 answers by 258
+Every part of the corpus (``dev``, ``test``, ``test2`` … ``test66``: 20,580 answers by 266
 writers) is coded by the rules with the learned layer trained on the *other* parts, so that the
 layer's probabilities are those of answers it has not seen — the bundled layer is trained on
 every part, and its probabilities there know the gold. An answer "has an error" when any
