@@ -102,12 +102,14 @@ class PatternIndex:
         self._stems: list[tuple[str, str]] | None = None
         self._fuzzy_cache: dict[str, str | None] = {}
         self.forms: dict[str, FormEntry] = {}  # the cache of word forms
+        self._names: dict[str, FormEntry] = {}  # forms read as names, never as typos (fuzzy=False)
 
     def entry(self, form: str, info: WordInfo, fuzzy: bool = True) -> FormEntry:
         """The :class:`FormEntry` of a word form (cached; numbers are not cached). ``fuzzy``:
-        an unknown word may be read as a typo of a codebook word (not for a name: then the
-        entry is made afresh and not cached)."""
-        cached = self.forms.get(form) if fuzzy else None
+        an unknown word may be read as a typo of a codebook word (not for a name, whose entry
+        is cached apart)."""
+        cache = self.forms if fuzzy else self._names
+        cached = cache.get(form)
         if cached is not None:
             return cached
         if form.isdigit():
@@ -130,8 +132,7 @@ class PatternIndex:
         if (info.pos == "NPRO" and not lemmas.isdisjoint(ANAPHORA)) or form in ("это", "этим", "этого"):
             mask |= BIT["anaphora"]
         entry = FormEntry(lemmas, fixed, tuple(dict.fromkeys(cands)), mask)
-        if fuzzy:
-            self.forms[form] = entry
+        cache[form] = entry
         return entry
 
     def typo_of(self, word: str) -> str | None:

@@ -152,8 +152,10 @@ def is_name(toks: list[Token], i: int) -> bool:
     word nor one after a colon, a dash, a bracket or a quote: a name, which is no typo."""
     if not toks[i].text[:1].isupper() or toks[i].text.isupper():
         return False  # lower case, or all capitals («КОВИД»)
-    before = [t for t in toks[:i] if t.text.strip() or "\n" in t.text]  # a line break opens a line
-    return bool(before) and before[-1].text.strip(" ") not in (".", "!", "?", "…", ":", "—", "-", "(", "«", '"', "\n")
+    for t in reversed(toks[:i]):  # the token before it, a line break included (it opens a line)
+        if t.text.strip() or "\n" in t.text:
+            return t.text.strip(" ") not in (".", "!", "?", "…", ":", "—", "-", "(", "«", '"', "\n")
+    return False
 
 
 def abbreviation_word(toks: list[Token], i: int) -> str | None:
