@@ -186,7 +186,7 @@ def test_patterns_match_on_lemmas_with_gaps_excludes_and_longest(parts):
     lem, _, index = parts
     w = _words(parts, "Стоимость авиабилетов до Харбина и банковский перевод.")
     c = split_clauses(w, parts[1].rules)[0]
-    hits = find_hits(c.tokens, w.toks, w.lemmas, w.typos, index, w.list_breaks())
+    hits = find_hits(c.tokens, w.toks, w.lemmas, w.candidates, w.typos, w.list_breaks())
     found = {(h.category, h.pattern.text) for h in hits}
     assert ("distance", "стоимость ~ авиабилет") in found  # the longest of the overlapping distance hits
     assert ("distance", "авиабилет") not in found
@@ -200,7 +200,7 @@ def test_list_separators_end_a_pattern_but_a_clause_opener_does_not(parts):
     texts = [w.toks[i + 1][0] for i in w.list_breaks()]
     assert texts == ["деньги", "виза", "ковид"]  # not before «что», «и», «кто»
     c = split_clauses(w, parts[1].rules)[0]
-    hits = find_hits(c.tokens, w.toks, w.lemmas, w.typos, parts[2], w.list_breaks())
+    hits = find_hits(c.tokens, w.toks, w.lemmas, w.candidates, w.typos, w.list_breaks())
     assert not any(h.category == "economy" for h in hits)  # «перевод, деньги» is no money transfer
 
 
@@ -213,6 +213,26 @@ def test_form_entries_are_cached_and_typos_found(parts):
     assert index.typo_of("финансирвания") == "финансирование"
     assert stem("переводчиками") == "переводчик"
     assert edit_distance("визы", "виза", 1) == 1 and edit_distance("визы", "рейс", 1) == 2
+
+
+def test_a_name_is_matched_as_written_and_a_typo_as_its_codebook_word(parts):
+    """The words carry, per token, the patterns that can start there, chosen when the word was
+    read: «Ганьсу» inside a sentence is a name and starts no pattern of «гуаньси» (mentality),
+    the same word opening a line is a typo of it, and find_hits matches exactly what the words
+    carry."""
+
+    def mentality(text: str) -> tuple[bool, bool]:
+        w = _words(parts, text)
+        k = max(i for i, t in enumerate(w.toks) if t.text == "Ганьсу")
+        starts = any(p.category == "mentality" for p in w.candidates[k])
+        c = split_clauses(w, parts[1].rules)[-1]
+        found = any(h.category == "mentality" for h in find_hits(c.tokens, w.toks, w.lemmas, w.candidates, w.typos, []))
+        return starts, found
+
+    assert mentality("Контакты с провинцией Ганьсу.") == (False, False)
+    assert mentality("Ганьсу") == (True, True)
+    w = _words(parts, "Контакты с провинцией Ганьсу.")
+    assert w.typos == {} and len(w.candidates) == len(w.toks) and w.candidates[-1] == ()  # «.» starts nothing
 
 
 def test_a_codebook_word_pymorphy3_does_not_know_is_no_typo(parts):
@@ -237,7 +257,7 @@ def test_a_codebook_word_pymorphy3_does_not_know_is_no_typo(parts):
 def _scope(parts, text, n=0):
     w = _words(parts, text)
     clause = split_clauses(w, parts[1].rules)[n]
-    hits = find_hits(clause.tokens, w.toks, w.lemmas, w.typos, parts[2], w.list_breaks())
+    hits = find_hits(clause.tokens, w.toks, w.lemmas, w.candidates, w.typos, w.list_breaks())
     neutral, forced = false_negations(w, parts[1].rules)
     return w, clause, hits, Scope(clause, w, hits, parts[1].rules, neutral | w.quoted, forced, "no_problems")
 
@@ -323,7 +343,7 @@ def _outcomes(parts, text):
     no_problems = codebook.category("no_problems")
     out = []
     for clause in split_clauses(w, codebook.rules):
-        hits = find_hits(clause.tokens, w.toks, w.lemmas, w.typos, index, w.list_breaks())
+        hits = find_hits(clause.tokens, w.toks, w.lemmas, w.candidates, w.typos, w.list_breaks())
 
         def scope_of(hits, clause=clause):
             return Scope(clause, w, hits, codebook.rules, neutral, forced, "no_problems")

@@ -226,7 +226,7 @@ class Coder:
         for n, clause in enumerate(clauses):
             claimed: set[str] = set()
             tokens = [t for t in clause.tokens if t not in asides] if asides else clause.tokens
-            hits = find_hits(tokens, words.toks, words.lemmas, words.typos, self.index, breaks, claimed)
+            hits = find_hits(tokens, words.toks, words.lemmas, words.candidates, words.typos, breaks, claimed)
             conceded = _conceded_segments(clauses, n, self.rules)
 
             def scope_of(hits, clause=clause, conceded=conceded):

@@ -13,7 +13,7 @@ category and keeps the longest of overlapping hits.
 >>> index = PatternIndex(load_codebook(lemmatizer=lem))
 >>> toks = lem.tokens("Нет прямых рейсов до Харбина")
 >>> entries = [index.entry(t.lower, t.info) for t in toks]
->>> hits = find_hits(list(range(len(toks))), toks, [e.lemmas for e in entries], {}, index, [])
+>>> hits = find_hits(list(range(len(toks))), toks, [e.lemmas for e in entries], [e.candidates for e in entries], {}, [])
 >>> [(h.pattern.category, h.pattern.text, h.positions) for h in hits]
 [('distance', 'рейс', [2])]
 >>> index.fuzzy("каронавирус", "каронавирус"), index.typo_of("каронавирус")
@@ -171,13 +171,16 @@ def find_hits(
     words: list[int],
     toks: list[Token],
     lemmas: list[frozenset[str]],
+    candidates: list[tuple[Pattern, ...]],
     typos: dict[int, tuple[str, str]],
-    index: PatternIndex,
     breaks: list[int],
     claimed: set[str] | None = None,
 ) -> list[Hit]:
     """The pattern matches among the word tokens ``words`` (token indices, in order), none
-    reaching across a list separator (``breaks``, see :meth:`Words.list_breaks`). ``claimed``,
+    reaching across a list separator (``breaks``, see :meth:`Words.list_breaks`). Per token,
+    ``lemmas`` and ``candidates`` (the patterns that can start there) are its
+    :class:`FormEntry`'s, as :func:`~survey.coding.tokens.read_words` chose it (a name's
+    entry reads no typo), and ``typos`` the typo-fixed words. ``claimed``,
     when given, receives the categories of matches the codebook excludes where their words
     are another category's match («правовая база для инвестиционных проектов» is the legal
     base, not weak economy)."""
@@ -185,10 +188,7 @@ def find_hits(
     excludes: list[Hit] = []
     present = frozenset().union(*(lemmas[i] for i in words))  # a pattern needing another lemma cannot match
     for k, i in enumerate(words):
-        entry = index.entry(toks[i][4], toks[i][3])
-        if entry.typo_of and i not in typos:
-            entry = index.entry(toks[i][4], toks[i][3], fuzzy=False)  # a name (read_words)
-        for p in entry.candidates:
+        for p in candidates[i]:
             needed = p.needed
             if needed and any(need.isdisjoint(present) for need in needed):
                 continue

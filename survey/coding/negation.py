@@ -29,7 +29,7 @@ answer, for a pattern hit, whether a cue, a problem word or a denial applies to 
 >>> index = PatternIndex(cb)
 >>> w = read_words("Проблем с финансированием нет", lem, index)
 >>> clause = split_clauses(w, cb.rules)[0]
->>> hits = find_hits(clause.tokens, w.toks, w.lemmas, w.typos, index, w.list_breaks())
+>>> hits = find_hits(clause.tokens, w.toks, w.lemmas, w.candidates, w.typos, w.list_breaks())
 >>> scope = Scope(clause, w, hits, cb.rules)
 >>> [w.toks[i].text for i in scope.denial_for(hits[0])[2:]]
 ['нет']

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from survey.base.lemmatize import Lemmatizer, Token
 from survey.coding.matching import PatternIndex
-from survey.spec.codebook import BIT
+from survey.spec.codebook import BIT, Pattern
 
 # abbreviations of official writing («кит. партнёры», «межд. направление», «рус. яз.», «т. е.»):
 # their period does not end a sentence or a clause when a lower-case word follows, and the
@@ -83,13 +83,15 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
 
 @dataclass
 class Words:
-    """One sentence: its tokens and, per token, lemma set and lexicon mask."""
+    """One sentence: its tokens and, per token, lemma set, lexicon mask and the codebook
+    patterns that can start at it."""
 
     text: str
     toks: list[Token]
     lemmas: list[frozenset[str]]  # per token (empty for punctuation and numbers)
     masks: list[int]  # per token: bits of BIT
     typos: dict[int, tuple[str, str]]  # token index -> (written, codebook word)
+    candidates: list[tuple[Pattern, ...]]  # per token: patterns whose first word it can be
     unknown: list[str] = field(default_factory=list)  # forms pymorphy3 does not know
     quoted: set[int] = field(default_factory=set)  # token indices inside «…»
 
@@ -128,6 +130,7 @@ def read_words(text: str, lemmatizer: Lemmatizer, index: PatternIndex) -> Words:
     lemmas: list[frozenset[str]] = []
     masks: list[int] = []
     typos: dict[int, tuple[str, str]] = {}
+    candidates: list[tuple[Pattern, ...]] = []
     empty: frozenset[str] = frozenset()
     for i, t in enumerate(toks):
         if t[3] is not None and i + 1 < len(toks) and (word := abbreviation_word(toks, i + 1)):
@@ -136,15 +139,17 @@ def read_words(text: str, lemmatizer: Lemmatizer, index: PatternIndex) -> Words:
         if t[3] is None:
             lemmas.append(empty)
             masks.append(0)
+            candidates.append(())
             continue
         entry = index.entry(t[4], t[3])
         if entry.typo_of and is_name(toks, i):
             entry = index.entry(t[4], t[3], fuzzy=False)  # «провинция Ганьсу» is no «гуаньси»
         lemmas.append(entry.lemmas)
         masks.append(entry.mask)
+        candidates.append(entry.candidates)
         if entry.typo_of:
             typos[i] = (t[0], entry.typo_of)
-    return Words(text, toks, lemmas, masks, typos, unknown, quoted(toks))
+    return Words(text, toks, lemmas, masks, typos, candidates, unknown, quoted(toks))
 
 
 def is_name(toks: list[Token], i: int) -> bool:
