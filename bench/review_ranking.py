@@ -13,8 +13,8 @@ package's weights. Trains one layer per part (67 with the bundled codebook: abou
 stop 41's machine).
 
     python bench/review_ranking.py
-    python bench/review_ranking.py --last 12    # only the last twelve parts scored (stop 41,
-                                                # the layer on 63 parts: waves 51–62; 25 minutes)
+    python bench/review_ranking.py --last 12    # only the last twelve parts scored (stop 42,
+                                                # the layer on 66 parts: waves 55–66; 25 minutes)
 
 Measured 2026-12-01 (README «Reviewing the coding»): see the table it prints.
 """
