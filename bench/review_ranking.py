@@ -1,7 +1,7 @@
 """Which answers to review first: the weights of ``survey.coding.uncertainty`` fitted and checked
 on the independent corpus, out of fold.
 
-Every part of the corpus (``dev``, ``test``, ``test2`` … ``test66``: 20,580 answers by 266
+Every part of the corpus (``dev``, ``test``, ``test2`` … ``test69``: 21,480 answers by 278
 writers) is coded by the rules with the learned layer trained on the *other* parts, so that the
 layer's probabilities are those of answers it has not seen — the bundled layer is trained on
 every part, and its probabilities there know the gold. An answer "has an error" when any
@@ -9,7 +9,7 @@ category differs from the gold. A logistic regression of that on the features of
 :func:`review_features` gives the weights; each part in turn is left out, the weights fitted on
 the others (rounded to one decimal, as they are written in the package) rank it, and the share
 of its erroneous answers among the first 20 % and 30 % of the ranking is compared with the
-package's weights. Trains one layer per part (67 with the bundled codebook: about an hour on
+package's weights. Trains one layer per part (70 with the bundled codebook: about an hour on
 stop 41's machine).
 
     python bench/review_ranking.py

@@ -432,7 +432,7 @@ def test_bundled_codebook_layer_keeps_the_sample_gold(coder):
     that lowers the sample's agreement: every category stays at F1 ≥ 0.97."""
     from survey.coding.agreement import agreement
 
-    assert coder.learned is not None and coder.learned.model.examples == 600 + 480 + 300 * 65
+    assert coder.learned is not None and coder.learned.model.examples == 600 + 480 + 300 * 68
     sample = pd.read_excel(ROOT / "responses" / "sample.xlsx", dtype={"expert_id": str}, engine="openpyxl")
     gold = pd.read_csv(ROOT / "responses" / "sample_gold.csv", dtype={"expert_id": str})
     auto = code_frame(sample["q3_problems"], sample["expert_id"], coder).rename(columns={"id": "expert_id"})

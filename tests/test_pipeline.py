@@ -39,7 +39,7 @@ def test_run_json_contract(sample_run):
         "questionnaires/not_names.txt": m["study"]["not_names"]["sha256"],
         "responses/sample_gold.csv": m["coding"]["gold_sha256"],
     }
-    parts = ("dev", "test", *(f"test{n}" for n in range(2, 67)))
+    parts = ("dev", "test", *(f"test{n}" for n in range(2, 70)))
     assert m["coding"]["learned_layer"]["examples"] == [str(ROOT / f"tests/data/corpus/{p}.csv") for p in parts]
     sha.update(zip((f"tests/data/corpus/{p}.csv" for p in parts), m["coding"]["learned_layer"]["examples_sha256"]))
     for rel, digest in sha.items():
