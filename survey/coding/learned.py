@@ -17,8 +17,8 @@ decide it (a resource in a sentence with no cue: «два часа искали,
 The model: TF-IDF over pymorphy3 lemma unigrams and bigrams (numbers folded to «0») and
 over character 3–5-grams within words (typos, abbreviations such as «кит.», «межд.»), each
 block L2-normalised, and one logistic regression per category (scikit-learn, liblinear,
-balanced classes). Training on the bundled study's 10,980 answers takes 15–35 seconds on a
-machine of two cores (it varies with the machine) and 710 MB at its peak; the fitted weights
+balanced classes). Training on the bundled study's 21,480 answers takes 35–55 seconds on a
+machine of two cores (it varies with the machine) and 1.1 GB at its peak; the fitted weights
 are kept in memory and in a cache file keyed by the SHA-256 of the examples and the settings
 (see :func:`cache_dir`), so a study's model is trained once. Scoring an answer is a few
 dictionary look-ups and one small matrix product, without scikit-learn.
