@@ -4,6 +4,7 @@
     python bench/coding_quality.py score FILE.csv             # any coded CSV: id,text + 0/1 columns
     python bench/coding_quality.py sample                     # the bundled sample and the held-out 100
     python bench/coding_quality.py humans                     # the two human coders of each wave
+    python bench/coding_quality.py frozen                     # the codes frozen blind, waves 53 on
 
 ``dev`` scores the rules alone on ``tests/data/corpus/dev.csv`` (the rules were developed with
 these answers in view, so this is not a blind number) and the rules with the learned layer by
@@ -19,6 +20,10 @@ README).
 
 ``humans`` scores coder B against coder A (micro-F1 and the lowest category) and each coder
 against the adjudicated gold, wave by wave: how far apart two people with the same guide are.
+
+``frozen`` pools the codes each wave got before its gold existed (``waveNN/pred_layer.csv`` and
+``pred_rules.csv``, kept from wave 53 on, each made by the code of its day) against the gold:
+the blind record, per category, with each wave's micro-F1.
 
 Every number is F1 = 2·TP / (2·TP + FP + FN) of the automatic codes against the gold file's
 codes, per category; micro-F1 pools TP, FP and FN over the categories.
@@ -187,9 +192,31 @@ def humans() -> str:
     return "\n".join(rows)
 
 
+def frozen() -> str:
+    cats = load_codebook().ids
+    corpus = ROOT / "tests" / "data" / "corpus"
+    waves = [w for w in range(2, 1000) if (corpus / f"wave{w}" / "pred_layer.csv").is_file()]
+    if not waves:
+        return "no wave has frozen codes"
+    truth, pred, per_wave = [], {"layer": [], "rules": []}, []
+    for w in waves:
+        gold = pd.read_csv(corpus / f"test{w}.csv", dtype=str, keep_default_na=False).set_index("id")
+        truth.append(gold[cats].astype(int).to_numpy())
+        for name, rows in pred.items():
+            frame = pd.read_csv(corpus / f"wave{w}" / f"pred_{name}.csv", dtype=str).set_index("id")
+            rows.append(frame.loc[gold.index, cats].astype(int).to_numpy())
+        per_wave.append(f"{w}: {f1_table(truth[-1], pred['layer'][-1], cats)['micro']:.3f}")
+    gold_all = np.vstack(truth)
+    caption = f"waves {waves[0]}–{waves[-1]} ({len(gold_all)} answers), each coded before its gold existed"
+    out = [caption, "", header(cats)]
+    for name, title in (("layer", "rules + learned layer"), ("rules", "rules alone")):
+        out.append(line(title, f1_table(gold_all, np.vstack(pred[name]), cats), cats))
+    return "\n".join(out + ["", "micro-F1 per wave (with the layer): " + ", ".join(per_wave)])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=["dev", "score", "sample", "humans"])
+    ap.add_argument("what", choices=["dev", "score", "sample", "humans", "frozen"])
     ap.add_argument("file", nargs="?", type=Path)
     args = ap.parse_args()
     if args.what == "dev":
@@ -200,6 +227,8 @@ def main() -> None:
         print(score(args.file))
     elif args.what == "humans":
         print(humans())
+    elif args.what == "frozen":
+        print(frozen())
     else:
         print(sample())
 
