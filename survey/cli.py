@@ -376,6 +376,7 @@ def code_cmd(input, output, study, codebook, jobs, chunk_size, encoding, no_lear
     except InvalidDataError as exc:  # rows that could not be coded: listed; the others are in OUTPUT
         _echo_problems(exc.problems)
         raise
+    _echo_problems(result.warnings)
     counts = ", ".join(f"{k} {v}" for k, v in result.category_counts.items())
     click.echo(f"Закодировано ответов: {result.rows} за {result.seconds:.2f} с; по категориям: {counts}.")
     click.echo(f"Результат: {result.output}")

@@ -123,6 +123,7 @@ class Code(StrEnum):
     CONFLICT = "conflict", "error", "противоречивый ответ"
     CONTROL_CHARACTERS = "control-characters", "warning", "управляющие символы"
     DUPLICATE_ID = "duplicate-id", "error", "повтор кода эксперта"
+    DUPLICATE_ANSWER_ID = "duplicate-answer-id", "warning", "повтор кода ответа"
     # filled templates
     TEMPLATE_QUESTIONNAIRE = "template-questionnaire", "error", "шаблон другой анкеты"
     TEMPLATE_VERSION = "template-version", "error", "шаблон другой версии анкеты"

@@ -148,3 +148,43 @@ def test_a_batch_collects_garbage_less_often_and_restores_the_setting(tmp_path, 
     with pytest.raises(RuntimeError):
         code_csv(src, tmp_path / "out2.csv", learned=False)
     assert gc.get_threshold() == before
+
+
+def test_a_repeated_id_is_coded_every_time_and_reported(tmp_path):
+    src = _write(
+        tmp_path / "in.csv",
+        [("a1", "Далеко."), ("a2", "Нет переводчиков."), ("a1", "Нет денег."), (" a1 ", "Ковид.")]
+        + [("", "x"), ("", "y")],
+    )
+    out = tmp_path / "out.csv"
+    res = survey("code", "--no-learned", src, "-o", out)
+    assert res.code == 0, res.err
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [r["id"] for r in rows] == ["a1", "a2", "a1", " a1 ", "", ""]  # nothing dropped or renamed
+    assert rows[2]["funding"] == "1" and rows[3]["covid"] == "1"
+    assert "in.csv, строка 2, столбец id: id «a1» повторяется (ответов: 3, строки 2, 4, 5)" in res.err
+    assert "строка 6, столбец id: пустой id повторяется (ответов: 2, строки 6, 7)" in res.err
+    assert "a2" not in res.err and "Закодировано ответов: 6" in res.out
+
+
+def test_many_repeated_ids_are_listed_up_to_a_limit_and_counted(tmp_path):
+    from survey.coding.batch import REPEATS_LISTED
+
+    rows = [(str(i), "Далеко.") for i in range(REPEATS_LISTED + 5) for _ in range(2)]
+    result = code_csv(_write(tmp_path / "in.csv", rows), tmp_path / "out.csv", learned=False)
+    assert result.rows == 2 * (REPEATS_LISTED + 5)
+    assert len(result.warnings) == REPEATS_LISTED + 1
+    assert "id «0» повторяется (ответов: 2, строки 2, 3)" in str(result.warnings[0])
+    assert "повторяются ещё 5 id (строк: 10)" in str(result.warnings[-1])
+
+
+def test_repeats_are_reported_beside_rows_left_out(tmp_path):
+    from survey.errors import InvalidDataError
+
+    src = tmp_path / "in.csv"
+    src.write_text('id,text\n1,Далеко.\n2,"без закрывающей кавычки\n3,Ковид.\n1,Нет денег.\n', encoding="utf-8")
+    with pytest.raises(InvalidDataError) as err:
+        code_csv(src, tmp_path / "out.csv", learned=False)
+    kinds = [p.code.value for p in err.value.problems]
+    assert kinds == ["malformed-row", "duplicate-answer-id"]
+    assert "строки 2, 5" in str(err.value.problems[1])

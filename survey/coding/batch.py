@@ -4,7 +4,10 @@
 ``id``, one 0/1 column per category in codebook order, and ``evidence``. Memory stays
 flat: rows are read, coded and written ``chunk_size`` at a time; ``jobs`` > 1 codes chunks
 in worker processes (each with its own lemma cache). The output is written to a temporary
-file and renamed at the end, so a failed run leaves no half-written file.
+file and renamed at the end, so a failed run leaves no half-written file. An id that repeats is
+coded every time and reported as a warning (``BatchResult.warnings``): the rows could not be
+told apart when the codes are joined back to the answers. Only an 8-byte hash and the line
+number of each id are kept for that (12 bytes an answer, and 8 more for a moment at the end).
 """
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ import csv
 import gc
 import io
 import time
+from array import array
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from survey.base.files import atomic_path, safe_text
 from survey.base.textfile import decode_text
@@ -33,6 +39,7 @@ DEFAULT_CHUNK = 2000
 # answers; a batch raises it for its own duration (7–9 % less time on 10⁵ answers, measured with
 # bench/run.py) and restores the caller's setting.
 BATCH_GC_THRESHOLD = 50_000
+REPEATS_LISTED = 20  # repeated ids reported one by one; the rest are counted
 _WORKER: dict = {}
 
 
@@ -44,6 +51,7 @@ class BatchResult:
     category_counts: dict[str, int]
     unknown: Counter = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)  # rows left out (malformed, too long)
+    warnings: list[Problem] = field(default_factory=list)  # rows coded, but worth a look (repeated ids)
 
 
 def _sniff_encoding(path: Path, encoding: str | None) -> str:
@@ -213,6 +221,71 @@ def _fewer_collections(threshold: int = BATCH_GC_THRESHOLD) -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+class _IdLedger:
+    """The ids read so far, as 8-byte hashes with their line numbers, to find repeats at the end."""
+
+    def __init__(self) -> None:
+        self.hashes = array("q")
+        self.lines = array("I")  # 4 bytes: up to 4·10⁹ lines
+
+    def watch(self, rows: Iterator[tuple[int, str, str]]) -> Iterator[tuple[int, str, str]]:
+        for line, rid, text in rows:
+            self.hashes.append(hash(rid.strip()))  # 64 bits; the same string, the same hash in one process
+            self.lines.append(line)
+            yield line, rid, text
+
+    def repeats(self) -> list[list[int]]:
+        """Line numbers of each id read more than once, in the order of their first lines."""
+        if not self.hashes:
+            return []
+        hashes = np.frombuffer(self.hashes, dtype=np.int64)
+        ordered = np.sort(hashes)  # the one full-size copy (8 bytes a row)
+        repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+        del ordered
+        if not repeated.size:
+            return []
+        by_hash: dict[int, list[int]] = {}
+        for i in np.flatnonzero(np.isin(hashes, repeated)).tolist():
+            by_hash.setdefault(self.hashes[i], []).append(self.lines[i])
+        groups = list(by_hash.values())
+        return sorted(groups)
+
+
+def _repeat_warnings(path: Path, encoding: str, groups: list[list[int]]) -> list[Problem]:
+    """One warning per repeated id (the first :data:`REPEATS_LISTED`), naming the id and its lines."""
+    if not groups:
+        return []
+    listed = groups[:REPEATS_LISTED]
+    wanted = {g[0] for g in listed}
+    ids = {line: rid for line, rid, _ in _rows(path, encoding) if line in wanted}
+    out = []
+    for g in listed:
+        shown = ", ".join(map(str, g[:10])) + (f" и ещё {len(g) - 10}" if len(g) > 10 else "")
+        rid = ids.get(g[0], "").strip()
+        what = f"id «{shorten(rid)}»" if rid else "пустой id"
+        out.append(
+            Problem(
+                Location(path.name, row=g[0], column="id"),
+                Code.DUPLICATE_ANSWER_ID,
+                f"{what} повторяется (ответов: {len(g)}, строки {shown}); все они закодированы, но в результате "
+                "их не различить по id.",
+                "Дайте каждому ответу свой id, прежде чем сводить коды с ответами.",
+                value=rid,
+            )
+        )
+    if len(groups) > len(listed):
+        rest = groups[len(listed) :]
+        out.append(
+            Problem(
+                Location(path.name, row=rest[0][0], column="id"),
+                Code.DUPLICATE_ANSWER_ID,
+                f"повторяются ещё {len(rest)} id (строк: {sum(map(len, rest))}); все ответы закодированы.",
+                "Дайте каждому ответу свой id.",
+            )
+        )
+    return out
+
+
 def _chunks(rows: Iterator[tuple[int, str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
     chunk: list[tuple[str, str]] = []
     for _, rid, text in rows:
@@ -267,7 +340,8 @@ def code_csv(
         csv.writer(fh, lineterminator="\n").writerow(["id", *ids, "evidence"])
         problems: list[Problem] = []
         csv.field_size_limit(limits.MAX_FILE_BYTES)  # an oversize answer is refused alone, below
-        chunks = _chunks(_rows(input, enc, problems), chunk_size)
+        ledger = _IdLedger()
+        chunks = _chunks(ledger.watch(_rows(input, enc, problems)), chunk_size)
         _WORKER["coder"] = Coder(codebook_obj)
         with _fewer_collections():
             if jobs > 1:
@@ -278,13 +352,15 @@ def code_csv(
                     rows = _write(fh, pool.imap(_code_chunk, chunks), counts, unknown)
             else:
                 rows = _write(fh, map(_code_chunk, chunks), counts, unknown)
-    result = BatchResult(rows, time.perf_counter() - started, output, {k: counts[k] for k in ids}, unknown, problems)
+    warnings = _repeat_warnings(input, enc, ledger.repeats())
+    seconds = time.perf_counter() - started
+    result = BatchResult(rows, seconds, output, {k: counts[k] for k in ids}, unknown, problems, warnings)
     if problems:
         raise InvalidDataError(
             f"{input}: не закодированы строки ({len(problems)}):\n"
             + "\n".join(f"  - {p}" for p in problems)
             + f"\nОстальные ответы ({rows}) закодированы и записаны в {output}.",
-            problems=problems,
+            problems=problems + warnings,
         )
     return result
 
