@@ -88,6 +88,24 @@ def test_agreement_command(tmp_path):
     assert float(row["precision"]) == pytest.approx(2 / 3)
 
 
+def test_agreement_refuses_repeated_ids_and_stray_values_naming_the_cells(tmp_path):
+    a = _write(
+        tmp_path / "a.csv", [("1", "1", "x"), ("2", "0", "y"), ("1", "0", "z")], header=("id", "funding", "note")
+    )
+    b = _write(
+        tmp_path / "b.csv", [("1", "1", "н"), ("2", "да", "м"), ("3", "", "к")], header=("id", "funding", "note")
+    )
+    res = survey("agreement", a, b)
+    assert res.code == 2 and "Traceback" not in res.err
+    assert "a.csv: один и тот же id в нескольких строках" in res.err and "id «1»: строки 2, 4" in res.err
+    a2 = _write(tmp_path / "a2.csv", [("1", "1"), ("2", "0"), ("3", "1")], header=("id", "funding"))
+    res = survey("agreement", a2, b)
+    assert res.code == 2 and "Traceback" not in res.err
+    # the notes are text, not a category; funding is, and its two cells are named
+    assert "b.csv, строка 3, столбец funding: «да»" in res.err and "b.csv, строка 4, столбец funding: пусто" in res.err
+    assert "note" not in res.err
+
+
 @pytest.mark.slow
 def test_kwic_by_word_and_by_category():
     word = survey("kwic", "переводчик", "--width", "20")

@@ -56,13 +56,25 @@ def agreement(
     from sklearn.metrics import cohen_kappa_score
 
     ida, idb = _id_column(a, id_column), _id_column(b, id_column)
+    names = a.attrs.get("source", "A"), b.attrs.get("source", "B")
+    for frame, col, name in ((a, ida, names[0]), (b, idb, names[1])):
+        _check_unique(frame[col], name)
+    if categories is None:
+        shared = [c for c in a.columns if c in b.columns and c not in (ida, idb)]
+        # a text column (notes, evidence) is not a category; a column of 0/1 with a stray value is
+        categories = [c for c in shared if _mostly_binary(a[c]) or _mostly_binary(b[c])]
+    bad = [
+        m for cat in categories for frame, name in ((a, names[0]), (b, names[1])) for m in _bad_cells(frame, cat, name)
+    ]
+    if bad:
+        shown = "\n".join(f"  - {m}" for m in bad[:10]) + (f"\n  … и ещё {len(bad) - 10}" if len(bad) > 10 else "")
+        raise InputError(
+            f"в столбцах категорий должны быть только 0 и 1 (ячеек с другим значением: {len(bad)}):\n{shown}\n"
+            "Поставьте 0 или 1 в каждую из этих ячеек."
+        )
     a = a.set_index(a[ida].astype(str))
     b = b.set_index(b[idb].astype(str))
     common = a.index.intersection(b.index)
-    if categories is None:
-        categories = [
-            c for c in a.columns if c in b.columns and c not in (ida, idb) and _binary(a[c]) and _binary(b[c])
-        ]
     rows = []
     for cat in categories:
         x = a.loc[common, cat].astype(int).to_numpy()
@@ -136,9 +148,46 @@ def _id_column(frame: pd.DataFrame, id_column: str | None) -> str:
     return frame.columns[0]
 
 
-def _binary(series: pd.Series) -> bool:
-    values = pd.to_numeric(series, errors="coerce")
-    return values.notna().all() and values.isin([0, 1]).all()
+def _binary_mask(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series, errors="coerce").isin([0, 1])
+
+
+def _mostly_binary(series: pd.Series) -> bool:
+    """At least half the filled cells are 0 or 1: a category column, perhaps with errors."""
+    filled = series.astype(str).str.strip() != ""
+    return bool(filled.any()) and _binary_mask(series)[filled].mean() >= 0.5
+
+
+def _bad_cells(frame: pd.DataFrame, column: str, name: str) -> list[str]:
+    """Cells of a category column that are not 0 or 1, as «file, строка N, столбец C: «value»»
+    (line numbers of a CSV with one header line)."""
+    if column not in frame.columns:
+        return []
+    ok = _binary_mask(frame[column]).to_numpy()
+    return [
+        f"{name}, строка {i + 2}, столбец {column}: "
+        + (f"«{frame[column].iloc[i]}»" if str(frame[column].iloc[i]).strip() else "пусто")
+        for i in np.flatnonzero(~ok)
+    ]
+
+
+def _check_unique(ids: pd.Series, name: str) -> None:
+    """Two rows with one id cannot be matched to the other coding: stop with the repeats named."""
+    keys = ids.astype(str).str.strip()
+    repeated = keys[keys.duplicated(keep=False)]
+    if repeated.empty:
+        return
+    lines = [
+        f"  - id «{key}»: строки {', '.join(str(i + 2) for i in rows)}"
+        for key, rows in list(repeated.groupby(repeated, sort=False).groups.items())[:10]
+    ]
+    more = repeated.nunique() - len(lines)
+    raise InputError(
+        f"{name}: один и тот же id в нескольких строках — их нельзя сопоставить с другой кодировкой:\n"
+        + "\n".join(lines)
+        + (f"\n  … и ещё {more} id" if more > 0 else "")
+        + "\nОставьте по одной строке на ответ или дайте строкам разные id."
+    )
 
 
 def read_coding(path) -> pd.DataFrame:
@@ -157,6 +206,7 @@ def read_coding(path) -> pd.DataFrame:
         raise InputError(f"{path}: не удаётся прочитать CSV ({type(exc).__name__}).") from None
     if frame.shape[1] < 2:
         raise InputError(f"{path}: нужен столбец id и хотя бы один столбец категории с 0/1.")
+    frame.attrs["source"] = path.name
     return frame
 
 
