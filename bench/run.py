@@ -26,15 +26,26 @@ sys.path.insert(0, str(ROOT))
 PY = sys.executable
 
 
+# Started by a small launcher, not by this process: on Linux a child's peak RSS (ru_maxrss) keeps
+# the high-water mark of the memory it was forked from, so a command started by a benchmark that
+# has just trained the learned layer (≈ 1.1 GB) would report that peak as its own.
+_LAUNCHER = (
+    "import os, subprocess, sys\n"
+    "p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+    "_, status, usage = os.wait4(p.pid, 0)\n"
+    "print(usage.ru_maxrss)\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
+
+
 def timed(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one command, measured with wait4."""
+    """Wall seconds and peak RSS (MB) of one command, measured with wait4 by a launcher."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run([PY, "-c", _LAUNCHER, *cmd], cwd=cwd, capture_output=True, text=True)
     wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr.read().decode()}")
-    return wall, usage.ru_maxrss / 1024
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr}")
+    return wall, int(proc.stdout.split()[-1]) / 1024
 
 
 def median_of(cmd: list[str], runs: int) -> tuple[float, float]:
