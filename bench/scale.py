@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -49,21 +47,11 @@ def replicate(times: int, folder: Path) -> int:
 
 def timed_run(responses: Path, out: Path) -> tuple[float, float, dict]:
     """Wall seconds, peak RSS (MB) and run.json's step seconds of one `survey -q run`."""
-    import subprocess
+    from bench.run import timed  # the launcher that keeps this process's memory out of the peak
 
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [PY, "-m", "survey", "-q", "run", "--responses", str(responses), "--out", str(out)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"survey run failed on {responses}:\n{proc.stderr.read().decode()}")
+    wall, rss = timed([PY, "-m", "survey", "-q", "run", "--responses", str(responses), "--out", str(out)])
     manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    return wall, usage.ru_maxrss / 1024, manifest.get("seconds", {})
+    return wall, rss, manifest.get("seconds", {})
 
 
 def bench_scale(sizes: list[int]) -> list[str]:
