@@ -159,7 +159,7 @@ def run(
         learned=not no_learned,
     )
     m = result.manifest
-    _echo_problems(result.report.problems, only_errors=bool(_state.get("quiet")))
+    _echo_problems(result.report.problems, only_errors=_quiet())
     if m.get("synthetic"):
         _say("Внимание: данные синтетические (не ответы реальных респондентов).")
     _say(
@@ -206,15 +206,15 @@ def validate_cmd(path, study, questionnaire, units, encoding, report_path):
     report = result.report
     if report_path:
         write_csv(report.to_frame(), report_path)
-    _echo_problems(report.problems)
-    click.echo(report.summary())
+    _echo_problems(report.problems, only_errors=_quiet())
+    _say(report.summary())
     if report.files_unreadable and report.files_unreadable == len(report.inputs):
         click.echo("Ни один файл не удалось прочитать.", err=True)
         sys.exit(EXIT_UNREADABLE)
     if not report.valid:
         click.echo("Есть ошибки: исправьте указанные ячейки и проверьте файл снова.", err=True)
         sys.exit(EXIT_INVALID)
-    click.echo("Ошибок не найдено.")
+    _say("Ошибок не найдено.")
 
 
 @cli.command("template")
@@ -247,9 +247,9 @@ def template_cmd(output, unit, all_units, study, questionnaire, units, password)
         password=password,
     )
     if all_units:
-        click.echo(f"Шаблонов записано: {len(files)} (папка {Path(output)}/).")
+        _say(f"Шаблонов записано: {len(files)} (папка {Path(output)}/).")
     else:
-        click.echo(f"Шаблон анкеты: {files[0]}")
+        _say(f"Шаблон анкеты: {files[0]}")
 
 
 @cli.command("ingest")
@@ -280,9 +280,9 @@ def ingest_cmd(path, output, study, questionnaire, units, encoding, skip_invalid
     except InvalidDataError as exc:
         _echo_problems(exc.problems)
         raise
-    _echo_problems(result.report.problems)
-    click.echo(result.report.summary())
-    click.echo(f"Сводная таблица: {result.output} (анкет: {result.rows}).")
+    _echo_problems(result.report.problems, only_errors=_quiet())
+    _say(result.report.summary())
+    _say(f"Сводная таблица: {result.output} (анкет: {result.rows}).")
 
 
 @cli.command("xlsform")
@@ -293,7 +293,7 @@ def xlsform_cmd(output, study, questionnaire, units):
     from survey.forms.xlsform import write_xlsform  # lazy: keeps `survey --help` fast
 
     path = write_xlsform(output, study=study, questionnaire=questionnaire, units=units)
-    click.echo(f"XLSForm: {path} (загрузите его в KoboToolbox или ODK Central).")
+    _say(f"XLSForm: {path} (загрузите его в KoboToolbox или ODK Central).")
 
 
 @cli.command("export-sav")
@@ -336,8 +336,8 @@ def export_sav_cmd(
         with_names=with_names,
     )
     if result.synthetic:
-        click.echo("Внимание: данные синтетические (не ответы реальных респондентов).")
-    click.echo(
+        _say("Внимание: данные синтетические (не ответы реальных респондентов).")
+    _say(
         f"Файл SPSS: {result.path} (наблюдений: {result.cases}, переменных: {result.variables}, "
         f"отклонено анкет: {result.rejected})."
     )
@@ -376,10 +376,10 @@ def code_cmd(input, output, study, codebook, jobs, chunk_size, encoding, no_lear
     except InvalidDataError as exc:  # rows that could not be coded: listed; the others are in OUTPUT
         _echo_problems(exc.problems)
         raise
-    _echo_problems(result.warnings)
+    _echo_problems(result.warnings, only_errors=_quiet())
     counts = ", ".join(f"{k} {v}" for k, v in result.category_counts.items())
-    click.echo(f"Закодировано ответов: {result.rows} за {result.seconds:.2f} с; по категориям: {counts}.")
-    click.echo(f"Результат: {result.output}")
+    _say(f"Закодировано ответов: {result.rows} за {result.seconds:.2f} с; по категориям: {counts}.")
+    _say(f"Результат: {result.output}")
 
 
 @cli.command("agreement")
@@ -480,9 +480,13 @@ def _shown(path: str) -> str:
         return str(path)
 
 
+def _quiet() -> bool:
+    return bool(_state.get("quiet"))
+
+
 def _say(message: str) -> None:
     """A result line for the user (not printed with -q)."""
-    if not _state.get("quiet"):
+    if not _quiet():
         click.echo(message)
 
 

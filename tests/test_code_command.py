@@ -206,3 +206,14 @@ def test_repeats_are_reported_beside_rows_left_out(tmp_path):
     kinds = [p.code.value for p in err.value.problems]
     assert kinds == ["malformed-row", "duplicate-answer-id"]
     assert "строки 2, 5" in str(err.value.problems[1])
+
+
+def test_quiet_prints_only_errors(tmp_path):
+    src = _write(tmp_path / "in.csv", [("a1", "Далеко."), ("a1", "Ковид.")])
+    quiet = survey("-q", "code", "--no-learned", src, "-o", tmp_path / "out.csv")
+    assert quiet.code == 0 and quiet.out == "" and quiet.err == ""  # no summary, no warning
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8").count("a1") == 2
+    loud = survey("code", "--no-learned", src, "-o", tmp_path / "out.csv")
+    assert "Закодировано ответов: 2" in loud.out and "повторяется" in loud.err
+    bad = survey("-q", "code", tmp_path / "missing.csv", "-o", tmp_path / "out.csv")
+    assert bad.code != 0 and "missing.csv" in bad.err
