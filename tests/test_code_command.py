@@ -114,6 +114,9 @@ def test_kwic_by_word_and_by_category():
     assert category.code == 0 and "нехватка" in category.out
     nothing = survey("kwic", "космонавт")
     assert nothing.code == 0 and "не встречается" in nothing.out
+    for empty in ("", " * "):  # not «every word»: a query that asks for nothing is refused
+        refused = survey("kwic", empty)
+        assert refused.code == 2 and "пуст" in refused.err and "Traceback" not in refused.err
 
 
 def test_a_malformed_row_and_an_oversize_answer_are_reported_alone(tmp_path):

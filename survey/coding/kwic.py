@@ -15,6 +15,7 @@ import pandas as pd
 from survey.base.lemmatize import Lemmatizer
 from survey.base.text import fold
 from survey.coding.coder import Coder
+from survey.errors import InputError
 from survey.inputs.anonymise import anonymise, not_names
 from survey.inputs.validate import validate
 from survey.spec.bundle import open_study
@@ -38,6 +39,11 @@ def kwic(
     """
     rows = []
     query = query.strip()
+    if not query.rstrip("*").strip():
+        raise InputError(
+            f"запрос «{query}» пуст: укажите слово (переводчик), начало слова со звёздочкой (ковид*) или "
+            "код категории (funding)."
+        )
     if coder is not None and query in coder.ids:
         for rid, text in zip(answers[id_column], answers[text_column]):
             if not isinstance(text, str):
