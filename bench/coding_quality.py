@@ -146,7 +146,7 @@ def _writer_order(writers: np.ndarray) -> list[str]:
 def gold_set(name: str, cats: list[str]) -> tuple[list[str], np.ndarray]:
     """The answers and gold codes (answers × ``cats``) of a gold-coded set: ``sample`` (the
     bundled sample against responses/sample_gold.csv), ``heldout`` (tests/data/heldout_answers.csv)
-    or a part of the independent corpus (``dev``, ``test``, ``test2`` … ``test71``)."""
+    or a part of the independent corpus (``dev``, ``test``, ``test2`` … ``test72``)."""
     if name == "sample":
         answers = pd.read_excel(ROOT / "responses" / "sample.xlsx", dtype={"expert_id": str}, engine="openpyxl")
         gold = pd.read_csv(ROOT / "responses" / "sample_gold.csv", dtype={"expert_id": str}).set_index("expert_id")
