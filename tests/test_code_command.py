@@ -220,3 +220,18 @@ def test_quiet_prints_only_errors(tmp_path):
     assert "Закодировано ответов: 2" in loud.out and "повторяется" in loud.err
     bad = survey("-q", "code", tmp_path / "missing.csv", "-o", tmp_path / "out.csv")
     assert bad.code != 0 and "missing.csv" in bad.err
+
+
+def test_ids_that_only_share_a_hash_are_not_reported_as_repeats(tmp_path, monkeypatch):
+    from survey.coding import batch
+
+    def same_hash(self, rows):  # as if every id hashed alike
+        for line, rid, text in rows:
+            self.hashes.append(7)
+            self.lines.append(line)
+            yield line, rid, text
+
+    monkeypatch.setattr(batch._IdLedger, "watch", same_hash)
+    src = _write(tmp_path / "in.csv", [("a", "Далеко."), ("b", "Ковид."), ("a", "Нет денег.")])
+    result = code_csv(src, tmp_path / "out.csv", learned=False)
+    assert len(result.warnings) == 1 and "id «a» повторяется (ответов: 2, строки 2, 4)" in str(result.warnings[0])

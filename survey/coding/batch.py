@@ -256,12 +256,19 @@ def _repeat_warnings(path: Path, encoding: str, groups: list[list[int]]) -> list
     if not groups:
         return []
     listed = groups[:REPEATS_LISTED]
-    wanted = {g[0] for g in listed}
-    ids = {line: rid for line, rid, _ in _rows(path, encoding) if line in wanted}
-    out = []
+    wanted = {line for g in listed for line in g}
+    ids = {line: rid.strip() for line, rid, _ in _rows(path, encoding) if line in wanted}
+    # the ids themselves, read again: two different ids that share a hash are not a repeat
+    exact = []
     for g in listed:
+        same: dict[str, list[int]] = {}
+        for line in g:
+            same.setdefault(ids.get(line, ""), []).append(line)
+        exact += [lines for lines in same.values() if len(lines) > 1]
+    out = []
+    for g in exact:
         shown = ", ".join(map(str, g[:10])) + (f" и ещё {len(g) - 10}" if len(g) > 10 else "")
-        rid = ids.get(g[0], "").strip()
+        rid = ids.get(g[0], "")
         what = f"id «{shorten(rid)}»" if rid else "пустой id"
         out.append(
             Problem(
