@@ -159,7 +159,7 @@ def run(
         learned=not no_learned,
     )
     m = result.manifest
-    _echo_problems(result.report.problems, only_errors=_quiet())
+    _echo_problems(result.report.problems)
     if m.get("synthetic"):
         _say("Внимание: данные синтетические (не ответы реальных респондентов).")
     _say(
@@ -206,7 +206,7 @@ def validate_cmd(path, study, questionnaire, units, encoding, report_path):
     report = result.report
     if report_path:
         write_csv(report.to_frame(), report_path)
-    _echo_problems(report.problems, only_errors=_quiet())
+    _echo_problems(report.problems)
     _say(report.summary())
     if report.files_unreadable and report.files_unreadable == len(report.inputs):
         click.echo("Ни один файл не удалось прочитать.", err=True)
@@ -280,7 +280,7 @@ def ingest_cmd(path, output, study, questionnaire, units, encoding, skip_invalid
     except InvalidDataError as exc:
         _echo_problems(exc.problems)
         raise
-    _echo_problems(result.report.problems, only_errors=_quiet())
+    _echo_problems(result.report.problems)
     _say(result.report.summary())
     _say(f"Сводная таблица: {result.output} (анкет: {result.rows}).")
 
@@ -376,7 +376,7 @@ def code_cmd(input, output, study, codebook, jobs, chunk_size, encoding, no_lear
     except InvalidDataError as exc:  # rows that could not be coded: listed; the others are in OUTPUT
         _echo_problems(exc.problems)
         raise
-    _echo_problems(result.warnings, only_errors=_quiet())
+    _echo_problems(result.warnings)
     counts = ", ".join(f"{k} {v}" for k, v in result.category_counts.items())
     _say(f"Закодировано ответов: {result.rows} за {result.seconds:.2f} с; по категориям: {counts}.")
     _say(f"Результат: {result.output}")
@@ -490,9 +490,10 @@ def _say(message: str) -> None:
         click.echo(message)
 
 
-def _echo_problems(problems, only_errors: bool = False) -> None:
+def _echo_problems(problems) -> None:
+    """Each problem on stderr; with -q only the errors."""
     for p in problems:
-        if only_errors and not p.is_error:
+        if _quiet() and not p.is_error:
             continue
         mark = "ОШИБКА" if p.is_error else "предупреждение"
         click.echo(f"{mark}: {p}", err=True)

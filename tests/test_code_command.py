@@ -220,6 +220,12 @@ def test_quiet_prints_only_errors(tmp_path):
     assert "Закодировано ответов: 2" in loud.out and "повторяется" in loud.err
     bad = survey("-q", "code", tmp_path / "missing.csv", "-o", tmp_path / "out.csv")
     assert bad.code != 0 and "missing.csv" in bad.err
+    # rows left out are errors and are listed; a repeat beside them is a warning and is not
+    broken = tmp_path / "broken.csv"
+    broken.write_text('id,text\n1,Далеко.\n2,"без закрывающей кавычки\n1,Ковид.\n', encoding="utf-8")
+    both = survey("-q", "code", "--no-learned", broken, "-o", tmp_path / "out.csv")
+    assert both.code != 0 and "кавычка" in both.err and "повторяется" not in both.err
+    assert "повторяется" in survey("code", "--no-learned", broken, "-o", tmp_path / "out.csv").err
 
 
 def test_ids_that_only_share_a_hash_are_not_reported_as_repeats(tmp_path, monkeypatch):
