@@ -245,10 +245,9 @@ class _IdLedger:
         if not repeated.size:
             return []
         by_hash: dict[int, list[int]] = {}
-        for i in np.flatnonzero(np.isin(hashes, repeated)).tolist():
+        for i in np.flatnonzero(np.isin(hashes, repeated)).tolist():  # in file order
             by_hash.setdefault(self.hashes[i], []).append(self.lines[i])
-        groups = list(by_hash.values())
-        return sorted(groups)
+        return list(by_hash.values())
 
 
 def _repeat_warnings(path: Path, encoding: str, groups: list[list[int]]) -> list[Problem]:
