@@ -390,6 +390,7 @@ def code_cmd(input, output, study, codebook, jobs, chunk_size, encoding, no_lear
 def agreement_cmd(a, b, id_column, output):
     """Agreement of coding B with reference coding A, per category (F1, κ, α…)."""
     from survey.base.files import write_csv  # lazy: keeps `survey --help` fast
+    from survey.base.text import listed  # lazy: as above
     from survey.coding.agreement import agreement, format_agreement, read_coding  # lazy: as above
 
     table = agreement(read_coding(a), read_coding(b), id_column=id_column)
@@ -401,6 +402,13 @@ def agreement_cmd(a, b, id_column, output):
         f"Сравнено ответов: {table.attrs['ids_compared']} (только в A: {len(table.attrs['only_in_a'])}, "
         f"только в B: {len(table.attrs['only_in_b'])})."
     )
+    for side, ids in (("A", table.attrs["only_in_a"]), ("B", table.attrs["only_in_b"])):
+        if ids:
+            click.echo(f"  id только в {side} (не сравнивались): {listed(ids)}")
+    respelled = table.attrs["respelled"]
+    if respelled:
+        pairs = [f"«{x}» = «{y}» ({how})" for x, y, how in respelled]
+        click.echo(f"  id, сопоставленные, хотя написаны по-разному ({len(pairs)}): {listed(pairs)}")
     click.echo(format_agreement(table))
 
 

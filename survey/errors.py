@@ -135,6 +135,9 @@ class Code(StrEnum):
     BAD_OVERRIDE = "bad-override", "error", "неверное исправление кода"
     UNKNOWN_EXPERT = "unknown-expert", "warning", "исправление для неизвестного эксперта"
     OVERRIDE_NOT_APPLIED = "override-not-applied", "warning", "исправление не применено"
+    # the gold (reference) coding that a run is measured against
+    GOLD_UNKNOWN_EXPERT = "gold-unknown-expert", "warning", "строка эталона для неизвестного эксперта"
+    GOLD_ID_RESPELLED = "gold-id-respelled", "warning", "код эксперта в эталоне написан иначе"
     # survey code (a CSV of answers)
     MALFORMED_ROW = "malformed-row", "error", "строка CSV испорчена"
 

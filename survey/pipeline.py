@@ -27,7 +27,7 @@ from survey.base.files import OutputDir, sha256_file, write_csv, write_json
 from survey.base.missing import is_missing
 from survey.base.progress import Steps
 from survey.base.versions import versions
-from survey.coding.agreement import agreement, read_coding
+from survey.coding.agreement import agreement, gold_problems, read_coding
 from survey.coding.classifier import Suggester, lemma_lists
 from survey.coding.coder import Coder, code_responses, learned_categories
 from survey.coding.kwic import unknown_words
@@ -276,6 +276,8 @@ def _run(
         coding = code_answers(public, q, cb, overrides=overrides, gold=gold_path, advance=steps.advance)
     if coding.overrides is not None:  # overrides not applied, with their reasons (warnings)
         report.problems.extend(coding.overrides.problems)
+    if gold_path is not None:  # gold rows that match no answer, ids matched despite their spelling
+        report.problems.extend(gold_problems(read_coding(gold_path), coding.auto["expert_id"]))
     # the classifier and the analysis run in the background process (see survey.base.background);
     # meanwhile this process writes what needs neither and prepares the report libraries
     checked = background.submit(check_coding, coding)

@@ -106,6 +106,21 @@ def test_agreement_refuses_repeated_ids_and_stray_values_naming_the_cells(tmp_pa
     assert "note" not in res.err
 
 
+def test_agreement_matches_ids_as_the_eye_reads_them_and_lists_the_rest(tmp_path):
+    a = _write(tmp_path / "a.csv", [("E001", "1"), ("e 002", "0"), ("E003", "1")], header=("id", "funding"))
+    b = _write(tmp_path / "b.csv", [("Е001", "1"), ("E002", "1"), ("E004", "1")], header=("id", "funding"))
+    res = survey("agreement", a, b)
+    assert res.code == 0, res.err
+    assert "Сравнено ответов: 2 (только в A: 1, только в B: 1)" in res.out
+    assert "id только в A (не сравнивались): E003" in res.out and "id только в B (не сравнивались): E004" in res.out
+    assert "«E001» = «Е001» (в одном латинская «E», в другом кириллическая «Е»)" in res.out
+    assert "«e 002» = «E002» (регистр букв; пробелы)" in res.out
+    # one id written twice, once with a Cyrillic letter, cannot be matched: refused with both rows
+    twice = _write(tmp_path / "twice.csv", [("E1", "1"), ("Е1", "0")], header=("id", "funding"))
+    res = survey("agreement", twice, b)
+    assert res.code == 2 and "id «E1»: строки 2, 3 (написаны по-разному: в одном латинская «E»" in res.err
+
+
 @pytest.mark.slow
 def test_kwic_by_word_and_by_category():
     word = survey("kwic", "переводчик", "--width", "20")
@@ -186,6 +201,16 @@ def test_a_repeated_id_is_coded_every_time_and_reported(tmp_path):
     assert "in.csv, строка 2, столбец id: id «a1» повторяется (ответов: 3, строки 2, 4, 5)" in res.err
     assert "строка 6, столбец id: пустой id повторяется (ответов: 2, строки 6, 7)" in res.err
     assert "a2" not in res.err and "Закодировано ответов: 6" in res.out
+
+
+def test_ids_that_differ_only_to_the_eye_are_reported_as_repeats(tmp_path):
+    src = _write(tmp_path / "in.csv", [("E1", "Далеко."), ("Е1", "Ковид."), ("e\u200b1", "Нет денег."), ("E2", "Нет.")])
+    result = code_csv(src, tmp_path / "out.csv", learned=False)
+    assert result.rows == 4 and len(result.warnings) == 1
+    message = str(result.warnings[0])
+    assert "id «E1» повторяется (ответов: 3, строки 2, 3, 4; написаны по-разному: в одном латинская «E»" in message
+    out = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text(encoding="utf-8"))))
+    assert [r["id"] for r in out] == ["E1", "Е1", "e\u200b1", "E2"]  # kept as written
 
 
 def test_many_repeated_ids_are_listed_up_to_a_limit_and_counted(tmp_path):

@@ -158,3 +158,23 @@ def test_a_wrong_call_is_a_russian_usage_error():
             code, text = res.code, res.err
         assert code == 2 and text.startswith("Ошибка: ") and what in text and where in text, (argv, text)
         assert "Usage:" not in text and "Error:" not in text
+
+
+@pytest.mark.slow
+def test_gold_rows_are_matched_despite_spelling_and_the_unmatched_are_listed(tmp_path):
+    gold = pd.read_csv(ROOT / "responses" / "sample_gold.csv", dtype=str)
+    gold.loc[0, "expert_id"] = "Е001"  # Cyrillic Е
+    gold.loc[1, "expert_id"] = "e 002"
+    gold.loc[2, "expert_id"] = "X999"  # nobody
+    gold.to_csv(tmp_path / "gold.csv", index=False)
+    res = survey("run", "--gold", tmp_path / "gold.csv", "--out", tmp_path / "r")
+    assert res.code == 0, res.err
+    assert "gold.csv, строка 4, столбец expert_id: эксперта «X999» нет среди принятых анкет" in res.err
+    assert "код «Е001» сопоставлен с экспертом «E001», хотя написан иначе: в одном латинская «E»" in res.err
+    problems = pd.read_csv(tmp_path / "r" / "validation.csv")
+    assert sorted(problems.loc[problems["code"].str.startswith("gold-"), "row"]) == [2, 3, 4]
+    table = pd.read_csv(tmp_path / "r" / "coding" / "agreement_gold.csv")
+    assert set(table["n"]) == {len(gold) - 1}  # all but X999 compared
+    html = (tmp_path / "r" / "summary.html").read_text(encoding="utf-8")
+    assert f"эталонным кодированием ({len(gold) - 1} ответ" in html
+    assert "Строк эталона с экспертами, которых нет среди принятых анкет: 1" in html

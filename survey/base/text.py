@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _SPACES = re.compile(r"\s+")
 
@@ -66,6 +67,17 @@ def _main_script(word: str) -> str:
         latin = sum(_script(ch) == "latin" for ch in word)
         cyrillic = sum(_script(ch) == "cyrillic" for ch in word)
     return "cyrillic" if cyrillic >= latin else "latin"
+
+
+def listed(items: Iterable[object], limit: int = 10) -> str:
+    """The first ``limit`` items joined by commas, and how many more there are.
+
+    >>> listed(range(2, 15), limit=3)
+    '2, 3, 4 и ещё 10'
+    """
+    texts = [str(x) for x in items]
+    shown = ", ".join(texts[:limit])
+    return shown + (f" и ещё {len(texts) - limit}" if len(texts) > limit else "")
 
 
 def identity_key(text: object) -> str:

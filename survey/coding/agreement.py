@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from survey.base.missing import is_missing
+from survey.base.text import difference, identity_key
 from survey.base.textfile import decode_text
-from survey.errors import InputError
+from survey.errors import Code, InputError, Location, Problem
 
 COLUMNS = [
     "category",
@@ -50,8 +52,10 @@ def agreement(
     """Per-category agreement of coding ``b`` with reference coding ``a``.
 
     Both frames have an id column (``id_column``, else ``id``/``expert_id``/the first
-    column) and one 0/1 column per category. Only ids present in both are compared;
-    ``categories`` defaults to the category columns the two share, in ``a``'s order.
+    column) and one 0/1 column per category. Only ids present in both are compared, matched as
+    :func:`identity_key`s (so «Е001» with a Cyrillic Е is «E001»); ``attrs`` name the ids
+    compared, those only in ``a`` or only in ``b`` and the pairs matched though spelled
+    differently. ``categories`` defaults to the category columns the two share, in ``a``'s order.
     """
     from sklearn.metrics import cohen_kappa_score
 
@@ -72,13 +76,11 @@ def agreement(
             f"в столбцах категорий должны быть только 0 и 1 (ячеек с другим значением: {len(bad)}):\n{shown}\n"
             "Поставьте 0 или 1 в каждую из этих ячеек."
         )
-    a = a.set_index(a[ida].astype(str))
-    b = b.set_index(b[idb].astype(str))
-    common = a.index.intersection(b.index)
+    match = match_ids(a[ida], b[idb])
     rows = []
     for cat in categories:
-        x = a.loc[common, cat].astype(int).to_numpy()
-        y = b.loc[common, cat].astype(int).to_numpy()
+        x = a[cat].iloc[match.a].astype(int).to_numpy()
+        y = b[cat].iloc[match.b].astype(int).to_numpy()
         both = int(((x == 1) & (y == 1)).sum())
         only_a = int(((x == 1) & (y == 0)).sum())
         only_b = int(((x == 0) & (y == 1)).sum())
@@ -118,11 +120,7 @@ def agreement(
             }
         )
     frame = pd.DataFrame(rows, columns=COLUMNS)
-    frame.attrs.update(
-        ids_compared=len(common),
-        only_in_a=sorted(set(a.index) - set(common)),
-        only_in_b=sorted(set(b.index) - set(common)),
-    )
+    frame.attrs.update(match.report(a[ida], b[idb]))
     return frame
 
 
@@ -171,16 +169,26 @@ def _bad_cells(frame: pd.DataFrame, column: str, name: str) -> list[str]:
     ]
 
 
+def _keys(ids: pd.Series) -> pd.Series:
+    """What «the same id» means when two files are matched: :func:`identity_key` (case, spaces,
+    invisible characters and Latin/Cyrillic look-alikes ignored)."""
+    return ids.astype(str).map(identity_key)
+
+
 def _check_unique(ids: pd.Series, name: str) -> None:
     """Two rows with one id cannot be matched to the other coding: stop with the repeats named."""
-    keys = ids.astype(str).str.strip()
+    keys = _keys(ids)
     repeated = keys[keys.duplicated(keep=False)]
     if repeated.empty:
         return
-    lines = [
-        f"  - id «{key}»: строки {', '.join(str(i + 2) for i in rows)}"
-        for key, rows in list(repeated.groupby(repeated, sort=False).groups.items())[:10]
-    ]
+    lines = []
+    for rows in list(repeated.groupby(repeated, sort=False).groups.values())[:10]:
+        spellings = [str(ids.iloc[i]).strip() for i in rows]
+        line = f"  - id «{spellings[0]}»: строки {', '.join(str(i + 2) for i in rows)}"
+        other = next((s for s in spellings if s != spellings[0]), None)
+        if other is not None:
+            line += f" (написаны по-разному: {'; '.join(difference(spellings[0], other))})"
+        lines.append(line)
     more = repeated.nunique() - len(lines)
     raise InputError(
         f"{name}: один и тот же id в нескольких строках — их нельзя сопоставить с другой кодировкой:\n"
@@ -188,6 +196,108 @@ def _check_unique(ids: pd.Series, name: str) -> None:
         + (f"\n  … и ещё {more} id" if more > 0 else "")
         + "\nОставьте по одной строке на ответ или дайте строкам разные id."
     )
+
+
+@dataclass
+class IdMatch:
+    """Rows of two codings paired by id (positions in each frame), and the rows left unpaired."""
+
+    a: list[int]
+    b: list[int]
+    only_a: list[int]
+    only_b: list[int]
+    respelled: list[tuple[int, int]]  # pairs whose ids match only as :func:`identity_key`s
+
+    def report(self, a_ids: pd.Series, b_ids: pd.Series) -> dict[str, object]:
+        """The ids as the files spell them, for ``attrs`` and messages."""
+        return {
+            "ids_compared": len(self.a),
+            "only_in_a": [str(a_ids.iloc[i]) for i in self.only_a],
+            "only_in_b": [str(b_ids.iloc[i]) for i in self.only_b],
+            "respelled": [
+                (str(a_ids.iloc[i]), str(b_ids.iloc[j]), "; ".join(difference(str(a_ids.iloc[i]), str(b_ids.iloc[j]))))
+                for i, j in self.respelled
+            ],
+        }
+
+
+def match_ids(a_ids: pd.Series, b_ids: pd.Series) -> IdMatch:
+    """Pair the rows of two codings by id (each id once in each; see :func:`_check_unique`).
+
+    >>> m = match_ids(pd.Series(["E001", "e 002", "E003"]), pd.Series(["E002", "Е001", "E004"]))
+    >>> m.a, m.b, m.only_a, m.only_b, m.respelled
+    ([0, 1], [1, 0], [2], [2], [(0, 1), (1, 0)])
+    """
+    b_pos = {key: j for j, key in enumerate(_keys(b_ids))}
+    a_rows, b_rows, only_a, respelled = [], [], [], []
+    for i, key in enumerate(_keys(a_ids)):
+        j = b_pos.pop(key, None)
+        if j is None:
+            only_a.append(i)
+            continue
+        a_rows.append(i)
+        b_rows.append(j)
+        if str(a_ids.iloc[i]) != str(b_ids.iloc[j]):
+            respelled.append((i, j))
+    return IdMatch(a_rows, b_rows, only_a, sorted(b_pos.values()), respelled)
+
+
+GOLD_LISTED = 20  # rows of a gold coding named one by one; the rest are counted
+
+
+def gold_problems(gold: pd.DataFrame, expert_ids: pd.Series) -> list[Problem]:
+    """What a run tells about matching ``gold`` (from :func:`read_coding`) to the accepted
+    answers: each gold row whose id no answer has (it is not compared), and each id matched only
+    after its spelling was aligned (:func:`identity_key`), as warnings naming the gold file's row.
+    The first :data:`GOLD_LISTED` of each kind are named, the rest counted."""
+    source = str(gold.attrs.get("source", "эталон"))
+    col = _id_column(gold, None)
+    _check_unique(gold[col], source)
+    match = match_ids(gold[col], expert_ids)
+    problems: list[Problem] = []
+    for i in match.only_a[:GOLD_LISTED]:
+        rid = str(gold[col].iloc[i])
+        problems.append(
+            Problem(
+                Location(source, row=i + 2, column=col),
+                Code.GOLD_UNKNOWN_EXPERT,
+                f"эксперта «{rid}» нет среди принятых анкет; эта строка эталона не сравнивалась.",
+                "Проверьте код эксперта в эталоне: он должен совпадать с кодом в ответах.",
+                value=rid,
+            )
+        )
+    if len(match.only_a) > GOLD_LISTED:
+        rest = match.only_a[GOLD_LISTED:]
+        problems.append(
+            Problem(
+                Location(source, row=rest[0] + 2, column=col),
+                Code.GOLD_UNKNOWN_EXPERT,
+                f"ещё {len(rest)} строк эталона с экспертами, которых нет среди принятых анкет; они не сравнивались.",
+                "Проверьте коды экспертов в эталоне.",
+            )
+        )
+    for i, j in match.respelled[:GOLD_LISTED]:
+        rid, eid = str(gold[col].iloc[i]), str(expert_ids.iloc[j])
+        problems.append(
+            Problem(
+                Location(source, row=i + 2, column=col),
+                Code.GOLD_ID_RESPELLED,
+                f"код «{rid}» сопоставлен с экспертом «{eid}», хотя написан иначе: {'; '.join(difference(rid, eid))}.",
+                f"Исправьте код в эталоне на «{eid}».",
+                value=rid,
+            )
+        )
+    if len(match.respelled) > GOLD_LISTED:
+        rest_pairs = match.respelled[GOLD_LISTED:]
+        problems.append(
+            Problem(
+                Location(source, row=rest_pairs[0][0] + 2, column=col),
+                Code.GOLD_ID_RESPELLED,
+                f"ещё {len(rest_pairs)} кодов эталона сопоставлены с экспертами, хотя написаны иначе.",
+                "Исправьте коды в эталоне, чтобы они совпадали с кодами в ответах.",
+            )
+        )
+    return problems
 
 
 def read_coding(path) -> pd.DataFrame:

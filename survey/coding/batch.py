@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from survey.base.files import atomic_path, safe_text
+from survey.base.text import difference, identity_key, listed
 from survey.base.textfile import decode_text
 from survey.coding.coder import Coder
 from survey.errors import Code, InputError, InvalidDataError, Location, Problem, shorten
@@ -230,7 +231,7 @@ class _IdLedger:
 
     def watch(self, rows: Iterator[tuple[int, str, str]]) -> Iterator[tuple[int, str, str]]:
         for line, rid, text in rows:
-            self.hashes.append(hash(rid.strip()))  # 64 bits; the same string, the same hash in one process
+            self.hashes.append(hash(identity_key(rid)))  # 64 bits; the same key, the same hash in one process
             self.lines.append(line)
             yield line, rid, text
 
@@ -254,33 +255,33 @@ def _repeat_warnings(path: Path, encoding: str, groups: list[list[int]]) -> list
     """One warning per repeated id (the first :data:`REPEATS_LISTED`), naming the id and its lines."""
     if not groups:
         return []
-    listed = groups[:REPEATS_LISTED]
-    wanted = {line for g in listed for line in g}
+    wanted = {line for g in groups[:REPEATS_LISTED] for line in g}
     ids = {line: rid.strip() for line, rid, _ in _rows(path, encoding) if line in wanted}
     # the ids themselves, read again: two different ids that share a hash are not a repeat
     exact = []
-    for g in listed:
+    for g in groups[:REPEATS_LISTED]:
         same: dict[str, list[int]] = {}
         for line in g:
-            same.setdefault(ids.get(line, ""), []).append(line)
+            same.setdefault(identity_key(ids.get(line, "")), []).append(line)
         exact += [lines for lines in same.values() if len(lines) > 1]
     out = []
     for g in exact:
-        shown = ", ".join(map(str, g[:10])) + (f" и ещё {len(g) - 10}" if len(g) > 10 else "")
         rid = ids.get(g[0], "")
         what = f"id «{shorten(rid)}»" if rid else "пустой id"
+        other = next((ids[line] for line in g if ids.get(line, "") != rid), None)
+        spelled = f"; написаны по-разному: {'; '.join(difference(rid, other))}" if other is not None else ""
         out.append(
             Problem(
                 Location(path.name, row=g[0], column="id"),
                 Code.DUPLICATE_ANSWER_ID,
-                f"{what} повторяется (ответов: {len(g)}, строки {shown}); все они закодированы, но в результате "
-                "их не различить по id.",
+                f"{what} повторяется (ответов: {len(g)}, строки {listed(g)}{spelled}); все они закодированы, но в "
+                "результате их не различить по id.",
                 "Дайте каждому ответу свой id, прежде чем сводить коды с ответами.",
                 value=rid,
             )
         )
-    if len(groups) > len(listed):
-        rest = groups[len(listed) :]
+    if len(groups) > REPEATS_LISTED:
+        rest = groups[REPEATS_LISTED:]
         out.append(
             Problem(
                 Location(path.name, row=rest[0][0], column="id"),

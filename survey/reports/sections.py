@@ -412,16 +412,22 @@ def agreement_tables(ctx: ReportContext, gold: pd.DataFrame | None) -> tuple[Tab
 def reliability_text(ctx: ReportContext, gold: pd.DataFrame | None) -> list[str]:
     coding = ctx.manifest.get("coding") or {}
     out = []
-    n = len(ctx.frame)
     if gold is not None and not gold.empty:
+        n = int(gold["n"].max())
         g = gold.dropna(subset=["f1"])
         worst = g.loc[g["f1"].idxmin()] if not g.empty else None
         kap = gold["kappa"].dropna()
         undefined = [ctx.label(c) for c in gold.loc[gold["kappa"].isna(), "category"]]
         text = (
             f"Автоматическое кодирование ответов на вопрос о проблемах сверено с эталонным кодированием "
-            f"({plural(int(gold['n'].max()), 'ответ', 'ответа', 'ответов')})."
+            f"({plural(n, 'ответ', 'ответа', 'ответов')})."
         )
+        unmatched = len(gold.attrs.get("only_in_a", []))
+        if unmatched:
+            text += (
+                f" Строк эталона с экспертами, которых нет среди принятых анкет: {fmt_int(unmatched)}; они не "
+                "сравнивались (перечислены в validation.csv)."
+            )
         if worst is not None:
             text += (
                 f" F1 по категориям — от {fmt_num(worst['f1'], 3)} ({quoted(ctx.label(worst['category']))}) "
