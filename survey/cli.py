@@ -233,7 +233,10 @@ def validate_cmd(path, study, questionnaire, units, encoding, report_path):
     default=None,
     help="Password of the sheet protection (default: none; protection only prevents accidents).",
 )
-def template_cmd(output, unit, all_units, study, questionnaire, units, password):
+@click.option(
+    "--overwrite", is_flag=True, help="Replace template files that exist already (default: refuse, naming them)."
+)
+def template_cmd(output, unit, all_units, study, questionnaire, units, password, overwrite):
     """Write questionnaire templates (Excel) for the administrators of the units."""
     from survey.forms.templates import write_templates  # lazy: keeps `survey --help` fast
 
@@ -245,6 +248,7 @@ def template_cmd(output, unit, all_units, study, questionnaire, units, password)
         questionnaire=questionnaire,
         units=units,
         password=password,
+        overwrite=overwrite,
     )
     if all_units:
         _say(f"Шаблонов записано: {len(files)} (папка {Path(output)}/).")

@@ -233,6 +233,19 @@ def test_blank_template_has_no_unit_and_default_name(templates, tmp_path):
         write_templates(tmp_path / "x.csv")
 
 
+def test_a_template_never_replaces_a_file_unless_told(templates, tmp_path):
+    filled = tmp_path / "Анкета_Благовещенск.xlsx"
+    filled.write_bytes(b"returned answers")  # a filled questionnaire came back under the template's name
+    for args in (["--unit", "Благовещенск", "-o", tmp_path], ["-o", filled], ["--all-units", "-o", tmp_path]):
+        res = survey("template", *args)
+        assert res.code == 2 and "Traceback" not in res.err, res.err
+        assert "Файлы уже есть (1)" in res.err and "Анкета_Благовещенск.xlsx" in res.err and "--overwrite" in res.err
+        assert filled.read_bytes() == b"returned answers"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Анкета_Благовещенск.xlsx"]  # nothing else written
+    res = survey("template", "--unit", "Благовещенск", "-o", tmp_path, "--overwrite")
+    assert res.code == 0 and openpyxl.load_workbook(filled)[FORM_SHEET]["C6"].value == "Благовещенск"
+
+
 @pytest.mark.slow
 def test_all_units_one_readable_file_each(tmp_path, questionnaire, units):
     out = survey("template", "--all-units", "-o", tmp_path / "all")

@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 
 from survey.base.files import OutputDir, safe_filename
-from survey.base.text import fold
+from survey.base.text import fold, listed
 from survey.base.workbook import XLSX_FONT, a4_page_setup, save_workbook, xlsx_fixed_properties, xlsx_value
 from survey.errors import UsageError
 from survey.inputs import limits
@@ -467,6 +467,7 @@ def write_templates(
     questionnaire: Questionnaire | str | Path | None = None,
     units: pd.DataFrame | str | Path | None = None,
     password: str | None = None,
+    overwrite: bool = False,
 ) -> list[Path]:
     """Write questionnaire templates; returns the files written.
 
@@ -477,7 +478,9 @@ def write_templates(
     * ``all_units``: one prefilled template per unit of the gazetteer into the folder
       ``output`` (``Анкета_Благовещенск.xlsx`` …), written all together or not at all.
 
-    Every file is written atomically. An unknown ``unit`` raises :class:`UsageError`.
+    Every file is written atomically. An unknown ``unit`` raises :class:`UsageError`, and so
+    does a template file that exists already unless ``overwrite``: filled questionnaires come
+    back under the templates' names, and writing the templates again must not erase them.
     """
     q, unit_table = study_inputs(study, questionnaire, units)
     if all_units:
@@ -497,6 +500,7 @@ def write_templates(
                     "переименуйте одну из единиц в справочнике."
                 )
             names[fold(filename)] = name
+        _refuse_existing([folder / template_filename(name) for name in unit_table["name"]], overwrite)
         with OutputDir(folder) as staged:
             for uid, name in zip(unit_table.index, unit_table["name"]):
                 save_workbook(build_template(q, unit_table, uid, password), staged.path(template_filename(name)))
@@ -514,6 +518,18 @@ def write_templates(
         target = target / default_name
     if target.suffix.lower() != ".xlsx":
         raise UsageError(f"{target}: шаблон сохраняется как книга Excel — укажите имя файла с расширением .xlsx.")
+    _refuse_existing([target], overwrite)
     wb = build_template(q, unit_table, unit_id, password)
     save_workbook(wb, target)
     return [target]
+
+
+def _refuse_existing(targets: list[Path], overwrite: bool) -> None:
+    """Stop before writing when a template would replace a file (perhaps a filled one)."""
+    existing = [str(t) for t in targets if t.exists()]
+    if existing and not overwrite:
+        raise UsageError(
+            f"Файлы уже есть ({len(existing)}): {listed(existing, 5)}. Шаблоны не записаны, чтобы не затереть "
+            "заполненные анкеты. Укажите другую папку или файл (-o) или добавьте --overwrite, если эти файлы "
+            "можно заменить."
+        )
