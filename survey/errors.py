@@ -138,6 +138,8 @@ class Code(StrEnum):
     # the gold (reference) coding that a run is measured against
     GOLD_UNKNOWN_EXPERT = "gold-unknown-expert", "warning", "строка эталона для неизвестного эксперта"
     GOLD_ID_RESPELLED = "gold-id-respelled", "warning", "код эксперта в эталоне написан иначе"
+    # the codebook's learned layer
+    LEARNED_NO_EXAMPLES = "learned-no-examples", "warning", "категория без примеров обученного слоя"
     # survey code (a CSV of answers)
     MALFORMED_ROW = "malformed-row", "error", "строка CSV испорчена"
 

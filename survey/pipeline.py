@@ -246,9 +246,7 @@ def _run(
     bundle = open_study(study, questionnaire=questionnaire, units=units, codebook=codebook, responses=responses)
     st, q, unit_table = bundle.study, bundle.questionnaire, bundle.units
     responses, q_path, u_path, cb_path = (bundle.paths[k] for k in ("responses", "questionnaire", "units", "codebook"))
-    cb = load_codebook(cb_path, questionnaire=q)
-    if not learned:
-        cb = cb.without_learned()
+    cb = load_codebook(cb_path, questionnaire=q, learned=learned)
     with steps.step("read", f"Чтение и проверка ответов: {responses}"):
         result = validate(responses, q, unit_table, encoding=encoding)
     report = result.report

@@ -8,6 +8,7 @@ import io
 import pytest
 
 from survey.coding.batch import code_csv
+from survey.errors import InputError
 from survey.spec.codebook import load_codebook
 
 from .helpers import survey
@@ -132,6 +133,48 @@ def test_kwic_by_word_and_by_category():
     for empty in ("", " * "):  # not «every word»: a query that asks for nothing is refused
         refused = survey("kwic", empty)
         assert refused.code == 2 and "пуст" in refused.err and "Traceback" not in refused.err
+
+
+def test_kwic_finds_a_phrase_in_any_form_with_its_words_in_a_row():
+    import pandas as pd
+
+    from survey.coding.kwic import kwic
+
+    answers = pd.DataFrame(
+        {
+            "expert_id": ["E1", "E2", "E3", "E4"],
+            "answer": [
+                "Очень большое расстояние до Харбина.",
+                "Мешает большим, очень большим расстоянием.",
+                "Расстояние большое.",  # the words, but not in the phrase's order
+                "Большое, расстояние ни при чём.",  # punctuation between them is not a word
+            ],
+        }
+    )
+    lines = kwic(answers, "большое расстояние")
+    assert list(lines["expert_id"]) == ["E1", "E2", "E4"]
+    assert list(lines["match"]) == ["большое расстояние", "большим расстоянием", "Большое, расстояние"]
+    assert list(kwic(answers, "больш* расстоян*")["expert_id"]) == ["E1", "E2", "E4"]
+    with pytest.raises(InputError):
+        kwic(answers, "* *")
+
+
+def test_a_workbook_where_a_csv_is_needed_is_named_as_such_and_input_is_never_overwritten(tmp_path):
+    import openpyxl
+
+    book = tmp_path / "answers.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["id", "text"])
+    wb.save(book)
+    for args in (["code", book, "-o", tmp_path / "out.csv"], ["agreement", book, book]):
+        res = survey(*args)
+        assert res.code == 2 and "Traceback" not in res.err
+        assert "похоже, это книга Excel (.xlsx) или архив, а здесь нужен CSV" in res.err and ".xlsx или" not in res.err
+    src = _write(tmp_path / "in.csv", [("1", "Далеко.")])
+    before = src.read_bytes()
+    res = survey("code", "--no-learned", src, "-o", tmp_path / "." / "in.csv")
+    assert res.code == 2 and "коды записались бы поверх текстов ответов" in res.err
+    assert src.read_bytes() == before
 
 
 def test_a_malformed_row_and_an_oversize_answer_are_reported_alone(tmp_path):

@@ -3,6 +3,7 @@ policy (what it may add), evidence and the switch; the codebook's ``learned`` se
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import math
 import textwrap
@@ -30,6 +31,7 @@ from survey.errors import ConfigError, InputError
 from survey.spec.codebook import load_codebook
 
 from .conftest import ROOT
+from .helpers import survey
 
 CATS = ["language", "funding", "no_problems"]
 # a small coded set written for this test
@@ -375,7 +377,7 @@ def test_code_responses_marks_learned_codes(tmp_path, monkeypatch):
 def test_codebook_learned_section_is_checked(tmp_path):
     with pytest.raises(ConfigError) as e:
         load_codebook(_codebook(tmp_path, examples="missing.csv"))
-    assert "learned.examples: файл «missing.csv» не найден" in str(e.value)
+    assert "learned.examples: не найдены файлы с закодированными примерами (1): «missing.csv»" in str(e.value)
     with pytest.raises(ConfigError) as e:
         extra = "  add_when_silent: 2\n  add_when_named: да\n  categories: [nope]\n  colour: red\n"
         load_codebook(_codebook(tmp_path, extra=extra))
@@ -386,6 +388,50 @@ def test_codebook_learned_section_is_checked(tmp_path):
     assert "строка" in text or "line" in str(e.value.problems[0].location) or e.value.problems[0].location.line
     cb = load_codebook(_codebook(tmp_path, examples="missing.csv", enabled="false"))
     assert cb.learned is not None and not cb.learned.enabled
+    # --no-learned: the examples are not needed, so not looked for
+    cb = load_codebook(_codebook(tmp_path, examples="[gone1.csv, gone2.csv, gone3.csv]"), learned=False)
+    assert cb.learned is not None and not cb.learned.enabled
+
+
+def test_many_missing_example_files_are_one_problem_and_no_learned_does_without_them(tmp_path):
+    """A codebook copied away from its examples: one message naming the files, not one per file,
+    and `survey code --no-learned` codes without them."""
+    names = ", ".join(f"part{i}.csv" for i in range(12))
+    path = _codebook(tmp_path, examples=f"[{names}]")
+    with pytest.raises(ConfigError) as e:
+        load_codebook(path)
+    assert len(e.value.problems) == 1
+    text = str(e.value)
+    assert "не найдены файлы с закодированными примерами (12): «part0.csv»" in text and "и ещё 7" in text
+    assert "--no-learned" in text
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\n1,Нет денег.\n", encoding="utf-8")
+    res = survey("code", src, "-o", tmp_path / "out.csv", "--codebook", path)
+    assert res.code == 2 and res.err.count("не найдены файлы") == 1
+    res = survey("code", "--no-learned", src, "-o", tmp_path / "out.csv", "--codebook", path)
+    assert res.code == 0, res.err
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()[1].startswith("1,0,1,0,0")
+
+
+def test_a_category_the_examples_lack_is_left_to_the_rules_and_named(tmp_path, monkeypatch):
+    """A category added to the codebook after the examples were coded: the layer learns the
+    others, the rules code the new one, and the user is told (it used to stop every run)."""
+    monkeypatch.setenv("SURVEY_CACHE_DIR", str(tmp_path / "cache"))
+    path = _codebook(tmp_path)
+    text = path.read_text(encoding="utf-8").replace(
+        "  - id: no_problems", "  - id: sanctions\n    label: Санкции\n    terms: [санкции]\n  - id: no_problems"
+    )
+    path.write_text(text, encoding="utf-8")
+    cb = load_codebook(path)
+    layer = Coder(cb).learned
+    assert layer is not None and "sanctions" not in layer.model.categories and layer.unlearned == ["sanctions"]
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\n1,Мешают санкции.\n2,Переводчиков не хватает.\n", encoding="utf-8")
+    res = survey("code", src, "-o", tmp_path / "out.csv", "--codebook", path)
+    assert res.code == 0, res.err
+    assert "нет столбцов «sanctions»: эти категории обученный слой не добавляет" in res.err
+    rows = {r["id"]: r for r in csv.DictReader(open(tmp_path / "out.csv", encoding="utf-8"))}
+    assert rows["1"]["sanctions"] == "1" and rows["2"]["language"] == "1"
 
 
 def test_examples_from_several_files(tmp_path, monkeypatch):
@@ -412,7 +458,7 @@ def test_examples_from_several_files(tmp_path, monkeypatch):
     assert again is not None and again.model.examples == one.model.examples + 1
     with pytest.raises(ConfigError) as e:
         load_codebook(_codebook(tmp_path, examples="[examples.csv, wave3.csv]"))
-    assert "learned.examples: файл «wave3.csv» не найден" in str(e.value)
+    assert "не найдены файлы с закодированными примерами (1): «wave3.csv»" in str(e.value)
     for empty in ("[]", "[examples.csv, 3]"):
         with pytest.raises(ConfigError, match="не указан файл с закодированными примерами"):
             load_codebook(_codebook(tmp_path, examples=empty))

@@ -76,10 +76,12 @@ def decode_text(path: Path, data: bytes, encoding: str | None = None) -> tuple[s
         except UnicodeDecodeError:
             pass
     if "utf-16" not in candidates and b"\x00" in data[:4096]:
-        raise InputError(
-            f"{path}: это не текстовый файл CSV (в нём двоичные данные). "
-            "Сохраните таблицу как .xlsx или как «CSV UTF-8»."
+        what = (
+            "похоже, это книга Excel (.xlsx) или архив, а здесь нужен CSV"
+            if data.startswith(b"PK\x03\x04")
+            else "в нём двоичные данные"
         )
+        raise InputError(f"{path}: это не текстовый файл CSV ({what}). Сохраните таблицу как «CSV UTF-8».")
     for enc in candidates:
         try:
             return data.decode(enc), enc

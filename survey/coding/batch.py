@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import os
 import time
 from array import array
 from collections import Counter
@@ -29,7 +30,7 @@ from survey.base.files import atomic_path, safe_text
 from survey.base.text import difference, identity_key, listed
 from survey.base.textfile import decode_text
 from survey.coding.coder import Coder
-from survey.errors import Code, InputError, InvalidDataError, Location, Problem, shorten
+from survey.errors import Code, InputError, InvalidDataError, Location, Problem, UsageError, shorten
 from survey.inputs import limits
 from survey.inputs.files import check_regular
 from survey.spec.codebook import load_codebook
@@ -335,9 +336,11 @@ def code_csv(
     ``learned=False``: the codebook's rules alone, without its learned layer."""
     input, output = Path(input), Path(output)
     check_regular(input)
-    codebook_obj = load_codebook(codebook)
-    if not learned:
-        codebook_obj = codebook_obj.without_learned()
+    if output.exists() and os.path.samefile(input, output):
+        raise UsageError(
+            f"{output}: это файл с ответами — коды записались бы поверх текстов ответов. Укажите другой файл (-o)."
+        )
+    codebook_obj = load_codebook(codebook, learned=learned)
     ids = codebook_obj.ids
     enc = _sniff_encoding(input, encoding)
     started = time.perf_counter()
@@ -349,7 +352,8 @@ def code_csv(
         csv.field_size_limit(limits.MAX_FILE_BYTES)  # an oversize answer is refused alone, below
         ledger = _IdLedger()
         chunks = _chunks(ledger.watch(_rows(input, enc, problems)), chunk_size)
-        _WORKER["coder"] = Coder(codebook_obj)
+        _WORKER["coder"] = coder = Coder(codebook_obj)
+        untrained = coder.learned.unlearned_problems(codebook_obj) if coder.learned is not None else []
         with _fewer_collections():
             if jobs > 1:
                 import multiprocessing as mp
@@ -359,7 +363,7 @@ def code_csv(
                     rows = _write(fh, pool.imap(_code_chunk, chunks), counts, unknown)
             else:
                 rows = _write(fh, map(_code_chunk, chunks), counts, unknown)
-    warnings = _repeat_warnings(input, enc, ledger.repeats())
+    warnings = untrained + _repeat_warnings(input, enc, ledger.repeats())
     seconds = time.perf_counter() - started
     result = BatchResult(rows, seconds, output, {k: counts[k] for k in ids}, unknown, problems, warnings)
     if problems:

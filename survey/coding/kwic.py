@@ -32,14 +32,15 @@ def kwic(
     id_column: str = "expert_id",
     text_column: str = "answer",
 ) -> pd.DataFrame:
-    """Keyword in context for a word (any form), a prefix (``ковид*``) or a category id.
+    """Keyword in context for a word (any form), a prefix (``ковид*``), a phrase of such words
+    in a row (``большое расстояние``, punctuation between them aside) or a category id.
 
-    For a category, the lines show the evidence the coder used (and, marked, the places
-    where the answer denies it). Columns: ``expert_id, left, match, right, category, note``.
+        For a category, the lines show the evidence the coder used (and, marked, the places
+        where the answer denies it). Columns: ``expert_id, left, match, right, category, note``.
     """
     rows = []
     query = query.strip()
-    if not query.rstrip("*").strip():
+    if all(not w.rstrip("*") for w in query.split()):
         raise InputError(
             f"запрос «{query}» пуст: укажите слово (переводчик), начало слова со звёздочкой (ковид*) или "
             "код категории (funding)."
@@ -57,20 +58,24 @@ def kwic(
                     rows.append(_line(rid, text, d.start, d.end, width, query, "отрицание: не кодируется"))
     else:
         lem = coder.lemmatizer if coder is not None else Lemmatizer()
-        prefix = fold(query[:-1]) if query.endswith("*") else None
-        wanted: frozenset[str] = frozenset() if prefix else lem.info(fold(query)).lemmas
+        # each word of the query: a prefix («ковид*») or the lemmas of its forms; a phrase
+        # («большое расстояние») matches its words in a row, each in any form
+        parts = [
+            (fold(w[:-1]), frozenset()) if w.endswith("*") else (None, lem.info(fold(w)).lemmas) for w in query.split()
+        ]
+
+        def hit(t, prefix: str | None, wanted: frozenset[str]) -> bool:
+            if prefix is not None:
+                return t.lower.startswith(prefix) or t.lemma.startswith(prefix)
+            return not wanted.isdisjoint(t.info.lemmas)
+
         for rid, text in zip(answers[id_column], answers[text_column]):
             if not isinstance(text, str):
                 continue
-            for t in lem.tokens(text):
-                if not t.is_word:
-                    continue
-                if prefix is not None:
-                    hit = t.lower.startswith(prefix) or t.lemma.startswith(prefix)
-                else:
-                    hit = not wanted.isdisjoint(t.info.lemmas)
-                if hit:
-                    rows.append(_line(rid, text, t.start, t.end, width, "", ""))
+            words = [t for t in lem.tokens(text) if t.is_word]
+            for i in range(len(words) - len(parts) + 1):
+                if all(hit(words[i + k], *part) for k, part in enumerate(parts)):
+                    rows.append(_line(rid, text, words[i].start, words[i + len(parts) - 1].end, width, "", ""))
     return pd.DataFrame(rows, columns=["expert_id", "left", "match", "right", "category", "note"])
 
 

@@ -55,7 +55,7 @@ from survey.coding.evidence import LEARNED, AnswerCoding, Evidence
 from survey.coding.tokens import split_sentences
 from survey.coding.turns import LEXICONS as TURN_LEXICONS
 from survey.coding.turns import blank_interviewer
-from survey.errors import InputError
+from survey.errors import Code, InputError, Location, Problem
 from survey.spec.codebook import Codebook, LearnedSettings, Rules
 
 LAYER_VERSION = 3
@@ -283,6 +283,23 @@ def lemma_list(text: str, lemmatizer: Lemmatizer) -> list[str]:
     return [t[3].lemma for t in lemmatizer.tokens(text) if t[3] is not None]
 
 
+def learnable(settings: LearnedSettings, categories: list[str]) -> list[str]:
+    """The ``categories`` every examples file has a column for: those the layer can learn. A
+    category added to the codebook after the examples were coded is left to the rules (the
+    coder names it: :attr:`LearnedLayer.unlearned`) instead of stopping every run."""
+    import csv
+
+    present = set(categories)
+    for path in settings.examples:
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as fh:
+                header = next(csv.reader(fh), [])
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            raise InputError(f"{path}: не удаётся прочитать закодированные примеры ({exc}).") from None
+        present &= set(header)
+    return [c for c in categories if c in present]
+
+
 def read_examples(path: Path, categories: list[str]):
     """The coded examples: ``id, text`` and one 0/1 column per category (checked)."""
     import pandas as pd  # lazy: pandas only when a layer is trained
@@ -438,6 +455,7 @@ def load_model(
     """The model for ``settings``: from this process, from the cache file, or trained. With
     the codebook's ``rules``, the examples are read as the coder reads answers: the
     interviewer's turns of a transcript blanked (:func:`~survey.coding.turns.blank_interviewer`)."""
+    categories = learnable(settings, categories)
     digest = hashlib.sha256()
     for path in settings.examples:  # each file's bytes, delimited by their own digest
         digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
@@ -500,6 +518,8 @@ class LearnedLayer:
         self.no_problems = no_problems.id if no_problems is not None else None
         allowed = set(settings.categories) or set(codebook.ids)
         self.addable = [c for c in model.categories if c in allowed and c in codebook.ids]
+        # categories the layer would add but has no examples of (no column in learned.examples)
+        self.unlearned = [c for c in codebook.ids if c in allowed and c not in model.categories]
 
     @classmethod
     def from_codebook(cls, codebook: Codebook, lemmatizer: Lemmatizer) -> LearnedLayer:
@@ -507,6 +527,23 @@ class LearnedLayer:
             raise InputError(f"{codebook.path}: в кодовой книге нет раздела learned (обученный слой).")
         model = load_model(codebook.learned, codebook.ids, lemmatizer, codebook.rules)
         return cls(model, codebook.learned, codebook, lemmatizer)
+
+    def unlearned_problems(self, codebook: Codebook) -> list[Problem]:
+        """A warning naming the categories left to the rules because the examples have no column
+        for them (empty when the layer knows every category it may add)."""
+        if not self.unlearned:
+            return []
+        names = ", ".join(f"«{c}»" for c in self.unlearned)
+        return [
+            Problem(
+                Location(str(codebook.path), line=self.settings.line),
+                Code.LEARNED_NO_EXAMPLES,
+                f"в закодированных примерах обученного слоя (learned.examples) нет столбцов {names}: эти "
+                "категории обученный слой не добавляет, их кодируют только правила.",
+                "Добавьте в файлы примеров столбец 0/1 для каждой такой категории (закодируйте примеры), "
+                "чтобы обученный слой учёл и её.",
+            )
+        ]
 
     def sentences(self, sentences: list[tuple[str, list[str]]]) -> list[Sentence]:
         """The model's view of each sentence (memoised: sentences recur across answers)."""

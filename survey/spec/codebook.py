@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from survey.base.lemmatize import Lemmatizer
-from survey.base.text import fold
+from survey.base.text import fold, listed
 from survey.errors import Code, ConfigError, Location, Problem
 from survey.spec.paths import default_path
 from survey.spec.yamlfile import LINE_KEY, item_lines, load_yaml
@@ -292,12 +292,6 @@ class Codebook:
     sha256: str = ""
     learned: LearnedSettings | None = None
 
-    def without_learned(self) -> Codebook:
-        """The same codebook with its learned layer switched off (``--no-learned``)."""
-        if self.learned is None or not self.learned.enabled:
-            return self
-        return replace(self, learned=replace(self.learned, enabled=False))
-
     @property
     def ids(self) -> list[str]:
         return [c.id for c in self.categories]
@@ -323,8 +317,12 @@ def word_lemmas(lem: Lemmatizer, word: str) -> frozenset[str]:
     return frozenset({w}) if w in info.lemmas else info.lemmas
 
 
-def load_codebook(path: str | Path | None = None, lemmatizer: Lemmatizer | None = None, questionnaire=None) -> Codebook:
-    """Load, lemmatise and check the codebook (default ``questionnaires/codebook.yaml``)."""
+def load_codebook(
+    path: str | Path | None = None, lemmatizer: Lemmatizer | None = None, questionnaire=None, *, learned: bool = True
+) -> Codebook:
+    """Load, lemmatise and check the codebook (default ``questionnaires/codebook.yaml``).
+    ``learned=False``: the learned layer is switched off (``--no-learned``), so its examples
+    files are not looked for."""
     import hashlib
 
     path = Path(path) if path else default_path("codebook")
@@ -415,7 +413,7 @@ def load_codebook(path: str | Path | None = None, lemmatizer: Lemmatizer | None 
                 bad(c.line, f"категория «{c.id}»: в compatible_with неизвестная категория «{other}».")
     if sum(c.no_problems for c in categories) > 1:
         bad(None, "категория «проблем нет» (no_problems: true) может быть только одна.")
-    learned = _parse_learned(data.get("learned"), path, ids, bad) if "learned" in data else None
+    settings = _parse_learned(data.get("learned"), path, ids, bad, learned) if "learned" in data else None
     if problems:
         raise ConfigError(
             f"{path}: кодовая книга содержит ошибки ({len(problems)}):\n" + "\n".join(f"  - {p}" for p in problems),
@@ -427,7 +425,7 @@ def load_codebook(path: str | Path | None = None, lemmatizer: Lemmatizer | None 
         version=str(data.get("version", "")),
         path=str(path),
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-        learned=learned,
+        learned=settings if learned or settings is None else replace(settings, enabled=False),
     )
 
 
@@ -436,8 +434,9 @@ def _probability(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | float) and 0 < value <= 1
 
 
-def _parse_learned(raw: Any, path: Path, ids: set[str], bad) -> LearnedSettings | None:
-    """The ``learned`` section, checked: keys, the examples file, thresholds, categories."""
+def _parse_learned(raw: Any, path: Path, ids: set[str], bad, used: bool = True) -> LearnedSettings | None:
+    """The ``learned`` section, checked: keys, the examples files (when the layer is ``used``),
+    thresholds, categories."""
     if not isinstance(raw, dict):
         bad(None, "learned: должен быть раздел с ключами (examples, enabled, …).")
         return None
@@ -459,13 +458,15 @@ def _parse_learned(raw: Any, path: Path, ids: set[str], bad) -> LearnedSettings 
     if not isinstance(enabled, bool):
         bad(line, f"learned.enabled: ожидается true или false, а не «{enabled}».")
         enabled = True
-    for name, target in zip(names, targets):
-        if enabled and not target.is_file():
-            bad(
-                line,
-                f"learned.examples: файл «{name}» не найден (искали {target}).",
-                "Укажите путь к CSV относительно кодовой книги или поставьте enabled: false.",
-            )
+    missing = [(name, target) for name, target in zip(names, targets) if not target.is_file()]
+    if enabled and used and missing:
+        folders = sorted({str(t.parent) for _, t in missing})
+        bad(
+            line,
+            f"learned.examples: не найдены файлы с закодированными примерами ({len(missing)}): "
+            f"{listed([f'«{n}»' for n, _ in missing], 5)} (искали в {listed(folders, 3)}).",
+            "Укажите пути к CSV относительно кодовой книги, поставьте enabled: false или запустите с --no-learned.",
+        )
     thresholds = {}
     for key, default in (("add_when_silent", 0.4), ("add_when_coded", 0.65), ("add_when_named", 0.95)):
         value = raw.get(key, default)
