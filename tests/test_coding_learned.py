@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import math
 import textwrap
 
@@ -430,7 +431,7 @@ def test_a_category_the_examples_lack_is_left_to_the_rules_and_named(tmp_path, m
     res = survey("code", src, "-o", tmp_path / "out.csv", "--codebook", path)
     assert res.code == 0, res.err
     assert "нет столбцов «sanctions»: эти категории обученный слой не добавляет" in res.err
-    rows = {r["id"]: r for r in csv.DictReader(open(tmp_path / "out.csv", encoding="utf-8"))}
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text(encoding="utf-8")))}
     assert rows["1"]["sanctions"] == "1" and rows["2"]["language"] == "1"
 
 
