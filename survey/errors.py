@@ -138,6 +138,7 @@ class Code(StrEnum):
     # the gold (reference) coding that a run is measured against
     GOLD_UNKNOWN_EXPERT = "gold-unknown-expert", "warning", "строка эталона для неизвестного эксперта"
     GOLD_ID_RESPELLED = "gold-id-respelled", "warning", "код эксперта в эталоне написан иначе"
+    GOLD_COLUMNS = "gold-columns", "warning", "столбцы эталона не совпадают с категориями"
     # the codebook's learned layer
     LEARNED_NO_EXAMPLES = "learned-no-examples", "warning", "категория без примеров обученного слоя"
     # survey code (a CSV of answers)

@@ -275,7 +275,7 @@ def _run(
     if coding.overrides is not None:  # overrides not applied, with their reasons (warnings)
         report.problems.extend(coding.overrides.problems)
     if gold_path is not None:  # gold rows that match no answer, ids matched despite their spelling
-        report.problems.extend(gold_problems(read_coding(gold_path), coding.auto["expert_id"]))
+        report.problems.extend(gold_problems(read_coding(gold_path), coding.auto["expert_id"], cb.ids))
     # the classifier and the analysis run in the background process (see survey.base.background);
     # meanwhile this process writes what needs neither and prepares the report libraries
     checked = background.submit(check_coding, coding)

@@ -166,15 +166,20 @@ def test_gold_rows_are_matched_despite_spelling_and_the_unmatched_are_listed(tmp
     gold.loc[0, "expert_id"] = "Е001"  # Cyrillic Е
     gold.loc[1, "expert_id"] = "e 002"
     gold.loc[2, "expert_id"] = "X999"  # nobody
+    gold = gold.rename(columns={"legal": "law"})  # a category renamed in the gold only
     gold.to_csv(tmp_path / "gold.csv", index=False)
     res = survey("run", "--gold", tmp_path / "gold.csv", "--out", tmp_path / "r")
     assert res.code == 0, res.err
     assert "gold.csv, строка 4, столбец expert_id: эксперта «X999» нет среди принятых анкет" in res.err
     assert "код «Е001» сопоставлен с экспертом «E001», хотя написан иначе: в одном латинская «E»" in res.err
+    assert "в эталоне нет столбцов категорий «legal»: согласие с ними не измерено" in res.err
+    assert "столбцы эталона «law» не совпадают ни с одной категорией кодовой книги" in res.err
     problems = pd.read_csv(tmp_path / "r" / "validation.csv")
-    assert sorted(problems.loc[problems["code"].str.startswith("gold-"), "row"]) == [2, 3, 4]
+    assert sorted(problems.loc[problems["code"].str.startswith("gold-id"), "row"]) == [2, 3]
+    assert list(problems.loc[problems["code"] == "gold-unknown-expert", "row"]) == [4]
     table = pd.read_csv(tmp_path / "r" / "coding" / "agreement_gold.csv")
     assert set(table["n"]) == {len(gold) - 1}  # all but X999 compared
+    assert "legal" not in set(table["category"]) and len(table) == 9
     html = (tmp_path / "r" / "summary.html").read_text(encoding="utf-8")
     assert f"эталонным кодированием ({len(gold) - 1} ответ" in html
     assert "Строк эталона с экспертами, которых нет среди принятых анкет: 1" in html

@@ -245,16 +245,42 @@ def match_ids(a_ids: pd.Series, b_ids: pd.Series) -> IdMatch:
 GOLD_LISTED = 20  # rows of a gold coding named one by one; the rest are counted
 
 
-def gold_problems(gold: pd.DataFrame, expert_ids: pd.Series) -> list[Problem]:
+def gold_problems(gold: pd.DataFrame, expert_ids: pd.Series, categories: list[str] | None = None) -> list[Problem]:
     """What a run tells about matching ``gold`` (from :func:`read_coding`) to the accepted
     answers: each gold row whose id no answer has (it is not compared), and each id matched only
     after its spelling was aligned (:func:`identity_key`), as warnings naming the gold file's row.
-    The first :data:`GOLD_LISTED` of each kind are named, the rest counted."""
+    The first :data:`GOLD_LISTED` of each kind are named, the rest counted. With the codebook's
+    ``categories``: those the gold has no column for, and the gold's 0/1 columns that are no
+    category (a category renamed in the codebook but not in the gold), are not compared either."""
     source = str(gold.attrs.get("source", "эталон"))
     col = _id_column(gold, None)
     _check_unique(gold[col], source)
     match = match_ids(gold[col], expert_ids)
     problems: list[Problem] = []
+    if categories is not None:
+        absent = [c for c in categories if c not in gold.columns]
+        stray = [c for c in gold.columns if c != col and c not in categories and _mostly_binary(gold[c])]
+        if absent:
+            problems.append(
+                Problem(
+                    Location(source),
+                    Code.GOLD_COLUMNS,
+                    f"в эталоне нет столбцов категорий {', '.join(f'«{c}»' for c in absent)}: согласие с ними "
+                    "не измерено.",
+                    "Добавьте столбцы 0/1 с этими именами (id категорий кодовой книги)"
+                    + (f" или переименуйте {', '.join(f'«{c}»' for c in stray)}." if stray else "."),
+                )
+            )
+        if stray:
+            problems.append(
+                Problem(
+                    Location(source),
+                    Code.GOLD_COLUMNS,
+                    f"столбцы эталона {', '.join(f'«{c}»' for c in stray)} не совпадают ни с одной категорией "
+                    "кодовой книги и не сравнивались.",
+                    "Назовите столбцы так же, как id категорий в кодовой книге.",
+                )
+            )
     for i in match.only_a[:GOLD_LISTED]:
         rid = str(gold[col].iloc[i])
         problems.append(
