@@ -82,6 +82,35 @@ categories:
     assert "строка 18: категория «none»: шаблон «ab*»: начало слова перед «*» короче 3 букв" in msg
 
 
+def test_a_pattern_written_as_a_regular_expression_or_a_list_is_refused_not_read_as_words(tmp_path):
+    path = _write(
+        tmp_path,
+        """\
+version: "t"
+categories:
+  - id: legal
+    label: Визы
+    terms:
+      - '[abc'
+      - виз[аы]
+      - нехватка ~x переводчик
+      - пере*вод
+      - визы, таможня
+      - ж/д сообщение
+      - =г.
+""",
+    )
+    with pytest.raises(ConfigError) as err:
+        load_codebook(path)
+    msg = err.value.message
+    assert "строка 6: категория «legal»: шаблон «[abc»: знак «[» не поддерживается: шаблон — не регулярное" in msg
+    assert "строка 7: категория «legal»: шаблон «виз[аы]»: знаки [ ] не поддерживаются" in msg
+    assert "строка 8: категория «legal»: шаблон «нехватка ~x переводчик»: после «~» может стоять только число" in msg
+    assert "строка 9: категория «legal»: шаблон «пере*вод»: «*» ставится только в конце слова" in msg
+    assert "строка 10: категория «legal»: шаблон «визы, таможня»: запятая или точка с запятой" in msg
+    assert len(err.value.problems) == 5  # «ж/д сообщение» and «=г.» are words
+
+
 def test_a_rules_word_that_gives_no_lemma_is_reported_at_its_own_line(tmp_path):
     path = _write(
         tmp_path,

@@ -540,12 +540,39 @@ def _with_default_rules(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _pattern_syntax(part: str) -> str | None:
+    """What is wrong with one word of a pattern written as if it were something else (a regular
+    expression, a list, a gap with a letter), or None; without this check the stray signs would
+    be dropped and the letters left matched as words («[abc» coding «abc»)."""
+    if part.startswith("~"):
+        return f"после «~» может стоять только число (~ или ~3), а не «{part}»"
+    body = part[1:] if part.startswith("=") else part
+    body = body[:-1] if body.endswith("*") else body
+    if "*" in body:
+        return f"«*» ставится только в конце слова (ковид*), а не «{part}»"
+    if any(ch in body for ch in ",;"):
+        return "запятая или точка с запятой внутри шаблона: каждый вариант — отдельный элемент списка"
+    signs = sorted({ch for ch in body if ch in "[](){}|?+^$\\~<>"})
+    if signs:
+        what = f"знак «{signs[0]}»" if len(signs) == 1 else f"знаки {' '.join(signs)}"
+        what += " не поддерживается" if len(signs) == 1 else " не поддерживаются"
+        return (
+            f"{what}: шаблон — не регулярное выражение, а слова (каждое в любой форме), «слово*» — начало слова, "
+            "«=слово» — точная форма, «~» или «~3» — слова между"
+        )
+    return None
+
+
 def _parse_pattern(text: str, cid: str, kind: str, line: int | None, lem: Lemmatizer, bad) -> Pattern | None:
     parts = text.split()
     words: list[PatternWord] = []
     gap = 0
     for i, part in enumerate(parts):
         m = _GAP.match(part)
+        wrong = None if m else _pattern_syntax(part)
+        if wrong:
+            bad(line, f"категория «{cid}»: шаблон «{text}»: {wrong}.")
+            return None
         if m:
             if not words or i == len(parts) - 1:
                 bad(line, f"категория «{cid}»: в шаблоне «{text}» знак «~» должен стоять между словами.")
