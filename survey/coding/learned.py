@@ -32,6 +32,7 @@ the category, and the words that weigh most for it (coefficient × TF-IDF weight
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 import operator
@@ -51,6 +52,7 @@ import numpy as np
 
 from survey.base.lemmatize import Lemmatizer
 from survey.base.missing import is_missing
+from survey.base.textfile import decode_text
 from survey.coding.evidence import LEARNED, AnswerCoding, Evidence
 from survey.coding.tokens import split_sentences
 from survey.coding.turns import LEXICONS as TURN_LEXICONS
@@ -292,11 +294,11 @@ def learnable(settings: LearnedSettings, categories: list[str]) -> list[str]:
     present = set(categories)
     for path in settings.examples:
         try:
-            with open(path, encoding="utf-8-sig", newline="") as fh:
-                header = next(csv.reader(fh), [])
-        except (OSError, UnicodeDecodeError, csv.Error) as exc:
-            raise InputError(f"{path}: не удаётся прочитать закодированные примеры ({exc}).") from None
-        present &= set(header)
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise InputError(f"{path}: не удаётся прочитать закодированные примеры ({exc.strerror}).") from None
+        text, _ = decode_text(Path(path), data)
+        present &= set(next(csv.reader(io.StringIO(text.removeprefix("\ufeff"))), []))
     return [c for c in categories if c in present]
 
 
@@ -305,9 +307,14 @@ def read_examples(path: Path, categories: list[str]):
     import pandas as pd  # lazy: pandas only when a layer is trained
 
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputError(f"{path}: не удаётся прочитать закодированные примеры ({exc}).") from None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: не удаётся прочитать закодированные примеры ({exc.strerror}).") from None
+    text, _ = decode_text(path, data)  # a workbook, UTF-16 or cp1251 said as such, in Russian
+    try:
+        frame = pd.read_csv(io.StringIO(text.removeprefix("\ufeff")), dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{path}: не удаётся прочитать закодированные примеры как CSV ({exc}).") from None
     missing = [c for c in ("text", *categories) if c not in frame.columns]
     if missing:
         raise InputError(
