@@ -70,6 +70,18 @@ def test_command_writes_the_table_without_answer_text(tmp_path, cli_run, capsys)
     assert "Иванов" not in out.read_text(encoding="utf-8")
 
 
+def test_a_hand_coding_saved_by_russian_excel_is_read_and_a_workbook_is_named(tmp_path, cli_run, capsys):
+    gold = tmp_path / "gold.csv"
+    gold.write_bytes("id,text,language,covid\n1,Нет переводчиков.,1,0\n2,Ковид.,0,1\n".encode("cp1251"))
+    assert cli_run("patterns", gold) == 0
+    assert "Шаблонов, давших код: 2." in capsys.readouterr().out
+    book = tmp_path / "sheet.xlsx"
+    book.write_bytes(b"PK\x03\x04\x14\x00\x00\x00" + bytes(64))  # what a workbook starts with
+    assert cli_run("patterns", book) != 0
+    err = capsys.readouterr().err
+    assert "похоже, это книга Excel (.xlsx)" in err and "codec" not in err and "Traceback" not in err
+
+
 def test_command_rejects_a_bad_hand_coding_in_russian(tmp_path, cli_run, capsys):
     gold = tmp_path / "gold.csv"
     gold.write_text("id,text,language\n1,Нет переводчиков,да\n", encoding="utf-8")
