@@ -23,7 +23,7 @@ import pandas as pd
 from survey.analysis.frame import check_group_by
 from survey.analysis.run import Analysis, analyse, group_by_columns
 from survey.base.background import Background
-from survey.base.files import OutputDir, sha256_file, write_csv, write_json
+from survey.base.files import OutputDir, previous_outputs, sha256_file, write_csv, write_json
 from survey.base.missing import is_missing
 from survey.base.progress import Steps
 from survey.base.versions import versions
@@ -285,7 +285,7 @@ def _run(
     )
     ids = cb.ids
     out = Path(out)
-    with OutputDir(out) as staged:
+    with OutputDir(out, replaces=previous_outputs(out)) as staged:
         with steps.step("data", "Данные: responses.csv, responses.sav, проверка"):
             write_csv(public, staged.path("data/responses.csv"))
             write_sav(

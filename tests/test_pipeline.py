@@ -183,3 +183,21 @@ def test_gold_rows_are_matched_despite_spelling_and_the_unmatched_are_listed(tmp
     html = (tmp_path / "r" / "summary.html").read_text(encoding="utf-8")
     assert f"эталонным кодированием ({len(gold) - 1} ответ" in html
     assert "Строк эталона с экспертами, которых нет среди принятых анкет: 1" in html
+
+
+@pytest.mark.slow
+def test_a_rerun_leaves_no_output_of_the_previous_run_behind(tmp_path):
+    out = tmp_path / "r"
+    gold = ROOT / "responses" / "sample_gold.csv"
+    assert survey("run", "--gold", gold, "--out", out).code == 0
+    assert (out / "coding" / "agreement_gold.csv").is_file()
+    (out / "my_notes.txt").write_text("мои заметки", encoding="utf-8")  # not the run's: kept
+    plain = tmp_path / "answers.xlsx"  # the same responses without a gold file beside them
+    plain.write_bytes((ROOT / "responses" / "sample.xlsx").read_bytes())
+    res = survey("run", "--responses", plain, "--out", out)
+    assert res.code == 0, res.err
+    assert not (out / "coding" / "agreement_gold.csv").exists()
+    assert (out / "my_notes.txt").read_text(encoding="utf-8") == "мои заметки"
+    listed = json.loads((out / "run.json").read_text(encoding="utf-8"))["outputs"]
+    on_disk = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert sorted([*listed, "my_notes.txt"]) == on_disk

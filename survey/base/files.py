@@ -19,7 +19,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -119,10 +119,14 @@ class OutputDir:
         write_csv(frame, out.path("tables/x.csv"))
     """
 
-    def __init__(self, final: str | Path):
+    def __init__(self, final: str | Path, replaces: Iterable[str] = ()):
         self.final = Path(final)
         self.staging: Path | None = None
         self.written: list[str] = []
+        # files an earlier run wrote here (relative paths): those this run does not write again
+        # are removed when it succeeds, so no stale output (an old agreement table) outlives it
+        self.replaces = [r for r in replaces if _inside(r)]
+        self.removed: list[str] = []
 
     def __enter__(self) -> OutputDir:
         try:
@@ -165,11 +169,32 @@ class OutputDir:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(src, dest)
                 self.written.append(rel.as_posix())
+            for rel_name in sorted(set(self.replaces) - set(self.written)):
+                stale = self.final / rel_name
+                if stale.is_file() and not stale.is_symlink():
+                    stale.unlink()
+                    self.removed.append(rel_name)
         except OSError as exc:
             raise OutputError(
                 f"{self.final}: не удаётся записать отчёт ({exc.strerror}). Закройте файлы отчёта, "
                 "открытые в Excel, и запустите снова."
             ) from None
+
+
+def _inside(relative: str) -> bool:
+    """A relative path that stays inside its folder (no ``..``, not absolute)."""
+    rel = Path(relative)
+    return bool(relative) and not rel.is_absolute() and ".." not in rel.parts
+
+
+def previous_outputs(folder: str | Path, manifest: str = "run.json") -> list[str]:
+    """The files an earlier run listed in ``folder``'s manifest (``outputs``); none when there is
+    no readable manifest."""
+    try:
+        listed = json.loads((Path(folder) / manifest).read_text(encoding="utf-8")).get("outputs", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [str(x) for x in listed if isinstance(x, str)] if isinstance(listed, list) else []
 
 
 # ---------------------------------------------------------------- xlsx helpers
