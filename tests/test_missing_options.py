@@ -8,16 +8,23 @@ of is «нет данных» (no percentage, no test), and so is a question nob
 from __future__ import annotations
 
 import math
+import shutil
 
+import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 
-from survey.analysis.frame import unit_frame
+from survey.analysis.frame import NO_DATA_NOTE, unit_frame
 from survey.analysis.stats import NO_DATA_REASON, problem_tests_detail, two_by_two
 from survey.analysis.tables import multiple_response_table, problems_by_group_units, published_check
+from survey.pipeline import run
 from survey.spec.study import PublishedFigure
 
+from .conftest import ROOT
 from .test_tables import wilson_by_hand
+
+STUDY = ROOT / "examples" / "german_partner_cities"
 
 
 def _frame() -> pd.DataFrame:
@@ -83,3 +90,83 @@ def test_a_published_count_of_an_option_with_unknown_values_is_not_computed():
     check = published_check(f, figures)
     assert check["computed"].isna().tolist() == [True, False] and check["match"].tolist() == [False, True]
     assert check.attrs["unknown"] == {"x": 4}
+
+
+@pytest.fixture(scope="module")
+def split_run(tmp_path_factory):
+    """The German example with a new option «здравоохранение» (no column anywhere), a new optional
+    scale q6_trust (no column) and its responses split in two files, the second without the column
+    q2_areas_culture."""
+    tmp = tmp_path_factory.mktemp("missing")
+    study = tmp / "study"
+    shutil.copytree(STUDY, study)
+    q = study / "questionnaire.yaml"
+    text = q.read_text(encoding="utf-8")
+    memory = "      - {code: 8, name: memory, label: историческая память и примирение}\n"
+    text = text.replace(memory, memory + "      - {code: 9, name: health, label: здравоохранение}\n")
+    text += (
+        "\n  - id: q6_trust\n    number: 6\n    short: Доверие\n    text: Насколько Вы доверяете партнёрам?\n"
+        "    type: scale\n    required: false\n    min: 1\n    max: 5\n"
+    )
+    q.write_text(text, encoding="utf-8")
+    ws = openpyxl.load_workbook(STUDY / "responses.xlsx").worksheets[0]
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    drop = rows[0].index("q2_areas_culture")
+    folder = tmp / "responses"
+    folder.mkdir()
+    for name, part, without in (("a.xlsx", rows[1:19], None), ("b.xlsx", rows[19:], drop)):
+        wb = openpyxl.Workbook()
+        sheet = wb.active
+        sheet.title = "Ответы"
+        for r in [rows[0], *part]:
+            sheet.append([v for i, v in enumerate(r) if i != without])
+        wb.save(folder / name)
+    return run(folder, tmp / "out", study=study, skip_invalid=True)
+
+
+def test_option_base_is_the_experts_with_a_known_value(split_run):
+    out = split_run.out
+    data = pd.read_csv(out / "data" / "responses.csv")
+    table = pd.read_csv(out / "tables" / "closed_multiple_by_group.csv", keep_default_na=False, na_values=[""])
+    total = table[table["group"] == "total"].set_index("category")
+    culture = data["q2_areas_culture"]
+    # by hand with pandas: 35 accepted experts, the column known for the 18 of a.xlsx, 14 of them «yes»
+    assert (len(data), int(culture.notna().sum()), int(culture.sum())) == (35, 18, 14)
+    row = total.loc["q2_areas_culture"]
+    assert (row["base"], row["n_missing"], row["respondents"]) == (18, 17, 14)
+    assert row["percent"] == pytest.approx(100 * 14 / 18)  # 77.8 %, not 14 of 35 = 40.0 %
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(tuple(100 * v for v in wilson_by_hand(14, 18)))
+    district = pd.read_csv(STUDY / "units.csv").set_index("unit_id")["federal_district"]
+    for group, part in data.groupby(data["unit_id"].map(district)):
+        r = table[(table["category"] == "q2_areas_culture") & (table["group"] == group)].iloc[0]
+        known = part["q2_areas_culture"].dropna()
+        assert (r["base"], r["respondents"]) == (len(known), int(known.sum())), group
+    # an option with its column in both files keeps all 35 experts
+    assert (total.loc["q2_areas_schools", "base"], total.loc["q2_areas_schools", "n_missing"]) == (35, 0)
+    # no column anywhere: «нет данных», not «0 of 36»
+    health = total.loc["q2_areas_health"]
+    assert (health["base"], health["n_missing"], health["respondents"]) == (0, 35, 0)
+    assert math.isnan(health["percent"]) and math.isnan(health["ci_high"])
+    tests = pd.read_csv(out / "tables" / "closed_multiple_tests.csv", keep_default_na=False, na_values=[""])
+    tests = tests.set_index("category")
+    assert tests.loc["q2_areas_health", "reason"] == NO_DATA_REASON
+    assert np.isnan(tests.loc["q2_areas_health", "p_primary"])
+    assert (tests.loc["q2_areas_culture", "n"], tests.loc["q2_areas_culture", "events"]) == (18, 14)
+    assert "значение известно у 18 из 35" in tests.loc["q2_areas_culture", "note"]
+    scale = pd.read_csv(out / "tables" / "scale_tests.csv", keep_default_na=False).set_index("question")
+    assert scale.loc["q6_trust", "note"] == NO_DATA_NOTE
+
+
+def test_summary_shows_the_base_and_no_data(split_run):
+    sheet = openpyxl.load_workbook(split_run.out / "summary.xlsx")["Вопросы"]
+    rows = {r[1]: r for r in sheet.iter_rows(values_only=True) if r[0]}
+    culture = rows["культура и искусство (известно у 18 из 35)"]
+    assert culture[2] == 14 and culture[3] == pytest.approx(14 / 18)
+    assert rows["здравоохранение — нет данных"][2:] == (None,) * (len(culture) - 2)
+    trust = [r for r in rows.values() if r[0] == "6. Доверие"]
+    assert [r[1] for r in trust] == ["нет данных: ответа нет ни у одного эксперта"]
+    note = next(r[1] for r in sheet.iter_rows(values_only=True) if r[1] and str(r[1]).startswith("Вопросы с одним"))
+    assert "«известно у n из N»" in note and "«2. Сферы сотрудничества: здравоохранение»" in note
+    scales = openpyxl.load_workbook(split_run.out / "summary.xlsx")["Шкалы"]
+    trust_rows = [r for r in scales.iter_rows(values_only=True) if r[0] == "6. Доверие (шкала 1–5)"]
+    assert [r[1] for r in trust_rows] == ["нет данных: ответа нет ни у одного эксперта"]
