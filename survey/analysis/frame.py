@@ -63,6 +63,32 @@ def analysis_frame(
     return frame
 
 
+def flags(frame: pd.DataFrame, item: str) -> tuple[np.ndarray, np.ndarray]:
+    """A 0/1 column as ``(values, known)``: ``known`` marks the rows whose value is known.
+
+    A multiple-choice option is unknown where its column was missing from the respondent's file
+    (or the question was left unanswered): such a row is neither «yes» nor «no» and must leave the
+    base of the option — its count, its percentage, its interval and its tests. ``values`` holds 0
+    there, so ``values[known]`` is what the statistics use.
+    """
+    col = pd.to_numeric(frame[item], errors="coerce")
+    known = col.notna().to_numpy()
+    return col.fillna(0).astype(int).to_numpy(), known
+
+
+NO_DATA_NOTE = "нет данных: ни у одного респондента нет ответа на вопрос (нет его столбца в файлах ответов?)"
+
+
+def has_data(frame: pd.DataFrame, columns: Sequence[str]) -> bool:
+    """True when any respondent has a value in any of ``columns`` (a question's data columns).
+
+    A question nobody has a value of — its column was missing from every file, or it was left
+    blank by everyone — is reported as «нет данных», not as a table of zeros.
+    """
+    present = [c for c in columns if c in frame.columns]
+    return bool(present) and bool(frame[present].notna().to_numpy().any())
+
+
 def mark_missing_codes(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
     """Record the questionnaire's missing codes per column (``frame.attrs["missing_codes"]``):
     a grouping by such a question leaves them out."""
@@ -95,12 +121,14 @@ def default_group_by(frame: pd.DataFrame) -> str:
 def unit_frame(frame: pd.DataFrame, categories: Sequence[str]) -> pd.DataFrame:
     """One row per unit: the unit's attributes, ``n_experts`` and 0/1 per category.
 
-    A unit has a category when any of its experts mentions it. Columns of the expert frame
+    A unit has a category when any of its experts mentions it (unknown when no expert of the unit
+    has a known value: a multiple-choice option whose column was missing). Columns of the expert frame
     that are constant within every unit (unit attributes, and answers that happen to agree)
     are kept; the others are dropped.
     """
     grouped = frame.groupby("unit_id", sort=True)
-    out = grouped[list(categories)].max().astype(int)
+    out = grouped[list(categories)].max()  # unknown values are skipped; a unit with none known stays unknown
+    out = out.astype({c: int if out[c].notna().all() else "Int64" for c in out.columns})
     out.insert(0, "n_experts", grouped.size())
     candidates = [c for c in frame.columns if c not in categories and c not in ("unit_id", "expert_id")]
     distinct = grouped[candidates].nunique(dropna=False)

@@ -21,6 +21,8 @@ Rao–Scott test is primary: its p goes into the Holm and Benjamini–Hochberg a
 letters; Fisher's p stays as a column. Without clustering: Fisher (two groups) or chi-square.
 A category that every respondent (or none) names is not tested (blank, with the reason), and
 categories that exclude the others by definition («проблем нет») leave the adjustment family.
+Respondents whose value of an item is unknown (a multiple-choice option whose column was missing
+from their file) leave that item's test (``n_missing``); an item nobody has a value of is «нет данных».
 
 **Units.** A check at the level of units: ``p_fisher_units`` on the «any expert» unit table (a
 unit names a category if any of its experts does — biased towards units with more experts, so
@@ -62,7 +64,17 @@ import numpy as np
 import pandas as pd
 
 from survey.analysis import design
-from survey.analysis.frame import default_group_by, group_order, group_values, is_unit_attribute, letter, unit_frame
+from survey.analysis.frame import (
+    NO_DATA_NOTE,
+    default_group_by,
+    flags,
+    group_order,
+    group_values,
+    has_data,
+    is_unit_attribute,
+    letter,
+    unit_frame,
+)
 
 PROBLEM_TESTS_COLUMNS = [
     "category",
@@ -87,6 +99,7 @@ DETAIL_COLUMNS = [
     "reason",
     "groups",
     "n",
+    "n_missing",
     "events",
     "exposed",
     "reference",
@@ -147,6 +160,10 @@ EXPECTED_MIN = 5.0
 # permutation draws B × units and stays.
 MAX_RESAMPLED = 20_000
 ALPHA = 0.05
+NO_DATA_REASON = (
+    "нет данных: ни у одного респондента нет значения варианта (нет его столбца в файлах ответов или вопрос "
+    "никто не заполнил)"
+)
 PRIMARY_TESTS = {"rao_scott": "Рао–Скотт", "fisher": "точный критерий Фишера", "chi2": "χ² Пирсона"}
 _MEMORY_CELLS = 20_000_000  # cells of one permutation chunk (labels × respondents), ≈ 160 MB of floats
 
@@ -231,10 +248,10 @@ def two_by_two(
            [65, 32]])
     """
     g = group_values(frame, group_by)
-    y = frame[category].fillna(0).astype(int).to_numpy()
+    y, known = flags(frame, category)  # an unknown value is neither yes nor no
     rows = []
     for level in (exposed, reference):
-        mask = (g == level).to_numpy()
+        mask = (g == level).to_numpy() & known
         k = int(y[mask].sum())
         rows.append([k, int(mask.sum()) - k])
     return np.array(rows, dtype=int)
@@ -315,7 +332,7 @@ def problem_tests_detail(
     groups = group_order(frame, group_by)
     keep = g_all.isin(groups).to_numpy()
     sub = frame[keep]
-    g = g_all[keep].to_numpy(dtype=object)
+    g_all_keep = g_all[keep].to_numpy(dtype=object)
     r = len(groups)
     has_cluster = cluster is not None and cluster in sub.columns
     cl = sub[cluster].astype(str).to_numpy() if has_cluster else None
@@ -325,10 +342,15 @@ def problem_tests_detail(
     exposed, reference = (groups[0], groups[1]) if r == 2 else (None, None)
     rows = []
     for cat in categories:
-        y = sub[cat].fillna(0).astype(int).to_numpy()
+        y_all, known = flags(sub, cat)
+        # respondents whose value is unknown (the option's column missing from their file) leave
+        # the test: counts, effect sizes, the design (units with no known value drop out) and the units
+        y, g = y_all[known], g_all_keep[known]
+        c = cl[known] if cl is not None else None
         n, k = len(y), int(y.sum())
         row: dict[str, Any] = dict.fromkeys(DETAIL_COLUMNS, math.nan)
         row.update(category=cat, label=labels.get(cat, cat), groups=r, n=n, events=k, exposed=exposed)
+        row.update(n_missing=len(y_all) - n)
         row.update(reference=reference, testable=False, reason="", note="", or_corrected=False, low_expected=False)
         row.update(in_family=False, primary_test="")
         if r == 2:
@@ -343,6 +365,8 @@ def problem_tests_detail(
             )
         if r < 2:
             row["reason"] = "одна группа: сравнивать не с чем"
+        elif n == 0:
+            row["reason"] = NO_DATA_REASON
         elif k in (0, n):
             who = "все" if k == n else "ни один из"
             row["reason"] = f"категорию называют {who} {n} респондентов: различий между группами быть не может"
@@ -354,9 +378,9 @@ def problem_tests_detail(
             row["min_expected"] = float(expected_counts(table).min())
             row["low_expected"] = row["min_expected"] < EXPECTED_MIN
             if r == 2:
-                _two_groups(row, table, y, g, exposed, cl)
+                _two_groups(row, table, y, g, exposed, c)
             if has_cluster:
-                rs = design.rao_scott(y, g, cl)
+                rs = design.rao_scott(y, g, c)
                 if rs["reason"] is None:
                     row.update(
                         rao_scott_f=rs["F"],
@@ -365,7 +389,7 @@ def problem_tests_detail(
                         p_rao_scott=rs["p"],
                         deff=rs["deff"],
                     )
-                w = design.rao_scott(y, g, cl, weights=design.unit_equal_weights(cl))
+                w = design.rao_scott(y, g, c, weights=design.unit_equal_weights(c))
                 row["p_rao_scott_weighted"] = w["p"] if w["reason"] is None else math.nan
             if clustered and not math.isnan(row["p_rao_scott"]):
                 row.update(primary_test="rao_scott", p_primary=row["p_rao_scott"])
@@ -375,7 +399,8 @@ def problem_tests_detail(
                 row.update(primary_test="chi2", p_primary=row["p_chi2"])
             row["in_family"] = cat not in exclusive
         if units is not None and row["testable"]:
-            tu = two_by_two(units, cat, group_by, exposed=str(exposed), reference=str(reference))
+            unit_table = units if known.all() else unit_frame(sub[known], [cat])
+            tu = two_by_two(unit_table, cat, group_by, exposed=str(exposed), reference=str(reference))
             row.update(units_exposed=int(tu[0, 0]), units_reference=int(tu[1, 0]))
             if 0 < tu[:, 0].sum() < tu.sum():
                 from scipy.stats import fisher_exact  # lazy: heavy (background worker)
@@ -437,6 +462,9 @@ def _two_groups(row: dict[str, Any], table: np.ndarray, y: np.ndarray, g: np.nda
 
 def _note(row: Mapping[str, Any], exclusive: bool) -> str:
     notes = []
+    if row["n_missing"] and row["n"]:
+        n, total = int(row["n"]), int(row["n"] + row["n_missing"])
+        notes.append(f"значение известно у {n} из {total} респондентов: остальные не входят ни в проценты, ни в тест")
     if not row["testable"]:
         notes.append(row["reason"] + "; категория не проверяется и не входит в поправки на число категорий")
         return "; ".join(notes)
@@ -543,13 +571,14 @@ def overall_test(
 ) -> pd.DataFrame:
     """Does the profile of categories differ between the groups? (multiple marginal independence)
 
-    The family: categories with variation, without the ``exclusive`` ones. One row per method
-    (``family`` = ``main``): ``bonferroni`` (min_j p_j × c, χ² p-values), ``rao_scott_2`` (the
-    second-order Rao–Scott adjustment of X²_S, as R MRCV ``MI.test(type = "rs2")``),
-    ``bootstrap`` (respondents resampled within groups, as MRCV), ``permutation`` (labels permuted
-    among respondents) and ``cluster_permutation`` (among units, when the grouping is a unit
-    attribute). As a sensitivity check the Rao–Scott and cluster-permutation rows are repeated
-    with the exclusive categories kept (``family`` = ``with_exclusive``) when there are any.
+    The family: categories with variation and a value for every respondent, without the
+    ``exclusive`` ones. One row per method (``family`` = ``main``): ``bonferroni`` (min_j p_j × c,
+    χ² p-values), ``rao_scott_2`` (the second-order Rao–Scott adjustment of X²_S, as R MRCV
+    ``MI.test(type = "rs2")``), ``bootstrap`` (respondents resampled within groups, as MRCV),
+    ``permutation`` (labels permuted among respondents) and ``cluster_permutation`` (among units,
+    when the grouping is a unit attribute). As a sensitivity check the Rao–Scott and
+    cluster-permutation rows are repeated with the exclusive categories kept (``family`` =
+    ``with_exclusive``) when there are any.
 
     >>> from survey.analysis.frame import sample_frame
     >>> t = overall_test(sample_frame(), exclusive=["no_problems"], n_permutations=999)
@@ -571,7 +600,8 @@ def overall_test(
     keep = g.notna().to_numpy()
     sub = frame[keep].assign(_group=g[keep].to_numpy())
     r = len(group_order(sub, group_by))
-    varying = [c for c in categories if 0 < sub[c].fillna(0).mean() < 1]
+    # an item some respondents have no value of cannot enter the joint test of all items
+    varying = [c for c in categories if sub[c].notna().all() and 0 < sub[c].mean() < 1]
     main = [c for c in varying if c not in exclusive]
     excluded = [c for c in categories if c not in main]
     unit_level = cluster is not None and cluster in sub.columns and is_unit_attribute(sub, group_by)
@@ -703,6 +733,8 @@ def scale_tests(frame: pd.DataFrame, questionnaire, group_by: str | None = None)
         row = {"question": f.id, "test": "", "statistic": math.nan, "df1": math.nan, "df2": math.nan,
                "p_value": math.nan, "groups": len(samples), "n": n, "naive_test": "", "p_naive": math.nan,
                "note": ""}  # fmt: skip
+        if not has_data(frame, [f.id]):
+            row["note"] = NO_DATA_NOTE
         if len(samples) < 2:
             rows.append(row)
             continue
@@ -758,7 +790,7 @@ def single_choice_tests(frame: pd.DataFrame, questionnaire, group_by: str | None
                 "pearson_X2": res.get("pearson_X2"),
                 "groups": res.get("n_groups"),
                 "n": res.get("n"),
-                "note": res.get("reason") or res.get("note") or "",
+                "note": (res.get("reason") or res.get("note") or "") if has_data(frame, [f.id]) else NO_DATA_NOTE,
             }
         )
     return pd.DataFrame(rows, columns=SINGLE_TESTS_COLUMNS)

@@ -43,7 +43,16 @@ import pandas as pd
 
 from survey.analysis import design
 from survey.analysis.design import wilson_interval
-from survey.analysis.frame import TOTAL, default_group_by, frame_study, group_labels, group_order, group_values, letter
+from survey.analysis.frame import (
+    TOTAL,
+    default_group_by,
+    flags,
+    frame_study,
+    group_labels,
+    group_order,
+    group_values,
+    letter,
+)
 from survey.analysis.stats import ALPHA, column_proportion_letters, design_letters
 from survey.spec.questionnaire import Questionnaire
 from survey.spec.study import PublishedFigure, parse_what
@@ -69,7 +78,11 @@ def multiple_response_table(
     * ``category``, ``label``: the item and its Russian label;
     * ``group``, ``group_label``: the group (``total`` = all rows, including rows whose
       group is missing);
-    * ``base``: respondents (rows) in the group — the base of the percentages of respondents;
+    * ``base``: respondents (rows) in the group whose value of the item is known — the base of
+      the percentages of respondents, the intervals and the letters;
+    * ``n_missing``: respondents in the group whose value is unknown (the option's column was
+      missing from their file, or the question was left unanswered): neither «yes» nor «no», they
+      are left out of ``base``; an item nobody has a value for has ``base`` 0 and no percentage;
     * ``respondents``: respondents with the item;
     * ``percent``, ``ci_low``, ``ci_high``: % of respondents with the Wilson 95 % interval (0–100);
     * ``ci_low_design``, ``ci_high_design``: the Korn–Graubard interval of the design with the
@@ -106,23 +119,26 @@ def multiple_response_table(
     letters = {g: letter(i) for i, g in enumerate(groups)}
     rows = []
     for item in items:
-        y = values[item].to_numpy()
-        counts = [int(y[mask].sum()) for _, mask in parts[:-1]]
-        bases = [int(mask.sum()) for _, mask in parts[:-1]]
+        y, known = flags(frame, item)
+        # an unknown value (the option's column missing from a file) leaves the base of the item
+        kparts = [(g, mask & known) for g, mask in parts]
+        counts = [int(y[mask].sum()) for _, mask in kparts[:-1]]
+        bases = [int(mask.sum()) for _, mask in kparts[:-1]]
         if clustered and cl is not None:
-            known = np.isin(g_arr, groups)
-            higher = design_letters(y[known], g_arr[known], groups, cl[known], alpha=alpha)
+            ok = np.isin(g_arr, groups) & known
+            higher = design_letters(y[ok], g_arr[ok], groups, cl[ok], alpha=alpha)
         else:
             higher = column_proportion_letters(counts, bases, alpha=alpha)
         design_ci = {}
         if has_cluster and cl is not None:
-            for g, mask in parts:
-                ci = design.proportion_ci_design(y[mask], cl[mask], method="beta", weights=None)
-                design_ci[g] = (100.0 * ci["ci_low"].iloc[0], 100.0 * ci["ci_high"].iloc[0])
-        for i, (g, mask) in enumerate(parts):
+            for g, mask in kparts:
+                if mask.any():
+                    ci = design.proportion_ci_design(y[mask], cl[mask], method="beta", weights=None)
+                    design_ci[g] = (100.0 * ci["ci_low"].iloc[0], 100.0 * ci["ci_high"].iloc[0])
+        for i, ((g, mask), (_, in_group)) in enumerate(zip(kparts, parts)):
             base = int(mask.sum())
             k = int(y[mask].sum())
-            part = values[mask]
+            part = values[in_group]
             mentions = int(part.to_numpy().sum())
             mentions_specific = int(part[specific].to_numpy().sum()) if specific else 0
             share = float(np.average(y[mask], weights=weights[mask])) if weights is not None and base else None
@@ -133,6 +149,7 @@ def multiple_response_table(
                     "group": g,
                     "group_label": glabels.get(g, g),
                     "base": base,
+                    "n_missing": int(in_group.sum()) - base,
                     "respondents": k,
                     "percent": (100.0 * share if share is not None else 100.0 * k / base) if base else math.nan,
                     "ci_low_design": design_ci.get(g, (math.nan, math.nan))[0],
@@ -211,12 +228,13 @@ def problems_by_group_units(
     gvals = group_values(frame, group_by).to_numpy(dtype=object)
     glabels = group_labels(frame, group_by, questionnaire)
     cl = frame[cluster].astype(str).to_numpy()
-    w = design.unit_equal_weights(cl)
     rows = []
     for cat in categories:
-        y = frame[cat].fillna(0).astype(int).to_numpy()
+        y, known = flags(frame, cat)  # experts whose value is unknown leave the unit and its weights
+        w = np.zeros(len(y))
+        w[known] = design.unit_equal_weights(cl[known])
         for g in [*groups, TOTAL]:
-            mask = np.ones(len(y), dtype=bool) if g == TOTAL else gvals == g
+            mask = (np.ones(len(y), dtype=bool) if g == TOTAL else gvals == g) & known
             units = pd.Series(y[mask]).groupby(cl[mask]).max()
             ci = design.proportion_ci_design(y[mask], cl[mask], method="logit", weights=w[mask])
             rows.append(
@@ -417,8 +435,9 @@ def published_check(frame: pd.DataFrame, published: Sequence[PublishedFigure] | 
     ``attrs``-free extra columns are not added: the contract has these four). A figure counts
     ``respondents``, ``units``, ``units:<column>=<value>`` (units with that attribute) or
     ``category:<id>`` (respondents with the category in the final codes). A figure that cannot
-    be computed (its category or column is not in the data) has no computed value and does not
-    match. No figures: an empty table.
+    be computed (its category or column is not in the data, or some respondents' value of it is
+    unknown — a multiple-choice option whose column was missing from their file; their number per
+    figure is in ``attrs["unknown"]``) has no computed value and does not match. No figures: an empty table.
 
     >>> from survey.analysis.frame import sample_frame
     >>> published_check(sample_frame())
@@ -436,6 +455,7 @@ def published_check(frame: pd.DataFrame, published: Sequence[PublishedFigure] | 
         published = study.published if study is not None else ()
     units = frame.drop_duplicates("unit_id")
     rows = []
+    unknown: dict[str, int] = {}
     for fig in published:
         kind, column, value = parse_what(fig.what)
         got: int | None = None
@@ -445,8 +465,12 @@ def published_check(frame: pd.DataFrame, published: Sequence[PublishedFigure] | 
             got = int(frame["unit_id"].nunique())
         elif kind == "units" and column in units.columns:
             got = int((units[column].astype(str) == value).sum())
-        elif kind == "category" and value in frame.columns:
-            got = int(frame[value].sum())
+        elif kind == "category" and value is not None and value in frame.columns:
+            y, known = flags(frame, value)
+            if known.all():
+                got = int(y.sum())
+            else:  # a count over part of the respondents is no check of the published count
+                unknown[fig.figure] = int((~known).sum())
         rows.append(
             {
                 "figure": fig.figure,
@@ -458,4 +482,5 @@ def published_check(frame: pd.DataFrame, published: Sequence[PublishedFigure] | 
     out = pd.DataFrame(rows, columns=["figure", "published", "computed", "match"])
     out["computed"] = out["computed"].astype("Int64")
     out.attrs["labels"] = {f.figure: f.label for f in published}
+    out.attrs["unknown"] = unknown
     return out

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from survey.analysis.frame import group_labels
+from survey.analysis.frame import group_labels, has_data
 from survey.analysis.run import AnalysisTables
 from survey.base.files import sha256_file
 from survey.base.missing import is_blank
@@ -41,6 +41,8 @@ from survey.reports.model import Column, Table
 from survey.reports.problems import group_legend
 from survey.spec.study import BORDER_STATUS
 
+NO_DATA = "нет данных"
+
 
 def _option_text(f, option) -> str:
     """«3 — скорее хорошо»; an unlabelled scale point is its number."""
@@ -63,8 +65,17 @@ def closed_tables(ctx: ReportContext, t: AnalysisTables) -> tuple[Table, Table]:
     stests = t.single_tests if t.single_tests is not None else pd.DataFrame()
     single_cells = records(stests, "question") if not stests.empty else {}
     rows = []
+    no_data: list[str] = []
+    partial = 0
     for f in q.questions:
-        if f.type in ("single", "scale"):
+        if f.type in ("single", "scale", "multiple") and not has_data(ctx.frame, f.columns()):
+            # nobody has a value: one row saying so, not a table of zeros
+            no_data.append(f.title)
+            rows.append(
+                {"question": f.title, "option": f"{NO_DATA}: ответа нет ни у одного эксперта", "n": None, "pct": None,
+                 "valid_pct": None, "missing": True}
+            )  # fmt: skip
+        elif f.type in ("single", "scale"):
             options = {o.code: o for o in f.answer_options}
             single = single_cells.get((f.id,)) if groups else None
             for r in freq[freq["question"] == f.id].to_dict("records"):
@@ -95,14 +106,24 @@ def closed_tables(ctx: ReportContext, t: AnalysisTables) -> tuple[Table, Table]:
                 total = multi_cells.get((f.id, col, "total"))
                 if total is None:
                     continue
+                base, unknown = int(total["base"]), int(total.get("n_missing") or 0)
+                if not base:  # the option's column is in no file: no percentage, no test
+                    no_data.append(f"{f.title}: {o.label}")
+                    rows.append(
+                        {"question": f.title, "option": f"{o.label} — {NO_DATA}", "n": None, "pct": None,
+                         "valid_pct": None, "missing": True}
+                    )  # fmt: skip
+                    continue
                 row = {
                     "question": f.title,
-                    "option": o.label,
+                    # the base of the option, where some experts have no value of it
+                    "option": f"{o.label} (известно у {base} из {base + unknown})" if unknown else o.label,
                     "n": total["respondents"],
                     "pct": total["percent"],
                     "valid_pct": None,
                     "missing": False,
                 }
+                partial += bool(unknown)
                 for i, g in enumerate(groups):
                     p = multi_cells.get((f.id, col, g))
                     if p is not None:
@@ -151,6 +172,17 @@ def closed_tables(ctx: ReportContext, t: AnalysisTables) -> tuple[Table, Table]:
         "«затрудняюсь ответить»); по группам — % от ответивших по существу в группе. Вопросы с несколькими "
         "ответами: % от всех экспертов (группы), сумма больше 100 %. ДИ — 95 % интервал Уилсона."
     )
+    if partial:
+        note += (
+            " Вариант с пометкой «известно у n из N»: его столбца не было в части файлов ответов, процент, "
+            "интервалы и p — от n экспертов, для которых он известен."
+        )
+    if no_data:
+        note += (
+            f" {NO_DATA.capitalize()} ({', '.join(quoted(x) for x in no_data)}): значения нет ни у одного эксперта "
+            "— столбца нет ни в одном файле ответов или его никто не заполнил; проценты и сравнение групп не "
+            "вычисляются."
+        )
     if tested:
         kinds = {r.get("test") for r in rows if r.get("test")}
         note += (
@@ -183,6 +215,11 @@ def scales_table(ctx: ReportContext, summary: pd.DataFrame, tests: pd.DataFrame)
         for o in f.options:
             if o.code in f.missing and o.label not in missing_labels:
                 missing_labels.append(o.label)
+        if not has_data(ctx.frame, [qid]):
+            rows.append({"question": f"{f.title} (шкала {f.min}–{f.max})", "group": f"{NO_DATA}: ответа нет ни у "
+                         "одного эксперта", "n_valid": None, "n_missing": None, "mean": None, "sd": None,
+                         "median": None, "test": "", "p_value": ""})  # fmt: skip
+            continue
         for r in summary[summary["question"] == qid].itertuples():
             if not ctx.comparable and r.group != "total":
                 continue
@@ -701,12 +738,17 @@ def published_table(check: pd.DataFrame | None) -> Table | None:
         Column("computed", "В этих данных", "int", 13),
         Column("match", "Совпадает", "text", 11),
     ]
-    return Table(
-        "Сверка с опубликованными показателями исследования",
-        cols,
-        rows,
-        note="Число экспертов по категориям — по итоговым кодам этого запуска.",
-    )
+    note = "Число экспертов по категориям — по итоговым кодам этого запуска."
+    unknown = check.attrs.get("unknown") or {}
+    if unknown:
+        note += (
+            " Не вычисляются (значение неизвестно части экспертов: нет столбца в файле ответов): "
+            + "; ".join(
+                f"{labels.get(k, k)} — {plural(v, 'эксперт', 'эксперта', 'экспертов')}" for k, v in unknown.items()
+            )
+            + "."
+        )
+    return Table("Сверка с опубликованными показателями исследования", cols, rows, note=note)
 
 
 def versions_table(manifest: Mapping[str, Any]) -> Table:
