@@ -22,7 +22,7 @@ import pandas as pd
 
 from survey.base.missing import is_blank
 from survey.base.text import clean_lookalikes, difference, identity_key, is_invisible, oddities
-from survey.errors import Code, Location, Problem, shorten
+from survey.errors import Code, Location, Problem, UsageError, shorten
 from survey.inputs.cells import (
     Issue,
     date_order_evidence,
@@ -38,6 +38,10 @@ from survey.spec.questionnaire import Field, Questionnaire, load_questionnaire
 from survey.spec.units import UnitResolver, load_units
 
 PROVENANCE = ["source_file", "source_sheet", "source_row"]
+# the columns of the problems report (``survey validate --report``, ``validation.csv``) and of the
+# rejected rows (``data/rejected.csv``): the reader recognises these files of its own by them
+REPORT_COLUMNS = ["severity", "file", "sheet", "row", "column", "cell", "field", "code", "message", "fix", "value"]
+REJECTED_COLUMNS = ["file", "sheet", "row", "expert_id", "reasons"]
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -86,25 +90,16 @@ class ValidationReport:
 
     def to_frame(self) -> pd.DataFrame:
         """Problems as a table: severity, file, sheet, row, column, cell, field, code, message, fix, value."""
-        columns = [
-            "severity",
-            "file",
-            "sheet",
-            "row",
-            "column",
-            "cell",
-            "field",
-            "code",
-            "message",
-            "fix",
-            "value",
-        ]
-        return pd.DataFrame([p.as_dict() for p in self.problems], columns=columns)
+        return pd.DataFrame([p.as_dict() for p in self.problems], columns=REPORT_COLUMNS)
 
     def rejected_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [r.as_dict() for r in self.rejected], columns=["file", "sheet", "row", "expert_id", "reasons"]
-        )
+        return pd.DataFrame([r.as_dict() for r in self.rejected], columns=REJECTED_COLUMNS)
+
+    def write(self, path: str | Path) -> Path:
+        """Write the problems as a CSV file (``survey validate --report``); see :func:`report_path`."""
+        from survey.base.files import write_csv
+
+        return write_csv(self.to_frame(), report_path(path))
 
     def summary(self) -> str:
         """One Russian line: rows read, accepted, rejected, errors, warnings."""
@@ -126,6 +121,23 @@ class ValidationResult:
 
     data: pd.DataFrame
     report: ValidationReport
+
+
+def report_path(path: str | Path) -> Path:
+    """``path`` if the problems report can be written there: a file name ending in .csv that is not
+    a folder; otherwise a :class:`UsageError` saying what to give (checked before validation starts)."""
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError(
+            f"{path}: это папка, а --report ждёт имя файла отчёта. Укажите файл, например {path / 'problems.csv'}."
+        )
+    if path.suffix.lower() != ".csv":
+        raise UsageError(
+            f"{path}: отчёт о проблемах записывается как CSV — укажите имя с расширением .csv "
+            f"(например, {path.with_suffix('.csv').name}). Книгу Excel с ответами и листами «Проблемы» и "
+            "«Отклонены» пишет survey ingest ПАПКА -o ФАЙЛ.xlsx."
+        )
+    return path
 
 
 def validate(
