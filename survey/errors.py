@@ -91,6 +91,7 @@ class Code(StrEnum):
     # files and folders
     FILE_SKIPPED = "file-skipped", "warning", "файл пропущен"
     FILE_UNREADABLE = "file-unreadable", "error", "файл не читается"
+    ARCHIVE = "archive", "error", "архив в папке с ответами"
     ENCODING_CP1251 = "encoding-cp1251", "warning", "кодировка Windows-1251"
     ENCODING_UTF16 = "encoding-utf16-no-bom", "warning", "кодировка UTF-16 без BOM"
     SHEET_NOT_READ = "sheet-not-read", "warning", "лист не прочитан"

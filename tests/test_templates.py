@@ -412,6 +412,36 @@ def test_folder_of_filled_templates_cli_messages_and_exit_codes(templates, tmp_p
     assert "Traceback" not in bad.err
 
 
+def test_sub_folders_are_read_and_files_named_by_their_path(templates, tmp_path, questionnaire, units):
+    folder = tmp_path / "filled"
+    (folder / "Амурская область").mkdir(parents=True)
+    (folder / "Тверская область").mkdir()
+    fill(templates["blagoveshchensk"], folder / "Амурская область" / "Анкета.xlsx", GOOD)
+    fill(templates["blagoveshchensk"], folder / "Тверская область" / "Анкета.xlsx", {**GOOD, "Код эксперта": "E102"})
+    fill(templates["blagoveshchensk"], folder / "Анкета.xlsx", GOOD)  # the same expert again, at the top
+    shutil.make_archive(str(folder / "Хабаровский край"), "zip", folder / "Тверская область")
+    (folder / "ссылка").symlink_to(folder / "Тверская область", target_is_directory=True)
+    (folder / ".старое").mkdir()
+    shutil.copy(folder / "Анкета.xlsx", folder / ".старое" / "Анкета.xlsx")
+    report = validate(folder, questionnaire, units).report
+    assert (report.rows_read, report.accepted, len(report.rejected)) == (3, 2, 1)
+    assert [r.location.file for r in report.rejected] == ["Анкета.xlsx"]
+    messages = [(p.code, str(p)) for p in report.problems]
+    assert (
+        "duplicate-id",
+        "Анкета.xlsx, лист «Анкета», ячейка C5: код эксперта «E101» уже встречался (Амурская область/Анкета.xlsx, "
+        "лист «Анкета»). Дайте каждому эксперту уникальный код; если это повтор той же анкеты, удалите строку.",
+    ) in messages
+    archive = next(m for code, m in messages if code == "archive")
+    assert archive.startswith("Хабаровский край.zip: это архив .zip: файлы внутри архивов не читаются")
+    assert "Распакуйте архив в папку с ответами" in archive
+    skipped = {m.split(":")[0]: m for code, m in messages if code == "file-skipped"}
+    assert set(skipped) == {"ссылка", ".старое"}
+    assert "ссылка (symlink) на папку пропущена" in skipped["ссылка"]
+    assert "сохраните его как .xlsx" not in " ".join(skipped.values())
+    assert survey("validate", folder).code == 1  # the archive is an error: its answers are not checked
+
+
 # ---------------------------------------------------------------- file-level problems
 
 

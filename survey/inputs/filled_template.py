@@ -53,15 +53,19 @@ def _form_keys(sheet: Sheet, key_idx: int, expected: dict[str, FormRow]) -> int:
     )
 
 
-def read_filled_template(path: Path, data: bytes, book: Book, questionnaire: Questionnaire) -> RawTable | None:
+def read_filled_template(
+    path: Path, data: bytes, book: Book, questionnaire: Questionnaire, name: str | None = None
+) -> RawTable | None:
     """Read a filled template (an ingest reader); ``None`` when the workbook is not a template.
 
     One record per form sheet, with a cell for every answer: the form «Анкета» and any copy of it
     in the same workbook («Анкета (2)», a sheet renamed after the expert) — a copy filled in by a
     second expert is a further respondent. File-level errors (another questionnaire or version,
     a damaged or unfilled template) are problems of the returned table, which then has no record:
-    the file is reported, never silently dropped.
+    the file is reported, never silently dropped. ``name`` is how messages name the file (its path
+    in the folder of responses; default: the file's name).
     """
+    file = name or path.name
     q = questionnaire
     sheets = {s.title: s for s in book.sheets}
     meta = _meta(sheets.get(META_SHEET))
@@ -72,10 +76,12 @@ def read_filled_template(path: Path, data: bytes, book: Book, questionnaire: Que
         forms = [s for s in book.sheets if _form_keys(s, key_idx, expected) >= len(expected) // 2]
         if not forms or any(s.title == META_SHEET for s in book.sheets):
             return None
-        table = RawTable(path=path, sha256=hashlib.sha256(data).hexdigest(), kind="template", sheet=forms[0].title)
+        table = RawTable(
+            path=path, sha256=hashlib.sha256(data).hexdigest(), kind="template", sheet=forms[0].title, file=file
+        )
         table.problems.append(
             Problem(
-                Location(path.name, sheet=forms[0].title),
+                Location(file, sheet=forms[0].title),
                 Code.TEMPLATE_DAMAGED,
                 f"это шаблон анкеты, но из книги удалён служебный скрытый лист «{META_SHEET}», по которому "
                 "проверяется версия анкеты; ответы не прочитаны.",
@@ -83,13 +89,13 @@ def read_filled_template(path: Path, data: bytes, book: Book, questionnaire: Que
             )
         )
         return table
-    table = RawTable(path=path, sha256=hashlib.sha256(data).hexdigest(), kind="template")
+    table = RawTable(path=path, sha256=hashlib.sha256(data).hexdigest(), kind="template", file=file)
     sheet_name = FORM_SHEET
     table.sheet = sheet_name
-    file_loc = Location(path.name, sheet=sheet_name)
+    file_loc = Location(file, sheet=sheet_name)
     problem = _version_problem(meta, q)
     if problem:
-        table.problems.append(Problem(Location(path.name), *problem))
+        table.problems.append(Problem(Location(file), *problem))
         return table
     # the layout is the tool's, not the file's: «_meta» only repeats it, and a «_meta» that says
     # otherwise was edited (LibreOffice lets a user unprotect it) — never read answers by it
@@ -98,7 +104,7 @@ def read_filled_template(path: Path, data: bytes, book: Book, questionnaire: Que
     if changed:
         table.problems.append(
             Problem(
-                Location(path.name, sheet=META_SHEET),
+                Location(file, sheet=META_SHEET),
                 Code.TEMPLATE_DAMAGED,
                 f"служебный скрытый лист «{META_SHEET}» изменён ("
                 + ", ".join(f"{k}: «{meta.get(k)}» вместо «{layout[k]}»" for k in changed)
@@ -110,7 +116,7 @@ def read_filled_template(path: Path, data: bytes, book: Book, questionnaire: Que
     if sheet_name not in sheets:
         table.problems.append(
             Problem(
-                Location(path.name),
+                Location(file),
                 Code.TEMPLATE_DAMAGED,
                 f"в шаблоне анкеты нет листа «{sheet_name}» (лист удалён или переименован).",
                 "Перенесите ответы в новый шаблон (survey template) и пришлите его.",
@@ -127,11 +133,11 @@ def read_filled_template(path: Path, data: bytes, book: Book, questionnaire: Que
     filled: list[RawRecord] = []
     empty: list[str] = []
     for sheet in [sheets[sheet_name], *copies]:
-        record, missing = _answers(path, sheet, expected, answer_idx, key_idx, letter, meta)
+        record, missing = _answers(file, sheet, expected, answer_idx, key_idx, letter, meta)
         if missing:
             table.problems.append(
                 Problem(
-                    Location(path.name, sheet=sheet.title),
+                    Location(file, sheet=sheet.title),
                     Code.TEMPLATE_DAMAGED,
                     f"в шаблоне анкеты нет ячеек для ответов: {', '.join(missing[:5])}"
                     + ("…" if len(missing) > 5 else "")
@@ -161,7 +167,7 @@ def read_filled_template(path: Path, data: bytes, book: Book, questionnaire: Que
     for title in empty:
         table.problems.append(
             Problem(
-                Location(path.name, sheet=title),
+                Location(file, sheet=title),
                 Code.TEMPLATE_SHEET_EMPTY,
                 f"лист анкеты «{title}» не заполнен и пропущен; ответы прочитаны с других листов-анкет книги.",
                 "Если лист не нужен, удалите его.",
@@ -183,7 +189,7 @@ def read_filled_template(path: Path, data: bytes, book: Book, questionnaire: Que
 
 
 def _answers(
-    path: Path,
+    file: str,
     sheet: Sheet,
     expected: dict[str, FormRow],
     answer_idx: int,
@@ -206,7 +212,7 @@ def _answers(
         if key in values:
             continue
         values[key] = row[answer_idx] if answer_idx < len(row) else None
-        where = Location(path.name, sheet=sheet.title, row=r, column=letter, header=fr.header, cell=f"{letter}{r}")
+        where = Location(file, sheet=sheet.title, row=r, column=letter, header=fr.header, cell=f"{letter}{r}")
         cells[key] = where
         formula = sheet.formulas.get((r, answer_idx))
         if formula is not None and (not formula[1] or is_blank(values[key])):
@@ -225,7 +231,7 @@ def _answers(
     missing = [k for k, fr in expected.items() if fr.data_key not in values]
     if missing:
         return None, missing
-    return RawRecord(values, cells, Location(path.name, sheet=sheet.title), notes), []
+    return RawRecord(values, cells, Location(file, sheet=sheet.title), notes), []
 
 
 def _is_empty(record: RawRecord, meta: dict[str, str]) -> bool:

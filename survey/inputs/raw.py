@@ -72,6 +72,11 @@ class RawTable:
     encoding: str | None = None
     blank_rows: list[Location] = field(default_factory=list)
     synthetic: bool = False  # the workbook says its data are synthetic (Keywords)
+    file: str = ""  # how messages name the file: its path in the folder of responses (default: its name)
+
+    def __post_init__(self) -> None:
+        if not self.file:
+            self.file = self.path.name or str(self.path)
 
 
 @dataclass

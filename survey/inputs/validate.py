@@ -182,7 +182,7 @@ class Validator:
             if table.kind == "table" and not table.records:
                 self._add(
                     report,
-                    Location(table.path.name, sheet=table.sheet),
+                    Location(table.file, sheet=table.sheet),
                     Code.NO_DATA,
                     None,
                     "в файле нет ни одной анкеты: под строкой заголовков нет строк с ответами.",
@@ -270,7 +270,7 @@ class Validator:
         title = self.q.title or self.q.id
         message = self._add(
             report,
-            Location(table.path.name, sheet=table.sheet),
+            Location(table.file, sheet=table.sheet),
             Code.MISSING_COLUMN,
             None,
             f"в файле нет {len(missing)} из {len(required)} обязательных столбцов анкеты «{title}» ({listed})"
@@ -290,7 +290,7 @@ class Validator:
         if table.kind != "table":
             return missing
         present = {fid for fid, _ in table.columns}
-        loc = Location(table.path.name, sheet=table.sheet)
+        loc = Location(table.file, sheet=table.sheet)
         for f in self.q.fields:
             if f.required and f.id not in present:
                 reason = f"в файле нет столбца «{f.id}» ({f.label})"
@@ -555,7 +555,7 @@ class Validator:
             if parts:
                 self._add(
                     report,
-                    Location(table.path.name, sheet=table.sheet),
+                    Location(table.file, sheet=table.sheet),
                     Code.MISSING_OPTION_COLUMN,
                     f.id,
                     f"«{f.label}»: нет столбцов вариантов {', '.join(parts)}; ответы на эти варианты считаются "
@@ -579,7 +579,7 @@ class Validator:
                 kind = date_order_evidence(rec.values.get((f.id, None)))
                 if kind and kind not in seen:
                     seen[kind] = rec.values.get((f.id, None))
-            where = Location(table.path.name, sheet=table.sheet)
+            where = Location(table.file, sheet=table.sheet)
             if "mdy" in seen and "dmy" not in seen:
                 orders[f.id] = "mdy"
                 self._add(
