@@ -289,7 +289,7 @@ def test_an_edited_meta_layout_is_refused_not_followed(templates, tmp_path, ques
     wb.save(path)
     result, error = _only_error(path, questionnaire, units)
     assert error.code == "template-damaged" and "answer_column: «D» вместо «C»" in error.message
-    assert result.report.rows_read == 0
+    assert (result.report.rows_read, result.report.accepted) == (1, 0)  # a row read and rejected
 
 
 def test_date_typed_as_text_and_unit_chosen_from_list(templates, tmp_path, questionnaire, units):
@@ -475,7 +475,13 @@ def test_damaged_template_is_reported(templates, tmp_path, questionnaire, units)
     result, error = _only_error(path, questionnaire, units)
     assert error.code == "template-damaged"
     assert error.message.startswith("в шаблоне анкеты нет ячеек для ответов: q2_areas/youth, q2_areas/trade")
-    assert result.report.rows_read == 0
+    # refused as a whole, yet a row read and rejected (rows read = accepted + rejected), with its expert code
+    report = result.report
+    assert (report.rows_read, report.accepted) == (1, 0)
+    assert [(r.location.file, r.location.sheet, r.expert_id) for r in report.rejected] == [
+        ("rows-deleted.xlsx", "Анкета", "E101")
+    ]
+    assert report.rejected[0].reasons == [error.message]
 
 
 def _questionnaire_copy(tmp_path: Path, **changes) -> Path:
@@ -499,7 +505,8 @@ def test_template_of_another_version_names_both_versions(tmp_path, questionnaire
         "Перенесите ответы в шаблон текущей версии (survey template) или проверьте файл анкетой версии 0.9 "
         "(--questionnaire)."
     )
-    assert result.report.rows_read == 0
+    assert (result.report.rows_read, result.report.accepted) == (1, 0)
+    assert [(r.expert_id, r.reasons) for r in result.report.rejected] == [("E101", [error.message])]
     # the same file checked with its own questionnaire is fine
     from survey.spec.questionnaire import load_questionnaire
 

@@ -88,7 +88,7 @@ def read_filled_template(
                 "Перенесите ответы в новый шаблон (survey template) и пришлите его; служебные листы не удаляйте.",
             )
         )
-        return table
+        return _refused(table, forms)
     table = RawTable(path=path, sha256=hashlib.sha256(data).hexdigest(), kind="template", file=file)
     sheet_name = FORM_SHEET
     table.sheet = sheet_name
@@ -96,7 +96,7 @@ def read_filled_template(
     problem = _version_problem(meta, q)
     if problem:
         table.problems.append(Problem(Location(file), *problem))
-        return table
+        return _refused(table, _form_sheets(book))
     # the layout is the tool's, not the file's: «_meta» only repeats it, and a «_meta» that says
     # otherwise was edited (LibreOffice lets a user unprotect it) — never read answers by it
     layout = {"form_sheet": FORM_SHEET, "answer_column": ANSWER_COLUMN, "key_column": KEY_COLUMN}
@@ -112,7 +112,7 @@ def read_filled_template(
                 "Перенесите ответы в новый шаблон (survey template) и пришлите его; служебные листы не меняйте.",
             )
         )
-        return table
+        return _refused(table, _form_sheets(book))
     if sheet_name not in sheets:
         table.problems.append(
             Problem(
@@ -122,7 +122,7 @@ def read_filled_template(
                 "Перенесите ответы в новый шаблон (survey template) и пришлите его.",
             )
         )
-        return table
+        return _refused(table, _form_sheets(book))
     answer_idx = _column_index(ANSWER_COLUMN)
     letter = ANSWER_COLUMN
     copies = [
@@ -132,9 +132,11 @@ def read_filled_template(
     ]
     filled: list[RawRecord] = []
     empty: list[str] = []
+    damaged: list[Sheet] = []
     for sheet in [sheets[sheet_name], *copies]:
         record, missing = _answers(file, sheet, expected, answer_idx, key_idx, letter, meta)
         if missing:
+            damaged.append(sheet)
             table.problems.append(
                 Problem(
                     Location(file, sheet=sheet.title),
@@ -152,8 +154,10 @@ def read_filled_template(
             empty.append(sheet.title)
             continue
         filled.append(record)
-    if any(p.code == Code.TEMPLATE_DAMAGED for p in table.problems):
-        return table
+    if damaged:  # the other form sheets are read
+        _refused(table, damaged)
+        if not filled:
+            return table
     if not filled:
         table.problems.append(
             Problem(
@@ -185,6 +189,36 @@ def read_filled_template(
             )
         )
     table.records.extend(filled)
+    return table
+
+
+def _form_sheets(book: Book) -> list[Sheet]:
+    """The sheets of a template holding a form (the key of the expert code in the key column)."""
+    key_idx = _column_index(KEY_COLUMN)
+    return [s for s in book.sheets if s.title != META_SHEET and _expert_code(s, key_idx) is not None]
+
+
+def _expert_code(sheet: Sheet, key_idx: int) -> tuple[Any] | None:
+    """``(the expert code typed in the form)`` — found by its key, so also in a template of another
+    version — or ``None`` when the sheet has no expert code row."""
+    answer_idx = _column_index(ANSWER_COLUMN)
+    for number, row in sheet.rows:
+        if number > MAX_FORM_ROWS:
+            break
+        if key_idx < len(row) and row[key_idx] == "expert_id":
+            return (row[answer_idx] if answer_idx < len(row) else None,)
+    return None
+
+
+def _refused(table: RawTable, sheets: list[Sheet]) -> RawTable:
+    """Count each form sheet of a template refused as a whole as a row read and rejected (with the
+    expert code typed in it), so that rows read = accepted + rejected holds for templates too."""
+    key_idx = _column_index(KEY_COLUMN)
+    for sheet in sheets:
+        code = _expert_code(sheet, key_idx)
+        table.refused.append((Location(table.file, sheet=sheet.title), code[0] if code else None))
+    if not sheets:
+        table.refused.append((Location(table.file), None))
     return table
 
 

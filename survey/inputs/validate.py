@@ -179,6 +179,11 @@ class Validator:
             if self._foreign(table, report):
                 continue
             report.problems.extend(table.problems)
+            if table.refused:  # a filled template refused as a whole: each form is a row read and rejected
+                reasons = [p.message for p in table.problems if p.is_error]
+                for where, code in table.refused:
+                    report.rows_read += 1
+                    report.rejected.append(RejectedRow(where, shorten(code), reasons))
             if table.kind == "table" and not table.records:
                 self._add(
                     report,
