@@ -92,6 +92,7 @@ class Code(StrEnum):
     FILE_SKIPPED = "file-skipped", "warning", "файл пропущен"
     FILE_UNREADABLE = "file-unreadable", "error", "файл не читается"
     ARCHIVE = "archive", "error", "архив в папке с ответами"
+    OWN_OUTPUT = "own-output", "warning", "файл, записанный самой программой"
     ENCODING_CP1251 = "encoding-cp1251", "warning", "кодировка Windows-1251"
     ENCODING_UTF16 = "encoding-utf16-no-bom", "warning", "кодировка UTF-16 без BOM"
     SHEET_NOT_READ = "sheet-not-read", "warning", "лист не прочитан"

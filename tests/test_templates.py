@@ -588,6 +588,37 @@ def test_ingest_writes_consolidated_table_that_validates_again(templates, tmp_pa
     assert "Петрова Анна Сергеевна" in [c.value for c in openpyxl.load_workbook(named.output)["Ответы"]["C"]]
 
 
+def test_own_outputs_in_the_folder_of_responses_are_skipped_not_read_again(templates, tmp_path, questionnaire, units):
+    folder = tmp_path / "filled"
+    folder.mkdir()
+    fill(templates["blagoveshchensk"], folder / "Благовещенск_1.xlsx", GOOD)
+    fill(templates["blagoveshchensk"], folder / "Благовещенск_2.xlsx", {**GOOD, "Код эксперта": "E102"})
+    consolidate(folder, folder / "сводная.xlsx", questionnaire=questionnaire, units=units)
+    assert survey("validate", folder, "--report", folder / "problems.csv").code == 0
+    (folder / "reports" / "data").mkdir(parents=True)  # survey run --out inside the folder
+    shutil.copy(folder / "problems.csv", folder / "reports" / "data" / "validation.csv")
+    (folder / "reports" / "run.json").write_text("{}", encoding="utf-8")
+    again = consolidate(folder, folder / "сводная.xlsx", questionnaire=questionnaire, units=units)
+    report = again.report
+    assert (report.rows_read, report.accepted, again.rows) == (2, 2, 2)  # not every expert a duplicate
+    assert report.valid
+    skipped = {p.location.file: p.message for p in report.problems if p.code == "own-output"}
+    assert skipped.keys() == {"сводная.xlsx", "problems.csv", "reports"}
+    assert skipped["сводная.xlsx"].startswith("это сводная таблица, записанная survey ingest")
+    assert "иначе её анкеты были бы учтены дважды" in skipped["сводная.xlsx"]
+    assert skipped["problems.csv"].startswith("это отчёт о проблемах (survey validate --report")
+    assert "результаты survey run" in skipped["reports"]
+    # given alone, each is what it is: the consolidated table is responses, the report is not
+    assert validate(folder / "сводная.xlsx", questionnaire, units).report.accepted == 2
+    alone = survey("validate", folder / "problems.csv")
+    assert alone.code == 2 and "это отчёт о проблемах" in alone.err
+    # a folder holding consolidated tables alone (one per region) is read whole
+    regions = tmp_path / "regions"
+    regions.mkdir()
+    shutil.copy(folder / "сводная.xlsx", regions / "Амурская.xlsx")
+    assert validate(regions, questionnaire, units).report.accepted == 2
+
+
 @pytest.mark.slow
 def test_run_reads_a_folder_of_templates(templates, tmp_path):
     folder = tmp_path / "filled"

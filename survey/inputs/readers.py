@@ -28,7 +28,7 @@ from survey.inputs import limits
 from survey.inputs.files import check_zip_limits, read_bytes, sniff_format
 from survey.inputs.filled_template import read_filled_template
 from survey.inputs.raw import IngestResult, Key, RawRecord, RawTable, RowCells
-from survey.inputs.xlsx import Book, Sheet, col_letter, read_book
+from survey.inputs.xlsx import CONSOLIDATED_MARK, Book, Sheet, col_letter, read_book
 from survey.spec.questionnaire import Questionnaire
 
 TABLE_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt", ".tsv")
@@ -58,6 +58,18 @@ def ingest(path: str | Path, questionnaire: Questionnaire, encoding: str | None 
         for file in files:
             try:
                 found, sha = read_tables(file, questionnaire, encoding, root=path)
+            except OwnOutputError as exc:
+                message = exc.message.removeprefix(f"{file}: ")
+                unreadable.append(
+                    Problem(
+                        Location(shown_name(file, path)),
+                        Code.OWN_OUTPUT,
+                        f"{message} Файл пропущен.",
+                        "Сохраняйте отчёты вне папки с ответами.",
+                    )
+                )
+                inputs.append({"path": str(file), "sha256": _sha256_or_empty(file, path)})
+                continue
             except InputError as exc:
                 message = exc.message.removeprefix(f"{file}, ").removeprefix(f"{file}: ")
                 unreadable.append(
@@ -72,9 +84,35 @@ def ingest(path: str | Path, questionnaire: Questionnaire, encoding: str | None 
                 continue
             tables.extend(found)
             inputs.append({"path": str(file), "sha256": sha})
+        tables = _without_consolidated(tables, unreadable)
+        if not tables and not any(p.is_error for p in unreadable):  # only files the tool wrote itself
+            raise InputError(
+                f"{path}: в папке нет файлов с ответами (.xlsx или .csv) ({listed(str(p) for p in unreadable)})."
+            )
         return IngestResult(tables, unreadable, inputs)
     found, sha = read_tables(path, questionnaire, encoding)
     return IngestResult(found, [], [{"path": str(path), "sha256": sha}])
+
+
+def _without_consolidated(tables: list[RawTable], skipped: list[Problem]) -> list[RawTable]:
+    """The tables of a folder without the consolidated workbooks (`survey ingest -o`) lying beside
+    other responses: they hold the answers of those files again (every expert would be a duplicate).
+    A folder of consolidated workbooks alone (one per region, say) is read whole."""
+    if all(t.consolidated for t in tables):
+        return tables
+    for file in dict.fromkeys(t.file for t in tables if t.consolidated):
+        skipped.append(
+            Problem(
+                Location(file),
+                Code.OWN_OUTPUT,
+                "это сводная таблица, записанная survey ingest (свойство книги «Ключевые слова»: "
+                f"{CONSOLIDATED_MARK}), а не ответы: рядом с другими файлами ответов она не читается, иначе её "
+                "анкеты были бы учтены дважды.",
+                "Сохраняйте сводную таблицу вне папки с ответами (survey ingest ПАПКА -o ФАЙЛ); чтобы проверить её "
+                "саму, укажите её: survey validate ФАЙЛ.",
+            )
+        )
+    return [t for t in tables if not t.consolidated]
 
 
 ARCHIVE_SUFFIXES = (".zip", ".rar", ".7z")
@@ -119,6 +157,13 @@ def folder_files(root: Path) -> tuple[list[Path], list[Problem], list[dict[str, 
                     p,
                     "ссылка (symlink) на папку пропущена: такие ссылки не читаются.",
                     "Если в папке ответы, скопируйте её файлы в папку с ответами.",
+                )
+            elif is_dir and (p / RUN_MANIFEST).is_file():
+                skip(
+                    p,
+                    f"папка пропущена: это результаты survey run (в ней {RUN_MANIFEST}), а не ответы.",
+                    "Сохраняйте результаты (--out) вне папки с ответами.",
+                    Code.OWN_OUTPUT,
                 )
             elif is_dir:
                 walk(p)
@@ -261,6 +306,7 @@ def _read_xlsx_tables(path: Path, book: Book, sha: str, q: Questionnaire, name: 
                 )
             )
         table.synthetic = book.synthetic
+        table.consolidated = book.consolidated
         tables.append(table)
     read = {sheet.title for sheet, *_ in found}
     for sheet in book.sheets:
@@ -432,6 +478,18 @@ class _SheetNotes:
 
 # sheets of the consolidated workbook (`survey ingest`) that report on the answers, not answers
 CONSOLIDATED_REPORT_SHEETS = ("Проблемы", "Отклонены")
+# the columns of the problems report (``survey validate --report``, ``validation.csv``) and of the
+# rejected rows (``data/rejected.csv``): the reader knows these files of its own by them
+REPORT_COLUMNS = ["severity", "file", "sheet", "row", "column", "cell", "field", "code", "message", "fix", "value"]
+REJECTED_COLUMNS = ["file", "sheet", "row", "expert_id", "reasons"]
+RUN_MANIFEST = "run.json"  # the manifest `survey run` writes into its output folder
+
+
+class OwnOutputError(InputError):
+    """The file is one the tool wrote about responses (a problems report), not responses: in a
+    folder it is skipped with a warning, given alone it cannot be read."""
+
+
 # columns that are not answers and are left out without a word: where a row came from (the
 # consolidated workbook) and what KoboToolbox/ODK add to every export
 SERVICE_COLUMNS = frozenset(
@@ -627,6 +685,13 @@ def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encodin
         ) from None
     head = [v for _, v in records[: limits.HEADER_SEARCH_ROWS]]
     found = find_header(head, q)
+    if found is None and head and [v.strip() for v in head[0]] in (REPORT_COLUMNS, REJECTED_COLUMNS):
+        what = (
+            "отчёт о проблемах (survey validate --report, validation.csv)"
+            if head[0][0].strip() == REPORT_COLUMNS[0]
+            else "список отклонённых анкет (data/rejected.csv)"
+        )
+        raise OwnOutputError(f"{path}: это {what}, записанный survey, а не ответы.")
     if found is None:
         raise InputError(
             f"{path}: не найдена строка заголовков анкеты. {header_hint(q)} Если текст выглядит искажённым, "

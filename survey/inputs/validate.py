@@ -33,15 +33,19 @@ from survey.inputs.cells import (
     parse_option_list,
     parse_text,
 )
-from survey.inputs.readers import EXCEL_ERRORS, IngestResult, RawRecord, RawTable, ingest
+from survey.inputs.readers import (
+    EXCEL_ERRORS,
+    REJECTED_COLUMNS,
+    REPORT_COLUMNS,
+    IngestResult,
+    RawRecord,
+    RawTable,
+    ingest,
+)
 from survey.spec.questionnaire import Field, Questionnaire, load_questionnaire
 from survey.spec.units import UnitResolver, load_units
 
 PROVENANCE = ["source_file", "source_sheet", "source_row"]
-# the columns of the problems report (``survey validate --report``, ``validation.csv``) and of the
-# rejected rows (``data/rejected.csv``): the reader recognises these files of its own by them
-REPORT_COLUMNS = ["severity", "file", "sheet", "row", "column", "cell", "field", "code", "message", "fix", "value"]
-REJECTED_COLUMNS = ["file", "sheet", "row", "expert_id", "reasons"]
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
