@@ -442,6 +442,94 @@ def test_sub_folders_are_read_and_files_named_by_their_path(templates, tmp_path,
     assert survey("validate", folder).code == 1  # the archive is an error: its answers are not checked
 
 
+def _edited(templates, tmp_path, name: str, edit, answers: dict | None = None) -> Path:
+    """A filled template changed by ``edit(workbook)`` as a user changes it in Excel."""
+    path = fill(templates["blagoveshchensk"], tmp_path / name, answers or GOOD)
+    wb = openpyxl.load_workbook(path)
+    edit(wb)
+    wb.save(path)
+    return path
+
+
+def _copy_q3_row(wb):
+    ws = wb[FORM_SHEET]
+    ws.insert_rows(29)
+    for c in range(1, 6):
+        ws.cell(29, c).value = ws.cell(28, c).value
+    ws["C29"] = "ВТОРАЯ ЧАСТЬ ОТВЕТА: санкции"
+
+
+def _typed_outside(wb):
+    ws = wb[FORM_SHEET]
+    ws["D41"] = "Открыть прямой рейс"  # the hint column beside the answer cell of question 7
+    ws["C15"] = "образование и культура"  # the question row of a multiple choice, not an option
+    ws["G12"] = "примерно"  # right of the form
+    wb.create_sheet("Примечания")["A1"] = "эксперт просил перезвонить"
+    wb[FORM_SHEET].sheet_state = "hidden"
+    wb.active = 0
+
+
+def test_text_outside_the_answer_cells_is_reported_not_dropped(templates, tmp_path, questionnaire, units):
+    copied = validate(_edited(templates, tmp_path, "copied-row.xlsx", _copy_q3_row), questionnaire, units).report
+    [error] = copied.errors
+    assert error.code == "template-repeated-row" and error.location.cell == "C29"
+    assert "строки 28 и 29" in error.message and "«ВТОРАЯ ЧАСТЬ ОТВЕТА: санкции») не прочитан" in error.message
+    assert (copied.accepted, len(copied.rejected)) == (0, 1)  # the answer would be cut: not accepted silently
+    answers = {**GOOD, "Ваши предложения": None}
+    report = validate(_edited(templates, tmp_path, "outside.xlsx", _typed_outside, answers), questionnaire, units)
+    report = report.report
+    assert report.valid and report.accepted == 1
+    found = {(p.code, p.location.sheet, p.location.cell) for p in report.warnings}
+    assert found == {
+        ("template-stray-text", "Анкета", "D41"),
+        ("template-stray-text", "Анкета", "C15"),
+        ("template-stray-text", "Анкета", "G12"),
+        ("sheet-not-read", "Примечания", None),
+        ("hidden-sheet", "Анкета", None),
+    }
+    stray = {p.location.cell: str(p) for p in report.warnings if p.code == "template-stray-text"}
+    assert stray["D41"].startswith(
+        "outside.xlsx, лист «Анкета», ячейка D41: текст «Открыть прямой рейс» стоит вне ячеек ответов и не прочитан: "
+        "это столбец подсказки рядом с ячейкой ответа C41 («Предложения»)."
+    )
+
+
+def _formula_and_merge(wb):
+    ws = wb[FORM_SHEET]
+    ws["C12"] = "=2022-2010"
+    ws.merge_cells("C16:C18")
+
+
+def test_formulas_and_merged_answer_cells_are_reported_as_in_tables(templates, tmp_path, questionnaire, units):
+    path = _edited(templates, tmp_path, "fx.xlsx", _formula_and_merge)
+    # openpyxl stores no result: Excel (or LibreOffice) would; the stored result is put in by hand
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    sheet = next(n for n, b in parts.items() if n.startswith("xl/worksheets/") and b"2022-2010" in b)
+    parts[sheet] = parts[sheet].replace(b"<f>2022-2010</f><v />", b"<f>2022-2010</f><v>12</v>")
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, b in parts.items():
+            zf.writestr(n, b)
+    result = validate(path, questionnaire, units)
+    report = result.report
+    assert report.valid, [str(p) for p in report.errors]
+    found = {p.code: str(p) for p in report.warnings}
+    assert found.keys() == {"formula", "merged-cells"}
+    assert found["formula"].startswith(
+        "fx.xlsx, лист «Анкета», ячейка C12: «Стаж сотрудничества, лет»: в ячейке формула «=2022-2010»; "
+        "прочитан её результат «12»."
+    )
+    assert (
+        "ячейки C16:C18 объединены: значение «да» отнесено к ответам «Сферы сотрудничества: образование», "
+        in found["merged-cells"]
+    )
+    # as Excel shows it: the merged «да» stands for all three options
+    row = result.data.iloc[0]
+    assert (row["q2_areas_education"], row["q2_areas_culture"], row["q2_areas_tourism"]) == (1, 1, 1)
+
+
 # ---------------------------------------------------------------- file-level problems
 
 

@@ -9,24 +9,32 @@ template as problems of that file.
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 from pathlib import Path
 from typing import Any
 
 from openpyxl.utils import column_index_from_string
 
 from survey.base.missing import is_blank
-from survey.errors import Code, Location, Problem
+from survey.errors import Code, Location, Problem, shorten
 from survey.inputs.raw import RawRecord, RawTable
-from survey.inputs.xlsx import Book, Sheet
+from survey.inputs.xlsx import Book, Sheet, col_letter
 from survey.spec.questionnaire import Questionnaire
 from survey.spec.template_layout import (
     ANSWER_COLUMN,
     FORM_SHEET,
+    HEADER_ROW,
+    HINT_COLUMN,
+    INSTRUCTION_SHEET,
     KEY_COLUMN,
+    LISTS_SHEET,
     MARKER,
     MAX_FORM_ROWS,
     META_SHEET,
+    MULTIPLE_PROMPT,
     FormRow,
+    answer_hint,
     form_rows,
     questionnaire_fingerprint,
 )
@@ -188,8 +196,44 @@ def read_filled_template(
                 "Проверьте, что это разные эксперты; одинаковые коды экспертов будут отмечены как повтор.",
             )
         )
+    table.problems.extend(_sheet_notes(file, book, [sheets[sheet_name], *copies]))
     table.records.extend(filled)
     return table
+
+
+def _sheet_notes(file: str, book: Book, forms: list[Sheet]) -> list[Problem]:
+    """A hidden form sheet (read, as a hidden table sheet is) and a sheet of the template's user with
+    content (not read): warnings naming the sheet."""
+    notes = []
+    own = {INSTRUCTION_SHEET, LISTS_SHEET, META_SHEET}
+    for sheet in book.sheets:
+        where = Location(file, sheet=sheet.title)
+        if sheet in forms:
+            if not sheet.visible:
+                notes.append(
+                    Problem(
+                        where,
+                        Code.HIDDEN_SHEET,
+                        f"лист анкеты «{sheet.title}» скрыт в Excel; его ответы прочитаны, как и остальные.",
+                        "Проверьте, что эта анкета должна быть учтена; если нет, удалите лист.",
+                    )
+                )
+            continue
+        if sheet.title in own:
+            continue
+        filled = sum(1 for _, values in sheet.rows for v in values if not is_blank(v))
+        if filled:
+            notes.append(
+                Problem(
+                    where,
+                    Code.SHEET_NOT_READ,
+                    f"лист «{sheet.title}» не прочитан: это не лист анкеты, а на нём есть данные (заполненных "
+                    f"ячеек: {filled}).",
+                    f"Если там ответы, перенесите их в жёлтые ячейки листа «{FORM_SHEET}»; если нет — удалите лист "
+                    "или не обращайте внимания.",
+                )
+            )
+    return notes
 
 
 def _form_sheets(book: Book) -> list[Sheet]:
@@ -231,41 +275,167 @@ def _answers(
     letter: str,
     meta: dict[str, str],
 ) -> tuple[RawRecord | None, list[str]]:
-    """The record of one form sheet, or the keys of the answers it lacks."""
+    """The record of one form sheet, or the keys of the answers it lacks.
+
+    What the sheet shows beyond the answer cells is noted on the record, never dropped silently:
+    a copied answer row (its key repeats), text typed outside the answer cells (an inserted row,
+    the hint column, columns right of the form), formulas and merged answer cells.
+    """
     values: dict[tuple[str, str | None], Any] = {}
     cells: dict[tuple[str, str | None], Location] = {}
+    first_row: dict[tuple[str, str | None], int] = {}
     notes: list[Problem] = []
+    hint_idx = _column_index(HINT_COLUMN)
+    base = Location(file, sheet=sheet.title)
+    answer_rows: dict[int, FormRow] = {}
     for r, row in sheet.rows:
         if r > MAX_FORM_ROWS:
             break
+        if r <= HEADER_ROW:  # the title and the header of the form
+            continue
         key_text = row[key_idx] if key_idx < len(row) else None
-        if not isinstance(key_text, str) or key_text not in expected:
+        fr = expected.get(key_text) if isinstance(key_text, str) else None
+        if fr is None:  # a row without an answer: the template writes only into A, B (and C of a question)
+            for c, value in enumerate(row):
+                if c in (0, 1, key_idx) or is_blank(value) or (c == answer_idx and value == MULTIPLE_PROMPT):
+                    continue
+                notes.append(
+                    _stray(base, r, c, value, f"в строке нет ячейки ответа (ключа анкеты в столбце {KEY_COLUMN})")
+                )
             continue
-        fr = expected[key_text]
         key = fr.data_key
-        if key in values:
-            continue
-        values[key] = row[answer_idx] if answer_idx < len(row) else None
+        value = row[answer_idx] if answer_idx < len(row) else None
         where = Location(file, sheet=sheet.title, row=r, column=letter, header=fr.header, cell=f"{letter}{r}")
+        if key in values:  # a copied answer row: its key repeats
+            first = first_row[key]
+            if is_blank(value) or value == values[key]:
+                notes.append(
+                    Problem(
+                        where,
+                        Code.TEMPLATE_REPEATED_ROW,
+                        f"«{fr.header}»: строка {r} повторяет строку {first} (тот же ключ «{key_text}» в столбце "
+                        f"{KEY_COLUMN}) и пропущена; другого ответа в ней нет.",
+                        f"Удалите лишнюю строку {r}.",
+                        field=key[0],
+                        severity="warning",
+                    )
+                )
+            else:
+                notes.append(
+                    Problem(
+                        where,
+                        Code.TEMPLATE_REPEATED_ROW,
+                        f"«{fr.header}»: строка ответа повторяется — строки {first} и {r} (строку скопировали); "
+                        f"ответ в ячейке {letter}{r} («{shorten(value)}») не прочитан, прочитана только ячейка "
+                        f"{letter}{first}.",
+                        f"Перенесите весь ответ в ячейку {letter}{first}, удалите строку {r} и пришлите файл снова.",
+                        field=key[0],
+                        value=value,
+                    )
+                )
+            continue
+        values[key] = value
         cells[key] = where
-        formula = sheet.formulas.get((r, answer_idx))
-        if formula is not None and (not formula[1] or is_blank(values[key])):
+        first_row[key] = r
+        answer_rows[r] = fr
+        assert fr.field is not None
+        hint = row[hint_idx] if hint_idx < len(row) else None
+        if not is_blank(hint) and not _is_hint(hint, answer_hint(fr.field, fr.option, 0)):
             notes.append(
-                Problem(
-                    where,
-                    Code.FORMULA_WITHOUT_VALUE,
-                    f"«{fr.header}»: в ячейке формула «{formula[0]}» без сохранённого результата: ответа в ячейке "
-                    "нет, пока Excel её не пересчитает.",
-                    "Откройте файл в Excel, чтобы формула пересчиталась, и сохраните его, или замените формулу "
-                    "значением.",
-                    field=key[0],
-                    value=formula[0],
+                _stray(
+                    base, r, hint_idx, hint, f"это столбец подсказки рядом с ячейкой ответа {letter}{r} («{fr.header}»)"
                 )
             )
+        for c in range(key_idx + 1, len(row)):
+            if not is_blank(row[c]):
+                notes.append(_stray(base, r, c, row[c], f"ответ на «{fr.header}» читается из ячейки {letter}{r}"))
+        formula = sheet.formulas.get((r, answer_idx))
+        if formula is not None:
+            notes.append(_formula_note(where, fr, formula, value))
+    notes.extend(_merged_notes(sheet, base, answer_rows, answer_idx, values))
     missing = [k for k, fr in expected.items() if fr.data_key not in values]
     if missing:
         return None, missing
     return RawRecord(values, cells, Location(file, sheet=sheet.title), notes), []
+
+
+def _is_hint(text: Any, hint: str) -> bool:
+    """The template's hint in the hint column, also as an earlier version of the tool worded it: the same
+    beginning (12 characters, numbers aside — the units list counts its entries), which no answer shares."""
+    t, h = (re.sub(r"\d+", "#", str(x).strip()) for x in (text, hint))
+    return bool(h) and len(os.path.commonprefix([t, h])) >= min(len(h), 12)
+
+
+def _stray(base: Location, r: int, c: int, value: Any, why: str) -> Problem:
+    cell = f"{col_letter(c + 1)}{r}"
+    return Problem(
+        base.with_(row=r, column=col_letter(c + 1), cell=cell),
+        Code.TEMPLATE_STRAY_TEXT,
+        f"текст «{shorten(value)}» стоит вне ячеек ответов и не прочитан: {why}.",
+        f"Если это ответ, перенесите его в жёлтую ячейку ответа столбца {ANSWER_COLUMN}; если нет — удалите его из "
+        f"ячейки {cell}.",
+        value=value,
+    )
+
+
+def _formula_note(where: Location, fr: FormRow, formula: tuple[str, bool], value: Any) -> Problem:
+    """An answer cell holding a formula: its stored result is read (a warning), or there is none (an error)."""
+    assert fr.field is not None
+    if not formula[1] or is_blank(value):
+        return Problem(
+            where,
+            Code.FORMULA_WITHOUT_VALUE,
+            f"«{fr.header}»: в ячейке формула «{formula[0]}» без сохранённого результата: ответа в ячейке "
+            "нет, пока Excel её не пересчитает.",
+            "Откройте файл в Excel, чтобы формула пересчиталась, и сохраните его, или замените формулу значением.",
+            field=fr.field.id,
+            value=formula[0],
+        )
+    return Problem(
+        where,
+        Code.FORMULA,
+        f"«{fr.header}»: в ячейке формула «{shorten(formula[0])}»; прочитан её результат «{shorten(value)}».",
+        "Проверьте, что результат верен; лучше впишите ответ значением.",
+        field=fr.field.id,
+        value=formula[0],
+    )
+
+
+def _merged_notes(
+    sheet: Sheet,
+    base: Location,
+    answer_rows: dict[int, FormRow],
+    answer_idx: int,
+    values: dict[tuple[str, str | None], Any],
+) -> list[Problem]:
+    """Merged ranges holding answer cells: the value shown (that of the top-left cell) is read for every
+    answer cell of the range, as Excel shows it, and the range is named in a warning."""
+    notes = []
+    column = answer_idx + 1
+    for min_row, min_col, max_row, max_col in sheet.merged:
+        if not min_col <= column <= max_col:
+            continue
+        inside = [r for r in range(min_row, max_row + 1) if r in answer_rows]
+        if not inside:
+            continue
+        top = dict(sheet.rows).get(min_row, [])
+        value = top[min_col - 1] if min_col - 1 < len(top) else None
+        if min_col == column:
+            for r in inside:
+                values[answer_rows[r].data_key] = value
+        coord = f"{col_letter(min_col)}{min_row}:{col_letter(max_col)}{max_row}"
+        headers = ", ".join(f"«{answer_rows[r].header}»" for r in inside)
+        notes.append(
+            Problem(
+                base.with_(cell=coord),
+                Code.MERGED_CELLS,
+                f"ячейки {coord} объединены: значение «{shorten(value)}» отнесено к "
+                f"{'ответам' if len(inside) > 1 else 'ответу'} {headers}.",
+                "Проверьте это; разъедините ячейки и впишите каждый ответ в свою ячейку.",
+                value=value,
+            )
+        )
+    return notes
 
 
 def _is_empty(record: RawRecord, meta: dict[str, str]) -> bool:
