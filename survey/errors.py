@@ -133,6 +133,7 @@ class Code(StrEnum):
     TEMPLATE_EMPTY = "template-empty", "error", "шаблон не заполнен"
     TEMPLATE_SHEET_EMPTY = "template-sheet-empty", "warning", "лист-анкета не заполнен"
     TEMPLATE_COPIES = "template-copies", "warning", "несколько листов-анкет"
+    TEMPLATE_RENAMED = "template-renamed", "warning", "лист анкеты переименован"
     TEMPLATE_REPEATED_ROW = "template-repeated-row", "error", "строка анкеты повторяется"
     TEMPLATE_STRAY_TEXT = "template-stray-text", "warning", "текст вне ячеек ответов"
     # the review loop (overrides of codes)

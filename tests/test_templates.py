@@ -562,7 +562,9 @@ def test_damaged_template_is_reported(templates, tmp_path, questionnaire, units)
     wb.save(path)
     result, error = _only_error(path, questionnaire, units)
     assert error.code == "template-damaged"
-    assert error.message.startswith("в шаблоне анкеты нет ячеек для ответов: q2_areas/youth, q2_areas/trade")
+    assert error.message.startswith(
+        "в шаблоне анкеты нет ячеек для ответов: вопрос 2, вариант «молодёжные обмены», вопрос 2, вариант «торговля»"
+    )
     # refused as a whole, yet a row read and rejected (rows read = accepted + rejected), with its expert code
     report = result.report
     assert (report.rows_read, report.accepted) == (1, 0)
@@ -570,6 +572,19 @@ def test_damaged_template_is_reported(templates, tmp_path, questionnaire, units)
         ("rows-deleted.xlsx", "Анкета", "E101")
     ]
     assert report.rejected[0].reasons == [error.message]
+
+
+def test_a_renamed_form_sheet_is_found_by_its_keys(templates, tmp_path, questionnaire, units):
+    def rename(wb):
+        wb[FORM_SHEET].title = "Петрова"
+
+    result = validate(_edited(templates, tmp_path, "renamed.xlsx", rename), questionnaire, units)
+    report = result.report
+    assert report.valid and report.accepted == 1 and result.data["expert_id"].tolist() == ["E101"]
+    [warning] = report.warnings
+    assert warning.code == "template-renamed" and str(warning).startswith(
+        "renamed.xlsx, лист «Петрова»: в шаблоне нет листа «Анкета»: он переименован в «Петрова»; ответы прочитаны"
+    )
 
 
 def _questionnaire_copy(tmp_path: Path, **changes) -> Path:

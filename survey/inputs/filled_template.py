@@ -17,6 +17,7 @@ from typing import Any
 from openpyxl.utils import column_index_from_string
 
 from survey.base.missing import is_blank
+from survey.base.text import listed
 from survey.errors import Code, Location, Problem, shorten
 from survey.inputs.raw import RawRecord, RawTable
 from survey.inputs.xlsx import Book, Sheet, col_letter
@@ -121,23 +122,35 @@ def read_filled_template(
             )
         )
         return _refused(table, _form_sheets(book))
+    forms = [s for s in book.sheets if s.title != META_SHEET and _form_keys(s, key_idx, expected) >= len(expected) // 2]
     if sheet_name not in sheets:
+        if not forms:
+            table.problems.append(
+                Problem(
+                    Location(file),
+                    Code.TEMPLATE_DAMAGED,
+                    f"в шаблоне анкеты нет листа «{sheet_name}» (лист удалён или переименован), и ни на одном "
+                    "листе нет ячеек ответов анкеты.",
+                    "Перенесите ответы в новый шаблон (survey template) и пришлите его.",
+                )
+            )
+            return _refused(table, _form_sheets(book))
+        # the form sheet renamed (after the expert, say): it is found by the keys of its answer rows
+        sheet_name = forms[0].title
+        table.sheet = sheet_name
+        file_loc = Location(file, sheet=sheet_name)
         table.problems.append(
             Problem(
-                Location(file),
-                Code.TEMPLATE_DAMAGED,
-                f"в шаблоне анкеты нет листа «{sheet_name}» (лист удалён или переименован).",
-                "Перенесите ответы в новый шаблон (survey template) и пришлите его.",
+                file_loc,
+                Code.TEMPLATE_RENAMED,
+                f"в шаблоне нет листа «{FORM_SHEET}»: он переименован в «{sheet_name}»; ответы прочитаны с этого "
+                "листа (он найден по скрытым ключам ответов).",
+                f"Проверьте, что это лист анкеты; лучше не переименовывать лист «{FORM_SHEET}».",
             )
         )
-        return _refused(table, _form_sheets(book))
     answer_idx = _column_index(ANSWER_COLUMN)
     letter = ANSWER_COLUMN
-    copies = [
-        s
-        for s in book.sheets
-        if s.title not in (sheet_name, META_SHEET) and _form_keys(s, key_idx, expected) >= len(expected) // 2
-    ]
+    copies = [s for s in forms if s.title != sheet_name]
     filled: list[RawRecord] = []
     empty: list[str] = []
     damaged: list[Sheet] = []
@@ -149,9 +162,8 @@ def read_filled_template(
                 Problem(
                     Location(file, sheet=sheet.title),
                     Code.TEMPLATE_DAMAGED,
-                    f"в шаблоне анкеты нет ячеек для ответов: {', '.join(missing[:5])}"
-                    + ("…" if len(missing) > 5 else "")
-                    + " (строки удалены или лист изменён).",
+                    f"в шаблоне анкеты нет ячеек для ответов: {listed((_described(expected[k]) for k in missing), 5)} "
+                    "(строки удалены или лист изменён); ответы листа не прочитаны.",
                     "Перенесите ответы в новый шаблон (survey template) и пришлите его.",
                 )
             )
@@ -234,6 +246,14 @@ def _sheet_notes(file: str, book: Book, forms: list[Sheet]) -> list[Problem]:
                 )
             )
     return notes
+
+
+def _described(fr: FormRow) -> str:
+    """An answer row as the form shows it: «вопрос 2, вариант «спорт»», «Код эксперта»."""
+    assert fr.field is not None
+    f = fr.field
+    what = f"вопрос {f.number}" if f.number else f"«{f.label}»"
+    return what + (f", вариант «{fr.option.label}»" if fr.option else "")
 
 
 def _form_sheets(book: Book) -> list[Sheet]:
