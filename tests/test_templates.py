@@ -535,7 +535,7 @@ def test_formulas_and_merged_answer_cells_are_reported_as_in_tables(templates, t
 
 def test_same_expert_in_two_files_names_both(templates, tmp_path, questionnaire, units):
     fill(templates["blagoveshchensk"], tmp_path / "Благовещенск_1.xlsx", GOOD)
-    fill(templates["blagoveshchensk"], tmp_path / "Благовещенск_2.xlsx", GOOD)
+    fill(templates["blagoveshchensk"], tmp_path / "Благовещенск_2.xlsx", {**GOOD, "Сколько лет": 11})
     result = validate(tmp_path, questionnaire, units)
     assert [str(e) for e in result.report.errors] == [
         "Благовещенск_2.xlsx, лист «Анкета», ячейка C5: код эксперта «E101» уже встречался "
@@ -543,6 +543,14 @@ def test_same_expert_in_two_files_names_both(templates, tmp_path, questionnaire,
         "анкеты, удалите строку."
     ]
     assert (result.report.rows_read, result.report.accepted, len(result.report.rejected)) == (2, 1, 1)
+
+
+def test_the_same_file_twice_is_named_as_such(templates, tmp_path, questionnaire, units):
+    fill(templates["blagoveshchensk"], tmp_path / "Благовещенск_1.xlsx", GOOD)
+    shutil.copy(tmp_path / "Благовещенск_1.xlsx", tmp_path / "Благовещенск_1 (копия).xlsx")
+    [error] = validate(tmp_path, questionnaire, units).report.errors
+    assert error.code == "duplicate-id" and error.location.file == "Благовещенск_1.xlsx"
+    assert error.fix == "Это тот же файл, что Благовещенск_1 (копия).xlsx (содержимое совпадает): уберите один из них."
 
 
 def test_unfilled_template_is_an_error_not_a_silent_skip(templates, tmp_path, questionnaire, units):

@@ -178,7 +178,7 @@ class Validator:
         report.problems.extend(ingested.unreadable)
         report.files_unreadable = sum(p.is_error for p in ingested.unreadable)
         rows: list[dict[str, Any]] = []
-        first_seen: dict[str, tuple[Location, str]] = {}
+        first_seen: dict[str, tuple[Location, str, str]] = {}  # id key → (where, id, sha256 of its file)
         for table in ingested.tables:
             if self._foreign(table, report):
                 continue
@@ -217,7 +217,10 @@ class Validator:
                 if expert_id is not None and not errors:
                     key = identity_key(expert_id)
                     if key in first_seen:
-                        where, seen_id = first_seen[key]
+                        where, seen_id, seen_sha = first_seen[key]
+                        fix = "Дайте каждому эксперту уникальный код; если это повтор той же анкеты, удалите строку."
+                        if seen_sha == table.sha256 and where.file != rec.location.file:
+                            fix = f"Это тот же файл, что {where.file} (содержимое совпадает): уберите один из них."
                         if seen_id == expert_id:
                             message = f"код эксперта «{expert_id}» уже встречался ({where})."
                         else:
@@ -232,12 +235,12 @@ class Validator:
                                 Code.DUPLICATE_ID,
                                 "expert_id",
                                 message,
-                                "Дайте каждому эксперту уникальный код; если это повтор той же анкеты, удалите строку.",
+                                fix,
                                 expert_id,
                             )
                         )
                     else:
-                        first_seen[key] = (rec.location, expert_id)
+                        first_seen[key] = (rec.location, expert_id, table.sha256)
                 if errors:
                     report.rejected.append(
                         RejectedRow(rec.location, shorten(rec.values.get(("expert_id", None))), errors)
