@@ -545,6 +545,14 @@ def test_same_expert_in_two_files_names_both(templates, tmp_path, questionnaire,
     assert (result.report.rows_read, result.report.accepted, len(result.report.rejected)) == (2, 1, 1)
 
 
+def test_a_month_first_date_with_one_reading_is_read_with_a_warning(templates, tmp_path, questionnaire, units):
+    path = fill(templates["blagoveshchensk"], tmp_path / "mdy.xlsx", {**GOOD, "Дата проведения опроса": "5/14/2021"})
+    result = validate(path, questionnaire, units)
+    assert result.report.valid and result.data["interview_date"].tolist() == [dt.datetime(2021, 5, 14)]
+    [warning] = result.report.warnings
+    assert warning.code == "date-order" and warning.location.cell == "C11"
+
+
 def test_the_same_file_twice_is_named_as_such(templates, tmp_path, questionnaire, units):
     fill(templates["blagoveshchensk"], tmp_path / "Благовещенск_1.xlsx", GOOD)
     shutil.copy(tmp_path / "Благовещенск_1.xlsx", tmp_path / "Благовещенск_1 (копия).xlsx")

@@ -581,16 +581,29 @@ class Validator:
         («04/18/2021»: month first); a column that proves nothing but has dates like «04/05/2021»
         is read day first and reported."""
         orders: dict[str, str] = {}
-        if table.kind != "table":
-            return orders
         for f in self.q.fields:
             if f.type != "date":
                 continue
             seen: dict[str, Any] = {}
+            cells: dict[str, Location] = {}
             for rec in table.records:
                 kind = date_order_evidence(rec.values.get((f.id, None)))
                 if kind and kind not in seen:
                     seen[kind] = rec.values.get((f.id, None))
+                    cells[kind] = rec.cells.get((f.id, None), rec.location)
+            if table.kind != "table":  # a template's date cell: month first only when no other reading exists
+                if set(seen) == {"mdy"}:
+                    orders[f.id] = "mdy"
+                    self._add(
+                        report,
+                        cells["mdy"],
+                        Code.DATE_ORDER,
+                        f.id,
+                        f"«{f.label}»: дата «{seen['mdy']}» записана как месяц/день/год (иначе её не прочесть) и "
+                        "прочитана в этом порядке.",
+                        "Проверьте дату; лучше записывать даты как ДД.ММ.ГГГГ.",
+                    )
+                continue
             where = Location(table.file, sheet=table.sheet)
             if "mdy" in seen and "dmy" not in seen:
                 orders[f.id] = "mdy"
