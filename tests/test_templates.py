@@ -430,7 +430,8 @@ def test_sub_folders_are_read_and_files_named_by_their_path(templates, tmp_path,
     assert (
         "duplicate-id",
         "Анкета.xlsx, лист «Анкета», ячейка C5: код эксперта «E101» уже встречался (Амурская область/Анкета.xlsx, "
-        "лист «Анкета»). Дайте каждому эксперту уникальный код; если это повтор той же анкеты, удалите строку.",
+        "лист «Анкета»). Это тот же файл, что Амурская область/Анкета.xlsx (содержимое совпадает): уберите один из "
+        "них.",
     ) in messages
     archive = next(m for code, m in messages if code == "archive")
     assert archive.startswith("Хабаровский край.zip: это архив .zip: файлы внутри архивов не читаются")

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from survey.base.files import write_csv
 from survey.base.missing import is_blank
 from survey.base.text import clean_lookalikes, difference, identity_key, is_invisible, oddities
 from survey.errors import Code, Location, Problem, UsageError, shorten
@@ -101,8 +102,6 @@ class ValidationReport:
 
     def write(self, path: str | Path) -> Path:
         """Write the problems as a CSV file (``survey validate --report``); see :func:`report_path`."""
-        from survey.base.files import write_csv
-
         return write_csv(self.to_frame(), report_path(path))
 
     def summary(self) -> str:
