@@ -193,19 +193,23 @@ def run(
 @cli.command("validate")
 @click.argument("path", type=PATH)
 @_study_options()
-@click.option("--report", "report_path", type=PATH, default=None, help="Also write the problems to this CSV file.")
-def validate_cmd(path, study, questionnaire, units, encoding, report_path):
+@click.option(
+    "--report", "report_file", type=PATH, default=None, help="Also write the problems to this CSV file (.csv)."
+)
+def validate_cmd(path, study, questionnaire, units, encoding, report_file):
     """Check response file(s) at PATH against the questionnaire and the units gazetteer.
 
     Exit code 0: valid; 1: problems found (listed); 2: the input cannot be read at all.
     """
-    from survey.base.files import write_csv  # lazy: keeps `survey --help` fast
+    from survey.inputs.validate import report_path  # lazy: keeps `survey --help` fast
     from survey.pipeline import validate_files  # lazy: as above
 
+    if report_file:
+        report_path(report_file)  # a folder or a name that is not .csv: refused before reading
     result = validate_files(path, study=study, questionnaire=questionnaire, units=units, encoding=encoding)
     report = result.report
-    if report_path:
-        write_csv(report.to_frame(), report_path)
+    if report_file:
+        report.write(report_file)
     _echo_problems(report.problems)
     _say(report.summary())
     if report.files_unreadable and report.files_unreadable == len(report.inputs):

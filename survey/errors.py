@@ -91,6 +91,8 @@ class Code(StrEnum):
     # files and folders
     FILE_SKIPPED = "file-skipped", "warning", "файл пропущен"
     FILE_UNREADABLE = "file-unreadable", "error", "файл не читается"
+    ARCHIVE = "archive", "error", "архив в папке с ответами"
+    OWN_OUTPUT = "own-output", "warning", "файл, записанный самой программой"
     ENCODING_CP1251 = "encoding-cp1251", "warning", "кодировка Windows-1251"
     ENCODING_UTF16 = "encoding-utf16-no-bom", "warning", "кодировка UTF-16 без BOM"
     SHEET_NOT_READ = "sheet-not-read", "warning", "лист не прочитан"
@@ -131,6 +133,9 @@ class Code(StrEnum):
     TEMPLATE_EMPTY = "template-empty", "error", "шаблон не заполнен"
     TEMPLATE_SHEET_EMPTY = "template-sheet-empty", "warning", "лист-анкета не заполнен"
     TEMPLATE_COPIES = "template-copies", "warning", "несколько листов-анкет"
+    TEMPLATE_RENAMED = "template-renamed", "warning", "лист анкеты переименован"
+    TEMPLATE_REPEATED_ROW = "template-repeated-row", "error", "строка анкеты повторяется"
+    TEMPLATE_STRAY_TEXT = "template-stray-text", "warning", "текст вне ячеек ответов"
     # the review loop (overrides of codes)
     BAD_OVERRIDE = "bad-override", "error", "неверное исправление кода"
     UNKNOWN_EXPERT = "unknown-expert", "warning", "исправление для неизвестного эксперта"

@@ -289,7 +289,7 @@ def test_an_edited_meta_layout_is_refused_not_followed(templates, tmp_path, ques
     wb.save(path)
     result, error = _only_error(path, questionnaire, units)
     assert error.code == "template-damaged" and "answer_column: «D» вместо «C»" in error.message
-    assert result.report.rows_read == 0
+    assert (result.report.rows_read, result.report.accepted) == (1, 0)  # a row read and rejected
 
 
 def test_date_typed_as_text_and_unit_chosen_from_list(templates, tmp_path, questionnaire, units):
@@ -412,12 +412,131 @@ def test_folder_of_filled_templates_cli_messages_and_exit_codes(templates, tmp_p
     assert "Traceback" not in bad.err
 
 
+def test_sub_folders_are_read_and_files_named_by_their_path(templates, tmp_path, questionnaire, units):
+    folder = tmp_path / "filled"
+    (folder / "Амурская область").mkdir(parents=True)
+    (folder / "Тверская область").mkdir()
+    fill(templates["blagoveshchensk"], folder / "Амурская область" / "Анкета.xlsx", GOOD)
+    fill(templates["blagoveshchensk"], folder / "Тверская область" / "Анкета.xlsx", {**GOOD, "Код эксперта": "E102"})
+    fill(templates["blagoveshchensk"], folder / "Анкета.xlsx", GOOD)  # the same expert again, at the top
+    shutil.make_archive(str(folder / "Хабаровский край"), "zip", folder / "Тверская область")
+    (folder / "ссылка").symlink_to(folder / "Тверская область", target_is_directory=True)
+    (folder / ".старое").mkdir()
+    shutil.copy(folder / "Анкета.xlsx", folder / ".старое" / "Анкета.xlsx")
+    report = validate(folder, questionnaire, units).report
+    assert (report.rows_read, report.accepted, len(report.rejected)) == (3, 2, 1)
+    assert [r.location.file for r in report.rejected] == ["Анкета.xlsx"]
+    messages = [(p.code, str(p)) for p in report.problems]
+    assert (
+        "duplicate-id",
+        "Анкета.xlsx, лист «Анкета», ячейка C5: код эксперта «E101» уже встречался (Амурская область/Анкета.xlsx, "
+        "лист «Анкета»). Это тот же файл, что Амурская область/Анкета.xlsx (содержимое совпадает): уберите один из "
+        "них.",
+    ) in messages
+    archive = next(m for code, m in messages if code == "archive")
+    assert archive.startswith("Хабаровский край.zip: это архив .zip: файлы внутри архивов не читаются")
+    assert "Распакуйте архив в папку с ответами" in archive
+    skipped = {m.split(":")[0]: m for code, m in messages if code == "file-skipped"}
+    assert set(skipped) == {"ссылка", ".старое"}
+    assert "ссылка (symlink) на папку пропущена" in skipped["ссылка"]
+    assert "сохраните его как .xlsx" not in " ".join(skipped.values())
+    assert survey("validate", folder).code == 1  # the archive is an error: its answers are not checked
+
+
+def _edited(templates, tmp_path, name: str, edit, answers: dict | None = None) -> Path:
+    """A filled template changed by ``edit(workbook)`` as a user changes it in Excel."""
+    path = fill(templates["blagoveshchensk"], tmp_path / name, answers or GOOD)
+    wb = openpyxl.load_workbook(path)
+    edit(wb)
+    wb.save(path)
+    return path
+
+
+def _copy_q3_row(wb):
+    ws = wb[FORM_SHEET]
+    ws.insert_rows(29)
+    for c in range(1, 6):
+        ws.cell(29, c).value = ws.cell(28, c).value
+    ws["C29"] = "ВТОРАЯ ЧАСТЬ ОТВЕТА: санкции"
+
+
+def _typed_outside(wb):
+    ws = wb[FORM_SHEET]
+    ws["D41"] = "Открыть прямой рейс"  # the hint column beside the answer cell of question 7
+    ws["C15"] = "образование и культура"  # the question row of a multiple choice, not an option
+    ws["G12"] = "примерно"  # right of the form
+    wb.create_sheet("Примечания")["A1"] = "эксперт просил перезвонить"
+    wb[FORM_SHEET].sheet_state = "hidden"
+    wb.active = 0
+
+
+def test_text_outside_the_answer_cells_is_reported_not_dropped(templates, tmp_path, questionnaire, units):
+    copied = validate(_edited(templates, tmp_path, "copied-row.xlsx", _copy_q3_row), questionnaire, units).report
+    [error] = copied.errors
+    assert error.code == "template-repeated-row" and error.location.cell == "C29"
+    assert "строки 28 и 29" in error.message and "«ВТОРАЯ ЧАСТЬ ОТВЕТА: санкции») не прочитан" in error.message
+    assert (copied.accepted, len(copied.rejected)) == (0, 1)  # the answer would be cut: not accepted silently
+    answers = {**GOOD, "Ваши предложения": None}
+    report = validate(_edited(templates, tmp_path, "outside.xlsx", _typed_outside, answers), questionnaire, units)
+    report = report.report
+    assert report.valid and report.accepted == 1
+    found = {(p.code, p.location.sheet, p.location.cell) for p in report.warnings}
+    assert found == {
+        ("template-stray-text", "Анкета", "D41"),
+        ("template-stray-text", "Анкета", "C15"),
+        ("template-stray-text", "Анкета", "G12"),
+        ("sheet-not-read", "Примечания", None),
+        ("hidden-sheet", "Анкета", None),
+    }
+    stray = {p.location.cell: str(p) for p in report.warnings if p.code == "template-stray-text"}
+    assert stray["D41"].startswith(
+        "outside.xlsx, лист «Анкета», ячейка D41: текст «Открыть прямой рейс» стоит вне ячеек ответов и не прочитан: "
+        "это столбец подсказки рядом с ячейкой ответа C41 («Предложения»)."
+    )
+
+
+def _formula_and_merge(wb):
+    ws = wb[FORM_SHEET]
+    ws["C12"] = "=2022-2010"
+    ws.merge_cells("C16:C18")
+
+
+def test_formulas_and_merged_answer_cells_are_reported_as_in_tables(templates, tmp_path, questionnaire, units):
+    path = _edited(templates, tmp_path, "fx.xlsx", _formula_and_merge)
+    # openpyxl stores no result: Excel (or LibreOffice) would; the stored result is put in by hand
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    sheet = next(n for n, b in parts.items() if n.startswith("xl/worksheets/") and b"2022-2010" in b)
+    parts[sheet] = parts[sheet].replace(b"<f>2022-2010</f><v />", b"<f>2022-2010</f><v>12</v>")
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, b in parts.items():
+            zf.writestr(n, b)
+    result = validate(path, questionnaire, units)
+    report = result.report
+    assert report.valid, [str(p) for p in report.errors]
+    found = {p.code: str(p) for p in report.warnings}
+    assert found.keys() == {"formula", "merged-cells"}
+    assert found["formula"].startswith(
+        "fx.xlsx, лист «Анкета», ячейка C12: «Стаж сотрудничества, лет»: в ячейке формула «=2022-2010»; "
+        "прочитан её результат «12»."
+    )
+    assert (
+        "ячейки C16:C18 объединены: значение «да» отнесено к ответам «Сферы сотрудничества: образование», "
+        in found["merged-cells"]
+    )
+    # as Excel shows it: the merged «да» stands for all three options
+    row = result.data.iloc[0]
+    assert (row["q2_areas_education"], row["q2_areas_culture"], row["q2_areas_tourism"]) == (1, 1, 1)
+
+
 # ---------------------------------------------------------------- file-level problems
 
 
 def test_same_expert_in_two_files_names_both(templates, tmp_path, questionnaire, units):
     fill(templates["blagoveshchensk"], tmp_path / "Благовещенск_1.xlsx", GOOD)
-    fill(templates["blagoveshchensk"], tmp_path / "Благовещенск_2.xlsx", GOOD)
+    fill(templates["blagoveshchensk"], tmp_path / "Благовещенск_2.xlsx", {**GOOD, "Сколько лет": 11})
     result = validate(tmp_path, questionnaire, units)
     assert [str(e) for e in result.report.errors] == [
         "Благовещенск_2.xlsx, лист «Анкета», ячейка C5: код эксперта «E101» уже встречался "
@@ -425,6 +544,22 @@ def test_same_expert_in_two_files_names_both(templates, tmp_path, questionnaire,
         "анкеты, удалите строку."
     ]
     assert (result.report.rows_read, result.report.accepted, len(result.report.rejected)) == (2, 1, 1)
+
+
+def test_a_month_first_date_with_one_reading_is_read_with_a_warning(templates, tmp_path, questionnaire, units):
+    path = fill(templates["blagoveshchensk"], tmp_path / "mdy.xlsx", {**GOOD, "Дата проведения опроса": "5/14/2021"})
+    result = validate(path, questionnaire, units)
+    assert result.report.valid and result.data["interview_date"].tolist() == [dt.datetime(2021, 5, 14)]
+    [warning] = result.report.warnings
+    assert warning.code == "date-order" and warning.location.cell == "C11"
+
+
+def test_the_same_file_twice_is_named_as_such(templates, tmp_path, questionnaire, units):
+    fill(templates["blagoveshchensk"], tmp_path / "Благовещенск_1.xlsx", GOOD)
+    shutil.copy(tmp_path / "Благовещенск_1.xlsx", tmp_path / "Благовещенск_1 (копия).xlsx")
+    [error] = validate(tmp_path, questionnaire, units).report.errors
+    assert error.code == "duplicate-id" and error.location.file == "Благовещенск_1.xlsx"
+    assert error.fix == "Это тот же файл, что Благовещенск_1 (копия).xlsx (содержимое совпадает): уберите один из них."
 
 
 def test_unfilled_template_is_an_error_not_a_silent_skip(templates, tmp_path, questionnaire, units):
@@ -444,8 +579,29 @@ def test_damaged_template_is_reported(templates, tmp_path, questionnaire, units)
     wb.save(path)
     result, error = _only_error(path, questionnaire, units)
     assert error.code == "template-damaged"
-    assert error.message.startswith("в шаблоне анкеты нет ячеек для ответов: q2_areas/youth, q2_areas/trade")
-    assert result.report.rows_read == 0
+    assert error.message.startswith(
+        "в шаблоне анкеты нет ячеек для ответов: вопрос 2, вариант «молодёжные обмены», вопрос 2, вариант «торговля»"
+    )
+    # refused as a whole, yet a row read and rejected (rows read = accepted + rejected), with its expert code
+    report = result.report
+    assert (report.rows_read, report.accepted) == (1, 0)
+    assert [(r.location.file, r.location.sheet, r.expert_id) for r in report.rejected] == [
+        ("rows-deleted.xlsx", "Анкета", "E101")
+    ]
+    assert report.rejected[0].reasons == [error.message]
+
+
+def test_a_renamed_form_sheet_is_found_by_its_keys(templates, tmp_path, questionnaire, units):
+    def rename(wb):
+        wb[FORM_SHEET].title = "Петрова"
+
+    result = validate(_edited(templates, tmp_path, "renamed.xlsx", rename), questionnaire, units)
+    report = result.report
+    assert report.valid and report.accepted == 1 and result.data["expert_id"].tolist() == ["E101"]
+    [warning] = report.warnings
+    assert warning.code == "template-renamed" and str(warning).startswith(
+        "renamed.xlsx, лист «Петрова»: в шаблоне нет листа «Анкета»: он переименован в «Петрова»; ответы прочитаны"
+    )
 
 
 def _questionnaire_copy(tmp_path: Path, **changes) -> Path:
@@ -469,7 +625,8 @@ def test_template_of_another_version_names_both_versions(tmp_path, questionnaire
         "Перенесите ответы в шаблон текущей версии (survey template) или проверьте файл анкетой версии 0.9 "
         "(--questionnaire)."
     )
-    assert result.report.rows_read == 0
+    assert (result.report.rows_read, result.report.accepted) == (1, 0)
+    assert [(r.expert_id, r.reasons) for r in result.report.rejected] == [("E101", [error.message])]
     # the same file checked with its own questionnaire is fine
     from survey.spec.questionnaire import load_questionnaire
 
@@ -549,6 +706,37 @@ def test_ingest_writes_consolidated_table_that_validates_again(templates, tmp_pa
         with_names=True,
     )
     assert "Петрова Анна Сергеевна" in [c.value for c in openpyxl.load_workbook(named.output)["Ответы"]["C"]]
+
+
+def test_own_outputs_in_the_folder_of_responses_are_skipped_not_read_again(templates, tmp_path, questionnaire, units):
+    folder = tmp_path / "filled"
+    folder.mkdir()
+    fill(templates["blagoveshchensk"], folder / "Благовещенск_1.xlsx", GOOD)
+    fill(templates["blagoveshchensk"], folder / "Благовещенск_2.xlsx", {**GOOD, "Код эксперта": "E102"})
+    consolidate(folder, folder / "сводная.xlsx", questionnaire=questionnaire, units=units)
+    assert survey("validate", folder, "--report", folder / "problems.csv").code == 0
+    (folder / "reports" / "data").mkdir(parents=True)  # survey run --out inside the folder
+    shutil.copy(folder / "problems.csv", folder / "reports" / "data" / "validation.csv")
+    (folder / "reports" / "run.json").write_text("{}", encoding="utf-8")
+    again = consolidate(folder, folder / "сводная.xlsx", questionnaire=questionnaire, units=units)
+    report = again.report
+    assert (report.rows_read, report.accepted, again.rows) == (2, 2, 2)  # not every expert a duplicate
+    assert report.valid
+    skipped = {p.location.file: p.message for p in report.problems if p.code == "own-output"}
+    assert skipped.keys() == {"сводная.xlsx", "problems.csv", "reports"}
+    assert skipped["сводная.xlsx"].startswith("это сводная таблица, записанная survey ingest")
+    assert "иначе её анкеты были бы учтены дважды" in skipped["сводная.xlsx"]
+    assert skipped["problems.csv"].startswith("это отчёт о проблемах (survey validate --report")
+    assert "результаты survey run" in skipped["reports"]
+    # given alone, each is what it is: the consolidated table is responses, the report is not
+    assert validate(folder / "сводная.xlsx", questionnaire, units).report.accepted == 2
+    alone = survey("validate", folder / "problems.csv")
+    assert alone.code == 2 and "это отчёт о проблемах" in alone.err
+    # a folder holding consolidated tables alone (one per region) is read whole
+    regions = tmp_path / "regions"
+    regions.mkdir()
+    shutil.copy(folder / "сводная.xlsx", regions / "Амурская.xlsx")
+    assert validate(regions, questionnaire, units).report.accepted == 2
 
 
 @pytest.mark.slow

@@ -136,6 +136,15 @@ def test_validate_writes_problem_report(tmp_path):
     assert '"scale-out-of-range.csv","",2,"I","","q1_state","out-of-range"' in text
 
 
+def test_report_to_a_folder_or_a_non_csv_name_is_a_usage_error(tmp_path):
+    folder = survey("validate", DATA / "valid.csv", "--report", tmp_path)
+    assert folder.code == 2 and "Traceback" not in folder.err, folder.err
+    assert f"Ошибка: {tmp_path}: это папка, а --report ждёт имя файла отчёта" in folder.err
+    xlsx = survey("validate", DATA / "valid.csv", "--report", tmp_path / "problems.xlsx")
+    assert xlsx.code == 2 and "укажите имя с расширением .csv (например, problems.csv)" in xlsx.err
+    assert not (tmp_path / "problems.xlsx").exists()  # no CSV text under an .xlsx name
+
+
 def test_folder_of_files_reports_unreadable_ones(tmp_path, questionnaire, units):
     (tmp_path / "good.csv").write_bytes((DATA / "valid.csv").read_bytes())
     (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a zip")

@@ -39,7 +39,7 @@ from survey.base.workbook import XLSX_FONT, a4_page_setup, save_workbook, xlsx_f
 from survey.errors import UsageError
 from survey.inputs import limits
 from survey.spec.bundle import study_inputs
-from survey.spec.questionnaire import Field, Option, Questionnaire
+from survey.spec.questionnaire import Field, Questionnaire
 from survey.spec.study import Study
 from survey.spec.template_layout import (
     ANSWER_COLUMN,
@@ -53,9 +53,13 @@ from survey.spec.template_layout import (
     LISTS_SHEET,
     MARKER,
     META_SHEET,
+    MULTIPLE_PROMPT,
     NO,
     YES,
+    answer_hint,
+    date_bounds,
     form_rows,
+    int_bounds,
     questionnaire_fingerprint,
     template_id,
 )
@@ -85,44 +89,8 @@ def _choices(f: Field, units: pd.DataFrame) -> list[str]:
     return [o.label for o in f.options]
 
 
-def _hint(f: Field, option: Option | None, units: pd.DataFrame) -> str:
-    need = "Обязательно. " if f.required and option is None else ""
-    if option is not None:
-        return "да / нет"
-    if f.hint:  # the questionnaire's own hint wins
-        return need + f.hint
-    if f.options_from == "units":
-        return need + f"Выберите из списка (вариантов: {len(units)})."
-    if f.type == "scale":
-        return need + f"Выберите оценку от {f.min} до {f.max} из списка."
-    if f.type == "single":
-        return need + "Выберите вариант из списка."
-    if f.type == "date":
-        lo, hi = _date_bounds(f)
-        return need + f"Дата ДД.ММ.ГГГГ, с {lo:%d.%m.%Y} по {hi:%d.%m.%Y}."
-    if f.type == "integer":
-        low, high = _int_bounds(f)
-        return need + f"Целое число от {low} до {high}."
-    if f.id == "expert_id":
-        return need + "Код, выданный организатором опроса."
-    if f.personal:
-        return "Для связи с экспертом; в отчёты не попадает."
-    if f.section == "question":
-        return need + "Развёрнутый ответ своими словами."
-    return need.strip()
-
-
 def _excel_serial(date: dt.date) -> int:
     return (date - _EXCEL_EPOCH).days
-
-
-def _date_bounds(f: Field) -> tuple[dt.date, dt.date]:
-    """The field's date range (a questionnaire may leave either end open)."""
-    return f.min_date or dt.date(1900, 1, 1), f.max_date or dt.date(2099, 12, 31)
-
-
-def _int_bounds(f: Field) -> tuple[int, int]:
-    return (f.min if f.min is not None else 0), (f.max if f.max is not None else 10**9)
 
 
 def _row_height(text: str, chars_per_line: int, minimum: int = 1) -> float:
@@ -249,17 +217,17 @@ def build_template(
             xlsx_value(text_cell, f"    {fr.text}")
         if fr.kind == "question":  # a multiple-choice question: the options follow
             text_cell.font = bold if f.section == "question" else normal
-            xlsx_value(answer, "Отметьте «да» у каждого подходящего варианта ↓")
+            xlsx_value(answer, MULTIPLE_PROMPT)
             answer.font = muted
             ws.row_dimensions[r].height = _row_height(fr.text, 44)
             continue
         if f.section == "question" and fr.option is None:
             text_cell.font = bold
-        xlsx_value(hint, _hint(f, fr.option, units))
+        xlsx_value(hint, answer_hint(f, fr.option, len(units)))
         xlsx_value(ws[f"{KEY_COLUMN}{r}"], fr.key)
         answer.fill = answer_fill
         answer.protection = unlocked
-        height = max(_row_height(fr.text, 44), _row_height(_hint(f, fr.option, units), 25) * 0.8)
+        height = max(_row_height(fr.text, 44), _row_height(answer_hint(f, fr.option, len(units)), 25) * 0.8)
         if fr.option is not None:
             dv = list_validation(
                 "_yes_no",
@@ -276,7 +244,7 @@ def build_template(
                 error = "Выберите вариант из раскрывающегося списка (стрелка справа от ячейки)."
             dv = list_validation(f.id, "Значение не из списка", error)
         elif f.type == "date":
-            lo, hi = _date_bounds(f)
+            lo, hi = date_bounds(f)
             dv = validation(
                 f.id,
                 type="date",
@@ -288,7 +256,7 @@ def build_template(
             )
             answer.number_format = "DD.MM.YYYY"
         elif f.type == "integer":
-            low, high = _int_bounds(f)
+            low, high = int_bounds(f)
             dv = validation(
                 f.id,
                 type="whole",
@@ -416,7 +384,7 @@ def _write_instructions(ws, q: Questionnaire, unit_name: str | None, title_font,
             )
         )
     dates = [f for f in q.fields if f.type == "date"]
-    example = f" (например, {_date_bounds(dates[0])[0]:%d.%m.%Y})" if dates else ""
+    example = f" (например, {date_bounds(dates[0])[0]:%d.%m.%Y})" if dates else ""
     lines += [
         (f"5. Дату пишите в виде ДД.ММ.ГГГГ{example}, числа — цифрами.", normal),
         (

@@ -72,6 +72,15 @@ class RawTable:
     encoding: str | None = None
     blank_rows: list[Location] = field(default_factory=list)
     synthetic: bool = False  # the workbook says its data are synthetic (Keywords)
+    consolidated: bool = False  # the consolidated workbook `survey ingest` writes (its Keywords say so)
+    file: str = ""  # how messages name the file: its path in the folder of responses (default: its name)
+    # form sheets of a filled template refused as a whole (another version, damaged): each is a row
+    # read and rejected, as (where, the expert code typed in it or None)
+    refused: list[tuple[Location, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.file:
+            self.file = self.path.name or str(self.path)
 
 
 @dataclass

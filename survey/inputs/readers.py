@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from survey.base.missing import is_blank
-from survey.base.text import fold
+from survey.base.text import fold, listed
 from survey.base.textfile import decode_text, sniff_delimiter
 from survey.errors import Code, InputError, Location, Problem, shorten
 from survey.inputs import limits
 from survey.inputs.files import check_zip_limits, read_bytes, sniff_format
 from survey.inputs.filled_template import read_filled_template
 from survey.inputs.raw import IngestResult, Key, RawRecord, RawTable, RowCells
-from survey.inputs.xlsx import Book, Sheet, col_letter, read_book
+from survey.inputs.xlsx import CONSOLIDATED_MARK, Book, Sheet, col_letter, read_book
 from survey.spec.questionnaire import Questionnaire
 
 TABLE_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt", ".tsv")
@@ -36,9 +36,9 @@ _PREFERRED_SHEETS = ("данные", "ответы", "анкеты", "data", "re
 
 
 # Readers for special workbook kinds (filled templates, ...) register here: each gets the
-# path, the bytes and the workbook read by :func:`survey.inputs.xlsx.read_book`, and returns a
-# RawTable, or None when the file is not of its kind.
-SPECIAL_READERS: list[Callable[[Path, bytes, Book, Questionnaire], RawTable | None]] = [read_filled_template]
+# path, the bytes, the workbook read by :func:`survey.inputs.xlsx.read_book` and the name messages
+# give the file (:func:`shown_name`), and returns a RawTable, or None when the file is not of its kind.
+SPECIAL_READERS: list[Callable[[Path, bytes, Book, Questionnaire, str], RawTable | None]] = [read_filled_template]
 
 
 def ingest(path: str | Path, questionnaire: Questionnaire, encoding: str | None = None) -> IngestResult:
@@ -50,37 +50,31 @@ def ingest(path: str | Path, questionnaire: Questionnaire, encoding: str | None 
     """
     path = Path(path)
     if path.is_dir():
-        entries = sorted(p for p in path.iterdir() if not p.name.startswith("."))
-        files = [p for p in entries if _is_regular(p) and not _ignored(p)]
-        skipped = [
-            Problem(
-                Location(p.name),
-                Code.FILE_SKIPPED,
-                (
-                    "временный файл Excel пропущен."
-                    if p.name.startswith("~$")
-                    else "файл пропущен: ответы читаются только из .xlsx, .csv, .tsv и .txt."
-                    if _is_regular(p)
-                    else "вложенная папка пропущена."
-                    if p.is_dir()
-                    else "пропущен: это не обычный файл (канал, устройство или ссылка в никуда)."
-                ),
-                "Если в нём ответы, сохраните его как .xlsx или .csv.",
-            )
-            for p in entries
-            if p not in files
-        ]
+        files, unreadable, inputs = folder_files(path)
         if not files:
-            raise InputError(f"{path}: в папке нет файлов с ответами (.xlsx или .csv).")
-        tables, unreadable, inputs = [], list(skipped), []
+            why = f" ({listed(f'{p.location}: {p.message}' for p in unreadable)})" if unreadable else ""
+            raise InputError(f"{path}: в папке нет файлов с ответами (.xlsx или .csv){why}.")
+        tables: list[RawTable] = []
         for file in files:
             try:
                 found, sha = read_tables(file, questionnaire, encoding, root=path)
+            except OwnOutputError as exc:
+                message = exc.message.removeprefix(f"{file}: ")
+                unreadable.append(
+                    Problem(
+                        Location(shown_name(file, path)),
+                        Code.OWN_OUTPUT,
+                        f"{message} Файл пропущен.",
+                        "Сохраняйте отчёты вне папки с ответами.",
+                    )
+                )
+                inputs.append({"path": str(file), "sha256": _sha256_or_empty(file, path)})
+                continue
             except InputError as exc:
                 message = exc.message.removeprefix(f"{file}, ").removeprefix(f"{file}: ")
                 unreadable.append(
                     Problem(
-                        Location(file.name),
+                        Location(shown_name(file, path)),
                         Code.FILE_UNREADABLE,
                         message,
                         "Исправьте файл или уберите его из папки с ответами.",
@@ -90,9 +84,118 @@ def ingest(path: str | Path, questionnaire: Questionnaire, encoding: str | None 
                 continue
             tables.extend(found)
             inputs.append({"path": str(file), "sha256": sha})
+        tables = _without_consolidated(tables, unreadable)
+        if not tables and not any(p.is_error for p in unreadable):  # only files the tool wrote itself
+            raise InputError(
+                f"{path}: в папке нет файлов с ответами (.xlsx или .csv) ({listed(str(p) for p in unreadable)})."
+            )
         return IngestResult(tables, unreadable, inputs)
     found, sha = read_tables(path, questionnaire, encoding)
     return IngestResult(found, [], [{"path": str(path), "sha256": sha}])
+
+
+def _without_consolidated(tables: list[RawTable], skipped: list[Problem]) -> list[RawTable]:
+    """The tables of a folder without the consolidated workbooks (`survey ingest -o`) lying beside
+    other responses: they hold the answers of those files again (every expert would be a duplicate).
+    A folder of consolidated workbooks alone (one per region, say) is read whole."""
+    if all(t.consolidated for t in tables):
+        return tables
+    for file in dict.fromkeys(t.file for t in tables if t.consolidated):
+        skipped.append(
+            Problem(
+                Location(file),
+                Code.OWN_OUTPUT,
+                "это сводная таблица, записанная survey ingest (свойство книги «Ключевые слова»: "
+                f"{CONSOLIDATED_MARK}), а не ответы: рядом с другими файлами ответов она не читается, иначе её "
+                "анкеты были бы учтены дважды.",
+                "Сохраняйте сводную таблицу вне папки с ответами (survey ingest ПАПКА -o ФАЙЛ); чтобы проверить её "
+                "саму, укажите её: survey validate ФАЙЛ.",
+            )
+        )
+    return [t for t in tables if not t.consolidated]
+
+
+ARCHIVE_SUFFIXES = (".zip", ".rar", ".7z")
+# hidden files that systems leave in every folder: skipped without a word
+_SYSTEM_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
+
+
+def folder_files(root: Path) -> tuple[list[Path], list[Problem], list[dict[str, str]]]:
+    """The response files of a folder and of its sub-folders (administrators sort returned files
+    into a folder per region), what was skipped and why (problems), and the archives found
+    (inputs ``{path, sha256}``: they were looked at, and are errors).
+
+    Skipped and reported: hidden folders and hidden response files, symlinks to folders (they may
+    lead out of the folder or round in a circle), files that are not responses; an archive
+    (.zip…) is an error saying to unpack it. Files are named by their path inside ``root``.
+    """
+    files: list[Path] = []
+    problems: list[Problem] = []
+    archives: list[dict[str, str]] = []
+
+    def skip(p: Path, message: str, fix: str, code: Code = Code.FILE_SKIPPED) -> None:
+        problems.append(Problem(Location(shown_name(p, root)), code, message, fix))
+
+    def walk(folder: Path) -> None:
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError as exc:
+            skip(folder, f"папка не читается ({exc.strerror}).", "Проверьте права доступа к папке.")
+            return
+        for p in entries:
+            is_dir = p.is_dir()
+            if p.name.startswith("."):
+                if is_dir or p.suffix.lower() in TABLE_SUFFIXES:
+                    what = "скрытая папка (имя начинается с точки) пропущена" if is_dir else "скрытый файл пропущен"
+                    skip(
+                        p,
+                        f"{what}.",
+                        f"Если в {'ней' if is_dir else 'нём'} ответы, уберите точку в начале имени.",
+                    )
+            elif is_dir and p.is_symlink():
+                skip(
+                    p,
+                    "ссылка (symlink) на папку пропущена: такие ссылки не читаются.",
+                    "Если в папке ответы, скопируйте её файлы в папку с ответами.",
+                )
+            elif is_dir and (p / RUN_MANIFEST).is_file():
+                skip(
+                    p,
+                    f"папка пропущена: это результаты survey run (в ней {RUN_MANIFEST}), а не ответы.",
+                    "Сохраняйте результаты (--out) вне папки с ответами.",
+                    Code.OWN_OUTPUT,
+                )
+            elif is_dir:
+                walk(p)
+            elif p.name.lower() in _SYSTEM_FILES:
+                continue
+            elif p.suffix.lower() in ARCHIVE_SUFFIXES and _is_regular(p):
+                skip(
+                    p,
+                    f"это архив {p.suffix.lower()}: файлы внутри архивов не читаются, и ответы из него не проверены.",
+                    "Распакуйте архив в папку с ответами (можно во вложенную папку) и удалите или уберите сам архив.",
+                    Code.ARCHIVE,
+                )
+                archives.append({"path": str(p), "sha256": _sha256_or_empty(p, root)})
+            elif _is_regular(p) and not _ignored(p):
+                files.append(p)
+            elif p.name.startswith("~$"):
+                skip(p, "временный файл Excel пропущен.", "Это не ответы: файл исчезнет, когда Excel закроет книгу.")
+            elif _is_regular(p):
+                skip(
+                    p,
+                    "файл пропущен: ответы читаются только из .xlsx, .csv, .tsv и .txt.",
+                    "Если в нём ответы, сохраните его как .xlsx или .csv.",
+                )
+            else:
+                skip(
+                    p,
+                    "пропущен: это не обычный файл (канал, устройство или ссылка в никуда).",
+                    "Если в нём ответы, сохраните их в обычный файл .xlsx или .csv.",
+                )
+
+    walk(root)
+    return files, problems, archives
 
 
 def _is_regular(p: Path) -> bool:
@@ -124,6 +227,7 @@ def read_tables(
 ) -> tuple[list[RawTable], str]:
     """Every table of one response file (one per data sheet), and the file's SHA-256."""
     path = Path(path)
+    name = shown_name(path, root)
     data = read_bytes(path, root)
     sha = hashlib.sha256(data).hexdigest()
     kind = sniff_format(path, data)
@@ -131,14 +235,25 @@ def read_tables(
         check_zip_limits(path, data)
         book = read_book(path, data)
         for reader in SPECIAL_READERS:
-            table = reader(path, data, book, questionnaire)
+            table = reader(path, data, book, questionnaire, name)
             if table is not None:
                 return [table], sha
-        return _read_xlsx_tables(path, book, sha, questionnaire), sha
-    return [_read_csv_table(path, data, sha, questionnaire, encoding)], sha
+        return _read_xlsx_tables(path, book, sha, questionnaire, name), sha
+    return [_read_csv_table(path, data, sha, questionnaire, encoding, name)], sha
 
 
-def _read_xlsx_tables(path: Path, book: Book, sha: str, q: Questionnaire) -> list[RawTable]:
+def shown_name(path: Path, root: Path | None = None) -> str:
+    """How messages name a file: its path inside the folder of responses ``root`` («Амурская
+    область/Анкета.xlsx», so two «Анкета.xlsx» in different folders are told apart), else its name."""
+    if root is not None:
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return path.name or str(path)
+
+
+def _read_xlsx_tables(path: Path, book: Book, sha: str, q: Questionnaire, name: str) -> list[RawTable]:
     found: list[tuple[Sheet, int, dict[int, Key], list[Any]]] = []
     for sheet in book.sheets:
         head = sheet.head()
@@ -150,7 +265,7 @@ def _read_xlsx_tables(path: Path, book: Book, sha: str, q: Questionnaire) -> lis
         raise InputError(f"{path}: ни на одном листе ({names}) не найдена строка заголовков анкеты. {header_hint(q)}")
     tables = []
     for sheet, header_row, mapping, header_values in found:
-        notes = _SheetNotes(path, sheet, header_row, mapping)
+        notes = _SheetNotes(name, sheet, header_row, mapping)
         gaps: list[tuple[int, int]] = []
         rows = notes.apply(_with_blank_rows(sheet.rows, header_row, gaps))
         table = _table_from_rows(
@@ -160,12 +275,13 @@ def _read_xlsx_tables(path: Path, book: Book, sha: str, q: Questionnaire) -> lis
             rows,
             header_row,
             mapping,
+            name=name,
             sheet=sheet.title,
             letters=True,
             header_values=header_values,
             row_notes=notes.by_row,
         )
-        base = Location(path.name, sheet=sheet.title)
+        base = Location(name, sheet=sheet.title)
         table.problems.extend(_unknown_columns(q, header_values, mapping, base, header_row, letters=True))
         table.problems.extend(notes.file_problems)
         last = (table.records[-1].location.row or 0) if table.records else 0
@@ -173,7 +289,7 @@ def _read_xlsx_tables(path: Path, book: Book, sha: str, q: Questionnaire) -> lis
             if end < last:
                 table.problems.append(
                     Problem(
-                        Location(path.name, sheet.title, first),
+                        Location(name, sheet.title, first),
                         Code.BLANK_ROW,
                         f"строки {first}–{end} пусты ({end - first + 1}) и пропущены; после них на листе есть "
                         "ещё данные.",
@@ -190,6 +306,7 @@ def _read_xlsx_tables(path: Path, book: Book, sha: str, q: Questionnaire) -> lis
                 )
             )
         table.synthetic = book.synthetic
+        table.consolidated = book.consolidated
         tables.append(table)
     read = {sheet.title for sheet, *_ in found}
     for sheet in book.sheets:
@@ -202,7 +319,7 @@ def _read_xlsx_tables(path: Path, book: Book, sha: str, q: Questionnaire) -> lis
             continue
         tables[0].problems.append(
             Problem(
-                Location(path.name, sheet=sheet.title),
+                Location(name, sheet=sheet.title),
                 Code.SHEET_NOT_READ,
                 f"лист «{sheet.title}» не прочитан: на нём есть данные (заполненных ячеек: {cells}), но в первых "
                 f"{limits.HEADER_SEARCH_ROWS} строках нет строки заголовков анкеты.",
@@ -259,11 +376,11 @@ class _SheetNotes:
     (with or without a stored result) and values beyond the last column read. Problems are
     attached to the records of the rows they concern."""
 
-    def __init__(self, path: Path, sheet: Sheet, header_row: int, mapping: dict[int, Key]):
+    def __init__(self, file: str, sheet: Sheet, header_row: int, mapping: dict[int, Key]):
         self.by_row: dict[int, list[Problem]] = {}
         self.file_problems: list[Problem] = []
         self.fill: dict[int, list[tuple[int, tuple[int, int]]]] = {}  # row → [(col, source cell)]
-        base = Location(path.name, sheet=sheet.title)
+        base = Location(file, sheet=sheet.title)
         columns = set(mapping)
         present = dict(sheet.rows)
         for min_row, min_col, max_row, max_col in sheet.merged:
@@ -295,7 +412,7 @@ class _SheetNotes:
                 self._add(
                     r,
                     Problem(
-                        Location(path.name, sheet.title, r),
+                        Location(file, sheet.title, r),
                         Code.HIDDEN_ROW,
                         f"строка {r} скрыта в Excel; она прочитана, как и остальные.",
                         "Если строка не нужна, удалите её.",
@@ -304,7 +421,7 @@ class _SheetNotes:
         for (r, c), (formula, has_value) in sorted(sheet.formulas.items()):
             if r <= header_row or c not in columns:
                 continue
-            where = Location(path.name, sheet.title, cell=f"{col_letter(c + 1)}{r}")
+            where = Location(file, sheet.title, cell=f"{col_letter(c + 1)}{r}")
             values = present.get(r, [])
             cached = values[c] if c < len(values) else None
             if not has_value or is_blank(cached):
@@ -336,7 +453,7 @@ class _SheetNotes:
         for r, c, value in sheet.beyond:
             self.file_problems.append(
                 Problem(
-                    Location(path.name, sheet.title, cell=f"{col_letter(c + 1)}{r}"),
+                    Location(file, sheet.title, cell=f"{col_letter(c + 1)}{r}"),
                     Code.UNKNOWN_COLUMN,
                     f"значение «{shorten(value)}» стоит за пределами {limits.MAX_COLUMNS} столбцов и не читается.",
                     "Если это ответ, перенесите его в столбец анкеты; если это случайный символ, удалите его.",
@@ -361,6 +478,18 @@ class _SheetNotes:
 
 # sheets of the consolidated workbook (`survey ingest`) that report on the answers, not answers
 CONSOLIDATED_REPORT_SHEETS = ("Проблемы", "Отклонены")
+# the columns of the problems report (``survey validate --report``, ``validation.csv``) and of the
+# rejected rows (``data/rejected.csv``): the reader knows these files of its own by them
+REPORT_COLUMNS = ["severity", "file", "sheet", "row", "column", "cell", "field", "code", "message", "fix", "value"]
+REJECTED_COLUMNS = ["file", "sheet", "row", "expert_id", "reasons"]
+RUN_MANIFEST = "run.json"  # the manifest `survey run` writes into its output folder
+
+
+class OwnOutputError(InputError):
+    """The file is one the tool wrote about responses (a problems report), not responses: in a
+    folder it is skipped with a warning, given alone it cannot be read."""
+
+
 # columns that are not answers and are left out without a word: where a row came from (the
 # consolidated workbook) and what KoboToolbox/ODK add to every export
 SERVICE_COLUMNS = frozenset(
@@ -454,14 +583,15 @@ def _table_from_rows(
     header_row: int,
     mapping: dict[int, Key],
     *,
+    name: str,
     sheet: str | None,
     letters: bool,
     header_values: list[Any] | None = None,
     encoding: str | None = None,
     row_notes: dict[int, list[Problem]] | None = None,
 ) -> RawTable:
-    table = RawTable(path=path, sha256=sha, kind="table", sheet=sheet, encoding=encoding)
-    file = str(path.name if path.name else path)
+    table = RawTable(path=path, sha256=sha, kind="table", sheet=sheet, encoding=encoding, file=name)
+    file = name
     base = Location(file, sheet=sheet)
     names = {idx: (col_letter(idx + 1) if letters else None) for idx in mapping}
     seen: dict[Key, int] = {}
@@ -531,7 +661,7 @@ def _key_name(q: Questionnaire, key: Key) -> str:
 # ---------------------------------------------------------------- CSV
 
 
-def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encoding: str | None) -> RawTable:
+def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encoding: str | None, name: str) -> RawTable:
     text, used = decode_text(path, data, encoding)
     delimiter = sniff_delimiter(text)
     csv.field_size_limit(limits.MAX_FILE_BYTES)  # a long answer is judged by validation
@@ -555,6 +685,13 @@ def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encodin
         ) from None
     head = [v for _, v in records[: limits.HEADER_SEARCH_ROWS]]
     found = find_header(head, q)
+    if found is None and head and [v.strip() for v in head[0]] in (REPORT_COLUMNS, REJECTED_COLUMNS):
+        what = (
+            "отчёт о проблемах (survey validate --report, validation.csv)"
+            if head[0][0].strip() == REPORT_COLUMNS[0]
+            else "список отклонённых анкет (data/rejected.csv)"
+        )
+        raise OwnOutputError(f"{path}: это {what}, записанный survey, а не ответы.")
     if found is None:
         raise InputError(
             f"{path}: не найдена строка заголовков анкеты. {header_hint(q)} Если текст выглядит искажённым, "
@@ -568,7 +705,7 @@ def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encodin
         if len(values) > width and any(v.strip() for v in values[width:]):
             row_notes.setdefault(line, []).append(
                 Problem(
-                    Location(path.name, row=line),
+                    Location(name, row=line),
                     Code.MALFORMED_ROW,
                     f"в строке {len(values)} полей, а в заголовке {width} столбцов: в ответе, видимо, есть "
                     f"разделитель «{delimiter}» без кавычек, и часть текста попала бы в чужие столбцы; строка "
@@ -585,17 +722,18 @@ def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encodin
         rows,
         header_line,
         mapping,
+        name=name,
         sheet=None,
         letters=True,
         header_values=header_values,
         encoding=used,
         row_notes=row_notes,
     )
-    table.problems.extend(_unknown_columns(q, header_values, mapping, Location(path.name), header_line, letters=True))
+    table.problems.extend(_unknown_columns(q, header_values, mapping, Location(name), header_line, letters=True))
     if used == "cp1251" and not encoding:
         table.problems.append(
             Problem(
-                Location(path.name),
+                Location(name),
                 Code.ENCODING_CP1251,
                 "файл прочитан в кодировке Windows-1251 (cp1251).",
                 "Если русский текст в отчёте искажён, укажите кодировку явно: --encoding.",

@@ -20,9 +20,10 @@ from typing import Any
 
 import pandas as pd
 
+from survey.base.files import write_csv
 from survey.base.missing import is_blank
 from survey.base.text import clean_lookalikes, difference, identity_key, is_invisible, oddities
-from survey.errors import Code, Location, Problem, shorten
+from survey.errors import Code, Location, Problem, UsageError, shorten
 from survey.inputs.cells import (
     Issue,
     date_order_evidence,
@@ -33,7 +34,15 @@ from survey.inputs.cells import (
     parse_option_list,
     parse_text,
 )
-from survey.inputs.readers import EXCEL_ERRORS, IngestResult, RawRecord, RawTable, ingest
+from survey.inputs.readers import (
+    EXCEL_ERRORS,
+    REJECTED_COLUMNS,
+    REPORT_COLUMNS,
+    IngestResult,
+    RawRecord,
+    RawTable,
+    ingest,
+)
 from survey.spec.questionnaire import Field, Questionnaire, load_questionnaire
 from survey.spec.units import UnitResolver, load_units
 
@@ -86,25 +95,14 @@ class ValidationReport:
 
     def to_frame(self) -> pd.DataFrame:
         """Problems as a table: severity, file, sheet, row, column, cell, field, code, message, fix, value."""
-        columns = [
-            "severity",
-            "file",
-            "sheet",
-            "row",
-            "column",
-            "cell",
-            "field",
-            "code",
-            "message",
-            "fix",
-            "value",
-        ]
-        return pd.DataFrame([p.as_dict() for p in self.problems], columns=columns)
+        return pd.DataFrame([p.as_dict() for p in self.problems], columns=REPORT_COLUMNS)
 
     def rejected_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [r.as_dict() for r in self.rejected], columns=["file", "sheet", "row", "expert_id", "reasons"]
-        )
+        return pd.DataFrame([r.as_dict() for r in self.rejected], columns=REJECTED_COLUMNS)
+
+    def write(self, path: str | Path) -> Path:
+        """Write the problems as a CSV file (``survey validate --report``); see :func:`report_path`."""
+        return write_csv(self.to_frame(), report_path(path))
 
     def summary(self) -> str:
         """One Russian line: rows read, accepted, rejected, errors, warnings."""
@@ -126,6 +124,23 @@ class ValidationResult:
 
     data: pd.DataFrame
     report: ValidationReport
+
+
+def report_path(path: str | Path) -> Path:
+    """``path`` if the problems report can be written there: a file name ending in .csv that is not
+    a folder; otherwise a :class:`UsageError` saying what to give (checked before validation starts)."""
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError(
+            f"{path}: это папка, а --report ждёт имя файла отчёта. Укажите файл, например {path / 'problems.csv'}."
+        )
+    if path.suffix.lower() != ".csv":
+        raise UsageError(
+            f"{path}: отчёт о проблемах записывается как CSV — укажите имя с расширением .csv "
+            f"(например, {path.with_suffix('.csv').name}). Книгу Excel с ответами и листами «Проблемы» и "
+            "«Отклонены» пишет survey ingest ПАПКА -o ФАЙЛ.xlsx."
+        )
+    return path
 
 
 def validate(
@@ -162,15 +177,20 @@ class Validator:
         report.problems.extend(ingested.unreadable)
         report.files_unreadable = sum(p.is_error for p in ingested.unreadable)
         rows: list[dict[str, Any]] = []
-        first_seen: dict[str, tuple[Location, str]] = {}
+        first_seen: dict[str, tuple[Location, str, str]] = {}  # id key → (where, id, sha256 of its file)
         for table in ingested.tables:
             if self._foreign(table, report):
                 continue
             report.problems.extend(table.problems)
+            if table.refused:  # a filled template refused as a whole: each form is a row read and rejected
+                reasons = [p.message for p in table.problems if p.is_error]
+                for where, code in table.refused:
+                    report.rows_read += 1
+                    report.rejected.append(RejectedRow(where, shorten(code), reasons))
             if table.kind == "table" and not table.records:
                 self._add(
                     report,
-                    Location(table.path.name, sheet=table.sheet),
+                    Location(table.file, sheet=table.sheet),
                     Code.NO_DATA,
                     None,
                     "в файле нет ни одной анкеты: под строкой заголовков нет строк с ответами.",
@@ -196,7 +216,10 @@ class Validator:
                 if expert_id is not None and not errors:
                     key = identity_key(expert_id)
                     if key in first_seen:
-                        where, seen_id = first_seen[key]
+                        where, seen_id, seen_sha = first_seen[key]
+                        fix = "Дайте каждому эксперту уникальный код; если это повтор той же анкеты, удалите строку."
+                        if seen_sha == table.sha256 and where.file != rec.location.file:
+                            fix = f"Это тот же файл, что {where.file} (содержимое совпадает): уберите один из них."
                         if seen_id == expert_id:
                             message = f"код эксперта «{expert_id}» уже встречался ({where})."
                         else:
@@ -211,12 +234,12 @@ class Validator:
                                 Code.DUPLICATE_ID,
                                 "expert_id",
                                 message,
-                                "Дайте каждому эксперту уникальный код; если это повтор той же анкеты, удалите строку.",
+                                fix,
                                 expert_id,
                             )
                         )
                     else:
-                        first_seen[key] = (rec.location, expert_id)
+                        first_seen[key] = (rec.location, expert_id, table.sha256)
                 if errors:
                     report.rejected.append(
                         RejectedRow(rec.location, shorten(rec.values.get(("expert_id", None))), errors)
@@ -258,7 +281,7 @@ class Validator:
         title = self.q.title or self.q.id
         message = self._add(
             report,
-            Location(table.path.name, sheet=table.sheet),
+            Location(table.file, sheet=table.sheet),
             Code.MISSING_COLUMN,
             None,
             f"в файле нет {len(missing)} из {len(required)} обязательных столбцов анкеты «{title}» ({listed})"
@@ -278,7 +301,7 @@ class Validator:
         if table.kind != "table":
             return missing
         present = {fid for fid, _ in table.columns}
-        loc = Location(table.path.name, sheet=table.sheet)
+        loc = Location(table.file, sheet=table.sheet)
         for f in self.q.fields:
             if f.required and f.id not in present:
                 reason = f"в файле нет столбца «{f.id}» ({f.label})"
@@ -543,7 +566,7 @@ class Validator:
             if parts:
                 self._add(
                     report,
-                    Location(table.path.name, sheet=table.sheet),
+                    Location(table.file, sheet=table.sheet),
                     Code.MISSING_OPTION_COLUMN,
                     f.id,
                     f"«{f.label}»: нет столбцов вариантов {', '.join(parts)}; ответы на эти варианты считаются "
@@ -557,17 +580,30 @@ class Validator:
         («04/18/2021»: month first); a column that proves nothing but has dates like «04/05/2021»
         is read day first and reported."""
         orders: dict[str, str] = {}
-        if table.kind != "table":
-            return orders
         for f in self.q.fields:
             if f.type != "date":
                 continue
             seen: dict[str, Any] = {}
+            cells: dict[str, Location] = {}
             for rec in table.records:
                 kind = date_order_evidence(rec.values.get((f.id, None)))
                 if kind and kind not in seen:
                     seen[kind] = rec.values.get((f.id, None))
-            where = Location(table.path.name, sheet=table.sheet)
+                    cells[kind] = rec.cells.get((f.id, None), rec.location)
+            if table.kind != "table":  # a template's date cell: month first only when no other reading exists
+                if set(seen) == {"mdy"}:
+                    orders[f.id] = "mdy"
+                    self._add(
+                        report,
+                        cells["mdy"],
+                        Code.DATE_ORDER,
+                        f.id,
+                        f"«{f.label}»: дата «{seen['mdy']}» записана как месяц/день/год (иначе её не прочесть) и "
+                        "прочитана в этом порядке.",
+                        "Проверьте дату; лучше записывать даты как ДД.ММ.ГГГГ.",
+                    )
+                continue
+            where = Location(table.file, sheet=table.sheet)
             if "mdy" in seen and "dmy" not in seen:
                 orders[f.id] = "mdy"
                 self._add(

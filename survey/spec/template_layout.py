@@ -12,6 +12,7 @@ one description, so a template written by one version of the tool is read back e
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ FORM_SHEET = "Анкета"
 LISTS_SHEET = "Списки"
 META_SHEET = "_meta"
 ANSWER_COLUMN = "C"
+HINT_COLUMN = "D"  # what to enter (the answer rows), see :func:`answer_hint`
+MULTIPLE_PROMPT = "Отметьте «да» у каждого подходящего варианта ↓"  # the answer column of a multiple-choice question
 KEY_COLUMN = "E"
 HEADER_ROW = 3
 FIRST_ROW = 4
@@ -86,6 +89,43 @@ def form_rows(q: Questionnaire) -> list[FormRow]:
                 rows.append(FormRow(r, "answer", text, f))
                 r += 1
     return rows
+
+
+def date_bounds(f: Field) -> tuple[dt.date, dt.date]:
+    """The field's date range (a questionnaire may leave either end open)."""
+    return f.min_date or dt.date(1900, 1, 1), f.max_date or dt.date(2099, 12, 31)
+
+
+def int_bounds(f: Field) -> tuple[int, int]:
+    return (f.min if f.min is not None else 0), (f.max if f.max is not None else 10**9)
+
+
+def answer_hint(f: Field, option: Option | None, units_count: int) -> str:
+    """What the hint column (D) of an answer row says to enter; the reader knows it from text typed there."""
+    need = "Обязательно. " if f.required and option is None else ""
+    if option is not None:
+        return "да / нет"
+    if f.hint:  # the questionnaire's own hint wins
+        return need + f.hint
+    if f.options_from == "units":
+        return need + f"Выберите из списка (вариантов: {units_count})."
+    if f.type == "scale":
+        return need + f"Выберите оценку от {f.min} до {f.max} из списка."
+    if f.type == "single":
+        return need + "Выберите вариант из списка."
+    if f.type == "date":
+        lo, hi = date_bounds(f)
+        return need + f"Дата ДД.ММ.ГГГГ, с {lo:%d.%m.%Y} по {hi:%d.%m.%Y}."
+    if f.type == "integer":
+        low, high = int_bounds(f)
+        return need + f"Целое число от {low} до {high}."
+    if f.id == "expert_id":
+        return need + "Код, выданный организатором опроса."
+    if f.personal:
+        return "Для связи с экспертом; в отчёты не попадает."
+    if f.section == "question":
+        return need + "Развёрнутый ответ своими словами."
+    return need.strip()
 
 
 def questionnaire_fingerprint(q: Questionnaire) -> str:
