@@ -101,6 +101,7 @@ class Code(StrEnum):
     # columns
     MISSING_COLUMN = "missing-column", "error", "нет столбца"
     MISSING_OPTION_COLUMN = "missing-option-column", "warning", "нет столбца варианта ответа"
+    MISSING_OPTIONAL_COLUMN = "missing-optional-column", "warning", "нет столбца необязательного вопроса"
     UNKNOWN_COLUMN = "unknown-column", "warning", "лишний столбец"
     DUPLICATE_COLUMN = "duplicate-column", "warning", "повтор столбца"
     # what a worksheet shows beyond values

@@ -130,29 +130,38 @@ def test_option_base_is_the_experts_with_a_known_value(split_run):
     table = pd.read_csv(out / "tables" / "closed_multiple_by_group.csv", keep_default_na=False, na_values=[""])
     total = table[table["group"] == "total"].set_index("category")
     culture = data["q2_areas_culture"]
-    # by hand with pandas: 35 accepted experts, the column known for the 18 of a.xlsx, 14 of them «yes»
-    assert (len(data), int(culture.notna().sum()), int(culture.sum())) == (35, 18, 14)
+    # by hand with pandas: all 36 experts accepted (one who ticked only the missing «culture» is not
+    # «no answer» to a required question: the answer is unknown), the column known for the 18 of
+    # a.xlsx, 14 of them «yes»
+    assert (len(data), int(culture.notna().sum()), int(culture.sum())) == (36, 18, 14)
+    assert split_run.report.rejected == []
+    codes = {(p.code, p.field, p.location.file) for p in split_run.report.problems}
+    assert ("missing-optional-column", "q6_trust", "a.xlsx") in codes and (
+        "missing-optional-column",
+        "q6_trust",
+        "b.xlsx",
+    ) in codes
     row = total.loc["q2_areas_culture"]
-    assert (row["base"], row["n_missing"], row["respondents"]) == (18, 17, 14)
-    assert row["percent"] == pytest.approx(100 * 14 / 18)  # 77.8 %, not 14 of 35 = 40.0 %
+    assert (row["base"], row["n_missing"], row["respondents"]) == (18, 18, 14)
+    assert row["percent"] == pytest.approx(100 * 14 / 18)  # 77.8 %, not 14 of 36 = 38.9 %
     assert (row["ci_low"], row["ci_high"]) == pytest.approx(tuple(100 * v for v in wilson_by_hand(14, 18)))
     district = pd.read_csv(STUDY / "units.csv").set_index("unit_id")["federal_district"]
     for group, part in data.groupby(data["unit_id"].map(district)):
         r = table[(table["category"] == "q2_areas_culture") & (table["group"] == group)].iloc[0]
         known = part["q2_areas_culture"].dropna()
         assert (r["base"], r["respondents"]) == (len(known), int(known.sum())), group
-    # an option with its column in both files keeps all 35 experts
-    assert (total.loc["q2_areas_schools", "base"], total.loc["q2_areas_schools", "n_missing"]) == (35, 0)
+    # an option with its column in both files keeps all 36 experts
+    assert (total.loc["q2_areas_schools", "base"], total.loc["q2_areas_schools", "n_missing"]) == (36, 0)
     # no column anywhere: «нет данных», not «0 of 36»
     health = total.loc["q2_areas_health"]
-    assert (health["base"], health["n_missing"], health["respondents"]) == (0, 35, 0)
+    assert (health["base"], health["n_missing"], health["respondents"]) == (0, 36, 0)
     assert math.isnan(health["percent"]) and math.isnan(health["ci_high"])
     tests = pd.read_csv(out / "tables" / "closed_multiple_tests.csv", keep_default_na=False, na_values=[""])
     tests = tests.set_index("category")
     assert tests.loc["q2_areas_health", "reason"] == NO_DATA_REASON
     assert np.isnan(tests.loc["q2_areas_health", "p_primary"])
     assert (tests.loc["q2_areas_culture", "n"], tests.loc["q2_areas_culture", "events"]) == (18, 14)
-    assert "значение известно у 18 из 35" in tests.loc["q2_areas_culture", "note"]
+    assert "значение известно у 18 из 36" in tests.loc["q2_areas_culture", "note"]
     scale = pd.read_csv(out / "tables" / "scale_tests.csv", keep_default_na=False).set_index("question")
     assert scale.loc["q6_trust", "note"] == NO_DATA_NOTE
 
@@ -160,7 +169,7 @@ def test_option_base_is_the_experts_with_a_known_value(split_run):
 def test_summary_shows_the_base_and_no_data(split_run):
     sheet = openpyxl.load_workbook(split_run.out / "summary.xlsx")["Вопросы"]
     rows = {r[1]: r for r in sheet.iter_rows(values_only=True) if r[0]}
-    culture = rows["культура и искусство (известно у 18 из 35)"]
+    culture = rows["культура и искусство (известно у 18 из 36)"]
     assert culture[2] == 14 and culture[3] == pytest.approx(14 / 18)
     assert rows["здравоохранение — нет данных"][2:] == (None,) * (len(culture) - 2)
     trust = [r for r in rows.values() if r[0] == "6. Доверие"]

@@ -303,6 +303,16 @@ class Validator:
         present = {fid for fid, _ in table.columns}
         loc = Location(table.file, sheet=table.sheet)
         for f in self.q.fields:
+            if not f.required and not f.personal and f.id not in present:  # names: left out by design
+                self._add(
+                    report,
+                    loc,
+                    Code.MISSING_OPTIONAL_COLUMN,
+                    f.id,
+                    f"в файле нет столбца необязательного вопроса «{f.id}» ({f.label}): ответ на него у всех строк "
+                    "файла считается пропущенным.",
+                    f"Если вопрос задавали, добавьте столбец с заголовком «{f.id}» или «{f.label}».",
+                )
             if f.required and f.id not in present:
                 reason = f"в файле нет столбца «{f.id}» ({f.label})"
                 missing[f.id] = reason
@@ -531,8 +541,10 @@ class Validator:
                 chosen = from_flags
                 if option_keys:
                     loc = rec.cells.get(option_keys[0], loc)
-        if chosen is not None and not chosen:
-            chosen = None if f.required else chosen
+        if chosen is not None and not chosen and f.required and not self._absent.get(f.id):
+            # nothing ticked: no answer to a required question — unless some options' columns are
+            # missing from the file, when the answer may be among them (unknown, not absent)
+            chosen = None
         return chosen, None, loc
 
     def _absent_options(self, table: RawTable, report: ValidationReport) -> dict[str, list[str]]:
