@@ -169,3 +169,72 @@ def test_overrides_csv_saved_by_russian_excel(tmp_path):
     result = _apply(src)
     assert _final(result, "E001", "q7_proposals")["distance"] == 1
     assert result.comments == {("E001", "q7_proposals"): "проверено"}
+
+
+@pytest.fixture(scope="module")
+def two_questions(tmp_path_factory):
+    """The bundled study with the proposals question (q7) coded too, and a run of it."""
+    import shutil
+
+    from survey.pipeline import run
+
+    from .conftest import ROOT
+
+    study = tmp_path_factory.mktemp("study2")
+    for src in (ROOT / "questionnaires").iterdir():
+        shutil.copy(src, study)
+    for name in ("units.csv", "sample.xlsx", "sample_gold.csv", "china_border.csv", "federal_districts.csv"):
+        shutil.copy(ROOT / "responses" / name, study)
+    yaml = study / "study.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8").replace("../responses/", ""), encoding="utf-8")
+    q = study / "questionnaire.yaml"
+    text = q.read_text(encoding="utf-8")
+    at = text.index("type: text", text.index("id: q7_proposals"))
+    q.write_text(text[:at] + "type: text\n    coded: true" + text[at + len("type: text") :], encoding="utf-8")
+    cb = study / "codebook.yaml"
+    text = cb.read_text(encoding="utf-8").replace("questions: [q3_problems]", "questions: [q3_problems, q7_proposals]")
+    cb.write_text(text.replace("  enabled: true\n", "  enabled: false\n", 1), encoding="utf-8")
+    return study, run(study=study, out=tmp_path_factory.mktemp("r2"))
+
+
+@pytest.mark.slow
+def test_every_coded_question_reaches_the_outputs_and_its_overrides_stay_on_it(two_questions, tmp_path):
+    import pyreadstat
+
+    from survey.pipeline import run
+
+    study, first = two_questions
+    final = pd.read_csv(first.out / "coding" / "codes_final.csv", dtype={"expert_id": str})
+    assert final["question"].value_counts().to_dict() == {"q3_problems": 123, "q7_proposals": 123}
+    frame, meta = pyreadstat.read_sav(first.out / "data" / "responses.sav")
+    assert "q7_proposals_distance" in frame.columns and "q7_proposals" in meta.mr_sets
+    warning = [p for p in first.report.problems if p.code == Code.CODED_NOT_ANALYSED]
+    assert warning and "q3_problems" in warning[0].message and "q7_proposals" in warning[0].message
+    assert first.manifest["coding"]["analysed_question"] == "q3_problems"
+
+    auto = final.set_index(["expert_id", "question"])
+    flipped = 1 - int(auto.loc[("E002", "q7_proposals"), "distance"])
+    sheet = tmp_path / "reviewed.xlsx"
+    wb, ws, keys, rows = _open(first.out / "coding" / "coding_sheet.xlsx")
+    ws.cell(rows[("E002", "q7_proposals")], keys["override:distance"]).value = flipped
+    wb.save(sheet)
+    second = run(study=study, out=tmp_path / "out", overrides=sheet)
+    after = pd.read_csv(tmp_path / "out" / "coding" / "codes_final.csv", dtype={"expert_id": str})
+    after = after.set_index(["expert_id", "question"])
+    assert after.loc[("E002", "q7_proposals"), "distance"] == flipped
+    assert after.loc[("E002", "q3_problems")].equals(auto.loc[("E002", "q3_problems")])  # untouched
+    assert second.manifest["coding"]["overrides"]["not_applied"] == []
+    frame, _ = pyreadstat.read_sav(tmp_path / "out" / "data" / "responses.sav")
+    assert frame.set_index("expert_id").loc["E002", "q7_proposals_distance"] == flipped
+
+
+@pytest.mark.slow
+def test_export_sav_lists_the_overrides_it_does_not_apply(tmp_path):
+    from .helpers import survey
+
+    src = tmp_path / "over.csv"
+    src.write_text("expert_id,override:distance,override:legl\nE999,1,\n", encoding="utf-8")
+    res = survey("export-sav", "-o", tmp_path / "r.sav", "--overrides", src)
+    assert res.code == 0, res.err
+    assert "предупреждение: over.csv, строка 2" in res.err and "«E999»" in res.err
+    assert "«override:legl»" in res.err

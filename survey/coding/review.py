@@ -541,6 +541,7 @@ def apply_overrides(auto: pd.DataFrame, overrides: pd.DataFrame, categories: lis
     for n, (eid, qid) in enumerate(zip(experts, questions)):
         index.setdefault((identity_key(eid), qid), n)
         spelled.setdefault(identity_key(eid), eid)
+    several = questions.nunique() > 1  # messages name the question
     answers = final["answer"] if "answer" in final.columns else None
     problems: list[Problem] = list(overrides.attrs.get("problems", []))
     sheet_rows: list[SheetRow] = list(overrides.attrs.get("rows", []))
@@ -584,7 +585,7 @@ def apply_overrides(auto: pd.DataFrame, overrides: pd.DataFrame, categories: lis
                     Problem(
                         r.location,
                         Code.OVERRIDE_ANSWER_CHANGED,
-                        f"ответ эксперта «{eid}»" + (f" на вопрос {qid}" if qid else "") + " изменился после "
+                        f"ответ эксперта «{eid}»" + (f" на вопрос {qid}" if several else "") + " изменился после "
                         f"проверки (в листе: «{_short(r.answer)}», теперь: «{_short(answers.iloc[pos])}»); "
                         f"исправления строки ({listed(sorted(r.overridden))}) не применены.",
                         "Проверьте новый ответ в новом листе кодирования и поставьте исправления заново.",
@@ -633,7 +634,7 @@ def apply_overrides(auto: pd.DataFrame, overrides: pd.DataFrame, categories: lis
                     Location(str(r.location)),
                     Code.UNKNOWN_EXPERT,
                     f"исправление {r.override} для «{r.category}» эксперта «{r.expert_id}»"
-                    + (f" (вопрос {r.question})" if has_question and r.question else "")
+                    + (f" (вопрос {r.question})" if several and r.question else "")
                     + ", которого нет среди принятых анкет, не применено.",
                     "Проверьте код эксперта.",
                     field=str(r.category),
