@@ -8,8 +8,11 @@ coding_sheet.xlsx``: overrides win, both codings are kept (``codes_auto.csv`` an
 ``codes_final.csv``), and the run reports how many codes were overridden.
 
 Row 1 of the sheet holds Russian headings, row 2 the machine keys
-(``auto:distance``, ``override:distance``…) the reader uses; data start on row 3. A CSV
-with ``expert_id`` and ``override:<category>`` (or plain ``<category>``) columns works too.
+(``auto:distance``, ``override:distance``…) the reader uses; data start on row 3 (after a sort
+the key row is found wherever it is, and every other row is data). An override applies to its
+row's expert and question. A CSV with ``expert_id`` (+ ``question`` when several questions are
+coded) and ``override:<category>`` (or plain ``<category>``) columns works too, in any
+separator and encoding a spreadsheet writes.
 """
 
 from __future__ import annotations
