@@ -253,9 +253,17 @@ class SheetRow:
     question: str | None  # None: the file has no «question» column (one coded question)
     location: Location  # the row (file, sheet, row number)
     answer: str | None = None  # the answer as the sheet showed it; None: no «answer» column
-    auto: dict[str, tuple[Any, Location]] = field(default_factory=dict)  # «авто» cells: value, cell
+    auto: tuple[Any, ...] = ()  # the «авто» cells' values, in the order of ``attrs["auto_columns"]``
     overridden: set[str] = field(default_factory=set)  # categories with an override in this row
     comment: str = ""
+
+
+class SheetRows(tuple):
+    """The :class:`SheetRow` records of a file, kept in the overrides frame's ``attrs``: pandas
+    deep-copies ``attrs`` on every operation, and these are never changed, so they are shared."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SheetRows:
+        return self
 
 
 def read_overrides(path: str | Path, categories: list[str], questions: list[str] | None = None) -> pd.DataFrame:
@@ -373,7 +381,7 @@ def read_overrides(path: str | Path, categories: list[str], questions: list[str]
             question,
             row_loc,
             answer=None if answer_col is None else ("" if answer is None else str(answer)),
-            auto={cat: (cell(values, j), where(row_number, j)) for j, cat in autos.items()},
+            auto=tuple(cell(values, j) for j in autos),
             comment="" if comment is None else str(comment).strip(),
         )
         sheet_rows.append(record)
@@ -452,7 +460,8 @@ def read_overrides(path: str | Path, categories: list[str], questions: list[str]
         )
     frame = pd.DataFrame(list(found.values()), columns=OVERRIDE_COLUMNS)
     frame.attrs["problems"] = problems
-    frame.attrs["rows"] = sheet_rows
+    frame.attrs["rows"] = SheetRows(sheet_rows)
+    frame.attrs["auto_columns"] = [(cat, where(None, j)) for j, cat in autos.items()]  # (category, column)
     return frame
 
 
@@ -545,9 +554,12 @@ def apply_overrides(auto: pd.DataFrame, overrides: pd.DataFrame, categories: lis
         index.setdefault((identity_key(eid), qid), n)
         spelled.setdefault(identity_key(eid), eid)
     several = questions.nunique() > 1  # messages name the question
-    answers = final["answer"] if "answer" in final.columns else None
+    answers = final["answer"].tolist() if "answer" in final.columns else None
     problems: list[Problem] = list(overrides.attrs.get("problems", []))
     sheet_rows: list[SheetRow] = list(overrides.attrs.get("rows", []))
+    auto_columns: list[tuple[str, Location]] = list(overrides.attrs.get("auto_columns", []))
+    codes_now = final[categories].to_numpy()  # the automatic codes, before any override
+    column_of = {cat: j for j, cat in enumerate(categories)}
     skipped_rows: set[int | None] = set()  # rows whose overrides are not applied (answer changed)
     comments: dict[tuple[str, str | None], str] = {}
     edited: list[Problem] = []
@@ -581,7 +593,7 @@ def apply_overrides(auto: pd.DataFrame, overrides: pd.DataFrame, categories: lis
                     value=r.expert_id,
                 )
             )
-        if answers is not None and r.answer is not None and _answer_key(r.answer) != _answer_key(answers.iloc[pos]):
+        if answers is not None and r.answer is not None and _answer_key(r.answer) != _answer_key(answers[pos]):
             skipped_rows.add(r.location.row)
             if r.overridden:
                 problems.append(
@@ -589,22 +601,22 @@ def apply_overrides(auto: pd.DataFrame, overrides: pd.DataFrame, categories: lis
                         r.location,
                         Code.OVERRIDE_ANSWER_CHANGED,
                         f"ответ эксперта «{eid}»" + (f" на вопрос {qid}" if several else "") + " изменился после "
-                        f"проверки (в листе: «{_short(r.answer)}», теперь: «{_short(answers.iloc[pos])}»); "
+                        f"проверки (в листе: «{_short(r.answer)}», теперь: «{_short(answers[pos])}»); "
                         f"исправления строки ({listed(sorted(r.overridden))}) не применены.",
                         "Проверьте новый ответ в новом листе кодирования и поставьте исправления заново.",
                         value=eid,
                     )
                 )
             continue
-        for cat, (value, where) in r.auto.items():
+        for (cat, column), value in zip(auto_columns, r.auto):
             if cat in r.overridden:
                 continue
             typed, _ = override_value(value)
-            now = int(final.at[final.index[pos], cat])
+            now = int(codes_now[pos, column_of[cat]])
             if typed != now:
                 edited.append(
                     Problem(
-                        where,
+                        column.with_(row=r.location.row),
                         Code.AUTO_CELL_EDITED,
                         f"в столбце «авто» для «{cat}» (эксперт «{eid}») стоит «{'' if value is None else value}», "
                         f"а автоматический код этого запуска — {now}; правки в столбцах «авто» не применяются.",
