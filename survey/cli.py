@@ -167,8 +167,14 @@ def run(
         f"отклонено: {m['respondents_rejected']}; единиц с ответами: {m['units']}."
     )
     coding = m["coding"]
-    counts = ", ".join(f"{k} {v}" for k, v in coding["counts_final"].items())
-    _say(f"Закодировано ответов по категориям: {counts}.")
+    for question, by_category in coding["counts_final_by_question"].items():
+        counts = ", ".join(f"{k} {v}" for k, v in by_category.items())
+        analysed = (
+            " — в таблицах анализа"
+            if len(coding["counts_final_by_question"]) > 1 and question == coding["analysed_question"]
+            else ""
+        )
+        _say(f"Закодировано ответов по категориям ({question}{analysed}): {counts}.")
     if coding["overrides"]:
         o = coding["overrides"]
         _say(
@@ -343,6 +349,7 @@ def export_sav_cmd(
         skip_invalid=skip_invalid,
         with_names=with_names,
     )
+    _echo_problems(result.problems)
     if result.synthetic:
         _say("Внимание: данные синтетические (не ответы реальных респондентов).")
     _say(

@@ -141,6 +141,10 @@ class Code(StrEnum):
     BAD_OVERRIDE = "bad-override", "error", "неверное исправление кода"
     UNKNOWN_EXPERT = "unknown-expert", "warning", "исправление для неизвестного эксперта"
     OVERRIDE_NOT_APPLIED = "override-not-applied", "warning", "исправление не применено"
+    OVERRIDE_ANSWER_CHANGED = "override-answer-changed", "warning", "ответ изменился после проверки"
+    AUTO_CELL_EDITED = "auto-cell-edited", "warning", "правка в столбце автоматического кода"
+    OVERRIDE_ID_RESPELLED = "override-id-respelled", "warning", "код эксперта в исправлениях написан иначе"
+    CODED_NOT_ANALYSED = "coded-not-analysed", "warning", "коды вопроса не входят в таблицы анализа"
     # the gold (reference) coding that a run is measured against
     GOLD_UNKNOWN_EXPERT = "gold-unknown-expert", "warning", "строка эталона для неизвестного эксперта"
     GOLD_ID_RESPELLED = "gold-id-respelled", "warning", "код эксперта в эталоне написан иначе"

@@ -26,13 +26,14 @@ from survey.base.background import Background
 from survey.base.files import OutputDir, previous_outputs, sha256_file, write_csv, write_json
 from survey.base.missing import is_missing
 from survey.base.progress import Steps
+from survey.base.text import listed
 from survey.base.versions import versions
 from survey.coding.agreement import agreement, gold_problems, read_coding
 from survey.coding.classifier import Suggester, lemma_lists
 from survey.coding.coder import Coder, code_responses, learned_categories
 from survey.coding.kwic import unknown_words
 from survey.coding.review import OverrideResult, apply_overrides, read_overrides, write_coding_sheet
-from survey.errors import InvalidDataError, UsageError
+from survey.errors import Code, InvalidDataError, Location, Problem, UsageError
 from survey.exports.spss import SavExport, sav_dataset, save_sav, write_sav
 from survey.inputs.anonymise import anonymise, not_names
 from survey.inputs.validate import ValidationReport, ValidationResult, validate
@@ -76,6 +77,45 @@ class CodingResult:
     gold_path: Path | None
     unknown: pd.DataFrame
     lemmas: list[list[str]] | None = None  # of the problems answers, for the classifier
+    all_final: pd.DataFrame | None = None  # expert_id, question, categories: every coded question, final
+
+
+def final_codes(
+    coded: pd.DataFrame, q: Questionnaire, ids: list[str], overrides: str | Path | None
+) -> tuple[pd.DataFrame, OverrideResult | None]:
+    """The final codes of every coded open question (``expert_id, question`` + categories):
+    the automatic codes of :func:`~survey.coding.coder.code_responses` with ``overrides`` (a
+    filled coding sheet or CSV) applied to their expert and question."""
+    every = coded[["expert_id", "question", "answer", *ids]].reset_index(drop=True)
+    result = None
+    if overrides:
+        table = read_overrides(overrides, ids, [f.id for f in q.coded_questions])
+        result = apply_overrides(every, table, ids)
+        every = result.final
+    return every.drop(columns="answer"), result
+
+
+def analysed_codes(codes: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
+    """``expert_id`` + categories of the coded question the analysis uses: the first one."""
+    first = codes[codes["question"] == q.coded_questions[0].id]
+    return first.drop(columns="question").reset_index(drop=True)
+
+
+def not_analysed(q: Questionnaire, source: str) -> list[Problem]:
+    """A warning when several open questions are coded: which one's codes the tables use."""
+    if len(q.coded_questions) < 2:
+        return []
+    first, *rest = (f.id for f in q.coded_questions)
+    return [
+        Problem(
+            Location(source),
+            Code.CODED_NOT_ANALYSED,
+            f"кодируются открытые вопросы {listed([first, *rest])}; таблицы анализа, критерии и сводки "
+            f"строятся по кодам первого — {first}. Итоговые коды {listed(rest)} (с исправлениями) — в "
+            "coding/codes_final.csv, data/responses.sav и листе кодирования.",
+            f"Чтобы анализировать коды другого вопроса, оставьте coded: true только у него (сейчас первый — {first}).",
+        )
+    ]
 
 
 def _now() -> str:
@@ -122,23 +162,19 @@ def code_answers(
     ids = coder.ids
     per_q = coded[coded["question"] == q.coded_questions[0].id].reset_index(drop=True)
     auto = per_q[["expert_id", *ids]].copy()
-    result_overrides = None
-    final = auto.copy()
-    if overrides:
-        table = read_overrides(overrides, ids)
-        result_overrides = apply_overrides(auto, table, ids)
-        final = result_overrides.final
+    every, result_overrides = final_codes(coded, q, ids, overrides)
     coded["suggestion"] = ""
     return CodingResult(
         coded,
         auto,
-        final,
+        analysed_codes(every, q),
         result_overrides,
         pd.DataFrame(),
         None,
         gold,
         unknown_words(coder),
         lemma_lists(per_q["answer"].tolist(), coder.lemmatizer),
+        every,
     )
 
 
@@ -274,6 +310,7 @@ def _run(
         coding = code_answers(public, q, cb, overrides=overrides, gold=gold_path, advance=steps.advance)
     if coding.overrides is not None:  # overrides not applied, with their reasons (warnings)
         report.problems.extend(coding.overrides.problems)
+    report.problems.extend(not_analysed(q, q_path.name))
     if gold_path is not None:  # gold rows that match no answer, ids matched despite their spelling
         report.problems.extend(gold_problems(read_coding(gold_path), coding.auto["expert_id"], cb.ids))
     # the classifier and the analysis run in the background process (see survey.base.background);
@@ -293,7 +330,7 @@ def _run(
                 public,
                 q,
                 unit_table,
-                codes=coding.final,
+                codes=coding.all_final,
                 code_labels=cb.labels,
                 with_names=with_names,
                 synthetic=report.synthetic,
@@ -301,7 +338,7 @@ def _run(
             )
             write_csv(report.rejected_frame(), staged.path("data/rejected.csv"))
             write_csv(report.to_frame(), staged.path("validation.csv"))
-            write_csv(coding.final, staged.path("coding/codes_final.csv"))
+            write_csv(coding.all_final, staged.path("coding/codes_final.csv"))
             if coding.overrides is not None:
                 write_csv(coding.overrides.overrides, staged.path("coding/overrides_applied.csv"))
             write_csv(coding.unknown, staged.path("coding/unknown_words.csv"))
@@ -319,6 +356,7 @@ def _run(
                 ids,
                 cb.labels,
                 overrides=coding.overrides.overrides if coding.overrides is not None else None,
+                comments=coding.overrides.comments if coding.overrides is not None else None,
                 synthetic=report.synthetic,
             )
             write_csv(coding.classifier, staged.path("coding/classifier_cv.csv"))
@@ -420,6 +458,11 @@ def _coding_manifest(coding: CodingResult, cb: Codebook, overrides: str | Path |
         "categories": ids,
         "counts_auto": {k: int(coding.auto[k].sum()) for k in ids},
         "counts_final": {k: int(coding.final[k].sum()) for k in ids},
+        "analysed_question": str(coding.coded["question"].iloc[0]) if len(coding.coded) else None,
+        "counts_final_by_question": {
+            str(qid): {k: int(part[k].sum()) for k in ids}
+            for qid, part in (coding.all_final.groupby("question", sort=False) if coding.all_final is not None else [])
+        },
         "overrides": coding.overrides.summary() if coding.overrides is not None else None,
         "classifier_f1_cv": {
             r.category: (None if r.f1_cv != r.f1_cv else round(float(r.f1_cv), 4))
@@ -484,8 +527,9 @@ def export_sav(
 ) -> SavExport:
     """Validate ``responses`` (default: the study's), code the open answers, write ``output``.
 
-    The codes are the final codes of ``survey run``: the codebook's automatic codes with
-    ``overrides`` (a filled coding sheet) applied. Errors in the responses raise
+    The codes are the final codes of ``survey run``: the codebook's automatic codes of every
+    coded question with ``overrides`` (a filled coding sheet) applied; overrides that are not
+    applied are in the result's ``problems`` (warnings). Errors in the responses raise
     :class:`InvalidDataError` unless ``skip_invalid``.
     """
     output = Path(output)
@@ -508,12 +552,11 @@ def export_sav(
     cb = load_codebook(codebook, questionnaire=q)
     data = result.data if with_names else anonymise(result.data, q, not_names(cb, unit_table, bundle.study))
     coded = code_responses(data, q, Coder(cb))
-    problems_q = q.coded_questions[0].id if q.coded_questions else None
     codes = None
-    if problems_q is not None:
-        codes = coded.loc[coded["question"] == problems_q, ["expert_id", *cb.ids]].reset_index(drop=True)
-        if overrides:
-            codes = apply_overrides(codes, read_overrides(overrides, cb.ids), cb.ids).final
+    problems: list[Problem] = []
+    if q.coded_questions:
+        codes, applied = final_codes(coded, q, cb.ids, overrides)
+        problems = applied.problems if applied is not None else []
     ds = sav_dataset(
         data,
         q,
@@ -525,4 +568,4 @@ def export_sav(
         study=bundle.study,
     )
     save_sav(output, ds)
-    return SavExport(output, len(ds.frame), len(ds.frame.columns), len(report.rejected), report.synthetic)
+    return SavExport(output, len(ds.frame), len(ds.frame.columns), len(report.rejected), report.synthetic, problems)

@@ -8,8 +8,11 @@ coding_sheet.xlsx``: overrides win, both codings are kept (``codes_auto.csv`` an
 ``codes_final.csv``), and the run reports how many codes were overridden.
 
 Row 1 of the sheet holds Russian headings, row 2 the machine keys
-(``auto:distance``, ``override:distance``…) the reader uses; data start on row 3. A CSV
-with ``expert_id`` and ``override:<category>`` (or plain ``<category>``) columns works too.
+(``auto:distance``, ``override:distance``…) the reader uses; data start on row 3 (after a sort
+the key row is found wherever it is, and every other row is data). An override applies to its
+row's expert and question. A CSV with ``expert_id`` (+ ``question`` when several questions are
+coded) and ``override:<category>`` (or plain ``<category>``) columns works too, in any
+separator and encoding a spreadsheet writes.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from typing import Any
 import pandas as pd
 
 from survey.base.streaming import Formats, a4_setup, heading_width, streamed_book, wrapped_height, write_value
-from survey.base.textfile import decode_text
+from survey.base.text import difference, identity_key, listed
+from survey.base.textfile import decode_text, sniff_delimiter
+from survey.base.workbook import cell_value
 from survey.coding.coder import learned_categories
 from survey.coding.uncertainty import REVIEW_FIRST
 from survey.errors import Code, InputError, InvalidDataError, Location, Problem
@@ -33,18 +38,22 @@ from survey.inputs.xlsx import col_letter, read_book
 
 SHEET = "Кодирование"
 KEY_ROW, FIRST_DATA_ROW = 2, 3
+ID_HEADING = "Код эксперта"  # the Russian heading of the expert_id column
+AUTO_HEADING, OVERRIDE_HEADING = "авто:", "исправление:"
+HEADING_PREFIXES = (AUTO_HEADING, OVERRIDE_HEADING)
 
 
 @dataclass
 class OverrideResult:
     """Final codes after overrides, and what the overrides changed."""
 
-    final: pd.DataFrame  # expert_id + one 0/1 column per category
-    overrides: pd.DataFrame  # expert_id, category, auto, override, location
+    final: pd.DataFrame  # the automatic codes (expert_id, question…, categories) with overrides
+    overrides: pd.DataFrame  # expert_id, question, category, auto, override, location
     answers: int = 0  # answers with at least one override
     cells: int = 0  # override cells filled
     changed: int = 0  # cells where the override differs from auto
     problems: list[Problem] = field(default_factory=list)  # warnings (unknown experts…)
+    comments: dict[tuple[str, str | None], str] = field(default_factory=dict)  # (expert, question) → comment
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -75,6 +84,7 @@ def write_coding_sheet(
     labels: dict[str, str],
     *,
     overrides: pd.DataFrame | None = None,
+    comments: dict[tuple[str, str | None], str] | None = None,
     synthetic: bool = False,
 ) -> Path:
     """Write the coding sheet for ``coded`` (see :func:`survey.pipeline.code_answers`).
@@ -82,15 +92,17 @@ def write_coding_sheet(
     Answers are sorted by how likely their coding is wrong (:func:`review_order`, the priority
     of :func:`survey.coding.uncertainty.review_flags`), and the first ones are marked
     «проверить первым»; the instructions say how many. Automatic
-    codes added by the learned layer are shaded blue.
+    codes added by the learned layer are shaded blue. ``overrides`` (applied ones:
+    ``expert_id, question, category, override``) and ``comments`` (``(expert, question)`` →
+    text) of an earlier review are carried into their rows, so the reviewer can keep working.
     """
     coded, first = review_order(coded)
     columns: list[tuple[str, str, int]] = [
-        ("expert_id", "Код эксперта", 11),
+        ("expert_id", ID_HEADING, 11),
         ("question", "Вопрос", 12),
         ("answer", "Ответ", 70),
     ]
-    columns += [(f"auto:{c}", f"авто: {labels[c]}", 9) for c in categories]
+    columns += [(f"auto:{c}", f"{AUTO_HEADING} {labels[c]}", 9) for c in categories]
     columns += [
         ("evidence", "Основания (слова ответа)", 45),
         ("denied", "Явно «нет проблемы с…»", 18),
@@ -100,12 +112,13 @@ def write_coding_sheet(
         ("review_reason", "Почему проверить", 30),
         ("suggestion", "Подсказка классификатора (не применена)", 28),
     ]
-    columns += [(f"override:{c}", f"исправление: {labels[c]}", 9) for c in categories]
+    columns += [(f"override:{c}", f"{OVERRIDE_HEADING} {labels[c]}", 9) for c in categories]
     columns += [("comment", "Комментарий", 30)]
     keys = [k for k, _, _ in columns]
     over = {}
     if overrides is not None and not overrides.empty:
-        over = {(str(r.expert_id), r.category): int(r.override) for r in overrides.itertuples()}
+        over = {(str(r.expert_id), r.question, r.category): int(r.override) for r in overrides.itertuples()}
+    notes = comments or {}
     cell = {"text_wrap": True, "valign": "top"}
     fills = {
         "override": {**cell, "pattern": 1, "bg_color": "#FFF2CC"},
@@ -136,8 +149,10 @@ def write_coding_sheet(
                     if key[5:] in learned:
                         props = fills["learned"]
                 elif key.startswith("override:"):
-                    value = over.get((str(row["expert_id"]), key[9:]))  # None: no override
+                    value = over.get((str(row["expert_id"]), row["question"], key[9:]))  # None: no override
                     props = fills["override"]
+                elif key == "comment":
+                    value = notes.get((str(row["expert_id"]), row["question"]), "")
                 elif key == "review_first":
                     value = "да" if n < first else ""
                 else:
@@ -158,6 +173,21 @@ def write_coding_sheet(
                 "error_message": "Введите 1 (категория есть), 0 (категории нет) или оставьте пусто.",
             },
         )
+        first_auto = keys.index(f"auto:{categories[0]}")
+        ws.data_validation(  # typing over an automatic code is refused: the override column is for that
+            FIRST_DATA_ROW - 1,
+            first_auto,
+            last,
+            first_auto + len(categories) - 1,
+            {
+                "validate": "custom",
+                "value": "=FALSE",
+                "ignore_blank": False,
+                "error_title": "Автоматический код не меняется",
+                "error_message": "Поставьте 1 или 0 в столбце «исправление» этой категории: "
+                "правки в столбцах «авто» не применяются.",
+            },
+        )
         ws.freeze_panes(FIRST_DATA_ROW - 1, 3)
         ws.autofilter(KEY_ROW - 1, 0, max(last, KEY_ROW - 1), len(columns) - 1)
         # 30-odd columns: three landscape pages across (about 8-point text), the expert code repeated
@@ -172,10 +202,13 @@ def write_coding_sheet(
             "1. На листе «Кодирование» у каждого ответа — автоматические коды (столбцы «авто»), "
             "слова, на которых они основаны, и подсказки классификатора.",
             "2. Если код неверен, поставьте 1 или 0 в столбце «исправление» этой категории. "
-            "Пустая ячейка — согласие с автоматическим кодом.",
+            "Пустая ячейка — согласие с автоматическим кодом. Столбцы «авто» не меняйте: правки в них "
+            "не применяются (запуск назовёт такие ячейки).",
             "3. Подсказки классификатора не применяются сами: примите их, проставив исправление.",
             "4. Сохраните файл и запустите: survey run --overrides <этот файл>. Исправления имеют приоритет; "
-            "в отчёте сохраняются оба кодирования и число исправлений.",
+            "в отчёте сохраняются оба кодирования и число исправлений. Исправления и комментарии "
+            "переносятся в новый лист. Если ответ с тех пор изменился, исправления его строки "
+            "не применяются (запуск предупредит).",
             "Не меняйте строку 2 (служебные ключи столбцов) и коды экспертов. Порядок строк можно менять.",
         ]
         if synthetic:
@@ -211,25 +244,51 @@ def override_value(value: Any) -> tuple[int | None, bool]:
     return None, False
 
 
-def read_overrides(path: str | Path, categories: list[str]) -> pd.DataFrame:
+@dataclass
+class SheetRow:
+    """One data row of a filled coding sheet (or overrides CSV): who and what it is about, and
+    what the reviewer saw and typed there besides the overrides."""
+
+    expert_id: str
+    question: str | None  # None: the file has no «question» column (one coded question)
+    location: Location  # the row (file, sheet, row number)
+    answer: str | None = None  # the answer as the sheet showed it; None: no «answer» column
+    auto: tuple[Any, ...] = ()  # the «авто» cells' values, in the order of ``attrs["auto_columns"]``
+    overridden: set[str] = field(default_factory=set)  # categories with an override in this row
+    comment: str = ""
+
+
+class SheetRows(tuple):
+    """The :class:`SheetRow` records of a file, kept in the overrides frame's ``attrs``: pandas
+    deep-copies ``attrs`` on every operation, and these are never changed, so they are shared."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SheetRows:
+        return self
+
+
+def read_overrides(path: str | Path, categories: list[str], questions: list[str] | None = None) -> pd.DataFrame:
     """Read overrides from a coding sheet (xlsx) or a CSV.
 
-    Returns ``expert_id, category, override, location`` for every filled override cell; what is
-    not applied is listed in ``frame.attrs["problems"]`` (:class:`~survey.errors.Problem`
-    warnings: an ``override:`` column of an unknown category, a row without an expert code, a
-    repeated row with the same value). Values other than exactly 0, 1 or blank, formulas without
-    a stored result, and two rows giving one code different values raise
-    :class:`InvalidDataError` naming each cell.
+    Returns ``expert_id, question, category, override, location, row`` for every filled override
+    cell; ``question`` comes from the file's ``question`` column, or is the only one of
+    ``questions`` (coded open questions) when the file has none; a file without the column is
+    refused when there are several coded questions. What is not applied is listed in
+    ``frame.attrs["problems"]`` (:class:`~survey.errors.Problem` warnings: an ``override:``
+    column of an unknown category, a row without an expert code, a row of a question that is not
+    coded, a repeated row with the same value); ``frame.attrs["rows"]`` holds each data row as a
+    :class:`SheetRow` (answer, «авто» cells, comment) for :func:`apply_overrides`. Values other
+    than exactly 0, 1 or blank, formulas without a stored result, and two rows giving one code
+    different values raise :class:`InvalidDataError` naming each cell.
     """
     path = Path(path)
     data = read_bytes(path)
     if path.suffix.lower() in (".xlsx", ".xlsm") or data[:4] == b"PK\x03\x04":
-        rows, header, sheet, formulas = _xlsx_rows(path, data)
+        rows, header, sheet, formulas, skipped = _xlsx_rows(path, data)
     else:
         rows, header, sheet = _csv_rows(path, data)
-        formulas = {}
+        formulas, skipped = {}, []
     letters = sheet is not None
-    problems: list[Problem] = []
+    problems: list[Problem] = list(skipped)
 
     def where(row: int | None, j: int) -> Location:
         return Location(
@@ -237,9 +296,12 @@ def read_overrides(path: str | Path, categories: list[str]) -> pd.DataFrame:
         )
 
     keys: dict[int, str] = {}
+    autos: dict[int, str] = {}
     for j, name in enumerate(header):
         name = str(name or "").strip()
         cat = name[9:].strip() if name.startswith("override:") else (name if name in categories else None)
+        if name.startswith("auto:") and name[5:].strip() in categories:
+            autos[j] = name[5:].strip()
         if cat in categories:
             keys[j] = cat
         elif name.startswith("override:"):
@@ -254,23 +316,42 @@ def read_overrides(path: str | Path, categories: list[str]) -> pd.DataFrame:
                 )
             )
     if "expert_id" not in header or not keys:
+        found_columns = listed(f"«{h}»" for h in header if str(h or "").strip())
         raise InputError(
-            f"{path}: не найдены столбцы expert_id и override:<категория>. Используйте лист "
-            "кодирования из папки отчёта (coding/coding_sheet.xlsx) или CSV с этими столбцами."
-            + ("\n" + "\n".join(f"  - {p} {p.fix}" for p in problems) if problems else "")
+            f"{path}: не найдены столбцы expert_id и override:<категория>"
+            + (f" (прочитаны столбцы: {found_columns})" if found_columns else "")
+            + ". Используйте лист кодирования из папки отчёта (coding/coding_sheet.xlsx) или CSV с этими "
+            "столбцами." + ("\n" + "\n".join(f"  - {p} {p.fix}" for p in problems) if problems else "")
         )
     id_col = header.index("expert_id")
-    found: dict[tuple[str, str], dict[str, Any]] = {}
+    q_col = header.index("question") if "question" in header else None
+    answer_col = header.index("answer") if "answer" in header else None
+    comment_col = header.index("comment") if "comment" in header else None
+    only_question = questions[0] if questions and len(questions) == 1 else None
+    if q_col is None and questions and len(questions) > 1:
+        raise InvalidDataError(
+            f"{path}: кодируются несколько открытых вопросов ({listed(questions)}), а в файле исправлений нет "
+            "столбца question — непонятно, к какому вопросу относятся исправления; ничего не применено. "
+            "Добавьте столбец question с кодом вопроса в каждой строке (как в coding/coding_sheet.xlsx).",
+            problems=problems,
+        )
+
+    def cell(values: list[Any], j: int | None) -> Any:
+        return values[j] if j is not None and j < len(values) else None
+
+    found: dict[tuple[str, str | None, str], dict[str, Any]] = {}
+    sheet_rows: list[SheetRow] = []
     bad: list[Problem] = []
     for row_number, values in rows:
-        expert = values[id_col] if id_col < len(values) else None
+        expert = cell(values, id_col)
         filled = {j: values[j] for j in keys if j < len(values) and override_value(values[j]) != (None, True)}
         formula_cells = {j for j in keys if (row_number, j) in formulas}
+        row_loc = Location(path.name, sheet=sheet, row=row_number)
         if expert is None or str(expert).strip() == "":
             if filled or formula_cells:
                 problems.append(
                     Problem(
-                        Location(path.name, sheet=sheet, row=row_number),
+                        row_loc,
                         Code.OVERRIDE_NOT_APPLIED,
                         f"в строке {row_number} есть исправления, но нет кода эксперта; они не применены.",
                         "Впишите код эксперта (expert_id) или удалите строку.",
@@ -278,8 +359,34 @@ def read_overrides(path: str | Path, categories: list[str]) -> pd.DataFrame:
                 )
             continue
         expert_id = _id_text(expert)
+        raw_question = cell(values, q_col)
+        question = only_question if q_col is None else (_id_text(raw_question) if raw_question is not None else "")
+        if questions is not None and q_col is not None and question not in questions:
+            if filled or formula_cells:
+                problems.append(
+                    Problem(
+                        where(row_number, q_col),
+                        Code.OVERRIDE_NOT_APPLIED,
+                        f"в строке {row_number} (эксперт «{expert_id}») вопрос «{question}» — не кодируемый открытый "
+                        f"вопрос ({listed(questions)}); исправления строки не применены.",
+                        "Впишите в столбец question код кодируемого вопроса.",
+                        value=question,
+                    )
+                )
+            continue
+        answer = cell(values, answer_col)
+        comment = cell(values, comment_col)
+        record = SheetRow(
+            expert_id,
+            question,
+            row_loc,
+            answer=None if answer_col is None else ("" if answer is None else str(answer)),
+            auto=tuple(cell(values, j) for j in autos),
+            comment="" if comment is None else str(comment).strip(),
+        )
+        sheet_rows.append(record)
         for j, cat in keys.items():
-            raw = values[j] if j < len(values) else None
+            raw = cell(values, j)
             loc = where(row_number, j)
             formula = formulas.get((row_number, j))
             if formula is not None and (not formula[1] or raw is None):
@@ -310,14 +417,16 @@ def read_overrides(path: str | Path, categories: list[str]) -> pd.DataFrame:
                 continue
             if flag is None:
                 continue
-            previous = found.get((expert_id, cat))
+            record.overridden.add(cat)
+            whom = f"эксперта «{expert_id}»" + (f" (вопрос {question})" if q_col is not None else "")
+            previous = found.get((expert_id, question, cat))
             if previous is not None:
                 if previous["override"] != flag:
                     bad.append(
                         Problem(
                             loc,
                             Code.BAD_OVERRIDE,
-                            f"для эксперта «{expert_id}» и «{cat}» два разных исправления: {previous['override']} "
+                            f"для {whom} и «{cat}» два разных исправления: {previous['override']} "
                             f"({previous['location']}) и {flag}.",
                             "Оставьте одно исправление для каждого эксперта и категории.",
                             field=cat,
@@ -329,22 +438,34 @@ def read_overrides(path: str | Path, categories: list[str]) -> pd.DataFrame:
                         Problem(
                             loc,
                             Code.OVERRIDE_NOT_APPLIED,
-                            f"исправление {flag} для эксперта «{expert_id}» и «{cat}» повторяет строку "
+                            f"исправление {flag} для {whom} и «{cat}» повторяет строку "
                             f"{previous['location']}; применено один раз.",
                             "Удалите повторную строку.",
                             field=cat,
                         )
                     )
                 continue
-            found[(expert_id, cat)] = {"expert_id": expert_id, "category": cat, "override": flag, "location": str(loc)}
+            found[(expert_id, question, cat)] = {
+                "expert_id": expert_id,
+                "question": question,
+                "category": cat,
+                "override": flag,
+                "location": str(loc),
+                "row": row_number,
+            }
     if bad:
         raise InvalidDataError(
             f"{path}: недопустимые исправления ({len(bad)}):\n" + "\n".join(f"  - {p}" for p in bad),
             problems=bad + problems,
         )
-    frame = pd.DataFrame(list(found.values()), columns=["expert_id", "category", "override", "location"])
+    frame = pd.DataFrame(list(found.values()), columns=OVERRIDE_COLUMNS)
     frame.attrs["problems"] = problems
+    frame.attrs["rows"] = SheetRows(sheet_rows)
+    frame.attrs["auto_columns"] = [(cat, where(None, j)) for j, cat in autos.items()]  # (category, column)
     return frame
+
+
+OVERRIDE_COLUMNS = ["expert_id", "question", "category", "override", "location", "row"]
 
 
 def _answers(n: int) -> str:
@@ -362,25 +483,39 @@ def _id_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _is_heading(texts: list[str]) -> bool:
+    """Whether a sheet row is the Russian heading row (row 1 as written), not data."""
+    return ID_HEADING in texts or sum(t.startswith(HEADING_PREFIXES) for t in texts) >= 2
+
+
 def _xlsx_rows(path: Path, data: bytes):
+    """The data rows of the coding sheet, its machine keys (the row holding «expert_id»,
+    wherever a sort or an inserted row put it), the sheet's name and formulas, and warnings.
+    Every row but the key row and the Russian heading row is data, above the key row too."""
     check_zip_limits(path, data)
     book = read_book(path, data)
     sheets = {s.title: s for s in book.sheets}
     if not book.sheets:
-        return [], [], None, {}
+        return [], [], None, {}, []
     ws = sheets.get(SHEET) or book.sheets[0]
-    for number, row in ws.rows[:5]:
+    for number, row in ws.rows:
         texts = [str(v).strip() if v is not None else "" for v in row]
         if "expert_id" in texts:
-            rows = [(n, r) for n, r in ws.rows if n > number]
-            return rows, texts, ws.title, ws.formulas
-    return [], [], ws.title, {}
+            rows = []
+            for n, r in ws.rows:
+                if n == number or _is_heading([str(v).strip() if v is not None else "" for v in r]):
+                    continue
+                rows.append((n, r))
+            return rows, texts, ws.title, ws.formulas, []
+    return [], [], ws.title, {}, []
 
 
 def _csv_rows(path: Path, data: bytes):
+    """Rows of an overrides CSV in any encoding and separator a spreadsheet writes
+    (:mod:`survey.base.textfile`: UTF-8, UTF-16, cp1251; «,», «;» or tab)."""
     text, _ = decode_text(path, data)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text), strict=True))
     except csv.Error as exc:
         raise InputError(f"{path}: ошибка формата CSV ({exc}). Проверьте кавычки.") from None
     if not rows:
@@ -389,44 +524,183 @@ def _csv_rows(path: Path, data: bytes):
     return [(i + 2, [v if v != "" else None for v in r]) for i, r in enumerate(rows[1:])], header, None
 
 
+LISTED = 20  # cells of one kind named one by one in the warnings; the rest are counted
+
+
+def _answer_key(text: Any) -> str:
+    """An answer as compared with the one a coding sheet showed: as the sheet stores it
+    (:func:`~survey.base.workbook.cell_value`), spaces and line breaks aside."""
+    value, _ = cell_value(text)
+    return " ".join(str(value).split()) if value is not None else ""
+
+
 def apply_overrides(auto: pd.DataFrame, overrides: pd.DataFrame, categories: list[str]) -> OverrideResult:
-    """Final codes: ``auto`` (expert_id + categories) with ``overrides`` applied (override wins)."""
+    """Final codes: ``auto`` with ``overrides`` (from :func:`read_overrides`) applied, override wins.
+
+    ``auto`` is ``expert_id`` (+ ``question`` and ``answer`` when several questions or the
+    answers are known) + one 0/1 column per category. An override applies to its expert and
+    question; expert ids match as :func:`~survey.base.text.identity_key` reads them (a different
+    spelling is applied with a warning). Warnings, not applied: an expert who is not in ``auto``;
+    a row whose answer differs from the answer now (the override was made for another text).
+    A warning also names each «авто» cell that differs from this run's automatic code without an
+    override beside it (a correction typed in the wrong column is not applied)."""
     final = auto.copy()
-    index = {eid: i for i, eid in enumerate(final["expert_id"].astype(str))}
+    has_question = "question" in final.columns
+    experts = final["expert_id"].astype(str)
+    questions = final["question"].astype(str) if has_question else pd.Series([None] * len(final), dtype=object)
+    index: dict[tuple[str, str | None], int] = {}
+    spelled: dict[str, str] = {}
+    for n, (eid, qid) in enumerate(zip(experts, questions)):
+        index.setdefault((identity_key(eid), qid), n)
+        spelled.setdefault(identity_key(eid), eid)
+    several = questions.nunique() > 1  # messages name the question
+    answers = final["answer"].tolist() if "answer" in final.columns else None
     problems: list[Problem] = list(overrides.attrs.get("problems", []))
-    records = []
+    sheet_rows: list[SheetRow] = list(overrides.attrs.get("rows", []))
+    auto_columns: list[tuple[str, Location]] = list(overrides.attrs.get("auto_columns", []))
+    codes_now = final[categories].to_numpy()  # the automatic codes, before any override
+    column_of = {cat: j for j, cat in enumerate(categories)}
+    skipped_rows: set[int | None] = set()  # rows whose overrides are not applied (answer changed)
+    comments: dict[tuple[str, str | None], str] = {}
+    edited: list[Problem] = []
+    for r in sheet_rows:
+        qid = r.question if has_question else None
+        pos = index.get((identity_key(r.expert_id), qid))
+        if pos is None:
+            if r.comment and not r.overridden:
+                problems.append(
+                    Problem(
+                        r.location,
+                        Code.OVERRIDE_NOT_APPLIED,
+                        f"комментарий к эксперту «{r.expert_id}», которого нет среди принятых анкет, не перенесён "
+                        "в новый лист кодирования.",
+                        "Проверьте код эксперта.",
+                        value=r.expert_id,
+                    )
+                )
+            continue
+        eid = experts.iloc[pos]
+        if r.comment:
+            comments[(eid, qid)] = r.comment
+        if r.expert_id != eid:
+            problems.append(
+                Problem(
+                    r.location,
+                    Code.OVERRIDE_ID_RESPELLED,
+                    f"код «{r.expert_id}» сопоставлен с экспертом «{eid}», хотя написан иначе: "
+                    f"{'; '.join(difference(r.expert_id, eid))}.",
+                    f"Исправьте код в файле исправлений на «{eid}».",
+                    value=r.expert_id,
+                )
+            )
+        if answers is not None and r.answer is not None and _answer_key(r.answer) != _answer_key(answers[pos]):
+            skipped_rows.add(r.location.row)
+            if r.overridden:
+                problems.append(
+                    Problem(
+                        r.location,
+                        Code.OVERRIDE_ANSWER_CHANGED,
+                        f"ответ эксперта «{eid}»" + (f" на вопрос {qid}" if several else "") + " изменился после "
+                        f"проверки (в листе: «{_short(r.answer)}», теперь: «{_short(answers[pos])}»); "
+                        f"исправления строки ({listed(sorted(r.overridden))}) не применены.",
+                        "Проверьте новый ответ в новом листе кодирования и поставьте исправления заново.",
+                        value=eid,
+                    )
+                )
+            continue
+        for (cat, column), value in zip(auto_columns, r.auto):
+            if cat in r.overridden:
+                continue
+            typed, _ = override_value(value)
+            now = int(codes_now[pos, column_of[cat]])
+            if typed != now:
+                edited.append(
+                    Problem(
+                        column.with_(row=r.location.row),
+                        Code.AUTO_CELL_EDITED,
+                        f"в столбце «авто» для «{cat}» (эксперт «{eid}») стоит «{'' if value is None else value}», "
+                        f"а автоматический код этого запуска — {now}; правки в столбцах «авто» не применяются.",
+                        f"Если это исправление, поставьте {typed if typed is not None else '0 или 1'} в столбце "
+                        f"«override:{cat}» («исправление») этой строки.",
+                        field=cat,
+                        value=value,
+                    )
+                )
+    problems.extend(edited[:LISTED])
+    if len(edited) > LISTED:
+        problems.append(
+            Problem(
+                edited[LISTED].location.with_(column=None, header=None),
+                Code.AUTO_CELL_EDITED,
+                f"ещё {len(edited) - LISTED} ячеек «авто» расходятся с автоматическими кодами этого запуска; "
+                "правки в них не применяются.",
+                "Исправления ставьте в столбцы «исправление»; если менялась кодовая книга, расхождения ожидаемы.",
+            )
+        )
+    records: dict[tuple[str, str | None, str], dict[str, Any]] = {}
     for r in overrides.itertuples():
-        if r.expert_id not in index:
+        if getattr(r, "row", None) in skipped_rows:
+            continue
+        qid = r.question if has_question else None
+        pos = index.get((identity_key(r.expert_id), qid))
+        if pos is None:
             problems.append(
                 Problem(
                     Location(str(r.location)),
                     Code.UNKNOWN_EXPERT,
-                    f"исправление {r.override} для «{r.category}» эксперта «{r.expert_id}», которого нет среди "
-                    "принятых анкет, не применено.",
+                    f"исправление {r.override} для «{r.category}» эксперта «{r.expert_id}»"
+                    + (f" (вопрос {r.question})" if several and r.question else "")
+                    + ", которого нет среди принятых анкет, не применено.",
                     "Проверьте код эксперта.",
                     field=str(r.category),
                     value=r.expert_id,
                 )
             )
             continue
-        i = index[r.expert_id]
-        before = int(final.at[i, r.category])
-        final.at[i, r.category] = int(r.override)
-        records.append(
-            {
-                "expert_id": r.expert_id,
-                "category": r.category,
-                "auto": before,
-                "override": int(r.override),
-                "location": r.location,
-            }
-        )
-    applied = pd.DataFrame(records, columns=["expert_id", "category", "auto", "override", "location"])
+        eid = experts.iloc[pos]
+        key = (eid, qid, r.category)
+        if key in records:  # two spellings of one id in two rows
+            first = records[key]
+            same = first["override"] == int(r.override)
+            problems.append(
+                Problem(
+                    Location(str(r.location)),
+                    Code.OVERRIDE_NOT_APPLIED,
+                    f"исправление {r.override} для «{r.category}» эксперта «{eid}» повторяет "
+                    f"{first['location']}"
+                    + ("; применено один раз." if same else f" ({first['override']}); применено то."),
+                    "Оставьте одну строку для каждого эксперта и вопроса.",
+                    field=str(r.category),
+                    value=r.expert_id,
+                )
+            )
+            continue
+        row = final.index[pos]
+        before = int(final.at[row, r.category])
+        final.at[row, r.category] = int(r.override)
+        records[key] = {
+            "expert_id": eid,
+            "question": qid if has_question else r.question,
+            "category": r.category,
+            "auto": before,
+            "override": int(r.override),
+            "location": r.location,
+        }
+    applied = pd.DataFrame(list(records.values()), columns=APPLIED_COLUMNS)
     return OverrideResult(
         final=final,
         overrides=applied,
-        answers=applied["expert_id"].nunique() if len(applied) else 0,
+        answers=int(applied[["expert_id", "question"]].astype(str).drop_duplicates().shape[0]) if len(applied) else 0,
         cells=len(applied),
         changed=int((applied["auto"] != applied["override"]).sum()) if len(applied) else 0,
         problems=problems,
+        comments=comments,
     )
+
+
+APPLIED_COLUMNS = ["expert_id", "question", "category", "auto", "override", "location"]
+
+
+def _short(text: Any, limit: int = 60) -> str:
+    flat = " ".join(str(text or "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -41,7 +41,7 @@ import pandas as pd
 from survey.base.files import atomic_path
 from survey.base.missing import is_missing
 from survey.base.text import fold
-from survey.errors import OutputError
+from survey.errors import OutputError, Problem
 from survey.exports.mrsets import NAME_BYTES, RESERVED, MRSet, add_mr_sets, is_identifier, mrsets_syntax
 from survey.spec.questionnaire import Field, Questionnaire
 from survey.spec.study import Study
@@ -92,6 +92,7 @@ class SavExport:
     variables: int
     rejected: int
     synthetic: bool
+    problems: list[Problem] = field(default_factory=list)  # warnings: overrides not applied…
 
 
 @dataclass
@@ -375,16 +376,29 @@ def cap_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def codes_by_question(q: Questionnaire, codes: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    """``expert_id`` + categories per coded question: ``codes`` with a ``question`` column holds
+    every coded question's codes; without one they are the first coded question's."""
+    if codes is None or not q.coded_questions:
+        return {}
+    if "question" not in codes.columns:
+        return {q.coded_questions[0].id: codes}
+    return {
+        str(qid): part.drop(columns="question").reset_index(drop=True)
+        for qid, part in codes.groupby("question", sort=False)
+    }
+
+
 def _planned_names(q: Questionnaire, codes: pd.DataFrame | None, with_names: bool) -> set[str]:
     """Case-folded names of the questionnaire's variables, so that gazetteer attributes avoid them."""
     names = {"unit", "source_file", "source_sheet"}
-    coded = q.coded_questions[0].id if q.coded_questions else None
+    coded = codes_by_question(q, codes)
     for f in q.fields:
         if f.personal and not with_names:
             continue
         names.update(f.columns())
-        if f.id == coded and codes is not None:
-            names.update(f"{f.id}_{c}" for c in codes.columns if c != "expert_id")
+        if f.id in coded:
+            names.update(f"{f.id}_{c}" for c in coded[f.id].columns if c != "expert_id")
     return {n.casefold() for n in names}
 
 
@@ -408,7 +422,8 @@ def sav_dataset(
     synthetic: bool = False,
     study: Study | None = None,
 ) -> SavDataset:
-    """Build the SPSS dataset from validated ``data`` and final ``codes`` (expert_id + categories).
+    """Build the SPSS dataset from validated ``data`` and final ``codes`` (expert_id + categories,
+    and ``question`` when they hold several coded questions: :func:`codes_by_question`).
 
     ``study`` names the gazetteer's columns and their values (``groups`` and ``border`` of
     ``study.yaml``, see :func:`unit_attributes`) and gives the synthetic-data notice.
@@ -423,8 +438,9 @@ def sav_dataset(
     formats: dict[str, str] = {}
     sets: list[MRSet] = []
     n = len(data)
-    codes_by_expert = codes.set_index(codes["expert_id"].astype(str)) if codes is not None else None
-    coded_field = q.coded_questions[0].id if q.coded_questions else None  # the codes' question
+    per_question = {
+        qid: part.set_index(part["expert_id"].astype(str)) for qid, part in codes_by_question(q, codes).items()
+    }
     unit_order = {uid: i for i, uid in enumerate(units.index, start=1)}
 
     def add(
@@ -510,9 +526,10 @@ def sav_dataset(
             add(f.id, pd.to_datetime(data[f.id]).astype("datetime64[ns]"), title, "scale", fmt="DATE11")
         else:
             add(f.id, data[f.id].astype("string"), title, "nominal")
-        if f.id == coded_field and codes is not None and codes_by_expert is not None:
+        codes_by_expert = per_question.get(f.id)
+        if codes_by_expert is not None:
             code_vars = []
-            for cat in [c for c in codes.columns if c != "expert_id"]:
+            for cat in [c for c in codes_by_expert.columns if c != "expert_id"]:
                 flags = codes_by_expert[cat].reindex(data["expert_id"].astype(str)).astype("Int64")
                 label = (code_labels or {}).get(cat, cat)
                 add(f"{f.id}_{cat}", flags, f"{f.title} — код: {label}", "nominal", NAMED, FLAG_FORMAT)

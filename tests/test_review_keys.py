@@ -1,0 +1,240 @@
+"""The review loop with the sheet as a reviewer really edits it: overrides keyed by expert *and*
+question, answers changed since the review, «авто» cells typed over, rows sorted above the key
+row, comments carried into the next sheet, ids spelled differently, CSVs from Russian Excel."""
+
+from __future__ import annotations
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from survey.coding.review import FIRST_DATA_ROW, KEY_ROW, SHEET, apply_overrides, read_overrides, write_coding_sheet
+from survey.errors import Code, InvalidDataError
+
+CATS = ["distance", "legal"]
+LABELS = {"distance": "удалённость", "legal": "право"}
+QUESTIONS = ["q3_problems", "q7_proposals"]
+
+
+def _coded() -> pd.DataFrame:
+    """Two experts, two coded questions each: the automatic coding a run writes the sheet from."""
+    rows = [
+        ("E001", "q3_problems", "Далеко ехать до границы", 1, 0),
+        ("E001", "q7_proposals", "Упростить законы", 0, 1),
+        ("E002", "q3_problems", "Законы мешают", 0, 1),
+        ("E002", "q7_proposals", "Построить дороги", 0, 0),
+    ]
+    frame = pd.DataFrame(rows, columns=["expert_id", "question", "answer", *CATS])
+    frame["learned"] = ""
+    return frame
+
+
+def _sheet(tmp_path, coded=None, **kwargs):
+    path = tmp_path / "sheet.xlsx"
+    write_coding_sheet(path, _coded() if coded is None else coded, CATS, LABELS, **kwargs)
+    return path
+
+
+def _open(path):
+    wb = openpyxl.load_workbook(path)
+    ws = wb[SHEET]
+    keys = {ws.cell(KEY_ROW, j).value: j for j in range(1, ws.max_column + 1)}
+    rows = {(ws.cell(r, 1).value, ws.cell(r, 2).value): r for r in range(FIRST_DATA_ROW, ws.max_row + 1)}
+    return wb, ws, keys, rows
+
+
+def _auto() -> pd.DataFrame:
+    return _coded().drop(columns="learned")
+
+
+def _apply(path):
+    return apply_overrides(_auto(), read_overrides(path, CATS, QUESTIONS), CATS)
+
+
+def _final(result, expert, question):
+    final = result.final.set_index(["expert_id", "question"])
+    return final.loc[(expert, question), CATS].to_dict()
+
+
+def test_an_override_applies_to_its_question_and_is_carried_to_that_row(tmp_path):
+    path = _sheet(tmp_path)
+    wb, ws, keys, rows = _open(path)
+    ws.cell(rows[("E002", "q7_proposals")], keys["override:distance"]).value = 1
+    wb.save(path)
+    result = _apply(path)
+    assert _final(result, "E002", "q7_proposals") == {"distance": 1, "legal": 0}
+    assert _final(result, "E002", "q3_problems") == {"distance": 0, "legal": 1}  # untouched
+    assert result.problems == []
+    assert list(result.overrides[["expert_id", "question", "category"]].iloc[0]) == [
+        "E002",
+        "q7_proposals",
+        "distance",
+    ]
+    # the next sheet shows the override on the q7 row only
+    (tmp_path / "next").mkdir()
+    again = _sheet(tmp_path / "next", overrides=result.overrides)
+    _, ws2, keys2, rows2 = _open(again)
+    assert ws2.cell(rows2[("E002", "q7_proposals")], keys2["override:distance"]).value == 1
+    assert ws2.cell(rows2[("E002", "q3_problems")], keys2["override:distance"]).value is None
+
+
+def test_a_csv_without_question_column_is_refused_when_two_questions_are_coded(tmp_path):
+    src = tmp_path / "over.csv"
+    src.write_text("expert_id,override:distance\nE001,0\n", encoding="utf-8")
+    with pytest.raises(InvalidDataError) as err:
+        read_overrides(src, CATS, QUESTIONS)
+    assert "question" in err.value.message and "q7_proposals" in err.value.message
+    table = read_overrides(src, CATS, ["q3_problems"])  # one coded question: the rows are about it
+    assert list(table["question"]) == ["q3_problems"]
+
+
+def test_override_on_an_answer_changed_since_the_review_is_not_applied(tmp_path):
+    path = _sheet(tmp_path)
+    wb, ws, keys, rows = _open(path)
+    row = rows[("E001", "q3_problems")]
+    ws.cell(row, keys["override:legal"]).value = 1
+    wb.save(path)
+    auto = _auto()
+    auto.loc[(auto.expert_id == "E001") & (auto.question == "q3_problems"), "answer"] = "Нет переводчиков"
+    result = apply_overrides(auto, read_overrides(path, CATS, QUESTIONS), CATS)
+    assert _final(result, "E001", "q3_problems")["legal"] == 0  # not applied
+    (problem,) = result.problems
+    assert problem.code == Code.OVERRIDE_ANSWER_CHANGED
+    assert f"строка {row}" in str(problem) and "Нет переводчиков" in problem.message
+    # the same text with other spaces and line breaks is the same answer
+    auto.loc[(auto.expert_id == "E001") & (auto.question == "q3_problems"), "answer"] = " Далеко  ехать\nдо границы"
+    assert apply_overrides(auto, read_overrides(path, CATS, QUESTIONS), CATS).problems == []
+
+
+def test_a_code_typed_in_the_auto_column_is_named_and_not_applied(tmp_path):
+    path = _sheet(tmp_path)
+    wb, ws, keys, rows = _open(path)
+    row = rows[("E001", "q3_problems")]
+    ws.cell(row, keys["auto:distance"]).value = 0  # the reviewer corrects in the wrong column
+    wb.save(path)
+    result = _apply(path)
+    assert _final(result, "E001", "q3_problems")["distance"] == 1
+    (problem,) = result.problems
+    letter = openpyxl.utils.get_column_letter(keys["auto:distance"])
+    assert problem.code == Code.AUTO_CELL_EDITED
+    assert f"строка {row}, столбец {letter}" in str(problem) and "override:distance" in problem.fix
+    # the sheet refuses typing in the «авто» columns
+    rules = [dv for dv in ws.data_validations.dataValidation if dv.type == "custom"]
+    assert rules and letter in str(rules[0].sqref)
+
+
+def test_rows_sorted_above_the_key_row_keep_their_overrides(tmp_path):
+    path = _sheet(tmp_path)
+    wb, ws, keys, rows = _open(path)
+    values = [[c.value for c in r] for r in ws.iter_rows(min_row=KEY_ROW)]
+    key_row, data = values[0], values[1:]
+    data[0][keys["override:legal"] - 1] = 1 - data[0][keys["auto:legal"] - 1]
+    for i, line in enumerate([data[0], key_row, *data[1:]], start=KEY_ROW):
+        for j, v in enumerate(line, start=1):
+            ws.cell(i, j).value = v
+    wb.save(path)
+    result = _apply(path)
+    assert result.cells == 1 and result.problems == []
+    moved = (data[0][0], data[0][1])
+    assert _final(result, *moved)["legal"] == 1 - data[0][keys["auto:legal"] - 1]
+
+
+def test_comments_are_carried_into_the_next_sheet(tmp_path):
+    path = _sheet(tmp_path)
+    wb, ws, keys, rows = _open(path)
+    ws.cell(rows[("E002", "q7_proposals")], keys["comment"]).value = "спорный ответ"
+    wb.save(path)
+    result = _apply(path)
+    (tmp_path / "next").mkdir()
+    again = _sheet(tmp_path / "next", overrides=result.overrides, comments=result.comments)
+    _, ws2, keys2, rows2 = _open(again)
+    assert ws2.cell(rows2[("E002", "q7_proposals")], keys2["comment"]).value == "спорный ответ"
+    assert ws2.cell(rows2[("E002", "q3_problems")], keys2["comment"]).value is None
+
+
+def test_override_ids_match_as_the_eye_reads_them_with_a_warning(tmp_path):
+    src = tmp_path / "over.csv"
+    src.write_text("expert_id,question,override:legal\nЕ002,q7_proposals,1\n", encoding="utf-8")  # Cyrillic Е
+    result = _apply(src)
+    assert _final(result, "E002", "q7_proposals")["legal"] == 1
+    (problem,) = result.problems
+    assert problem.code == Code.OVERRIDE_ID_RESPELLED and "кириллическая" in problem.message
+    assert "over.csv, строка 2" in str(problem)
+
+
+def test_overrides_csv_saved_by_russian_excel(tmp_path):
+    src = tmp_path / "over.csv"
+    text = "expert_id;question;override:distance;override:legal;comment\r\nE001;q7_proposals;1;;проверено\r\n"
+    src.write_bytes(text.encode("cp1251"))
+    result = _apply(src)
+    assert _final(result, "E001", "q7_proposals")["distance"] == 1
+    assert result.comments == {("E001", "q7_proposals"): "проверено"}
+
+
+@pytest.fixture(scope="module")
+def two_questions(tmp_path_factory):
+    """The bundled study with the proposals question (q7) coded too, and a run of it."""
+    import shutil
+
+    from survey.pipeline import run
+
+    from .conftest import ROOT
+
+    study = tmp_path_factory.mktemp("study2")
+    for src in (ROOT / "questionnaires").iterdir():
+        shutil.copy(src, study)
+    for name in ("units.csv", "sample.xlsx", "sample_gold.csv", "china_border.csv", "federal_districts.csv"):
+        shutil.copy(ROOT / "responses" / name, study)
+    yaml = study / "study.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8").replace("../responses/", ""), encoding="utf-8")
+    q = study / "questionnaire.yaml"
+    text = q.read_text(encoding="utf-8")
+    at = text.index("type: text", text.index("id: q7_proposals"))
+    q.write_text(text[:at] + "type: text\n    coded: true" + text[at + len("type: text") :], encoding="utf-8")
+    cb = study / "codebook.yaml"
+    text = cb.read_text(encoding="utf-8").replace("questions: [q3_problems]", "questions: [q3_problems, q7_proposals]")
+    cb.write_text(text.replace("  enabled: true\n", "  enabled: false\n", 1), encoding="utf-8")
+    return study, run(study=study, out=tmp_path_factory.mktemp("r2"))
+
+
+@pytest.mark.slow
+def test_every_coded_question_reaches_the_outputs_and_its_overrides_stay_on_it(two_questions, tmp_path):
+    import pyreadstat
+
+    from survey.pipeline import run
+
+    study, first = two_questions
+    final = pd.read_csv(first.out / "coding" / "codes_final.csv", dtype={"expert_id": str})
+    assert final["question"].value_counts().to_dict() == {"q3_problems": 123, "q7_proposals": 123}
+    frame, meta = pyreadstat.read_sav(first.out / "data" / "responses.sav")
+    assert "q7_proposals_distance" in frame.columns and "q7_proposals" in meta.mr_sets
+    warning = [p for p in first.report.problems if p.code == Code.CODED_NOT_ANALYSED]
+    assert warning and "q3_problems" in warning[0].message and "q7_proposals" in warning[0].message
+    assert first.manifest["coding"]["analysed_question"] == "q3_problems"
+
+    auto = final.set_index(["expert_id", "question"])
+    flipped = 1 - int(auto.loc[("E002", "q7_proposals"), "distance"])
+    sheet = tmp_path / "reviewed.xlsx"
+    wb, ws, keys, rows = _open(first.out / "coding" / "coding_sheet.xlsx")
+    ws.cell(rows[("E002", "q7_proposals")], keys["override:distance"]).value = flipped
+    wb.save(sheet)
+    second = run(study=study, out=tmp_path / "out", overrides=sheet)
+    after = pd.read_csv(tmp_path / "out" / "coding" / "codes_final.csv", dtype={"expert_id": str})
+    after = after.set_index(["expert_id", "question"])
+    assert after.loc[("E002", "q7_proposals"), "distance"] == flipped
+    assert after.loc[("E002", "q3_problems")].equals(auto.loc[("E002", "q3_problems")])  # untouched
+    assert second.manifest["coding"]["overrides"]["not_applied"] == []
+    frame, _ = pyreadstat.read_sav(tmp_path / "out" / "data" / "responses.sav")
+    assert frame.set_index("expert_id").loc["E002", "q7_proposals_distance"] == flipped
+
+
+@pytest.mark.slow
+def test_export_sav_lists_the_overrides_it_does_not_apply(tmp_path):
+    from .helpers import survey
+
+    src = tmp_path / "over.csv"
+    src.write_text("expert_id,override:distance,override:legl\nE999,1,\n", encoding="utf-8")
+    res = survey("export-sav", "-o", tmp_path / "r.sav", "--overrides", src)
+    assert res.code == 0, res.err
+    assert "предупреждение: over.csv, строка 2" in res.err and "«E999»" in res.err
+    assert "«override:legl»" in res.err
