@@ -32,6 +32,7 @@ from survey.coding.agreement import agreement, gold_problems, read_coding
 from survey.coding.classifier import Suggester, lemma_lists
 from survey.coding.coder import Coder, code_responses, learned_categories
 from survey.coding.kwic import unknown_words
+from survey.coding.learned import unlearned_problems
 from survey.coding.review import OverrideResult, apply_overrides, read_overrides, write_coding_sheet
 from survey.errors import Code, InvalidDataError, Location, Problem, UsageError
 from survey.exports.spss import SavExport, sav_dataset, save_sav, write_sav
@@ -311,6 +312,7 @@ def _run(
     if coding.overrides is not None:  # overrides not applied, with their reasons (warnings)
         report.problems.extend(coding.overrides.problems)
     report.problems.extend(not_analysed(q, q_path.name))
+    report.problems.extend(unlearned_problems(cb))  # categories the learned layer has no examples of
     if gold_path is not None:  # gold rows that match no answer, ids matched despite their spelling
         report.problems.extend(gold_problems(read_coding(gold_path), coding.auto["expert_id"], cb.ids))
     # the classifier and the analysis run in the background process (see survey.base.background);

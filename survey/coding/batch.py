@@ -30,6 +30,7 @@ from survey.base.files import atomic_path, safe_text
 from survey.base.text import difference, identity_key, listed
 from survey.base.textfile import decode_text
 from survey.coding.coder import Coder
+from survey.coding.learned import unlearned_problems
 from survey.errors import Code, InputError, InvalidDataError, Location, Problem, UsageError, shorten
 from survey.inputs import limits
 from survey.inputs.files import check_regular
@@ -352,8 +353,8 @@ def code_csv(
         csv.field_size_limit(limits.MAX_FILE_BYTES)  # an oversize answer is refused alone, below
         ledger = _IdLedger()
         chunks = _chunks(ledger.watch(_rows(input, enc, problems)), chunk_size)
-        _WORKER["coder"] = coder = Coder(codebook_obj)
-        untrained = coder.learned.unlearned_problems(codebook_obj) if coder.learned is not None else []
+        _WORKER["coder"] = Coder(codebook_obj)
+        untrained = unlearned_problems(codebook_obj)
         with _fewer_collections():
             if jobs > 1:
                 import multiprocessing as mp

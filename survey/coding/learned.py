@@ -288,7 +288,7 @@ def lemma_list(text: str, lemmatizer: Lemmatizer) -> list[str]:
 def learnable(settings: LearnedSettings, categories: list[str]) -> list[str]:
     """The ``categories`` every examples file has a column for: those the layer can learn. A
     category added to the codebook after the examples were coded is left to the rules (the
-    coder names it: :attr:`LearnedLayer.unlearned`) instead of stopping every run."""
+    run names it: :func:`unlearned_problems`) instead of stopping every run."""
     import csv
 
     present = set(categories)
@@ -300,6 +300,30 @@ def learnable(settings: LearnedSettings, categories: list[str]) -> list[str]:
         text, _ = decode_text(Path(path), data)
         present &= set(next(csv.reader(io.StringIO(text.removeprefix("\ufeff"))), []))
     return [c for c in categories if c in present]
+
+
+def unlearned_problems(codebook: Codebook) -> list[Problem]:
+    """A warning naming the categories the layer may add but has no examples of (no column in
+    ``learned.examples``: they are left to the rules); none when the layer is off or knows them all."""
+    settings = codebook.learned
+    if settings is None or not settings.enabled:
+        return []
+    allowed = set(settings.categories) or set(codebook.ids)
+    known = set(learnable(settings, codebook.ids))
+    missing = [c for c in codebook.ids if c in allowed and c not in known]
+    if not missing:
+        return []
+    names = ", ".join(f"«{c}»" for c in missing)
+    return [
+        Problem(
+            Location(str(codebook.path), line=settings.line),
+            Code.LEARNED_NO_EXAMPLES,
+            f"в закодированных примерах обученного слоя (learned.examples) нет столбцов {names}: эти категории "
+            "обученный слой не добавляет, их кодируют только правила.",
+            "Добавьте в файлы примеров столбец 0/1 для каждой такой категории (закодируйте примеры), чтобы "
+            "обученный слой учёл и её.",
+        )
+    ]
 
 
 def read_examples(path: Path, categories: list[str]):
@@ -525,8 +549,6 @@ class LearnedLayer:
         self.no_problems = no_problems.id if no_problems is not None else None
         allowed = set(settings.categories) or set(codebook.ids)
         self.addable = [c for c in model.categories if c in allowed and c in codebook.ids]
-        # categories the layer would add but has no examples of (no column in learned.examples)
-        self.unlearned = [c for c in codebook.ids if c in allowed and c not in model.categories]
 
     @classmethod
     def from_codebook(cls, codebook: Codebook, lemmatizer: Lemmatizer) -> LearnedLayer:
@@ -534,23 +556,6 @@ class LearnedLayer:
             raise InputError(f"{codebook.path}: в кодовой книге нет раздела learned (обученный слой).")
         model = load_model(codebook.learned, codebook.ids, lemmatizer, codebook.rules)
         return cls(model, codebook.learned, codebook, lemmatizer)
-
-    def unlearned_problems(self, codebook: Codebook) -> list[Problem]:
-        """A warning naming the categories left to the rules because the examples have no column
-        for them (empty when the layer knows every category it may add)."""
-        if not self.unlearned:
-            return []
-        names = ", ".join(f"«{c}»" for c in self.unlearned)
-        return [
-            Problem(
-                Location(str(codebook.path), line=self.settings.line),
-                Code.LEARNED_NO_EXAMPLES,
-                f"в закодированных примерах обученного слоя (learned.examples) нет столбцов {names}: эти "
-                "категории обученный слой не добавляет, их кодируют только правила.",
-                "Добавьте в файлы примеров столбец 0/1 для каждой такой категории (закодируйте примеры), "
-                "чтобы обученный слой учёл и её.",
-            )
-        ]
 
     def sentences(self, sentences: list[tuple[str, list[str]]]) -> list[Sentence]:
         """The model's view of each sentence (memoised: sentences recur across answers)."""
