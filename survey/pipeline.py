@@ -33,7 +33,7 @@ from survey.coding.classifier import Suggester, lemma_lists
 from survey.coding.coder import Coder, code_responses, learned_categories
 from survey.coding.kwic import unknown_words
 from survey.coding.learned import unlearned_problems
-from survey.coding.review import OverrideResult, apply_overrides, read_overrides, write_coding_sheet
+from survey.coding.review import OverrideResult, apply_overrides, keep_review, read_overrides, write_coding_sheet
 from survey.errors import Code, InvalidDataError, Location, Problem, UsageError
 from survey.exports.spss import SavExport, sav_dataset, save_sav, write_sav
 from survey.inputs.anonymise import anonymise, not_names
@@ -284,6 +284,7 @@ def _run(
     st, q, unit_table = bundle.study, bundle.questionnaire, bundle.units
     responses, q_path, u_path, cb_path = (bundle.paths[k] for k in ("responses", "questionnaire", "units", "codebook"))
     cb = load_codebook(cb_path, questionnaire=q, learned=learned)
+    keep_review(out, overrides, cb.ids, [f.id for f in q.coded_questions])  # before any work
     with steps.step("read", f"Чтение и проверка ответов: {responses}"):
         result = validate(responses, q, unit_table, encoding=encoding)
     report = result.report

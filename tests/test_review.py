@@ -221,3 +221,28 @@ def test_conflicting_duplicates_are_an_error_and_rows_not_applied_are_listed(tmp
     assert "повторяет строку" in messages  # the same value twice: applied once
     assert "нет кода эксперта" in messages  # a row without an expert code
     assert "«E999»" in messages  # an expert who is not among the accepted responses
+
+
+@pytest.mark.slow
+def test_a_rerun_never_writes_over_a_review_it_does_not_apply(sample_run, tmp_path):
+    import shutil
+
+    out = tmp_path / "reports"
+    shutil.copytree(sample_run.out, out)
+    sheet = out / "coding" / "coding_sheet.xlsx"
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb[SHEET]
+    keys = _keys(ws)
+    ws.cell(row=FIRST_DATA_ROW, column=keys["override:legal"], value=1)
+    ws.cell(row=FIRST_DATA_ROW + 1, column=keys["comment"], value="проверить с коллегой")
+    wb.save(sheet)
+    before = sheet.read_bytes()
+    res = survey("run", "--out", out)  # the review is in the sheet, but not asked for
+    assert res.code == 2 and "Traceback" not in res.err
+    assert "есть исправления (1) и комментарии (1), а этот запуск их не применяет" in res.err
+    assert f"--overrides {sheet}" in res.err
+    assert sheet.read_bytes() == before  # nothing written, the review kept
+    res = survey("run", "--out", out, "--overrides", sheet)  # applied: the new sheet carries it
+    assert res.code == 0, res.err
+    ws2 = openpyxl.load_workbook(sheet)[SHEET]
+    assert ws2.cell(row=FIRST_DATA_ROW + 1, column=_keys(ws2)["comment"]).value == "проверить с коллегой"

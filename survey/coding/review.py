@@ -32,7 +32,7 @@ from survey.base.textfile import decode_text, sniff_delimiter
 from survey.base.workbook import cell_value
 from survey.coding.coder import learned_categories
 from survey.coding.uncertainty import REVIEW_FIRST
-from survey.errors import Code, InputError, InvalidDataError, Location, Problem
+from survey.errors import Code, InputError, InvalidDataError, Location, Problem, SurveyError, UsageError
 from survey.inputs.files import check_zip_limits, read_bytes
 from survey.inputs.xlsx import col_letter, read_book
 
@@ -264,6 +264,37 @@ class SheetRows(tuple):
 
     def __deepcopy__(self, memo: dict[int, Any]) -> SheetRows:
         return self
+
+
+SHEET_NAME = "coding_sheet.xlsx"  # where a run writes the sheet, under its coding/ folder
+
+
+def keep_review(out: str | Path, overrides: str | Path | None, categories: list[str], questions: list[str]) -> None:
+    """Refuse to write a new coding sheet over one in ``out`` that holds a review this run does not
+    apply (overrides or comments typed into it, and ``overrides`` is not that sheet): the review
+    would be lost. A sheet that cannot be read is refused too — it was edited, perhaps by hand."""
+    sheet = Path(out) / "coding" / SHEET_NAME
+    if not sheet.is_file():
+        return
+    if overrides is not None and Path(overrides).is_file() and sheet.samefile(overrides):
+        return
+    fix = (
+        f"Чтобы применить их, запустите с --overrides {sheet}; если они не нужны — перенесите или удалите лист "
+        "либо укажите другую папку (--out)."
+    )
+    try:
+        frame = read_overrides(sheet, categories, questions)
+    except SurveyError as exc:
+        raise UsageError(
+            f"{sheet}: лист проверки кодов прошлого запуска изменён и не читается ({exc.message}); этот запуск "
+            f"записал бы поверх него новый. {fix}"
+        ) from None
+    comments = sum(1 for r in frame.attrs.get("rows", ()) if r.comment)
+    if len(frame) or comments:
+        raise UsageError(
+            f"{sheet}: в листе проверки кодов прошлого запуска есть исправления ({len(frame)}) и комментарии "
+            f"({comments}), а этот запуск их не применяет и записал бы поверх листа новый. {fix}"
+        )
 
 
 def read_overrides(path: str | Path, categories: list[str], questions: list[str] | None = None) -> pd.DataFrame:
