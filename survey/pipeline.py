@@ -96,6 +96,17 @@ def final_codes(
     return every.drop(columns="answer"), result
 
 
+def coded_examples(coding: CodingResult) -> pd.DataFrame:
+    """Every non-empty coded answer with its final codes (``expert_id, question, text`` and one 0/1
+    column per category): after a review, examples for the learned layer (``learned.examples``)
+    and a hand coding for ``survey patterns``."""
+    final = coding.all_final if coding.all_final is not None else coding.final.assign(question="")
+    frame = final.assign(text=coding.coded["answer"].to_numpy())
+    frame = frame[[isinstance(t, str) and t.strip() != "" for t in frame["text"]]]
+    ids = [c for c in final.columns if c not in ("expert_id", "question")]
+    return frame[["expert_id", "question", "text", *ids]].reset_index(drop=True)
+
+
 def analysed_codes(codes: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
     """``expert_id`` + categories of the coded question the analysis uses: the first one."""
     first = codes[codes["question"] == q.coded_questions[0].id]
@@ -342,6 +353,7 @@ def _run(
             write_csv(report.rejected_frame(), staged.path("data/rejected.csv"))
             write_csv(report.to_frame(), staged.path("validation.csv"))
             write_csv(coding.all_final, staged.path("coding/codes_final.csv"))
+            write_csv(coded_examples(coding), staged.path("coding/examples.csv"))
             if coding.overrides is not None:
                 write_csv(coding.overrides.overrides, staged.path("coding/overrides_applied.csv"))
             write_csv(coding.unknown, staged.path("coding/unknown_words.csv"))

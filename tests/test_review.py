@@ -77,6 +77,13 @@ def test_overrides_win_and_both_codings_are_kept(sample_run, tmp_path):
     ws2 = openpyxl.load_workbook(out / "coding" / "coding_sheet.xlsx")[SHEET]
     assert ws2.cell(row=rows[flip], column=_keys(ws2)["override:legal"]).value == 1 - int(auto.loc[flip, "legal"])
     assert json.loads((out / "run.json").read_text())["options"]["overrides"] == str(sheet)
+    # the reviewed answers, text and final codes, ready as learned-layer examples or for `survey patterns`
+    examples = pd.read_csv(out / "coding" / "examples.csv", dtype={"expert_id": str}).set_index("expert_id")
+    assert examples.loc[flip, "legal"] == 1 - auto.loc[flip, "legal"] and examples.loc["E010", "funding"] == 1
+    assert len(examples) == 123 and set(examples["question"]) == {"q3_problems"}
+    answers = pd.read_csv(out / "data" / "responses.csv", dtype={"expert_id": str}).set_index("expert_id")
+    assert examples.loc[flip, "text"] == answers.loc[flip, "q3_problems"]
+    assert survey("patterns", out / "coding" / "examples.csv").code == 0
 
 
 @pytest.mark.slow
