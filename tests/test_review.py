@@ -246,10 +246,26 @@ def test_a_rerun_never_writes_over_a_review_it_does_not_apply(sample_run, tmp_pa
     before = sheet.read_bytes()
     res = survey("run", "--out", out)  # the review is in the sheet, but not asked for
     assert res.code == 2 and "Traceback" not in res.err
-    assert "есть исправления (1) и комментарии (1), а этот запуск их не применяет" in res.err
+    assert "есть исправления (1: " in res.err and "и комментарии (1), которых нет среди применяемых" in res.err
     assert f"--overrides {sheet}" in res.err
     assert sheet.read_bytes() == before  # nothing written, the review kept
     res = survey("run", "--out", out, "--overrides", sheet)  # applied: the new sheet carries it
     assert res.code == 0, res.err
     ws2 = openpyxl.load_workbook(sheet)[SHEET]
     assert ws2.cell(row=FIRST_DATA_ROW + 1, column=_keys(ws2)["comment"]).value == "проверить с коллегой"
+
+
+@pytest.mark.slow
+def test_the_same_overrides_run_again_pass_and_one_dropped_from_them_is_named(sample_run, tmp_path):
+    import shutil
+
+    out = tmp_path / "reports"
+    shutil.copytree(sample_run.out, out)
+    review = tmp_path / "review.csv"
+    review.write_text("expert_id,override:legal,override:funding\nE005,1,\nE010,,1\n", encoding="utf-8")
+    for _ in range(2):  # the sheet in --out carries copies of these overrides: no review is lost
+        res = survey("run", "--out", out, "--overrides", review)
+        assert res.code == 0, res.err
+    review.write_text("expert_id,override:legal\nE005,1\n", encoding="utf-8")  # E010's dropped on purpose
+    res = survey("run", "--out", out, "--overrides", review)
+    assert res.code == 2 and "исправления (1: E010 funding=1)" in res.err and "Traceback" not in res.err

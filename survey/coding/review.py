@@ -271,16 +271,17 @@ SHEET_NAME = "coding_sheet.xlsx"  # where a run writes the sheet, under its codi
 
 def keep_review(out: str | Path, overrides: str | Path | None, categories: list[str], questions: list[str]) -> None:
     """Refuse to write a new coding sheet over one in ``out`` that holds a review this run does not
-    apply (overrides or comments typed into it, and ``overrides`` is not that sheet): the review
-    would be lost. A sheet that cannot be read is refused too — it was edited, perhaps by hand."""
+    apply: overrides or comments typed into it that ``overrides`` (the file this run applies, if
+    any) does not hold too — a sheet a run wrote from those same overrides carries copies of them,
+    and may be written over. A sheet that cannot be read is refused too: it was edited by hand."""
     sheet = Path(out) / "coding" / SHEET_NAME
     if not sheet.is_file():
         return
     if overrides is not None and Path(overrides).is_file() and sheet.samefile(overrides):
         return
     fix = (
-        f"Чтобы применить их, запустите с --overrides {sheet}; если они не нужны — перенесите или удалите лист "
-        "либо укажите другую папку (--out)."
+        f"Чтобы применить их, запустите с --overrides {sheet}; если они не нужны (например, вы убрали их из "
+        "файла исправлений намеренно) — перенесите или удалите этот лист либо укажите другую папку (--out)."
     )
     try:
         frame = read_overrides(sheet, categories, questions)
@@ -289,12 +290,36 @@ def keep_review(out: str | Path, overrides: str | Path | None, categories: list[
             f"{sheet}: лист проверки кодов прошлого запуска изменён и не читается ({exc.message}); этот запуск "
             f"записал бы поверх него новый. {fix}"
         ) from None
-    comments = sum(1 for r in frame.attrs.get("rows", ()) if r.comment)
-    if len(frame) or comments:
+    review = _review_of(frame)
+    applied = _review_of(read_overrides(overrides, categories, questions)) if overrides is not None else {}
+    lost = [key for key in review if key not in applied]
+    if lost:
+        codes = [review[key] for key in lost if key[0] == "override"]
+        notes = len(lost) - len(codes)
+        shown = listed(codes, 5)
         raise UsageError(
-            f"{sheet}: в листе проверки кодов прошлого запуска есть исправления ({len(frame)}) и комментарии "
-            f"({comments}), а этот запуск их не применяет и записал бы поверх листа новый. {fix}"
+            f"{sheet}: в листе проверки кодов прошлого запуска есть исправления ({len(codes)}"
+            + (f": {shown}" if codes else "")
+            + f") и комментарии ({notes}), которых нет среди применяемых в этом запуске; он записал бы поверх "
+            f"листа новый, и они пропали бы. {fix}"
         )
+
+
+def _review_of(frame: pd.DataFrame) -> dict[tuple[str, str, str, str, str], str]:
+    """What a reviewer typed into a sheet or CSV — each override (``override``, expert, question,
+    category, value) and each comment (``comment``, expert, question, "", text), experts as
+    :func:`identity_key`s so that one review read from two files compares equal — with how to
+    name it in a message («E005 legal=1»)."""
+    out = {
+        ("override", identity_key(r.expert_id), str(r.question or ""), str(r.category), str(int(r.override))): (
+            f"{r.expert_id} {r.category}={int(r.override)}"
+        )
+        for r in frame.itertuples()
+    }
+    for r in frame.attrs.get("rows", ()):
+        if r.comment:
+            out[("comment", identity_key(r.expert_id), str(r.question or ""), "", r.comment)] = r.expert_id
+    return out
 
 
 def read_overrides(path: str | Path, categories: list[str], questions: list[str] | None = None) -> pd.DataFrame:
