@@ -207,7 +207,7 @@ def validate_cmd(path, study, questionnaire, units, encoding, report_file):
 
     Exit code 0: valid; 1: problems found (listed); 2: the input cannot be read at all.
     """
-    from survey.inputs.validate import report_path  # lazy: keeps `survey --help` fast
+    from survey.inputs.validate import keep_inputs, report_path  # lazy: keeps `survey --help` fast
     from survey.pipeline import validate_files  # lazy: as above
 
     if report_file:
@@ -215,6 +215,7 @@ def validate_cmd(path, study, questionnaire, units, encoding, report_file):
     result = validate_files(path, study=study, questionnaire=questionnaire, units=units, encoding=encoding)
     report = result.report
     if report_file:
+        keep_inputs(report_file, path, result)
         report.write(report_file)
     _echo_problems(report.problems)
     _say(report.summary())

@@ -295,6 +295,11 @@ def _run(
     st, q, unit_table = bundle.study, bundle.questionnaire, bundle.units
     responses, q_path, u_path, cb_path = (bundle.paths[k] for k in ("responses", "questionnaire", "units", "codebook"))
     cb = load_codebook(cb_path, questionnaire=q, learned=learned)
+    if Path(responses).is_dir() and Path(out).resolve() == Path(responses).resolve():
+        raise UsageError(
+            f"{out}: папка для результатов (--out) — это папка с ответами; следующий запуск прочитал бы "
+            "результаты как ответы. Укажите для --out другую папку (например, reports)."
+        )
     keep_review(out, overrides, cb.ids, [f.id for f in q.coded_questions])  # before any work
     with steps.step("read", f"Чтение и проверка ответов: {responses}"):
         result = validate(responses, q, unit_table, encoding=encoding)

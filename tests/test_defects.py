@@ -4,6 +4,8 @@ the count rule rows read = accepted + rejected with every rejected row listed.""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from survey.inputs.validate import validate
@@ -330,3 +332,24 @@ def test_only_regular_files_are_read(tmp_path, questionnaire, units):
     assert report.accepted == 3
     messages = {p.location.file: p.message for p in report.problems if p.location.file != "good.csv"}
     assert "вне папки с ответами" in messages["link.csv"] and "не обычный файл" in messages["zero.csv"]
+
+
+def test_no_output_is_written_over_the_responses_just_read(tmp_path):
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    shutil.copy(ROOT / "tests" / "data" / "scale-out-of-range.csv", folder / "b.csv")
+    shutil.copy(ROOT / "responses" / "sample.xlsx", folder / "a.xlsx")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    for args in (
+        ["validate", folder / "b.csv", "--report", folder / "b.csv"],
+        ["validate", folder, "--report", folder / "b.csv"],
+        ["ingest", folder / "a.xlsx", "-o", folder / "a.xlsx"],
+        ["run", "--responses", folder, "--out", folder],
+    ):
+        res = survey(*args)
+        assert res.code == 2 and "Traceback" not in res.err, (args, res.err)
+        assert "это файл с ответами, которые только что прочитаны" in res.err or "это папка с ответами" in res.err
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    # a report of the tool's own beside the answers may be written again
+    assert survey("validate", folder, "--report", folder / "problems.csv").code == 1
+    assert survey("validate", folder, "--report", folder / "problems.csv").code == 1

@@ -29,7 +29,7 @@ from survey.base.workbook import XLSX_FONT, save_workbook, xlsx_fixed_properties
 from survey.errors import InputError, InvalidDataError, UsageError
 from survey.inputs.anonymise import anonymise, study_not_names
 from survey.inputs.readers import CONSOLIDATED_REPORT_SHEETS
-from survey.inputs.validate import PROVENANCE, ValidationReport, validate
+from survey.inputs.validate import PROVENANCE, ValidationReport, keep_inputs, validate
 from survey.inputs.xlsx import CONSOLIDATED_MARK
 from survey.spec.bundle import study_inputs
 from survey.spec.questionnaire import Questionnaire
@@ -70,6 +70,7 @@ def consolidate(
     if output.suffix.lower() != ".xlsx":
         raise UsageError(f"{output}: сводная таблица сохраняется как книга Excel — укажите имя с расширением .xlsx.")
     result = validate(path, q, unit_table, encoding=encoding)
+    keep_inputs(output, path, result)
     report = result.report
     if report.inputs and report.files_unreadable == len(report.inputs):
         raise InputError(f"{path}: ни один файл не удалось прочитать. {report.summary()}", problems=report.problems)

@@ -143,6 +143,30 @@ def report_path(path: str | Path) -> Path:
     return path
 
 
+def keep_inputs(output: str | Path, source: str | Path, result: ValidationResult) -> None:
+    """Refuse to write ``output`` over a response file ``result`` has just read from ``source`` (the
+    file itself, or a file of the folder that gave rows): the answers would be replaced by a report."""
+    output, source = Path(output), Path(source)
+    if not output.is_file():
+        return
+    if source.is_file():
+        hit = output.samefile(source)
+    else:
+        try:
+            shown = output.resolve().relative_to(source.resolve()).as_posix()
+        except ValueError:
+            return
+        read = set(result.data.get("source_file", pd.Series(dtype=str))) | {
+            r.location.file for r in result.report.rejected
+        }
+        hit = shown in read
+    if hit:
+        raise UsageError(
+            f"{output}: это файл с ответами, которые только что прочитаны; запись поверх него уничтожила бы их. "
+            "Укажите для результата другой файл (лучше вне папки с ответами)."
+        )
+
+
 def validate(
     source: str | Path | IngestResult,
     questionnaire: Questionnaire | None = None,
