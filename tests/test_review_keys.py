@@ -162,6 +162,14 @@ def test_override_ids_match_as_the_eye_reads_them_with_a_warning(tmp_path):
     assert "over.csv, строка 2" in str(problem)
 
 
+def test_two_values_for_one_expert_spelled_two_ways_are_refused_as_for_one_spelling(tmp_path):
+    src = tmp_path / "over.csv"
+    src.write_text("expert_id,question,override:legal\nE002,q7_proposals,0\nЕ002,q7_proposals,1\n", encoding="utf-8")
+    with pytest.raises(InvalidDataError) as err:
+        read_overrides(src, ["legal"], ["q3_problems", "q7_proposals"])
+    assert "строка 3" in err.value.message and "два разных исправления: 0" in err.value.message
+
+
 def test_overrides_csv_saved_by_russian_excel(tmp_path):
     src = tmp_path / "over.csv"
     text = "expert_id;question;override:distance;override:legal;comment\r\nE001;q7_proposals;1;;проверено\r\n"

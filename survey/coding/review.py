@@ -475,7 +475,8 @@ def read_overrides(path: str | Path, categories: list[str], questions: list[str]
                 continue
             record.overridden.add(cat)
             whom = f"эксперта «{expert_id}»" + (f" (вопрос {question})" if q_col is not None else "")
-            previous = found.get((expert_id, question, cat))
+            # one expert however the id is spelled («E061», «е061»): two values for one code conflict
+            previous = found.get((identity_key(expert_id), question, cat))
             if previous is not None:
                 if previous["override"] != flag:
                     bad.append(
@@ -501,7 +502,7 @@ def read_overrides(path: str | Path, categories: list[str], questions: list[str]
                         )
                     )
                 continue
-            found[(expert_id, question, cat)] = {
+            found[(identity_key(expert_id), question, cat)] = {
                 "expert_id": expert_id,
                 "question": question,
                 "category": cat,
