@@ -353,3 +353,20 @@ def test_no_output_is_written_over_the_responses_just_read(tmp_path):
     # a report of the tool's own beside the answers may be written again
     assert survey("validate", folder, "--report", folder / "problems.csv").code == 1
     assert survey("validate", folder, "--report", folder / "problems.csv").code == 1
+
+
+def test_archives_of_any_kind_are_errors_saying_to_unpack_them(tmp_path):
+    import tarfile
+    import zipfile
+
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    shutil.copy(ROOT / "responses" / "sample.xlsx", folder / "a.xlsx")
+    with tarfile.open(folder / "more.tar.gz", "w:gz") as tar:
+        tar.add(ROOT / "responses" / "sample.xlsx", arcname="b.xlsx")
+    res = survey("validate", folder)
+    assert res.code == 1 and "more.tar.gz: это архив .gz: файлы внутри архивов не читаются" in res.err
+    with zipfile.ZipFile(tmp_path / "sent.zip", "w") as z:
+        z.write(ROOT / "responses" / "sample.xlsx", "a.xlsx")
+    res = survey("validate", tmp_path / "sent.zip")
+    assert res.code == 2 and "это архив .zip, а не книга Excel" in res.err and "Распакуйте архив" in res.err

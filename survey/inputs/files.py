@@ -157,6 +157,11 @@ def _check_zip_kind(path: Path, names: set[str]) -> None:
     for marker, what, fix in _OTHER_ZIPS:
         if marker in names:
             raise InputError(f"{path}: {what}. {fix}")
+    if path.suffix.lower() == ".zip":  # an archive of answer files, sent as one
+        raise InputError(
+            f"{path}: это архив .zip, а не книга Excel: файлы внутри архивов не читаются. Распакуйте архив в папку "
+            "и укажите эту папку."
+        )
     raise InputError(
         f"{path}: архив не является книгой Excel (в нём нет xl/workbook.xml). Откройте файл в Excel и сохраните "
         "как «Книга Excel (*.xlsx)»."

@@ -115,7 +115,7 @@ def _without_consolidated(tables: list[RawTable], skipped: list[Problem]) -> lis
     return [t for t in tables if not t.consolidated]
 
 
-ARCHIVE_SUFFIXES = (".zip", ".rar", ".7z")
+ARCHIVE_SUFFIXES = (".zip", ".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz")
 # hidden files that systems leave in every folder: skipped without a word
 _SYSTEM_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 
