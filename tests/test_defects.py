@@ -370,3 +370,16 @@ def test_archives_of_any_kind_are_errors_saying_to_unpack_them(tmp_path):
         z.write(ROOT / "responses" / "sample.xlsx", "a.xlsx")
     res = survey("validate", tmp_path / "sent.zip")
     assert res.code == 2 and "это архив .zip, а не книга Excel" in res.err and "Распакуйте архив" in res.err
+
+
+def test_a_runs_data_table_beside_the_responses_is_not_read_twice(tmp_path, sample_run):
+    folder = tmp_path / "answers"
+    (folder / "old").mkdir(parents=True)
+    shutil.copy(ROOT / "responses" / "sample.xlsx", folder / "sample.xlsx")
+    shutil.copy(sample_run.out / "data" / "responses.csv", folder / "old" / "responses.csv")
+    report = validate(folder).report
+    assert (report.rows_read, report.accepted) == (123, 123)  # not 246 with every expert a duplicate
+    [own] = [p for p in report.problems if p.code == "own-output"]
+    assert own.location.file == "old/responses.csv" and "source_file" in own.message
+    alone = validate(folder / "old" / "responses.csv").report  # given alone, it is read
+    assert alone.accepted == 123

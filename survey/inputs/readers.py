@@ -105,8 +105,9 @@ def _without_consolidated(tables: list[RawTable], skipped: list[Problem]) -> lis
             Problem(
                 Location(file),
                 Code.OWN_OUTPUT,
-                "это сводная таблица, записанная survey ingest (свойство книги «Ключевые слова»: "
-                f"{CONSOLIDATED_MARK}), а не ответы: рядом с другими файлами ответов она не читается, иначе её "
+                "это сводная таблица, записанная survey из других файлов ответов (survey ingest: свойство книги "
+                f"«Ключевые слова» {CONSOLIDATED_MARK}; survey run: data/responses.csv со столбцами source_file, "
+                "source_sheet, source_row), а не ответы: рядом с другими файлами ответов она не читается, иначе её "
                 "анкеты были бы учтены дважды.",
                 "Сохраняйте сводную таблицу вне папки с ответами (survey ingest ПАПКА -o ФАЙЛ); чтобы проверить её "
                 "саму, укажите её: survey validate ФАЙЛ.",
@@ -730,6 +731,9 @@ def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encodin
         row_notes=row_notes,
     )
     table.problems.extend(_unknown_columns(q, header_values, mapping, Location(name), header_line, letters=True))
+    # a table the tool wrote from other response files (a run's data/responses.csv): the columns that
+    # say where each row came from mark it, as the Keywords mark a consolidated workbook
+    table.consolidated = {"source_file", "source_sheet", "source_row"} <= {str(v).strip() for v in header_values}
     if used == "cp1251" and not encoding:
         table.problems.append(
             Problem(
