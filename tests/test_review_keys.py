@@ -106,6 +106,24 @@ def test_override_on_an_answer_changed_since_the_review_is_not_applied(tmp_path)
     assert apply_overrides(auto, read_overrides(path, CATS, QUESTIONS), CATS).problems == []
 
 
+def test_a_review_of_masked_names_applies_to_the_same_answer_with_the_names(tmp_path):
+    coded = _coded()
+    coded.loc[0, "answer"] = "Как сказал [ФИО], далеко ехать до границы"  # the anonymised run's sheet
+    path = _sheet(tmp_path, coded)
+    wb, ws, keys, rows = _open(path)
+    ws.cell(rows[("E001", "q3_problems")], keys["override:legal"]).value = 1
+    wb.save(path)
+    auto = _auto()
+    first = (auto.expert_id == "E001") & (auto.question == "q3_problems")
+    auto.loc[first, "answer"] = "Как сказал Иванов И. И., далеко ехать до границы"  # --with-names
+    result = apply_overrides(auto, read_overrides(path, CATS, QUESTIONS), CATS)
+    assert _final(result, "E001", "q3_problems")["legal"] == 1 and result.problems == []
+    auto.loc[first, "answer"] = "Как сказал Иванов И. И., переводчиков нет"  # another answer after all
+    result = apply_overrides(auto, read_overrides(path, CATS, QUESTIONS), CATS)
+    assert _final(result, "E001", "q3_problems")["legal"] == 0
+    assert [p.code for p in result.problems] == [Code.OVERRIDE_ANSWER_CHANGED]
+
+
 def test_a_code_typed_in_the_auto_column_is_named_and_not_applied(tmp_path):
     path = _sheet(tmp_path)
     wb, ws, keys, rows = _open(path)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from survey.coding.coder import learned_categories
 from survey.coding.uncertainty import REVIEW_FIRST
 from survey.errors import Code, InputError, InvalidDataError, Location, Problem, SurveyError, UsageError
 from survey.inputs.files import check_zip_limits, read_bytes
+from survey.inputs.names import MASK
 from survey.inputs.xlsx import col_letter, read_book
 
 SHEET = "Кодирование"
@@ -591,6 +593,23 @@ def _answer_key(text: Any) -> str:
     return " ".join(str(value).split()) if value is not None else ""
 
 
+def _same_answer(shown: Any, now: Any) -> bool:
+    """Whether the answer a sheet showed is the answer now: equal as :func:`_answer_key`s, where a
+    name the sheet showed masked («[ФИО]», a review of an anonymised run) stands for any words
+    (the run now keeps names: ``--with-names``).
+
+    >>> _same_answer("Спросите [ФИО] ,  он знает", "Спросите Петрова, он знает")
+    False
+    >>> _same_answer("Спросите [ФИО], он знает", "Спросите Петрова П.П., он знает")
+    True
+    """
+    a, b = _answer_key(shown), _answer_key(now)
+    if a == b or MASK not in a or MASK in b:
+        return a == b
+    pattern = ".+?".join(re.escape(part) for part in a.split(MASK))
+    return re.fullmatch(pattern, b, flags=re.DOTALL) is not None
+
+
 def apply_overrides(auto: pd.DataFrame, overrides: pd.DataFrame, categories: list[str]) -> OverrideResult:
     """Final codes: ``auto`` with ``overrides`` (from :func:`read_overrides`) applied, override wins.
 
@@ -650,7 +669,7 @@ def apply_overrides(auto: pd.DataFrame, overrides: pd.DataFrame, categories: lis
                     value=r.expert_id,
                 )
             )
-        if answers is not None and r.answer is not None and _answer_key(r.answer) != _answer_key(answers[pos]):
+        if answers is not None and r.answer is not None and not _same_answer(r.answer, answers[pos]):
             skipped_rows.add(r.location.row)
             if r.overridden:
                 problems.append(
