@@ -725,7 +725,8 @@ def test_own_outputs_in_the_folder_of_responses_are_skipped_not_read_again(templ
     assert report.valid
     skipped = {p.location.file: p.message for p in report.problems if p.code == "own-output"}
     assert skipped.keys() == {"сводная.xlsx", "problems.csv", "reports"}
-    assert skipped["сводная.xlsx"].startswith("это сводная таблица, записанная survey ingest")
+    consolidated = "это сводная таблица, записанная survey из других файлов ответов (survey ingest"
+    assert skipped["сводная.xlsx"].startswith(consolidated)
     assert "иначе её анкеты были бы учтены дважды" in skipped["сводная.xlsx"]
     assert skipped["problems.csv"].startswith("это отчёт о проблемах (survey validate --report")
     assert "результаты survey run" in skipped["reports"]
