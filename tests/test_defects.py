@@ -383,3 +383,15 @@ def test_a_runs_data_table_beside_the_responses_is_not_read_twice(tmp_path, samp
     assert own.location.file == "old/responses.csv" and "source_file" in own.message
     alone = validate(folder / "old" / "responses.csv").report  # given alone, it is read
     assert alone.accepted == 123
+
+
+def test_a_required_column_with_a_typo_in_its_id_is_named_with_the_column_that_meant_it(tmp_path):
+    import pandas as pd
+
+    data = pd.read_excel(ROOT / "responses" / "sample.xlsx", dtype=str, engine="openpyxl")
+    data.rename(columns={"q6_prospects": "q6_prospect"}).to_csv(tmp_path / "typo.csv", index=False)
+    res = survey("validate", tmp_path / "typo.csv")
+    assert res.code == 1
+    missing = "в файле нет столбца «q6_prospects» (Перспективы сотрудничества); возможно, это столбец «q6_prospect»"
+    assert missing in res.err
+    assert "Возможно, это столбец «q6_prospects»: переименуйте заголовок." in res.err

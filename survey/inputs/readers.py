@@ -519,15 +519,20 @@ def _unknown_columns(
 
     out = []
     labels = {f.label: f.id for f in q.fields}
+    ids = {f.id: f.id for f in q.fields}  # a header typed as an id with a typo («q6_prospect»)
     for idx, name in enumerate(header or []):
         if idx in mapping or is_blank(name) or str(name).strip().lower() in SERVICE_COLUMNS:
             continue
         key = fold(str(name))
-        near = [lab for lab in labels if len(key) >= 4 and (fold(lab).startswith(key) or key in fold(lab))][
-            :1
-        ] or difflib.get_close_matches(str(name).strip(), list(labels), n=1, cutoff=0.6)
+        near = (
+            [lab for lab in labels if len(key) >= 4 and (fold(lab).startswith(key) or key in fold(lab))][:1]
+            or difflib.get_close_matches(str(name).strip(), list(labels), n=1, cutoff=0.6)
+            or difflib.get_close_matches(str(name).strip().lower(), list(ids), n=1, cutoff=0.8)
+        )
         fix = (
-            f"Возможно, это столбец «{near[0]}» ({labels[near[0]]}): переименуйте заголовок."
+            "Возможно, это столбец «{}»{}: переименуйте заголовок.".format(
+                near[0], f" ({labels[near[0]]})" if near[0] in labels else ""
+            )
             if near
             else "Если в столбце есть ответы анкеты, дайте ему заголовок из анкеты (см. README)."
         )

@@ -339,6 +339,17 @@ class Validator:
                 )
             if f.required and f.id not in present:
                 reason = f"в файле нет столбца «{f.id}» ({f.label})"
+                # the unknown column that probably meant it (its warning names the question)
+                near = next(
+                    (
+                        p
+                        for p in table.problems
+                        if p.code == Code.UNKNOWN_COLUMN and (f"«{f.id}»" in p.fix or f"({f.id})" in p.fix)
+                    ),
+                    None,
+                )
+                if near is not None:
+                    reason += f"; возможно, это столбец «{near.location.header}» ({near.location.column})"
                 missing[f.id] = reason
                 self._add(
                     report,
