@@ -242,6 +242,19 @@ def match_ids(a_ids: pd.Series, b_ids: pd.Series) -> IdMatch:
     return IdMatch(a_rows, b_rows, only_a, sorted(b_pos.values()), respelled)
 
 
+def respelled_id(where: Location, code: Code, given: str, matched: str, file: str) -> Problem:
+    """The warning for an id ``given`` in a ``file`` (a gold coding, overrides) that was matched to
+    the expert ``matched`` only as :func:`identity_key`s: how the two spellings differ, and the fix."""
+    return Problem(
+        where,
+        code,
+        f"код «{given}» сопоставлен с экспертом «{matched}», хотя написан иначе: "
+        f"{'; '.join(difference(given, matched))}.",
+        f"Исправьте код в {file} на «{matched}».",
+        value=given,
+    )
+
+
 GOLD_LISTED = 20  # rows of a gold coding named one by one; the rest are counted
 
 
@@ -305,13 +318,7 @@ def gold_problems(gold: pd.DataFrame, expert_ids: pd.Series, categories: list[st
     for i, j in match.respelled[:GOLD_LISTED]:
         rid, eid = str(gold[col].iloc[i]), str(expert_ids.iloc[j])
         problems.append(
-            Problem(
-                Location(source, row=i + 2, column=col),
-                Code.GOLD_ID_RESPELLED,
-                f"код «{rid}» сопоставлен с экспертом «{eid}», хотя написан иначе: {'; '.join(difference(rid, eid))}.",
-                f"Исправьте код в эталоне на «{eid}».",
-                value=rid,
-            )
+            respelled_id(Location(source, row=i + 2, column=col), Code.GOLD_ID_RESPELLED, rid, eid, "эталоне")
         )
     if len(match.respelled) > GOLD_LISTED:
         rest_pairs = match.respelled[GOLD_LISTED:]

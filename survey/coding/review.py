@@ -28,9 +28,10 @@ from typing import Any
 import pandas as pd
 
 from survey.base.streaming import Formats, a4_setup, heading_width, streamed_book, wrapped_height, write_value
-from survey.base.text import difference, identity_key, listed
+from survey.base.text import identity_key, listed
 from survey.base.textfile import decode_text, sniff_delimiter
 from survey.base.workbook import cell_value
+from survey.coding.agreement import respelled_id
 from survey.coding.coder import learned_categories
 from survey.coding.uncertainty import REVIEW_FIRST
 from survey.errors import Code, InputError, InvalidDataError, Location, Problem, SurveyError, UsageError
@@ -625,10 +626,8 @@ def apply_overrides(auto: pd.DataFrame, overrides: pd.DataFrame, categories: lis
     experts = final["expert_id"].astype(str)
     questions = final["question"].astype(str) if has_question else pd.Series([None] * len(final), dtype=object)
     index: dict[tuple[str, str | None], int] = {}
-    spelled: dict[str, str] = {}
     for n, (eid, qid) in enumerate(zip(experts, questions)):
         index.setdefault((identity_key(eid), qid), n)
-        spelled.setdefault(identity_key(eid), eid)
     several = questions.nunique() > 1  # messages name the question
     answers = final["answer"].tolist() if "answer" in final.columns else None
     problems: list[Problem] = list(overrides.attrs.get("problems", []))
@@ -659,16 +658,7 @@ def apply_overrides(auto: pd.DataFrame, overrides: pd.DataFrame, categories: lis
         if r.comment:
             comments[(eid, qid)] = r.comment
         if r.expert_id != eid:
-            problems.append(
-                Problem(
-                    r.location,
-                    Code.OVERRIDE_ID_RESPELLED,
-                    f"код «{r.expert_id}» сопоставлен с экспертом «{eid}», хотя написан иначе: "
-                    f"{'; '.join(difference(r.expert_id, eid))}.",
-                    f"Исправьте код в файле исправлений на «{eid}».",
-                    value=r.expert_id,
-                )
-            )
+            problems.append(respelled_id(r.location, Code.OVERRIDE_ID_RESPELLED, r.expert_id, eid, "файле исправлений"))
         if answers is not None and r.answer is not None and not _same_answer(r.answer, answers[pos]):
             skipped_rows.add(r.location.row)
             if r.overridden:
