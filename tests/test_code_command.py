@@ -309,3 +309,22 @@ def test_ids_that_only_share_a_hash_are_not_reported_as_repeats(tmp_path, monkey
     src = _write(tmp_path / "in.csv", [("a", "Далеко."), ("b", "Ковид."), ("a", "Нет денег.")])
     result = code_csv(src, tmp_path / "out.csv", learned=False)
     assert len(result.warnings) == 1 and "id «a» повторяется (ответов: 2, строки 2, 4)" in str(result.warnings[0])
+
+
+def test_excels_sep_line_in_a_coding_and_in_answers_to_code(tmp_path):
+    """Excel's first line «sep=;» names the separator: `survey agreement` and `survey code` read
+    the files, and a bad cell is named by the file's own line."""
+    a = tmp_path / "a.csv"
+    a.write_bytes("sep=;\r\nid;funding\r\n1;1\r\n2;да\r\n".encode("cp1251"))
+    b = _write(tmp_path / "b.csv", [("1", "1"), ("2", "0")], header=("id", "funding"))
+    res = survey("agreement", a, b)
+    assert res.code == 2 and "a.csv, строка 4, столбец funding: «да»" in res.err, res.err
+    a.write_bytes("sep=;\r\nid;funding\r\n1;1\r\n2;0\r\n".encode("cp1251"))
+    res = survey("agreement", a, b)
+    assert res.code == 0 and "Сравнено ответов: 2" in res.out, res.err
+    src = tmp_path / "in.csv"
+    src.write_bytes('sep=;\r\nid;text\r\n1;"Не хватает средств; нет переводчиков."\r\n'.encode("cp1251"))
+    out = tmp_path / "out.csv"
+    assert survey("code", src, "-o", out).code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert len(rows) == 1 and rows[0]["id"] == "1" and rows[0]["funding"] == "1"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+
 import numpy as np
 import pytest
 
@@ -78,3 +82,15 @@ def test_broken_border_file(tmp_path):
         load_border(bad)
     with pytest.raises(ConfigError, match="не найден"):
         load_border(tmp_path / "none.csv")
+
+
+def test_a_border_line_saved_by_russian_excel_reads_the_same(tmp_path):
+    """«sep=;», «;», a decimal comma and cp1251 give the same vertices as the bundled CSV."""
+    rows = list(csv.reader((ROOT / "responses" / "china_border.csv").read_text(encoding="utf-8").splitlines()))
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";").writerows([[re.sub(r"^(\d+)\.(\d+)$", r"\1,\2", c) for c in r] for r in rows])
+    path = tmp_path / "border.csv"
+    path.write_bytes(("sep=;\r\n" + buffer.getvalue()).encode("cp1251"))
+    got = load_border(path)
+    expected = load_border(ROOT / "responses" / "china_border.csv")
+    assert got.equals(expected)

@@ -91,3 +91,15 @@ def test_command_rejects_a_bad_hand_coding_in_russian(tmp_path, cli_run, capsys)
     gold.write_text("id,text,языки\n1,Нет переводчиков,1\n", encoding="utf-8")
     assert cli_run("patterns", gold) != 0
     assert "нет ни одного столбца категорий" in capsys.readouterr().err
+
+
+def test_a_hand_coding_with_semicolons_and_excels_sep_line(tmp_path, cli_run, capsys):
+    """Russian Excel's «;», and its «sep=;» first line: read, and a bad cell named by the file's line."""
+    gold = tmp_path / "gold.csv"
+    text = "sep=;\r\nid;text;language;covid\r\n1;Нет переводчиков.;1;0\r\n2;Ковид.;0;1\r\n"
+    gold.write_bytes(text.encode("cp1251"))
+    assert cli_run("patterns", gold) == 0
+    assert "Шаблонов, давших код: 2." in capsys.readouterr().out
+    gold.write_bytes((text + "3;Далеко.;да;0\r\n").encode("cp1251"))
+    assert cli_run("patterns", gold) != 0
+    assert "строка 5, столбец «language»: «да» — ожидается 0 или 1" in capsys.readouterr().err

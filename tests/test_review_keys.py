@@ -264,3 +264,17 @@ def test_export_sav_lists_the_overrides_it_does_not_apply(tmp_path):
     assert res.code == 0, res.err
     assert "предупреждение: over.csv, строка 2" in res.err and "«E999»" in res.err
     assert "«override:legl»" in res.err
+
+
+def test_overrides_csv_with_excels_sep_line(tmp_path):
+    """«sep=;» as Excel writes it: the line names the separator, and rows keep the file's numbers."""
+    src = tmp_path / "over.csv"
+    text = "sep=;\r\nexpert_id;question;override:distance;comment\r\nE001;q7_proposals;1;проверено\r\n"
+    src.write_bytes(text.encode("cp1251"))
+    result = _apply(src)
+    assert _final(result, "E001", "q7_proposals")["distance"] == 1
+    assert result.comments == {("E001", "q7_proposals"): "проверено"}
+    src.write_bytes((text + "E001;q7_proposals;0;\r\n").encode("cp1251"))
+    with pytest.raises(InvalidDataError) as err:
+        read_overrides(src, ["distance"], ["q3_problems", "q7_proposals"])
+    assert "строка 4" in err.value.message and "строка 3" in err.value.message

@@ -108,3 +108,19 @@ def test_synthetic_in_study_yaml_marks_csv_responses(tmp_path):
     (tmp_path / "study.yaml").write_text("synthetic: да\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="synthetic: ожидается true или false"):
         load_study(tmp_path / "study.yaml")
+
+
+def test_published_figures_saved_by_russian_excel_are_read_and_rows_keep_their_line(tmp_path):
+    """«sep=;», «;» and cp1251, as Russian Excel saves a CSV: the figures are read; a bad one is
+    named by the file's own line."""
+    text = "sep=;\r\nfigure;published;what;label\r\nэксперты;123;respondents;Экспертов\r\nx;zz;units;x\r\n"
+    (tmp_path / "p.csv").write_bytes(text.encode("cp1251"))
+    (tmp_path / "study.yaml").write_text("published: p.csv\n")
+    with pytest.raises(ConfigError) as err:
+        load_study(tmp_path / "study.yaml")
+    assert "p.csv, строка 4: published «zz» — не целое число" in err.value.message
+    (tmp_path / "p.csv").write_bytes(text.replace("x;zz;units;x\r\n", "").encode("cp1251"))
+    study = load_study(tmp_path / "study.yaml")
+    assert [(f.figure, f.published, f.what, f.label) for f in study.published] == [
+        ("эксперты", 123, "respondents", "Экспертов")
+    ]

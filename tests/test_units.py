@@ -205,3 +205,12 @@ def test_a_gazetteer_that_is_not_a_regular_file_is_refused_without_blocking(tmp_
     os.mkfifo(fifo)
     with pytest.raises(ConfigError, match="не обычный файл"):
         load_units(fifo)
+
+
+def test_a_gazetteer_with_excels_sep_line_reads_the_same(tmp_path):
+    """Excel's first line «sep=;» names the separator; it is not the header."""
+    original = (ROOT / "responses" / "units.csv").read_text(encoding="utf-8")
+    rows = list(csv.reader(original.splitlines()))
+    path = tmp_path / "units.csv"
+    path.write_text("sep=;\n" + "\n".join(";".join(r) for r in rows) + "\n", encoding="cp1251")
+    pd.testing.assert_frame_equal(load_units(path), load_units(ROOT / "responses" / "units.csv"), check_like=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 
@@ -199,3 +201,19 @@ def test_answers_to_another_questionnaire_get_one_error_with_the_way_out(questio
     assert report.warnings == [] and report.accepted == 0
     assert len(report.rejected) == report.rows_read > 0
     assert all(r.reasons == [error.message] for r in report.rejected)
+
+
+def test_excel_sep_line_names_the_separator_and_rows_keep_the_files_line_numbers(questionnaire, units, tmp_path):
+    """Excel's «Сохранить как CSV» with a first line «sep=;» (Excel reads it to know the separator):
+    the line is not a header, every row is read, and a problem names the row as the file numbers it."""
+    text = (DATA / "scale-out-of-range.csv").read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    path = tmp_path / "excel.csv"
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";").writerows(rows)
+    path.write_bytes(("sep=;\r\n" + buffer.getvalue()).encode("cp1251"))
+    result = validate(path, questionnaire, units)
+    errors = [p for p in result.report.problems if p.is_error]
+    assert [(p.code, p.location.row, p.location.column) for p in errors] == [("out-of-range", 3, "I")]
+    assert result.report.rows_read == 3 and result.report.accepted == 2
+    assert list(result.data["q3_problems"])[0] == "Далеко лететь, нет прямых рейсов; ковид."

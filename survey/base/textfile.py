@@ -4,11 +4,17 @@ without BOM, cp1251 of Russian Excel) and the separator (comma, semicolon, tab).
 from __future__ import annotations
 
 import csv
+import io
 import os
+import re
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from survey.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _CHUNK = 1 << 20
 
@@ -116,6 +122,43 @@ def _utf16_without_bom(data: bytes) -> str | None:
         return None
     control = sum(1 for ch in text if ch < " " and ch not in "\r\n\t")
     return encoding if control == 0 else None
+
+
+_SEP_LINE = re.compile(r"\ufeff?sep=([,;\t|])[ \t]*(?=\r?\n|$)", re.IGNORECASE)
+
+
+def excel_separator(text: str) -> str | None:
+    """The separator Excel's first line «sep=;» names (Excel writes it and reads it to know the
+    separator), or None when the text does not start with one."""
+    found = _SEP_LINE.match(text)
+    return found.group(1) if found else None
+
+
+def csv_layout(text: str) -> tuple[str, str]:
+    """A CSV text without its BOM, and its separator: the one an «sep=;» first line names (the
+    line is blanked, so that line numbers stay those of the file), else :func:`sniff_delimiter`'s."""
+    found = _SEP_LINE.match(text)
+    if found:
+        return text[found.end() :], found.group(1)
+    text = text.removeprefix("\ufeff")
+    return text, sniff_delimiter(text)
+
+
+def read_csv_frame(path: Path, limit: int, too_big: str) -> pd.DataFrame:
+    """A CSV file as strings (no missing values), in any encoding and with any separator a
+    spreadsheet writes (:func:`decode_text`, :func:`csv_layout`); :class:`InputError` in Russian
+    when it is not one. At most ``limit`` bytes are read (:func:`read_bounded`).
+    ``frame.attrs["first_row"]`` is the file's line of the first record (2, or 3 after «sep=»)."""
+    import pandas as pd  # lazy: this module is imported by light commands
+
+    text, _ = decode_text(path, read_bounded(path, limit, too_big))
+    body, delimiter = csv_layout(text)
+    try:
+        frame = pd.read_csv(io.StringIO(body), sep=delimiter, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{path}: не удаётся прочитать CSV ({exc}). Сохраните файл как «CSV UTF-8».") from None
+    frame.attrs["first_row"] = 3 if body.startswith(("\n", "\r")) else 2  # the file's line of the first record
+    return frame
 
 
 def sniff_delimiter(text: str) -> str:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from survey.base.missing import is_missing
 from survey.base.text import difference, identity_key
-from survey.base.textfile import decode_text
+from survey.base.textfile import read_csv_frame
 from survey.errors import Code, InputError, Location, Problem
 
 COLUMNS = [
@@ -62,7 +62,7 @@ def agreement(
     ida, idb = _id_column(a, id_column), _id_column(b, id_column)
     names = a.attrs.get("source", "A"), b.attrs.get("source", "B")
     for frame, col, name in ((a, ida, names[0]), (b, idb, names[1])):
-        _check_unique(frame[col], name)
+        _check_unique(frame[col], name, _first_row(frame))
     if categories is None:
         shared = [c for c in a.columns if c in b.columns and c not in (ida, idb)]
         # a text column (notes, evidence) is not a category; a column of 0/1 with a stray value is
@@ -156,14 +156,20 @@ def _mostly_binary(series: pd.Series) -> bool:
     return bool(filled.any()) and _binary_mask(series)[filled].mean() >= 0.5
 
 
+def _first_row(frame: pd.DataFrame) -> int:
+    """The file's line of a coding's first record: 2 (after the header), 3 after Excel's «sep=;»
+    line (:func:`~survey.base.textfile.read_csv_frame`)."""
+    return int(frame.attrs.get("first_row", 2))
+
+
 def _bad_cells(frame: pd.DataFrame, column: str, name: str) -> list[str]:
     """Cells of a category column that are not 0 or 1, as «file, строка N, столбец C: «value»»
-    (line numbers of a CSV with one header line)."""
+    (the file's line numbers: :func:`_first_row`)."""
     if column not in frame.columns:
         return []
     ok = _binary_mask(frame[column]).to_numpy()
     return [
-        f"{name}, строка {i + 2}, столбец {column}: "
+        f"{name}, строка {i + _first_row(frame)}, столбец {column}: "
         + (f"«{frame[column].iloc[i]}»" if str(frame[column].iloc[i]).strip() else "пусто")
         for i in np.flatnonzero(~ok)
     ]
@@ -175,7 +181,7 @@ def _keys(ids: pd.Series) -> pd.Series:
     return ids.astype(str).map(identity_key)
 
 
-def _check_unique(ids: pd.Series, name: str) -> None:
+def _check_unique(ids: pd.Series, name: str, first: int = 2) -> None:
     """Two rows with one id cannot be matched to the other coding: stop with the repeats named."""
     keys = _keys(ids)
     repeated = keys[keys.duplicated(keep=False)]
@@ -184,7 +190,7 @@ def _check_unique(ids: pd.Series, name: str) -> None:
     lines = []
     for rows in list(repeated.groupby(repeated, sort=False).groups.values())[:10]:
         spellings = [str(ids.iloc[i]).strip() for i in rows]
-        line = f"  - id «{spellings[0]}»: строки {', '.join(str(i + 2) for i in rows)}"
+        line = f"  - id «{spellings[0]}»: строки {', '.join(str(i + first) for i in rows)}"
         other = next((s for s in spellings if s != spellings[0]), None)
         if other is not None:
             line += f" (написаны по-разному: {'; '.join(difference(spellings[0], other))})"
@@ -267,7 +273,8 @@ def gold_problems(gold: pd.DataFrame, expert_ids: pd.Series, categories: list[st
     category (a category renamed in the codebook but not in the gold), are not compared either."""
     source = str(gold.attrs.get("source", "эталон"))
     col = _id_column(gold, None)
-    _check_unique(gold[col], source)
+    first = _first_row(gold)
+    _check_unique(gold[col], source, first)
     match = match_ids(gold[col], expert_ids)
     problems: list[Problem] = []
     if categories is not None:
@@ -298,7 +305,7 @@ def gold_problems(gold: pd.DataFrame, expert_ids: pd.Series, categories: list[st
         rid = str(gold[col].iloc[i])
         problems.append(
             Problem(
-                Location(source, row=i + 2, column=col),
+                Location(source, row=i + first, column=col),
                 Code.GOLD_UNKNOWN_EXPERT,
                 f"эксперта «{rid}» нет среди принятых анкет; эта строка эталона не сравнивалась.",
                 "Проверьте код эксперта в эталоне: он должен совпадать с кодом в ответах.",
@@ -309,7 +316,7 @@ def gold_problems(gold: pd.DataFrame, expert_ids: pd.Series, categories: list[st
         rest = match.only_a[GOLD_LISTED:]
         problems.append(
             Problem(
-                Location(source, row=rest[0] + 2, column=col),
+                Location(source, row=rest[0] + first, column=col),
                 Code.GOLD_UNKNOWN_EXPERT,
                 f"ещё {len(rest)} строк эталона с экспертами, которых нет среди принятых анкет; они не сравнивались.",
                 "Проверьте коды экспертов в эталоне.",
@@ -318,13 +325,13 @@ def gold_problems(gold: pd.DataFrame, expert_ids: pd.Series, categories: list[st
     for i, j in match.respelled[:GOLD_LISTED]:
         rid, eid = str(gold[col].iloc[i]), str(expert_ids.iloc[j])
         problems.append(
-            respelled_id(Location(source, row=i + 2, column=col), Code.GOLD_ID_RESPELLED, rid, eid, "эталоне")
+            respelled_id(Location(source, row=i + first, column=col), Code.GOLD_ID_RESPELLED, rid, eid, "эталоне")
         )
     if len(match.respelled) > GOLD_LISTED:
         rest_pairs = match.respelled[GOLD_LISTED:]
         problems.append(
             Problem(
-                Location(source, row=rest_pairs[0][0] + 2, column=col),
+                Location(source, row=rest_pairs[0][0] + first, column=col),
                 Code.GOLD_ID_RESPELLED,
                 f"ещё {len(rest_pairs)} кодов эталона сопоставлены с экспертами, хотя написаны иначе.",
                 "Исправьте коды в эталоне, чтобы они совпадали с кодами в ответах.",
@@ -333,20 +340,13 @@ def gold_problems(gold: pd.DataFrame, expert_ids: pd.Series, categories: list[st
     return problems
 
 
+MAX_CODING_BYTES = 200 * 1024 * 1024
+
+
 def read_coding(path) -> pd.DataFrame:
     """Read a coding CSV (id + 0/1 columns), with a Russian error when it is not one."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: не удаётся прочитать файл ({exc.strerror}).") from None
-    text, _ = decode_text(path, data)
-    import io
-
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
-    except Exception as exc:  # pandas raises several kinds on broken CSV
-        raise InputError(f"{path}: не удаётся прочитать CSV ({type(exc).__name__}).") from None
+    frame = read_csv_frame(path, MAX_CODING_BYTES, "файл кодирования больше 200 МБ — проверьте, тот ли это файл.")
     if frame.shape[1] < 2:
         raise InputError(f"{path}: нужен столбец id и хотя бы один столбец категории с 0/1.")
     frame.attrs["source"] = path.name

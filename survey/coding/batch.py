@@ -28,7 +28,7 @@ import numpy as np
 
 from survey.base.files import atomic_path, safe_text
 from survey.base.text import difference, identity_key, listed
-from survey.base.textfile import decode_text
+from survey.base.textfile import decode_text, excel_separator
 from survey.coding.coder import Coder
 from survey.coding.learned import unlearned_problems
 from survey.errors import Code, InputError, InvalidDataError, Location, Problem, UsageError, shorten
@@ -134,11 +134,16 @@ def _rows(
     with fh:
         sample = fh.read(8192)
         fh.seek(0)
-        try:
-            dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
         lines = _Lines(fh)
+        separator = excel_separator(sample)
+        if separator:  # Excel's «sep=;» line: it names the separator and is not the header
+            next(lines)
+            dialect: type[csv.Dialect] = type("ExcelSep", (csv.excel,), {"delimiter": separator})
+        else:
+            try:
+                dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t")
+            except csv.Error:
+                dialect = csv.excel
         reader = csv.reader(lines, dialect, strict=True)
         try:
             header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]

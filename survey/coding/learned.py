@@ -52,7 +52,7 @@ import numpy as np
 
 from survey.base.lemmatize import Lemmatizer
 from survey.base.missing import is_missing
-from survey.base.textfile import decode_text
+from survey.base.textfile import csv_layout, decode_text, read_csv_frame
 from survey.coding.evidence import LEARNED, AnswerCoding, Evidence
 from survey.coding.tokens import split_sentences
 from survey.coding.turns import LEXICONS as TURN_LEXICONS
@@ -297,8 +297,8 @@ def learnable(settings: LearnedSettings, categories: list[str]) -> list[str]:
             data = Path(path).read_bytes()
         except OSError as exc:
             raise InputError(f"{path}: не удаётся прочитать закодированные примеры ({exc.strerror}).") from None
-        text, _ = decode_text(Path(path), data)
-        present &= set(next(csv.reader(io.StringIO(text.removeprefix("\ufeff"))), []))
+        body, delimiter = csv_layout(decode_text(Path(path), data)[0])
+        present &= set(next(csv.reader(io.StringIO(body.lstrip("\r\n")), delimiter=delimiter), []))
     return [c for c in categories if c in present]
 
 
@@ -326,19 +326,16 @@ def unlearned_problems(codebook: Codebook) -> list[Problem]:
     ]
 
 
+MAX_EXAMPLES_BYTES = 200 * 1024 * 1024
+
+
 def read_examples(path: Path, categories: list[str]):
     """The coded examples: ``id, text`` and one 0/1 column per category (checked)."""
-    import pandas as pd  # lazy: pandas only when a layer is trained
-
+    # a workbook said as such, in Russian; UTF-16, cp1251, «;» and «sep=;» of Russian Excel read
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: не удаётся прочитать закодированные примеры ({exc.strerror}).") from None
-    text, _ = decode_text(path, data)  # a workbook, UTF-16 or cp1251 said as such, in Russian
-    try:
-        frame = pd.read_csv(io.StringIO(text.removeprefix("\ufeff")), dtype=str, keep_default_na=False)
-    except pd.errors.ParserError as exc:
-        raise InputError(f"{path}: не удаётся прочитать закодированные примеры как CSV ({exc}).") from None
+        frame = read_csv_frame(path, MAX_EXAMPLES_BYTES, "файл закодированных примеров больше 200 МБ.")
+    except InputError as exc:
+        raise InputError(f"закодированные примеры: {exc.message}") from None
     missing = [c for c in ("text", *categories) if c not in frame.columns]
     if missing:
         raise InputError(
@@ -348,7 +345,7 @@ def read_examples(path: Path, categories: list[str]):
     for cat in categories:
         bad = frame.index[~frame[cat].str.strip().isin(["0", "1"])]
         if len(bad):
-            row = int(bad[0]) + 2
+            row = int(bad[0]) + frame.attrs["first_row"]
             raise InputError(
                 f"{path}, строка {row}, столбец «{cat}»: «{frame.at[bad[0], cat]}» — ожидается 0 или 1.",
             )

@@ -29,7 +29,7 @@ import pandas as pd
 
 from survey.base.streaming import Formats, a4_setup, heading_width, streamed_book, wrapped_height, write_value
 from survey.base.text import identity_key, listed
-from survey.base.textfile import decode_text, sniff_delimiter
+from survey.base.textfile import csv_layout, decode_text
 from survey.base.workbook import cell_value
 from survey.coding.agreement import respelled_id
 from survey.coding.coder import learned_categories
@@ -573,15 +573,17 @@ def _xlsx_rows(path: Path, data: bytes):
 def _csv_rows(path: Path, data: bytes):
     """Rows of an overrides CSV in any encoding and separator a spreadsheet writes
     (:mod:`survey.base.textfile`: UTF-8, UTF-16, cp1251; «,», «;» or tab)."""
-    text, _ = decode_text(path, data)
+    body, delimiter = csv_layout(decode_text(path, data)[0])  # Excel's «sep=;» line is left blank
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text), strict=True))
+        rows = list(csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True))
     except csv.Error as exc:
         raise InputError(f"{path}: ошибка формата CSV ({exc}). Проверьте кавычки.") from None
-    if not rows:
+    skip = 1 if rows and not rows[0] else 0
+    if len(rows) <= skip:
         return [], [], None
-    header = [h.strip() for h in rows[0]]
-    return [(i + 2, [v if v != "" else None for v in r]) for i, r in enumerate(rows[1:])], header, None
+    header = [h.strip() for h in rows[skip]]
+    start = skip + 2
+    return [(i + start, [v if v != "" else None for v in r]) for i, r in enumerate(rows[skip + 1 :])], header, None
 
 
 LISTED = 20  # cells of one kind named one by one in the warnings; the rest are counted

@@ -22,7 +22,7 @@ from typing import Any
 
 from survey.base.missing import is_blank
 from survey.base.text import fold, listed
-from survey.base.textfile import decode_text, sniff_delimiter
+from survey.base.textfile import csv_layout, decode_text
 from survey.errors import Code, InputError, Location, Problem, shorten
 from survey.inputs import limits
 from survey.inputs.files import check_zip_limits, read_bytes, sniff_format
@@ -669,9 +669,9 @@ def _key_name(q: Questionnaire, key: Key) -> str:
 
 def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encoding: str | None, name: str) -> RawTable:
     text, used = decode_text(path, data, encoding)
-    delimiter = sniff_delimiter(text)
+    body, delimiter = csv_layout(text)  # Excel's «sep=;» line is left blank: line numbers stay the file's
     csv.field_size_limit(limits.MAX_FILE_BYTES)  # a long answer is judged by validation
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True)
     records = []
     start = 1
     try:

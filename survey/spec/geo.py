@@ -44,10 +44,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from survey.errors import ConfigError
+from survey.base.textfile import read_csv_frame
+from survey.errors import ConfigError, InputError
 
 EARTH_RADIUS_KM = 6371.0088
 BORDER_COLUMNS = ["section", "seq", "lat", "lon", "place"]
+MAX_BORDER_BYTES = 20 * 1024 * 1024
 # Distance bands (km to the border line): value -> (lower bound, Russian label).
 DISTANCE_BANDS = [
     ("0-500", 0.0, "до 500 км"),
@@ -77,23 +79,23 @@ def load_border(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: файл с линией границы не найден.") from None
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise ConfigError(f"{path}: не удаётся прочитать CSV ({exc}). Сохраните файл как CSV UTF-8.") from None
+        frame = read_csv_frame(path, MAX_BORDER_BYTES, "файл линии границы больше 20 МБ — проверьте, тот ли это файл.")
+    except InputError as exc:
+        raise ConfigError(f"линия границы: {exc.message}") from None
     missing = [c for c in BORDER_COLUMNS if c not in frame.columns]
     if missing:
         raise ConfigError(f"{path}: нет столбцов {', '.join(missing)}. Нужны: {','.join(BORDER_COLUMNS)}.")
     try:
         frame["seq"] = frame["seq"].astype(int)
-        frame["lat"] = frame["lat"].astype(float)
-        frame["lon"] = frame["lon"].astype(float)
+        frame["lat"] = frame["lat"].str.replace(",", ".", regex=False).astype(float)  # Russian Excel: «48,5»
+        frame["lon"] = frame["lon"].str.replace(",", ".", regex=False).astype(float)
     except ValueError as exc:
         raise ConfigError(f"{path}: seq, lat и lon должны быть числами ({exc}).") from None
     bad = frame[(frame["lat"].abs() > 90) | (frame["lon"].abs() > 180)]
     if len(bad):
-        raise ConfigError(f"{path}: строка {int(bad.index[0]) + 2}: координаты вне допустимых пределов.")
+        raise ConfigError(
+            f"{path}: строка {int(bad.index[0]) + frame.attrs['first_row']}: координаты вне допустимых пределов."
+        )
     sizes = frame.groupby("section").size()
     if frame.empty or (sizes < 2).any():
         raise ConfigError(f"{path}: в каждом участке границы (section) нужно не меньше двух точек.")

@@ -28,9 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from survey.errors import Code, ConfigError, Location, Problem
+from survey.base.textfile import read_csv_frame
+from survey.errors import Code, ConfigError, InputError, Location, Problem
 from survey.spec.paths import default_path
 from survey.spec.questionnaire import Questionnaire
 from survey.spec.yamlfile import LINE_KEY, load_yaml, read_config_text, strip_lines
@@ -64,6 +63,7 @@ _KEYS = {
     "wording",
     LINE_KEY,
 }
+MAX_PUBLISHED_BYTES = 1024 * 1024
 _WHAT = re.compile(
     r"^(respondents|units|units:(?P<col>[A-Za-z_][A-Za-z0-9_]*)=(?P<val>.+)|category:(?P<cat>[a-z0-9_]+))$"
 )
@@ -471,20 +471,20 @@ def _models(raw: Any, bad) -> tuple[tuple[ModelTerm, ...], tuple[tuple[str, ...]
 
 
 def _published(path: Path, bad) -> tuple[PublishedFigure, ...]:
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
+    if not path.is_file():
         bad(None, f"published: файл {path} не найден.", "Укажите путь к CSV с опубликованными показателями.")
         return ()
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        bad(None, f"published: {path} не читается как CSV UTF-8 ({exc}).")
+    try:
+        frame = read_csv_frame(path, MAX_PUBLISHED_BYTES, "файл опубликованных показателей больше 1 МБ.")
+    except InputError as exc:
+        bad(None, f"published: {exc.message}")
         return ()
     missing = [c for c in ("figure", "published", "what") if c not in frame.columns]
     if missing:
         bad(None, f"published: в {path.name} нет столбцов {', '.join(missing)}.", "Нужны: figure,published,what,label.")
         return ()
     out = []
-    for i, rec in enumerate(frame.to_dict("records"), start=2):
+    for i, rec in enumerate(frame.to_dict("records"), start=frame.attrs["first_row"]):
         where = f"{path.name}, строка {i}"
         if not _WHAT.match(rec["what"]):
             bad(

@@ -28,7 +28,6 @@ in ``units.attrs["notes"]`` that the reports print — never a crash.
 from __future__ import annotations
 
 import difflib
-import io
 import re
 from pathlib import Path
 
@@ -36,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from survey.base.text import fold
-from survey.base.textfile import decode_text, read_bounded, sniff_delimiter
+from survey.base.textfile import read_csv_frame
 from survey.errors import Code, ConfigError, InputError, Location, Problem
 from survey.spec.geo import distance_band, load_border, unit_distances
 from survey.spec.paths import default_path
@@ -204,18 +203,13 @@ def _read_csv(path: Path) -> pd.DataFrame:
     """A gazetteer or lookup table as Excel saves it: UTF-8 (with or without BOM), UTF-16 or cp1251,
     separated by commas, semicolons (Russian Excel) or tabs."""
     try:
-        data = read_bounded(
+        return read_csv_frame(
             path,
             MAX_GAZETTEER_BYTES,
             f"справочник больше {MAX_GAZETTEER_BYTES // 2**20} МБ — проверьте, тот ли это файл.",
         )
-        text, _ = decode_text(path, data)
     except InputError as exc:
         raise ConfigError(exc.message) from None
-    try:
-        return pd.read_csv(io.StringIO(text), sep=sniff_delimiter(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ConfigError(f"{path}: не удаётся прочитать CSV ({exc}). Сохраните файл как CSV UTF-8.") from None
 
 
 class UnitResolver:
