@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from survey.coding.review import FIRST_DATA_ROW, KEY_ROW, SHEET, apply_overrides, read_overrides, write_coding_sheet
-from survey.errors import Code, InvalidDataError
+from survey.errors import Code, InputError, InvalidDataError
 
 CATS = ["distance", "legal"]
 LABELS = {"distance": "удалённость", "legal": "право"}
@@ -156,6 +156,19 @@ def test_rows_sorted_above_the_key_row_keep_their_overrides(tmp_path):
     moved = (data[0][0], data[0][1])
     assert _final(result, *moved)["legal"] == 1 - data[0][keys["auto:legal"] - 1]
 
+
+def test_a_deleted_key_row_is_named_with_how_to_put_it_back(tmp_path):
+    """The grey row of machine keys deleted in Excel: the message names the sheet, the row and the fix."""
+    path = _sheet(tmp_path)
+    wb, ws, keys, rows = _open(path)
+    ws.cell(rows[("E001", "q3_problems")], keys["override:legal"]).value = 1
+    ws.delete_rows(KEY_ROW)
+    wb.save(path)
+    with pytest.raises(InputError) as err:
+        read_overrides(path, CATS, QUESTIONS)
+    message = err.value.message
+    assert f"лист «{SHEET}»: нет строки ключей" in message and f"строка {KEY_ROW}" in message
+    assert "coding/coding_sheet.xlsx" in message
 
 def test_comments_are_carried_into_the_next_sheet(tmp_path):
     path = _sheet(tmp_path)

@@ -567,6 +567,14 @@ def _xlsx_rows(path: Path, data: bytes):
                     continue
                 rows.append((n, r))
             return rows, texts, ws.title, ws.formulas, []
+    heading = next((n for n, r in ws.rows if _is_heading([str(v).strip() if v is not None else "" for v in r])), None)
+    if heading is not None:
+        raise InputError(
+            f"{path}, лист «{ws.title}»: нет строки ключей — строки с expert_id, question, override:<категория> "
+            f"(в листе, который пишет survey, это строка {KEY_ROW}, под заголовками; видимо, её удалили). "
+            "По ней исправления находят свои столбцы. Верните её: отмените удаление в Excel или скопируйте "
+            f"строку {KEY_ROW} из нового листа coding/coding_sheet.xlsx (столбцы в том же порядке) на её место."
+        )
     return [], [], ws.title, {}, []
 
 
