@@ -124,6 +124,13 @@ def _study_options(*, codebook: bool = False, encoding: bool = True):
     help="Group the analysis tables and tests by this column of the units gazetteer or the responses "
     "(default: the study's group_by; e.g. federal_district, kind, macro_region, distance_band).",
 )
+@click.option(
+    "--analyse",
+    default=None,
+    metavar="QUESTION",
+    help="The coded open question whose codes the tables, tests and summaries use, when several are coded "
+    "(default: the study's analyse, else the first one).",
+)
 @_NO_LEARNED
 def run(
     responses,
@@ -138,6 +145,7 @@ def run(
     skip_invalid,
     with_names,
     group_by,
+    analyse,
     no_learned,
 ):
     """Run the whole pipeline and write the reports to --out."""
@@ -156,6 +164,7 @@ def run(
         skip_invalid=skip_invalid,
         with_names=with_names,
         group_by=group_by,
+        analyse_question=analyse,
         learned=not no_learned,
     )
     m = result.manifest

@@ -149,6 +149,7 @@ class Code(StrEnum):
     GOLD_UNKNOWN_EXPERT = "gold-unknown-expert", "warning", "строка эталона для неизвестного эксперта"
     GOLD_ID_RESPELLED = "gold-id-respelled", "warning", "код эксперта в эталоне написан иначе"
     GOLD_COLUMNS = "gold-columns", "warning", "столбцы эталона не совпадают с категориями"
+    GOLD_QUESTION = "gold-question", "warning", "эталон не для анализируемого вопроса"
     # the codebook's learned layer
     LEARNED_NO_EXAMPLES = "learned-no-examples", "warning", "категория без примеров обученного слоя"
     # survey code (a CSV of answers)

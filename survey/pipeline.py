@@ -12,6 +12,7 @@ Everything is staged and moved into the output folder only when the whole run su
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from survey.base.missing import is_missing
 from survey.base.progress import Steps
 from survey.base.text import listed
 from survey.base.versions import versions
-from survey.coding.agreement import agreement, gold_problems, read_coding
+from survey.coding.agreement import agreement, gold_for_question, gold_problems, read_coding
 from survey.coding.classifier import Suggester, lemma_lists
 from survey.coding.coder import Coder, code_responses, learned_categories
 from survey.coding.kwic import unknown_words
@@ -70,8 +71,8 @@ class RunResult:
 @dataclass
 class CodingResult:
     coded: pd.DataFrame  # long: automatic codes, evidence, suggestions
-    auto: pd.DataFrame  # expert_id + categories (problems question)
-    final: pd.DataFrame  # after overrides
+    auto: pd.DataFrame  # expert_id + categories (the analysed question: ``question``)
+    final: pd.DataFrame  # after overrides (the analysed question)
     overrides: OverrideResult | None
     classifier: pd.DataFrame
     gold_agreement: pd.DataFrame | None
@@ -79,6 +80,9 @@ class CodingResult:
     unknown: pd.DataFrame
     lemmas: list[list[str]] | None = None  # of the problems answers, for the classifier
     all_final: pd.DataFrame | None = None  # expert_id, question, categories: every coded question, final
+    question: str | None = None  # the coded question of auto, final, the classifier and the gold: the analysed one
+    gold: pd.DataFrame | None = None  # the gold coding's rows of ``question`` (read once: :func:`gold_for_question`)
+    gold_notes: list[Problem] = field(default_factory=list)  # why the gold is not compared, if it is not
 
 
 def final_codes(
@@ -107,25 +111,49 @@ def coded_examples(coding: CodingResult) -> pd.DataFrame:
     return frame[["expert_id", "question", "text", *ids]].reset_index(drop=True)
 
 
-def analysed_codes(codes: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
-    """``expert_id`` + categories of the coded question the analysis uses: the first one."""
-    first = codes[codes["question"] == q.coded_questions[0].id]
-    return first.drop(columns="question").reset_index(drop=True)
+def analysed_question(q: Questionnaire, choice: str | None, source: str) -> str | None:
+    """The coded open question whose codes the tables use: ``choice`` (``--analyse`` or the
+    study's ``analyse``; it must be one of the coded questions), else the first coded one;
+    None when no question is coded. ``source`` names where ``choice`` came from."""
+    coded = [f.id for f in q.coded_questions]
+    if not choice:
+        return coded[0] if coded else None
+    if choice in coded:
+        return choice
+    near = difflib.get_close_matches(choice, coded, n=1, cutoff=0.5)
+    field = next((f for f in q.fields if f.id == choice), None)
+    what = (
+        f"вопрос «{choice}» не кодируется (у него нет coded: true в анкете)"
+        if field is not None
+        else f"вопроса «{choice}» нет в анкете"
+    )
+    raise UsageError(
+        f"{source}: {what}; анализировать можно коды открытых вопросов "
+        + (f"{listed(coded)}." if coded else "с coded: true, а в анкете таких нет.")
+        + (f" Возможно, имелся в виду {near[0]}." if near else "")
+    )
 
 
-def not_analysed(q: Questionnaire, source: str) -> list[Problem]:
-    """A warning when several open questions are coded: which one's codes the tables use."""
-    if len(q.coded_questions) < 2:
+def analysed_codes(codes: pd.DataFrame, question: str | None) -> pd.DataFrame:
+    """``expert_id`` + categories of the coded question the analysis uses."""
+    chosen = codes[codes["question"] == question]
+    return chosen.drop(columns="question").reset_index(drop=True)
+
+
+def not_analysed(q: Questionnaire, question: str | None, source: str) -> list[Problem]:
+    """A note when several open questions are coded: which one's codes the tables use."""
+    if len(q.coded_questions) < 2 or question is None:
         return []
-    first, *rest = (f.id for f in q.coded_questions)
+    rest = [f.id for f in q.coded_questions if f.id != question]
     return [
         Problem(
             Location(source),
             Code.CODED_NOT_ANALYSED,
-            f"кодируются открытые вопросы {listed([first, *rest])}; таблицы анализа, критерии и сводки "
-            f"строятся по кодам первого — {first}. Итоговые коды {listed(rest)} (с исправлениями) — в "
+            f"кодируются открытые вопросы {listed([f.id for f in q.coded_questions])}; таблицы анализа, критерии и "
+            f"сводки строятся по кодам {question}. Итоговые коды {listed(rest)} (с исправлениями) — в "
             "coding/codes_final.csv, data/responses.sav и листе кодирования.",
-            f"Чтобы анализировать коды другого вопроса, оставьте coded: true только у него (сейчас первый — {first}).",
+            f"Чтобы анализировать коды другого вопроса, запустите survey run --analyse {rest[0]} "
+            "(или analyse: в study.yaml) с другой папкой --out.",
         )
     ]
 
@@ -166,20 +194,25 @@ def code_answers(
     overrides: str | Path | None = None,
     gold: Path | None = None,
     advance=None,
+    question: str | None = None,
 ) -> CodingResult:
     """The automatic codes and the final codes (overrides applied); no classifier yet.
+    ``question`` is the coded question the analysis uses (default: the first);
     ``advance(n)`` is called as answers are coded (a progress bar)."""
+    question = question or analysed_question(q, None, "")
+    first = q.coded_questions[0].id if q.coded_questions else None
+    gold_frame, gold_notes = gold_for_question(read_coding(gold), question, first) if gold else (None, [])
     coder = Coder(codebook)
     coded = code_responses(data, q, coder, advance)
     ids = coder.ids
-    per_q = coded[coded["question"] == q.coded_questions[0].id].reset_index(drop=True)
+    per_q = coded[coded["question"] == question].reset_index(drop=True)
     auto = per_q[["expert_id", *ids]].copy()
     every, result_overrides = final_codes(coded, q, ids, overrides)
     coded["suggestion"] = ""
     return CodingResult(
         coded,
         auto,
-        analysed_codes(every, q),
+        analysed_codes(every, question),
         result_overrides,
         pd.DataFrame(),
         None,
@@ -187,6 +220,9 @@ def code_answers(
         unknown_words(coder),
         lemma_lists(per_q["answer"].tolist(), coder.lemmatizer),
         every,
+        question,
+        gold_frame,
+        gold_notes,
     )
 
 
@@ -194,15 +230,14 @@ def check_coding(coding: CodingResult) -> tuple[pd.DataFrame, list[str], pd.Data
     """The classifier's cross-validated scores and suggestions, and agreement with the gold
     coding: the scikit-learn part of coding (it runs in the background process)."""
     ids = list(coding.final.columns.drop("expert_id"))
-    first_q = coding.coded["question"].iloc[0] if len(coding.coded) else None
-    per_q = coding.coded[coding.coded["question"] == first_q].reset_index(drop=True)
+    per_q = coding.coded[coding.coded["question"] == coding.question].reset_index(drop=True)
     suggester = Suggester().fit(coding.lemmas or per_q["answer"].tolist(), coding.final[ids])
     confidence = per_q[[f"confidence_{k}" for k in ids]].set_axis(ids, axis=1)
     suggestions = suggester.suggestions(coding.final[ids], confidence).tolist()
     gold_table = None
-    if coding.gold_path is not None:
-        gold_frame = read_coding(coding.gold_path)
-        gold_table = agreement(gold_frame, coding.auto, categories=[c for c in ids if c in gold_frame.columns])
+    if coding.gold is not None:
+        gold = coding.gold
+        gold_table = agreement(gold, coding.auto, categories=[c for c in ids if c in gold.columns])
     return suggester.scores_, suggestions, gold_table
 
 
@@ -210,8 +245,7 @@ def learn(
     coding: CodingResult, scores: pd.DataFrame, suggestions: list[str], gold_table: pd.DataFrame | None
 ) -> CodingResult:
     """Attach what :func:`check_coding` found to the coding."""
-    first_q = coding.coded["question"].iloc[0] if len(coding.coded) else None
-    coding.coded.loc[coding.coded["question"] == first_q, "suggestion"] = suggestions
+    coding.coded.loc[coding.coded["question"] == coding.question, "suggestion"] = suggestions
     coding.classifier = scores
     coding.gold_agreement = gold_table
     return coding
@@ -231,6 +265,7 @@ def run(
     skip_invalid: bool = False,
     with_names: bool = False,
     group_by: str | None = None,
+    analyse_question: str | None = None,
     learned: bool = True,
 ) -> RunResult:
     """Run the whole pipeline on ``responses`` (default: the study's responses) into ``out``.
@@ -245,7 +280,9 @@ def run(
     ``gold`` a reference coding to measure agreement with (default: ``<responses>_gold.csv``).
     ``group_by`` is the column the analysis tables (``tables/``) are grouped by: a column of
     the units gazetteer (``border_status``, ``federal_district``, ``kind``…) or of the responses
-    (default: the study's ``group_by``). ``learned=False`` codes with the codebook's rules
+    (default: the study's ``group_by``). ``analyse_question`` is the coded open question whose codes the
+    tables use when several are coded (default: the study's ``analyse``, else the first one).
+    ``learned=False`` codes with the codebook's rules
     alone (the learned layer switched off, as ``enabled: false`` in its ``learned`` section).
     """
     started = _now()
@@ -266,6 +303,7 @@ def run(
             skip_invalid=skip_invalid,
             with_names=with_names,
             group_by=group_by,
+            analyse_question=analyse_question,
             learned=learned,
         )
     log.info("Отчёты записаны в %s", result.out)
@@ -289,6 +327,7 @@ def _run(
     skip_invalid,
     with_names,
     group_by,
+    analyse_question,
     learned,
 ) -> RunResult:
     bundle = open_study(study, questionnaire=questionnaire, units=units, codebook=codebook, responses=responses)
@@ -300,6 +339,9 @@ def _run(
             f"{out}: папка для результатов (--out) — это папка с ответами; следующий запуск прочитал бы "
             "результаты как ответы. Укажите для --out другую папку (например, reports)."
         )
+    question = analysed_question(
+        q, analyse_question or st.analyse, "--analyse" if analyse_question else f"{st.path or 'study.yaml'}, analyse"
+    )
     keep_review(out, overrides, cb.ids, [f.id for f in q.coded_questions])  # before any work
     with steps.step("read", f"Чтение и проверка ответов: {responses}"):
         result = validate(responses, q, unit_table, encoding=encoding)
@@ -325,13 +367,16 @@ def _run(
     gold_path = find_gold(responses, gold)
     answers = len(public) * len(q.coded_questions)
     with steps.step("code", f"Кодирование открытых ответов (кодовая книга {cb_path})", total=answers):
-        coding = code_answers(public, q, cb, overrides=overrides, gold=gold_path, advance=steps.advance)
+        coding = code_answers(
+            public, q, cb, overrides=overrides, gold=gold_path, advance=steps.advance, question=question
+        )
     if coding.overrides is not None:  # overrides not applied, with their reasons (warnings)
         report.problems.extend(coding.overrides.problems)
-    report.problems.extend(not_analysed(q, q_path.name))
+    report.problems.extend(not_analysed(q, question, q_path.name))
     report.problems.extend(unlearned_problems(cb))  # categories the learned layer has no examples of
-    if gold_path is not None:  # gold rows that match no answer, ids matched despite their spelling
-        report.problems.extend(gold_problems(read_coding(gold_path), coding.auto["expert_id"], cb.ids))
+    report.problems.extend(coding.gold_notes)  # a gold of another question is not compared
+    if coding.gold is not None:  # gold rows that match no answer, ids matched despite their spelling
+        report.problems.extend(gold_problems(coding.gold, coding.auto["expert_id"], cb.ids))
     # the classifier and the analysis run in the background process (see survey.base.background);
     # meanwhile this process writes what needs neither and prepares the report libraries
     checked = background.submit(check_coding, coding)
@@ -478,7 +523,7 @@ def _coding_manifest(coding: CodingResult, cb: Codebook, overrides: str | Path |
         "categories": ids,
         "counts_auto": {k: int(coding.auto[k].sum()) for k in ids},
         "counts_final": {k: int(coding.final[k].sum()) for k in ids},
-        "analysed_question": str(coding.coded["question"].iloc[0]) if len(coding.coded) else None,
+        "analysed_question": coding.question,
         "counts_final_by_question": {
             str(qid): {k: int(part[k].sum()) for k in ids}
             for qid, part in (coding.all_final.groupby("question", sort=False) if coding.all_final is not None else [])

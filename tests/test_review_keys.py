@@ -170,6 +170,7 @@ def test_a_deleted_key_row_is_named_with_how_to_put_it_back(tmp_path):
     assert f"лист «{SHEET}»: нет строки ключей" in message and f"строка {KEY_ROW}" in message
     assert "coding/coding_sheet.xlsx" in message
 
+
 def test_comments_are_carried_into_the_next_sheet(tmp_path):
     path = _sheet(tmp_path)
     wb, ws, keys, rows = _open(path)
@@ -265,6 +266,47 @@ def test_every_coded_question_reaches_the_outputs_and_its_overrides_stay_on_it(t
     assert second.manifest["coding"]["overrides"]["not_applied"] == []
     frame, _ = pyreadstat.read_sav(tmp_path / "out" / "data" / "responses.sav")
     assert frame.set_index("expert_id").loc["E002", "q7_proposals_distance"] == flipped
+
+
+@pytest.mark.slow
+def test_the_analysed_question_is_chosen_and_the_gold_follows_it(two_questions, tmp_path):
+    """--analyse q7_proposals: the tables, the report and the classifier use q7's codes; the bundled
+    gold (no «question» column: it codes q3) is not compared and says why; a gold with a «question»
+    column is compared on its rows of the analysed question."""
+    from survey.pipeline import run
+
+    from .helpers import survey
+
+    study, first = two_questions
+    final = pd.read_csv(first.out / "coding" / "codes_final.csv", dtype={"expert_id": str})
+    q7 = final[final["question"] == "q7_proposals"].set_index("expert_id")
+    cats = first.manifest["coding"]["categories"]
+    assert q7[cats].sum().to_dict() != final[final["question"] == "q3_problems"][cats].sum().to_dict()
+
+    second = run(study=study, out=tmp_path / "q7", analyse_question="q7_proposals")
+    assert second.manifest["coding"]["analysed_question"] == "q7_proposals"
+    frame = second.analysis.frame.set_index("expert_id")
+    assert {c: int(frame[c].sum()) for c in cats} == {c: int(q7[c].sum()) for c in cats}
+    codes = [p.code for p in second.report.problems]
+    assert Code.GOLD_QUESTION in codes and not (tmp_path / "q7" / "coding" / "agreement_gold.csv").exists()
+    note = next(p for p in second.report.problems if p.code == Code.CODED_NOT_ANALYSED)
+    assert "строятся по кодам q7_proposals" in note.message and "--analyse q3_problems" in note.fix
+    auto = pd.read_csv(tmp_path / "q7" / "coding" / "codes_auto.csv", dtype={"expert_id": str})
+    assert (auto.loc[auto["suggestion"].fillna("") != "", "question"] == "q7_proposals").all()
+
+    gold = pd.read_csv(study / "sample_gold.csv", dtype={"expert_id": str})
+    both = pd.concat([gold.assign(question="q3_problems"), q7[cats].reset_index().assign(question="q7_proposals")])
+    both.to_csv(tmp_path / "gold2.csv", index=False)
+    third = run(study=study, out=tmp_path / "q7g", analyse_question="q7_proposals", gold=tmp_path / "gold2.csv")
+    table = pd.read_csv(tmp_path / "q7g" / "coding" / "agreement_gold.csv")
+    assert Code.GOLD_QUESTION not in [p.code for p in third.report.problems]
+    assert (table["n"] == 123).all() and (table["f1"].dropna() == 1.0).all()  # the q7 rows are q7's own codes
+
+    res = survey("run", "--study", study, "--out", tmp_path / "bad", "--analyse", "q7_proposal")
+    assert res.code == 2 and "Traceback" not in res.err
+    assert "q7_proposal" in res.err and "Возможно, имелся в виду q7_proposals" in res.err
+    res = survey("run", "--study", study, "--out", tmp_path / "bad", "--analyse", "q1_state")
+    assert res.code == 2 and "вопрос «q1_state» не кодируется" in res.err
 
 
 @pytest.mark.slow

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from survey.base.missing import is_missing
-from survey.base.text import difference, identity_key
+from survey.base.text import difference, identity_key, listed
 from survey.base.textfile import read_csv_frame
 from survey.errors import Code, InputError, Location, Problem
 
@@ -169,7 +169,7 @@ def _bad_cells(frame: pd.DataFrame, column: str, name: str) -> list[str]:
         return []
     ok = _binary_mask(frame[column]).to_numpy()
     return [
-        f"{name}, строка {i + _first_row(frame)}, столбец {column}: "
+        f"{name}, строка {int(frame.index[i]) + _first_row(frame)}, столбец {column}: "
         + (f"«{frame[column].iloc[i]}»" if str(frame[column].iloc[i]).strip() else "пусто")
         for i in np.flatnonzero(~ok)
     ]
@@ -189,7 +189,7 @@ def _check_unique(ids: pd.Series, name: str, first: int = 2) -> None:
         return
     lines = []
     for rows in list(repeated.groupby(repeated, sort=False).groups.values())[:10]:
-        spellings = [str(ids.iloc[i]).strip() for i in rows]
+        spellings = [str(ids.loc[i]).strip() for i in rows]
         line = f"  - id «{spellings[0]}»: строки {', '.join(str(i + first) for i in rows)}"
         other = next((s for s in spellings if s != spellings[0]), None)
         if other is not None:
@@ -264,6 +264,40 @@ def respelled_id(where: Location, code: Code, given: str, matched: str, file: st
 GOLD_LISTED = 20  # rows of a gold coding named one by one; the rest are counted
 
 
+def gold_for_question(
+    gold: pd.DataFrame, question: str | None, first: str | None
+) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """The rows of ``gold`` (from :func:`read_coding`) that code ``question``, the coded question
+    the run analyses: a gold with a ``question`` column gives its rows of that question; one
+    without codes the first coded question (``first``), so it is not compared when another one
+    is analysed. None (with a ``gold-question`` warning) when nothing is left to compare."""
+    source = str(gold.attrs.get("source", "эталон"))
+    if "question" in gold.columns:
+        rows = gold[gold["question"].astype(str).str.strip() == question]
+        if rows.empty:
+            asked = listed(sorted({str(v).strip() for v in gold["question"]}))
+            return None, [
+                Problem(
+                    Location(source, column="question"),
+                    Code.GOLD_QUESTION,
+                    f"в эталоне нет строк анализируемого вопроса {question} (есть: {asked}); согласие не измерено.",
+                    f"Добавьте строки с question = {question} или запустите анализ нужного вопроса (--analyse).",
+                )
+            ]
+        return rows.drop(columns="question"), []  # the index keeps each row's place in the file
+    if question == first:
+        return gold, []
+    return None, [
+        Problem(
+            Location(source),
+            Code.GOLD_QUESTION,
+            f"в эталоне нет столбца question, поэтому он считается кодировкой первого кодируемого вопроса {first}; "
+            f"таблицы строятся по {question}, и согласие с эталоном не измерено.",
+            f"Добавьте в эталон столбец question со значением {question} в строках этого вопроса.",
+        )
+    ]
+
+
 def gold_problems(gold: pd.DataFrame, expert_ids: pd.Series, categories: list[str] | None = None) -> list[Problem]:
     """What a run tells about matching ``gold`` (from :func:`read_coding`) to the accepted
     answers: each gold row whose id no answer has (it is not compared), and each id matched only
@@ -305,7 +339,7 @@ def gold_problems(gold: pd.DataFrame, expert_ids: pd.Series, categories: list[st
         rid = str(gold[col].iloc[i])
         problems.append(
             Problem(
-                Location(source, row=i + first, column=col),
+                Location(source, row=int(gold.index[i]) + first, column=col),
                 Code.GOLD_UNKNOWN_EXPERT,
                 f"эксперта «{rid}» нет среди принятых анкет; эта строка эталона не сравнивалась.",
                 "Проверьте код эксперта в эталоне: он должен совпадать с кодом в ответах.",
@@ -316,7 +350,7 @@ def gold_problems(gold: pd.DataFrame, expert_ids: pd.Series, categories: list[st
         rest = match.only_a[GOLD_LISTED:]
         problems.append(
             Problem(
-                Location(source, row=rest[0] + first, column=col),
+                Location(source, row=int(gold.index[rest[0]]) + first, column=col),
                 Code.GOLD_UNKNOWN_EXPERT,
                 f"ещё {len(rest)} строк эталона с экспертами, которых нет среди принятых анкет; они не сравнивались.",
                 "Проверьте коды экспертов в эталоне.",
@@ -325,13 +359,19 @@ def gold_problems(gold: pd.DataFrame, expert_ids: pd.Series, categories: list[st
     for i, j in match.respelled[:GOLD_LISTED]:
         rid, eid = str(gold[col].iloc[i]), str(expert_ids.iloc[j])
         problems.append(
-            respelled_id(Location(source, row=i + first, column=col), Code.GOLD_ID_RESPELLED, rid, eid, "эталоне")
+            respelled_id(
+                Location(source, row=int(gold.index[i]) + first, column=col),
+                Code.GOLD_ID_RESPELLED,
+                rid,
+                eid,
+                "эталоне",
+            )
         )
     if len(match.respelled) > GOLD_LISTED:
         rest_pairs = match.respelled[GOLD_LISTED:]
         problems.append(
             Problem(
-                Location(source, row=rest_pairs[0][0] + first, column=col),
+                Location(source, row=int(gold.index[rest_pairs[0][0]]) + first, column=col),
                 Code.GOLD_ID_RESPELLED,
                 f"ещё {len(rest_pairs)} кодов эталона сопоставлены с экспертами, хотя написаны иначе.",
                 "Исправьте коды в эталоне, чтобы они совпадали с кодами в ответах.",

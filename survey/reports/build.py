@@ -92,7 +92,10 @@ def build_report(
     options = manifest.get("options") or {}
     with_names = bool(options.get("with_names")) and any(c in frame.columns for c in questionnaire.personal_columns)
     group_by = analysis.group_by
-    problems_q = questionnaire.coded_questions[0] if questionnaire.coded_questions else None
+    analysed = (manifest.get("coding") or {}).get("analysed_question")  # the question the tables use
+    problems_q = next((f for f in questionnaire.coded_questions if f.id == analysed), None) or (
+        questionnaire.coded_questions[0] if questionnaire.coded_questions else None
+    )
     if unit_notes is None:
         unit_notes = (manifest.get("units_file") or {}).get("notes") or frame.attrs.get("unit_notes") or []
 

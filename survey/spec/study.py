@@ -58,6 +58,7 @@ _KEYS = {
     "border",
     "groups",
     "group_by",
+    "analyse",
     "models",
     "published",
     "wording",
@@ -153,6 +154,7 @@ class Study:
     border: Border | None = None
     groups: dict[str, Grouping] = field(default_factory=dict)
     group_by: str | None = None
+    analyse: str | None = None  # the coded question whose codes the tables use (default: the first)
     models: tuple[ModelTerm, ...] = ()
     joint: tuple[tuple[str, ...], ...] = ()
     published: tuple[PublishedFigure, ...] = ()
@@ -249,6 +251,10 @@ def load_study(path: str | Path | None = None, *, questionnaire_title: str = "")
     if group_by is not None and not isinstance(group_by, str):
         bad(top_line, "group_by — имя столбца группировки.")
         group_by = None
+    analyse = data.get("analyse")
+    if analyse is not None and not isinstance(analyse, str):
+        bad(top_line, "analyse — id открытого вопроса (coded: true), коды которого идут в таблицы.")
+        analyse = None
     if problems:
         raise ConfigError(
             f"{path}: настройки исследования содержат ошибки ({len(problems)}):\n"
@@ -267,6 +273,7 @@ def load_study(path: str | Path | None = None, *, questionnaire_title: str = "")
         border=border,
         groups=groups,
         group_by=group_by,
+        analyse=analyse,
         models=terms,
         joint=joint,
         published=published,
