@@ -291,6 +291,8 @@ def test_the_analysed_question_is_chosen_and_the_gold_follows_it(two_questions, 
     assert Code.GOLD_QUESTION in codes and not (tmp_path / "q7" / "coding" / "agreement_gold.csv").exists()
     note = next(p for p in second.report.problems if p.code == Code.CODED_NOT_ANALYSED)
     assert "строятся по кодам q7_proposals" in note.message and "--analyse q3_problems" in note.fix
+    page = (tmp_path / "q7" / "summary.html").read_text(encoding="utf-8")
+    assert "закодированы ответы на вопрос «7. Предложения»" in page and "вопрос о проблемах" not in page
     auto = pd.read_csv(tmp_path / "q7" / "coding" / "codes_auto.csv", dtype={"expert_id": str})
     assert (auto.loc[auto["suggestion"].fillna("") != "", "question"] == "q7_proposals").all()
 

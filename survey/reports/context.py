@@ -113,6 +113,15 @@ class ReportContext:
         return {c for c, (k, a) in self.reliability.items() if any(v is not None and v < RELIABLE for v in (k, a))}
 
     @property
+    def coded_question(self) -> str:
+        """How the reports name the open question whose codes they show: «вопрос «7. Предложения»»
+        (the run's analysed question, ``coding.analysed_question`` of the manifest)."""
+        qid = (self.manifest.get("coding") or {}).get("analysed_question")
+        fields = {f.id: f for f in getattr(self.questionnaire, "coded_questions", ())}
+        field = fields.get(qid) or next(iter(fields.values()), None)
+        return f"вопрос «{field.title}»" if field is not None else "открытый вопрос"
+
+    @property
     def group_by_label(self) -> str:
         return grouping_label(self.group_by, self.questionnaire, self.study)
 

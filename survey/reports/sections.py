@@ -456,7 +456,7 @@ def reliability_text(ctx: ReportContext, gold: pd.DataFrame | None) -> list[str]
         kap = gold["kappa"].dropna()
         undefined = [ctx.label(c) for c in gold.loc[gold["kappa"].isna(), "category"]]
         text = (
-            f"Автоматическое кодирование ответов на вопрос о проблемах сверено с эталонным кодированием "
+            f"Автоматическое кодирование ответов на {ctx.coded_question} сверено с эталонным кодированием "
             f"({plural(n, 'ответ', 'ответа', 'ответов')})."
         )
         unmatched = len(gold.attrs.get("only_in_a", []))
@@ -555,8 +555,8 @@ def codebook_table(ctx: ReportContext) -> Table:
         Column("pct", "% экспертов", "pct", 11),
     ]
     note = (
-        f"Кодовая книга версии {ctx.codebook.version or '—'}: категории, по которым закодированы ответы на открытый "
-        "вопрос о проблемах. Один ответ может получить несколько кодов."
+        f"Кодовая книга версии {ctx.codebook.version or '—'}: категории, по которым закодированы ответы на "
+        f"{ctx.coded_question}. Один ответ может получить несколько кодов."
     )
     return Table("Кодовая книга", cols, rows, note=note)
 
