@@ -565,3 +565,39 @@ def test_design_rank_test_matches_r_svyranktest():
             assert got["estimate"] == pytest.approx(r.estimate, rel=1e-9)
     one = D.rank_test(np.array([1.0, 2.0, 3.0]), np.array(["a", "a", "a"], dtype=object), np.array(["u", "v", "w"]))
     assert math.isnan(one["p"]) and "fewer than 2 groups" in one["reason"]
+
+
+def test_mmi_bootstrap_and_rs2_use_mrcvs_statistic_when_a_cell_is_empty():
+    """MRCV's MI.stat adds 0.5 to empty cells of the observed tables as of the resampled ones; the
+    bootstrap compares like with like. Two experts: every resample's S* is at least the observed S,
+    so p = 1 (it was 0 when the observed S had no constant). Checked with scipy's Pearson χ² of the
+    0.5-filled tables."""
+    from scipy.stats import chi2_contingency
+
+    frame = pd.DataFrame({"g": ["a", "b"], "x": [1, 0], "y": [0, 1]})
+    r = D.mmi_test(frame, ["x", "y"], "g", B_boot=2000, B_perm=0)
+    tt = r["tests"].set_index("method")
+    filled = np.array([[1, 0.5], [0.5, 1]])  # group × (yes, no) of x; y is the mirror image
+    s_mrcv = 2 * chi2_contingency(filled, correction=False)[0]
+    close(tt.loc["bootstrap_MRCV_expert", "statistic"], s_mrcv, 1e-12)
+    assert tt.loc["bootstrap_MRCV_expert", "p"] == 1.0
+    assert r["S"] == 4.0  # the plain Pearson S, for the other tests
+
+    # a larger table with one empty cell: the observed statistic is the sum of the 0.5-filled χ²
+    rng = np.random.default_rng(3)
+    g = np.repeat(["a", "b", "c"], 12)
+    x = rng.integers(0, 2, 36)
+    x[g == "c"] = 0  # no «c» expert names x: an empty cell
+    y = rng.integers(0, 2, 36)
+    frame = pd.DataFrame({"g": g, "x": x, "y": y})
+    r = D.mmi_test(frame, ["x", "y"], "g", B_boot=500, B_perm=0)
+    tt = r["tests"].set_index("method")
+    expected = 0.0
+    for item in ("x", "y"):
+        table = pd.crosstab(frame["g"], frame[item]).to_numpy().astype(float)
+        table[table == 0] = 0.5
+        expected += chi2_contingency(table, correction=False)[0]
+    close(tt.loc["bootstrap_MRCV_expert", "statistic"], expected, 1e-12)
+    k, sl2 = 2 * 2, r["lambda"]["sum_lambda2"]
+    close(tt.loc["rs2_MRCV", "statistic"], k * expected / sl2, 1e-12)
+    assert expected < r["S"]  # the constant shrinks the statistic: compared with the plain S, p fell

@@ -1314,14 +1314,17 @@ def mmi_test(
       * ``rs1``: first-order Rao-Scott, S / lambda_bar on (r-1)c df,
         lambda_bar = sum(lambda)/((r-1)c).
       * ``rs2_MRCV``: what ``MRCV::MI.test(type="rs2")`` (= ``MMI.test``)
-        computes: (r-1)c S / sum(lambda^2) on ((r-1)c)^2 / sum(lambda^2) df,
+        computes: (r-1)c S / sum(lambda^2) on ((r-1)c)^2 / sum(lambda^2) df
+        (S with MRCV's +0.5 in empty cells, as the bootstrap),
         lambda = eig(D^-1 H V H') as in BLN (2000) App. A (``_rs_mmi``).
       * ``rs2_satterthwaite``: S sum(lambda)/sum(lambda^2) on
         sum(lambda)^2/sum(lambda^2) df.
       * ``bootstrap_MRCV_expert`` (``B_boot`` > 0, seed ``boot_seed``): group
         labels fixed, whole item rows resampled with replacement; resamples
         in which an item is constant are discarded (MRCV's B.max = B); zero
-        cells get +0.5; p = mean(S* >= S) (as MRCV).
+        cells get +0.5, in the observed tables too (MRCV's ``add.constant``:
+        its S differs from the plain S only when a cell is empty);
+        p = mean(S* >= S) (as MRCV).
       * ``cluster_permutation`` (``B_perm`` > 0, seed ``seed``): the
         unit-level group labels are permuted among the units (units in order
         of first appearance); every expert inherits the label of the unit, so
@@ -1369,6 +1372,9 @@ def mmi_test(
     A = np.stack([Y[gc == i].sum(axis=0) for i in range(r)])  # r x c
     x2 = _x2_rx2(A, nl, m, n)
     S = float(x2.sum())
+    # MRCV's own statistic: empty cells of the observed tables count 0.5 (``add.constant``), as in
+    # every resample; its bootstrap and its Rao–Scott test use it (MMI.test → MI.stat)
+    S_mrcv = float(_x2_rx2_addconst(A, nl).sum())
     k = (r - 1) * c
 
     def chi2_row(method: str, statistic: float, df: float, note: str) -> dict:
@@ -1384,7 +1390,12 @@ def mmi_test(
         lbar = sl / k
         rows.append(chi2_row("rs1", S / lbar, k, f"lambda_bar={lbar:.15g}"))
         rows.append(
-            chi2_row("rs2_MRCV", k * S / sl2, k * k / sl2, "MRCV MI.test(type='rs2') = MMI.test (BLN 2000 App. A)")
+            chi2_row(
+                "rs2_MRCV",
+                k * S_mrcv / sl2,
+                k * k / sl2,
+                "MRCV MI.test(type='rs2') = MMI.test (BLN 2000 App. A); empty cells +0.5 as MRCV",
+            )
         )
         rows.append(chi2_row("rs2_satterthwaite", S * sl / sl2, sl * sl / sl2, "uses estimated sum(lambda)"))
     lam_out = {"sum_lambda": sl, "sum_lambda2": sl2, "lambda_bar": lbar}
@@ -1409,13 +1420,13 @@ def mmi_test(
             Mtot = Ab.sum(axis=1)
             valid = np.all((Mtot > 0) & (Mtot < n), axis=1)
             Sb = _x2_rx2_addconst(Ab[valid], np.broadcast_to(nl, (int(valid.sum()), r))).sum(axis=1)
-            ge += int(np.sum(Sb >= S - tol * S))
+            ge += int(np.sum(Sb >= S_mrcv - tol * S_mrcv))
             used += int(valid.sum())
             done += nb
         rows.append(
             {
                 "method": "bootstrap_MRCV_expert",
-                "statistic": S,
+                "statistic": S_mrcv,
                 "df": NAN,
                 "p": ge / used if used else NAN,
                 "B": B_boot,

@@ -526,6 +526,8 @@ for (set in list(list(name = "8_items(no covid, no no_problems)", items = items8
 ## constant (table not 2x2) is discarded (B.max = B as MRCV's default, so
 ## B_used = B - discarded); zero cells of valid tables get +0.5
 ## (add.constant = 0.5).  p = mean(S* >= S) (MRCV); (1 + #)/(B_used + 1) in note.
+## MRCV adds the 0.5 to the observed tables too; the bundled sample has no empty cell, so the
+## observed S below is the plain one (survey.analysis.design.mmi_test uses MRCV's S throughout).
 x2_addconst <- function(A, n1, m, n, const = 0.5) {
   ## A, m: matrices (replicates x items); n1, n scalars
   a <- A; b <- n1 - A; c <- m - A; dd <- (n - n1) - (m - A)
