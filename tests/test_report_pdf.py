@@ -237,3 +237,11 @@ def test_low_reliability_marked_in_pdf_and_html(sample_run, tmp_path):
         assert "Финансирование † 34,6 (19,4–53,8)" in text
         assert "† — согласие автоматического кодирования с эталонным по этой категории ниже 0,8" in text
         assert "Язык и кадры †" not in text
+
+
+def test_the_key_figures_say_when_every_expert_is_in_one_unit():
+    from survey.reports.findings import unit_note
+
+    assert unit_note(1, 36) == "все эксперты из одной единицы: интервалы и критерии с учётом единиц невозможны"
+    assert unit_note(77, 123) == "у нескольких единиц больше одного эксперта"
+    assert unit_note(5, 5) == "у каждой единицы один эксперт"

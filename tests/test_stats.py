@@ -149,6 +149,40 @@ def test_rao_scott_matches_r_svychisq(frame, detail):
     assert d.loc["distance", "p_rao_scott"] == pytest.approx(4.6e-6, abs=0.05e-6)
 
 
+def test_groups_of_one_unit_keep_the_design_based_test_as_r_does():
+    """The German example grouped by partner_land: 13 groups, 9 of them a single unit. The design is
+    not stratified by group, so R's svychisq computes the test (tests/reference/
+    single_unit_groups_reference.R); the tool did the same only for groups of two units and more,
+    and otherwise made the plain χ² — which ignores the clustering — the primary test (language:
+    p = 0.008 against R's 0.163)."""
+    data = pd.read_csv(
+        ROOT / "tests" / "reference" / "single_unit_groups.csv", dtype={"expert_id": str, "unit_id": str}
+    )
+    ref = pd.read_csv(ROOT / "tests" / "reference" / "extra_out" / "single_unit_groups.csv").set_index("category")
+    detail = problem_tests_detail(data, list(ref.index), "partner_land", n_permutations=0).set_index("category")
+    assert (detail["primary_test"] == "rao_scott").all()
+    for cat in ref.index:
+        assert detail.loc[cat, "rao_scott_f"] == pytest.approx(ref.loc[cat, "F"], rel=1e-9)
+        assert detail.loc[cat, "rao_scott_df1"] == pytest.approx(ref.loc[cat, "ndf"], rel=1e-9)
+        assert detail.loc[cat, "rao_scott_df2"] == pytest.approx(ref.loc[cat, "ddf"], rel=1e-9)
+        assert detail.loc[cat, "p_primary"] == pytest.approx(ref.loc[cat, "p"], rel=1e-6)
+        assert "по одной единице" in detail.loc[cat, "note"] and "Бавария" in detail.loc[cat, "note"]
+    assert detail.loc["language", "p_chi2"] < 0.01 < 0.16 < detail.loc["language", "p_primary"]
+
+
+def test_experts_of_one_unit_get_plain_tests_said_as_such_and_no_crash():
+    """Every expert in one unit, grouped by an answer: no design variance exists, so the tests are
+    the plain ones (Fisher for two groups) and the note says why the Rao–Scott test is missing.
+    The design-based effect sizes divided by zero here (a crash of the whole run)."""
+    data = pd.DataFrame({"unit_id": ["u1"] * 6, "g": ["a", "a", "a", "b", "b", "b"], "x": [1, 1, 0, 0, 0, 1]})
+    detail = problem_tests_detail(data, ["x"], "g", n_permutations=0)
+    row = detail.iloc[0]
+    assert row["primary_test"] == "fisher" and not detail.attrs["clustered"]
+    assert row["p_primary"] == pytest.approx(ss.fisher_exact([[2, 1], [1, 2]]).pvalue)
+    assert "критерий Рао–Скотта не определён (меньше двух единиц)" in row["note"]
+    assert math.isnan(row["rd_design"])
+
+
 def test_effect_sizes_by_hand(detail):
     r = detail.set_index("category").loc["distance"]  # 4/26 border, 65/97 non-border
     p1, p0 = 4 / 26, 65 / 97

@@ -776,10 +776,9 @@ def effect_sizes(y, group, cluster=None, exposed=None, level: float = 0.95) -> d
         serr = math.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n0)
         out["rr_katz_low"] = math.exp(math.log(out["rr"]) - z * serr)
         out["rr_katz_high"] = math.exp(math.log(out["rr"]) + z * serr)
-    if cluster is not None:
-        cl = _as1d(cluster, "cluster")
-        _, psu = _codes(cl)
-        G = int(psu.max()) + 1
+    G = int(_codes(_as1d(cluster, "cluster"))[1].max()) + 1 if cluster is not None and len(y) else 0
+    if cluster is not None and G >= 2:  # one unit: no design variance, the svy_* contrasts stay nan
+        _, psu = _codes(_as1d(cluster, "cluster"))
         w = np.ones(len(y))
         q1, v1 = _domain_mean_var(y, w, psu, G, e_mask)
         q0, v0 = _domain_mean_var(y, w, psu, G, r_mask)

@@ -210,7 +210,7 @@ def design_letters(
 
     def pair_p(i: int, j: int) -> float:
         mask = (groups == levels[i]) | (groups == levels[j])
-        res = design.rao_scott(y[mask], groups[mask], cluster[mask])
+        res = design.rao_scott(y[mask], groups[mask], cluster[mask], single_cluster_group="compute")
         return float(res["p"])
 
     return _letters(props, bases, pair_p, alpha)
@@ -336,7 +336,8 @@ def problem_tests_detail(
     r = len(groups)
     has_cluster = cluster is not None and cluster in sub.columns
     cl = sub[cluster].astype(str).to_numpy() if has_cluster else None
-    clustered = bool(cl is not None and len(np.unique(cl)) < len(sub))
+    # experts share units (two or more of them: with one unit there is no design variance to use)
+    clustered = bool(cl is not None and 1 < len(np.unique(cl)) < len(sub))
     unit_level = has_cluster and is_unit_attribute(sub, group_by)
     units = unit_frame(sub, categories) if unit_level and r == 2 else None
     exposed, reference = (groups[0], groups[1]) if r == 2 else (None, None)
@@ -380,7 +381,8 @@ def problem_tests_detail(
             if r == 2:
                 _two_groups(row, table, y, g, exposed, c)
             if has_cluster:
-                rs = design.rao_scott(y, g, c)
+                # a group of one unit: the design variance is that of the whole design, as R's svychisq
+                rs = design.rao_scott(y, g, c, single_cluster_group="compute")
                 if rs["reason"] is None:
                     row.update(
                         rao_scott_f=rs["F"],
@@ -389,7 +391,8 @@ def problem_tests_detail(
                         p_rao_scott=rs["p"],
                         deff=rs["deff"],
                     )
-                w = design.rao_scott(y, g, c, weights=design.unit_equal_weights(c))
+                row["design_note"] = design_note(rs)
+                w = design.rao_scott(y, g, c, weights=design.unit_equal_weights(c), single_cluster_group="compute")
                 row["p_rao_scott_weighted"] = w["p"] if w["reason"] is None else math.nan
             if clustered and not math.isnan(row["p_rao_scott"]):
                 row.update(primary_test="rao_scott", p_primary=row["p_rao_scott"])
@@ -397,6 +400,7 @@ def problem_tests_detail(
                 row.update(primary_test="fisher", p_primary=row["p_fisher"])
             else:
                 row.update(primary_test="chi2", p_primary=row["p_chi2"])
+            row["naive_primary"] = clustered and row["primary_test"] != "rao_scott"
             row["in_family"] = cat not in exclusive
         if units is not None and row["testable"]:
             unit_table = units if known.all() else unit_frame(sub[known], [cat])
@@ -476,7 +480,37 @@ def _note(row: Mapping[str, Any], exclusive: bool) -> str:
         notes.append("в таблице есть нулевая клетка: отношение шансов с поправкой Холдейна–Энскомба (+0,5)")
     if row["primary_test"] == "rao_scott" and not math.isnan(row["deff"]):
         notes.append(f"эффект дизайна {row['deff']:.2f}")
+    if row.get("design_note"):
+        notes.append(row["design_note"])
+    if row.get("naive_primary"):
+        test = "точный критерий Фишера" if row["primary_test"] == "fisher" else "χ² Пирсона"
+        notes.append(
+            f"критерий Рао–Скотта не вычисляется, поэтому основной — {test}: он не учитывает, что эксперты "
+            "сгруппированы в единицы, и p может быть занижен"
+        )
     return "; ".join(notes)
+
+
+_DESIGN_REASONS = {
+    "empty cells make the design-effect matrix singular": "пустые клетки делают матрицу эффектов дизайна вырожденной",
+    "fewer than 2 clusters": "меньше двух единиц",
+}
+
+
+def design_note(result: Mapping[str, Any]) -> str:
+    """What a reader must know about a Rao–Scott test of :func:`~survey.analysis.design.rao_scott`,
+    in Russian: computed although a group is one unit, or why it is not computed."""
+    reason = result.get("reason")
+    if reason:
+        said = next((ru for en, ru in _DESIGN_REASONS.items() if reason.startswith(en)), None)
+        return f"критерий Рао–Скотта не определён ({said or reason})"
+    if "single cluster" in (result.get("note") or ""):
+        groups = result["note"].split("group(s) ", 1)[1].split(" contain", 1)[0]
+        return (
+            f"в группах {groups} по одной единице: разброс внутри них не оценивается, критерий Рао–Скотта "
+            "вычислен по дисперсии всего дизайна (как R svychisq)"
+        )
+    return ""
 
 
 def problem_tests(
@@ -778,7 +812,9 @@ def single_choice_tests(frame: pd.DataFrame, questionnaire, group_by: str | None
             continue
         codes = [o.code for o in f.substantive_options]
         answer = frame[f.id].where(frame[f.id].isin(codes)).to_numpy(dtype=float)
-        res = design.rao_scott(answer, g, frame["unit_id"].astype(str).to_numpy(dtype=object))
+        res = design.rao_scott(
+            answer, g, frame["unit_id"].astype(str).to_numpy(dtype=object), single_cluster_group="compute"
+        )
         rows.append(
             {
                 "question": f.id,

@@ -58,6 +58,13 @@ def units_phrase(ctx: ReportContext, n: int) -> str:
     return f"{fmt_int(n)} {word}"
 
 
+def unit_note(units: int, experts: int) -> str:
+    """How the experts sit in the units, for the key figures."""
+    if units == 1 and experts > 1:
+        return "все эксперты из одной единицы: интервалы и критерии с учётом единиц невозможны"
+    return "у нескольких единиц больше одного эксперта" if units < experts else "у каждой единицы один эксперт"
+
+
 def key_figures(ctx: ReportContext) -> Table:
     frame, m = ctx.frame, ctx.manifest
     units = unit_rows(frame)
@@ -71,9 +78,7 @@ def key_figures(ctx: ReportContext) -> Table:
         {
             "label": "Единиц" if ctx.units_word == "единиц" else f"{cap(ctx.units_word)} (единиц)",
             "value": int(frame["unit_id"].nunique()),
-            "note": "у нескольких единиц больше одного эксперта"
-            if frame["unit_id"].nunique() < len(frame)
-            else "у каждой единицы один эксперт",
+            "note": unit_note(int(frame["unit_id"].nunique()), len(frame)),
         },
     ]
     for word, n in kind_counts(ctx):
