@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import openpyxl
 import pandas as pd
@@ -269,3 +270,28 @@ def test_the_same_overrides_run_again_pass_and_one_dropped_from_them_is_named(sa
     review.write_text("expert_id,override:legal\nE005,1\n", encoding="utf-8")  # E010's dropped on purpose
     res = survey("run", "--out", out, "--overrides", review)
     assert res.code == 2 and "исправления (1: E010 funding=1)" in res.err and "Traceback" not in res.err
+
+
+@pytest.mark.slow
+def test_a_review_in_a_category_the_codebook_no_longer_has_is_not_written_over(sample_run, tmp_path):
+    """A category renamed in the codebook after the review: the run given the very sheet as
+    --overrides would write a new sheet over it, and the overrides typed under the old name would be
+    gone from every file. It refuses before any work and names the column and its count."""
+    import shutil
+
+    out = tmp_path / "reports"
+    shutil.copytree(sample_run.out, out)
+    sheet = out / "coding" / "coding_sheet.xlsx"
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb[SHEET]
+    ws.cell(row=FIRST_DATA_ROW, column=_keys(ws)["override:legal"], value=1)
+    wb.save(sheet)
+    before = sheet.read_bytes()
+    codebook = tmp_path / "codebook.yaml"
+    text = (ROOT / "questionnaires" / "codebook.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"\blegal\b", "law", text)  # the category renamed wherever the codebook names it
+    codebook.write_text(text.replace("../tests/", str(ROOT / "tests") + "/"), encoding="utf-8")
+    res = survey("run", "--out", out, "--overrides", sheet, "--codebook", codebook, "--no-learned")
+    assert res.code == 2 and "Traceback" not in res.err, res.err
+    assert "категорий, которых нет в кодовой книге: «override:legal» (1)" in res.err
+    assert sheet.read_bytes() == before  # nothing written, the review kept

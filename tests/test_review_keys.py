@@ -4,6 +4,9 @@ row, comments carried into the next sheet, ids spelled differently, CSVs from Ru
 
 from __future__ import annotations
 
+import csv
+import io
+
 import openpyxl
 import pandas as pd
 import pytest
@@ -335,3 +338,20 @@ def test_overrides_csv_with_excels_sep_line(tmp_path):
     with pytest.raises(InvalidDataError) as err:
         read_overrides(src, ["distance"], ["q3_problems", "q7_proposals"])
     assert "строка 4" in err.value.message and "строка 3" in err.value.message
+
+
+def test_the_coding_sheet_saved_as_csv_by_russian_excel_is_read(tmp_path):
+    """«Сохранить как CSV» of the sheet: the Russian headings on line 1, the machine keys on line 2,
+    «;» and cp1251. The keys are found as in the workbook, and rows keep the file's line numbers."""
+    path = _sheet(tmp_path)
+    wb, ws, keys, rows = _open(path)
+    ws.cell(rows[("E002", "q7_proposals")], keys["override:distance"]).value = 1
+    values = [["" if c.value is None else str(c.value) for c in r] for r in ws.iter_rows()]
+    src = tmp_path / "sheet.csv"
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";").writerows(values)
+    src.write_bytes(buffer.getvalue().encode("cp1251", errors="replace"))
+    result = _apply(src)
+    assert _final(result, "E002", "q7_proposals")["distance"] == 1 and result.cells == 1
+    frame = read_overrides(src, CATS, QUESTIONS)
+    assert frame["row"].tolist() == [rows[("E002", "q7_proposals")]]  # the line of the file = the sheet's row

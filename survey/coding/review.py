@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from survey.base.missing import is_blank
 from survey.base.streaming import Formats, a4_setup, heading_width, streamed_book, wrapped_height, write_value
 from survey.base.text import identity_key, listed
 from survey.base.textfile import csv_layout, decode_text
@@ -280,8 +281,7 @@ def keep_review(out: str | Path, overrides: str | Path | None, categories: list[
     sheet = Path(out) / "coding" / SHEET_NAME
     if not sheet.is_file():
         return
-    if overrides is not None and Path(overrides).is_file() and sheet.samefile(overrides):
-        return
+    given = overrides is not None and Path(overrides).is_file() and sheet.samefile(overrides)
     fix = (
         f"Чтобы применить их, запустите с --overrides {sheet}; если они не нужны (например, вы убрали их из "
         "файла исправлений намеренно) — перенесите или удалите этот лист либо укажите другую папку (--out)."
@@ -289,10 +289,23 @@ def keep_review(out: str | Path, overrides: str | Path | None, categories: list[
     try:
         frame = read_overrides(sheet, categories, questions)
     except SurveyError as exc:
+        if given:
+            return  # the run reads it as its overrides and says what is wrong there
         raise UsageError(
             f"{sheet}: лист проверки кодов прошлого запуска изменён и не читается ({exc.message}); этот запуск "
             f"записал бы поверх него новый. {fix}"
         ) from None
+    stray = frame.attrs.get("stray_columns") or {}
+    if stray:  # a category renamed or removed in the codebook: its overrides apply to nothing
+        columns = listed(f"«{name}» ({n})" for name, n in stray.items())
+        raise UsageError(
+            f"{sheet}: в листе проверки кодов есть исправления в столбцах категорий, которых нет в кодовой книге: "
+            f"{columns}. Этот запуск записал бы поверх листа новый, и эти исправления пропали бы. "
+            "Переименуйте столбцы в листе по новым id категорий (override:<категория>) или удалите их, если "
+            "исправления не нужны; либо скопируйте лист в другое место и укажите другую папку --out.",
+        )
+    if given:
+        return
     review = _review_of(frame)
     applied = _review_of(read_overrides(overrides, categories, questions)) if overrides is not None else {}
     lost = [key for key in review if key not in applied]
@@ -356,6 +369,7 @@ def read_overrides(path: str | Path, categories: list[str], questions: list[str]
 
     keys: dict[int, str] = {}
     autos: dict[int, str] = {}
+    stray: dict[str, int] = {}  # «override:» columns of categories the codebook lacks: filled cells
     for j, name in enumerate(header):
         name = str(name or "").strip()
         cat = name[9:].strip() if name.startswith("override:") else (name if name in categories else None)
@@ -365,11 +379,13 @@ def read_overrides(path: str | Path, categories: list[str], questions: list[str]
             keys[j] = cat
         elif name.startswith("override:"):
             near = difflib.get_close_matches(cat or "", categories, n=1, cutoff=0.5)
+            stray[name] = typed = sum(1 for _, values in rows if j < len(values) and not is_blank(values[j]))
             problems.append(
                 Problem(
                     where(None, j),
                     Code.OVERRIDE_NOT_APPLIED,
-                    f"столбец «{name}»: категории «{cat}» нет в кодовой книге, исправления в нём не применены.",
+                    f"столбец «{name}»: категории «{cat}» нет в кодовой книге, исправления в нём "
+                    f"({typed}) не применены.",
                     f"Переименуйте столбец в «override:{near[0]}»." if near else "Проверьте название категории.",
                     value=name,
                 )
@@ -520,6 +536,7 @@ def read_overrides(path: str | Path, categories: list[str], questions: list[str]
         )
     frame = pd.DataFrame(list(found.values()), columns=OVERRIDE_COLUMNS)
     frame.attrs["problems"] = problems
+    frame.attrs["stray_columns"] = {name: n for name, n in stray.items() if n}  # overrides of unknown categories
     frame.attrs["rows"] = SheetRows(sheet_rows)
     frame.attrs["auto_columns"] = [(cat, where(None, j)) for j, cat in autos.items()]  # (category, column)
     return frame
@@ -586,12 +603,20 @@ def _csv_rows(path: Path, data: bytes):
         rows = list(csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True))
     except csv.Error as exc:
         raise InputError(f"{path}: ошибка формата CSV ({exc}). Проверьте кавычки.") from None
-    skip = 1 if rows and not rows[0] else 0
-    if len(rows) <= skip:
+    # the header is the row of machine keys: a coding sheet saved as CSV has the Russian headings
+    # above it (and Excel's «sep=;» line, left blank, above those)
+    at = next((i for i, r in enumerate(rows[:5]) if "expert_id" in (v.strip() for v in r)), None)
+    if at is None:
+        at = 1 if rows and not rows[0] else 0
+    if len(rows) <= at:
         return [], [], None
-    header = [h.strip() for h in rows[skip]]
-    start = skip + 2
-    return [(i + start, [v if v != "" else None for v in r]) for i, r in enumerate(rows[skip + 1 :])], header, None
+    header = [h.strip() for h in rows[at]]
+    data = [
+        (i + 1, [v if v != "" else None for v in r])
+        for i, r in enumerate(rows)
+        if i > at and not _is_heading([v.strip() for v in r])
+    ]
+    return data, header, None
 
 
 LISTED = 20  # cells of one kind named one by one in the warnings; the rest are counted
