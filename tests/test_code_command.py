@@ -328,3 +328,23 @@ def test_excels_sep_line_in_a_coding_and_in_answers_to_code(tmp_path):
     assert survey("code", src, "-o", out).code == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert len(rows) == 1 and rows[0]["id"] == "1" and rows[0]["funding"] == "1"
+
+
+def test_agreement_of_two_runs_codes_final_matches_expert_and_question(tmp_path):
+    """codes_final.csv of a study with two coded questions has a row per expert and question: two
+    runs' files are compared on (expert, question); one such file against a coding without a
+    question column is refused with how to make them comparable."""
+    header = ("expert_id", "question", "funding")
+    rows_a = [("E1", "q3", "1"), ("E1", "q7", "0"), ("E2", "q3", "0"), ("E2", "q7", "1")]
+    rows_b = [("E1", "q7", "1"), ("E1", "q3", "1"), ("E2", "q3", "0"), ("E2", "q7", "1")]
+    a = _write(tmp_path / "a.csv", rows_a, header=header)
+    b = _write(tmp_path / "b.csv", rows_b, header=header)
+    res = survey("agreement", a, b, "-o", tmp_path / "t.csv")
+    assert res.code == 0, res.err
+    row = next(csv.DictReader(io.StringIO((tmp_path / "t.csv").read_text(encoding="utf-8"))))
+    # E1·q7 differs (0 against 1); the other three pairs agree
+    assert (row["n"], row["both"], row["only_a"], row["only_b"], row["neither"]) == ("4", "2", "0", "1", "1")
+    plain = _write(tmp_path / "plain.csv", [("E1", "1"), ("E2", "0")], header=("expert_id", "funding"))
+    res = survey("agreement", a, plain)
+    assert res.code == 2 and "коды нескольких вопросов (столбец question: q3, q7)" in res.err
+    assert "Traceback" not in res.err

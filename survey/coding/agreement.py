@@ -61,10 +61,11 @@ def agreement(
 
     ida, idb = _id_column(a, id_column), _id_column(b, id_column)
     names = a.attrs.get("source", "A"), b.attrs.get("source", "B")
+    a, b = _by_question(a, ida, names[0], b, idb, names[1])
     for frame, col, name in ((a, ida, names[0]), (b, idb, names[1])):
         _check_unique(frame[col], name, _first_row(frame))
     if categories is None:
-        shared = [c for c in a.columns if c in b.columns and c not in (ida, idb)]
+        shared = [c for c in a.columns if c in b.columns and c not in (ida, idb, QUESTION)]
         # a text column (notes, evidence) is not a category; a column of 0/1 with a stray value is
         categories = [c for c in shared if _mostly_binary(a[c]) or _mostly_binary(b[c])]
     bad = [
@@ -122,6 +123,36 @@ def agreement(
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame.attrs.update(match.report(a[ida], b[idb]))
     return frame
+
+
+QUESTION = "question"  # the column of the coded question, when a file codes several (codes_final.csv)
+
+
+def _by_question(
+    a: pd.DataFrame, ida: str, name_a: str, b: pd.DataFrame, idb: str, name_b: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Codings of several coded questions (``codes_final.csv``: a row per expert and question) are
+    matched on the expert *and* the question: each id becomes «id · question» when both files have
+    a ``question`` column. One file of several questions against one without the column cannot be
+    matched: :class:`InputError` saying how to make them comparable."""
+    has_a, has_b = QUESTION in a.columns, QUESTION in b.columns
+    if has_a and has_b:
+        return _with_question(a, ida), _with_question(b, idb)
+    for has, frame, name, other in ((has_a, a, name_a, name_b), (has_b, b, name_b, name_a)):
+        asked = sorted({str(v).strip() for v in frame[QUESTION]}) if has else []
+        if len(asked) > 1:
+            raise InputError(
+                f"{name}: в файле коды нескольких вопросов (столбец question: {listed(asked)}), а в {other} столбца "
+                "question нет — непонятно, с каким вопросом сравнивать. Оставьте в "
+                f"{name} строки одного вопроса или добавьте в {other} столбец question."
+            )
+    return a, b
+
+
+def _with_question(frame: pd.DataFrame, id_col: str) -> pd.DataFrame:
+    out = frame.copy()
+    out[id_col] = frame[id_col].astype(str).str.strip() + " · " + frame[QUESTION].astype(str).str.strip()
+    return out
 
 
 def krippendorff_alpha(x, y) -> float:

@@ -611,12 +611,12 @@ def _csv_rows(path: Path, data: bytes):
     if len(rows) <= at:
         return [], [], None
     header = [h.strip() for h in rows[at]]
-    data = [
+    records = [
         (i + 1, [v if v != "" else None for v in r])
         for i, r in enumerate(rows)
         if i > at and not _is_heading([v.strip() for v in r])
     ]
-    return data, header, None
+    return records, header, None
 
 
 LISTED = 20  # cells of one kind named one by one in the warnings; the rest are counted
