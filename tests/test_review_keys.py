@@ -104,6 +104,7 @@ def test_override_on_an_answer_changed_since_the_review_is_not_applied(tmp_path)
     (problem,) = result.problems
     assert problem.code == Code.OVERRIDE_ANSWER_CHANGED
     assert f"строка {row}" in str(problem) and "Нет переводчиков" in problem.message
+    assert "исправления строки (legal=1) не применены" in problem.message  # the value typed, kept in the message
     # the same text with other spaces and line breaks is the same answer
     auto.loc[(auto.expert_id == "E001") & (auto.question == "q3_problems"), "answer"] = " Далеко  ехать\nдо границы"
     assert apply_overrides(auto, read_overrides(path, CATS, QUESTIONS), CATS).problems == []

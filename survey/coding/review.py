@@ -671,6 +671,9 @@ def apply_overrides(auto: pd.DataFrame, overrides: pd.DataFrame, categories: lis
     codes_now = final[categories].to_numpy()  # the automatic codes, before any override
     column_of = {cat: j for j, cat in enumerate(categories)}
     skipped_rows: set[int | None] = set()  # rows whose overrides are not applied (answer changed)
+    typed_in: dict[Any, list[str]] = {}  # row → «legal=1», as the reviewer typed them (named when not applied)
+    for o in overrides.itertuples():
+        typed_in.setdefault(o.row, []).append(f"{o.category}={int(o.override)}")
     comments: dict[tuple[str, str | None], str] = {}
     edited: list[Problem] = []
     for r in sheet_rows:
@@ -703,8 +706,10 @@ def apply_overrides(auto: pd.DataFrame, overrides: pd.DataFrame, categories: lis
                         Code.OVERRIDE_ANSWER_CHANGED,
                         f"ответ эксперта «{eid}»" + (f" на вопрос {qid}" if several else "") + " изменился после "
                         f"проверки (в листе: «{_short(r.answer)}», теперь: «{_short(answers[pos])}»); "
-                        f"исправления строки ({listed(sorted(r.overridden))}) не применены.",
-                        "Проверьте новый ответ в новом листе кодирования и поставьте исправления заново.",
+                        f"исправления строки ({listed(sorted(typed_in.get(r.location.row) or r.overridden))}) не "
+                        "применены.",
+                        "Проверьте новый ответ в новом листе кодирования и поставьте исправления заново (значения "
+                        "прежних исправлений — в этом сообщении и в validation.csv).",
                         value=eid,
                     )
                 )
