@@ -146,7 +146,7 @@ def build_template(
         "Порядок заполнения — на листе «Инструкция»."
     )
     if unit_name:
-        subtitle = f"Город (регион): {unit_name}. " + subtitle
+        subtitle = f"{q.field('unit_id').label}: {unit_name}. " + subtitle  # the study's word: «Муниципалитет»
     xlsx_value(ws["A2"], subtitle)
     ws["A2"].font, ws["A2"].alignment = normal, wrap_top
     ws.row_dimensions[2].height = 33

@@ -154,6 +154,21 @@ class Field:
     def max_date(self) -> dt.date | None:
         return _as_date(self.max)
 
+    @property
+    def example_date(self) -> dt.date:
+        """A date for messages: the 15th (a day that cannot be a month) inside the field's period.
+
+        >>> Field("d", "Дата", "date", min="2024-01-01", max="2024-12-31").example_date
+        datetime.date(2024, 1, 15)
+        """
+        lo, hi = self.min_date, self.max_date
+        if lo is not None:
+            mid = lo.replace(day=15) if lo.day <= 15 else lo
+            return mid if hi is None or mid <= hi else lo
+        if hi is not None:
+            return hi.replace(day=15) if hi.day >= 15 else hi
+        return dt.date(dt.date.today().year, 3, 15)
+
 
 def _as_date(value: Any) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
