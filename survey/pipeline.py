@@ -167,6 +167,28 @@ def no_coded_question(q: Questionnaire, q_path: Path, codebook: Path | None) -> 
     )
 
 
+def grouping(
+    given: str | None, study: Study, q: Questionnaire, units: pd.DataFrame, units_path: Path, with_names: bool
+) -> str:
+    """The column the tables are grouped by: ``given`` (``--group-by``), else the study's
+    ``group_by``, else :func:`default_grouping`; checked before the responses are read. A wrong
+    ``group_by`` of ``study.yaml`` is named with its line (not as the option the user did not give)."""
+    columns = group_by_columns([c for c in q.data_columns() if with_names or c not in q.personal_columns], units, q)
+    if given or not study.group_by:
+        chosen = given or default_grouping(units)
+        check_group_by(chosen, columns)
+        return chosen
+    if study.group_by not in columns:
+        near = difflib.get_close_matches(study.group_by, columns, n=1, cutoff=0.6)
+        where = f"{study.path or 'study.yaml'}" + (f", строка {study.group_by_line}" if study.group_by_line else "")
+        raise ConfigError(
+            f"{where}: group_by: {study.group_by} — такого столбца нет ни в справочнике единиц ({units_path.name}), "
+            f"ни в анкете.{f' Возможно, имелся в виду {near[0]}.' if near else ''} Группировать можно по "
+            f"{listed(columns, 15)}."
+        )
+    return study.group_by
+
+
 def analysed_codes(codes: pd.DataFrame, question: str | None) -> pd.DataFrame:
     """``expert_id`` + categories of the coded question the analysis uses."""
     chosen = codes[codes["question"] == question]
@@ -378,6 +400,7 @@ def _run(
     question = analysed_question(
         q, analyse_question or st.analyse, "--analyse" if analyse_question else f"{st.path or 'study.yaml'}, analyse"
     )
+    group_by = grouping(group_by, st, q, unit_table, u_path, with_names)  # before any work, as the rest
     keep_review(out, overrides, cb.ids, [f.id for f in q.coded_questions])  # before any work
     with steps.step("read", f"Чтение и проверка ответов: {responses}"):
         result = validate(responses, q, unit_table, encoding=encoding)
@@ -398,8 +421,6 @@ def _run(
     data = result.data
     with steps.step("names", "Имена людей в открытых ответах"):
         public = data if with_names else anonymise(data, q, not_names(cb, unit_table, st))
-    group_by = group_by or st.group_by or default_grouping(unit_table)
-    check_group_by(group_by, group_by_columns(public.columns, unit_table, q))
     gold_path = find_gold(responses, gold)
     answers = len(public) * len(q.coded_questions)
     with steps.step("code", f"Кодирование открытых ответов (кодовая книга {cb_path})", total=answers):
