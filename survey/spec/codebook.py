@@ -24,6 +24,7 @@ from survey.base.lemmatize import Lemmatizer
 from survey.base.text import fold, listed
 from survey.errors import Code, ConfigError, Location, Problem
 from survey.spec.paths import default_path
+from survey.spec.questionnaire import too_long_name
 from survey.spec.yamlfile import LINE_KEY, item_lines, load_yaml
 
 PATTERN_KINDS = ("terms", "needs", "needs_strict", "exclude")
@@ -427,6 +428,10 @@ def load_codebook(
         bad(None, "категория «проблем нет» (no_problems: true) может быть только одна.")
     if questionnaire is not None:
         for f in questionnaire.coded_questions:
+            for c in categories:
+                made_of = "id вопроса + «_» + id категории"
+                if (not c.questions or f.id in c.questions) and (wrong := too_long_name(f"{f.id}_{c.id}", made_of)):
+                    bad(c.line, f"категория «{c.id}»: {wrong}.", "Сократите id категории или id вопроса.")
             if not any(not c.questions or f.id in c.questions for c in categories):
                 warn(
                     None,
@@ -523,21 +528,24 @@ def _parse_learned(raw: Any, path: Path, ids: set[str], bad, used: bool = True) 
     line = raw.get(LINE_KEY)
     for key in sorted(set(raw) - set(LEARNED_KEYS) - {LINE_KEY}):
         bad(line, f"learned: неизвестный ключ «{key}».", f"Допустимые ключи: {', '.join(LEARNED_KEYS)}.")
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        bad(line, f"learned.enabled: ожидается true или false, а не «{enabled}».")
+        enabled = True
     examples = raw.get("examples")
+    if examples is None and not enabled:  # switched off: a new study has no coded examples yet
+        return LearnedSettings(examples=(), enabled=False, line=line)
     given = examples if isinstance(examples, list) else [examples]
     names = [n for n in given if isinstance(n, str) and n.strip()]
     if not names or len(names) != len(given):
         bad(
             line,
             "learned: не указан файл с закодированными примерами (examples).",
-            "Пример: examples: coded.csv или examples: [wave1.csv, wave2.csv]",
+            "Пример: examples: coded.csv или examples: [wave1.csv, wave2.csv]; пока закодированных примеров "
+            "нет, напишите enabled: false или удалите раздел learned.",
         )
         return None
     targets = tuple((path.parent / n).resolve() for n in names)
-    enabled = raw.get("enabled", True)
-    if not isinstance(enabled, bool):
-        bad(line, f"learned.enabled: ожидается true или false, а не «{enabled}».")
-        enabled = True
     missing = [(name, target) for name, target in zip(names, targets) if not target.is_file()]
     if enabled and used and missing:
         folders = sorted({str(t.parent) for _, t in missing})

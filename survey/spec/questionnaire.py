@@ -50,6 +50,23 @@ _FIELD_KEYS = {
 }
 _OPTION_KEYS = {"code", "name", "label", LINE_KEY}
 REQUIRED_FIELDS = ("expert_id", "unit_id")
+SPSS_NAME_BYTES = 64  # the longest variable name a .sav file holds: every data column becomes one
+
+
+def too_long_name(name: str, made_of: str) -> str | None:
+    """Why the data column ``name`` cannot be an SPSS variable (``made_of``: how the name is
+    formed, for the message), or None.
+
+    >>> too_long_name("q2_" + "x" * 70, "id вопроса + «_» + name варианта")[:40]
+    'имя столбца данных «q2_xxxxxxxxxxxxxxxxxx'
+    """
+    size = len(name.encode("utf-8"))
+    if size <= SPSS_NAME_BYTES:
+        return None
+    return (
+        f"имя столбца данных «{name}» ({made_of}) длиной {size} байт — файл SPSS (.sav) принимает имена "
+        f"не длиннее {SPSS_NAME_BYTES} байт, и survey run остановился бы в самом конце"
+    )
 
 
 @dataclass(frozen=True)
@@ -318,6 +335,9 @@ def load_questionnaire(path: str | Path | None = None) -> Questionnaire:
                 continue
             seen_ids[f.id] = f.line
             for col in f.columns():
+                made_of = "id вопроса + «_» + name варианта" if f.type == "multiple" else "id поля"
+                if wrong := too_long_name(col, made_of):
+                    bad(f.line, f"поле «{f.id}»: {wrong}.", f"Сократите {made_of.replace(' + «_» + ', ' или ')}.")
                 if col in seen_columns and seen_columns[col] != f.id:
                     bad(
                         f.line,
