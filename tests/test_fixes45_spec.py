@@ -183,7 +183,11 @@ def test_a_study_folder_without_a_codebook_names_it_not_the_bundled_one(tmp_path
     # a command that does not code works without a codebook when no question is coded
     plain = make_study(
         tmp_path / "plain",
-        **{"codebook.yaml": None, "study.yaml": None, "questionnaire.yaml": QUESTIONNAIRE.replace("    coded: true\n", "")},
+        **{
+            "codebook.yaml": None,
+            "study.yaml": None,
+            "questionnaire.yaml": QUESTIONNAIRE.replace("    coded: true\n", ""),
+        },
     )
     assert export_sav(study=plain, output=tmp_path / "x.sav").cases == 3
 
@@ -206,14 +210,18 @@ def test_a_category_naming_an_uncoded_question_is_a_codebook_error_with_the_fix(
     from survey.spec.codebook import load_codebook
     from survey.spec.questionnaire import load_questionnaire
 
-    study = make_study(tmp_path, **{"codebook.yaml": CODEBOOK.replace("[q5_obstacles]\n    terms", "[q6_comment]\n    terms")})
+    study = make_study(
+        tmp_path, **{"codebook.yaml": CODEBOOK.replace("[q5_obstacles]\n    terms", "[q6_comment]\n    terms")}
+    )
     q = load_questionnaire(study / "questionnaire.yaml")
     with pytest.raises(ConfigError) as err:
         load_codebook(study / "codebook.yaml", questionnaire=q)
     (problem,) = err.value.problems
     assert problem.location.line == 9  # the category «safety»
     assert "вопрос «q6_comment» не отмечен в анкете coded: true" in problem.message
-    assert "Добавьте coded: true к вопросу «q6_comment» в анкете (строка" in problem.fix and "q5_obstacles" in problem.fix
+    assert (
+        "Добавьте coded: true к вопросу «q6_comment» в анкете (строка" in problem.fix and "q5_obstacles" in problem.fix
+    )
 
 
 def test_a_coded_question_no_category_codes_is_a_warning(tmp_path):
@@ -273,3 +281,148 @@ def test_the_example_date_lies_in_the_period():
     assert example("2024-09-20", "2024-12-31") == "2024-09-20"
     assert example("2024-09-01", "2024-09-10") == "2024-09-01"
     assert example(None, "2025-06-30") == "2025-06-15"
+
+
+# ------------------------------------------------ #6: XLSForm of a date or a number without a range
+
+
+def test_xlsform_leaves_out_a_bound_the_questionnaire_does_not_give(tmp_path, capsys):
+    text = QUESTIONNAIRE.replace('    min: "2024-01-01"\n    max: "2024-12-31"\n', "").replace(
+        "    min: 0\n    max: 2000\n", "    min: 0\n"
+    )
+    study = make_study(tmp_path / "s", **{"questionnaire.yaml": text})
+    code, _, err = cli(capsys, "xlsform", "--study", study, "-o", tmp_path / "f.xlsx")
+    assert code == 0, err
+    rows = {r[1]: r for r in openpyxl.load_workbook(tmp_path / "f.xlsx")["survey"].iter_rows(values_only=True)}
+    date, number = rows["survey_date"], rows["q3_students"]
+    assert date[3] is None and date[6] is None and date[7] is None  # no hint, constraint or message with None
+    assert number[3] == "Целое число от 0." and number[6] == ". >= 0" and number[7] == "Целое число от 0."
+    assert not any(isinstance(cell, str) and "None" in cell for row in rows.values() for cell in row)
+
+
+# ------------------------------------------------ #7: the learned layer switched off without examples
+
+
+def test_learned_switched_off_needs_no_examples(tmp_path):
+    from survey.spec.codebook import load_codebook
+
+    study = make_study(tmp_path, **{"codebook.yaml": CODEBOOK + "learned:\n  enabled: false\n"})
+    cb = load_codebook(study / "codebook.yaml")
+    assert cb.learned is not None and not cb.learned.enabled and cb.learned.examples == ()
+    (study / "codebook.yaml").write_text(CODEBOOK + "learned:\n  add_when_silent: 0.5\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="напишите enabled: false или удалите раздел learned"):
+        load_codebook(study / "codebook.yaml")
+
+
+# ------------------------------------------------ #9: SPSS names made of two ids
+
+
+def test_a_multiple_choice_column_longer_than_spss_allows_is_a_questionnaire_error(tmp_path):
+    from survey.spec.questionnaire import load_questionnaire
+
+    long_id = "q2_partner_countries_for_exchanges_of_pupils"
+    text = QUESTIONNAIRE.replace("id: q2_countries", f"id: {long_id}").replace(
+        "name: belarus,", "name: republic_of_belarus_and_the_union_state,"
+    )
+    study = make_study(tmp_path, **{"questionnaire.yaml": text})
+    with pytest.raises(ConfigError) as err:
+        load_questionnaire(study / "questionnaire.yaml")
+    (problem,) = err.value.problems
+    assert problem.location.line == 40  # the question's line
+    assert f"«{long_id}_republic_of_belarus_and_the_union_state»" in problem.message and "84 байт" in problem.message
+
+
+def test_a_code_variable_longer_than_spss_allows_is_a_codebook_error(tmp_path):
+    from survey.spec.codebook import load_codebook
+    from survey.spec.questionnaire import load_questionnaire
+
+    long_id = "q5_obstacles_to_international_exchanges_of_pupils"
+    study = make_study(
+        tmp_path,
+        **{
+            "questionnaire.yaml": QUESTIONNAIRE.replace("q5_obstacles", long_id),
+            "codebook.yaml": CODEBOOK.replace("q5_obstacles", long_id).replace("no_problems\n", "no_problems_at_all\n"),
+        },
+    )
+    with pytest.raises(ConfigError) as err:
+        load_codebook(study / "codebook.yaml", questionnaire=load_questionnaire(study / "questionnaire.yaml"))
+    (problem,) = err.value.problems
+    assert f"«{long_id}_no_problems_at_all»" in problem.message and problem.location.line == 15
+
+
+# ------------------------------------------------ #12: a wave that only extends the period
+
+
+def _filled_template(study: Path, path: Path, capsys) -> Path:
+    code, _, err = cli(capsys, "template", "--study", study, "--unit", "Казань", "-o", path)
+    assert code == 0, err
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Анкета"]
+    answers = {
+        "expert_id": "K01",
+        "survey_date": "12.03.2024",
+        "q1_value": "5 — очень полезны",
+        "q2_countries/china": "да",
+        "q3_students": 10,
+        "q5_obstacles": "Денег нет",
+    }
+    for row in ws.iter_rows(min_row=1):
+        key = row[4].value  # the hidden column E: the answer's data key
+        if key in answers:
+            row[2].value = answers[key]
+    wb.save(path)
+    return path
+
+
+def test_extending_the_period_keeps_the_last_waves_templates(tmp_path, capsys):
+    study = make_study(tmp_path / "s", **{"responses.csv": None})
+    filled = _filled_template(study, tmp_path / "wave1" / "kazan.xlsx", capsys)
+    assert cli(capsys, "validate", filled, "--study", study)[0] == 0
+    (study / "questionnaire.yaml").write_text(QUESTIONNAIRE.replace("2024-12-31", "2025-06-30"), encoding="utf-8")
+    code, out, err = cli(capsys, "validate", filled, "--study", study)
+    assert code == 0 and "Ошибок не найдено" in out, err
+    # a changed option is still a changed questionnaire, and the message names the question
+    (study / "questionnaire.yaml").write_text(QUESTIONNAIRE.replace("label: Беларусь", "label: Белоруссия"), "utf-8")
+    code, _, err = cli(capsys, "validate", filled, "--study", study)
+    assert code == 1 and "изменены вопросы или варианты ответа: q2_countries)" in err
+
+
+def test_a_template_written_before_keeps_its_fingerprint(tmp_path):
+    import hashlib
+    import json
+
+    from survey.spec.questionnaire import load_questionnaire
+    from survey.spec.template_layout import fingerprint_matches, template_changes
+
+    q = load_questionnaire(make_study(tmp_path) / "questionnaire.yaml")
+    spec = [  # the fingerprint as templates recorded it until the ranges were left out
+        [
+            f.id,
+            f.type,
+            f.options_from,
+            str(f.min),
+            str(f.max),
+            list(f.missing),
+            [[o.code, o.name, o.label] for o in f.options],
+        ]
+        for f in q.fields
+    ]
+    old = hashlib.sha256(json.dumps(spec, ensure_ascii=False).encode("utf-8")).hexdigest()[:12]
+    assert fingerprint_matches(old, q) and not fingerprint_matches("0" * 12, q)
+    assert "--questionnaire" in template_changes("", q)
+
+
+# ------------------------------------------------ #16: a group_by typo in study.yaml
+
+
+def test_a_group_by_typo_in_study_yaml_names_the_file_and_line_before_any_work(tmp_path, capsys, monkeypatch):
+    import survey.pipeline
+
+    study = make_study(tmp_path / "s", **{"study.yaml": STUDY.replace("group_by: district", "group_by: distrct")})
+    monkeypatch.setattr(survey.pipeline, "validate", lambda *a, **k: pytest.fail("the responses were read"))
+    code, _, err = cli(capsys, "run", "--study", study, "--out", tmp_path / "out")
+    assert code == 2
+    assert f"{study / 'study.yaml'}, строка 3: group_by: distrct" in err and "Возможно, имелся в виду district" in err
+    assert "--group-by" not in err
+    code, _, err = cli(capsys, "run", "--study", study, "--out", tmp_path / "out", "--group-by", "kindd")
+    assert code == 2 and "(--group-by)" in err and "study.yaml" not in err
