@@ -20,7 +20,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from survey.base.lemmatize import Lemmatizer
+from survey.base.lemmatize import Lemmatizer, morph_analyzer
 from survey.base.text import fold, listed
 from survey.errors import Code, ConfigError, Location, Problem
 from survey.spec.paths import default_path
@@ -465,8 +465,6 @@ def _misspelt(text: str, lem: Lemmatizer) -> list[tuple[str, str]]:
     slip: a letter left out, doubled or added, two letters swapped, an unstressed vowel confused
     («безопастность» → «безопасность»). A rare word without such a neighbour («синофобия»,
     «погранпереход») is taken as meant; neither the first letter nor the ending is changed."""
-    from survey.base.lemmatize import morph_analyzer
-
     found = []
     for part in text.split():
         if part.startswith(("=", "~")) or part.endswith("*"):

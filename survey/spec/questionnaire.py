@@ -57,8 +57,10 @@ def too_long_name(name: str, made_of: str) -> str | None:
     """Why the data column ``name`` cannot be an SPSS variable (``made_of``: how the name is
     formed, for the message), or None.
 
-    >>> too_long_name("q2_" + "x" * 70, "id вопроса + «_» + name варианта")[:40]
-    'имя столбца данных «q2_xxxxxxxxxxxxxxxxxx'
+    >>> too_long_name("q2_areas_education", "id поля") is None
+    True
+    >>> "длиной 73 байт" in too_long_name("q2_" + "x" * 70, "id вопроса + «_» + name варианта")
+    True
     """
     size = len(name.encode("utf-8"))
     if size <= SPSS_NAME_BYTES:
