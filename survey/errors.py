@@ -88,6 +88,8 @@ class Code(StrEnum):
     CODEBOOK = "codebook", "error", "ошибка в кодовой книге"
     GAZETTEER = "gazetteer", "error", "ошибка в справочнике единиц"
     STUDY = "study", "error", "ошибка в настройках исследования"
+    PATTERN_UNKNOWN_WORD = "pattern-unknown-word", "warning", "слово шаблона неизвестно словарю"
+    QUESTION_NO_CATEGORIES = "question-no-categories", "warning", "у кодируемого вопроса нет категорий"
     # files and folders
     FILE_SKIPPED = "file-skipped", "warning", "файл пропущен"
     FILE_UNREADABLE = "file-unreadable", "error", "файл не читается"

@@ -35,7 +35,7 @@ from survey.coding.coder import Coder, code_responses, learned_categories
 from survey.coding.kwic import unknown_words
 from survey.coding.learned import unlearned_problems
 from survey.coding.review import OverrideResult, apply_overrides, keep_review, read_overrides, write_coding_sheet
-from survey.errors import Code, InvalidDataError, Location, Problem, UsageError
+from survey.errors import Code, ConfigError, InvalidDataError, Location, Problem, UsageError
 from survey.exports.spss import SavExport, sav_dataset, save_sav, write_sav
 from survey.inputs.anonymise import anonymise, not_names
 from survey.inputs.validate import ValidationReport, ValidationResult, validate
@@ -50,6 +50,7 @@ from survey.spec.paths import DEFAULT_OUT
 from survey.spec.questionnaire import Questionnaire
 from survey.spec.study import Study
 from survey.spec.units import default_grouping
+from survey.spec.yamlfile import load_yaml
 
 log = logging.getLogger("survey")
 
@@ -132,6 +133,60 @@ def analysed_question(q: Questionnaire, choice: str | None, source: str) -> str 
         + (f"{listed(coded)}." if coded else "с coded: true, а в анкете таких нет.")
         + (f" Возможно, имелся в виду {near[0]}." if near else "")
     )
+
+
+def no_coded_question(q: Questionnaire, q_path: Path, codebook: Path | None) -> str:
+    """Why ``survey run`` cannot work on a questionnaire without a coded open question, and the fix:
+    the open questions the codebook's categories name (else every open question) to mark ``coded: true``."""
+    named: list[str] = []
+    codebook = codebook if codebook is not None and codebook.is_file() else None
+    if codebook is not None:
+        raw = load_yaml(codebook)
+        categories = raw.get("categories") if isinstance(raw, dict) else None
+        for category in categories if isinstance(categories, list) else []:
+            questions = category.get("questions") if isinstance(category, dict) else None
+            named += [str(x) for x in questions if str(x) not in named] if isinstance(questions, list) else []
+    open_questions = [f for f in q.questions if f.type == "text"]
+    candidates = [f for f in open_questions if f.id in named] or open_questions
+    what = (
+        f"кодовая книга {codebook} кодирует ответы на {listed(named)}, но"
+        if named and codebook is not None
+        else "survey run кодирует открытые ответы по кодовой книге и строит таблицы по кодам, но"
+    )
+    where = [f"«{f.id}» (строка {f.line})" if f.line else f"«{f.id}»" for f in candidates]
+    fix = (
+        ("Добавьте coded: true к вопросу " if len(where) == 1 else "Добавьте coded: true к одному из вопросов ")
+        + listed(where)
+        + (" и положите кодовую книгу codebook.yaml в папку исследования." if codebook is None else ".")
+        if candidates
+        else "Добавьте открытый вопрос (type: text) с coded: true и кодовую книгу к нему."
+    )
+    return (
+        f"{q_path}: {what} в анкете нет ни одного вопроса с coded: true. {fix} Проверить ответы или выгрузить "
+        "их в SPSS без кодирования можно и так: survey validate, survey export-sav."
+    )
+
+
+def grouping(
+    given: str | None, study: Study, q: Questionnaire, units: pd.DataFrame, units_path: Path, with_names: bool
+) -> str:
+    """The column the tables are grouped by: ``given`` (``--group-by``), else the study's
+    ``group_by``, else :func:`default_grouping`; checked before the responses are read. A wrong
+    ``group_by`` of ``study.yaml`` is named with its line (not as the option the user did not give)."""
+    columns = group_by_columns([c for c in q.data_columns() if with_names or c not in q.personal_columns], units, q)
+    if given or not study.group_by:
+        chosen = given or default_grouping(units)
+        check_group_by(chosen, columns)
+        return chosen
+    if study.group_by not in columns:
+        near = difflib.get_close_matches(study.group_by, columns, n=1, cutoff=0.6)
+        where = f"{study.path or 'study.yaml'}" + (f", строка {study.group_by_line}" if study.group_by_line else "")
+        raise ConfigError(
+            f"{where}: group_by: {study.group_by} — такого столбца нет ни в справочнике единиц ({units_path.name}), "
+            f"ни в анкете.{f' Возможно, имелся в виду {near[0]}.' if near else ''} Группировать можно по "
+            f"{listed(columns, 15)}."
+        )
+    return study.group_by
 
 
 def analysed_codes(codes: pd.DataFrame, question: str | None) -> pd.DataFrame:
@@ -332,7 +387,10 @@ def _run(
 ) -> RunResult:
     bundle = open_study(study, questionnaire=questionnaire, units=units, codebook=codebook, responses=responses)
     st, q, unit_table = bundle.study, bundle.questionnaire, bundle.units
-    responses, q_path, u_path, cb_path = (bundle.paths[k] for k in ("responses", "questionnaire", "units", "codebook"))
+    q_path, u_path = bundle.path("questionnaire"), bundle.path("units")
+    if not q.coded_questions:
+        raise ConfigError(no_coded_question(q, q_path, bundle.paths.get("codebook")))
+    responses, cb_path = bundle.path("responses"), bundle.path("codebook")
     cb = load_codebook(cb_path, questionnaire=q, learned=learned)
     if Path(responses).is_dir() and Path(out).resolve() == Path(responses).resolve():
         raise UsageError(
@@ -342,6 +400,7 @@ def _run(
     question = analysed_question(
         q, analyse_question or st.analyse, "--analyse" if analyse_question else f"{st.path or 'study.yaml'}, analyse"
     )
+    group_by = grouping(group_by, st, q, unit_table, u_path, with_names)  # before any work, as the rest
     keep_review(out, overrides, cb.ids, [f.id for f in q.coded_questions])  # before any work
     with steps.step("read", f"Чтение и проверка ответов: {responses}"):
         result = validate(responses, q, unit_table, encoding=encoding)
@@ -362,8 +421,6 @@ def _run(
     data = result.data
     with steps.step("names", "Имена людей в открытых ответах"):
         public = data if with_names else anonymise(data, q, not_names(cb, unit_table, st))
-    group_by = group_by or st.group_by or default_grouping(unit_table)
-    check_group_by(group_by, group_by_columns(public.columns, unit_table, q))
     gold_path = find_gold(responses, gold)
     answers = len(public) * len(q.coded_questions)
     with steps.step("code", f"Кодирование открытых ответов (кодовая книга {cb_path})", total=answers):
@@ -373,6 +430,7 @@ def _run(
     if coding.overrides is not None:  # overrides not applied, with their reasons (warnings)
         report.problems.extend(coding.overrides.problems)
     report.problems.extend(not_analysed(q, question, q_path.name))
+    report.problems.extend(cb.warnings)  # a likely misspelt pattern word, a coded question no category codes
     report.problems.extend(unlearned_problems(cb))  # categories the learned layer has no examples of
     report.problems.extend(coding.gold_notes)  # a gold of another question is not compared
     if coding.gold is not None:  # gold rows that match no answer, ids matched despite their spelling
@@ -602,8 +660,9 @@ def export_sav(
         raise UsageError(f"{output}: файл SPSS должен иметь расширение .sav.")
     bundle = open_study(study, questionnaire=questionnaire, units=units, codebook=codebook, responses=responses)
     q, unit_table = bundle.questionnaire, bundle.units
-    codebook = bundle.paths["codebook"]
-    result = validate(bundle.paths["responses"], q, unit_table, encoding=encoding)
+    # the codebook is needed to code; without a coded question it only adds words never masked as names
+    cb_path = bundle.path("codebook") if q.coded_questions else bundle.paths.get("codebook")
+    result = validate(bundle.path("responses"), q, unit_table, encoding=encoding)
     report = result.report
     report.synthetic = report.synthetic or bundle.study.synthetic
     if not report.valid and not skip_invalid:
@@ -614,20 +673,20 @@ def export_sav(
         )
     if report.accepted == 0:
         raise InvalidDataError(f"Нет ни одной принятой анкеты. {report.summary()}", problems=report.problems)
-    cb = load_codebook(codebook, questionnaire=q)
+    cb = load_codebook(cb_path, questionnaire=q) if cb_path is not None else None
     data = result.data if with_names else anonymise(result.data, q, not_names(cb, unit_table, bundle.study))
-    coded = code_responses(data, q, Coder(cb))
     codes = None
     problems: list[Problem] = []
-    if q.coded_questions:
+    if q.coded_questions and cb is not None:
+        coded = code_responses(data, q, Coder(cb))
         codes, applied = final_codes(coded, q, cb.ids, overrides)
-        problems = applied.problems if applied is not None else []
+        problems = [*cb.warnings, *(applied.problems if applied is not None else [])]
     ds = sav_dataset(
         data,
         q,
         unit_table,
         codes=codes,
-        code_labels=cb.labels,
+        code_labels=cb.labels if cb is not None else {},
         with_names=with_names,
         synthetic=report.synthetic,
         study=bundle.study,

@@ -369,7 +369,7 @@ def code_csv(
                     rows = _write(fh, pool.imap(_code_chunk, chunks), counts, unknown)
             else:
                 rows = _write(fh, map(_code_chunk, chunks), counts, unknown)
-    warnings = untrained + _repeat_warnings(input, enc, ledger.repeats())
+    warnings = [*codebook_obj.warnings, *untrained, *_repeat_warnings(input, enc, ledger.repeats())]
     seconds = time.perf_counter() - started
     result = BatchResult(rows, seconds, output, {k: counts[k] for k in ids}, unknown, problems, warnings)
     if problems:

@@ -124,8 +124,8 @@ def kwic_responses(
     person names masked «[ФИО]» as in every default output unless ``with_names``."""
     bundle = open_study(study, questionnaire=questionnaire, units=units, codebook=codebook, responses=responses)
     q = bundle.questionnaire
-    result = validate(bundle.paths["responses"], q, bundle.units, encoding=encoding)
-    cb = load_codebook(bundle.paths["codebook"], questionnaire=q)
+    result = validate(bundle.path("responses"), q, bundle.units, encoding=encoding)
+    cb = load_codebook(bundle.path("codebook"), questionnaire=q)
     coder = Coder(cb)
     data = result.data if with_names else anonymise(result.data, q, not_names(cb, bundle.units, bundle.study))
     frames = [data[["expert_id", f.id]].rename(columns={f.id: "answer"}) for f in q.coded_questions]

@@ -58,6 +58,7 @@ from survey.spec.template_layout import (
     YES,
     answer_hint,
     date_bounds,
+    field_fingerprints,
     form_rows,
     int_bounds,
     questionnaire_fingerprint,
@@ -146,7 +147,7 @@ def build_template(
         "Порядок заполнения — на листе «Инструкция»."
     )
     if unit_name:
-        subtitle = f"Город (регион): {unit_name}. " + subtitle
+        subtitle = f"{q.field('unit_id').label}: {unit_name}. " + subtitle  # the study's word: «Муниципалитет»
     xlsx_value(ws["A2"], subtitle)
     ws["A2"].font, ws["A2"].alignment = normal, wrap_top
     ws.row_dimensions[2].height = 33
@@ -311,6 +312,7 @@ def build_template(
         ("questionnaire_id", q.id),
         ("questionnaire_version", q.version),
         ("fingerprint", questionnaire_fingerprint(q)),
+        ("fields", field_fingerprints(q)),
         ("form_sheet", FORM_SHEET),
         ("answer_column", ANSWER_COLUMN),
         ("key_column", KEY_COLUMN),

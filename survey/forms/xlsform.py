@@ -83,12 +83,16 @@ def _field_row(f: Field) -> dict[str, Any]:
         kind = f"select_multiple {list_name(f)}" if f.type == "multiple" else f"select_one {list_name(f)}"
     constraint, message, hint, appearance = "", "", f.hint, ""
     if f.type == "integer":
-        constraint = f". >= {f.min} and . <= {f.max}"
-        message = hint = f"Целое число от {f.min} до {f.max}."
+        constraint, span = _bounds(f.min, f.max, str, str, ("от", "до"))
+        hint = hint or f"Целое число{span}."
+        message = f"Целое число{span}." if constraint else ""
     elif f.type == "date":
-        constraint = f". >= date('{f.min_date:%Y-%m-%d}') and . <= date('{f.max_date:%Y-%m-%d}')"
-        message = f"Дата должна быть в периоде опроса: с {f.min_date:%d.%m.%Y} по {f.max_date:%d.%m.%Y}."
-        hint = hint or f"С {f.min_date:%d.%m.%Y} по {f.max_date:%d.%m.%Y}."
+        constraint, span = _bounds(
+            f.min_date, f.max_date, lambda d: f"date('{d:%Y-%m-%d}')", "{:%d.%m.%Y}".format, ("с", "по")
+        )
+        if constraint:
+            message = f"Дата должна быть в периоде опроса:{span}."
+            hint = hint or f"{span[1].upper()}{span[2:]}."
     elif f.type == "text":
         if f.max_length:
             constraint = f"string-length(.) <= {f.max_length}"
@@ -114,6 +118,14 @@ def _field_row(f: Field) -> dict[str, Any]:
         constraint_message=message,
         appearance=appearance,
     )
+
+
+def _bounds(lo: Any, hi: Any, xpath, shown, words: tuple[str, str]) -> tuple[str, str]:
+    """The constraint of a range (``. >= 0 and . <= 10``) and its Russian ``words`` (« от 0 до 10»);
+    a bound the questionnaire leaves out is left out of both (a form with ``None`` is broken)."""
+    parts = [f". {op} {xpath(v)}" for op, v in ((">=", lo), ("<=", hi)) if v is not None]
+    span = "".join(f" {word} {shown(v)}" for word, v in zip(words, (lo, hi)) if v is not None)
+    return " and ".join(parts), span
 
 
 def choice_rows(q: Questionnaire, units: pd.DataFrame) -> list[dict[str, Any]]:

@@ -257,12 +257,12 @@ def parse_date(value: Any, field: Field, order: str = "dmy") -> tuple[dt.date | 
             return None, Issue(
                 Code.NOT_A_DATE,
                 f"«{value}» — не дата в порядке месяц/день/год, которым записан этот столбец.",
-                "Запишите все даты столбца одинаково, лучше как ДД.ММ.ГГГГ, например 15.03.2021.",
+                f"Запишите все даты столбца одинаково, лучше как ДД.ММ.ГГГГ, например {field.example_date:%d.%m.%Y}.",
             )
         return None, Issue(
             Code.NOT_A_DATE,
             f"«{value}» — не дата.",
-            "Укажите дату в формате ДД.ММ.ГГГГ, например 15.03.2021.",
+            f"Укажите дату в формате ДД.ММ.ГГГГ, например {field.example_date:%d.%m.%Y}.",
         )
     lo, hi = field.min_date, field.max_date
     if lo and date < lo or hi and date > hi:

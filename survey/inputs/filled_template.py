@@ -36,8 +36,9 @@ from survey.spec.template_layout import (
     MULTIPLE_PROMPT,
     FormRow,
     answer_hint,
+    fingerprint_matches,
     form_rows,
-    questionnaire_fingerprint,
+    template_changes,
 )
 
 
@@ -487,11 +488,13 @@ def _version_problem(meta: dict[str, str], q: Questionnaire) -> tuple[Code, str,
             f"шаблон составлен по анкете версии {tver}, а проверка идёт по анкете версии {q.version}.",
             f"{regenerate} или проверьте файл анкетой версии {tver} (--questionnaire).",
         )
-    if tfp != questionnaire_fingerprint(q):
+    if not fingerprint_matches(tfp, q):
+        changes = template_changes(meta.get("fields", ""), q)
         return (
             Code.TEMPLATE_VERSION,
             f"шаблон составлен по анкете версии {tver}, но её вопросы или варианты ответа отличаются от "
-            f"текущей анкеты версии {q.version} (анкету изменили, не сменив номер версии).",
+            f"текущей анкеты версии {q.version} (анкету изменили, не сменив номер версии"
+            + (f"; {changes})." if changes else ")."),
             f"{regenerate}; при изменении анкеты увеличивайте её version.",
         )
     return None

@@ -27,7 +27,12 @@ class StudyBundle:
     study: Study
     questionnaire: Questionnaire
     units: pd.DataFrame
-    paths: dict[str, Path]
+    paths: dict[str, Path]  # questionnaire, units, and the codebook and responses when the study has them
+
+    def path(self, role: str) -> Path:
+        """The study's file for ``role``; a study folder without it: :class:`ConfigError` naming
+        the folder and the file names looked for (:func:`~survey.spec.study.study_file`)."""
+        return self.paths.get(role) or study_file(self.study, role, None)
 
 
 def open_study(
@@ -43,9 +48,10 @@ def open_study(
     paths = {
         "questionnaire": study_file(st, "questionnaire", questionnaire),
         "units": study_file(st, "units", units),
-        "codebook": study_file(st, "codebook", codebook),
-        "responses": study_file(st, "responses", responses),
     }
+    for role, given in (("codebook", codebook), ("responses", responses)):
+        if given is not None or st.file(role) is not None or st.folder is None:  # else: reported when asked for
+            paths[role] = study_file(st, role, given)
     q = load_questionnaire(paths["questionnaire"])
     st = with_questionnaire(st, q)
     return StudyBundle(st, q, load_units(paths["units"], st), paths)

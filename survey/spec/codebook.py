@@ -12,6 +12,7 @@ a bad gap syntax — each reported with its line in :class:`~survey.errors.Confi
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -19,10 +20,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from survey.base.lemmatize import Lemmatizer
+from survey.base.lemmatize import Lemmatizer, morph_analyzer
 from survey.base.text import fold, listed
 from survey.errors import Code, ConfigError, Location, Problem
 from survey.spec.paths import default_path
+from survey.spec.questionnaire import too_long_name
 from survey.spec.yamlfile import LINE_KEY, item_lines, load_yaml
 
 PATTERN_KINDS = ("terms", "needs", "needs_strict", "exclude")
@@ -291,6 +293,7 @@ class Codebook:
     path: str = ""
     sha256: str = ""
     learned: LearnedSettings | None = None
+    warnings: tuple[Problem, ...] = ()  # worth a look, not wrong: a likely misspelt pattern word…
 
     @property
     def ids(self) -> list[str]:
@@ -329,16 +332,19 @@ def load_codebook(
     data = load_yaml(path)
     lem = lemmatizer or Lemmatizer()
     problems: list[Problem] = []
+    warnings: list[Problem] = []
 
     def bad(line: int | None, message: str, fix: str = "") -> None:
         problems.append(Problem(Location(str(path), line=line), Code.CODEBOOK, message, fix))
+
+    def warn(line: int | None, code: Code, message: str, fix: str = "") -> None:
+        warnings.append(Problem(Location(str(path), line=line), code, message, fix))
 
     if not isinstance(data, dict) or not isinstance(data.get("categories"), list):
         raise ConfigError(f"{path}: в кодовой книге должен быть раздел categories со списком категорий.")
     rules = _parse_rules(_with_default_rules(path, data.get("rules") or {}), lem, bad)
     categories: list[Category] = []
     seen: dict[str, int | None] = {}
-    question_ids = {f.id for f in questionnaire.fields} if questionnaire is not None else None
     for raw in data["categories"]:
         if not isinstance(raw, dict):
             bad(None, f"категория должна быть описанием (id, label, terms…), а не «{raw}».")
@@ -365,10 +371,8 @@ def load_codebook(
         if not str(raw.get("label") or "").strip():
             bad(line, f"категория «{cid}»: нет названия (label).")
         questions = tuple(raw.get("questions") or ())
-        if question_ids is not None:
-            for qid in questions:
-                if qid not in question_ids:
-                    bad(line, f"категория «{cid}»: вопроса «{qid}» нет в анкете.")
+        if questionnaire is not None:
+            _check_questions(cid, questions, questionnaire, line, bad)
         patterns: list[Pattern] = []
         seen_patterns: dict[tuple, tuple[str, int | None]] = {}
         for kind in PATTERN_KINDS:
@@ -392,6 +396,15 @@ def load_codebook(
                     continue
                 seen_patterns[key] = (text, at)
                 patterns.append(pattern)
+                for word, known in _misspelt(text, lem):
+                    warn(
+                        at,
+                        Code.PATTERN_UNKNOWN_WORD,
+                        f"категория «{cid}»: в шаблоне «{text}» слово «{word}» неизвестно словарю pymorphy3; "
+                        f"возможно, «{known}».",
+                        "Если это опечатка, исправьте её: шаблон с ней ничего не кодирует. Редкое слово, "
+                        "которое так и пишется, оставьте как есть.",
+                    )
         if not any(p.kind != "exclude" for p in patterns):
             bad(line, f"категория «{cid}»: нет ни одного шаблона (terms, needs или needs_strict).")
         categories.append(
@@ -413,6 +426,20 @@ def load_codebook(
                 bad(c.line, f"категория «{c.id}»: в compatible_with неизвестная категория «{other}».")
     if sum(c.no_problems for c in categories) > 1:
         bad(None, "категория «проблем нет» (no_problems: true) может быть только одна.")
+    if questionnaire is not None:
+        for f in questionnaire.coded_questions:
+            for c in categories:
+                made_of = "id вопроса + «_» + id категории"
+                if (not c.questions or f.id in c.questions) and (wrong := too_long_name(f"{f.id}_{c.id}", made_of)):
+                    bad(c.line, f"категория «{c.id}»: {wrong}.", "Сократите id категории или id вопроса.")
+            if not any(not c.questions or f.id in c.questions for c in categories):
+                warn(
+                    None,
+                    Code.QUESTION_NO_CATEGORIES,
+                    f"вопрос «{f.id}» отмечен в анкете coded: true (строка {f.line}), но ни одна категория его не "
+                    "кодирует (у каждой в questions: другие вопросы): все его коды будут 0.",
+                    f"Добавьте «{f.id}» в questions: нужных категорий.",
+                )
     settings = _parse_learned(data.get("learned"), path, ids, bad, learned) if "learned" in data else None
     if problems:
         raise ConfigError(
@@ -426,7 +453,63 @@ def load_codebook(
         path=str(path),
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
         learned=settings if learned or settings is None else replace(settings, enabled=False),
+        warnings=tuple(warnings),
     )
+
+
+_VOWEL_SLIPS = {"а": "о", "о": "а", "е": "ия", "и": "е", "я": "е"}  # unstressed vowels written for each other
+
+
+def _misspelt(text: str, lem: Lemmatizer) -> list[tuple[str, str]]:
+    """(word, known word) for each word of a pattern pymorphy3 does not know but would know with one
+    slip: a letter left out, doubled or added, two letters swapped, an unstressed vowel confused
+    («безопастность» → «безопасность»). A rare word without such a neighbour («синофобия»,
+    «погранпереход») is taken as meant; neither the first letter nor the ending is changed."""
+    found = []
+    for part in text.split():
+        if part.startswith(("=", "~")) or part.endswith("*"):
+            continue
+        for token in lem.tokens(part):
+            word = token.lower
+            if not token.is_word or token.info.known or len(word) < 5 or not re.fullmatch(r"[а-яё]+", word):
+                continue
+            stem = len(word) - 2
+            variants = set()
+            for i in range(1, stem):  # the first letter is rarely the slip («ковид» is not «эковид»)
+                variants.add(word[:i] + word[i + 1 :])
+                variants.update(word[:i] + ch + word[i:] for ch in "абвгдежзийклмнопрстуфхцчшщъыьэюя")
+                variants.update(word[:i] + ch + word[i + 1 :] for ch in _VOWEL_SLIPS.get(word[i], ""))
+                if i + 1 < stem:
+                    variants.add(word[:i] + word[i + 1] + word[i] + word[i + 2 :])
+            known = sorted(v for v in variants if morph_analyzer().word_is_known(v))
+            if len(known) == 1:
+                found.append((word, known[0]))
+    return found
+
+
+def _check_questions(cid: str, questions: tuple, questionnaire, line: int | None, bad) -> None:
+    """A category's ``questions`` must name coded open questions of the questionnaire: a question
+    without ``coded: true`` is never coded, so the category would stay at 0 % with no word."""
+    coded = [f.id for f in questionnaire.coded_questions]
+    for qid in questions:
+        if qid not in questionnaire:
+            near = difflib.get_close_matches(str(qid), [f.id for f in questionnaire.fields], n=1, cutoff=0.6)
+            bad(line, f"категория «{cid}»: вопроса «{qid}» нет в анкете.", f"Возможно, «{near[0]}»." if near else "")
+        elif qid not in coded:
+            field = questionnaire.field(qid)
+            at = f" (строка {field.line})" if field.line else ""
+            bad(
+                line,
+                f"категория «{cid}»: вопрос «{qid}» не отмечен в анкете coded: true — его ответы не кодируются, "
+                "и категория осталась бы пустой.",
+                (
+                    f"Добавьте coded: true к вопросу «{qid}» в анкете{at}"
+                    + (f" или укажите в questions: кодируемый вопрос ({listed(coded)})." if coded else ".")
+                )
+                if field.type == "text"
+                else f"Это вопрос типа {field.type}, его не кодируют; укажите в questions: "
+                + (f"кодируемый вопрос ({listed(coded)})." if coded else "открытый вопрос с coded: true."),
+            )
 
 
 def _probability(value: Any) -> bool:
@@ -443,21 +526,24 @@ def _parse_learned(raw: Any, path: Path, ids: set[str], bad, used: bool = True) 
     line = raw.get(LINE_KEY)
     for key in sorted(set(raw) - set(LEARNED_KEYS) - {LINE_KEY}):
         bad(line, f"learned: неизвестный ключ «{key}».", f"Допустимые ключи: {', '.join(LEARNED_KEYS)}.")
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        bad(line, f"learned.enabled: ожидается true или false, а не «{enabled}».")
+        enabled = True
     examples = raw.get("examples")
+    if examples is None and not enabled:  # switched off: a new study has no coded examples yet
+        return LearnedSettings(examples=(), enabled=False, line=line)
     given = examples if isinstance(examples, list) else [examples]
     names = [n for n in given if isinstance(n, str) and n.strip()]
     if not names or len(names) != len(given):
         bad(
             line,
             "learned: не указан файл с закодированными примерами (examples).",
-            "Пример: examples: coded.csv или examples: [wave1.csv, wave2.csv]",
+            "Пример: examples: coded.csv или examples: [wave1.csv, wave2.csv]; пока закодированных примеров "
+            "нет, напишите enabled: false или удалите раздел learned.",
         )
         return None
     targets = tuple((path.parent / n).resolve() for n in names)
-    enabled = raw.get("enabled", True)
-    if not isinstance(enabled, bool):
-        bad(line, f"learned.enabled: ожидается true или false, а не «{enabled}».")
-        enabled = True
     missing = [(name, target) for name, target in zip(names, targets) if not target.is_file()]
     if enabled and used and missing:
         folders = sorted({str(t.parent) for _, t in missing})

@@ -50,6 +50,25 @@ _FIELD_KEYS = {
 }
 _OPTION_KEYS = {"code", "name", "label", LINE_KEY}
 REQUIRED_FIELDS = ("expert_id", "unit_id")
+SPSS_NAME_BYTES = 64  # the longest variable name a .sav file holds: every data column becomes one
+
+
+def too_long_name(name: str, made_of: str) -> str | None:
+    """Why the data column ``name`` cannot be an SPSS variable (``made_of``: how the name is
+    formed, for the message), or None.
+
+    >>> too_long_name("q2_areas_education", "id поля") is None
+    True
+    >>> "длиной 73 байт" in too_long_name("q2_" + "x" * 70, "id вопроса + «_» + name варианта")
+    True
+    """
+    size = len(name.encode("utf-8"))
+    if size <= SPSS_NAME_BYTES:
+        return None
+    return (
+        f"имя столбца данных «{name}» ({made_of}) длиной {size} байт — файл SPSS (.sav) принимает имена "
+        f"не длиннее {SPSS_NAME_BYTES} байт, и survey run остановился бы в самом конце"
+    )
 
 
 @dataclass(frozen=True)
@@ -153,6 +172,21 @@ class Field:
     @property
     def max_date(self) -> dt.date | None:
         return _as_date(self.max)
+
+    @property
+    def example_date(self) -> dt.date:
+        """A date for messages: the 15th (a day that cannot be a month) inside the field's period.
+
+        >>> Field("d", "Дата", "date", min="2024-01-01", max="2024-12-31").example_date
+        datetime.date(2024, 1, 15)
+        """
+        lo, hi = self.min_date, self.max_date
+        if lo is not None:
+            mid = lo.replace(day=15) if lo.day <= 15 else lo
+            return mid if hi is None or mid <= hi else lo
+        if hi is not None:
+            return hi.replace(day=15) if hi.day >= 15 else hi
+        return dt.date(dt.date.today().year, 3, 15)
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -303,6 +337,9 @@ def load_questionnaire(path: str | Path | None = None) -> Questionnaire:
                 continue
             seen_ids[f.id] = f.line
             for col in f.columns():
+                made_of = "id вопроса + «_» + name варианта" if f.type == "multiple" else "id поля"
+                if wrong := too_long_name(col, made_of):
+                    bad(f.line, f"поле «{f.id}»: {wrong}.", f"Сократите {made_of.replace(' + «_» + ', ' или ')}.")
                 if col in seen_columns and seen_columns[col] != f.id:
                     bad(
                         f.line,

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from survey.base.text import listed
 from survey.base.textfile import read_csv_frame
 from survey.errors import Code, ConfigError, InputError, Location, Problem
 from survey.spec.paths import default_path
@@ -162,6 +163,8 @@ class Study:
     units_word: str = "единиц"
     unit_kinds: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
+    folder: Path | None = None  # a study the user named (--study): a file it lacks is an error, never the bundled one
+    group_by_line: int | None = None  # the line of group_by in study.yaml
 
     def __deepcopy__(self, memo: dict) -> Study:
         # immutable settings: pandas deep-copies a frame's attrs on every operation, and the
@@ -273,6 +276,7 @@ def load_study(path: str | Path | None = None, *, questionnaire_title: str = "")
         border=border,
         groups=groups,
         group_by=group_by,
+        group_by_line=_key_line(path, "group_by") if group_by else None,
         analyse=analyse,
         models=terms,
         joint=joint,
@@ -293,9 +297,20 @@ def find_study(folder: str | Path) -> Study:
         raise ConfigError(f"{folder}: папка исследования не найдена (--study). Укажите папку с файлами исследования.")
     for candidate in (folder / "study.yaml", folder / "questionnaires" / "study.yaml"):
         if candidate.is_file():
-            study = load_study(candidate)
-            return _with_conventional_files(study, folder)
-    return _with_conventional_files(Study(title="", short_title=""), folder)
+            return _own(_with_conventional_files(load_study(candidate), folder), folder)
+    return _own(_with_conventional_files(Study(title="", short_title=""), folder), folder)
+
+
+def _own(study: Study, folder: Path) -> Study:
+    """``study`` as one the user named: the files it lacks are not taken from the bundled study
+    (unless it is the bundled study itself)."""
+    try:
+        bundled = default_path("study").resolve()
+    except ConfigError:
+        bundled = None
+    if study.path is not None and study.path == bundled:
+        return study
+    return Study(**{**study.__dict__, "folder": folder.resolve()})
 
 
 def _with_conventional_files(study: Study, folder: Path) -> Study:
@@ -332,7 +347,7 @@ def resolve_study(study: str | Path | Study | None = None, questionnaire: str | 
         return study
     if study is not None:
         path = Path(study)
-        return find_study(path) if path.is_dir() else load_study(path)
+        return find_study(path) if path.is_dir() else _own(load_study(path), path.parent)
     if questionnaire is not None:
         beside = Path(questionnaire).with_name("study.yaml")
         return load_study(beside) if beside.is_file() else Study(title="", short_title="")
@@ -347,15 +362,43 @@ def with_questionnaire(study: Study, questionnaire: Questionnaire) -> Study:
     return Study(**{**study.__dict__, "title": title, "short_title": study.short_title or title})
 
 
+_ROLE_NAMES = {
+    "questionnaire": "анкеты",
+    "codebook": "кодовой книги",
+    "units": "справочника единиц",
+    "responses": "файла с ответами",
+}
+
+
 def study_file(study: Study, role: str, given: str | Path | None) -> Path:
     """The file for ``role``: ``given`` (a command-line option) wins, then the study's, then the
-    bundled default (``questionnaires/…``, ``responses/…``)."""
+    bundled default (``questionnaires/…``, ``responses/…``) — but never for a study the user named
+    (``--study FOLDER``): there a missing file is a :class:`ConfigError` naming the folder and the
+    file names looked for."""
     if given is not None:
         return Path(given)
     found = study.file(role)
     if found is not None:
         return found
-    return default_path(role)
+    if study.folder is None:
+        return default_path(role)
+    names = listed([f"«{name}»" for name in _CONVENTIONAL[role]])
+    settings = study.path if study.path is not None else study.folder / "study.yaml"
+    raise ConfigError(
+        f"{study.folder}: в папке исследования нет {_ROLE_NAMES[role]} (искали {names}). "
+        f"Положите файл в папку под одним из этих имён или укажите его путь в {settings} "
+        f"(files: {{{role}: …}}) либо параметром --{role}; файлы встроенного исследования для другой папки "
+        "не используются."
+    )
+
+
+def _key_line(path: Path, key: str) -> int | None:
+    """The line of a top-level ``key:`` in a YAML file (mappings know only their own first line)."""
+    pattern = re.compile(rf"^{re.escape(key)}\s*:")
+    for number, line in enumerate(read_config_text(path).splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None
 
 
 # ---------------------------------------------------------------- parsing

@@ -128,25 +128,59 @@ def answer_hint(f: Field, option: Option | None, units_count: int) -> str:
     return need.strip()
 
 
+def _field_spec(f: Field, ranges: bool = False) -> list:
+    """What a template's answer to ``f`` means: id, type, options; a scale's range (its points),
+    but not the validation range of a date or a number (``ranges``: the format before 2025, which had it)."""
+    bounds = [str(f.min), str(f.max)] if ranges or f.type == "scale" else []
+    return [f.id, f.type, f.options_from, *bounds, list(f.missing), [[o.code, o.name, o.label] for o in f.options]]
+
+
+def _digest(spec: list, size: int = 12) -> str:
+    return hashlib.sha256(json.dumps(spec, ensure_ascii=False).encode("utf-8")).hexdigest()[:size]
+
+
 def questionnaire_fingerprint(q: Questionnaire) -> str:
-    """Short hash of what a template's answers mean: field ids, types, ranges, options.
+    """Short hash of what a template's answers mean: field ids, types, options, scale ranges.
 
     Two questionnaires with the same fingerprint read the same template the same way;
-    question wording is left out on purpose (rewording does not change the data).
+    question wording is left out on purpose (rewording does not change the data), and so is the
+    allowed range of a date or a number: the answers are checked against the current range anyway,
+    so a wave that extends its fieldwork period still reads the templates of the last one.
     """
-    spec = [
-        [
-            f.id,
-            f.type,
-            f.options_from,
-            str(f.min),
-            str(f.max),
-            list(f.missing),
-            [[o.code, o.name, o.label] for o in f.options],
-        ]
-        for f in q.fields
-    ]
-    return hashlib.sha256(json.dumps(spec, ensure_ascii=False).encode("utf-8")).hexdigest()[:12]
+    return _digest([_field_spec(f) for f in q.fields])
+
+
+def fingerprint_matches(fingerprint: str, q: Questionnaire) -> bool:
+    """A template's fingerprint fits ``q``; one written before the ranges were left out counts when
+    ``q`` has the ranges it had."""
+    return fingerprint in (questionnaire_fingerprint(q), _digest([_field_spec(f, ranges=True) for f in q.fields]))
+
+
+def field_fingerprints(q: Questionnaire) -> str:
+    """``id:hash id:hash …`` of every field, kept in a template to name what changed since."""
+    return " ".join(f"{f.id}:{_digest(_field_spec(f), 8)}" for f in q.fields)
+
+
+def template_changes(fields: str, q: Questionnaire) -> str:
+    """What differs between the questionnaire a template was written for (its
+    :func:`field_fingerprints`) and ``q``, in Russian; for a template that does not say (written
+    before), that its fingerprint also held the ranges of dates and numbers."""
+    if not fields:
+        return (
+            "шаблон записан прежней версией программы, в его отпечаток входили и диапазоны дат и чисел (min, max); "
+            "если менялись только они, проверьте файл анкетой, по которой он составлен (--questionnaire)"
+        )
+    then = dict(item.split(":", 1) for item in fields.split() if ":" in item)
+    now = dict(item.split(":", 1) for item in field_fingerprints(q).split())
+    parts = []
+    for what, ids in (
+        ("изменены вопросы или варианты ответа", [k for k in now if k in then and then[k] != now[k]]),
+        ("добавлены", [k for k in now if k not in then]),
+        ("удалены", [k for k in then if k not in now]),
+    ):
+        if ids:
+            parts.append(f"{what}: {', '.join(ids)}")
+    return "; ".join(parts)
 
 
 def template_id(q: Questionnaire) -> str:

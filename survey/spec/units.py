@@ -38,8 +38,7 @@ from survey.base.text import fold
 from survey.base.textfile import read_csv_frame
 from survey.errors import Code, ConfigError, InputError, Location, Problem
 from survey.spec.geo import distance_band, load_border, unit_distances
-from survey.spec.paths import default_path
-from survey.spec.study import BORDER_STATUS, Study, load_study
+from survey.spec.study import BORDER_STATUS, Study, load_study, study_file
 
 REQUIRED_COLUMNS = ["unit_id", "name"]
 KINDS = {"city": "город", "region": "регион"}
@@ -57,7 +56,7 @@ def load_units(path: str | Path | None = None, study: Study | None = None) -> pd
     """
     if path is None:
         study = study if study is not None else load_study()
-        path = study.file("units") or default_path("units")
+        path = study_file(study, "units", None)
     path = Path(path)
     frame = _read_csv(path)
     for col in ("lat", "lon"):  # Russian Excel writes a decimal comma: «52,5443»
