@@ -122,10 +122,10 @@ def analysed_question(q: Questionnaire, choice: str | None, source: str) -> str 
     if choice in coded:
         return choice
     near = difflib.get_close_matches(choice, coded, n=1, cutoff=0.5)
-    field = next((f for f in q.fields if f.id == choice), None)
+    asked = next((f for f in q.fields if f.id == choice), None)
     what = (
         f"вопрос «{choice}» не кодируется (у него нет coded: true в анкете)"
-        if field is not None
+        if asked is not None
         else f"вопроса «{choice}» нет в анкете"
     )
     raise UsageError(
