@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from survey.analysis.frame import check_group_by
+from survey.analysis.frame import check_group_by, grouping_problems
 from survey.analysis.run import Analysis, analyse, group_by_columns
 from survey.base.background import Background
 from survey.base.files import OutputDir, previous_outputs, sha256_file, write_csv, write_json
@@ -364,6 +364,7 @@ def _run(
         public = data if with_names else anonymise(data, q, not_names(cb, unit_table, st))
     group_by = group_by or st.group_by or default_grouping(unit_table)
     check_group_by(group_by, group_by_columns(public.columns, unit_table, q))
+    report.problems.extend(grouping_problems(public, unit_table, q, group_by, st))  # experts with no group
     gold_path = find_gold(responses, gold)
     answers = len(public) * len(q.coded_questions)
     with steps.step("code", f"Кодирование открытых ответов (кодовая книга {cb_path})", total=answers):

@@ -1,0 +1,164 @@
+"""Defects of the hostile reviews 45a/45b in data handling, exports and reports.
+
+Each test fails without its fix; numbers are recomputed here with pandas and scipy from the
+run's own data files, not with the package.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+from survey.pipeline import run
+
+from .conftest import ROOT
+
+GERMAN = ROOT / "examples" / "german_partner_cities"
+BLANKED = ("tula", "kazan", "pskov")  # units whose federal district is emptied
+
+
+def _copy_study(tmp_path, units_edit=None):
+    study = tmp_path / "study"
+    shutil.copytree(GERMAN, study)
+    if units_edit is not None:
+        path = study / "units.csv"
+        with path.open(encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        rows = units_edit(rows)
+        with path.open("w", encoding="utf-8", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+    return study
+
+
+def _read(out, name):
+    return pd.read_csv(out / name, keep_default_na=False, na_values=[""])
+
+
+# ---------------------------------------------------------------- 45b #3: an empty grouping value
+
+
+@pytest.fixture(scope="module")
+def blank_group_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("blank_group")
+
+    def blank(rows):
+        return [dict(r, federal_district="" if r["unit_id"] in BLANKED else r["federal_district"]) for r in rows]
+
+    study = _copy_study(tmp, blank)
+    return run(study=study, out=tmp / "out")
+
+
+@pytest.mark.slow
+def test_blank_grouping_value_is_no_group_but_counts_in_the_total(blank_group_run):
+    out = blank_group_run.out
+    data = _read(out, "data/responses.csv")
+    units = pd.read_csv(out.parent / "study" / "units.csv", keep_default_na=False).set_index("unit_id")
+    codes = _read(out, "coding/codes_final.csv")
+    codes = codes[codes["question"] == "q4_difficulties"] if "question" in codes.columns else codes
+    frame = data[["expert_id", "unit_id"]].merge(codes, on="expert_id")
+    frame["district"] = frame["unit_id"].map(units["federal_district"])
+    lost = frame["district"] == ""
+    assert int(lost.sum()) == 5  # Тула 2, Казань 2, Псков 1 (the reviewer's count)
+    table = _read(out, "tables/problems_by_group.csv")
+    groups = set(table["group"]) - {"total"}
+    assert groups == set(frame.loc[~lost, "district"])  # four districts, no nameless group
+    grouped = frame[~lost]
+    for cat in ("visas", "sanctions", "funding"):
+        part = table[table["category"] == cat].set_index("group")
+        for g, sub in grouped.groupby("district"):
+            assert (part.loc[g, "base"], part.loc[g, "respondents"]) == (len(sub), int(sub[cat].sum()))
+        # the total keeps every expert, those without a group too
+        assert (part.loc["total", "base"], part.loc["total", "respondents"]) == (36, int(frame[cat].sum()))
+    tests = _read(out, "tables/problem_tests_detail.csv").set_index("category")
+    assert set(tests["groups"]) == {4}
+    for cat in ("visas", "sanctions"):
+        crosstab = pd.crosstab(grouped["district"], grouped[cat])
+        chi = stats.chi2_contingency(crosstab.to_numpy(), correction=False)
+        assert tests.loc[cat, "n"] == 31
+        assert tests.loc[cat, "p_chi2"] == pytest.approx(chi.pvalue, rel=1e-9)
+
+
+@pytest.mark.slow
+def test_blank_grouping_value_is_reported(blank_group_run):
+    out = blank_group_run.out
+    problems = _read(out, "validation.csv")
+    warning = problems[problems["code"] == "ungrouped"]
+    assert len(warning) == 1
+    message = warning["message"].iloc[0]
+    assert "экспертов: 5" in message and all(u in message for u in BLANKED)
+    assert warning["column"].iloc[0] == "federal_district"
+    assert warning["severity"].iloc[0] == "warning"
+    assert any(p.code == "ungrouped" for p in blank_group_run.report.problems)  # the run prints it
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(out / "summary.xlsx")["Сводка"]
+    texts = " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
+    assert "Экспертов без группы — 5" in texts
+    html = (out / "summary.html").read_text(encoding="utf-8")
+    assert "Экспертов без группы — 5" in html
+
+
+# ---------------------------------------------------------------- 45a #8: a true/false grouping
+
+
+def _with_groups(frame, **groups):
+    from dataclasses import replace
+
+    from survey.analysis.frame import frame_study
+    from survey.spec.study import Grouping
+
+    study = frame_study(frame)
+    extra = {col: Grouping(col, "сельские", values) for col, values in groups.items()}
+    frame.attrs["study"] = replace(study, groups={**study.groups, **extra})
+    return frame
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"true": "сельская", "false": "городская"},  # as in the CSV
+        {"да": "сельская", "нет": "городская"},  # as the .sav labels them
+        {"True": "сельская", "False": "городская"},  # YAML's unquoted true/false keys
+    ],
+)
+def test_true_false_grouping_takes_every_spelling_of_its_labels(values):
+    from survey.analysis.frame import group_labels, sample_frame
+
+    frame = _with_groups(sample_frame(), borders_china=values)
+    assert frame["borders_china"].dtype == bool
+    labels = group_labels(frame, "borders_china")
+    assert labels == {"True": "сельская", "False": "городская", "total": "всего"}
+
+
+def test_true_false_grouping_reads_da_net_without_labels():
+    from survey.analysis.frame import group_labels, sample_frame
+    from survey.analysis.tables import problems_by_group_detail
+
+    frame = sample_frame()
+    assert group_labels(frame, "borders_china") == {"True": "да", "False": "нет", "total": "всего"}
+    detail = problems_by_group_detail(frame, ["distance"], "borders_china")
+    assert list(detail["group_label"]) == ["да", "нет", "всего"]
+    # the counts by hand: experts of border towns naming distance
+    flag = frame["borders_china"]
+    assert list(detail["base"]) == [int(flag.sum()), int((~flag).sum()), len(frame)]
+    assert list(detail["respondents"])[:2] == [int(frame.loc[flag, "distance"].sum()), int(frame.loc[~flag, "distance"].sum())]
+
+
+def test_a_values_key_matching_no_value_is_a_warning(questionnaire, units):
+    from survey.analysis.frame import grouping_problems, sample_frame
+
+    frame = _with_groups(sample_frame(), borders_china={"ture": "сельская", "false": "городская"})
+    data = frame[["expert_id", "unit_id"]]
+    problems = grouping_problems(data, units, questionnaire, "border_status", frame.attrs["study"])
+    assert [p.code for p in problems] == ["group-value-unknown"]
+    assert "«ture»" in problems[0].message and "«да»" in problems[0].message
+    assert problems[0].severity == "warning"
+    # every key matched: no warning; a key for an absent value while all values are labelled: none either
+    fine = _with_groups(sample_frame(), borders_china={"да": "сельская", "нет": "городская", "maybe": "?"})
+    assert grouping_problems(data, units, questionnaire, "border_status", fine.attrs["study"]) == []
