@@ -147,7 +147,8 @@ def test_true_false_grouping_reads_da_net_without_labels():
     # the counts by hand: experts of border towns naming distance
     flag = frame["borders_china"]
     assert list(detail["base"]) == [int(flag.sum()), int((~flag).sum()), len(frame)]
-    assert list(detail["respondents"])[:2] == [int(frame.loc[flag, "distance"].sum()), int(frame.loc[~flag, "distance"].sum())]
+    named = frame["distance"]
+    assert list(detail["respondents"])[:2] == [int(named[flag].sum()), int(named[~flag].sum())]
 
 
 def test_a_values_key_matching_no_value_is_a_warning(questionnaire, units):
