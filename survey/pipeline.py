@@ -400,6 +400,7 @@ def _run(
                 with_names=with_names,
                 synthetic=report.synthetic,
                 study=st,
+                problems=report.problems,  # answers cut to the SPSS string limit
             )
             write_csv(report.rejected_frame(), staged.path("data/rejected.csv"))
             write_csv(report.to_frame(), staged.path("validation.csv"))
@@ -634,4 +635,5 @@ def export_sav(
         study=bundle.study,
     )
     save_sav(output, ds)
+    problems = [*problems, *ds.problems]  # answers cut to the SPSS string limit
     return SavExport(output, len(ds.frame), len(ds.frame.columns), len(report.rejected), report.synthetic, problems)

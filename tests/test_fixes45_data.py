@@ -7,6 +7,7 @@ run's own data files, not with the package.
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 
 import pandas as pd
@@ -16,6 +17,7 @@ from scipy import stats
 from survey.pipeline import run
 
 from .conftest import ROOT
+from .pspp import needs_pspp, run_pspp
 
 GERMAN = ROOT / "examples" / "german_partner_cities"
 BLANKED = ("tula", "kazan", "pskov")  # units whose federal district is emptied
@@ -163,3 +165,59 @@ def test_a_values_key_matching_no_value_is_a_warning(questionnaire, units):
     # every key matched: no warning; a key for an absent value while all values are labelled: none either
     fine = _with_groups(sample_frame(), borders_china={"да": "сельская", "нет": "городская", "maybe": "?"})
     assert grouping_problems(data, units, questionnaire, "border_status", fine.attrs["study"]) == []
+
+
+# ---------------------------------------------------------------- 45a #4: an answer longer than an SPSS string
+
+LONG = ("Не хватает денег на поездки, визы получать долго. " * 400)[:19990]  # 35 983 bytes in UTF-8
+
+
+@pytest.fixture(scope="module")
+def long_answer_sav(tmp_path_factory):
+    import openpyxl
+
+    from survey.pipeline import export_sav
+
+    tmp = tmp_path_factory.mktemp("long_sav")
+    study = _copy_study(tmp)
+    wb = openpyxl.load_workbook(study / "responses.xlsx")
+    ws = wb["Ответы"]
+    header = [c.value for c in ws[1]]
+    ws.cell(row=2, column=header.index("q5_proposals") + 1, value=LONG)
+    expert = ws.cell(row=2, column=header.index("expert_id") + 1).value
+    wb.save(study / "responses.xlsx")
+    return export_sav(None, tmp / "long.sav", study=study), expert
+
+
+def test_an_answer_over_32767_bytes_is_cut_at_a_character_with_a_warning(long_answer_sav):
+    import pyreadstat
+
+    result, expert = long_answer_sav
+    assert len(LONG) <= 20000 < len(LONG.encode("utf-8")) - 15000  # accepted by the tool, too long for SPSS
+    df, meta = pyreadstat.read_sav(str(result.path))
+    value = df.loc[df["expert_id"] == expert, "q5_proposals"].iloc[0]
+    assert len(value.encode("utf-8")) <= 32767 and value.endswith("…")
+    assert LONG.startswith(value[:-1].rstrip())  # a prefix, no broken character
+    assert len(value) > 16000  # cut at the limit, not to a label's 255 bytes
+    assert meta.original_variable_types["q5_proposals"] == "A32767"
+    cut = [p for p in result.problems if p.code == "sav-string-cut"]
+    assert len(cut) == 1 and expert in cut[0].message and "q5_proposals" in cut[0].message
+    assert cut[0].severity == "warning" and cut[0].location.file.endswith("responses.xlsx")
+
+
+@needs_pspp
+def test_pspp_reads_the_cut_answer_whole(long_answer_sav, tmp_path):
+    result, expert = long_answer_sav
+    # run_pspp fails on any PSPP warning: before, PSPP dropped the long-string record («listed as
+    # string of invalid length»), read the answer as 255 bytes and made ~140 junk variables
+    out = run_pspp(tmp_path, f"GET FILE='{result.path}'.\nDISPLAY VARIABLES.\n")
+    rows = [line.split("|")[1].strip() for line in out.splitlines() if line.startswith("|")]
+    names = [r for r in rows if r and r != "Name"]
+    assert len(names) == result.variables and "q5_proposals" in names
+    out = run_pspp(
+        tmp_path,
+        f"GET FILE='{result.path}'.\nDISPLAY DICTIONARY /VARIABLES=q5_proposals.\n"
+        "COMPUTE n=LENGTH(RTRIM(q5_proposals)).\nLIST expert_id n.\n",
+    )
+    assert "A32767" in out
+    assert re.search(rf"\|{expert} +\| *32767\.00\|", out)
