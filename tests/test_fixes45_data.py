@@ -221,3 +221,30 @@ def test_pspp_reads_the_cut_answer_whole(long_answer_sav, tmp_path):
     )
     assert "A32767" in out
     assert re.search(rf"\|{expert} +\| *32767\.00\|", out)
+
+
+# ---------------------------------------------------------------- 45a #13: messages about a scale value
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "message"),
+    [
+        ("3.5", "not-integer", "оценка «3.5» — не целое число."),
+        ("3,5", "not-integer", "оценка «3,5» — не целое число."),
+        (3.5, "not-integer", "оценка «3.5» — не целое число."),
+        ("7 (хорошо)", "unknown-option", "значение «7 (хорошо)» — не оценка шкалы."),
+        (11, "out-of-range", "оценка 11 вне шкалы 1–10."),
+    ],
+)
+def test_scale_errors_name_every_valid_point(value, code, message):
+    from survey.inputs.cells import parse_choice
+    from survey.spec.questionnaire import load_questionnaire
+
+    field = load_questionnaire(GERMAN / "questionnaire.yaml").field("q1_satisfaction")  # 1–10, labelled at the ends
+    assert [o.code for o in field.options] == [1, 10, 99]
+    parsed, issue = parse_choice(value, field)
+    assert parsed is None and issue is not None
+    assert (str(issue.code), issue.message) == (code, message)
+    assert issue.fix.startswith("Укажите оценку от 1 до 10 (целое число) или 99 — затрудняюсь ответить")
+    assert "Выберите код" not in issue.fix
+    assert parse_choice("7", field) == (7, None)  # an unlabelled point is valid
