@@ -248,3 +248,34 @@ def test_scale_errors_name_every_valid_point(value, code, message):
     assert issue.fix.startswith("Укажите оценку от 1 до 10 (целое число) или 99 — затрудняюсь ответить")
     assert "Выберите код" not in issue.fix
     assert parse_choice("7", field) == (7, None)  # an unlabelled point is valid
+
+
+# ---------------------------------------------------------------- 45a #14: an empty unnamed column of units.csv
+
+RUSSIAN_EXCEL_UNITS = (
+    "unit_id;name;kind;district;rural;\r\n"
+    "kazan;Казань;city;Приволжский;false;{extra}\r\n"
+    "tomsk;Томск;city;Сибирский;false;\r\n"
+)
+
+
+def test_an_empty_unnamed_column_is_dropped(tmp_path, caplog):
+    from survey.spec.units import load_units
+
+    path = tmp_path / "units.csv"
+    path.write_bytes(RUSSIAN_EXCEL_UNITS.format(extra="").encode("cp1251"))
+    units = load_units(path)
+    assert list(units.columns) == ["name", "kind", "district", "rural"]
+    assert not caplog.records
+
+
+def test_an_unnamed_column_with_values_is_kept_with_a_warning(tmp_path, caplog):
+    from survey.spec.units import load_units
+
+    path = tmp_path / "units.csv"
+    path.write_bytes(RUSSIAN_EXCEL_UNITS.format(extra="примечание").encode("cp1251"))
+    units = load_units(path)
+    assert "Unnamed: 5" in units.columns
+    (record,) = [r for r in caplog.records if r.levelname == "WARNING"]
+    text = record.getMessage()
+    assert "у столбца 6 нет заголовка" in text and "строка 2: «примечание»" in text and str(path) in text
