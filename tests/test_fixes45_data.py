@@ -279,3 +279,44 @@ def test_an_unnamed_column_with_values_is_kept_with_a_warning(tmp_path, caplog):
     (record,) = [r for r in caplog.records if r.levelname == "WARNING"]
     text = record.getMessage()
     assert "у столбца 6 нет заголовка" in text and "строка 2: «примечание»" in text and str(path) in text
+
+
+# ---------------------------------------------------------------- 45b #4: long answers on the «Данные» sheet
+
+SANCTIONS = ("Главная проблема — санкции и заморозка официальных контактов. " * 90)[:5000]
+
+
+@pytest.mark.slow
+def test_long_answers_keep_row_heights_valid_and_are_marked_as_shortened(tmp_path):
+    import openpyxl
+
+    study = _copy_study(tmp_path)
+    wb = openpyxl.load_workbook(study / "responses.xlsx")
+    ws = wb["Ответы"]
+    header = [c.value for c in ws[1]]
+    col = header.index("q4_difficulties") + 1
+    long_ids = [ws.cell(row=r, column=header.index("expert_id") + 1).value for r in (2, 3, 4)]
+    for r in (2, 3, 4):
+        ws.cell(row=r, column=col, value=SANCTIONS)
+    wb.save(study / "responses.xlsx")
+    out = run(study=study, out=tmp_path / "out").out
+    book = openpyxl.load_workbook(out / "summary.xlsx")
+    for sheet in book.worksheets:  # Excel's largest row height is 409 pt (the run wrote 1817 before)
+        assert all((d.height or 0) <= 409 for d in sheet.row_dimensions.values()), sheet.title
+    data = book["Данные"]
+    cells = {row[0]: row for row in data.iter_rows(values_only=True) if row[0] in long_ids}
+    assert set(cells) == set(long_ids)
+    for row in cells.values():
+        answer = next(v for v in row if isinstance(v, str) and v.startswith("Главная проблема"))
+        assert answer.endswith("(сокращено: ответ полностью — в data/responses.csv)")
+        assert SANCTIONS.startswith(answer.split(" […]")[0])
+        assert 500 < len(answer) < len(SANCTIONS)
+    note = data["A1"].value
+    assert all(e in note for e in long_ids) and "data/responses.csv" in note
+    full = _read(out, "data/responses.csv").set_index("expert_id")
+    assert (full.loc[long_ids, "q4_difficulties"] == SANCTIONS).all()  # whole in the data file
+    # the other answers are untouched
+    short = [
+        row for row in data.iter_rows(min_row=3, values_only=True) if row[0] in full.index and row[0] not in long_ids
+    ]
+    assert short and not any(isinstance(v, str) and "сокращено" in v for row in short for v in row)
