@@ -320,3 +320,22 @@ def test_long_answers_keep_row_heights_valid_and_are_marked_as_shortened(tmp_pat
         row for row in data.iter_rows(min_row=3, values_only=True) if row[0] in full.index and row[0] not in long_ids
     ]
     assert short and not any(isinstance(v, str) and "сокращено" in v for row in short for v in row)
+
+
+# ---------------------------------------------------------------- 45b #5: dense bars lose their value labels
+
+
+@pytest.mark.parametrize(("n_groups", "labels"), [(2, True), (4, True), (13, False)])
+def test_chart_value_labels_only_where_bars_leave_room(n_groups, labels):
+    from types import SimpleNamespace
+
+    from survey.reports.charts import problems_figure
+
+    cats = ["Визы", "Санкции", "Язык"]
+    groups = [
+        SimpleNamespace(label=f"Земля {j}", percent=[50.0, 25.0, 75.0], low=[40.0, 15, 65], high=[60.0, 35, 85])
+        for j in range(n_groups)
+    ]
+    ax = problems_figure(cats, groups).axes[0]
+    percents = [t.get_text() for t in ax.texts if t.get_text().endswith("%")]
+    assert len(percents) == (n_groups * len(cats) if labels else 0)
