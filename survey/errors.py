@@ -152,6 +152,11 @@ class Code(StrEnum):
     GOLD_ID_RESPELLED = "gold-id-respelled", "warning", "код эксперта в эталоне написан иначе"
     GOLD_COLUMNS = "gold-columns", "warning", "столбцы эталона не совпадают с категориями"
     GOLD_QUESTION = "gold-question", "warning", "эталон не для анализируемого вопроса"
+    # exports
+    SAV_STRING_CUT = "sav-string-cut", "warning", "ответ обрезан в файле SPSS"
+    # the analysis: groupings
+    UNGROUPED = "ungrouped", "warning", "нет значения группировки"
+    GROUP_VALUE_UNKNOWN = "group-value-unknown", "warning", "подпись несуществующего значения группы"
     # the codebook's learned layer
     LEARNED_NO_EXAMPLES = "learned-no-examples", "warning", "категория без примеров обученного слоя"
     # survey code (a CSV of answers)

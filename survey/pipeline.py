@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from survey.analysis.frame import check_group_by
+from survey.analysis.frame import check_group_by, grouping_problems
 from survey.analysis.run import Analysis, analyse, group_by_columns
 from survey.base.background import Background
 from survey.base.files import OutputDir, previous_outputs, sha256_file, write_csv, write_json
@@ -421,6 +421,7 @@ def _run(
     data = result.data
     with steps.step("names", "Имена людей в открытых ответах"):
         public = data if with_names else anonymise(data, q, not_names(cb, unit_table, st))
+    report.problems.extend(grouping_problems(public, unit_table, q, group_by, st))  # experts with no group
     gold_path = find_gold(responses, gold)
     answers = len(public) * len(q.coded_questions)
     with steps.step("code", f"Кодирование открытых ответов (кодовая книга {cb_path})", total=answers):
@@ -457,6 +458,7 @@ def _run(
                 with_names=with_names,
                 synthetic=report.synthetic,
                 study=st,
+                problems=report.problems,  # answers cut to the SPSS string limit
             )
             write_csv(report.rejected_frame(), staged.path("data/rejected.csv"))
             write_csv(report.to_frame(), staged.path("validation.csv"))
@@ -692,4 +694,5 @@ def export_sav(
         study=bundle.study,
     )
     save_sav(output, ds)
+    problems = [*problems, *ds.problems]  # answers cut to the SPSS string limit
     return SavExport(output, len(ds.frame), len(ds.frame.columns), len(report.rejected), report.synthetic, problems)

@@ -15,13 +15,14 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from survey.errors import UsageError
+from survey.base.text import listed
+from survey.errors import Code, Location, Problem, UsageError
 from survey.inputs.validate import validate
 from survey.spec.geo import DISTANCE_BANDS
 from survey.spec.paths import default_path
 from survey.spec.questionnaire import Questionnaire, load_questionnaire
 from survey.spec.study import BORDER_GROUPS, BORDER_STATUS, Study, load_study
-from survey.spec.units import load_units
+from survey.spec.units import FALSE_VALUES, TRUE_VALUES, load_units
 
 TOTAL = "total"
 TOTAL_LABEL = "всего"
@@ -158,6 +159,86 @@ def check_group_by(group_by: str, columns: Iterable[str]) -> None:
         )
 
 
+def grouping_problems(
+    data: pd.DataFrame,
+    units: pd.DataFrame,
+    questionnaire: Questionnaire,
+    group_by: str,
+    study: Study | None = None,
+) -> list[Problem]:
+    """Warnings about the grouping of a run, before the analysis (for ``validation.csv``):
+
+    * respondents with no group of ``group_by`` (a blank cell of the gazetteer, no answer or a
+      missing code): how many, which units or experts, and that they count in «всего» only;
+    * keys of ``groups.<column>.values`` (study.yaml) that match no value of their column while
+      some value is left without a label (a misspelt key).
+    """
+    if group_by not in units.columns and group_by not in data.columns:
+        return []
+    codes = pd.DataFrame({"expert_id": data["expert_id"].astype(str)})
+    frame = mark_missing_codes(analysis_frame(data, codes, units, [], study=study), questionnaire)
+    problems = []
+    lost = ungrouped(frame, group_by).to_numpy()
+    if lost.any():
+        if group_by in units.columns:
+            names = frame.loc[lost, "unit_id"].drop_duplicates()
+            problems.append(
+                Problem(
+                    Location(str(units.attrs.get("path") or "справочник единиц"), column=group_by),
+                    Code.UNGROUPED,
+                    f"у единиц {listed(names)} не заполнен столбец {group_by} (группировка таблиц): их эксперты "
+                    f"(экспертов: {int(lost.sum())}) не входят в таблицы по группам и в критерии сравнения "
+                    "групп, но входят в «всего».",
+                    f"Заполните {group_by} для этих единиц в справочнике или выберите другую группировку (--group-by).",
+                    field=group_by,
+                )
+            )
+        else:
+            ids = frame.loc[lost, "expert_id"]
+            problems.append(
+                Problem(
+                    Location("ответы", column=group_by),
+                    Code.UNGROUPED,
+                    f"у экспертов {listed(ids)} (экспертов: {int(lost.sum())}) нет ответа на {group_by} или ответ "
+                    "«затрудняюсь ответить»: они не входят в таблицы по группам (группировка — "
+                    f"{group_by}) и в критерии сравнения групп, но входят в «всего».",
+                    "Это не ошибка; чтобы сравнивать всех экспертов, выберите другую группировку (--group-by).",
+                    field=group_by,
+                )
+            )
+    return problems + _unknown_value_keys(frame, units, study)
+
+
+def _unknown_value_keys(frame: pd.DataFrame, units: pd.DataFrame, study: Study | None) -> list[Problem]:
+    problems: list[Problem] = []
+    if study is None:
+        return problems
+    for column, grouping in study.groups.items():
+        if not grouping.values or column not in frame.columns:
+            continue
+        source = units[column] if column in units.columns else frame[column]
+        values = _without_blanks(source).dropna()
+        present = list(dict.fromkeys(map(_group_text, values)))
+        boolean = _is_boolean(values)
+        matched = {value_key_group(k, present, boolean) for k in grouping.values}
+        unlabelled = [v for v in present if v not in matched]
+        unknown = [k for k in grouping.values if value_key_group(k, present, boolean) is None]
+        if unknown and unlabelled:
+            shown = [YES_NO_LABELS.get(v, v) for v in unlabelled] if boolean else unlabelled
+            problems.append(
+                Problem(
+                    Location(str(study.path or "study.yaml")),
+                    Code.GROUP_VALUE_UNKNOWN,
+                    f"groups.{column}.values: {listed(f'«{k}»' for k in unknown)} — нет таких значений столбца "
+                    f"{column}; значения {listed(f'«{v}»' for v in shown)} остаются без подписи.",
+                    "Напишите ключи так, как значения записаны в справочнике единиц"
+                    + (" (для столбца true/false: true/false или да/нет)." if boolean else "."),
+                    field=column,
+                )
+            )
+    return problems
+
+
 @lru_cache(maxsize=1)
 def _sample_frame() -> pd.DataFrame:
     study = load_study()
@@ -195,11 +276,41 @@ def group_order(frame: pd.DataFrame, group_by: str) -> list[str]:
         known = [g for g in dict.fromkeys(preferred) if g in present]
         if known:
             return known + sorted(present - set(known))
-    if pd.api.types.is_bool_dtype(values.dtype):
+    if _is_boolean(values):
         return [str(v) for v in (True, False) if (values == v).any()]
     if pd.api.types.is_numeric_dtype(values.dtype):
         return [_group_text(v) for v in sorted(values.unique())]
     return sorted(set(map(str, values)))
+
+
+def _is_boolean(values: pd.Series) -> bool:
+    """True for a true/false column (a gazetteer's ``true``/``false``), blanks aside."""
+    present = values.dropna()
+    return pd.api.types.is_bool_dtype(values.dtype) or (
+        len(present) > 0 and all(isinstance(v, (bool, np.bool_)) for v in present)
+    )
+
+
+YES_NO_LABELS = {"True": "да", "False": "нет"}
+
+
+def value_key_group(key: str, groups: Iterable[str], boolean: bool = False) -> str | None:
+    """The group a key of ``groups.<column>.values`` (study.yaml) names, or ``None``.
+
+    Keys match the group's text; for a true/false column also every spelling of the gazetteer
+    and of YAML: ``true``/``false``, ``да``/``нет``, ``1``/``0``, ``yes``/``no``.
+
+    >>> value_key_group("да", ["True", "False"], boolean=True), value_key_group("ture", ["True"], boolean=True)
+    ('True', None)
+    """
+    groups = list(groups)
+    if key in groups:
+        return key
+    if boolean:
+        word = str(key).strip().casefold()
+        flag = "True" if word in TRUE_VALUES else "False" if word in FALSE_VALUES else None
+        return flag if flag in groups else None
+    return None
 
 
 def _group_text(value) -> str:
@@ -214,25 +325,45 @@ def group_values(frame: pd.DataFrame, group_by: str) -> pd.Series:
 
 
 def _grouping(frame: pd.DataFrame, group_by: str) -> pd.Series:
-    """The column ``group_by`` with the questionnaire's missing codes («затрудняюсь ответить»,
-    ``frame.attrs["missing_codes"]``) as missing: they are no group."""
-    col = frame[group_by]
+    """The column ``group_by`` with blank values (an empty cell of the gazetteer) and the
+    questionnaire's missing codes («затрудняюсь ответить», ``frame.attrs["missing_codes"]``) as
+    missing: they are no group."""
+    col = _without_blanks(frame[group_by])
     missing = frame.attrs.get("missing_codes", {}).get(group_by)
     if not missing:
         return col
     return col.mask(col.map(_group_text, na_action="ignore").isin(missing))
 
 
+def _without_blanks(col: pd.Series) -> pd.Series:
+    """``col`` with empty and all-space texts as missing (the gazetteer is read as text)."""
+    blank = col.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+    return col.mask(blank) if blank.any() else col
+
+
+def ungrouped(frame: pd.DataFrame, group_by: str) -> pd.Series:
+    """True for the respondents with no group of ``group_by``: their unit (or their own answer)
+    has no value, or a missing code. They are left out of the tables by group and the tests and
+    counted in the total only."""
+    return _grouping(frame, group_by).isna()
+
+
 def group_labels(frame: pd.DataFrame, group_by: str, questionnaire: Questionnaire | None = None) -> dict[str, str]:
     """Russian labels of the groups (``total`` → «всего»): from the study's settings (border groups,
     ``groups.<column>.values`` or ``values_from``), distance bands, or the questionnaire's options."""
     labels = {g: g for g in group_order(frame, group_by)}
+    boolean = _is_boolean(_grouping(frame, group_by))
+    if boolean:  # a true/false column of the gazetteer: «да»/«нет», not Python's True/False
+        labels.update({k: v for k, v in YES_NO_LABELS.items() if k in labels})
     study = frame_study(frame)
     grouping = study.groups.get(group_by) if study is not None else None
     if group_by == BORDER_STATUS and study is not None and study.border is not None:
         labels.update({k: v for k, v in study.border.groups.items() if k in labels})
     elif grouping is not None and (grouping.values or grouping.values_from):
-        labels.update({k: v for k, v in grouping.values.items() if k in labels})
+        for key, text in grouping.values.items():
+            group = value_key_group(key, labels, boolean)
+            if group is not None:
+                labels[group] = text
         if grouping.values_from and grouping.values_from in frame.columns:
             pairs = frame[[group_by, grouping.values_from]].dropna().drop_duplicates()
             labels.update({str(k): str(v) for k, v in zip(pairs[group_by], pairs[grouping.values_from])})

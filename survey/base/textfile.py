@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
 import re
 import stat
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from survey.errors import InputError
+
+log = logging.getLogger("survey")
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -158,7 +161,36 @@ def read_csv_frame(path: Path, limit: int, too_big: str) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(f"{path}: не удаётся прочитать CSV ({exc}). Сохраните файл как «CSV UTF-8».") from None
     frame.attrs["first_row"] = 3 if body.startswith(("\n", "\r")) else 2  # the file's line of the first record
-    return frame
+    return _without_unnamed(frame, path)
+
+
+_UNNAMED = re.compile(r"Unnamed: (\d+)")  # pandas' name of a column with an empty header cell
+
+
+def _without_unnamed(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``frame`` without its columns that have no header and no value (Russian Excel ends every
+    line of a «CSV (разделители — точка с запятой)» with «;»); such a column that holds values is
+    kept, with a warning that asks for a header."""
+    empty = []
+    for column in frame.columns:
+        m = _UNNAMED.fullmatch(str(column))
+        if not m:
+            continue
+        filled = frame[column].str.strip() != ""
+        if not filled.any():
+            empty.append(column)
+            continue
+        row = int(filled.to_numpy().nonzero()[0][0]) + frame.attrs["first_row"]
+        log.warning(
+            "%s: у столбца %d нет заголовка, но в нём есть значения (строка %d: «%s»); он прочитан как «%s». "
+            "Впишите заголовок в первую строку или удалите столбец.",
+            path,
+            int(m.group(1)) + 1,
+            row,
+            frame.loc[filled, column].iloc[0],
+            column,
+        )
+    return frame.drop(columns=empty) if empty else frame
 
 
 def sniff_delimiter(text: str) -> str:

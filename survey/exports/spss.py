@@ -23,7 +23,8 @@
 Personal data (``expert_name``) and the source file names (which may contain names) are
 left out unless ``with_names``. SPSS limits are respected: variable labels are cut to 255
 bytes and value labels to 120 bytes (UTF-8), at a character boundary; a text attribute with
-a longer value stays a string variable rather than lose text in a label.
+a longer value stays a string variable rather than lose text in a label; a text longer than an
+SPSS string (32 767 bytes) is cut at a character boundary with a warning (:func:`fit_strings`).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ import pandas as pd
 from survey.base.files import atomic_path
 from survey.base.missing import is_missing
 from survey.base.text import fold
-from survey.errors import OutputError, Problem
+from survey.errors import Code, Location, OutputError, Problem
 from survey.exports.mrsets import NAME_BYTES, RESERVED, MRSet, add_mr_sets, is_identifier, mrsets_syntax
 from survey.spec.questionnaire import Field, Questionnaire
 from survey.spec.study import Study
@@ -50,6 +51,7 @@ from survey.spec.units import KINDS
 VARIABLE_LABEL_BYTES = 255
 VALUE_LABEL_BYTES = 120
 FILE_LABEL_BYTES = 64
+STRING_BYTES = 32767  # the longest SPSS string (UTF-8 bytes); PSPP drops a longer one's record
 NOTE_LINE_BYTES = 80  # SPSS documents are lines of 80 bytes
 MEASURE = {
     "single": "nominal",
@@ -110,6 +112,7 @@ class SavDataset:
     mr_sets: list[MRSet] = field(default_factory=list)
     synthetic: bool = False
     notice: str = ""  # the synthetic-data notice, when ``synthetic``
+    problems: list[Problem] = field(default_factory=list)  # warnings: texts cut to STRING_BYTES
 
 
 def fit_bytes(text: str, limit: int) -> str:
@@ -122,6 +125,48 @@ def fit_bytes(text: str, limit: int) -> str:
         return text
     cut = text.encode("utf-8")[: limit - len("…".encode())].decode("utf-8", errors="ignore")
     return cut.rstrip() + "…"
+
+
+def fit_strings(series: pd.Series, name: str, data: pd.DataFrame, problems: list[Problem]) -> pd.Series:
+    """Texts of the variable ``name`` cut to :data:`STRING_BYTES` (UTF-8) at a character boundary,
+    each cut a warning in ``problems`` naming the expert (``data``: the cases, in order) and the
+    variable; the answer stays whole in ``data/responses.csv``."""
+    too_long = series.map(lambda v: isinstance(v, str) and len(v.encode("utf-8")) > STRING_BYTES, na_action="ignore")
+    too_long = too_long.fillna(False).astype(bool).to_numpy()
+    if not too_long.any():
+        return series
+    out = series.copy()
+    for i in too_long.nonzero()[0]:
+        text = str(series.iloc[i])
+        out.iloc[i] = fit_bytes(text, STRING_BYTES)
+        problems.append(
+            Problem(
+                _case_location(data, i, name),
+                Code.SAV_STRING_CUT,
+                f"ответ эксперта {data['expert_id'].iloc[i]} (переменная {name}) длиннее строки SPSS: "
+                f"{len(text.encode('utf-8'))} байт UTF-8 при пределе {STRING_BYTES} (кириллица — 2 байта на "
+                f"букву). В файле SPSS он обрезан до {len(out.iloc[i])} из {len(text)} символов, конец отмечен «…».",
+                "Полный ответ — во входном файле и в data/responses.csv (survey run); если он нужен в SPSS "
+                "целиком, разбейте его на части.",
+                field=name,
+            )
+        )
+    return out
+
+
+def _case_location(data: pd.DataFrame, i: int, column: str) -> Location:
+    """Where case ``i`` came from (``source_*`` columns of validated data), else the SPSS file."""
+    if "source_file" not in data.columns or is_missing(data["source_file"].iloc[i]):
+        return Location("файл SPSS", column=column)
+    sheet = data["source_sheet"].iloc[i] if "source_sheet" in data.columns else None
+    where = str(data["source_row"].iloc[i]) if "source_row" in data.columns else ""
+    return Location(
+        str(data["source_file"].iloc[i]),
+        sheet=None if is_missing(sheet) or not sheet else str(sheet),
+        row=int(where) if where.isdigit() else None,
+        cell=where if where and not where.isdigit() else None,
+        column=column,
+    )
 
 
 def note_lines(text: str, limit: int = NOTE_LINE_BYTES) -> list[str]:
@@ -437,6 +482,7 @@ def sav_dataset(
     measure: dict[str, str] = {}
     formats: dict[str, str] = {}
     sets: list[MRSet] = []
+    problems: list[Problem] = []
     n = len(data)
     per_question = {
         qid: part.set_index(part["expert_id"].astype(str)) for qid, part in codes_by_question(q, codes).items()
@@ -452,7 +498,10 @@ def sav_dataset(
         fmt: str | None = None,
         missing_codes: Iterable[int] = (),
     ) -> None:
-        cols[name] = series.reset_index(drop=True)
+        series = series.reset_index(drop=True)
+        if pd.api.types.is_string_dtype(series.dtype):
+            series = fit_strings(series, name, data.reset_index(drop=True), problems)
+        cols[name] = series
         labels[name] = fit_bytes(label, VARIABLE_LABEL_BYTES)
         measure[name] = measure_level
         if value_labels:
@@ -563,7 +612,9 @@ def sav_dataset(
     file_label = fit_bytes(("SYNTHETIC " if synthetic else "") + f"{q.id} {q.version}", FILE_LABEL_BYTES)
     lines = [line for note in notes for line in note_lines(note)]
     notice = synthetic_note(study) if synthetic else ""
-    return SavDataset(frame, labels, values, missing, measure, formats, file_label, lines, sets, synthetic, notice)
+    return SavDataset(
+        frame, labels, values, missing, measure, formats, file_label, lines, sets, synthetic, notice, problems
+    )
 
 
 def write_sav(
@@ -577,8 +628,10 @@ def write_sav(
     with_names: bool = False,
     synthetic: bool = False,
     study: Study | None = None,
+    problems: list[Problem] | None = None,
 ) -> Path:
-    """Write validated ``data`` (+ final ``codes``) to the SPSS file ``path`` and its ``.sps`` (atomically)."""
+    """Write validated ``data`` (+ final ``codes``) to the SPSS file ``path`` and its ``.sps`` (atomically);
+    warnings (texts cut to the SPSS limit) are added to ``problems``."""
     ds = sav_dataset(
         data,
         questionnaire,
@@ -589,6 +642,8 @@ def write_sav(
         synthetic=synthetic,
         study=study,
     )
+    if problems is not None:
+        problems.extend(ds.problems)
     return save_sav(Path(path), ds)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,10 +114,21 @@ def _not_integer(value: Any) -> Issue:
     return Issue(Code.NOT_INTEGER, f"«{value}» — не целое число.", "Укажите число цифрами, например 12.")
 
 
-def _options_hint(field: Field, limit: int = 12) -> str:
-    opts = field.options[:limit]
-    text = "; ".join(f"{o.code} — {o.label}" for o in opts)
-    return text + ("; …" if len(field.options) > limit else "")
+def _options_hint(field: Field, limit: int = 12, options: Sequence[Option] | None = None) -> str:
+    options = field.options if options is None else options
+    text = "; ".join(f"{o.code} — {o.label}" for o in options[:limit])
+    return text + ("; …" if len(options) > limit else "")
+
+
+_DECIMAL = re.compile(r"[+-]?\d*[.,]\d+")
+
+
+def _scale_hint(field: Field) -> str:
+    """«оценку от 1 до 5 (целое число) или 9 — затрудняюсь ответить»: every point, not only the labelled ones."""
+    hint = f"оценку от {field.min} до {field.max} (целое число)"
+    if field.missing:
+        hint += " или " + ", ".join(f"{m} — {field.option_by_code(m).label}" for m in field.missing)
+    return hint
 
 
 def match_option(value: Any, field: Field) -> Option | None:
@@ -154,17 +166,20 @@ def parse_choice(value: Any, field: Field) -> tuple[int | None, Issue | None]:
         code = _as_int(value)
         if code is not None and field.min <= code <= field.max:
             return code, None
-        allowed = f"целое число от {field.min} до {field.max}"
-        if field.missing:
-            allowed += " или " + ", ".join(f"{m} ({field.option_by_code(m).label})" for m in field.missing)
+        allowed = f"Укажите {_scale_hint(field)}."
         if code is not None:
-            return None, Issue(
-                Code.OUT_OF_RANGE, f"оценка {code} вне шкалы {field.min}–{field.max}.", f"Укажите {allowed}."
-            )
-        if isinstance(value, float):
-            return None, Issue(Code.NOT_INTEGER, f"оценка «{value}» не целая.", f"Укажите {allowed}.")
+            return None, Issue(Code.OUT_OF_RANGE, f"оценка {code} вне шкалы {field.min}–{field.max}.", allowed)
+        if isinstance(value, float) or isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+            return None, Issue(Code.NOT_INTEGER, f"оценка «{value}» — не целое число.", allowed)
         if isinstance(value, str) and _SPACED_DIGITS.fullmatch(value.strip()):
-            return None, Issue(_not_integer(value).code, _not_integer(value).message, f"Укажите {allowed}.")
+            return None, Issue(_not_integer(value).code, _not_integer(value).message, allowed)
+        labelled = [o for o in field.options if o.code not in field.missing]
+        words = "; подписанные точки можно написать и словами: " + _options_hint(field, options=labelled)
+        return None, Issue(
+            Code.UNKNOWN_OPTION,
+            f"значение «{value}» — не оценка шкалы.",
+            allowed[:-1] + (words if labelled else "") + ".",
+        )
     return None, Issue(
         Code.UNKNOWN_OPTION,
         f"значение «{value}» не входит в список вариантов ответа.",

@@ -38,6 +38,9 @@ RC: dict[str, Any] = {  # matplotlib rcParams for every chart
 PNG_DPI = 200
 
 
+LABEL_PITCH_PT = 8.0  # the least distance between bars that still fits a 6.5-pt value label
+
+
 def _fmt_percent(value: float) -> str:
     return f"{value:.1f}".replace(".", ",") + "\u00a0%"
 
@@ -54,7 +57,11 @@ def problems_figure(categories: Sequence[str], groups: Sequence, *, xlabel: str 
 
     with matplotlib.rc_context(RC):  # type: ignore[arg-type]  # stubs want Literal rc keys
         n_cat, n_groups = len(categories), max(1, len(groups))
-        height = 0.9 + n_cat * (0.22 + min(0.17 * n_groups, 0.75))
+        per_category = 0.22 + min(0.17 * n_groups, 0.75)  # inches
+        height = 0.9 + n_cat * per_category
+        # a value beside each bar only when the bars are at least a line of its text apart (8 pt):
+        # with many groups (13 partner Länder) the labels would print on top of each other
+        labelled = per_category / n_groups * 72 >= LABEL_PITCH_PT
         fig = Figure(figsize=(width_in, height), layout="constrained")
         ax = fig.add_subplot()
         bar_h = 0.8 / n_groups
@@ -76,7 +83,7 @@ def problems_figure(categories: Sequence[str], groups: Sequence, *, xlabel: str 
                 xerr=[lows, highs],
                 error_kw={"ecolor": "black", "elinewidth": 0.8, "capsize": 2.0, "capthick": 0.8},
             )
-            for y, v, hi in zip(ys, values, g.high):
+            for y, v, hi in zip(ys, values, g.high) if labelled else ():
                 ax.text(_num(hi, v) + 1.2, y, _fmt_percent(v), va="center", ha="left", fontsize=6.5)
         ax.set_yticks(range(n_cat), [textwrap.fill(c, 30) for c in categories])
         ax.invert_yaxis()

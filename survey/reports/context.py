@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from survey.analysis.frame import is_unit_attribute, ungrouped
 from survey.analysis.stats import ALPHA
 from survey.base.missing import is_blank
 from survey.reports.format import fmt_int, fmt_num
@@ -141,6 +142,28 @@ class ReportContext:
     @property
     def units_word(self) -> str:
         return self.study.units_word or "единиц"
+
+    @property
+    def n_ungrouped(self) -> int:
+        """Respondents with no group of the grouping (a blank cell of the gazetteer, no answer or a
+        missing code): in «всего» only."""
+        if self.group_by not in self.frame.columns:
+            return 0
+        return int(ungrouped(self.frame, self.group_by).sum())
+
+    def ungrouped_note(self) -> str:
+        """«Без значения группировки … — экспертов 5 …» (empty when every respondent has a group)."""
+        n = self.n_ungrouped
+        if not n:
+            return ""
+        if is_unit_attribute(self.frame, self.group_by):
+            why = f"у их единиц в справочнике не указано значение группировки ({self.group_by_label})"
+        else:
+            why = f"нет ответа (или «затрудняюсь ответить») на вопрос группировки ({self.group_by_label})"
+        return (
+            f"Экспертов без группы — {fmt_int(n)}: {why}; они входят в «всего», но не в группы и не в критерии "
+            "сравнения групп."
+        )
 
     def group_label(self, g: str) -> str:
         info = self.group_info.get(g)

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from survey.base.missing import is_blank
+from survey.base.text import listed
 from survey.base.workbook import (
     MARGIN_BOTTOM,
     MARGIN_SIDE,
@@ -67,6 +68,8 @@ NOTICE_FILL = "FCE4E4"
 BODY_PT = 11
 NOTE_PT = 11  # notes as large as the text: 8 pt and more when printed at the smallest scale
 LINE_HEIGHT = 15.0  # points per line of 11-pt text
+MAX_ROW_HEIGHT = 409.0  # Excel's largest row height, points (about 27 lines of text)
+SHORTENED = " […] (сокращено: ответ полностью — в data/responses.csv)"
 # print geometry (inches): the footer sits 0.3″ from the edge inside a 0.8″ bottom margin
 PAPER = {"portrait": (8.27, 11.69), "landscape": (11.69, 8.27)}  # A4, inches
 # points per unit of column width at 100 %: LibreOffice prints a unit as 7 pt (measured with
@@ -200,6 +203,19 @@ def _put(ws, row: int, col: int, value: Any, kind: str = "auto", font=None, alig
     return cell
 
 
+def _starts(cols: list[Column]) -> list[int]:
+    """The sheet column where each table column starts (a column may span several)."""
+    starts, j = [], 1
+    for c in cols:
+        starts.append(j)
+        j += c.span
+    return starts
+
+
+def _value(c: Column, record: dict[str, Any]) -> Any:
+    return [record.get(k) for k in c.keys] if c.kind in COMPOSITE else record.get(c.keys[0])
+
+
 def _lines(text: str, width_chars: float, char: float = 1.0) -> int:
     """Lines ``text`` takes in a wrapped cell ``width_chars`` wide: greedy word wrap, measured on
     LibreOffice's rendering of Calibri (about one character per width unit; ``char``: the width of
@@ -219,6 +235,29 @@ def _lines(text: str, width_chars: float, char: float = 1.0) -> int:
             used = used + 1 + n if used else n
         total += lines
     return total
+
+
+def _set_height(ws, row: int, height: float) -> None:
+    """Row ``row``'s height, at most Excel's :data:`MAX_ROW_HEIGHT` (a larger one is invalid)."""
+    ws.row_dimensions[row].height = min(height, MAX_ROW_HEIGHT)
+
+
+def _fit_lines(text: str, width_chars: float, most: int, marker: str) -> str:
+    """``text`` as it is when it wraps into at most ``most`` lines of a cell ``width_chars`` wide,
+    else its longest start cut at a word that fits with ``marker`` after it."""
+    if _lines(text, width_chars) <= most:
+        return text
+    low, high = 0, len(text)  # the longest prefix that fits: binary search
+    while low < high:
+        mid = (low + high + 1) // 2
+        if _lines(text[:mid].rstrip() + marker, width_chars) <= most:
+            low = mid
+        else:
+            high = mid - 1
+    head = text[:low]
+    if low < len(text) and not text[low].isspace() and " " in head:
+        head = head.rsplit(" ", 1)[0]  # a whole word
+    return head.rstrip() + marker
 
 
 def heading_width(column: Column) -> float:
@@ -334,7 +373,7 @@ class _Sheet:
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
         size = (font.sz if font is not None and font.sz else BODY_PT) / BODY_PT
         char = BOLD if font is not None and font.b else 1.0
-        ws.row_dimensions[row].height = self._text_height(text, columns, size, char)
+        _set_height(ws, row, self._text_height(text, columns, size, char))
         self.texts.append((row, columns, text, size, char))
         self._block(row, row)
         self.row = row + 1
@@ -362,7 +401,7 @@ class _Sheet:
             if end > 2:
                 ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=end)
             height = max(LINE_HEIGHT, _lines(text, self.width_of(2, end - 1) / size, char) * LINE_HEIGHT * size + 3)
-            ws.row_dimensions[row].height = height
+            _set_height(ws, row, height)
         self.blocks = [
             (
                 first,
@@ -375,6 +414,34 @@ class _Sheet:
     def _rows(self, first: int, last: int) -> float:
         return sum(self._height(r) for r in range(first, last + 1))
 
+    def _record_height(self, cols: list[Column], starts: list[int], record: dict[str, Any]) -> float:
+        """The height that shows every wrapped text of ``record`` whole (may exceed :data:`MAX_ROW_HEIGHT`)."""
+        n_lines = 1
+        for c, col in zip(cols, starts):
+            value = _value(c, record)
+            if (c.kind in ("text", "auto") or c.kind in COMPOSITE) and isinstance(value, str) and value:
+                n_lines = max(n_lines, _lines(value, self.width_of(col, c.span)))
+        return n_lines * LINE_HEIGHT + 2 if n_lines > 1 else LINE_HEIGHT
+
+    def fit_rows(self, table: Table, marker: str) -> tuple[Table, list[int]]:
+        """``table`` with the texts of every row that would need more than Excel's largest row height
+        cut at a word to what the row shows, ending with ``marker``; and the indices of those rows
+        (widths set). A taller row is invalid, and a cut row would hide the rest of the text unmarked."""
+        cols = table.columns
+        starts = _starts(cols)
+        most = int((MAX_ROW_HEIGHT - 2) // LINE_HEIGHT)
+        rows, cut = [], []
+        for i, record in enumerate(table.rows):
+            if self._record_height(cols, starts, record) > MAX_ROW_HEIGHT:
+                record = dict(record)
+                for c, col in zip(cols, starts):
+                    value = _value(c, record)
+                    if c.kind in ("text", "auto") and isinstance(value, str):
+                        record[c.keys[0]] = _fit_lines(value, self.width_of(col, c.span), most, marker)
+                cut.append(i)
+            rows.append(record)
+        return dataclasses.replace(table, rows=rows), cut
+
     def table(self, table: Table, *, freeze: bool = False, freeze_col: int = 2, gap: int = 1) -> int:
         """Write ``table`` from the next free row: title, optional span row, headings, rows, note.
 
@@ -386,12 +453,8 @@ class _Sheet:
 
         ws, st = self.ws, self.st
         cols = table.columns
-        starts = []
-        j = 1
-        for c in cols:
-            starts.append(j)
-            j += c.span
-        n_sheet = j - 1
+        starts = _starts(cols)
+        n_sheet = starts[-1] + cols[-1].span - 1 if cols else 0
         start = self.row
         _put(ws, start, 1, table.title, "text", st.subtitle)
         ws.row_dimensions[start].height = 20
@@ -416,7 +479,7 @@ class _Sheet:
                 j += span
             if n_sheet > self._widest:
                 self._widest, self.column_blocks = n_sheet, blocks
-            ws.row_dimensions[row].height = height + 2
+            _set_height(ws, row, height + 2)
             row += 1
         header = row
         for c, col in zip(cols, starts):
@@ -443,20 +506,17 @@ class _Sheet:
         rotated = [c.heading for c in cols if c.rotate]
         if rotated:  # a rotated heading wraps at ~ 22 characters (two lines fit in width 6)
             height = max(height, min(170.0, max(min(len(h), 24) for h in rotated) * 6.5))
-        ws.row_dimensions[row].height = height + 4
+        _set_height(ws, row, height + 4)
         for record in table.rows:
             row += 1
-            n_lines = 1
             for c, col in zip(cols, starts):
-                value = [record.get(k) for k in c.keys] if c.kind in COMPOSITE else record.get(c.keys[0])
+                value = _value(c, record)
                 textual = c.kind in ("text", "auto") or c.kind in COMPOSITE
                 align = st.wrap_left if c.kind == "auto" else st.wrap if textual else st.number
                 _put(ws, row, col, value, c.kind, st.normal, align)
                 if c.span > 1:
                     ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=col + c.span - 1)
-                if textual and isinstance(value, str) and value:
-                    n_lines = max(n_lines, _lines(value, self.width_of(col, c.span)))
-            ws.row_dimensions[row].height = n_lines * LINE_HEIGHT + 2 if n_lines > 1 else LINE_HEIGHT
+            _set_height(ws, row, self._record_height(cols, starts, record))
         last = row
         if freeze:
             ws.freeze_panes = ws.cell(row=header + 1, column=freeze_col)
@@ -658,8 +718,16 @@ def _data_sheet(sheet: _Sheet, report: ReportData) -> None:
     codes = [i for i, c in enumerate(report.data.columns) if c.rotate]
     printed = codes[-1] + 1 if codes else len(report.data.columns)
     sheet.print_cols = printed
-    sheet.text(report.data_note, columns=min(printed, 8), font=sheet.st.small)
-    header = sheet.table(report.data, freeze=True, freeze_col=2)
+    note = report.data_note
+    data, cut = sheet.fit_rows(report.data, SHORTENED)
+    if cut:  # Excel's rows are at most 409 pt: the rest would be neither shown nor printed
+        note += (
+            f" Ответы экспертов {listed(str(data.rows[i].get('expert_id')) for i in cut)} длиннее, чем помещается "
+            "в строку листа (высота строки Excel — не больше 409 пт): здесь дано их начало с пометкой "
+            "«сокращено», полностью они — в data/responses.csv."
+        )
+    sheet.text(note, columns=min(printed, 8), font=sheet.st.small)
+    header = sheet.table(data, freeze=True, freeze_col=2)
     sheet.ws.print_area = f"A1:{get_column_letter(printed)}{sheet.row}"
     sheet.finish(title_rows=f"{header}:{header}")
 
@@ -676,14 +744,12 @@ def _methodology_sheet(sheet: _Sheet, report: ReportData) -> None:
         _put(ws, row, 1, heading, "text", st.bold, st.wrap)
         cell = _put(ws, row, 2, text, "text", st.normal, st.wrap)
         ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=4)
-        ws.row_dimensions[row].height = (
-            max(_lines(text, text_width), _lines(heading, sheet.cols[0], BOLD)) * LINE_HEIGHT + 3
-        )
+        _set_height(ws, row, max(_lines(text, text_width), _lines(heading, sheet.cols[0], BOLD)) * LINE_HEIGHT + 3)
         if heading == "Синтетические данные":
             cell.font = st.notice
             cell.fill = st.notice_fill
             ws.cell(row=row, column=1).fill = st.notice_fill
-            ws.row_dimensions[row].height = _lines(text, text_width / 1.1, 1.1) * LINE_HEIGHT * 1.1 + 3
+            _set_height(ws, row, _lines(text, text_width / 1.1, 1.1) * LINE_HEIGHT * 1.1 + 3)
         sheet._block(row, row)
         sheet.row += 1
     sheet.gap()

@@ -152,6 +152,8 @@ def problems_tables(ctx: ReportContext) -> tuple[Table, Table, Table | None]:
     )
     if not ctx.comparable:
         base += f" {cap(ONE_GROUP)}."
+    elif ctx.ungrouped_note():
+        base += f" {ctx.ungrouped_note()}"
     legend = letters_legend(ctx)
     reliability = ""
     if with_kappa:
@@ -168,7 +170,7 @@ def problems_tables(ctx: ReportContext) -> tuple[Table, Table, Table | None]:
             " p Холма — p основного критерия с поправкой Холма на число категорий (таблица «Критерии по категориям»)."
         )
     if many:
-        compact_note = group_legend(ctx) + compact_note
+        compact_note = group_legend(ctx, ungrouped=False) + compact_note
     return (
         Table("Проблемы по группам", cols, rows, note=note, spans=spans),
         Table("Проблемы по группам", compact, rows, note=compact_note),
@@ -200,14 +202,16 @@ def _design_table(ctx: ReportContext, groups: list[str], rows: list[dict[str, An
     return Table("Интервалы по дизайну (единица — кластер)", cols, rows, note=note, spans=spans)
 
 
-def group_legend(ctx: ReportContext) -> str:
-    """«Группы: A — Дальневосточный (экспертов 33); B — …» for tables that name groups by letter."""
+def group_legend(ctx: ReportContext, ungrouped: bool = True) -> str:
+    """«Группы: A — Дальневосточный (экспертов 33); B — …» for tables that name groups by letter,
+    with the respondents that have no group (unless ``ungrouped`` is false: the note says it)."""
     parts = [
         f"{ctx.group_info[g]['letter']} — {ctx.group_info[g]['label']} (экспертов {fmt_int(ctx.group_info[g]['base'])})"
         for g in ctx.groups
         if g in ctx.group_info
     ]
-    return "Группы: " + "; ".join(parts) + ". Интервалы — в summary.xlsx. "
+    lost = f"{ctx.ungrouped_note()} " if ungrouped and ctx.ungrouped_note() else ""
+    return "Группы: " + "; ".join(parts) + ". " + lost + "Интервалы — в summary.xlsx. "
 
 
 def key_problems_table(ctx: ReportContext) -> Table:

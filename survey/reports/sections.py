@@ -195,9 +195,11 @@ def closed_tables(ctx: ReportContext, t: AnalysisTables) -> tuple[Table, Table]:
         )
     elif not ctx.comparable:
         note += f" {cap(ONE_GROUP)}."
+    if ctx.comparable and ctx.ungrouped_note():
+        note += f" {ctx.ungrouped_note()}"
     return (
         Table("Закрытые вопросы", cols, rows, note=note, spans=spans if groups else []),
-        Table("Закрытые вопросы", compact, rows, note=(group_legend(ctx) + note) if many else note),
+        Table("Закрытые вопросы", compact, rows, note=(group_legend(ctx, ungrouped=False) + note) if many else note),
     )
 
 
