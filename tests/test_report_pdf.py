@@ -245,3 +245,18 @@ def test_the_key_figures_say_when_every_expert_is_in_one_unit():
     assert unit_note(1, 36) == "все эксперты из одной единицы: интервалы и критерии с учётом единиц невозможны"
     assert unit_note(77, 123) == "у нескольких единиц больше одного эксперта"
     assert unit_note(5, 5) == "у каждой единицы один эксперт"
+
+
+@pytest.mark.slow
+def test_a_table_of_thirteen_groups_never_breaks_a_number(tmp_path):
+    """--group-by partner_land in the German example: 13 group columns. The table's font shrinks
+    until every number fits on one line; «100,0» printed as «100,» over «0» was misread."""
+    from pypdf import PdfReader
+
+    from survey.pipeline import run
+
+    result = run(study=ROOT / "examples" / "german_partner_cities", out=tmp_path / "r", group_by="partner_land")
+    pages = [p.extract_text() for p in PdfReader(result.out / "summary.pdf").pages]
+    table = next(t for t in pages if "Проблемы по группам" in t and "Различия" in t)
+    assert "100,0" in table
+    assert not re.search(r"\d,\s*\n\s*\d", table), re.findall(r".*\d,\s*\n\s*\d.*", table)[:3]

@@ -32,6 +32,7 @@ BOTTOM = 15.0
 BODY = 9.5
 SMALL = 7.5
 TABLE_FONT = 7.5
+MIN_TABLE_FONT = 5.0  # a wide table (many groups) shrinks to this before its numbers would wrap
 PT = 0.3528  # mm per point
 HEAD_FILL = 225
 ROW_FILL = 244
@@ -364,6 +365,9 @@ class _Document:
         texts = [[row[i] for i in index] for row in table_rows_text(table)]
         headings = [c.heading for c in cols]
         aligns = ["R" if c.kind in NUMERIC else "L" for c in cols]
+        # many columns (13 groups): a smaller font before a number or a word is broken across lines
+        while font_size > MIN_TABLE_FONT and sum(self._measure(cols, headings, texts, font_size)[0]) > self.pdf.epw:
+            font_size -= 0.25
         widths = self._column_widths(cols, headings, texts, font_size)
         total = sum(widths)
         line_h = font_size * PT * 1.35
@@ -443,19 +447,7 @@ class _Document:
         """Column widths, mm: natural widths when the table fits; otherwise numbers keep one line
         and text columns share the rest (each at least as wide as its longest word)."""
         avail = self.pdf.epw
-        minimum, natural, numeric = [], [], []
-        for j, c in enumerate(cols):
-            self.font("B", font_size)
-            head_word = max((self.width(w) for w in headings[j].split(" ")), default=0.0)
-            head_full = self.width(headings[j])
-            self.font("", font_size)
-            cells = [row[j] for row in texts]
-            full = max((self.width(t) for t in cells), default=0.0)
-            is_number = c.kind in NUMERIC
-            word = full if is_number else max((self.width(w) for t in cells for w in t.split(" ")), default=0.0)
-            minimum.append(max(head_word, word) + 2 * PAD + 0.4)
-            natural.append(max(full, head_word, min(head_full, max(full, head_word) * 1.6)) + 2 * PAD + 0.4)
-            numeric.append(is_number)
+        minimum, natural, numeric = self._measure(cols, headings, texts, font_size)
         if sum(natural) <= avail:
             return natural
         base = [n if num else m for n, m, num in zip(natural, minimum, numeric)]
@@ -469,6 +461,25 @@ class _Document:
         if total_grow <= 0:
             return [b + spare / len(base) for b in base]
         return [b + spare * g / total_grow for b, g in zip(base, grow)]
+
+    def _measure(self, cols, headings, texts, font_size) -> tuple[list[float], list[float], list[bool]]:
+        """Per column at ``font_size``: the minimum width (a number on one line, a text column as
+        wide as its longest word, the heading's longest word), the natural width, and whether it
+        holds numbers."""
+        minimum, natural, numeric = [], [], []
+        for j, c in enumerate(cols):
+            self.font("B", font_size)
+            head_word = max((self.width(w) for w in headings[j].split(" ")), default=0.0)
+            head_full = self.width(headings[j])
+            self.font("", font_size)
+            cells = [row[j] for row in texts]
+            full = max((self.width(t) for t in cells), default=0.0)
+            is_number = c.kind in NUMERIC
+            word = full if is_number else max((self.width(w) for t in cells for w in t.split(" ")), default=0.0)
+            minimum.append(max(head_word, word) + 2 * PAD + 0.4)
+            natural.append(max(full, head_word, min(head_full, max(full, head_word) * 1.6)) + 2 * PAD + 0.4)
+            numeric.append(is_number)
+        return minimum, natural, numeric
 
     def save(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
