@@ -219,7 +219,7 @@ def rao_scott(y, group, cluster, weights=None, single_cluster_group: str = "nan"
     Returns a dict with keys n, n_clusters, n_groups, events, pearson_X2,
     pearson_df, pearson_p, F, ndf, ddf, p, X2_first, df_first, p_first, deff,
     trace_delta, delta_eigenvalues, design_mean, design_se,
-    design_deff_replace, note, reason.
+    design_deff_replace, note, reason, single_cluster_groups.
     """
     from scipy import stats  # lazy: heavy (background worker)
 
@@ -248,6 +248,7 @@ def rao_scott(y, group, cluster, weights=None, single_cluster_group: str = "nan"
         "note": "",
         "delta_eigenvalues": None,
         "reason": None,
+        "single_cluster_groups": [],  # groups held by one cluster (tested anyway on request, as R)
     }
     if N == 0:
         return {**out, **_nan_dict(_RS_KEYS), "reason": "no complete observations"}
@@ -281,6 +282,7 @@ def rao_scott(y, group, cluster, weights=None, single_cluster_group: str = "nan"
     single_note = ""
     if (cl_per_group < 2).any():
         bad = [str(glev[j]) for j in np.where(cl_per_group < 2)[0]]
+        out["single_cluster_groups"] = bad
         msg = (
             "group(s) " + ", ".join(bad) + " contain a single cluster: within-group design variance cannot be estimated"
         )

@@ -504,8 +504,8 @@ def design_note(result: Mapping[str, Any]) -> str:
     if reason:
         said = next((ru for en, ru in _DESIGN_REASONS.items() if reason.startswith(en)), None)
         return f"критерий Рао–Скотта не определён ({said or reason})"
-    if "single cluster" in (result.get("note") or ""):
-        groups = result["note"].split("group(s) ", 1)[1].split(" contain", 1)[0]
+    if result.get("single_cluster_groups"):
+        groups = ", ".join(result["single_cluster_groups"])
         return (
             f"в группах {groups} по одной единице: разброс внутри них не оценивается, критерий Рао–Скотта "
             "вычислен по дисперсии всего дизайна (как R svychisq)"
