@@ -303,19 +303,19 @@ def gold_for_question(
     without codes the first coded question (``first``), so it is not compared when another one
     is analysed. None (with a ``gold-question`` warning) when nothing is left to compare."""
     source = str(gold.attrs.get("source", "эталон"))
-    if "question" in gold.columns:
-        rows = gold[gold["question"].astype(str).str.strip() == question]
+    if QUESTION in gold.columns:
+        rows = gold[gold[QUESTION].astype(str).str.strip() == question]
         if rows.empty:
-            asked = listed(sorted({str(v).strip() for v in gold["question"]}))
+            asked = listed(sorted({str(v).strip() for v in gold[QUESTION]}))
             return None, [
                 Problem(
-                    Location(source, column="question"),
+                    Location(source, column=QUESTION),
                     Code.GOLD_QUESTION,
                     f"в эталоне нет строк анализируемого вопроса {question} (есть: {asked}); согласие не измерено.",
                     f"Добавьте строки с question = {question} или запустите анализ нужного вопроса (--analyse).",
                 )
             ]
-        return rows.drop(columns="question"), []  # the index keeps each row's place in the file
+        return rows.drop(columns=QUESTION), []  # the index keeps each row's place in the file
     if question == first:
         return gold, []
     return None, [
