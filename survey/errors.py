@@ -90,6 +90,8 @@ class Code(StrEnum):
     STUDY = "study", "error", "ошибка в настройках исследования"
     PATTERN_UNKNOWN_WORD = "pattern-unknown-word", "warning", "слово шаблона неизвестно словарю"
     QUESTION_NO_CATEGORIES = "question-no-categories", "warning", "у кодируемого вопроса нет категорий"
+    PATTERN_LOOKALIKE = "pattern-lookalike", "warning", "латинская буква в русском слове кодовой книги"
+    RULE_PHRASE_IGNORED = "rule-phrase-ignored", "warning", "словосочетание в списке правил, читаемом по словам"
     # files and folders
     FILE_SKIPPED = "file-skipped", "warning", "файл пропущен"
     FILE_UNREADABLE = "file-unreadable", "error", "файл не читается"

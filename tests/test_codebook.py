@@ -163,3 +163,88 @@ def test_cli_reports_a_broken_codebook_without_traceback(tmp_path):
     res = survey("code", tmp_path / "in.csv", "-o", tmp_path / "out.csv", "--codebook", path)
     assert res.code == 2 and "категория должна быть описанием" in res.err and "Traceback" not in res.err
     assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize(("section", "near"), [("rule", "rules"), ("learnd", "learned"), ("categoies", "categories")])
+def test_a_misspelt_section_is_an_error_not_silently_ignored(tmp_path, section, near):
+    # «rule:» used to be skipped: the bundled rules applied and the user's edits did nothing
+    body = GOOD + f"{section}:\n  negators: [не]\n"
+    with pytest.raises(ConfigError) as err:
+        load_codebook(_write(tmp_path, body))
+    (problem,) = err.value.problems
+    assert problem.location.line == GOOD.count("\n") + 1
+    assert f"неизвестный раздел «{section}»" in problem.message and f"«{near}»" in problem.fix
+
+
+def test_one_question_without_brackets_is_that_question_not_its_letters(tmp_path, questionnaire):
+    cb = load_codebook(_write(tmp_path, GOOD.replace("[q3_problems]", "q3_problems")), questionnaire=questionnaire)
+    assert cb.category("funding").questions == ("q3_problems",)
+    assert [c.id for c in cb.for_question("q3_problems")] == ["funding"]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("    no_problems: нет\n", "no_problems — ожидается true или false, а не «нет»"),
+        ("    compatible_with: {covid: 1}\n", "compatible_with должен быть списком id"),
+    ],
+)
+def test_a_yes_no_or_list_key_with_a_wrong_value_is_refused(tmp_path, line, expected):
+    # «no_problems: нет» is a string, which bool() would have read as true
+    with pytest.raises(ConfigError) as err:
+        load_codebook(_write(tmp_path, GOOD.replace("    needs:\n", line + "    needs:\n")))
+    assert expected in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ("проблемы: нет", "«проблемы: нет» прочитано как пара «ключ: значение»"),
+        ("", "пустой элемент списка"),
+        ("[визы, таможня]", "список внутри списка"),
+        ("no", "прочитано как логическое значение"),
+        ("на", "одно служебное слово (предлог)"),
+        ("и", "одно служебное слово (союз)"),
+    ],
+)
+def test_a_pattern_yaml_or_the_lemmatizer_would_misread_is_refused_at_its_line(tmp_path, item, expected):
+    with pytest.raises(ConfigError) as err:
+        load_codebook(_write(tmp_path, GOOD.replace("      - деньги\n", f"      - деньги\n      - {item}\n")))
+    (problem,) = err.value.problems
+    assert expected in problem.message and problem.location.line == 8
+
+
+def test_latin_look_alike_letters_in_a_pattern_are_read_as_russian_and_warned(tmp_path):
+    # «дeньги» with a Latin «e», «кoвид*» with a Latin «o»: invisible on screen, matched nothing before
+    body = GOOD.replace("      - деньги\n", "      - дeньги\n      - кoвид*\n") + "rules:\n  negators: [нe]\n"
+    cb = load_codebook(_write(tmp_path, body))
+    coder = Coder(cb)
+    assert coder.code("Денег нет.").categories == ["funding"]
+    assert coder.code("Из-за ковида встречи отменили.").categories == ["funding"]
+    warned = sorted((w for w in cb.warnings if w.code == "pattern-lookalike"), key=lambda w: w.location.line)
+    assert [w.location.line for w in warned] == [7, 8, 10]
+    assert "«дeньги»" in warned[0].message and "«нe»" in warned[2].message
+
+
+def test_a_phrase_in_a_list_read_word_by_word_is_warned_not_silently_dropped(tmp_path):
+    cb = load_codebook(_write(tmp_path, GOOD + "rules:\n  subordinators: [что, так как]\n"))
+    (warning,) = [w for w in cb.warnings if w.code == "rule-phrase-ignored"]
+    assert "rules.subordinators: «так как»" in warning.message and warning.location.line == 9
+    assert "что" in cb.rules.words["subordinators"]
+    assert not (load_codebook().warnings), "the bundled codebook loads without warnings"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "expected"),
+    [
+        ("categories:\n\t- id: x\n", 2, "табуляция"),
+        ("categories:\n  - id: x\n    label: Деньги: нет\n", 3, "лишнее двоеточие"),
+        ("categories:\n  - id: x\n    terms: [виза, таможня\n", 4, "не закрыта квадратная скобка"),
+        ("categories:\n  - id: x\n    label: 'Деньги\n", 4, "не закрыта кавычка"),
+    ],
+)
+def test_a_yaml_syntax_error_is_explained_in_russian_with_its_line(tmp_path, text, line, expected):
+    with pytest.raises(ConfigError) as err:
+        load_codebook(_write(tmp_path, text))
+    assert f"строка {line}" in err.value.message and expected in err.value.message
+    assert not any(word in err.value.message for word in ("mapping", "token", "scanning", "expected"))

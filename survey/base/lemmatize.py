@@ -89,14 +89,14 @@ def morph_analyzer():
     return pymorphy3.MorphAnalyzer()
 
 
-def _cyrillic(word: str) -> str:
+def as_cyrillic(word: str) -> str:
     """``word`` with its Latin look-alike letters made Cyrillic when it mixes the two.
 
-    >>> _cyrillic("kовид"), _cyrillic("WeChat"), _cyrillic("пeреводчик"), _cyrillic("covid-ограничения")
+    >>> as_cyrillic("kовид"), as_cyrillic("WeChat"), as_cyrillic("пeреводчик"), as_cyrillic("covid-ограничения")
     ('ковид', 'WeChat', 'переводчик', 'covid-ограничения')
     """
     if "-" in word:
-        return "-".join(_cyrillic(part) for part in word.split("-"))
+        return "-".join(as_cyrillic(part) for part in word.split("-"))
     if _CYRILLIC.search(word.lower()) and _LATIN.search(word):
         return word.translate(_HOMOGLYPHS)
     return word
@@ -150,7 +150,7 @@ class Lemmatizer:
             if raw in PUNCT:
                 out.append(new(Token, (raw, m.start(), m.end(), None, raw)))
                 continue
-            word = (_cyrillic(raw) if latin else raw).lower().replace("ё", "е")
+            word = (as_cyrillic(raw) if latin else raw).lower().replace("ё", "е")
             info = cache.get(word) or self.info(word)
             out.append(new(Token, (raw, m.start(), m.end(), info, word)))
         if count_unknown:

@@ -20,14 +20,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from survey.base.lemmatize import Lemmatizer, morph_analyzer
+from survey.base.lemmatize import Lemmatizer, as_cyrillic, morph_analyzer
 from survey.base.text import fold, listed
 from survey.errors import Code, ConfigError, Location, Problem
 from survey.spec.paths import default_path
 from survey.spec.questionnaire import too_long_name
-from survey.spec.yamlfile import LINE_KEY, item_lines, load_yaml
+from survey.spec.yamlfile import LINE_KEY, item_lines, load_yaml, read_config_text
 
 PATTERN_KINDS = ("terms", "needs", "needs_strict", "exclude")
+TOP_KEYS = ("version", "categories", "rules", "learned")
+# parts of speech of a word that cannot be a pattern by itself: it occurs in nearly every answer
+_FUNCTION_POS = {"PREP": "предлог", "CONJ": "союз", "PRCL": "частица", "INTJ": "междометие", "NPRO": "местоимение"}
 DEFAULT_GAP = 3
 _GAP = re.compile(r"^~(\d*)$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -342,7 +345,20 @@ def load_codebook(
 
     if not isinstance(data, dict) or not isinstance(data.get("categories"), list):
         raise ConfigError(f"{path}: в кодовой книге должен быть раздел categories со списком категорий.")
-    rules = _parse_rules(_with_default_rules(path, data.get("rules") or {}), lem, bad)
+    for key in sorted(set(data) - {*TOP_KEYS, LINE_KEY}, key=str):
+        near = difflib.get_close_matches(str(key), TOP_KEYS, n=1, cutoff=0.6)
+        bad(
+            _key_line(path, key),
+            f"неизвестный раздел «{key}» — его содержимое не было бы прочитано.",
+            f"Возможно, имелся в виду раздел «{near[0]}»: исправьте название."
+            if near
+            else f"Допустимые разделы: {', '.join(TOP_KEYS)}.",
+        )
+    given_rules = data.get("rules") or {}
+    if not isinstance(given_rules, dict):
+        bad(_key_line(path, "rules"), "rules: должен быть раздел со списками слов (negators: […], …).")
+        given_rules = {}
+    rules = _parse_rules(_with_default_rules(path, given_rules), lem, bad, warn)
     categories: list[Category] = []
     seen: dict[str, int | None] = {}
     for raw in data["categories"]:
@@ -370,7 +386,7 @@ def load_codebook(
             )
         if not str(raw.get("label") or "").strip():
             bad(line, f"категория «{cid}»: нет названия (label).")
-        questions = tuple(raw.get("questions") or ())
+        questions = _names(raw, "questions", cid, line, bad)
         if questionnaire is not None:
             _check_questions(cid, questions, questionnaire, line, bad)
         patterns: list[Pattern] = []
@@ -381,8 +397,10 @@ def load_codebook(
                 bad(line, f"категория «{cid}»: {kind} должен быть списком шаблонов.")
                 continue
             for item, at in zip(items, item_lines(items, line)):
-                text = str(item)
-                pattern = _parse_pattern(text, cid, kind, at, lem, bad)
+                text = _item_text(item, f"категория «{cid}», {kind}", at, bad)
+                if text is None:
+                    continue
+                pattern = _parse_pattern(text, cid, kind, at, lem, bad, warn)
                 if pattern is None:
                     continue
                 key = (kind, tuple((w.lemmas, w.prefix, w.exact, w.gap) for w in pattern.words))
@@ -414,8 +432,8 @@ def load_codebook(
                 description=" ".join(str(raw.get("description") or "").split()),
                 questions=questions,
                 patterns=tuple(patterns),
-                no_problems=bool(raw.get("no_problems")),
-                compatible_with=tuple(raw.get("compatible_with") or ()),
+                no_problems=_flag(raw, "no_problems", cid, line, bad),
+                compatible_with=_names(raw, "compatible_with", cid, line, bad),
                 line=line,
             )
         )
@@ -485,6 +503,90 @@ def _misspelt(text: str, lem: Lemmatizer) -> list[tuple[str, str]]:
             if len(known) == 1:
                 found.append((word, known[0]))
     return found
+
+
+def _key_line(path: Path, key: object) -> int | None:
+    """The line of a top-level key in the codebook's text (None when it is not written plainly)."""
+    pattern = re.compile(rf"^['\"]?{re.escape(str(key))}['\"]?\s*:")
+    for number, text in enumerate(read_config_text(path).splitlines(), start=1):
+        if pattern.match(text):
+            return number
+    return None
+
+
+def _names(raw: dict[str, Any], key: str, cid: str, line: int | None, bad) -> tuple[str, ...]:
+    """A category's list of ids (``questions``, ``compatible_with``); one id written without
+    brackets (``questions: q3_problems``) is a list of one, not of its letters."""
+    value = raw.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value.strip(),) if value.strip() else ()
+    if isinstance(value, list) and all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
+        return tuple(str(v).strip() for v in value)
+    bad(line, f"категория «{cid}»: {key} должен быть списком id, а не «{_shown(value)}».", f"Пример: {key}: [id1, id2]")
+    return ()
+
+
+def _flag(raw: dict[str, Any], key: str, cid: str, line: int | None, bad) -> bool:
+    """A yes/no key of a category: ``true`` or ``false`` only («нет» would read as true)."""
+    value = raw.get(key, False)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    bad(
+        line,
+        f"категория «{cid}»: {key} — ожидается true или false, а не «{_shown(value)}».",
+        f"Напишите {key}: true или удалите строку.",
+    )
+    return False
+
+
+def _shown(value: Any) -> str:
+    """A YAML value as the user wrote it, roughly: «ключ: значение» for a mapping, without the
+    line bookkeeping."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_shown(v)}" for k, v in value.items() if k != LINE_KEY)
+    if isinstance(value, list):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    return str(value)
+
+
+def _item_text(item: Any, where: str, at: int | None, bad) -> str | None:
+    """The text of one pattern or rule word, or None (reported) when YAML read it as something
+    else: a colon made it a mapping, brackets a list, an empty item nothing, ``no`` a boolean."""
+    if isinstance(item, str) or (isinstance(item, int | float) and not isinstance(item, bool)):
+        return str(item)
+    if isinstance(item, dict):
+        written = _shown(item)
+        bad(
+            at,
+            f"{where}: «{written}» прочитано как пара «ключ: значение» — в записи двоеточие.",
+            f'Заключите запись в кавычки: - "{written}" (или уберите двоеточие).',
+        )
+    elif isinstance(item, list):
+        bad(at, f"{where}: «{_shown(item)}» — список внутри списка.", "Каждый вариант — отдельный элемент: - слово")
+    elif item is None:
+        bad(at, f"{where}: пустой элемент списка («-» без текста).", "Удалите строку или впишите слово.")
+    else:
+        bad(at, f"{where}: «{item}» прочитано как логическое значение.", f'Заключите запись в кавычки: - "{item}"')
+    return None
+
+
+def _lookalikes(text: str, where: str, at: int | None, warn) -> str:
+    """``text`` with Latin look-alike letters inside Russian words made Cyrillic (as answers are
+    read), and a warning naming the words when there were any: such a slip is invisible on screen."""
+    words = text.split(" ")
+    fixed = [as_cyrillic(w) for w in words]
+    changed = [w for w, f in zip(words, fixed) if w != f]
+    if changed:
+        warn(
+            at,
+            Code.PATTERN_LOOKALIKE,
+            f"{where}: в «{text}» латинские буквы внутри русских слов ({listed(f'«{w}»' for w in changed)}); "
+            "они прочитаны как русские.",
+            "Перепечатайте эти слова в русской раскладке.",
+        )
+    return " ".join(fixed)
 
 
 def _check_questions(cid: str, questions: tuple, questionnaire, line: int | None, bad) -> None:
@@ -565,9 +667,10 @@ def _parse_learned(raw: Any, path: Path, ids: set[str], bad, used: bool = True) 
     if not isinstance(categories, list):
         bad(line, "learned.categories: должен быть список категорий.")
         categories = []
-    for cid in categories:
+    for cid, at in zip(categories, item_lines(categories, line)):
         if cid not in ids:
-            bad(line, f"learned.categories: неизвестная категория «{cid}».")
+            near = difflib.get_close_matches(str(cid), sorted(ids), n=1, cutoff=0.6)
+            bad(at, f"learned.categories: неизвестная категория «{cid}».", f"Возможно, «{near[0]}»." if near else "")
     return LearnedSettings(
         examples=targets,
         enabled=enabled,
@@ -649,8 +752,9 @@ def _pattern_syntax(part: str) -> str | None:
     return None
 
 
-def _parse_pattern(text: str, cid: str, kind: str, line: int | None, lem: Lemmatizer, bad) -> Pattern | None:
-    parts = text.split()
+def _parse_pattern(text: str, cid: str, kind: str, line: int | None, lem: Lemmatizer, bad, warn=None) -> Pattern | None:
+    read = _lookalikes(text, f"категория «{cid}», {kind}", line, warn) if warn else text
+    parts = read.split()
     words: list[PatternWord] = []
     gap = 0
     for i, part in enumerate(parts):
@@ -692,10 +796,17 @@ def _parse_pattern(text: str, cid: str, kind: str, line: int | None, lem: Lemmat
     if not words:
         bad(line, f"категория «{cid}»: пустой шаблон в разделе {kind}.")
         return None
+    if len(words) == 1 and words[0].lemmas and (pos := _FUNCTION_POS.get(lem.info(fold(parts[0])).pos or "")):
+        bad(
+            line,
+            f"категория «{cid}»: шаблон «{text}» — одно служебное слово ({pos}); оно есть почти в каждом ответе.",
+            "Добавьте к нему значимое слово (например, «нехватка ~ кадр») или удалите шаблон.",
+        )
+        return None
     return Pattern(text=text, words=tuple(words), category=cid, kind=kind, line=line)
 
 
-def _parse_rules(raw: dict[str, Any], lem: Lemmatizer, bad) -> Rules:
+def _parse_rules(raw: dict[str, Any], lem: Lemmatizer, bad, warn) -> Rules:
     rules = Rules()
     line = raw.get(LINE_KEY) if isinstance(raw, dict) else None
     for key in sorted(set(raw) - set(RULE_KEYS) - {LINE_KEY}):
@@ -707,16 +818,31 @@ def _parse_rules(raw: dict[str, Any], lem: Lemmatizer, bad) -> Rules:
             continue
         singles: set[str] = set()
         phrases: list[tuple[frozenset[str], ...]] = []
+        forms: set[str] = set()
         for item, at in zip(items, item_lines(items, line)):
-            words = [t for t in lem.tokens(str(item)) if t.is_word]
+            text = _item_text(item, f"rules.{key}", at, bad)
+            if text is None:
+                continue
+            text = _lookalikes(text, f"rules.{key}", at, warn)
+            words = [t for t in lem.tokens(text) if t.is_word]
             if not words:
                 bad(at, f"rules.{key}: «{item}» не даёт ни одной леммы.")
                 continue
+            forms.add(fold(text))
             if len(words) == 1:
                 singles |= word_lemmas(lem, words[0].text)
-            else:
+            elif key in PHRASE_LEXICONS:
                 phrases.append(tuple(word_lemmas(lem, w.text) for w in words))
+            else:
+                warn(
+                    at,
+                    Code.RULE_PHRASE_IGNORED,
+                    f"rules.{key}: «{text}» — из нескольких слов, а этот список читается по одному слову: "
+                    "запись не действует.",
+                    "Оставьте одно слово или удалите запись (словосочетания понимают, например, списки "
+                    f"{listed(PHRASE_LEXICONS, 4)}).",
+                )
         rules.words[key] = frozenset(singles)
-        rules.forms[key] = frozenset(fold(str(item)) for item in items)
+        rules.forms[key] = frozenset(forms)
         rules.phrases[key] = tuple(phrases)
     return rules

@@ -79,6 +79,35 @@ def read_config_text(path: Path, where: str = "") -> str:
         raise ConfigError(f"{path}: не удаётся прочитать файл ({exc.strerror}).") from None
 
 
+# what PyYAML's messages (``problem``, then ``context``) mean, in the words of someone editing the file
+_YAML_PROBLEMS = (
+    ("mapping values are not allowed", "лишнее двоеточие: значение с «:» заключите в кавычки, или сдвинут отступ"),
+    ("found undefined alias", "«*» в начале значения: заключите значение в кавычки"),
+    ("found character '@'", "«@» в начале значения: заключите значение в кавычки"),
+    ("found character '`'", "«`» в начале значения: заключите значение в кавычки"),
+    ("found character '%'", "«%» в начале значения: заключите значение в кавычки"),
+    ("expected ',' or ']'", "не закрыта квадратная скобка «[»"),
+    ("expected ',' or '}'", "не закрыта фигурная скобка «{»"),
+    ("quoted scalar", "не закрыта кавычка"),
+    ("could not find expected ':'", "не хватает двоеточия после ключа или не закрыта кавычка"),
+    ("expected <block end>", "отступ не совпадает с соседними строками"),
+    ("block collection", "отступ не совпадает с соседними строками"),
+    ("block mapping", "отступ не совпадает с соседними строками"),
+)
+
+
+def yaml_problem(exc: yaml.YAMLError, line: str = "") -> str:
+    """A Russian description of a YAML syntax error (the parser's own words are English);
+    ``line`` is the text of the line it points at."""
+    if "\t" in line and "cannot start any token" in str(getattr(exc, "problem", "")):
+        return "табуляция: в YAML отступы делают пробелами"
+    said = f"{getattr(exc, 'problem', '') or ''} {getattr(exc, 'context', '') or ''}"
+    for english, russian in _YAML_PROBLEMS:
+        if english in said:
+            return russian
+    return "ошибка синтаксиса"
+
+
 def load_yaml(path: str | Path) -> Any:
     """Load a YAML file; mappings get a ``__line__`` key. Raises ConfigError in Russian."""
     path = Path(path)
@@ -90,8 +119,11 @@ def load_yaml(path: str | Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", строка {mark.line + 1}, позиция {mark.column + 1}" if mark else ""
+        lines = text.splitlines()
+        at = lines[mark.line] if mark and mark.line < len(lines) else ""
         raise ConfigError(
-            f"{path}{where}: ошибка синтаксиса YAML ({getattr(exc, 'problem', exc)}). Проверьте отступы и двоеточия."
+            f"{path}{where}: ошибка в записи YAML — {yaml_problem(exc, at)}. "
+            "Проверьте эту строку и строку перед ней: отступы пробелами, двоеточия, кавычки и скобки."
         ) from None
 
 
