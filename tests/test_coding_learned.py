@@ -589,3 +589,12 @@ def test_rules_tell_settled_from_only_named():
         assert not coding.codes[cat] and cat in coding.named and cat in coding.settled, text
     story = rules.code("Два часа искали переводчика на вокзале.")
     assert not story.codes["language"] and "language" in story.named and not story.settled
+
+
+def test_the_layer_adds_no_topic_of_a_denied_comma_list():
+    # «Язык, финансирование — проблем нет»: the layer put language back at p ≈ 1.00 while the rules
+    # left the first item undecided; denied by the rules now, it is out of the layer's reach
+    coder = Coder()
+    result = coder.code("Язык, финансирование — проблем нет.")
+    assert result.categories == [] and not result.learned
+    assert {e.category for e in result.denials} == {"language", "funding"}

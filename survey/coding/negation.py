@@ -37,6 +37,7 @@ answer, for a pattern hit, whether a cue, a problem word or a denial applies to 
 
 from __future__ import annotations
 
+from survey.base.lemmatize import morph_analyzer
 from survey.coding.clauses import Clause, is_cue, lexicon_places, phrase_at
 from survey.coding.matching import Hit
 from survey.coding.tokens import Words
@@ -725,6 +726,18 @@ class Scope:
                 and lo - 1 not in self.clause.exception_segments
             ):
                 lo -= 1
+            # «С удалённостью, языком проблем нет», «Расстояние, язык — никаких проблем»: a comma
+            # list of bare topics in the same case as the denied one is denied with it (not
+            # «Удалённость, с языком проблем нет»: a nominative, then «с …», is a topic and a denial)
+            while (
+                lo - 1 in self.predicate_free
+                and lo - 1 not in self.clause.exception_segments
+                and (first := first_of_segment.get(lo)) is not None
+                and toks[first - 1].text == ","
+                and self._bare_topics(lo - 1)
+                and not self._cases(lo).isdisjoint(self._cases(lo - 1))
+            ):
+                lo -= 1
             while (
                 hi + 1 in self.predicate_free
                 and hi + 1 in first_of_segment
@@ -733,6 +746,34 @@ class Scope:
                 hi += 1
             spans.append((lo, hi, cue))
         return spans
+
+    def _segment_words(self, segment: int) -> list[int]:
+        return [i for i in self.order if self.clause.segment[i] == segment]
+
+    def _named(self, i: int) -> bool:
+        return any(h.category != self.no_problems for h in self.in_hit.get(i, ()))
+
+    def _cases(self, segment: int) -> set[str]:
+        """The grammatical cases the segment's first noun can be in, when the segment opens (after
+        its prepositions and adjectives) with a codebook match holding that noun (else none):
+        «языковой барьер» nominative, «денег» genitive."""
+        toks = self.words.toks
+        for i in self._segment_words(segment):
+            if toks[i].info.pos == "PREP":
+                continue
+            if not self._named(i):
+                return set()
+            if toks[i].info.noun:
+                return {p.tag.case for p in morph_analyzer().parse(toks[i][4]) if p.tag.POS == "NOUN"}
+        return set()
+
+    def _bare_topics(self, segment: int) -> bool:
+        """The segment is only codebook matches joined by prepositions and conjunctions («с
+        удалённостью», «визы и таможня»): an item of a list, with nothing said of it."""
+        words = self._segment_words(segment)
+        return any(self._named(i) for i in words) and all(
+            self._named(i) or self.words.toks[i].info.pos in ("PREP", "CONJ") for i in words
+        )
 
     def _opens_with_ni(self, segment: int) -> bool:
         """The segment opens with «ни» («ни финансовых, …»)."""
