@@ -727,13 +727,19 @@ class Scope:
             ):
                 lo -= 1
             # «С удалённостью, языком проблем нет», «Расстояние, язык — никаких проблем»: a comma
-            # list of bare topics in the same case as the denied one is denied with it (not
-            # «Удалённость, с языком проблем нет»: a nominative, then «с …», is a topic and a denial)
+            # list of bare topics in the same case as the denied one is denied with it when a
+            # problem word is denied (not «визы, финансирования я бы не назвал»), the list does not
+            # follow a dash («Проблема — визы, …»), and the cases agree (not «Удалённость, с языком
+            # проблем нет»: a nominative, then «с …», is a topic and a denial)
+            general = any(lo <= seg[order[p]] <= hi for p in self.denied_problem)  # «проблем нет», not «не назвал»
             while (
-                lo - 1 in self.predicate_free
+                general
+                and lo - 1 in self.predicate_free
                 and lo - 1 not in self.clause.exception_segments
                 and (first := first_of_segment.get(lo)) is not None
                 and toks[first - 1].text == ","
+                and (before := first_of_segment.get(lo - 1)) is not None
+                and not (before > 0 and toks[before - 1].text in DASHES)
                 and self._bare_topics(lo - 1)
                 and not self._cases(lo).isdisjoint(self._cases(lo - 1))
             ):
