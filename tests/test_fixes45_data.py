@@ -313,6 +313,11 @@ def test_long_answers_keep_row_heights_valid_and_are_marked_as_shortened(tmp_pat
         assert 500 < len(answer) < len(SANCTIONS)
     note = data["A1"].value
     assert all(e in note for e in long_ids) and "data/responses.csv" in note
+    # every row fits an A4 landscape page below the repeated headings (a taller one was cut off on paper)
+    heading = int(data.print_title_rows.split(":")[0].strip("$"))
+    page = (8.27 - data.page_margins.top - data.page_margins.bottom) * 72
+    rows = [d.height or 15 for r, d in data.row_dimensions.items() if r > heading]
+    assert data.row_dimensions[heading].height + max(rows) <= page
     full = _read(out, "data/responses.csv").set_index("expert_id")
     assert (full.loc[long_ids, "q4_difficulties"] == SANCTIONS).all()  # whole in the data file
     # the other answers are untouched

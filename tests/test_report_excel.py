@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import textwrap
 import zipfile
 
 import pandas as pd
@@ -476,3 +477,17 @@ def test_many_respondents_leave_the_data_sheet_to_the_data_files(sample_run, tmp
     assert "Анкет 123" in text and "data/responses.csv" in text and "лист заполняется до 100 анкет" in text
     assert "Код эксперта" not in text and ws.max_row <= 2
     assert "Финансирование" in sheet_text(wb["Проблемы"])
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["Проблем нет", "Удалённость и транспортная доступность", "Слабая экономическая составляющая, санкции, платежи"],
+)
+def test_a_rotated_heading_row_is_long_enough_for_two_lines(heading):
+    # LibreOffice wraps a rotated heading at the row's height; its column holds two lines
+    from survey.reports.excel import ROTATED_PT_PER_CHAR, _rotated_length
+
+    chars = int((_rotated_length(heading) - 8) / ROTATED_PT_PER_CHAR)
+    lines = textwrap.wrap(heading, chars, break_long_words=False)
+    assert len(lines) <= 2 and _rotated_length(heading) <= 240
+    assert _rotated_length("Язык") < _rotated_length(heading) or heading == "Проблем нет"

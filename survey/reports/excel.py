@@ -203,6 +203,26 @@ def _put(ws, row: int, col: int, value: Any, kind: str = "auto", font=None, alig
     return cell
 
 
+ROTATED_PT_PER_CHAR = 7.5  # a bold heading character along a rotated line, as LibreOffice prints it
+ROTATED_MAX = 240.0  # the tallest rotated heading row, points
+
+
+def _rotated_length(heading: str, lines: int = 2) -> float:
+    """Points a rotated heading needs along its line so that it wraps, between words, into at most
+    ``lines`` lines (capped at :data:`ROTATED_MAX`)."""
+    words = heading.split()
+    for width in range(max((len(w) for w in words), default=1), len(heading) + 1):
+        used, count = 0, 1
+        for w in words:
+            if used and used + 1 + len(w) > width:
+                count, used = count + 1, len(w)
+            else:
+                used += len(w) + (1 if used else 0)
+        if count <= lines:
+            return min(ROTATED_MAX, width * ROTATED_PT_PER_CHAR + 8)
+    return ROTATED_MAX
+
+
 def _starts(cols: list[Column]) -> list[int]:
     """The sheet column where each table column starts (a column may span several)."""
     starts, j = [], 1
@@ -414,6 +434,19 @@ class _Sheet:
     def _rows(self, first: int, last: int) -> float:
         return sum(self._height(r) for r in range(first, last + 1))
 
+    def _heading_height(self, cols: list[Column], starts: list[int]) -> float:
+        """The height of a table's heading row: its wrapped headings, or its rotated ones."""
+        lines = [
+            _lines(c.heading, self.width_of(col, c.span) - (1.0 if c.kind in NUMERIC else 0.5), BOLD)
+            for c, col in zip(cols, starts)
+            if not c.rotate
+        ]
+        height = max(lines, default=1) * LINE_HEIGHT
+        rotated = [c.heading for c in cols if c.rotate]
+        if rotated:  # two lines of a rotated heading fit the width of its column: the row is their length
+            height = max(height, max(_rotated_length(h) for h in rotated))
+        return height + 4
+
     def _record_height(self, cols: list[Column], starts: list[int], record: dict[str, Any]) -> float:
         """The height that shows every wrapped text of ``record`` whole (may exceed :data:`MAX_ROW_HEIGHT`)."""
         n_lines = 1
@@ -423,16 +456,18 @@ class _Sheet:
                 n_lines = max(n_lines, _lines(value, self.width_of(col, c.span)))
         return n_lines * LINE_HEIGHT + 2 if n_lines > 1 else LINE_HEIGHT
 
-    def fit_rows(self, table: Table, marker: str) -> tuple[Table, list[int]]:
-        """``table`` with the texts of every row that would need more than Excel's largest row height
-        cut at a word to what the row shows, ending with ``marker``; and the indices of those rows
-        (widths set). A taller row is invalid, and a cut row would hide the rest of the text unmarked."""
+    def fit_rows(self, table: Table, marker: str, limit: float = MAX_ROW_HEIGHT) -> tuple[Table, list[int]]:
+        """``table`` with the texts of every row that would need more than ``limit`` points (at most
+        Excel's largest row height) cut at a word to what the row shows, ending with ``marker``; and
+        the indices of those rows (widths set). A taller row is invalid, or would not fit a printed
+        page, and a cut row would hide the rest of the text unmarked."""
         cols = table.columns
         starts = _starts(cols)
-        most = int((MAX_ROW_HEIGHT - 2) // LINE_HEIGHT)
+        limit = min(limit, MAX_ROW_HEIGHT)
+        most = max(1, int((limit - 2) // LINE_HEIGHT))
         rows, cut = [], []
         for i, record in enumerate(table.rows):
-            if self._record_height(cols, starts, record) > MAX_ROW_HEIGHT:
+            if self._record_height(cols, starts, record) > limit:
                 record = dict(record)
                 for c, col in zip(cols, starts):
                     value = _value(c, record)
@@ -497,16 +532,7 @@ class _Sheet:
             cell.border = st.under
             if c.span > 1:
                 ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=col + c.span - 1)
-        lines = [
-            _lines(c.heading, self.width_of(col, c.span) - (1.0 if c.kind in NUMERIC else 0.5), BOLD)
-            for c, col in zip(cols, starts)
-            if not c.rotate
-        ]
-        height = max(lines, default=1) * LINE_HEIGHT
-        rotated = [c.heading for c in cols if c.rotate]
-        if rotated:  # a rotated heading wraps at ~ 22 characters (two lines fit in width 6)
-            height = max(height, min(170.0, max(min(len(h), 24) for h in rotated) * 6.5))
-        _set_height(ws, row, height + 4)
+        _set_height(ws, row, self._heading_height(cols, starts))
         for record in table.rows:
             row += 1
             for c, col in zip(cols, starts):
@@ -719,12 +745,16 @@ def _data_sheet(sheet: _Sheet, report: ReportData) -> None:
     printed = codes[-1] + 1 if codes else len(report.data.columns)
     sheet.print_cols = printed
     note = report.data_note
-    data, cut = sheet.fit_rows(report.data, SHORTENED)
-    if cut:  # Excel's rows are at most 409 pt: the rest would be neither shown nor printed
+    # a row must fit a printed page below the repeated headings (a taller one is cut off on paper), and
+    # Excel's rows are at most 409 pt
+    _, paper = sheet._paper()
+    room = paper / sheet.scale() * 0.96 - sheet._heading_height(report.data.columns, _starts(report.data.columns))
+    data, cut = sheet.fit_rows(report.data, SHORTENED, limit=room)
+    if cut:  # the rest would be neither shown nor printed
         note += (
             f" Ответы экспертов {listed(str(data.rows[i].get('expert_id')) for i in cut)} длиннее, чем помещается "
-            "в строку листа (высота строки Excel — не больше 409 пт): здесь дано их начало с пометкой "
-            "«сокращено», полностью они — в data/responses.csv."
+            "в строку листа и на печатную страницу: здесь дано их начало с пометкой «сокращено», полностью "
+            "они — в data/responses.csv."
         )
     sheet.text(note, columns=min(printed, 8), font=sheet.st.small)
     header = sheet.table(data, freeze=True, freeze_col=2)
