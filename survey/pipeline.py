@@ -94,11 +94,35 @@ def final_codes(
     filled coding sheet or CSV) applied to their expert and question."""
     every = coded[["expert_id", "question", "answer", *ids]].reset_index(drop=True)
     result = None
+    overridden: set[tuple[str, str]] = set()
     if overrides:
         table = read_overrides(overrides, ids, [f.id for f in q.coded_questions])
         result = apply_overrides(every, table, ids)
         every = result.final
-    return every.drop(columns="answer"), result
+        overridden = {(str(e), str(qid)) for e, qid in zip(result.overrides["expert_id"], result.overrides["question"])}
+    return unanswered_as_missing(every, ids, overridden).drop(columns="answer"), result
+
+
+def unanswered_as_missing(
+    codes: pd.DataFrame,
+    ids: list[str],
+    overridden: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
+) -> pd.DataFrame:
+    """``codes`` (``expert_id, question, answer`` + categories) with the categories empty where the
+    answer is: an expert who left an open question unanswered named nothing and denied nothing,
+    and leaves the base of its categories (tables, tests, models; system-missing in SPSS), as a
+    closed question's non-answer does. A code the reviewer set by hand (``overridden``: expert,
+    question) is kept."""
+    blank = [
+        not (isinstance(a, str) and a.strip()) and (str(e), str(qid)) not in overridden
+        for e, qid, a in zip(codes["expert_id"], codes["question"], codes["answer"])
+    ]
+    if not any(blank):
+        return codes
+    out = codes.copy()
+    out[ids] = out[ids].astype("Int64")
+    out.loc[blank, ids] = pd.NA
+    return out
 
 
 def coded_examples(coding: CodingResult) -> pd.DataFrame:
@@ -286,9 +310,10 @@ def check_coding(coding: CodingResult) -> tuple[pd.DataFrame, list[str], pd.Data
     coding: the scikit-learn part of coding (it runs in the background process)."""
     ids = list(coding.final.columns.drop("expert_id"))
     per_q = coding.coded[coding.coded["question"] == coding.question].reset_index(drop=True)
-    suggester = Suggester().fit(coding.lemmas or per_q["answer"].tolist(), coding.final[ids])
+    final = coding.final[ids].fillna(0).astype(int)  # an unanswered question named nothing
+    suggester = Suggester().fit(coding.lemmas or per_q["answer"].tolist(), final)
     confidence = per_q[[f"confidence_{k}" for k in ids]].set_axis(ids, axis=1)
-    suggestions = suggester.suggestions(coding.final[ids], confidence).tolist()
+    suggestions = suggester.suggestions(final, confidence).tolist()
     gold_table = None
     if coding.gold is not None:
         gold = coding.gold

@@ -42,7 +42,9 @@ def analysis_frame(
     """One row per respondent: responses + unit attributes + 0/1 codes of the coded question.
 
     ``data``: accepted responses (``expert_id``, ``unit_id``, answers); ``codes``: the final
-    codes (``expert_id`` + one 0/1 column per category); ``units``: the gazetteer with the study's
+    codes (``expert_id`` + one 0/1 column per category; empty for an expert who left the coded
+    question unanswered, see :func:`survey.coding.batch.unanswered_as_missing`: such an expert
+    leaves the base of every category); ``units``: the gazetteer with the study's
     derived attributes (:func:`survey.spec.units.load_units`). Every column of ``units`` becomes
     a column of the frame. ``frame.attrs`` keeps the categories and the ``study`` (for labels of
     groups). Rows keep the order of ``data``.
@@ -54,9 +56,11 @@ def analysis_frame(
     code_part = codes[["expert_id", *categories]].copy()
     code_part["expert_id"] = code_part["expert_id"].astype(str)
     frame["expert_id"] = frame["expert_id"].astype(str)
-    frame = frame.merge(code_part, on="expert_id", how="left", validate="one_to_one")
+    frame = frame.merge(code_part, on="expert_id", how="left", validate="one_to_one", indicator="_coded")
+    absent = (frame.pop("_coded") == "left_only").to_numpy()  # an expert the codes do not list: nothing named
     for cat in categories:
-        frame[cat] = frame[cat].fillna(0).astype(int)
+        values = pd.to_numeric(frame[cat], errors="coerce").mask(absent, 0)
+        frame[cat] = values.astype(int) if values.notna().all() else values.astype("Int64")
     frame = frame.reset_index(drop=True)
     frame.attrs["categories"] = categories
     frame.attrs["study"] = study

@@ -173,6 +173,12 @@ def category_models(
     """
     categories = list(categories) if categories is not None else list(frame.attrs["categories"])
     labels = dict(labels or {})
+    # respondents without a value of any category (the coded question left unanswered) are not modelled
+    answered = frame[categories].notna().any(axis=1) if categories else pd.Series(True, index=frame.index)
+    if not answered.all():
+        attrs = dict(frame.attrs)
+        frame = frame[answered].reset_index(drop=True)
+        frame.attrs.update(attrs)
     x = design_matrix(frame, terms, adjust_for=adjust_for)
     if x.shape[1] == 1:  # no terms: nothing to model
         out = pd.DataFrame(columns=MODEL_COLUMNS)

@@ -631,7 +631,8 @@ def overall_test(
     categories = list(categories) if categories is not None else list(frame.attrs["categories"])
     group_by = group_by or default_group_by(frame)
     g = group_values(frame, group_by)
-    keep = g.notna().to_numpy()
+    # respondents without a value of any item (the coded question left unanswered) leave the test
+    keep = g.notna().to_numpy() & frame[categories].notna().any(axis=1).to_numpy()
     sub = frame[keep].assign(_group=g[keep].to_numpy())
     r = len(group_order(sub, group_by))
     # an item some respondents have no value of cannot enter the joint test of all items

@@ -108,8 +108,9 @@ def multiple_response_table(
     groups = group_order(frame, group_by)
     gvals = group_values(frame, group_by)
     glabels = group_labels(frame, group_by, questionnaire)
-    values = frame[items].fillna(0).astype(int)
-    universal = [it for it in items if len(values) and values[it].all()]
+    known_values = frame[items].apply(pd.to_numeric, errors="coerce")
+    universal = [it for it in items if known_values[it].notna().any() and (known_values[it].dropna() == 1).all()]
+    values = known_values.fillna(0).astype(int)  # mentions: an unknown value is no mention
     specific = [it for it in items if it not in universal]
     has_cluster = cluster is not None and cluster in frame.columns
     cl = frame[cluster].astype(str).to_numpy() if has_cluster else None

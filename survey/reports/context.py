@@ -165,6 +165,16 @@ class ReportContext:
             "сравнения групп."
         )
 
+    @property
+    def answered(self) -> int:
+        """Experts who answered the coded question: the base of its categories."""
+        return int(self.group_info.get("total", {}).get("base", len(self.frame)))
+
+    @property
+    def unanswered(self) -> int:
+        """Experts who left the coded question unanswered (they are outside the categories' base)."""
+        return len(self.frame) - self.answered
+
     def group_label(self, g: str) -> str:
         info = self.group_info.get(g)
         return str(info["label"]) if info else g

@@ -181,9 +181,14 @@ def _top_problems(ctx: ReportContext, top: int = 3) -> str:
     rows.sort(key=lambda r: -r[1])
     cutoff = rows[min(top, len(rows)) - 1][1]
     chosen = [r for r in rows if r[1] >= cutoff]
-    n = len(ctx.frame)
+    n = ctx.answered
+    whom = (
+        genitive(n, "ответившего на вопрос эксперта", "ответивших на вопрос экспертов")
+        if ctx.unanswered
+        else genitive(n, "эксперта", "экспертов")
+    )
     parts = [
-        f"{quoted(ctx.marked(c))} — {fmt_int(k)} из {genitive(n, 'эксперта', 'экспертов')} ({fmt_pct(p)})"
+        f"{quoted(ctx.marked(c))} — {fmt_int(k)} из {whom} ({fmt_pct(p)})"
         if i == 0
         else f"{quoted(ctx.marked(c))} — {fmt_int(k)} ({fmt_pct(p)})"
         for i, (c, k, p) in enumerate(chosen)

@@ -233,7 +233,7 @@ def key_problems_table(ctx: ReportContext) -> Table:
                 "alpha": alpha,
             }
         )
-    n = int(ctx.group_info.get("total", {}).get("base", len(ctx.frame)))
+    n = ctx.answered
     cols = [
         Column("label", "Проблема", "text", 34, wrap=True),
         Column("n", "Назвали", "int", 9),
@@ -241,7 +241,12 @@ def key_problems_table(ctx: ReportContext) -> Table:
         Column("lo", "95 % ДИ: от", "pct", 7.5),
         Column("hi", "95 % ДИ: до", "pct", 7.5),
     ]
-    note = f"Все эксперты ({fmt_int(n)}); ДИ — интервал Уилсона. Один эксперт может назвать несколько проблем."
+    who = (
+        f"Эксперты, ответившие на вопрос ({fmt_int(n)}; без ответа — {fmt_int(ctx.unanswered)})"
+        if ctx.unanswered
+        else f"Все эксперты ({fmt_int(n)})"
+    )
+    note = f"{who}; ДИ — интервал Уилсона. Один эксперт может назвать несколько проблем."
     if ctx.reliability:
         cols += [Column("kappa", "κ", "num3", 6.5), Column("alpha", "α", "num3", 6.5)]
         note += " κ (Коэна) и α (Криппендорфа) — согласие автоматического кодирования с эталонным."

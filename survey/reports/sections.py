@@ -623,7 +623,7 @@ def data_table(ctx: ReportContext, coded: pd.DataFrame | None, problems_q, with_
             row["names"] = " ".join(str(r[c]) for c in q.personal_columns if c in r and not is_blank(r[c]))
         for c in ctx.codebook.ids:
             if c in r:
-                row[f"code_{c}"] = int(r[c])
+                row[f"code_{c}"] = None if is_blank(r[c]) else int(r[c])  # empty: the question left unanswered
         e = evidence.get(eid)
         row["evidence"] = _evidence_text(getattr(e, "evidence", None), ctx.labels) if e is not None else None
         row["denied"] = _label_list(getattr(e, "denied", None), ctx.labels) if e is not None else None
