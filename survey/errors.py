@@ -108,6 +108,7 @@ class Code(StrEnum):
     MISSING_OPTIONAL_COLUMN = "missing-optional-column", "warning", "нет столбца необязательного вопроса"
     UNKNOWN_COLUMN = "unknown-column", "warning", "лишний столбец"
     DUPLICATE_COLUMN = "duplicate-column", "warning", "повтор столбца"
+    DUPLICATE_COLUMN_VALUE = "duplicate-column-value", "error", "разные ответы в повторённых столбцах"
     # what a worksheet shows beyond values
     MERGED_CELLS = "merged-cells", "warning", "объединённые ячейки"
     HIDDEN_ROW = "hidden-row", "warning", "скрытая строка"
@@ -158,6 +159,7 @@ class Code(StrEnum):
     SAV_STRING_CUT = "sav-string-cut", "warning", "ответ обрезан в файле SPSS"
     # the analysis: groupings
     UNGROUPED = "ungrouped", "warning", "нет значения группировки"
+    PUBLISHED_UNKNOWN_CATEGORY = "published-unknown-category", "warning", "показатель неизвестной категории"
     GROUP_VALUE_UNKNOWN = "group-value-unknown", "warning", "подпись несуществующего значения группы"
     # the codebook's learned layer
     LEARNED_NO_EXAMPLES = "learned-no-examples", "warning", "категория без примеров обученного слоя"

@@ -48,7 +48,7 @@ from survey.spec.bundle import open_study
 from survey.spec.codebook import Codebook, load_codebook
 from survey.spec.paths import DEFAULT_OUT
 from survey.spec.questionnaire import Questionnaire
-from survey.spec.study import Study
+from survey.spec.study import Study, published_problems
 from survey.spec.units import default_grouping
 from survey.spec.yamlfile import load_yaml
 
@@ -457,6 +457,7 @@ def _run(
         report.problems.extend(coding.overrides.problems)
     report.problems.extend(not_analysed(q, question, q_path.name))
     report.problems.extend(cb.warnings)  # a likely misspelt pattern word, a coded question no category codes
+    report.problems.extend(published_problems(st, cb.ids))  # a published figure of a renamed category
     report.problems.extend(unlearned_problems(cb))  # categories the learned layer has no examples of
     report.problems.extend(coding.gold_notes)  # a gold of another question is not compared
     if coding.gold is not None:  # gold rows that match no answer, ids matched despite their spelling

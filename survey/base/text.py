@@ -69,6 +69,19 @@ def _main_script(word: str) -> str:
     return "cyrillic" if cyrillic >= latin else "latin"
 
 
+def plural_word(n: int, one: str, few: str, many: str) -> str:
+    """The form of a noun after the numeral ``n``: «1 строка», «3 строки», «5 строк».
+
+    >>> [plural_word(n, "строка", "строки", "строк") for n in (1, 3, 11, 22, 293)]
+    ['строка', 'строки', 'строк', 'строки', 'строки']
+    """
+    n = int(n)
+    tail10, tail100 = n % 10, n % 100
+    if tail10 == 1 and tail100 != 11:
+        return one
+    return few if 2 <= tail10 <= 4 and not 12 <= tail100 <= 14 else many
+
+
 def listed(items: Iterable[object], limit: int = 10) -> str:
     """The first ``limit`` items joined by commas, and how many more there are.
 

@@ -601,8 +601,10 @@ def _table_from_rows(
     base = Location(file, sheet=sheet)
     names = {idx: (col_letter(idx + 1) if letters else None) for idx in mapping}
     seen: dict[Key, int] = {}
+    repeats: list[tuple[Key, int]] = []  # (key, index) of the copies not used
     for idx, key in sorted(mapping.items()):
         if key in seen:
+            repeats.append((key, idx))
             table.problems.append(
                 Problem(
                     base.with_(row=header_row, column=names[idx] or str(idx + 1)),
@@ -639,6 +641,24 @@ def _table_from_rows(
             else:
                 blank_rows.append(Location(file, sheet, row_number))
                 continue
+        notes = list(row_notes.get(row_number, ())) if row_notes else []
+        for key, idx in repeats:  # a copy that holds another answer: the row cannot be read as it is
+            other = values[idx] if idx < width else None
+            used = rec_values[key]
+            if not is_blank(other) and (is_blank(used) or str(other).strip() != str(used).strip()):
+                name, first = _key_name(q, key), names[seen[key]] or str(seen[key] + 1)
+                notes.append(
+                    Problem(
+                        base.with_(row=row_number, column=names[idx] or str(idx + 1)),
+                        Code.DUPLICATE_COLUMN_VALUE,
+                        f"столбец «{name}» повторяется, и в этой строке копии расходятся: в столбце {first} "
+                        + (f"«{used}»" if not is_blank(used) else "пусто")
+                        + f", в столбце {names[idx] or idx + 1} «{other}».",
+                        "Оставьте ответ в одном столбце и удалите лишний.",
+                        field=key[0],
+                        value=str(other),
+                    )
+                )
         if count >= limits.MAX_ROWS:
             raise InputError(
                 f"{path}: в файле больше {limits.MAX_ROWS} строк данных — это больше, чем бывает в "
@@ -649,7 +669,7 @@ def _table_from_rows(
                 rec_values,
                 RowCells(columns, row_number),
                 Location(file, sheet, row_number),
-                list(row_notes.get(row_number, ())) if row_notes else [],
+                notes,
             )
         )
         count += 1

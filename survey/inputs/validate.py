@@ -22,7 +22,7 @@ import pandas as pd
 
 from survey.base.files import write_csv
 from survey.base.missing import is_blank
-from survey.base.text import clean_lookalikes, difference, identity_key, is_invisible, oddities
+from survey.base.text import clean_lookalikes, difference, identity_key, is_invisible, oddities, plural_word
 from survey.errors import Code, Location, Problem, UsageError, shorten
 from survey.inputs.cells import (
     Issue,
@@ -223,16 +223,9 @@ class Validator:
             missing_columns = self._check_columns(table, report)
             self._absent = self._absent_options(table, report)
             self._orders = self._date_orders(table, report)
-            for loc in table.blank_rows:
-                report.blank_rows += 1
-                report.problems.append(
-                    Problem(
-                        loc,
-                        Code.BLANK_ROW,
-                        "пустая строка пропущена.",
-                        "Удалите пустую строку, если она не нужна.",
-                    )
-                )
+            report.blank_rows += len(table.blank_rows)
+            for first, last in _runs(table.blank_rows):  # one warning per run of blank rows
+                report.problems.append(_blank_rows(first, last))
             for rec in table.records:
                 report.rows_read += 1
                 row, errors = self._record(rec, report, missing_columns)
@@ -408,8 +401,12 @@ class Validator:
                     "Проверьте текст ответа.",
                 )
             loc: Location | None = None
+            more: list[tuple[Issue, Location]] = []
             if f.type == "multiple":
-                chosen, issue, loc = self._multiple(rec, f)
+                chosen, issues, loc = self._multiple(rec, f)
+                issue = issues[0][0] if issues else None
+                loc = issues[0][1] if issues else loc
+                more = issues[1:]  # every bad option cell is named, not only the first
                 if issue is None:
                     absent = self._absent.get(fid, ())
                     for opt in f.options:
@@ -445,6 +442,8 @@ class Validator:
                         self._raw_for(rec, f),
                     )
                 )
+                for extra, where in more:
+                    errors.append(self._add(report, where, extra.code, fid, f"«{f.label}»: {extra.message}", extra.fix))
                 continue
             if f.required and not present:
                 errors.append(
@@ -532,8 +531,9 @@ class Validator:
             return uid, None
         return parse_choice(raw, f)
 
-    def _multiple(self, rec: RawRecord, f: Field) -> tuple[set[str] | None, Issue | None, Location]:
-        """A multiple-choice answer from one list cell or from one 0/1 cell per option."""
+    def _multiple(self, rec: RawRecord, f: Field) -> tuple[set[str] | None, list[tuple[Issue, Location]], Location]:
+        """A multiple-choice answer from one list cell or from one 0/1 cell per option; its
+        problems, each with its cell (every bad option cell)."""
         list_key = (f.id, None)
         option_keys = [k for k in rec.values if k[0] == f.id and k[1] is not None]
         # a missing answer is reported at the list cell, else at the first option's cell
@@ -542,37 +542,32 @@ class Validator:
         if list_key in rec.values and not is_blank(rec.values[list_key]):
             chosen, issue = parse_option_list(rec.values[list_key], f)
             if issue:
-                return None, issue, loc
+                return None, [(issue, loc)], loc
         if option_keys:
             flags: dict[str, int] = {}
+            bad: list[tuple[Issue, Location]] = []
             for key in option_keys:
                 option = key[1]
                 assert option is not None, "option keys name their option"
                 flag, issue = self._flag(rec.values[key])
                 if issue:
-                    return (
-                        None,
-                        Issue(
-                            issue.code,
-                            f"вариант «{f.option_by_name(option).label}»: {issue.message}",
-                            issue.fix,
-                        ),
-                        rec.cells.get(key, loc),
+                    label = f.option_by_name(option).label
+                    bad.append(
+                        (Issue(issue.code, f"вариант «{label}»: {issue.message}", issue.fix), rec.cells.get(key, loc))
                     )
-                if flag is not None:
+                elif flag is not None:
                     flags[option] = flag
+            if bad:
+                return None, bad, loc
             if flags:
                 from_flags = {name for name, v in flags.items() if v}
                 if chosen is not None and chosen != from_flags:
-                    return (
-                        None,
-                        Issue(
-                            Code.CONFLICT,
-                            "ответ указан и списком, и отметками, и они расходятся.",
-                            "Оставьте один способ записи.",
-                        ),
-                        loc,
+                    conflict = Issue(
+                        Code.CONFLICT,
+                        "ответ указан и списком, и отметками, и они расходятся.",
+                        "Оставьте один способ записи.",
                     )
+                    return None, [(conflict, loc)], loc
                 chosen = from_flags
                 if option_keys:
                     loc = rec.cells.get(option_keys[0], loc)
@@ -580,7 +575,7 @@ class Validator:
             # nothing ticked: no answer to a required question — unless some options' columns are
             # missing from the file, when the answer may be among them (unknown, not absent)
             chosen = None
-        return chosen, None, loc
+        return chosen, [], loc
 
     def _absent_options(self, table: RawTable, report: ValidationReport) -> dict[str, list[str]]:
         """Multiple-choice questions given as one 0/1 column per option whose file lacks some option
@@ -715,3 +710,30 @@ def _clean_id(value: str) -> tuple[str, str]:
     if notes:
         return value, f"в коде «{value}»: {'; '.join(notes)}."
     return value, ""
+
+
+def _runs(locations: list[Location]) -> list[tuple[Location, Location]]:
+    """Consecutive rows of one file and sheet as (first, last) pairs."""
+    runs: list[tuple[Location, Location]] = []
+    for loc in locations:
+        if runs:
+            first, last = runs[-1]
+            same = (loc.file, loc.sheet) == (last.file, last.sheet)
+            if same and loc.row is not None and last.row is not None and loc.row == last.row + 1:
+                runs[-1] = (first, loc)
+                continue
+        runs.append((loc, loc))
+    return runs
+
+
+def _blank_rows(first: Location, last: Location) -> Problem:
+    """The warning for blank rows ``first``…``last`` (one row, or a run of them)."""
+    if first.row is None or last.row is None or last.row == first.row:
+        return Problem(first, Code.BLANK_ROW, "пустая строка пропущена.", "Удалите пустую строку, если она не нужна.")
+    n = last.row - first.row + 1
+    return Problem(
+        first,
+        Code.BLANK_ROW,
+        f"пустые строки {first.row}–{last.row} ({n} {plural_word(n, 'строка', 'строки', 'строк')}) пропущены.",
+        "Удалите пустые строки, если они не нужны.",
+    )

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from survey.base.missing import is_blank
+from survey.base.text import plural_word
 
 NBSP = "\u00a0"
 MINUS = "\u2212"  # a typographic minus: «−51,6»
@@ -89,10 +90,8 @@ def fmt_date(value: Any) -> str:
 
 def plural(n: int, one: str, few: str, many: str, *, number: bool = True) -> str:
     """«1 эксперт», «2 эксперта», «5 экспертов» (Russian agreement with a numeral)."""
-    n = int(n)
-    tail10, tail100 = n % 10, n % 100
-    word = one if tail10 == 1 and tail100 != 11 else few if 2 <= tail10 <= 4 and not 12 <= tail100 <= 14 else many
-    return f"{fmt_int(n)} {word}" if number else word
+    word = plural_word(n, one, few, many)
+    return f"{fmt_int(int(n))} {word}" if number else word
 
 
 def genitive(n: int, singular: str, plural_form: str) -> str:

@@ -139,6 +139,8 @@ class PublishedFigure:
     published: int
     what: str
     label: str
+    file: str = ""  # the published figures' CSV and the figure's row in it, for messages
+    row: int | None = None
 
 
 @dataclass(frozen=True)
@@ -548,8 +550,33 @@ def _published(path: Path, bad) -> tuple[PublishedFigure, ...]:
         except ValueError:
             bad(None, f"{where}: published «{rec['published']}» — не целое число.")
             continue
-        out.append(PublishedFigure(rec["figure"], value, rec["what"], rec.get("label") or rec["figure"]))
+        out.append(PublishedFigure(rec["figure"], value, rec["what"], rec.get("label") or rec["figure"], path.name, i))
     return tuple(out)
+
+
+def published_problems(study: Study, categories: list[str]) -> list[Problem]:
+    """Warnings for published figures of a category the codebook does not have (renamed or
+    removed): the check would show «нет данных» without saying why."""
+    import difflib
+
+    problems = []
+    for fig in study.published:
+        kind, _, cid = parse_what(fig.what)
+        if kind != "category" or cid in categories:
+            continue
+        near = difflib.get_close_matches(str(cid), categories, n=1, cutoff=0.5)
+        problems.append(
+            Problem(
+                Location(fig.file, row=fig.row),
+                Code.PUBLISHED_UNKNOWN_CATEGORY,
+                f"показатель «{fig.figure}» (опубликовано {fig.published}): в кодовой книге нет категории «{cid}», "
+                "сравнить не с чем.",
+                "Исправьте what на category:<id> категории кодовой книги"
+                + (f" (возможно, category:{near[0]})." if near else f" ({listed(categories)})."),
+                value=fig.what,
+            )
+        )
+    return problems
 
 
 def parse_what(what: str) -> tuple[str, str | None, str | None]:

@@ -1,0 +1,95 @@
+"""Defects of the hostile review 46 in reading response files and in the study's checks.
+
+Each test fails without its fix.
+"""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from survey.inputs.validate import validate
+from survey.spec.codebook import load_codebook
+from survey.spec.study import load_study, published_problems
+
+from .conftest import ROOT
+
+SAMPLE = ROOT / "responses" / "sample.xlsx"
+
+
+def _sample_rows(tmp_path, name, edit):
+    """A copy of the bundled sample's first sheet changed by ``edit(ws, header)``."""
+    wb = openpyxl.load_workbook(SAMPLE)
+    ws = wb.worksheets[0]
+    edit(ws, [c.value for c in ws[1]])
+    path = tmp_path / name
+    wb.save(path)
+    return path
+
+
+def _keep_rows(ws, rows: dict[int, int]) -> None:
+    """Move sheet rows (``{from: to}``) and blank every other data row."""
+    values = {to: [c.value for c in ws[src]] for src, to in rows.items()}
+    for r in range(2, ws.max_row + 1):
+        for c in range(1, ws.max_column + 1):
+            ws.cell(row=r, column=c).value = None
+    for to, row in values.items():
+        for c, v in enumerate(row, start=1):
+            ws.cell(row=to, column=c).value = v
+
+
+def test_a_repeated_column_holding_other_answers_rejects_those_rows(tmp_path, questionnaire, units):
+    # review 46 #3: the administrator typed the proposals into a second «q7_proposals» column at the
+    # end; the first copy was used and the answers lost behind a warning and «Ошибок не найдено»
+    def edit(ws, header):
+        first = header.index("q7_proposals") + 1
+        extra = ws.max_column + 1
+        ws.cell(row=1, column=extra).value = "q7_proposals"
+        ws.cell(row=3, column=first).value = None
+        ws.cell(row=3, column=extra).value = "Нужен штатный переводчик"  # the used copy is empty
+        ws.cell(row=4, column=extra).value = ws.cell(row=4, column=first).value  # the same answer twice: fine
+        ws.cell(row=5, column=extra).value = "Другой ответ"  # the copies differ
+
+    result = validate(_sample_rows(tmp_path, "dup.xlsx", edit), questionnaire, units)
+    errors = [p for p in result.report.problems if p.code == "duplicate-column-value"]
+    assert [(p.location.row, p.location.column) for p in errors] == [(3, "AI"), (5, "AI")]
+    assert "в столбце AH пусто, в столбце AI «Нужен штатный переводчик»" in errors[0].message
+    assert not result.report.valid and len(result.report.rejected) == 2 and result.report.accepted == 121
+
+
+def test_every_bad_option_cell_of_a_multiple_choice_question_is_named_at_once(tmp_path, questionnaire, units):
+    # review 46 #4: only the first bad cell was named; the next appeared after it was fixed
+    def edit(ws, header):
+        _keep_rows(ws, {2: 2})
+        for column, value in (("q2_areas_education", "возможно"), ("q2_areas_culture", "не знаю")):
+            ws.cell(row=2, column=header.index(column) + 1).value = value
+        ws.cell(row=2, column=header.index("q2_areas_sport") + 1).value = "2"
+
+    result = validate(_sample_rows(tmp_path, "multi.xlsx", edit), questionnaire, units)
+    errors = [p for p in result.report.problems if p.is_error]
+    assert sorted(p.location.column for p in errors) == ["J", "K", "M"]
+    assert all("«Сферы сотрудничества»: вариант" in p.message for p in errors)
+
+
+def test_a_run_of_blank_rows_is_one_warning(tmp_path, questionnaire, units):
+    # review 46 #7: one warning per blank row, 293 lines for a stray row far below the data
+    path = _sample_rows(tmp_path, "far.xlsx", lambda ws, header: _keep_rows(ws, {2: 2, 3: 3, 4: 5, 5: 300, 6: 301}))
+    result = validate(path, questionnaire, units)
+    blank = [p for p in result.report.problems if p.code == "blank-row"]
+    assert [p.location.row for p in blank] == [4, 6]
+    assert blank[0].message == "пустая строка пропущена."
+    assert blank[1].message == "пустые строки 6–299 (294 строки) пропущены."
+    assert result.report.blank_rows == 295 and result.report.accepted == 5
+
+
+@pytest.mark.parametrize(
+    ("renamed", "fix"), [("mentalities", "возможно, category:mentalities"), ("culture", "culture, covid")]
+)
+def test_a_published_figure_of_a_category_the_codebook_lacks_is_named(renamed, fix):
+    # review 46 #8: after a rename the check said «нет данных» without saying why
+    study = load_study(ROOT / "questionnaires" / "study.yaml")
+    ids = load_codebook().ids
+    assert published_problems(study, ids) == []
+    (problem,) = published_problems(study, [renamed if c == "mentality" else c for c in ids])
+    assert problem.location.file == "published.csv" and problem.location.row == 7
+    assert "в кодовой книге нет категории «mentality»" in problem.message and fix in problem.fix
