@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import pytest
 
 from survey.coding.agreement import agreement
 from survey.coding.coder import code_frame
+from survey.errors import InputError
 
 from .conftest import DATA, ROOT
 
@@ -57,3 +59,15 @@ def test_every_code_has_evidence_inside_the_answer(coder):
             assert evidence, (text, cat)
             for e in evidence:
                 assert text[e.start : e.end] == e.text
+
+
+def test_a_row_with_every_category_empty_is_not_compared_but_a_half_empty_one_is_an_error():
+    # codes_final.csv leaves the codes of an unanswered question empty: such a row has nothing to
+    # compare; a row with some categories empty is a coding mistake
+    a = pd.DataFrame({"id": ["1", "2", "3"], "x": ["1", "", "0"], "y": ["0", "", "1.0"]})
+    b = pd.DataFrame({"id": ["1", "2", "3"], "x": [1, 0, 0], "y": [0, 1, 1]})
+    table = agreement(a, b).set_index("category")
+    assert (table["n"] == 2).all() and (table["f1"] == 1.0).all()
+    a.loc[1, "x"] = "1"
+    with pytest.raises(InputError, match="строка 3, столбец y: пусто"):
+        agreement(a, b)

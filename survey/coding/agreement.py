@@ -68,6 +68,7 @@ def agreement(
         shared = [c for c in a.columns if c in b.columns and c not in (ida, idb, QUESTION)]
         # a text column (notes, evidence) is not a category; a column of 0/1 with a stray value is
         categories = [c for c in shared if _mostly_binary(a[c]) or _mostly_binary(b[c])]
+    a, b = _coded_rows(a, categories), _coded_rows(b, categories)
     bad = [
         m for cat in categories for frame, name in ((a, names[0]), (b, names[1])) for m in _bad_cells(frame, cat, name)
     ]
@@ -80,8 +81,8 @@ def agreement(
     match = match_ids(a[ida], b[idb])
     rows = []
     for cat in categories:
-        x = a[cat].iloc[match.a].astype(int).to_numpy()
-        y = b[cat].iloc[match.b].astype(int).to_numpy()
+        x = pd.to_numeric(a[cat].iloc[match.a]).astype(int).to_numpy()  # «1», 1, «1.0» (pandas' float column)
+        y = pd.to_numeric(b[cat].iloc[match.b]).astype(int).to_numpy()
         both = int(((x == 1) & (y == 1)).sum())
         only_a = int(((x == 1) & (y == 0)).sum())
         only_b = int(((x == 0) & (y == 1)).sum())
@@ -185,6 +186,21 @@ def _mostly_binary(series: pd.Series) -> bool:
     """At least half the filled cells are 0 or 1: a category column, perhaps with errors."""
     filled = series.astype(str).str.strip() != ""
     return bool(filled.any()) and _binary_mask(series)[filled].mean() >= 0.5
+
+
+def _coded_rows(frame: pd.DataFrame, categories: list[str]) -> pd.DataFrame:
+    """``frame`` without the rows whose every category is empty: an answer left unanswered is not
+    coded (``codes_final.csv`` leaves it empty), so there is nothing to compare. A row with only
+    some categories empty is still a mistake (reported by the caller)."""
+    present = [c for c in categories if c in frame.columns]
+    if not present:
+        return frame
+    blank = frame[present].apply(lambda col: col.isna() | (col.astype(str).str.strip() == "")).all(axis=1)
+    if not blank.any():
+        return frame
+    kept = frame[~blank]
+    kept.attrs.update(frame.attrs, uncoded=int(blank.sum()))
+    return kept
 
 
 def _first_row(frame: pd.DataFrame) -> int:
