@@ -191,9 +191,10 @@ def _mostly_binary(series: pd.Series) -> bool:
 def _coded_rows(frame: pd.DataFrame, categories: list[str]) -> pd.DataFrame:
     """``frame`` without the rows whose every category is empty: an answer left unanswered is not
     coded (``codes_final.csv`` leaves it empty), so there is nothing to compare. A row with only
-    some categories empty is still a mistake (reported by the caller)."""
+    some categories empty is still a mistake (reported by the caller), and so is an empty cell of a
+    coding with one category (a cell forgotten, as far as can be told)."""
     present = [c for c in categories if c in frame.columns]
-    if not present:
+    if len(present) < 2:
         return frame
     blank = frame[present].apply(lambda col: col.isna() | (col.astype(str).str.strip() == "")).all(axis=1)
     if not blank.any():
