@@ -140,6 +140,8 @@ def test_a_code_typed_in_the_auto_column_is_named_and_not_applied(tmp_path):
     letter = openpyxl.utils.get_column_letter(keys["auto:distance"])
     assert problem.code == Code.AUTO_CELL_EDITED
     assert f"строка {row}, столбец {letter}" in str(problem) and "override:distance" in problem.fix
+    # review 46 #5: after a codebook change such cells are its new codes; the advice must not undo them
+    assert "менялась кодовая книга, это её новый код — ничего делать не нужно" in problem.fix
     # the sheet refuses typing in the «авто» columns
     rules = [dv for dv in ws.data_validations.dataValidation if dv.type == "custom"]
     assert rules and letter in str(rules[0].sqref)

@@ -725,9 +725,10 @@ def apply_overrides(auto: pd.DataFrame, overrides: pd.DataFrame, categories: lis
                         column.with_(row=r.location.row),
                         Code.AUTO_CELL_EDITED,
                         f"в столбце «авто» для «{cat}» (эксперт «{eid}») стоит «{'' if value is None else value}», "
-                        f"а автоматический код этого запуска — {now}; правки в столбцах «авто» не применяются.",
-                        f"Если это исправление, поставьте {typed if typed is not None else '0 или 1'} в столбце "
-                        f"«override:{cat}» («исправление») этой строки.",
+                        f"а автоматический код этого запуска — {now}.",
+                        "Если с записи листа менялась кодовая книга, это её новый код — ничего делать не нужно. "
+                        f"Если это ваше исправление, поставьте {typed if typed is not None else '0 или 1'} в столбце "
+                        f"«override:{cat}» («исправление») этой строки: правки в столбцах «авто» не применяются.",
                         field=cat,
                         value=value,
                     )
