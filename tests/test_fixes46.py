@@ -93,3 +93,25 @@ def test_a_published_figure_of_a_category_the_codebook_lacks_is_named(renamed, f
     (problem,) = published_problems(study, [renamed if c == "mentality" else c for c in ids])
     assert problem.location.file == "published.csv" and problem.location.row == 7
     assert "в кодовой книге нет категории «mentality»" in problem.message and fix in problem.fix
+
+
+def test_answers_pasted_on_a_sheet_without_the_header_row_are_an_error_not_a_note(tmp_path, questionnaire, units):
+    # review 46 #6: «continued on sheet 2» without the header was skipped with a warning and
+    # «Ошибок не найдено»; those experts were in neither «read» nor «rejected»
+    def edit(ws, header):
+        moved = [[c.value for c in ws[r]] for r in range(7, 11)]
+        _keep_rows(ws, {r: r for r in range(2, 7)})
+        more = ws.parent.create_sheet("Продолжение")
+        for i, row in enumerate(moved, start=1):
+            for c, v in enumerate(row, start=1):
+                more.cell(row=i, column=c).value = v
+        notes = ws.parent.create_sheet("Заметки")  # a sheet of notes is still only a warning
+        notes["A1"], notes["A2"], notes["B3"] = "Анкеты собраны в марте", "Итого 123", "E001 перезвонить"
+
+    result = validate(_sample_rows(tmp_path, "cont.xlsx", edit), questionnaire, units)
+    (error,) = [p for p in result.report.problems if p.is_error]
+    assert error.location.sheet == "Продолжение" and error.code == "sheet-not-read"
+    assert "продолжение ответов без строки заголовков (4 строки с кодами экспертов в столбце A" in error.message
+    assert "«Ответы»" in error.fix and not result.report.valid
+    (note,) = [p for p in result.report.problems if p.location.sheet == "Заметки"]
+    assert note.severity == "warning"

@@ -15,13 +15,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from survey.base.missing import is_blank
-from survey.base.text import fold, listed
+from survey.base.text import fold, listed, plural_word
 from survey.base.textfile import csv_layout, decode_text
 from survey.errors import Code, InputError, Location, Problem, shorten
 from survey.inputs import limits
@@ -318,6 +319,23 @@ def _read_xlsx_tables(path: Path, book: Book, sha: str, q: Questionnaire, name: 
         cells = sum(1 for _, values in sheet.rows for v in values if not is_blank(v))
         if cells == 0:
             continue
+        continued = _continued_answers(sheet, found[0][2], tables[0])
+        if continued is not None:
+            n, column, example = continued
+            tables[0].problems.append(
+                Problem(
+                    Location(name, sheet=sheet.title),
+                    Code.SHEET_NOT_READ,
+                    f"лист «{sheet.title}» не прочитан: похоже, это продолжение ответов без строки заголовков "
+                    f"({n} {plural_word(n, 'строка', 'строки', 'строк')} с кодами экспертов в столбце {column}, "
+                    f"например «{example}»); эти ответы не "
+                    "вошли бы в данные.",
+                    f"Скопируйте строку заголовков с листа «{found[0][0].title}» в первую строку этого листа "
+                    "или перенесите строки на тот лист.",
+                    severity="error",
+                )
+            )
+            continue
         tables[0].problems.append(
             Problem(
                 Location(name, sheet=sheet.title),
@@ -329,6 +347,36 @@ def _read_xlsx_tables(path: Path, book: Book, sha: str, q: Questionnaire, name: 
             )
         )
     return tables
+
+
+def _id_shape(value: Any) -> str:
+    """The form of an expert code: letters as «A», digits as «9» («E124» → «A999»)."""
+    text = str(value).strip()
+    return re.sub(r"\d", "9", re.sub(r"[^\W\d_]", "A", text))
+
+
+def _continued_answers(sheet: Sheet, mapping: dict[int, Key], read: RawTable) -> tuple[int, str, str] | None:
+    """A sheet without a header row whose rows hold, in the column of the expert code of the sheet
+    that was read, codes of the same form as the codes read there (at least two rows, and most of
+    the sheet's filled rows): answers pasted without their header. ``(rows, column letter,
+    first code)`` or None."""
+    id_idx = next((idx for idx, key in mapping.items() if key == ("expert_id", None)), None)
+    if id_idx is None:
+        return None
+    known = {
+        _id_shape(v)
+        for r in read.records
+        if not is_blank(v := r.values.get(("expert_id", None))) and any(ch.isdigit() for ch in str(v))
+    }
+    filled = [values for _, values in sheet.rows if any(not is_blank(v) for v in values)]
+    codes = [
+        values[id_idx]
+        for values in filled
+        if id_idx < len(values) and not is_blank(values[id_idx]) and _id_shape(values[id_idx]) in known
+    ]
+    if len(codes) < 2 or len(codes) < len(filled) / 2:
+        return None
+    return len(codes), col_letter(id_idx + 1), str(codes[0]).strip()
 
 
 _GAP = 1000  # blank rows in a row beyond this are reported as one range, not one by one
