@@ -140,6 +140,7 @@ class Code(StrEnum):
     TEMPLATE_SHEET_EMPTY = "template-sheet-empty", "warning", "лист-анкета не заполнен"
     TEMPLATE_COPIES = "template-copies", "warning", "несколько листов-анкет"
     TEMPLATE_RENAMED = "template-renamed", "warning", "лист анкеты переименован"
+    TEMPLATE_SHIFTED = "template-shifted", "warning", "в листе анкеты удалён или вставлен столбец"
     TEMPLATE_REPEATED_ROW = "template-repeated-row", "error", "строка анкеты повторяется"
     TEMPLATE_STRAY_TEXT = "template-stray-text", "warning", "текст вне ячеек ответов"
     # the review loop (overrides of codes)

@@ -757,3 +757,41 @@ def test_new_commands_have_help():
     for command in ("template", "ingest", "xlsform", "export-sav"):
         result = survey(command, "--help")
         assert result.code == 0 and "Usage:" in result.out, command
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "answers"),
+    [
+        (lambda ws: ws.delete_cols(4), "D", "C"),  # the hint column deleted
+        (lambda ws: ws.insert_cols(1), "F", "D"),  # a column inserted before the form
+        (lambda ws: ws.delete_cols(1), "D", "B"),  # the first column deleted
+    ],
+    ids=["hint-deleted", "inserted-at-A", "A-deleted"],
+)
+def test_a_template_with_a_column_deleted_or_inserted_is_read_by_its_keys(
+    templates, tmp_path, questionnaire, units, edit, key, answers
+):
+    # review 46 #2: one column deleted or inserted in Excel/LibreOffice refused the whole
+    # questionnaire («нет ячеек для ответов … 36»); the keys and answers are all still there
+    path = fill(templates["blagoveshchensk"], tmp_path / "filled.xlsx", GOOD)
+    wb = openpyxl.load_workbook(path)
+    edit(wb[FORM_SHEET])
+    wb.save(path)
+    result = validate(path, questionnaire, units)
+    assert result.report.errors == [], [str(e) for e in result.report.errors]
+    row = result.data.iloc[0]
+    for column, value in EXPECTED.items():
+        assert row[column] == value, column
+    (shifted,) = [p for p in result.report.problems if p.code == "template-shifted"]
+    assert f"стоят в столбце {key} вместо E; ответы прочитаны из столбца {answers} (вместо C)" in shifted.message
+
+
+def test_a_template_whose_answer_column_was_deleted_is_refused_not_read_from_the_questions(
+    templates, tmp_path, questionnaire, units
+):
+    path = fill(templates["blagoveshchensk"], tmp_path / "filled.xlsx", GOOD)
+    wb = openpyxl.load_workbook(path)
+    wb[FORM_SHEET].delete_cols(3)
+    wb.save(path)
+    result = validate(path, questionnaire, units)
+    assert result.data.empty and any(p.code == "template-damaged" for p in result.report.errors)

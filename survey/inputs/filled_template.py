@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +56,68 @@ def _meta(sheet: Sheet | None) -> dict[str, str] | None:
 
 
 def _form_keys(sheet: Sheet, key_idx: int, expected: dict[str, FormRow]) -> int:
-    """How many answer keys of the form stand in the sheet's key column."""
-    return sum(
-        1
-        for number, row in sheet.rows
-        if number <= MAX_FORM_ROWS and key_idx < len(row) and isinstance(row[key_idx], str) and row[key_idx] in expected
-    )
+    """How many answer keys of the form stand in the sheet's key column (or, when a column was
+    deleted or inserted, in the column that holds most of them)."""
+    counts = _key_counts(sheet, expected)
+    return counts.get(key_idx, 0) or max(counts.values(), default=0)
+
+
+def _key_counts(sheet: Sheet, expected: dict[str, FormRow]) -> dict[int, int]:
+    """Answer keys of the form per column of the sheet."""
+    counts: dict[int, int] = {}
+    for number, row in sheet.rows:
+        if number > MAX_FORM_ROWS:
+            break
+        for c, value in enumerate(row):
+            if isinstance(value, str) and value in expected:
+                counts[c] = counts.get(c, 0) + 1
+    return counts
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where a form sheet holds its answers, hints and keys (0-based columns)."""
+
+    answer: int
+    hint: int | None
+    key: int
+
+    @property
+    def letter(self) -> str:
+        return col_letter(self.answer + 1)
+
+
+DEFAULT_LAYOUT = _Layout(*(column_index_from_string(c) - 1 for c in (ANSWER_COLUMN, HINT_COLUMN, KEY_COLUMN)))
+
+
+def _layout(sheet: Sheet, expected: dict[str, FormRow]) -> _Layout | None:
+    """The columns of a form sheet: the template's own, or — when a column was deleted or inserted
+    in Excel or LibreOffice — found again by the hidden keys (the column holding most of them) and
+    the hints of the answer rows; the answer column is left of the hints (left of the keys when the
+    hint column itself was deleted). None when the answers cannot be told from the questions' text."""
+    counts = _key_counts(sheet, expected)
+    if not counts or counts.get(DEFAULT_LAYOUT.key, 0) >= max(counts.values()):
+        return DEFAULT_LAYOUT
+    key = max(counts, key=lambda c: counts[c])
+    hints: dict[int, int] = {}
+    labels: dict[int, int] = {}
+    for number, row in sheet.rows:
+        if number > MAX_FORM_ROWS:
+            break
+        fr = expected.get(row[key]) if key < len(row) and isinstance(row[key], str) else None
+        if fr is None or fr.field is None:
+            continue
+        hint = answer_hint(fr.field, fr.option, 0)
+        for c in range(key):
+            if not is_blank(row[c]) and _is_hint(row[c], hint):
+                hints[c] = hints.get(c, 0) + 1
+            if isinstance(row[c], str) and row[c].strip() == fr.text.strip():
+                labels[c] = labels.get(c, 0) + 1
+    hint_col = max(hints, key=lambda c: hints[c]) if hints else None
+    answer = (hint_col if hint_col is not None else key) - 1
+    if answer < 0 or labels.get(answer, 0) > 0:  # the answer column itself deleted: the questions' text is there
+        return None
+    return _Layout(answer, hint_col, key)
 
 
 def read_filled_template(
@@ -149,14 +206,24 @@ def read_filled_template(
                 f"Проверьте, что это лист анкеты; лучше не переименовывать лист «{FORM_SHEET}».",
             )
         )
-    answer_idx = _column_index(ANSWER_COLUMN)
-    letter = ANSWER_COLUMN
     copies = [s for s in forms if s.title != sheet_name]
     filled: list[RawRecord] = []
     empty: list[str] = []
     damaged: list[Sheet] = []
     for sheet in [sheets[sheet_name], *copies]:
-        record, missing = _answers(file, sheet, expected, answer_idx, key_idx, letter, meta)
+        found = _layout(sheet, expected)
+        if found is not None and found != DEFAULT_LAYOUT:
+            table.problems.append(
+                Problem(
+                    Location(file, sheet=sheet.title),
+                    Code.TEMPLATE_SHIFTED,
+                    f"в листе анкеты «{sheet.title}» удалён или вставлен столбец: скрытые ключи ответов стоят в "
+                    f"столбце {col_letter(found.key + 1)} вместо {KEY_COLUMN}; ответы прочитаны из столбца "
+                    f"{found.letter} (вместо {ANSWER_COLUMN}).",
+                    "Проверьте эти ответы в сводке; в шаблоне лучше не удалять и не вставлять столбцы.",
+                )
+            )
+        record, missing = _answers(file, sheet, expected, found or DEFAULT_LAYOUT, meta)
         if missing:
             damaged.append(sheet)
             table.problems.append(
@@ -291,9 +358,7 @@ def _answers(
     file: str,
     sheet: Sheet,
     expected: dict[str, FormRow],
-    answer_idx: int,
-    key_idx: int,
-    letter: str,
+    layout: _Layout,
     meta: dict[str, str],
 ) -> tuple[RawRecord | None, list[str]]:
     """The record of one form sheet, or the keys of the answers it lacks.
@@ -306,7 +371,7 @@ def _answers(
     cells: dict[tuple[str, str | None], Location] = {}
     first_row: dict[tuple[str, str | None], int] = {}
     notes: list[Problem] = []
-    hint_idx = _column_index(HINT_COLUMN)
+    answer_idx, hint_idx, key_idx, letter = layout.answer, layout.hint, layout.key, layout.letter
     base = Location(file, sheet=sheet.title)
     answer_rows: dict[int, FormRow] = {}
     for r, row in sheet.rows:
@@ -318,7 +383,7 @@ def _answers(
         fr = expected.get(key_text) if isinstance(key_text, str) else None
         if fr is None:  # a row without an answer: the template writes only into A, B (and C of a question)
             for c, value in enumerate(row):
-                if c in (0, 1, key_idx) or is_blank(value) or (c == answer_idx and value == MULTIPLE_PROMPT):
+                if c < answer_idx or c == key_idx or is_blank(value) or (c == answer_idx and value == MULTIPLE_PROMPT):
                     continue
                 notes.append(
                     _stray(base, r, c, value, f"в строке нет ячейки ответа (ключа анкеты в столбце {KEY_COLUMN})")
@@ -360,8 +425,8 @@ def _answers(
         first_row[key] = r
         answer_rows[r] = fr
         assert fr.field is not None
-        hint = row[hint_idx] if hint_idx < len(row) else None
-        if not is_blank(hint) and not _is_hint(hint, answer_hint(fr.field, fr.option, 0)):
+        hint = row[hint_idx] if hint_idx is not None and hint_idx < len(row) else None
+        if hint_idx is not None and not is_blank(hint) and not _is_hint(hint, answer_hint(fr.field, fr.option, 0)):
             notes.append(
                 _stray(
                     base, r, hint_idx, hint, f"это столбец подсказки рядом с ячейкой ответа {letter}{r} («{fr.header}»)"
