@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 import yaml
 
@@ -795,3 +796,44 @@ def test_a_template_whose_answer_column_was_deleted_is_refused_not_read_from_the
     wb.save(path)
     result = validate(path, questionnaire, units)
     assert result.data.empty and any(p.code == "template-damaged" for p in result.report.errors)
+
+
+def _extended(tmp_path, required: bool):
+    from survey.spec.questionnaire import load_questionnaire
+
+    path = tmp_path / "questionnaire.yaml"
+    text = (ROOT / "questionnaires" / "questionnaire.yaml").read_text(encoding="utf-8")
+    path.write_text(
+        text.rstrip("\n")
+        + f"""
+
+  - id: q8_contacts
+    number: 8
+    short: Частота контактов
+    text: Как часто Вы контактируете с китайскими партнёрами?
+    type: single
+    required: {"true" if required else "false"}
+    options:
+      - {{code: 1, name: monthly, label: ежемесячно}}
+      - {{code: 2, name: yearly, label: раз в год и реже}}
+""",
+        encoding="utf-8",
+    )
+    return load_questionnaire(path)
+
+
+def test_a_template_made_before_optional_questions_were_added_is_read(templates, tmp_path, units):
+    # review 46 #9: wave-1 templates were refused as «another version» although only an optional
+    # question had been added; a table lacking that column was accepted with a warning
+    path = fill(templates["blagoveshchensk"], tmp_path / "filled.xlsx", GOOD)
+    q = _extended(tmp_path, required=False)
+    result = validate(path, q, units)
+    assert result.report.errors == [] and result.report.accepted == 1
+    row = result.data.iloc[0]
+    assert row["q3_problems"] == EXPECTED["q3_problems"] and pd.isna(row["q8_contacts"])
+    (note,) = [p for p in result.report.problems if p.code == "template-version"]
+    assert note.severity == "warning" and "добавили необязательные вопросы (q8_contacts)" in note.message
+    # a required question added: the template lacks an answer it must have, and is refused
+    refused = validate(path, _extended(tmp_path, required=True), units)
+    assert refused.report.accepted == 0
+    assert any(p.code == "template-version" and p.is_error for p in refused.report.problems)

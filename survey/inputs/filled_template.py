@@ -37,6 +37,7 @@ from survey.spec.template_layout import (
     MULTIPLE_PROMPT,
     FormRow,
     answer_hint,
+    field_fingerprints,
     fingerprint_matches,
     form_rows,
     template_changes,
@@ -160,7 +161,21 @@ def read_filled_template(
     sheet_name = FORM_SHEET
     table.sheet = sheet_name
     file_loc = Location(file, sheet=sheet_name)
-    problem = _version_problem(meta, q)
+    added = _added_optional(meta, q)
+    if added:  # a template of the questionnaire before optional questions were added: read, they stay empty
+        expected = {k: fr for k, fr in expected.items() if fr.field is None or fr.field.id not in added}
+        table.problems.append(
+            Problem(
+                Location(file),
+                Code.TEMPLATE_VERSION,
+                f"шаблон составлен по анкете версии {meta.get('questionnaire_version', '')} до того, как в неё "
+                f"добавили необязательные вопросы ({listed(added)}); ответы прочитаны, эти вопросы остались "
+                "без ответа.",
+                "Если ответы на новые вопросы нужны, попросите заполнить шаблон текущей версии (survey template).",
+                severity="warning",
+            )
+        )
+    problem = None if added else _version_problem(meta, q)
     if problem:
         table.problems.append(Problem(Location(file), *problem))
         return _refused(table, _form_sheets(book))
@@ -563,6 +578,22 @@ def _version_problem(meta: dict[str, str], q: Questionnaire) -> tuple[Code, str,
             f"{regenerate}; при изменении анкеты увеличивайте её version.",
         )
     return None
+
+
+def _added_optional(meta: dict[str, str], q: Questionnaire) -> list[str]:
+    """The questions of ``q`` a template of the same questionnaire lacks when every difference is
+    such an added optional question (its other questions and options unchanged, by the template's
+    per-question fingerprints); else none."""
+    fields = meta.get("fields", "")
+    if meta.get("questionnaire_id", "") != q.id or not fields or fingerprint_matches(meta.get("fingerprint", ""), q):
+        return []
+    then = dict(item.split(":", 1) for item in fields.split() if ":" in item)
+    now = dict(item.split(":", 1) for item in field_fingerprints(q).split())
+    added = [k for k in now if k not in then]
+    same = all(k in now and now[k] == v for k, v in then.items())
+    if not added or not same or any(q.field(k).required for k in added):
+        return []
+    return added
 
 
 def _column_index(letter: str) -> int:
