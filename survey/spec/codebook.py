@@ -25,7 +25,7 @@ from survey.base.text import fold, listed
 from survey.errors import Code, ConfigError, Location, Problem
 from survey.spec.paths import default_path
 from survey.spec.questionnaire import too_long_name
-from survey.spec.yamlfile import LINE_KEY, item_lines, load_yaml, read_config_text
+from survey.spec.yamlfile import LINE_KEY, item_lines, key_line, load_yaml
 
 PATTERN_KINDS = ("terms", "needs", "needs_strict", "exclude")
 TOP_KEYS = ("version", "categories", "rules", "learned")
@@ -348,7 +348,7 @@ def load_codebook(
     for key in sorted(set(data) - {*TOP_KEYS, LINE_KEY}, key=str):
         near = difflib.get_close_matches(str(key), TOP_KEYS, n=1, cutoff=0.6)
         bad(
-            _key_line(path, key),
+            key_line(path, key),
             f"неизвестный раздел «{key}» — его содержимое не было бы прочитано.",
             f"Возможно, имелся в виду раздел «{near[0]}»: исправьте название."
             if near
@@ -356,7 +356,7 @@ def load_codebook(
         )
     given_rules = data.get("rules") or {}
     if not isinstance(given_rules, dict):
-        bad(_key_line(path, "rules"), "rules: должен быть раздел со списками слов (negators: […], …).")
+        bad(key_line(path, "rules"), "rules: должен быть раздел со списками слов (negators: […], …).")
         given_rules = {}
     rules = _parse_rules(_with_default_rules(path, given_rules), lem, bad, warn)
     categories: list[Category] = []
@@ -503,15 +503,6 @@ def _misspelt(text: str, lem: Lemmatizer) -> list[tuple[str, str]]:
             if len(known) == 1:
                 found.append((word, known[0]))
     return found
-
-
-def _key_line(path: Path, key: object) -> int | None:
-    """The line of a top-level key in the codebook's text (None when it is not written plainly)."""
-    pattern = re.compile(rf"^['\"]?{re.escape(str(key))}['\"]?\s*:")
-    for number, text in enumerate(read_config_text(path).splitlines(), start=1):
-        if pattern.match(text):
-            return number
-    return None
 
 
 def _names(raw: dict[str, Any], key: str, cid: str, line: int | None, bad) -> tuple[str, ...]:

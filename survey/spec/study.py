@@ -33,7 +33,7 @@ from survey.base.textfile import read_csv_frame
 from survey.errors import Code, ConfigError, InputError, Location, Problem
 from survey.spec.paths import default_path
 from survey.spec.questionnaire import Questionnaire
-from survey.spec.yamlfile import LINE_KEY, load_yaml, read_config_text, strip_lines
+from survey.spec.yamlfile import LINE_KEY, key_line, load_yaml, read_config_text, strip_lines
 
 DEFAULT_SUBTITLE = "Сводка результатов"
 DEFAULT_NOTICE = (
@@ -278,7 +278,7 @@ def load_study(path: str | Path | None = None, *, questionnaire_title: str = "")
         border=border,
         groups=groups,
         group_by=group_by,
-        group_by_line=_key_line(path, "group_by") if group_by else None,
+        group_by_line=key_line(path, "group_by") if group_by else None,
         analyse=analyse,
         models=terms,
         joint=joint,
@@ -392,18 +392,6 @@ def study_file(study: Study, role: str, given: str | Path | None) -> Path:
         f"(files: {{{role}: …}}) либо параметром --{role}; файлы встроенного исследования для другой папки "
         "не используются."
     )
-
-
-def _key_line(path: Path, key: str) -> int | None:
-    """The line of a top-level ``key:`` in a YAML file (mappings know only their own first line)."""
-    pattern = re.compile(rf"^{re.escape(key)}\s*:")
-    for number, line in enumerate(read_config_text(path).splitlines(), start=1):
-        if pattern.match(line):
-            return number
-    return None
-
-
-# ---------------------------------------------------------------- parsing
 
 
 def _files(raw: Any, base: Path, bad) -> dict[str, Path]:

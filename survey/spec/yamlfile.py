@@ -3,6 +3,7 @@ precise messages."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,16 @@ def yaml_problem(exc: yaml.YAMLError, line: str = "") -> str:
         if english in said:
             return russian
     return "ошибка синтаксиса"
+
+
+def key_line(path: Path, key: object) -> int | None:
+    """The line of a top-level ``key:`` in a YAML file (mappings know only their own first line);
+    None when it is not written plainly."""
+    pattern = re.compile(rf"^['\"]?{re.escape(str(key))}['\"]?\s*:")
+    for number, text in enumerate(read_config_text(path).splitlines(), start=1):
+        if pattern.match(text):
+            return number
+    return None
 
 
 def load_yaml(path: str | Path) -> Any:
