@@ -476,6 +476,13 @@ def test_examples_file_is_checked(tmp_path):
         read_examples(tmp_path / "bad.csv", ["language"])
     with pytest.raises(InputError, match="нет столбцов: funding"):
         read_examples(tmp_path / "bad.csv", ["funding"])
+    # an answer left empty (its codes empty, as in codes_final.csv) teaches nothing and is skipped;
+    # a bad value below it is still named at its own line
+    (tmp_path / "gaps.csv").write_text("id,text,language\n1,Нет переводчиков,1\n2,,\n3,Есть, x\n", encoding="utf-8")
+    with pytest.raises(InputError, match="строка 4, столбец «language»: « x» — ожидается 0 или 1"):
+        read_examples(tmp_path / "gaps.csv", ["language"])
+    (tmp_path / "gaps.csv").write_text("id,text,language\n1,Нет переводчиков,1\n2,,\n3,Есть,0\n", encoding="utf-8")
+    assert list(read_examples(tmp_path / "gaps.csv", ["language"])["id"]) == ["1", "3"]
 
 
 def test_bundled_codebook_layer_keeps_the_sample_gold(coder):

@@ -342,14 +342,16 @@ def read_examples(path: Path, categories: list[str]):
             f"{path}: в файле закодированных примеров нет столбцов: {', '.join(missing)}. "
             "Нужны столбцы text и по одному столбцу 0/1 на каждую категорию кодовой книги."
         )
+    # an answer left empty teaches nothing (its codes may be empty too, as `survey code` leaves them)
+    first_row = frame.attrs["first_row"]
+    frame = frame[[not is_missing(t) and str(t).strip() != "" for t in frame["text"]]]
     for cat in categories:
         bad = frame.index[~frame[cat].str.strip().isin(["0", "1"])]
         if len(bad):
-            row = int(bad[0]) + frame.attrs["first_row"]
+            row = int(bad[0]) + first_row
             raise InputError(
                 f"{path}, строка {row}, столбец «{cat}»: «{frame.at[bad[0], cat]}» — ожидается 0 или 1.",
             )
-    frame = frame[[not is_missing(t) and str(t).strip() != "" for t in frame["text"]]]
     return frame.reset_index(drop=True)
 
 
