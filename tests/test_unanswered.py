@@ -95,3 +95,23 @@ def test_the_readers_summary_names_the_base_of_those_who_answered(unanswered):
     answered = len(data) - BLANK
     assert f"из {answered} ответивших на вопрос экспертов" in text
     assert f"Эксперты, ответившие на вопрос ({answered}; без ответа — {BLANK})" in text
+
+
+def test_group_sizes_are_the_groups_experts_and_the_tables_say_who_answered(unanswered):
+    # review 46b #3: the key figures gave each group's answerers as its experts (18 + 9 of 30)
+    import html
+    import re
+
+    out, blank_ids = unanswered
+    data = pd.read_csv(out / "data" / "responses.csv", dtype={"expert_id": str})
+    table = pd.read_csv(out / "tables" / "problems_by_group.csv")
+    text = html.unescape(re.sub("<[^>]+>", " ", (out / "summary.html").read_text(encoding="utf-8")))
+    text = " ".join(text.split())
+    units = pd.read_csv(GERMAN / "units.csv", dtype=str).set_index("unit_id")
+    group = data["unit_id"].map(units["federal_district"])
+    first = table[table["group"] != "total"].drop_duplicates("group").iloc[0]
+    size = int((group == first["group"]).sum())
+    answered = int(((group == first["group"]) & ~data["expert_id"].isin(blank_ids)).sum())
+    assert first["base"] == answered < size
+    assert f"экспертов {size}, ответили {answered}" in text
+    assert "база — эксперты группы, ответившие на вопрос" in text

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from survey.analysis.frame import frame_study
+from survey.analysis.frame import frame_study, group_values
 from survey.analysis.run import Analysis
 from survey.base.missing import is_blank
 from survey.reports.context import (
@@ -103,6 +103,9 @@ def build_report(
     tests = t.problem_tests_detail.set_index("category", drop=False)
     groups = [g for g in dict.fromkeys(detail["group"]) if g != "total"]
     info = group_info(detail, groups)
+    sizes = group_values(frame, group_by).value_counts()
+    for g, item in info.items():  # experts of the group, answered the coded question or not
+        item["size"] = len(frame) if g == "total" else int(sizes.get(g, item["base"]))
     order = category_order(detail, categories, no_problem_ids)
 
     ctx = ReportContext(

@@ -170,6 +170,17 @@ class ReportContext:
         """Experts who answered the coded question: the base of its categories."""
         return int(self.group_info.get("total", {}).get("base", len(self.frame)))
 
+    def group_experts(self, g: str) -> str:
+        """«экспертов 12» — or, when some left the coded question unanswered, «экспертов 12, ответили 9»."""
+        info = self.group_info.get(g, {})
+        size, base = int(info.get("size", info.get("base", 0))), int(info.get("base", 0))
+        return f"экспертов {fmt_int(size)}" + (f", ответили {fmt_int(base)}" if size != base else "")
+
+    @property
+    def base_phrase(self) -> str:
+        """What a category's percentage is of: «все эксперты группы», or those who answered."""
+        return "эксперты группы, ответившие на вопрос" if self.unanswered else "все эксперты группы"
+
     @property
     def unanswered(self) -> int:
         """Experts who left the coded question unanswered (they are outside the categories' base)."""

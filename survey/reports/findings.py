@@ -126,7 +126,9 @@ def _groups_note(ctx: ReportContext) -> str:
     if not ctx.comparable:
         return cap(ONE_GROUP)
     info = ctx.group_info
-    note = "; ".join(f"{info[g]['label']} — {experts(info[g]['base'])}" for g in ctx.groups if g in info)
+    note = "; ".join(
+        f"{info[g]['label']} — {experts(info[g].get('size', info[g]['base']))}" for g in ctx.groups if g in info
+    )
     return f"{note}. {ctx.ungrouped_note()}" if ctx.ungrouped_note() else note
 
 

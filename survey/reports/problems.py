@@ -116,7 +116,7 @@ def problems_tables(ctx: ReportContext) -> tuple[Table, Table, Table | None]:
         if g != "total" and ctx.comparable:
             sub.append(Column(f"higher_{key}", "выше", "text", 5.5))
         cols.extend(sub)
-        spans.append((f"{info['label']}{letter}: экспертов {fmt_int(info['base'])}", len(sub)))
+        spans.append((f"{info['label']}{letter}: {ctx.group_experts(g)}", len(sub)))
         if g == "total":
             compact.append(
                 Column((f"n_{key}", f"pct_{key}"), f"Всего, n (%), база {fmt_int(info['base'])}", "n_pct", 16)
@@ -141,7 +141,7 @@ def problems_tables(ctx: ReportContext) -> tuple[Table, Table, Table | None]:
         compact.extend([Column("kappa", "κ", "num3", 7), Column("alpha", "α", "num3", 7)])
     base = (
         f"Группировка: {ctx.group_by_label}. n — число экспертов, назвавших проблему; % — доля "
-        "экспертов группы (база — все эксперты группы); один эксперт может назвать несколько проблем, "
+        f"экспертов группы (база — {ctx.base_phrase}); один эксперт может назвать несколько проблем, "
         "поэтому сумма больше 100 %. ДИ — 95 % доверительный интервал Уилсона (эксперты как независимые "
         "наблюдения)"
     )
@@ -192,7 +192,7 @@ def _design_table(ctx: ReportContext, groups: list[str], rows: list[dict[str, An
             Column(f"dlo_{key}", "ДИ от", "pct", 7.5),
             Column(f"dhi_{key}", "ДИ до", "pct", 7.5),
         ]
-        spans.append((f"{info['label']}: экспертов {fmt_int(info['base'])}", 3))
+        spans.append((f"{info['label']}: {ctx.group_experts(g)}", 3))
     note = (
         "95 % интервалы Корна–Граубарда по дизайну: эксперты одной единицы не независимы, единица — кластер "
         '(как R svyciprop(method = "beta") пакета survey). Интервал пуст, когда долю 0 % или 100 % дают все '
@@ -206,7 +206,7 @@ def group_legend(ctx: ReportContext, ungrouped: bool = True) -> str:
     """«Группы: A — Дальневосточный (экспертов 33); B — …» for tables that name groups by letter,
     with the respondents that have no group (unless ``ungrouped`` is false: the note says it)."""
     parts = [
-        f"{ctx.group_info[g]['letter']} — {ctx.group_info[g]['label']} (экспертов {fmt_int(ctx.group_info[g]['base'])})"
+        f"{ctx.group_info[g]['letter']} — {ctx.group_info[g]['label']} ({ctx.group_experts(g)})"
         for g in ctx.groups
         if g in ctx.group_info
     ]
