@@ -168,3 +168,13 @@ def test_degenerate_data_never_crash():
     numbers = m.select_dtypes("number").to_numpy(dtype=float)
     assert not np.isinf(numbers).any()
     assert m["p_value"].dropna().between(0, 1).all()
+
+
+def test_a_numeric_term_over_a_column_with_text_is_a_clear_error():
+    # review 46b #2: «620,0» in a numeric column crashed the run («Внутренняя ошибка программы»)
+    from survey.errors import ConfigError
+
+    frame = pd.DataFrame({"students": ["850.5", "620,0", "n/a", None], "unit_id": list("abcd")})
+    with pytest.raises(ConfigError) as err:
+        design_matrix(frame, [ModelTerm("students", "students", "ученики", None)])
+    assert "столбца «students»" in err.value.message and "«620,0», «n/a»" in err.value.message

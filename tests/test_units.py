@@ -214,3 +214,20 @@ def test_a_gazetteer_with_excels_sep_line_reads_the_same(tmp_path):
     path = tmp_path / "units.csv"
     path.write_text("sep=;\n" + "\n".join(";".join(r) for r in rows) + "\n", encoding="cp1251")
     pd.testing.assert_frame_equal(load_units(path), load_units(ROOT / "responses" / "units.csv"), check_like=True)
+
+
+def test_a_decimal_comma_is_a_decimal_point_in_every_numeric_column(tmp_path):
+    # review 46b #1: only lat/lon were read so; «850,5» in another column became a text, a nominal
+    # variable with rank codes in the .sav and a crash of a model term
+    from survey.spec.units import load_units
+
+    path = tmp_path / "units.csv"
+    path.write_text(
+        "unit_id;name;students_avg;staff;note\n"
+        "central;Центральный район;850,5;12;1,5 ставки\n"
+        "north;Северный район;620;9;\n",
+        encoding="utf-8",
+    )
+    units = load_units(path)
+    assert pd.to_numeric(units["students_avg"]).tolist() == [850.5, 620.0]
+    assert units.loc["central", "note"] == "1,5 ставки"  # text stays as written

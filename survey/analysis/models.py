@@ -47,7 +47,8 @@ import pandas as pd
 
 from survey.analysis import design
 from survey.analysis.frame import frame_study
-from survey.errors import UsageError
+from survey.base.text import listed
+from survey.errors import ConfigError, UsageError
 from survey.spec.study import ModelTerm
 
 MODEL_COLUMNS = [
@@ -109,7 +110,16 @@ def design_matrix(
         if t.level is not None:
             x[t.name] = (frame[t.column].astype(str) == t.level).astype(float)
         elif adjust_for is None:
-            x[t.name] = pd.to_numeric(frame[t.column]).astype(float)
+            values = pd.to_numeric(frame[t.column], errors="coerce")
+            text = frame[t.column][values.isna() & frame[t.column].notna()]
+            if len(text):
+                raise ConfigError(
+                    f"models.terms: признак «{t.name}» берёт числа из столбца «{t.column}», а там есть нечисловые "
+                    f"значения ({listed(sorted({f'«{v}»' for v in text.astype(str)}), 3)}). Исправьте значения в "
+                    f"справочнике или ответах, или задайте level: «значение» — тогда признак будет 1 там, где "
+                    f"{t.column} равно этому значению."
+                )
+            x[t.name] = values.astype(float)
     if adjust_for is not None:
         col = frame[adjust_for].astype(str)
         counts = col.value_counts()

@@ -48,6 +48,19 @@ DERIVED_COLUMNS = ("border_status", "border_distance_km", "log10_distance", "dis
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+_DECIMAL_COMMA = re.compile(r"^(-?\d+),(\d+)$")
+_INTEGER = re.compile(r"^-?\d+$")
+
+
+def _decimal_commas(values: pd.Series) -> bool:
+    """A column of numbers written with a decimal comma: every filled cell a number, some with
+    «,» (a list such as «1,2,3» has two commas and is left as text)."""
+    filled = [str(v).strip() for v in values if isinstance(v, str) and v.strip()]
+    return any(_DECIMAL_COMMA.match(v) for v in filled) and all(
+        _DECIMAL_COMMA.match(v) or _INTEGER.match(v) for v in filled
+    )
+
+
 def load_units(path: str | Path | None = None, study: Study | None = None) -> pd.DataFrame:
     """Read and check a gazetteer; index ``unit_id``; the study's derived attributes added.
 
@@ -59,9 +72,9 @@ def load_units(path: str | Path | None = None, study: Study | None = None) -> pd
         path = study_file(study, "units", None)
     path = Path(path)
     frame = _read_csv(path)
-    for col in ("lat", "lon"):  # Russian Excel writes a decimal comma: «52,5443»
-        if col in frame.columns:
-            frame[col] = frame[col].str.strip().str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True)
+    for col in frame.columns:  # Russian Excel writes a decimal comma: «52,5443», «850,5»
+        if col not in ("unit_id", "name") and _decimal_commas(frame[col]):
+            frame[col] = frame[col].str.strip().str.replace(_DECIMAL_COMMA.pattern, r"\1.\2", regex=True)
     problems: list[Problem] = []
 
     def bad(row: int | None, column: str | None, message: str) -> None:
