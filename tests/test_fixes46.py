@@ -115,3 +115,25 @@ def test_answers_pasted_on_a_sheet_without_the_header_row_are_an_error_not_a_not
     assert "«Ответы»" in error.fix and not result.report.valid
     (note,) = [p for p in result.report.problems if p.location.sheet == "Заметки"]
     assert note.severity == "warning"
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "shown"),
+    [(-0.232, 1.232, (-23.2, 100.0)), (-1.230, 0.896, (-100.0, 89.6)), (0.5, 0.5, (None, None))],
+)
+def test_a_design_interval_of_a_difference_is_shown_within_the_possible_range(low, high, shown):
+    # review 46b #4: «50,0 (−23,2 … 123,2)» and a zero-width «(50,0–50,0)» with five units
+    import math
+
+    from survey.reports.problems import _effect_row
+
+    row = dict.fromkeys(
+        ["risk_difference", "rd_ci_low", "rd_ci_high", "risk_ratio", "rr_ci_low", "rr_ci_high", "rr_design"]
+        + ["rr_design_low", "rr_design_high", "odds_ratio", "or_ci_low", "or_ci_high", "or_conditional"]
+        + ["or_conditional_low", "or_conditional_high", "percent_exposed", "percent_reference"],
+        math.nan,
+    )
+    row.update(rd_design=0.5, rd_design_low=low, rd_design_high=high)
+    out = _effect_row(row, clustered=True)
+    got = tuple(None if v is None else round(v, 1) for v in (out["rd_lo"], out["rd_hi"]))
+    assert out["rd"] == 50.0 and got == shown

@@ -195,8 +195,9 @@ def _design_table(ctx: ReportContext, groups: list[str], rows: list[dict[str, An
         spans.append((f"{info['label']}: {ctx.group_experts(g)}", 3))
     note = (
         "95 % интервалы Корна–Граубарда по дизайну: эксперты одной единицы не независимы, единица — кластер "
-        '(как R svyciprop(method = "beta") пакета survey). Интервал пуст, когда долю 0 % или 100 % дают все '
-        "единицы группы. Обычно он шире интервала Уилсона там, где эксперты одной единицы отвечают похоже "
+        '(как R svyciprop(method = "beta") пакета survey). Интервал пуст, когда между единицами группы нет '
+        "разброса: все они дают долю 0 % или 100 % (или одну и ту же долю). Обычно он шире интервала "
+        "Уилсона там, где эксперты одной единицы отвечают похоже "
         "(эффект дизайна больше 1, см. «Критерии»)."
     )
     return Table("Интервалы по дизайну (единица — кластер)", cols, rows, note=note, spans=spans)
@@ -397,7 +398,10 @@ def tests_tables(ctx: ReportContext) -> tuple[Table | None, Table | None]:
     if two:
         a, b = ctx.group_label(ctx.groups[0]), ctx.group_label(ctx.groups[1])
         compact_note += f" Разность долей: {quoted(a)} минус {quoted(b)}, процентные пункты" + (
-            ", интервал по дизайну (единица — кластер)." if ctx.clustered else ", интервал Ньюкомба."
+            ", интервал по дизайну (единица — кластер; при немногих единицах он обрезан до ±100 п. п., а без "
+            "разброса между единицами не определён — «—»)."
+            if ctx.clustered
+            else ", интервал Ньюкомба."
         )
     compact = Table("Критерии по категориям", compact_cols, rows, note=compact_note)
     return full, compact
@@ -441,13 +445,18 @@ def _effect_row(t, clustered: bool) -> dict[str, Any]:
     def pp(v):
         return None if is_blank(v) else 100.0 * float(v)
 
+    # the design-based (Wald) interval of a difference, as R svycontrast gives it, can pass ±100 p.p.
+    # with few units: shown cut to the possible range; with no variance between units it says nothing
+    d_lo, d_hi = pp(t["rd_design_low"]), pp(t["rd_design_high"])
+    if d_lo is not None and d_hi is not None:
+        d_lo, d_hi = (None, None) if d_lo == d_hi else (max(d_lo, -100.0), min(d_hi, 100.0))
     out = {
         "rd_n": pp(t["risk_difference"]),
         "rd_n_lo": pp(t["rd_ci_low"]),
         "rd_n_hi": pp(t["rd_ci_high"]),
         "rd_d": pp(t["rd_design"]),
-        "rd_d_lo": pp(t["rd_design_low"]),
-        "rd_d_hi": pp(t["rd_design_high"]),
+        "rd_d_lo": d_lo,
+        "rd_d_hi": d_hi,
         "rr": present(t["risk_ratio"]),
         "rr_lo": present(t["rr_ci_low"]),
         "rr_hi": present(t["rr_ci_high"]),
