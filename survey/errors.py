@@ -148,6 +148,7 @@ class Code(StrEnum):
     UNKNOWN_EXPERT = "unknown-expert", "warning", "исправление для неизвестного эксперта"
     OVERRIDE_NOT_APPLIED = "override-not-applied", "warning", "исправление не применено"
     OVERRIDE_ANSWER_CHANGED = "override-answer-changed", "warning", "ответ изменился после проверки"
+    OVERRIDE_EMPTY_ANSWER = "override-empty-answer", "warning", "исправление у эксперта без ответа"
     AUTO_CELL_EDITED = "auto-cell-edited", "warning", "правка в столбце автоматического кода"
     OVERRIDE_ID_RESPELLED = "override-id-respelled", "warning", "код эксперта в исправлениях написан иначе"
     CODED_NOT_ANALYSED = "coded-not-analysed", "warning", "коды вопроса не входят в таблицы анализа"

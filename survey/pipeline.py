@@ -99,7 +99,8 @@ def final_codes(
         table = read_overrides(overrides, ids, [f.id for f in q.coded_questions])
         result = apply_overrides(every, table, ids)
         every = result.final
-        overridden = {(str(e), str(qid)) for e, qid in zip(result.overrides["expert_id"], result.overrides["question"])}
+        named = result.overrides[result.overrides["override"] == 1]  # a 1 set by hand on an empty answer counts
+        overridden = {(str(e), str(qid)) for e, qid in zip(named["expert_id"], named["question"])}
     return unanswered_as_missing(every, ids, overridden).drop(columns="answer"), result
 
 
@@ -111,8 +112,8 @@ def unanswered_as_missing(
     """``codes`` (``expert_id, question, answer`` + categories) with the categories empty where the
     answer is: an expert who left an open question unanswered named nothing and denied nothing,
     and leaves the base of its categories (tables, tests, models; system-missing in SPSS), as a
-    closed question's non-answer does. A code the reviewer set by hand (``overridden``: expert,
-    question) is kept."""
+    closed question's non-answer does. A 1 the reviewer set by hand (``overridden``: expert,
+    question) keeps the expert's codes (a 0 alone does not: it names nothing)."""
     blank = [
         not (isinstance(a, str) and a.strip()) and (str(e), str(qid)) not in overridden
         for e, qid, a in zip(codes["expert_id"], codes["question"], codes["answer"])

@@ -115,3 +115,38 @@ def test_group_sizes_are_the_groups_experts_and_the_tables_say_who_answered(unan
     assert first["base"] == answered < size
     assert f"экспертов {size}, ответили {answered}" in text
     assert "база — эксперты группы, ответившие на вопрос" in text
+
+
+def test_a_one_set_by_hand_on_an_empty_answer_is_applied_with_a_warning_and_zeros_change_nothing():
+    # review 46b #8: an override on an empty answer silently added a respondent to every base
+    from survey.coding.review import apply_overrides
+    from survey.pipeline import unanswered_as_missing
+
+    auto = pd.DataFrame(
+        {
+            "expert_id": ["A", "B", "C"],
+            "question": ["q4", "q4", "q4"],
+            "answer": ["Нет компьютеров", "", "  "],
+            "x": [1, 0, 0],
+            "y": [0, 0, 0],
+        }
+    )
+    table = pd.DataFrame(
+        {
+            "expert_id": ["B", "C"],
+            "question": ["q4", "q4"],
+            "category": ["y", "y"],
+            "override": [1, 0],
+            "location": ["лист, строка 3", "лист, строка 4"],
+            "row": [3, 4],
+        }
+    )
+    result = apply_overrides(auto, table, ["x", "y"])
+    (warning,) = [p for p in result.problems if p.code == "override-empty-answer"]
+    assert "эксперта «B»" in warning.message and "входит в базу" in warning.message
+    named = result.overrides[result.overrides["override"] == 1]
+    final = unanswered_as_missing(
+        result.final, ["x", "y"], {(str(e), str(q)) for e, q in zip(named["expert_id"], named["question"])}
+    )
+    assert final.loc[1, ["x", "y"]].tolist() == [0, 1]  # B: the 1 set by hand, in the base
+    assert final.loc[2, ["x", "y"]].isna().all()  # C: a 0 on an empty answer names nothing

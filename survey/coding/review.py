@@ -785,6 +785,21 @@ def apply_overrides(auto: pd.DataFrame, overrides: pd.DataFrame, categories: lis
         row = final.index[pos]
         before = int(final.at[row, r.category])
         final.at[row, r.category] = int(r.override)
+        if int(r.override) == 1 and answers is not None and is_blank(answers[pos]):
+            problems.append(
+                Problem(
+                    Location(str(r.location)),
+                    Code.OVERRIDE_EMPTY_ANSWER,
+                    f"исправление 1 для «{r.category}» эксперта «{eid}»"
+                    + (f" (вопрос {qid})" if several and qid else "")
+                    + ", у которого нет ответа на вопрос: применено, и эксперт входит в базу категорий вопроса "
+                    "(без исправления он бы в неё не входил).",
+                    "Если строкой ошиблись, уберите исправление; если ответ известен из другого источника, "
+                    "впишите его в файл ответов.",
+                    field=str(r.category),
+                    value=eid,
+                )
+            )
         records[key] = {
             "expert_id": eid,
             "question": qid if has_question else r.question,
