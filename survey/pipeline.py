@@ -432,16 +432,16 @@ def _run(
         result = validate(responses, q, unit_table, encoding=encoding)
     report = result.report
     report.synthetic = report.synthetic or st.synthetic
-    if not report.valid and not skip_invalid:
+    if report.accepted == 0:  # nothing to skip to: the reasons, not the advice to skip
         raise InvalidDataError(
-            f"Входные данные содержат ошибки, отчёт не построен. {report.summary()}\n"
-            "Исправьте ошибки (подробно: survey validate) или запустите с --skip-invalid, "
-            "чтобы пропустить ошибочные строки.",
+            f"Нет ни одной принятой анкеты — строить отчёт не по чему. {report.summary()}\n{_first_errors(report)}",
             problems=report.problems,
         )
-    if report.accepted == 0:
+    if not report.valid and not skip_invalid:
         raise InvalidDataError(
-            f"Нет ни одной принятой анкеты — строить отчёт не по чему. {report.summary()}",
+            f"Входные данные содержат ошибки, отчёт не построен. {report.summary()}\n{_first_errors(report)}\n"
+            "Исправьте ошибки (все — в survey validate) или запустите с --skip-invalid, "
+            "чтобы пропустить ошибочные строки.",
             problems=report.problems,
         )
     data = result.data
@@ -587,6 +587,15 @@ def _run(
         written=staged.written,
         analysis=analysis,
     )
+
+
+def _first_errors(report, limit: int = 5) -> str:
+    """The first errors of a validation, one per line, and how many more."""
+    errors = [p for p in report.problems if p.is_error]
+    lines = [f"  - {p}" for p in errors[:limit]]
+    if len(errors) > limit:
+        lines.append(f"  … и ещё {len(errors) - limit}")
+    return "\n".join(lines)
 
 
 def _study_manifest(study: Study) -> dict[str, Any]:

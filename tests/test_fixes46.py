@@ -137,3 +137,14 @@ def test_a_design_interval_of_a_difference_is_shown_within_the_possible_range(lo
     out = _effect_row(row, clustered=True)
     got = tuple(None if v is None else round(v, 1) for v in (out["rd_lo"], out["rd_hi"]))
     assert out["rd"] == 50.0 and got == shown
+
+
+def test_a_run_on_a_file_without_answers_says_why_and_does_not_advise_skipping(tmp_path):
+    # review 46b #9: the run counted one error without naming it and advised --skip-invalid
+    from .helpers import survey
+
+    path = _sample_rows(tmp_path, "header.xlsx", lambda ws, header: ws.delete_rows(2, ws.max_row))
+    res = survey("run", "--responses", path, "--out", tmp_path / "out")
+    assert res.code == 1 and "Traceback" not in res.err
+    assert "в файле нет ни одной анкеты: под строкой заголовков нет строк с ответами" in res.err
+    assert "--skip-invalid" not in res.err and not (tmp_path / "out").exists()
