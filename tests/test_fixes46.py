@@ -148,3 +148,18 @@ def test_a_run_on_a_file_without_answers_says_why_and_does_not_advise_skipping(t
     assert res.code == 1 and "Traceback" not in res.err
     assert "в файле нет ни одной анкеты: под строкой заголовков нет строк с ответами" in res.err
     assert "--skip-invalid" not in res.err and not (tmp_path / "out").exists()
+
+
+def test_texts_readers_see_are_russian_and_not_said_twice():
+    # review 46b #12: the .sav notice «ДАННЫЕ СИНТЕТИЧЕСКИЕ. Данные синтетические: …», a grouping
+    # shown by its raw column id («Kind»)
+    from survey.exports.spss import synthetic_note
+    from survey.reports.context import grouping_label
+    from survey.spec.study import SYNTHETIC_NOTICE
+
+    study = load_study(ROOT / "questionnaires" / "study.yaml")
+    note = synthetic_note(study)
+    assert note.startswith("ДАННЫЕ СИНТЕТИЧЕСКИЕ") and note.lower().count("данные синтетические") == 1
+    assert note.lower().endswith(SYNTHETIC_NOTICE.lower()[len("данные синтетические") :])
+    assert grouping_label("kind", None, None) == "тип единицы"
+    assert grouping_label("school_type", None, None) == "признак «school_type»"

@@ -75,7 +75,7 @@ def test_cases_variables_and_anonymity(sav):
         "distance_band",
         "position",
     ]
-    assert meta.file_label.startswith("SYNTHETIC") and len(meta.file_label.encode()) <= FILE_LABEL_BYTES
+    assert meta.file_label.startswith("СИНТЕТИЧЕСКИЕ") and len(meta.file_label.encode()) <= FILE_LABEL_BYTES
     assert meta.notes[0].startswith("ДАННЫЕ СИНТЕТИЧЕСКИЕ")
 
 

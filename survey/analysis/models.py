@@ -219,7 +219,12 @@ def category_models(
                 data.assign(_y=y), "_y", names, "_cluster", joint=first_joint, firth=sep is not None
             )
         except (np.linalg.LinAlgError, ValueError, ZeroDivisionError, FloatingPointError) as exc:
-            fit = {"reason": f"вырожденные данные ({type(exc).__name__})"}
+            why = (
+                "признаки линейно зависимы или не меняются"
+                if isinstance(exc, np.linalg.LinAlgError)
+                else "расчёт не сошёлся"
+            )
+            fit = {"reason": f"вырожденные данные ({why})"}
         if fit["reason"] is not None:
             rows += [_empty_row(base, t, term_labels, "failed", f"модель не оценивается: {fit['reason']}")
                      for t in x.columns]  # fmt: skip

@@ -393,7 +393,11 @@ def synthetic_note(study: Study | None) -> str:
     """The notice the file carries when the data are synthetic: the study's own, in capitals first."""
     if study is None or not study.synthetic_notice:
         return SYNTHETIC_NOTE
-    return "ДАННЫЕ СИНТЕТИЧЕСКИЕ. " + study.synthetic_notice
+    notice = study.synthetic_notice
+    head = "данные синтетические"
+    if notice.lower().startswith(head):  # «Данные синтетические: …» — not said twice
+        return head.upper() + notice[len(head) :]
+    return "ДАННЫЕ СИНТЕТИЧЕСКИЕ. " + notice
 
 
 def _study_labels(study: Study | None, units: pd.DataFrame) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
@@ -609,7 +613,7 @@ def sav_dataset(
         notes.append("Персональные данные (ФИО эксперта) и имена исходных файлов исключены.")
     if synthetic:
         notes.insert(0, synthetic_note(study))
-    file_label = fit_bytes(("SYNTHETIC " if synthetic else "") + f"{q.id} {q.version}", FILE_LABEL_BYTES)
+    file_label = fit_bytes(("СИНТЕТИЧЕСКИЕ " if synthetic else "") + f"{q.id} {q.version}", FILE_LABEL_BYTES)
     lines = [line for note in notes for line in note_lines(note)]
     notice = synthetic_note(study) if synthetic else ""
     return SavDataset(

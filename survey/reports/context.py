@@ -81,7 +81,9 @@ def grouping_label(group_by: str, questionnaire, study: Study | None) -> str:
             return study.border.distance_label
     if questionnaire is not None and group_by in questionnaire:
         return questionnaire.field(group_by).label
-    return group_by
+    if group_by == "kind":  # the gazetteer's own column of cities and regions
+        return "тип единицы"
+    return f"признак «{group_by}»"  # a column no file names in Russian: said as a column, not as a word
 
 
 @dataclass

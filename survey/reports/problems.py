@@ -666,7 +666,8 @@ def overall_table(ctx: ReportContext, overall: pd.DataFrame) -> Table | None:
             {
                 "test": f"{family}: {method}",
                 "statistic": present(r.statistic),
-                "df": present(r.df),
+                # a permutation or bootstrap p has no degrees of freedom (the CSV keeps those of its χ² items)
+                "df": None if r.method in ("permutation", "cluster_permutation", "bootstrap") else present(r.df),
                 "p_value": present(r.p_value),
                 "n": r.n,
                 "n_clusters": present(r.n_clusters),
