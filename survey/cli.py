@@ -403,7 +403,8 @@ def code_cmd(input, output, study, codebook, jobs, chunk_size, encoding, no_lear
         raise
     _echo_problems(result.warnings)
     counts = ", ".join(f"{k} {v}" for k, v in result.category_counts.items())
-    _say(f"Закодировано ответов: {result.rows} за {result.seconds:.2f} с; по категориям: {counts}.")
+    empty = f" (из них пустых: {result.empty}, у них все коды 0)" if result.empty else ""
+    _say(f"Закодировано ответов: {result.rows}{empty} за {result.seconds:.2f} с; по категориям: {counts}.")
     _say(f"Результат: {result.output}")
 
 

@@ -242,7 +242,7 @@ def test_a_repeated_id_is_coded_every_time_and_reported(tmp_path):
     assert [r["id"] for r in rows] == ["a1", "a2", "a1", " a1 ", "", ""]  # nothing dropped or renamed
     assert rows[2]["funding"] == "1" and rows[3]["covid"] == "1"
     assert "in.csv, строка 2, столбец id: id «a1» повторяется (ответов: 3, строки 2, 4, 5)" in res.err
-    assert "строка 6, столбец id: пустой id повторяется (ответов: 2, строки 6, 7)" in res.err
+    assert "строка 6, столбец id: ответов без id: 2 (строки 6, 7)" in res.err
     assert "a2" not in res.err and "Закодировано ответов: 6" in res.out
 
 
@@ -348,3 +348,18 @@ def test_agreement_of_two_runs_codes_final_matches_expert_and_question(tmp_path)
     res = survey("agreement", a, plain)
     assert res.code == 2 and "коды нескольких вопросов (столбец question: q3, q7)" in res.err
     assert "Traceback" not in res.err
+
+
+def test_answers_without_an_id_a_second_text_column_and_empty_answers_are_said(tmp_path):
+    # review 46b #5–#7: an answer without an id was coded without a word, a second «text» column
+    # dropped silently, and empty answers counted as coded with no mention
+    src = tmp_path / "odd.csv"
+    src.write_text("id;text\n1;Нет ноутбуков\n;Нет денег\n4;   \n", encoding="utf-8")
+    res = survey("code", src, "-o", tmp_path / "out.csv")
+    assert res.code == 0 and "(из них пустых: 1, у них все коды 0)" in res.out
+    assert "строка 3, столбец id: ответов без id: 1 (строки 3)" in res.err
+    dup = tmp_path / "dup.csv"
+    dup.write_text("id,text,text\n1,Нет компьютеров,медленный интернет\n", encoding="utf-8")
+    res = survey("code", dup, "-o", tmp_path / "dup_out.csv")
+    assert res.code == 2 and "столбец text встречается в заголовке несколько раз (столбцы 2, 3)" in res.err
+    assert not (tmp_path / "dup_out.csv").exists()

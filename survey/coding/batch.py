@@ -55,6 +55,7 @@ class BatchResult:
     unknown: Counter = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)  # rows left out (malformed, too long)
     warnings: list[Problem] = field(default_factory=list)  # rows coded, but worth a look (repeated ids)
+    empty: int = 0  # rows whose answer is empty (coded 0 in every category: nothing said)
 
 
 def _sniff_encoding(path: Path, encoding: str | None) -> str:
@@ -153,6 +154,13 @@ def _rows(
             raise InputError(f"{path}: файл не в кодировке {encoding}; укажите --encoding cp1251.") from None
         except csv.Error as exc:
             raise InputError(f"{path}, строка 1: ошибка формата CSV в заголовке ({exc}).") from None
+        twice = [name for name in ("id", "text") if header.count(name) > 1]
+        if twice:
+            columns = ", ".join(str(i + 1) for i, h in enumerate(header) if h == twice[0])
+            raise InputError(
+                f"{path}, строка 1: столбец {twice[0]} встречается в заголовке несколько раз (столбцы {columns}); "
+                "какой из них читать, не ясно. Оставьте один."
+            )
         if "id" not in header or "text" not in header:
             raise InputError(
                 f"{path}, строка 1: нужны столбцы id и text (есть: {', '.join(header) or 'ничего'}). "
@@ -235,12 +243,37 @@ class _IdLedger:
     def __init__(self) -> None:
         self.hashes = array("q")
         self.lines = array("I")  # 4 bytes: up to 4·10⁹ lines
+        self.no_id: list[int] = []  # lines of answers without an id (the first few)
+        self.no_ids = 0
+        self.empty = 0  # answers that are empty
 
     def watch(self, rows: Iterator[tuple[int, str, str]]) -> Iterator[tuple[int, str, str]]:
         for line, rid, text in rows:
             self.hashes.append(hash(identity_key(rid)))  # 64 bits; the same key, the same hash in one process
             self.lines.append(line)
+            if not rid.strip():
+                self.no_ids += 1
+                if len(self.no_id) < REPEATS_LISTED:
+                    self.no_id.append(line)
+            if not text.strip():
+                self.empty += 1
             yield line, rid, text
+
+    def no_id_warning(self, path: Path) -> list[Problem]:
+        """One warning for the answers without an id: coded, but their codes match no answer."""
+        if not self.no_ids:
+            return []
+        lines = listed(self.no_id) + (
+            f" и ещё {self.no_ids - len(self.no_id)}" if self.no_ids > len(self.no_id) else ""
+        )
+        return [
+            Problem(
+                Location(path.name, row=self.no_id[0], column="id"),
+                Code.DUPLICATE_ANSWER_ID,
+                f"ответов без id: {self.no_ids} (строки {lines}); они закодированы, но их коды не свести с ответами.",
+                "Впишите каждому ответу его id.",
+            )
+        ]
 
     def repeats(self) -> list[list[int]]:
         """Line numbers of each id read more than once, in the order of their first lines."""
@@ -274,7 +307,9 @@ def _repeat_warnings(path: Path, encoding: str, groups: list[list[int]]) -> list
     out = []
     for g in exact:
         rid = ids.get(g[0], "")
-        what = f"id «{shorten(rid)}»" if rid else "пустой id"
+        if not identity_key(rid):
+            continue  # answers without an id: one warning of their own (_IdLedger.no_id_warning)
+        what = f"id «{shorten(rid)}»"
         other = next((ids[line] for line in g if ids.get(line, "") != rid), None)
         spelled = f"; написаны по-разному: {'; '.join(difference(rid, other))}" if other is not None else ""
         out.append(
@@ -369,9 +404,16 @@ def code_csv(
                     rows = _write(fh, pool.imap(_code_chunk, chunks), counts, unknown)
             else:
                 rows = _write(fh, map(_code_chunk, chunks), counts, unknown)
-    warnings = [*codebook_obj.warnings, *untrained, *_repeat_warnings(input, enc, ledger.repeats())]
+    warnings = [
+        *codebook_obj.warnings,
+        *untrained,
+        *ledger.no_id_warning(input),
+        *_repeat_warnings(input, enc, ledger.repeats()),
+    ]
     seconds = time.perf_counter() - started
-    result = BatchResult(rows, seconds, output, {k: counts[k] for k in ids}, unknown, problems, warnings)
+    result = BatchResult(
+        rows, seconds, output, {k: counts[k] for k in ids}, unknown, problems, warnings, empty=ledger.empty
+    )
     if problems:
         raise InvalidDataError(
             f"{input}: не закодированы строки ({len(problems)}):\n"
