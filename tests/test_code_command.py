@@ -363,3 +363,38 @@ def test_answers_without_an_id_a_second_text_column_and_empty_answers_are_said(t
     res = survey("code", dup, "-o", tmp_path / "dup_out.csv")
     assert res.code == 2 and "столбец text встречается в заголовке несколько раз (столбцы 2, 3)" in res.err
     assert not (tmp_path / "dup_out.csv").exists()
+
+
+def test_kwic_shows_the_text_as_written_and_says_what_it_cannot_search():
+    # review 46b #10–#11: spaces were added around the match («[компьютеров] .»), a Kazakh word was
+    # cut at «і», an emoji was «не встречается»
+    import pandas as pd
+
+    from survey.coding.kwic import format_kwic, kwic
+
+    answers = pd.DataFrame(
+        {
+            "expert_id": ["A", "B", "C"],
+            "answer": ["Нет компьютеров.Нет денег", "<b>Нет</b> связи", "Интернет баяу, компьютерлер жетіспейді."],
+        }
+    )
+    shown = format_kwic(kwic(answers, "компьютер*"), width=10)
+    assert "Нет [компьютеров].Нет денег" in shown and "баяу, [компьютерлер] жетіспейді." in shown
+    assert "<b>[Нет]</b> связи" in format_kwic(kwic(answers, "нет"), width=10)
+    assert len(kwic(answers, "жетіспейді")) == 1
+    with pytest.raises(InputError, match="нет ни букв, ни цифр"):
+        kwic(answers, "🐌")
+
+
+def test_kwic_on_a_file_without_answers_says_so(tmp_path):
+    # review 46b #13: «интернет» в ответах не встречается, exit 0
+    import openpyxl
+
+    from .conftest import ROOT
+
+    wb = openpyxl.load_workbook(ROOT / "responses" / "sample.xlsx")
+    wb.worksheets[0].delete_rows(2, wb.worksheets[0].max_row)
+    wb.save(tmp_path / "empty.xlsx")
+    res = survey("kwic", "переводчик", "--responses", tmp_path / "empty.xlsx")
+    assert res.code == 2 and "нет ни одной принятой анкеты — искать не в чем" in res.err
+    assert "в файле нет ни одной анкеты" in res.err

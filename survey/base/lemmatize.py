@@ -21,7 +21,10 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-TOKEN_RE = re.compile(r"[а-яёa-z0-9]+(?:-[а-яёa-z0-9]+)*|[.,;:!?()—–\-«»\"/+]|\n", re.IGNORECASE)
+# words: Russian and Latin letters, digits, and the other Cyrillic letters of the region's languages
+# (Kazakh, Ukrainian, Belarusian…: «жетіспейді» is one word, not «жет» and «спейд»)
+_LETTERS = "а-яёa-z0-9іїєґўәғқңөұүһ"
+TOKEN_RE = re.compile(rf"[{_LETTERS}]+(?:-[{_LETTERS}]+)*|[.,;:!?()—–\-«»\"/+]|\n", re.IGNORECASE)
 _CYRILLIC = re.compile("[а-я]")
 PUNCT = frozenset('.,;:!?()—–-«»"/+\n')
 # Latin letters typed inside a Cyrillic word («kовид», «пeреводчик»): read as the Cyrillic

@@ -3,7 +3,7 @@
 >>> import pandas as pd
 >>> answers = pd.DataFrame({"expert_id": ["E1"], "answer": ["Главное — нет прямых рейсов до Харбина."]})
 >>> kwic(answers, "рейс", width=12)[["expert_id", "left", "match", "right"]].values.tolist()
-[['E1', 'нет прямых', 'рейсов', 'до Харбина.']]
+[['E1', 'нет прямых ', 'рейсов', ' до Харбина.']]
 """
 
 from __future__ import annotations
@@ -45,6 +45,10 @@ def kwic(
             f"запрос «{query}» пуст: укажите слово (переводчик), начало слова со звёздочкой (ковид*) или "
             "код категории (funding)."
         )
+    if query and not any(ch.isalnum() for ch in query):
+        raise InputError(
+            f"в запросе «{query}» нет ни букв, ни цифр: поиск идёт по словам ответов (знаки и эмодзи не ищутся)."
+        )
     if coder is not None and query in coder.ids:
         for rid, text in zip(answers[id_column], answers[text_column]):
             if not isinstance(text, str):
@@ -81,11 +85,11 @@ def kwic(
 
 def _line(rid, text: str, start: int, end: int, width: int, category: str, note: str) -> dict:
     flat = text.replace("\n", " ")
-    return {
+    return {  # the text around the match as written: a space beside it is kept, none is added
         "expert_id": rid,
-        "left": flat[max(0, start - width) : start].strip(),
+        "left": flat[max(0, start - width) : start].lstrip(),
         "match": flat[start:end],
-        "right": flat[end : end + width].strip(),
+        "right": flat[end : end + width].rstrip(),
         "category": category,
         "note": note,
     }
@@ -97,7 +101,7 @@ def format_kwic(lines: pd.DataFrame, width: int = 40) -> str:
     id_width = max([len(str(x)) for x in lines["expert_id"]] + [4])
     for r in lines.itertuples():
         note = f"   ({r.note})" if r.note else ""
-        out.append(f"{str(r.expert_id):<{id_width}}  {r.left:>{width}} [{r.match}] {r.right}{note}")
+        out.append(f"{str(r.expert_id):<{id_width}}  {r.left:>{width}}[{r.match}]{r.right}{note}")
     return "\n".join(out)
 
 
@@ -125,6 +129,13 @@ def kwic_responses(
     bundle = open_study(study, questionnaire=questionnaire, units=units, codebook=codebook, responses=responses)
     q = bundle.questionnaire
     result = validate(bundle.path("responses"), q, bundle.units, encoding=encoding)
+    if result.data.empty:  # «не встречается» would hide that nothing was read
+        errors = [str(p) for p in result.report.problems if p.is_error][:3]
+        raise InputError(
+            "нет ни одной принятой анкеты — искать не в чем."
+            + (" " + " ".join(errors) if errors else "")
+            + " Подробно: survey validate."
+        )
     cb = load_codebook(bundle.path("codebook"), questionnaire=q)
     coder = Coder(cb)
     data = result.data if with_names else anonymise(result.data, q, not_names(cb, bundle.units, bundle.study))
