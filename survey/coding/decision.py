@@ -220,8 +220,17 @@ def decide_clause(
     # in a no_problems pattern («всё в порядке») or as the pattern's predicate («трое владеют
     # китайским»: the resource is there)
     named = {p for h in hits if h.category != no_problems_id for p in h.positions if not toks[p].info.predicate}
-    has_positive = any((masks[i] & BIT["positive"]) and i not in named and i not in wish for i in order)
+    # «Визы и билеты, всё остальное решается в рабочем порядке»: what a comma part says of the rest
+    # («остальное», «прочее») is not said of what was named
+    rest = _rest_words(clause, words)
+    has_positive = any(
+        (masks[i] & BIT["positive"]) and i not in named and i not in wish and i not in rest for i in order
+    )
+    # a named item outside the parts about the rest is in a list when only those parts have a predicate
     nominal = not clause.has_predicate
+    listed_apart = bool(rest) and not any(
+        has for seg, has in clause.segment_has_predicate.items() if not _rest_segment(clause, seg, rest)
+    )
     used_cues: set[int] = set()
     settled: set[str] = set()
     general_hits = []
@@ -243,7 +252,8 @@ def decide_clause(
                 only = h.kind == "needs" or _besides_named(toks, h.positions)
                 general_hits.append(found._replace(reason=ONLY_NAMED if only else "названо"))
             continue
-        decided = _decide_hit(h, found, clause, scope, words, nominal, has_positive, used_cues)
+        apart = listed_apart and h.first not in rest
+        decided = _decide_hit(h, found, clause, scope, words, nominal or apart, has_positive, used_cues)
         if decided is None:
             outcome.pending.append(found)
             if has_positive or is_topic(h, clause, words):
@@ -662,6 +672,34 @@ def _decide_hit(
     if h.kind == "needs" and nominal and not has_positive and not is_topic(h, clause, words):
         return coded("названо в перечне", "medium")
     return None
+
+
+_REST_LEAD = frozenset({"все", "всё", "а", "и", "но", "во", "в", "по"})  # «а всё остальное», «во всём остальном»
+
+
+def _rest_words(clause: Clause, words: Words) -> set[int]:
+    """Tokens of the comma parts of ``clause`` said of the rest: parts that open (after «а», «всё»…)
+    with a word of ``rules.rest`` («всё остальное решается», «прочее в порядке»)."""
+    out: set[int] = set()
+    parts: dict[int, list[int]] = {}
+    for i in clause.tokens:
+        parts.setdefault(clause.segment[i], []).append(i)
+    going = False  # a part about the rest goes on over the parts after it without a predicate
+    for seg in sorted(parts):
+        part = parts[seg]
+        lead = next((i for i in part if words.toks[i][4] not in _REST_LEAD), None)
+        if lead is not None and words.masks[lead] & BIT["rest"]:
+            going = True
+        elif clause.segment_has_predicate.get(seg, False):
+            going = False
+        if going:
+            out.update(part)
+    return out
+
+
+def _rest_segment(clause: Clause, seg: int, rest: set[int]) -> bool:
+    """Every word of comma part ``seg`` is said of the rest."""
+    return bool(rest) and all(i in rest for i in clause.tokens if clause.segment[i] == seg)
 
 
 def _since(toks, h: Hit) -> bool:
