@@ -43,7 +43,7 @@ def analysis_frame(
 
     ``data``: accepted responses (``expert_id``, ``unit_id``, answers); ``codes``: the final
     codes (``expert_id`` + one 0/1 column per category; empty for an expert who left the coded
-    question unanswered, see :func:`survey.coding.batch.unanswered_as_missing`: such an expert
+    question unanswered, see :func:`survey.pipeline.unanswered_as_missing`: such an expert
     leaves the base of every category); ``units``: the gazetteer with the study's
     derived attributes (:func:`survey.spec.units.load_units`). Every column of ``units`` becomes
     a column of the frame. ``frame.attrs`` keeps the categories and the ``study`` (for labels of
@@ -66,6 +66,12 @@ def analysis_frame(
     frame.attrs["study"] = study
     frame.attrs["unit_columns"] = list(attrs.columns)
     return frame
+
+
+def answered(frame: pd.DataFrame, categories: Sequence[str]) -> pd.Series:
+    """Respondents with a value of any of ``categories``: not those who left the coded question
+    unanswered (their codes are empty), who leave the tests and models of its categories."""
+    return frame[list(categories)].notna().any(axis=1)
 
 
 def flags(frame: pd.DataFrame, item: str) -> tuple[np.ndarray, np.ndarray]:

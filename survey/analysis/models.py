@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from survey.analysis import design
-from survey.analysis.frame import frame_study
+from survey.analysis.frame import answered, frame_study
 from survey.base.text import listed
 from survey.errors import ConfigError, UsageError
 from survey.spec.study import ModelTerm
@@ -184,10 +184,10 @@ def category_models(
     categories = list(categories) if categories is not None else list(frame.attrs["categories"])
     labels = dict(labels or {})
     # respondents without a value of any category (the coded question left unanswered) are not modelled
-    answered = frame[categories].notna().any(axis=1) if categories else pd.Series(True, index=frame.index)
-    if not answered.all():
+    keep = answered(frame, categories) if categories else pd.Series(True, index=frame.index)
+    if not keep.all():
         attrs = dict(frame.attrs)
-        frame = frame[answered].reset_index(drop=True)
+        frame = frame[keep].reset_index(drop=True)
         frame.attrs.update(attrs)
     x = design_matrix(frame, terms, adjust_for=adjust_for)
     if x.shape[1] == 1:  # no terms: nothing to model

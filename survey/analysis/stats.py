@@ -66,6 +66,7 @@ import pandas as pd
 from survey.analysis import design
 from survey.analysis.frame import (
     NO_DATA_NOTE,
+    answered,
     default_group_by,
     flags,
     group_order,
@@ -632,7 +633,7 @@ def overall_test(
     group_by = group_by or default_group_by(frame)
     g = group_values(frame, group_by)
     # respondents without a value of any item (the coded question left unanswered) leave the test
-    keep = g.notna().to_numpy() & frame[categories].notna().any(axis=1).to_numpy()
+    keep = g.notna().to_numpy() & answered(frame, categories).to_numpy()
     sub = frame[keep].assign(_group=g[keep].to_numpy())
     r = len(group_order(sub, group_by))
     # an item some respondents have no value of cannot enter the joint test of all items
