@@ -15,6 +15,7 @@ import datetime as dt
 import difflib
 import logging
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,9 +106,7 @@ def final_codes(
 
 
 def unanswered_as_missing(
-    codes: pd.DataFrame,
-    ids: list[str],
-    overridden: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
+    codes: pd.DataFrame, ids: list[str], overridden: AbstractSet[tuple[str, str]] = frozenset()
 ) -> pd.DataFrame:
     """``codes`` (``expert_id, question, answer`` + categories) with the categories empty where the
     answer is: an expert who left an open question unanswered named nothing and denied nothing,
@@ -434,12 +433,12 @@ def _run(
     report.synthetic = report.synthetic or st.synthetic
     if report.accepted == 0:  # nothing to skip to: the reasons, not the advice to skip
         raise InvalidDataError(
-            f"Нет ни одной принятой анкеты — строить отчёт не по чему. {report.summary()}\n{_first_errors(report)}",
+            f"Нет ни одной принятой анкеты — строить отчёт не по чему. {report.summary()}\n{report.first_errors()}",
             problems=report.problems,
         )
     if not report.valid and not skip_invalid:
         raise InvalidDataError(
-            f"Входные данные содержат ошибки, отчёт не построен. {report.summary()}\n{_first_errors(report)}\n"
+            f"Входные данные содержат ошибки, отчёт не построен. {report.summary()}\n{report.first_errors()}\n"
             "Исправьте ошибки (все — в survey validate) или запустите с --skip-invalid, "
             "чтобы пропустить ошибочные строки.",
             problems=report.problems,
@@ -587,15 +586,6 @@ def _run(
         written=staged.written,
         analysis=analysis,
     )
-
-
-def _first_errors(report, limit: int = 5) -> str:
-    """The first errors of a validation, one per line, and how many more."""
-    errors = [p for p in report.problems if p.is_error]
-    lines = [f"  - {p}" for p in errors[:limit]]
-    if len(errors) > limit:
-        lines.append(f"  … и ещё {len(errors) - limit}")
-    return "\n".join(lines)
 
 
 def _study_manifest(study: Study) -> dict[str, Any]:

@@ -82,6 +82,20 @@ def plural_word(n: int, one: str, few: str, many: str) -> str:
     return few if 2 <= tail10 <= 4 and not 12 <= tail100 <= 14 else many
 
 
+def bulleted(items: Iterable[object], limit: int | None = None) -> str:
+    """One «  - item» line per item (the first ``limit``), and how many more there are.
+
+    >>> print(bulleted(["a", "b", "c"], limit=2))
+      - a
+      - b
+      … и ещё 1
+    """
+    texts = [str(x) for x in items]
+    shown = texts if limit is None else texts[:limit]
+    more = [f"  … и ещё {len(texts) - len(shown)}"] if len(texts) > len(shown) else []
+    return "\n".join([f"  - {t}" for t in shown] + more)
+
+
 def listed(items: Iterable[object], limit: int = 10) -> str:
     """The first ``limit`` items joined by commas, and how many more there are.
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from survey.base.missing import is_missing
-from survey.base.text import difference, identity_key, listed
+from survey.base.text import bulleted, difference, identity_key, listed
 from survey.base.textfile import read_csv_frame
 from survey.errors import Code, InputError, Location, Problem
 
@@ -73,7 +73,7 @@ def agreement(
         m for cat in categories for frame, name in ((a, names[0]), (b, names[1])) for m in _bad_cells(frame, cat, name)
     ]
     if bad:
-        shown = "\n".join(f"  - {m}" for m in bad[:10]) + (f"\n  … и ещё {len(bad) - 10}" if len(bad) > 10 else "")
+        shown = bulleted(bad, 10)
         raise InputError(
             f"в столбцах категорий должны быть только 0 и 1 (ячеек с другим значением: {len(bad)}):\n{shown}\n"
             "Поставьте 0 или 1 в каждую из этих ячеек."

@@ -130,11 +130,9 @@ def kwic_responses(
     q = bundle.questionnaire
     result = validate(bundle.path("responses"), q, bundle.units, encoding=encoding)
     if result.data.empty:  # «не встречается» would hide that nothing was read
-        errors = [str(p) for p in result.report.problems if p.is_error][:3]
         raise InputError(
-            "нет ни одной принятой анкеты — искать не в чем."
-            + (" " + " ".join(errors) if errors else "")
-            + " Подробно: survey validate."
+            f"нет ни одной принятой анкеты — искать не в чем.\n{result.report.first_errors(3)}\n"
+            "Подробно: survey validate."
         )
     cb = load_codebook(bundle.path("codebook"), questionnaire=q)
     coder = Coder(cb)

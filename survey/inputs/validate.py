@@ -22,7 +22,15 @@ import pandas as pd
 
 from survey.base.files import write_csv
 from survey.base.missing import is_blank
-from survey.base.text import clean_lookalikes, difference, identity_key, is_invisible, oddities, plural_word
+from survey.base.text import (
+    bulleted,
+    clean_lookalikes,
+    difference,
+    identity_key,
+    is_invisible,
+    oddities,
+    plural_word,
+)
 from survey.errors import Code, Location, Problem, UsageError, shorten
 from survey.inputs.cells import (
     Issue,
@@ -103,6 +111,10 @@ class ValidationReport:
     def write(self, path: str | Path) -> Path:
         """Write the problems as a CSV file (``survey validate --report``); see :func:`report_path`."""
         return write_csv(self.to_frame(), report_path(path))
+
+    def first_errors(self, limit: int = 5) -> str:
+        """The first ``limit`` errors, one per line, and how many more (for a refusal's message)."""
+        return bulleted(self.errors, limit)
 
     def summary(self) -> str:
         """One Russian line: rows read, accepted, rejected, errors, warnings."""
