@@ -59,8 +59,12 @@ def _meta(sheet: Sheet | None) -> dict[str, str] | None:
 def _form_keys(sheet: Sheet, key_idx: int, expected: dict[str, FormRow]) -> int:
     """How many answer keys of the form stand in the sheet's key column (or, when a column was
     deleted or inserted, in the column that holds most of them)."""
-    counts = _key_counts(sheet, expected)
-    return counts.get(key_idx, 0) or max(counts.values(), default=0)
+    own = sum(
+        1
+        for number, row in sheet.rows
+        if number <= MAX_FORM_ROWS and key_idx < len(row) and isinstance(row[key_idx], str) and row[key_idx] in expected
+    )
+    return own or max(_key_counts(sheet, expected).values(), default=0)  # every column only when E holds none
 
 
 def _key_counts(sheet: Sheet, expected: dict[str, FormRow]) -> dict[int, int]:
