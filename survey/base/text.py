@@ -118,7 +118,10 @@ def identity_key(text: object) -> str:
     >>> identity_key("Tвepь") == identity_key("Тверь")
     True
     """
-    text = unicodedata.normalize("NFKC", str(text))
+    text = str(text)
+    if text.isascii():  # no look-alike, no format character, NFKC leaves it as it is
+        return "".join(text.lower().split())
+    text = unicodedata.normalize("NFKC", text)
     text = text.replace("ё", "е").replace("Ё", "Е")
     text = "".join(_CYRILLIC_TO_LATIN.get(ch, ch) for ch in text if not is_invisible(ch))
     return "".join(text.lower().split())

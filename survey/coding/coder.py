@@ -68,7 +68,7 @@ from survey.coding.decision import (
     settle_past,
 )
 from survey.coding.evidence import AnswerCoding, Evidence, outermost
-from survey.coding.learned import LearnedLayer
+from survey.coding.learned import LearnedLayer, Sentence
 from survey.coding.matching import PatternIndex, find_hits
 from survey.coding.negation import Scope, false_negations
 from survey.coding.tokens import read_words, split_sentences
@@ -118,7 +118,8 @@ class Coder:
         # sentences repeat across answers («Финансирование.», «Проблем нет.»): each distinct
         # sentence is analysed once; bounded so memory stays flat on huge inputs
         self.memo_size = memo_size
-        self._memo: dict[str, tuple[list[ClauseOutcome], list[str], list[str]]] = {}
+        # a sentence's clause outcomes, unknown words, lemmas and the learned layer's view of it
+        self._memo: dict[str, tuple[list[ClauseOutcome], list[str], list[str], Sentence | None]] = {}
         self._answers: dict[str, tuple[AnswerCoding, list[str]]] = {}
         self.answer_memo_size = min(ANSWER_MEMO_SIZE, memo_size)
 
@@ -145,6 +146,8 @@ class Coder:
         sentences: list[tuple[str, list[str]]] = []
         unknown: list[str] = []
         memo = self._memo
+        learned = self.learned
+        vectors: list[Sentence] = []
         said = blank_interviewer(text, self.rules)  # the respondent's words, at their offsets
         # a sentence is memoised without the spaces before it (offsets move past them), so
         # «Денег нет.» opening one answer and following a sentence in another is coded once
@@ -156,7 +159,9 @@ class Coder:
         for n, (offset, chunk) in enumerate(chunks):
             entry = memo.get(chunk)
             if entry is None:
-                entry = self.code_sentence(chunk)
+                coded, words_unknown, lemmas = self.code_sentence(chunk)
+                vector = learned.model.sentence(chunk, lemmas) if learned is not None else None
+                entry = (coded, words_unknown, lemmas, vector)
                 if len(memo) >= self.memo_size:
                     memo.clear()
                 memo[chunk] = entry
@@ -167,6 +172,8 @@ class Coder:
             for o in entry[0]:
                 outcomes.append(o.shifted(offset, n))
             sentences.append((chunk, entry[2]))
+            if entry[3] is not None:
+                vectors.append(entry[3])
         coding = AnswerCoding(codes)
         settle_past(outcomes)
         refer_back(outcomes)
@@ -193,8 +200,8 @@ class Coder:
             coding.denials.extend(o.denied)
             general.extend(o.general)
         finish_no_problems(coding, general, self.no_problems, any(o.open_problem for o in outcomes))
-        if self.learned is not None:
-            self.learned.apply(coding, said, sentences)
+        if learned is not None:
+            learned.apply(coding, said, sentences, vectors)
         coding.evidence = outermost(coding.evidence)
         coding.denials = outermost(coding.denials)
         rank = self._rank

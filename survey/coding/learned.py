@@ -198,12 +198,16 @@ class LearnedModel:
                 total[r] = total.get(r, 0.0) + v
         if self._names is None:
             self._names = sorted(self.words, key=self.words.__getitem__)
-        ranked = sorted(total, key=lambda r: -total[r] * self.coef[r, j])
+        if not total:
+            return []
+        rows = np.fromiter(total.keys(), dtype=np.int64, count=len(total))
+        weight = np.fromiter(total.values(), dtype=np.float64, count=len(total)) * self.coef[rows, j]
         out: list[str] = []
-        for r in ranked:
-            if total[r] * self.coef[r, j] <= 0 or len(out) >= n:
+        # highest weight first; ties in the order the words came (a stable sort)
+        for k in np.argsort(-weight, kind="stable").tolist():
+            if weight[k] <= 0 or len(out) >= n:
                 break
-            name = self._names[r]
+            name = self._names[rows[k]]
             if len(name) > 2 and not name.isdigit() and name != "0":
                 out.append(name)
         return out
@@ -548,6 +552,18 @@ class LearnedLayer:
         self.no_problems = no_problems.id if no_problems is not None else None
         allowed = set(settings.categories) or set(codebook.ids)
         self.addable = [c for c in model.categories if c in allowed and c in codebook.ids]
+        self._thresholds: tuple[LearnedSettings, dict[bool, dict[str, float]]] | None = None
+
+    def thresholds(self, silent: bool) -> dict[str, float]:
+        """Each addable category's threshold (``settings.threshold``) in a silent answer or
+        not, computed once per settings (a layer's settings may be replaced)."""
+        if self._thresholds is None or self._thresholds[0] is not self.settings:
+            categories = [*self.addable, self.no_problems or ""]
+            self._thresholds = (
+                self.settings,
+                {quiet: {c: self.settings.threshold(c, quiet) for c in categories} for quiet in (True, False)},
+            )
+        return self._thresholds[1][silent]
 
     @classmethod
     def from_codebook(cls, codebook: Codebook, lemmatizer: Lemmatizer) -> LearnedLayer:
@@ -575,13 +591,16 @@ class LearnedLayer:
         coding: AnswerCoding,
         text: str,
         sentences: list[tuple[str, list[str]]] | None = None,
+        vectors: list[Sentence] | None = None,
     ) -> None:
         """Add the learned codes to ``coding`` (and its ``probabilities``). ``sentences``:
         each sentence of ``text`` (split by :func:`~survey.coding.tokens.split_sentences`) with its
-        words' lemmas, as the coder has them; tokenised here when not given."""
+        words' lemmas, as the coder has them; tokenised here when not given. ``vectors``: the
+        model's view of each of those sentences (:meth:`LearnedModel.sentence`), when the
+        caller keeps them with its own memo of sentences."""
         if sentences is None:
             sentences = answer_sentences(text, self.lemmatizer)
-        per = self.sentences(sentences)
+        per = vectors if vectors is not None and len(vectors) == len(sentences) else self.sentences(sentences)
         p = self.model.probability_list(per)
         coding.probabilities = dict(zip(self.model.categories, p))
         if self.no_problems is not None and coding.codes.get(self.no_problems):
@@ -598,15 +617,16 @@ class LearnedLayer:
         denied = set(coding.denied) | coding.settled
         added = []
         codes, named, probabilities = coding.codes, coding.named, coding.probabilities
+        thresholds = self.thresholds(silent)
         for c in self.addable:
             if c == self.no_problems or codes.get(c) or c in denied:
                 continue
-            threshold = settings.threshold(c, silent)
+            threshold = thresholds[c]
             if c in named:
                 threshold = max(threshold, settings.named_threshold(c))
             if probabilities[c] >= threshold:
                 added.append(c)
-        threshold = settings.threshold(self.no_problems or "", silent)
+        threshold = thresholds[self.no_problems or ""]
         # «no problems» only where the rules denied nothing specific («проблем с визами нет»
         # says nothing about the rest) and coded nothing: «Ковид.» alone is not «no problems»
         # unless the answer says so («Больше ничего»), which is for the rules to read; nor
