@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from survey.base.files import atomic_path, safe_text
-from survey.base.text import difference, identity_key, listed
+from survey.base.text import bulleted, difference, identity_key, listed
 from survey.base.textfile import decode_text, excel_separator
 from survey.coding.coder import Coder
 from survey.coding.learned import unlearned_problems
@@ -417,7 +417,7 @@ def code_csv(
     if problems:
         raise InvalidDataError(
             f"{input}: не закодированы строки ({len(problems)}):\n"
-            + "\n".join(f"  - {p}" for p in problems)
+            + bulleted(problems)
             + f"\nОстальные ответы ({rows}) закодированы и записаны в {output}.",
             problems=problems + warnings,
         )

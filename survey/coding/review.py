@@ -29,7 +29,7 @@ import pandas as pd
 
 from survey.base.missing import is_blank
 from survey.base.streaming import Formats, a4_setup, heading_width, streamed_book, wrapped_height, write_value
-from survey.base.text import identity_key, listed
+from survey.base.text import bulleted, identity_key, listed
 from survey.base.textfile import csv_layout, decode_text
 from survey.base.workbook import cell_value
 from survey.coding.agreement import respelled_id
@@ -531,7 +531,7 @@ def read_overrides(path: str | Path, categories: list[str], questions: list[str]
             }
     if bad:
         raise InvalidDataError(
-            f"{path}: недопустимые исправления ({len(bad)}):\n" + "\n".join(f"  - {p}" for p in bad),
+            f"{path}: недопустимые исправления ({len(bad)}):\n" + bulleted(bad),
             problems=bad + problems,
         )
     frame = pd.DataFrame(list(found.values()), columns=OVERRIDE_COLUMNS)

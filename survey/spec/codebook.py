@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from survey.base.lemmatize import Lemmatizer, as_cyrillic, morph_analyzer
-from survey.base.text import fold, listed
+from survey.base.text import bulleted, fold, listed
 from survey.errors import Code, ConfigError, Location, Problem
 from survey.spec.paths import default_path
 from survey.spec.questionnaire import too_long_name
@@ -461,7 +461,7 @@ def load_codebook(
     settings = _parse_learned(data.get("learned"), path, ids, bad, learned) if "learned" in data else None
     if problems:
         raise ConfigError(
-            f"{path}: кодовая книга содержит ошибки ({len(problems)}):\n" + "\n".join(f"  - {p}" for p in problems),
+            f"{path}: кодовая книга содержит ошибки ({len(problems)}):\n" + bulleted(problems),
             problems=problems,
         )
     return Codebook(

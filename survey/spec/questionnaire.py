@@ -20,7 +20,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from survey.base.text import fold
+from survey.base.text import bulleted, fold
 from survey.errors import Code, ConfigError, Location, Problem
 from survey.spec.paths import default_path
 from survey.spec.yamlfile import LINE_KEY, load_yaml
@@ -361,7 +361,7 @@ def load_questionnaire(path: str | Path | None = None) -> Questionnaire:
             )
     if problems:
         raise ConfigError(
-            f"{path}: анкета содержит ошибки ({len(problems)}):\n" + "\n".join(f"  - {p}" for p in problems),
+            f"{path}: анкета содержит ошибки ({len(problems)}):\n" + bulleted(problems),
             problems=problems,
         )
     return Questionnaire(

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from survey.base.text import listed
+from survey.base.text import bulleted, listed
 from survey.base.textfile import read_csv_frame
 from survey.errors import Code, ConfigError, InputError, Location, Problem
 from survey.spec.paths import default_path
@@ -262,8 +262,7 @@ def load_study(path: str | Path | None = None, *, questionnaire_title: str = "")
         analyse = None
     if problems:
         raise ConfigError(
-            f"{path}: настройки исследования содержат ошибки ({len(problems)}):\n"
-            + "\n".join(f"  - {p}" for p in problems),
+            f"{path}: настройки исследования содержат ошибки ({len(problems)}):\n" + bulleted(problems),
             problems=problems,
         )
     title = str(data.get("title") or questionnaire_title or "Опрос")

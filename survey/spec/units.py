@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from survey.base.text import fold
+from survey.base.text import bulleted, fold
 from survey.base.textfile import read_csv_frame
 from survey.errors import Code, ConfigError, InputError, Location, Problem
 from survey.spec.geo import distance_band, load_border, unit_distances
@@ -133,7 +133,7 @@ def load_units(path: str | Path | None = None, study: Study | None = None) -> pd
                 bad(i, table.key, f"{table.key} «{value}» не описан в {table.path.name}.")
     if problems:
         raise ConfigError(
-            f"{path}: справочник единиц содержит ошибки ({len(problems)}):\n" + "\n".join(f"  - {p}" for p in problems),
+            f"{path}: справочник единиц содержит ошибки ({len(problems)}):\n" + bulleted(problems),
             problems=problems,
         )
     units = frame.copy()
