@@ -59,21 +59,18 @@ def _meta(sheet: Sheet | None) -> dict[str, str] | None:
 def _form_keys(sheet: Sheet, key_idx: int, expected: dict[str, FormRow]) -> int:
     """How many answer keys of the form stand in the sheet's key column (or, when a column was
     deleted or inserted, in the column that holds most of them)."""
-    own = sum(
-        1
-        for number, row in sheet.rows
-        if number <= MAX_FORM_ROWS and key_idx < len(row) and isinstance(row[key_idx], str) and row[key_idx] in expected
-    )
-    return own or max(_key_counts(sheet, expected).values(), default=0)  # every column only when E holds none
+    own = _key_counts(sheet, expected, key_idx).get(key_idx, 0)
+    return own or max(_key_counts(sheet, expected).values(), default=0)  # all columns: the key column holds none
 
 
-def _key_counts(sheet: Sheet, expected: dict[str, FormRow]) -> dict[int, int]:
-    """Answer keys of the form per column of the sheet."""
+def _key_counts(sheet: Sheet, expected: dict[str, FormRow], only: int | None = None) -> dict[int, int]:
+    """Answer keys of the form per column of the sheet (of column ``only`` alone, if given)."""
     counts: dict[int, int] = {}
     for number, row in sheet.rows:
         if number > MAX_FORM_ROWS:
             break
-        for c, value in enumerate(row):
+        cells = enumerate(row) if only is None else ([(only, row[only])] if only < len(row) else [])
+        for c, value in cells:
             if isinstance(value, str) and value in expected:
                 counts[c] = counts.get(c, 0) + 1
     return counts
