@@ -91,6 +91,18 @@ def test_sentence_scores_equal_the_training_matrix(model, lem):
         np.testing.assert_allclose(got, expected[i], rtol=1e-9, atol=1e-12)
 
 
+def test_one_sentence_probability_and_top_words_are_the_answers_own(model, lem):
+    """The evidence's shortcuts give the same numbers as the general route: one category of one
+    sentence alone, and the weighing words again when the sentence's values come memoised."""
+    sentences = answer_sentences("Переводчиков нет, переводить некому. Денег тоже нет! Проблем нет.", lem)
+    vectors = [model.sentence(chunk, lemmas) for chunk, lemmas in sentences]
+    for v in [*vectors, (0.0,) * len(vectors[0])]:
+        assert [model.sentence_probability(v, j) for j in range(len(CATS))] == model.probability_list([v])
+    first = model.top_words(sentences, "language", 6)
+    assert "переводчик" in first and model.top_words(sentences, "language", 6) == first
+    assert model.top_words(sentences, "funding", 2) == model.top_words(sentences, "funding", 6)[:2]
+
+
 def test_the_model_learns_and_training_probabilities_match_scikit_learn(model, lem):
     from sklearn.linear_model import LogisticRegression
 

@@ -103,6 +103,7 @@ class LearnedModel:
     examples: int = 0  # answers it was trained on
     _names: list[str] | None = field(default=None, repr=False)
     _word_chars: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
+    _word_memo: dict[tuple[str, ...], tuple[list[int], list[float]]] = field(default_factory=dict, repr=False)
 
     def _word_counts(self, lemmas: list[str]) -> Counter[int]:
         """How often each word row (lemma n-gram) occurs in a sentence."""
@@ -193,13 +194,15 @@ class LearnedModel:
         j = self.categories.index(category)
         total: dict[int, float] = {}
         for _, lemmas in sentences:  # the word rows only: character n-grams name nothing
-            rows, values = self._values(self._word_counts(lemmas))
-            for r, v in zip(rows.tolist(), values.tolist()):
+            for r, v in zip(*self._word_values(lemmas)):
                 total[r] = total.get(r, 0.0) + v
-        if self._names is None:
-            self._names = sorted(self.words, key=self.words.__getitem__)
         if not total:
             return []
+        names = self._names
+        if names is None:
+            names = self._names = [""] * len(self.words)
+            for name, row in self.words.items():
+                names[row] = name
         rows = np.fromiter(total.keys(), dtype=np.int64, count=len(total))
         weight = np.fromiter(total.values(), dtype=np.float64, count=len(total)) * self.coef[rows, j]
         out: list[str] = []
@@ -207,10 +210,31 @@ class LearnedModel:
         for k in np.argsort(-weight, kind="stable").tolist():
             if weight[k] <= 0 or len(out) >= n:
                 break
-            name = self._names[rows[k]]
+            name = names[rows[k]]
             if len(name) > 2 and not name.isdigit() and name != "0":
                 out.append(name)
         return out
+
+    def _word_values(self, lemmas: list[str]) -> tuple[list[int], list[float]]:
+        """A sentence's word rows and their TF-IDF values (memoised: sentences recur)."""
+        key = tuple(lemmas)
+        known = self._word_memo.get(key)
+        if known is None:
+            rows, values = self._values(self._word_counts(lemmas))
+            known = (rows.tolist(), values.tolist())
+            if len(self._word_memo) >= MEMO_SIZE:
+                self._word_memo.clear()
+            self._word_memo[key] = known
+        return known
+
+    def sentence_probability(self, sentence: Sentence, j: int) -> float:
+        """The probability of category ``j`` for one sentence alone: the ``j``-th of
+        :meth:`probability_list` ``([sentence])``, the same number."""
+        n = len(self.categories)
+        words, chars = sentence[2 * n], sentence[2 * n + 1]
+        root = math.sqrt(words) if words > 0 else 1.0
+        weight = CHAR_WEIGHT / math.sqrt(chars) if chars > 0 else 0.0
+        return 1.0 / (1.0 + math.exp(-(self._bias[j] + sentence[j] / root + sentence[n + j] * weight)))
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         words = sorted(self.words, key=self.words.__getitem__)
@@ -662,7 +686,7 @@ class LearnedLayer:
             offset = start + len(chunk)
             if not chunk.strip():
                 continue
-            p = self.model.probability_list([counts])[j]
+            p = self.model.sentence_probability(counts, j)
             if p > best_p:
                 best, best_p, at = chunk, p, start
         if best is None:
@@ -671,7 +695,11 @@ class LearnedLayer:
             start = at + (len(best) - len(best.lstrip()))
             end = at + len(best.rstrip())
         top = self.model.top_words(sentences, category, 3 * TOP_FEATURES)
-        words = [w for w in top if _content(w, self.lemmatizer)]
-        words = words[:TOP_FEATURES]
+        words: list[str] = []
+        for w in top:
+            if len(words) == TOP_FEATURES:
+                break
+            if _content(w, self.lemmatizer):
+                words.append(w)
         reason = "обученный слой" + (f": {', '.join(words)}" if words else "")
         return Evidence(category, text[start:end], start, end, "", reason, "low", LEARNED)
