@@ -34,6 +34,18 @@ def test_errors_are_raised_here_with_their_type_and_message():
     assert "q3_problems" in str(err.value)
 
 
+def test_the_workers_traceback_comes_back_for_debug():
+    # review 48: with the forked worker, `--debug` showed only the line that re-raised the error
+    import traceback
+
+    with Background(preload=()) as bg:
+        pending = bg.submit(fail, "сбой")
+        with pytest.raises(InvalidDataError) as err:
+            pending.result()
+    shown = "".join(traceback.format_exception(err.value))
+    assert "В фоновом процессе" in shown and "in fail" in shown and "raise InvalidDataError(message)" in shown
+
+
 def test_a_dead_worker_means_computing_here():
     with Background(preload=()) as bg:
         bg._proc.kill()

@@ -170,6 +170,23 @@ def test_degenerate_data_never_crash():
     assert m["p_value"].dropna().between(0, 1).all()
 
 
+def test_a_penalised_refit_through_a_singular_matrix_is_a_failed_model_not_a_crash(frame):
+    # review 48 #1: a pilot of ten experts (three of them in one border unit) crashed `survey run`
+    # («LinAlgError: Singular matrix»): the plain fit passed, the Firth refit for too few events
+    # per parameter met a singular information matrix while profiling
+    unit = ["unit_id", *frame.columns[frame.columns.get_loc("name") :]]
+    pilot = frame.head(10).copy()
+    border = frame[frame["unit_id"] == "birobidzhan"].iloc[0]
+    for i in (1, 2):
+        pilot.iloc[i, [pilot.columns.get_loc(c) for c in unit]] = border[unit].to_numpy()
+    pilot["funding"] = [1, 0, 1, 0, 1, 1, 1, 0, 0, 0]
+    m = category_models(pilot, ["funding", "distance"])
+    funding = m[m["category"] == "funding"]
+    assert (funding["status"] == "failed").all()
+    assert funding["note"].str.contains("линейно зависимы").all()
+    assert set(m[m["category"] == "distance"]["status"]) <= {"ok", "failed", "no_variation"}
+
+
 def test_a_numeric_term_over_a_column_with_text_is_a_clear_error():
     # review 46b #2: «620,0» in a numeric column crashed the run («Внутренняя ошибка программы»)
     from survey.errors import ConfigError

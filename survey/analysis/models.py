@@ -153,6 +153,20 @@ def _separation(y: np.ndarray, x: pd.DataFrame) -> str | None:
     return None
 
 
+def _fitted(data: pd.DataFrame, names: list[str], *, joint: list[str] | None = None, firth: bool) -> dict:
+    """:func:`design.logit_models` of ``_y`` on ``names``, or ``{"reason": …}`` (Russian) when
+    the data make the model singular or the computation does not converge."""
+    try:
+        return design.logit_models(data, "_y", names, "_cluster", joint=joint, firth=firth)
+    except (np.linalg.LinAlgError, ValueError, ZeroDivisionError, FloatingPointError) as exc:
+        why = (
+            "признаки линейно зависимы или не меняются"
+            if isinstance(exc, np.linalg.LinAlgError)
+            else "расчёт не сошёлся"
+        )
+        return {"reason": f"вырожденные данные ({why})"}
+
+
 def category_models(
     frame: pd.DataFrame,
     categories: Sequence[str] | None = None,
@@ -214,26 +228,21 @@ def category_models(
             continue
         sep = _separation(y, x)
         first_joint = list(joint[0]) if joint and sep is None else None
-        try:
-            fit = design.logit_models(
-                data.assign(_y=y), "_y", names, "_cluster", joint=first_joint, firth=sep is not None
-            )
-        except (np.linalg.LinAlgError, ValueError, ZeroDivisionError, FloatingPointError) as exc:
-            why = (
-                "признаки линейно зависимы или не меняются"
-                if isinstance(exc, np.linalg.LinAlgError)
-                else "расчёт не сошёлся"
-            )
-            fit = {"reason": f"вырожденные данные ({why})"}
+        fit = _fitted(data.assign(_y=y), names, joint=first_joint, firth=sep is not None)
+        diverged = False
+        if fit["reason"] is None:
+            coefs = fit["coefficients"]
+            diverged = bool(np.abs(coefs["glm_coef"]).max() > MAX_ABS_COEF) or "fitted probabilities" in fit["warnings"]
+        firth = sep is not None or diverged or epp < MIN_EPP
+        if fit["reason"] is None and firth and "firth_coef" not in coefs:
+            # the penalised fit can fail where the plain one did not (a profile through a
+            # singular information matrix): the category's rows then say so
+            fit = _fitted(data.assign(_y=y), names, firth=True)
+            coefs = fit.get("coefficients", coefs)
         if fit["reason"] is not None:
             rows += [_empty_row(base, t, term_labels, "failed", f"модель не оценивается: {fit['reason']}")
                      for t in x.columns]  # fmt: skip
             continue
-        coefs = fit["coefficients"]
-        diverged = bool(np.abs(coefs["glm_coef"]).max() > MAX_ABS_COEF) or "fitted probabilities" in fit["warnings"]
-        firth = sep is not None or diverged or epp < MIN_EPP
-        if firth and "firth_coef" not in coefs:
-            coefs = design.logit_models(data.assign(_y=y), "_y", names, "_cluster", firth=True)["coefficients"]
         note = _model_note(sep, diverged, epp)
         for i, term in enumerate(x.columns):
             c = coefs.iloc[i]

@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import queue
 import threading
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -62,6 +63,8 @@ def _worker(conn, preload: tuple[str, ...]) -> None:
         try:
             conn.send((key, True, func(*args, **kwargs)))
         except BaseException as exc:  # sent back and raised in the main process
+            # the traceback does not cross the pipe: its text goes as a note (shown with --debug)
+            exc.add_note("В фоновом процессе:\n" + "".join(traceback.format_exception(exc)).rstrip())
             try:
                 conn.send((key, False, exc))
             except Exception:
