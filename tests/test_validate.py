@@ -217,3 +217,26 @@ def test_excel_sep_line_names_the_separator_and_rows_keep_the_files_line_numbers
     assert [(p.code, p.location.row, p.location.column) for p in errors] == [("out-of-range", 3, "I")]
     assert result.report.rows_read == 3 and result.report.accepted == 2
     assert list(result.data["q3_problems"])[0] == "Далеко лететь, нет прямых рейсов; ковид."
+
+
+def test_a_separator_too_many_before_an_empty_last_cell_is_a_rejected_row(questionnaire, units, tmp_path):
+    """Review 48 #2: «…; кроме того, нет денег» unquoted in a «;» file whose last column
+    (proposals) is empty: the text moved one column right and funding would be lost, though
+    the field pushed past the header is empty. The row is rejected and named; the others read."""
+    rows = list(csv.reader(io.StringIO((DATA / "valid.csv").read_text(encoding="utf-8"))))
+    problems, proposals = rows[0].index("q3_problems"), rows[0].index("q7_proposals")
+    assert proposals == len(rows[0]) - 1
+    for row in rows[1:]:
+        row[proposals] = ""
+    lines = [";".join(f'"{v}"' if ";" in v or "\n" in v else v for v in row) for row in rows]
+    split = ["Главное — расстояние", " кроме того, нет денег на поездки."]
+    shifted = rows[2][:problems] + split + rows[2][problems + 1 :]
+    lines[2] = ";".join(f'"{v}"' if ";" in v or "\n" in v else v for v in shifted)
+    path = tmp_path / "shifted.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1251"))
+    result = validate(path, questionnaire, units)
+    malformed = [p for p in result.report.problems if p.code == "malformed-row"]
+    assert [p.location.row for p in malformed] == [3]
+    assert f"в строке {len(rows[0]) + 1} полей, а в заголовке {len(rows[0])} столбцов" in malformed[0].message
+    assert result.report.rows_read == len(rows) - 1 and result.report.accepted == len(rows) - 2
+    assert "нет денег" not in " ".join(result.data["q7_proposals"].dropna())

@@ -17,6 +17,7 @@ import hashlib
 import io
 import re
 import stat
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -775,13 +776,19 @@ def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encodin
     header_line, header_values = records[header_index - 1]
     row_notes: dict[int, list[Problem]] = {}
     width = len(header_values)
+    # the file's own width: Excel writes every row with as many fields as the widest; a row with
+    # more than the header and than most rows has a separator too many, even when what it pushed
+    # past the last column is an empty cell (the texts before it moved one column right)
+    widths = Counter(len(v) for _, v in records[header_index:] if any(x.strip() for x in v))
+    usual = max(width, min(widths, key=lambda n: (-widths[n], n))) if widths else width  # a tie: the narrower
     for line, values in records[header_index:]:
-        if len(values) > width and any(v.strip() for v in values[width:]):
+        if len(values) > width and (any(v.strip() for v in values[width:]) or len(values) > usual):
+            others = f"в заголовке {width} столбцов" if usual == width else f"в других строках {usual}"
             row_notes.setdefault(line, []).append(
                 Problem(
                     Location(name, row=line),
                     Code.MALFORMED_ROW,
-                    f"в строке {len(values)} полей, а в заголовке {width} столбцов: в ответе, видимо, есть "
+                    f"в строке {len(values)} полей, а {others}: в ответе, видимо, есть "
                     f"разделитель «{delimiter}» без кавычек, и часть текста попала бы в чужие столбцы; строка "
                     "не принята.",
                     f"Заключите текст с разделителем «{delimiter}» в двойные кавычки "
