@@ -119,7 +119,7 @@ def test_value_labels_missing_values_and_measures(sav):
     assert vl["kind"] == {1: "город", 2: "регион"}
     # text categories numbered in alphabetical order of their labels; macro_region_label gives the labels
     assert vl["macro_region"] == {1: "Дальний Восток", 2: "Европейская Россия", 3: "Сибирь", 4: "Урал"}
-    assert vl["border_status"] == {1: "border", 2: "non_border"}
+    assert vl["border_status"] == {1: "приграничная", 2: "неприграничная"}
     assert list(vl["federal_district"].values()) == sorted(vl["federal_district"].values())
     assert all(len(v.encode("utf-8")) <= VALUE_LABEL_BYTES for labels in vl.values() for v in labels.values())
     for var in ("q1_state", "q4_covid", "q6_prospects"):
@@ -162,7 +162,18 @@ def test_values_match_validation_and_coding(sav, questionnaire, units):
         got = [labels[int(c)] for c in data[column]]
         if column == "kind":
             expected = [{"city": "город", "region": "регион"}[k] for k in expected]
+        if column == "border_status":  # review 48 #3: the study's words for a unit, not the slugs
+            expected = [{"border": "приграничная", "non_border": "неприграничная"}[k] for k in expected]
         assert got == expected, column
+    # the derived distance bands: labelled as the reports name them, codes in the order of the bands
+    bands = meta.variable_value_labels["distance_band"]
+    assert bands == {1: "до 500 км", 2: "500–1500 км", 3: "1500–3000 км", 4: "3000 км и более"}
+    assert meta.column_names_to_labels["distance_band"] == "Расстояние до границы с Китаем: интервал"
+    assert (
+        meta.column_names_to_labels["border_status"] == "Приграничные и неприграничные единицы"
+    )  # the study's grouping label
+    km = units.loc[unit_of_case, "border_distance_km"].to_numpy()
+    assert (data.loc[km >= 3000, "distance_band"] == 4).all() and (data.loc[km < 500, "distance_band"] == 1).all()
     labels = meta.variable_value_labels["macro_region"]
     assert [labels[int(c)] for c in data["macro_region"]] == units.loc[unit_of_case, "macro_region_label"].tolist()
     assert data["lat"].tolist() == pytest.approx(units.loc[unit_of_case, "lat"].tolist(), abs=1e-9)

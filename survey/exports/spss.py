@@ -44,8 +44,9 @@ from survey.base.missing import is_missing
 from survey.base.text import fold
 from survey.errors import Code, Location, OutputError, Problem
 from survey.exports.mrsets import NAME_BYTES, RESERVED, MRSet, add_mr_sets, is_identifier, mrsets_syntax
+from survey.spec.geo import DISTANCE_BANDS
 from survey.spec.questionnaire import Field, Questionnaire
-from survey.spec.study import Study
+from survey.spec.study import BORDER_STATUS, Study
 from survey.spec.units import KINDS
 
 VARIABLE_LABEL_BYTES = 255
@@ -77,7 +78,12 @@ GAZETTEER_LABELS = {
     "lat": "Широта, градусы",
     "lon": "Долгота, градусы",
 }
-GAZETTEER_VALUE_LABELS: dict[str, Mapping[str, str]] = {"kind": KINDS}
+# the values of the columns the tool documents, named (and ordered) as the reports name them
+GAZETTEER_VALUE_LABELS: dict[str, Mapping[str, str]] = {
+    "kind": KINDS,
+    "distance_band": {name: text for name, _, text in DISTANCE_BANDS},
+}
+ORDERED = frozenset({"kind", "distance_band", BORDER_STATUS})  # coded in the order of their value labels
 LABEL_SUFFIX = "_label"  # a column «x_label» holds the labels of column «x»'s categories
 SYNTHETIC_NOTE = (
     "ДАННЫЕ СИНТЕТИЧЕСКИЕ: ответы сгенерированы программой для демонстрации и проверки "
@@ -379,6 +385,9 @@ def _category(
         return Attribute(column, name, label, "text")
     if isinstance(cells.dtype, pd.CategoricalDtype) and cells.dtype.ordered:
         order = [v for v in cells.dtype.categories if v in texts]
+    elif column in ORDERED and all(str(v) in known for v in texts):  # values with an order of their own
+        rank = {k: n for n, k in enumerate(known)}
+        order = sorted(texts, key=lambda v: rank[str(v)])
     else:
         order = sorted(texts, key=lambda v: (fold(texts[v]), texts[v]))
     codes = {v: i for i, v in enumerate(order, start=1)}
@@ -406,8 +415,17 @@ def _study_labels(study: Study | None, units: pd.DataFrame) -> tuple[dict[str, s
     values: dict[str, dict[str, str]] = {}
     if study is None:
         return labels, values
-    if study.border is not None:
-        labels[study.border.column] = cap_first(study.border.label)
+    border = study.border
+    if border is not None:
+        labels[border.column] = cap_first(border.label)
+        # the columns derived from it, in the study's own words (a unit is «приграничная»)
+        units_of = border.unit_labels
+        labels[BORDER_STATUS] = f"{cap_first(units_of['border'])} или {units_of['non_border']} единица"
+        values[BORDER_STATUS] = dict(units_of)
+        distance = cap_first(border.distance_label)
+        labels["border_distance_km"] = f"{distance}, км"
+        labels["log10_distance"] = f"{distance}: десятичный логарифм числа км"
+        labels["distance_band"] = f"{distance}: интервал"
     for column, grouping in study.groups.items():
         labels[column] = cap_first(grouping.label)
         mapping = dict(grouping.values)
