@@ -154,6 +154,17 @@ def test_broken_gazetteer_lists_rows(tmp_path):
     assert "federal_district «Уральский» не описан в districts.csv" in msg
 
 
+def test_a_space_around_a_unit_id_is_named_as_the_problem(tmp_path):
+    # review 48 #4: «angarsk » was «нужен латинский идентификатор», though it is one but for the space
+    path = tmp_path / "units.csv"
+    path.write_text("unit_id;name\nangarsk ;Ангарск\nBad-Id;Город Б\n", encoding="cp1251")
+    with pytest.raises(ConfigError) as err:
+        load_units(path, _study(tmp_path))
+    msg = err.value.message
+    assert "строка 2, столбец unit_id" in msg and "«angarsk »: пробел в начале или в конце" in msg
+    assert "«Bad-Id» — нужен латинский идентификатор" in msg
+
+
 def test_only_unit_id_and_name_are_required_and_extra_columns_are_kept(tmp_path):
     path = tmp_path / "units.csv"
     path.write_text("unit_id,name,partner_land,twinned\nkazan,Казань,Бавария,true\ntver,Тверь,Саксония,false\n")

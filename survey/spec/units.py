@@ -92,7 +92,9 @@ def load_units(path: str | Path | None = None, study: Study | None = None) -> pd
     for i, rec in enumerate(frame.to_dict("records")):
         row = i + 2  # header is line 1
         uid = rec["unit_id"]
-        if not _SLUG.match(uid):
+        if uid != uid.strip() and _SLUG.match(uid.strip()):  # review 48 #4: the id is fine but for a space
+            bad(row, "unit_id", f"unit_id «{uid}»: пробел в начале или в конце идентификатора; удалите его.")
+        elif not _SLUG.match(uid):
             bad(row, "unit_id", f"unit_id «{uid}» — нужен латинский идентификатор (строчные буквы, цифры, _).")
         if uid in seen_ids:
             bad(row, "unit_id", f"unit_id «{uid}» повторяется (первый раз — строка {seen_ids[uid]}).")
