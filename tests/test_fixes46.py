@@ -163,3 +163,16 @@ def test_texts_readers_see_are_russian_and_not_said_twice():
     assert note.lower().endswith(SYNTHETIC_NOTICE.lower()[len("данные синтетические") :])
     assert grouping_label("kind", None, None) == "тип единицы"
     assert grouping_label("school_type", None, None) == "признак «school_type»"
+
+
+def test_a_merged_cell_across_questions_is_named_by_its_columns(tmp_path, questionnaire, units):
+    # review 48 #6: q6 and q7 merged in one row — the scale value became the proposals, and the
+    # warning spoke of «всем строкам 10–10»
+    def edit(ws, header):
+        q6 = header.index("q6_prospects") + 1
+        ws.merge_cells(start_row=10, start_column=q6, end_row=10, end_column=q6 + 1)
+
+    result = validate(_sample_rows(tmp_path, "merged.xlsx", edit), questionnaire, units)
+    merged = [p for p in result.report.problems if p.code == "merged-cells"]
+    assert len(merged) == 1 and merged[0].location.cell == "AG10:AH10"
+    assert "отнесено ко всем столбцам AG, AH (ответ на каждый из этих вопросов) строки 10" in merged[0].message

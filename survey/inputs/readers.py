@@ -420,6 +420,16 @@ EXCEL_ERRORS = frozenset(
 )
 
 
+def _merged_span(first_row: int, last_row: int, letters: list[str]) -> str:
+    """Where a merged cell's value was copied: «ко всем строкам 10–12», «ко всем столбцам AG, AH
+    строки 10» (a value across questions answers each of them), or both."""
+    rows = f"строкам {first_row}–{last_row}" if last_row > first_row else f"строке {first_row}"
+    if len(letters) < 2:
+        return f"ко всем {rows}" if last_row > first_row else f"к {rows}"
+    columns = f"ко всем столбцам {', '.join(letters)} (ответ на каждый из этих вопросов)"
+    return f"{columns} в строках {first_row}–{last_row}" if last_row > first_row else f"{columns} строки {first_row}"
+
+
 class _SheetNotes:
     """What a worksheet shows beyond values: merged cells (their value is used for every cell
     of the range, only in rows that exist and columns that are read), hidden rows, formulas
@@ -451,8 +461,9 @@ class _SheetNotes:
                 Problem(
                     base.with_(cell=coord),
                     Code.MERGED_CELLS,
-                    f"ячейки {coord} объединены: значение «{shorten(value)}» отнесено ко всем строкам "
-                    f"{first_row}–{last}.",
+                    f"ячейки {coord} объединены: значение «{shorten(value)}» отнесено "
+                    + _merged_span(first_row, last, [col_letter(c + 1) for c in cols])
+                    + ".",
                     "Проверьте это; лучше не объединять ячейки с ответами.",
                     value=value,
                 ),
