@@ -238,6 +238,8 @@ def test_a_phrase_in_a_list_read_word_by_word_is_warned_not_silently_dropped(tmp
     ("text", "line", "expected"),
     [
         ("categories:\n\t- id: x\n", 2, "табуляция"),
+        # review 48 #5: a tab followed by spaces in a list of terms was «ошибка синтаксиса»
+        ("categories:\n  - id: x\n    terms:\n      - виза\n\t  - таможня\n", 5, "табуляция"),
         ("categories:\n  - id: x\n    label: Деньги: нет\n", 3, "лишнее двоеточие"),
         ("categories:\n  - id: x\n    terms: [виза, таможня\n", 4, "не закрыта квадратная скобка"),
         ("categories:\n  - id: x\n    label: 'Деньги\n", 4, "не закрыта кавычка"),

@@ -100,7 +100,8 @@ _YAML_PROBLEMS = (
 def yaml_problem(exc: yaml.YAMLError, line: str = "") -> str:
     """A Russian description of a YAML syntax error (the parser's own words are English);
     ``line`` is the text of the line it points at."""
-    if "\t" in line and "cannot start any token" in str(getattr(exc, "problem", "")):
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    if "\t" in indent or ("\t" in line and "cannot start any token" in str(getattr(exc, "problem", ""))):
         return "табуляция: в YAML отступы делают пробелами"
     said = f"{getattr(exc, 'problem', '') or ''} {getattr(exc, 'context', '') or ''}"
     for english, russian in _YAML_PROBLEMS:
