@@ -250,3 +250,12 @@ def test_a_yaml_syntax_error_is_explained_in_russian_with_its_line(tmp_path, tex
         load_codebook(_write(tmp_path, text))
     assert f"строка {line}" in err.value.message and expected in err.value.message
     assert not any(word in err.value.message for word in ("mapping", "token", "scanning", "expected"))
+
+
+def test_list_items_folded_into_one_pattern_by_a_misaligned_dash_are_named(tmp_path):
+    # review 48 #5: the first «- » left of the others makes YAML read the list as one text
+    path = _write(tmp_path, GOOD.replace("    needs:\n      - деньги\n", "    terms:\n    - санкции\n      - виза\n"))
+    with pytest.raises(ConfigError) as err:
+        load_codebook(path)
+    assert "шаблон «санкции - виза»" in err.value.message
+    assert "строки списка слились в одну: у элементов списка «- » разный отступ" in err.value.message

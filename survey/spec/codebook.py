@@ -775,10 +775,16 @@ def _parse_pattern(text: str, cid: str, kind: str, line: int | None, lem: Lemmat
         else:
             tokens = [t for t in lem.tokens(part) if t.is_word]
             if not tokens:
+                # «санкции - санкция - виза»: list items YAML folded into one text because the
+                # first «- » stands left of the others
+                merged = part == "-" and " - " in text
                 bad(
                     line,
                     f"категория «{cid}»: шаблон «{text}»: «{part}» не даёт ни одной леммы.",
-                    "Используйте буквы или цифры.",
+                    "Похоже, строки списка слились в одну: у элементов списка «- » разный отступ. Выровняйте "
+                    "их (каждый «- » с одинаковым числом пробелов)."
+                    if merged
+                    else "Используйте буквы или цифры.",
                 )
                 return None
             for j, tok in enumerate(tokens):
