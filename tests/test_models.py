@@ -195,3 +195,23 @@ def test_a_numeric_term_over_a_column_with_text_is_a_clear_error():
     with pytest.raises(ConfigError) as err:
         design_matrix(frame, [ModelTerm("students", "students", "ученики", None)])
     assert "столбца «students»" in err.value.message and "«620,0», «n/a»" in err.value.message
+
+
+def test_a_second_joint_test_that_cannot_be_computed_is_a_failed_row(frame, monkeypatch):
+    # the second and later joint tests refit the model; a singular matrix there gives a row with
+    # the reason, as the first fit does, not a crash of the run
+    from survey.analysis import design
+
+    real = design.logit_models
+
+    def failing_second(data, y, names, cluster, joint=None, firth=True, **kw):
+        if joint == ["region", "log10_distance"]:
+            raise np.linalg.LinAlgError("Singular matrix")
+        return real(data, y, names, cluster, joint=joint, firth=firth, **kw)
+
+    monkeypatch.setattr(design, "logit_models", failing_second)
+    m = category_models(frame, ["distance"], joint=[["border", "log10_distance"], ["region", "log10_distance"]])
+    first, second = (m[m["term"] == t].iloc[0] for t in ("border+log10_distance", "region+log10_distance"))
+    assert first["status"] == "ok" and first["method"] == "joint_cr2"
+    assert second["status"] == "failed" and "совместный тест не оценивается" in second["note"]
+    assert (m[m["term"].isin(["border", "region", "log10_distance"])]["status"] == "ok").all()

@@ -228,7 +228,8 @@ def category_models(
             continue
         sep = _separation(y, x)
         first_joint = list(joint[0]) if joint and sep is None else None
-        fit = _fitted(data.assign(_y=y), names, joint=first_joint, firth=sep is not None)
+        with_y = data.assign(_y=y)
+        fit = _fitted(with_y, names, joint=first_joint, firth=sep is not None)
         diverged = False
         if fit["reason"] is None:
             coefs = fit["coefficients"]
@@ -237,7 +238,7 @@ def category_models(
         if fit["reason"] is None and firth and "firth_coef" not in coefs:
             # the penalised fit can fail where the plain one did not (a profile through a
             # singular information matrix): the category's rows then say so
-            fit = _fitted(data.assign(_y=y), names, firth=True)
+            fit = _fitted(with_y, names, firth=True)
             coefs = fit.get("coefficients", coefs)
         if fit["reason"] is not None:
             rows += [_empty_row(base, t, term_labels, "failed", f"модель не оценивается: {fit['reason']}")
@@ -260,11 +261,11 @@ def category_models(
                 row.update(se_cr1=c["cr1_se"], p_cr1=c["cr1_p"])
             rows.append(row)
         for k, group in enumerate(joint if not (sep or diverged) else ()):
-            jt = (
-                fit
-                if k == 0
-                else design.logit_models(data.assign(_y=y), "_y", names, "_cluster", joint=list(group), firth=False)
-            )
+            jt = fit if k == 0 else _fitted(with_y, names, joint=list(group), firth=False)
+            if jt["reason"] is not None:  # guarded as the first fit is: a row saying why, not a crash
+                rows.append(_empty_row(base, "+".join(group), term_labels, "failed",
+                                       f"совместный тест не оценивается: {jt['reason']}"))  # fmt: skip
+                continue
             h = jt["joint"]["cr2_htz"] if jt["joint"] else None
             if h is None:
                 continue
