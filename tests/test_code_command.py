@@ -198,6 +198,47 @@ def test_a_malformed_row_and_an_oversize_answer_are_reported_alone(tmp_path):
     assert rows[1]["distance"] == "1"
 
 
+def test_an_unquoted_comma_before_an_empty_last_cell_is_reported_not_shifted(tmp_path):
+    from survey.errors import InvalidDataError
+
+    # id,text,note: the comma in answer 2 pushes «нет компьютеров» into note and the empty note
+    # past the last column; read as written, the answer would be coded from «Нет денег» alone
+    src = tmp_path / "in.csv"
+    src.write_text("id,text,note\n1,Далеко.,\n2,Нет денег, нет компьютеров,\n3,Ковид.,\n", encoding="utf-8")
+    with pytest.raises(InvalidDataError) as err:
+        code_csv(src, tmp_path / "out.csv")
+    assert "строка 3" in err.value.message and "в строке 4 полей, а в заголовке 3 столбцов" in err.value.message
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text(encoding="utf-8"))))
+    assert [r["id"] for r in rows] == ["1", "3"]
+
+
+def test_rows_excel_wrote_wider_than_the_header_are_read_and_a_wider_one_is_reported(tmp_path):
+    from survey.errors import InvalidDataError
+
+    # Excel writes every row as wide as the widest: an empty trailing field on every row is no
+    # fault; a row one field wider than the others is, even with the field it pushed out empty
+    src = tmp_path / "in.csv"
+    rows = [f"{i},Далеко.,," for i in range(1, 1500)] + ["1500,Нет денег, нет компьютеров,,"] + ["1501,Ковид.,,"]
+    src.write_text("id,text,note\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(InvalidDataError) as err:
+        code_csv(src, tmp_path / "out.csv")
+    assert "строка 1501" in err.value.message and "в строке 5 полей, а в других строках 4" in err.value.message
+    assert "не закодированы строки (1)" in err.value.message
+    out = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text(encoding="utf-8"))))
+    assert len(out) == 1500 and out[-1]["id"] == "1501" and out[-1]["covid"] == "1"
+
+
+def test_problems_are_listed_in_file_order(tmp_path):
+    from survey.errors import InvalidDataError
+
+    src = tmp_path / "in.csv"
+    src.write_text('id,text\n1,Нет денег, нет людей\n2,"без кавычки\n3,Далеко.\n', encoding="utf-8")
+    with pytest.raises(InvalidDataError) as err:
+        code_csv(src, tmp_path / "out.csv")
+    message = err.value.message
+    assert message.index("строка 2") < message.index("строка 3")
+
+
 def test_a_batch_collects_garbage_less_often_and_restores_the_setting(tmp_path, monkeypatch):
     """The youngest generation's threshold is raised while a batch codes (its speed) and the
     caller's thresholds are back afterwards, also when the batch fails."""

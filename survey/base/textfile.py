@@ -9,6 +9,8 @@ import logging
 import os
 import re
 import stat
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -135,6 +137,21 @@ def excel_separator(text: str) -> str | None:
     separator), or None when the text does not start with one."""
     found = _SEP_LINE.match(text)
     return found.group(1) if found else None
+
+
+def shifted_row(values: list[str], header: int, usual: int) -> bool:
+    """Whether a CSV row has a separator too many: more fields than the ``header`` with text past
+    its last column, or more than the file's ``usual`` width (see :func:`usual_width`) even when
+    what it pushed past the last column is an empty cell (the texts before it moved one column)."""
+    return len(values) > header and (any(v.strip() for v in values[header:]) or len(values) > usual)
+
+
+def usual_width(widths: Iterable[int], header: int) -> int:
+    """How many fields the rows of a CSV file usually have (the commonest count of the rows that
+    are not blank; a tie: the narrower), at least the header's: Excel writes every row as wide as
+    the widest, so empty fields past the header on every row are no fault."""
+    counts = Counter(widths)
+    return max(header, min(counts, key=lambda n: (-counts[n], n))) if counts else header
 
 
 def csv_layout(text: str) -> tuple[str, str]:

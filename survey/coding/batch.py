@@ -22,13 +22,14 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 
 import numpy as np
 
 from survey.base.files import atomic_path, safe_text
 from survey.base.text import bulleted, difference, identity_key, listed
-from survey.base.textfile import decode_text, excel_separator
+from survey.base.textfile import decode_text, excel_separator, shifted_row, usual_width
 from survey.coding.coder import Coder
 from survey.coding.learned import unlearned_problems
 from survey.errors import Code, InputError, InvalidDataError, Location, Problem, UsageError, shorten
@@ -42,6 +43,7 @@ DEFAULT_CHUNK = 2000
 # answers; a batch raises it for its own duration (7–9 % less time on 10⁵ answers, measured with
 # bench/run.py) and restores the caller's setting.
 BATCH_GC_THRESHOLD = 50_000
+WIDTH_SAMPLE = 1000  # data rows read ahead to learn how many fields the file's rows usually have
 REPEATS_LISTED = 20  # repeated ids reported one by one; the rest are counted
 _WORKER: dict = {}
 
@@ -167,40 +169,19 @@ def _rows(
                 "Переименуйте столбцы с кодом ответа и текстом ответа в id и text."
             )
         ii, ti = header.index("id"), header.index("text")
-        while True:
-            lines.start_record()
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except UnicodeDecodeError:
-                raise InputError(
-                    f"{path}, около строки {lines.number + 1}: байты не в кодировке {encoding}. "
-                    "Сохраните файл как «CSV UTF-8» или укажите --encoding."
-                ) from None
-            except csv.Error as exc:
-                first = lines.first_line()
-                problems.append(
-                    Problem(
-                        Location(where, row=first),
-                        Code.MALFORMED_ROW,
-                        f"кавычка, открытая в этой строке, не закрыта там, где кончается поле ({exc}); строка не "
-                        "закодирована, следующие строки прочитаны отдельно.",
-                        'Закройте кавычку в этой строке; кавычки внутри ответа удваиваются ("").',
-                    )
-                )
-                lines.retry_after_first()
-                reader = csv.reader(lines, dialect, strict=True)
-                continue
-            line = lines.first_line()
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) > len(header) and any(v.strip() for v in values[len(header) :]):
+        records = _records(reader, lines, where, path, encoding, dialect, problems)
+        # the file's own width from its first rows, read ahead (a bounded number)
+        head = list(islice(records, WIDTH_SAMPLE))
+        width = len(header)
+        usual = usual_width((len(values) for _, values in head), width)
+        for line, values in chain(head, records):
+            if shifted_row(values, width, usual):
+                others = f"в заголовке {width} столбцов" if usual == width else f"в других строках {usual}"
                 problems.append(
                     Problem(
                         Location(where, row=line),
                         Code.MALFORMED_ROW,
-                        f"в строке {len(values)} полей, а в заголовке {len(header)} столбцов: в ответе, видимо, "
+                        f"в строке {len(values)} полей, а {others}: в ответе, видимо, "
                         f"есть разделитель «{dialect.delimiter}» без кавычек, и часть текста попала бы в другие "
                         "столбцы; строка не закодирована, остальные закодированы.",
                         f'Заключите ответ в двойные кавычки: 1,"Нет денег{dialect.delimiter} нет компьютеров".',
@@ -223,6 +204,40 @@ def _rows(
                 )
                 continue
             yield line, rid, text
+
+
+def _records(
+    reader, lines: _Lines, where: str, path: Path, encoding: str, dialect: type[csv.Dialect], problems: list[Problem]
+) -> Iterator[tuple[int, list[str]]]:
+    """(first line, fields) of every data record that is not blank; a malformed record (a quote
+    opened and not closed where a field should end) is reported in ``problems`` and the reading
+    starts again on the line after its first line."""
+    while True:
+        lines.start_record()
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError:
+            raise InputError(
+                f"{path}, около строки {lines.number + 1}: байты не в кодировке {encoding}. "
+                "Сохраните файл как «CSV UTF-8» или укажите --encoding."
+            ) from None
+        except csv.Error as exc:
+            problems.append(
+                Problem(
+                    Location(where, row=lines.first_line()),
+                    Code.MALFORMED_ROW,
+                    f"кавычка, открытая в этой строке, не закрыта там, где кончается поле ({exc}); строка не "
+                    "закодирована, следующие строки прочитаны отдельно.",
+                    'Закройте кавычку в этой строке; кавычки внутри ответа удваиваются ("").',
+                )
+            )
+            lines.retry_after_first()
+            reader = csv.reader(lines, dialect, strict=True)
+            continue
+        if any(v.strip() for v in values):
+            yield lines.first_line(), values
 
 
 @contextmanager
@@ -415,6 +430,7 @@ def code_csv(
         rows, seconds, output, {k: counts[k] for k in ids}, unknown, problems, warnings, empty=ledger.empty
     )
     if problems:
+        problems.sort(key=lambda p: p.location.row or 0)  # the rows read ahead report in file order too
         raise InvalidDataError(
             f"{input}: не закодированы строки ({len(problems)}):\n"
             + bulleted(problems)

@@ -17,14 +17,13 @@ import hashlib
 import io
 import re
 import stat
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from survey.base.missing import is_blank
 from survey.base.text import fold, listed, plural_word
-from survey.base.textfile import csv_layout, decode_text
+from survey.base.textfile import csv_layout, decode_text, shifted_row, usual_width
 from survey.errors import Code, InputError, Location, Problem, shorten
 from survey.inputs import limits
 from survey.inputs.files import check_zip_limits, read_bytes, sniff_format
@@ -787,13 +786,9 @@ def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encodin
     header_line, header_values = records[header_index - 1]
     row_notes: dict[int, list[Problem]] = {}
     width = len(header_values)
-    # the file's own width: Excel writes every row with as many fields as the widest; a row with
-    # more than the header and than most rows has a separator too many, even when what it pushed
-    # past the last column is an empty cell (the texts before it moved one column right)
-    widths = Counter(len(v) for _, v in records[header_index:] if any(x.strip() for x in v))
-    usual = max(width, min(widths, key=lambda n: (-widths[n], n))) if widths else width  # a tie: the narrower
+    usual = usual_width((len(v) for _, v in records[header_index:] if any(x.strip() for x in v)), width)
     for line, values in records[header_index:]:
-        if len(values) > width and (any(v.strip() for v in values[width:]) or len(values) > usual):
+        if shifted_row(values, width, usual):
             others = f"в заголовке {width} столбцов" if usual == width else f"в других строках {usual}"
             row_notes.setdefault(line, []).append(
                 Problem(
