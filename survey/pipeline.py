@@ -39,6 +39,7 @@ from survey.coding.review import OverrideResult, apply_overrides, keep_review, r
 from survey.errors import Code, ConfigError, InvalidDataError, Location, Problem, UsageError
 from survey.exports.spss import SavExport, sav_dataset, save_sav, write_sav
 from survey.inputs.anonymise import anonymise, not_names
+from survey.inputs.readers import RUN_MANIFEST, is_gold_name
 from survey.inputs.validate import ValidationReport, ValidationResult, validate
 from survey.reports.build import build_report
 from survey.reports.excel import write_summary_xlsx
@@ -241,15 +242,39 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def find_gold(responses: Path, gold: str | Path | None) -> Path | None:
-    """The gold coding for ``responses``: given, or ``<name>_gold.csv`` beside the file."""
+def _read_as_input(path: Path, root: Path) -> bool:
+    """Whether the folder reader looks at ``path``: not hidden, not in a folder of `survey run`'s results."""
+    inside = path.relative_to(root)
+    hidden = any(part.startswith(".") for part in inside.parts)
+    return not hidden and not any((root / parent / RUN_MANIFEST).is_file() for parent in inside.parents)
+
+
+def find_gold(responses: Path, gold: str | Path | None) -> tuple[Path | None, list[Problem]]:
+    """The gold coding for ``responses``: given, or ``<name>_gold.csv`` beside the file, or for a
+    folder the one ``…_gold.csv`` in it (its sub-folders too); several there: none, and a warning
+    saying so."""
     if gold:
-        return Path(gold)
+        return Path(gold), []
     if responses.is_file():
         candidate = responses.with_name(f"{responses.stem}_gold.csv")
-        if candidate.is_file():
-            return candidate
-    return None
+        return (candidate if candidate.is_file() else None), []
+    if not responses.is_dir():
+        return None, []
+    found = sorted(p for p in responses.rglob("*") if is_gold_name(p) and p.is_file() and _read_as_input(p, responses))
+    if len(found) == 1:
+        return found[0], []
+    if not found:
+        return None, []
+    names = ", ".join(str(p.relative_to(responses)) for p in found)
+    return None, [
+        Problem(
+            Location(responses.name),
+            Code.GOLD_COLUMNS,
+            f"в папке с ответами несколько эталонных кодирований ({names}); с каким сравнивать коды, не ясно, "
+            "и сравнение не сделано.",
+            "Объедините их в один файл …_gold.csv или укажите нужный: --gold ФАЙЛ.",
+        )
+    ]
 
 
 def code_data(
@@ -447,7 +472,8 @@ def _run(
     with steps.step("names", "Имена людей в открытых ответах"):
         public = data if with_names else anonymise(data, q, not_names(cb, unit_table, st))
     report.problems.extend(grouping_problems(public, unit_table, q, group_by, st))  # experts with no group
-    gold_path = find_gold(responses, gold)
+    gold_path, gold_found = find_gold(responses, gold)
+    report.problems.extend(gold_found)
     answers = len(public) * len(q.coded_questions)
     with steps.step("code", f"Кодирование открытых ответов (кодовая книга {cb_path})", total=answers):
         coding = code_answers(

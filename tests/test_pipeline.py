@@ -201,3 +201,23 @@ def test_a_rerun_leaves_no_output_of_the_previous_run_behind(tmp_path):
     listed = json.loads((out / "run.json").read_text(encoding="utf-8"))["outputs"]
     on_disk = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert sorted([*listed, "my_notes.txt"]) == on_disk
+
+
+@pytest.mark.slow
+def test_a_folder_of_responses_uses_the_one_gold_file_in_it_and_says_when_there_are_several(tmp_path):
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    (folder / "sample.xlsx").write_bytes((ROOT / "responses" / "sample.xlsx").read_bytes())
+    (folder / "sample_gold.csv").write_bytes((ROOT / "responses" / "sample_gold.csv").read_bytes())
+    res = survey("run", "--responses", folder, "--out", tmp_path / "r")
+    assert res.code == 0, res.err
+    # the gold file is not read as responses (it has no questionnaire header) and is compared with
+    assert "sample_gold.csv: файл не читается как ответы: по имени (…_gold.csv) это эталонное" in res.err
+    table = pd.read_csv(tmp_path / "r" / "coding" / "agreement_gold.csv")
+    assert set(table["n"]) == {123}
+    (folder / "old").mkdir()
+    (folder / "old" / "wave1_gold.csv").write_bytes((ROOT / "responses" / "sample_gold.csv").read_bytes())
+    res = survey("run", "--responses", folder, "--out", tmp_path / "r2")
+    assert res.code == 0, res.err
+    assert "несколько эталонных кодирований (old/wave1_gold.csv, sample_gold.csv)" in res.err
+    assert not (tmp_path / "r2" / "coding" / "agreement_gold.csv").exists()

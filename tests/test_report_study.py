@@ -41,7 +41,7 @@ def _build_directly(out: Path):
     st, q, units = bundle.study, bundle.questionnaire, bundle.units
     cb = load_codebook(bundle.paths["codebook"], questionnaire=q)
     checked = validate(bundle.paths["responses"], q, units)
-    gold = find_gold(Path(bundle.paths["responses"]), None)
+    gold, _ = find_gold(Path(bundle.paths["responses"]), None)
     coding = code_data(checked.data, q, cb, gold=gold)
     exclusive = [c.id for c in cb.categories if c.no_problems]
     analysis = analyse(

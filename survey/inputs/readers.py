@@ -179,6 +179,13 @@ def folder_files(root: Path) -> tuple[list[Path], list[Problem], list[dict[str, 
                     Code.ARCHIVE,
                 )
                 archives.append({"path": str(p), "sha256": _sha256_or_empty(p, root)})
+            elif _is_regular(p) and is_gold_name(p):
+                skip(
+                    p,
+                    "файл не читается как ответы: по имени (…_gold.csv) это эталонное кодирование; если он "
+                    "один в папке, коды сравниваются с ним (coding/agreement_gold.csv).",
+                    "Если это ответы, переименуйте файл (без «_gold» в конце имени).",
+                )
             elif _is_regular(p) and not _ignored(p):
                 files.append(p)
             elif p.name.startswith("~$"):
@@ -198,6 +205,11 @@ def folder_files(root: Path) -> tuple[list[Path], list[Problem], list[dict[str, 
 
     walk(root)
     return files, problems, archives
+
+
+def is_gold_name(p: Path) -> bool:
+    """Whether a file is named as a gold coding of responses (``<responses>_gold.csv``)."""
+    return p.name.lower().endswith("_gold.csv")
 
 
 def _is_regular(p: Path) -> bool:
