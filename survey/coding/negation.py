@@ -741,7 +741,7 @@ class Scope:
                 and (before := first_of_segment.get(lo - 1)) is not None
                 and not (before > 0 and toks[before - 1].text in DASHES)
                 and self._bare_topics(lo - 1)
-                and not self._cases(lo).isdisjoint(self._cases(lo - 1))
+                and not self._cases(lo, named=False).isdisjoint(self._cases(lo - 1))
             ):
                 lo -= 1
             while (
@@ -759,15 +759,17 @@ class Scope:
     def _named(self, i: int) -> bool:
         return any(h.category != self.no_problems for h in self.in_hit.get(i, ()))
 
-    def _cases(self, segment: int) -> set[str]:
+    def _cases(self, segment: int, named: bool = True) -> set[str]:
         """The grammatical cases the segment's first noun can be in, when the segment opens (after
         its prepositions and adjectives) with a codebook match holding that noun (else none):
-        «языковой барьер» nominative, «денег» genitive."""
+        «языковой барьер» nominative, «денег» genitive. ``named=False``: any first noun (the
+        denied segment's own topic need not be a codebook word: «С санкциями, взаимопониманием
+        и финансированием вопросов не возникает»)."""
         toks = self.words.toks
         for i in self._segment_words(segment):
             if toks[i].info.pos == "PREP":
                 continue
-            if not self._named(i):
+            if named and not self._named(i):
                 return set()
             if toks[i].info.noun:
                 return {p.tag.case for p in morph_analyzer().parse(toks[i][4]) if p.tag.POS == "NOUN"}
