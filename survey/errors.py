@@ -157,6 +157,7 @@ class Code(StrEnum):
     GOLD_ID_RESPELLED = "gold-id-respelled", "warning", "код эксперта в эталоне написан иначе"
     GOLD_COLUMNS = "gold-columns", "warning", "столбцы эталона не совпадают с категориями"
     GOLD_QUESTION = "gold-question", "warning", "эталон не для анализируемого вопроса"
+    GOLD_SEVERAL = "gold-several", "warning", "в папке несколько эталонов"
     # exports
     SAV_STRING_CUT = "sav-string-cut", "warning", "ответ обрезан в файле SPSS"
     # the analysis: groupings

@@ -269,7 +269,7 @@ def find_gold(responses: Path, gold: str | Path | None) -> tuple[Path | None, li
     return None, [
         Problem(
             Location(responses.name),
-            Code.GOLD_COLUMNS,
+            Code.GOLD_SEVERAL,
             f"в папке с ответами несколько эталонных кодирований ({names}); с каким сравнивать коды, не ясно, "
             "и сравнение не сделано.",
             "Объедините их в один файл …_gold.csv или укажите нужный: --gold ФАЙЛ.",

@@ -221,3 +221,5 @@ def test_a_folder_of_responses_uses_the_one_gold_file_in_it_and_says_when_there_
     assert res.code == 0, res.err
     assert "несколько эталонных кодирований (old/wave1_gold.csv, sample_gold.csv)" in res.err
     assert not (tmp_path / "r2" / "coding" / "agreement_gold.csv").exists()
+    problems = pd.read_csv(tmp_path / "r2" / "validation.csv")
+    assert "gold-several" in set(problems["code"])
