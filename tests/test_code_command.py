@@ -228,6 +228,60 @@ def test_rows_excel_wrote_wider_than_the_header_are_read_and_a_wider_one_is_repo
     assert len(out) == 1500 and out[-1]["id"] == "1501" and out[-1]["covid"] == "1"
 
 
+def test_doubled_quotes_inside_a_quoted_answer_are_one_quote(tmp_path):
+    # the header has no quotes: the separator is taken from it, Excel's «""» stays an escaped quote
+    src = tmp_path / "in.csv"
+    text = 'id,text,note\n1,"Санкции ""жёсткие"", бюрократия",\n2,"Визы ""долго"", нет денег",\n'
+    src.write_text(text, encoding="utf-8")
+    result = code_csv(src, tmp_path / "out.csv")
+    assert result.rows == 2 and not result.problems
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text(encoding="utf-8"))))
+    assert rows[0]["economy"] == "1" and rows[0]["bureaucracy"] == "1"
+    assert rows[1]["legal"] == "1" and rows[1]["funding"] == "1"
+
+
+def test_rows_of_mixed_widths_past_the_header_are_reported_even_when_most_are_wider(tmp_path):
+    from survey.errors import InvalidDataError
+
+    # Excel writes rows of one width: two rows wider than the header beside one as wide are shifted
+    src = tmp_path / "in.csv"
+    src.write_text("id,text,note\n1,Нет денег, нет переводчиков,\n2,Далеко, дорого,\n3,Ковид,\n", encoding="utf-8")
+    with pytest.raises(InvalidDataError) as err:
+        code_csv(src, tmp_path / "out.csv")
+    assert "не закодированы строки (2)" in err.value.message
+    assert "строка 2" in err.value.message and "в строке 4 полей, а в заголовке 3 столбцов" in err.value.message
+
+
+def test_a_row_that_ends_before_the_text_column_is_reported(tmp_path):
+    from survey.errors import InvalidDataError
+
+    src = tmp_path / "in.csv"
+    src.write_text("id,note,text\n1,,Далеко.\n2,Нет переводчиков\n", encoding="utf-8")
+    with pytest.raises(InvalidDataError) as err:
+        code_csv(src, tmp_path / "out.csv")
+    assert "строка 3" in err.value.message and "столбец text в заголовке 3-й" in err.value.message
+
+
+def test_the_fix_for_a_shifted_row_uses_the_files_separator(tmp_path):
+    from survey.errors import InvalidDataError
+
+    src = tmp_path / "in.csv"
+    src.write_text("id;text\n1;Нет денег; нет людей\n", encoding="utf-8")
+    with pytest.raises(InvalidDataError) as err:
+        code_csv(src, tmp_path / "out.csv")
+    assert '1;"Нет денег; нет компьютеров"' in err.value.message
+
+
+def test_text_past_the_header_in_an_excel_width_file_names_the_header(tmp_path):
+    from survey.errors import InvalidDataError
+
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\n1,Нет денег,\n2,Далеко,\n3,Ковид, санкции\n", encoding="utf-8")
+    with pytest.raises(InvalidDataError) as err:
+        code_csv(src, tmp_path / "out.csv")
+    assert "строка 4: в строке 3 полей, а в заголовке 2 столбцов" in err.value.message
+
+
 def test_problems_are_listed_in_file_order(tmp_path):
     from survey.errors import InvalidDataError
 

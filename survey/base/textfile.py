@@ -9,7 +9,7 @@ import logging
 import os
 import re
 import stat
-from collections import Counter
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -147,11 +147,20 @@ def shifted_row(values: list[str], header: int, usual: int) -> bool:
 
 
 def usual_width(widths: Iterable[int], header: int) -> int:
-    """How many fields the rows of a CSV file usually have (the commonest count of the rows that
-    are not blank; a tie: the narrower), at least the header's: Excel writes every row as wide as
-    the widest, so empty fields past the header on every row are no fault."""
-    counts = Counter(widths)
-    return max(header, min(counts, key=lambda n: (-counts[n], n))) if counts else header
+    """How many fields the rows of a CSV file may have without a fault: the header's, or more when
+    every row that is at least as wide as the header is wider (Excel writes every row as wide as
+    the widest, so an empty field past the header on every row is no fault). Rows of mixed widths
+    past the header are no Excel layout: then the wider ones have a separator too many."""
+    wide = [n for n in widths if n >= header]
+    return max(header, min(wide)) if wide else header
+
+
+def width_message(values: list[str], header: int, usual: int) -> str:
+    """«в строке 5 полей, а в заголовке 4 столбцов» (or «в других строках 4»), for a row
+    :func:`shifted_row` finds."""
+    if len(values) > usual > header:
+        return f"в строке {len(values)} полей, а в других строках {usual}"
+    return f"в строке {len(values)} полей, а в заголовке {header} столбцов"
 
 
 def csv_layout(text: str) -> tuple[str, str]:
@@ -174,11 +183,40 @@ def read_csv_frame(path: Path, limit: int, too_big: str) -> pd.DataFrame:
     text, _ = decode_text(path, read_bounded(path, limit, too_big))
     body, delimiter = csv_layout(text)
     try:
-        frame = pd.read_csv(io.StringIO(body), sep=delimiter, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{path}: не удаётся прочитать CSV ({exc}). Сохраните файл как «CSV UTF-8».") from None
+        # index_col=False: a row with a field more than the header is a fault, not a sign that the
+        # first column is an index (pandas would shift every column of the file one place silently)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(body), sep=delimiter, dtype=str, keep_default_na=False, index_col=False)
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}: файл пуст — в нём нет даже строки заголовков.") from None
+    except (pd.errors.ParserError, pd.errors.ParserWarning):
+        raise InputError(f"{path}, {_csv_fault(body, delimiter)}") from None
     frame.attrs["first_row"] = 3 if body.startswith(("\n", "\r")) else 2  # the file's line of the first record
     return _without_unnamed(frame, path)
+
+
+def _csv_fault(body: str, delimiter: str) -> str:
+    """Where and what the first fault of a CSV text is, in Russian, for a message that follows
+    the file's name: an unclosed quote or a row with more fields than the header."""
+    reader = csv.reader(io.StringIO(body), delimiter=delimiter, strict=True)
+    width, start = None, 1
+    try:
+        for values in reader:
+            if width is None:
+                width = len(values)
+            elif len(values) > width:
+                return (
+                    f"строка {start}: в строке {len(values)} полей, а в заголовке {width} столбцов. Заключите текст "
+                    f"с разделителем «{delimiter}» в двойные кавычки (Excel делает это сам при сохранении в CSV)."
+                )
+            start = reader.line_num + 1
+    except csv.Error:
+        return (
+            f"строка {start}: кавычка, открытая в этой строке, не закрыта там, где кончается поле. Закройте "
+            'её; кавычки внутри текста удваиваются ("").'
+        )
+    return "файл не читается как CSV. Сохраните его как «CSV UTF-8» (Excel: Файл → Сохранить как)."
 
 
 _UNNAMED = re.compile(r"Unnamed: (\d+)")  # pandas' name of a column with an empty header cell

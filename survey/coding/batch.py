@@ -29,7 +29,7 @@ import numpy as np
 
 from survey.base.files import atomic_path, safe_text
 from survey.base.text import bulleted, difference, identity_key, listed
-from survey.base.textfile import decode_text, excel_separator, shifted_row, usual_width
+from survey.base.textfile import decode_text, excel_separator, shifted_row, usual_width, width_message
 from survey.coding.coder import Coder
 from survey.coding.learned import unlearned_problems
 from survey.errors import Code, InputError, InvalidDataError, Location, Problem, UsageError, shorten
@@ -141,12 +141,14 @@ def _rows(
         separator = excel_separator(sample)
         if separator:  # Excel's «sep=;» line: it names the separator and is not the header
             next(lines)
-            dialect: type[csv.Dialect] = type("ExcelSep", (csv.excel,), {"delimiter": separator})
         else:
             try:
-                dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t")
+                separator = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t").delimiter
             except csv.Error:
-                dialect = csv.excel
+                separator = ","
+        # only the separator is taken from the header line: the rest is Excel's (a quote inside a
+        # quoted answer doubled, «""»), which the sniffer would turn off on a header without quotes
+        dialect: type[csv.Dialect] = type("Answers", (csv.excel,), {"delimiter": separator})
         reader = csv.reader(lines, dialect, strict=True)
         try:
             header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]
@@ -176,21 +178,34 @@ def _rows(
         usual = usual_width((len(values) for _, values in head), width)
         for line, values in chain(head, records):
             if shifted_row(values, width, usual):
-                others = f"в заголовке {width} столбцов" if usual == width else f"в других строках {usual}"
+                d = dialect.delimiter
                 problems.append(
                     Problem(
                         Location(where, row=line),
                         Code.MALFORMED_ROW,
-                        f"в строке {len(values)} полей, а {others}: в ответе, видимо, "
-                        f"есть разделитель «{dialect.delimiter}» без кавычек, и часть текста попала бы в другие "
+                        f"{width_message(values, width, usual)}: в ответе, видимо, "
+                        f"есть разделитель «{d}» без кавычек, и часть текста попала бы в другие "
                         "столбцы; строка не закодирована, остальные закодированы.",
-                        f'Заключите ответ в двойные кавычки: 1,"Нет денег{dialect.delimiter} нет компьютеров".',
+                        f'Заключите ответ в двойные кавычки: 1{d}"Нет денег{d} нет компьютеров".',
+                        value=values[ii] if ii < len(values) else None,
+                    )
+                )
+                continue
+            if ti >= len(values):  # the row ends before the text column: its answer is elsewhere or lost
+                problems.append(
+                    Problem(
+                        Location(where, row=line),
+                        Code.MALFORMED_ROW,
+                        f"в строке {len(values)} полей, а столбец text в заголовке {ti + 1}-й: ответа в строке "
+                        "нет на своём месте (видимо, пропущен разделитель); строка не закодирована, остальные "
+                        "закодированы.",
+                        f"Проверьте строку: в ней должно быть столько полей, сколько столбцов в заголовке ({width}).",
                         value=values[ii] if ii < len(values) else None,
                     )
                 )
                 continue
             rid = values[ii] if ii < len(values) else ""
-            text = values[ti] if ti < len(values) else ""
+            text = values[ti]
             if len(text) > max_chars:
                 problems.append(
                     Problem(

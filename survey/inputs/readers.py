@@ -23,7 +23,7 @@ from typing import Any
 
 from survey.base.missing import is_blank
 from survey.base.text import fold, listed, plural_word
-from survey.base.textfile import csv_layout, decode_text, shifted_row, usual_width
+from survey.base.textfile import csv_layout, decode_text, shifted_row, usual_width, width_message
 from survey.errors import Code, InputError, Location, Problem, shorten
 from survey.inputs import limits
 from survey.inputs.files import check_zip_limits, read_bytes, sniff_format
@@ -207,9 +207,14 @@ def folder_files(root: Path) -> tuple[list[Path], list[Problem], list[dict[str, 
     return files, problems, archives
 
 
+GOLD_AGREEMENT = "agreement_gold.csv"  # `survey run`'s own table of agreement with a gold coding
+
+
 def is_gold_name(p: Path) -> bool:
-    """Whether a file is named as a gold coding of responses (``<responses>_gold.csv``)."""
-    return p.name.lower().endswith("_gold.csv")
+    """Whether a file is named as a gold coding of responses (``<responses>_gold.csv``, in any
+    case; not the run's own ``agreement_gold.csv``, which a user may copy beside the responses)."""
+    name = p.name.lower()
+    return name.endswith("_gold.csv") and name != GOLD_AGREEMENT
 
 
 def _is_regular(p: Path) -> bool:
@@ -801,12 +806,11 @@ def _read_csv_table(path: Path, data: bytes, sha: str, q: Questionnaire, encodin
     usual = usual_width((len(v) for _, v in records[header_index:] if any(x.strip() for x in v)), width)
     for line, values in records[header_index:]:
         if shifted_row(values, width, usual):
-            others = f"в заголовке {width} столбцов" if usual == width else f"в других строках {usual}"
             row_notes.setdefault(line, []).append(
                 Problem(
                     Location(name, row=line),
                     Code.MALFORMED_ROW,
-                    f"в строке {len(values)} полей, а {others}: в ответе, видимо, есть "
+                    f"{width_message(values, width, usual)}: в ответе, видимо, есть "
                     f"разделитель «{delimiter}» без кавычек, и часть текста попала бы в чужие столбцы; строка "
                     "не принята.",
                     f"Заключите текст с разделителем «{delimiter}» в двойные кавычки "
