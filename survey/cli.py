@@ -191,11 +191,18 @@ def run(
             f"из них изменили автоматический код: {o['codes_changed']}."
         )
     if "agreement_gold" in coding:
-        worst = min(coding["agreement_gold"].items(), key=lambda kv: kv[1]["f1"] if kv[1]["f1"] is not None else 2)
-        _say(
-            f"Согласие с эталонным кодированием ({_shown(coding['gold'])}): наименьшее F1 = "
-            f"{worst[1]['f1']:.3f} ({worst[0]}); подробно: coding/agreement_gold.csv."
-        )
+        scored = [(k, v["f1"]) for k, v in coding["agreement_gold"].items() if v["f1"] is not None]
+        if scored:
+            worst = min(scored, key=lambda kv: kv[1])
+            _say(
+                f"Согласие с эталонным кодированием ({_shown(coding['gold'])}): наименьшее F1 = "
+                f"{worst[1]:.3f} ({worst[0]}); подробно: coding/agreement_gold.csv."
+            )
+        else:
+            _say(
+                f"Согласие с эталонным кодированием ({_shown(coding['gold'])}) не измерено: F1 не определён ни для "
+                "одной категории (в эталоне нет сопоставимых ответов или кодов); см. coding/agreement_gold.csv."
+            )
     if coding["unknown_words"]:
         _say(f"Слов, неизвестных словарю pymorphy3: {coding['unknown_words']} (coding/unknown_words.csv).")
     _echo_analysis(m["analysis"])

@@ -256,8 +256,9 @@ def find_gold(responses: Path, gold: str | Path | None) -> tuple[Path | None, li
     if gold:
         return Path(gold), []
     if responses.is_file():
-        candidate = responses.with_name(f"{responses.stem}_gold.csv")
-        return (candidate if candidate.is_file() else None), []
+        wanted = f"{responses.stem}_gold.csv".lower()  # any case, as in a folder
+        beside = sorted(p for p in responses.parent.iterdir() if p.name.lower() == wanted and p.is_file())
+        return (beside[0] if beside else None), []
     if not responses.is_dir():
         return None, []
     found = sorted(p for p in responses.rglob("*") if is_gold_name(p) and p.is_file() and _read_as_input(p, responses))

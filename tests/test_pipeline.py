@@ -223,3 +223,45 @@ def test_a_folder_of_responses_uses_the_one_gold_file_in_it_and_says_when_there_
     assert not (tmp_path / "r2" / "coding" / "agreement_gold.csv").exists()
     problems = pd.read_csv(tmp_path / "r2" / "validation.csv")
     assert "gold-several" in set(problems["code"])
+
+
+@pytest.mark.slow
+def test_a_gold_file_with_nothing_to_compare_is_said_without_a_crash(tmp_path):
+    gold = tmp_path / "g.csv"
+    gold.write_text("expert_id,distance\nX999,1\n", encoding="utf-8")  # no expert of the responses
+    res = survey("run", "--gold", gold, "--out", tmp_path / "r")
+    assert res.code == 0, res.err
+    assert "не измерено: F1 не определён ни для одной категории" in res.out + res.err
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        ("", "g.csv: файл пуст — в нём нет даже строки заголовков."),
+        ('expert_id,distance\nE001,1\nE002,"1\nE003,0\n', "g.csv, строка 3: кавычка, открытая в этой строке"),
+        # pandas would take the first column for an index and shift every column silently
+        ("expert_id,distance\nE001,1,0\n", "g.csv, строка 2: в строке 3 полей, а в заголовке 2 столбцов"),
+    ],
+)
+def test_an_empty_or_broken_gold_file_is_named_in_russian_with_its_line(tmp_path, content, said):
+    gold = tmp_path / "g.csv"
+    gold.write_text(content, encoding="utf-8")
+    res = survey("run", "--gold", gold, "--out", tmp_path / "r")
+    assert res.code == 2 and said in res.err and "Traceback" not in res.err
+
+
+@pytest.mark.slow
+def test_gold_beside_a_file_in_any_case_and_never_the_runs_own_agreement_table(tmp_path):
+    folder = tmp_path / "answers"
+    (folder / "prev").mkdir(parents=True)
+    (folder / "sample.xlsx").write_bytes((ROOT / "responses" / "sample.xlsx").read_bytes())
+    (folder / "SAMPLE_GOLD.CSV").write_bytes((ROOT / "responses" / "sample_gold.csv").read_bytes())
+    res = survey("run", "--responses", folder / "sample.xlsx", "--out", tmp_path / "r")
+    assert res.code == 0, res.err
+    assert (tmp_path / "r" / "coding" / "agreement_gold.csv").is_file()
+    # a copy of an earlier run's coding/ folder: its agreement_gold.csv is no second gold
+    table = (tmp_path / "r" / "coding" / "agreement_gold.csv").read_bytes()
+    (folder / "prev" / "agreement_gold.csv").write_bytes(table)
+    res = survey("run", "--responses", folder, "--skip-invalid", "--out", tmp_path / "r2")
+    assert "несколько эталонных" not in res.err
+    assert (tmp_path / "r2" / "coding" / "agreement_gold.csv").is_file()
