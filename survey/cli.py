@@ -405,8 +405,8 @@ def code_cmd(input, output, study, codebook, jobs, chunk_size, encoding, no_lear
         result = code_csv(
             input, output, codebook, jobs=jobs, chunk_size=chunk_size, encoding=encoding, learned=not no_learned
         )
-    except InvalidDataError as exc:  # rows that could not be coded: listed; the others are in OUTPUT
-        _echo_problems(exc.problems)
+    except InvalidDataError as exc:  # rows not coded: listed once, in the message; the others are in OUTPUT
+        _echo_problems([p for p in exc.problems if not p.is_error])
         raise
     _echo_problems(result.warnings)
     counts = ", ".join(f"{k} {v}" for k, v in result.category_counts.items())

@@ -388,7 +388,9 @@ def test_quiet_prints_only_errors(tmp_path):
     broken.write_text('id,text\n1,Далеко.\n2,"без закрывающей кавычки\n1,Ковид.\n', encoding="utf-8")
     both = survey("-q", "code", "--no-learned", broken, "-o", tmp_path / "out.csv")
     assert both.code != 0 and "кавычка" in both.err and "повторяется" not in both.err
-    assert "повторяется" in survey("code", "--no-learned", broken, "-o", tmp_path / "out.csv").err
+    loud = survey("code", "--no-learned", broken, "-o", tmp_path / "out.csv")
+    assert "повторяется" in loud.err
+    assert loud.err.count("строка 3: кавычка") == 1  # a row left out is listed once, in the closing list
 
 
 def test_ids_that_only_share_a_hash_are_not_reported_as_repeats(tmp_path, monkeypatch):
