@@ -24,6 +24,17 @@ def _write(path, rows, header=("id", "text"), encoding="utf-8"):
     return path
 
 
+def _refusal(tmp_path, content: str) -> str:
+    """The message of `survey code`'s refusal of rows of ``content`` (written as in.csv)."""
+    from survey.errors import InvalidDataError
+
+    src = tmp_path / "in.csv"
+    src.write_text(content, encoding="utf-8")
+    with pytest.raises(InvalidDataError) as err:
+        code_csv(src, tmp_path / "out.csv")
+    return err.value.message
+
+
 def test_code_contract(tmp_path):
     src = _write(
         tmp_path / "in.csv",
@@ -253,43 +264,22 @@ def test_rows_of_mixed_widths_past_the_header_are_reported_even_when_most_are_wi
 
 
 def test_a_row_that_ends_before_the_text_column_is_reported(tmp_path):
-    from survey.errors import InvalidDataError
-
-    src = tmp_path / "in.csv"
-    src.write_text("id,note,text\n1,,Далеко.\n2,Нет переводчиков\n", encoding="utf-8")
-    with pytest.raises(InvalidDataError) as err:
-        code_csv(src, tmp_path / "out.csv")
-    assert "строка 3" in err.value.message and "столбец text в заголовке 3-й" in err.value.message
+    message = _refusal(tmp_path, "id,note,text\n1,,Далеко.\n2,Нет переводчиков\n")
+    assert "строка 3" in message and "столбец text в заголовке 3-й" in message
 
 
 def test_the_fix_for_a_shifted_row_uses_the_files_separator(tmp_path):
-    from survey.errors import InvalidDataError
-
-    src = tmp_path / "in.csv"
-    src.write_text("id;text\n1;Нет денег; нет людей\n", encoding="utf-8")
-    with pytest.raises(InvalidDataError) as err:
-        code_csv(src, tmp_path / "out.csv")
-    assert '1;"Нет денег; нет компьютеров"' in err.value.message
+    message = _refusal(tmp_path, "id;text\n1;Нет денег; нет людей\n")
+    assert '1;"Нет денег; нет компьютеров"' in message
 
 
 def test_text_past_the_header_in_an_excel_width_file_names_the_header(tmp_path):
-    from survey.errors import InvalidDataError
-
-    src = tmp_path / "in.csv"
-    src.write_text("id,text\n1,Нет денег,\n2,Далеко,\n3,Ковид, санкции\n", encoding="utf-8")
-    with pytest.raises(InvalidDataError) as err:
-        code_csv(src, tmp_path / "out.csv")
-    assert "строка 4: в строке 3 полей, а в заголовке 2 столбцов" in err.value.message
+    message = _refusal(tmp_path, "id,text\n1,Нет денег,\n2,Далеко,\n3,Ковид, санкции\n")
+    assert "строка 4: в строке 3 полей, а в заголовке 2 столбцов" in message
 
 
 def test_problems_are_listed_in_file_order(tmp_path):
-    from survey.errors import InvalidDataError
-
-    src = tmp_path / "in.csv"
-    src.write_text('id,text\n1,Нет денег, нет людей\n2,"без кавычки\n3,Далеко.\n', encoding="utf-8")
-    with pytest.raises(InvalidDataError) as err:
-        code_csv(src, tmp_path / "out.csv")
-    message = err.value.message
+    message = _refusal(tmp_path, 'id,text\n1,Нет денег, нет людей\n2,"без кавычки\n3,Далеко.\n')
     assert message.index("строка 2") < message.index("строка 3")
 
 
