@@ -39,7 +39,7 @@ from survey.coding.review import OverrideResult, apply_overrides, keep_review, r
 from survey.errors import Code, ConfigError, InvalidDataError, Location, Problem, UsageError
 from survey.exports.spss import SavExport, sav_dataset, save_sav, write_sav
 from survey.inputs.anonymise import anonymise, not_names
-from survey.inputs.readers import RUN_MANIFEST, is_gold_name
+from survey.inputs.readers import folder_files
 from survey.inputs.validate import ValidationReport, ValidationResult, validate
 from survey.reports.build import build_report
 from survey.reports.excel import write_summary_xlsx
@@ -242,13 +242,6 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _read_as_input(path: Path, root: Path) -> bool:
-    """Whether the folder reader looks at ``path``: not hidden, not in a folder of `survey run`'s results."""
-    inside = path.relative_to(root)
-    hidden = any(part.startswith(".") for part in inside.parts)
-    return not hidden and not any((root / parent / RUN_MANIFEST).is_file() for parent in inside.parents)
-
-
 def find_gold(responses: Path, gold: str | Path | None) -> tuple[Path | None, list[Problem]]:
     """The gold coding for ``responses``: given, or ``<name>_gold.csv`` beside the file, or for a
     folder the one ``…_gold.csv`` in it (its sub-folders too); several there: none, and a warning
@@ -261,7 +254,7 @@ def find_gold(responses: Path, gold: str | Path | None) -> tuple[Path | None, li
         return (beside[0] if beside else None), []
     if not responses.is_dir():
         return None, []
-    found = sorted(p for p in responses.rglob("*") if is_gold_name(p) and p.is_file() and _read_as_input(p, responses))
+    found = sorted(folder_files(responses)[3])  # where the folder reader looks, as it looks
     if len(found) == 1:
         return found[0], []
     if not found:

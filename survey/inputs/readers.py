@@ -51,7 +51,7 @@ def ingest(path: str | Path, questionnaire: Questionnaire, encoding: str | None 
     """
     path = Path(path)
     if path.is_dir():
-        files, unreadable, inputs = folder_files(path)
+        files, unreadable, inputs, _ = folder_files(path)
         if not files:
             why = f" ({listed(f'{p.location}: {p.message}' for p in unreadable)})" if unreadable else ""
             raise InputError(f"{path}: в папке нет файлов с ответами (.xlsx или .csv){why}.")
@@ -122,10 +122,11 @@ ARCHIVE_SUFFIXES = (".zip", ".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz")
 _SYSTEM_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 
 
-def folder_files(root: Path) -> tuple[list[Path], list[Problem], list[dict[str, str]]]:
+def folder_files(root: Path) -> tuple[list[Path], list[Problem], list[dict[str, str]], list[Path]]:
     """The response files of a folder and of its sub-folders (administrators sort returned files
     into a folder per region), what was skipped and why (problems), and the archives found
-    (inputs ``{path, sha256}``: they were looked at, and are errors).
+    (inputs ``{path, sha256}``: they were looked at, and are errors), and the gold codings
+    (``…_gold.csv``: :func:`is_gold_name`), which are not read as responses.
 
     Skipped and reported: hidden folders and hidden response files, symlinks to folders (they may
     lead out of the folder or round in a circle), files that are not responses; an archive
@@ -134,6 +135,7 @@ def folder_files(root: Path) -> tuple[list[Path], list[Problem], list[dict[str, 
     files: list[Path] = []
     problems: list[Problem] = []
     archives: list[dict[str, str]] = []
+    golds: list[Path] = []
 
     def skip(p: Path, message: str, fix: str, code: Code = Code.FILE_SKIPPED) -> None:
         problems.append(Problem(Location(shown_name(p, root)), code, message, fix))
@@ -180,6 +182,7 @@ def folder_files(root: Path) -> tuple[list[Path], list[Problem], list[dict[str, 
                 )
                 archives.append({"path": str(p), "sha256": _sha256_or_empty(p, root)})
             elif _is_regular(p) and is_gold_name(p):
+                golds.append(p)
                 skip(
                     p,
                     "файл не читается как ответы: по имени (…_gold.csv) это эталонное кодирование; если он "
@@ -204,7 +207,7 @@ def folder_files(root: Path) -> tuple[list[Path], list[Problem], list[dict[str, 
                 )
 
     walk(root)
-    return files, problems, archives
+    return files, problems, archives, golds
 
 
 GOLD_AGREEMENT = "agreement_gold.csv"  # `survey run`'s own table of agreement with a gold coding
