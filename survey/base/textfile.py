@@ -207,7 +207,7 @@ def _csv_fault(body: str, delimiter: str) -> str:
                 width = len(values)
             elif len(values) > width:
                 return (
-                    f"строка {start}: в строке {len(values)} полей, а в заголовке {width} столбцов. Заключите текст "
+                    f"строка {start}: {width_message(values, width, width)}. Заключите текст "
                     f"с разделителем «{delimiter}» в двойные кавычки (Excel делает это сам при сохранении в CSV)."
                 )
             start = reader.line_num + 1
