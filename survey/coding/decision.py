@@ -253,7 +253,7 @@ def decide_clause(
                 general_hits.append(found._replace(reason=ONLY_NAMED if only else "названо"))
             continue
         apart = listed_apart and h.first not in rest
-        decided = _decide_hit(h, found, clause, scope, words, nominal or apart, has_positive, used_cues)
+        decided = _decide_hit(h, found, clause, scope, words, nominal or apart, has_positive, used_cues, rest)
         if decided is None:
             outcome.pending.append(found)
             if has_positive or is_topic(h, clause, words):
@@ -285,9 +285,12 @@ def decide_clause(
             lo <= clause.segment[h.first] <= hi
             and clause.segment[h.first] not in clause.exception_segments
             and h.category != no_problems_id
+            and not (cue in rest and h.first not in rest)  # «Визы, в остальном проблем нет»
             for h in hits
         ):
             inside = [i for i in order if lo <= clause.segment[i] <= hi]
+            if cue in rest:  # «Визы, в остальном проблем нет»: the denial is the part about the rest
+                inside = [i for i in inside if i in rest] or inside
             if _said_of_one(words, inside):
                 continue
             start, end = toks[inside[0]].start, toks[inside[-1]].end
@@ -633,9 +636,11 @@ def _decide_hit(
     nominal: bool,
     has_positive: bool,
     used_cues: set[int],
+    rest: set[int] = frozenset(),  # type: ignore[assignment]
 ) -> tuple[str, Evidence] | None:
     """``(CODED, evidence)`` or ``(DENIED, evidence)`` for a hit, or None when the hit is
-    only named (pending)."""
+    only named (pending). ``rest``: the clause's words said of the rest (:func:`_rest_words`);
+    a denial said there is not said of a hit outside them: «Визы, в остальном проблем нет»."""
     toks, order = words.toks, clause.tokens
     typo_note = "; опечатка: " + ", ".join(f"«{a}» ≈ «{b}»" for a, b in h.fuzzy) if h.fuzzy else ""
 
@@ -656,6 +661,8 @@ def _decide_hit(
     if id(h) in scope.direct_denied and not since:
         return denied("отрицание")
     span = None if since else scope.denial_for(h)
+    if span is not None and span[2] in rest and h.first not in rest:
+        span = None  # «Визы и перевод, в остальном проблем нет»: the rest has none, not the visas
     if span is not None:
         return denied(f"отрицание «{toks[span[2]].text}»")
     if scope.contrasted(h):
