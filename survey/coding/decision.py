@@ -917,12 +917,12 @@ def settle_past(outcomes: list[ClauseOutcome]) -> None:
                 break
         elif "past_tense" in o.marks and later:
             nxt = later[0]
-            own = {e.category for e in o.coded}
-            other = {e.category for e in nxt.coded} - own
-            if "persistent" in nxt.marks or (own & {e.category for e in nxt.coded}):
+            # not «разрешения оформлялись месяцами, а в 2020-м въезд вообще закрыли»: a clause
+            # that names a problem of its own («закрыли» the entry) tells a new one, not a solution
+            if "persistent" in nxt.marks or nxt.coded:
                 continue
-            if "resolved" in nxt.marks or ("now" in nxt.marks and "positive" in nxt.marks and not nxt.coded):
-                o.deny("в прошлом, сейчас решено", other)
+            if "resolved" in nxt.marks or ("now" in nxt.marks and "positive" in nxt.marks):
+                o.deny("в прошлом, сейчас решено")
 
 
 def finish_no_problems(
