@@ -636,7 +636,7 @@ def _decide_hit(
     nominal: bool,
     has_positive: bool,
     used_cues: set[int],
-    rest: set[int] = frozenset(),  # type: ignore[assignment]
+    rest: set[int],
 ) -> tuple[str, Evidence] | None:
     """``(CODED, evidence)`` or ``(DENIED, evidence)`` for a hit, or None when the hit is
     only named (pending). ``rest``: the clause's words said of the rest (:func:`_rest_words`);
@@ -888,7 +888,7 @@ def settle_past(outcomes: list[ClauseOutcome]) -> None:
     categories the present clause codes itself. A clause with a past-tense
     verb and no marker («с визами были сложности») counts as past only when the next
     clause says the problem is solved («…, решили») or that all is well now («но сейчас
-    всё работает»).
+    всё работает») and names no problem of its own.
     """
     if not any(o.coded for o in outcomes):
         return  # nothing coded: nothing to settle
