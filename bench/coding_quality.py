@@ -169,6 +169,12 @@ def sample() -> str:
     return "\n".join(rows)
 
 
+def _scored_waves(corpus: Path, kept: str) -> list[int]:
+    """The waves (2 on) whose folder keeps the file ``kept`` and whose gold exists: a wave
+    frozen and not yet coded by hand, or coded and not yet adjudicated, is not scored yet."""
+    return [w for w in range(2, 1000) if (corpus / f"wave{w}" / kept).is_file() and (corpus / f"test{w}.csv").is_file()]
+
+
 def humans() -> str:
     cats = load_codebook().ids
     corpus = ROOT / "tests" / "data" / "corpus"
@@ -177,11 +183,7 @@ def humans() -> str:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     folders = [(1, corpus, ("dev", "test"))]
-    folders += [
-        (w, corpus / f"wave{w}", (f"test{w}",))
-        for w in range(2, 100)
-        if (corpus / f"wave{w}" / "coder_a.csv").is_file()
-    ]
+    folders += [(w, corpus / f"wave{w}", (f"test{w}",)) for w in _scored_waves(corpus, "coder_a.csv")]
     for wave, folder, parts in folders:
         a, b = (pd.read_csv(folder / f"coder_{x}.csv", dtype=str, keep_default_na=False).set_index("id") for x in "ab")
         gold = pd.concat([pd.read_csv(corpus / f"{p}.csv", dtype=str, keep_default_na=False) for p in parts])
@@ -199,12 +201,7 @@ def humans() -> str:
 def frozen() -> str:
     cats = load_codebook().ids
     corpus = ROOT / "tests" / "data" / "corpus"
-    # a wave frozen and not yet coded by hand has no gold: not scored yet
-    waves = [
-        w
-        for w in range(2, 1000)
-        if (corpus / f"wave{w}" / "pred_layer.csv").is_file() and (corpus / f"test{w}.csv").is_file()
-    ]
+    waves = _scored_waves(corpus, "pred_layer.csv")
     if not waves:
         return "no wave has frozen codes"
     truth, pred, per_wave = [], {"layer": [], "rules": []}, []

@@ -285,7 +285,7 @@ def decide_clause(
             lo <= clause.segment[h.first] <= hi
             and clause.segment[h.first] not in clause.exception_segments
             and h.category != no_problems_id
-            and not (cue in rest and h.first not in rest)  # «Визы, в остальном проблем нет»
+            and not _outside_rest(cue, h, rest)
             for h in hits
         ):
             inside = [i for i in order if lo <= clause.segment[i] <= hi]
@@ -661,8 +661,8 @@ def _decide_hit(
     if id(h) in scope.direct_denied and not since:
         return denied("отрицание")
     span = None if since else scope.denial_for(h)
-    if span is not None and span[2] in rest and h.first not in rest:
-        span = None  # «Визы и перевод, в остальном проблем нет»: the rest has none, not the visas
+    if span is not None and _outside_rest(span[2], h, rest):
+        span = None
     if span is not None:
         return denied(f"отрицание «{toks[span[2]].text}»")
     if scope.contrasted(h):
@@ -702,6 +702,12 @@ def _rest_words(clause: Clause, words: Words) -> set[int]:
         if going:
             out.update(part)
     return out
+
+
+def _outside_rest(cue: int, h: Hit, rest: set[int]) -> bool:
+    """The denial at token ``cue`` is said of the rest and the hit is not among the rest's
+    words: «Визы и перевод, в остальном проблем нет» — the rest has none, not the visas."""
+    return cue in rest and h.first not in rest
 
 
 def _rest_segment(clause: Clause, seg: int, rest: set[int]) -> bool:
