@@ -1152,3 +1152,68 @@ def test_a_capitalised_word_inside_a_sentence_is_a_name(text, name):
 
     toks = Lemmatizer().tokens(text)
     assert is_name(toks, len(toks) - 1) is name
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        ("Не удалось решить вопрос с визами.", ["legal"]),
+        ("Так и не смогли решить проблему с финансированием.", ["funding"]),
+        ("Вопрос с визами решить не получилось.", ["legal"]),
+        # no category named: a failure is not «no problems»
+        ("Не смогли решить вопрос с помещением.", []),
+        # the resolution itself still denies
+        ("Проблему с визами удалось решить.", []),
+        ("Вопрос с визами решили.", []),
+    ],
+)
+def test_a_resolution_that_failed_leaves_the_problem(coder, text, coded):
+    """A resolution verb under a negated verb of ``rules.ability`` («не смогли решить», «решить
+    не удалось») tells a failure: the problem stays (wave 83: «Не смогли решить вопрос с
+    помещением и с визой для преподавателя» had its visas denied)."""
+    assert coder.code(text).categories == coded
+
+
+def test_ability_verbs_come_from_the_codebook(tmp_path):
+    """With ``rules.ability`` emptied, «не удалось решить» is read as «решить» again."""
+    emptied = _rules_coder(
+        tmp_path,
+        "  ability: [мочь, смочь, суметь, удаться, удаваться, получиться, получаться, успеть]",
+        "  ability: []",
+    )
+    assert emptied.code("Не удалось решить вопрос с визами.").categories == []
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        ("У нас нет ни механизма, ни денег.", ["funding", "legal"]),
+        ("А у нас самих нет ни стратегии, ни денег в бюджете, ни людей.", ["funding", "legal"]),
+        # a pattern without a negation of its own is still denied by one inside it
+        ("Языкового барьера нет.", []),
+    ],
+)
+def test_a_negation_inside_a_pattern_that_says_the_absence_does_not_deny_it(coder, text, coded):
+    """«нет ни механизма»: «ни» stands inside the pattern «нет ~2 механизм», whose own «нет» says
+    the absence; it does not deny the match."""
+    assert coder.code(text).categories == coded
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        ("У нас нет стратегии сотрудничества с Китаем.", ["legal"]),
+        ("Главное — отсутствие у региона внятной концепции международного сотрудничества.", ["legal"]),
+        ("У города нет никакой политики в отношении побратимов.", ["legal"]),
+        ("В Стратегии развития области до 2030 года Китай назван перспективным рынком.", []),
+        ("Мы не доводим начатое до конца.", ["interest"]),
+        ("Из двенадцати пунктов выполнили два.", ["interest"]),
+        ("Больше мешает наша собственная нерасторопность.", ["interest"]),
+        ("Они воспринимают это как нежелание работать, хотя это не так.", []),
+    ],
+)
+def test_own_side_failings_and_missing_strategy(coder, text, coded):
+    """Wave 83's respondents who blame their own side: no strategy or concept is legal (the
+    corpus gold: 23 of the 26 answers that say so), not finishing what was begun is interest;
+    the partners reading a delay «как нежелание» is not."""
+    assert coder.code(text).categories == coded

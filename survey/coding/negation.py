@@ -310,6 +310,7 @@ class Scope:
                 and (toks[i].info.perfective or self.routine)
                 and not self._said_of_rest(k)
                 and not self.named_at(k)  # «граница закрыта» names the problem, «вопрос закрыт» denies it
+                and not self._failed(k)
             ):
                 # «вопрос решён» denies; «проблема решается за счёт …» still names the problem,
                 # unless it is routine: «решается в рабочем порядке»
@@ -459,6 +460,19 @@ class Scope:
             if not (tm & BIT["positive"]):
                 self.weak_cues.add(k)
 
+    def _failed(self, k: int) -> bool:
+        """The resolution verb at place ``k`` is the infinitive of a negated verb of ``rules.ability``:
+        «не смогли решить», «так и не удалось урегулировать», «решить не получилось» — a failure,
+        the problem stays."""
+        order, masks = self.order, self.words.masks
+        if k > 0 and (k - 1) in self.negated and masks[order[k - 1]] & BIT["ability"]:
+            return True
+        return (
+            k + 2 < len(order)
+            and bool(masks[order[k + 1]] & BIT["negators"])
+            and bool(masks[order[k + 2]] & BIT["ability"])
+        )
+
     def _own_subject(self, k: int) -> bool:
         """A noun or a pronoun stands before place ``k`` in its segment, which is not the
         clause's first: the verb negated at ``k`` has a subject of its own."""
@@ -589,6 +603,8 @@ class Scope:
         if target is None:
             self.cues.append(k)
             return
+        if any(h.first < i < h.last and self._says_absence(h) for h in self.hits_at(target)):
+            return  # «нет ни механизма»: «ни» lies inside the pattern «нет ~2 механизм», which says the absence
         if self.words.masks[order[target]] & BIT["problem_words"]:
             self.denied_problem.add(target)
             self.denials.append((min(k, target), max(k, target), i))
@@ -601,6 +617,11 @@ class Scope:
             self.denials.append((min(k, target), max(k, target), i))
         else:
             self.cues.append(k)
+
+    def _says_absence(self, h: Hit) -> bool:
+        """A word of the pattern matched by ``h`` is a negator or an absence word («нет ~2 механизм»)."""
+        masks = self.words.masks
+        return any(masks[p] & (BIT["absence"] | BIT["negators"]) for p in h.positions)
 
     def _verdict(self, k: int, i: int, end: int | None = None) -> bool:
         """«Язык — нет», «Деньги — тоже нет», «Язык нет, переводчик есть», «Язык — никогда не

@@ -52,6 +52,7 @@ RULE_KEYS = (
     "light_verbs",
     "having",
     "resolution",
+    "ability",
     "shortage_cues",
     "positive",
     "false_negations",
