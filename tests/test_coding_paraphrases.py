@@ -1217,3 +1217,26 @@ def test_own_side_failings_and_missing_strategy(coder, text, coded):
     corpus gold: 23 of the 26 answers that say so), not finishing what was begun is interest;
     the partners reading a delay «как нежелание» is not."""
     assert coder.code(text).categories == coded
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        ("Переводчиков мало, но это задача, а не проблема.", []),
+        ("Трудностей нет. Хотелось бы побольше экономики — но это уже пожелание, а не проблема.", ["no_problems"]),
+        ("Расстояние — да, но это объективный фактор, а не проблема.", []),
+        # «это» naming a problem of its own keeps what came before
+        ("Переводчиков мало, и это серьёзная проблема.", ["language"]),
+    ],
+)
+def test_this_is_a_wish_not_a_problem_denies_what_this_stands_for(coder, text, coded):
+    """«X, но это пожелание, а не проблема»: the general denial after «это …» is said of the clause
+    before «это» (the corpus gold: W164-047, W275-041, W292-071)."""
+    assert coder.code(text).categories == coded
+
+
+def test_the_only_problem_named_is_the_pandemic(coder):
+    """«ковид (сейчас, по сути, единственная проблема)»: the pandemic named as the only problem is
+    «no problems» besides it, like «проблема одна — ковид»; another category named so is not."""
+    assert coder.code("ковид (сейчас, по сути, единственная проблема)").categories == ["covid", "no_problems"]
+    assert coder.code("Единственная проблема — переводчики.").categories == ["language"]

@@ -796,6 +796,19 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
                 keep = set() if "coped_all" in cur.marks else {e.category for e in prev.coded} - {last}
                 prev.deny("привыкли (о сказанном выше)", keep)
             continue
+        elif (
+            same_sentence
+            and denial
+            and names_nothing
+            and n >= 2
+            and prev.refers
+            and not (prev.coded or prev.denied or prev.pending or prev.general)
+            and outcomes[n - 2].sentence == cur.sentence
+        ):
+            # «Переводчиков мало, но это задача, а не проблема»: the denial is said of what «это»
+            # in the clause before stands for, the clause before that
+            reason = "отрицание (о сказанном выше)"
+            prev = outcomes[n - 2]
         elif {"minimised", "dismissed"} & cur.marks and names_nothing and (same_sentence or cur.anaphoric):
             reason = "названо несущественным (о сказанном ниже)"
             # «…, которая, впрочем, компенсируется связью»: back over clauses that name nothing
