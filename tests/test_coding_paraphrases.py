@@ -1240,3 +1240,17 @@ def test_the_only_problem_named_is_the_pandemic(coder):
     «no problems» besides it, like «проблема одна — ковид»; another category named so is not."""
     assert coder.code("ковид (сейчас, по сути, единственная проблема)").categories == ["covid", "no_problems"]
     assert coder.code("Единственная проблема — переводчики.").categories == ["language"]
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        ("По закону мы обязаны в приоритетном порядке закупать ПО из реестра отечественного софта.", ["legal"]),
+        ("А когда приезжают они, мы по закону не можем из бюджета оплатить им гостиницу.", ["legal"]),
+        ("По закону всё в порядке, проблем нет.", ["no_problems"]),
+    ],
+)
+def test_what_the_law_obliges_or_forbids_is_legal(coder, text, coded):
+    """«по закону … обязаны / не можем / нельзя»: the law as what stands in the way is legal (the
+    corpus gold: 30 of the 31 answers that say «по закону»)."""
+    assert coder.code(text).categories == coded
