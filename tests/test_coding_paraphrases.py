@@ -1254,3 +1254,21 @@ def test_what_the_law_obliges_or_forbids_is_legal(coder, text, coded):
     """«по закону … обязаны / не можем / нельзя»: the law as what stands in the way is legal (the
     corpus gold: 30 of the 31 answers that say «по закону»)."""
     assert coder.code(text).categories == coded
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        ("Блокировки. Наш сайт в Китае открывается через раз.", ["legal"]),
+        ("ВКС — техн. проблемы (блокировка сервисов), перебои связи.", ["legal"]),
+        ("Блокировка счетов и платежей — главная беда.", ["economy"]),
+        ("Авторские права — отдельная головная боль.", ["legal"]),
+        # a slow answer is the approvals', not fading interest
+        ("бюрократия + долгие ответы + ковид", ["covid", "bureaucracy"]),
+        ("Партнёры перестали отвечать на письма.", ["interest"]),
+    ],
+)
+def test_blocked_services_copyright_and_slow_answers(coder, text, coded):
+    """Wave 84: blocked services and copyright are legal (a blocked bank account is economy); slow
+    answers are bureaucracy, not interest (the corpus gold: 14 of 16 answers that say so)."""
+    assert coder.code(text).categories == coded
