@@ -1272,3 +1272,10 @@ def test_blocked_services_copyright_and_slow_answers(coder, text, coded):
     """Wave 84: blocked services and copyright are legal (a blocked bank account is economy); slow
     answers are bureaucracy, not interest (the corpus gold: 14 of 16 answers that say so)."""
     assert coder.code(text).categories == coded
+
+
+def test_otherwise_fine_after_the_pandemic_is_no_problems(coder):
+    """«Пандемия помешала, а так нормально»: the rest is fine — the pandemic and «no problems»
+    (the corpus gold: W251-053, W292-023); another category named so keeps its code alone."""
+    assert coder.code("Пандемия помешала, а так нормально.").categories == ["covid", "no_problems"]
+    assert coder.code("Переводчиков мало, а так нормально.").categories == ["language"]
