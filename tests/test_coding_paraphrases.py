@@ -1279,3 +1279,19 @@ def test_otherwise_fine_after_the_pandemic_is_no_problems(coder):
     (the corpus gold: W251-053, W292-023); another category named so keeps its code alone."""
     assert coder.code("Пандемия помешала, а так нормально.").categories == ["covid", "no_problems"]
     assert coder.code("Переводчиков мало, а так нормально.").categories == ["language"]
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        ("Проблема в том, что на поездки не выделяют денег.", ["funding"]),
+        ("Проблема в том, что не было переводчиков.", ["language"]),
+        # a problem word denied with the resource after a preposition stays denied
+        ("Проблем не было с переводчиками.", []),
+        ("Не имеем проблем с финансированием.", []),
+    ],
+)
+def test_a_resource_after_a_negated_verb_of_having_is_lacking(coder, text, coded):
+    """«Проблема в том, что на поездки не выделяют денег»: the resource right after «не выделяют»
+    is what is lacking, not a denial of «проблема» (wave 87: W352-068 had its funding denied)."""
+    assert coder.code(text).categories == coded

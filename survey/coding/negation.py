@@ -416,7 +416,7 @@ class Scope:
         elif tm & BIT["light_verbs"]:
             pw = self.nearest_problem_word(k)
             own = self._own_part(k, j, pw)
-            if own == "lacking" or self._object_after(j) or self._lacking(k, pw):
+            if own == "lacking" or self._object_after(j) or self._resource_after(j) or self._lacking(k, pw):
                 # «из-за ограничений не было возможности …», «главная проблема — ковид, ни одной
                 # делегации не было»: what was lacking is the noun after the verb or in its own
                 # part of the clause, not the problem word elsewhere in the clause
@@ -519,6 +519,21 @@ class Scope:
         if pw is not None and seg[order[pw]] == own:
             return False
         return any(seg[order[x]] == own and toks[order[x]].lower in NONE_OF for x in range(len(order)) if x != k)
+
+    def _resource_after(self, j: int) -> bool:
+        """A verb of ``rules.having`` at place ``j`` followed in its part of the clause (past its
+        adjectives) by a resource the codebook names: «Проблема в том, что на поездки не
+        выделяют денег», «…, что не было переводчиков» — what is lacking is that resource, not
+        the problem word before."""
+        order, seg, toks = self.order, self.clause.segment, self.words.toks
+        if toks[order[j]].info.lemma not in self.rules.words["having"]:
+            return False
+        n = j + 1
+        while n < len(order) and seg[order[n]] == seg[order[j]] and toks[order[n]].info.pos in ("ADJF", "PRTF"):
+            if self.hits_at(n):
+                break
+            n += 1
+        return n < len(order) and seg[order[n]] == seg[order[j]] and any(h.kind != "terms" for h in self.named_at(n))
 
     def _own_part(self, k: int, j: int, pw: int | None) -> str | None:
         """A «не» at place ``k`` with its light verb at ``j`` whose own comma part names a
