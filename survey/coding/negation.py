@@ -427,10 +427,13 @@ class Scope:
                 self.denied_problem.add(pw)
                 self.denials.append((min(k, pw), max(k, pw), i))
             else:
-                # «культурных различий я не вижу» denies the named problems;
+                # «культурных различий я не вижу» denies the named problems, but not one said
+                # after a preposition, the cause or the time of what was lacking («из-за пандемии
+                # призы так и не были вручены», «в пандемию такой возможности не было»);
                 # «переводчиков не имеется» is a shortage of the resources
+                position = self.clause.position
                 for h in self.hits:
-                    if h.kind == "terms":
+                    if h.kind == "terms" and not self._after_preposition(position[h.first]):
                         self.direct_denied.add(id(h))
                 self.cues.append(k)
         elif self._sized(k, j) and not self.named_at(j):
@@ -519,6 +522,10 @@ class Scope:
         if pw is not None and seg[order[pw]] == own:
             return False
         return any(seg[order[x]] == own and toks[order[x]].lower in NONE_OF for x in range(len(order)) if x != k)
+
+    def _after_preposition(self, k: int) -> bool:
+        """The word before place ``k`` is a preposition («из-за пандемии», «в пандемию»)."""
+        return k > 0 and self.words.toks[self.order[k - 1]].info.pos == "PREP"
 
     def _resource_after(self, j: int) -> bool:
         """A verb of ``rules.having`` at place ``j`` followed in its part of the clause (past its
