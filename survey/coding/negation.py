@@ -489,15 +489,7 @@ class Scope:
         времени», also after its adjectives: «не имеющий общей границы», «не было свободного
         времени» — the negation is said of it."""
         order, seg, toks, masks = self.order, self.clause.segment, self.words.toks, self.words.masks
-        n = j + 1
-        while (
-            n + 1 < len(order)
-            and seg[order[n]] == seg[order[j]]
-            and toks[order[n]].info.pos in ("ADJF", "PRTF")
-            and not masks[order[n]] & (BIT["problem_words"] | BIT["absence"] | BIT["negators"] | BIT["size_words"])
-            and not self.hits_at(n)
-        ):
-            n += 1
+        n = self._past_adjectives(j, BIT["problem_words"] | BIT["absence"] | BIT["negators"] | BIT["size_words"])
         if n >= len(order) or seg[order[n]] != seg[order[j]]:
             return False
         info = toks[order[n]].info
@@ -527,20 +519,39 @@ class Scope:
         """The word before place ``k`` is a preposition («из-за пандемии», «в пандемию»)."""
         return k > 0 and self.words.toks[self.order[k - 1]].info.pos == "PREP"
 
+    def _past_adjectives(self, j: int, stop: int = 0) -> int:
+        """The first place after ``j`` that is not an adjective or participle of ``j``'s part of
+        the clause; an adjective in a hit or with a lexicon bit of ``stop`` ends the run too."""
+        order, seg, toks, masks = self.order, self.clause.segment, self.words.toks, self.words.masks
+        n = j + 1
+        while (
+            n < len(order)
+            and seg[order[n]] == seg[order[j]]
+            and toks[order[n]].info.pos in ("ADJF", "PRTF")
+            and not masks[order[n]] & stop
+            and not self.hits_at(n)
+        ):
+            n += 1
+        return n
+
+    def _having(self, j: int) -> bool:
+        """The word at place ``j`` is a verb of ``rules.having`` («выделять», «быть», «иметься»)."""
+        return self.words.toks[self.order[j]].info.lemma in self.rules.words["having"]
+
+    def _names_resource(self, k: int) -> bool:
+        """A hit at place ``k`` names a category's resource (``needs``), not a problem (``terms``)."""
+        return any(h.kind != "terms" for h in self.named_at(k))
+
     def _resource_after(self, j: int) -> bool:
         """A verb of ``rules.having`` at place ``j`` followed in its part of the clause (past its
         adjectives) by a resource the codebook names: «Проблема в том, что на поездки не
         выделяют денег», «…, что не было переводчиков» — what is lacking is that resource, not
         the problem word before."""
-        order, seg, toks = self.order, self.clause.segment, self.words.toks
-        if toks[order[j]].info.lemma not in self.rules.words["having"]:
+        if not self._having(j):
             return False
-        n = j + 1
-        while n < len(order) and seg[order[n]] == seg[order[j]] and toks[order[n]].info.pos in ("ADJF", "PRTF"):
-            if self.hits_at(n):
-                break
-            n += 1
-        return n < len(order) and seg[order[n]] == seg[order[j]] and any(h.kind != "terms" for h in self.named_at(n))
+        n = self._past_adjectives(j)
+        seg = self.clause.segment
+        return n < len(self.order) and seg[self.order[n]] == seg[self.order[j]] and self._names_resource(n)
 
     def _own_part(self, k: int, j: int, pw: int | None) -> str | None:
         """A «не» at place ``k`` with its light verb at ``j`` whose own comma part names a
@@ -574,12 +585,9 @@ class Scope:
             return "denied"  # the lack itself is negated: «дефицита переводчиков не было»
         conditional = any(masks[order[x]] & BIT["hypothetical"] for x in range(places[0], k + 1))
         if (
-            toks[order[j]].info.lemma in self.rules.words["having"]  # «денег не выделяют», «переводчиков не было»
+            self._having(j)  # «денег не выделяют», «переводчиков не было»
             and not conditional
-            and any(
-                toks[order[x - 1]].info.pos != "PREP" and any(h.kind != "terms" for h in self.named_at(x))
-                for x in named
-            )
+            and any(not self._after_preposition(x) and self._names_resource(x) for x in named)
         ):
             return "lacking"
         return "denied"
@@ -733,8 +741,7 @@ class Scope:
             info = toks[i].info
             if info.pos != "NOUN" and not (masks[i] & BIT["problem_words"]):
                 continue
-            governed = j > 0 and toks[order[j - 1]].info.pos == "PREP"
-            if (info.genitive or verb) and not governed:
+            if (info.genitive or verb) and not self._after_preposition(j):
                 return j
         return None
 
