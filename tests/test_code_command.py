@@ -292,23 +292,23 @@ def test_a_batch_collects_garbage_less_often_and_restores_the_setting(tmp_path, 
     from survey.coding.coder import Coder
 
     seen = []
-    real = Coder.code
+    real = Coder.code_many
 
-    def spy(self, text):
+    def spy(self, texts):
         seen.append(gc.get_threshold())
-        return real(self, text)
+        return real(self, texts)
 
-    monkeypatch.setattr(Coder, "code", spy)
+    monkeypatch.setattr(Coder, "code_many", spy)
     before = gc.get_threshold()
     src = _write(tmp_path / "in.csv", [("a1", "Нет переводчиков."), ("a2", "Пандемия.")])
     code_csv(src, tmp_path / "out.csv", learned=False)
     assert seen and all(t[0] == batch.BATCH_GC_THRESHOLD and t[1:] == before[1:] for t in seen)
     assert gc.get_threshold() == before
 
-    def fail(self, text):
+    def fail(self, texts):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(Coder, "code", fail)
+    monkeypatch.setattr(Coder, "code_many", fail)
     with pytest.raises(RuntimeError):
         code_csv(src, tmp_path / "out2.csv", learned=False)
     assert gc.get_threshold() == before

@@ -91,13 +91,19 @@ def test_sentence_scores_equal_the_training_matrix(model, lem):
         np.testing.assert_allclose(got, expected[i], rtol=1e-9, atol=1e-12)
 
 
-def test_one_sentence_probability_and_top_words_are_the_answers_own(model, lem):
-    """The evidence's shortcuts give the same numbers as the general route: one category of one
-    sentence alone, and the weighing words again when the sentence's values come memoised."""
+def test_many_answers_at_once_and_top_words_are_each_answers_own(model, lem):
+    """Answers scored together (a chunk of a batch; the evidence's sentences each alone, an empty
+    answer among them) get the numbers each gets alone, and the weighing words come out the same
+    again when the sentence's values come memoised."""
     sentences = answer_sentences("Переводчиков нет, переводить некому. Денег тоже нет! Проблем нет.", lem)
     vectors = [model.sentence(chunk, lemmas) for chunk, lemmas in sentences]
-    for v in [*vectors, (0.0,) * len(vectors[0])]:
-        assert [model.sentence_probability(v, j) for j in range(len(CATS))] == model.probability_list([v])
+    answers = [vectors, [], *[[v] for v in vectors], vectors[1:], [(0.0,) * len(vectors[0])]]
+    together = model.probability_matrix(answers)
+    assert together.shape == (len(answers), len(CATS))
+    for row, answer in zip(together.tolist(), answers):
+        assert row == model.probability_list(answer)
+    # an answer with no words is its intercepts alone
+    np.testing.assert_allclose(together[1], 1 / (1 + np.exp(-model.intercept)), rtol=1e-15)
     first = model.top_words(sentences, "language", 6)
     assert "переводчик" in first and model.top_words(sentences, "language", 6) == first
     assert model.top_words(sentences, "funding", 2) == model.top_words(sentences, "funding", 6)[:2]
@@ -617,3 +623,36 @@ def test_the_layer_adds_no_topic_of_a_denied_comma_list():
     result = coder.code("Язык, финансирование — проблем нет.")
     assert result.categories == [] and not result.learned
     assert {e.category for e in result.denials} == {"language", "funding"}
+
+
+def test_coding_many_answers_at_once_gives_each_what_coding_it_alone_gives():
+    """A batch codes its chunk with one call (the layer's probabilities in one matrix): every
+    answer gets the codes, evidence, denials and probabilities it gets coded alone; a text met
+    twice in the call (short or long) is coded once and copied; unknown words are counted as
+    often as they occur either way."""
+    long = "Далеко ехать, прямых рейсов нет. " * 8 + "Погода: зимой рейсы отменяют."
+    texts = [
+        "Погода: зимой рейсы отменяют.",
+        None,
+        "Переводчиков не хватает, финансирования нет.",
+        "  ",
+        long,
+        "Погода: зимой рейсы отменяют.",
+        "Проблем нет.",
+        "Вопрос с визами решён, а вот кадров мало, длжностей не хвтает.",
+        long,
+        "Пандемия, других проблем нет.",
+        "Вопрос с визами решён, а вот кадров мало, длжностей не хвтает.",
+    ]
+    alone, together = Coder(), Coder()
+    assert alone.learned is not None
+    one = [alone.code(t) for t in texts]
+    many = together.code_many(texts)
+    assert len(many) == len(texts)
+    for t, a, b in zip(texts, one, many):
+        assert b.codes == a.codes, t
+        assert (b.evidence_text(), b.denial_text(), b.learned) == (a.evidence_text(), a.denial_text(), a.learned), t
+        assert b.probabilities == a.probabilities, t
+    assert many[0].learned and many[0] is not many[5] and many[4] is not many[8]  # copies, not one object
+    assert not any(many[1].codes.values()) and not any(many[3].codes.values())
+    assert together.unknown_ == alone.unknown_ and sum(together.unknown_.values()) >= 4

@@ -384,8 +384,7 @@ def _code_chunk(chunk: list[tuple[str, str]]) -> tuple[str, int, Counter, Counte
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     counts: Counter = Counter()
-    for rid, text in chunk:
-        c = coder.code(text)
+    for (rid, _), c in zip(chunk, coder.code_many([text for _, text in chunk])):
         writer.writerow([safe_text(rid), *c.codes.values(), safe_text(c.evidence_text())])
         for k, v in c.codes.items():
             if v:

@@ -56,6 +56,9 @@ the codebook's ``rules`` section):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from survey.base.lemmatize import Lemmatizer
 from survey.base.missing import is_missing
 from survey.coding.clauses import Clause, aside_words, split_clauses
@@ -84,6 +87,19 @@ MEMO_SIZE = 50_000
 # met again is copied, not coded again; bounded in length and number so memory stays flat
 ANSWER_MEMO_CHARS = 200
 ANSWER_MEMO_SIZE = 20_000
+
+
+@dataclass(slots=True)
+class _Answer:
+    """An answer between the rules and the learned layer (:meth:`Coder.code_many`)."""
+
+    index: int  # its place among the answers coded together
+    text: str
+    said: str  # the respondent's words (an interviewer's turns blanked)
+    coding: AnswerCoding
+    sentences: list[tuple[str, list[str]]]  # each sentence with its lemmas
+    vectors: list[Sentence]  # the learned layer's view of each sentence (none without the layer)
+    unknown: list[str]  # words pymorphy3 does not know, as often as they occur
 
 
 class Coder:
@@ -133,15 +149,56 @@ class Coder:
 
     def code(self, text: str | None) -> AnswerCoding:
         """Code one answer. Empty or missing answers get all zeros."""
+        return self.code_many([text])[0]
+
+    def code_many(self, texts: Sequence[str | None]) -> list[AnswerCoding]:
+        """Code answers: the codes :meth:`code` gives each, with the learned layer's
+        probabilities computed for all of them at once (a batch codes its chunks so: scored one
+        by one, the layer's sums cost more than its arithmetic)."""
+        out: list[AnswerCoding | None] = [None] * len(texts)
+        todo: list[_Answer] = []
+        first: dict[str, _Answer] = {}  # the answers of this call, by text
+        again: list[tuple[int, _Answer]] = []  # a text met before in this call: copied
+        for i, raw in enumerate(texts):
+            if not raw or not str(raw).strip():
+                out[i] = AnswerCoding(dict.fromkeys(self.ids, 0))
+                continue
+            text = str(raw)
+            known = self._answers.get(text)
+            if known is not None:
+                if known[1]:
+                    self.lemmatizer.unknown.update(known[1])  # counted as often as they occur
+                out[i] = known[0].copy()
+            elif text in first:
+                again.append((i, first[text]))
+            else:
+                first[text] = answer = self._rules(i, text)
+                todo.append(answer)
+        learned = self.learned
+        if learned is not None:
+            learned.apply_many([(a.coding, a.said, a.sentences, a.vectors) for a in todo])
+        rank = self._rank
+        answers = self._answers
+        for a in todo:
+            coding = a.coding
+            coding.evidence = outermost(coding.evidence)
+            coding.denials = outermost(coding.denials)
+            coding.evidence.sort(key=lambda e: (rank[e.category], e.start))
+            out[a.index] = coding
+            if len(a.text) <= ANSWER_MEMO_CHARS:
+                if len(answers) >= self.answer_memo_size:
+                    answers.clear()
+                answers[a.text] = (coding.copy(), a.unknown)
+        for i, a in again:
+            if a.unknown:
+                self.lemmatizer.unknown.update(a.unknown)
+            out[i] = a.coding.copy()
+        return out  # type: ignore[return-value]  # every place is filled above
+
+    def _rules(self, index: int, text: str) -> _Answer:
+        """The rules' coding of an answer (before the learned layer and the evidence's final
+        order), with what the layer reads: its sentences, their lemmas and vectors."""
         codes = dict.fromkeys(self.ids, 0)
-        if not text or not str(text).strip():
-            return AnswerCoding(codes)
-        text = str(text)
-        known = self._answers.get(text)
-        if known is not None:
-            if known[1]:
-                self.lemmatizer.unknown.update(known[1])  # counted as often as they occur
-            return known[0].copy()
         outcomes: list[ClauseOutcome] = []
         sentences: list[tuple[str, list[str]]] = []
         unknown: list[str] = []
@@ -200,18 +257,7 @@ class Coder:
             coding.denials.extend(o.denied)
             general.extend(o.general)
         finish_no_problems(coding, general, self.no_problems, any(o.open_problem for o in outcomes))
-        if learned is not None:
-            learned.apply(coding, said, sentences, vectors)
-        coding.evidence = outermost(coding.evidence)
-        coding.denials = outermost(coding.denials)
-        rank = self._rank
-        coding.evidence.sort(key=lambda e: (rank[e.category], e.start))
-        if len(text) <= ANSWER_MEMO_CHARS:
-            answers = self._answers
-            if len(answers) >= self.answer_memo_size:
-                answers.clear()
-            answers[text] = (coding.copy(), unknown)
-        return coding
+        return _Answer(index, text, said, coding, sentences, vectors, unknown)
 
     def code_sentence(self, text: str) -> tuple[list[ClauseOutcome], list[str], list[str]]:
         """Code one sentence on its own (memoised by :meth:`code`): the outcome of each
@@ -342,11 +388,13 @@ def code_responses(data, questionnaire, coder: Coder, advance=None):
     rows = []
     for f in questionnaire.coded_questions:
         applies = {c.id for c in coder.codebook.for_question(f.id)}
-        for n, (eid, text) in enumerate(zip(data["expert_id"], data[f.id]), start=1):
-            if advance is not None and n % 500 == 0:
+        answers = [None if is_missing(text) else str(text) for text in data[f.id]]
+        codings = []
+        for k in range(0, len(answers), 500):  # coded 500 at a time (:meth:`Coder.code_many`)
+            codings += coder.code_many(answers[k : k + 500])
+            if advance is not None and k + 500 <= len(answers):
                 advance(500)
-            answer = None if is_missing(text) else str(text)
-            c = coder.code(answer)
+        for eid, answer, c in zip(data["expert_id"], answers, codings):
             codes = {k: (v if k in applies else 0) for k, v in c.codes.items()}
             priority, reason = review_flags(c, answer)
             rows.append(

@@ -35,7 +35,6 @@ import hashlib
 import io
 import json
 import math
-import operator
 import os
 import re
 import tempfile
@@ -80,6 +79,9 @@ _MODELS: dict[str, LearnedModel] = {}  # trained models of this process, by cach
 # its character features, then the squared norms of the two blocks (values: ``1 + log tf``
 # within the sentence, times IDF).
 Sentence = tuple[float, ...]
+# what the layer is given of an answer: its coding by the rules, its text, its sentences with their
+# lemmas, and their vectors
+LayerInput = tuple[AnswerCoding, str, list[tuple[str, list[str]]], list[Sentence]]
 
 
 @dataclass
@@ -158,31 +160,44 @@ class LearnedModel:
 
     def probabilities(self, sentences: list[Sentence]) -> np.ndarray:
         """Probability of every category for an answer made of ``sentences``."""
-        return np.array(self.probability_list(sentences))
+        return self.probability_matrix([sentences])[0]
 
     def probability_list(self, sentences: list[Sentence]) -> list[float]:
-        """:meth:`probabilities` as a list, computed in plain Python: for a dozen categories
-        that is several times faster than numpy's per-call overhead, and coding calls it
-        once per answer."""
-        n = len(self.categories)
-        exp = math.exp
-        if not sentences:
-            return [1.0 / (1.0 + exp(-b)) for b in self._bias]
-        total: Sequence[float] = sentences[0]
-        for more in sentences[1:]:  # added in order (the floats ``sum`` gave on Python 3.11), faster
-            total = list(map(operator.add, total, more))
-        words, chars = total[2 * n], total[2 * n + 1]
-        # an empty block adds nothing (its sums are 0: no division by a zero norm)
-        root = math.sqrt(words) if words > 0 else 1.0
-        weight = CHAR_WEIGHT / math.sqrt(chars) if chars > 0 else 0.0
-        return [
-            1.0 / (1.0 + exp(-(b + t / root + u * weight))) for b, t, u in zip(self._bias, total[:n], total[n : 2 * n])
-        ]
+        """:meth:`probabilities` as a list of Python floats."""
+        return self.probability_matrix([sentences])[0].tolist()
 
-    @cached_property
-    def _bias(self) -> list[float]:
-        """The intercepts as Python floats (:meth:`probability_list`)."""
-        return [float(v) for v in self.intercept]
+    def probability_matrix(self, answers: Sequence[Sequence[Sentence]]) -> np.ndarray:
+        """Probability of every category (columns) for each of many answers (rows), each
+        given as its sentences: one matrix product for a whole chunk of answers, where
+        scoring them one by one cost more than the sums themselves. A sentence's numbers are
+        summed in the answer's order (as a loop over them adds them)."""
+        n = len(self.categories)
+        lengths = np.fromiter((len(a) for a in answers), dtype=np.int64, count=len(answers))
+        totals = np.zeros((len(answers), 2 * n + 2))
+        said = lengths > 0
+        if said.any():
+            # a sentence met again (the same vector: the coder's memo gives the same tuple) is
+            # converted once and repeated by its row number
+            first: dict[int, int] = {}
+            distinct: list[Sentence] = []
+            at: list[int] = []
+            for a in answers:
+                for s in a:
+                    k = first.get(id(s))
+                    if k is None:
+                        k = first[id(s)] = len(distinct)
+                        distinct.append(s)
+                    at.append(k)
+            flat = np.array(distinct, dtype=np.float64).reshape(-1, 2 * n + 2)[np.array(at, dtype=np.int64)]
+            starts = (np.cumsum(lengths) - lengths)[said]
+            totals[said] = np.add.reduceat(flat, starts, axis=0)
+        words, chars = totals[:, 2 * n], totals[:, 2 * n + 1]
+        # an empty block adds nothing (its sums are 0: no division by a zero norm)
+        root = np.sqrt(np.where(words > 0, words, 1.0))
+        weight = np.where(chars > 0, CHAR_WEIGHT / np.sqrt(np.where(chars > 0, chars, 1.0)), 0.0)
+        z = self.intercept + totals[:, :n] / root[:, None] + totals[:, n : 2 * n] * weight[:, None]
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.exp(-z))
 
     def text_sentences(self, text: str, lemmatizer: Lemmatizer) -> list[Sentence]:
         """The sentences of a text (tokenised here)."""
@@ -226,15 +241,6 @@ class LearnedModel:
                 self._word_memo.clear()
             self._word_memo[key] = known
         return known
-
-    def sentence_probability(self, sentence: Sentence, j: int) -> float:
-        """The probability of category ``j`` for one sentence alone: the ``j``-th of
-        :meth:`probability_list` ``([sentence])``, the same number."""
-        n = len(self.categories)
-        words, chars = sentence[2 * n], sentence[2 * n + 1]
-        root = math.sqrt(words) if words > 0 else 1.0
-        weight = CHAR_WEIGHT / math.sqrt(chars) if chars > 0 else 0.0
-        return 1.0 / (1.0 + math.exp(-(self._bias[j] + sentence[j] / root + sentence[n + j] * weight)))
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         words = sorted(self.words, key=self.words.__getitem__)
@@ -625,16 +631,53 @@ class LearnedLayer:
         if sentences is None:
             sentences = answer_sentences(text, self.lemmatizer)
         per = vectors if vectors is not None and len(vectors) == len(sentences) else self.sentences(sentences)
-        p = self.model.probability_list(per)
-        coding.probabilities = dict(zip(self.model.categories, p))
+        self.apply_many([(coding, text, sentences, per)])
+
+    def apply_many(self, answers: Sequence[LayerInput]) -> None:
+        """:meth:`apply` to many answers, each given with its sentences and their vectors: their
+        probabilities come from one matrix (:meth:`LearnedModel.probability_matrix`), and an
+        answer is looked at only for the categories whose probability reaches the lowest
+        threshold they could have (most answers: none but those the rules coded)."""
+        if not answers:
+            return
+        probabilities = self.model.probability_matrix([a[3] for a in answers])
+        rows, columns = np.nonzero(probabilities >= self._lowest())
+        reaching: list[list[str]] = [[] for _ in answers]
+        categories = self.model.categories
+        for r, j in zip(rows.tolist(), columns.tolist()):
+            reaching[r].append(categories[j])
+        for (coding, text, sentences, per), p, candidates in zip(answers, probabilities.tolist(), reaching):
+            coding.probabilities = dict(zip(categories, p))
+            codes = coding.codes
+            for c in candidates:
+                if not codes[c]:  # one the rules have not coded already
+                    self._add(coding, text, sentences, per, candidates)
+                    break
+
+    def _lowest(self) -> np.ndarray:
+        """Per category of the model, the lowest threshold at which it can be added (silent
+        answer or not; ``add_when_named`` only raises it); infinite for one never added."""
+        silent, coded = self.thresholds(True), self.thresholds(False)
+        addable = {*self.addable}
+        return np.array(
+            [min(silent[c], coded[c]) if c in addable else math.inf for c in self.model.categories], dtype=np.float64
+        )
+
+    def _add(
+        self,
+        coding: AnswerCoding,
+        text: str,
+        sentences: list[tuple[str, list[str]]],
+        per: list[Sentence],
+        candidates: list[str],
+    ) -> None:
+        """Add the ``candidates`` (in the model's order) whose probability reaches their
+        threshold in this answer, with their evidence."""
         if self.no_problems is not None and coding.codes.get(self.no_problems):
             return  # the rules read «no problems»: nothing is added
         # the rules found nothing at all: no code, no denial, no pattern
         silent = not any(coding.codes.values()) and not coding.denials and not coding.named
         settings = self.settings
-        lowest = settings.add_when_silent if silent else settings.lowest_coded
-        if max(p) < lowest:
-            return  # nothing can reach the threshold
         # a category the rules denied or found sufficient or a topic («финансирование
         # выделяется», «сотрудничество в сфере транспорта») is left to them; one they only named
         # (a resource in a sentence with no cue) needs ``add_when_named``
@@ -642,7 +685,7 @@ class LearnedLayer:
         added = []
         codes, named, probabilities = coding.codes, coding.named, coding.probabilities
         thresholds = self.thresholds(silent)
-        for c in self.addable:
+        for c in candidates:
             if c == self.no_problems or codes.get(c) or c in denied:
                 continue
             threshold = thresholds[c]
@@ -680,13 +723,13 @@ class LearnedLayer:
     ) -> Evidence:
         """The sentence scored highest for ``category`` and the words that weigh most."""
         j = self.model.categories.index(category)
+        alone = self.model.probability_matrix([[v] for v in per])[:, j].tolist()  # each sentence alone
         best, best_p, at, offset = None, -1.0, 0, 0
-        for (chunk, _), counts in zip(sentences, per):
+        for (chunk, _), p in zip(sentences, alone):
             start = text.find(chunk, offset)
             offset = start + len(chunk)
             if not chunk.strip():
                 continue
-            p = self.model.sentence_probability(counts, j)
             if p > best_p:
                 best, best_p, at = chunk, p, start
         if best is None:

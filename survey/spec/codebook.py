@@ -264,12 +264,6 @@ class LearnedSettings:
             object.__setattr__(self, name, tuple((str(c), float(v)) for c, v in items))
 
     @cached_property
-    def lowest_coded(self) -> float:
-        """The lowest ``add_when_coded`` of any category: below it the layer adds nothing where
-        the rules coded something."""
-        return min([self.add_when_coded] + [value for _, value in self.add_when_coded_for])
-
-    @cached_property
     def _own(self) -> dict[str, dict[str, float]]:
         """``add_when_coded_for`` and ``add_when_named_for`` as mappings (the first value of a
         category given twice)."""
