@@ -76,8 +76,15 @@ def test_word_ngrams_fold_numbers():
 
 def test_sentence_scores_equal_the_training_matrix(model, lem):
     """The fast scorer (sums of per-sentence numbers) against the training route (the sparse
-    answer matrix times the coefficients), on answers the model has not seen."""
-    texts = ["Переводчиков нет. Денег тоже нет!", "Проблем нет, всё хорошо.", "Ездить некому и не на что"]
+    answer matrix times the coefficients), on answers the model has not seen: each sentence
+    scored alone, and all the answers' sentences scored in one call (a batch's chunk), with
+    words and character n-grams that repeat within a sentence (1 + log tf)."""
+    texts = [
+        "Переводчиков нет. Денег тоже нет!",
+        "Проблем нет, всё хорошо.",
+        "Ездить некому и не на что",
+        "Денег нет, денег нет и денег нет. Нет и нет.",
+    ]
     X = answer_matrix(
         [answer_sentences(t, lem) for t in texts],
         model.words,
@@ -89,6 +96,12 @@ def test_sentence_scores_equal_the_training_matrix(model, lem):
     for i, t in enumerate(texts):
         got = model.probabilities(model.text_sentences(t, lem))
         np.testing.assert_allclose(got, expected[i], rtol=1e-9, atol=1e-12)
+    answers = [answer_sentences(t, lem) for t in texts]
+    flat = model.sentence_vectors([s for a in answers for s in a])
+    at = np.cumsum([0] + [len(a) for a in answers])
+    together = model.probability_matrix([flat[at[k] : at[k + 1]] for k in range(len(answers))])
+    np.testing.assert_allclose(together, expected, rtol=1e-9, atol=1e-12)
+    assert flat == [model.sentence(chunk, lemmas) for a in answers for chunk, lemmas in a]
 
 
 def test_many_answers_at_once_and_top_words_are_each_answers_own(model, lem):

@@ -98,8 +98,20 @@ class _Answer:
     said: str  # the respondent's words (an interviewer's turns blanked)
     coding: AnswerCoding
     sentences: list[tuple[str, list[str]]]  # each sentence with its lemmas
-    vectors: list[Sentence]  # the learned layer's view of each sentence (none without the layer)
+    entries: list[_Sentence]  # each sentence as the coder's memo keeps it
     unknown: list[str]  # words pymorphy3 does not know, as often as they occur
+
+
+@dataclass(slots=True)
+class _Sentence:
+    """A sentence as coded once and memoised (:meth:`Coder.code_sentence`), with the learned
+    layer's view of it once computed."""
+
+    text: str
+    outcomes: list[ClauseOutcome]
+    unknown: list[str]
+    lemmas: list[str]
+    vector: Sentence | None = None
 
 
 class Coder:
@@ -135,7 +147,8 @@ class Coder:
         # sentence is analysed once; bounded so memory stays flat on huge inputs
         self.memo_size = memo_size
         # a sentence's clause outcomes, unknown words, lemmas and the learned layer's view of it
-        self._memo: dict[str, tuple[list[ClauseOutcome], list[str], list[str], Sentence | None]] = {}
+        # (its vector, filled in for the sentences of a call at once: :meth:`code_many`)
+        self._memo: dict[str, _Sentence] = {}
         self._answers: dict[str, tuple[AnswerCoding, list[str]]] = {}
         self.answer_memo_size = min(ANSWER_MEMO_SIZE, memo_size)
 
@@ -176,7 +189,10 @@ class Coder:
                 todo.append(answer)
         learned = self.learned
         if learned is not None:
-            learned.apply_many([(a.coding, a.said, a.sentences, a.vectors) for a in todo])
+            new = {id(e): e for a in todo for e in a.entries if e.vector is None}.values()
+            for e, vector in zip(new, learned.model.sentence_vectors([(e.text, e.lemmas) for e in new])):
+                e.vector = vector
+            learned.apply_many([(a.coding, a.said, a.sentences, [e.vector for e in a.entries]) for a in todo])
         rank = self._rank
         answers = self._answers
         for a in todo:
@@ -203,8 +219,7 @@ class Coder:
         sentences: list[tuple[str, list[str]]] = []
         unknown: list[str] = []
         memo = self._memo
-        learned = self.learned
-        vectors: list[Sentence] = []
+        entries: list[_Sentence] = []
         said = blank_interviewer(text, self.rules)  # the respondent's words, at their offsets
         # a sentence is memoised without the spaces before it (offsets move past them), so
         # «Денег нет.» opening one answer and following a sentence in another is coded once
@@ -216,21 +231,18 @@ class Coder:
         for n, (offset, chunk) in enumerate(chunks):
             entry = memo.get(chunk)
             if entry is None:
-                coded, words_unknown, lemmas = self.code_sentence(chunk)
-                vector = learned.model.sentence(chunk, lemmas) if learned is not None else None
-                entry = (coded, words_unknown, lemmas, vector)
+                entry = _Sentence(chunk, *self.code_sentence(chunk))
                 if len(memo) >= self.memo_size:
                     memo.clear()
                 memo[chunk] = entry
-            elif entry[1]:
-                self.lemmatizer.unknown.update(entry[1])
-            if entry[1]:
-                unknown.extend(entry[1])
-            for o in entry[0]:
+            elif entry.unknown:
+                self.lemmatizer.unknown.update(entry.unknown)
+            if entry.unknown:
+                unknown.extend(entry.unknown)
+            for o in entry.outcomes:
                 outcomes.append(o.shifted(offset, n))
-            sentences.append((chunk, entry[2]))
-            if entry[3] is not None:
-                vectors.append(entry[3])
+            sentences.append((chunk, entry.lemmas))
+            entries.append(entry)
         coding = AnswerCoding(codes)
         settle_past(outcomes)
         refer_back(outcomes)
@@ -257,7 +269,7 @@ class Coder:
             coding.denials.extend(o.denied)
             general.extend(o.general)
         finish_no_problems(coding, general, self.no_problems, any(o.open_problem for o in outcomes))
-        return _Answer(index, text, said, coding, sentences, vectors, unknown)
+        return _Answer(index, text, said, coding, sentences, entries, unknown)
 
     def code_sentence(self, text: str) -> tuple[list[ClauseOutcome], list[str], list[str]]:
         """Code one sentence on its own (memoised by :meth:`code`): the outcome of each

@@ -44,7 +44,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.metadata import version
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -112,22 +111,17 @@ class LearnedModel:
         words = self.words
         return Counter([r for g in word_ngrams(lemmas) if (r := words.get(g)) is not None])
 
-    def _counts(self, chunk: str, lemmas: list[str]) -> tuple[Counter[int], int]:
-        """How often each feature row occurs in a sentence: its word rows first, then its
-        character rows (offset by the number of word rows), and how many distinct word rows."""
-        counts = self._word_counts(lemmas)
-        k = len(counts)
-        cache, chars = self._word_chars, self.chars
-        per_token = []
-        for token in chunk.lower().split():
-            rows = cache.get(token)
-            if rows is None:
-                rows = tuple(r for g in char_ngrams(token) if (r := chars.get(g)) is not None)
-                if len(cache) < WORD_CACHE:
-                    cache[token] = rows
-            per_token.append(rows)
-        counts.update(chain.from_iterable(per_token))  # one count over all tokens, in their order
-        return counts, k
+    def _char_rows(self, token: str) -> tuple[int, ...]:
+        """The character rows of one lower-case word, each as often as it occurs in it
+        (memoised: words recur)."""
+        cache = self._word_chars
+        rows = cache.get(token)
+        if rows is None:
+            chars = self.chars
+            rows = tuple(r for g in char_ngrams(token) if (r := chars.get(g)) is not None)
+            if len(cache) < WORD_CACHE:
+                cache[token] = rows
+        return rows
 
     def _values(self, counts: Counter[int]) -> tuple[np.ndarray, np.ndarray]:
         """Distinct rows and their TF-IDF values (1 + log tf) · idf, in the order of ``counts``."""
@@ -141,22 +135,42 @@ class LearnedModel:
         return np.concatenate([self.word_idf, self.char_idf])
 
     def sentence(self, chunk: str, lemmas: list[str]) -> Sentence:
-        counts, k = self._counts(chunk, lemmas)
-        n = len(self.categories)
-        if not counts:
-            return (0.0,) * (2 * n + 2)
-        rows, values = self._values(counts)
-        weights = self.coef[rows]
-        out = np.zeros(2 * n + 2)
-        if k:
-            wv = values[:k]
-            out[:n] = wv @ weights[:k]
-            out[2 * n] = wv @ wv
-        if k < len(rows):
-            cv = values[k:]
-            out[n : 2 * n] = cv @ weights[k:]
-            out[2 * n + 1] = cv @ cv
-        return tuple(out.tolist())
+        """One sentence as the model sees it (:data:`Sentence`)."""
+        return self.sentence_vectors([(chunk, lemmas)])[0]
+
+    def sentence_vectors(self, sentences: Sequence[tuple[str, list[str]]]) -> list[Sentence]:
+        """Many sentences (each its text and its words' lemmas) as the model sees them, computed
+        together: the feature rows of all of them are counted and weighed in a few array
+        operations (one sentence at a time, numpy's overhead per call cost more than the
+        arithmetic)."""
+        n, width = len(self.categories), len(self._idf)
+        out = np.zeros((len(sentences), 2 * n + 2))
+        words = self.words
+        word_of: list[int] = []  # the sentence of each word row met
+        word_rows: list[int] = []
+        char_of: list[int] = []
+        char_rows: list[int] = []
+        for i, (chunk, lemmas) in enumerate(sentences):
+            rows = [r for g in word_ngrams(lemmas) if (r := words.get(g)) is not None]
+            word_rows += rows
+            word_of += [i] * len(rows)
+            rows = [r for token in chunk.lower().split() for r in self._char_rows(token)]
+            char_rows += rows
+            char_of += [i] * len(rows)
+        for of, rows, low, norm in ((word_of, word_rows, 0, 2 * n), (char_of, char_rows, n, 2 * n + 1)):
+            if not rows:
+                continue
+            # each (sentence, row) pair counted, sorted by sentence and then by row
+            pairs, tf = np.unique(
+                np.array(of, dtype=np.int64) * width + np.array(rows, dtype=np.int64), return_counts=True
+            )
+            sentence, row = np.divmod(pairs, width)
+            values = (1.0 + np.log(tf)) * self._idf[row]
+            starts = np.flatnonzero(np.r_[True, sentence[1:] != sentence[:-1]])
+            where = sentence[starts]
+            out[where, low : low + n] = np.add.reduceat(values[:, None] * self.coef[row], starts, axis=0)
+            out[where, norm] = np.add.reduceat(values * values, starts)
+        return [tuple(v) for v in out.tolist()]
 
     def probabilities(self, sentences: list[Sentence]) -> np.ndarray:
         """Probability of every category for an answer made of ``sentences``."""
@@ -605,16 +619,11 @@ class LearnedLayer:
     def sentences(self, sentences: list[tuple[str, list[str]]]) -> list[Sentence]:
         """The model's view of each sentence (memoised: sentences recur across answers)."""
         memo = self._memo
-        out: list[Sentence] = []
-        for chunk, lemmas in sentences:
-            entry = memo.get(chunk)
-            if entry is None:
-                entry = self.model.sentence(chunk, lemmas)
-                if len(memo) >= MEMO_SIZE:
-                    memo.clear()
-                memo[chunk] = entry
-            out.append(entry)
-        return out
+        new = {chunk: lemmas for chunk, lemmas in sentences if chunk not in memo}
+        if len(memo) + len(new) > MEMO_SIZE:
+            memo.clear()
+        memo.update(zip(new, self.model.sentence_vectors(list(new.items()))))
+        return [memo[chunk] for chunk, _ in sentences]
 
     def apply(
         self,
