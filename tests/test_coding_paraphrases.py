@@ -1312,3 +1312,36 @@ def test_a_cause_or_time_after_a_preposition_is_not_denied_with_what_was_lacking
     verb says what was lacking; the problem named after a preposition is its cause or its time,
     not what the negation denies (on waves 2–83: 12 codes toward the gold, 2 against)."""
     assert coder.code(text).categories == coded
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        ("Бывает, что немного мешает разница во времени, но это легко решается.", []),
+        ("Есть вопросы с визами, но они быстро решаются.", ["no_problems"]),
+        # slowness is the difficulty itself
+        ("Визы оформляются, но это долго решается.", ["legal", "bureaucracy"]),
+    ],
+)
+def test_a_problem_that_is_easily_resolved_is_not_coded(text, coded):
+    """«…, но это легко решается»: a word of ease between the pronoun and the verb of resolution
+    still says that what was named is resolved (wave 89: W357-073; on waves 2–89 two codes toward
+    the gold, none against)."""
+    from survey.coding.coder import Coder
+
+    assert Coder(learned=False).code(text).categories == coded
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        ("Груз три недели простоял на таможне — не хватило какой-то бумаги.", ["legal"]),
+        ("Оборудование застряло на таможне.", ["legal"]),
+        # customs named without a difficulty is not one
+        ("На таможне всё прошло быстро.", []),
+    ],
+)
+def test_goods_held_at_customs_are_legal(coder, text, coded):
+    """«груз простоял на таможне», «застряли на таможне»: customs procedures (wave 89: W358-051;
+    on waves 2–89 four rule codes toward the gold, none against)."""
+    assert coder.code(text).categories == coded

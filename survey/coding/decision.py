@@ -523,17 +523,21 @@ def _negated_before(masks: list[int], order: list[int], k: int) -> bool:
 # (not «всё закрыто»: a closed border)
 RESOLVED_SUBJECTS = frozenset({"они", "это", "все", "всё"})
 RESOLVING_VERBS = frozenset({"решаться", "решать", "урегулироваться", "улаживаться"})
+# «но это легко решается», «они обычно быстро решаются»: how it is resolved, between the two
+# (not «это долго решается»: slowness is the difficulty)
+EASILY = frozenset({"легко", "быстро", "оперативно", "просто", "обычно", "всегда", "вполне", "успешно", "спокойно"})
 
 
 def _pronoun_resolved(toks: list[Token], order: list[int], k: int) -> bool:
-    """«Есть вопросы — перевод, логистика, — но они решаются»: the verb of resolution at place
-    ``k`` follows a pronoun in a clause that names no noun (not «проблема решается за счёт …»)."""
-    return (
-        k > 0
-        and toks[order[k]].lemma in RESOLVING_VERBS
-        and toks[order[k - 1]].lower in RESOLVED_SUBJECTS
-        and not any(toks[i].info.pos == "NOUN" for i in order)
-    )
+    """«Есть вопросы — перевод, логистика, — но они решаются», «…, но это легко решается»: the
+    verb of resolution at place ``k`` follows a pronoun (and words of :data:`EASILY`) in a clause
+    that names no noun (not «проблема решается за счёт …»)."""
+    if not (k > 0 and toks[order[k]].lemma in RESOLVING_VERBS):
+        return False
+    j = k - 1
+    while j > 0 and toks[order[j]].lower in EASILY:
+        j -= 1
+    return toks[order[j]].lower in RESOLVED_SUBJECTS and not any(toks[i].info.pos == "NOUN" for i in order)
 
 
 def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | None = None) -> set[str]:
