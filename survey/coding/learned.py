@@ -20,8 +20,10 @@ block L2-normalised, and one logistic regression per category (scikit-learn, lib
 balanced classes). Training on the bundled study's 21,480 answers takes 35–55 seconds on a
 machine of two cores (it varies with the machine) and 1.1 GB at its peak; the fitted weights
 are kept in memory and in a cache file keyed by the SHA-256 of the examples and the settings
-(see :func:`cache_dir`), so a study's model is trained once. Scoring an answer is a few
-dictionary look-ups and one small matrix product, without scikit-learn.
+(see :func:`cache_dir`), so a study's model is trained once. Scoring needs no scikit-learn:
+a sentence is a few dictionary look-ups, and the coder scores answers in chunks — the sentences
+a chunk meets for the first time weighed together (:meth:`LearnedModel.sentence_vectors`), the
+chunk's probabilities one matrix (:meth:`LearnedModel.probability_matrix`).
 
 Every learned code carries evidence: the sentence of the answer the model scores highest for
 the category, and the words that weigh most for it (coefficient × TF-IDF weight), e.g.
