@@ -1345,3 +1345,45 @@ def test_goods_held_at_customs_are_legal(coder, text, coded):
     """«груз простоял на таможне», «застряли на таможне»: customs procedures (wave 89: W358-051;
     on waves 2–89 four rule codes toward the gold, none against)."""
     assert coder.code(text).categories == coded
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        # after a denial, a sentence that only says one got used to it settles all named since
+        (
+            "Серьёзных сложностей нет. Разве что партнёры долго согласовывают каждую поездку. "
+            "Но мы к этому давно привыкли.",
+            ["no_problems"],
+        ),
+        (
+            "Трудностей особых не вижу. Есть нехватка переводчиков, да и лететь далеко. "
+            "Но это всё объективные вещи, к ним привыкли.",
+            ["no_problems"],
+        ),
+        # the pandemic stays: it is compatible with «no problems»
+        ("Проблем особых нет. Карантин, перелёты дорогие. Но к этому привыкаешь.", ["covid", "no_problems"]),
+        # no denial before: the coping settles nothing beyond its own sentence
+        (
+            "Переводчиков не хватает. Партнёры долго согласовывают каждую поездку. Но к этому привыкаешь.",
+            ["language", "bureaucracy"],
+        ),
+        # got used to it, but a difficulty follows in the same sentence
+        (
+            "Серьёзных сложностей нет. Партнёры долго согласовывают поездки. Мы привыкли, но сроки срываются.",
+            ["bureaucracy"],
+        ),
+        # «справляемся»: managed, still there
+        ("Ничего особенного. Переводчиков не хватает. Справляемся.", ["language"]),
+        # «к этому надо привыкнуть»: a difficulty, not a settlement
+        ("У них другая деловая культура, к этому надо привыкнуть.", ["mentality"]),
+    ],
+)
+def test_got_used_to_after_a_denial_settles_what_was_named(text, coded):
+    """«Трудностей особых нет. Разве что … Но мы привыкли.»: after a general denial, a sentence
+    that only says one got used to it (not «справляемся», not «надо привыкнуть», no «но» after
+    it) settles what was named in between (waves 89: W360-008, W360-062; on waves 2–89 20 rule
+    codes and 20 layer codes toward the gold, none against)."""
+    from survey.coding.coder import Coder
+
+    assert Coder(learned=False).code(text).categories == coded

@@ -64,6 +64,7 @@ from survey.base.missing import is_missing
 from survey.coding.clauses import Clause, aside_words, split_clauses
 from survey.coding.decision import (
     ClauseOutcome,
+    coped_after_denial,
     decide_clause,
     features_not_problems,
     finish_no_problems,
@@ -247,6 +248,7 @@ class Coder:
         settle_past(outcomes)
         refer_back(outcomes)
         features_not_problems(outcomes, self._compatible)
+        coped_after_denial(outcomes, self._compatible)
         general: list[Evidence] = []
         # «Нет.», «Никаких.» opening the answer, or after a heading: «Проблемы: нет.»
         opening = outcomes[:1]

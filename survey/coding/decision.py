@@ -53,6 +53,7 @@ SMALL = BIT["minimizers"] | BIT["size_words"]
 #   bare_no — the clause is only «Нет», «Никаких», «Ничего существенного»;
 #   label — the clause is only a problem word before a colon, a form's heading: «Проблемы: нет»;
 #   coped — «привыкли», «приспособились» (lexicon coping, not negated); coped_all — with «с ними», «к ним»;
+#   accustomed — coped, and not only managed («привыкли», not «справляемся»);
 #   reframed — «особенности», «нюансы» (lexicon reframes, not negated): what is named is a feature;
 #   dismissed — a predicate of rules.dismissals («это в прошлом», «переждали», «это решаемо»);
 #   conceding — the clause opens with «но», «однако», «хотя»… (CONCEDING): a difficulty is conceded.
@@ -69,6 +70,7 @@ CLAUSE_MARKS = (
     "coped",
     "conceding",
     "coped_all",
+    "accustomed",
     "reframed",
     "dismissed",
 )
@@ -525,6 +527,10 @@ RESOLVED_SUBJECTS = frozenset({"они", "это", "все", "всё"})
 RESOLVING_VERBS = frozenset({"решаться", "решать", "урегулироваться", "улаживаться"})
 # «но это легко решается», «они обычно быстро решаются»: how it is resolved, between the two
 # (not «это долго решается»: slowness is the difficulty)
+# «справляемся»: managed, still there — not «привыкли», said of all named after a denial
+STILL_COPING = frozenset({"справляться", "справиться"})
+HAVING_TO = frozenset({"надо", "нужно", "приходится", "придётся", "пришлось", "необходимо", "трудно", "сложно"})
+COPED_WITH = frozenset({"этому", "тому", "нему", "ней", "ним", "ними", "этим", "всему"})
 EASILY = frozenset({"легко", "быстро", "оперативно", "просто", "обычно", "всегда", "вполне", "успешно", "спокойно"})
 
 
@@ -538,6 +544,15 @@ def _pronoun_resolved(toks: list[Token], order: list[int], k: int) -> bool:
     while j > 0 and toks[order[j]].lower in EASILY:
         j -= 1
     return toks[order[j]].lower in RESOLVED_SUBJECTS and not any(toks[i].info.pos == "NOUN" for i in order)
+
+
+def _pronoun_object(toks: list[Token], order: list[int], k: int) -> bool:
+    """The verb at clause position ``k`` has a pronoun for its object just before it: «к этому
+    привыкли», «к ним быстро привыкаешь», «с этим справляемся»."""
+    for j in range(max(1, k - 3), k):
+        if toks[order[j - 1]].lower in ("к", "с", "со") and toks[order[j]].lower in COPED_WITH:
+            return True
+    return False
 
 
 def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | None = None) -> set[str]:
@@ -561,9 +576,21 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
                 out.add("resolved")
             if m & BIT["positive"] and not negated and i not in wish:
                 out.add("positive")
-            # «привыкли», «мы к ней привыкли»; not «мы привыкли к формальным процедурам» (a habit)
-            if m & BIT["coping"] and not negated and not any(toks[j].info.pos == "NOUN" for j in order):
+            # «привыкли», «мы к ней привыкли», «это объективные вещи, к ним привыкли»; not «мы
+            # привыкли к формальным процедурам» (a habit), «к этому надо привыкать годами»
+            accustomed = toks[i].lemma not in STILL_COPING
+            if (
+                m & BIT["coping"]
+                and not negated
+                and not any(toks[order[j]].lower in HAVING_TO for j in range(max(0, k - 3), k))
+                and (
+                    (accustomed and _pronoun_object(toks, order, k))
+                    or not any(toks[j].info.pos == "NOUN" for j in order)
+                )
+            ):
                 out.add("coped")
+                if accustomed:
+                    out.add("accustomed")
                 # «с ними научились жить», «к ним привыкли»: said of all that was named
                 if any(toks[j][4] in ("ними", "ним", "них", "они") for j in order):
                     out.add("coped_all")
@@ -865,6 +892,38 @@ def features_not_problems(outcomes: list[ClauseOutcome], keep: frozenset[str] = 
                 break
             kept = {e.category for e in cur.coded if e.reason.startswith(PROBLEM_WORD_REASON)} | keep
             cur.deny("названо особенностью, а не проблемой", kept)
+        return
+
+
+def coped_after_denial(outcomes: list[ClauseOutcome], keep: frozenset[str] = frozenset()) -> None:
+    """«Трудностей особых нет. Разве что китайская сторона долго согласовывает программы. Но мы
+    привыкли.», «Проблемы — громко сказано. Трудности есть: разная культура … Но к этому
+    привыкаешь.»: after a general denial, a later sentence that only says one got used to it
+    (clauses with ``accustomed`` and nothing named, no «но» after it) says so of all that was
+    named since the denial:
+    those codes are denied, except the categories of ``keep``. Without a denial before it, the
+    coping is said of the last thing named (:func:`refer_back`), and «В остальном — разница в
+    менталитете … Но к этому привыкаешь» keeps mentality."""
+    for i, o in enumerate(outcomes):
+        if not (o.general or (i == 0 and o.elliptic is not None)):
+            continue
+        for n in range(i + 1, len(outcomes)):
+            cur = outcomes[n]
+            if cur.sentence > o.sentence + 4:
+                return
+            if cur.sentence == o.sentence or "accustomed" not in cur.marks:
+                continue
+            sentence = [x for x in outcomes if x.sentence == cur.sentence]
+            after = sentence[sentence.index(cur) + 1 :]
+            # not «Мы привыкли, но сроки иногда срываются»
+            if any(x.coded or x.pending or x.open_problem for x in sentence) or any(
+                "conceding" in x.marks for x in after
+            ):
+                continue
+            first = outcomes.index(sentence[0])
+            for x in outcomes[i + 1 : first]:
+                x.deny("привыкли (после отрицания проблем)", keep)
+            return
         return
 
 
