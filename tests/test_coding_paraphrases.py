@@ -1387,3 +1387,20 @@ def test_got_used_to_after_a_denial_settles_what_was_named(text, coded):
     from survey.coding.coder import Coder
 
     assert Coder(learned=False).code(text).categories == coded
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        ("Сложностей нет, потому что и сотрудничества толком нет.", ["interest"]),
+        ("Трудностей нет — нет и сотрудничества.", ["interest"]),
+        ("Проблем не было, потому что и сотрудничества фактически не было.", ["interest"]),
+        # a denial that says nothing of dormant ties stays «no problems»
+        ("Проблем нет, сотрудничество идёт активно.", ["no_problems"]),
+    ],
+)
+def test_no_problems_because_no_cooperation_is_dormant_ties(coder, text, coded):
+    """«Проблем нет, потому что и сотрудничества нет»: the ties are dormant, which is no «no
+    problems» (the coders' convention 158; on waves 2–89: 26 rule codes toward the gold, 7
+    against — among them the pandemic given as the cause, convention 910)."""
+    assert coder.code(text).categories == coded
