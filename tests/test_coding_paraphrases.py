@@ -1404,3 +1404,28 @@ def test_no_problems_because_no_cooperation_is_dormant_ties(coder, text, coded):
     problems» (the coders' convention 158; on waves 2–89: 26 rule codes toward the gold, 7
     against — among them the pandemic given as the cause, convention 910)."""
     assert coder.code(text).categories == coded
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        ("Коронавирус, и только.", ["covid", "no_problems"]),
+        ("Карантин, закрытая граница, всё.", ["covid", "no_problems"]),
+        ("Коронавирус. Добавить больше нечего.", ["covid", "no_problems"]),
+        ("Карантинные ограничения. Ничего больше не назову.", ["covid", "no_problems"]),
+        ("Пандемия, остальное работает.", ["covid", "no_problems"]),
+        ("Ковид. До 2020 года всё было отлично.", ["covid", "no_problems"]),
+        # only beside the pandemic: a named difficulty stays one
+        ("Переводчиков нет. Добавить больше нечего.", ["language"]),
+        ("Визы, переводчики, всё.", ["language", "legal"]),
+        # a list of events that ends, not a list of problems
+        ("Концерт дали, поздравили друг друга, и всё.", []),
+    ],
+)
+def test_the_pandemic_said_to_be_all_there_is_is_no_problems(text, coded):
+    """«Пандемия, и только», «Больше добавить нечего», «До 2020 года всё было нормально»: the
+    pandemic named as all there is (the coders' convention 6; on waves 2–89: 21 rule and 22
+    layer codes toward the gold, 4 and 5 against)."""
+    from survey.coding.coder import Coder
+
+    assert Coder(learned=False).code(text).categories == coded

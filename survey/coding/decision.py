@@ -109,7 +109,7 @@ OPENERS = frozenset(
     }
 )
 # «Ковид. Всё.», «Пандемия, и всё.», «Вот и всё.»: the answer's last words close the list
-THAT_IS_ALL = frozenset({"все"})
+THAT_IS_ALL = frozenset({"все", "только"})
 THAT_IS_ALL_COMPANY = frozenset({"и", "вот", "на", "этом", "собственно", "пожалуй", "да", "ну"})
 
 
@@ -473,17 +473,23 @@ def bare_segment(words: Words, clause: Clause) -> list[int]:
 
 
 def _that_is_all(words: Words, clause: Clause, no_problems: Category) -> Evidence | None:
-    """«Ковид. Всё.», «Пандемия и всё.»: «всё» as the last word of a sentence, alone in its
-    clause or after «и» in a list without a verb, says the problems named are all there are —
+    """«Ковид. Всё.», «Пандемия и всё.», «Пандемия, всё.», «Пандемия, и только.»: «всё» (or «и
+    только») as the last word of a sentence, alone in its clause or after «и» or a comma in a
+    list without a verb, says the problems named are all there are —
     like «больше ничего» (``ONLY_NAMED``: it counts only beside a category compatible with
     ``no_problems``, and only when it ends the answer, see ``ClauseOutcome.closing``). Not
     «всё закрыли», nor «выступили, поздравили друг друга, и всё» (nothing happened after)."""
     toks, order = words.toks, clause.tokens
     last = order[-1]
-    if toks[last].lower not in THAT_IS_ALL or any(t.info is not None for t in toks[last + 1 :]):
+    word = toks[last].lower
+    if word not in THAT_IS_ALL or any(t.info is not None for t in toks[last + 1 :]):
         return None
     lead = [toks[i].lower for i in order[:-1]]
-    if not all(w in THAT_IS_ALL_COMPANY for w in lead) and (lead[-1] != "и" or clause.has_predicate):
+    # «Пандемия, и только.»; «Пандемия, всё.»: after a comma, in a list without a verb
+    listed = not clause.has_predicate and bool(lead) and (lead[-1] == "и" or toks[last - 1][0] == ",")
+    if word == "только" and lead[-1:] != ["и"]:
+        return None
+    if not all(w in THAT_IS_ALL_COMPANY for w in lead) and not listed:
         return None
     k = len(lead)
     while k > 0 and lead[k - 1] in THAT_IS_ALL_COMPANY:
