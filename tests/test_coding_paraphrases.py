@@ -1415,6 +1415,10 @@ def test_no_problems_because_no_cooperation_is_dormant_ties(coder, text, coded):
         ("Карантинные ограничения. Ничего больше не назову.", ["covid", "no_problems"]),
         ("Пандемия, остальное работает.", ["covid", "no_problems"]),
         ("Ковид. До 2020 года всё было отлично.", ["covid", "no_problems"]),
+        ("Карантин. До него всё было замечательно.", ["covid", "no_problems"]),
+        ("Коронавирус — единственное, что нам мешало.", ["covid", "no_problems"]),
+        ("Ограничения из-за ковида. Всё остальное рабочее.", ["covid", "no_problems"]),
+        ("Пандемия. В остальном всё развивается.", ["covid", "no_problems"]),
         # only beside the pandemic: a named difficulty stays one
         ("Переводчиков нет. Добавить больше нечего.", ["language"]),
         ("Визы, переводчики, всё.", ["language", "legal"]),
@@ -1424,7 +1428,7 @@ def test_no_problems_because_no_cooperation_is_dormant_ties(coder, text, coded):
 )
 def test_the_pandemic_said_to_be_all_there_is_is_no_problems(text, coded):
     """«Пандемия, и только», «Больше добавить нечего», «До 2020 года всё было нормально»: the
-    pandemic named as all there is (the coders' convention 6; on waves 2–89: 21 rule and 22
+    pandemic named as all there is (the coders' convention 6; on waves 2–89: 29 rule and 30
     layer codes toward the gold, 4 and 5 against)."""
     from survey.coding.coder import Coder
 
