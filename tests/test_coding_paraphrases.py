@@ -1433,3 +1433,21 @@ def test_the_pandemic_said_to_be_all_there_is_is_no_problems(text, coded):
     from survey.coding.coder import Coder
 
     assert Coder(learned=False).code(text).categories == coded
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        ("Годами ждём включения наших заводов в реестр китайской таможни.", ["legal"]),
+        ("Без инспекции предприятие в реестр не вносят.", ["legal"]),
+        ("Разница в стандартах на зерно.", ["legal"]),
+        ("Часть разработок попадает под экспортный контроль.", ["legal"]),
+        # a register as a source of information is no legal framework
+        ("Реестров китайских компаний на русском нет, проверить партнёра трудно.", []),
+    ],
+)
+def test_export_registers_and_standards_are_legal(coder, text, coded):
+    """«долгое включение предприятий в реестр», «Разница в стандартах», «попадает под экспортный
+    контроль»: the regulatory side of exports (wave 90: W363-047, W363-061, W361-030; on waves
+    2–89 10 rule codes toward the gold and 2 against, with wave 90 14 and 2)."""
+    assert coder.code(text).categories == coded
