@@ -1451,3 +1451,18 @@ def test_export_registers_and_standards_are_legal(coder, text, coded):
     контроль»: the regulatory side of exports (wave 90: W363-047, W363-061, W361-030; on waves
     2–89 10 rule codes toward the gold and 2 against, with wave 90 14 and 2)."""
     assert coder.code(text).categories == coded
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        ("Банки осторожничают: переводы проходят с задержками, а то и возвращаются.", []),
+        ("Юаневые переводы по контрактам идут неделями.", []),
+        # a translation is still a translation
+        ("Перевод документов на китайский занимает месяц, переводчиков нет.", ["language"]),
+    ],
+)
+def test_money_transfers_are_not_translations(coder, text, coded):
+    """«переводы проходят с задержками или возвращаются», «юаневые переводы»: money, not text
+    (wave 90: W364-017; on waves 2–90 18 rule codes toward the gold, 1 against)."""
+    assert [c for c in coder.code(text).categories if c == "language"] == coded
