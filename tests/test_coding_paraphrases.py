@@ -1466,3 +1466,19 @@ def test_money_transfers_are_not_translations(coder, text, coded):
     """«переводы проходят с задержками или возвращаются», «юаневые переводы»: money, not text
     (wave 90: W364-017; on waves 2–90 18 rule codes toward the gold, 1 against)."""
     assert [c for c in coder.code(text).categories if c == "language"] == coded
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        ("Долго оформляем разрешения на работу для китайских специалистов.", []),
+        ("Визы для наших специалистов выдают месяцами.", []),
+        # specialists who know the language are still language
+        ("Не хватает специалистов со знанием китайского.", ["language"]),
+    ],
+)
+def test_specialists_who_need_visas_are_not_language_staff(coder, text, coded):
+    """«оформление разрешений на въезд китайских специалистов», «визы для специалистов»: people
+    who must travel, not staff who know the language (wave 90: W361-047, W362-073; on waves 2–90
+    41 rule and 41 layer codes toward the gold, 3 and 1 against)."""
+    assert [c for c in coder.code(text).categories if c == "language"] == coded
