@@ -1482,3 +1482,19 @@ def test_specialists_who_need_visas_are_not_language_staff(coder, text, coded):
     who must travel, not staff who know the language (wave 90: W361-047, W362-073; on waves 2–90
     41 rule and 41 layer codes toward the gold, 3 and 1 against)."""
     assert [c for c in coder.code(text).categories if c == "language"] == coded
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        ("Из-за ковида переход работает только на грузы.", ["covid"]),
+        ("Пандемия: грузы через Забайкальск шли с перебоями.", ["covid"]),
+        # logistics named as a difficulty is still distance
+        ("Грузы из Харбина везём через Москву, это долго и дорого.", ["distance"]),
+    ],
+)
+def test_freight_at_a_closed_or_customs_border_is_not_distance(coder, text, coded):
+    """«пункт пропуска работает только на грузы», «грузы шли с перебоями», «грузы оформляются
+    долго»: the pandemic or customs, not distance (on waves 2–90 25 rule and 27 layer codes
+    toward the gold, 5 and 3 against)."""
+    assert [c for c in coder.code(text).categories if c in ("distance", "covid")] == coded
