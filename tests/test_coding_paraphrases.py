@@ -1498,3 +1498,18 @@ def test_freight_at_a_closed_or_customs_border_is_not_distance(coder, text, code
     долго»: the pandemic or customs, not distance (on waves 2–90 25 rule and 27 layer codes
     toward the gold, 5 and 3 against)."""
     assert [c for c in coder.code(text).categories if c in ("distance", "covid")] == coded
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        ("Перевести деньги китайскому поставщику стало почти невозможно, банки отказывают.", []),
+        ("Наш экспортёр полгода не мог получить деньги за лес.", []),
+        # a budget without money is still funding
+        ("Денег на ответные визиты в бюджете нет.", ["funding"]),
+    ],
+)
+def test_money_through_banks_is_not_funding(coder, text, coded):
+    """«перевести деньги поставщику», «получить деньги за лес»: payments, not a budget (on waves
+    2–90 33 rule and 33 layer codes toward the gold, 1 and 0 against)."""
+    assert [c for c in coder.code(text).categories if c == "funding"] == coded
