@@ -1513,3 +1513,17 @@ def test_money_through_banks_is_not_funding(coder, text, coded):
     """«перевести деньги поставщику», «получить деньги за лес»: payments, not a budget (on waves
     2–90 33 rule and 33 layer codes toward the gold, 1 and 0 against)."""
     assert [c for c in coder.code(text).categories if c == "funding"] == coded
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        ("Город у нас маленький, а у них миллионы жителей. Им с нами неинтересно.", []),
+        # ties that stopped are still interest
+        ("После визита 2018 года партнёры перестали отвечать на письма.", ["interest"]),
+    ],
+)
+def test_partners_uninterested_in_a_small_city_is_not_fading_ties(coder, text, coded):
+    """«Им с нами неинтересно»: a difference of scale, not fading ties (the coders' conventions 31
+    and 142; on waves 2–90 23 rule and 22 layer codes toward the gold, 9 and 3 against)."""
+    assert [c for c in coder.code(text).categories if c == "interest"] == coded
