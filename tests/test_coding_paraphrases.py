@@ -304,7 +304,10 @@ CASES = [
     ("Любая поездка главы согласуется месяцами.", {"bureaucracy"}),
     ("Приглашение пришло за десять дней, оформить командировку не успели.", {"bureaucracy"}),
     ("Сложно понять, кто с китайской стороны отвечает за наш проект.", {"bureaucracy"}),
-    ("Не ясно, к кому обращаться в провинции.", {"bureaucracy"}),
+    # «не знаем, к кому обращаться»: more often information about the partners is lacking (guide
+    # rule 5) than a maze of offices (on waves 2–90, not coding it: 24 rule codes toward the gold,
+    # 16 against; with the layer 24 and 4)
+    ("Не ясно, к кому обращаться в провинции.", set()),
     ("У них всё решает партия.", {"bureaucracy"}),
     ("Всё упирается в Москву.", {"bureaucracy"}),
     ("Документы уходят наверх и висят месяцами.", {"bureaucracy"}),
