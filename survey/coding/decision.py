@@ -531,12 +531,14 @@ def _negated_before(masks: list[int], order: list[int], k: int) -> bool:
 # (not «всё закрыто»: a closed border)
 RESOLVED_SUBJECTS = frozenset({"они", "это", "все", "всё"})
 RESOLVING_VERBS = frozenset({"решаться", "решать", "урегулироваться", "улаживаться"})
-# «но это легко решается», «они обычно быстро решаются»: how it is resolved, between the two
-# (not «это долго решается»: slowness is the difficulty)
 # «справляемся»: managed, still there — not «привыкли», said of all named after a denial
 STILL_COPING = frozenset({"справляться", "справиться"})
+# «к этому надо привыкать», «приходится приспосабливаться»: getting used to it is the difficulty
 HAVING_TO = frozenset({"надо", "нужно", "приходится", "придётся", "пришлось", "необходимо", "трудно", "сложно"})
+# «к этому привыкли», «к ним привыкаешь», «с этим справляемся»: what one got used to is what was said
 COPED_WITH = frozenset({"этому", "тому", "нему", "ней", "ним", "ними", "этим", "всему"})
+# «но это легко решается», «они обычно быстро решаются»: how it is resolved, between the two
+# (not «это долго решается»: slowness is the difficulty)
 EASILY = frozenset({"легко", "быстро", "оперативно", "просто", "обычно", "всегда", "вполне", "успешно", "спокойно"})
 
 
@@ -904,12 +906,11 @@ def features_not_problems(outcomes: list[ClauseOutcome], keep: frozenset[str] = 
 def coped_after_denial(outcomes: list[ClauseOutcome], keep: frozenset[str] = frozenset()) -> None:
     """«Трудностей особых нет. Разве что китайская сторона долго согласовывает программы. Но мы
     привыкли.», «Проблемы — громко сказано. Трудности есть: разная культура … Но к этому
-    привыкаешь.»: after a general denial, a later sentence that only says one got used to it
-    (clauses with ``accustomed`` and nothing named, no «но» after it) says so of all that was
-    named since the denial:
-    those codes are denied, except the categories of ``keep``. Without a denial before it, the
-    coping is said of the last thing named (:func:`refer_back`), and «В остальном — разница в
-    менталитете … Но к этому привыкаешь» keeps mentality."""
+    привыкаешь.»: after a general denial, a later sentence (within four) that only says one got
+    used to it (clauses with ``accustomed`` and nothing named, no «но» after it) says so of all
+    that was named since the denial: those codes are denied, except the categories of ``keep``.
+    Without a denial before it, the coping is said of the last thing named (:func:`refer_back`),
+    and «В остальном — разница в менталитете … Но к этому привыкаешь» keeps mentality."""
     for i, o in enumerate(outcomes):
         if not (o.general or (i == 0 and o.elliptic is not None)):
             continue
