@@ -1530,3 +1530,17 @@ def test_partners_uninterested_in_a_small_city_is_not_fading_ties(coder, text, c
     """«Им с нами неинтересно»: a difference of scale, not fading ties (the coders' conventions 31
     and 142; on waves 2–90 23 rule and 22 layer codes toward the gold, 9 and 3 against)."""
     assert [c for c in coder.code(text).categories if c == "interest"] == coded
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        ("У них всё решает партийный секретарь.", False),
+        ("Всё решают в Москве.", False),
+        ("Всё решаем в рабочем порядке.", True),
+    ],
+)
+def test_who_decides_everything_is_not_no_problems(coder, text, coded):
+    """«в Китае всё решает партком»: who decides, not «всё решаем» (on waves 2–92 6 rule and 10
+    layer codes toward the gold, none against)."""
+    assert coder.code(text).codes["no_problems"] == coded
