@@ -1544,3 +1544,16 @@ def test_who_decides_everything_is_not_no_problems(coder, text, coded):
     """«в Китае всё решает партком»: who decides, not «всё решаем» (on waves 2–92 6 rule and 10
     layer codes toward the gold, none against)."""
     assert coder.code(text).codes["no_problems"] == coded
+
+
+@pytest.mark.parametrize(
+    "text,coded",
+    [
+        ("Разные подходы к ведению бизнеса.", False),
+        ("Бизнес к нам не идёт, инвесторов нет.", True),
+    ],
+)
+def test_ways_of_doing_business_are_not_weak_economy(coder, text, coded):
+    """«разные подходы к ведению бизнеса»: business culture, not a weak economic side (on waves
+    2–92 4 rule and 4 layer codes toward the gold, 1 and 0 against)."""
+    assert coder.code(text).codes["economy"] == coded
