@@ -1326,13 +1326,11 @@ def test_a_cause_or_time_after_a_preposition_is_not_denied_with_what_was_lacking
         ("Визы оформляются, но это долго решается.", ["legal", "bureaucracy"]),
     ],
 )
-def test_a_problem_that_is_easily_resolved_is_not_coded(text, coded):
+def test_a_problem_that_is_easily_resolved_is_not_coded(coder, text, coded):
     """«…, но это легко решается»: a word of ease between the pronoun and the verb of resolution
     still says that what was named is resolved (wave 89: W357-073; on waves 2–89 two codes toward
     the gold, none against)."""
-    from survey.coding.coder import Coder
-
-    assert Coder(learned=False).code(text).categories == coded
+    assert coder.code(text).categories == coded
 
 
 @pytest.mark.parametrize(
@@ -1382,14 +1380,12 @@ def test_goods_held_at_customs_are_legal(coder, text, coded):
         ("У них другая деловая культура, к этому надо привыкнуть.", ["mentality"]),
     ],
 )
-def test_got_used_to_after_a_denial_settles_what_was_named(text, coded):
+def test_got_used_to_after_a_denial_settles_what_was_named(coder, text, coded):
     """«Трудностей особых нет. Разве что … Но мы привыкли.»: after a general denial, a sentence
     that only says one got used to it (not «справляемся», not «надо привыкнуть», no «но» after
     it) settles what was named in between (waves 89: W360-008, W360-062; on waves 2–89 20 rule
     codes and 20 layer codes toward the gold, none against)."""
-    from survey.coding.coder import Coder
-
-    assert Coder(learned=False).code(text).categories == coded
+    assert coder.code(text).categories == coded
 
 
 @pytest.mark.parametrize(
@@ -1429,13 +1425,11 @@ def test_no_problems_because_no_cooperation_is_dormant_ties(coder, text, coded):
         ("Концерт дали, поздравили друг друга, и всё.", []),
     ],
 )
-def test_the_pandemic_said_to_be_all_there_is_is_no_problems(text, coded):
+def test_the_pandemic_said_to_be_all_there_is_is_no_problems(coder, text, coded):
     """«Пандемия, и только», «Больше добавить нечего», «До 2020 года всё было нормально»: the
     pandemic named as all there is (the coders' convention 6; on waves 2–89: 29 rule and 30
     layer codes toward the gold, 4 and 5 against)."""
-    from survey.coding.coder import Coder
-
-    assert Coder(learned=False).code(text).categories == coded
+    assert coder.code(text).categories == coded
 
 
 @pytest.mark.parametrize(

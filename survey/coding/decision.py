@@ -586,22 +586,21 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
                 out.add("positive")
             # «привыкли», «мы к ней привыкли», «это объективные вещи, к ним привыкли»; not «мы
             # привыкли к формальным процедурам» (a habit), «к этому надо привыкать годами»
-            accustomed = toks[i].lemma not in STILL_COPING
             if (
                 m & BIT["coping"]
                 and not negated
                 and not any(toks[order[j]].lower in HAVING_TO for j in range(max(0, k - 3), k))
-                and (
-                    (accustomed and _pronoun_object(toks, order, k))
-                    or not any(toks[j].info.pos == "NOUN" for j in order)
-                )
             ):
-                out.add("coped")
-                if accustomed:
-                    out.add("accustomed")
-                # «с ними научились жить», «к ним привыкли»: said of all that was named
-                if any(toks[j][4] in ("ними", "ним", "них", "они") for j in order):
-                    out.add("coped_all")
+                accustomed = toks[i].lemma not in STILL_COPING
+                if (accustomed and _pronoun_object(toks, order, k)) or not any(
+                    toks[j].info.pos == "NOUN" for j in order
+                ):
+                    out.add("coped")
+                    if accustomed:
+                        out.add("accustomed")
+                    # «с ними научились жить», «к ним привыкли»: said of all that was named
+                    if any(toks[j][4] in ("ними", "ним", "них", "они") for j in order):
+                        out.add("coped_all")
     for name, mark in _LEXICON_MARKS:
         if seen & (BIT[name] | BIT[f"{name}:start"]) and lexicon_places(words, order, rules, name):
             out.add(mark)
@@ -920,14 +919,17 @@ def coped_after_denial(outcomes: list[ClauseOutcome], keep: frozenset[str] = fro
                 return
             if cur.sentence == o.sentence or "accustomed" not in cur.marks:
                 continue
-            sentence = [x for x in outcomes if x.sentence == cur.sentence]
-            after = sentence[sentence.index(cur) + 1 :]
+            # the clauses of a sentence stand together: ``first`` to ``end`` are cur's sentence
+            first, end = n, n + 1
+            while outcomes[first - 1].sentence == cur.sentence:
+                first -= 1
+            while end < len(outcomes) and outcomes[end].sentence == cur.sentence:
+                end += 1
             # not «Мы привыкли, но сроки иногда срываются»
-            if any(x.coded or x.pending or x.open_problem for x in sentence) or any(
-                "conceding" in x.marks for x in after
+            if any(x.coded or x.pending or x.open_problem for x in outcomes[first:end]) or any(
+                "conceding" in x.marks for x in outcomes[n + 1 : end]
             ):
                 continue
-            first = outcomes.index(sentence[0])
             for x in outcomes[i + 1 : first]:
                 x.deny("привыкли (после отрицания проблем)", keep)
             return
