@@ -1551,3 +1551,56 @@ def test_ways_of_doing_business_are_not_weak_economy(coder, text, coded):
     """«разные подходы к ведению бизнеса»: business culture, not a weak economic side (on waves
     2–92 4 rule and 4 layer codes toward the gold, 1 and 0 against)."""
     assert coder.code(text).codes["economy"] == coded
+
+
+@pytest.mark.parametrize(
+    "lexicon,answer,bundled,emptied",
+    [
+        # «справляемся»: managed, the shortage stays; emptied, it settles like «привыкли»
+        (
+            "still_coping: [справляться, справиться]",
+            "Ничего особенного. Переводчиков не хватает. Справляемся.",
+            ["language"],
+            ["no_problems"],
+        ),
+        # «к этому надо привыкнуть»: getting used to it is the difficulty; emptied, it is coped with
+        (
+            "coping_needed: [надо, нужно, приходится, придётся, пришлось, необходимо, трудно, сложно]",
+            "Этикет непривычный, но к этому надо привыкнуть.",
+            ["mentality"],
+            [],
+        ),
+        # «это легко решается»: a word of ease before the verb; emptied, only «это решается» resolves
+        (
+            "resolved_easily: [легко, быстро, оперативно, просто, обычно, всегда, вполне, успешно, спокойно]",
+            "Бывает, что немного мешает разница во времени, но это легко решается.",
+            [],
+            ["distance"],
+        ),
+        # «они решаются»: said of the visas named before; emptied, only a perfective verb resolves
+        (
+            "resolving_itself: [решаться, решать, урегулироваться, улаживаться]",
+            "Есть вопросы с визами, но они решаются.",
+            [],
+            ["legal"],
+        ),
+    ],
+)
+def test_coping_and_resolution_words_come_from_the_codebook(tmp_path, lexicon, answer, bundled, emptied):
+    """The words that tell coping from getting used to it, and a problem resolving itself, are
+    the codebook's lexicons (``still_coping``, ``coping_needed``, ``resolved_easily``,
+    ``resolving_itself``), not the code's: a study edits them like any other rule list."""
+    name = lexicon.split(":")[0]
+    assert Coder(learned=False).code(answer).categories == bundled
+    assert _rules_coder(tmp_path, lexicon, f"{name}: []").code(answer).categories == emptied
+
+
+def test_a_written_lexicon_reads_yo_as_ye(tmp_path):
+    """``coping_needed`` is read as written, ё folded like the answer's words: «придётся» in the
+    codebook matches «придется» typed without ё (the list in the code had «придётся», which no
+    folded word could equal)."""
+    needed = "coping_needed: [надо, нужно, приходится, придётся, пришлось, необходимо, трудно, сложно]"
+    answer = "Этикет непривычный, но к этому придется привыкнуть."
+    assert Coder(learned=False).code(answer).categories == ["mentality"]
+    without = needed.replace(" придётся,", "")
+    assert _rules_coder(tmp_path, needed, without).code(answer).categories == []

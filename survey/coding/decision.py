@@ -528,28 +528,22 @@ def _negated_before(masks: list[int], order: list[int], k: int) -> bool:
 
 
 # «…, но они решаются», «всё решается»: a pronoun before an imperfective verb of resolution
-# (not «всё закрыто»: a closed border)
-RESOLVED_SUBJECTS = frozenset({"они", "это", "все", "всё"})
-RESOLVING_VERBS = frozenset({"решаться", "решать", "урегулироваться", "улаживаться"})
-# «справляемся»: managed, still there — not «привыкли», said of all named after a denial
-STILL_COPING = frozenset({"справляться", "справиться"})
-# «к этому надо привыкать», «приходится приспосабливаться»: getting used to it is the difficulty
-HAVING_TO = frozenset({"надо", "нужно", "приходится", "придётся", "пришлось", "необходимо", "трудно", "сложно"})
+# (lexicon ``resolving_itself``; not «всё закрыто»: a closed border)
+RESOLVED_SUBJECTS = frozenset({"они", "это", "все"})
 # «к этому привыкли», «к ним привыкаешь», «с этим справляемся»: what one got used to is what was said
 COPED_WITH = frozenset({"этому", "тому", "нему", "ней", "ним", "ними", "этим", "всему"})
-# «но это легко решается», «они обычно быстро решаются»: how it is resolved, between the two
-# (not «это долго решается»: slowness is the difficulty)
-EASILY = frozenset({"легко", "быстро", "оперативно", "просто", "обычно", "всегда", "вполне", "успешно", "спокойно"})
 
 
-def _pronoun_resolved(toks: list[Token], order: list[int], k: int) -> bool:
+def _pronoun_resolved(words: Words, order: list[int], k: int, rules: Rules) -> bool:
     """«Есть вопросы — перевод, логистика, — но они решаются», «…, но это легко решается»: the
-    verb of resolution at place ``k`` follows a pronoun (and words of :data:`EASILY`) in a clause
-    that names no noun (not «проблема решается за счёт …»)."""
-    if not (k > 0 and toks[order[k]].lemma in RESOLVING_VERBS):
+    verb of resolution at place ``k`` (lexicon ``resolving_itself``) follows a pronoun, and
+    perhaps words of the written lexicon ``resolved_easily``, in a clause that names no noun (not
+    «проблема решается за счёт …»)."""
+    toks = words.toks
+    if not (k > 0 and words.masks[order[k]] & BIT["resolving_itself"]):
         return False
     j = k - 1
-    while j > 0 and toks[order[j]].lower in EASILY:
+    while j > 0 and rules.written("resolved_easily", toks[order[j]].lower):
         j -= 1
     return toks[order[j]].lower in RESOLVED_SUBJECTS and not any(toks[i].info.pos == "NOUN" for i in order)
 
@@ -580,7 +574,7 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
             out.add("past_tense")
         if m & _WORD_MARKS:
             negated = _negated_before(masks, order, k)
-            if m & BIT["resolution"] and not negated and (info.perfective or _pronoun_resolved(toks, order, k)):
+            if m & BIT["resolution"] and not negated and (info.perfective or _pronoun_resolved(words, order, k, rules)):
                 out.add("resolved")
             if m & BIT["positive"] and not negated and i not in wish:
                 out.add("positive")
@@ -589,9 +583,9 @@ def clause_marks(words: Words, clause: Clause, rules: Rules, wish: set[int] | No
             if (
                 m & BIT["coping"]
                 and not negated
-                and not any(toks[order[j]].lower in HAVING_TO for j in range(max(0, k - 3), k))
+                and not any(rules.written("coping_needed", toks[order[j]].lower) for j in range(max(0, k - 3), k))
             ):
-                accustomed = toks[i].lemma not in STILL_COPING
+                accustomed = not m & BIT["still_coping"]
                 if (accustomed and _pronoun_object(toks, order, k)) or not any(
                     toks[j].info.pos == "NOUN" for j in order
                 ):
