@@ -367,6 +367,59 @@ def test_per_category_threshold_keeps_named_and_no_problems_rules(model, tmp_pat
         assert c.codes["no_problems"] == added, at
 
 
+def test_no_problems_beside_a_compatible_category(model, tmp_path):
+    """«No problems» may be added beside a category the codebook lets stand with it
+    (``compatible_with``: the pandemic, in the bundled codebook), at its ``add_when_coded``;
+    beside any other coded category, or where the rules denied something specific, it is not."""
+    happy = "Всё хорошо, трудностей нет."
+    layer, cb = _layer(model, tmp_path, add_when_silent=0.99, add_when_coded=0.99)
+    probe = AnswerCoding({**dict.fromkeys(cb.ids, 0), "legal": 1})
+    layer.apply(probe, happy)
+    q = probe.probabilities["no_problems"]
+    assert probe.codes["no_problems"] == 0 and 0.5 < q < 0.99
+    own = (("no_problems", q - 0.01),)
+    layer, _ = _layer(model, tmp_path, add_when_silent=0.99, add_when_coded=0.99, add_when_coded_for=own)
+    beside = AnswerCoding({**dict.fromkeys(cb.ids, 0), "legal": 1})
+    layer.apply(beside, happy)
+    assert beside.codes["no_problems"] == 0  # legal is not compatible with «no problems» here
+    path = _codebook(tmp_path)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("compatible_with: []", "compatible_with: [legal]"), encoding="utf-8"
+    )
+    compatible = load_codebook(path)
+    assert compatible.learned is not None
+    lm = LearnedModel(CATS, model.words, model.word_idf, model.chars, model.char_idf, model.coef, model.intercept)
+    settings = dataclasses.replace(compatible.learned, add_when_silent=0.99, add_when_coded=0.99)
+    for threshold, added in ((q - 0.01, 1), (q + 0.01, 0)):
+        own_threshold = (("no_problems", threshold),)
+        layer = LearnedLayer(lm, dataclasses.replace(settings, add_when_coded_for=own_threshold), compatible)
+        c = AnswerCoding({**dict.fromkeys(compatible.ids, 0), "legal": 1})
+        layer.apply(c, happy)
+        assert c.codes["no_problems"] == added, threshold
+        assert c.codes["legal"] == 1
+    # something specific denied («с деньгами проблем нет») says nothing about the rest
+    layer = LearnedLayer(lm, dataclasses.replace(settings, add_when_coded_for=own), compatible)
+    denied = AnswerCoding({**dict.fromkeys(compatible.ids, 0), "legal": 1})
+    denied.denials = [Evidence("funding", "деньги", 0, 6, "деньги", "отрицание", "high")]
+    layer.apply(denied, happy)
+    assert denied.codes["no_problems"] == 0
+
+
+def test_the_bundled_layer_reads_all_well_but_the_pandemic_as_no_problems():
+    """An answer that names only the pandemic and tells that everything else went on well is
+    «no problems» beside the pandemic (the corpus coders' convention 6: «до пандемии всё было
+    хорошо»), from the layer at the bundled ``add_when_coded_for`` of 0.5; out of the layer's
+    fold, on waves 70–93, that gave 56 codes toward the gold and 23 against."""
+    coder = Coder()
+    text = (
+        "Всё шло хорошо до 2020 года, были регулярные взаимные визиты. С пандемией перешли в онлайн, "
+        "но контакты сохранили, и сейчас готовим новую программу."
+    )
+    coding = coder.code(text)
+    assert coding.categories == ["covid", "no_problems"] and coding.source("no_problems") == "learned"
+    assert Coder(learned=False).code(text).categories == ["covid"]
+
+
 def test_coder_switch_and_columns(tmp_path, monkeypatch):
     monkeypatch.setenv("SURVEY_CACHE_DIR", str(tmp_path / "cache"))
     path = _codebook(tmp_path)
@@ -588,8 +641,8 @@ def test_no_learned_switch_of_survey_code(tmp_path, monkeypatch):
 
 def test_the_bundled_layer_does_not_read_a_bare_pandemic_as_no_problems():
     """«Ковид.» names the pandemic and nothing else; «no problems» needs the answer to say so
-    («других проблем нет»), which the rules read; the layer adds it only where the rules coded
-    nothing."""
+    («других проблем нет»), which the rules read, or tell that all else went well, which the
+    layer may read."""
     coder = Coder()
     assert coder.learned is not None
     for text in ("Ковид.", "Пока ничего не делаем, ждём, когда откроют границы.", "изза kовид все встало"):

@@ -596,6 +596,8 @@ class LearnedLayer:
         self._memo: dict[str, Sentence] = {}
         no_problems = next((c for c in codebook.categories if c.no_problems), None)
         self.no_problems = no_problems.id if no_problems is not None else None
+        # categories that may stand beside «no problems» («кроме пандемии, проблем нет»)
+        self.compatible = frozenset(no_problems.compatible_with) if no_problems is not None else frozenset()
         allowed = set(settings.categories) or set(codebook.ids)
         self.addable = [c for c in model.categories if c in allowed and c in codebook.ids]
         self._thresholds: tuple[LearnedSettings, dict[bool, dict[str, float]]] | None = None
@@ -706,16 +708,18 @@ class LearnedLayer:
                 added.append(c)
         threshold = thresholds[self.no_problems or ""]
         # «no problems» only where the rules denied nothing specific («проблем с визами нет»
-        # says nothing about the rest) and coded nothing: «Ковид.» alone is not «no problems»
-        # unless the answer says so («Больше ничего»), which is for the rules to read; nor
-        # where the rules read a «no problems» phrase and set it aside (a general denial kept
-        # among the denials: «Проблем нет. Главная трудность — погода»)
+        # says nothing about the rest) and coded nothing but the categories compatible with it:
+        # beside the pandemic at the category's ``add_when_coded`` («Всё шло хорошо до 2020
+        # года… С пандемией перешли в онлайн, но контакты сохранили»), while «Ковид.» alone
+        # is not «no problems» unless the answer says so («Больше ничего»), which is for the
+        # rules to read; nor where the rules read a «no problems» phrase and set it aside (a
+        # general denial kept among the denials: «Проблем нет. Главная трудность — погода»)
         if (
             self.no_problems in self.addable
             and self.no_problems not in denied
             and not coding.denied
             and not any(not d.category for d in coding.denials)
-            and not any(coding.codes.values())
+            and all(c in self.compatible for c, v in codes.items() if v)
             and not added
             and coding.probabilities[self.no_problems] >= threshold
         ):
