@@ -370,7 +370,8 @@ def test_per_category_threshold_keeps_named_and_no_problems_rules(model, tmp_pat
 def test_no_problems_beside_a_compatible_category(model, tmp_path):
     """«No problems» may be added beside a category the codebook lets stand with it
     (``compatible_with``: the pandemic, in the bundled codebook), at its ``add_when_coded``;
-    beside any other coded category, or where the rules denied something specific, it is not."""
+    beside any other coded category, or where the rules set a «no problems» phrase aside, it is
+    not."""
     happy = "Всё хорошо, трудностей нет."
     layer, cb = _layer(model, tmp_path, add_when_silent=0.99, add_when_coded=0.99)
     probe = AnswerCoding({**dict.fromkeys(cb.ids, 0), "legal": 1})
@@ -397,12 +398,18 @@ def test_no_problems_beside_a_compatible_category(model, tmp_path):
         layer.apply(c, happy)
         assert c.codes["no_problems"] == added, threshold
         assert c.codes["legal"] == 1
-    # something specific denied («с деньгами проблем нет») says nothing about the rest
+    # a difficulty denied or solved («с деньгами проблем нет») leaves the answer free of
+    # difficulties; a «no problems» phrase the rules set aside (a general denial kept among the
+    # denials: «Проблем нет. Главная трудность — погода») does not
     layer = LearnedLayer(lm, dataclasses.replace(settings, add_when_coded_for=own), compatible)
     denied = AnswerCoding({**dict.fromkeys(compatible.ids, 0), "legal": 1})
     denied.denials = [Evidence("funding", "деньги", 0, 6, "деньги", "отрицание", "high")]
     layer.apply(denied, happy)
-    assert denied.codes["no_problems"] == 0
+    assert denied.codes["no_problems"] == 1
+    set_aside = AnswerCoding({**dict.fromkeys(compatible.ids, 0), "legal": 1})
+    set_aside.denials = [Evidence("", "Проблем нет", 0, 11, "", "отрицание проблем", "high")]
+    layer.apply(set_aside, happy)
+    assert set_aside.codes["no_problems"] == 0
 
 
 def test_the_bundled_layer_reads_all_well_but_the_pandemic_as_no_problems():

@@ -707,17 +707,17 @@ class LearnedLayer:
             if probabilities[c] >= threshold:
                 added.append(c)
         threshold = thresholds[self.no_problems or ""]
-        # «no problems» only where the rules denied nothing specific («проблем с визами нет»
-        # says nothing about the rest) and coded nothing but the categories compatible with it:
-        # beside the pandemic at the category's ``add_when_coded`` («Всё шло хорошо до 2020
+        # «no problems» only where the rules coded nothing but the categories compatible with
+        # it: beside the pandemic at the category's ``add_when_coded`` («Всё шло хорошо до 2020
         # года… С пандемией перешли в онлайн, но контакты сохранили»), while «Ковид.» alone
         # is not «no problems» unless the answer says so («Больше ничего»), which is for the
-        # rules to read; nor where the rules read a «no problems» phrase and set it aside (a
-        # general denial kept among the denials: «Проблем нет. Главная трудность — погода»)
+        # rules to read; an answer whose every difficulty is denied, solved or harmless may be
+        # («С визами раньше было сложно, сейчас решили»), but not where the rules read a «no
+        # problems» phrase and set it aside (a general denial kept among the denials:
+        # «Проблем нет. Главная трудность — погода»)
         if (
             self.no_problems in self.addable
             and self.no_problems not in denied
-            and not coding.denied
             and not any(not d.category for d in coding.denials)
             and all(c in self.compatible for c, v in codes.items() if v)
             and not added
