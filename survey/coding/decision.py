@@ -800,6 +800,9 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
     """
     for n, cur in enumerate(outcomes[1:], start=1):
         prev = outcomes[n - 1]
+        # every case below needs one of these (most clauses have none: the pass stays cheap)
+        if cur.orphan_cue is None and not cur.general and not cur.marks and not prev.question:
+            continue
         same_sentence = prev.sentence == cur.sentence
         if same_sentence and (cur.anaphoric or cur.bare_cue) and cur.orphan_cue and prev.pending:
             for e in prev.pending:
@@ -869,7 +872,7 @@ def features_not_problems(outcomes: list[ClauseOutcome], keep: frozenset[str] = 
     «Хотя бывают нюансы с согласованием текстов». The features end at a clause that concedes a
     difficulty («Проблем нет, есть особенности. Но переводчиков не хватает»)."""
     for i, o in enumerate(outcomes):
-        if not any(not g.category for g in o.general):
+        if not o.general or all(g.category for g in o.general):
             continue
         reframe = next(
             (
@@ -977,6 +980,8 @@ def settle_past(outcomes: list[ClauseOutcome]) -> None:
     """
     if not any(o.coded for o in outcomes):
         return  # nothing coded: nothing to settle
+    if not any("past" in o.marks or "past_tense" in o.marks for o in outcomes):
+        return  # nothing said of the past: nothing is past
     past = [False] * len(outcomes)
     for i, o in enumerate(outcomes):
         same = i > 0 and outcomes[i - 1].sentence == o.sentence
@@ -1023,7 +1028,7 @@ def finish_no_problems(
     problem is the only one (the category's ``needs``: «больше ничего», «проблема одна») counts
     when a compatible category is coded: «Пандемия. Больше ничего.», not «Всё плохо, больше и
     сказать нечего» nor «Проблема одна — погода»."""
-    if no_problems is None:
+    if no_problems is None or not general:
         return
     allowed = set(no_problems.compatible_with) | {no_problems.id}
     if not any(v and k in allowed for k, v in coding.codes.items()):
