@@ -427,6 +427,22 @@ def test_the_bundled_layer_reads_all_well_but_the_pandemic_as_no_problems():
     assert Coder(learned=False).code(text).categories == ["covid"]
 
 
+def test_the_bundled_layer_adds_a_named_category_at_its_add_when_named():
+    """«Переводчики, деньги, прямые рейсы — вот что нужно»: the rules name the interpreters without
+    a cue that decides them; the layer (≈ 0.98) adds language at the bundled ``add_when_named`` of
+    0.9, which it would not at the 0.98 of stops 40–53 (out of the layer's fold, on waves 70–93,
+    0.9 gave 40 codes toward the gold and 11 against, the sample and the held-out 100 unchanged)."""
+    text = "Переводчики, деньги, прямые рейсы — вот что нужно в первую очередь."
+    codebook = load_codebook()
+    assert codebook.learned is not None and codebook.learned.add_when_named == 0.9
+    coding = Coder(codebook).code(text)
+    assert "language" in Coder(codebook, learned=False).code(text).named
+    assert "language" in coding.categories and coding.source("language") == "learned"
+    assert 0.9 <= coding.probabilities["language"] < 0.98
+    before = dataclasses.replace(codebook, learned=dataclasses.replace(codebook.learned, add_when_named=0.98))
+    assert "language" not in Coder(before).code(text).categories
+
+
 def test_coder_switch_and_columns(tmp_path, monkeypatch):
     monkeypatch.setenv("SURVEY_CACHE_DIR", str(tmp_path / "cache"))
     path = _codebook(tmp_path)
