@@ -140,9 +140,9 @@ class Coder:
         self.rules = self.codebook.rules
         self.ids = self.codebook.ids
         self._rank = {c: n for n, c in enumerate(self.ids)}  # evidence sorted in the codebook's order
-        self.no_problems = next((c for c in self.codebook.categories if c.no_problems), None)
+        self.no_problems = self.codebook.no_problems
         # categories never called a feature of the work (the pandemic): features_not_problems keeps them
-        self._compatible = frozenset(self.no_problems.compatible_with) if self.no_problems else frozenset()
+        self._compatible = self.codebook.beside_no_problems
         self.index = PatternIndex(self.codebook)
         # sentences repeat across answers («Финансирование.», «Проблем нет.»): each distinct
         # sentence is analysed once; bounded so memory stays flat on huge inputs

@@ -594,10 +594,9 @@ class LearnedLayer:
         self.settings = settings
         self.lemmatizer = lemmatizer or Lemmatizer()  # for answers given without their sentences
         self._memo: dict[str, Sentence] = {}
-        no_problems = next((c for c in codebook.categories if c.no_problems), None)
+        no_problems = codebook.no_problems
         self.no_problems = no_problems.id if no_problems is not None else None
-        # categories that may stand beside «no problems» («кроме пандемии, проблем нет»)
-        self.compatible = frozenset(no_problems.compatible_with) if no_problems is not None else frozenset()
+        self.compatible = codebook.beside_no_problems  # may stand beside «no problems»: the pandemic
         allowed = set(settings.categories) or set(codebook.ids)
         self.addable = [c for c in model.categories if c in allowed and c in codebook.ids]
         self._thresholds: tuple[LearnedSettings, dict[bool, dict[str, float]]] | None = None

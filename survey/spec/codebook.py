@@ -314,6 +314,18 @@ class Codebook:
     def for_question(self, qid: str) -> list[Category]:
         return [c for c in self.categories if not c.questions or qid in c.questions]
 
+    @property
+    def no_problems(self) -> Category | None:
+        """The category of an answer that denies problems in general (``no_problems: true``)."""
+        return next((c for c in self.categories if c.no_problems), None)
+
+    @property
+    def beside_no_problems(self) -> frozenset[str]:
+        """The categories that may be coded beside it (its ``compatible_with``: «кроме пандемии,
+        проблем нет»); none when the codebook has no such category."""
+        no_problems = self.no_problems
+        return frozenset(no_problems.compatible_with) if no_problems is not None else frozenset()
+
 
 def word_lemmas(lem: Lemmatizer, word: str) -> frozenset[str]:
     """Lemmas a codebook word stands for: itself if it is a lemma, else all its lemmas."""
