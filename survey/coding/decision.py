@@ -158,6 +158,16 @@ class ClauseOutcome:
             self.bare_cue,
         )
 
+    @property
+    def denies_all(self) -> bool:
+        """The clause denies problems in general («проблем нет», «это не помеха»), not one category."""
+        return any(not g.category for g in self.general)
+
+    def spend_denial(self) -> None:
+        """Its general denial was said of another clause («…, но это не помеха»): it no longer
+        counts toward «no problems» (a category's own stays)."""
+        self.general = [g for g in self.general if g.category]
+
     def deny(self, reason: str, keep: frozenset[str] | set[str] = frozenset()) -> None:
         """Move the coded evidence (except categories in ``keep``) to the denials."""
         moved = [e for e in self.coded if e.category not in keep]
@@ -800,16 +810,13 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
     """
     for n, cur in enumerate(outcomes[1:], start=1):
         prev = outcomes[n - 1]
-        # every case below needs one of these (most clauses have none: the pass stays cheap)
-        if cur.orphan_cue is None and not cur.general and not cur.marks and not prev.question:
-            continue
         same_sentence = prev.sentence == cur.sentence
         if same_sentence and (cur.anaphoric or cur.bare_cue) and cur.orphan_cue and prev.pending:
             for e in prev.pending:
                 prev.coded.append(e._replace(reason=f"нехватка: «{cur.orphan_cue}» (о сказанном выше)"))
             prev.pending = []
         names_nothing = not (cur.coded or cur.denied or cur.pending)
-        denial = any(not g.category for g in cur.general)  # «это не помеха», not «до этого всё было хорошо»
+        denial = cur.denies_all  # «это не помеха», not «до этого всё было хорошо»
         if same_sentence and cur.anaphoric and denial and not cur.coded:
             reason = "отрицание (о сказанном выше)"
         elif cur.sentence == prev.sentence + 1 and "this_not" in cur.marks and denial and names_nothing:
@@ -817,7 +824,7 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
             for o in outcomes[:n]:
                 if o.sentence == prev.sentence and o.coded:
                     o.deny("отрицание (о сказанном выше)")
-            cur.general = [g for g in cur.general if g.category]
+            cur.spend_denial()
             continue
         elif prev.question and cur.starts_with_no:
             reason = "отрицание (ответ на вопрос)"
@@ -855,8 +862,7 @@ def refer_back(outcomes: list[ClauseOutcome]) -> None:
             continue
         if prev.coded:
             prev.deny(reason)
-            if cur.general:
-                cur.general = [g for g in cur.general if g.category]
+            cur.spend_denial()
     _answered_questions(outcomes)
 
 
@@ -872,7 +878,7 @@ def features_not_problems(outcomes: list[ClauseOutcome], keep: frozenset[str] = 
     «Хотя бывают нюансы с согласованием текстов». The features end at a clause that concedes a
     difficulty («Проблем нет, есть особенности. Но переводчиков не хватает»)."""
     for i, o in enumerate(outcomes):
-        if not o.general or all(g.category for g in o.general):
+        if not o.denies_all:
             continue
         reframe = next(
             (
@@ -935,7 +941,7 @@ def coped_after_denial(outcomes: list[ClauseOutcome], keep: frozenset[str] = fro
 
 def _denies(outcomes: list[ClauseOutcome], sentence: int) -> bool:
     """A clause of the sentence denies problems in general («…, а не проблемы»)."""
-    return any(not g.category for o in outcomes if o.sentence == sentence for g in o.general)
+    return any(o.denies_all for o in outcomes if o.sentence == sentence)
 
 
 _SETTLING_MARKS = frozenset({"positive", "coped", "resolved"})
@@ -951,16 +957,15 @@ def _answered_questions(outcomes: list[ClauseOutcome]) -> None:
         for n, cur in enumerate(outcomes[i + 1 :], start=i + 1):
             if cur.sentence > q.sentence + 1 or cur.coded or cur.pending:
                 break
-            denies = [g for g in cur.general if not g.category]
             # «Переводчики? Есть.», «Деньги? Хватает.», «Язык? Справляемся.», «Визы? Решили.»: the
             # answer a sentence of one clause (not «Есть, но мало»)
             alone = outcomes[n - 1].sentence != cur.sentence and (
                 n + 1 == len(outcomes) or outcomes[n + 1].sentence != cur.sentence
             )
             settled = alone and bool(_SETTLING_MARKS & cur.marks) and cur.orphan_cue is None and not cur.denied
-            if denies or {"minimised", "dismissed"} & cur.marks or cur.starts_with_no or settled:
+            if cur.denies_all or {"minimised", "dismissed"} & cur.marks or cur.starts_with_no or settled:
                 q.deny("отрицание (ответ на вопрос)")
-                cur.general = [g for g in cur.general if g.category]
+                cur.spend_denial()
                 break
 
 
