@@ -201,8 +201,14 @@ def test_file_cache_is_written_and_reused(tmp_path, monkeypatch, lem):
     np.testing.assert_allclose(load_model(cb.learned, cb.ids, lem).coef, first.coef)
 
 
-def _layer(model, tmp_path, **settings):
-    cb = load_codebook(_codebook(tmp_path))
+def _layer(model, tmp_path, compatible: str = "", **settings):
+    """The test model as a layer of the test codebook, with ``settings`` replaced; ``compatible``:
+    the categories the codebook lets stand beside «no problems» (none by default)."""
+    path = _codebook(tmp_path)
+    if compatible:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("compatible_with: []", f"compatible_with: [{compatible}]"), encoding="utf-8")
+    cb = load_codebook(path)
     assert cb.learned is not None
     lm = LearnedModel(CATS, model.words, model.word_idf, model.chars, model.char_idf, model.coef, model.intercept)
     return LearnedLayer(lm, dataclasses.replace(cb.learned, **settings), cb), cb
@@ -383,17 +389,11 @@ def test_no_problems_beside_a_compatible_category(model, tmp_path):
     beside = AnswerCoding({**dict.fromkeys(cb.ids, 0), "legal": 1})
     layer.apply(beside, happy)
     assert beside.codes["no_problems"] == 0  # legal is not compatible with «no problems» here
-    path = _codebook(tmp_path)
-    path.write_text(
-        path.read_text(encoding="utf-8").replace("compatible_with: []", "compatible_with: [legal]"), encoding="utf-8"
-    )
-    compatible = load_codebook(path)
-    assert compatible.learned is not None
-    lm = LearnedModel(CATS, model.words, model.word_idf, model.chars, model.char_idf, model.coef, model.intercept)
-    settings = dataclasses.replace(compatible.learned, add_when_silent=0.99, add_when_coded=0.99)
+    settings = {"add_when_silent": 0.99, "add_when_coded": 0.99}
     for threshold, added in ((q - 0.01, 1), (q + 0.01, 0)):
         own_threshold = (("no_problems", threshold),)
-        layer = LearnedLayer(lm, dataclasses.replace(settings, add_when_coded_for=own_threshold), compatible)
+        layer, compatible = _layer(model, tmp_path, "legal", add_when_coded_for=own_threshold, **settings)
+        assert compatible.beside_no_problems == {"legal"}
         c = AnswerCoding({**dict.fromkeys(compatible.ids, 0), "legal": 1})
         layer.apply(c, happy)
         assert c.codes["no_problems"] == added, threshold
@@ -401,7 +401,7 @@ def test_no_problems_beside_a_compatible_category(model, tmp_path):
     # a difficulty denied or solved («с деньгами проблем нет») leaves the answer free of
     # difficulties; a «no problems» phrase the rules set aside (a general denial kept among the
     # denials: «Проблем нет. Главная трудность — погода») does not
-    layer = LearnedLayer(lm, dataclasses.replace(settings, add_when_coded_for=own), compatible)
+    layer, compatible = _layer(model, tmp_path, "legal", add_when_coded_for=own, **settings)
     denied = AnswerCoding({**dict.fromkeys(compatible.ids, 0), "legal": 1})
     denied.denials = [Evidence("funding", "деньги", 0, 6, "деньги", "отрицание", "high")]
     layer.apply(denied, happy)
