@@ -15,7 +15,7 @@ from survey.spec.codebook import load_codebook
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 CATS = load_codebook().ids
 # gold parts and the folder with the coders' and the adjudicator's files they come from
-WAVES = [(("dev", "test"), CORPUS)] + [((f"test{w}",), CORPUS / f"wave{w}") for w in range(2, 99)]
+WAVES = [(("dev", "test"), CORPUS)] + [((f"test{w}",), CORPUS / f"wave{w}") for w in range(2, 100)]
 
 
 def _read(path: Path) -> pd.DataFrame:
