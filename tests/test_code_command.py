@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 
@@ -415,6 +416,26 @@ def test_excels_sep_line_in_a_coding_and_in_answers_to_code(tmp_path):
     assert survey("code", src, "-o", out).code == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert len(rows) == 1 and rows[0]["id"] == "1" and rows[0]["funding"] == "1"
+
+
+def test_separator_found_when_quoted_text_holds_the_others(tmp_path):
+    """Wave 99's coder files are separated by commas and their quoted notes hold «;» and quoted
+    words ('не можем выделить'): csv.Sniffer took «;» for the separator and `survey agreement`
+    refused them. Russian Excel's «;» file whose answers hold commas, and a tab-separated one whose
+    notes hold both, are read with their own separator too: every row compared."""
+    wave = Path(__file__).parent / "data" / "corpus" / "wave99"
+    res = survey("agreement", wave / "coder_a.csv", wave / "coder_b.csv")
+    assert res.code == 0 and "Сравнено ответов: 300 (только в A: 0, только в B: 0)" in res.out, res.err
+    notes = ["'WhatsApp заблокирован' -> legal (conv 137; 956)", "x; 'не можем' -> funding", "conv 334; 50"]
+    a = _write(tmp_path / "a.csv", [(str(i), "1", n) for i, n in enumerate(notes)], header=("id", "funding", "note"))
+    b = tmp_path / "b.csv"
+    b.write_bytes("id;funding;note\r\n0;1;Денег нет, людей нет\r\n1;1;нет, и всё\r\n2;0;а, б, в\r\n".encode("cp1251"))
+    res = survey("agreement", a, b)
+    assert res.code == 0 and "Сравнено ответов: 3 (только в A: 0, только в B: 0)" in res.out, res.err
+    tab = tmp_path / "c.tsv"
+    tab.write_text("id\tfunding\tnote\n0\t1\tа; б, в\n1\t1\tx\n2\t1\ty\n", encoding="utf-8")
+    res = survey("agreement", a, tab)
+    assert res.code == 0 and "Сравнено ответов: 3" in res.out, res.err
 
 
 def test_agreement_of_two_runs_codes_final_matches_expert_and_question(tmp_path):
