@@ -422,13 +422,27 @@ def code_cmd(input, output, study, codebook, jobs, chunk_size, encoding, no_lear
 @click.option("-o", "--output", type=PATH, default=None, help="Also write the table to this CSV.")
 def agreement_cmd(a, b, id_column, output):
     """Agreement of coding B with reference coding A, per category (F1, κ, α…)."""
-    from survey.base.files import write_csv  # lazy: keeps `survey --help` fast
+    from survey.base.files import refuse_overwrite, write_csv  # lazy: keeps `survey --help` fast
     from survey.base.text import listed  # lazy: as above
     from survey.coding.agreement import agreement, format_agreement, read_coding  # lazy: as above
 
+    refuse_overwrite(output, a, b, what="это один из сравниваемых файлов; таблица записалась бы поверх кодов")
     table = agreement(read_coding(a), read_coding(b), id_column=id_column)
     if table.empty:
-        raise SurveyError("В файлах нет общих столбцов категорий с 0/1. Проверьте заголовки.")
+        only = [
+            f"только в {side} ({name}): {listed(table.attrs[f'categories_only_in_{side.lower()}']) or 'нет'}"
+            for side, name in (("A", Path(a).name), ("B", Path(b).name))
+        ]
+        raise SurveyError(
+            f"В файлах нет общих столбцов категорий с 0/1 (столбцы 0/1 {'; '.join(only)}). Проверьте, что "
+            "категории названы в заголовках обоих файлов одинаково."
+        )
+    if not table.attrs["ids_compared"]:
+        a_n, b_n = (len(table.attrs[f"only_in_{x}"]) for x in "ab")
+        raise SurveyError(
+            f"Не сравнено ни одного ответа: закодированных ответов в A ({Path(a).name}) {a_n}, в B ({Path(b).name}) "
+            f"{b_n}, общих id нет. Проверьте, что оба файла — кодирование одних и тех же ответов."
+        )
     if output:
         write_csv(table, output)
     click.echo(
@@ -442,6 +456,10 @@ def agreement_cmd(a, b, id_column, output):
     if respelled:
         pairs = [f"«{x}» = «{y}» ({how})" for x, y, how in respelled]
         click.echo(f"  id, сопоставленные, хотя написаны по-разному ({len(pairs)}): {listed(pairs)}")
+    for side in ("A", "B"):
+        alone = table.attrs[f"categories_only_in_{side.lower()}"]
+        if alone:
+            click.echo(f"  столбцы 0/1 только в {side} (не сравнивались): {listed(alone)}")
     click.echo(format_agreement(table))
 
 
@@ -453,16 +471,22 @@ def agreement_cmd(a, b, id_column, output):
 @click.option("--top", type=click.IntRange(1), default=20, show_default=True, help="Patterns to print.")
 def patterns_cmd(gold, study, codebook, output, top):
     """Audit the codebook's patterns on hand-coded answers GOLD (CSV: text + 0/1 per category)."""
-    from survey.base.files import write_csv  # lazy: keeps `survey --help` fast
+    from survey.base.files import refuse_overwrite, write_csv  # lazy: keeps `survey --help` fast
+    from survey.base.text import listed  # lazy: as above
     from survey.coding.coder import Coder  # lazy: as above
     from survey.coding.pattern_audit import audit_file, format_audit  # lazy: as above
     from survey.spec.codebook import load_codebook  # lazy: as above
 
+    refuse_overwrite(output, gold, what="это файл ручного кодирования; таблица шаблонов записалась бы поверх него")
     path = _codebook_path(study, codebook)
     coder = Coder(load_codebook(path) if path else None, learned=False)
     table = audit_file(gold, coder)
     if output:
         write_csv(table, output)
+    if table.attrs["empty_text"]:
+        click.echo(f"Строк без текста ответа (не проверялись): {table.attrs['empty_text']}.")
+    if table.attrs["not_coded"]:
+        click.echo(f"Категории без столбца в {Path(gold).name} (не проверялись): {listed(table.attrs['not_coded'])}.")
     click.echo(f"Шаблонов, давших код: {len(table)}.")
     click.echo(format_audit(table, top))
     if output:
@@ -490,8 +514,13 @@ def kwic_cmd(query, responses, study, questionnaire, units, codebook, encoding, 
         encoding=encoding,
         with_names=with_names,
     )
+    if lines.attrs.get("summary"):
+        click.echo(
+            f"{lines.attrs['summary']} Ответы отклонённых анкет не просматривались:\n"
+            f"{lines.attrs['first_errors']}\nПодробно: survey validate."
+        )
     if lines.empty:
-        click.echo(f"«{query}» в ответах не встречается.")
+        click.echo(f"«{query}» в принятых ответах не встречается.")
         return
     click.echo(format_kwic(lines, width))
     click.echo(f"Строк: {len(lines)}; ответов: {lines['expert_id'].nunique()}.")

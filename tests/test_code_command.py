@@ -506,3 +506,137 @@ def test_kwic_on_a_file_without_answers_says_so(tmp_path):
     res = survey("kwic", "переводчик", "--responses", tmp_path / "empty.xlsx")
     assert res.code == 2 and "нет ни одной принятой анкеты — искать не в чем" in res.err
     assert "в файле нет ни одной анкеты" in res.err
+
+
+# ---------------------------------------------------------------- stop 55: a user's slips, reviewed
+
+
+def test_agreement_and_patterns_refuse_to_write_over_what_they_read(tmp_path):
+    """`-o` naming one of the inputs — a coder's hand coding, the gold — is refused before anything
+    is written (the file stays as it was); `-o` naming a folder is said in Russian, not a traceback."""
+    a = _write(tmp_path / "a.csv", [("1", "1"), ("2", "0")], header=("id", "funding"))
+    b = _write(tmp_path / "b.csv", [("1", "1"), ("2", "1")], header=("id", "funding"))
+    before = b.read_bytes()
+    res = survey("agreement", a, b, "-o", b)
+    assert res.code == 2 and "b.csv: это один из сравниваемых файлов" in res.err and b.read_bytes() == before
+    gold = _write(tmp_path / "gold.csv", [("1", "Нет денег.", "1")], header=("id", "text", "funding"))
+    before = gold.read_bytes()
+    res = survey("patterns", gold, "-o", gold)
+    assert res.code == 2 and "это файл ручного кодирования" in res.err and gold.read_bytes() == before
+    (tmp_path / "folder").mkdir()
+    res = survey("agreement", a, b, "-o", tmp_path / "folder")
+    assert res.code == 2 and "folder: это папка, а не файл" in res.err and "Traceback" not in res.err
+
+
+def test_agreement_reads_headers_in_any_case_and_says_what_it_did_not_compare(tmp_path):
+    """«Distance» and «language » in B are A's «distance» and «language»: compared, where they were
+    left out silently and the table looked like perfect agreement; a header written twice is
+    refused; a category only one file has is named."""
+    rows_a = [("1", "1", "0", "1"), ("2", "0", "1", "1"), ("3", "1", "1", "0"), ("4", "0", "0", "1")]
+    rows_b = [("1", "0", "1", "1"), ("2", "1", "0", "1"), ("3", "0", "0", "0"), ("4", "1", "1", "1")]
+    a = _write(tmp_path / "a.csv", rows_a, header=("id", "distance", "language", "covid"))
+    b = _write(tmp_path / "b.csv", rows_b, header=("id", "Distance", "language ", "covid"))
+    res = survey("agreement", a, b)
+    assert res.code == 0, res.err
+    table = {
+        line.split()[0]: line.split()
+        for line in res.out.splitlines()
+        if line.split()[:1] in (["distance"], ["language"])
+    }
+    assert table["distance"][2:6] == ["0", "2", "2", "0"] and table["language"][2:6] == ["0", "2", "2", "0"]
+    c = _write(tmp_path / "c.csv", [(r[0], r[1], r[3]) for r in rows_b], header=("id", "distance", "covid"))
+    res = survey("agreement", a, c)
+    assert res.code == 0 and "столбцы 0/1 только в A (не сравнивались): language" in res.out
+    d = _write(
+        tmp_path / "d.csv", [(r[0], r[1], r[1], r[3]) for r in rows_b], header=("id", "distance", "Distance", "covid")
+    )
+    res = survey("agreement", a, d)
+    assert res.code == 2 and "d.csv: столбец «Distance» в заголовке дважды (столбцы 2 и 3)" in res.err
+    e = _write(tmp_path / "e.csv", [("1", "1")], header=("id", "x1"))
+    res = survey("agreement", a, e)
+    assert res.code == 2 and "только в A (a.csv): distance, language, covid; только в B (e.csv): x1" in res.err
+
+
+def test_patterns_reads_headers_in_any_case_and_counts_what_it_left_out(tmp_path):
+    """` Text ` and «Distance » are the text and the category; a row without text and the codebook's
+    categories without a column are said; a file of a header alone is said as such."""
+    gold = _write(
+        tmp_path / "gold.csv",
+        [("1", "Далеко, и нет переводчиков.", "1", "1"), ("2", "", "1", "0"), ("3", "Далеко.", "1", "0")],
+        header=("id", " Text ", "Distance ", "Language"),
+    )
+    res = survey("patterns", gold, "-o", tmp_path / "p.csv")
+    assert res.code == 0, res.err
+    assert "Строк без текста ответа (не проверялись): 1." in res.out
+    assert "Категории без столбца в gold.csv (не проверялись): funding, mentality" in res.out
+    audited = list(csv.DictReader(io.StringIO((tmp_path / "p.csv").read_text(encoding="utf-8"))))
+    assert {r["category"] for r in audited} == {"distance", "language"}
+    assert sum(int(r["answers"]) for r in audited if r["category"] == "distance") == 2
+    header_only = _write(tmp_path / "h.csv", [], header=("id", "text", "distance"))
+    res = survey("patterns", header_only)
+    assert res.code == 2 and "h.csv: в файле нет ни одного ответа с текстом" in res.err
+
+
+def test_code_says_a_wrong_encoding_reads_utf16_without_bom_and_skips_a_repeated_header(tmp_path):
+    """--encoding foo and a cp1251 file read as UTF-8 are Russian messages (exit 2, not an internal
+    error); UTF-16 without a BOM (as the README promises for every CSV) is read; a header repeated
+    where two files were pasted together is listed as not coded, not coded as an answer «id»."""
+    src = _write(tmp_path / "in.csv", [("1", "Нет денег.")])
+    res = survey("code", "--no-learned", src, "-o", tmp_path / "o.csv", "--encoding", "foo")
+    assert res.code == 2 and "Неизвестная кодировка «foo»" in res.err
+    cp = _write(tmp_path / "cp.csv", [("1", "Нет денег.")], encoding="cp1251")
+    res = survey("code", "--no-learned", cp, "-o", tmp_path / "o.csv", "--encoding", "utf-8")
+    assert res.code == 2 and "cp.csv: файл не читается в кодировке utf-8" in res.err
+    u16 = tmp_path / "u16.csv"
+    u16.write_bytes("id,text\r\n1,нет переводчиков\r\n".encode("utf-16-le"))
+    res = survey("code", "--no-learned", u16, "-o", tmp_path / "o.csv")
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "o.csv").read_text(encoding="utf-8"))))
+    assert res.code == 0 and rows[0]["id"] == "1" and rows[0]["language"] == "1"
+    pasted = tmp_path / "pasted.csv"
+    pasted.write_text("id,text\n1,Нет денег.\nid,text\n2,Далеко.\n", encoding="utf-8")
+    res = survey("code", "--no-learned", pasted, "-o", tmp_path / "o.csv")
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "o.csv").read_text(encoding="utf-8"))))
+    assert res.code == 1 and "pasted.csv, строка 3: строка повторяет заголовок (id, text)" in res.err
+    assert [r["id"] for r in rows] == ["1", "2"]
+
+
+def test_kwic_says_that_rejected_questionnaires_were_not_searched(tmp_path):
+    """A questionnaire rejected (an interview date outside the fieldwork) is not searched: kwic says
+    so before its lines, so that «не встречается» is not taken for the whole file."""
+    import openpyxl
+
+    from .conftest import ROOT
+
+    wb = openpyxl.load_workbook(ROOT / "responses" / "sample.xlsx")
+    ws = wb.worksheets[0]
+    column = [c.value for c in ws[1]].index("interview_date") + 1
+    ws.cell(2, column).value = "01.01.2020"
+    wb.save(tmp_path / "one_bad.xlsx")
+    res = survey("kwic", "ковид", "--responses", tmp_path / "one_bad.xlsx")
+    assert res.code == 0, res.err
+    assert "отклонено: 1" in res.out and "Ответы отклонённых анкет не просматривались" in res.out
+    res = survey("kwic", "ковид", "--responses", ROOT / "responses" / "sample.xlsx")
+    assert res.code == 0 and "не просматривались" not in res.out
+
+
+def test_a_padded_sep_line_a_header_alone_and_a_guessed_encoding(tmp_path):
+    """«sep=;;» (the line re-saved by a spreadsheet that showed it as a row) names the separator as
+    «sep=;» does; a file of a header alone is refused in Russian, not «Закодировано ответов: 0»,
+    and leaves no output; two codings with no answer in common are refused, not a table of «—»;
+    a file read as cp1251 by guess says so, as `survey validate` does."""
+    padded = tmp_path / "padded.csv"
+    padded.write_bytes("sep=;;\r\nid;text\r\n1;Нет денег.\r\n".encode("cp1251"))
+    res = survey("code", "--no-learned", padded, "-o", tmp_path / "o.csv")
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "o.csv").read_text(encoding="utf-8"))))
+    assert res.code == 0 and rows[0]["funding"] == "1", res.err
+    assert "padded.csv: файл прочитан в кодировке Windows-1251 (cp1251)" in res.err
+    alone = _write(tmp_path / "alone.csv", [])
+    res = survey("code", "--no-learned", alone, "-o", tmp_path / "none.csv")
+    assert res.code == 2 and "alone.csv: в файле нет ни одного ответа — только заголовок" in res.err
+    assert not (tmp_path / "none.csv").exists()
+    a = _write(tmp_path / "a.csv", [("1", "1"), ("2", "0")], header=("id", "funding"))
+    b = _write(tmp_path / "b.csv", [], header=("id", "funding"))
+    res = survey("agreement", a, b)
+    assert (
+        res.code == 2 and "Не сравнено ни одного ответа: закодированных ответов в A (a.csv) 2, в B (b.csv) 0" in res.err
+    )

@@ -240,3 +240,50 @@ def test_a_separator_too_many_before_an_empty_last_cell_is_a_rejected_row(questi
     assert f"в строке {len(rows[0]) + 1} полей, а в заголовке {len(rows[0])} столбцов" in malformed[0].message
     assert result.report.rows_read == len(rows) - 1 and result.report.accepted == len(rows) - 2
     assert "нет денег" not in " ".join(result.data["q7_proposals"].dropna())
+
+
+def test_values_in_a_column_without_a_header_are_said_not_dropped(questionnaire, units, tmp_path):
+    """A comment typed in a column with no header, beside the answers (xlsx) or past the header's
+    end (a CSV whose every line has one field more): a warning names the column, the first row and
+    its value — it was dropped without a word; the answers themselves are accepted as before."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(ROOT / "responses" / "sample.xlsx")
+    ws = wb.worksheets[0]
+    ws.delete_rows(7, ws.max_row)
+    free = ws.max_column + 2
+    ws.cell(3, free).value = "важный комментарий эксперта"
+    ws.cell(5, free).value = "ещё один"
+    wb.save(tmp_path / "note.xlsx")
+    result = validate(tmp_path / "note.xlsx", questionnaire, units)
+    said = [p for p in result.report.warnings if "нет заголовка" in p.message]
+    assert len(result.data) == 5 and len(said) == 1, [p.message for p in result.report.warnings]
+    assert said[0].location.row == 3 and "строк: 2" in said[0].message and "важный комментарий" in said[0].message
+    rows = [[c.value for c in r] for r in ws.iter_rows(max_col=ws.max_column - 2)]
+    text = io.StringIO()
+    writer = csv.writer(text)
+    for r in rows:
+        cells = ["" if v is None else (v.strftime("%d.%m.%Y") if hasattr(v, "strftime") else v) for v in r]
+        writer.writerow([*cells, "комментарий" if r[0] == rows[2][0] else ""])
+    (tmp_path / "note.csv").write_text(text.getvalue(), encoding="utf-8")
+    result = validate(tmp_path / "note.csv", questionnaire, units)
+    said = [p for p in result.report.warnings if "нет заголовка" in p.message]
+    assert len(result.data) == 5 and len(said) == 1 and said[0].location.row == 3
+
+
+def test_a_title_line_above_the_header_of_a_semicolon_file(questionnaire, units, tmp_path):
+    """«Опрос 2021» typed alone above the header of Russian Excel's «;» file: the separator is the
+    header's, not guessed from the title line, and the answers are read (the header is searched in
+    the first rows, as for a comma file)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(ROOT / "responses" / "sample.xlsx")
+    rows = [[c.value for c in r] for r in wb.worksheets[0].iter_rows(max_row=6)]
+    text = io.StringIO()
+    text.write("Опрос 2021\r\n")
+    writer = csv.writer(text, delimiter=";")
+    for r in rows:
+        writer.writerow(["" if v is None else (v.strftime("%d.%m.%Y") if hasattr(v, "strftime") else v) for v in r])
+    (tmp_path / "titled.csv").write_text(text.getvalue(), encoding="utf-8")
+    result = validate(tmp_path / "titled.csv", questionnaire, units)
+    assert len(result.data) == 5 and result.report.valid, result.report.first_errors(3)

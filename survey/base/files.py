@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from survey.errors import OutputError
+from survey.errors import OutputError, UsageError
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # a separator a spreadsheet may split a CSV line on (Russian Excel: «;»), then a formula start
@@ -66,9 +66,23 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
     if index:
         out.index = out.index.map(safe_text)
     out.columns = [safe_text(c) if isinstance(c, str) else c for c in out.columns]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(path, index=index, encoding="utf-8", lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
+    with atomic_path(path) as tmp:
+        out.to_csv(tmp, index=index, encoding="utf-8", lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     return path
+
+
+def refuse_overwrite(
+    output: str | Path | None,
+    *inputs: str | Path,
+    what: str = "это входной файл команды; запись поверх него уничтожила бы его",
+) -> None:
+    """Stop before a command writes ``output`` over one of the files it reads: a coder's hand
+    coding, a gold file or the answers would be replaced by the result (``what`` says which)."""
+    if output is None or not Path(output).is_file():
+        return
+    for source in inputs:
+        if Path(source).is_file() and os.path.samefile(source, output):
+            raise UsageError(f"{output}: {what}. Укажите другой файл (-o).")
 
 
 def sha256_file(path: str | Path) -> str:
@@ -217,6 +231,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             tmp_file.write_text("done")
     """
     path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{path}: это папка, а не файл. Укажите имя файла (например, {path / 'result.csv'}).")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.stem[:40]}-", suffix=path.suffix, dir=path.parent)

@@ -80,7 +80,7 @@ def decode_text(path: Path, data: bytes, encoding: str | None = None) -> tuple[s
         candidates = ["utf-16"]
     else:
         candidates = ["utf-8", "cp1251"]
-    bomless = _utf16_without_bom(data) if candidates == ["utf-8", "cp1251"] else None
+    bomless = utf16_without_bom(data) if candidates == ["utf-8", "cp1251"] else None
     if bomless:
         try:
             return data.decode(bomless), bomless
@@ -104,7 +104,7 @@ def decode_text(path: Path, data: bytes, encoding: str | None = None) -> tuple[s
     )
 
 
-def _utf16_without_bom(data: bytes) -> str | None:
+def utf16_without_bom(data: bytes) -> str | None:
     """``utf-16-le``/``utf-16-be`` when the bytes look like UTF-16 text without a BOM.
 
     Text in UTF-16 has a zero byte in every ASCII character (digits, commas, Latin headers) on
@@ -129,7 +129,8 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return encoding if control == 0 else None
 
 
-_SEP_LINE = re.compile(r"\ufeff?sep=([,;\t|])[ \t]*(?=\r?\n|$)", re.IGNORECASE)
+# «sep=;», and «sep=;;;;» as a spreadsheet that showed the line as a row saves it again
+_SEP_LINE = re.compile(r"\ufeff?sep=([,;\t|])\1*[ \t]*(?=\r?\n|$)", re.IGNORECASE)
 
 
 def excel_separator(text: str) -> str | None:
@@ -193,7 +194,41 @@ def read_csv_frame(path: Path, limit: int, too_big: str) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.ParserWarning):
         raise InputError(f"{path}, {_csv_fault(body, delimiter)}") from None
     frame.attrs["first_row"] = 3 if body.startswith(("\n", "\r")) else 2  # the file's line of the first record
+    _header_names(frame, body, delimiter, path)
     return _without_unnamed(frame, path)
+
+
+def _header_names(frame: pd.DataFrame, body: str, delimiter: str, path: Path) -> None:
+    """The header's names without the spaces around them («language », typed or left by a
+    formula); a name written twice, in any case, is refused: which of the two columns to read is
+    unclear (pandas would have read the second as «distance.1» and every reader ignored it)."""
+    raw = next((row for row in csv.reader(io.StringIO(body), delimiter=delimiter) if row), [])
+    if len(raw) != frame.shape[1]:
+        return
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for i, (given, column) in enumerate(zip(raw, frame.columns), start=1):
+        name = given.strip()
+        if not name:  # pandas' «Unnamed: N», kept or dropped by _without_unnamed
+            names.append(str(column))
+            continue
+        key = name.casefold()
+        if key in seen:
+            raise InputError(
+                f"{path}: столбец «{name}» в заголовке дважды (столбцы {seen[key]} и {i}) — какой из них читать, "
+                "неясно. Оставьте один или переименуйте другой."
+            )
+        seen[key] = i
+        names.append(name)
+    frame.columns = names
+
+
+def canonical_columns(frame: pd.DataFrame, names: Iterable[str]) -> pd.DataFrame:
+    """``frame`` with the columns that are ``names`` written in another case renamed to them
+    («Distance» → «distance», «Text» → «text»)."""
+    by_key = {n.casefold(): n for n in names}
+    renamed = {c: by_key[str(c).casefold()] for c in frame.columns if by_key.get(str(c).casefold(), c) != c}
+    return frame.rename(columns=renamed) if renamed else frame
 
 
 def _csv_fault(body: str, delimiter: str) -> str:
@@ -250,14 +285,16 @@ def _without_unnamed(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 SNIFF_ROWS = 50  # records read to find a CSV's separator
 SNIFF_CHARS = 1 << 16  # … at most this much of the text
+HEADER_ROWS = 10  # a header may be this far down (titles above it), as the response readers look for it
 
 
 def sniff_delimiter(text: str) -> str:
     """The separator of a CSV text: «,», «;» (Russian Excel) or tab. Each is tried on the first
     records, read as a CSV reader reads them (quoted text may hold the others: «Денег нет; людей
-    нет», "conv 137, 956"), and the one kept splits the header into at least two cells and then
-    the most records into as many cells as the header (``csv.Sniffer``, which counts characters
-    line by line, took «;» in the notes of a comma-separated file for the separator)."""
+    нет», "conv 137, 956"), and the one kept splits the first record into two or more cells (else,
+    under a title line, the first such record within :data:`HEADER_ROWS`: the header) and then the
+    most records into as many cells as the header (``csv.Sniffer``, which counts characters line by
+    line, took «;» in the notes of a comma-separated file for the separator)."""
     sample = text[:SNIFF_CHARS]
     cut = len(text) > SNIFF_CHARS  # the sample's last record may be cut short
     best, best_key = None, None
@@ -273,11 +310,14 @@ def sniff_delimiter(text: str) -> str:
             continue
         if cut and len(widths) <= SNIFF_ROWS:
             widths = widths[:-1]
-        if not widths or widths[0] < 2:
+        # the header is the first record of two or more cells: a title line may stand above it
+        # («Опрос 2021» alone in its row, which a «;» file does not pad with «;» when typed by hand)
+        start = next((i for i, w in enumerate(widths[:HEADER_ROWS]) if w >= 2), None)
+        if start is None:
             continue
-        header, body = widths[0], widths[1:]
+        header, body = widths[start], widths[start + 1 :]
         same = sum(w == header for w in body)
-        key = (same == len(body), same, header)
+        key = (start == 0, same == len(body), same, header)  # a header on the first line wins
         if best_key is None or key > best_key:
             best, best_key = delimiter, key
     if best is not None:

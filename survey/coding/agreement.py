@@ -26,7 +26,7 @@ import pandas as pd
 
 from survey.base.missing import is_missing
 from survey.base.text import bulleted, difference, identity_key, listed
-from survey.base.textfile import read_csv_frame
+from survey.base.textfile import canonical_columns, read_csv_frame
 from survey.errors import Code, InputError, Location, Problem
 
 COLUMNS = [
@@ -64,10 +64,15 @@ def agreement(
     a, b = _by_question(a, ida, names[0], b, idb, names[1])
     for frame, col, name in ((a, ida, names[0]), (b, idb, names[1])):
         _check_unique(frame[col], name, _first_row(frame))
+    unpaired: dict[str, list[str]] = {"a": [], "b": []}
     if categories is None:
+        b = canonical_columns(b, [c for c in a.columns if c != ida])  # «Distance» in B is A's «distance»
         shared = [c for c in a.columns if c in b.columns and c not in (ida, idb, QUESTION)]
         # a text column (notes, evidence) is not a category; a column of 0/1 with a stray value is
         categories = [c for c in shared if _mostly_binary(a[c]) or _mostly_binary(b[c])]
+        for side, frame, other, own_id in (("a", a, b, ida), ("b", b, a, idb)):
+            alone = [c for c in frame.columns if c not in other.columns and c not in (own_id, QUESTION)]
+            unpaired[side] = [c for c in alone if _mostly_binary(frame[c])]
     a, b = _coded_rows(a, categories), _coded_rows(b, categories)
     bad = [
         m for cat in categories for frame, name in ((a, names[0]), (b, names[1])) for m in _bad_cells(frame, cat, name)
@@ -123,6 +128,8 @@ def agreement(
         )
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame.attrs.update(match.report(a[ida], b[idb]))
+    # columns of 0/1 only one file has: a category one coder did not code, or a header misspelt
+    frame.attrs["categories_only_in_a"], frame.attrs["categories_only_in_b"] = unpaired["a"], unpaired["b"]
     return frame
 
 

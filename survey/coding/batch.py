@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import gc
 import io
-import os
 import time
 from array import array
 from collections import Counter
@@ -27,12 +26,19 @@ from pathlib import Path
 
 import numpy as np
 
-from survey.base.files import atomic_path, safe_text
+from survey.base.files import atomic_path, refuse_overwrite, safe_text
 from survey.base.text import bulleted, difference, identity_key, listed
-from survey.base.textfile import decode_text, excel_separator, shifted_row, usual_width, width_message
+from survey.base.textfile import (
+    decode_text,
+    excel_separator,
+    shifted_row,
+    usual_width,
+    utf16_without_bom,
+    width_message,
+)
 from survey.coding.coder import Coder
 from survey.coding.learned import unlearned_problems
-from survey.errors import Code, InputError, InvalidDataError, Location, Problem, UsageError, shorten
+from survey.errors import Code, InputError, InvalidDataError, Location, Problem, shorten
 from survey.inputs import limits
 from survey.inputs.files import check_regular
 from survey.spec.codebook import load_codebook
@@ -66,11 +72,17 @@ def _sniff_encoding(path: Path, encoding: str | None) -> str:
     if not head.strip():
         raise InputError(f"{path}: файл пуст.")
     if encoding:
+        # an unknown name, or a first block the encoding cannot read, said in Russian (the block is
+        # cut at its last line end, so that a character cut by the block's end is not a fault)
+        decode_text(path, head if len(head) < 65536 else head[: head.rfind(b"\n") + 1], encoding)
         return encoding
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
+    bomless = utf16_without_bom(head)  # valid UTF-8 too (its zero bytes are), but read as «i d , t e x t»
+    if bomless:
+        return bomless
     try:
         head.decode("utf-8")
         return "utf-8"
@@ -206,6 +218,17 @@ def _rows(
                 continue
             rid = values[ii] if ii < len(values) else ""
             text = values[ti]
+            if rid.strip().lower() == "id" and text.strip().lower() == "text":  # two files pasted together
+                problems.append(
+                    Problem(
+                        Location(where, row=line),
+                        Code.MALFORMED_ROW,
+                        "строка повторяет заголовок (id, text) — видимо, файлы склеены; она не закодирована, "
+                        "остальные закодированы.",
+                        "Удалите повторную строку заголовков.",
+                    )
+                )
+                continue
             if len(text) > max_chars:
                 problems.append(
                     Problem(
@@ -406,10 +429,7 @@ def code_csv(
     ``learned=False``: the codebook's rules alone, without its learned layer."""
     input, output = Path(input), Path(output)
     check_regular(input)
-    if output.exists() and os.path.samefile(input, output):
-        raise UsageError(
-            f"{output}: это файл с ответами — коды записались бы поверх текстов ответов. Укажите другой файл (-o)."
-        )
+    refuse_overwrite(output, input, what="это файл с ответами — коды записались бы поверх текстов ответов")
     codebook_obj = load_codebook(codebook, learned=learned)
     ids = codebook_obj.ids
     enc = _sniff_encoding(input, encoding)
@@ -433,7 +453,18 @@ def code_csv(
                     rows = _write(fh, pool.imap(_code_chunk, chunks), counts, unknown)
             else:
                 rows = _write(fh, map(_code_chunk, chunks), counts, unknown)
+        if not rows and not problems:  # nothing written over a previous result: said instead
+            raise InputError(f"{input}: в файле нет ни одного ответа — только заголовок. Проверьте, тот ли это файл.")
+    guessed = [
+        Problem(
+            Location(input.name),
+            Code.ENCODING_CP1251,
+            "файл прочитан в кодировке Windows-1251 (cp1251).",
+            "Если русский текст в evidence искажён, укажите кодировку явно: --encoding.",
+        )
+    ]
     warnings = [
+        *(guessed if enc == "cp1251" and not encoding else []),
         *codebook_obj.warnings,
         *untrained,
         *ledger.no_id_warning(input),

@@ -139,4 +139,9 @@ def kwic_responses(
     data = result.data if with_names else anonymise(result.data, q, not_names(cb, bundle.units, bundle.study))
     frames = [data[["expert_id", f.id]].rename(columns={f.id: "answer"}) for f in q.coded_questions]
     answers = pd.concat(frames) if frames else pd.DataFrame(columns=["expert_id", "answer"])
-    return kwic(answers, query, coder, width=width)
+    lines = kwic(answers, query, coder, width=width)
+    # the answers of rejected questionnaires are not searched: said, so that «не встречается» is not taken
+    # for the whole file
+    lines.attrs["summary"] = result.report.summary() if result.report.rejected else ""
+    lines.attrs["first_errors"] = result.report.first_errors(3) if result.report.rejected else ""
+    return lines

@@ -52,7 +52,7 @@ import numpy as np
 
 from survey.base.lemmatize import Lemmatizer
 from survey.base.missing import is_missing
-from survey.base.textfile import csv_layout, decode_text, read_csv_frame
+from survey.base.textfile import canonical_columns, csv_layout, decode_text, read_csv_frame
 from survey.coding.evidence import LEARNED, AnswerCoding, Evidence
 from survey.coding.tokens import split_sentences
 from survey.coding.turns import LEXICONS as TURN_LEXICONS
@@ -386,6 +386,7 @@ def read_examples(path: Path, categories: list[str]):
         frame = read_csv_frame(path, MAX_EXAMPLES_BYTES, "файл закодированных примеров больше 200 МБ.")
     except InputError as exc:
         raise InputError(f"закодированные примеры: {exc.message}") from None
+    frame = canonical_columns(frame, ["id", "text", *categories])
     missing = [c for c in ("text", *categories) if c not in frame.columns]
     if missing:
         raise InputError(
@@ -394,7 +395,9 @@ def read_examples(path: Path, categories: list[str]):
         )
     # an answer left empty teaches nothing (its codes may be empty too, as `survey code` leaves them)
     first_row = frame.attrs["first_row"]
-    frame = frame[[not is_missing(t) and str(t).strip() != "" for t in frame["text"]]]
+    said = [not is_missing(t) and str(t).strip() != "" for t in frame["text"]]
+    frame = frame.loc[said]  # a list of booleans picks rows; an empty one, none (frame[[]] would drop every column)
+    frame.attrs["empty_text"] = said.count(False)  # rows left out, for a reader that reports them
     for cat in categories:
         bad = frame.index[~frame[cat].str.strip().isin(["0", "1"])]
         if len(bad):

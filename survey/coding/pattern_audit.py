@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from survey.base.textfile import canonical_columns
 from survey.coding.coder import Coder
 from survey.coding.learned import read_examples
 from survey.errors import InputError
@@ -71,16 +72,24 @@ def pattern_audit(texts: Iterable[str], gold: pd.DataFrame, coder: Coder) -> pd.
 
 def audit_file(path: Path, coder: Coder) -> pd.DataFrame:
     """:func:`pattern_audit` of a hand-coded CSV (``text`` and a 0/1 column for each category
-    coded by hand — all of the codebook's or some, as the learned layer's examples), checked with
-    Russian messages."""
-    cats = [c for c in coder.ids if c in read_examples(path, []).columns]
+    coded by hand — all of the codebook's or some, as the learned layer's examples; headers in
+    any case), checked with Russian messages. ``attrs``: ``not_coded`` — the codebook's
+    categories the file has no column for (not audited); ``empty_text`` — rows without an
+    answer (not audited)."""
+    header = canonical_columns(read_examples(path, []), coder.ids)
+    cats = [c for c in coder.ids if c in header.columns]
     if not cats:
         raise InputError(
             f"{path}: нет ни одного столбца категорий кодовой книги ({', '.join(coder.ids)}). "
             "Нужны столбцы text и по одному столбцу 0/1 на каждую категорию, закодированную вручную."
         )
     frame = read_examples(path, cats)
-    return pattern_audit(frame["text"], frame[cats].astype(int), coder)
+    if frame.empty:
+        raise InputError(f"{path}: в файле нет ни одного ответа с текстом — проверять шаблоны не на чем.")
+    table = pattern_audit(frame["text"], frame[cats].astype(int), coder)
+    table.attrs["not_coded"] = [c for c in coder.ids if c not in cats]
+    table.attrs["empty_text"] = frame.attrs.get("empty_text", 0)
+    return table
 
 
 def format_audit(table: pd.DataFrame, top: int = 20) -> str:

@@ -18,6 +18,7 @@ import io
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -711,8 +712,18 @@ def _table_from_rows(
     count = 0
     records = table.records
     blank_rows = table.blank_rows
+    # columns with no header (blank, or past the header's end) are not read; one that holds values
+    # is said, with its first value, as units.csv's is: a comment typed beside the answers is not lost unsaid
+    heads = header_values or []
+    unheaded = [idx for idx, h in enumerate(heads) if idx not in mapping and is_blank(h)]
+    stray: dict[int, tuple[int, Any, int]] = {}  # column -> (first row, its value, rows with a value)
     for row_number, values in rows:
         width = len(values)
+        if unheaded or width > len(heads):
+            for idx in chain(unheaded, range(len(heads), width)):
+                if idx < width and not is_blank(values[idx]):
+                    seen_at = stray.get(idx)
+                    stray[idx] = (row_number, values[idx], 1) if seen_at is None else (*seen_at[:2], seen_at[2] + 1)
         rec_values = {key: (values[idx] if idx < width else None) for key, idx in order}
         if all(is_blank(v) for v in rec_values.values()):
             if any(not is_blank(v) for v in values):
@@ -752,6 +763,19 @@ def _table_from_rows(
             )
         )
         count += 1
+    for idx, (row_number, value, filled) in sorted(stray.items()):
+        column = col_letter(idx + 1) if letters else str(idx + 1)
+        table.problems.append(
+            Problem(
+                base.with_(row=row_number, column=column),
+                Code.UNKNOWN_COLUMN,
+                f"у столбца {column} нет заголовка, но в нём есть значения (строк: {filled}; первая — строка "
+                f"{row_number}: «{shorten(value)}»); они не читаются.",
+                "Если это ответы анкеты, дайте столбцу заголовок из анкеты; если это заметки, дайте ему "
+                "заголовок «Примечание» или удалите их.",
+                value=str(value),
+            )
+        )
     # trailing blank rows are formatting, not data: only blank rows between records are reported
     last = (records[-1].location.row or 0) if records else 0
     table.blank_rows = [loc for loc in blank_rows if loc.row is not None and loc.row < last]
