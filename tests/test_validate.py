@@ -244,8 +244,9 @@ def test_a_separator_too_many_before_an_empty_last_cell_is_a_rejected_row(questi
 
 def test_values_in_a_column_without_a_header_are_said_not_dropped(questionnaire, units, tmp_path):
     """A comment typed in a column with no header, beside the answers (xlsx) or past the header's
-    end (a CSV whose every line has one field more): a warning names the column, the first row and
-    its value — it was dropped without a word; the answers themselves are accepted as before."""
+    end (a CSV whose every line has one field more): a warning names the column, its first row and
+    how many rows hold a value — they were dropped without a word; the values are not quoted (a
+    column that lost its header may be the experts' names); the answers are accepted as before."""
     import openpyxl
 
     wb = openpyxl.load_workbook(ROOT / "responses" / "sample.xlsx")
@@ -258,7 +259,8 @@ def test_values_in_a_column_without_a_header_are_said_not_dropped(questionnaire,
     result = validate(tmp_path / "note.xlsx", questionnaire, units)
     said = [p for p in result.report.warnings if "нет заголовка" in p.message]
     assert len(result.data) == 5 and len(said) == 1, [p.message for p in result.report.warnings]
-    assert said[0].location.row == 3 and "строк: 2" in said[0].message and "важный комментарий" in said[0].message
+    assert said[0].location.row == 3 and said[0].location.column == ws.cell(3, free).column_letter
+    assert "строк: 2, первая — строка 3" in said[0].message and said[0].value is None
     rows = [[c.value for c in r] for r in ws.iter_rows(max_col=ws.max_column - 2)]
     text = io.StringIO()
     writer = csv.writer(text)
@@ -287,3 +289,29 @@ def test_a_title_line_above_the_header_of_a_semicolon_file(questionnaire, units,
     (tmp_path / "titled.csv").write_text(text.getvalue(), encoding="utf-8")
     result = validate(tmp_path / "titled.csv", questionnaire, units)
     assert len(result.data) == 5 and result.report.valid, result.report.first_errors(3)
+
+
+def test_a_name_column_without_its_header_or_typed_twice_is_not_quoted(questionnaire, units, tmp_path):
+    """The name column's header deleted, or «expert_name» typed again with another spelling: the
+    warnings and the rejected row say where, without the expert's name (the default outputs drop
+    names: README «Personal data»)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(ROOT / "responses" / "sample.xlsx")
+    ws = wb.worksheets[0]
+    ws.delete_rows(7, ws.max_row)
+    name_col = [c.value for c in ws[1]].index("expert_name") + 1
+    name = ws.cell(2, name_col).value
+    ws.cell(1, name_col).value = None
+    wb.save(tmp_path / "no_header.xlsx")
+    result = validate(tmp_path / "no_header.xlsx", questionnaire, units)
+    text = result.report.to_frame().to_csv()
+    assert "нет заголовка" in text and name not in text
+    ws.cell(1, name_col).value = "expert_name"
+    copy = ws.max_column + 1
+    ws.cell(1, copy).value = "expert_name"
+    ws.cell(2, copy).value = name.split()[0] + " М. Д."
+    wb.save(tmp_path / "twice.xlsx")
+    result = validate(tmp_path / "twice.xlsx", questionnaire, units)
+    said = result.report.to_frame().to_csv() + result.report.rejected_frame().to_csv()
+    assert "копии расходятся" in said and name.split()[0] not in said

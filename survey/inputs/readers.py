@@ -29,6 +29,7 @@ from survey.errors import Code, InputError, Location, Problem, shorten
 from survey.inputs import limits
 from survey.inputs.files import check_zip_limits, read_bytes, sniff_format
 from survey.inputs.filled_template import read_filled_template
+from survey.inputs.names import MASK
 from survey.inputs.raw import IngestResult, Key, RawRecord, RawTable, RowCells
 from survey.inputs.xlsx import CONSOLIDATED_MARK, Book, Sheet, col_letter, read_book
 from survey.spec.questionnaire import Questionnaire
@@ -709,6 +710,7 @@ def _table_from_rows(
             str(header) if header is not None else _key_name(q, key),
         )
     order = list(seen.items())
+    personal = {f.id for f in q.fields if f.personal}
     count = 0
     records = table.records
     blank_rows = table.blank_rows
@@ -737,16 +739,18 @@ def _table_from_rows(
             used = rec_values[key]
             if not is_blank(other) and (is_blank(used) or str(other).strip() != str(used).strip()):
                 name, first = _key_name(q, key), names[seen[key]] or str(seen[key] + 1)
+                # a personal field's values (the expert's name) are not quoted in reports
+                shown_used, shown_other = (MASK, MASK) if key[0] in personal else (used, other)
                 notes.append(
                     Problem(
                         base.with_(row=row_number, column=names[idx] or str(idx + 1)),
                         Code.DUPLICATE_COLUMN_VALUE,
                         f"столбец «{name}» повторяется, и в этой строке копии расходятся: в столбце {first} "
-                        + (f"«{used}»" if not is_blank(used) else "пусто")
-                        + f", в столбце {names[idx] or idx + 1} «{other}».",
+                        + (f"«{shown_used}»" if not is_blank(used) else "пусто")
+                        + f", в столбце {names[idx] or idx + 1} «{shown_other}».",
                         "Оставьте ответ в одном столбце и удалите лишний.",
                         field=key[0],
-                        value=str(other),
+                        value=None if key[0] in personal else str(other),
                     )
                 )
         if count >= limits.MAX_ROWS:
@@ -763,17 +767,17 @@ def _table_from_rows(
             )
         )
         count += 1
-    for idx, (row_number, value, filled) in sorted(stray.items()):
+    # the values are not quoted: a column that lost its header may be the experts' names
+    for idx, (row_number, _value, filled) in sorted(stray.items()):
         column = col_letter(idx + 1) if letters else str(idx + 1)
         table.problems.append(
             Problem(
                 base.with_(row=row_number, column=column),
                 Code.UNKNOWN_COLUMN,
-                f"у столбца {column} нет заголовка, но в нём есть значения (строк: {filled}; первая — строка "
-                f"{row_number}: «{shorten(value)}»); они не читаются.",
+                f"у столбца {column} нет заголовка, но в нём есть значения (строк: {filled}, первая — строка "
+                f"{row_number}); они не читаются.",
                 "Если это ответы анкеты, дайте столбцу заголовок из анкеты; если это заметки, дайте ему "
                 "заголовок «Примечание» или удалите их.",
-                value=str(value),
             )
         )
     # trailing blank rows are formatting, not data: only blank rows between records are reported
