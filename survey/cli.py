@@ -22,7 +22,40 @@ PATH = click.Path(path_type=Path)
 EXISTING = click.Path(exists=False, path_type=Path)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Command(click.Command):
+    """A command whose single-valued options may be given once: click keeps the last of two
+    «--responses» and the first file would be left out without a word (a second wave given beside
+    the first, two reviewers' overrides)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        for param in self.params:
+            if not isinstance(param, click.Option) or param.multiple or param.is_flag or param.count:
+                continue
+            names = param.opts + param.secondary_opts
+            given = [a for a in args[: args.index("--") if "--" in args else len(args)] if _is_option(a, names)]
+            if len(given) > 1:
+                hint = (
+                    ". Несколько файлов положите в одну папку и укажите её"
+                    if param.name in ("responses", "overrides")
+                    else ""
+                )
+                raise click.UsageError(
+                    f"параметр {names[-1]} указан несколько раз ({len(given)}); прочитан был бы только последний{hint}",
+                    ctx,
+                )
+        return super().parse_args(ctx, args)
+
+
+def _is_option(arg: str, names: list[str]) -> bool:
+    """Whether a command-line word is one of an option's ``names`` (``--out``, ``--out=x``)."""
+    return any(arg == n or (n.startswith("--") and arg.startswith(n + "=")) for n in names)
+
+
+class _Group(click.Group):
+    command_class = _Command
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors (for bug reports).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.version_option(package_name="survey", prog_name="survey")
@@ -583,6 +616,10 @@ def usage_message(exc: click.UsageError) -> str:
     if isinstance(exc, click.BadParameter):
         hint = exc.param.get_error_hint(exc.ctx) if exc.param is not None and exc.ctx is not None else ""
         return f"неверное значение {hint}: {_bad_value(exc.message)}. {see}"
+    if m := re.fullmatch(r"Got unexpected extra arguments? \((.+)\)", exc.message):
+        return (
+            f"лишнее в вызове «{command}»: {m[1]}. Несколько файлов ответов положите в одну папку и укажите её. {see}"
+        )
     if exc.message.startswith("No such command"):
         return f"нет такой команды ({exc.message.split(' ', 3)[-1].rstrip('.')}). Список команд: survey --help."
     return f"неверный вызов «{command}»: {exc.message}. {see}"

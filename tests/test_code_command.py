@@ -640,3 +640,18 @@ def test_a_padded_sep_line_a_header_alone_and_a_guessed_encoding(tmp_path):
     assert (
         res.code == 2 and "Не сравнено ни одного ответа: закодированных ответов в A (a.csv) 2, в B (b.csv) 0" in res.err
     )
+
+
+def test_an_option_given_twice_is_refused_not_the_first_dropped(tmp_path):
+    """`--responses wave1.xlsx --responses wave2.xlsx` read only wave 2 and said nothing (click
+    keeps the last value); two `--overrides` applied only the second reviewer's. Any single-valued
+    option given twice is refused in Russian, with the way to give several files; two files given
+    to `validate` say the same, not click's «Got unexpected extra argument»."""
+    sample = Path(__file__).parent.parent / "responses" / "sample.xlsx"
+    res = survey("run", "--responses", sample, "--responses", sample, "--out", tmp_path / "out")
+    assert res.code == 2 and "параметр --responses указан несколько раз (2)" in res.err
+    assert "Несколько файлов положите в одну папку и укажите её" in res.err and not (tmp_path / "out").exists()
+    res = survey("code", tmp_path / "in.csv", "-o", tmp_path / "a.csv", "--output=b.csv")
+    assert res.code == 2 and "параметр --output указан несколько раз (2)" in res.err
+    res = survey("validate", sample, sample)
+    assert res.code == 2 and "лишнее в вызове «survey validate»" in res.err and "Got unexpected" not in res.err
