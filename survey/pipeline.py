@@ -436,6 +436,10 @@ def _run(
         raise ConfigError(no_coded_question(q, q_path, bundle.paths.get("codebook")))
     responses, cb_path = bundle.path("responses"), bundle.path("codebook")
     cb = load_codebook(cb_path, questionnaire=q, learned=learned)
+    if Path(out).exists() and not Path(out).is_dir():  # said before any work, not after it
+        raise UsageError(
+            f"{out}: это файл, а не папка; --out — папка для результатов. Укажите папку (например, reports)."
+        )
     if Path(responses).is_dir() and Path(out).resolve() == Path(responses).resolve():
         raise UsageError(
             f"{out}: папка для результатов (--out) — это папка с ответами; следующий запуск прочитал бы "

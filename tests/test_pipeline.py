@@ -265,3 +265,46 @@ def test_gold_beside_a_file_in_any_case_and_never_the_runs_own_agreement_table(t
     res = survey("run", "--responses", folder, "--skip-invalid", "--out", tmp_path / "r2")
     assert "несколько эталонных" not in res.err
     assert (tmp_path / "r2" / "coding" / "agreement_gold.csv").is_file()
+
+
+def test_a_failed_commit_leaves_the_folder_as_the_previous_run_left_it(tmp_path):
+    """Review 55: a report that cannot be replaced (here a folder where a file goes; in use, a file
+    open in Excel) failed the run after run.json and summary.html were already replaced, so the
+    folder held a new manifest beside the old tables. Now every file moved is put back: the old
+    files keep their content, the stale one is not removed, and the message says so in Russian."""
+    from survey.base.files import OutputDir
+    from survey.errors import OutputError
+
+    out = tmp_path / "reports"
+    (out / "tables").mkdir(parents=True)
+    (out / "run.json").write_text("old manifest", encoding="utf-8")
+    (out / "tables" / "a.csv").write_text("old a", encoding="utf-8")
+    (out / "tables" / "stale.csv").write_text("old stale", encoding="utf-8")
+    (out / "zz_summary.pdf").mkdir()  # committed last, after the others were moved
+    with pytest.raises(OutputError) as err, OutputDir(out, replaces=["tables/stale.csv"]) as staged:
+        staged.path("run.json").write_text("new manifest", encoding="utf-8")
+        staged.path("tables/a.csv").write_text("new a", encoding="utf-8")
+        staged.path("tables/b.csv").write_text("new b", encoding="utf-8")
+        staged.path("zz_summary.pdf").write_text("new pdf", encoding="utf-8")
+    assert "на этом месте папка, а не файл" in err.value.message and "осталась такой, какой была" in err.value.message
+    assert (out / "run.json").read_text(encoding="utf-8") == "old manifest"
+    assert (out / "tables" / "a.csv").read_text(encoding="utf-8") == "old a"
+    assert (out / "tables" / "stale.csv").read_text(encoding="utf-8") == "old stale"
+    assert not (out / "tables" / "b.csv").exists() and (out / "zz_summary.pdf").is_dir()
+    assert [p.name for p in out.iterdir() if p.name.startswith(".survey-run-")] == []
+    with OutputDir(out, replaces=["tables/stale.csv"]) as staged:
+        staged.path("tables/a.csv").write_text("new a", encoding="utf-8")
+    assert (out / "tables" / "a.csv").read_text(encoding="utf-8") == "new a" and not (
+        out / "tables" / "stale.csv"
+    ).exists()
+
+
+def test_out_naming_a_file_is_refused_before_any_work(tmp_path):
+    """`--out responses/sample.xlsx` was refused only after reading and coding, in words half
+    English («File exists»): now at once, in Russian, and the file is untouched."""
+    target = tmp_path / "sample.xlsx"
+    target.write_bytes((ROOT / "responses" / "sample.xlsx").read_bytes())
+    before = target.read_bytes()
+    res = survey("run", "--no-learned", "--out", target)
+    assert res.code == 2 and "sample.xlsx: это файл, а не папка; --out — папка для результатов" in res.err
+    assert "Чтение и проверка ответов" not in res.err + res.out and target.read_bytes() == before

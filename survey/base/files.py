@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import hashlib
 import json
 import os
@@ -147,7 +149,7 @@ class OutputDir:
             self.final.mkdir(parents=True, exist_ok=True)
             self.staging = Path(tempfile.mkdtemp(prefix=".survey-run-", dir=self.final))
         except OSError as exc:
-            raise OutputError(f"{self.final}: не удаётся создать папку для отчётов ({exc.strerror}).") from None
+            raise OutputError(f"{self.final}: не удаётся создать папку для отчётов ({os_reason(exc)}).") from None
         return self
 
     def path(self, relative: str | Path) -> Path:
@@ -174,25 +176,61 @@ class OutputDir:
             shutil.rmtree(self.staging, ignore_errors=True)
 
     def _commit(self) -> None:
+        """Move the staged files into ``final`` as one change: a file this run replaces, or a stale
+        one it removes, is first moved aside, and if any move fails (a report open in Excel, a
+        folder where a file goes) everything moved so far is put back, so a failed run leaves the
+        folder as the previous run left it (not half old, half new)."""
         assert self.staging is not None
         files = sorted(p for p in self.staging.rglob("*") if p.is_file())
+        aside = self.staging / ".previous"
+        moved: list[tuple[Path, Path]] = []  # (where a file was, where it went), to undo in reverse
         try:
             for src in files:
                 rel = src.relative_to(self.staging)
                 dest = self.final / rel
+                if dest.is_dir() and not dest.is_symlink():
+                    raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(dest))
+                if dest.exists() or dest.is_symlink():
+                    kept = aside / rel
+                    kept.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(dest, kept)
+                    moved.append((dest, kept))
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(src, dest)
-                self.written.append(rel.as_posix())
-            for rel_name in sorted(set(self.replaces) - set(self.written)):
+                moved.append((src, dest))
+            for rel_name in sorted(set(self.replaces) - {f.relative_to(self.staging).as_posix() for f in files}):
                 stale = self.final / rel_name
                 if stale.is_file() and not stale.is_symlink():
-                    stale.unlink()
+                    kept = aside / rel_name
+                    kept.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(stale, kept)
+                    moved.append((stale, kept))
                     self.removed.append(rel_name)
         except OSError as exc:
+            for was, went in reversed(moved):
+                with contextlib.suppress(OSError):
+                    os.replace(went, was)
+            self.removed.clear()
             raise OutputError(
-                f"{self.final}: не удаётся записать отчёт ({exc.strerror}). Закройте файлы отчёта, "
-                "открытые в Excel, и запустите снова."
+                f"{exc.filename or self.final}: не удаётся записать отчёт ({os_reason(exc)}); папка {self.final} "
+                "осталась такой, какой была. Закройте файлы отчёта, открытые в Excel, и запустите снова."
             ) from None
+        self.written = [f.relative_to(self.staging).as_posix() for f in files]
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file operation failed, in Russian (the system's own words are English)."""
+    reasons = {
+        errno.EISDIR: "на этом месте папка, а не файл",
+        errno.ENOTDIR: "на пути стоит файл, а не папка",
+        errno.EACCES: "нет доступа: файл открыт в другой программе или защищён",
+        errno.EPERM: "нет доступа: файл открыт в другой программе или защищён",
+        errno.ENOENT: "нет такой папки",
+        errno.ENOSPC: "на диске нет места",
+        errno.EROFS: "диск только для чтения",
+        errno.EEXIST: "на этом месте уже есть файл",
+    }
+    return reasons.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 def _inside(relative: str) -> bool:
@@ -237,7 +275,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.stem[:40]}-", suffix=path.suffix, dir=path.parent)
     except OSError as exc:
-        raise OutputError(f"{path}: не удаётся создать файл ({exc.strerror}).") from None
+        raise OutputError(f"{path}: не удаётся создать файл ({os_reason(exc)}).") from None
     os.close(fd)
     tmp = Path(name)
     try:
@@ -247,7 +285,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             os.replace(tmp, path)
         except OSError as exc:
             raise OutputError(
-                f"{path}: не удаётся записать файл ({exc.strerror}). Если он открыт в Excel, "
+                f"{path}: не удаётся записать файл ({os_reason(exc)}). Если он открыт в Excel, "
                 "закройте его и запустите команду снова."
             ) from None
     finally:
