@@ -361,3 +361,35 @@ def test_the_coding_sheet_saved_as_csv_by_russian_excel_is_read(tmp_path):
     assert _final(result, "E002", "q7_proposals")["distance"] == 1 and result.cells == 1
     frame = read_overrides(src, CATS, QUESTIONS)
     assert frame["row"].tolist() == [rows[("E002", "q7_proposals")]]  # the line of the file = the sheet's row
+
+
+def test_a_copied_sheet_and_a_cleared_key_keep_their_corrections_said(tmp_path):
+    """Review 55: a reviewer who worked in a copy of the sheet («Кодирование (2)») had every
+    correction ignored without a word, and so did one whose column key (override:legal) was cleared
+    or typed over. Both are warnings naming the sheet or the column and how many corrections wait;
+    the corrections on the read sheet still apply."""
+    path = _sheet(tmp_path)
+    wb, ws, keys, rows = _open(path)
+    copy = wb.copy_worksheet(ws)
+    copy.title = "Кодирование (2)"
+    copy.cell(rows[("E002", "q7_proposals")], keys["override:distance"]).value = 1
+    ws.cell(rows[("E001", "q3_problems")], keys["override:legal"]).value = 1
+    wb.save(path)
+    result = _apply(path)
+    (problem,) = result.problems
+    assert problem.code == Code.OVERRIDE_NOT_APPLIED and problem.location.sheet == "Кодирование (2)"
+    assert "исправлений: 1" in problem.message and "не применены" in problem.message
+    assert _final(result, "E001", "q3_problems")["legal"] == 1
+    path = _sheet(tmp_path)
+    wb, ws, keys, rows = _open(path)
+    ws.cell(rows[("E001", "q3_problems")], keys["override:legal"]).value = 1
+    ws.cell(rows[("E002", "q3_problems")], keys["override:legal"]).value = 0
+    ws.cell(rows[("E001", "q3_problems")], keys["override:distance"]).value = 0
+    ws.cell(KEY_ROW, keys["override:legal"]).value = None
+    wb.save(path)
+    result = _apply(path)
+    letter = openpyxl.utils.get_column_letter(keys["override:legal"])
+    (problem,) = result.problems
+    assert problem.code == Code.OVERRIDE_NOT_APPLIED and f"у столбца {letter} в строке ключей пусто" in problem.message
+    assert "есть 0 и 1 (2, первая — строка" in problem.message and "override:<категория>" in problem.fix
+    assert _final(result, "E001", "q3_problems") == {"distance": 0, "legal": 0}

@@ -41,6 +41,11 @@ from survey.inputs.names import MASK
 from survey.inputs.xlsx import col_letter, read_book
 
 SHEET = "Кодирование"
+# the machine keys of the sheet's columns that are not categories' (README «Reviewing the coding»)
+SHEET_KEYS = frozenset(
+    {"expert_id", "question", "answer", "evidence", "denied", "confidence", "learned", "review_first"}
+    | {"review_reason", "suggestion", "comment"}
+)
 KEY_ROW, FIRST_DATA_ROW = 2, 3
 ID_HEADING = "Код эксперта"  # the Russian heading of the expert_id column
 AUTO_HEADING, OVERRIDE_HEADING = "авто:", "исправление:"
@@ -390,6 +395,25 @@ def read_overrides(path: str | Path, categories: list[str], questions: list[str]
                     value=name,
                 )
             )
+    # a column whose key was cleared or cells over keeps its 0/1 cells: said, not dropped unsaid
+    for j, name in enumerate(header):
+        key = str(name or "").strip()
+        if j in keys or key.startswith(("override:", "auto:")) or key in SHEET_KEYS:
+            continue
+        cells = [n for n, values in rows if j < len(values) and override_value(values[j])[0] is not None]
+        if cells:
+            problems.append(
+                Problem(
+                    where(cells[0], j),
+                    Code.OVERRIDE_NOT_APPLIED,
+                    f"у столбца {where(None, j).column} в строке ключей "
+                    + (f"«{key}»" if key else "пусто")
+                    + f", а не override:<категория>, но в нём есть 0 и 1 ({len(cells)}, первая — строка "
+                    f"{cells[0]}); они не применены.",
+                    "Верните ключ столбца (override:<категория>) в строку ключей: скопируйте его из нового листа "
+                    "coding/coding_sheet.xlsx.",
+                )
+            )
     if "expert_id" not in header or not keys:
         found_columns = listed(f"«{h}»" for h in header if str(h or "").strip())
         raise InputError(
@@ -575,6 +599,35 @@ def _xlsx_rows(path: Path, data: bytes):
     if not book.sheets:
         return [], [], None, {}, []
     ws = sheets.get(SHEET) or book.sheets[0]
+    # another sheet with the keys and overrides typed in it (a copy the reviewer worked in) is not
+    # read: said, with how many of its cells hold a correction
+    others = []
+    for other in book.sheets:
+        if other is ws:
+            continue
+        for number, row in other.rows:
+            texts = [str(v).strip() if v is not None else "" for v in row]
+            if "expert_id" in texts and any(t.startswith("override:") for t in texts):
+                columns = [j for j, t in enumerate(texts) if t.startswith("override:")]
+                typed = sum(
+                    1
+                    for n, r in other.rows
+                    if n != number
+                    for j in columns
+                    if j < len(r) and override_value(r[j])[0] is not None
+                )
+                if typed:
+                    others.append(
+                        Problem(
+                            Location(path.name, sheet=other.title),
+                            Code.OVERRIDE_NOT_APPLIED,
+                            f"лист «{other.title}» — тоже лист кодирования, в нём исправлений: {typed}; читается "
+                            f"только лист «{ws.title}», исправления листа «{other.title}» не применены.",
+                            f"Перенесите исправления на лист «{ws.title}» (или переименуйте лист с ними в «{SHEET}») и "
+                            "удалите лишний.",
+                        )
+                    )
+                break
     for number, row in ws.rows:
         texts = [str(v).strip() if v is not None else "" for v in row]
         if "expert_id" in texts:
@@ -583,7 +636,7 @@ def _xlsx_rows(path: Path, data: bytes):
                 if n == number or _is_heading([str(v).strip() if v is not None else "" for v in r]):
                     continue
                 rows.append((n, r))
-            return rows, texts, ws.title, ws.formulas, []
+            return rows, texts, ws.title, ws.formulas, others
     heading = next((n for n, r in ws.rows if _is_heading([str(v).strip() if v is not None else "" for v in r])), None)
     if heading is not None:
         raise InputError(
