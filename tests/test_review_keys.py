@@ -393,3 +393,21 @@ def test_a_copied_sheet_and_a_cleared_key_keep_their_corrections_said(tmp_path):
     assert problem.code == Code.OVERRIDE_NOT_APPLIED and f"у столбца {letter} в строке ключей пусто" in problem.message
     assert "есть 0 и 1 (2, первая — строка" in problem.message and "override:<категория>" in problem.fix
     assert _final(result, "E001", "q3_problems") == {"distance": 0, "legal": 0}
+
+
+def test_a_coding_sheet_left_among_the_responses_is_skipped_as_the_tools_own(tmp_path):
+    """Review 55: coding_sheet.xlsx copied into the responses folder was read as a template whose
+    «_meta» sheet was deleted — a wrong fix, and a phantom rejected expert (124 rows read of 123).
+    It is skipped with a warning that says what it is and where its corrections go."""
+    from .conftest import ROOT
+    from .helpers import survey
+
+    folder = tmp_path / "responses"
+    folder.mkdir()
+    (folder / "sample.xlsx").write_bytes((ROOT / "responses" / "sample.xlsx").read_bytes())
+    _sheet(folder)
+    res = survey("validate", folder)
+    assert res.code == 0, res.err
+    assert "Прочитано строк: 123; принято: 123; отклонено: 0" in res.out
+    assert "sheet.xlsx: это лист кодирования (coding/coding_sheet.xlsx), записанный survey, а не ответы" in res.err
+    assert "_meta" not in res.err

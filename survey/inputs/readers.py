@@ -258,6 +258,11 @@ def read_tables(
     if kind == "xlsx":
         check_zip_limits(path, data)
         book = read_book(path, data)
+        if _is_coding_sheet(book):  # a run's coding/coding_sheet.xlsx, left among the responses
+            raise OwnOutputError(
+                f"{path}: это лист кодирования (coding/coding_sheet.xlsx), записанный survey, а не ответы; "
+                "исправления в нём применяет survey run --overrides."
+            )
         for reader in SPECIAL_READERS:
             table = reader(path, data, book, questionnaire, name)
             if table is not None:
@@ -565,6 +570,17 @@ CONSOLIDATED_REPORT_SHEETS = ("Проблемы", "Отклонены")
 REPORT_COLUMNS = ["severity", "file", "sheet", "row", "column", "cell", "field", "code", "message", "fix", "value"]
 REJECTED_COLUMNS = ["file", "sheet", "row", "expert_id", "reasons"]
 RUN_MANIFEST = "run.json"  # the manifest `survey run` writes into its output folder
+
+
+def _is_coding_sheet(book: Book) -> bool:
+    """Whether a workbook is the coding sheet a run writes: a sheet whose first rows hold the
+    machine keys «expert_id» and «override:<category>» (README «Reviewing the coding»)."""
+    for sheet in book.sheets:
+        for _, row in sheet.rows[:5]:
+            texts = [str(v).strip() for v in row if v is not None]
+            if "expert_id" in texts and any(t.startswith("override:") for t in texts):
+                return True
+    return False
 
 
 class OwnOutputError(InputError):
