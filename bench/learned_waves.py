@@ -129,6 +129,10 @@ def more_waves(first: int, last: int) -> None:
     rules = Coder(cb, learned=False)
     corpus = ROOT / "tests" / "data" / "corpus"
     newest = max(int(p.stem[4:]) for p in corpus.glob("test*.csv") if p.stem[4:].isdigit())
+    if not first <= last < newest:
+        raise SystemExit(
+            f"--more-waves FIRST LAST: FIRST ≤ LAST < {newest} (the newest wave), so that waves are left to score"
+        )
     extra = tuple(corpus / f"test{w}.csv" for w in range(first, last + 1))
     settings = {
         "bundled": cb.learned,

@@ -239,8 +239,13 @@ def crossfit(first: int, last: int) -> None:
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["--waves"]:
-        crossfit(int(sys.argv[2]), int(sys.argv[3]))
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--waves", nargs=2, type=int, metavar=("FIRST", "LAST"), help="cross-fit on these waves")
+    args = ap.parse_args()
+    if args.waves:
+        crossfit(*args.waves)
         return
     rules = Coder(CODEBOOK, learned=False)
     data = {p: gold_set(p, CATS) for p in (*PARTS, "sample", "heldout")}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -28,27 +29,26 @@ class _Command(click.Command):
     the first, two reviewers' overrides)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        for param in self.params:
-            if not isinstance(param, click.Option) or param.multiple or param.is_flag or param.count:
-                continue
-            names = param.opts + param.secondary_opts
-            given = [a for a in args[: args.index("--") if "--" in args else len(args)] if _is_option(a, names)]
-            if len(given) > 1:
-                hint = (
-                    ". Несколько файлов положите в одну папку и укажите её"
-                    if param.name in ("responses", "overrides")
-                    else ""
-                )
-                raise click.UsageError(
-                    f"параметр {names[-1]} указан несколько раз ({len(given)}); прочитан был бы только последний{hint}",
-                    ctx,
-                )
+        if not any(a in ctx.help_option_names for a in args):  # --help answers whatever else is given
+            try:
+                # click's own parser says which option each word is (glued «-ob.csv», «--out=x», a
+                # value spelled like an option), in the order given
+                order = self.make_parser(ctx).parse_args(args=list(args))[2]
+            except click.UsageError:
+                order = []  # said by the parse below, as before
+            given = Counter(
+                p for p in order if isinstance(p, click.Option) and not (p.multiple or p.is_flag or p.count)
+            )
+            for param, times in given.items():
+                if times > 1:
+                    folder = param.name == "responses"  # the one option that takes a folder of files
+                    hint = ". Несколько файлов ответов положите в одну папку и укажите её" if folder else ""
+                    raise click.UsageError(
+                        f"параметр {param.opts[-1]} указан несколько раз ({times}); прочитан был бы только "
+                        f"последний{hint}",
+                        ctx,
+                    )
         return super().parse_args(ctx, args)
-
-
-def _is_option(arg: str, names: list[str]) -> bool:
-    """Whether a command-line word is one of an option's ``names`` (``--out``, ``--out=x``)."""
-    return any(arg == n or (n.startswith("--") and arg.startswith(n + "=")) for n in names)
 
 
 class _Group(click.Group):
@@ -617,9 +617,9 @@ def usage_message(exc: click.UsageError) -> str:
         hint = exc.param.get_error_hint(exc.ctx) if exc.param is not None and exc.ctx is not None else ""
         return f"неверное значение {hint}: {_bad_value(exc.message)}. {see}"
     if m := re.fullmatch(r"Got unexpected extra arguments? \((.+)\)", exc.message):
-        return (
-            f"лишнее в вызове «{command}»: {m[1]}. Несколько файлов ответов положите в одну папку и укажите её. {see}"
-        )
+        folder = command.split()[-1] in ("validate", "ingest")  # their argument may be a folder of responses
+        hint = " Несколько файлов ответов положите в одну папку и укажите её." if folder else ""
+        return f"лишнее в вызове «{command}»: {m[1]}.{hint} {see}"
     if exc.message.startswith("No such command"):
         return f"нет такой команды ({exc.message.split(' ', 3)[-1].rstrip('.')}). Список команд: survey --help."
     return f"неверный вызов «{command}»: {exc.message}. {see}"

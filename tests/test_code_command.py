@@ -650,8 +650,36 @@ def test_an_option_given_twice_is_refused_not_the_first_dropped(tmp_path):
     sample = Path(__file__).parent.parent / "responses" / "sample.xlsx"
     res = survey("run", "--responses", sample, "--responses", sample, "--out", tmp_path / "out")
     assert res.code == 2 and "параметр --responses указан несколько раз (2)" in res.err
-    assert "Несколько файлов положите в одну папку и укажите её" in res.err and not (tmp_path / "out").exists()
+    assert "Несколько файлов ответов положите в одну папку и укажите её" in res.err and not (tmp_path / "out").exists()
     res = survey("code", tmp_path / "in.csv", "-o", tmp_path / "a.csv", "--output=b.csv")
     assert res.code == 2 and "параметр --output указан несколько раз (2)" in res.err
     res = survey("validate", sample, sample)
     assert res.code == 2 and "лишнее в вызове «survey validate»" in res.err and "Got unexpected" not in res.err
+
+
+def test_code_review_55_a_long_utf16_file_a_header_with_a_comma_a_pasted_bom_and_glued_options(tmp_path):
+    """Found in review of this stop's own changes: a UTF-16 file longer than the 64 KB checked with
+    --encoding utf-16 was refused (the check cut a character in two); `code` guessed the separator
+    of «id;text;Уверенность, %» as «,» where every other reader says «;»; a second file pasted with
+    its BOM repeated the header unnoticed; `-o a.csv -ob.csv` and `-o=c.csv` slipped past the
+    repeated-option check."""
+    long16 = tmp_path / "long16.csv"
+    long16.write_bytes("\r\n".join(["id,text"] + [f"{i},Нет денег номер {i}" for i in range(3000)]).encode("utf-16"))
+    res = survey("code", "--no-learned", long16, "-o", tmp_path / "o.csv", "--encoding", "utf-16")
+    assert res.code == 0 and "Закодировано ответов: 3000" in res.out, res.err
+    comma = tmp_path / "comma.csv"
+    comma.write_text("id;text;Уверенность, %\n1;Нет денег;5\n", encoding="utf-8")
+    res = survey("code", "--no-learned", comma, "-o", tmp_path / "o.csv")
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "o.csv").read_text(encoding="utf-8"))))
+    assert res.code == 0 and rows[0]["id"] == "1" and rows[0]["funding"] == "1", res.err
+    pasted = tmp_path / "pasted.csv"
+    pasted.write_bytes("\ufeffid,text\n1,Нет денег\n".encode() + "\ufeffid,text\n2,Далеко\n".encode())
+    res = survey("code", "--no-learned", pasted, "-o", tmp_path / "o.csv")
+    assert res.code == 1 and "pasted.csv, строка 3: строка повторяет заголовок" in res.err
+    for glued in ("-ob.csv", "-o=c.csv"):
+        res = survey("code", "--no-learned", comma, "-o", tmp_path / "a.csv", glued)
+        assert res.code == 2 and "параметр --output указан несколько раз (2)" in res.err, glued
+    res = survey("code", comma, "-o", tmp_path / "a.csv", "-o", tmp_path / "b.csv", "--help")
+    assert res.code == 0 and "Usage: survey code" in res.out
+    res = survey("run", "--overrides", comma, "--overrides", comma)
+    assert res.code == 2 and "--overrides указан несколько раз" in res.err and "в одну папку" not in res.err

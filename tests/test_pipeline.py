@@ -267,11 +267,16 @@ def test_gold_beside_a_file_in_any_case_and_never_the_runs_own_agreement_table(t
     assert (tmp_path / "r2" / "coding" / "agreement_gold.csv").is_file()
 
 
-def test_a_failed_commit_leaves_the_folder_as_the_previous_run_left_it(tmp_path):
-    """Review 55: a report that cannot be replaced (here a folder where a file goes; in use, a file
-    open in Excel) failed the run after run.json and summary.html were already replaced, so the
-    folder held a new manifest beside the old tables. Now every file moved is put back: the old
-    files keep their content, the stale one is not removed, and the message says so in Russian."""
+def test_a_failed_commit_leaves_the_folder_as_the_previous_run_left_it(tmp_path, monkeypatch):
+    """Review 55: a report that could not be replaced failed the run after run.json and
+    summary.html were already replaced, so the folder held a new manifest beside the old tables.
+    Now a folder where a file goes is found before anything moves, and a move that fails half-way
+    (a file open in Excel: here the last move is refused) puts every file back, removes the folders
+    made for new files, and says so in Russian, naming the report, not the staging copy."""
+    import errno
+    import os
+
+    from survey.base import files
     from survey.base.files import OutputDir
     from survey.errors import OutputError
 
@@ -280,23 +285,44 @@ def test_a_failed_commit_leaves_the_folder_as_the_previous_run_left_it(tmp_path)
     (out / "run.json").write_text("old manifest", encoding="utf-8")
     (out / "tables" / "a.csv").write_text("old a", encoding="utf-8")
     (out / "tables" / "stale.csv").write_text("old stale", encoding="utf-8")
-    (out / "zz_summary.pdf").mkdir()  # committed last, after the others were moved
-    with pytest.raises(OutputError) as err, OutputDir(out, replaces=["tables/stale.csv"]) as staged:
+    before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+
+    def stage(staged):
         staged.path("run.json").write_text("new manifest", encoding="utf-8")
         staged.path("tables/a.csv").write_text("new a", encoding="utf-8")
-        staged.path("tables/b.csv").write_text("new b", encoding="utf-8")
+        staged.path("tables/new/b.csv").write_text("new b", encoding="utf-8")
         staged.path("zz_summary.pdf").write_text("new pdf", encoding="utf-8")
-    assert "на этом месте папка, а не файл" in err.value.message and "осталась такой, какой была" in err.value.message
+
+    (out / "zz_summary.pdf").mkdir()
+    with pytest.raises(OutputError) as err, OutputDir(out, replaces=["tables/stale.csv"]) as staged:
+        stage(staged)
+    assert "zz_summary.pdf: не удаётся записать отчёт (на этом месте папка, а не файл); ничего не изменено" in (
+        err.value.message
+    )
+    (out / "zz_summary.pdf").rmdir()
+    before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+    real = os.replace
+
+    def refused(src, dst):
+        if str(dst).endswith("zz_summary.pdf") and ".survey-run-" in str(src):
+            raise PermissionError(errno.EACCES, "Permission denied", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", refused)
+    with pytest.raises(OutputError) as err, OutputDir(out, replaces=["tables/stale.csv"]) as staged:
+        stage(staged)
+    message = err.value.message
+    assert message.startswith(str(out / "zz_summary.pdf")) and "нет доступа" in message
+    assert "осталась такой, какой была" in message
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == before  # no tables/new left
     assert (out / "run.json").read_text(encoding="utf-8") == "old manifest"
     assert (out / "tables" / "a.csv").read_text(encoding="utf-8") == "old a"
     assert (out / "tables" / "stale.csv").read_text(encoding="utf-8") == "old stale"
-    assert not (out / "tables" / "b.csv").exists() and (out / "zz_summary.pdf").is_dir()
-    assert [p.name for p in out.iterdir() if p.name.startswith(".survey-run-")] == []
+    monkeypatch.setattr(files.os, "replace", real)
     with OutputDir(out, replaces=["tables/stale.csv"]) as staged:
         staged.path("tables/a.csv").write_text("new a", encoding="utf-8")
-    assert (out / "tables" / "a.csv").read_text(encoding="utf-8") == "new a" and not (
-        out / "tables" / "stale.csv"
-    ).exists()
+    assert (out / "tables" / "a.csv").read_text(encoding="utf-8") == "new a"
+    assert not (out / "tables" / "stale.csv").exists()
 
 
 def test_out_naming_a_file_is_refused_before_any_work(tmp_path):

@@ -411,3 +411,18 @@ def test_a_coding_sheet_left_among_the_responses_is_skipped_as_the_tools_own(tmp
     assert "Прочитано строк: 123; принято: 123; отклонено: 0" in res.out
     assert "sheet.xlsx: это лист кодирования (coding/coding_sheet.xlsx), записанный survey, а не ответы" in res.err
     assert "_meta" not in res.err
+
+
+def test_a_responses_workbook_with_a_coding_sheet_added_keeps_its_answers(tmp_path):
+    """The skip of a coding sheet left among the responses must not take a workbook of responses
+    that also holds a copy of the coding sheet: its answers are read."""
+    from .conftest import ROOT
+    from .helpers import survey
+
+    wb = openpyxl.load_workbook(ROOT / "responses" / "sample.xlsx")
+    extra = wb.create_sheet(SHEET)
+    extra.append(["Код эксперта", "исправление: право"])
+    extra.append(["expert_id", "override:legal"])
+    wb.save(tmp_path / "wave1.xlsx")
+    res = survey("validate", tmp_path / "wave1.xlsx")
+    assert "Прочитано строк: 123; принято: 123" in res.out and "это лист кодирования" not in res.err, res.err

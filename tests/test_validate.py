@@ -282,7 +282,7 @@ def test_a_title_line_above_the_header_of_a_semicolon_file(questionnaire, units,
     wb = openpyxl.load_workbook(ROOT / "responses" / "sample.xlsx")
     rows = [[c.value for c in r] for r in wb.worksheets[0].iter_rows(max_row=6)]
     text = io.StringIO()
-    text.write("Опрос 2021\r\n")
+    text.write("Опрос экспертов, 2021\r\n")  # a comma in the title: not the separator
     writer = csv.writer(text, delimiter=";")
     for r in rows:
         writer.writerow(["" if v is None else (v.strftime("%d.%m.%Y") if hasattr(v, "strftime") else v) for v in r])
@@ -315,3 +315,20 @@ def test_a_name_column_without_its_header_or_typed_twice_is_not_quoted(questionn
     result = validate(tmp_path / "twice.xlsx", questionnaire, units)
     said = result.report.to_frame().to_csv() + result.report.rejected_frame().to_csv()
     assert "копии расходятся" in said and name.split()[0] not in said
+
+
+def test_a_row_with_a_separator_too_many_gets_one_error_not_a_header_warning_too(questionnaire, units, tmp_path):
+    """«нужны гранты; и обмены» unquoted in the last column of a «;» file: the row is rejected for
+    its separator, and its pushed-out text is not also called «a column without a header» (whose
+    advice, to give the column a header, would be wrong)."""
+    rows = list(csv.reader(io.StringIO((DATA / "valid.csv").read_text(encoding="utf-8"))))
+    proposals = rows[0].index("q7_proposals")
+    assert proposals == len(rows[0]) - 1
+    lines = [";".join(f'"{v}"' if ";" in v or "\n" in v else v for v in row) for row in rows]
+    lines[2] = (
+        ";".join(f'"{v}"' if ";" in v or "\n" in v else v for v in rows[2][:proposals]) + ";нужны гранты; и обмены"
+    )
+    (tmp_path / "shifted.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1251"))
+    result = validate(tmp_path / "shifted.csv", questionnaire, units)
+    assert [p.location.row for p in result.report.problems if p.code == "malformed-row"] == [3]
+    assert not [p for p in result.report.problems if "нет заголовка" in p.message]

@@ -177,29 +177,39 @@ class OutputDir:
 
     def _commit(self) -> None:
         """Move the staged files into ``final`` as one change: a file this run replaces, or a stale
-        one it removes, is first moved aside, and if any move fails (a report open in Excel, a
-        folder where a file goes) everything moved so far is put back, so a failed run leaves the
-        folder as the previous run left it (not half old, half new)."""
+        one it removes, is first moved aside, and if any move fails (a report open in Excel) every
+        file moved so far is put back and the folders made for new files are removed, so a failed
+        run leaves the folder as the previous run left it (not half old, half new). A folder where
+        a file goes is found before anything is moved."""
         assert self.staging is not None
         files = sorted(p for p in self.staging.rglob("*") if p.is_file())
+        relative = [f.relative_to(self.staging) for f in files]
+        for rel in relative:
+            dest = self.final / rel
+            if dest.is_dir() and not dest.is_symlink():
+                raise OutputError(
+                    f"{dest}: не удаётся записать отчёт (на этом месте папка, а не файл); ничего не изменено. "
+                    "Переименуйте или удалите эту папку и запустите снова."
+                )
         aside = self.staging / ".previous"
         moved: list[tuple[Path, Path]] = []  # (where a file was, where it went), to undo in reverse
+        made: list[Path] = []  # folders made in ``final`` for new files, to remove on undo
+        current = self.final
         try:
-            for src in files:
-                rel = src.relative_to(self.staging)
-                dest = self.final / rel
-                if dest.is_dir() and not dest.is_symlink():
-                    raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(dest))
+            for src, rel in zip(files, relative):
+                dest = current = self.final / rel
                 if dest.exists() or dest.is_symlink():
                     kept = aside / rel
                     kept.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(dest, kept)
                     moved.append((dest, kept))
+                missing = [d for d in (dest.parent, *dest.parent.parents) if not d.exists()]
                 dest.parent.mkdir(parents=True, exist_ok=True)
+                made.extend(reversed(missing))
                 os.replace(src, dest)
                 moved.append((src, dest))
-            for rel_name in sorted(set(self.replaces) - {f.relative_to(self.staging).as_posix() for f in files}):
-                stale = self.final / rel_name
+            for rel_name in sorted(set(self.replaces) - {r.as_posix() for r in relative}):
+                stale = current = self.final / rel_name
                 if stale.is_file() and not stale.is_symlink():
                     kept = aside / rel_name
                     kept.parent.mkdir(parents=True, exist_ok=True)
@@ -210,12 +220,15 @@ class OutputDir:
             for was, went in reversed(moved):
                 with contextlib.suppress(OSError):
                     os.replace(went, was)
+            for folder in reversed(made):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
             self.removed.clear()
             raise OutputError(
-                f"{exc.filename or self.final}: не удаётся записать отчёт ({os_reason(exc)}); папка {self.final} "
-                "осталась такой, какой была. Закройте файлы отчёта, открытые в Excel, и запустите снова."
+                f"{current}: не удаётся записать отчёт ({os_reason(exc)}); папка {self.final} осталась такой, "
+                "какой была. Закройте файлы отчёта, открытые в Excel, и запустите снова."
             ) from None
-        self.written = [f.relative_to(self.staging).as_posix() for f in files]
+        self.written = [r.as_posix() for r in relative]
 
 
 def os_reason(exc: OSError) -> str:

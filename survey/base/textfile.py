@@ -10,6 +10,7 @@ import os
 import re
 import stat
 import warnings
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -291,10 +292,11 @@ HEADER_ROWS = 10  # a header may be this far down (titles above it), as the resp
 def sniff_delimiter(text: str) -> str:
     """The separator of a CSV text: «,», «;» (Russian Excel) or tab. Each is tried on the first
     records, read as a CSV reader reads them (quoted text may hold the others: «Денег нет; людей
-    нет», "conv 137, 956"), and the one kept splits the first record into two or more cells (else,
-    under a title line, the first such record within :data:`HEADER_ROWS`: the header) and then the
-    most records into as many cells as the header (``csv.Sniffer``, which counts characters line by
-    line, took «;» in the notes of a comma-separated file for the separator)."""
+    нет», "conv 137, 956"): the records it splits into two or more cells have a commonest width —
+    the table's — and the separator kept gives the most records that width (then: the table
+    starts on the first line rather than under a title line such as «Опрос экспертов, 2021»;
+    then the wider table). ``csv.Sniffer``, which counts characters line by line, took «;» in the
+    notes of a comma-separated file for the separator."""
     sample = text[:SNIFF_CHARS]
     cut = len(text) > SNIFF_CHARS  # the sample's last record may be cut short
     best, best_key = None, None
@@ -310,14 +312,14 @@ def sniff_delimiter(text: str) -> str:
             continue
         if cut and len(widths) <= SNIFF_ROWS:
             widths = widths[:-1]
-        # the header is the first record of two or more cells: a title line may stand above it
-        # («Опрос 2021» alone in its row, which a «;» file does not pad with «;» when typed by hand)
-        start = next((i for i, w in enumerate(widths[:HEADER_ROWS]) if w >= 2), None)
+        split = Counter(w for w in widths if w >= 2)
+        if not split:
+            continue
+        width, records = split.most_common(1)[0]
+        start = next((i for i, w in enumerate(widths[:HEADER_ROWS]) if w == width), None)
         if start is None:
             continue
-        header, body = widths[start], widths[start + 1 :]
-        same = sum(w == header for w in body)
-        key = (start == 0, same == len(body), same, header)  # a header on the first line wins
+        key = (records / len(widths), start == 0, width)
         if best_key is None or key > best_key:
             best, best_key = delimiter, key
     if best is not None:

@@ -12,6 +12,7 @@ number of each id are kept for that (12 bytes an answer, and 8 more for a moment
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gc
 import io
@@ -29,9 +30,11 @@ import numpy as np
 from survey.base.files import atomic_path, refuse_overwrite, safe_text
 from survey.base.text import bulleted, difference, identity_key, listed
 from survey.base.textfile import (
+    SNIFF_CHARS,
     decode_text,
     excel_separator,
     shifted_row,
+    sniff_delimiter,
     usual_width,
     utf16_without_bom,
     width_message,
@@ -72,9 +75,17 @@ def _sniff_encoding(path: Path, encoding: str | None) -> str:
     if not head.strip():
         raise InputError(f"{path}: файл пуст.")
     if encoding:
-        # an unknown name, or a first block the encoding cannot read, said in Russian (the block is
-        # cut at its last line end, so that a character cut by the block's end is not a fault)
-        decode_text(path, head if len(head) < 65536 else head[: head.rfind(b"\n") + 1], encoding)
+        # an unknown name, or a first block the encoding cannot read, said in Russian; the block is
+        # decoded as the start of a stream, so that a character cut by its end is not a fault
+        try:
+            decoder = codecs.getincrementaldecoder(encoding)()
+        except LookupError:
+            decode_text(path, b"x", encoding)  # the unknown name, said as every reader says it
+            raise
+        try:
+            decoder.decode(head, final=len(head) < 65536)
+        except UnicodeDecodeError as exc:
+            decode_text(path, head[: exc.end], encoding)  # the same fault, said with its byte
         return encoding
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
@@ -147,17 +158,14 @@ def _rows(
         raise InputError(f"{path}: не удаётся открыть файл ({exc.strerror}).") from None
     where = Path(path).name
     with fh:
-        sample = fh.read(8192)
+        sample = fh.read(SNIFF_CHARS + 1)
         fh.seek(0)
         lines = _Lines(fh)
         separator = excel_separator(sample)
         if separator:  # Excel's «sep=;» line: it names the separator and is not the header
             next(lines)
-        else:
-            try:
-                separator = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t").delimiter
-            except csv.Error:
-                separator = ","
+        else:  # as every other CSV reader of the tool finds it (:func:`sniff_delimiter`)
+            separator = sniff_delimiter(sample.lstrip("\ufeff"))
         # only the separator is taken from the header line: the rest is Excel's (a quote inside a
         # quoted answer doubled, «""»), which the sniffer would turn off on a header without quotes
         dialect: type[csv.Dialect] = type("Answers", (csv.excel,), {"delimiter": separator})
@@ -218,7 +226,8 @@ def _rows(
                 continue
             rid = values[ii] if ii < len(values) else ""
             text = values[ti]
-            if rid.strip().lower() == "id" and text.strip().lower() == "text":  # two files pasted together
+            # two files pasted together (the second one's BOM, if any, kept at its start)
+            if rid.strip().lstrip("\ufeff").lower() == "id" and text.strip().lower() == "text":
                 problems.append(
                     Problem(
                         Location(where, row=line),

@@ -38,6 +38,7 @@ from survey.coding.uncertainty import REVIEW_FIRST
 from survey.errors import Code, InputError, InvalidDataError, Location, Problem, SurveyError, UsageError
 from survey.inputs.files import check_zip_limits, read_bytes
 from survey.inputs.names import MASK
+from survey.inputs.readers import coding_keys
 from survey.inputs.xlsx import col_letter, read_book
 
 SHEET = "Кодирование"
@@ -607,7 +608,7 @@ def _xlsx_rows(path: Path, data: bytes):
             continue
         for number, row in other.rows:
             texts = [str(v).strip() if v is not None else "" for v in row]
-            if "expert_id" in texts and any(t.startswith("override:") for t in texts):
+            if coding_keys(texts):
                 columns = [j for j, t in enumerate(texts) if t.startswith("override:")]
                 typed = sum(
                     1

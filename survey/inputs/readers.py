@@ -258,7 +258,7 @@ def read_tables(
     if kind == "xlsx":
         check_zip_limits(path, data)
         book = read_book(path, data)
-        if _is_coding_sheet(book):  # a run's coding/coding_sheet.xlsx, left among the responses
+        if _is_coding_sheet(book, questionnaire):  # a run's coding/coding_sheet.xlsx, left among the responses
             raise OwnOutputError(
                 f"{path}: это лист кодирования (coding/coding_sheet.xlsx), записанный survey, а не ответы; "
                 "исправления в нём применяет survey run --overrides."
@@ -572,15 +572,20 @@ REJECTED_COLUMNS = ["file", "sheet", "row", "expert_id", "reasons"]
 RUN_MANIFEST = "run.json"  # the manifest `survey run` writes into its output folder
 
 
-def _is_coding_sheet(book: Book) -> bool:
-    """Whether a workbook is the coding sheet a run writes: a sheet whose first rows hold the
-    machine keys «expert_id» and «override:<category>» (README «Reviewing the coding»)."""
-    for sheet in book.sheets:
-        for _, row in sheet.rows[:5]:
-            texts = [str(v).strip() for v in row if v is not None]
-            if "expert_id" in texts and any(t.startswith("override:") for t in texts):
-                return True
-    return False
+def coding_keys(texts: list[str]) -> bool:
+    """Whether a row holds the coding sheet's machine keys: «expert_id» and «override:<category>»
+    (README «Reviewing the coding»)."""
+    return "expert_id" in texts and any(t.startswith("override:") for t in texts)
+
+
+def _is_coding_sheet(book: Book, q: Questionnaire) -> bool:
+    """Whether a workbook is a run's coding sheet and nothing else: a sheet with its keys in its
+    first rows, and no sheet with a header of the questionnaire (a workbook of responses with a
+    copy of the coding sheet added is read for its responses)."""
+    keyed = any(
+        coding_keys([str(v).strip() for v in row if v is not None]) for s in book.sheets for _, row in s.rows[:5]
+    )
+    return keyed and not any(find_header(s.head(), q) for s in book.sheets)
 
 
 class OwnOutputError(InputError):
@@ -737,7 +742,9 @@ def _table_from_rows(
     stray: dict[int, tuple[int, Any, int]] = {}  # column -> (first row, its value, rows with a value)
     for row_number, values in rows:
         width = len(values)
-        if unheaded or width > len(heads):
+        # not a row with an unquoted separator too many (rejected on its own): its text moved right
+        shifted = row_notes is not None and any(p.code == Code.MALFORMED_ROW for p in row_notes.get(row_number, ()))
+        if (unheaded or width > len(heads)) and not shifted:
             for idx in chain(unheaded, range(len(heads), width)):
                 if idx < width and not is_blank(values[idx]):
                     seen_at = stray.get(idx)
