@@ -23,6 +23,10 @@ PATH = click.Path(path_type=Path)
 EXISTING = click.Path(exists=False, path_type=Path)
 
 
+# a command given several response files: the way to give them all
+_FOLDER_HINT = "Несколько файлов ответов положите в одну папку и укажите её"
+
+
 class _Command(click.Command):
     """A command whose single-valued options may be given once: click keeps the last of two
     «--responses» and the first file would be left out without a word (a second wave given beside
@@ -42,7 +46,7 @@ class _Command(click.Command):
             for param, times in given.items():
                 if times > 1:
                     folder = param.name == "responses"  # the one option that takes a folder of files
-                    hint = ". Несколько файлов ответов положите в одну папку и укажите её" if folder else ""
+                    hint = f". {_FOLDER_HINT}" if folder else ""
                     raise click.UsageError(
                         f"параметр {param.opts[-1]} указан несколько раз ({times}); прочитан был бы только "
                         f"последний{hint}",
@@ -618,7 +622,7 @@ def usage_message(exc: click.UsageError) -> str:
         return f"неверное значение {hint}: {_bad_value(exc.message)}. {see}"
     if m := re.fullmatch(r"Got unexpected extra arguments? \((.+)\)", exc.message):
         folder = command.split()[-1] in ("validate", "ingest")  # their argument may be a folder of responses
-        hint = " Несколько файлов ответов положите в одну папку и укажите её." if folder else ""
+        hint = f" {_FOLDER_HINT}." if folder else ""
         return f"лишнее в вызове «{command}»: {m[1]}.{hint} {see}"
     if exc.message.startswith("No such command"):
         return f"нет такой команды ({exc.message.split(' ', 3)[-1].rstrip('.')}). Список команд: survey --help."

@@ -736,10 +736,10 @@ def _table_from_rows(
     records = table.records
     blank_rows = table.blank_rows
     # columns with no header (blank, or past the header's end) are not read; one that holds values
-    # is said, with its first value, as units.csv's is: a comment typed beside the answers is not lost unsaid
+    # is said, as units.csv's is: a comment typed beside the answers is not lost unsaid
     heads = header_values or []
     unheaded = [idx for idx, h in enumerate(heads) if idx not in mapping and is_blank(h)]
-    stray: dict[int, tuple[int, Any, int]] = {}  # column -> (first row, its value, rows with a value)
+    stray: dict[int, tuple[int, int]] = {}  # column -> (first row with a value, rows with a value)
     for row_number, values in rows:
         width = len(values)
         # not a row with an unquoted separator too many (rejected on its own): its text moved right
@@ -747,8 +747,8 @@ def _table_from_rows(
         if (unheaded or width > len(heads)) and not shifted:
             for idx in chain(unheaded, range(len(heads), width)):
                 if idx < width and not is_blank(values[idx]):
-                    seen_at = stray.get(idx)
-                    stray[idx] = (row_number, values[idx], 1) if seen_at is None else (*seen_at[:2], seen_at[2] + 1)
+                    first_row, filled = stray.get(idx, (row_number, 0))
+                    stray[idx] = (first_row, filled + 1)
         rec_values = {key: (values[idx] if idx < width else None) for key, idx in order}
         if all(is_blank(v) for v in rec_values.values()):
             if any(not is_blank(v) for v in values):
@@ -791,7 +791,7 @@ def _table_from_rows(
         )
         count += 1
     # the values are not quoted: a column that lost its header may be the experts' names
-    for idx, (row_number, _value, filled) in sorted(stray.items()):
+    for idx, (row_number, filled) in sorted(stray.items()):
         column = col_letter(idx + 1) if letters else str(idx + 1)
         table.problems.append(
             Problem(
